@@ -1,0 +1,162 @@
+"""The baseline: the two benchmark queries answered by hand-written asyncpg SQL.
+
+A plain Starlette app with POST /graphql that recognises the two benchmark operations (by
+operationName, else by a look at the query text) and answers with the JSON the gateway gives
+for them, encoded with orjson. It is what a hand-tuned endpoint for exactly these two queries
+costs, the floor the gateway is compared with:
+
+- Nested: one statement for the page of 50 schools with the current session joined, one for
+  up to 3 sessions of each of those schools (LATERAL .. LIMIT 3 over the page's ids);
+- One: a primary-key look-up of one school, from the decoded global id.
+
+No transaction is opened (each statement is its own), statements are prepared once per
+connection (asyncpg's statement cache). The response also carries `extensions.stats.sqlStatements`
+like the gateway's QUERY_STATS, so the driver reports both the same way.
+
+Run (run.py does this):  BENCH_DATABASE_URL=postgresql://... uvicorn --app-dir bench baseline:app --port 8001
+Settings (environment): BENCH_DATABASE_URL (required), BENCH_POOL_SIZE (default 10, the gateway's
+DB_POOL_SIZE default).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+
+import asyncpg
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+# The benchmark's fixed arguments (see run.py's NESTED_QUERY).
+PAGE_SIZE = 50
+SESSIONS_PER_SCHOOL = 3
+CODE_PREFIX = "BENCH-"
+
+SQL_SCHOOL_PAGE = """
+SELECT s.id, s.name, s.school_code, s.city, c.id AS cs_id, c.name AS cs_name, c.start_date AS cs_start_date
+FROM schools s
+LEFT JOIN academic_sessions c ON c.id = s.current_session_id
+WHERE s.school_code LIKE $1
+ORDER BY s.id
+LIMIT $2
+"""
+SQL_SESSIONS_OF = """
+SELECT p.school_id, a.id, a.name, a.start_date, a.end_date
+FROM unnest($1::bigint[]) AS p(school_id)
+CROSS JOIN LATERAL (
+    SELECT id, name, start_date, end_date FROM academic_sessions
+    WHERE school_id = p.school_id ORDER BY id LIMIT $2
+) a
+"""
+SQL_ONE_SCHOOL = "SELECT id, name, school_code, city FROM schools WHERE id = $1"
+
+
+def gid(type_name: str, pk: int) -> str:
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+def decode_gid(value: str) -> tuple[str, int] | None:
+    try:
+        type_name, _, pk = base64.b64decode(value.encode(), validate=True).decode().partition(":")
+        return (type_name, int(pk)) if pk.isdigit() else None
+    except ValueError:
+        return None
+
+
+def like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def nested(conn: asyncpg.Connection) -> tuple[dict, int]:
+    schools = await conn.fetch(SQL_SCHOOL_PAGE, like_prefix(CODE_PREFIX), PAGE_SIZE)
+    by_school: dict[int, list] = {r["id"]: [] for r in schools}
+    statements = 1
+    if schools:
+        statements += 1
+        for r in await conn.fetch(SQL_SESSIONS_OF, list(by_school), SESSIONS_PER_SCHOOL):
+            by_school[r["school_id"]].append({"node": {
+                "id": gid("AcademicSession", r["id"]), "name": r["name"],
+                "startDate": r["start_date"], "endDate": r["end_date"]}})
+    edges = []
+    for r in schools:
+        current = None
+        if r["cs_id"] is not None:
+            current = {"id": gid("AcademicSession", r["cs_id"]), "name": r["cs_name"], "startDate": r["cs_start_date"]}
+        edges.append({"node": {
+            "id": gid("School", r["id"]), "name": r["name"], "schoolCode": r["school_code"], "city": r["city"],
+            "currentSession": current,
+            "academicSessions": {"edges": by_school[r["id"]]},
+        }})
+    return {"schools": {"edges": edges}}, statements
+
+
+async def one(conn: asyncpg.Connection, variables: dict) -> tuple[dict, int]:
+    decoded = decode_gid(str(variables.get("id", "")))
+    if decoded is None or decoded[0] != "School":
+        return {"node": None}, 0
+    r = await conn.fetchrow(SQL_ONE_SCHOOL, decoded[1])
+    if r is None:
+        return {"node": None}, 1
+    return {"node": {"id": gid("School", r["id"]), "name": r["name"], "schoolCode": r["school_code"],
+                     "city": r["city"]}}, 1
+
+
+def operation_of(payload: dict) -> str | None:
+    name = payload.get("operationName")
+    if name in ("Nested", "One"):
+        return name
+    query = payload.get("query") or ""
+    if "schools(" in query.replace(" ", ""):
+        return "Nested"
+    if "node(" in query.replace(" ", ""):
+        return "One"
+    return None
+
+
+def json_response(body: dict, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+async def graphql(request: Request) -> Response:
+    try:
+        payload = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        return json_response({"errors": [{"message": "body is not JSON"}]}, 400)
+    op = operation_of(payload) if isinstance(payload, dict) else None
+    if op is None:
+        return json_response({"errors": [{"message": "the baseline knows only the Nested and One operations"}]}, 400)
+    async with request.app.state.pool.acquire() as conn:
+        if op == "Nested":
+            data, statements = await nested(conn)
+        else:
+            data, statements = await one(conn, payload.get("variables") or {})
+    return json_response({"data": data, "extensions": {"stats": {"sqlStatements": statements}}})
+
+
+async def healthz(request: Request) -> Response:
+    return json_response({"status": "ok"})
+
+
+def plain_url(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme.split('+', 1)[0]}{sep}{rest}"
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette):
+    size = int(os.environ.get("BENCH_POOL_SIZE", "10"))
+    app.state.pool = await asyncpg.create_pool(
+        plain_url(os.environ["BENCH_DATABASE_URL"]), min_size=size, max_size=size,
+        server_settings={"application_name": "campus-bench-baseline", "timezone": "UTC"})
+    try:
+        yield
+    finally:
+        await app.state.pool.close()
+
+
+app = Starlette(routes=[Route("/graphql", graphql, methods=["POST"]), Route("/healthz", healthz)],
+                lifespan=lifespan)

@@ -1,0 +1,643 @@
+"""Benchmark the gateway against the hand-written baseline, in one run.
+
+    .venv/bin/python bench/run.py [--schools 2000] [--duration 10] [--connections 16] [--rounds 2]
+
+Starts an embedded PostgreSQL under bench/.data/pg, migrates and seeds it (bench/seed.py), starts
+the gateway (`campus serve`, QUERY_STATS on) and the baseline (bench/baseline.py under uvicorn)
+on two free loopback ports, checks that both give identical `data` for both queries, warms each
+up, then for each query alternates gateway/baseline for --rounds rounds of --duration seconds,
+driving load with wrk (or, without wrk, a small asyncio+httpx client). Prints a markdown table
+and writes it to bench/results/latest.md (+ latest.json). All load goes to 127.0.0.1 and every
+phase is bounded in time; every process started here is stopped at the end, on errors and on
+Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+DATA = BENCH / ".data"
+RESULTS = BENCH / "results"
+VENV_BIN = Path(sys.executable).parent
+
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+
+import seed as seed_mod  # noqa: E402  (bench/seed.py)
+
+NESTED_QUERY = (
+    'query Nested { schools(first: 50, filter: {schoolCode: {startsWith: "BENCH-"}}) { edges { node { '
+    "id name schoolCode city currentSession { id name startDate } "
+    "academicSessions(first: 3) { edges { node { id name startDate endDate } } } } } } }"
+)
+ONE_QUERY = "query One($id: ID!) { node(id: $id) { ... on School { id name schoolCode city } } }"
+QUERIES = ("nested", "one")
+QUERY_TITLES = {"nested": "nested (50 schools + current session + ≤3 sessions each)",
+                "one": "single row (node by id)"}
+
+try:
+    import psutil
+except ImportError:  # CPU columns become n/a
+    psutil = None
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+# --------------------------------------------------------------------------- processes
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+@dataclass
+class Server:
+    name: str
+    cmd: list[str]
+    env: dict[str, str]
+    port: int
+    log_path: Path
+    proc: subprocess.Popen | None = None
+    _log_fh: object = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.base}/graphql"
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log_fh = open(self.log_path, "wb")
+        log(f"starting {self.name}: {' '.join(self.cmd)} (log {self.log_path.relative_to(ROOT)})")
+        # Own session: a Ctrl-C in the terminal reaches only run.py, which then stops it in order.
+        self.proc = subprocess.Popen(self.cmd, env=self.env, cwd=ROOT, stdout=self._log_fh,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError(f"{self.name} exited with {self.proc.returncode} before it was ready:\n"
+                                 f"{self.log_tail()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
+                    log(f"{self.name} ready on {self.base}")
+                    return
+            time.sleep(0.25)
+        raise BenchError(f"{self.name} not ready after {timeout:.0f}s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            self._close_log()
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)  # its own process group (start_new_session)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            log(f"{self.name} ignored SIGTERM; killing it")
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+        log(f"stopped {self.name} (exit {self.proc.returncode})")
+        self._close_log()
+
+    def _close_log(self) -> None:
+        if self._log_fh is not None:
+            self._log_fh.close()
+            self._log_fh = None
+
+
+def tree_cpu(pid: int | None) -> dict[int, float]:
+    """CPU seconds (user+system) of a process and its descendants, per pid."""
+    if psutil is None or pid is None:
+        return {}
+    out: dict[int, float] = {}
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return {}
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            t = p.cpu_times()
+            out[p.pid] = t.user + t.system
+    return out
+
+
+def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float | None:
+    if psutil is None or not after:
+        return None
+    return sum(v - before.get(pid, 0.0) for pid, v in after.items())
+
+
+def postmaster_pid(pgdata: Path) -> int | None:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        return int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+    return None
+
+
+# --------------------------------------------------------------------------- requests and checks
+
+def body_of(query: str, school_gid: str) -> dict:
+    if query == "nested":
+        return {"query": NESTED_QUERY, "operationName": "Nested", "variables": {}}
+    return {"query": ONE_QUERY, "operationName": "One", "variables": {"id": school_gid}}
+
+
+def first_difference(a, b, path: str = "data") -> str | None:
+    if type(a) is not type(b):
+        return f"{path}: {type(a).__name__} {a!r:.120} != {type(b).__name__} {b!r:.120}"
+    if isinstance(a, dict):
+        if set(a) != set(b):
+            return f"{path}: keys {sorted(a)} != {sorted(b)}"
+        for k in a:
+            if (d := first_difference(a[k], b[k], f"{path}.{k}")) is not None:
+                return d
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return f"{path}: {len(a)} items != {len(b)} items"
+        for i, (x, y) in enumerate(zip(a, b)):
+            if (d := first_difference(x, y, f"{path}[{i}]")) is not None:
+                return d
+        return None
+    return None if a == b else f"{path}: {a!r:.120} != {b!r:.120}"
+
+
+def header_dict(headers: list[str]) -> dict[str, str]:
+    out = {}
+    for h in headers:
+        name, sep, value = h.partition(":")
+        if not sep:
+            raise BenchError(f"--header {h!r} is not 'Name: value'")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def sample(server: Server, body: dict, headers: dict[str, str]) -> dict:
+    r = httpx.post(server.graphql_url, json=body, headers=headers, timeout=30)
+    if r.status_code != 200:
+        raise BenchError(f"{server.name}: HTTP {r.status_code} for {body.get('operationName')}: {r.text[:500]}")
+    doc = r.json()
+    if doc.get("errors"):
+        raise BenchError(f"{server.name}: GraphQL errors for {body.get('operationName')}: "
+                         f"{json.dumps(doc['errors'])[:1000]}")
+    return doc
+
+
+def sql_statements(doc: dict):
+    stats = (doc.get("extensions") or {}).get("stats") or {}
+    value = stats.get("sqlStatements")
+    return value if isinstance(value, int) else "n/a"
+
+
+def sanity_check(query: str, data: dict, schools: int) -> None:
+    if query == "nested":
+        edges = ((data or {}).get("schools") or {}).get("edges")
+        if not isinstance(edges, list) or len(edges) != min(50, schools):
+            raise BenchError(f"nested query: expected {min(50, schools)} schools, got {edges!r:.300}")
+        for e in edges:
+            node = e["node"]
+            if node["currentSession"] is None or not 1 <= len(node["academicSessions"]["edges"]) <= 3:
+                raise BenchError(f"nested query: unexpected school node {node!r:.300}")
+    elif not (data or {}).get("node"):
+        raise BenchError(f"single-row query: node is {data!r:.300}")
+
+
+# --------------------------------------------------------------------------- load
+
+@dataclass
+class Measurement:
+    server: str
+    query: str
+    round: int
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    mean_ms: float
+    errors: dict
+    server_cpu_s: float | None = None
+    pg_cpu_s: float | None = None
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def error_total(self) -> int:
+        return sum(self.errors.values())
+
+
+def run_wrk(url: str, body_file: Path, args) -> dict:
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "10s",
+           "--latency", "-s", str(BENCH / "post.lua")]
+    for h in args.header:
+        cmd += ["-H", h]
+    cmd.append(url)
+    env = {**os.environ, "BENCH_BODY_FILE": str(body_file)}
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.duration + 60)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if proc.returncode != 0 or line is None:
+        raise BenchError(f"wrk failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    raw = json.loads(line.removeprefix("BENCH_JSON "))
+    lat = raw["latency_us"]
+    return {"requests": raw["requests"], "seconds": raw["duration_us"] / 1e6, "p50_ms": lat["p50"] / 1000,
+            "p99_ms": lat["p99"] / 1000, "mean_ms": lat["mean"] / 1000,
+            "errors": {"non2xx": raw["errors"]["status"], "graphql": raw["errors"]["graphql"],
+                       "socket": sum(raw["errors"][k] for k in ("connect", "read", "write", "timeout"))}}
+
+
+async def _httpx_load(url: str, payload: bytes, connections: int, duration: float, extra: dict) -> dict:
+    latencies: list[float] = []
+    errors = {"non2xx": 0, "graphql": 0, "socket": 0}
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    headers = {"Content-Type": "application/json", **extra}
+    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
+        start = time.perf_counter()
+        deadline = start + duration
+
+        async def worker() -> None:
+            while time.perf_counter() < deadline:
+                t0 = time.perf_counter()
+                try:
+                    r = await client.post(url, content=payload, headers=headers)
+                except httpx.HTTPError:
+                    errors["socket"] += 1
+                    continue
+                latencies.append(time.perf_counter() - t0)
+                if r.status_code // 100 != 2:
+                    errors["non2xx"] += 1
+                elif b'"errors"' in r.content:
+                    errors["graphql"] += 1
+
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.perf_counter() - start
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000 if latencies else 0.0
+
+    return {"requests": len(latencies), "seconds": elapsed, "p50_ms": pct(50), "p99_ms": pct(99),
+            "mean_ms": statistics.fmean(latencies) * 1000 if latencies else 0.0, "errors": errors}
+
+
+def run_httpx(url: str, body_file: Path, args) -> dict:
+    return asyncio.run(_httpx_load(url, body_file.read_bytes(), args.connections, args.duration,
+                                   header_dict(args.header)))
+
+
+def measure(server: Server, query: str, rnd: int, body_file: Path, args, pg_pid: int | None,
+            duration: float | None = None) -> Measurement:
+    if duration is not None:
+        args = argparse.Namespace(**{**vars(args), "duration": duration})
+    srv0, pg0 = tree_cpu(server.proc.pid), tree_cpu(pg_pid)
+    result = (run_wrk if args.client == "wrk" else run_httpx)(server.graphql_url, body_file, args)
+    srv1, pg1 = tree_cpu(server.proc.pid), tree_cpu(pg_pid)
+    if server.proc.poll() is not None:
+        raise BenchError(f"{server.name} died during the load:\n{server.log_tail()}")
+    return Measurement(server.name, query, rnd, server_cpu_s=cpu_delta(srv0, srv1), pg_cpu_s=cpu_delta(pg0, pg1),
+                       **result)
+
+
+# --------------------------------------------------------------------------- report
+
+@dataclass
+class Summary:
+    server: str
+    query: str
+    runs: list[Measurement] = field(default_factory=list)
+
+    @property
+    def rps(self) -> float:
+        secs = sum(m.seconds for m in self.runs)
+        return sum(m.requests for m in self.runs) / secs if secs else 0.0
+
+    @property
+    def rps_range(self) -> str:
+        if len(self.runs) < 2:
+            return ""
+        vals = [m.rps for m in self.runs]
+        return f" ({min(vals):,.0f}–{max(vals):,.0f})"
+
+    def mean(self, attr: str) -> float:
+        return statistics.fmean(getattr(m, attr) for m in self.runs)
+
+    def errors(self) -> str:
+        tot = {k: sum(m.errors.get(k, 0) for m in self.runs) for k in ("non2xx", "socket", "graphql")}
+        return "0" if not any(tot.values()) else " / ".join(f"{k} {v}" for k, v in tot.items() if v)
+
+    def cpu_ms_per_req(self, attr: str) -> str:
+        vals = [getattr(m, attr) for m in self.runs]
+        reqs = sum(m.requests for m in self.runs)
+        if any(v is None for v in vals) or not reqs:
+            return "n/a"
+        return f"{sum(vals) / reqs * 1000:.2f}"
+
+
+def fmt_ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}" if a and b else "n/a"
+
+
+def machine_line() -> str:
+    cpu = platform.processor() or ""
+    with contextlib.suppress(OSError):
+        for ln in Path("/proc/cpuinfo").read_text().splitlines():
+            if ln.startswith("model name"):
+                cpu = ln.split(":", 1)[1].strip()
+                break
+    mem = ""
+    if psutil is not None:
+        mem = f", {psutil.virtual_memory().total / 2**30:.0f} GiB"
+    return f"{os.cpu_count()} cores ({cpu}){mem}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def git_commit() -> str:
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                             timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True,
+                               timeout=10)
+        return (rev.stdout.strip() or "no commit") + (" (+ uncommitted changes)" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def report(args, summaries: dict[tuple[str, str], Summary], stmts: dict[tuple[str, str], object],
+           dataset: str, servers: list[str]) -> str:
+    if args.client == "wrk":
+        version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()
+        client = f"wrk {version[1] if len(version) > 1 else ''}".strip()
+    else:
+        client = "asyncio+httpx client"
+    lines = [
+        f"# campus gateway benchmark — {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        "",
+        f"- commit: {git_commit()}",
+        f"- machine: {machine_line()}",
+        f"- dataset: {dataset}",
+        f"- load: {client}, {args.connections} connections, {args.threads} client thread(s), "
+        f"{args.duration}s per run, {args.rounds} round(s) per server and query (alternating), "
+        f"{args.warmup}s warm-up; servers: 1 uvicorn worker each, same embedded PostgreSQL",
+        "- p50/p99: mean over the rounds; req/s: all requests / all seconds (min–max of the rounds); "
+        "CPU: process tree CPU time / requests (PG = the whole PostgreSQL server)",
+        "",
+        "| query | server | req/s | p50 ms | p99 ms | errors | SQL stmts/req | server CPU ms/req | PG CPU ms/req |",
+        "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+    ]
+    for q in QUERIES:
+        for s in servers:
+            sm = summaries[(s, q)]
+            lines.append(f"| {q} | {s} | {sm.rps:,.0f}{sm.rps_range} | {sm.mean('p50_ms'):.2f} | "
+                         f"{sm.mean('p99_ms'):.2f} | {sm.errors()} | {stmts[(s, q)]} | "
+                         f"{sm.cpu_ms_per_req('server_cpu_s')} | {sm.cpu_ms_per_req('pg_cpu_s')} |")
+    lines += ["", "| query | gateway req/s | baseline req/s | gateway/baseline req/s | gateway/baseline p50 |",
+              "| --- | ---: | ---: | ---: | ---: |"]
+    for q in QUERIES:
+        g = summaries.get(("gateway", q))
+        b = summaries.get(("baseline", q))
+        lines.append(
+            f"| {QUERY_TITLES[q]} | {f'{g.rps:,.0f}' if g else 'n/a'} | {f'{b.rps:,.0f}' if b else 'n/a'} | "
+            f"{fmt_ratio(g and g.rps, b and b.rps)} | "
+            f"{fmt_ratio(g and g.mean('p50_ms'), b and b.mean('p50_ms'))} |")
+    lines += ["", "<details><summary>every run</summary>", "",
+              "| query | round | server | requests | s | req/s | p50 ms | p99 ms | errors |",
+              "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for q in QUERIES:
+        runs = sorted((m for s in servers for m in summaries[(s, q)].runs), key=lambda m: (m.round,))
+        for m in runs:
+            lines.append(f"| {q} | {m.round} | {m.server} | {m.requests} | {m.seconds:.1f} | {m.rps:,.0f} | "
+                         f"{m.p50_ms:.2f} | {m.p99_ms:.2f} | {m.error_total} |")
+    lines += ["", "</details>", ""]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- main
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--schools", type=int, default=2000, help="dataset size: number of schools")
+    ap.add_argument("--sessions-per-school", type=int, default=4)
+    ap.add_argument("--duration", type=int, default=10, help="seconds of load per run")
+    ap.add_argument("--connections", type=int, default=16, help="concurrent client connections")
+    ap.add_argument("--threads", type=int, default=1, help="wrk threads (the client shares the 2 cores)")
+    ap.add_argument("--rounds", type=int, default=2, help="gateway/baseline alternations per query")
+    ap.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load per server and query")
+    ap.add_argument("--only", choices=("both", "gateway", "baseline"), default="both")
+    ap.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto")
+    ap.add_argument("--gateway-port", type=int, default=0, help="0: a free port")
+    ap.add_argument("--baseline-port", type=int, default=0, help="0: a free port")
+    ap.add_argument("--baseline-pool-size", type=int, default=10, help="asyncpg pool of the baseline")
+    ap.add_argument("--gateway-env", action="append", default=[], metavar="KEY=VALUE",
+                    help="extra environment for the gateway (repeatable)")
+    ap.add_argument("--header", action="append", default=[], metavar="'Name: value'",
+                    help="extra request header for both servers, e.g. an Authorization (repeatable)")
+    ap.add_argument("--startup-timeout", type=float, default=90)
+    ap.add_argument("--pgdata", type=Path, default=DATA / "pg")
+    ap.add_argument("--fresh", action="store_true", help="delete the benchmark database folder first")
+    ap.add_argument("--output", type=Path, default=RESULTS / "latest.md")
+    args = ap.parse_args(argv)
+    if args.client == "auto":
+        args.client = "wrk" if shutil.which("wrk") else "httpx"
+    elif args.client == "wrk" and not shutil.which("wrk"):
+        ap.error("wrk is not installed (apt-get install wrk)")
+    if args.threads > args.connections:
+        ap.error("--threads must not exceed --connections")
+    if min(args.duration, args.rounds, args.connections, args.schools) < 1 or args.duration > 600:
+        ap.error("--duration must be 1..600, --rounds, --connections and --schools >= 1")
+    for name in ("gateway_port", "baseline_port"):
+        port = getattr(args, name)
+        if port == 0:
+            setattr(args, name, free_port())
+        elif not port_is_free(port):
+            ap.error(f"port {port} is in use")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    servers_wanted = ["gateway", "baseline"] if args.only == "both" else [args.only]
+
+    def on_term(signum, frame):  # noqa: ANN001
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGHUP, on_term)
+
+    from gateway import embedded_pg, migrate  # the repo root is on sys.path
+
+    pg = None
+    servers: dict[str, Server] = {}
+    try:
+        if args.fresh and args.pgdata.exists():
+            log(f"--fresh: deleting {args.pgdata}")
+            shutil.rmtree(args.pgdata)
+        log(f"starting embedded PostgreSQL in {args.pgdata}")
+        pg = embedded_pg.start(args.pgdata)
+        url = pg.url()
+        log("migrating")
+        migrate.upgrade(url)
+        result = asyncio.run(seed_mod.seed(url, args.schools, args.sessions_per_school))
+        log(str(result))
+        dataset = (f"{result.bench_schools} bench schools, {result.bench_sessions} academic sessions "
+                   f"(--schools {args.schools}, {args.sessions_per_school} sessions each)")
+
+        async def pick_school() -> int:
+            import asyncpg
+            conn = await asyncpg.connect(seed_mod.plain_url(url))
+            try:
+                return await conn.fetchval("SELECT id FROM schools WHERE school_code = $1",
+                                           seed_mod.school_code(max(1, args.schools // 2)))
+            finally:
+                await conn.close()
+
+        school_gid = base64.b64encode(f"School:{asyncio.run(pick_school())}".encode()).decode()
+
+        bodies = {}
+        (DATA / "bodies").mkdir(parents=True, exist_ok=True)
+        for q in QUERIES:
+            bodies[q] = DATA / "bodies" / f"{q}.json"
+            bodies[q].write_text(json.dumps(body_of(q, school_gid)))
+
+        base_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "HOST", "PORT", "WORKERS")}
+        if "gateway" in servers_wanted:
+            campus = VENV_BIN / "campus"
+            if not campus.exists():
+                raise BenchError(f"{campus} not found: pip install -e . first")
+            env = {**base_env, "DATABASE_URL": url, "QUERY_STATS": "true", "GRAPHIQL": "false",
+                   "HOST": "127.0.0.1"}
+            for kv in args.gateway_env:
+                k, _, v = kv.partition("=")
+                env[k] = v
+            servers["gateway"] = Server("gateway", [str(campus), "serve", "--port", str(args.gateway_port),
+                                                    "--workers", "1"], env, args.gateway_port,
+                                        DATA / "logs" / "gateway.log")
+        if "baseline" in servers_wanted:
+            env = {**base_env, "BENCH_DATABASE_URL": url, "BENCH_POOL_SIZE": str(args.baseline_pool_size)}
+            servers["baseline"] = Server(
+                "baseline", [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH), "baseline:app",
+                             "--host", "127.0.0.1", "--port", str(args.baseline_port), "--workers", "1",
+                             "--no-access-log", "--log-level", "warning"],
+                env, args.baseline_port, DATA / "logs" / "baseline.log")
+        for s in servers.values():
+            s.start()
+        for s in servers.values():
+            s.wait_ready(args.startup_timeout)
+
+        # Same answers from both, before any load.
+        stmts: dict[tuple[str, str], object] = {}
+        for q in QUERIES:
+            docs = {}
+            for name, s in servers.items():
+                docs[name] = sample(s, body_of(q, school_gid), header_dict(args.header))
+                sanity_check(q, docs[name]["data"], min(args.schools, result.bench_schools))
+                stmts[(name, q)] = sql_statements(docs[name])
+            if len(docs) == 2:
+                diff = first_difference(docs["gateway"]["data"], docs["baseline"]["data"])
+                if diff is not None:
+                    raise BenchError(f"{q}: gateway and baseline answer differently: {diff}")
+            log(f"{q}: answers {'identical' if len(docs) == 2 else 'checked'}; SQL statements per request: "
+                + ", ".join(f"{n} {stmts[(n, q)]}" for n in docs))
+
+        pg_pid = postmaster_pid(args.pgdata.resolve())
+        if args.warmup:
+            for q in QUERIES:
+                for name, s in servers.items():
+                    log(f"warm-up {name} {q} ({args.warmup}s)")
+                    measure(s, q, 0, bodies[q], args, pg_pid, duration=args.warmup)
+
+        summaries = {(n, q): Summary(n, q) for n in servers for q in QUERIES}
+        order = list(servers)
+        for q in QUERIES:
+            for rnd in range(1, args.rounds + 1):
+                for name in (order if rnd % 2 else order[::-1]):
+                    time.sleep(0.5)
+                    m = measure(servers[name], q, rnd, bodies[q], args, pg_pid)
+                    summaries[(name, q)].runs.append(m)
+                    log(f"{q} round {rnd} {name}: {m.rps:,.0f} req/s, p50 {m.p50_ms:.2f} ms, "
+                        f"p99 {m.p99_ms:.2f} ms, errors {m.error_total}")
+
+        # The answers are still right after the load.
+        for q in QUERIES:
+            for name, s in servers.items():
+                sample(s, body_of(q, school_gid), header_dict(args.header))
+
+        md = report(args, summaries, stmts, dataset, list(servers))
+        print()
+        print(md)
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(md)
+        args.output.with_suffix(".json").write_text(json.dumps({
+            "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+            "dataset": dataset, "sql_statements": {f"{s}/{q}": v for (s, q), v in stmts.items()},
+            "runs": [vars(m) for sm in summaries.values() for m in sm.runs],
+        }, indent=2))
+        log(f"wrote {args.output}")
+        return 0
+    except BenchError as exc:
+        print(f"\nBENCH FAILED: {exc}", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr, flush=True)
+        return 130
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # let the clean-up finish
+        for s in reversed(list(servers.values())):
+            try:
+                s.stop()
+            except Exception as exc:  # noqa: BLE001
+                log(f"could not stop {s.name}: {exc}")
+        if pg is not None:
+            log("stopping embedded PostgreSQL")
+            pg.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Campus gateway: one GraphQL API over the schools and hostels database."""

@@ -1,0 +1,144 @@
+"""`campus` — serve, migrate, demo-data, export-schema.
+
+Without DATABASE_URL, serve/migrate/demo-data use an embedded PostgreSQL kept in
+DATA_DIR/pg (created and migrated on first start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from gateway.logs import configure_logging
+from gateway.settings import get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _database(args: argparse.Namespace) -> tuple[str, object | None]:
+    """The database URL to use, starting the embedded server when none is configured."""
+    settings = get_settings()
+    if settings.database_url:
+        return settings.database_url, None
+    from gateway import embedded_pg
+
+    pg = embedded_pg.start(settings.data_dir / "pg")
+    url = pg.url()
+    os.environ["DATABASE_URL"] = url  # uvicorn workers read it from the environment
+    get_settings.cache_clear()
+    return url, pg
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from gateway import migrate
+
+    url, pg = _database(args)
+    try:
+        migrate.upgrade(url, args.revision)
+        print(f"migrated to {args.revision}")
+    finally:
+        if pg is not None:
+            pg.stop()
+    return 0
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from gateway import demo, migrate
+
+    url, pg = _database(args)
+    try:
+        migrate.upgrade(url)
+        loaded = asyncio.run(demo.load(url))
+        print("demo data loaded" if loaded else "demo data already present")
+        demo.print_logins()
+    finally:
+        if pg is not None:
+            pg.stop()
+    return 0
+
+
+def cmd_export_schema(args: argparse.Namespace) -> int:
+    from schema.root import build_schema
+
+    sdl = build_schema().as_str() + "\n"
+    out = Path(args.out)
+    if args.check:
+        if not out.exists() or out.read_text() != sdl:
+            print(f"{out} is out of date: run `campus export-schema`", file=sys.stderr)
+            return 1
+        print(f"{out} is up to date")
+        return 0
+    out.write_text(sdl)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway import demo, migrate
+
+    settings = get_settings()
+    url, pg = _database(args)
+
+    def _stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    # uvicorn restores this handler and re-raises SIGTERM after its shutdown: we then exit
+    # through `finally` and stop the embedded server (atexit would never run).
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        migrate.upgrade(url)
+        if not args.no_demo:
+            asyncio.run(demo.load(url))
+        port = args.port or settings.port
+        host = args.host or settings.host
+        print(f"\n  GraphiQL: http://{host}:{port}/graphql")
+        if not settings.database_url or pg is not None:
+            print(f"  database: embedded PostgreSQL in {settings.data_dir.resolve() / 'pg'}")
+        if not args.no_demo:
+            demo.print_logins()
+        print(flush=True)
+        uvicorn.run("gateway.app:app_from_env", factory=True, host=host, port=port,
+                    workers=args.workers or settings.workers, log_config=None, access_log=False)
+    finally:
+        if pg is not None:
+            pg.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    parser = argparse.ArgumentParser(prog="campus", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="start the gateway (embedded PostgreSQL unless DATABASE_URL is set)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.add_argument("--no-demo", action="store_true", help="do not load the demo data")
+    serve.set_defaults(func=cmd_serve)
+
+    mig = sub.add_parser("migrate", help="upgrade the database schema")
+    mig.add_argument("revision", nargs="?", default="head")
+    mig.set_defaults(func=cmd_migrate)
+
+    demo_p = sub.add_parser("demo-data", help="load the demo schools, hostels and users (once)")
+    demo_p.set_defaults(func=cmd_demo_data)
+
+    exp = sub.add_parser("export-schema", help="write schema.graphql (or --check that it is current)")
+    exp.add_argument("--out", default=str(ROOT / "schema.graphql"))
+    exp.add_argument("--check", action="store_true")
+    exp.set_defaults(func=cmd_export_schema)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

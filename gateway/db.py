@@ -1,0 +1,173 @@
+"""Database engine, per-request connection handling and SQL statement statistics.
+
+Rule for concurrency (DESIGN.md, "one AsyncSession must never run two operations at once"):
+a request uses exactly one pooled connection, and every statement of the request takes the
+request's lock. Dataloader batches and sibling resolvers therefore queue on the one
+connection instead of failing or taking more connections; the look-ahead read path keeps
+the number of statements per request small, so the queue stays short. Measured in bench/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.sql import ClauseElement
+
+DIALECT = PGDialect_asyncpg()
+SETUP_SQL_PREFIX = "SELECT /* scope */ "
+
+
+@dataclass
+class QueryStats:
+    """SQL statements an operation ran. `setup` are the per-transaction context statements."""
+
+    statements: int = 0
+    setup: int = 0
+    seconds: float = 0.0
+    log: list[str] = field(default_factory=list)
+    keep_log: bool = False
+
+    def add(self, sql: str, seconds: float, setup: bool = False) -> None:
+        if setup:
+            self.setup += 1
+        else:
+            self.statements += 1
+        self.seconds += seconds
+        if self.keep_log:
+            self.log.append(sql)
+
+
+current_stats: contextvars.ContextVar[QueryStats | None] = contextvars.ContextVar("query_stats", default=None)
+
+
+def create_engine(url: str, pool_size: int = 10, max_overflow: int = 5) -> AsyncEngine:
+    engine = create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=False,
+        # The transaction is always ended explicitly by RequestDB; the pool's own rollback on
+        # return would be one more round trip for nothing.
+        pool_reset_on_return=None,
+        connect_args={"server_settings": {"application_name": "campus-gateway", "timezone": "UTC"}},
+    )
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        conn.info["_t0"] = time.perf_counter()
+
+    @event.listens_for(engine.sync_engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        stats = current_stats.get()
+        if stats is not None:
+            stats.add(statement, time.perf_counter() - conn.info.pop("_t0", time.perf_counter()),
+                      setup=statement.startswith(SETUP_SQL_PREFIX))
+
+    return engine
+
+
+_compiled_cache: dict[Any, tuple[str, tuple[str, ...]]] = {}
+
+
+def compile_statement(stmt: ClauseElement, cache_key: Any = None) -> tuple[str, tuple[str, ...]]:
+    """Compile a Core statement for asyncpg once per shape; returns SQL and its parameter order."""
+    if cache_key is not None:
+        hit = _compiled_cache.get(cache_key)
+        if hit is not None:
+            return hit
+    compiled = stmt.compile(dialect=DIALECT)
+    result = (compiled.string, tuple(compiled.positiontup or ()))
+    if cache_key is not None:
+        if len(_compiled_cache) > 5000:
+            _compiled_cache.clear()
+        _compiled_cache[cache_key] = result
+    return result
+
+
+@dataclass
+class DbScope:
+    """What a transaction is scoped to: set with set_config(..., true) at its start (RLS key)."""
+
+    user_id: int | None = None
+    school_id: int | None = None
+    hostel_id: int | None = None
+    session_id: int | None = None
+
+
+class RequestDB:
+    """One pooled connection and one transaction per request, taken lazily on first use."""
+
+    def __init__(self, engine: AsyncEngine, scope: DbScope) -> None:
+        self.engine = engine
+        self.scope = scope
+        self.lock = asyncio.Lock()
+        self._conn: AsyncConnection | None = None
+        self._raw: Any = None
+        self._session: AsyncSession | None = None
+
+    async def connection(self) -> AsyncConnection:
+        if self._conn is None:
+            conn = await self.engine.connect()
+            try:
+                # The adapter begins the transaction lazily with this first statement.
+                await conn.exec_driver_sql(
+                    SETUP_SQL_PREFIX + "set_config('app.user_id', $1, true), set_config('app.school_id', $2, true),"
+                    " set_config('app.hostel_id', $3, true), set_config('app.session_id', $4, true)",
+                    tuple(_setting(v) for v in (self.scope.user_id, self.scope.school_id, self.scope.hostel_id, self.scope.session_id)),
+                )
+                raw = await conn.get_raw_connection()
+            except BaseException:
+                await conn.close()
+                raise
+            self._conn = conn
+            self._raw = raw.driver_connection
+        return self._conn
+
+    async def fetch(self, sql: str, params: list[Any] | tuple[Any, ...]) -> list[Any]:
+        """Run compiled SQL straight on the request's asyncpg connection (prepared, cached)."""
+        async with self.lock:
+            if self._conn is None:
+                await self.connection()
+            t0 = time.perf_counter()
+            rows = await self._raw.fetch(sql, *params)
+            stats = current_stats.get()
+            if stats is not None:
+                stats.add(sql, time.perf_counter() - t0)
+            return rows
+
+    async def fetchval(self, sql: str, params: list[Any] | tuple[Any, ...]) -> Any:
+        rows = await self.fetch(sql, params)
+        return rows[0][0] if rows else None
+
+    async def session(self) -> AsyncSession:
+        """The request's ORM session, bound to the request's connection (writes)."""
+        if self._session is None:
+            conn = await self.connection()
+            self._session = AsyncSession(bind=conn, expire_on_commit=False, autoflush=False,
+                                         join_transaction_mode="create_savepoint")
+        return self._session
+
+    async def close(self, commit: bool) -> None:
+        if self._conn is None:
+            return
+        conn, self._conn, self._raw = self._conn, None, None
+        try:
+            if self._session is not None:
+                await self._session.close()
+            if commit:
+                await conn.commit()
+            else:
+                await conn.rollback()
+        finally:
+            await conn.close()
+
+
+def _setting(value: int | None) -> str:
+    return "" if value is None else str(value)

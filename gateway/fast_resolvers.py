@@ -1,0 +1,90 @@
+"""Install the read path's resolvers on the built schema.
+
+Entity objects come out of the shared read path finished: scalar fields are plain
+attributes, to-one relations are already joined in, to-many connections already batched.
+So their GraphQL fields get the cheapest resolvers possible (an attribute read, no
+Strawberry argument conversion), and relation fields fall back to the per-request
+dataloaders only when the object came from somewhere look-ahead could not see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLObjectType
+
+from resolvers.common.registry import EntitySpec, RelSpec, get_spec
+
+_MISSING = object()
+DEFINITION = "strawberry-definition"
+
+
+def _attr_resolver(name: str) -> Any:
+    def resolve(source: Any, info: Any) -> Any:
+        return getattr(source, name)
+
+    return resolve
+
+
+def _to_one_resolver(rel: RelSpec) -> Any:
+    name, local = rel.name, rel.local_attr
+
+    def resolve(source: Any, info: Any) -> Any:
+        d = source.__dict__
+        value = d.get(name, _MISSING)
+        if value is not _MISSING:
+            return value
+        key = d.get("_pk") if local == "id" else d.get(local)
+        if key is None:
+            return None
+        return info.context.loaders.by_key(rel.target, rel.remote_attr, info).load(key)
+
+    return resolve
+
+
+def _to_many_resolver(rel: RelSpec) -> Any:
+    local = rel.local_attr
+
+    def resolve(source: Any, info: Any, **_: Any) -> Any:
+        d = source.__dict__
+        prefetched = d.get("_conn")
+        if prefetched is not None:
+            page = prefetched.get(info.path.key)
+            if page is not None:
+                return page
+        key = d["_pk"] if local == "id" else d.get(local)
+        return info.context.loaders.many(rel, info).load(key)
+
+    return resolve
+
+
+def _install_entity(spec: EntitySpec, gtype: GraphQLObjectType) -> None:
+    spec.fields = {}
+    for fname, gfield in gtype.fields.items():
+        sfield = gfield.extensions.get(DEFINITION)
+        py_name = sfield.python_name if sfield is not None else fname
+        if py_name == "id":
+            spec.fields[fname] = ("id", "id")
+            gfield.resolve = _attr_resolver("id")
+        elif py_name in spec.relations:
+            rel = spec.relations[py_name]
+            spec.fields[fname] = ("rel", py_name)
+            gfield.resolve = _to_one_resolver(rel) if rel.kind == "one" else _to_many_resolver(rel)
+        elif py_name in spec.columns:
+            spec.fields[fname] = ("col", py_name)
+            gfield.resolve = _attr_resolver(py_name)
+        else:  # a computed field keeps its own resolver and gets every column to work from
+            spec.fields[fname] = ("computed", py_name)
+
+
+def install(schema: Any) -> None:
+    for name, gtype in schema._schema.type_map.items():
+        if not isinstance(gtype, GraphQLObjectType) or name.startswith("__"):
+            continue
+        spec = get_spec(name)
+        if spec is not None and spec.gql_cls is not None:
+            _install_entity(spec, gtype)
+        elif name.endswith(("Connection", "Edge")) or name == "PageInfo":
+            for fname, gfield in gtype.fields.items():
+                sfield = gfield.extensions.get(DEFINITION)
+                gfield.resolve = _attr_resolver(sfield.python_name if sfield is not None else fname)

@@ -1,0 +1,297 @@
+"""The GraphQL HTTP endpoint: a thin layer over graphql-core's `execute`.
+
+Documents are parsed and validated once and cached (with the operation limits), clients
+may send a persisted-query hash instead of the document (Apollo's APQ protocol), responses
+are encoded with orjson, and unexpected errors are masked for the client and logged with
+an id the client sees. See DESIGN.md "Speed" for why this is not Strawberry's own view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from inspect import isawaitable
+from pathlib import Path
+from typing import Any
+
+import orjson
+from graphql import GraphQLError, execute, parse, specified_rules, validate
+from graphql.language import OperationDefinitionNode, OperationType
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.context import RequestContext
+from gateway.db import DbScope, QueryStats, RequestDB, current_stats
+from gateway.limits import make_rules
+from gateway.logs import request_id_var
+from gateway.settings import Settings
+from schema.common.ids import InvalidId, decode_gid
+
+log = logging.getLogger("gateway.graphql")
+
+MAX_BODY = 1_000_000
+GRAPHIQL_PAGE = Path(__file__).parent / "graphiql.html"
+
+
+class RequestError(Exception):
+    """A request that cannot be executed at all: answered with a 4xx and GraphQL errors."""
+
+    def __init__(self, status: int, message: str, code: str = "BAD_REQUEST", headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.headers = status, code, headers or {}
+
+
+@dataclass
+class CachedDocument:
+    document: Any
+    errors: list[dict[str, Any]]
+    operations: dict[str | None, OperationType]
+
+
+class _Batch(list):
+    """Operations that came as a JSON array: errors are answered per operation."""
+
+
+class LRU(OrderedDict):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get_fresh(self, key: Any) -> Any:
+        value = self.get(key)
+        if value is not None:
+            self.move_to_end(key)
+        return value
+
+    def put(self, key: Any, value: Any) -> None:
+        self[key] = value
+        if len(self) > self.size:
+            self.popitem(last=False)
+
+
+class GraphQLHTTP:
+    def __init__(self, schema: Any, engine: AsyncEngine, settings: Settings) -> None:
+        self.schema = schema._schema
+        self.engine = engine
+        self.settings = settings
+        self.rules = [*specified_rules, *make_rules(settings)]
+        if not settings.introspection:
+            self.rules.append(NoSchemaIntrospectionCustomRule)
+        self.documents = LRU(settings.document_cache_size)
+        self.persisted = LRU(settings.document_cache_size)
+
+    # ---- HTTP ---------------------------------------------------------------------------
+
+    async def handle(self, request: Request) -> Response:
+        try:
+            if request.method == "GET":
+                if self.settings.graphiql and "text/html" in request.headers.get("accept", "") and "query" not in request.query_params:
+                    return self._graphiql()
+                operations, batched = [self._from_query_params(request)], False
+                get_only = True
+            elif request.method == "POST":
+                operations, batched = await self._from_body(request)
+                get_only = False
+            else:
+                raise RequestError(405, "Use GET or POST.", headers={"Allow": "GET, POST"})
+            if batched and len(operations) > self.settings.max_batch:
+                raise RequestError(400, f"A batch may hold at most {self.settings.max_batch} operations.", "BATCH_LIMIT")
+            if batched and not operations:
+                raise RequestError(400, "The batch is empty.")
+            results = await self._run(request, operations, get_only)
+        except RequestError as exc:
+            body = {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}
+            return Response(orjson.dumps(body), status_code=exc.status, media_type="application/json", headers=exc.headers)
+        status = 200
+        if not batched and results[0][1] is not None:
+            status = results[0][1]
+        payload = [r for r, _ in results] if batched else results[0][0]
+        return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
+
+    def _graphiql(self) -> Response:
+        if not GRAPHIQL_PAGE.exists():
+            return HTMLResponse("GraphiQL is not installed.", status_code=404)
+        return HTMLResponse(GRAPHIQL_PAGE.read_text())
+
+    def _from_query_params(self, request: Request) -> dict[str, Any]:
+        params = request.query_params
+        op: dict[str, Any] = {"query": params.get("query"), "operationName": params.get("operationName")}
+        for key in ("variables", "extensions"):
+            if params.get(key):
+                try:
+                    op[key] = orjson.loads(params[key])
+                except orjson.JSONDecodeError:
+                    raise RequestError(400, f"The {key} parameter is not valid JSON.") from None
+        return op
+
+    async def _from_body(self, request: Request) -> tuple[list[dict[str, Any]], bool]:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise RequestError(415, "Send the operation as application/json.", "UNSUPPORTED_MEDIA_TYPE")
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY:
+            raise RequestError(413, "The request body is too large.", "PAYLOAD_TOO_LARGE")
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            raise RequestError(413, "The request body is too large.", "PAYLOAD_TOO_LARGE")
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise RequestError(400, "The request body is not valid JSON.") from None
+        if isinstance(data, list):
+            if not all(isinstance(op, dict) for op in data):
+                raise RequestError(400, "Each operation of a batch must be a JSON object.")
+            return _Batch(data), True
+        if not isinstance(data, dict):
+            raise RequestError(400, "The request body must be a JSON object with a query.")
+        return [data], False
+
+    # ---- execution ----------------------------------------------------------------------
+
+    async def _run(self, request: Request, operations: list[dict[str, Any]], get_only: bool) -> list[tuple[dict[str, Any], int | None]]:
+        db = RequestDB(self.engine, self._scope(request))
+        results = []
+        committed = False
+        try:
+            for op in operations:
+                try:
+                    results.append(await self._execute_one(request, db, op, get_only))
+                except RequestError as exc:
+                    if len(operations) == 1 and not isinstance(operations, _Batch):
+                        raise
+                    results.append(({"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}, exc.status))
+            await db.close(commit=True)
+            committed = True
+        finally:
+            if not committed:
+                await db.close(commit=False)
+        return results
+
+    async def _execute_one(self, request: Request, db: RequestDB, op: dict[str, Any], get_only: bool) -> tuple[dict[str, Any], int | None]:
+        # Request validation: a RequestError propagates to _run.
+        query = self._resolve_query(op)
+        variables = op.get("variables")
+        if variables is not None and not isinstance(variables, dict):
+            raise RequestError(400, "variables must be a JSON object.")
+        operation_name = op.get("operationName")
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise RequestError(400, "operationName must be a string.")
+        cached = self._document(query)
+        if cached.errors:
+            return {"errors": cached.errors}, 400
+        if operation_name not in cached.operations:
+            if operation_name is None:
+                raise RequestError(400, "The document has several operations: name one with operationName.")
+            raise RequestError(400, f'Unknown operation named "{operation_name}".')
+        kind = cached.operations[operation_name]
+        if get_only and kind is not OperationType.QUERY:
+            raise RequestError(405, "Mutations are sent with POST.", "METHOD_NOT_ALLOWED", {"Allow": "POST"})
+        if kind is OperationType.SUBSCRIPTION:
+            raise RequestError(400, "Subscriptions are not served over this endpoint.")
+
+        stats = QueryStats()
+        token = current_stats.set(stats)
+        ctx = RequestContext(settings=self.settings, db=db, request_id=request_id_var.get() or "",
+                             client_ip=request.client.host if request.client else None, request=request,
+                             user_id=db.scope.user_id, school_id=db.scope.school_id, hostel_id=db.scope.hostel_id,
+                             session_id=db.scope.session_id)
+        started = time.perf_counter()
+        try:
+            result = execute(self.schema, cached.document, context_value=ctx, variable_values=variables,
+                             operation_name=operation_name, hide_suggestions=True)
+            if isawaitable(result):
+                result = await result
+        finally:
+            current_stats.reset(token)
+        body: dict[str, Any] = {}
+        if result.errors:
+            body["errors"] = [self._format_error(e, ctx.request_id) for e in result.errors]
+        body["data"] = result.data
+        if self.settings.query_stats:
+            body["extensions"] = {"stats": {
+                "sqlStatements": stats.statements,
+                "sqlSetupStatements": stats.setup,
+                "sqlMs": round(stats.seconds * 1000, 3),
+                "totalMs": round((time.perf_counter() - started) * 1000, 3),
+            }}
+        return body, None
+
+    def _scope(self, request: Request) -> DbScope:
+        """The tenant of the request. Until login exists every caller may choose it with
+        X-Tenant-Id (a School or Hostel ID); the identity layer restricts that to platform roles."""
+        scope = DbScope()
+        tenant = request.headers.get("x-tenant-id")
+        if tenant:
+            try:
+                type_name, pk = decode_gid(tenant)
+            except InvalidId:
+                type_name, pk = "", 0
+            if type_name == "School":
+                scope.school_id = pk
+            elif type_name == "Hostel":
+                scope.hostel_id = pk
+            else:
+                raise RequestError(400, "X-Tenant-Id must be the ID of a School or a Hostel.", "BAD_TENANT")
+        return scope
+
+    def _resolve_query(self, op: dict[str, Any]) -> str:
+        query = op.get("query")
+        persisted = (op.get("extensions") or {}).get("persistedQuery") if isinstance(op.get("extensions"), dict) else None
+        if persisted is not None:
+            if not isinstance(persisted, dict) or persisted.get("version") != 1 or not isinstance(persisted.get("sha256Hash"), str):
+                raise RequestError(400, "persistedQuery must be {\"version\": 1, \"sha256Hash\": \"<hex>\"}.")
+            digest = persisted["sha256Hash"].lower()
+            if query is None:
+                known = self.persisted.get_fresh(digest)
+                if known is None:
+                    # 200, as Apollo clients expect: they retry with the full document.
+                    raise RequestError(200, "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+                return known
+            if not isinstance(query, str) or hashlib.sha256(query.encode()).hexdigest() != digest:
+                raise RequestError(400, "provided sha does not match query", "PERSISTED_QUERY_HASH_MISMATCH")
+            self.persisted.put(digest, query)
+        if not isinstance(query, str) or not query.strip():
+            raise RequestError(400, "Send the GraphQL document in `query`.")
+        return query
+
+    def _document(self, query: str) -> CachedDocument:
+        cached = self.documents.get_fresh(query)
+        if cached is not None:
+            return cached
+        try:
+            document = parse(query, max_lexical_tokens=self.settings.max_tokens, max_source_length=100_000)
+        except GraphQLError as exc:
+            cached = CachedDocument(None, [self._format_error(exc, "")], {})
+        else:
+            errors = validate(self.schema, document, self.rules, max_errors=20, hide_suggestions=True)
+            operations = {d.name.value if d.name else None: d.operation
+                          for d in document.definitions if isinstance(d, OperationDefinitionNode)}
+            if len(operations) == 1:  # a lone operation also runs without operationName
+                operations[None] = next(iter(operations.values()))
+            cached = CachedDocument(document, [e.formatted for e in errors], operations)
+        self.documents.put(query, cached)
+        return cached
+
+    def _format_error(self, error: GraphQLError, request_id: str) -> dict[str, Any]:
+        original = error.original_error
+        if original is None or isinstance(original, GraphQLError):
+            formatted = error.formatted
+            if isinstance(original, GraphQLError) and original.extensions:
+                formatted.setdefault("extensions", {}).update(original.extensions)
+            return formatted
+        error_id = uuid.uuid4().hex[:12]
+        log.error("unexpected error in resolver", exc_info=original,
+                  extra={"error_id": error_id, "path": error.path})
+        masked = {"message": f"Internal error; reference {error_id}.",
+                  "extensions": {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id, "requestId": request_id}}
+        if error.locations:
+            masked["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+        if error.path:
+            masked["path"] = error.path
+        return masked

@@ -1,0 +1,90 @@
+"""Declarative base, naming convention and the shared mixins of every model.
+
+- `AuditMixin`: seed 001 `BaseEntity` (createdAt/updatedAt/createdBy/updatedBy), filled from
+  the request context by `models.audit_hooks`, never by callers.
+- `ActiveMixin`: master data is deactivated, never deleted (DESIGN.md, data rules).
+- `SchoolTenantMixin` / `HostelTenantMixin`: the tenant key of each family. The class
+  attribute `__tenant_key__` is what the shared query builder and write guards read.
+
+Models also declare `__filterable__` and `__sortable__` (attribute names): the GraphQL
+`filter` and `orderBy` inputs are generated from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Identity, MetaData, Numeric, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Money = Numeric(19, 2)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        int: BigInteger,
+        Decimal: Money,
+        dt.datetime: DateTime(timezone=True),
+        dict[str, Any]: JSONB,
+    }
+
+    __tenant_key__: ClassVar[str | None] = None
+    __filterable__: ClassVar[tuple[str, ...]] = ()
+    __sortable__: ClassVar[tuple[str, ...]] = ()
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True, sort_order=-100)
+
+
+class AuditMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), nullable=False)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    created_by: Mapped[int | None] = mapped_column(nullable=True)
+    updated_by: Mapped[int | None] = mapped_column(nullable=True)
+
+
+class ActiveMixin:
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default="true")
+
+
+class SchoolTenantMixin(AuditMixin):
+    """Seed 001 `TenantEntity`: every row belongs to one school."""
+
+    __tenant_key__: ClassVar[str] = "school_id"
+
+    @declared_attr
+    def school_id(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(ForeignKey("schools.id"), nullable=False, index=True)
+
+    @classmethod
+    def tenant_unique(cls) -> UniqueConstraint:
+        """(school_id, id): target of composite foreign keys that carry the tenant key."""
+        return UniqueConstraint("school_id", "id")
+
+
+class HostelTenantMixin(AuditMixin):
+    """Every row belongs to one hostel (the hostel family's tenant)."""
+
+    __tenant_key__: ClassVar[str] = "hostel_id"
+
+    @declared_attr
+    def hostel_id(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(ForeignKey("hostels.id"), nullable=False, index=True)
+
+    @classmethod
+    def tenant_unique(cls) -> UniqueConstraint:
+        return UniqueConstraint("hostel_id", "id")
+
+
+TENANT_KEYS = ("school_id", "hostel_id")

@@ -1,0 +1,73 @@
+"""Hostel family root (seed 000 `hostel/hostel.py`): identity, address, capacity,
+pricing summary and media. Not itself tenant-scoped: it is the tenant."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Enum, Integer, Numeric, String, Text, CheckConstraint
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import ActiveMixin, AuditMixin, Base
+
+
+class HostelType(enum.Enum):
+    BOYS = "BOYS"
+    GIRLS = "GIRLS"
+    CO_ED = "CO_ED"
+
+
+class HostelStatus(enum.Enum):
+    ACTIVE = "ACTIVE"
+    UNDER_MAINTENANCE = "UNDER_MAINTENANCE"
+    CLOSED = "CLOSED"
+
+
+class Hostel(ActiveMixin, AuditMixin, Base):
+    __tablename__ = "hostels"
+    __table_args__ = (
+        CheckConstraint("total_beds >= 0", name="total_beds_non_negative"),
+        CheckConstraint("starting_price_monthly IS NULL OR starting_price_monthly >= 0", name="price_non_negative"),
+    )
+    __filterable__ = ("name", "slug", "hostel_type", "status", "city", "state", "is_public", "total_beds",
+                      "starting_price_monthly", "active", "created_at")
+    __sortable__ = ("name", "city", "total_beds", "starting_price_monthly", "created_at")
+
+    name: Mapped[str] = mapped_column(String(255))
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    hostel_type: Mapped[HostelType] = mapped_column(Enum(HostelType, native_enum=False, length=20))
+    status: Mapped[HostelStatus] = mapped_column(
+        Enum(HostelStatus, native_enum=False, length=30), default=HostelStatus.ACTIVE, server_default="ACTIVE"
+    )
+    description: Mapped[str | None] = mapped_column(Text)
+    # address
+    address_line1: Mapped[str | None] = mapped_column(String(255))
+    address_line2: Mapped[str | None] = mapped_column(String(255))
+    city: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str | None] = mapped_column(String(100))
+    pincode: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(2), default="IN", server_default="IN")
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    contact_phone: Mapped[str | None] = mapped_column(String(30))
+    contact_email: Mapped[str | None] = mapped_column(String(255))
+    website: Mapped[str | None] = mapped_column(String(255))
+    # capacity (kept in step with rooms/beds by the room workflows of a later issue)
+    total_rooms: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    total_beds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # pricing summary
+    starting_price_monthly: Mapped[Decimal | None]
+    currency: Mapped[str] = mapped_column(String(3), default="INR", server_default="INR")
+    security_deposit: Mapped[Decimal | None]
+    check_in_time: Mapped[dt.time | None]
+    check_out_time: Mapped[dt.time | None]
+    # media
+    logo_url: Mapped[str | None] = mapped_column(String(1000))
+    cover_image_url: Mapped[str | None] = mapped_column(String(1000))
+    gallery_urls: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    social_links: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    is_public: Mapped[bool] = mapped_column(default=True, server_default="true")

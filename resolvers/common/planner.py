@@ -1,0 +1,621 @@
+"""The shared read path: selection-aware SQL for connections, nodes and relations.
+
+A root resolver hands its GraphQL selection to `plan_connection` / `plan_node`. The plan
+JOINs every selected to-one relation into the same statement and loads every selected
+to-many connection with one batched window query per relation (per parent, first/after
+honoured), however many rows there are. Rows become plain objects (instances of the
+Strawberry type, filled through __dict__) whose fields need no resolver. So the number of
+statements depends on the depth of the query, never on the number of rows.
+
+Every statement gets the tenant predicate of each scoped table it reads from
+`ctx.tenant_conditions`; RLS stands behind it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import decimal
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from graphql import GraphQLError
+from graphql.execution.values import get_argument_values
+from sqlalchemy import BigInteger, Integer, and_, any_, bindparam, false, func, not_, or_, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from gateway.db import compile_statement
+from resolvers.common.registry import EntitySpec, RelSpec
+from schema.common.ids import InvalidId, decode_gid, encode_gid
+
+MAX_IN_LIST = 1000
+
+
+class BadInput(GraphQLError):
+    """A clear, expected error about an argument; shown to the client as is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+# ---- selections -----------------------------------------------------------------------------
+
+def _variables(info: Any) -> dict[str, Any]:
+    values = info.variable_values
+    return getattr(values, "coerced", values) or {}
+
+
+def _included(selection: Any, variables: dict[str, Any]) -> bool:
+    for directive in selection.directives or ():
+        name = directive.name.value
+        if name not in ("skip", "include"):
+            continue
+        arg = directive.arguments[0].value
+        value = variables.get(arg.name.value) if arg.kind == "variable" else arg.value
+        if (name == "skip") == bool(value):
+            return False
+    return True
+
+
+def _applies(info: Any, condition: Any, type_name: str) -> bool:
+    if condition is None or condition.name.value == type_name:
+        return True
+    schema = info.schema
+    cond_type = schema.get_type(condition.name.value)
+    obj_type = schema.get_type(type_name)
+    return cond_type is not None and obj_type is not None and schema.is_sub_type(cond_type, obj_type)
+
+
+def collect_fields(info: Any, selection_sets: list[Any], type_name: str) -> dict[str, list[Any]]:
+    """Response key -> field nodes, through fragments whose type condition applies."""
+    out: dict[str, list[Any]] = {}
+    variables = _variables(info)
+
+    def visit(selection_set: Any) -> None:
+        if selection_set is None:
+            return
+        for sel in selection_set.selections:
+            if not _included(sel, variables):
+                continue
+            kind = sel.kind
+            if kind == "field":
+                out.setdefault(sel.alias.value if sel.alias else sel.name.value, []).append(sel)
+            elif kind == "inline_fragment":
+                if _applies(info, sel.type_condition, type_name):
+                    visit(sel.selection_set)
+            elif kind == "fragment_spread":
+                frag = info.fragments.get(sel.name.value)
+                if frag is not None and _applies(info, frag.type_condition, type_name):
+                    visit(frag.selection_set)
+
+    for s in selection_sets:
+        visit(s)
+    return out
+
+
+# ---- plans ----------------------------------------------------------------------------------
+
+@dataclass
+class NodePlan:
+    spec: EntitySpec
+    attrs: list[str]
+    ones: list[tuple[str, RelSpec, NodePlan]] = field(default_factory=list)
+    manys: list[tuple[str, RelSpec, ConnPlan]] = field(default_factory=list)
+
+
+@dataclass
+class ConnPlan:
+    node: NodePlan
+    first: int | None
+    last: int | None
+    after: list[Any] | None
+    before: list[Any] | None
+    filter: dict[str, Any] | None
+    order: list[tuple[str, bool]]  # (attr, descending); id ascending breaks ties
+    want_total: bool
+    signature: str
+
+
+def plan_node(info: Any, spec: EntitySpec, selection_sets: list[Any]) -> NodePlan:
+    fields = collect_fields(info, selection_sets, spec.name)
+    attrs: dict[str, None] = {"id": None}
+    ones: dict[str, tuple[RelSpec, list[Any]]] = {}
+    manys: list[tuple[str, RelSpec, ConnPlan]] = []
+    gql_fields = info.schema.type_map[spec.name].fields
+    for key, nodes in fields.items():
+        fname = nodes[0].name.value
+        kind, attr = spec.fields.get(fname, ("meta", ""))
+        if kind == "col":
+            attrs[attr] = None
+        elif kind == "rel":
+            rel = spec.relations[attr]
+            attrs[rel.local_attr] = None
+            if rel.kind == "one":
+                # aliases of one to-one field share one JOIN: their selections merge
+                ones.setdefault(attr, (rel, []))[1].extend(n.selection_set for n in nodes)
+            else:
+                manys.append((key, rel, plan_connection(info, rel.target, nodes, gql_fields[fname])))
+        elif kind == "computed":
+            attrs.update(dict.fromkeys(spec.columns))
+    return NodePlan(
+        spec,
+        list(attrs),
+        [(attr, rel, plan_node(info, rel.target, sets)) for attr, (rel, sets) in ones.items()],
+        manys,
+    )
+
+
+def plan_connection(info: Any, spec: EntitySpec, field_nodes: list[Any], field_def: Any) -> ConnPlan:
+    args = get_argument_values(field_def, field_nodes[0], info.variable_values)
+    conn_type = f"{spec.name}Connection"
+    node_sets: list[Any] = []
+    want_total = False
+    for key, nodes in collect_fields(info, [n.selection_set for n in field_nodes], conn_type).items():
+        fname = nodes[0].name.value
+        if fname == "nodes":
+            node_sets.extend(n.selection_set for n in nodes)
+        elif fname == "edges":
+            for sub in collect_fields(info, [n.selection_set for n in nodes], f"{spec.name}Edge").values():
+                if sub[0].name.value == "node":
+                    node_sets.extend(n.selection_set for n in sub)
+        elif fname == "totalCount":
+            want_total = True
+    node = plan_node(info, spec, node_sets)
+
+    settings = info.context.settings
+    first, last = args.get("first"), args.get("last")
+    if first is not None and last is not None:
+        raise BadInput("Use either first or last, not both.")
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 0 <= value <= settings.max_page_size:
+            raise BadInput(f"{name} must be between 0 and {settings.max_page_size}, got {value}.")
+    if first is None and last is None:
+        first = settings.default_page_size
+
+    order: list[tuple[str, bool]] = []
+    for item in args.get("orderBy") or ():
+        attr = "id" if _enum_value(item["field"]) == "ID" else spec.sort_fields[_enum_value(item["field"])]
+        order.append((attr, _enum_value(item.get("direction")) == "DESC"))
+    if not order or order[-1][0] != "id":
+        order.append(("id", False))
+    for attr, _ in order:
+        if attr not in node.attrs:
+            node.attrs.append(attr)
+    signature = ",".join(f"{a}{'-' if d else '+'}" for a, d in order)
+
+    return ConnPlan(
+        node=node,
+        first=first,
+        last=last,
+        after=_decode_cursor(args.get("after"), signature, spec, order),
+        before=_decode_cursor(args.get("before"), signature, spec, order),
+        filter=args.get("filter"),
+        order=order,
+        want_total=want_total,
+        signature=signature,
+    )
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+# ---- cursors --------------------------------------------------------------------------------
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def encode_cursor(signature: str, values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([signature, *map(_json_value, values)])).decode()
+
+
+def _decode_cursor(cursor: str | None, signature: str, spec: EntitySpec, order: list[tuple[str, bool]]) -> list[Any] | None:
+    if cursor is None:
+        return None
+    try:
+        sig, *values = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, binascii.Error, TypeError):
+        raise BadInput(f'"{cursor}" is not a valid cursor.') from None
+    if sig != signature or len(values) != len(order):
+        raise BadInput("This cursor belongs to a different orderBy; start again without after/before.")
+    out = []
+    for (attr, _), value in zip(order, values, strict=True):
+        out.append(None if value is None else _from_json(spec, attr, value))
+    return out
+
+
+def _from_json(spec: EntitySpec, attr: str, value: Any) -> Any:
+    try:
+        if attr in spec.enum_attrs:
+            return str(value)
+        kind = spec.columns[attr].type.python_type
+        if kind is dt.datetime:
+            return dt.datetime.fromisoformat(value)
+        if kind is dt.date:
+            return dt.date.fromisoformat(value)
+        if kind is decimal.Decimal:
+            return decimal.Decimal(value)
+        return kind(value)
+    except (ValueError, TypeError, decimal.InvalidOperation):
+        raise BadInput("The cursor is damaged.") from None
+
+
+# ---- SQL ------------------------------------------------------------------------------------
+
+class Binder:
+    """Bind parameters named by position, so one statement shape always compiles the same."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def __call__(self, value: Any, type_: Any = None) -> Any:
+        name = f"p{len(self.values)}"
+        self.values[name] = _db_value(value)
+        return bindparam(name, type_=type_)
+
+
+def _db_value(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list):
+        return [_db_value(v) for v in value]
+    return value
+
+
+@dataclass
+class Layout:
+    spec: EntitySpec
+    plan: NodePlan
+    start: int
+    entries: list[tuple[int, str, Any]]
+    children: list[tuple[str, Layout]]
+
+
+def _select_parts(ctx: Any, plan: NodePlan, alias: Any, cols: list[Any], joins: list[Any], key: list[Any], bind: Binder) -> Layout:
+    spec = plan.spec
+    start = len(cols)
+    entries = []
+    for i, attr in enumerate(plan.attrs):
+        cols.append(alias.c[spec.column_name(attr)].label(f"c{len(cols)}"))
+        if i:
+            entries.append((start + i, attr, spec.enum_attrs.get(attr)))
+    key.append((spec.name, tuple(plan.attrs)))
+    layout = Layout(spec, plan, start, entries, [])
+    for name, rel, sub in plan.ones:
+        target = sub.spec
+        joined = target.table.alias(f"t{len(joins) + 1}")
+        on = joined.c[target.column_name(rel.remote_attr)] == alias.c[spec.column_name(rel.local_attr)]
+        tenant = ctx.tenant_conditions(target, joined, bind)
+        joins.append((joined, and_(on, *tenant)))
+        key.append(("join", name, len(tenant)))
+        layout.children.append((name, _select_parts(ctx, sub, joined, cols, joins, key, bind)))
+        key.append(")")
+    return layout
+
+
+def _from_clause(alias: Any, joins: list[Any]) -> Any:
+    clause = alias
+    for joined, on in joins:
+        clause = clause.outerjoin(joined, on)
+    return clause
+
+
+def _materialize(layout: Layout, row: Any, buckets: dict[int, list[Any]]) -> Any:
+    pk = row[layout.start]
+    if pk is None:
+        return None
+    spec = layout.spec
+    obj = spec.gql_cls.__new__(spec.gql_cls)
+    d = obj.__dict__
+    d["_pk"] = pk
+    d["id"] = encode_gid(spec.name, pk)
+    for index, attr, conv in layout.entries:
+        value = row[index]
+        d[attr] = value if conv is None or value is None else conv(value)
+    for name, child in layout.children:
+        d[name] = _materialize(child, row, buckets)
+    buckets.setdefault(id(layout.plan), []).append(obj)
+    return obj
+
+
+def _compile_filter(spec: EntitySpec, alias: Any, filt: dict[str, Any] | None, bind: Binder, key: list[Any]) -> Any:
+    if not filt:
+        return true()
+    conds = []
+    for gname, value in filt.items():
+        if value is None:
+            continue
+        if gname in ("and", "or"):
+            parts = [_compile_filter(spec, alias, sub, bind, key) for sub in value]
+            key.append((gname, len(parts)))
+            conds.append((and_ if gname == "and" else or_)(*parts) if parts else true())
+        elif gname == "not":
+            key.append("not")
+            conds.append(not_(_compile_filter(spec, alias, value, bind, key)))
+        else:
+            attr = spec.filter_fields[gname]
+            col = alias.c[spec.column_name(attr)]
+            for op, operand in value.items():
+                if operand is None:
+                    continue
+                key.append((gname, op, operand if op == "isNull" else None))
+                conds.append(_operator(spec, attr, col, op, operand, bind))
+    return and_(*conds) if conds else true()
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+def _operator(spec: EntitySpec, attr: str, col: Any, op: str, operand: Any, bind: Binder) -> Any:
+    if attr == "id":
+        operand = [_pk_of(spec, g) for g in operand] if isinstance(operand, list) else _pk_of(spec, operand)
+    if op in ("in", "notIn"):
+        if len(operand) > MAX_IN_LIST:
+            raise BadInput(f"An in/notIn list may hold at most {MAX_IN_LIST} values.")
+        cond = col == any_(bind(operand, ARRAY(col.type)))
+        return not_(cond) if op == "notIn" else cond
+    if op == "isNull":
+        return col.is_(None) if operand else col.is_not(None)
+    if op == "contains":
+        return col.ilike(bind(f"%{_like_escape(operand)}%", col.type), escape="!")
+    if op == "startsWith":
+        return col.like(bind(f"{_like_escape(operand)}%", col.type), escape="!")
+    param = bind(operand, col.type)
+    return {"eq": col == param, "ne": col != param, "lt": col < param, "lte": col <= param,
+            "gt": col > param, "gte": col >= param}[op]
+
+
+def _pk_of(spec: EntitySpec, gid: str) -> int:
+    try:
+        type_name, pk = decode_gid(gid)
+    except InvalidId as exc:
+        raise BadInput(str(exc)) from None
+    return pk if type_name == spec.name else -1  # an ID of another type matches nothing
+
+
+def _order_columns(spec: EntitySpec, alias: Any, plan: ConnPlan) -> list[tuple[Any, bool]]:
+    return [(alias.c[spec.column_name(attr)], desc) for attr, desc in plan.order]
+
+
+def _order_by(cols: list[tuple[Any, bool]], reverse: bool) -> list[Any]:
+    # NULLs sort last in the forward direction, so the keyset predicates below stay simple.
+    out = []
+    for col, desc in cols:
+        if desc != reverse:
+            out.append(col.desc().nulls_first() if reverse else col.desc().nulls_last())
+        else:
+            out.append(col.asc().nulls_first() if reverse else col.asc().nulls_last())
+    return out
+
+
+def _keyset(cols: list[tuple[Any, bool]], values: list[Any], after: bool, bind: Binder, key: list[Any]) -> Any:
+    """Rows strictly after (or before) `values` in the forward order, NULLs last."""
+    ors = []
+    for i, (col, desc) in enumerate(cols):
+        ands = [cols[j][0].is_(None) if values[j] is None else cols[j][0] == bind(values[j], cols[j][0].type) for j in range(i)]
+        v = values[i]
+        if after:
+            if v is None:
+                continue  # nothing sorts after NULL on this key
+            p = bind(v, col.type)
+            ands.append(or_(col < p if desc else col > p, col.is_(None)))
+        else:
+            ands.append(col.is_not(None) if v is None else (col > bind(v, col.type) if desc else col < bind(v, col.type)))
+        ors.append(and_(*ands))
+    key.append(("keyset", after, tuple(v is None for v in values)))
+    return or_(*ors) if ors else false()
+
+
+async def _run(ctx: Any, stmt: Any, key: tuple[Any, ...], bind: Binder) -> list[Any]:
+    sql, names = compile_statement(stmt, key)
+    return await ctx.db.fetch(sql, [bind.values[n] for n in names])
+
+
+# ---- connection objects ---------------------------------------------------------------------
+
+class PageInfoObj:
+    __slots__ = ("has_next_page", "has_previous_page", "_conn")
+
+    def __init__(self, conn: ConnectionObj, has_next: bool, has_previous: bool) -> None:
+        self.has_next_page, self.has_previous_page, self._conn = has_next, has_previous, conn
+
+    @property
+    def start_cursor(self) -> str | None:
+        nodes = self._conn.nodes
+        return self._conn.cursor_of(nodes[0]) if nodes else None
+
+    @property
+    def end_cursor(self) -> str | None:
+        nodes = self._conn.nodes
+        return self._conn.cursor_of(nodes[-1]) if nodes else None
+
+
+class EdgeObj:
+    __slots__ = ("node", "_conn")
+
+    def __init__(self, conn: ConnectionObj, node: Any) -> None:
+        self.node, self._conn = node, conn
+
+    @property
+    def cursor(self) -> str:
+        return self._conn.cursor_of(self.node)
+
+
+class ConnectionObj:
+    __slots__ = ("nodes", "page_info", "total_count", "_plan")
+
+    def __init__(self, plan: ConnPlan, nodes: list[Any], has_next: bool, has_previous: bool, total: int | None) -> None:
+        self.nodes, self._plan = nodes, plan
+        self.page_info = PageInfoObj(self, has_next, has_previous)
+        if total is not None:
+            self.total_count = total
+
+    @property
+    def edges(self) -> list[EdgeObj]:
+        return [EdgeObj(self, n) for n in self.nodes]
+
+    def cursor_of(self, node: Any) -> str:
+        d = node.__dict__
+        return encode_cursor(self._plan.signature, [d["_pk"] if a == "id" else d[a] for a, _ in self._plan.order])
+
+
+def _page(plan: ConnPlan, objs: list[Any], total: int | None) -> ConnectionObj:
+    if plan.last is not None:
+        has_more = len(objs) > plan.last
+        objs = objs[: plan.last]
+        objs.reverse()
+        return ConnectionObj(plan, objs, plan.before is not None, has_more, total)
+    has_more = len(objs) > plan.first
+    return ConnectionObj(plan, objs[: plan.first], has_more, plan.after is not None, total)
+
+
+# ---- the three reads ------------------------------------------------------------------------
+
+def _base_where(ctx: Any, spec: EntitySpec, alias: Any, plan: ConnPlan, bind: Binder, key: list[Any]) -> list[Any]:
+    tenant = ctx.tenant_conditions(spec, alias, bind)
+    key.append(("tenant", len(tenant)))
+    return [*tenant, _compile_filter(spec, alias, plan.filter, bind, key)]
+
+
+def _cursor_where(cols: list[tuple[Any, bool]], plan: ConnPlan, bind: Binder, key: list[Any]) -> list[Any]:
+    out = []
+    if plan.after is not None:
+        out.append(_keyset(cols, plan.after, True, bind, key))
+    if plan.before is not None:
+        out.append(_keyset(cols, plan.before, False, bind, key))
+    return out
+
+
+async def fetch_connection(ctx: Any, plan: ConnPlan, extra_where: Any = None) -> ConnectionObj:
+    """A root list: one statement for the page (+1 for totalCount), then one per to-many."""
+    spec = plan.node.spec
+    alias = spec.table.alias("t0")
+    bind, key, cols, joins = Binder(), ["conn"], [], []
+    layout = _select_parts(ctx, plan.node, alias, cols, joins, key, bind)
+    where = _base_where(ctx, spec, alias, plan, bind, key)
+    if extra_where is not None:
+        where.append(extra_where(alias, bind))
+        key.append("extra")
+    order_cols = _order_columns(spec, alias, plan)
+    where += _cursor_where(order_cols, plan, bind, key)
+    reverse = plan.last is not None
+    limit = (plan.last if reverse else plan.first) + 1
+    stmt = (select(*cols).select_from(_from_clause(alias, joins)).where(*where)
+            .order_by(*_order_by(order_cols, reverse)).limit(bind(limit, Integer)))
+    key.append(("order", plan.signature, reverse))
+    rows = await _run(ctx, stmt, tuple(key), bind)
+
+    total = None
+    if plan.want_total:
+        cbind, ckey = Binder(), ["count"]
+        calias = spec.table.alias("t0")
+        cwhere = _base_where(ctx, spec, calias, plan, cbind, ckey)
+        if extra_where is not None:
+            cwhere.append(extra_where(calias, cbind))
+            ckey.append("extra")
+        total = (await _run(ctx, select(func.count()).select_from(calias).where(*cwhere), tuple(ckey), cbind))[0][0]
+
+    buckets: dict[int, list[Any]] = {}
+    objs = [_materialize(layout, row, buckets) for row in rows]
+    page = _page(plan, objs, total)
+    await _load_manys(ctx, plan.node, buckets)
+    return page
+
+
+async def fetch_by_keys(ctx: Any, plan: NodePlan, key_attr: str, keys: list[Any]) -> dict[Any, Any]:
+    """Rows whose `key_attr` is one of `keys` (unique keys): node(id:), nodes(ids:), loaders."""
+    spec = plan.spec
+    if not keys:
+        return {}
+    alias = spec.table.alias("t0")
+    bind, key, cols, joins = Binder(), ["keys", key_attr], [], []
+    if key_attr not in plan.attrs:
+        plan.attrs.append(key_attr)
+    layout = _select_parts(ctx, plan, alias, cols, joins, key, bind)
+    col = alias.c[spec.column_name(key_attr)]
+    tenant = ctx.tenant_conditions(spec, alias, bind)
+    key.append(("tenant", len(tenant)))
+    stmt = select(*cols).select_from(_from_clause(alias, joins)).where(col == any_(bind(list(keys), ARRAY(col.type))), *tenant)
+    rows = await _run(ctx, stmt, tuple(key), bind)
+    buckets: dict[int, list[Any]] = {}
+    objs = [_materialize(layout, row, buckets) for row in rows]
+    await _load_manys(ctx, plan, buckets)
+    return {o.__dict__["_pk"] if key_attr == "id" else o.__dict__[key_attr]: o for o in objs}
+
+
+async def fetch_many_batch(ctx: Any, rel: RelSpec, plan: ConnPlan, parent_keys: list[Any]) -> dict[Any, ConnectionObj]:
+    """One to-many connection for many parents in one statement: a window per parent."""
+    spec = plan.node.spec
+    fk_attr = rel.remote_attr
+    if fk_attr not in plan.node.attrs:
+        plan.node.attrs.append(fk_attr)
+    alias = spec.table.alias("t0")
+    bind, key, cols, joins = Binder(), ["many", rel.name], [], []
+    layout = _select_parts(ctx, plan.node, alias, cols, joins, key, bind)
+    fk = alias.c[spec.column_name(fk_attr)]
+    keys_param = bind(list(parent_keys), ARRAY(BigInteger))
+    where = [fk == any_(keys_param), *_base_where(ctx, spec, alias, plan, bind, key)]
+    order_cols = _order_columns(spec, alias, plan)
+    where += _cursor_where(order_cols, plan, bind, key)
+    reverse = plan.last is not None
+    limit = (plan.last if reverse else plan.first) + 1
+    window_order = _order_by(order_cols, reverse)
+    extra = [func.row_number().over(partition_by=fk, order_by=window_order).label("rn")]
+    inline_total = plan.want_total and plan.after is None and plan.before is None
+    if inline_total:
+        extra.append(func.count().over(partition_by=fk).label("total"))
+    inner = select(*cols, *extra).select_from(_from_clause(alias, joins)).where(*where).subquery("w")
+    stmt = select(inner).where(inner.c.rn <= bind(limit, Integer)).order_by(inner.c.rn)
+    key.append(("order", plan.signature, reverse, inline_total))
+    rows = await _run(ctx, stmt, tuple(key), bind)
+
+    fk_index = layout.start + plan.node.attrs.index(fk_attr)
+    grouped: dict[Any, list[Any]] = {}
+    totals: dict[Any, int] = {}
+    buckets: dict[int, list[Any]] = {}
+    for row in rows:
+        parent = row[fk_index]
+        grouped.setdefault(parent, []).append(_materialize(layout, row, buckets))
+        if inline_total:
+            totals[parent] = row[-1]
+    if plan.want_total and not inline_total:
+        cbind, ckey = Binder(), ["many-count", rel.name]
+        calias = spec.table.alias("t0")
+        cfk = calias.c[spec.column_name(fk_attr)]
+        cwhere = [cfk == any_(cbind(list(parent_keys), ARRAY(BigInteger))), *_base_where(ctx, spec, calias, plan, cbind, ckey)]
+        for parent, count in await _run(ctx, select(cfk, func.count()).where(*cwhere).group_by(cfk), tuple(ckey), cbind):
+            totals[parent] = count
+    await _load_manys(ctx, plan.node, buckets)
+    return {
+        parent: _page(plan, grouped.get(parent, []), totals.get(parent, 0) if plan.want_total else None)
+        for parent in parent_keys
+    }
+
+
+async def _load_manys(ctx: Any, plan: NodePlan, buckets: dict[int, list[Any]]) -> None:
+    """Attach the to-many connections selected anywhere in the joined tree, one batch each."""
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        stack.extend(sub for _, _, sub in node.ones)
+        objs = buckets.get(id(node))
+        if not objs:
+            continue
+        for response_key, rel, conn_plan in node.manys:
+            keys = list(dict.fromkeys(o.__dict__["_pk"] if rel.local_attr == "id" else o.__dict__[rel.local_attr] for o in objs))
+            keys = [k for k in keys if k is not None]
+            pages = await fetch_many_batch(ctx, rel, conn_plan, keys)
+            for o in objs:
+                k = o.__dict__["_pk"] if rel.local_attr == "id" else o.__dict__[rel.local_attr]
+                o.__dict__.setdefault("_conn", {})[response_key] = pages.get(k) or _page(conn_plan, [], 0 if conn_plan.want_total else None)

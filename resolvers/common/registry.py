@@ -1,0 +1,92 @@
+"""The entity registry: what the shared machinery knows of each model/GraphQL type pair.
+
+Everything generic (look-ahead reads, loaders, filters, ordering, node(id:), mutations)
+works from these specs, so a domain only declares its model and its Strawberry type.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Column, inspect
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import RelationshipDirection
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p[:1].upper() + p[1:] for p in rest)
+
+
+@dataclass
+class RelSpec:
+    """A relation field. one: local_attr is our FK, remote_attr the target key (usually id).
+    many: local_attr is our key (usually id), remote_attr the FK on the target table."""
+
+    name: str
+    kind: str  # "one" | "many"
+    target_model: type
+    local_attr: str
+    remote_attr: str
+
+    @property
+    def target(self) -> EntitySpec:
+        return SPECS_BY_MODEL[self.target_model]
+
+
+@dataclass
+class EntitySpec:
+    name: str
+    model: type
+    gql_cls: type | None = None
+    tenant_key: str | None = None
+    columns: dict[str, Column] = field(default_factory=dict)
+    enum_attrs: dict[str, type[enum.Enum]] = field(default_factory=dict)
+    relations: dict[str, RelSpec] = field(default_factory=dict)
+    filter_fields: dict[str, str] = field(default_factory=dict)  # GraphQL name -> attr
+    sort_fields: dict[str, str] = field(default_factory=dict)  # enum value -> attr
+    # filled once the GraphQL schema exists: GraphQL field name -> ("id"|"col"|"rel"|"computed", attr)
+    fields: dict[str, tuple[str, str]] = field(default_factory=dict)
+    public_fields: frozenset[str] = frozenset()
+
+    @property
+    def table(self) -> Any:
+        return self.model.__table__
+
+    def column_name(self, attr: str) -> str:
+        return self.columns[attr].name
+
+
+SPECS: dict[str, EntitySpec] = {}
+SPECS_BY_MODEL: dict[type, EntitySpec] = {}
+
+
+def spec_for_model(model: type) -> EntitySpec:
+    """The spec of a model, created on first use (filter/order inputs need it early)."""
+    spec = SPECS_BY_MODEL.get(model)
+    if spec is not None:
+        return spec
+    mapper = inspect(model)
+    spec = EntitySpec(name=model.__name__, model=model, tenant_key=getattr(model, "__tenant_key__", None))
+    for attr in mapper.column_attrs:
+        col = attr.columns[0]
+        spec.columns[attr.key] = col
+        if isinstance(col.type, SAEnum) and col.type.enum_class is not None:
+            spec.enum_attrs[attr.key] = col.type.enum_class
+    for rel in mapper.relationships:
+        (local, remote), *_ = rel.local_remote_pairs
+        local_attr = mapper.get_property_by_column(local).key
+        remote_attr = inspect(rel.mapper.class_).get_property_by_column(remote).key
+        kind = "one" if rel.direction is RelationshipDirection.MANYTOONE else "many"
+        spec.relations[rel.key] = RelSpec(rel.key, kind, rel.mapper.class_, local_attr, remote_attr)
+    spec.filter_fields = {camel(a): a for a in ("id", *model.__filterable__)}
+    spec.sort_fields = {a.upper(): a for a in model.__sortable__}
+    SPECS_BY_MODEL[model] = spec
+    SPECS[spec.name] = spec
+    return spec
+
+
+def get_spec(type_name: str) -> EntitySpec | None:
+    return SPECS.get(type_name)

@@ -1,0 +1,134 @@
+"""Generic writes through the ORM: tenant stamping and guard, savepoints, error mapping.
+
+Every mutation runs inside a savepoint of the request's transaction: an expected failure
+(`UserErrors`, a violated constraint) rolls back exactly what that mutation did and comes
+back as payload errors; the request commits at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from resolvers.common.registry import EntitySpec, camel
+from schema.common.errors import ErrorCode, UserError, UserErrors, user_error
+
+
+def _constraint_columns(spec: EntitySpec, name: str | None) -> list[str]:
+    if not name:
+        return []
+    for constraint in spec.table.constraints:
+        if constraint.name == name:
+            return [c.key for c in constraint.columns]
+    return []
+
+
+def integrity_to_user_error(spec: EntitySpec, exc: IntegrityError) -> UserErrors:
+    orig = getattr(exc.orig, "__cause__", None) or exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    constraint = getattr(orig, "constraint_name", None)
+    columns = [c for c in _constraint_columns(spec, constraint) if c not in ("school_id", "hostel_id")]
+    attr_names = {col.name: attr for attr, col in spec.columns.items()}
+    fields = [camel(attr_names.get(c, c)) for c in columns]
+    field = fields[-1:] if fields else []
+    if sqlstate == "23505":
+        what = " and ".join(fields) or "these values"
+        return user_error(ErrorCode.CONFLICT, f"Another {spec.name} already has this {what}.", *field)
+    if sqlstate == "23503":
+        return user_error(ErrorCode.NOT_FOUND, f"A referenced record does not exist ({constraint}).", *field)
+    if sqlstate == "23514":
+        return user_error(ErrorCode.INVALID, f"A value breaks the rule {constraint}.", *field)
+    if sqlstate == "23502":
+        return user_error(ErrorCode.INVALID, "A required value is missing.", *field)
+    return user_error(ErrorCode.INVALID, "The change was refused by a database rule.")
+
+
+@asynccontextmanager
+async def mutation_scope(ctx: Any, spec: EntitySpec):  # noqa: ANN201
+    """The request's ORM session inside a savepoint; constraint violations become UserErrors."""
+    session = await ctx.db.session()
+    session.info["user_id"] = ctx.user_id
+    savepoint = await session.begin_nested()
+    try:
+        yield session
+        await session.flush()
+    except IntegrityError as exc:
+        await savepoint.rollback()
+        raise integrity_to_user_error(spec, exc) from None
+    except BaseException:
+        await savepoint.rollback()
+        raise
+    else:
+        await savepoint.commit()
+    finally:
+        ctx.loaders.clear()
+
+
+def tenant_value(ctx: Any, spec: EntitySpec) -> int | None:
+    if spec.tenant_key == "school_id":
+        return ctx.school_id
+    if spec.tenant_key == "hostel_id":
+        return ctx.hostel_id
+    return None
+
+
+async def get_for_update(ctx: Any, session: Any, spec: EntitySpec, pk: int) -> Any:
+    """The row, locked, if it exists in the caller's tenant; otherwise NOT_FOUND."""
+    model = spec.model
+    stmt = select(model).where(model.id == pk).with_for_update()
+    tenant = tenant_value(ctx, spec)
+    if spec.tenant_key and tenant is not None:
+        stmt = stmt.where(getattr(model, spec.tenant_key) == tenant)
+    obj = (await session.execute(stmt)).scalar_one_or_none()
+    if obj is None:
+        raise user_error(ErrorCode.NOT_FOUND, f"No {spec.name} with this ID.", "id")
+    return obj
+
+
+Validator = Callable[[Any, Any, Any], Awaitable[None]]
+
+
+async def create_row(ctx: Any, spec: EntitySpec, values: dict[str, Any], validate: Validator | None = None) -> int:
+    async with mutation_scope(ctx, spec) as session:
+        obj = spec.model(**values)
+        if spec.tenant_key:
+            tenant = tenant_value(ctx, spec)
+            if tenant is None:
+                raise user_error(ErrorCode.INVALID, f"Choose a tenant first: {spec.name} rows belong to one.")
+            setattr(obj, spec.tenant_key, tenant)  # stamped from the context, never from input
+        if validate is not None:
+            await validate(ctx, session, obj)
+        session.add(obj)
+        await session.flush()
+        return obj.id
+
+
+async def update_row(ctx: Any, spec: EntitySpec, pk: int, values: dict[str, Any], validate: Validator | None = None) -> int:
+    async with mutation_scope(ctx, spec) as session:
+        obj = await get_for_update(ctx, session, spec, pk)
+        for attr, value in values.items():
+            if value is None and not spec.columns[attr].nullable:
+                raise user_error(ErrorCode.INVALID, f"{camel(attr)} cannot be empty.", camel(attr))
+            setattr(obj, attr, value)
+        if validate is not None:
+            await validate(ctx, session, obj)
+        return obj.id
+
+
+async def set_active(ctx: Any, spec: EntitySpec, pk: int, active: bool) -> int:
+    async with mutation_scope(ctx, spec) as session:
+        obj = await get_for_update(ctx, session, spec, pk)
+        obj.active = active
+        return obj.id
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+__all__ = ["UserError", "UserErrors", "create_row", "get_for_update", "mutation_scope", "set_active", "update_row"]

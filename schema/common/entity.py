@@ -1,0 +1,48 @@
+"""`@entity_type(Model)`: a Strawberry type backed by a model, read by the shared machinery.
+
+Scalar fields are the camelCase of the model's attributes; `relation()` declares a field
+for one of the model's ORM relationships: to-one gives the object, to-many a connection
+with first/after/last/before, filter and orderBy. Their resolvers are installed by
+gateway/fast_resolvers.py (look-ahead joins and batches, dataloaders where it cannot see).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from resolvers.common.registry import spec_for_model
+from schema.common.connection import connection_args_resolver
+
+
+class _Relation:
+    def __init__(self, description: str | None) -> None:
+        self.description = description
+
+
+def relation(description: str | None = None) -> Any:
+    return _Relation(description)
+
+
+def entity_type(model: type, *, description: str | None = None) -> Any:
+    spec = spec_for_model(model)
+
+    def wrap(cls: type) -> type:
+        for attr, value in list(vars(cls).items()):
+            if not isinstance(value, _Relation):
+                continue
+            rel = spec.relations.get(attr)
+            if rel is None:
+                raise TypeError(f"{cls.__name__}.{attr}: {model.__name__} has no relationship '{attr}'")
+            if rel.kind == "one":
+                setattr(cls, attr, strawberry.field(default=None, description=value.description))
+            else:
+                setattr(cls, attr, strawberry.field(resolver=connection_args_resolver(rel.target_model),
+                                                    description=value.description))
+        # The GraphQL type name is the model's class name (DESIGN.md naming rules).
+        gql = strawberry.type(cls, name=spec.name, description=description)
+        spec.gql_cls = gql
+        return gql
+
+    return wrap

@@ -1,0 +1,122 @@
+"""Root field builders: connections, node(id:) / nodes(ids:), and master-data mutations.
+
+Each builder records the field's permission rule (auth.permissions.DECLARED) and checks it
+before doing anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from sqlalchemy.exc import IntegrityError
+from strawberry.types import Info
+from strawberry.types.unset import UNSET
+
+from auth.permissions import Rule, declare
+from resolvers.common import planner
+from resolvers.common.registry import camel, get_spec, spec_for_model
+from schema.common.connection import Connection, connection_args_resolver
+from schema.common.errors import ErrorCode, UserError, UserErrors
+from schema.common.ids import InvalidId, decode_gid
+from schema.common.node import Node
+
+log = logging.getLogger(__name__)
+
+
+class Forbidden(GraphQLError):
+    def __init__(self) -> None:
+        super().__init__("You are not allowed to do this.", extensions={"code": "FORBIDDEN"})
+
+
+def authorize(info: Any, rule: Rule) -> None:
+    if not rule.allows(info.context):
+        raise Forbidden()
+
+
+def connection_field(model: type, *, permission: Rule, description: str | None = None, name: str) -> Any:
+    """A root list of `model` rows as a Relay connection (keyset pages, filter, orderBy)."""
+    spec = spec_for_model(model)
+    declare(f"Query.{name}", permission)
+    declared = connection_args_resolver(model)
+
+    async def resolve(info: Info, **_: Any) -> Any:
+        authorize(info, permission)
+        raw = info._raw_info
+        plan = planner.plan_connection(raw, spec, raw.field_nodes, raw.parent_type.fields[raw.field_name])
+        return await planner.fetch_connection(info.context, plan)
+
+    resolve.__annotations__ = {**declared.__annotations__, "info": Info, "return": Connection[spec.gql_cls]}
+    resolve.__signature__ = _signature_of(declared, extra_info=True)  # type: ignore[attr-defined]
+    return strawberry.field(resolver=resolve, name=name, description=description)
+
+
+def _signature_of(func: Any, extra_info: bool) -> Any:
+    import inspect
+
+    sig = inspect.signature(func)
+    params = list(sig.parameters.values())
+    if extra_info:
+        params.insert(0, inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info))
+    return sig.replace(parameters=params)
+
+
+# ---- node(id:) / nodes(ids:) ----------------------------------------------------------------
+
+NODE_RULE = Rule("any caller; each type's own read rule and the tenant apply to what is returned", public=True)
+
+
+async def _load_nodes(info: Any, ids: list[str]) -> list[Any]:
+    raw = info._raw_info
+    wanted: dict[str, list[int]] = {}
+    decoded: list[tuple[str, int] | None] = []
+    for gid in ids:
+        try:
+            type_name, pk = decode_gid(gid)
+        except InvalidId as exc:
+            raise planner.BadInput(str(exc)) from None
+        spec = get_spec(type_name)
+        if spec is None or spec.gql_cls is None:
+            decoded.append(None)
+            continue
+        decoded.append((type_name, pk))
+        wanted.setdefault(type_name, []).append(pk)
+    found: dict[tuple[str, int], Any] = {}
+    for type_name, pks in wanted.items():
+        spec = get_spec(type_name)
+        read_rule = READ_RULES.get(type_name)
+        if read_rule is not None and not read_rule.allows(info.context):
+            continue  # not readable by this caller: as if it did not exist
+        plan = planner.plan_node(raw, spec, [n.selection_set for n in raw.field_nodes])
+        for pk, obj in (await planner.fetch_by_keys(info.context, plan, "id", pks)).items():
+            found[(type_name, pk)] = obj
+    return [found.get(d) if d else None for d in decoded]
+
+
+# Type name -> the rule of its root list; node(id:) applies the same one.
+READ_RULES: dict[str, Rule] = {}
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object by its global ID; null when it does not exist or is not yours to see.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:  # noqa: A002
+        return (await _load_nodes(info, [id]))[0]
+
+    @strawberry.field(description="Several objects by global ID, in the same order; null for each one not found.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        limit = info.context.settings.max_page_size
+        if len(ids) > limit:
+            raise planner.BadInput(f"nodes takes at most {limit} IDs.")
+        return await _load_nodes(info, list(ids))
+
+
+declare("Query.node", NODE_RULE)
+declare("Query.nodes", NODE_RULE)
+
+
+def list_field(model: type, *, name: str, permission: Rule, description: str | None = None) -> Any:
+    READ_RULES[spec_for_model(model).name] = permission
+    return connection_field(model, name=name, permission=permission, description=description)

@@ -1,0 +1,189 @@
+"""Create / update / deactivate mutations of master data, generated from a declaration.
+
+    school_mutations = master_data_mutations(
+        School, writable=(...), required=(...), immutable=(...),
+        permissions={"create": rule, "update": rule, "deactivate": rule})
+
+gives `schoolCreate`, `schoolUpdate`, `schoolDeactivate`, each with a single `input`, a
+`<Mutation>Payload { school, errors }`, the permission declared beside it, the tenant stamped
+from the context, and constraint violations returned as UserErrors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+from strawberry.types.unset import UNSET
+
+from auth.permissions import Rule, declare
+from resolvers.common import writes
+from resolvers.common.registry import EntitySpec, camel, spec_for_model
+from schema.common.connection import graphql_enum, graphql_type_of
+from schema.common.errors import ErrorCode, UserError, UserErrors, user_error
+from schema.common.fields import authorize
+from schema.common.ids import InvalidId, decode_gid
+
+Prepare = Callable[[Any, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+def _lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _input_type_of(spec: EntitySpec, attr: str, refs: dict[str, type]) -> Any:
+    if attr in refs:
+        return strawberry.ID
+    if attr in spec.enum_attrs:
+        return graphql_enum(spec.enum_attrs[attr])
+    return graphql_type_of(spec.columns[attr])
+
+
+def _input_name(attr: str, refs: dict[str, type]) -> str:
+    return camel(attr)  # school_id -> schoolId, taking a global ID when it is a reference
+
+
+def _make_input(name: str, fields: dict[str, tuple[Any, bool]], extra: dict[str, Any] | None = None) -> type:
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {}
+    for attr, (kind, required) in fields.items():
+        annotations[attr] = kind if required else kind | None
+        if not required:
+            namespace[attr] = UNSET
+    annotations.update(extra or {})
+    namespace["__annotations__"] = annotations
+    return strawberry.input(type(name, (), namespace), name=name)
+
+
+def payload_type(name: str, spec: EntitySpec) -> type:
+    """`<Mutation>Payload { <entity>: T, errors: [UserError!]! }`; the entity is read through
+    the request's loader with the caller's selection."""
+    entity_field = _lower_first(spec.name)
+
+    def resolve_entity(root: Any, info: Info) -> Any:
+        if root.pk is None:
+            return None
+        return info.context.loaders.by_key(spec, "id", info._raw_info).load(root.pk)
+
+    resolve_entity.__annotations__ = {"root": strawberry.Parent[Any], "info": Info, "return": spec.gql_cls | None}
+    cls = type(name, (), {
+        "__annotations__": {"errors": list[UserError]},
+        entity_field: strawberry.field(resolver=resolve_entity),
+    })
+    cls = strawberry.type(cls, name=name)
+
+    def make(pk: int | None, errors: list[UserError] | None = None) -> Any:
+        obj = cls(errors=errors or [])
+        obj.pk = pk
+        return obj
+
+    cls.make = staticmethod(make)  # type: ignore[attr-defined]
+    return cls
+
+
+def decode_ref(gid: str, model: type, field: str) -> int:
+    expected = spec_for_model(model).name
+    try:
+        type_name, pk = decode_gid(gid)
+    except InvalidId as exc:
+        raise user_error(ErrorCode.INVALID, str(exc), field) from None
+    if type_name != expected:
+        raise user_error(ErrorCode.INVALID, f"{field} must be the ID of a {expected}.", field)
+    return pk
+
+
+def _values(spec: EntitySpec, inp: Any, attrs: tuple[str, ...], refs: dict[str, type]) -> dict[str, Any]:
+    values = {}
+    for attr in attrs:
+        value = getattr(inp, attr, UNSET)
+        if value is UNSET:
+            continue
+        if attr in refs and value is not None:
+            value = decode_ref(value, refs[attr], camel(attr))
+        values[attr] = value
+    return values
+
+
+def master_data_mutations(
+    model: type,
+    *,
+    writable: tuple[str, ...],
+    required: tuple[str, ...] = (),
+    immutable: tuple[str, ...] = (),
+    refs: dict[str, type] | None = None,
+    permissions: dict[str, Rule],
+    prepare: Prepare | None = None,
+    validate: writes.Validator | None = None,
+    extra_create_fields: dict[str, Any] | None = None,
+    extra_update_fields: dict[str, Any] | None = None,
+) -> type:
+    """A Strawberry type holding the three mutations, to merge into the root Mutation."""
+    spec = spec_for_model(model)
+    refs = refs or {}
+    base = _lower_first(spec.name)
+    create_input = _make_input(
+        f"{spec.name}CreateInput",
+        {a: (_input_type_of(spec, a, refs), a in required) for a in writable},
+        extra_create_fields,
+    )
+    updatable = tuple(a for a in writable if a not in immutable)
+    update_input = _make_input(
+        f"{spec.name}UpdateInput",
+        {"id": (strawberry.ID, True), **{a: (_input_type_of(spec, a, refs), False) for a in updatable}},
+        extra_update_fields,
+    )
+    deactivate_input = _make_input(f"{spec.name}DeactivateInput", {"id": (strawberry.ID, True)})
+    payloads = {verb: payload_type(f"{spec.name}{verb.title()}Payload", spec) for verb in ("create", "update", "deactivate")}
+    for verb in payloads:
+        declare(f"Mutation.{base}{verb.title()}", permissions[verb])
+
+    async def run(info: Info, verb: str, work: Callable[[], Awaitable[int]]) -> Any:
+        authorize(info, permissions[verb])
+        try:
+            pk = await work()
+        except UserErrors as exc:
+            return payloads[verb].make(None, exc.errors)
+        return payloads[verb].make(pk)
+
+    async def create(info: Info, input: Any) -> Any:  # noqa: A002
+        async def work() -> int:
+            values = _values(spec, input, writable, refs)
+            if prepare is not None:
+                values = await prepare(info.context, {**values, **_extras(input, extra_create_fields)})
+            return await writes.create_row(info.context, spec, values, validate)
+        return await run(info, "create", work)
+
+    async def update(info: Info, input: Any) -> Any:  # noqa: A002
+        async def work() -> int:
+            pk = decode_ref(input.id, model, "id")
+            values = _values(spec, input, updatable, refs)
+            if prepare is not None:
+                values = await prepare(info.context, {**values, **_extras(input, extra_update_fields)})
+            return await writes.update_row(info.context, spec, pk, values, validate)
+        return await run(info, "update", work)
+
+    async def deactivate(info: Info, input: Any) -> Any:  # noqa: A002
+        async def work() -> int:
+            return await writes.set_active(info.context, spec, decode_ref(input.id, model, "id"), False)
+        return await run(info, "deactivate", work)
+
+    create.__annotations__ = {"info": Info, "input": create_input, "return": payloads["create"]}
+    update.__annotations__ = {"info": Info, "input": update_input, "return": payloads["update"]}
+    deactivate.__annotations__ = {"info": Info, "input": deactivate_input, "return": payloads["deactivate"]}
+    namespace = {
+        f"{base}_create": strawberry.mutation(resolver=create, name=f"{base}Create", description=f"Create a {spec.name}."),
+        f"{base}_update": strawberry.mutation(resolver=update, name=f"{base}Update",
+                                              description=f"Change a {spec.name}; omitted fields stay as they are."),
+        f"{base}_deactivate": strawberry.mutation(resolver=deactivate, name=f"{base}Deactivate",
+                                                  description=f"Deactivate a {spec.name}; it stays in history, never deleted."),
+    }
+    return strawberry.type(type(f"{spec.name}Mutations", (), namespace))
+
+
+def _extras(inp: Any, extra: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: getattr(inp, k) for k in (extra or {}) if getattr(inp, k, UNSET) is not UNSET}
+
+
+__all__ = ["decode_ref", "master_data_mutations", "payload_type", "user_error", "ErrorCode"]

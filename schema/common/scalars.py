@@ -1,0 +1,80 @@
+"""Scalars: money as exact decimals in strings, dates, UTC date-times, JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from typing import Any
+
+from strawberry.schema.types.scalar import ScalarDefinition
+from strawberry.scalars import JSON
+
+__all__ = ["JSON", "SCALAR_OVERRIDES"]
+
+
+def _parse_decimal(value: Any) -> decimal.Decimal:
+    # Money never passes through a float: strings and integers only.
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError("Decimal values are sent as strings, for example \"1250.50\"")
+    try:
+        result = decimal.Decimal(str(value))
+    except decimal.InvalidOperation:
+        raise ValueError(f'"{value}" is not a decimal number') from None
+    if not result.is_finite():
+        raise ValueError("Decimal values must be finite")
+    return result
+
+
+def _serialize_datetime(value: dt.datetime) -> str:
+    if value.tzinfo is None:  # stored values are timestamptz; a naive one is a bug upstream
+        raise ValueError("naive datetime cannot be serialised")
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _parse_datetime(value: Any) -> dt.datetime:
+    if not isinstance(value, str):
+        raise ValueError("DateTime values are ISO 8601 strings with a time zone")
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f'"{value}" is not an ISO 8601 date-time') from None
+    if parsed.tzinfo is None:
+        raise ValueError(f'"{value}" has no time zone; send UTC, for example "2026-01-31T09:30:00Z"')
+    return parsed.astimezone(dt.UTC)
+
+
+def _parse_date(value: Any) -> dt.date:
+    if not isinstance(value, str):
+        raise ValueError("Date values are ISO 8601 strings, for example \"2026-06-01\"")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f'"{value}" is not an ISO 8601 date (YYYY-MM-DD)') from None
+
+
+DecimalScalar = ScalarDefinition(
+    name="Decimal",
+    description="An exact decimal number, sent and returned as a string (money: 2 decimal places).",
+    specified_by_url=None,
+    serialize=str,
+    parse_value=_parse_decimal,
+    parse_literal=None,
+)
+DateTimeScalar = ScalarDefinition(
+    name="DateTime",
+    description="A point in time, ISO 8601, always returned in UTC (\"2026-01-31T09:30:00Z\").",
+    specified_by_url=None,
+    serialize=_serialize_datetime,
+    parse_value=_parse_datetime,
+    parse_literal=None,
+)
+DateScalar = ScalarDefinition(
+    name="Date",
+    description="A calendar date, ISO 8601 (\"2026-06-01\").",
+    specified_by_url=None,
+    serialize=dt.date.isoformat,
+    parse_value=_parse_date,
+    parse_literal=None,
+)
+
+SCALAR_OVERRIDES = {decimal.Decimal: DecimalScalar, dt.datetime: DateTimeScalar, dt.date: DateScalar}

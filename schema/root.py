@@ -1,0 +1,29 @@
+"""The root composition: one line per domain. Adding a domain touches only this file."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from schema import hostel, school, user
+from schema.common.fields import NodeQuery
+from schema.common.scalars import SCALAR_OVERRIDES
+
+DOMAINS = (school, user, hostel)
+
+Query = merge_types("Query", (NodeQuery, *(d.Query for d in DOMAINS)))
+Mutation = merge_types("Mutation", tuple(m for d in DOMAINS for m in d.mutations))
+
+
+def build_schema() -> strawberry.Schema:
+    from gateway.fast_resolvers import install
+
+    schema = strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        scalar_overrides=SCALAR_OVERRIDES,
+        config=StrawberryConfig(disable_field_suggestions=True),
+    )
+    install(schema)
+    return schema

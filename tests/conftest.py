@@ -1,0 +1,130 @@
+"""One throwaway PostgreSQL per test session (embedded, like `campus serve`), migrated once.
+
+Tests talk to the ASGI app over HTTP (httpx) and isolate themselves by creating their own
+rows (unique codes, their own schools/hostels as tenants), so they can share the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from gateway import embedded_pg, migrate
+from gateway.app import create_app
+from gateway.settings import Settings
+from schema.common.ids import encode_gid
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    if os.environ.get("TEST_DATABASE_URL"):
+        url = os.environ["TEST_DATABASE_URL"]
+        migrate.upgrade(url)
+        yield url
+        return
+    folder = Path(tempfile.mkdtemp(prefix="campus-test-"))
+    pg = embedded_pg.start(folder / "pg", throwaway=True)
+    url = pg.url()
+    migrate.upgrade(url)
+    yield url
+    pg.cleanup()
+
+
+def make_settings(**overrides: Any) -> Settings:
+    base = dict(query_stats=True, graphiql=True, introspection=True, log_json=False, db_pool_size=5)
+    base.update(overrides)
+    return Settings(**base)
+
+
+@pytest.fixture(scope="session")
+async def app(pg_url: str) -> AsyncIterator[Any]:
+    application = create_app(make_settings(), database_url=pg_url)
+    async with LifespanManager(application):
+        yield application
+
+
+class GQL:
+    """A GraphQL client over real HTTP through the ASGI app."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.headers: dict[str, str] = {}
+
+    async def raw(self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+                  **extra: Any) -> httpx.Response:
+        body: dict[str, Any] = {"query": query, **extra}
+        if variables is not None:
+            body["variables"] = variables
+        return await self.client.post("/graphql", json=body, headers={**self.headers, **(headers or {})})
+
+    async def __call__(self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+                       expect_errors: bool = False) -> dict[str, Any]:
+        response = await self.raw(query, variables, headers)
+        body = response.json()
+        if not expect_errors:
+            assert response.status_code == 200, body
+            assert "errors" not in body, body["errors"]
+        return body
+
+    def statements(self, body: dict[str, Any]) -> int:
+        return body["extensions"]["stats"]["sqlStatements"]
+
+
+@pytest.fixture
+async def gql(app: Any) -> AsyncIterator[GQL]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as client:
+        yield GQL(client)
+
+
+@pytest.fixture(scope="session")
+async def db(pg_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """Direct SQL for arranging test data quickly (never for asserting through the back door
+    what a client could check through the API)."""
+    pool = await asyncpg.create_pool(pg_url.replace("postgresql+asyncpg", "postgresql"), min_size=1, max_size=4)
+    yield pool
+    await pool.close()
+
+
+_counter = itertools.count()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}-{next(_counter)}"
+
+
+async def make_schools(db: asyncpg.Pool, prefix: str, count: int, sessions_per_school: int | list[int] = 0,
+                       cities: list[str | None] | None = None) -> list[dict[str, Any]]:
+    """Insert schools coded <prefix>-000.. with academic sessions; returns their ids."""
+    out = []
+    async with db.acquire() as conn, conn.transaction():
+        for i in range(count):
+            city = cities[i % len(cities)] if cities else f"City {i % 7}"
+            sid = await conn.fetchval(
+                "INSERT INTO schools (name, school_code, city) VALUES ($1, $2, $3) RETURNING id",
+                f"{prefix} School {i:03d}", f"{prefix}-{i:03d}", city)
+            n = sessions_per_school[i % len(sessions_per_school)] if isinstance(sessions_per_school, list) else sessions_per_school
+            session_ids = []
+            for y in range(n):
+                session_ids.append(await conn.fetchval(
+                    "INSERT INTO academic_sessions (name, start_date, end_date, school_id) VALUES ($1, make_date($2, 4, 1), make_date($2 + 1, 3, 31), $3) RETURNING id",
+                    f"{2020 + y}-{21 + y}", 2020 + y, sid))
+            if session_ids:
+                await conn.execute("UPDATE schools SET current_session_id = $1 WHERE id = $2", session_ids[-1], sid)
+            out.append({"id": sid, "gid": encode_gid("School", sid), "code": f"{prefix}-{i:03d}", "sessions": session_ids})
+    return out
+
+
+__all__ = ["GQL", "asyncio", "make_schools", "make_settings", "unique"]
