@@ -150,8 +150,10 @@ class RequestDB:
         """The request's ORM session, bound to the request's connection (writes)."""
         if self._session is None:
             conn = await self.connection()
+            # Joins the request's transaction; each mutation works in its own savepoint
+            # (resolvers/common/writes.py) and the request commits once at the end.
             self._session = AsyncSession(bind=conn, expire_on_commit=False, autoflush=False,
-                                         join_transaction_mode="create_savepoint")
+                                         join_transaction_mode="rollback_only")
         return self._session
 
     async def close(self, commit: bool) -> None:

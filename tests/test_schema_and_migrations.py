@@ -1,0 +1,76 @@
+"""The committed SDL, the permission declarations, and the migrations match the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
+
+import models
+from auth.permissions import DECLARED
+from gateway import migrate
+from schema.root import build_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_schema_graphql_is_current():
+    committed = (ROOT / "schema.graphql").read_text()
+    assert committed == build_schema().as_str() + "\n", "schema.graphql drifted: run `./dev campus export-schema`"
+
+
+def test_every_root_field_declares_who_may_use_it():
+    schema = build_schema()._schema
+    missing = [f"{root.name}.{name}" for root in (schema.query_type, schema.mutation_type)
+               for name in root.fields if f"{root.name}.{name}" not in DECLARED]
+    assert missing == []
+
+
+def test_no_secret_fields_in_the_schema():
+    sdl = build_schema().as_str().lower()
+    assert "passwordhash" not in sdl and "password_hash" not in sdl
+
+
+def _sync_url(url: str) -> str:
+    return url.replace("postgresql+asyncpg", "postgresql+psycopg")
+
+
+@pytest.fixture(scope="module")
+def sync_engine(pg_url):
+    pytest.importorskip("psycopg")
+    engine = create_engine(_sync_url(pg_url))
+    yield engine
+    engine.dispose()
+
+
+def test_models_and_migrations_agree(sync_engine):
+    with sync_engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True}),
+                                models.Base.metadata)
+    assert diff == [], f"models and migrations differ: {diff}"
+
+
+@pytest.fixture
+def scratch_db_url(sync_engine, pg_url):
+    """A database of its own: the round trip below drops tables other tests use."""
+    name = "campus_migration_check"
+    with sync_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    yield pg_url.replace("/campus?", f"/{name}?")
+    with sync_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_newest_migration_downgrades_and_upgrades_again(scratch_db_url):
+    script = ScriptDirectory.from_config(migrate.alembic_config(scratch_db_url))
+    head = script.get_current_head()
+    previous = script.get_revision(head).down_revision or "base"
+    migrate.upgrade(scratch_db_url, "head")
+    migrate.downgrade(scratch_db_url, previous)
+    migrate.upgrade(scratch_db_url, "head")
+    assert "/campus_migration_check?" in scratch_db_url

@@ -1,0 +1,77 @@
+"""`campus serve` as a newcomer runs it: embedded PostgreSQL, migrations, demo data, clean stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(data_dir: Path, port: int) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(DATA_DIR=str(data_dir), LOG_JSON="false", LOG_LEVEL="WARNING")
+    return subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _wait_ready(proc: subprocess.Popen, port: int) -> None:
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"serve exited early:\n{proc.stdout.read()}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    proc.kill()
+    pytest.fail("serve did not become ready")
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=30)
+    return out
+
+
+def test_serve_starts_embedded_postgres_with_demo_data_and_stops_it(tmp_path):
+    port = _free_port()
+    proc = _start(tmp_path, port)
+    try:
+        _wait_ready(proc, port)
+        page = httpx.get(f"http://127.0.0.1:{port}/graphql", headers={"accept": "text/html"})
+        assert page.status_code == 200 and "graphiql" in page.text.lower()
+        body = httpx.post(f"http://127.0.0.1:{port}/graphql",
+                          json={"query": '{ schools(filter: {schoolCode: {startsWith: "DEMO-"}}) { totalCount } hostels { totalCount } }'}).json()
+        assert body["data"]["schools"]["totalCount"] == 2 and body["data"]["hostels"]["totalCount"] >= 2
+    finally:
+        out = _stop(proc)
+    assert f"http://127.0.0.1:{port}/graphql" in out
+    assert "superadmin@demo.campus" in out
+    assert not (tmp_path / "pg" / "postmaster.pid").exists(), "the embedded PostgreSQL was left running"
+
+    # a second start reuses the data folder and does not load the demo twice
+    proc = _start(tmp_path, port)
+    try:
+        _wait_ready(proc, port)
+        body = httpx.post(f"http://127.0.0.1:{port}/graphql",
+                          json={"query": '{ schools(filter: {schoolCode: {startsWith: "DEMO-"}}) { totalCount } }'}).json()
+        assert body["data"]["schools"]["totalCount"] == 2
+    finally:
+        _stop(proc)
