@@ -22,6 +22,8 @@ import datetime as dt
 import json
 import os
 import platform
+import re
+import resource
 import shutil
 import signal
 import socket
@@ -234,7 +236,10 @@ def sample(server: Server, body: dict, headers: dict[str, str]) -> dict:
 def sql_statements(doc: dict):
     stats = (doc.get("extensions") or {}).get("stats") or {}
     value = stats.get("sqlStatements")
-    return value if isinstance(value, int) else "n/a"
+    if not isinstance(value, int):
+        return "n/a"
+    setup = stats.get("sqlSetupStatements")  # the gateway's per-transaction context statements
+    return f"{value} (+{setup} setup)" if isinstance(setup, int) and setup else value
 
 
 def sanity_check(query: str, data: dict, schools: int) -> None:
@@ -265,6 +270,9 @@ class Measurement:
     errors: dict
     server_cpu_s: float | None = None
     pg_cpu_s: float | None = None
+    client_cpu_s: float | None = None  # wrk (or the in-process httpx client)
+    other_cpu_s: float | None = None   # everything else busy on the machine: noise
+    steal_s: float | None = None       # CPU time the hypervisor gave to others
 
     @property
     def rps(self) -> float:
@@ -337,13 +345,94 @@ def measure(server: Server, query: str, rnd: int, body_file: Path, args, pg_pid:
             duration: float | None = None) -> Measurement:
     if duration is not None:
         args = argparse.Namespace(**{**vars(args), "duration": duration})
-    srv0, pg0 = tree_cpu(server.proc.pid), tree_cpu(pg_pid)
+    who = resource.RUSAGE_CHILDREN if args.client == "wrk" else resource.RUSAGE_SELF
+    srv0, pg0, cl0, sys0 = tree_cpu(server.proc.pid), tree_cpu(pg_pid), resource.getrusage(who), system_cpu()
     result = (run_wrk if args.client == "wrk" else run_httpx)(server.graphql_url, body_file, args)
-    srv1, pg1 = tree_cpu(server.proc.pid), tree_cpu(pg_pid)
+    srv1, pg1, cl1, sys1 = tree_cpu(server.proc.pid), tree_cpu(pg_pid), resource.getrusage(who), system_cpu()
     if server.proc.poll() is not None:
         raise BenchError(f"{server.name} died during the load:\n{server.log_tail()}")
-    return Measurement(server.name, query, rnd, server_cpu_s=cpu_delta(srv0, srv1), pg_cpu_s=cpu_delta(pg0, pg1),
-                       **result)
+    m = Measurement(server.name, query, rnd, server_cpu_s=cpu_delta(srv0, srv1), pg_cpu_s=cpu_delta(pg0, pg1),
+                    client_cpu_s=(cl1.ru_utime + cl1.ru_stime) - (cl0.ru_utime + cl0.ru_stime), **result)
+    if sys0 and sys1 and m.server_cpu_s is not None and m.pg_cpu_s is not None:
+        busy = sys1[0] - sys0[0]
+        m.other_cpu_s = max(0.0, busy - m.server_cpu_s - m.pg_cpu_s - m.client_cpu_s)
+        m.steal_s = sys1[1] - sys0[1]
+    return m
+
+
+def system_cpu() -> tuple[float, float] | None:
+    """(busy, steal) CPU seconds of the whole machine since boot."""
+    if psutil is None:
+        return None
+    t = psutil.cpu_times()
+    steal = getattr(t, "steal", 0.0)
+    return t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0), steal
+
+
+# --------------------------------------------------------------------------- profile
+
+def py_spy_path() -> str | None:
+    return shutil.which("py-spy", path=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def summarise_profile(raw: Path, top: int = 30) -> str:
+    """Self and inclusive sample shares per function from py-spy's raw (collapsed stacks) output."""
+    from collections import Counter
+
+    def short(frame: str) -> str:
+        fn, _, loc = frame.strip().partition(" (")
+        loc = loc.rstrip(")").rsplit(":", 1)[0]
+        loc = re.sub(r".*/site-packages/", "", loc).replace(str(ROOT) + "/", "")
+        loc = re.sub(r".*/lib/python3\.\d+/", "", loc)
+        return f"{fn} ({loc})" if loc else fn
+
+    own: Counter = Counter()
+    incl: Counter = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit():
+            continue
+        # --subprocesses puts a "process <pid>:<cmdline>" frame at the root: not a function.
+        frames = [short(f) for f in stack.split(";") if f.strip() and not f.startswith("process ")]
+        if not frames:
+            continue
+        total += int(n)
+        own[frames[-1]] += int(n)
+        for f in set(frames):
+            incl[f] += int(n)
+    if not total:
+        return "(no samples)"
+    rows = ["| self % | function |", "| ---: | --- |"]
+    rows += [f"| {v / total * 100:.1f} | `{k}` |" for k, v in own.most_common(top)]
+    rows += ["", "| inclusive % | function |", "| ---: | --- |"]
+    rows += [f"| {v / total * 100:.1f} | `{k}` |" for k, v in incl.most_common(top * 2)]
+    return f"{total} samples (non-idle)\n\n" + "\n".join(rows)
+
+
+def profile(server: Server, query: str, body_file: Path, args) -> Path:
+    """Run the load once more while py-spy samples the server; not part of the measured figures."""
+    out_dir = args.output.parent
+    out_dir.mkdir(parents=True, exist_ok=True)
+    raw = out_dir / f"profile-{server.name}-{query}.txt"
+    spy = subprocess.Popen([py_spy_path(), "record", "--pid", str(server.proc.pid), "--subprocesses",
+                            "--duration", str(args.duration), "--rate", "100", "--nonblocking",
+                            "--format", "raw", "--output", str(raw)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        (run_wrk if args.client == "wrk" else run_httpx)(server.graphql_url, body_file, args)
+        _, err = spy.communicate(timeout=args.duration + 30)
+    finally:
+        if spy.poll() is None:
+            spy.kill()
+            spy.wait()
+    if not raw.exists():
+        raise BenchError(f"py-spy wrote no profile (exit {spy.returncode}): {err[-1000:]}")
+    md = raw.with_suffix(".md")
+    md.write_text(f"# py-spy profile: {server.name}, {query} query, {args.duration}s of load\n\n"
+                  f"{summarise_profile(raw)}\n")
+    return md
 
 
 # --------------------------------------------------------------------------- report
@@ -447,14 +536,29 @@ def report(args, summaries: dict[tuple[str, str], Summary], stmts: dict[tuple[st
             f"{fmt_ratio(g and g.rps, b and b.rps)} | "
             f"{fmt_ratio(g and g.mean('p50_ms'), b and b.mean('p50_ms'))} |")
     lines += ["", "<details><summary>every run</summary>", "",
-              "| query | round | server | requests | s | req/s | p50 ms | p99 ms | errors |",
-              "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+              "CPU in cores busy on average during the run (the machine has "
+              f"{os.cpu_count()}): server, PostgreSQL, load client, anything else, hypervisor steal.", "",
+              "| query | round | server | requests | s | req/s | p50 ms | p99 ms | errors "
+              "| server | PG | client | other | steal |",
+              "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+
+    def cores(v: float | None, secs: float) -> str:
+        return "n/a" if v is None or not secs else f"{v / secs:.2f}"
+
+    noisy = []
     for q in QUERIES:
         runs = sorted((m for s in servers for m in summaries[(s, q)].runs), key=lambda m: (m.round,))
         for m in runs:
             lines.append(f"| {q} | {m.round} | {m.server} | {m.requests} | {m.seconds:.1f} | {m.rps:,.0f} | "
-                         f"{m.p50_ms:.2f} | {m.p99_ms:.2f} | {m.error_total} |")
+                         f"{m.p50_ms:.2f} | {m.p99_ms:.2f} | {m.error_total} | {cores(m.server_cpu_s, m.seconds)} | "
+                         f"{cores(m.pg_cpu_s, m.seconds)} | {cores(m.client_cpu_s, m.seconds)} | "
+                         f"{cores(m.other_cpu_s, m.seconds)} | {cores(m.steal_s, m.seconds)} |")
+            if m.seconds and ((m.other_cpu_s or 0) + (m.steal_s or 0)) / m.seconds > 0.3:
+                noisy.append(f"{q}/{m.server}/round {m.round}")
     lines += ["", "</details>", ""]
+    if noisy:
+        lines += [f"**Noise warning:** other processes or the hypervisor took more than 0.3 core during "
+                  f"{', '.join(noisy)}; compare the rounds before trusting these figures.", ""]
     return "\n".join(lines)
 
 
@@ -479,15 +583,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="extra environment for the gateway (repeatable)")
     ap.add_argument("--header", action="append", default=[], metavar="'Name: value'",
                     help="extra request header for both servers, e.g. an Authorization (repeatable)")
+    ap.add_argument("--gateway-demo", action="store_true",
+                    help="let `campus serve` load its demo data too (default: --no-demo)")
     ap.add_argument("--startup-timeout", type=float, default=90)
     ap.add_argument("--pgdata", type=Path, default=DATA / "pg")
     ap.add_argument("--fresh", action="store_true", help="delete the benchmark database folder first")
     ap.add_argument("--output", type=Path, default=RESULTS / "latest.md")
+    ap.add_argument("--profile", action="store_true",
+                    help="after the measurements, sample each server with py-spy under the same load "
+                         "(results/profile-*.md); the tables are not affected")
     args = ap.parse_args(argv)
     if args.client == "auto":
         args.client = "wrk" if shutil.which("wrk") else "httpx"
     elif args.client == "wrk" and not shutil.which("wrk"):
         ap.error("wrk is not installed (apt-get install wrk)")
+    if args.profile and not py_spy_path():
+        ap.error("--profile needs py-spy (pip install py-spy)")
     if args.threads > args.connections:
         ap.error("--threads must not exceed --connections")
     if min(args.duration, args.rounds, args.connections, args.schools) < 1 or args.duration > 600:
@@ -517,6 +628,9 @@ def main(argv: list[str] | None = None) -> int:
     servers: dict[str, Server] = {}
     try:
         if args.fresh and args.pgdata.exists():
+            pid = postmaster_pid(args.pgdata)
+            if pid is not None and Path(f"/proc/{pid}").exists():
+                raise BenchError(f"--fresh: a PostgreSQL (pid {pid}) still runs on {args.pgdata}; stop it first")
             log(f"--fresh: deleting {args.pgdata}")
             shutil.rmtree(args.pgdata)
         log(f"starting embedded PostgreSQL in {args.pgdata}")
@@ -556,9 +670,10 @@ def main(argv: list[str] | None = None) -> int:
             for kv in args.gateway_env:
                 k, _, v = kv.partition("=")
                 env[k] = v
-            servers["gateway"] = Server("gateway", [str(campus), "serve", "--port", str(args.gateway_port),
-                                                    "--workers", "1"], env, args.gateway_port,
-                                        DATA / "logs" / "gateway.log")
+            cmd = [str(campus), "serve", "--port", str(args.gateway_port), "--workers", "1"]
+            if not args.gateway_demo:
+                cmd.append("--no-demo")  # only the bench rows in the database
+            servers["gateway"] = Server("gateway", cmd, env, args.gateway_port, DATA / "logs" / "gateway.log")
         if "baseline" in servers_wanted:
             env = {**base_env, "BENCH_DATABASE_URL": url, "BENCH_POOL_SIZE": str(args.baseline_pool_size)}
             servers["baseline"] = Server(
@@ -603,6 +718,12 @@ def main(argv: list[str] | None = None) -> int:
                     summaries[(name, q)].runs.append(m)
                     log(f"{q} round {rnd} {name}: {m.rps:,.0f} req/s, p50 {m.p50_ms:.2f} ms, "
                         f"p99 {m.p99_ms:.2f} ms, errors {m.error_total}")
+
+        if args.profile:
+            for q in QUERIES:
+                for name, s in servers.items():
+                    log(f"profiling {name} {q} ({args.duration}s)")
+                    log(f"wrote {profile(s, q, bodies[q], args)}")
 
         # The answers are still right after the load.
         for q in QUERIES:

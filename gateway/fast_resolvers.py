@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLObjectType
+from graphql import GraphQLObjectType, get_nullable_type, is_leaf_type
+
+from gateway.executor import FAST_LEAF, FAST_PAGE, RENDER, RENDERABLE
 
 from resolvers.common.registry import EntitySpec, RelSpec, get_spec
 
@@ -58,6 +60,13 @@ def _to_many_resolver(rel: RelSpec) -> Any:
     return resolve
 
 
+def _mark_leaf(gfield: Any, attr: str) -> None:
+    """Let the executor read and serialise this field directly (gateway/executor.py)."""
+    field_type = get_nullable_type(gfield.type)
+    if is_leaf_type(field_type):
+        setattr(gfield, FAST_LEAF, (attr, field_type.coerce_output_value))
+
+
 def _install_entity(spec: EntitySpec, gtype: GraphQLObjectType) -> None:
     spec.fields = {}
     for fname, gfield in gtype.fields.items():
@@ -66,25 +75,42 @@ def _install_entity(spec: EntitySpec, gtype: GraphQLObjectType) -> None:
         if py_name == "id":
             spec.fields[fname] = ("id", "id")
             gfield.resolve = _attr_resolver("id")
+            _mark_leaf(gfield, "id")
         elif py_name in spec.relations:
             rel = spec.relations[py_name]
             spec.fields[fname] = ("rel", py_name)
             gfield.resolve = _to_one_resolver(rel) if rel.kind == "one" else _to_many_resolver(rel)
+            if rel.kind == "many":
+                setattr(gfield, FAST_PAGE, True)
+                setattr(gfield, RENDER, ("page",))
+            else:
+                setattr(gfield, RENDER, ("one", py_name))
         elif py_name in spec.columns:
             spec.fields[fname] = ("col", py_name)
             gfield.resolve = _attr_resolver(py_name)
+            _mark_leaf(gfield, py_name)
         else:  # a computed field keeps its own resolver and gets every column to work from
             spec.fields[fname] = ("computed", py_name)
 
 
 def install(schema: Any) -> None:
+    from resolvers.common.planner import ConnectionObj
+
+    RENDERABLE[ConnectionObj] = None
     for name, gtype in schema._schema.type_map.items():
         if not isinstance(gtype, GraphQLObjectType) or name.startswith("__"):
             continue
         spec = get_spec(name)
         if spec is not None and spec.gql_cls is not None:
             _install_entity(spec, gtype)
+            RENDERABLE[spec.gql_cls] = name
         elif name.endswith(("Connection", "Edge")) or name == "PageInfo":
             for fname, gfield in gtype.fields.items():
                 sfield = gfield.extensions.get(DEFINITION)
-                gfield.resolve = _attr_resolver(sfield.python_name if sfield is not None else fname)
+                attr = sfield.python_name if sfield is not None else fname
+                gfield.resolve = _attr_resolver(attr)
+                _mark_leaf(gfield, attr)
+                if attr in ("edges", "nodes"):
+                    setattr(gfield, RENDER, ("list", attr))
+                elif attr in ("page_info", "node"):
+                    setattr(gfield, RENDER, ("object", attr))

@@ -27,6 +27,7 @@ from starlette.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.context import RequestContext
+from gateway.executor import RenderingExecutor, is_awaitable
 from gateway.db import DbScope, QueryStats, RequestDB, current_stats
 from gateway.limits import make_rules
 from gateway.logs import request_id_var
@@ -204,7 +205,8 @@ class GraphQLHTTP:
         started = time.perf_counter()
         try:
             result = execute(self.schema, cached.document, context_value=ctx, variable_values=variables,
-                             operation_name=operation_name, hide_suggestions=True)
+                             operation_name=operation_name, hide_suggestions=True,
+                             executor_class=RenderingExecutor, is_awaitable=is_awaitable)
             if isawaitable(result):
                 result = await result
         finally:

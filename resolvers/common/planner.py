@@ -272,6 +272,17 @@ def _db_value(value: Any) -> Any:
     return value
 
 
+_aliases: dict[tuple[str, str], Any] = {}
+
+
+def table_alias(spec: EntitySpec, name: str) -> Any:
+    """Aliases are immutable expressions: building their column collections once matters."""
+    alias = _aliases.get((spec.name, name))
+    if alias is None:
+        alias = _aliases[(spec.name, name)] = spec.table.alias(name)
+    return alias
+
+
 @dataclass
 class Layout:
     spec: EntitySpec
@@ -293,7 +304,7 @@ def _select_parts(ctx: Any, plan: NodePlan, alias: Any, cols: list[Any], joins: 
     layout = Layout(spec, plan, start, entries, [])
     for name, rel, sub in plan.ones:
         target = sub.spec
-        joined = target.table.alias(f"t{len(joins) + 1}")
+        joined = table_alias(target, f"t{len(joins) + 1}")
         on = joined.c[target.column_name(rel.remote_attr)] == alias.c[spec.column_name(rel.local_attr)]
         tenant = ctx.tenant_conditions(target, joined, bind)
         joins.append((joined, and_(on, *tenant)))
@@ -500,7 +511,7 @@ def _cursor_where(cols: list[tuple[Any, bool]], plan: ConnPlan, bind: Binder, ke
 async def fetch_connection(ctx: Any, plan: ConnPlan, extra_where: Any = None) -> ConnectionObj:
     """A root list: one statement for the page (+1 for totalCount), then one per to-many."""
     spec = plan.node.spec
-    alias = spec.table.alias("t0")
+    alias = table_alias(spec, "t0")
     bind, key, cols, joins = Binder(), ["conn"], [], []
     layout = _select_parts(ctx, plan.node, alias, cols, joins, key, bind)
     where = _base_where(ctx, spec, alias, plan, bind, key)
@@ -519,7 +530,7 @@ async def fetch_connection(ctx: Any, plan: ConnPlan, extra_where: Any = None) ->
     total = None
     if plan.want_total:
         cbind, ckey = Binder(), ["count"]
-        calias = spec.table.alias("t0")
+        calias = table_alias(spec, "t0")
         cwhere = _base_where(ctx, spec, calias, plan, cbind, ckey)
         if extra_where is not None:
             cwhere.append(extra_where(calias, cbind))
@@ -538,7 +549,7 @@ async def fetch_by_keys(ctx: Any, plan: NodePlan, key_attr: str, keys: list[Any]
     spec = plan.spec
     if not keys:
         return {}
-    alias = spec.table.alias("t0")
+    alias = table_alias(spec, "t0")
     bind, key, cols, joins = Binder(), ["keys", key_attr], [], []
     if key_attr not in plan.attrs:
         plan.attrs.append(key_attr)
@@ -560,7 +571,7 @@ async def fetch_many_batch(ctx: Any, rel: RelSpec, plan: ConnPlan, parent_keys: 
     fk_attr = rel.remote_attr
     if fk_attr not in plan.node.attrs:
         plan.node.attrs.append(fk_attr)
-    alias = spec.table.alias("t0")
+    alias = table_alias(spec, "t0")
     bind, key, cols, joins = Binder(), ["many", rel.name], [], []
     layout = _select_parts(ctx, plan.node, alias, cols, joins, key, bind)
     fk = alias.c[spec.column_name(fk_attr)]
@@ -591,7 +602,7 @@ async def fetch_many_batch(ctx: Any, rel: RelSpec, plan: ConnPlan, parent_keys: 
             totals[parent] = row[-1]
     if plan.want_total and not inline_total:
         cbind, ckey = Binder(), ["many-count", rel.name]
-        calias = spec.table.alias("t0")
+        calias = table_alias(spec, "t0")
         cfk = calias.c[spec.column_name(fk_attr)]
         cwhere = [cfk == any_(cbind(list(parent_keys), ARRAY(BigInteger))), *_base_where(ctx, spec, calias, plan, cbind, ckey)]
         for parent, count in await _run(ctx, select(cfk, func.count()).where(*cwhere).group_by(cfk), tuple(ckey), cbind):
