@@ -104,15 +104,18 @@ class DbScope:
 class RequestDB:
     """One pooled connection and one transaction per request, taken lazily on first use."""
 
-    def __init__(self, engine: AsyncEngine, scope: DbScope) -> None:
+    def __init__(self, engine: AsyncEngine, scope: DbScope, read_only: bool = False) -> None:
         self.engine = engine
         self.scope = scope
+        self.read_only = read_only
         self.lock = asyncio.Lock()
         self._conn: AsyncConnection | None = None
         self._raw: Any = None
         self._session: AsyncSession | None = None
 
     async def connection(self) -> AsyncConnection:
+        if self._conn is None and self.read_only:
+            await self._begin_read_only()
         if self._conn is None:
             conn = await self.engine.connect()
             try:
@@ -129,6 +132,26 @@ class RequestDB:
             self._conn = conn
             self._raw = raw.driver_connection
         return self._conn
+
+    async def _begin_read_only(self) -> None:
+        """Queries: BEGIN READ ONLY and the scope settings in one round trip, straight on
+        asyncpg (the ORM never sees this transaction; close() ends it)."""
+        conn = await self.engine.connect()
+        try:
+            raw = (await conn.get_raw_connection()).driver_connection
+            values = [_setting(v) for v in (self.scope.user_id, self.scope.school_id, self.scope.hostel_id, self.scope.session_id)]
+            t0 = time.perf_counter()
+            await raw.execute(
+                "BEGIN READ ONLY; " + SETUP_SQL_PREFIX + "set_config('app.user_id', '{}', true), set_config('app.school_id', '{}', true),"
+                " set_config('app.hostel_id', '{}', true), set_config('app.session_id', '{}', true)".format(*values)
+            )
+            stats = current_stats.get()
+            if stats is not None:
+                stats.add("BEGIN READ ONLY; scope", time.perf_counter() - t0, setup=True)
+        except BaseException:
+            await conn.close()
+            raise
+        self._conn, self._raw = conn, raw
 
     async def fetch(self, sql: str, params: list[Any] | tuple[Any, ...]) -> list[Any]:
         """Run compiled SQL straight on the request's asyncpg connection (prepared, cached)."""
@@ -148,6 +171,8 @@ class RequestDB:
 
     async def session(self) -> AsyncSession:
         """The request's ORM session, bound to the request's connection (writes)."""
+        if self.read_only:
+            raise RuntimeError("a read-only request has no ORM session")
         if self._session is None:
             conn = await self.connection()
             # Joins the request's transaction; each mutation works in its own savepoint
@@ -159,7 +184,13 @@ class RequestDB:
     async def close(self, commit: bool) -> None:
         if self._conn is None:
             return
-        conn, self._conn, self._raw = self._conn, None, None
+        conn, raw, self._conn, self._raw = self._conn, self._raw, None, None
+        if self.read_only:
+            try:
+                await raw.execute("COMMIT" if commit else "ROLLBACK")
+            finally:
+                await conn.close()
+            return
         try:
             if self._session is not None:
                 await self._session.close()
@@ -172,4 +203,5 @@ class RequestDB:
 
 
 def _setting(value: int | None) -> str:
-    return "" if value is None else str(value)
+    # ids only: they are interpolated into the read-only BEGIN statement
+    return "" if value is None else str(int(value))

@@ -156,7 +156,7 @@ class GraphQLHTTP:
     # ---- execution ----------------------------------------------------------------------
 
     async def _run(self, request: Request, operations: list[dict[str, Any]], get_only: bool) -> list[tuple[dict[str, Any], int | None]]:
-        db = RequestDB(self.engine, self._scope(request))
+        db = RequestDB(self.engine, self._scope(request), read_only=self._all_queries(operations))
         results = []
         committed = False
         try:
@@ -223,6 +223,21 @@ class GraphQLHTTP:
                 "totalMs": round((time.perf_counter() - started) * 1000, 3),
             }}
         return body, None
+
+    def _all_queries(self, operations: list[dict[str, Any]]) -> bool:
+        """True when every operation is a known query: its transaction can be READ ONLY."""
+        for op in operations:
+            query = op.get("query")
+            if not isinstance(query, str):
+                persisted = op.get("extensions", {}).get("persistedQuery") if isinstance(op.get("extensions"), dict) else None
+                query = self.persisted.get(persisted.get("sha256Hash", "")) if isinstance(persisted, dict) else None
+            cached = self.documents.get(query) if isinstance(query, str) else None
+            if cached is None or not cached.operations:
+                return False
+            kind = cached.operations.get(op.get("operationName"))
+            if kind is not OperationType.QUERY:
+                return False
+        return True
 
     def _scope(self, request: Request) -> DbScope:
         """The tenant of the request. Until login exists every caller may choose it with

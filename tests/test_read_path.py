@@ -1,0 +1,69 @@
+"""The read path's shortcuts give exactly what graphql-core's own execution gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from graphql import parse, validate
+
+import gateway.executor as executor
+from resolvers.common import planner
+from schema.root import build_schema
+from tests.conftest import make_schools, unique
+
+DOCUMENTS = Path(__file__).parent / "documents"
+
+
+def test_documents_validate_against_the_schema():
+    schema = build_schema()._schema
+    for path in DOCUMENTS.glob("*.graphql"):
+        assert validate(schema, parse(path.read_text())) == [], path.name
+
+
+async def _run_documents(gql, schools, prefix):
+    dashboard = await gql((DOCUMENTS / "schools_dashboard.graphql").read_text(), {"prefix": prefix})
+    detail = await gql((DOCUMENTS / "school_by_id.graphql").read_text(), {"id": schools[2]["gid"], "withSessions": True})
+    return dashboard, detail
+
+
+async def test_rendered_results_equal_graphql_cores(gql, db, monkeypatch):
+    prefix = unique("RENDER")
+    schools = await make_schools(db, prefix, 12, sessions_per_school=[0, 2, 5], cities=["Pune", None])
+    fast = await _run_documents(gql, schools, prefix)
+    monkeypatch.setattr(executor, "RENDERABLE", {})  # graphql-core completes every value
+    slow = await _run_documents(gql, schools, prefix)
+    assert [b["data"] for b in fast] == [b["data"] for b in slow]
+    dashboard, detail = fast
+    assert dashboard["data"]["schools"]["totalCount"] == 12
+    assert dashboard["data"]["schools"]["edges"][0]["node"]["__typename"] == "School"
+    assert detail["data"]["node"]["academicSessions"]["edges"] == [{"node": {"name": "2023-24"}}, {"node": {"name": "2024-25"}}]
+
+
+@pytest.mark.parametrize("rows", [6, 30])
+async def test_dataloaders_batch_what_look_ahead_did_not_load(gql, db, monkeypatch, rows):
+    prefix = unique("LOADER")
+    await make_schools(db, prefix, rows, sessions_per_school=[1, 4])
+    query = """query($p: String!) { schools(first: 50, filter: {schoolCode: {startsWith: $p}}) { nodes {
+        schoolCode currentSession { name } academicSessions(first: 2) { totalCount nodes { name } } } } }"""
+    expected = await gql(query, {"p": prefix})
+
+    async def no_prefetch(ctx, plan, buckets):
+        return None
+
+    # Objects now arrive without their connections: each falls back to
+    # AcademicSessionsBySchoolIdLoader, which must batch all parents into one statement.
+    monkeypatch.setattr(planner, "_load_manys", no_prefetch)
+    body = await gql(query, {"p": prefix})
+    assert body["data"] == expected["data"]
+    assert gql.statements(body) == 2
+
+
+async def test_mutation_payloads_read_through_selection_aware_loaders(gql, db):
+    [school] = await make_schools(db, unique("PAYLOAD"), 1, sessions_per_school=3)
+    body = await gql("""mutation($id: ID!) { schoolUpdate(input: {id: $id, board: "IB"}) { errors { code }
+        school { board currentSession { name school { schoolCode } } academicSessions(first: 5) { totalCount } } } }""",
+                     {"id": school["gid"]})
+    payload = body["data"]["schoolUpdate"]
+    assert payload["school"] == {"board": "IB", "currentSession": {"name": "2022-23", "school": {"schoolCode": school["code"]}},
+                                 "academicSessions": {"totalCount": 3}}
