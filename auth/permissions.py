@@ -1,9 +1,9 @@
 """Deny by default: every root field and mutation declares who may use it.
 
 A declaration is made where the field is defined (`schema.common.fields`), and
-`tests/test_permissions_declared.py` walks the schema and fails on any root field that has
-none. Enforcement (`Rule.check`) receives the request context; roles and tenant checks
-are completed with login and tokens (identity issue).
+`tests/test_schema_and_migrations.py` walks the schema and fails on any root field that has
+none. `Rule.allows` receives the request context: the roles in force are the platform roles
+plus those the user holds in the active tenant (auth/identity.py).
 """
 
 from __future__ import annotations
@@ -21,12 +21,38 @@ class Rule:
     def allows(self, ctx: object) -> bool:
         if self.public:
             return True
-        user_roles = getattr(ctx, "roles", None)
-        if user_roles is None:  # no identity layer yet: the declaration is recorded, not enforced
-            return True
+        if getattr(ctx, "user_id", None) is None:
+            return False
         if self.any_authenticated:
-            return bool(getattr(ctx, "user_id", None))
-        return bool(self.roles & set(user_roles))
+            return True
+        return not self.roles.isdisjoint(getattr(ctx, "roles", ()))
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """Who may read a sensitive field of an object: holders of `roles`, or the object's
+    own user (its `owner_attr` equals the caller's user id)."""
+
+    description: str
+    roles: frozenset[str] = frozenset()
+    owner_attr: str | None = None
+
+    def allows(self, ctx: object, source: object) -> bool:
+        user_id = getattr(ctx, "user_id", None)
+        if user_id is None:
+            return False
+        if self.owner_attr is not None and source.__dict__.get(self.owner_attr) == user_id:
+            return True
+        return not self.roles.isdisjoint(getattr(ctx, "roles", ()))
+
+
+# "User.email" -> FieldRule
+FIELD_RULES: dict[str, FieldRule] = {}
+
+
+def protect(type_name: str, *fields: str, rule: FieldRule) -> None:
+    for name in fields:
+        FIELD_RULES[f"{type_name}.{name}"] = rule
 
 
 PUBLIC = Rule("anyone, without logging in", public=True)

@@ -19,6 +19,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from auth.tokens import KeySet
 from gateway.db import create_engine
 from gateway.graphql_http import GraphQLHTTP
 from gateway.logs import configure_logging, request_id_var
@@ -68,7 +69,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         raise RuntimeError("No database: set DATABASE_URL, or start with `campus serve` (embedded PostgreSQL).")
     engine = create_engine(url, settings.db_pool_size, settings.db_pool_overflow)
     schema = build_schema()
-    graphql = GraphQLHTTP(schema, engine, settings)
+    keys = KeySet.from_settings(settings)
+    graphql = GraphQLHTTP(schema, engine, settings, keys)
+
+    async def jwks(request: Request) -> JSONResponse:
+        return JSONResponse(keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -98,6 +103,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             Route("/healthz", healthz),
+            Route("/.well-known/jwks.json", jwks),
             Route("/readyz", readyz),
             Mount("/static", StaticFiles(directory=Path(__file__).parent / "static", check_dir=False), name="static"),
         ],
@@ -107,6 +113,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.engine = engine
     app.state.schema = schema
     app.state.settings = settings
+    app.state.keys = keys
     return app
 
 

@@ -19,24 +19,24 @@ from gateway.settings import get_settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _database(args: argparse.Namespace) -> tuple[str, object | None]:
-    """The database URL to use, starting the embedded server when none is configured."""
+def _database(args: argparse.Namespace) -> tuple[str, str, object | None]:
+    """(owner URL for migrations, application URL, embedded server or None)."""
     settings = get_settings()
     if settings.database_url:
-        return settings.database_url, None
+        return settings.migration_database_url or settings.database_url, settings.database_url, None
     from gateway import embedded_pg
 
     pg = embedded_pg.start(settings.data_dir / "pg")
-    url = pg.url()
-    os.environ["DATABASE_URL"] = url  # uvicorn workers read it from the environment
+    owner, app = pg.url(), pg.url(user=settings.app_db_role)
+    os.environ["DATABASE_URL"] = app  # uvicorn workers read it from the environment
     get_settings.cache_clear()
-    return url, pg
+    return owner, app, pg
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from gateway import migrate
 
-    url, pg = _database(args)
+    url, _, pg = _database(args)
     try:
         migrate.upgrade(url, args.revision)
         print(f"migrated to {args.revision}")
@@ -49,7 +49,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from gateway import demo, migrate
 
-    url, pg = _database(args)
+    url, _, pg = _database(args)
     try:
         migrate.upgrade(url)
         loaded = asyncio.run(demo.load(url))
@@ -83,7 +83,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from gateway import demo, migrate
 
     settings = get_settings()
-    url, pg = _database(args)
+    url, _, pg = _database(args)
 
     def _stop(signum: int, frame: object) -> None:
         raise SystemExit(0)
@@ -95,6 +95,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         migrate.upgrade(url)
         if not args.no_demo:
             asyncio.run(demo.load(url))
+        from auth.tokens import KeySet
+
+        KeySet.from_settings(get_settings())  # development keys are made once, before the workers start
         port = args.port or settings.port
         host = args.host or settings.host
         print(f"\n  GraphiQL: http://{host}:{port}/graphql")

@@ -93,76 +93,105 @@ def compile_statement(stmt: ClauseElement, cache_key: Any = None) -> tuple[str, 
 
 @dataclass
 class DbScope:
-    """What a transaction is scoped to: set with set_config(..., true) at its start (RLS key)."""
+    """What a transaction is scoped to: set with set_config(..., true) at its start (the
+    RLS key). Final once the identity layer has validated it."""
 
     user_id: int | None = None
     school_id: int | None = None
     hostel_id: int | None = None
-    session_id: int | None = None
+    platform_read: bool = False  # a platform role without a tenant: reads across tenants
 
 
 class RequestDB:
-    """One pooled connection and one transaction per request, taken lazily on first use."""
+    """One pooled connection and one transaction per request.
 
-    def __init__(self, engine: AsyncEngine, scope: DbScope, read_only: bool = False) -> None:
+    Phases: `fetch_unscoped` (the identity lookup, autocommit, before any tenant is known),
+    then the transaction begins with the validated scope on first use. Query-only requests
+    begin `READ ONLY` with the scope in one round trip, straight on asyncpg; requests with
+    mutations begin through SQLAlchemy so that the ORM session joins the transaction.
+    """
+
+    def __init__(self, engine: AsyncEngine, scope: DbScope | None = None, read_only: bool = False) -> None:
         self.engine = engine
-        self.scope = scope
+        self.scope = scope or DbScope()
         self.read_only = read_only
         self.lock = asyncio.Lock()
         self._conn: AsyncConnection | None = None
         self._raw: Any = None
+        self._began = False
         self._session: AsyncSession | None = None
 
-    async def connection(self) -> AsyncConnection:
-        if self._conn is None and self.read_only:
-            await self._begin_read_only()
+    async def _acquire(self) -> None:
         if self._conn is None:
             conn = await self.engine.connect()
             try:
-                # The adapter begins the transaction lazily with this first statement.
-                await conn.exec_driver_sql(
-                    SETUP_SQL_PREFIX + "set_config('app.user_id', $1, true), set_config('app.school_id', $2, true),"
-                    " set_config('app.hostel_id', $3, true), set_config('app.session_id', $4, true)",
-                    tuple(_setting(v) for v in (self.scope.user_id, self.scope.school_id, self.scope.hostel_id, self.scope.session_id)),
-                )
-                raw = await conn.get_raw_connection()
+                self._raw = (await conn.get_raw_connection()).driver_connection
             except BaseException:
                 await conn.close()
                 raise
             self._conn = conn
-            self._raw = raw.driver_connection
-        return self._conn
 
-    async def _begin_read_only(self) -> None:
-        """Queries: BEGIN READ ONLY and the scope settings in one round trip, straight on
-        asyncpg (the ORM never sees this transaction; close() ends it)."""
-        conn = await self.engine.connect()
-        try:
-            raw = (await conn.get_raw_connection()).driver_connection
-            values = [_setting(v) for v in (self.scope.user_id, self.scope.school_id, self.scope.hostel_id, self.scope.session_id)]
+    async def fetch_unscoped(self, sql: str, params: list[Any] | tuple[Any, ...]) -> list[Any]:
+        """A statement outside the request's transaction (identity, before the scope is set)."""
+        if self._began:
+            raise RuntimeError("the request transaction has already begun")
+        async with self.lock:
+            await self._acquire()
             t0 = time.perf_counter()
-            await raw.execute(
-                "BEGIN READ ONLY; " + SETUP_SQL_PREFIX + "set_config('app.user_id', '{}', true), set_config('app.school_id', '{}', true),"
-                " set_config('app.hostel_id', '{}', true), set_config('app.session_id', '{}', true)".format(*values)
+            rows = await self._raw.fetch(sql, *params)
+            stats = current_stats.get()
+            if stats is not None:
+                stats.add(sql, time.perf_counter() - t0, setup=True)
+            return rows
+
+    async def _begin(self) -> None:
+        await self._acquire()
+        values = [_setting(v) for v in (self.scope.user_id, self.scope.school_id, self.scope.hostel_id)]
+        values.append("on" if self.scope.platform_read else "")
+        t0 = time.perf_counter()
+        if self.read_only:
+            await self._raw.execute(
+                "BEGIN READ ONLY; " + SETUP_SQL_PREFIX + "set_config('app.user_id', '{}', true), "
+                "set_config('app.school_id', '{}', true), set_config('app.hostel_id', '{}', true), "
+                "set_config('app.platform_read', '{}', true)".format(*values)
             )
             stats = current_stats.get()
             if stats is not None:
                 stats.add("BEGIN READ ONLY; scope", time.perf_counter() - t0, setup=True)
-        except BaseException:
-            await conn.close()
-            raise
-        self._conn, self._raw = conn, raw
+        else:
+            # SQLAlchemy's adapter begins the transaction with this first statement
+            await self._conn.exec_driver_sql(
+                SETUP_SQL_PREFIX + "set_config('app.user_id', $1, true), set_config('app.school_id', $2, true),"
+                " set_config('app.hostel_id', $3, true), set_config('app.platform_read', $4, true)", tuple(values))
+        self._began = True
+
+    async def connection(self) -> AsyncConnection:
+        if not self._began:
+            await self._begin()
+        return self._conn
 
     async def fetch(self, sql: str, params: list[Any] | tuple[Any, ...]) -> list[Any]:
         """Run compiled SQL straight on the request's asyncpg connection (prepared, cached)."""
         async with self.lock:
-            if self._conn is None:
-                await self.connection()
+            if not self._began:
+                await self._begin()
             t0 = time.perf_counter()
             rows = await self._raw.fetch(sql, *params)
             stats = current_stats.get()
             if stats is not None:
                 stats.add(sql, time.perf_counter() - t0)
+            return rows
+
+    async def fetch_setup(self, sql: str, params: list[Any] | tuple[Any, ...]) -> list[Any]:
+        """A context statement inside the scoped transaction (counted as setup)."""
+        async with self.lock:
+            if not self._began:
+                await self._begin()
+            t0 = time.perf_counter()
+            rows = await self._raw.fetch(sql, *params)
+            stats = current_stats.get()
+            if stats is not None:
+                stats.add(sql, time.perf_counter() - t0, setup=True)
             return rows
 
     async def fetchval(self, sql: str, params: list[Any] | tuple[Any, ...]) -> Any:
@@ -179,19 +208,23 @@ class RequestDB:
             # (resolvers/common/writes.py) and the request commits once at the end.
             self._session = AsyncSession(bind=conn, expire_on_commit=False, autoflush=False,
                                          join_transaction_mode="rollback_only")
+            self._session.info["tenant_scope"] = (self.scope.school_id, self.scope.hostel_id)
+            self._session.info["platform_read"] = self.scope.platform_read
+            self._session.info["user_id"] = self.scope.user_id
         return self._session
 
     async def close(self, commit: bool) -> None:
         if self._conn is None:
             return
-        conn, raw, self._conn, self._raw = self._conn, self._raw, None, None
-        if self.read_only:
-            try:
-                await raw.execute("COMMIT" if commit else "ROLLBACK")
-            finally:
-                await conn.close()
-            return
+        conn, raw, began = self._conn, self._raw, self._began
+        self._conn = self._raw = None
+        self._began = False
         try:
+            if not began:
+                return
+            if self.read_only:
+                await raw.execute("COMMIT" if commit else "ROLLBACK")
+                return
             if self._session is not None:
                 await self._session.close()
             if commit:

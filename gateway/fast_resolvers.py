@@ -13,7 +13,8 @@ from typing import Any
 
 from graphql import GraphQLObjectType, get_nullable_type, is_leaf_type
 
-from gateway.executor import FAST_LEAF, FAST_PAGE, RENDER, RENDERABLE
+from auth.permissions import FIELD_RULES
+from gateway.executor import FAST_GUARD, FAST_LEAF, FAST_PAGE, RENDER, RENDERABLE
 
 from resolvers.common.registry import EntitySpec, RelSpec, get_spec
 
@@ -23,6 +24,19 @@ DEFINITION = "strawberry-definition"
 
 def _attr_resolver(name: str) -> Any:
     def resolve(source: Any, info: Any) -> Any:
+        return getattr(source, name)
+
+    return resolve
+
+
+def _guarded_resolver(name: str, rule: Any) -> Any:
+    """A sensitive field: null with a FORBIDDEN error for callers the rule does not allow."""
+
+    def resolve(source: Any, info: Any) -> Any:
+        if not rule.allows(info.context, source):
+            from schema.common.fields import Forbidden
+
+            raise Forbidden()
         return getattr(source, name)
 
     return resolve
@@ -87,8 +101,14 @@ def _install_entity(spec: EntitySpec, gtype: GraphQLObjectType) -> None:
                 setattr(gfield, RENDER, ("one", py_name))
         elif py_name in spec.columns:
             spec.fields[fname] = ("col", py_name)
-            gfield.resolve = _attr_resolver(py_name)
-            _mark_leaf(gfield, py_name)
+            rule = FIELD_RULES.get(f"{spec.name}.{fname}")
+            if rule is None:
+                gfield.resolve = _attr_resolver(py_name)
+                _mark_leaf(gfield, py_name)
+            else:
+                gfield.resolve = _guarded_resolver(py_name, rule)
+                field_type = get_nullable_type(gfield.type)
+                setattr(gfield, FAST_GUARD, (py_name, field_type.coerce_output_value, rule))
         else:  # a computed field keeps its own resolver and gets every column to work from
             spec.fields[fname] = ("computed", py_name)
 

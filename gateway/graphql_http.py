@@ -32,7 +32,9 @@ from gateway.db import DbScope, QueryStats, RequestDB, current_stats
 from gateway.limits import make_rules
 from gateway.logs import request_id_var
 from gateway.settings import Settings
-from schema.common.ids import InvalidId, decode_gid
+from auth.identity import IdentityError, check_requested_session
+from auth.identity import resolve as resolve_identity
+from auth.tokens import AccessClaims, ExpiredToken, InvalidToken, KeySet
 
 log = logging.getLogger("gateway.graphql")
 
@@ -77,8 +79,9 @@ class LRU(OrderedDict):
 
 
 class GraphQLHTTP:
-    def __init__(self, schema: Any, engine: AsyncEngine, settings: Settings) -> None:
+    def __init__(self, schema: Any, engine: AsyncEngine, settings: Settings, keys: KeySet) -> None:
         self.schema = schema._schema
+        self.keys = keys
         self.engine = engine
         self.settings = settings
         self.rules = [*specified_rules, *make_rules(settings)]
@@ -156,25 +159,64 @@ class GraphQLHTTP:
     # ---- execution ----------------------------------------------------------------------
 
     async def _run(self, request: Request, operations: list[dict[str, Any]], get_only: bool) -> list[tuple[dict[str, Any], int | None]]:
-        db = RequestDB(self.engine, self._scope(request), read_only=self._all_queries(operations))
+        claims, problem = self._authenticate(request)
+        db = RequestDB(self.engine, read_only=self._all_queries(operations))
+        stats = QueryStats()
+        token = current_stats.set(stats)
         results = []
         committed = False
         try:
+            identity = None
+            if claims is not None:
+                try:
+                    identity = await resolve_identity(db, claims, request.headers, request_id_var.get() or "",
+                                                      request.client.host if request.client else None)
+                except IdentityError as exc:
+                    raise RequestError(exc.status, str(exc), exc.code) from None
+                tenant = identity.tenant
+                db.scope = DbScope(identity.user_id, tenant.id if tenant and tenant.kind == "School" else None,
+                                   tenant.id if tenant and tenant.kind == "Hostel" else None,
+                                   platform_read=tenant is None and bool(identity.platform_roles))
+                try:
+                    await check_requested_session(db, identity, bool(request.headers.get("x-session-id")))
+                except IdentityError as exc:
+                    raise RequestError(exc.status, str(exc), exc.code) from None
+            elif request.headers.get("x-tenant-id") or request.headers.get("x-session-id"):
+                raise RequestError(401, "Log in to choose a tenant or an academic session.", "UNAUTHENTICATED")
             for op in operations:
                 try:
-                    results.append(await self._execute_one(request, db, op, get_only))
+                    results.append(await self._execute_one(request, db, op, get_only, identity, problem, stats))
                 except RequestError as exc:
-                    if len(operations) == 1 and not isinstance(operations, _Batch):
+                    if not isinstance(operations, _Batch):
                         raise
                     results.append(({"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}, exc.status))
             await db.close(commit=True)
             committed = True
         finally:
+            current_stats.reset(token)
             if not committed:
                 await db.close(commit=False)
         return results
 
-    async def _execute_one(self, request: Request, db: RequestDB, op: dict[str, Any], get_only: bool) -> tuple[dict[str, Any], int | None]:
+    def _authenticate(self, request: Request) -> tuple[AccessClaims | None, str | None]:
+        header = request.headers.get("authorization")
+        if not header:
+            return None, None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise RequestError(401, "Send the access token as Authorization: Bearer <token>.", "UNAUTHENTICATED",
+                               {"WWW-Authenticate": "Bearer"})
+        try:
+            return self.keys.decode(token.strip()), None
+        except ExpiredToken as exc:
+            # Treated as anonymous, so that tokenRefresh still works with a stale header;
+            # anything protected answers UNAUTHENTICATED with this explanation.
+            return None, str(exc)
+        except InvalidToken as exc:
+            raise RequestError(401, str(exc), "UNAUTHENTICATED", {"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+
+    async def _execute_one(self, request: Request, db: RequestDB, op: dict[str, Any], get_only: bool,
+                           identity: Any, auth_problem: str | None, stats: QueryStats) -> tuple[dict[str, Any], int | None]:
         # Request validation: a RequestError propagates to _run.
         query = self._resolve_query(op)
         variables = op.get("variables")
@@ -196,30 +238,33 @@ class GraphQLHTTP:
         if kind is OperationType.SUBSCRIPTION:
             raise RequestError(400, "Subscriptions are not served over this endpoint.")
 
-        stats = QueryStats()
-        token = current_stats.set(stats)
-        ctx = RequestContext(settings=self.settings, db=db, request_id=request_id_var.get() or "",
-                             client_ip=request.client.host if request.client else None, request=request,
-                             user_id=db.scope.user_id, school_id=db.scope.school_id, hostel_id=db.scope.hostel_id,
-                             session_id=db.scope.session_id)
+        tenant = identity.tenant if identity is not None else None
+        ctx = RequestContext(
+            settings=self.settings, db=db, request_id=request_id_var.get() or "",
+            client_ip=request.client.host if request.client else None, request=request,
+            identity=identity, user_id=identity.user_id if identity else None,
+            roles=identity.roles if identity else frozenset(), auth_problem=auth_problem,
+            school_id=tenant.id if tenant and tenant.kind == "School" else None,
+            hostel_id=tenant.id if tenant and tenant.kind == "Hostel" else None,
+            session_id=identity.academic_session_id if identity else None,
+            platform_read=db.scope.platform_read,
+        )
+        statements_before, setup_before, seconds_before = stats.statements, stats.setup, stats.seconds
         started = time.perf_counter()
-        try:
-            result = execute(self.schema, cached.document, context_value=ctx, variable_values=variables,
-                             operation_name=operation_name, hide_suggestions=True,
-                             executor_class=RenderingExecutor, is_awaitable=is_awaitable)
-            if isawaitable(result):
-                result = await result
-        finally:
-            current_stats.reset(token)
+        result = execute(self.schema, cached.document, context_value=ctx, variable_values=variables,
+                         operation_name=operation_name, hide_suggestions=True,
+                         executor_class=RenderingExecutor, is_awaitable=is_awaitable)
+        if isawaitable(result):
+            result = await result
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = [self._format_error(e, ctx.request_id) for e in result.errors]
         body["data"] = result.data
         if self.settings.query_stats:
             body["extensions"] = {"stats": {
-                "sqlStatements": stats.statements,
-                "sqlSetupStatements": stats.setup,
-                "sqlMs": round(stats.seconds * 1000, 3),
+                "sqlStatements": stats.statements - statements_before,
+                "sqlSetupStatements": stats.setup if statements_before == 0 else stats.setup - setup_before,
+                "sqlMs": round((stats.seconds - seconds_before) * 1000, 3),
                 "totalMs": round((time.perf_counter() - started) * 1000, 3),
             }}
         return body, None
@@ -238,24 +283,6 @@ class GraphQLHTTP:
             if kind is not OperationType.QUERY:
                 return False
         return True
-
-    def _scope(self, request: Request) -> DbScope:
-        """The tenant of the request. Until login exists every caller may choose it with
-        X-Tenant-Id (a School or Hostel ID); the identity layer restricts that to platform roles."""
-        scope = DbScope()
-        tenant = request.headers.get("x-tenant-id")
-        if tenant:
-            try:
-                type_name, pk = decode_gid(tenant)
-            except InvalidId:
-                type_name, pk = "", 0
-            if type_name == "School":
-                scope.school_id = pk
-            elif type_name == "Hostel":
-                scope.hostel_id = pk
-            else:
-                raise RequestError(400, "X-Tenant-Id must be the ID of a School or a Hostel.", "BAD_TENANT")
-        return scope
 
     def _resolve_query(self, op: dict[str, Any]) -> str:
         query = op.get("query")

@@ -13,7 +13,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     # Without DATABASE_URL the gateway runs an embedded PostgreSQL under DATA_DIR.
+    # DATABASE_URL is the application's login (a role that owns nothing and cannot bypass
+    # row-level security); migrations use MIGRATION_DATABASE_URL (the owner) when set.
     database_url: str | None = None
+    migration_database_url: str | None = None
+    app_db_role: str = "campus_app"
     data_dir: Path = Path(".data")
     host: str = "127.0.0.1"
     port: int = 8000
@@ -33,6 +37,21 @@ class Settings(BaseSettings):
     max_page_size: int = 100
     default_page_size: int = 20
     document_cache_size: int = 1000
+
+    # Tokens (keys: JWT_PRIVATE_KEYS = JSON {kid: Ed25519 private key PEM}, newest kid signs;
+    # without it, development keys are generated into DATA_DIR/jwt-keys.json)
+    jwt_private_keys: str | None = None
+    jwt_active_kid: str | None = None
+    jwt_issuer: str = "campus-gateway"
+    jwt_audience: str = "campus-api"
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    password_reset_minutes: int = 30
+    login_max_failures: int = 5  # per account, before a growing lockout
+    login_lockout_seconds: int = 60  # first lockout; doubles with each further failure
+    login_ip_max_failures: int = 30  # per address within login_window_minutes
+    login_window_minutes: int = 15
+    public_url: str = "http://127.0.0.1:8000"
 
     # Logging
     log_level: str = "INFO"

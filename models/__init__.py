@@ -3,7 +3,14 @@
 from models.base import Base
 from models.hostel import Hostel
 from models.school import AcademicSession, School
-from models.user import User, UserRole
+from models.user import (EmergencyContact, LoginHistory, RoleAssignment, User, UserAddress, UserProfile, UserRole,
+                         UserStatus)
+from models.auth import (BlacklistedToken, LoginAttempt, OutboxMessage, PasswordHistory, PasswordPolicy, PasswordReset,
+                         RefreshToken, SecurityEvent, SessionToken, TokenRevocation, UserSession)
+from models.admin import (AdminAssignmentHistory, AdminHostelAssignment, AdminPermission, AdminProfile, AdminRole,
+                          AdminSession, AdminUser, AssignmentPermission, ContextPreference, ContextSnapshot, ContextSwitch,
+                          HostelContext, PermissionAudit, PermissionGroup, PermissionTemplate, PrimaryHostelDesignation,
+                          RolePermission)
+from models import audit_hooks  # noqa: E402,F401  (registers the audit column and tenant hooks)
 
-__all__ = ["AcademicSession", "Base", "Hostel", "School", "User", "UserRole"]
-from models import audit_hooks  # noqa: E402,F401  (registers the audit column hook)
+__all__ = [name for name in dir() if name[:1].isupper()]

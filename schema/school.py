@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import strawberry
 
@@ -50,10 +51,17 @@ class AcademicSession(Node):
     school: School = relation()
 
 
+def own_school(ctx: Any, alias: Any, bind: Any) -> Any:
+    """Platform roles see every school; everyone else the school they work in."""
+    if not ctx.roles.isdisjoint(PLATFORM):
+        return None
+    return alias.c.id == bind(ctx.school_id if ctx.school_id is not None else -1)
+
+
 @strawberry.type
 class Query:
     schools: Connection[School] = list_field(
-        models.School, name="schools", permission=roles(*SCHOOL_READERS),
+        models.School, name="schools", permission=roles(*SCHOOL_READERS), row_filter=own_school,
         description="Schools: all of them for platform roles, your own school for everyone else.",
     )
     academic_sessions: Connection[AcademicSession] = list_field(

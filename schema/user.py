@@ -1,4 +1,5 @@
-"""The platform identity (seed 001 `User`). Password hashes never appear in the schema."""
+"""The platform identity (seed 001 `User`, seed 000 `user/`). Password hashes never appear
+in the schema; contact data of other people is for administrators only."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import datetime as dt
 from typing import Any
 
 import strawberry
+from sqlalchemy import exists
 
 import models
-from auth.passwords import hash_password, password_problem
-from auth.permissions import PLATFORM, roles
+from auth.passwords import hash_password
+from auth.permissions import PLATFORM, FieldRule, protect, roles
 from schema.common.connection import Connection, graphql_enum
 from schema.common.entity import entity_type, relation
 from schema.common.errors import ErrorCode, user_error
@@ -18,24 +20,47 @@ from schema.common.mutations import master_data_mutations
 from schema.common.node import Node
 
 UserRole = graphql_enum(models.UserRole)
+UserStatus = graphql_enum(models.UserStatus)
 
 
 @entity_type(models.User, description="A person who can log in: staff, teachers, students, guardians, hostel users.")
 class User(Node):
-    email: str
+    email: str | None = strawberry.field(description="Visible to the user and to administrators.")
     full_name: str | None
-    role: UserRole
+    phone: str | None = strawberry.field(description="Visible to the user and to administrators.")
+    role: UserRole = strawberry.field(description="The primary role (memberships in `me`).")
+    status: UserStatus
+    email_verified: bool
+    last_login_at: dt.datetime | None
     active: bool
     created_at: dt.datetime
     updated_at: dt.datetime | None
-    school: School | None = relation("The school this user belongs to, if any.")
+    school: School | None = relation("The user's primary school, if any.")
+
+
+protect("User", "email", "phone", rule=FieldRule(
+    "the user, platform roles and the administrators of a tenant the user belongs to",
+    roles=frozenset({*PLATFORM, "SCHOOL_ADMIN", "HOSTEL_ADMIN"}), owner_attr="_pk"))
+
+
+def users_of_tenant(ctx: Any, alias: Any, bind: Any) -> Any:
+    """Platform roles see every user; tenant administrators those holding a role in their tenant."""
+    if not ctx.roles.isdisjoint(PLATFORM):
+        return None
+    ra = models.RoleAssignment.__table__
+    if ctx.school_id is not None:
+        return "school", exists().where(ra.c.user_id == alias.c.id, ra.c.active, ra.c.school_id == bind(ctx.school_id))
+    if ctx.hostel_id is not None:
+        return "hostel", exists().where(ra.c.user_id == alias.c.id, ra.c.active, ra.c.hostel_id == bind(ctx.hostel_id))
+    return "none", alias.c.id == bind(ctx.user_id)
 
 
 @strawberry.type
 class Query:
     users: Connection[User] = list_field(
-        models.User, name="users", permission=roles(*PLATFORM, "SCHOOL_ADMIN"),
-        description="Users: platform roles see all; school admins those of their school.",
+        models.User, name="users", permission=roles(*PLATFORM, "SCHOOL_ADMIN", "HOSTEL_ADMIN"),
+        row_filter=users_of_tenant,
+        description="Users: platform roles see all; tenant administrators the users of their tenant.",
     )
 
 
@@ -44,6 +69,8 @@ async def _prepare(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:
         values["email"] = values["email"].strip().lower()
     password = values.pop("password", None)
     if password is not None:
+        from auth.passwords import password_problem
+
         problem = password_problem(password)
         if problem:
             raise user_error(ErrorCode.INVALID, problem, "password")
@@ -53,7 +80,7 @@ async def _prepare(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:
 
 UserMutations = master_data_mutations(
     models.User,
-    writable=("email", "full_name", "role", "school_id"),
+    writable=("email", "full_name", "phone", "role", "school_id"),
     required=("email", "role"),
     refs={"school_id": models.School},
     permissions={"create": roles(*PLATFORM), "update": roles(*PLATFORM), "deactivate": roles(*PLATFORM)},

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -20,7 +19,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from gateway import embedded_pg, migrate
+from gateway import demo, embedded_pg, migrate
 from gateway.app import create_app
 from gateway.settings import Settings
 from schema.common.ids import encode_gid
@@ -28,30 +27,39 @@ from schema.common.ids import encode_gid
 ROOT = Path(__file__).resolve().parent.parent
 
 
+DATA_DIR = Path(tempfile.mkdtemp(prefix="campus-test-"))
+
+
 @pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    if os.environ.get("TEST_DATABASE_URL"):
-        url = os.environ["TEST_DATABASE_URL"]
-        migrate.upgrade(url)
-        yield url
-        return
-    folder = Path(tempfile.mkdtemp(prefix="campus-test-"))
-    pg = embedded_pg.start(folder / "pg", throwaway=True)
-    url = pg.url()
-    migrate.upgrade(url)
-    yield url
-    pg.cleanup()
+def pg() -> Iterator[Any]:
+    server = embedded_pg.start(DATA_DIR / "pg", throwaway=True)
+    migrate.upgrade(server.url())
+    asyncio.run(demo.load(server.url()))
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg: Any) -> str:
+    """The owner's URL: migrations, and arranging test data (it bypasses row-level security)."""
+    return pg.url()
+
+
+@pytest.fixture(scope="session")
+def app_url(pg: Any) -> str:
+    """The application's login: owns nothing, cannot bypass row-level security."""
+    return pg.url(user="campus_app")
 
 
 def make_settings(**overrides: Any) -> Settings:
-    base = dict(query_stats=True, graphiql=True, introspection=True, log_json=False, db_pool_size=5)
+    base = dict(query_stats=True, graphiql=True, introspection=True, log_json=False, db_pool_size=5, data_dir=DATA_DIR)
     base.update(overrides)
     return Settings(**base)
 
 
 @pytest.fixture(scope="session")
-async def app(pg_url: str) -> AsyncIterator[Any]:
-    application = create_app(make_settings(), database_url=pg_url)
+async def app(app_url: str) -> AsyncIterator[Any]:
+    application = create_app(make_settings(), database_url=app_url)
     async with LifespanManager(application):
         yield application
 
@@ -83,10 +91,43 @@ class GQL:
         return body["extensions"]["stats"]["sqlStatements"]
 
 
+_tokens: dict[str, str] = {}
+
+LOGIN = """mutation($input: TokenCreateInput!) { tokenCreate(input: $input) {
+  accessToken refreshToken errors { code message } } }"""
+
+
+async def login(client: httpx.AsyncClient, email: str, password: str = demo.DEMO_PASSWORD, **extra: Any) -> dict[str, Any]:
+    body = (await client.post("/graphql", json={"query": LOGIN, "variables": {"input": {"email": email, "password": password, **extra}}},
+                              headers={"X-Forwarded-For": "ignored"})).json()
+    return body["data"]["tokenCreate"]
+
+
+async def bearer(client: httpx.AsyncClient, email: str) -> dict[str, str]:
+    """Authorization headers of a demo user (logged in once per test session)."""
+    if email not in _tokens:
+        tokens = await login(client, email)
+        assert tokens["errors"] == [], tokens
+        _tokens[email] = tokens["accessToken"]
+    return {"Authorization": f"Bearer {_tokens[email]}"}
+
+
 @pytest.fixture
-async def gql(app: Any) -> AsyncIterator[GQL]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as client:
-        yield GQL(client)
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as c:
+        yield c
+
+
+@pytest.fixture
+async def gql(client: httpx.AsyncClient) -> GQL:
+    """A client logged in as the demo super admin (platform scope) unless headers say otherwise."""
+    g = GQL(client)
+    g.headers = await bearer(client, "superadmin@demo.campus")
+    return g
+
+
+def tenant_header(gid: str) -> dict[str, str]:
+    return {"X-Tenant-Id": gid}
 
 
 @pytest.fixture(scope="session")
@@ -127,4 +168,4 @@ async def make_schools(db: asyncpg.Pool, prefix: str, count: int, sessions_per_s
     return out
 
 
-__all__ = ["GQL", "asyncio", "make_schools", "make_settings", "unique"]
+__all__ = ["GQL", "bearer", "login", "make_schools", "make_settings", "tenant_header", "unique"]

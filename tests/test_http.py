@@ -35,19 +35,19 @@ async def test_wrong_content_type_is_415(gql):
 async def test_a_mutation_over_get_is_405_and_creates_nothing(gql):
     code = unique("GET")
     q = 'mutation { schoolCreate(input: {name: "G", schoolCode: "%s"}) { errors { code } } }' % code
-    r = await gql.client.get("/graphql", params={"query": q})
+    r = await gql.client.get("/graphql", headers=gql.headers, params={"query": q})
     assert r.status_code == 405
     assert r.headers["allow"] == "POST"
     assert await _count(gql, code) == 0
 
 
 async def test_a_query_over_get_works(gql):
-    r = await gql.client.get("/graphql", params={"query": "{ schools(first: 1) { pageInfo { hasNextPage } } }"})
+    r = await gql.client.get("/graphql", headers=gql.headers, params={"query": "{ schools(first: 1) { pageInfo { hasNextPage } } }"})
     assert r.status_code == 200 and "data" in r.json()
 
 
 async def test_batches_run_each_operation_and_are_limited(gql):
-    ok = await gql.client.post("/graphql", json=[{"query": "{ a: schools(first: 1) { totalCount } }"},
+    ok = await gql.client.post("/graphql", headers=gql.headers, json=[{"query": "{ a: schools(first: 1) { totalCount } }"},
                                                   {"query": "query Q { b: hostels(first: 1) { totalCount } }", "operationName": "Nope"}])
     assert ok.status_code == 200
     first, second = ok.json()
@@ -57,7 +57,7 @@ async def test_batches_run_each_operation_and_are_limited(gql):
     code = unique("BATCH")
     too_many = [{"query": 'mutation { schoolCreate(input: {name: "B", schoolCode: "%s-%d"}) { errors { code } } }' % (code, i)}
                 for i in range(11)]
-    r = await gql.client.post("/graphql", json=too_many)
+    r = await gql.client.post("/graphql", headers=gql.headers, json=too_many)
     assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["code"] == "BATCH_LIMIT"
     body = await gql("query($p: String!) { schools(filter: {schoolCode: {startsWith: $p}}) { totalCount } }", {"p": code})
     assert body["data"]["schools"]["totalCount"] == 0
@@ -116,16 +116,16 @@ async def test_automatic_persisted_queries(gql):
     query = "{ hostels(first: 1) { totalCount } }"
     digest = hashlib.sha256(query.encode()).hexdigest()
     ext = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
-    unknown = await gql.client.post("/graphql", json={"extensions": ext})
+    unknown = await gql.client.post("/graphql", headers=gql.headers, json={"extensions": ext})
     assert unknown.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
-    registered = await gql.client.post("/graphql", json={"query": query, "extensions": ext})
+    registered = await gql.client.post("/graphql", headers=gql.headers, json={"query": query, "extensions": ext})
     assert "totalCount" in registered.json()["data"]["hostels"]
-    by_hash = await gql.client.post("/graphql", json={"extensions": ext})
+    by_hash = await gql.client.post("/graphql", headers=gql.headers, json={"extensions": ext})
     assert by_hash.json()["data"] == registered.json()["data"]
     # a phone may send the hash over GET, which caches well
-    via_get = await gql.client.get("/graphql", params={"extensions": orjson.dumps(ext).decode()})
+    via_get = await gql.client.get("/graphql", headers=gql.headers, params={"extensions": orjson.dumps(ext).decode()})
     assert via_get.json()["data"] == registered.json()["data"]
-    mismatch = await gql.client.post("/graphql", json={"query": "{ schools { totalCount } }", "extensions": ext})
+    mismatch = await gql.client.post("/graphql", headers=gql.headers, json={"query": "{ schools { totalCount } }", "extensions": ext})
     assert mismatch.status_code == 400 and mismatch.json()["errors"][0]["message"] == "provided sha does not match query"
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gateway.demo import DEMO_PASSWORD
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -44,6 +46,18 @@ def _wait_ready(proc: subprocess.Popen, port: int) -> None:
     pytest.fail("serve did not become ready")
 
 
+def _count_demo_schools(port: int, email: str) -> int:
+    url = f"http://127.0.0.1:{port}/graphql"
+    login = httpx.post(url, json={"query": "mutation($e: String!, $p: String!) { tokenCreate(input: {email: $e, password: $p}) "
+                                           "{ accessToken errors { message } } }",
+                                  "variables": {"e": email, "p": DEMO_PASSWORD}}).json()
+    token = login["data"]["tokenCreate"]["accessToken"]
+    body = httpx.post(url, headers={"Authorization": f"Bearer {token}"},
+                      json={"query": '{ schools(filter: {schoolCode: {startsWith: "DEMO-"}}) { totalCount } hostels { totalCount } }'}).json()
+    assert body["data"]["hostels"]["totalCount"] >= 2, body
+    return body["data"]["schools"]["totalCount"]
+
+
 def _stop(proc: subprocess.Popen) -> str:
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=30)
@@ -57,9 +71,10 @@ def test_serve_starts_embedded_postgres_with_demo_data_and_stops_it(tmp_path):
         _wait_ready(proc, port)
         page = httpx.get(f"http://127.0.0.1:{port}/graphql", headers={"accept": "text/html"})
         assert page.status_code == 200 and "graphiql" in page.text.lower()
-        body = httpx.post(f"http://127.0.0.1:{port}/graphql",
-                          json={"query": '{ schools(filter: {schoolCode: {startsWith: "DEMO-"}}) { totalCount } hostels { totalCount } }'}).json()
-        assert body["data"]["schools"]["totalCount"] == 2 and body["data"]["hostels"]["totalCount"] >= 2
+        assert _count_demo_schools(port, "superadmin@demo.campus") == 2
+        assert _count_demo_schools(port, "teacher@greenwood.demo") == 1  # a teacher sees their own school
+        jwks = httpx.get(f"http://127.0.0.1:{port}/.well-known/jwks.json").json()
+        assert jwks["keys"][0]["crv"] == "Ed25519"
     finally:
         out = _stop(proc)
     assert f"http://127.0.0.1:{port}/graphql" in out
@@ -70,8 +85,6 @@ def test_serve_starts_embedded_postgres_with_demo_data_and_stops_it(tmp_path):
     proc = _start(tmp_path, port)
     try:
         _wait_ready(proc, port)
-        body = httpx.post(f"http://127.0.0.1:{port}/graphql",
-                          json={"query": '{ schools(filter: {schoolCode: {startsWith: "DEMO-"}}) { totalCount } }'}).json()
-        assert body["data"]["schools"]["totalCount"] == 2
+        assert _count_demo_schools(port, "superadmin@demo.campus") == 2
     finally:
         _stop(proc)

@@ -148,7 +148,8 @@ def plan_node(info: Any, spec: EntitySpec, selection_sets: list[Any]) -> NodePla
     )
 
 
-def plan_connection(info: Any, spec: EntitySpec, field_nodes: list[Any], field_def: Any) -> ConnPlan:
+def plan_connection(info: Any, spec: EntitySpec, field_nodes: list[Any], field_def: Any,
+                    default_order: list[tuple[str, bool]] | None = None) -> ConnPlan:
     args = get_argument_values(field_def, field_nodes[0], info.variable_values)
     conn_type = f"{spec.name}Connection"
     node_sets: list[Any] = []
@@ -179,6 +180,8 @@ def plan_connection(info: Any, spec: EntitySpec, field_nodes: list[Any], field_d
     for item in args.get("orderBy") or ():
         attr = "id" if _enum_value(item["field"]) == "ID" else spec.sort_fields[_enum_value(item["field"])]
         order.append((attr, _enum_value(item.get("direction")) == "DESC"))
+    if not order and default_order:
+        order = list(default_order)
     if not order or order[-1][0] != "id":
         order.append(("id", False))
     for attr, _ in order:
@@ -428,6 +431,20 @@ def _keyset(cols: list[tuple[Any, bool]], values: list[Any], after: bool, bind: 
     return or_(*ors) if ors else false()
 
 
+def _extra(extra_where: Any, alias: Any, bind: Binder) -> tuple[Any, Any] | None:
+    """An extra condition and the part of the statement's cache key that names its shape.
+
+    `extra_where(alias, bind)` returns a condition, None, or (branch, condition) when the
+    condition's shape varies (the SQL is cached under the function and the branch)."""
+    if extra_where is None:
+        return None
+    result = extra_where(alias, bind)
+    if result is None:
+        return None
+    branch, condition = result if isinstance(result, tuple) else (None, result)
+    return ("extra", getattr(extra_where, "shape_id", None) or id(extra_where.__code__), branch), condition
+
+
 async def _run(ctx: Any, stmt: Any, key: tuple[Any, ...], bind: Binder) -> list[Any]:
     sql, names = compile_statement(stmt, key)
     return await ctx.db.fetch(sql, [bind.values[n] for n in names])
@@ -515,9 +532,10 @@ async def fetch_connection(ctx: Any, plan: ConnPlan, extra_where: Any = None) ->
     bind, key, cols, joins = Binder(), ["conn"], [], []
     layout = _select_parts(ctx, plan.node, alias, cols, joins, key, bind)
     where = _base_where(ctx, spec, alias, plan, bind, key)
-    if extra_where is not None:
-        where.append(extra_where(alias, bind))
-        key.append("extra")
+    extra = _extra(extra_where, alias, bind)
+    if extra is not None:
+        where.append(extra[1])
+        key.append(extra[0])
     order_cols = _order_columns(spec, alias, plan)
     where += _cursor_where(order_cols, plan, bind, key)
     reverse = plan.last is not None
@@ -532,9 +550,10 @@ async def fetch_connection(ctx: Any, plan: ConnPlan, extra_where: Any = None) ->
         cbind, ckey = Binder(), ["count"]
         calias = table_alias(spec, "t0")
         cwhere = _base_where(ctx, spec, calias, plan, cbind, ckey)
-        if extra_where is not None:
-            cwhere.append(extra_where(calias, cbind))
-            ckey.append("extra")
+        extra = _extra(extra_where, calias, cbind)
+        if extra is not None:
+            cwhere.append(extra[1])
+            ckey.append(extra[0])
         total = (await _run(ctx, select(func.count()).select_from(calias).where(*cwhere), tuple(ckey), cbind))[0][0]
 
     buckets: dict[int, list[Any]] = {}
@@ -544,7 +563,7 @@ async def fetch_connection(ctx: Any, plan: ConnPlan, extra_where: Any = None) ->
     return page
 
 
-async def fetch_by_keys(ctx: Any, plan: NodePlan, key_attr: str, keys: list[Any]) -> dict[Any, Any]:
+async def fetch_by_keys(ctx: Any, plan: NodePlan, key_attr: str, keys: list[Any], extra_where: Any = None) -> dict[Any, Any]:
     """Rows whose `key_attr` is one of `keys` (unique keys): node(id:), nodes(ids:), loaders."""
     spec = plan.spec
     if not keys:
@@ -557,7 +576,12 @@ async def fetch_by_keys(ctx: Any, plan: NodePlan, key_attr: str, keys: list[Any]
     col = alias.c[spec.column_name(key_attr)]
     tenant = ctx.tenant_conditions(spec, alias, bind)
     key.append(("tenant", len(tenant)))
-    stmt = select(*cols).select_from(_from_clause(alias, joins)).where(col == any_(bind(list(keys), ARRAY(col.type))), *tenant)
+    where = [col == any_(bind(list(keys), ARRAY(col.type))), *tenant]
+    extra = _extra(extra_where, alias, bind)
+    if extra is not None:
+        where.append(extra[1])
+        key.append(extra[0])
+    stmt = select(*cols).select_from(_from_clause(alias, joins)).where(*where)
     rows = await _run(ctx, stmt, tuple(key), bind)
     buckets: dict[int, list[Any]] = {}
     objs = [_materialize(layout, row, buckets) for row in rows]

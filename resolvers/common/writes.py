@@ -49,7 +49,7 @@ def integrity_to_user_error(spec: EntitySpec, exc: IntegrityError) -> UserErrors
 
 
 @asynccontextmanager
-async def mutation_scope(ctx: Any, spec: EntitySpec):  # noqa: ANN201
+async def mutation_scope(ctx: Any, spec: EntitySpec | None = None):  # noqa: ANN201
     """The request's ORM session inside a savepoint; constraint violations become UserErrors."""
     session = await ctx.db.session()
     session.info["user_id"] = ctx.user_id
@@ -59,6 +59,8 @@ async def mutation_scope(ctx: Any, spec: EntitySpec):  # noqa: ANN201
         await session.flush()
     except IntegrityError as exc:
         await savepoint.rollback()
+        if spec is None:
+            raise
         raise integrity_to_user_error(spec, exc) from None
     except BaseException:
         await savepoint.rollback()

@@ -31,12 +31,26 @@ class Forbidden(GraphQLError):
         super().__init__("You are not allowed to do this.", extensions={"code": "FORBIDDEN"})
 
 
+class Unauthenticated(GraphQLError):
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or "Log in first: send Authorization: Bearer <accessToken>.",
+                         extensions={"code": "UNAUTHENTICATED"})
+
+
 def authorize(info: Any, rule: Rule) -> None:
-    if not rule.allows(info.context):
-        raise Forbidden()
+    ctx = info.context
+    if rule.allows(ctx):
+        return
+    if ctx.user_id is None:
+        raise Unauthenticated(ctx.auth_problem)
+    raise Forbidden()
 
 
-def connection_field(model: type, *, permission: Rule, description: str | None = None, name: str) -> Any:
+RowFilter = Any  # (ctx, alias, bind) -> SQL condition, or None for no restriction
+
+
+def connection_field(model: type, *, permission: Rule, description: str | None = None, name: str,
+                     row_filter: RowFilter = None) -> Any:
     """A root list of `model` rows as a Relay connection (keyset pages, filter, orderBy)."""
     spec = spec_for_model(model)
     declare(f"Query.{name}", permission)
@@ -46,7 +60,7 @@ def connection_field(model: type, *, permission: Rule, description: str | None =
         authorize(info, permission)
         raw = info._raw_info
         plan = planner.plan_connection(raw, spec, raw.field_nodes, raw.parent_type.fields[raw.field_name])
-        return await planner.fetch_connection(info.context, plan)
+        return await planner.fetch_connection(info.context, plan, extra_where=_bound(row_filter, info.context))
 
     resolve.__annotations__ = {**declared.__annotations__, "info": Info, "return": Connection[spec.gql_cls]}
     resolve.__signature__ = _signature_of(declared, extra_info=True)  # type: ignore[attr-defined]
@@ -86,17 +100,34 @@ async def _load_nodes(info: Any, ids: list[str]) -> list[Any]:
     found: dict[tuple[str, int], Any] = {}
     for type_name, pks in wanted.items():
         spec = get_spec(type_name)
-        read_rule = READ_RULES.get(type_name)
-        if read_rule is not None and not read_rule.allows(info.context):
-            continue  # not readable by this caller: as if it did not exist
+        policy = READ_POLICIES.get(type_name)
+        if policy is None or not policy[0].allows(info.context):
+            continue  # not readable by this caller (or by anyone through node): as if it did not exist
         plan = planner.plan_node(raw, spec, [n.selection_set for n in raw.field_nodes])
-        for pk, obj in (await planner.fetch_by_keys(info.context, plan, "id", pks)).items():
+        found_rows = await planner.fetch_by_keys(info.context, plan, "id", pks, extra_where=_bound(policy[1], info.context))
+        for pk, obj in found_rows.items():
             found[(type_name, pk)] = obj
     return [found.get(d) if d else None for d in decoded]
 
 
-# Type name -> the rule of its root list; node(id:) applies the same one.
-READ_RULES: dict[str, Rule] = {}
+# Type name -> (rule, row filter): who may read it through node(id:) and its root list.
+# A type without a policy is never returned by node(id:) (deny by default).
+READ_POLICIES: dict[str, tuple[Rule, RowFilter]] = {}
+
+
+def read_policy(model: type, rule: Rule, row_filter: RowFilter = None) -> None:
+    READ_POLICIES[spec_for_model(model).name] = (rule, row_filter)
+
+
+def _bound(row_filter: RowFilter, ctx: Any) -> Any:
+    if row_filter is None:
+        return None
+
+    def where(alias: Any, bind: Any) -> Any:
+        return row_filter(ctx, alias, bind)
+
+    where.shape_id = id(row_filter)  # type: ignore[attr-defined]
+    return where
 
 
 @strawberry.type
@@ -117,6 +148,8 @@ declare("Query.node", NODE_RULE)
 declare("Query.nodes", NODE_RULE)
 
 
-def list_field(model: type, *, name: str, permission: Rule, description: str | None = None) -> Any:
-    READ_RULES[spec_for_model(model).name] = permission
-    return connection_field(model, name=name, permission=permission, description=description)
+def list_field(model: type, *, name: str, permission: Rule, description: str | None = None,
+               row_filter: RowFilter = None) -> Any:
+    """A root connection whose rule and row filter also govern node(id:) for the type."""
+    read_policy(model, permission, row_filter)
+    return connection_field(model, name=name, permission=permission, description=description, row_filter=row_filter)

@@ -1,0 +1,132 @@
+"""JWT access tokens (PyJWT, EdDSA/Ed25519) with a key set, so keys can rotate.
+
+- The algorithm is pinned on decode (an `alg: none` or HMAC token never verifies).
+- `exp`, `iat`, `iss`, `aud`, `sub`, `jti` are required (PyJWT checks `exp` only if told).
+- Each token names its key in the `kid` header; every key of the set verifies, the active
+  one signs. Public keys are published at /.well-known/jwks.json.
+- Refresh tokens are opaque random strings, stored hashed (auth/service.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from gateway.settings import Settings
+
+ALGORITHM = "EdDSA"
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti"]
+
+
+class InvalidToken(Exception):
+    """The token cannot be trusted (bad signature, wrong algorithm, unknown key, claims)."""
+
+
+class ExpiredToken(InvalidToken):
+    """A genuine token whose time is up: the client should refresh."""
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: int
+    session_id: int
+    jti: str
+    expires_at: dt.datetime
+    kid: str
+
+
+class KeySet:
+    def __init__(self, private_keys: dict[str, Ed25519PrivateKey], active_kid: str, settings: Settings) -> None:
+        if active_kid not in private_keys:
+            raise ValueError(f"active key {active_kid!r} is not in the key set")
+        self.private_keys = private_keys
+        self.public_keys: dict[str, Ed25519PublicKey] = {k: v.public_key() for k, v in private_keys.items()}
+        self.active_kid = active_kid
+        self.issuer = settings.jwt_issuer
+        self.audience = settings.jwt_audience
+        self.lifetime = dt.timedelta(minutes=settings.access_token_minutes)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> KeySet:
+        if settings.jwt_private_keys:
+            pems = json.loads(settings.jwt_private_keys)
+        else:
+            pems = _development_keys(settings.data_dir / "jwt-keys.json")
+        keys = {kid: serialization.load_pem_private_key(pem.encode(), password=None) for kid, pem in pems.items()}
+        active = settings.jwt_active_kid or sorted(keys)[-1]
+        return cls(keys, active, settings)
+
+    def issue(self, user_id: int, session_id: int, now: dt.datetime | None = None) -> tuple[str, AccessClaims]:
+        now = now or dt.datetime.now(dt.UTC)
+        expires = now + self.lifetime
+        jti = str(uuid.uuid4())
+        payload = {"iss": self.issuer, "aud": self.audience, "sub": str(user_id), "sid": session_id, "jti": jti,
+                   "iat": int(now.timestamp()), "exp": int(expires.timestamp())}
+        token = jwt.encode(payload, self.private_keys[self.active_kid], algorithm=ALGORITHM, headers={"kid": self.active_kid})
+        return token, AccessClaims(user_id, session_id, jti, expires.replace(microsecond=0), self.active_kid)
+
+    def decode(self, token: str) -> AccessClaims:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise InvalidToken("The access token is malformed.") from None
+        kid = header.get("kid")
+        key = self.public_keys.get(kid) if isinstance(kid, str) else None
+        if key is None or header.get("alg") != ALGORITHM:
+            raise InvalidToken("The access token was not issued here.")
+        try:
+            claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=self.audience, issuer=self.issuer,
+                                options={"require": REQUIRED_CLAIMS}, leeway=5)
+        except jwt.ExpiredSignatureError:
+            raise ExpiredToken("The access token has expired; refresh it.") from None
+        except jwt.PyJWTError:
+            raise InvalidToken("The access token is not valid.") from None
+        try:
+            return AccessClaims(int(claims["sub"]), int(claims["sid"]), str(uuid.UUID(claims["jti"])),
+                                dt.datetime.fromtimestamp(claims["exp"], dt.UTC), kid)
+        except (KeyError, TypeError, ValueError):
+            raise InvalidToken("The access token is not valid.") from None
+
+    def jwks(self) -> dict[str, Any]:
+        keys = []
+        for kid, public in sorted(self.public_keys.items()):
+            raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            keys.append({"kty": "OKP", "crv": "Ed25519", "alg": ALGORITHM, "use": "sig", "kid": kid,
+                         "x": jwt.utils.base64url_encode(raw).decode()})
+        return {"keys": keys}
+
+
+def new_private_key_pem() -> str:
+    key = Ed25519PrivateKey.generate()
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+def _development_keys(path: Path) -> dict[str, str]:
+    if path.exists():
+        return json.loads(path.read_text())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keys = {f"dev-{dt.datetime.now(dt.UTC):%Y%m%d}": new_private_key_pem()}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(keys, indent=2))
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return keys
+
+
+def new_opaque_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,38 @@
+"""Row-level security helpers for migrations (DESIGN.md, tenant isolation layer 2).
+
+Every tenant table gets RLS enabled *and forced* (the owner is bound too) with one policy:
+rows are visible and writable only when their tenant key equals the transaction's
+`app.school_id` / `app.hostel_id` setting. Platform roles working without a tenant read
+across tenants (`app.platform_read` = 'on') but never write there. Without these settings
+nothing is visible, so a pooled connection that carries no tenant sees no tenant rows.
+"""
+
+from __future__ import annotations
+
+import os
+
+from alembic import op
+
+APP_ROLE = os.environ.get("APP_DB_ROLE", "campus_app")
+SETTING = {"school_id": "app.school_id", "hostel_id": "app.hostel_id"}
+
+
+def enable_tenant_rls(table: str, key: str) -> None:
+    setting = SETTING[key]
+    own = f"{key} = NULLIF(current_setting('{setting}', true), '')::bigint"
+    platform = "current_setting('app.platform_read', true) = 'on'"
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({own} OR {platform}) WITH CHECK ({own})")
+
+
+def disable_tenant_rls(table: str) -> None:
+    op.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")
+    op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+
+def append_only(*tables: str) -> None:
+    """The application role may add rows to these tables, never change or remove them."""
+    for table in tables:
+        op.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {APP_ROLE}")
