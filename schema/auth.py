@@ -16,7 +16,7 @@ from resolvers.common.registry import spec_for_model
 from schema.common.connection import Connection, graphql_enum
 from schema.common.entity import entity_type
 from schema.common.errors import ErrorCode, UserError
-from schema.common.fields import Unauthenticated, authorize, list_field
+from schema.common.fields import Unauthenticated, authorize, list_field, read_policy
 from schema.common.ids import InvalidId, decode_gid, encode_gid
 from schema.common.node import Node
 from auth.permissions import PLATFORM, roles
@@ -114,14 +114,22 @@ def _load_tenant(info: Info, kind: str, pk: int | None) -> Any:
     return info.context.loaders.by_key(spec_for_model(model), "id", info._raw_info).load(pk)
 
 
+def own_rows(ctx: Any, alias: Any, bind: Any) -> Any:
+    return alias.c.user_id == bind(ctx.user_id)
+
+
 async def _own(info: Info, model: type) -> Any:
     """A connection over the caller's own rows of `model` (newest first)."""
     raw = info._raw_info
     spec = spec_for_model(model)
     plan = planner.plan_connection(raw, spec, raw.field_nodes, raw.parent_type.fields[raw.field_name],
                                    default_order=[("id", True)])
-    user_id = info.context.user_id
-    return await planner.fetch_connection(info.context, plan, extra_where=lambda alias, bind: alias.c.user_id == bind(user_id))
+    ctx = info.context
+    return await planner.fetch_connection(ctx, plan, extra_where=lambda alias, bind: own_rows(ctx, alias, bind))
+
+
+read_policy(models.UserSession, AUTHENTICATED, own_rows)
+read_policy(models.LoginHistory, AUTHENTICATED, own_rows)
 
 
 @strawberry.type
@@ -277,10 +285,13 @@ class Mutation:
     @strawberry.mutation(description="Change your password; your other sessions end.")
     async def password_change(self, info: Info, input: PasswordChangeInput) -> DonePayload:  # noqa: A002
         authorize(info, AUTHENTICATED)
-        async with writes.mutation_scope(info.context) as session:
-            problem = await service.change_password(info.context, session, input.current_password, input.new_password)
-            if problem:
-                raise writes.UserErrors(problem)
+        try:
+            async with writes.mutation_scope(info.context) as session:
+                problem = await service.change_password(info.context, session, input.current_password, input.new_password)
+                if problem:
+                    raise writes.UserErrors(problem)  # rolls back what the attempt changed
+        except writes.UserErrors as exc:
+            return DonePayload(errors=exc.errors)
         return DonePayload(errors=[], done=True)
 
     @strawberry.mutation(description="Ask for a password reset link by email. The answer is the same for every email.")
@@ -291,10 +302,13 @@ class Mutation:
 
     @strawberry.mutation(description="Set a new password with the token of a reset link; all sessions end.")
     async def password_reset_confirm(self, info: Info, input: PasswordResetConfirmInput) -> DonePayload:  # noqa: A002
-        async with writes.mutation_scope(info.context) as session:
-            problem = await service.confirm_reset(info.context, session, input.token, input.new_password)
-            if problem:
-                raise writes.UserErrors(problem)
+        try:
+            async with writes.mutation_scope(info.context) as session:
+                problem = await service.confirm_reset(info.context, session, input.token, input.new_password)
+                if problem:
+                    raise writes.UserErrors(problem)  # rolls back what the attempt changed
+        except writes.UserErrors as exc:
+            return DonePayload(errors=exc.errors)
         return DonePayload(errors=[], done=True)
 
 

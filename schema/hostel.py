@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from decimal import Decimal
 
 import strawberry
@@ -63,6 +64,13 @@ class Query:
     )
 
 
+def own_hostel(ctx: Any, alias: Any, bind: Any) -> Any:
+    """Platform roles change any hostel; a hostel admin only the hostel they work in."""
+    if not ctx.roles.isdisjoint(PLATFORM):
+        return None
+    return alias.c.id == bind(ctx.hostel_id if ctx.hostel_id is not None else -1)
+
+
 HostelMutations = master_data_mutations(
     models.Hostel,
     writable=("name", "slug", "hostel_type", "status", "description", "address_line1", "address_line2", "city",
@@ -71,6 +79,7 @@ HostelMutations = master_data_mutations(
               "check_out_time", "logo_url", "cover_image_url", "gallery_urls", "social_links", "is_public"),
     required=("name", "slug", "hostel_type"),
     permissions={"create": roles(*PLATFORM), "update": roles(*HOSTEL_ADMINS), "deactivate": roles(*PLATFORM)},
+    write_filter=own_hostel,
 )
 
 mutations = (HostelMutations,)

@@ -55,6 +55,7 @@ async def _lockout_seconds(session: Any, settings: Any, email: str, ip: str | No
     failures = (await session.execute(
         select(func.count(), func.max(LoginAttempt.attempted_at)).where(
             LoginAttempt.email == email, LoginAttempt.success.is_(False),
+            LoginAttempt.failure_reason.is_distinct_from("locked"),  # waiting out a lock does not extend it
             LoginAttempt.attempted_at > func.coalesce(last_success.scalar_subquery(), dt.datetime(1970, 1, 1, tzinfo=dt.UTC)),
             LoginAttempt.attempted_at > now() - dt.timedelta(days=1),
         ))).one()
@@ -67,7 +68,8 @@ async def _lockout_seconds(session: Any, settings: Any, email: str, ip: str | No
     if ip:
         ip_failures, ip_last = (await session.execute(
             select(func.count(), func.max(LoginAttempt.attempted_at)).where(
-                LoginAttempt.ip_address == ip, LoginAttempt.success.is_(False), LoginAttempt.attempted_at > window))).one()
+                LoginAttempt.ip_address == ip, LoginAttempt.success.is_(False),
+                LoginAttempt.failure_reason.is_distinct_from("locked"), LoginAttempt.attempted_at > window))).one()
         if ip_failures >= settings.login_ip_max_failures and ip_last is not None:
             wait = max(wait, (ip_last + dt.timedelta(minutes=settings.login_window_minutes) - now()).total_seconds())
     return max(0, int(wait + 0.999))

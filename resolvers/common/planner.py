@@ -256,14 +256,18 @@ def _from_json(spec: EntitySpec, attr: str, value: Any) -> Any:
 # ---- SQL ------------------------------------------------------------------------------------
 
 class Binder:
-    """Bind parameters named by position, so one statement shape always compiles the same."""
+    """Bind parameters named by position, so one statement shape always compiles the same.
+    With `embed`, the values travel inside the expression (for ORM statements)."""
 
-    def __init__(self) -> None:
+    def __init__(self, embed: bool = False) -> None:
         self.values: dict[str, Any] = {}
+        self.embed = embed
 
     def __call__(self, value: Any, type_: Any = None) -> Any:
         name = f"p{len(self.values)}"
         self.values[name] = _db_value(value)
+        if self.embed:
+            return bindparam(name, value=value, type_=type_)
         return bindparam(name, type_=type_)
 
 

@@ -79,13 +79,22 @@ def tenant_value(ctx: Any, spec: EntitySpec) -> int | None:
     return None
 
 
-async def get_for_update(ctx: Any, session: Any, spec: EntitySpec, pk: int) -> Any:
-    """The row, locked, if it exists in the caller's tenant; otherwise NOT_FOUND."""
+async def get_for_update(ctx: Any, session: Any, spec: EntitySpec, pk: int, row_filter: Any = None) -> Any:
+    """The row, locked, if it exists in the caller's tenant and passes the type's write
+    filter (a school admin's own school, ...); otherwise NOT_FOUND, the same either way."""
+    from resolvers.common.planner import Binder
+
     model = spec.model
     stmt = select(model).where(model.id == pk).with_for_update()
     tenant = tenant_value(ctx, spec)
-    if spec.tenant_key and tenant is not None:
-        stmt = stmt.where(getattr(model, spec.tenant_key) == tenant)
+    if spec.tenant_key:
+        stmt = stmt.where(getattr(model, spec.tenant_key) == (tenant if tenant is not None else -1))
+    if row_filter is not None:
+        condition = row_filter(ctx, spec.table, Binder(embed=True))
+        if isinstance(condition, tuple):
+            condition = condition[1]
+        if condition is not None:
+            stmt = stmt.where(condition)
     obj = (await session.execute(stmt)).scalar_one_or_none()
     if obj is None:
         raise user_error(ErrorCode.NOT_FOUND, f"No {spec.name} with this ID.", "id")
@@ -110,9 +119,10 @@ async def create_row(ctx: Any, spec: EntitySpec, values: dict[str, Any], validat
         return obj.id
 
 
-async def update_row(ctx: Any, spec: EntitySpec, pk: int, values: dict[str, Any], validate: Validator | None = None) -> int:
+async def update_row(ctx: Any, spec: EntitySpec, pk: int, values: dict[str, Any], validate: Validator | None = None,
+                     row_filter: Any = None) -> int:
     async with mutation_scope(ctx, spec) as session:
-        obj = await get_for_update(ctx, session, spec, pk)
+        obj = await get_for_update(ctx, session, spec, pk, row_filter)
         for attr, value in values.items():
             if value is None and not spec.columns[attr].nullable:
                 raise user_error(ErrorCode.INVALID, f"{camel(attr)} cannot be empty.", camel(attr))
@@ -122,9 +132,9 @@ async def update_row(ctx: Any, spec: EntitySpec, pk: int, values: dict[str, Any]
         return obj.id
 
 
-async def set_active(ctx: Any, spec: EntitySpec, pk: int, active: bool) -> int:
+async def set_active(ctx: Any, spec: EntitySpec, pk: int, active: bool, row_filter: Any = None) -> int:
     async with mutation_scope(ctx, spec) as session:
-        obj = await get_for_update(ctx, session, spec, pk)
+        obj = await get_for_update(ctx, session, spec, pk, row_filter)
         obj.active = active
         return obj.id
 

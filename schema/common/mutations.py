@@ -23,7 +23,7 @@ from resolvers.common import writes
 from resolvers.common.registry import EntitySpec, camel, spec_for_model
 from schema.common.connection import graphql_enum, graphql_type_of
 from schema.common.errors import ErrorCode, UserError, UserErrors, user_error
-from schema.common.fields import authorize
+from schema.common.fields import READ_POLICIES, authorize
 from schema.common.ids import InvalidId, decode_gid
 
 Prepare = Callable[[Any, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -118,11 +118,14 @@ def master_data_mutations(
     validate: writes.Validator | None = None,
     extra_create_fields: dict[str, Any] | None = None,
     extra_update_fields: dict[str, Any] | None = None,
+    write_filter: Any = "read",
 ) -> type:
     """A Strawberry type holding the three mutations, to merge into the root Mutation."""
     spec = spec_for_model(model)
     refs = refs or {}
     base = _lower_first(spec.name)
+    if write_filter == "read":  # by default a row is writable only by those who may see it
+        write_filter = READ_POLICIES.get(spec.name, (None, None))[1]
     create_input = _make_input(
         f"{spec.name}CreateInput",
         {a: (_input_type_of(spec, a, refs), a in required) for a in writable},
@@ -161,12 +164,12 @@ def master_data_mutations(
             values = _values(spec, input, updatable, refs)
             if prepare is not None:
                 values = await prepare(info.context, {**values, **_extras(input, extra_update_fields)})
-            return await writes.update_row(info.context, spec, pk, values, validate)
+            return await writes.update_row(info.context, spec, pk, values, validate, write_filter)
         return await run(info, "update", work)
 
     async def deactivate(info: Info, input: Any) -> Any:  # noqa: A002
         async def work() -> int:
-            return await writes.set_active(info.context, spec, decode_ref(input.id, model, "id"), False)
+            return await writes.set_active(info.context, spec, decode_ref(input.id, model, "id"), False, write_filter)
         return await run(info, "deactivate", work)
 
     create.__annotations__ = {"info": Info, "input": create_input, "return": payloads["create"]}
