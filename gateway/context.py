@@ -11,7 +11,7 @@ from sqlalchemy import false
 from gateway.db import RequestDB
 from gateway.settings import Settings
 from resolvers.common.loaders import LoaderRegistry
-from resolvers.common.registry import EntitySpec
+from resolvers.common.registry import VISIBILITY, EntitySpec
 
 
 @dataclass
@@ -36,13 +36,27 @@ class RequestContext:
     def __post_init__(self) -> None:
         self.loaders = LoaderRegistry(self)
 
-    def tenant_conditions(self, spec: EntitySpec, alias: Any, bind: Any) -> list[Any]:
-        """The tenant predicate for a table of `spec` (the shared query builder's layer 1).
-        Without an active tenant of its family, a tenant table shows nothing."""
+    def visibility(self, spec: EntitySpec, alias: Any, bind: Any) -> tuple[Any, list[Any]]:
+        """What of `spec`'s table this caller may see, for every statement that reads it
+        (the shared query builder's isolation layer 1): the tenant predicate, and the type's
+        row filter (a school admin's own school, a user's own sessions, ...). Returns the
+        part of the statement's cache key that names the conditions' shape, and the conditions."""
+        conditions: list[Any] = []
+        shape: list[Any] = []
         key = spec.tenant_key
-        if key is None:
-            return []
-        tenant = self.school_id if key == "school_id" else self.hostel_id
-        if tenant is None:
-            return [] if self.platform_read else [false()]
-        return [alias.c[key] == bind(tenant)]
+        if key is not None:
+            tenant = self.school_id if key == "school_id" else self.hostel_id
+            if tenant is not None:
+                conditions.append(alias.c[key] == bind(tenant))
+                shape.append("tenant")
+            elif not self.platform_read:
+                conditions.append(false())
+                shape.append("none")
+        row_filter = VISIBILITY.get(spec.name)
+        if row_filter is not None:
+            result = row_filter(self, alias, bind)
+            if result is not None:
+                branch, condition = result if isinstance(result, tuple) else (None, result)
+                conditions.append(condition)
+                shape.append(("row", branch))
+        return tuple(shape), conditions

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 import strawberry
+from sqlalchemy import false
 from strawberry.types import Info
 
 import models
@@ -115,7 +116,11 @@ def _load_tenant(info: Info, kind: str, pk: int | None) -> Any:
 
 
 def own_rows(ctx: Any, alias: Any, bind: Any) -> Any:
-    return alias.c.user_id == bind(ctx.user_id)
+    return alias.c.user_id == bind(ctx.user_id if ctx.user_id is not None else -1)
+
+
+def platform_only(ctx: Any, alias: Any, bind: Any) -> Any:
+    return None if not ctx.roles.isdisjoint(PLATFORM) else ("none", false())
 
 
 async def _own(info: Info, model: type) -> Any:
@@ -124,8 +129,7 @@ async def _own(info: Info, model: type) -> Any:
     spec = spec_for_model(model)
     plan = planner.plan_connection(raw, spec, raw.field_nodes, raw.parent_type.fields[raw.field_name],
                                    default_order=[("id", True)])
-    ctx = info.context
-    return await planner.fetch_connection(ctx, plan, extra_where=lambda alias, bind: own_rows(ctx, alias, bind))
+    return await planner.fetch_connection(info.context, plan)  # own_rows is the type's row filter
 
 
 read_policy(models.UserSession, AUTHENTICATED, own_rows)
@@ -151,7 +155,7 @@ class Query:
                   roles_in_force=[models.UserRole(r) for r in sorted(ctx.roles)], memberships=memberships)
 
     security_events: Connection[SecurityEvent] = list_field(
-        models.SecurityEvent, name="securityEvents", permission=roles(*PLATFORM),
+        models.SecurityEvent, name="securityEvents", permission=roles(*PLATFORM), row_filter=platform_only,
         description="Security events of all accounts (platform security desk).")
 
 

@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 import strawberry
+from sqlalchemy import BigInteger, any_
+from sqlalchemy.dialects.postgresql import ARRAY
 
 import models
 from auth.permissions import PLATFORM, SCHOOL_ADMINS, SCHOOL_READERS, roles
@@ -52,17 +54,18 @@ class AcademicSession(Node):
 
 
 def own_school(ctx: Any, alias: Any, bind: Any) -> Any:
-    """Platform roles see every school; everyone else the school they work in."""
+    """Platform roles see every school; everyone else the schools they hold a role in."""
     if not ctx.roles.isdisjoint(PLATFORM):
         return None
-    return alias.c.id == bind(ctx.school_id if ctx.school_id is not None else -1)
+    mine = sorted(ctx.identity.school_roles) if ctx.identity is not None else []
+    return "member", alias.c.id == any_(bind(mine, ARRAY(BigInteger)))
 
 
 @strawberry.type
 class Query:
     schools: Connection[School] = list_field(
         models.School, name="schools", permission=roles(*SCHOOL_READERS), row_filter=own_school,
-        description="Schools: all of them for platform roles, your own school for everyone else.",
+        description="Schools: all of them for platform roles, the schools you hold a role in for everyone else.",
     )
     academic_sessions: Connection[AcademicSession] = list_field(
         models.AcademicSession, name="academicSessions", permission=roles(*SCHOOL_READERS),

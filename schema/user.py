@@ -44,15 +44,16 @@ protect("User", "email", "phone", rule=FieldRule(
 
 
 def users_of_tenant(ctx: Any, alias: Any, bind: Any) -> Any:
-    """Platform roles see every user; tenant administrators those holding a role in their tenant."""
+    """Platform roles see every user; tenant administrators the users holding a role in
+    their tenant; everyone else only themselves."""
     if not ctx.roles.isdisjoint(PLATFORM):
         return None
     ra = models.RoleAssignment.__table__
-    if ctx.school_id is not None:
+    if ctx.school_id is not None and "SCHOOL_ADMIN" in ctx.roles:
         return "school", exists().where(ra.c.user_id == alias.c.id, ra.c.active, ra.c.school_id == bind(ctx.school_id))
-    if ctx.hostel_id is not None:
+    if ctx.hostel_id is not None and "HOSTEL_ADMIN" in ctx.roles:
         return "hostel", exists().where(ra.c.user_id == alias.c.id, ra.c.active, ra.c.hostel_id == bind(ctx.hostel_id))
-    return "none", alias.c.id == bind(ctx.user_id)
+    return "self", alias.c.id == bind(ctx.user_id if ctx.user_id is not None else -1)
 
 
 @strawberry.type

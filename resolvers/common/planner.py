@@ -7,8 +7,8 @@ honoured), however many rows there are. Rows become plain objects (instances of 
 Strawberry type, filled through __dict__) whose fields need no resolver. So the number of
 statements depends on the depth of the query, never on the number of rows.
 
-Every statement gets the tenant predicate of each scoped table it reads from
-`ctx.tenant_conditions`; RLS stands behind it.
+Every statement gets the visibility conditions (tenant predicate, the type's row filter) of
+each table it reads from `ctx.visibility`; RLS stands behind the tenant part.
 """
 
 from __future__ import annotations
@@ -313,9 +313,9 @@ def _select_parts(ctx: Any, plan: NodePlan, alias: Any, cols: list[Any], joins: 
         target = sub.spec
         joined = table_alias(target, f"t{len(joins) + 1}")
         on = joined.c[target.column_name(rel.remote_attr)] == alias.c[spec.column_name(rel.local_attr)]
-        tenant = ctx.tenant_conditions(target, joined, bind)
-        joins.append((joined, and_(on, *tenant)))
-        key.append(("join", name, len(tenant)))
+        shape, visible = ctx.visibility(target, joined, bind)
+        joins.append((joined, and_(on, *visible)))
+        key.append(("join", name, shape))
         layout.children.append((name, _select_parts(ctx, sub, joined, cols, joins, key, bind)))
         key.append(")")
     return layout
@@ -515,9 +515,9 @@ def _page(plan: ConnPlan, objs: list[Any], total: int | None) -> ConnectionObj:
 # ---- the three reads ------------------------------------------------------------------------
 
 def _base_where(ctx: Any, spec: EntitySpec, alias: Any, plan: ConnPlan, bind: Binder, key: list[Any]) -> list[Any]:
-    tenant = ctx.tenant_conditions(spec, alias, bind)
-    key.append(("tenant", len(tenant)))
-    return [*tenant, _compile_filter(spec, alias, plan.filter, bind, key)]
+    shape, visible = ctx.visibility(spec, alias, bind)
+    key.append(("visible", shape))
+    return [*visible, _compile_filter(spec, alias, plan.filter, bind, key)]
 
 
 def _cursor_where(cols: list[tuple[Any, bool]], plan: ConnPlan, bind: Binder, key: list[Any]) -> list[Any]:
@@ -578,9 +578,9 @@ async def fetch_by_keys(ctx: Any, plan: NodePlan, key_attr: str, keys: list[Any]
         plan.attrs.append(key_attr)
     layout = _select_parts(ctx, plan, alias, cols, joins, key, bind)
     col = alias.c[spec.column_name(key_attr)]
-    tenant = ctx.tenant_conditions(spec, alias, bind)
-    key.append(("tenant", len(tenant)))
-    where = [col == any_(bind(list(keys), ARRAY(col.type))), *tenant]
+    shape, visible = ctx.visibility(spec, alias, bind)
+    key.append(("visible", shape))
+    where = [col == any_(bind(list(keys), ARRAY(col.type))), *visible]
     extra = _extra(extra_where, alias, bind)
     if extra is not None:
         where.append(extra[1])

@@ -59,6 +59,10 @@ class EntitySpec:
         return self.columns[attr].name
 
 
+# Type name -> row filter applied to every read of the type, wherever it is reached (root
+# list, node, join, batch, loader): (ctx, alias, bind) -> None | condition | (branch, condition).
+VISIBILITY: dict[str, Any] = {}
+
 SPECS: dict[str, EntitySpec] = {}
 SPECS_BY_MODEL: dict[type, EntitySpec] = {}
 

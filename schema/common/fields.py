@@ -17,7 +17,7 @@ from strawberry.types.unset import UNSET
 
 from auth.permissions import Rule, declare
 from resolvers.common import planner
-from resolvers.common.registry import camel, get_spec, spec_for_model
+from resolvers.common.registry import VISIBILITY, camel, get_spec, spec_for_model
 from schema.common.connection import Connection, connection_args_resolver
 from schema.common.errors import ErrorCode, UserError, UserErrors
 from schema.common.ids import InvalidId, decode_gid
@@ -60,7 +60,7 @@ def connection_field(model: type, *, permission: Rule, description: str | None =
         authorize(info, permission)
         raw = info._raw_info
         plan = planner.plan_connection(raw, spec, raw.field_nodes, raw.parent_type.fields[raw.field_name])
-        return await planner.fetch_connection(info.context, plan, extra_where=_bound(row_filter, info.context))
+        return await planner.fetch_connection(info.context, plan)
 
     resolve.__annotations__ = {**declared.__annotations__, "info": Info, "return": Connection[spec.gql_cls]}
     resolve.__signature__ = _signature_of(declared, extra_info=True)  # type: ignore[attr-defined]
@@ -104,7 +104,7 @@ async def _load_nodes(info: Any, ids: list[str]) -> list[Any]:
         if policy is None or not policy[0].allows(info.context):
             continue  # not readable by this caller (or by anyone through node): as if it did not exist
         plan = planner.plan_node(raw, spec, [n.selection_set for n in raw.field_nodes])
-        found_rows = await planner.fetch_by_keys(info.context, plan, "id", pks, extra_where=_bound(policy[1], info.context))
+        found_rows = await planner.fetch_by_keys(info.context, plan, "id", pks)
         for pk, obj in found_rows.items():
             found[(type_name, pk)] = obj
     return [found.get(d) if d else None for d in decoded]
@@ -116,18 +116,12 @@ READ_POLICIES: dict[str, tuple[Rule, RowFilter]] = {}
 
 
 def read_policy(model: type, rule: Rule, row_filter: RowFilter = None) -> None:
-    READ_POLICIES[spec_for_model(model).name] = (rule, row_filter)
-
-
-def _bound(row_filter: RowFilter, ctx: Any) -> Any:
-    if row_filter is None:
-        return None
-
-    def where(alias: Any, bind: Any) -> Any:
-        return row_filter(ctx, alias, bind)
-
-    where.shape_id = id(row_filter)  # type: ignore[attr-defined]
-    return where
+    """Who may read the type through its root list and node(id:) (the rule), and which rows
+    anyone may see wherever the type is reached (the row filter, applied by the read path)."""
+    name = spec_for_model(model).name
+    READ_POLICIES[name] = (rule, row_filter)
+    if row_filter is not None:
+        VISIBILITY[name] = row_filter
 
 
 @strawberry.type
