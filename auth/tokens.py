@@ -55,6 +55,8 @@ class KeySet:
         self.issuer = settings.jwt_issuer
         self.audience = settings.jwt_audience
         self.lifetime = dt.timedelta(minutes=settings.access_token_minutes)
+        # A phone sends the same token for its whole life: verify its signature once per process.
+        self._verified: dict[str, AccessClaims] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KeySet:
@@ -76,6 +78,19 @@ class KeySet:
         return token, AccessClaims(user_id, session_id, jti, expires.replace(microsecond=0), self.active_kid)
 
     def decode(self, token: str) -> AccessClaims:
+        claims = self._verified.get(token)
+        if claims is not None and claims.kid in self.public_keys:
+            if claims.expires_at + dt.timedelta(seconds=5) <= dt.datetime.now(dt.UTC):
+                self._verified.pop(token, None)
+                raise ExpiredToken("The access token has expired; refresh it.")
+            return claims
+        claims = self._decode(token)
+        if len(self._verified) >= 10_000:
+            self._verified.clear()
+        self._verified[token] = claims
+        return claims
+
+    def _decode(self, token: str) -> AccessClaims:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:

@@ -212,6 +212,19 @@ def first_difference(a, b, path: str = "data") -> str | None:
     return None if a == b else f"{path}: {a!r:.120} != {b!r:.120}"
 
 
+def login_token(server: Server) -> str:
+    """An access token of the demo super admin (a platform role: it reads every school)."""
+    from gateway.demo import DEMO_PASSWORD
+
+    r = httpx.post(server.graphql_url, timeout=30, json={
+        "query": "mutation($e: String!, $p: String!) { tokenCreate(input: {email: $e, password: $p}) { accessToken errors { message } } }",
+        "variables": {"e": "superadmin@demo.campus", "p": DEMO_PASSWORD}})
+    payload = r.json()["data"]["tokenCreate"]
+    if not payload["accessToken"]:
+        raise BenchError(f"login failed: {payload['errors']}")
+    return payload["accessToken"]
+
+
 def header_dict(headers: list[str]) -> dict[str, str]:
     out = {}
     for h in headers:
@@ -583,8 +596,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="extra environment for the gateway (repeatable)")
     ap.add_argument("--header", action="append", default=[], metavar="'Name: value'",
                     help="extra request header for both servers, e.g. an Authorization (repeatable)")
-    ap.add_argument("--gateway-demo", action="store_true",
-                    help="let `campus serve` load its demo data too (default: --no-demo)")
     ap.add_argument("--startup-timeout", type=float, default=90)
     ap.add_argument("--pgdata", type=Path, default=DATA / "pg")
     ap.add_argument("--fresh", action="store_true", help="delete the benchmark database folder first")
@@ -665,14 +676,15 @@ def main(argv: list[str] | None = None) -> int:
             campus = VENV_BIN / "campus"
             if not campus.exists():
                 raise BenchError(f"{campus} not found: pip install -e . first")
-            env = {**base_env, "DATABASE_URL": url, "QUERY_STATS": "true", "GRAPHIQL": "false",
-                   "HOST": "127.0.0.1"}
+            # the application's own login: owns nothing, row-level security applies (as in production)
+            app_url = url.replace("://postgres:@", "://campus_app@", 1)
+            env = {**base_env, "DATABASE_URL": app_url, "MIGRATION_DATABASE_URL": url, "QUERY_STATS": "true",
+                   "GRAPHIQL": "false", "HOST": "127.0.0.1", "DATA_DIR": str(DATA)}
             for kv in args.gateway_env:
                 k, _, v = kv.partition("=")
                 env[k] = v
             cmd = [str(campus), "serve", "--port", str(args.gateway_port), "--workers", "1"]
-            if not args.gateway_demo:
-                cmd.append("--no-demo")  # only the bench rows in the database
+            # the demo data brings the users: requests carry the demo super admin's token
             servers["gateway"] = Server("gateway", cmd, env, args.gateway_port, DATA / "logs" / "gateway.log")
         if "baseline" in servers_wanted:
             env = {**base_env, "BENCH_DATABASE_URL": url, "BENCH_POOL_SIZE": str(args.baseline_pool_size)}
@@ -685,6 +697,8 @@ def main(argv: list[str] | None = None) -> int:
             s.start()
         for s in servers.values():
             s.wait_ready(args.startup_timeout)
+        if "gateway" in servers:
+            args.header.append(f"Authorization: Bearer {login_token(servers['gateway'])}")
 
         # Same answers from both, before any load.
         stmts: dict[tuple[str, str], object] = {}

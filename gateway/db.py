@@ -73,17 +73,18 @@ def create_engine(url: str, pool_size: int = 10, max_overflow: int = 5) -> Async
     return engine
 
 
-_compiled_cache: dict[Any, tuple[str, tuple[str, ...]]] = {}
+_compiled_cache: dict[Any, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
 
 
-def compile_statement(stmt: ClauseElement, cache_key: Any = None) -> tuple[str, tuple[str, ...]]:
-    """Compile a Core statement for asyncpg once per shape; returns SQL and its parameter order."""
+def compile_statement(stmt: ClauseElement, cache_key: Any = None) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """Compile a Core statement for asyncpg once per shape: its SQL, the order of its
+    parameters, and the values of constants written into the statement itself."""
     if cache_key is not None:
         hit = _compiled_cache.get(cache_key)
         if hit is not None:
             return hit
     compiled = stmt.compile(dialect=DIALECT)
-    result = (compiled.string, tuple(compiled.positiontup or ()))
+    result = (compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
     if cache_key is not None:
         if len(_compiled_cache) > 5000:
             _compiled_cache.clear()

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 import strawberry
-from sqlalchemy import exists
+from sqlalchemy import exists, or_
 
 import models
 from auth.passwords import hash_password
@@ -44,16 +44,25 @@ protect("User", "email", "phone", rule=FieldRule(
 
 
 def users_of_tenant(ctx: Any, alias: Any, bind: Any) -> Any:
-    """Platform roles see every user; tenant administrators the users holding a role in
-    their tenant; everyone else only themselves."""
+    """Platform roles see every user; tenant administrators themselves and the users holding
+    a role in their tenant (hostel admins also the hostel's other admins); everyone else
+    only themselves."""
     if not ctx.roles.isdisjoint(PLATFORM):
         return None
+    me = alias.c.id == bind(ctx.user_id if ctx.user_id is not None else -1)
     ra = models.RoleAssignment.__table__
     if ctx.school_id is not None and "SCHOOL_ADMIN" in ctx.roles:
-        return "school", exists().where(ra.c.user_id == alias.c.id, ra.c.active, ra.c.school_id == bind(ctx.school_id))
+        return "school", or_(me, exists().where(ra.c.user_id == alias.c.id, ra.c.active, ra.c.school_id == bind(ctx.school_id)))
     if ctx.hostel_id is not None and "HOSTEL_ADMIN" in ctx.roles:
-        return "hostel", exists().where(ra.c.user_id == alias.c.id, ra.c.active, ra.c.hostel_id == bind(ctx.hostel_id))
-    return "self", alias.c.id == bind(ctx.user_id if ctx.user_id is not None else -1)
+        au, aha = models.AdminUser.__table__, models.AdminHostelAssignment.__table__
+        hostel = ctx.hostel_id
+        return "hostel", or_(
+            me,
+            exists().where(ra.c.user_id == alias.c.id, ra.c.active, ra.c.hostel_id == bind(hostel)),
+            exists().where(au.c.user_id == alias.c.id, aha.c.admin_user_id == au.c.id, aha.c.status == "ACTIVE",
+                           aha.c.hostel_id == bind(hostel)),
+        )
+    return "self", me
 
 
 @strawberry.type

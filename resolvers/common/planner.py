@@ -450,8 +450,9 @@ def _extra(extra_where: Any, alias: Any, bind: Binder) -> tuple[Any, Any] | None
 
 
 async def _run(ctx: Any, stmt: Any, key: tuple[Any, ...], bind: Binder) -> list[Any]:
-    sql, names = compile_statement(stmt, key)
-    return await ctx.db.fetch(sql, [bind.values[n] for n in names])
+    sql, names, constants = compile_statement(stmt, key)
+    values = bind.values
+    return await ctx.db.fetch(sql, [values[n] if n in values else constants[n] for n in names])
 
 
 # ---- connection objects ---------------------------------------------------------------------
