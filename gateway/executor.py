@@ -123,97 +123,88 @@ class _Bail(Exception):
     pass
 
 
-class _Renderer:
+class _Compiler:
+    """Compiles a selection on a type into a Python function that renders one object.
+
+    The functions are generated source (exec), one per (type, selection), children compiled
+    eagerly and bound in, so rendering a row is straight-line code: dict reads, serialiser
+    calls, list comprehensions. They are cached with the document (the selection nodes are
+    the cached document's), unless the selection depends on variables (@skip/@include)."""
+
     def __init__(self, info: Any) -> None:
         self.info = info
-        self.compiled: dict[Any, list[tuple[Any, ...]]] = {}
+        self.variable_dependent = False
 
-    def ops(self, gtype: Any, selection_sets: list[Any]) -> list[tuple[Any, ...]]:
-        key = (gtype.name, tuple(map(id, selection_sets)))
-        ops = self.compiled.get(key)
-        if ops is not None:
-            return ops
+    def compile(self, gtype: Any, selection_sets: list[Any]) -> Any:
         from resolvers.common.planner import collect_fields
 
-        ops = []
-        for response_key, nodes in collect_fields(self.info, selection_sets, gtype.name).items():
+        entity = gtype.name in _ENTITY_TYPES
+        lines = ["def render(obj, ctx):", "    d = obj.__dict__" if entity else "    pass", "    out = {}"]
+        env: dict[str, Any] = {"Bail": _Bail, "MISSING": _MISSING}
+        fields = collect_fields(self.info, selection_sets, gtype.name, on_variable=self._saw_variable)
+        for i, (response_key, nodes) in enumerate(fields.items()):
             name = nodes[0].name.value
+            k = repr(response_key)
             if name == "__typename":
-                ops.append((response_key, "typename", gtype.name))
+                lines.append(f"    out[{k}] = {gtype.name!r}")
                 continue
             fdef = gtype.fields.get(name)
             if fdef is None:
                 raise _Bail
             non_null = is_non_null_type(fdef.type)
-            leaf = fdef.__dict__.get(FAST_LEAF)
+            on_null = "raise Bail" if non_null else f"out[{k}] = None"
+            leaf = fdef.__dict__.get(FAST_LEAF) or fdef.__dict__.get(FAST_GUARD)
             if leaf is not None:
-                ops.append((response_key, "leaf", leaf[0], leaf[1], non_null))
-                continue
-            guard = fdef.__dict__.get(FAST_GUARD)
-            if guard is not None:
-                ops.append((response_key, "guarded", guard[0], guard[1], non_null, guard[2]))
+                env[f"c{i}"] = leaf[1]
+                read = f"d.get({leaf[0]!r})" if entity else f"getattr(obj, {leaf[0]!r}, None)"
+                if len(leaf) == 3:  # guarded: the rule decides per object
+                    env[f"r{i}"] = leaf[2]
+                    lines.append(f"    if not r{i}.allows(ctx, obj): raise Bail")
+                lines += [f"    v = {read}", "    if v is None:", f"        {on_null}", "    else:",
+                          f"        out[{k}] = c{i}(v)"]
                 continue
             how = fdef.__dict__.get(RENDER)
             if how is None:
                 raise _Bail
-            target = get_named_type(fdef.type)
-            subsets = [n.selection_set for n in nodes]
-            ops.append((response_key, how[0], how[-1], target, subsets, non_null))
-        self.compiled[key] = ops
-        return ops
-
-    def render(self, gtype: Any, obj: Any, selection_sets: list[Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for op in self.ops(gtype, selection_sets):
-            key, kind = op[0], op[1]
-            if kind == "leaf":
-                value = getattr(obj, op[2], None)
-                if value is None:
-                    if op[4]:
-                        raise _Bail
-                    out[key] = None
-                else:
-                    coerced = op[3](value)
-                    if coerced is None or coerced is Undefined:
-                        raise _Bail
-                    out[key] = coerced
-                continue
-            if kind == "typename":
-                out[key] = op[2]
-                continue
-            if kind == "guarded":
-                if not op[5].allows(self.info.context, obj):
-                    raise _Bail  # graphql-core's path reports FORBIDDEN at this field
-                value = getattr(obj, op[2], None)
-                if value is None:
-                    if op[4]:
-                        raise _Bail
-                    out[key] = None
-                else:
-                    out[key] = op[3](value)
-                continue
-            _, _, attr, target, subsets, non_null = op
+            env[f"f{i}"] = self.compile(get_named_type(fdef.type), [n.selection_set for n in nodes])
+            kind, attr = how[0], how[-1]
             if kind == "one":
-                value = obj.__dict__.get(attr, _MISSING)
-                if value is _MISSING:
-                    raise _Bail  # not joined: a dataloader has to fetch it
+                lines += [f"    v = d.get({attr!r}, MISSING)", "    if v is MISSING: raise Bail"]
             elif kind == "page":
-                pages = obj.__dict__.get("_conn")
-                value = pages.get(key) if pages is not None else None
-                if value is None:
-                    raise _Bail
+                lines += ["    p = d.get('_conn')", f"    v = p.get({response_key!r}) if p is not None else None",
+                          "    if v is None: raise Bail"]
             else:
-                value = getattr(obj, attr, None)
-            if value is None:
-                if non_null:
-                    raise _Bail
-                out[key] = None
-            elif kind == "list":
-                render = self.render
-                out[key] = [render(target, item, subsets) for item in value]
+                lines.append(f"    v = getattr(obj, {attr!r}, None)")
+            lines += ["    if v is None:", f"        {on_null}", "    else:"]
+            if kind == "list":
+                lines.append(f"        out[{k}] = [f{i}(x, ctx) for x in v]")
             else:
-                out[key] = self.render(target, value, subsets)
-        return out
+                lines.append(f"        out[{k}] = f{i}(v, ctx)")
+        lines.append("    return out")
+        exec(compile("\n".join(lines), f"<render {gtype.name}>", "exec"), env)  # noqa: S102 - our own generated code
+        return env["render"]
+
+    def _saw_variable(self) -> None:
+        self.variable_dependent = True
+
+
+_ENTITY_TYPES: set[str] = set()
+STATS = {"fallbacks": 0}  # values graphql-core completed because the compiled form could not
+_compiled: dict[tuple[Any, ...], tuple[Any, list[Any]]] = {}
+
+
+def _renderer(info: Any, gtype: Any, selection_sets: list[Any]) -> Any:
+    key = (gtype.name, *map(id, selection_sets))
+    hit = _compiled.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[1], selection_sets, strict=True)):
+        return hit[0]
+    compiler = _Compiler(info)
+    fn = compiler.compile(gtype, selection_sets)
+    if not compiler.variable_dependent:
+        if len(_compiled) > 5000:
+            _compiled.clear()
+        _compiled[key] = (fn, list(selection_sets))  # holding the nodes keeps their ids unique
+    return fn
 
 
 class RenderingExecutor(FastExecutor):
@@ -224,11 +215,9 @@ class RenderingExecutor(FastExecutor):
             named = get_named_type(return_type)
             gtype = named if type_name is None else self.schema.get_type(type_name)
             if gtype is not None and (gtype is named or self.schema.is_sub_type(named, gtype)):
-                renderer = self.__dict__.get("_renderer")
-                if renderer is None:
-                    renderer = self.__dict__["_renderer"] = _Renderer(info)
                 try:
-                    return renderer.render(gtype, result, [d.node.selection_set for d in field_details_list])
+                    render = _renderer(info, gtype, [d.node.selection_set for d in field_details_list])
+                    return render(result, info.context)
                 except Exception:  # noqa: BLE001 - _Bail or anything odd: graphql-core's own path
-                    pass
+                    STATS["fallbacks"] += 1
         return super().complete_value(return_type, field_details_list, info, path, result, position_context)

@@ -14,9 +14,10 @@ from typing import Any
 from graphql import GraphQLObjectType, get_nullable_type, is_leaf_type
 
 from auth.permissions import FIELD_RULES
-from gateway.executor import FAST_GUARD, FAST_LEAF, FAST_PAGE, RENDER, RENDERABLE
+from gateway.executor import _ENTITY_TYPES, FAST_GUARD, FAST_LEAF, FAST_PAGE, RENDER, RENDERABLE
 
 from resolvers.common.registry import EntitySpec, RelSpec, get_spec
+from schema.common.ids import encode_gid
 
 _MISSING = object()
 DEFINITION = "strawberry-definition"
@@ -25,6 +26,20 @@ DEFINITION = "strawberry-definition"
 def _attr_resolver(name: str) -> Any:
     def resolve(source: Any, info: Any) -> Any:
         return getattr(source, name)
+
+    return resolve
+
+
+def _global_id_of(type_name: str) -> Any:
+    def encode(pk: int) -> str:
+        return encode_gid(type_name, pk)
+
+    return encode
+
+
+def _global_id_resolver(type_name: str) -> Any:
+    def resolve(source: Any, info: Any) -> Any:
+        return encode_gid(type_name, source.__dict__["_pk"])
 
     return resolve
 
@@ -88,8 +103,8 @@ def _install_entity(spec: EntitySpec, gtype: GraphQLObjectType) -> None:
         py_name = sfield.python_name if sfield is not None else fname
         if py_name == "id":
             spec.fields[fname] = ("id", "id")
-            gfield.resolve = _attr_resolver("id")
-            _mark_leaf(gfield, "id")
+            gfield.resolve = _global_id_resolver(spec.name)
+            setattr(gfield, FAST_LEAF, ("_pk", _global_id_of(spec.name)))
         elif py_name in spec.relations:
             rel = spec.relations[py_name]
             spec.fields[fname] = ("rel", py_name)
@@ -124,6 +139,7 @@ def install(schema: Any) -> None:
         if spec is not None and spec.gql_cls is not None:
             _install_entity(spec, gtype)
             RENDERABLE[spec.gql_cls] = name
+            _ENTITY_TYPES.add(name)
         elif name.endswith(("Connection", "Edge")) or name == "PageInfo":
             for fname, gfield in gtype.fields.items():
                 sfield = gfield.extensions.get(DEFINITION)

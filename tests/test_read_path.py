@@ -30,7 +30,9 @@ async def _run_documents(gql, schools, prefix):
 async def test_rendered_results_equal_graphql_cores(gql, db, monkeypatch):
     prefix = unique("RENDER")
     schools = await make_schools(db, prefix, 12, sessions_per_school=[0, 2, 5], cities=["Pune", None])
+    fallbacks = executor.STATS["fallbacks"]
     fast = await _run_documents(gql, schools, prefix)
+    assert executor.STATS["fallbacks"] == fallbacks, "the compiled renderer gave up on a plain read"
     monkeypatch.setattr(executor, "RENDERABLE", {})  # graphql-core completes every value
     slow = await _run_documents(gql, schools, prefix)
     assert [b["data"] for b in fast] == [b["data"] for b in slow]

@@ -48,12 +48,14 @@ def _variables(info: Any) -> dict[str, Any]:
     return getattr(values, "coerced", values) or {}
 
 
-def _included(selection: Any, variables: dict[str, Any]) -> bool:
+def _included(selection: Any, variables: dict[str, Any], on_variable: Any = None) -> bool:
     for directive in selection.directives or ():
         name = directive.name.value
         if name not in ("skip", "include"):
             continue
         arg = directive.arguments[0].value
+        if arg.kind == "variable" and on_variable is not None:
+            on_variable()
         value = variables.get(arg.name.value) if arg.kind == "variable" else arg.value
         if (name == "skip") == bool(value):
             return False
@@ -69,8 +71,9 @@ def _applies(info: Any, condition: Any, type_name: str) -> bool:
     return cond_type is not None and obj_type is not None and schema.is_sub_type(cond_type, obj_type)
 
 
-def collect_fields(info: Any, selection_sets: list[Any], type_name: str) -> dict[str, list[Any]]:
-    """Response key -> field nodes, through fragments whose type condition applies."""
+def collect_fields(info: Any, selection_sets: list[Any], type_name: str, on_variable: Any = None) -> dict[str, list[Any]]:
+    """Response key -> field nodes, through fragments whose type condition applies.
+    `on_variable` is called when a @skip/@include depends on a variable."""
     out: dict[str, list[Any]] = {}
     variables = _variables(info)
 
@@ -78,7 +81,7 @@ def collect_fields(info: Any, selection_sets: list[Any], type_name: str) -> dict
         if selection_set is None:
             return
         for sel in selection_set.selections:
-            if not _included(sel, variables):
+            if not _included(sel, variables, on_variable):
                 continue
             kind = sel.kind
             if kind == "field":
@@ -335,8 +338,7 @@ def _materialize(layout: Layout, row: Any, buckets: dict[int, list[Any]]) -> Any
     spec = layout.spec
     obj = spec.gql_cls.__new__(spec.gql_cls)
     d = obj.__dict__
-    d["_pk"] = pk
-    d["id"] = encode_gid(spec.name, pk)
+    d["_pk"] = pk  # the global ID is made only if `id` is selected (gateway/fast_resolvers.py)
     for index, attr, conv in layout.entries:
         value = row[index]
         d[attr] = value if conv is None or value is None else conv(value)
