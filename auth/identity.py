@@ -110,7 +110,8 @@ class Identity:
         return [Tenant("School", i) for i in sorted(self.school_roles)] + [Tenant("Hostel", i) for i in sorted(self.hostel_roles)]
 
 
-def _tenant_of_header(value: str | None) -> Tenant | None:
+def _header_id(value: str | None, kinds: tuple[str, ...], code: str, message: str) -> tuple[str, int] | None:
+    """A header carrying a global ID of one of `kinds`, or a clear 400."""
     if not value:
         return None
     from schema.common.ids import InvalidId, decode_gid
@@ -119,23 +120,19 @@ def _tenant_of_header(value: str | None) -> Tenant | None:
         kind, pk = decode_gid(value)
     except InvalidId:
         kind, pk = "", 0
-    if kind not in ("School", "Hostel"):
-        raise IdentityError(400, "BAD_TENANT", "X-Tenant-Id must be the ID of a School or a Hostel.")
-    return Tenant(kind, pk)
+    if kind not in kinds:
+        raise IdentityError(400, code, message)
+    return kind, pk
+
+
+def _tenant_of_header(value: str | None) -> Tenant | None:
+    found = _header_id(value, ("School", "Hostel"), "BAD_TENANT", "X-Tenant-Id must be the ID of a School or a Hostel.")
+    return Tenant(*found) if found else None
 
 
 def _session_of_header(value: str | None) -> int | None:
-    if not value:
-        return None
-    from schema.common.ids import InvalidId, decode_gid
-
-    try:
-        kind, pk = decode_gid(value)
-    except InvalidId:
-        kind, pk = "", 0
-    if kind != "AcademicSession":
-        raise IdentityError(400, "BAD_SESSION", "X-Session-Id must be the ID of an AcademicSession.")
-    return pk
+    found = _header_id(value, ("AcademicSession",), "BAD_SESSION", "X-Session-Id must be the ID of an AcademicSession.")
+    return found[1] if found else None
 
 
 async def resolve(db: Any, claims: AccessClaims, headers: Any, request_id: str, client_ip: str | None) -> Identity:
@@ -203,6 +200,6 @@ async def check_requested_session(db: Any, identity: Identity, requested: bool) 
     """Inside the scoped transaction: the requested session must belong to the school."""
     if not requested or identity.academic_session_id is None:
         return
-    rows = await db.fetch_setup(SESSION_OF_SCHOOL_SQL, (identity.academic_session_id,))
+    rows = await db.fetch(SESSION_OF_SCHOOL_SQL, (identity.academic_session_id,), setup=True)
     if not rows or identity.tenant is None or rows[0][0] != identity.tenant.id:
         raise IdentityError(400, "BAD_SESSION", "X-Session-Id is not an academic session of the active school.")

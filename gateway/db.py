@@ -171,8 +171,9 @@ class RequestDB:
             await self._begin()
         return self._conn
 
-    async def fetch(self, sql: str, params: list[Any] | tuple[Any, ...]) -> list[Any]:
-        """Run compiled SQL straight on the request's asyncpg connection (prepared, cached)."""
+    async def fetch(self, sql: str, params: list[Any] | tuple[Any, ...], setup: bool = False) -> list[Any]:
+        """Run compiled SQL straight on the request's asyncpg connection (prepared, cached)
+        inside the scoped transaction; `setup` statements are context, not the query's."""
         async with self.lock:
             if not self._began:
                 await self._begin()
@@ -180,19 +181,7 @@ class RequestDB:
             rows = await self._raw.fetch(sql, *params)
             stats = current_stats.get()
             if stats is not None:
-                stats.add(sql, time.perf_counter() - t0)
-            return rows
-
-    async def fetch_setup(self, sql: str, params: list[Any] | tuple[Any, ...]) -> list[Any]:
-        """A context statement inside the scoped transaction (counted as setup)."""
-        async with self.lock:
-            if not self._began:
-                await self._begin()
-            t0 = time.perf_counter()
-            rows = await self._raw.fetch(sql, *params)
-            stats = current_stats.get()
-            if stats is not None:
-                stats.add(sql, time.perf_counter() - t0, setup=True)
+                stats.add(sql, time.perf_counter() - t0, setup=setup)
             return rows
 
     async def fetchval(self, sql: str, params: list[Any] | tuple[Any, ...]) -> Any:
