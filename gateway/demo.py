@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from auth.passwords import hash_password
+from gateway.demo_school import load_school_year
 from models import (AcademicSession, AdminHostelAssignment, AdminRole, AdminUser, Hostel, PasswordHistory,
                     PasswordPolicy, PrimaryHostelDesignation, RoleAssignment, School, User, UserRole)
 from models.hostel import HostelStatus, HostelType
@@ -97,6 +98,7 @@ async def load(url: str) -> bool:
             await session.flush()
             password_hash = hash_password(DEMO_PASSWORD)
             now = dt.datetime.now(dt.UTC)
+            teacher_users: dict[int, list[int]] = {}
             for email, name, role, memberships in USERS:
                 primary_school = next((schools[t].id for _, t in memberships if t in schools), None)
                 user = User(email=email, full_name=name, role=role, password_hash=password_hash, school_id=primary_school)
@@ -107,6 +109,8 @@ async def load(url: str) -> bool:
                     session.add(RoleAssignment(user_id=user.id, role=member_role,
                                                school_id=schools[tenant].id if tenant in schools else None,
                                                hostel_id=hostels[tenant].id if tenant in hostels else None))
+                if role is UserRole.TEACHER and primary_school is not None:
+                    teacher_users.setdefault(primary_school, []).append(user.id)
                 if email in HOSTEL_ADMINS:
                     admin = AdminUser(user_id=user.id, admin_role_id=admin_role.id, designation="Warden",
                                       can_manage_multiple_hostels=len(HOSTEL_ADMINS[email]) > 1)
@@ -118,6 +122,9 @@ async def load(url: str) -> bool:
                         if primary:
                             session.add(PrimaryHostelDesignation(admin_user_id=admin.id, hostel_id=hostels[slug].id,
                                                                  designated_at=now))
+            await session.flush()
+            for code, school in schools.items():
+                await load_school_year(session, school.id, code, teacher_users.get(school.id, []), now.date())
             return True
     finally:
         await engine.dispose()

@@ -11,6 +11,14 @@ from models.admin import (AdminAssignmentHistory, AdminHostelAssignment, AdminPe
                           AdminSession, AdminUser, AssignmentPermission, ContextPreference, ContextSnapshot, ContextSwitch,
                           HostelContext, PermissionAudit, PermissionGroup, PermissionTemplate, PrimaryHostelDesignation,
                           RolePermission)
+from models.school import ActivityLog, Subscription, SubscriptionPayment
+from models.teachers import Teacher
+from models.classes import ClassSubject, SchoolClass, Subject
+from models.students import (AdmissionType, Gender, Guardian, PromotionRecord, PromotionType, Student, StudentDocument,
+                             StudentEnrollment, StudentGuardian, StudentStatus)
+from models.attendance import AttendanceStatus, StudentAttendance
+from models.exams import Exam, ExamStatus, ExamSubject, GradePolicy, StudentMark
+from models.transport import PickupPoint, TransportEnrollment, TransportRoute
 from models import audit_hooks  # noqa: E402,F401  (registers the audit column and tenant hooks)
 
 __all__ = [name for name in dir() if name[:1].isupper()]

@@ -16,7 +16,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Identity, MetaData, Numeric, UniqueConstraint, func
+from sqlalchemy import (BigInteger, Boolean, DateTime, ForeignKey, ForeignKeyConstraint, Identity, MetaData, Numeric,
+                        UniqueConstraint, func)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -88,3 +89,29 @@ class HostelTenantMixin(AuditMixin):
 
 
 TENANT_KEYS = ("school_id", "hostel_id")
+
+
+def school_ref(column: str, table: str) -> ForeignKeyConstraint:
+    """A reference to another school-tenant table that carries the tenant key, so the
+    database itself refuses a row pointing into another school."""
+    return ForeignKeyConstraint(["school_id", column], [f"{table}.school_id", f"{table}.id"])
+
+
+def hostel_ref(column: str, table: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(["hostel_id", column], [f"{table}.hostel_id", f"{table}.id"])
+
+
+def ref(owner: str, column: str, target: str, **kw: Any) -> Any:
+    """The to-one relationship over `column` (lazy="raise": loading goes through the read path)."""
+    from sqlalchemy.orm import relationship
+
+    return relationship(target, primaryjoin=f"{owner}.{column} == {target}.id", foreign_keys=f"[{owner}.{column}]",
+                        lazy="raise", viewonly=True, **kw)
+
+
+def many(owner: str, target: str, column: str, **kw: Any) -> Any:
+    """The to-many relationship of `target` rows whose `column` points at `owner`."""
+    from sqlalchemy.orm import relationship
+
+    return relationship(target, primaryjoin=f"{owner}.id == {target}.{column}", foreign_keys=f"[{target}.{column}]",
+                        lazy="raise", viewonly=True, **kw)

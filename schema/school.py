@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import strawberry
@@ -61,6 +62,39 @@ def own_school(ctx: Any, alias: Any, bind: Any) -> Any:
     return "member", alias.c.id == any_(bind(mine, ARRAY(BigInteger)))
 
 
+@entity_type(models.ActivityLog, description="Who did what, to which record, from where (append-only).")
+class ActivityLog(Node):
+    user_id: int | None = strawberry.field(description="The acting user's database id.")
+    action: str | None
+    entity_type: str | None
+    entity_id: int | None
+    ip_address: str | None
+    timestamp: dt.datetime | None
+
+
+@entity_type(models.Subscription, description="A school's plan; studentLimit caps admissions.")
+class Subscription(Node):
+    plan_name: str
+    student_limit: int | None
+    monthly_price: Decimal | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    active: bool
+    auto_renew: bool
+    school: School = relation()
+    payments: Connection[SubscriptionPayment] = relation()
+
+
+@entity_type(models.SubscriptionPayment)
+class SubscriptionPayment(Node):
+    amount_paid: Decimal | None
+    payment_date: dt.date | None
+    payment_mode: str | None
+    transaction_reference: str | None
+    invoice_url: str | None
+    subscription: Subscription = relation()
+
+
 @strawberry.type
 class Query:
     schools: Connection[School] = list_field(
@@ -71,6 +105,14 @@ class Query:
         models.AcademicSession, name="academicSessions", permission=roles(*SCHOOL_READERS),
         description="Academic sessions of the active school.",
     )
+    activity_logs: Connection[ActivityLog] = list_field(
+        models.ActivityLog, name="activityLogs", permission=roles(*SCHOOL_ADMINS),
+        description="What was done in the active school, by whom.")
+    subscriptions: Connection[Subscription] = list_field(
+        models.Subscription, name="subscriptions", permission=roles(*SCHOOL_ADMINS),
+        description="Plans of the active school (platform roles: of every school).")
+    subscription_payments: Connection[SubscriptionPayment] = list_field(
+        models.SubscriptionPayment, name="subscriptionPayments", permission=roles(*SCHOOL_ADMINS))
 
 
 SchoolMutations = master_data_mutations(
@@ -91,4 +133,14 @@ AcademicSessionMutations = master_data_mutations(
     permissions={"create": roles(*SCHOOL_ADMINS), "update": roles(*SCHOOL_ADMINS), "deactivate": roles(*SCHOOL_ADMINS)},
 )
 
-mutations = (SchoolMutations, AcademicSessionMutations)
+PLATFORM_WRITES = {v: roles(*PLATFORM) for v in ("create", "update", "deactivate")}
+SubscriptionMutations = master_data_mutations(
+    models.Subscription, writable=("plan_name", "student_limit", "monthly_price", "start_date", "end_date", "active", "auto_renew"),
+    required=("plan_name",), permissions=PLATFORM_WRITES)
+SubscriptionPaymentMutations = master_data_mutations(
+    models.SubscriptionPayment,
+    writable=("subscription_id", "amount_paid", "payment_date", "payment_mode", "transaction_reference", "invoice_url"),
+    required=("subscription_id", "amount_paid", "payment_date"), refs={"subscription_id": models.Subscription},
+    permissions=PLATFORM_WRITES, verbs=("create",))  # payments are append-only
+
+mutations = (SchoolMutations, AcademicSessionMutations, SubscriptionMutations, SubscriptionPaymentMutations)

@@ -74,7 +74,7 @@ def _selection(type_: Any, depth: int) -> str:
         target = get_named_type(field.type)
         if target.name.endswith("Connection"):
             node = get_named_type(target.fields["nodes"].type)
-            parts.append(f"{name}(first: 20) {{ nodes {{ {_selection(node, depth - 1)} }} }}")
+            parts.append(f"{name}(first: 5) {{ nodes {{ {_selection(node, depth - 1)} }} }}")
         elif hasattr(target, "fields") and "id" in target.fields and not name.startswith("__"):
             parts.append(f"{name} {{ {_selection(target, depth - 1)} }}")
     return " ".join(parts)
@@ -86,7 +86,7 @@ def _root_lists() -> list[tuple[str, str]]:
         target = get_named_type(field.type)
         if target.name.endswith("Connection"):
             node = get_named_type(target.fields["nodes"].type)
-            out.append((name, f"{{ {name}(first: 100) {{ nodes {{ {_selection(node, 1)} }} }} }}"))
+            out.append((name, f"{{ {name}(first: 50) {{ nodes {{ {_selection(node, 1)} }} }} }}"))
     return out
 
 

@@ -1,13 +1,15 @@
-"""School family root (seed 001 §1.1, school domain): School and AcademicSession."""
+"""School family root (seed 001 §1.1, school domain): School, AcademicSession, ActivityLog,
+Subscription, SubscriptionPayment."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
-from sqlalchemy import ForeignKeyConstraint, String, UniqueConstraint
+from sqlalchemy import ForeignKeyConstraint, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import ActiveMixin, AuditMixin, Base, SchoolTenantMixin
+from models.base import ActiveMixin, AuditMixin, Base, SchoolTenantMixin, many, ref, school_ref
 
 
 class School(ActiveMixin, AuditMixin, Base):
@@ -67,3 +69,56 @@ class AcademicSession(ActiveMixin, SchoolTenantMixin, Base):
     end_date: Mapped[dt.date | None]
 
     school: Mapped[School] = relationship(back_populates="academic_sessions", foreign_keys="AcademicSession.school_id", lazy="raise")
+
+
+class ActivityLog(SchoolTenantMixin, Base):
+    """seed 001: who did what to which entity, from where, when. Written by every mutation
+    of the school family (resolvers/common/writes.py); append-only."""
+
+    __tablename__ = "activity_logs"
+    __table_args__ = (Index("idx_activity_logs_school_timestamp", "school_id", "timestamp"),)
+    __filterable__ = ("action", "entity_type", "entity_id", "user_id", "timestamp")
+    __sortable__ = ("timestamp",)
+
+    user_id: Mapped[int | None]
+    action: Mapped[str | None] = mapped_column(String(100))
+    entity_type: Mapped[str | None] = mapped_column(String(100))
+    entity_id: Mapped[int | None]
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    timestamp: Mapped[dt.datetime | None]
+
+
+class Subscription(SchoolTenantMixin, Base):
+    """seed 001: a school's plan (managed by platform roles); `studentLimit` caps admissions."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (SchoolTenantMixin.tenant_unique(),)
+    __filterable__ = ("plan_name", "active", "start_date", "end_date")
+    __sortable__ = ("start_date", "plan_name")
+
+    plan_name: Mapped[str] = mapped_column(String(100))
+    student_limit: Mapped[int | None] = mapped_column(Integer)
+    monthly_price: Mapped[Decimal | None] = mapped_column(Numeric(15, 2))
+    start_date: Mapped[dt.date | None]
+    end_date: Mapped[dt.date | None]
+    active: Mapped[bool] = mapped_column(default=False, server_default="false")
+    auto_renew: Mapped[bool] = mapped_column(default=False, server_default="false")
+
+    school: Mapped[School] = ref("Subscription", "school_id", "School")
+    payments: Mapped[list[SubscriptionPayment]] = many("Subscription", "SubscriptionPayment", "subscription_id")
+
+
+class SubscriptionPayment(SchoolTenantMixin, Base):
+    __tablename__ = "subscription_payments"
+    __table_args__ = (school_ref("subscription_id", "subscriptions"),)
+    __filterable__ = ("payment_date", "payment_mode")
+    __sortable__ = ("payment_date",)
+
+    subscription_id: Mapped[int]
+    amount_paid: Mapped[Decimal | None] = mapped_column(Numeric(15, 2))
+    payment_date: Mapped[dt.date | None]
+    payment_mode: Mapped[str | None] = mapped_column(String(30))
+    transaction_reference: Mapped[str | None] = mapped_column(String(100))
+    invoice_url: Mapped[str | None] = mapped_column(String(1000))
+
+    subscription: Mapped[Subscription] = ref("SubscriptionPayment", "subscription_id", "Subscription")

@@ -119,6 +119,7 @@ def master_data_mutations(
     extra_create_fields: dict[str, Any] | None = None,
     extra_update_fields: dict[str, Any] | None = None,
     write_filter: Any = "read",
+    verbs: tuple[str, ...] | None = None,
 ) -> type:
     """A Strawberry type holding the three mutations, to merge into the root Mutation."""
     spec = spec_for_model(model)
@@ -137,8 +138,10 @@ def master_data_mutations(
         {"id": (strawberry.ID, True), **{a: (_input_type_of(spec, a, refs), False) for a in updatable}},
         extra_update_fields,
     )
-    deactivate_input = _make_input(f"{spec.name}DeactivateInput", {"id": (strawberry.ID, True)})
-    payloads = {verb: payload_type(f"{spec.name}{verb.title()}Payload", spec) for verb in ("create", "update", "deactivate")}
+    if verbs is None:  # append-only or flag-less rows have no deactivate
+        verbs = ("create", "update", "deactivate") if "active" in spec.columns else ("create", "update")
+    deactivate_input = _make_input(f"{spec.name}DeactivateInput", {"id": (strawberry.ID, True)}) if "deactivate" in verbs else None
+    payloads = {verb: payload_type(f"{spec.name}{verb.title()}Payload", spec) for verb in verbs}
     for verb in payloads:
         declare(f"Mutation.{base}{verb.title()}", permissions[verb])
 
@@ -172,16 +175,16 @@ def master_data_mutations(
             return await writes.set_active(info.context, spec, decode_ref(input.id, model, "id"), False, write_filter)
         return await run(info, "deactivate", work)
 
-    create.__annotations__ = {"info": Info, "input": create_input, "return": payloads["create"]}
-    update.__annotations__ = {"info": Info, "input": update_input, "return": payloads["update"]}
-    deactivate.__annotations__ = {"info": Info, "input": deactivate_input, "return": payloads["deactivate"]}
-    namespace = {
-        f"{base}_create": strawberry.mutation(resolver=create, name=f"{base}Create", description=f"Create a {spec.name}."),
-        f"{base}_update": strawberry.mutation(resolver=update, name=f"{base}Update",
-                                              description=f"Change a {spec.name}; omitted fields stay as they are."),
-        f"{base}_deactivate": strawberry.mutation(resolver=deactivate, name=f"{base}Deactivate",
-                                                  description=f"Deactivate a {spec.name}; it stays in history, never deleted."),
-    }
+    inputs = {"create": create_input, "update": update_input, "deactivate": deactivate_input}
+    resolvers = {"create": create, "update": update, "deactivate": deactivate}
+    descriptions = {"create": f"Create a {spec.name}.",
+                    "update": f"Change a {spec.name}; omitted fields stay as they are.",
+                    "deactivate": f"Deactivate a {spec.name}; it stays in history, never deleted."}
+    namespace = {}
+    for verb in verbs:
+        resolvers[verb].__annotations__ = {"info": Info, "input": inputs[verb], "return": payloads[verb]}
+        namespace[f"{base}_{verb}"] = strawberry.mutation(resolver=resolvers[verb], name=f"{base}{verb.title()}",
+                                                          description=descriptions[verb])
     return strawberry.type(type(f"{spec.name}Mutations", (), namespace))
 
 
