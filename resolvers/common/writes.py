@@ -71,6 +71,17 @@ async def mutation_scope(ctx: Any, spec: EntitySpec | None = None):  # noqa: ANN
         ctx.loaders.clear()
 
 
+async def log_activity(session: Any, ctx: Any, action: str, entity_type: str | None, entity_id: int | None) -> None:
+    """seed 001 ActivityLog: every mutation of a school tenant leaves one (append-only)."""
+    if ctx.school_id is None:
+        return
+    from models import ActivityLog
+
+    session.add(ActivityLog(school_id=ctx.school_id, user_id=ctx.user_id, action=action, entity_type=entity_type,
+                            entity_id=entity_id, ip_address=ctx.client_ip, timestamp=now_utc()))
+    await session.flush()
+
+
 def tenant_value(ctx: Any, spec: EntitySpec) -> int | None:
     if spec.tenant_key == "school_id":
         return ctx.school_id
@@ -104,7 +115,8 @@ async def get_for_update(ctx: Any, session: Any, spec: EntitySpec, pk: int, row_
 Validator = Callable[[Any, Any, Any], Awaitable[None]]
 
 
-async def create_row(ctx: Any, spec: EntitySpec, values: dict[str, Any], validate: Validator | None = None) -> int:
+async def create_row(ctx: Any, spec: EntitySpec, values: dict[str, Any], validate: Validator | None = None,
+                     action: str | None = None) -> int:
     async with mutation_scope(ctx, spec) as session:
         obj = spec.model(**values)
         if spec.tenant_key:
@@ -116,13 +128,15 @@ async def create_row(ctx: Any, spec: EntitySpec, values: dict[str, Any], validat
             await validate(ctx, session, obj)
         session.add(obj)
         await session.flush()
+        await log_activity(session, ctx, action or f"{spec.name}.create", spec.name, obj.id)
         return obj.id
 
 
 async def update_row(ctx: Any, spec: EntitySpec, pk: int, values: dict[str, Any], validate: Validator | None = None,
-                     row_filter: Any = None) -> int:
+                     row_filter: Any = None, action: str | None = None) -> int:
     async with mutation_scope(ctx, spec) as session:
         obj = await get_for_update(ctx, session, spec, pk, row_filter)
+        await log_activity(session, ctx, action or f"{spec.name}.update", spec.name, pk)
         for attr, value in values.items():
             if value is None and not spec.columns[attr].nullable:
                 raise user_error(ErrorCode.INVALID, f"{camel(attr)} cannot be empty.", camel(attr))
@@ -132,9 +146,11 @@ async def update_row(ctx: Any, spec: EntitySpec, pk: int, values: dict[str, Any]
         return obj.id
 
 
-async def set_active(ctx: Any, spec: EntitySpec, pk: int, active: bool, row_filter: Any = None) -> int:
+async def set_active(ctx: Any, spec: EntitySpec, pk: int, active: bool, row_filter: Any = None,
+                     action: str | None = None) -> int:
     async with mutation_scope(ctx, spec) as session:
         obj = await get_for_update(ctx, session, spec, pk, row_filter)
+        await log_activity(session, ctx, action or f"{spec.name}.{'activate' if active else 'deactivate'}", spec.name, pk)
         obj.active = active
         return obj.id
 
