@@ -15,7 +15,15 @@ from auth.permissions import PLATFORM, SCHOOL_ADMINS, SCHOOL_READERS, roles
 from schema.common.connection import Connection
 from schema.common.entity import entity_type, relation
 from schema.common.fields import list_field
-from schema.common.mutations import master_data_mutations
+from strawberry.types import Info
+
+from auth.permissions import declare
+from resolvers.common import writes
+from resolvers.common.registry import spec_for_model
+from resolvers.students import service as academics
+from schema.common.errors import UserErrors
+from schema.common.fields import authorize
+from schema.common.mutations import decode_ref, master_data_mutations, payload_type
 from schema.common.node import Node
 
 
@@ -123,15 +131,56 @@ SchoolMutations = master_data_mutations(
     permissions={"create": roles(*PLATFORM), "update": roles(*SCHOOL_ADMINS), "deactivate": roles(*PLATFORM)},
 )
 
-# Session activation and the start/end rules arrive with the academics issue; until then
-# dates are fixed at creation (seed §6.1: immutable after creation).
+# Sessions are created and activated by the workflows below; only the name can change
+# afterwards (seed §6.1: start and end dates are immutable after creation).
 AcademicSessionMutations = master_data_mutations(
-    models.AcademicSession,
-    writable=("name", "start_date", "end_date"),
-    required=("name",),
-    immutable=("start_date", "end_date"),
-    permissions={"create": roles(*SCHOOL_ADMINS), "update": roles(*SCHOOL_ADMINS), "deactivate": roles(*SCHOOL_ADMINS)},
+    models.AcademicSession, writable=("name",), verbs=("update",),
+    permissions={"update": roles(*SCHOOL_ADMINS)},
 )
+
+
+@strawberry.input
+class AcademicSessionCreateInput:
+    name: str
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+@strawberry.input
+class AcademicSessionActivateInput:
+    id: strawberry.ID
+
+
+AcademicSessionCreatePayload = payload_type("AcademicSessionCreatePayload", spec_for_model(models.AcademicSession))
+AcademicSessionActivatePayload = payload_type("AcademicSessionActivatePayload", spec_for_model(models.AcademicSession))
+
+
+@strawberry.type
+class AcademicSessionWorkflows:
+    @strawberry.mutation(description="Create an academic session; the school's first one becomes active and current.")
+    async def academic_session_create(self, info: Info, input: AcademicSessionCreateInput) -> AcademicSessionCreatePayload:  # noqa: A002
+        authorize(info, roles(*SCHOOL_ADMINS))
+        try:
+            async with writes.mutation_scope(info.context, spec_for_model(models.AcademicSession)) as session:
+                pk = await academics.create_session(info.context, session, input.name, input.start_date, input.end_date)
+        except UserErrors as exc:
+            return AcademicSessionCreatePayload.make(None, exc.errors)
+        return AcademicSessionCreatePayload.make(pk)
+
+    @strawberry.mutation(description="Make a session the school's one active session; School.currentSession follows.")
+    async def academic_session_activate(self, info: Info, input: AcademicSessionActivateInput) -> AcademicSessionActivatePayload:  # noqa: A002
+        authorize(info, roles(*SCHOOL_ADMINS))
+        try:
+            async with writes.mutation_scope(info.context, spec_for_model(models.AcademicSession)) as session:
+                pk = await academics.activate_session(info.context, session,
+                                                      decode_ref(input.id, models.AcademicSession, "id"))
+        except UserErrors as exc:
+            return AcademicSessionActivatePayload.make(None, exc.errors)
+        return AcademicSessionActivatePayload.make(pk)
+
+
+declare("Mutation.academicSessionCreate", roles(*SCHOOL_ADMINS))
+declare("Mutation.academicSessionActivate", roles(*SCHOOL_ADMINS))
 
 PLATFORM_WRITES = {v: roles(*PLATFORM) for v in ("create", "update", "deactivate")}
 SubscriptionMutations = master_data_mutations(
@@ -143,4 +192,5 @@ SubscriptionPaymentMutations = master_data_mutations(
     required=("subscription_id", "amount_paid", "payment_date"), refs={"subscription_id": models.Subscription},
     permissions=PLATFORM_WRITES, verbs=("create",))  # payments are append-only
 
-mutations = (SchoolMutations, AcademicSessionMutations, SubscriptionMutations, SubscriptionPaymentMutations)
+mutations = (SchoolMutations, AcademicSessionMutations, AcademicSessionWorkflows, SubscriptionMutations,
+             SubscriptionPaymentMutations)

@@ -158,3 +158,180 @@ from schema.attendance import StudentAttendance  # noqa: E402
 from schema.classes import SchoolClass  # noqa: E402
 from schema.exams import StudentMark  # noqa: E402
 from schema.school import AcademicSession  # noqa: E402
+
+
+# ---- workflows ------------------------------------------------------------------------------
+
+from typing import Any  # noqa: E402
+
+from strawberry.types import Info  # noqa: E402
+
+from auth.permissions import declare  # noqa: E402
+from resolvers.common import writes  # noqa: E402
+from resolvers.common.registry import spec_for_model  # noqa: E402
+from resolvers.students import service  # noqa: E402
+from schema.common.errors import UserErrors  # noqa: E402
+from schema.common.fields import authorize  # noqa: E402
+from schema.common.mutations import decode_ref, payload_type  # noqa: E402
+
+ADMINS = roles(*SCHOOL_ADMINS)
+STUDENT_FIELDS = ("admission_number", "first_name", "last_name", "dob", "gender", "pen", "aadhar_number", "religion", "caste",
+                  "category", "address", "city", "state", "pincode", "contact_number", "email", "blood_group", "photo_url",
+                  "date_of_admission", "previous_school_name", "previous_school_contact", "previous_school_address",
+                  "previous_school_board", "previous_class", "previous_year_of_passing", "transfer_certificate_number",
+                  "reason_for_leaving_previous_school", "remarks")
+
+
+@strawberry.input(description="The student's own details (seed 001 Student).")
+class StudentDetailsInput:
+    admission_number: str
+    first_name: str
+    gender: Gender
+    last_name: str | None = None
+    dob: dt.date | None = None
+    pen: str | None = None
+    aadhar_number: str | None = None
+    religion: str | None = None
+    caste: str | None = None
+    category: str | None = None
+    address: str | None = None
+    city: str | None = None
+    state: str | None = None
+    pincode: str | None = None
+    contact_number: str | None = None
+    email: str | None = None
+    blood_group: str | None = None
+    photo_url: str | None = None
+    date_of_admission: dt.date | None = None
+    previous_school_name: str | None = None
+    previous_school_contact: str | None = None
+    previous_school_address: str | None = None
+    previous_school_board: str | None = None
+    previous_class: str | None = None
+    previous_year_of_passing: str | None = None
+    transfer_certificate_number: str | None = None
+    reason_for_leaving_previous_school: str | None = None
+    remarks: str | None = None
+
+
+@strawberry.input(description="A guardian, new or already known to the school (found by contact number).")
+class AdmitGuardianInput:
+    name: str
+    contact_number: str
+    relation: str | None = None
+    email: str | None = None
+    occupation: str | None = None
+    primary: bool = False
+
+
+@strawberry.input
+class StudentAdmitInput:
+    student: StudentDetailsInput
+    class_id: strawberry.ID = strawberry.field(description="A class of the current academic session.")
+    roll_number: int | None = None
+    admission_type: AdmissionType | None = None
+    guardians: list[AdmitGuardianInput]
+
+
+@strawberry.input
+class StudentEnrollInput:
+    student_id: strawberry.ID
+    class_id: strawberry.ID
+    roll_number: int | None = None
+    admission_type: AdmissionType | None = None
+
+
+@strawberry.input
+class StudentWithdrawInput:
+    student_id: strawberry.ID
+    date_of_leaving: dt.date
+    reason: str
+
+
+@strawberry.input
+class StudentsPromoteInput:
+    source_class_id: strawberry.ID
+    target_class_id: strawberry.ID = strawberry.field(description="A class of another academic session.")
+    student_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Default: every active student of the class.")
+    promotion_type: PromotionType = PromotionType.PROMOTED
+
+
+StudentAdmitPayload = payload_type("StudentAdmitPayload", spec_for_model(models.Student))
+StudentEnrollPayload = payload_type("StudentEnrollPayload", spec_for_model(models.StudentEnrollment))
+StudentWithdrawPayload = payload_type("StudentWithdrawPayload", spec_for_model(models.Student))
+
+
+@strawberry.type
+class StudentsPromotePayload:
+    errors: list[UserError]
+    promoted_count: int = 0
+
+
+async def _run(info: Info, payload: Any, work: Any) -> Any:
+    authorize(info, ADMINS)
+    try:
+        async with writes.mutation_scope(info.context, spec_for_model(models.Student)) as session:
+            pk = await work(info.context, session)
+    except UserErrors as exc:
+        return payload.make(None, exc.errors)
+    return payload.make(pk)
+
+
+def _enum(value: Any, py_enum: type) -> Any:
+    return None if value is None else py_enum(value.value if hasattr(value, "value") else value)
+
+
+@strawberry.type
+class StudentMutation:
+    @strawberry.mutation(description="Admit a student: the student, the first enrollment and the guardians, in one go.")
+    async def student_admit(self, info: Info, input: StudentAdmitInput) -> StudentAdmitPayload:  # noqa: A002
+        async def work(ctx: Any, session: Any) -> int:
+            details = {k: getattr(input.student, k) for k in STUDENT_FIELDS}
+            details["gender"] = _enum(details["gender"], models.Gender)
+            details["admission_number"] = details["admission_number"].strip()
+            guardians = [service.GuardianData(g.name, g.contact_number, g.relation, g.email, g.occupation, g.primary)
+                         for g in input.guardians]
+            return await service.admit(ctx, session, details, decode_ref(input.class_id, models.SchoolClass, "classId"),
+                                       input.roll_number, _enum(input.admission_type, models.AdmissionType), guardians)
+        return await _run(info, StudentAdmitPayload, work)
+
+    @strawberry.mutation(description="Enroll a student in a class of the current session (one active enrollment per session).")
+    async def student_enroll(self, info: Info, input: StudentEnrollInput) -> StudentEnrollPayload:  # noqa: A002
+        async def work(ctx: Any, session: Any) -> int:
+            return await service.enroll(ctx, session, decode_ref(input.student_id, models.Student, "studentId"),
+                                        decode_ref(input.class_id, models.SchoolClass, "classId"), input.roll_number,
+                                        _enum(input.admission_type, models.AdmissionType))
+        return await _run(info, StudentEnrollPayload, work)
+
+    @strawberry.mutation(description="Withdraw a student from the current session: enrollment ended, transport seat freed.")
+    async def student_withdraw(self, info: Info, input: StudentWithdrawInput) -> StudentWithdrawPayload:  # noqa: A002
+        async def work(ctx: Any, session: Any) -> int:
+            return await service.withdraw(ctx, session, decode_ref(input.student_id, models.Student, "studentId"),
+                                          input.date_of_leaving, input.reason)
+        return await _run(info, StudentWithdrawPayload, work)
+
+    @strawberry.mutation(description="Promote students to a class of another session; refused while an exam is unlocked.")
+    async def students_promote(self, info: Info, input: StudentsPromoteInput) -> StudentsPromotePayload:  # noqa: A002
+        authorize(info, ADMINS)
+        ctx = info.context
+        try:
+            async with writes.mutation_scope(ctx, spec_for_model(models.PromotionRecord)) as session:
+                ids = None if input.student_ids is None else [decode_ref(g, models.Student, "studentIds") for g in input.student_ids]
+                count = await service.promote(ctx, session, decode_ref(input.source_class_id, models.SchoolClass, "sourceClassId"),
+                                              decode_ref(input.target_class_id, models.SchoolClass, "targetClassId"), ids,
+                                              _enum(input.promotion_type, models.PromotionType),
+                                              ctx.identity.email if ctx.identity else str(ctx.user_id))
+        except UserErrors as exc:
+            return StudentsPromotePayload(errors=exc.errors)
+        return StudentsPromotePayload(errors=[], promoted_count=count)
+
+
+for _name in ("studentAdmit", "studentEnroll", "studentWithdraw", "studentsPromote"):
+    declare(f"Mutation.{_name}", ADMINS)
+
+StudentUpdateMutations = master_data_mutations(
+    models.Student, writable=tuple(f for f in STUDENT_FIELDS if f != "date_of_admission"), verbs=("update", "deactivate"),
+    permissions={v: ADMINS for v in ("update", "deactivate")})
+
+mutations = (*mutations, StudentMutation, StudentUpdateMutations)
+from schema.common.errors import UserError  # noqa: E402

@@ -160,8 +160,9 @@ async def make_schools(db: asyncpg.Pool, prefix: str, count: int, sessions_per_s
             session_ids = []
             for y in range(n):
                 session_ids.append(await conn.fetchval(
-                    "INSERT INTO academic_sessions (name, start_date, end_date, school_id) VALUES ($1, make_date($2, 4, 1), make_date($2 + 1, 3, 31), $3) RETURNING id",
-                    f"{2020 + y}-{21 + y}", 2020 + y, sid))
+                    "INSERT INTO academic_sessions (name, start_date, end_date, school_id, active) "
+                    "VALUES ($1, make_date($2, 4, 1), make_date($2 + 1, 3, 31), $3, $4) RETURNING id",
+                    f"{2020 + y}-{21 + y}", 2020 + y, sid, y == n - 1))
             if session_ids:
                 await conn.execute("UPDATE schools SET current_session_id = $1 WHERE id = $2", session_ids[-1], sid)
             out.append({"id": sid, "gid": encode_gid("School", sid), "code": f"{prefix}-{i:03d}", "sessions": session_ids})

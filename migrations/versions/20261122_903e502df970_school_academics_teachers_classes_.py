@@ -488,12 +488,15 @@ def upgrade() -> None:
     sa.UniqueConstraint('school_id', 'id', name=op.f('uq_student_marks_school_id_id'))
     )
     op.create_index(op.f('ix_student_marks_school_id'), 'student_marks', ['school_id'], unique=False)
+    op.create_index("uq_academic_sessions_one_active", "academic_sessions", ["school_id"], unique=True,
+                    postgresql_where=sa.text("active"))
     for table in TENANT_TABLES:
         enable_tenant_rls(table, "school_id")
     append_only("activity_logs", "promotion_records")
 
 
 def downgrade() -> None:
+    op.drop_index("uq_academic_sessions_one_active", table_name="academic_sessions")
     for table in TENANT_TABLES:
         disable_tenant_rls(table)
     op.drop_index(op.f('ix_student_marks_school_id'), table_name='student_marks')

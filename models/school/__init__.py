@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import ForeignKeyConstraint, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKeyConstraint, Index, Integer, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import ActiveMixin, AuditMixin, Base, SchoolTenantMixin, many, ref, school_ref
@@ -59,6 +59,8 @@ class AcademicSession(ActiveMixin, SchoolTenantMixin, Base):
     __table_args__ = (
         UniqueConstraint("name", "school_id"),
         SchoolTenantMixin.tenant_unique(),
+        # seed §7.6: a single active session per school, held by the database too
+        Index("uq_academic_sessions_one_active", "school_id", unique=True, postgresql_where=text("active")),
     )
     __filterable__ = ("name", "start_date", "end_date", "active", "created_at")
     __sortable__ = ("name", "start_date", "end_date", "created_at")

@@ -39,6 +39,8 @@ def integrity_to_user_error(spec: EntitySpec, exc: IntegrityError) -> UserErrors
     if sqlstate == "23505":
         what = " and ".join(fields) or "these values"
         return user_error(ErrorCode.CONFLICT, f"Another {spec.name} already has this {what}.", *field)
+    if sqlstate == "23P01":  # exclusion constraint: an overlapping range
+        return user_error(ErrorCode.CONFLICT, f"This overlaps another {spec.name} ({constraint}).", *field)
     if sqlstate == "23503":
         return user_error(ErrorCode.NOT_FOUND, f"A referenced record does not exist ({constraint}).", *field)
     if sqlstate == "23514":

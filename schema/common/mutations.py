@@ -127,19 +127,19 @@ def master_data_mutations(
     base = _lower_first(spec.name)
     if write_filter == "read":  # by default a row is writable only by those who may see it
         write_filter = READ_POLICIES.get(spec.name, (None, None))[1]
-    create_input = _make_input(
+    # append-only or flag-less rows have no deactivate
+    verbs = verbs or (("create", "update", "deactivate") if "active" in spec.columns else ("create", "update"))
+    create_input = None if "create" not in verbs else _make_input(
         f"{spec.name}CreateInput",
         {a: (_input_type_of(spec, a, refs), a in required) for a in writable},
         extra_create_fields,
     )
     updatable = tuple(a for a in writable if a not in immutable)
-    update_input = _make_input(
+    update_input = None if "update" not in verbs else _make_input(
         f"{spec.name}UpdateInput",
         {"id": (strawberry.ID, True), **{a: (_input_type_of(spec, a, refs), False) for a in updatable}},
         extra_update_fields,
     )
-    if verbs is None:  # append-only or flag-less rows have no deactivate
-        verbs = ("create", "update", "deactivate") if "active" in spec.columns else ("create", "update")
     deactivate_input = _make_input(f"{spec.name}DeactivateInput", {"id": (strawberry.ID, True)}) if "deactivate" in verbs else None
     payloads = {verb: payload_type(f"{spec.name}{verb.title()}Payload", spec) for verb in verbs}
     for verb in payloads:
