@@ -57,6 +57,21 @@ class CachedDocument:
     operations: dict[str | None, OperationType]
 
 
+def _place(target: Any, path: list[str], value: Any) -> None:
+    """Put a file where `map` says, e.g. variables.input.file or 0.variables.files.1."""
+    for step in path[:-1]:
+        target = target[int(step)] if isinstance(target, list) else target.get(step) if isinstance(target, dict) else None
+        if target is None:
+            raise RequestError(400, f"`map` names a path that is not in `operations`: {'.'.join(path)}")
+    last = path[-1]
+    if isinstance(target, list) and last.isdigit() and int(last) < len(target):
+        target[int(last)] = value
+    elif isinstance(target, dict):
+        target[last] = value
+    else:
+        raise RequestError(400, f"`map` names a path that is not in `operations`: {'.'.join(path)}")
+
+
 class _Batch(list):
     """Operations that came as a JSON array: errors are answered per operation."""
 
@@ -136,8 +151,11 @@ class GraphQLHTTP:
 
     async def _from_body(self, request: Request) -> tuple[list[dict[str, Any]], bool]:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type == "multipart/form-data":
+            return await self._from_multipart(request)
         if content_type != "application/json":
-            raise RequestError(415, "Send the operation as application/json.", "UNSUPPORTED_MEDIA_TYPE")
+            raise RequestError(415, "Send the operation as application/json (or multipart/form-data with files).",
+                               "UNSUPPORTED_MEDIA_TYPE")
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY:
             raise RequestError(413, "The request body is too large.", "PAYLOAD_TOO_LARGE")
@@ -158,31 +176,42 @@ class GraphQLHTTP:
 
     # ---- execution ----------------------------------------------------------------------
 
+    async def _from_multipart(self, request: Request) -> tuple[list[dict[str, Any]], bool]:
+        """The GraphQL multipart request protocol: `operations`, `map`, then the files."""
+        limit = self.settings.max_upload_bytes
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > limit + MAX_BODY:
+            raise RequestError(413, f"Files may be at most {limit // 1_000_000} MB.", "PAYLOAD_TOO_LARGE")
+        try:
+            form = await request.form(max_files=5, max_fields=20, max_part_size=MAX_BODY)
+            operations = orjson.loads(form["operations"])
+            mapping = orjson.loads(form.get("map") or "{}")
+        except (KeyError, orjson.JSONDecodeError, ValueError):
+            raise RequestError(400, "A multipart request needs JSON `operations` and `map` fields.") from None
+        except Exception:  # noqa: BLE001 - the form parser's own limits
+            raise RequestError(400, "The multipart body could not be read.") from None
+        if not isinstance(mapping, dict):
+            raise RequestError(400, "`map` must be a JSON object.")
+        for key, paths in mapping.items():
+            upload = form.get(key)
+            if upload is None or isinstance(upload, str) or not isinstance(paths, list):
+                raise RequestError(400, f"File {key!r} named in `map` is missing.")
+            for path in paths:
+                _place(operations, str(path).split("."), upload)
+        batched = isinstance(operations, list)
+        ops = operations if batched else [operations]
+        if not all(isinstance(op, dict) for op in ops):
+            raise RequestError(400, "`operations` must be an operation or a list of them.")
+        return (_Batch(ops), True) if batched else (ops, False)
+
     async def _run(self, request: Request, operations: list[dict[str, Any]], get_only: bool) -> list[tuple[dict[str, Any], int | None]]:
-        claims, problem = self._authenticate(request)
         db = RequestDB(self.engine, read_only=self._all_queries(operations))
         stats = QueryStats()
         token = current_stats.set(stats)
         results = []
         committed = False
         try:
-            identity = None
-            if claims is not None:
-                try:
-                    identity = await resolve_identity(db, claims, request.headers, request_id_var.get() or "",
-                                                      request.client.host if request.client else None)
-                except IdentityError as exc:
-                    raise RequestError(exc.status, str(exc), exc.code) from None
-                tenant = identity.tenant
-                db.scope = DbScope(identity.user_id, tenant.id if tenant and tenant.kind == "School" else None,
-                                   tenant.id if tenant and tenant.kind == "Hostel" else None,
-                                   platform_read=tenant is None and bool(identity.platform_roles))
-                try:
-                    await check_requested_session(db, identity, bool(request.headers.get("x-session-id")))
-                except IdentityError as exc:
-                    raise RequestError(exc.status, str(exc), exc.code) from None
-            elif request.headers.get("x-tenant-id") or request.headers.get("x-session-id"):
-                raise RequestError(401, "Log in to choose a tenant or an academic session.", "UNAUTHENTICATED")
+            identity, problem = await self.identify(request, db)
             for op in operations:
                 try:
                     results.append(await self._execute_one(request, db, op, get_only, identity, problem, stats))
@@ -197,6 +226,26 @@ class GraphQLHTTP:
             if not committed:
                 await db.close(commit=False)
         return results
+
+    async def identify(self, request: Request, db: RequestDB) -> tuple[Any, str | None]:
+        """The caller (None when anonymous) and why not (an expired token), with `db` scoped
+        to the caller's tenant. Also used by the file routes."""
+        claims, problem = self._authenticate(request)
+        if claims is None:
+            if request.headers.get("x-tenant-id") or request.headers.get("x-session-id"):
+                raise RequestError(401, "Log in to choose a tenant or an academic session.", "UNAUTHENTICATED")
+            return None, problem
+        try:
+            identity = await resolve_identity(db, claims, request.headers, request_id_var.get() or "",
+                                              request.client.host if request.client else None)
+            tenant = identity.tenant
+            db.scope = DbScope(identity.user_id, tenant.id if tenant and tenant.kind == "School" else None,
+                               tenant.id if tenant and tenant.kind == "Hostel" else None,
+                               platform_read=tenant is None and bool(identity.platform_roles))
+            await check_requested_session(db, identity, bool(request.headers.get("x-session-id")))
+        except IdentityError as exc:
+            raise RequestError(exc.status, str(exc), exc.code) from None
+        return identity, None
 
     def _authenticate(self, request: Request) -> tuple[AccessClaims | None, str | None]:
         header = request.headers.get("authorization")

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
     public_url: str = "http://127.0.0.1:8000"
 
+    # Files (student documents): stored under UPLOAD_DIR (default DATA_DIR/uploads)
+    upload_dir: Path | None = None
+    max_upload_bytes: int = 5_000_000
+
     # Logging
     log_level: str = "INFO"
     log_json: bool = True

@@ -335,3 +335,56 @@ StudentUpdateMutations = master_data_mutations(
 
 mutations = (*mutations, StudentMutation, StudentUpdateMutations)
 from schema.common.errors import UserError  # noqa: E402
+
+
+# ---- documents --------------------------------------------------------------------------------
+
+from strawberry.file_uploads import Upload  # noqa: E402
+
+from resolvers.students import documents  # noqa: E402
+
+
+@strawberry.input
+class StudentDocumentUploadInput:
+    student_id: strawberry.ID
+    file: Upload = strawberry.field(description="A PDF, PNG or JPEG (multipart request; at most MAX_UPLOAD_BYTES).")
+    remarks: str | None = None
+
+
+@strawberry.input
+class StudentDocumentDeleteInput:
+    id: strawberry.ID
+
+
+StudentDocumentUploadPayload = payload_type("StudentDocumentUploadPayload", spec_for_model(models.StudentDocument))
+
+
+@strawberry.type
+class StudentDocumentDeletePayload:
+    errors: list[UserError]
+    deleted_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class DocumentMutation:
+    @strawberry.mutation(description="Upload a document of a student (GraphQL multipart request protocol).")
+    async def student_document_upload(self, info: Info, input: StudentDocumentUploadInput) -> StudentDocumentUploadPayload:  # noqa: A002
+        async def work(ctx: Any, session: Any) -> int:
+            return await documents.upload(ctx, session, decode_ref(input.student_id, models.Student, "studentId"),
+                                          input.file, input.remarks)
+        return await _run(info, StudentDocumentUploadPayload, work)
+
+    @strawberry.mutation(description="Delete a student's document and its file.")
+    async def student_document_delete(self, info: Info, input: StudentDocumentDeleteInput) -> StudentDocumentDeletePayload:  # noqa: A002
+        authorize(info, ADMINS)
+        try:
+            async with writes.mutation_scope(info.context, spec_for_model(models.StudentDocument)) as session:
+                await documents.delete(info.context, session, decode_ref(input.id, models.StudentDocument, "id"))
+        except UserErrors as exc:
+            return StudentDocumentDeletePayload(errors=exc.errors)
+        return StudentDocumentDeletePayload(errors=[], deleted_id=input.id)
+
+
+declare("Mutation.studentDocumentUpload", ADMINS)
+declare("Mutation.studentDocumentDelete", ADMINS)
+mutations = (*mutations, DocumentMutation)

@@ -5,14 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from typing import Any
+
 import strawberry
+from sqlalchemy import inspect, select
+from strawberry.types import Info
 
 import models
-from auth.permissions import SCHOOL_ADMINS, SCHOOL_READERS, roles
+from auth.permissions import SCHOOL_ADMINS, SCHOOL_READERS, declare, roles
+from resolvers.common.registry import spec_for_model
+from resolvers.transport import service
 from schema.common.connection import Connection, graphql_enum
 from schema.common.entity import entity_type, relation
-from schema.common.fields import list_field
-from schema.common.mutations import master_data_mutations
+from schema.common.errors import ErrorCode, UserErrors, user_error
+from schema.common.fields import authorize, list_field
+from schema.common.mutations import decode_ref, master_data_mutations, payload_type
 from schema.common.node import Node
 
 FeeFrequency = graphql_enum(models.fees.FeeFrequency)
@@ -57,12 +64,74 @@ class Query:
                                                                         name="transportEnrollments", permission=READ)
 
 
+async def _riders_stay_on_their_route(ctx: Any, session: Any, point: Any) -> None:
+    """A pickup point with active riders keeps its route: their seats are counted there."""
+    history = inspect(point).attrs.route_id.history
+    if point.id is None or not history.deleted or list(history.deleted) == list(history.added):
+        return
+    TE = models.TransportEnrollment
+    riders = await session.scalar(select(TE.id).where(TE.pickup_point_id == point.id, TE.school_id == point.school_id,
+                                                      TE.active).limit(1))
+    if riders is not None:
+        raise user_error(ErrorCode.CONFLICT, "This pickup point has active riders; unenroll them before moving it to "
+                                             "another route.", "routeId")
+
+
+# ---- enrollment workflow (seat count kept atomically: resolvers/transport/service.py) ---------
+
+@strawberry.input
+class TransportEnrollInput:
+    student_id: strawberry.ID
+    pickup_point_id: strawberry.ID
+
+
+@strawberry.input
+class TransportUnenrollInput:
+    student_id: strawberry.ID
+
+
+EnrollmentSpec = spec_for_model(models.TransportEnrollment)
+TransportEnrollPayload = payload_type("TransportEnrollPayload", EnrollmentSpec)
+TransportUnenrollPayload = payload_type("TransportUnenrollPayload", EnrollmentSpec)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Enroll a student on a pickup point for the academic session in force (one "
+                                     "enrollment per student and session; an ended one is reactivated). Takes a seat "
+                                     "on the route atomically: CONFLICT when the route is full.")
+    async def transport_enroll(self, info: Info, input: TransportEnrollInput) -> TransportEnrollPayload:  # noqa: A002
+        authorize(info, roles(*SCHOOL_ADMINS))
+        try:
+            student_id = decode_ref(input.student_id, models.Student, "studentId")
+            pickup_point_id = decode_ref(input.pickup_point_id, models.PickupPoint, "pickupPointId")
+            pk = await service.enroll(info.context, student_id, pickup_point_id)
+        except UserErrors as exc:
+            return TransportEnrollPayload.make(None, exc.errors)
+        return TransportEnrollPayload.make(pk)
+
+    @strawberry.mutation(description="End the student's transport enrollment in the academic session in force and "
+                                     "free the seat.")
+    async def transport_unenroll(self, info: Info, input: TransportUnenrollInput) -> TransportUnenrollPayload:  # noqa: A002
+        authorize(info, roles(*SCHOOL_ADMINS))
+        try:
+            student_id = decode_ref(input.student_id, models.Student, "studentId")
+            pk = await service.unenroll(info.context, student_id)
+        except UserErrors as exc:
+            return TransportUnenrollPayload.make(None, exc.errors)
+        return TransportUnenrollPayload.make(pk)
+
+
+declare("Mutation.transportEnroll", roles(*SCHOOL_ADMINS))
+declare("Mutation.transportUnenroll", roles(*SCHOOL_ADMINS))
+
 mutations = (
     master_data_mutations(models.TransportRoute, writable=("name", "description", "capacity"), required=("name",),
                           permissions=WRITE),
     master_data_mutations(models.PickupPoint, writable=("name", "amount", "frequency", "route_id"),
                           required=("name", "amount", "frequency", "route_id"), refs={"route_id": models.TransportRoute},
-                          permissions=WRITE),
+                          permissions=WRITE, validate=_riders_stay_on_their_route),
+    Mutation,
 )
 
 from schema.students import Student  # noqa: E402

@@ -1,0 +1,79 @@
+"""Student documents: files uploaded through the GraphQL multipart protocol, stored under
+UPLOAD_DIR/<school id>/<document id>, served by an authenticated route under the same
+tenant and role rules as the `studentDocuments` list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+
+import models
+from resolvers.common import writes
+from resolvers.common.registry import spec_for_model
+from schema.common.errors import ErrorCode, user_error
+
+# what a school office scans and photographs; recognised by content, not by the client's word
+SIGNATURES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def upload_root(settings: Any) -> Path:
+    return Path(settings.upload_dir or settings.data_dir / "uploads")
+
+
+def stored_path(settings: Any, school_id: int, document_id: int) -> Path:
+    return upload_root(settings) / str(int(school_id)) / str(int(document_id))
+
+
+def _media_type(head: bytes) -> str | None:
+    return next((kind for magic, kind in SIGNATURES.items() if head.startswith(magic)), None)
+
+
+def _clean_name(name: str | None) -> str:
+    base = Path(name or "document").name
+    return re.sub(r"[^A-Za-z0-9._ -]", "_", base)[:200] or "document"
+
+
+async def upload(ctx: Any, session: Any, student_id: int, file: Any, remarks: str | None) -> int:
+    limit = ctx.settings.max_upload_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise user_error(ErrorCode.INVALID, f"The file is larger than {limit // 1_000_000} MB.", "file")
+    if not data:
+        raise user_error(ErrorCode.INVALID, "The file is empty.", "file")
+    kind = _media_type(data[:16])
+    if kind is None:
+        raise user_error(ErrorCode.INVALID, "Send a PDF, PNG or JPEG file.", "file")
+    student = await writes.get_for_update(ctx, session, spec_for_model(models.Student), student_id)
+    document = models.StudentDocument(student_id=student.id, file_type=kind, file_name=_clean_name(file.filename),
+                                      uploaded_at=dt.datetime.now(dt.UTC), remarks=remarks)
+    session.add(document)
+    await session.flush()
+    from schema.common.ids import encode_gid
+
+    document.file_url = f"/files/student-documents/{encode_gid('StudentDocument', document.id)}"
+    path = stored_path(ctx.settings, ctx.school_id, document.id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    await session.flush()
+    await writes.log_activity(session, ctx, "studentDocumentUpload", "StudentDocument", document.id)
+    return document.id
+
+
+async def delete(ctx: Any, session: Any, document_id: int) -> int:
+    document = await writes.get_for_update(ctx, session, spec_for_model(models.StudentDocument), document_id)
+    await session.delete(document)
+    await session.flush()
+    await writes.log_activity(session, ctx, "studentDocumentDelete", "StudentDocument", document_id)
+    stored_path(ctx.settings, ctx.school_id, document_id).unlink(missing_ok=True)
+    return document_id
+
+
+async def find(db: Any, school_id: int, document_id: int) -> Any:
+    rows = await db.fetch("SELECT id, file_name, file_type FROM student_documents WHERE id = $1 AND school_id = $2",
+                          (document_id, school_id))
+    return rows[0] if rows else None
+
+

@@ -1,0 +1,1 @@
+"""Transport workflows: enrolling students on routes with an atomically kept seat count."""
