@@ -183,3 +183,17 @@ async def test_another_schools_admin_cannot_touch_these_students(client, db, ema
     body = (await client.post("/graphql", json={"query": WITHDRAW, "variables": {"input": {
         "studentId": encode_gid("Student", s["students"][0]), "dateOfLeaving": "2026-01-01", "reason": "x"}}}, headers=headers)).json()
     assert body["data"]["studentWithdraw"]["errors"] == [{"code": "NOT_FOUND"}]
+
+
+async def test_lists_filter_by_related_rows_with_global_ids(gql, db):
+    s = await _school(db)
+    class_gid = encode_gid("SchoolClass", s["classes"][("cur", "Class 5")])
+    body = await gql("""query($c: ID!) { students(filter: {currentClassId: {eq: $c}}) { totalCount nodes { currentClass { id } } }
+                        byName: students(filter: {or: [{firstName: {contains: "pupil3"}}, {admissionNumber: {contains: "-4"}}]}) {
+                          nodes { firstName } } }""", {"c": class_gid}, headers=s["headers"])
+    assert body["data"]["students"]["totalCount"] == 5
+    assert {n["currentClass"]["id"] for n in body["data"]["students"]["nodes"]} == {class_gid}
+    assert sorted(n["firstName"] for n in body["data"]["byName"]["nodes"]) == ["Pupil3", "Pupil4"]
+    wrong_type = await gql("query($c: ID!) { students(filter: {currentClassId: {eq: $c}}) { totalCount } }",
+                           {"c": s["gid"]}, headers=s["headers"])
+    assert wrong_type["data"]["students"]["totalCount"] == 0  # a School ID is no class: nothing matches

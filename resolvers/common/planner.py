@@ -378,8 +378,9 @@ def _like_escape(text: str) -> str:
 
 
 def _operator(spec: EntitySpec, attr: str, col: Any, op: str, operand: Any, bind: Binder) -> Any:
-    if attr == "id":
-        operand = [_pk_of(spec, g) for g in operand] if isinstance(operand, list) else _pk_of(spec, operand)
+    target = spec.id_target(attr)
+    if target is not None:
+        operand = [_pk_of(target, g) for g in operand] if isinstance(operand, list) else _pk_of(target, operand)
     if op in ("in", "notIn"):
         if len(operand) > MAX_IN_LIST:
             raise BadInput(f"An in/notIn list may hold at most {MAX_IN_LIST} values.")
@@ -396,12 +397,12 @@ def _operator(spec: EntitySpec, attr: str, col: Any, op: str, operand: Any, bind
             "gt": col > param, "gte": col >= param}[op]
 
 
-def _pk_of(spec: EntitySpec, gid: str) -> int:
+def _pk_of(expected_type: str, gid: str) -> int:
     try:
         type_name, pk = decode_gid(gid)
     except InvalidId as exc:
         raise BadInput(str(exc)) from None
-    return pk if type_name == spec.name else -1  # an ID of another type matches nothing
+    return pk if type_name == expected_type else -1  # an ID of another type matches nothing
 
 
 def _order_columns(spec: EntitySpec, alias: Any, plan: ConnPlan) -> list[tuple[Any, bool]]:

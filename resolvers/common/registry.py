@@ -51,6 +51,16 @@ class EntitySpec:
     fields: dict[str, tuple[str, str]] = field(default_factory=dict)
     public_fields: frozenset[str] = frozenset()
 
+    def id_target(self, attr: str) -> str | None:
+        """The type whose global IDs a filter on `attr` takes: this type for `id`, the
+        target of a to-one relation for its foreign key, None for a plain column."""
+        if attr == "id":
+            return self.name
+        for rel in self.relations.values():
+            if rel.kind == "one" and rel.local_attr == attr:
+                return rel.target_model.__name__
+        return None
+
     @property
     def table(self) -> Any:
         return self.model.__table__

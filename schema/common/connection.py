@@ -133,7 +133,7 @@ def filter_input(model: type) -> type:
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {}
     for gql_name, attr in spec.filter_fields.items():
-        if attr == "id":
+        if spec.id_target(attr) is not None:  # ids and foreign keys take global IDs
             kind = IDFilter
         elif attr in spec.enum_attrs:
             kind = _enum_filter(spec.enum_attrs[attr])
