@@ -193,7 +193,20 @@ async def test_contact_data_of_others_is_for_administrators(client):
     assert other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
+# Root fields that are not lists, and the tests that prove their isolation.
+OWN_CHECKS = {
+    "node": "test_node_answers_null_for_another_tenants_ids",
+    "nodes": "test_node_answers_null_for_another_tenants_ids",
+    "me": "tests/test_auth.py",
+    "marksheet": "tests/test_exams.py::test_marksheet_of_another_school_or_a_non_candidate_is_null",
+    "myClasses": "tests/test_attendance.py",
+    "classAttendanceSummary": "tests/test_attendance.py",
+    "studentAttendanceStats": "tests/test_attendance.py",
+}
+
+
 def test_every_root_field_is_covered_by_the_matrix():
     covered = {name for name, _ in _root_lists()}
     others = set(SCHEMA.query_type.fields) - covered
-    assert others == {"node", "nodes", "me"}, "a new kind of root field needs its own isolation check"
+    unchecked = others - set(OWN_CHECKS)
+    assert unchecked == set(), "a new kind of root field needs its own isolation check (and an entry in OWN_CHECKS)"
