@@ -38,7 +38,7 @@ async def _school(db) -> dict[str, Any]:
                                "VALUES ($1, $2, $3, $4, $5)", school, sid, classes[("cur", "Class 5")], cur, i + 1)
             students.append(sid)
         await conn.execute("INSERT INTO subscriptions (school_id, plan_name, student_limit, active) VALUES ($1, 'Pilot', 7, true)", school)
-    return {"id": school, "gid": encode_gid("School", school), "prev": prev, "cur": cur, "classes": classes, "students": students,
+    return {"id": school, "code": code, "gid": encode_gid("School", school), "prev": prev, "cur": cur, "classes": classes, "students": students,
             "headers": {"X-Tenant-Id": encode_gid("School", school)}}
 
 
@@ -188,9 +188,9 @@ async def test_another_schools_admin_cannot_touch_these_students(client, db, ema
 async def test_lists_filter_by_related_rows_with_global_ids(gql, db):
     s = await _school(db)
     class_gid = encode_gid("SchoolClass", s["classes"][("cur", "Class 5")])
-    body = await gql("""query($c: ID!) { students(filter: {currentClassId: {eq: $c}}) { totalCount nodes { currentClass { id } } }
-                        byName: students(filter: {or: [{firstName: {contains: "pupil3"}}, {admissionNumber: {contains: "-4"}}]}) {
-                          nodes { firstName } } }""", {"c": class_gid}, headers=s["headers"])
+    body = await gql("""query($c: ID!, $n: String!) { students(filter: {currentClassId: {eq: $c}}) { totalCount nodes { currentClass { id } } }
+                        byName: students(filter: {or: [{firstName: {contains: "pupil3"}}, {admissionNumber: {eq: $n}}]}) {
+                          nodes { firstName } } }""", {"c": class_gid, "n": f"{s['code']}-4"}, headers=s["headers"])
     assert body["data"]["students"]["totalCount"] == 5
     assert {n["currentClass"]["id"] for n in body["data"]["students"]["nodes"]} == {class_gid}
     assert sorted(n["firstName"] for n in body["data"]["byName"]["nodes"]) == ["Pupil3", "Pupil4"]
