@@ -18,12 +18,9 @@ from schema.common.fields import list_field
 from strawberry.types import Info
 
 from auth.permissions import declare
-from resolvers.common import writes
 from resolvers.common.registry import spec_for_model
 from resolvers.students import service as academics
-from schema.common.errors import UserErrors
-from schema.common.fields import authorize
-from schema.common.mutations import decode_ref, master_data_mutations, payload_type
+from schema.common.mutations import decode_ref, master_data_mutations, payload_type, run_workflow
 from schema.common.node import Node
 
 
@@ -151,6 +148,7 @@ class AcademicSessionActivateInput:
     id: strawberry.ID
 
 
+SESSION_SPEC = spec_for_model(models.AcademicSession)
 AcademicSessionCreatePayload = payload_type("AcademicSessionCreatePayload", spec_for_model(models.AcademicSession))
 AcademicSessionActivatePayload = payload_type("AcademicSessionActivatePayload", spec_for_model(models.AcademicSession))
 
@@ -159,24 +157,15 @@ AcademicSessionActivatePayload = payload_type("AcademicSessionActivatePayload", 
 class AcademicSessionWorkflows:
     @strawberry.mutation(description="Create an academic session; the school's first one becomes active and current.")
     async def academic_session_create(self, info: Info, input: AcademicSessionCreateInput) -> AcademicSessionCreatePayload:  # noqa: A002
-        authorize(info, roles(*SCHOOL_ADMINS))
-        try:
-            async with writes.mutation_scope(info.context, spec_for_model(models.AcademicSession)) as session:
-                pk = await academics.create_session(info.context, session, input.name, input.start_date, input.end_date)
-        except UserErrors as exc:
-            return AcademicSessionCreatePayload.make(None, exc.errors)
-        return AcademicSessionCreatePayload.make(pk)
+        async def work(ctx: Any, session: Any) -> int:
+            return await academics.create_session(ctx, session, input.name, input.start_date, input.end_date)
+        return await run_workflow(info, roles(*SCHOOL_ADMINS), AcademicSessionCreatePayload, work, SESSION_SPEC)
 
     @strawberry.mutation(description="Make a session the school's one active session; School.currentSession follows.")
     async def academic_session_activate(self, info: Info, input: AcademicSessionActivateInput) -> AcademicSessionActivatePayload:  # noqa: A002
-        authorize(info, roles(*SCHOOL_ADMINS))
-        try:
-            async with writes.mutation_scope(info.context, spec_for_model(models.AcademicSession)) as session:
-                pk = await academics.activate_session(info.context, session,
-                                                      decode_ref(input.id, models.AcademicSession, "id"))
-        except UserErrors as exc:
-            return AcademicSessionActivatePayload.make(None, exc.errors)
-        return AcademicSessionActivatePayload.make(pk)
+        async def work(ctx: Any, session: Any) -> int:
+            return await academics.activate_session(ctx, session, decode_ref(input.id, models.AcademicSession, "id"))
+        return await run_workflow(info, roles(*SCHOOL_ADMINS), AcademicSessionActivatePayload, work, SESSION_SPEC)
 
 
 declare("Mutation.academicSessionCreate", roles(*SCHOOL_ADMINS))

@@ -172,7 +172,7 @@ from resolvers.common.registry import spec_for_model  # noqa: E402
 from resolvers.students import service  # noqa: E402
 from schema.common.errors import UserErrors  # noqa: E402
 from schema.common.fields import authorize  # noqa: E402
-from schema.common.mutations import decode_ref, payload_type  # noqa: E402
+from schema.common.mutations import decode_ref, payload_type, run_workflow  # noqa: E402
 
 ADMINS = roles(*SCHOOL_ADMINS)
 STUDENT_FIELDS = ("admission_number", "first_name", "last_name", "dob", "gender", "pen", "aadhar_number", "religion", "caste",
@@ -268,13 +268,7 @@ class StudentsPromotePayload:
 
 
 async def _run(info: Info, payload: Any, work: Any) -> Any:
-    authorize(info, ADMINS)
-    try:
-        async with writes.mutation_scope(info.context, spec_for_model(models.Student)) as session:
-            pk = await work(info.context, session)
-    except UserErrors as exc:
-        return payload.make(None, exc.errors)
-    return payload.make(pk)
+    return await run_workflow(info, ADMINS, payload, work, spec_for_model(models.Student))
 
 
 def _enum(value: Any, py_enum: type) -> Any:

@@ -189,6 +189,19 @@ def master_data_mutations(
     return strawberry.type(type(f"{spec.name}Mutations", (), namespace))
 
 
+async def run_workflow(info: Info, rule: Rule, payload: Any, work: Callable[[Any, Any], Awaitable[int]],
+                       spec: EntitySpec | None = None) -> Any:
+    """A workflow mutation's frame: check the rule, run `work(ctx, session)` in the
+    mutation's savepoint, and turn expected failures into payload errors."""
+    authorize(info, rule)
+    try:
+        async with writes.mutation_scope(info.context, spec) as session:
+            pk = await work(info.context, session)
+    except UserErrors as exc:
+        return payload.make(None, exc.errors)
+    return payload.make(pk)
+
+
 def _extras(inp: Any, extra: dict[str, Any] | None) -> dict[str, Any]:
     return {k: getattr(inp, k) for k in (extra or {}) if getattr(inp, k, UNSET) is not UNSET}
 
