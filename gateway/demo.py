@@ -77,9 +77,11 @@ async def load(url: str) -> bool:
                 session.add(school)
                 await session.flush()
                 current = None
-                for year in (2024, 2025, 2026):
+                today = dt.datetime.now(dt.UTC).date()
+                this_year = today.year if today.month >= 4 else today.year - 1  # sessions run April to March
+                for year in (this_year - 2, this_year - 1, this_year):
                     s = AcademicSession(name=f"{year}-{str(year + 1)[2:]}", start_date=dt.date(year, 4, 1),
-                                        end_date=dt.date(year + 1, 3, 31), school_id=school.id, active=year == 2026)
+                                        end_date=dt.date(year + 1, 3, 31), school_id=school.id, active=year == this_year)
                     session.add(s)
                     await session.flush()
                     current = s

@@ -126,6 +126,15 @@ async def gql(client: httpx.AsyncClient) -> GQL:
     return g
 
 
+def demo_session_name(years_back: int = 0) -> str:
+    """Name of a demo academic session: the current one (April to March) or one before it."""
+    import datetime as dt
+
+    today = dt.datetime.now(dt.UTC).date()
+    year = (today.year if today.month >= 4 else today.year - 1) - years_back
+    return f"{year}-{str(year + 1)[2:]}"
+
+
 def tenant_header(gid: str) -> dict[str, str]:
     return {"X-Tenant-Id": gid}
 

@@ -10,7 +10,7 @@ import pytest
 
 from gateway.demo import DEMO_PASSWORD
 from schema.common.ids import encode_gid
-from tests.conftest import bearer, login, unique
+from tests.conftest import bearer, demo_session_name, login, unique
 
 ME = """{ me { user { email fullName } rolesInForce memberships { role tenant { __typename ... on School { name } ... on Hostel { name } } }
           activeTenant { __typename ... on School { schoolCode } ... on Hostel { slug } } academicSession { name }
@@ -52,7 +52,7 @@ async def test_login_gives_tokens_that_identify_the_user(own_client):
     assert me["user"] == {"email": "teacher@greenwood.demo", "fullName": "Tara Teacher"}
     assert me["rolesInForce"] == ["TEACHER"]
     assert me["activeTenant"] == {"__typename": "School", "schoolCode": "DEMO-GWH"}
-    assert me["academicSession"] == {"name": "2026-27"}
+    assert me["academicSession"] == {"name": demo_session_name()}
 
 
 async def test_anonymous_me_is_null_and_protected_fields_say_log_in(own_client):
@@ -215,11 +215,11 @@ async def test_x_session_id_is_validated_against_the_active_school(own_client, d
     headers = await bearer(own_client, "admin@greenwood.demo")
     async with db.acquire() as conn:
         own = await conn.fetchval("SELECT a.id FROM academic_sessions a JOIN schools s ON s.id = a.school_id "
-                                  "WHERE s.school_code = 'DEMO-GWH' AND a.name = '2025-26'")
+                                  "WHERE s.school_code = 'DEMO-GWH' AND a.name = $1", demo_session_name(1))
         foreign = await conn.fetchval("SELECT a.id FROM academic_sessions a JOIN schools s ON s.id = a.school_id "
-                                      "WHERE s.school_code = 'DEMO-RVP' AND a.name = '2025-26'")
+                                      "WHERE s.school_code = 'DEMO-RVP' AND a.name = $1", demo_session_name(1))
     _, body = await _gql(own_client, "{ me { academicSession { name } } }", headers={**headers, "X-Session-Id": encode_gid("AcademicSession", own)})
-    assert body["data"]["me"]["academicSession"] == {"name": "2025-26"}
+    assert body["data"]["me"]["academicSession"] == {"name": demo_session_name(1)}
     status, body = await _gql(own_client, "{ me { academicSession { name } } }",
                               headers={**headers, "X-Session-Id": encode_gid("AcademicSession", foreign)})
     assert status == 400 and body["errors"][0]["extensions"]["code"] == "BAD_SESSION"
