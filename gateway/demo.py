@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from auth.passwords import hash_password
+from gateway.demo_finance import load_school_finance
 from gateway.demo_school import load_school_year
 from models import (AcademicSession, AdminHostelAssignment, AdminRole, AdminUser, Hostel, PasswordHistory,
                     PasswordPolicy, PrimaryHostelDesignation, RoleAssignment, School, User, UserRole)
@@ -127,6 +128,7 @@ async def load(url: str) -> bool:
             await session.flush()
             for code, school in schools.items():
                 await load_school_year(session, school.id, code, teacher_users.get(school.id, []), now.date())
+                await load_school_finance(session, school.id, code, school.current_session_id, now.date())
             return True
     finally:
         await engine.dispose()

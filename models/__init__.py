@@ -19,6 +19,11 @@ from models.students import (AdmissionType, Gender, Guardian, PromotionRecord, P
 from models.attendance import AttendanceStatus, StudentAttendance
 from models.exams import Exam, ExamStatus, ExamSubject, GradePolicy, StudentMark
 from models.transport import PickupPoint, TransportEnrollment, TransportRoute
+from models.fees import (AdjustmentType, DiscountDefinition, DiscountType, FeeAdjustment, FeeFrequency, FeePayment,
+                         FeePaymentAllocation, FeeStructure, FeeType, FundingCoverageMode, FundingCoverageType, LateFeeCapType,
+                         LateFeeLog, LateFeePolicy, LateFeeType, StudentFeeAssignment, StudentFundingArrangement)
+from models.expenses import ExpenseHead, ExpensePaymentMode, ExpenseVoucher, VoucherSequence
+from models.finance import DayClosing, FinanceAccountTransfer
 from models import audit_hooks  # noqa: E402,F401  (registers the audit column and tenant hooks)
 
 __all__ = [name for name in dir() if name[:1].isupper()]
