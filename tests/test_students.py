@@ -197,3 +197,25 @@ async def test_lists_filter_by_related_rows_with_global_ids(gql, db):
     wrong_type = await gql("query($c: ID!) { students(filter: {currentClassId: {eq: $c}}) { totalCount } }",
                            {"c": s["gid"]}, headers=s["headers"])
     assert wrong_type["data"]["students"]["totalCount"] == 0  # a School ID is no class: nothing matches
+
+
+async def test_withdrawal_deactivates_only_future_unpaid_fees(gql, db):
+    s = await _school(db)
+    student = s["students"][4]
+    async with db.acquire() as conn:
+        fee_type = await conn.fetchval("INSERT INTO fee_types (school_id, name) VALUES ($1, 'Tuition') RETURNING id", s["id"])
+        structure = await conn.fetchval("INSERT INTO fee_structures (school_id, session_id, fee_type_id, amount) "
+                                        "VALUES ($1, $2, $3, 1000) RETURNING id", s["id"], s["cur"], fee_type)
+        ids = {}
+        for name, due, paid in (("future_unpaid", "2999-01-10", 0), ("future_paid", "2999-02-10", 100), ("past_unpaid", "2000-01-10", 0)):
+            ids[name] = await conn.fetchval(
+                "INSERT INTO student_fee_assignments (school_id, student_id, fee_structure_id, session_id, amount, due_date, principal_paid) "
+                "VALUES ($1, $2, $3, $4, 1000, $5::date, $6) RETURNING id", s["id"], student, structure, s["cur"],
+                __import__("datetime").date.fromisoformat(due), paid)
+    body = await gql(WITHDRAW, {"input": {"studentId": encode_gid("Student", student),
+                                          "dateOfLeaving": dt.datetime.now(dt.UTC).date().isoformat(), "reason": "Moved"}},
+                     headers=s["headers"])
+    assert body["data"]["studentWithdraw"]["errors"] == []
+    async with db.acquire() as conn:
+        active = {name: await conn.fetchval("SELECT active FROM student_fee_assignments WHERE id = $1", pk) for name, pk in ids.items()}
+    assert active == {"future_unpaid": False, "future_paid": True, "past_unpaid": True}

@@ -179,7 +179,12 @@ async def withdraw(ctx: Any, session: Any, student_id: int, leaving: dt.date, re
         end_enrollment = None
     if end_enrollment is not None:
         await end_enrollment(ctx, session, student_id, session_id)
-    # the fee side (future unpaid assignments) arrives with the finance issue
+    # seed §7.5: future fee assignments with nothing paid are deactivated; any with a payment stay
+    await session.execute(update(models.StudentFeeAssignment).where(
+        models.StudentFeeAssignment.student_id == student_id, models.StudentFeeAssignment.session_id == session_id,
+        models.StudentFeeAssignment.active, models.StudentFeeAssignment.due_date > leaving,
+        models.StudentFeeAssignment.principal_paid == 0, models.StudentFeeAssignment.late_fee_paid == 0,
+    ).values(active=False, version=models.StudentFeeAssignment.version + 1).execution_options(synchronize_session=False))
     await session.flush()
     await writes.log_activity(session, ctx, "studentWithdraw", "Student", student_id)
     return student_id
