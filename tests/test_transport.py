@@ -292,3 +292,33 @@ async def test_the_same_student_enrolled_twice_at_once_rides_once(admin, db):
     results = await asyncio.gather(enroll(admin, student, point), enroll(admin, student, other_point))
     assert sorted(bool(r["errors"]) for r in results) == [False, True]
     assert await strength(admin, route) == 1 and await active_riders(admin, route) == [student]
+
+
+async def test_transport_enrollment_creates_and_ends_the_pickup_points_fee(client, db):
+    """seed §10.6: a rider owes the pickup point's fee; ending the ride ends an unpaid fee."""
+    from tests.conftest import bearer
+
+    admin = await bearer(client, "admin@greenwood.demo")
+    async with db.acquire() as conn:
+        row = await conn.fetchrow("""SELECT e.student_id, p.id AS point, p.amount FROM student_enrollments e
+            JOIN schools sc ON sc.id = e.school_id AND sc.current_session_id = e.session_id
+            JOIN pickup_points p ON p.school_id = e.school_id AND p.active
+            WHERE sc.school_code = 'DEMO-GWH' AND e.active AND NOT EXISTS (SELECT 1 FROM transport_enrollments t
+              WHERE t.student_id = e.student_id AND t.session_id = e.session_id)
+            ORDER BY e.student_id DESC, p.id LIMIT 1""")
+    student, point = encode_gid("Student", row["student_id"]), encode_gid("PickupPoint", row["point"])
+    enroll = "mutation($s: ID!, $p: ID!) { transportEnroll(input: {studentId: $s, pickupPointId: $p}) { errors { code } } }"
+    unenroll = "mutation($s: ID!) { transportUnenroll(input: {studentId: $s}) { errors { code } } }"
+
+    async def fee_state():
+        async with db.acquire() as conn:
+            return await conn.fetch("""SELECT a.amount, a.active FROM student_fee_assignments a JOIN fee_structures fs ON fs.id = a.fee_structure_id
+                JOIN fee_types ft ON ft.id = fs.fee_type_id WHERE ft.name = 'Transport' AND a.student_id = $1""", row["student_id"])
+
+    r = (await client.post("/graphql", json={"query": enroll, "variables": {"s": student, "p": point}}, headers=admin)).json()
+    assert r["data"]["transportEnroll"]["errors"] == []
+    assert [(f["amount"], f["active"]) for f in await fee_state()] == [(row["amount"], True)]
+    await client.post("/graphql", json={"query": unenroll, "variables": {"s": student}}, headers=admin)
+    assert [f["active"] for f in await fee_state()] == [False]
+    await client.post("/graphql", json={"query": enroll, "variables": {"s": student, "p": point}}, headers=admin)
+    assert [f["active"] for f in await fee_state()] == [True]  # reactivated, not duplicated

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 import models
 from resolvers.common import writes
+from resolvers.transport import fees as transport_fees
 from resolvers.common.registry import spec_for_model
 from schema.common.errors import ErrorCode, user_error
 
@@ -162,7 +163,7 @@ async def enroll(ctx: Any, student_id: int, pickup_point_id: int) -> int:
                 raise user_error(ErrorCode.CONFLICT, "This student already rides in this academic session.",
                                  "studentId") from None
         await _take_seat(ctx, session, school_id, point.route_id, point.route_name)
-        # fee side (finance issue): create or reactivate the student's transport fee assignment here
+        await transport_fees.ensure_assignment(ctx, session, school_id, session_id, student_id, pickup_point_id)
         await writes.log_activity(session, ctx, "transportEnroll", "TransportEnrollment", enrollment.id)
         return enrollment.id
 
@@ -189,7 +190,7 @@ async def _end(ctx: Any, session: Any, school_id: int, student_id: int, session_
     enrollment.active = False
     await session.flush()
     await _free_seat(ctx, session, school_id, route_id)
-    # fee side (finance issue): future unpaid transport fee assignments end here
+    await transport_fees.end_assignments(ctx, session, school_id, session_id, student_id)
     return enrollment
 
 
