@@ -202,6 +202,7 @@ OWN_CHECKS = {
     "myClasses": "tests/test_attendance.py",
     "classAttendanceSummary": "tests/test_attendance.py",
     "studentAttendanceStats": "tests/test_attendance.py",
+    "feePaymentByIdempotencyKey": "tests/test_payments.py::test_a_key_of_another_school_finds_nothing",
 }
 
 

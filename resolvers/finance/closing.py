@@ -14,11 +14,9 @@ from sqlalchemy import text
 
 from schema.common.errors import ErrorCode, user_error
 
-LOCK_NAMESPACE = 7341  # advisory lock keys: (namespace * 1e6 + school, day ordinal)
-
-
 def _keys(school_id: int, day: dt.date) -> dict[str, int]:
-    return {"school": LOCK_NAMESPACE * 1_000_000 + int(school_id), "day": day.toordinal()}
+    # the two-int4 form of advisory locks is used for day locks only (other locks take one bigint key)
+    return {"school": int(school_id), "day": day.toordinal()}
 
 
 async def lock_day(session: Any, school_id: int, day: dt.date, exclusive: bool = False) -> None:
