@@ -77,6 +77,29 @@ def cmd_export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_accrue_late_fees(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from resolvers.fees import accrual
+
+    try:
+        on = dt.date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        print(f"--date {args.date!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    url, _, pg = _database(args)
+    try:
+        summary = asyncio.run(accrual.accrue_late_fees(url, on))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    finally:
+        if pg is not None:
+            pg.stop()
+    print(summary.describe())
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -138,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     exp.add_argument("--out", default=str(ROOT / "schema.graphql"))
     exp.add_argument("--check", action="store_true")
     exp.set_defaults(func=cmd_export_schema)
+
+    accrue = sub.add_parser("accrue-late-fees", help="accrue late fees of every school for a date (idempotent)")
+    accrue.add_argument("--date", help="YYYY-MM-DD, default today (UTC); not in the future")
+    accrue.set_defaults(func=cmd_accrue_late_fees)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -1,0 +1,143 @@
+"""The daily late-fee accrual (seed §7.4): `campus accrue-late-fees [--date YYYY-MM-DD]`.
+
+For one date (default: today, UTC) and every school, each active assignment with something
+pending that may be overdue gets `late_fee_accrual` (resolvers/fees/calculators.py, the one
+rule, shared with the payment path): the amount is added to `late_fee_accrued`,
+`late_fee_applied` is set, the version is bumped, and a LateFeeLog records the accrual.
+
+Idempotent: FLAT and PERCENTAGE fees are applied once (`late_fee_applied`), a daily
+percentage counts what was accrued before, so running twice for one date adds nothing.
+
+Runs as the owner (the migration URL), one transaction per school with `app.school_id` set, so
+row-level security (forced, the owner included) lets it see exactly that school. Candidates
+are read in keyset batches and locked FOR UPDATE (a concurrent payment of the same assignment
+waits, or is waited for); each batch's changes are written with one UPDATE and one INSERT.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from resolvers.fees.calculators import late_fee_accrual
+from resolvers.fees.formula import pending_sql_text
+
+log = logging.getLogger(__name__)
+
+BATCH = 1000
+
+# Candidates only: the calculator decides. Late fee types that accrue, a due date whose grace has
+# passed, something pending, and a one-time fee not applied yet.
+CANDIDATES = text(f"""
+SELECT a.id, a.amount, a.due_date, a.late_fee_type, a.late_fee_value, a.late_fee_grace_days, a.late_fee_cap_type,
+       a.late_fee_cap_value, a.late_fee_applied, a.late_fee_accrued, a.principal_paid, a.late_fee_paid,
+       a.late_fee_waived, a.total_discount_amount, a.sponsor_covered_amount
+  FROM student_fee_assignments a
+ WHERE a.school_id = :school AND a.id > :after AND a.active
+   AND a.late_fee_type IN ('FLAT', 'PERCENTAGE', 'DAILY_PERCENTAGE')
+   AND a.due_date IS NOT NULL AND a.due_date + COALESCE(a.late_fee_grace_days, 0) < :on
+   AND NOT (a.late_fee_applied AND a.late_fee_type IN ('FLAT', 'PERCENTAGE'))
+   AND {pending_sql_text("a")} > 0
+ ORDER BY a.id
+ LIMIT :batch
+   FOR UPDATE OF a
+""")
+
+APPLY = text("""
+UPDATE student_fee_assignments a
+   SET late_fee_accrued = a.late_fee_accrued + u.amount, late_fee_applied = u.applied,
+       version = a.version + 1, updated_at = now()
+  FROM unnest(CAST(:ids AS bigint[]), CAST(:amounts AS numeric[]), CAST(:applied AS boolean[])) AS u(id, amount, applied)
+ WHERE a.id = u.id AND a.school_id = :school
+""")
+
+LOG = text("""
+INSERT INTO late_fee_logs (school_id, assignment_id, computed_amount, applied_date, reason, created_at)
+SELECT CAST(:school AS bigint), u.id, u.amount, CAST(:on AS date), u.reason, now()
+  FROM unnest(CAST(:ids AS bigint[]), CAST(:amounts AS numeric[]), CAST(:reasons AS text[])) AS u(id, amount, reason)
+""")
+
+
+@dataclass
+class AccrualSummary:
+    on: dt.date
+    schools: int = 0  # schools looked at
+    schools_touched: int = 0  # schools where something accrued
+    assignments: int = 0  # assignments that accrued
+    total: Decimal = Decimal("0.00")
+    by_school: dict[int, tuple[int, Decimal]] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        return (f"late fees accrued for {self.on.isoformat()}: {self.assignments} assignment(s) in "
+                f"{self.schools_touched} of {self.schools} school(s), total {self.total}")
+
+
+def _to_driver(url: str) -> str:
+    return url if "+asyncpg" in url else url.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+async def _accrue_school(conn: Any, school_id: int, on: dt.date) -> tuple[int, Decimal]:
+    await conn.execute(text("SELECT set_config('app.school_id', :school, true)"), {"school": str(school_id)})
+    after, count, total = 0, 0, Decimal("0.00")
+    while True:
+        rows = (await conn.execute(CANDIDATES, {"school": school_id, "after": after, "on": on, "batch": BATCH})).mappings().all()
+        if not rows:
+            break
+        after = rows[-1]["id"]
+        ids, amounts, applied, reasons = [], [], [], []
+        for row in map(dict, rows):
+            accrual = late_fee_accrual(row, on)
+            if accrual.amount > 0:
+                ids.append(row["id"])
+                amounts.append(accrual.amount)
+                applied.append(accrual.applied)
+                reasons.append(accrual.reason[:255])
+        if ids:
+            await conn.execute(APPLY, {"ids": ids, "amounts": amounts, "applied": applied, "school": school_id})
+            await conn.execute(LOG, {"ids": ids, "amounts": amounts, "reasons": reasons, "school": school_id, "on": on})
+            count += len(ids)
+            total += sum(amounts, Decimal("0.00"))
+        if len(rows) < BATCH:
+            break
+    return count, total
+
+
+async def accrue_late_fees(url: str, on: dt.date | None = None, school_ids: list[int] | None = None) -> AccrualSummary:
+    """Accrue late fees for `on` (default today, UTC) in every school (or only `school_ids`),
+    connecting with the owner's `url`. A future date is refused (ValueError)."""
+    today = dt.datetime.now(dt.UTC).date()
+    on = on or today
+    if on > today:
+        raise ValueError(f"{on.isoformat()} is in the future: late fees accrue only up to today ({today.isoformat()}).")
+    summary = AccrualSummary(on=on)
+    engine = create_async_engine(_to_driver(url), poolclass=NullPool)
+    try:
+        async with engine.connect() as conn:
+            if school_ids is None:
+                schools = list((await conn.execute(text("SELECT id FROM schools ORDER BY id"))).scalars())
+            else:
+                schools = sorted(set(school_ids))
+            await conn.commit()
+            for school_id in schools:
+                async with conn.begin():  # one transaction per school: a failure leaves the others done
+                    count, total = await _accrue_school(conn, school_id, on)
+                summary.schools += 1
+                if count:
+                    summary.schools_touched += 1
+                    summary.assignments += count
+                    summary.total += total
+                    summary.by_school[school_id] = (count, total)
+                    log.info("late fees accrued", extra={"school_id": school_id, "assignments": count, "total": str(total)})
+    finally:
+        await engine.dispose()
+    return summary
+
+
+__all__ = ["AccrualSummary", "accrue_late_fees"]
