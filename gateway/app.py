@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from auth.tokens import KeySet
 from gateway.db import create_engine
+from gateway.exports import export_routes
 from gateway.files import student_document_route
 from gateway.graphql_http import GraphQLHTTP
 from gateway.logs import configure_logging, request_id_var
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             Route("/healthz", healthz),
             Route("/.well-known/jwks.json", jwks),
             Route("/files/student-documents/{id}", student_document_route(graphql)),
+            *export_routes(graphql),
             Route("/readyz", readyz),
             Mount("/static", StaticFiles(directory=Path(__file__).parent / "static", check_dir=False), name="static"),
         ],

@@ -591,9 +591,9 @@ async def test_late_fee_waiver_within_the_late_fee_due(client, admin, db):
     base = {"assignmentId": assignment["id"], "reason": "first delay forgiven"}
     # nothing accrued yet: nothing to waive
     await refused(admin, WAIVE, "lateFeeWaive", {**base, "amount": "1.00"}, "INVALID", "amount", "At most 0")
-    async with db.acquire() as conn:  # 100 accrued, 30 of it paid
+    async with db.acquire() as conn:  # 100 accrued, 30 of it already waived
         await conn.execute("UPDATE student_fee_assignments SET late_fee_accrued = 100, late_fee_applied = true, "
-                           "late_fee_paid = 30 WHERE id = $1", pk(assignment["id"]))
+                           "late_fee_waived = 30 WHERE id = $1", pk(assignment["id"]))
     before, count = await row_of(db, assignment["id"]), await adjustments_of(db, assignment["id"])
     for amount, message in [("70.01", "At most 70.00"), ("0", "greater than 0"), ("-5", "greater than 0"),
                             ("1.234", "decimal places")]:
@@ -606,7 +606,7 @@ async def test_late_fee_waiver_within_the_late_fee_due(client, admin, db):
     assert (payload["feeAdjustment"]["type"], payload["feeAdjustment"]["amount"], payload["feeAdjustment"]["reason"],
             payload["feeAdjustment"]["discountNameSnapshot"]) == ("LATE_FEE_WAIVER", "50.00", "first delay forgiven", None)
     assert (payload["studentFeeAssignment"]["lateFeeWaived"], payload["studentFeeAssignment"]["pending"]) == \
-        ("50.00", "1020.00")
+        ("80.00", "1020.00")
     await refused(admin, WAIVE, "lateFeeWaive", {**base, "amount": "20.01"}, "INVALID", "amount", "At most 20.00")
     payload = await ok(admin, WAIVE, "lateFeeWaive", {**base, "amount": "20"})
     assert payload["studentFeeAssignment"]["pending"] == "1000.00"

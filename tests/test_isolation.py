@@ -203,6 +203,8 @@ OWN_CHECKS = {
     "classAttendanceSummary": "tests/test_attendance.py",
     "studentAttendanceStats": "tests/test_attendance.py",
     "feePaymentByIdempotencyKey": "tests/test_payments.py::test_a_key_of_another_school_finds_nothing",
+    **dict.fromkeys(("dailyCash", "feeHeadSummary", "monthlyPnl", "sessionPnl", "studentLedger"),
+                    "tests/test_reports.py::test_reports_show_nothing_of_another_school"),
 }
 
 

@@ -1,0 +1,307 @@
+"""Expenses, transfers and day closings (seed 001 expense and finance domains, §6.1-6.2, §7.6, §9.3).
+
+Every function runs inside the mutation's savepoint (`writes.mutation_scope`): an expected
+failure raises a UserErrors and nothing of it stays; each success leaves one ActivityLog.
+The school is the active tenant and the session the one the request resolved (ctx), never input.
+
+- Expense heads are unique per school by their normalised name (trimmed, inner spaces
+  collapsed, lower-cased): "  Office   Rent" and "office rent" are the same head (CONFLICT).
+- Voucher numbers `EXP-00001`, `EXP-00002`, ... never skip, even under concurrency: the
+  school's `voucher_sequences` row is created if missing (INSERT ... ON CONFLICT DO NOTHING,
+  starting after the highest number already used) and taken with SELECT ... FOR UPDATE; the
+  number is drawn after every check, and a refusal rolls the savepoint back with the counter.
+  Concurrent creations queue on that row until the holder's request commits.
+- Money movements (vouchers, their (de)activation, transfers) are dated on a day that is not
+  closed (`closing.ensure_day_open`: LOCKED otherwise) and not after today (UTC, like payments).
+  Transfers are append-only and go from CASH to BANK only (as the seed's service enforces).
+- `dayClose` takes the day's advisory lock exclusively (payments, vouchers and transfers of that
+  day hold it shared while they write), refuses a future date and a closed one (CONFLICT) unless
+  a super admin allowed an override, in which case the row is recomputed and replaced and the
+  override ends. Opening = the previous closing's cash and bank (0/0 before the first closing);
+  the day's figures are `reports.day_figures` (the dailyCash report: one computation for both):
+      closing cash = opening cash + cash revenue - cash expense - transfer out
+      closing bank = opening bank + bank revenue - bank expense + transfer in
+  A day is refused (CONFLICT) while an earlier day after the previous closing still has money
+  movements and is not closed: its money would otherwise fall out of every closing.
+- `dayClosingOverride` (SUPER_ADMIN only) sets override_allowed on a closed day so that it takes
+  late entries and can be closed again.
+
+Lock order, the same everywhere: the day's advisory lock, then rows (head, voucher, sequence).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+import models
+from resolvers.common import writes
+from resolvers.common.registry import spec_for_model
+from resolvers.finance import closing, reports
+from schema.common.errors import ErrorCode, user_error
+
+HEAD = spec_for_model(models.ExpenseHead)
+VOUCHER = spec_for_model(models.ExpenseVoucher)
+TRANSFER = spec_for_model(models.FinanceAccountTransfer)
+CLOSING = spec_for_model(models.DayClosing)
+
+NAME_MAX, DESCRIPTION_MAX, REFERENCE_MAX, REMARKS_MAX = 150, 500, 100, 500
+MONEY_MAX = Decimal("99999999999999999.99")  # NUMERIC(19, 2)
+TRANSFER_FROM, TRANSFER_TO = "CASH", "BANK"
+VOUCHER_PREFIX = "EXP-"
+
+
+def normalize_name(name: str) -> str:
+    return " ".join(name.split()).lower()
+
+
+def today_utc() -> dt.date:
+    return writes.now_utc().date()
+
+
+def _school(ctx: Any) -> int:
+    if ctx.school_id is None:
+        raise user_error(ErrorCode.INVALID, "Choose a school first (X-Tenant-Id): expenses and closings belong to one.")
+    return ctx.school_id
+
+
+def _session(ctx: Any) -> int:
+    if ctx.session_id is None:
+        raise user_error(ErrorCode.INVALID, "No academic session is selected: the school has no current session.")
+    return ctx.session_id
+
+
+def _money(value: Decimal, field: str) -> Decimal:
+    if not value.is_finite() or value <= 0:
+        raise user_error(ErrorCode.INVALID, "amount must be more than 0.", field)
+    if value > MONEY_MAX:
+        raise user_error(ErrorCode.INVALID, "amount is too large.", field)
+    cents = value.quantize(Decimal("0.01"))
+    if cents != value:
+        raise user_error(ErrorCode.INVALID, "amount has at most 2 decimal places.", field)
+    return cents
+
+
+def _text(value: str | None, limit: int, field: str) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > limit:
+        raise user_error(ErrorCode.INVALID, f"{field} is at most {limit} characters.", field)
+    return value or None
+
+
+def _not_future(day: dt.date, field: str) -> None:
+    if day > today_utc():
+        raise user_error(ErrorCode.INVALID, f"{field} cannot be in the future (today is {today_utc().isoformat()}, UTC).",
+                         field)
+
+
+# ---- expense heads ---------------------------------------------------------------------------
+
+async def expense_head_create(ctx: Any, name: str, description: str | None) -> int:
+    school_id = _school(ctx)
+    clean = " ".join((name or "").split())
+    if not clean:
+        raise user_error(ErrorCode.INVALID, "name cannot be empty.", "name")
+    if len(clean) > NAME_MAX:
+        raise user_error(ErrorCode.INVALID, f"name is at most {NAME_MAX} characters.", "name")
+    description = _text(description, DESCRIPTION_MAX, "description")
+    normalized = normalize_name(clean)
+    EH = models.ExpenseHead
+    async with writes.mutation_scope(ctx, HEAD) as session:
+        clash = await session.scalar(select(EH.name).where(EH.school_id == school_id, EH.normalized_name == normalized))
+        if clash is not None:
+            raise user_error(ErrorCode.CONFLICT, f'An expense head "{clash}" already exists (names are compared without '
+                                                 "case and extra spaces).", "name")
+        head = EH(name=clean, normalized_name=normalized, description=description, active=True)
+        try:
+            async with session.begin_nested():
+                session.add(head)
+                await session.flush()
+        except IntegrityError:  # created by a concurrent request since the check
+            raise user_error(ErrorCode.CONFLICT, f'An expense head "{clean}" already exists.', "name") from None
+        await writes.log_activity(session, ctx, "expenseHeadCreate", "ExpenseHead", head.id)
+        return head.id
+
+
+async def expense_head_toggle(ctx: Any, head_id: int, active: bool | None) -> int:
+    """Deactivate or reactivate a head (flip it when `active` is not given)."""
+    _school(ctx)
+    async with writes.mutation_scope(ctx, HEAD) as session:
+        head = await writes.get_for_update(ctx, session, HEAD, head_id)
+        head.active = (not head.active) if active is None else active
+        await writes.log_activity(session, ctx, "expenseHeadToggle", "ExpenseHead", head.id)
+        return head.id
+
+
+# ---- vouchers --------------------------------------------------------------------------------
+
+SEQUENCE_CREATE = text(f"""
+INSERT INTO voucher_sequences (school_id, next_number, created_at, created_by)
+SELECT :school, coalesce(max(CAST(substring(v.voucher_number FROM {len(VOUCHER_PREFIX) + 1}) AS bigint)), 0) + 1, now(), :user
+  FROM expense_vouchers v
+ WHERE v.school_id = :school AND v.voucher_number ~ '^{VOUCHER_PREFIX}[0-9]{{1,12}}$'
+ON CONFLICT (school_id) DO NOTHING
+""")
+SEQUENCE_TAKE = text("SELECT next_number FROM voucher_sequences WHERE school_id = :school FOR UPDATE")
+SEQUENCE_ADVANCE = text("UPDATE voucher_sequences SET next_number = :next, updated_at = now(), updated_by = :user "
+                        "WHERE school_id = :school")
+
+
+def voucher_number(n: int) -> str:
+    return f"{VOUCHER_PREFIX}{n:05d}"
+
+
+async def _next_voucher_number(ctx: Any, session: Any, school_id: int) -> str:
+    params = {"school": school_id, "user": ctx.user_id}
+    await session.execute(SEQUENCE_CREATE, params)
+    n = (await session.execute(SEQUENCE_TAKE, params)).scalar_one()
+    await session.execute(SEQUENCE_ADVANCE, {**params, "next": n + 1})
+    return voucher_number(n)
+
+
+async def expense_voucher_create(ctx: Any, *, expense_date: dt.date, head_id: int, amount: Decimal, payment_mode: Any,
+                                 description: str | None, reference_number: str | None) -> int:
+    school_id, session_id = _school(ctx), _session(ctx)
+    amount = _money(amount, "amount")
+    description = _text(description, DESCRIPTION_MAX, "description")
+    reference_number = _text(reference_number, REFERENCE_MAX, "referenceNumber")
+    _not_future(expense_date, "expenseDate")
+    mode = models.ExpensePaymentMode(getattr(payment_mode, "value", payment_mode))
+    EH = models.ExpenseHead
+    async with writes.mutation_scope(ctx, VOUCHER) as session:
+        await closing.ensure_day_open(session, school_id, expense_date, "expenseDate")
+        head = (await session.execute(select(EH.name, EH.active).where(EH.id == head_id, EH.school_id == school_id)
+                                      .with_for_update(read=True))).first()
+        if head is None:
+            raise user_error(ErrorCode.NOT_FOUND, "No ExpenseHead with this ID.", "expenseHeadId")
+        if not head.active:
+            raise user_error(ErrorCode.INVALID, f'Expense head "{head.name}" is not active.', "expenseHeadId")
+        number = await _next_voucher_number(ctx, session, school_id)  # last: the row lock is held shortest
+        voucher = models.ExpenseVoucher(voucher_number=number, expense_date=expense_date, expense_head_id=head_id,
+                                        amount=amount, payment_mode=mode, description=description,
+                                        reference_number=reference_number, session_id=session_id, active=True)
+        session.add(voucher)
+        await session.flush()
+        await writes.log_activity(session, ctx, "expenseVoucherCreate", "ExpenseVoucher", voucher.id)
+        return voucher.id
+
+
+async def expense_voucher_toggle(ctx: Any, voucher_id: int, active: bool | None) -> int:
+    """Deactivate or reactivate a voucher (flip it when `active` is not given); its day must be open."""
+    school_id = _school(ctx)
+    EV = models.ExpenseVoucher
+    async with writes.mutation_scope(ctx, VOUCHER) as session:
+        # find it first without a lock (another school's is NOT_FOUND, like a missing one) ...
+        day = await session.scalar(select(EV.expense_date).where(EV.id == voucher_id, EV.school_id == school_id))
+        if day is None:
+            raise user_error(ErrorCode.NOT_FOUND, "No ExpenseVoucher with this ID.", "id")
+        # ... then the day's lock before the row's, the order every writer uses
+        await closing.ensure_day_open(session, school_id, day, "id")
+        voucher = await writes.get_for_update(ctx, session, VOUCHER, voucher_id)
+        if voucher.expense_date != day:  # pragma: no cover - the date never changes
+            raise user_error(ErrorCode.CONFLICT, "The voucher changed meanwhile; try again.", "id")
+        voucher.active = (not voucher.active) if active is None else active
+        await writes.log_activity(session, ctx, "expenseVoucherToggle", "ExpenseVoucher", voucher.id)
+        return voucher.id
+
+
+# ---- transfers -------------------------------------------------------------------------------
+
+async def account_transfer_create(ctx: Any, *, transfer_date: dt.date, amount: Decimal, from_account: str,
+                                  to_account: str, reference_number: str | None, remarks: str | None) -> int:
+    school_id, session_id = _school(ctx), _session(ctx)
+    source, target = (from_account or "").strip().upper(), (to_account or "").strip().upper()
+    if source != TRANSFER_FROM:
+        raise user_error(ErrorCode.INVALID, f"Transfers go from {TRANSFER_FROM} to {TRANSFER_TO} only.", "fromAccount")
+    if target != TRANSFER_TO:
+        raise user_error(ErrorCode.INVALID, f"Transfers go from {TRANSFER_FROM} to {TRANSFER_TO} only.", "toAccount")
+    amount = _money(amount, "amount")
+    reference_number = _text(reference_number, REFERENCE_MAX, "referenceNumber")
+    remarks = _text(remarks, REMARKS_MAX, "remarks")
+    _not_future(transfer_date, "transferDate")
+    async with writes.mutation_scope(ctx, TRANSFER) as session:
+        await closing.ensure_day_open(session, school_id, transfer_date, "transferDate")
+        transfer = models.FinanceAccountTransfer(session_id=session_id, transfer_date=transfer_date, amount=amount,
+                                                 from_account=source, to_account=target,
+                                                 reference_number=reference_number, remarks=remarks)
+        session.add(transfer)
+        await session.flush()
+        await writes.log_activity(session, ctx, "accountTransferCreate", "FinanceAccountTransfer", transfer.id)
+        return transfer.id
+
+
+# ---- day closing -----------------------------------------------------------------------------
+
+UNCLOSED_BETWEEN_SQL = """
+SELECT min(d) FROM (
+  SELECT p.payment_date AS d FROM fee_payments p WHERE p.school_id = $1 AND p.payment_date > $2 AND p.payment_date < $3
+  UNION ALL
+  SELECT v.expense_date FROM expense_vouchers v WHERE v.school_id = $1 AND v.active AND v.expense_date > $2 AND v.expense_date < $3
+  UNION ALL
+  SELECT t.transfer_date FROM finance_account_transfers t WHERE t.school_id = $1 AND t.transfer_date > $2 AND t.transfer_date < $3
+) x
+"""
+
+
+async def day_close(ctx: Any, day: dt.date) -> int:
+    school_id, session_id = _school(ctx), _session(ctx)
+    if day > today_utc():
+        raise user_error(ErrorCode.INVALID, f"{day.isoformat()} is in the future; a day is closed on or after it.", "date")
+    DC = models.DayClosing
+    async with writes.mutation_scope(ctx, CLOSING) as session:
+        await closing.lock_day(session, school_id, day, exclusive=True)
+        row = (await session.execute(select(DC).where(DC.school_id == school_id, DC.date == day).with_for_update())
+               ).scalar_one_or_none()
+        if row is not None and not row.override_allowed:
+            raise user_error(ErrorCode.CONFLICT, f"{day.isoformat()} is already closed; a super admin can allow it to "
+                                                 "be closed again (dayClosingOverride).", "date")
+        previous = (await session.execute(
+            select(DC.date, DC.closing_cash, DC.closing_bank).where(DC.school_id == school_id, DC.date < day)
+            .order_by(DC.date.desc()).limit(1))).first()
+        run = reports.session_runner(session)
+        if previous is not None:
+            unclosed = (await run(UNCLOSED_BETWEEN_SQL, [school_id, previous.date, day]))[0][0]
+            if unclosed is not None:
+                raise user_error(ErrorCode.CONFLICT, f"{unclosed.isoformat()} has money movements and is not closed; "
+                                                     "close the days in order.", "date")
+        opening_cash = previous.closing_cash if previous is not None else reports.ZERO
+        opening_bank = previous.closing_bank if previous is not None else reports.ZERO
+        fig = await reports.day_figures(run, school_id, day)
+        values = dict(
+            session_id=session_id, opening_cash=opening_cash, opening_bank=opening_bank,
+            cash_revenue=fig.cash_revenue, bank_revenue=fig.bank_revenue,
+            cash_expense=fig.cash_expense, bank_expense=fig.bank_expense,
+            transfer_out=fig.transfer_out, transfer_in=fig.transfer_in,
+            closing_cash=opening_cash + fig.net_cash, closing_bank=opening_bank + fig.net_bank,
+            override_allowed=False, closed_by=ctx.user_id, closed_at=writes.now_utc(),
+        )
+        if row is None:
+            row = DC(date=day, **values)
+            session.add(row)
+        else:  # reopened by a super admin: the closing is replaced and the day locked again
+            for key, value in values.items():
+                setattr(row, key, value)
+        await session.flush()
+        await writes.log_activity(session, ctx, "dayClose", "DayClosing", row.id)
+        return row.id
+
+
+async def day_closing_override(ctx: Any, day: dt.date) -> int:
+    school_id = _school(ctx)
+    DC = models.DayClosing
+    async with writes.mutation_scope(ctx, CLOSING) as session:
+        await closing.lock_day(session, school_id, day, exclusive=True)
+        row = (await session.execute(select(DC).where(DC.school_id == school_id, DC.date == day).with_for_update())
+               ).scalar_one_or_none()
+        if row is None:
+            raise user_error(ErrorCode.NOT_FOUND, f"{day.isoformat()} is not closed.", "date")
+        row.override_allowed = True
+        await session.flush()
+        await writes.log_activity(session, ctx, "dayClosingOverride", "DayClosing", row.id)
+        return row.id
