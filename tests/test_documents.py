@@ -64,3 +64,10 @@ async def test_a_multipart_request_without_operations_is_400(client):
     admin = await bearer(client, "admin@greenwood.demo")
     r = await client.post("/graphql", headers=admin, data={"map": "{}"}, files={"0": ("a.pdf", PDF, "application/pdf")})
     assert r.status_code == 400
+
+
+async def test_a_file_sent_as_json_is_a_clear_error(client, db):
+    admin = await bearer(client, "admin@greenwood.demo")
+    body = (await client.post("/graphql", headers=admin, json={"query": UPLOAD, "variables": {"input": {
+        "studentId": await _greenwood_student(db), "file": "not a file"}}})).json()
+    assert body["data"]["studentDocumentUpload"]["errors"][0]["code"] == "INVALID"

@@ -37,6 +37,8 @@ def _clean_name(name: str | None) -> str:
 
 
 async def upload(ctx: Any, session: Any, student_id: int, file: Any, remarks: str | None) -> int:
+    if not hasattr(file, "read"):  # a JSON value where a file belongs: not a multipart request
+        raise user_error(ErrorCode.INVALID, "Send the file as a part of a multipart request (GraphQL multipart protocol).", "file")
     limit = ctx.settings.max_upload_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
