@@ -40,7 +40,7 @@ SELECT u.email, u.full_name,
        hc.active_hostel_id AS context_hostel_id,
        (SELECT sc.active FROM schools sc WHERE sc.id = $4) AS requested_school_active,
        (SELECT h.active FROM hostels h WHERE h.id = $5) AS requested_hostel_active,
-       coalesce((SELECT json_object_agg(sc.id, sc.current_session_id) FROM schools sc
+       coalesce((SELECT json_object_agg(sc.id, json_build_array(sc.current_session_id, sc.time_zone)) FROM schools sc
                   WHERE sc.id = $4 OR sc.id = s.school_id
                      OR sc.id IN (SELECT ra.school_id FROM role_assignments ra WHERE ra.user_id = u.id AND ra.active)),
                 '{}') AS current_sessions
@@ -96,6 +96,7 @@ class Identity:
     admin_user_id: int | None = None
     tenant: Tenant | None = None
     academic_session_id: int | None = None
+    time_zone: str | None = None  # the school's: what "today" means for this request
 
     @property
     def roles(self) -> frozenset[str]:
@@ -187,7 +188,7 @@ async def resolve(db: Any, claims: AccessClaims, headers: Any, request_id: str, 
 
     # the academic session
     if tenant is not None and tenant.kind == "School":
-        current = _json(row["current_sessions"]).get(str(tenant.id))
+        current, identity.time_zone = (_json(row["current_sessions"]).get(str(tenant.id)) or [None, None])
         identity.academic_session_id = current
         if requested_session is not None:
             identity.academic_session_id = requested_session  # checked under the tenant's RLS below

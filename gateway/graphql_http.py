@@ -32,6 +32,7 @@ from gateway.db import DbScope, QueryStats, RequestDB, current_stats
 from gateway.limits import make_rules
 from gateway.logs import request_id_var
 from gateway.settings import Settings
+from resolvers.common import clock
 from auth.identity import IdentityError, check_requested_session
 from auth.identity import resolve as resolve_identity
 from auth.tokens import AccessClaims, ExpiredToken, InvalidToken, KeySet
@@ -210,8 +211,10 @@ class GraphQLHTTP:
         token = current_stats.set(stats)
         results = []
         committed = False
+        clock_token = None
         try:
             identity, problem = await self.identify(request, db)
+            clock_token = clock.use_time_zone(identity.time_zone if identity else None)
             for op in operations:
                 try:
                     results.append(await self._execute_one(request, db, op, get_only, identity, problem, stats))
@@ -223,6 +226,8 @@ class GraphQLHTTP:
             committed = True
         finally:
             current_stats.reset(token)
+            if clock_token is not None:
+                clock.reset(clock_token)
             if not committed:
                 await db.close(commit=False)
         return results

@@ -41,6 +41,7 @@ class School(Node):
     website: str | None
     logo_url: str | None
     description: str | None
+    time_zone: str = strawberry.field(description="IANA zone of the school's dates (\"today\", closed days, attendance).")
     active: bool
     created_at: dt.datetime
     updated_at: dt.datetime | None
@@ -120,10 +121,20 @@ class Query:
         models.SubscriptionPayment, name="subscriptionPayments", permission=roles(*SCHOOL_ADMINS))
 
 
+async def _check_time_zone(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:
+    from resolvers.common.clock import valid_zone
+    from schema.common.errors import ErrorCode, user_error
+
+    if values.get("time_zone") is not None and not valid_zone(values["time_zone"]):
+        raise user_error(ErrorCode.INVALID, f'"{values["time_zone"]}" is not an IANA time zone (e.g. "Asia/Kolkata").', "timeZone")
+    return values
+
+
 SchoolMutations = master_data_mutations(
     models.School,
+    prepare=_check_time_zone,
     writable=("name", "display_name", "board", "medium", "school_code", "affiliation_code", "address", "city",
-              "state", "pincode", "contact_number", "contact_email", "website", "logo_url", "description"),
+              "state", "pincode", "contact_number", "contact_email", "website", "logo_url", "description", "time_zone"),
     required=("name", "school_code"),
     permissions={"create": roles(*PLATFORM), "update": roles(*SCHOOL_ADMINS), "deactivate": roles(*PLATFORM)},
 )

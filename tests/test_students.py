@@ -219,3 +219,24 @@ async def test_withdrawal_deactivates_only_future_unpaid_fees(gql, db):
     async with db.acquire() as conn:
         active = {name: await conn.fetchval("SELECT active FROM student_fee_assignments WHERE id = $1", pk) for name, pk in ids.items()}
     assert active == {"future_unpaid": False, "future_paid": True, "past_unpaid": True}
+
+
+async def test_today_is_the_schools_local_date(gql, db):
+    """A withdrawal dated "today" is judged in the school's time zone, not in UTC."""
+    from zoneinfo import ZoneInfo
+
+    s = await _school(db)
+    now = dt.datetime.now(dt.UTC)
+    zone = "Pacific/Kiritimati" if now.hour >= 10 else "Pacific/Pago_Pago"  # UTC+14 / UTC-11: a different date now
+    local = now.astimezone(ZoneInfo(zone)).date()
+    assert local != now.date()
+    bad = await gql('mutation($id: ID!) { schoolUpdate(input: {id: $id, timeZone: "Mars/Olympus"}) { errors { code field } } }',
+                    {"id": s["gid"]})
+    assert bad["data"]["schoolUpdate"]["errors"] == [{"code": "INVALID", "field": ["input", "timeZone"]}]
+    await gql("mutation($id: ID!, $z: String!) { schoolUpdate(input: {id: $id, timeZone: $z}) { errors { code } } }",
+              {"id": s["gid"], "z": zone})
+    body = await gql(WITHDRAW, {"input": {"studentId": encode_gid("Student", s["students"][0]), "dateOfLeaving": max(local, now.date()).isoformat(),
+                                          "reason": "x"}}, headers=s["headers"])
+    errors = body["data"]["studentWithdraw"]["errors"]
+    # east of UTC the local date is ahead: accepted; west of it the UTC date is still the future there
+    assert errors == ([] if local > now.date() else [{"code": "INVALID"}])

@@ -34,6 +34,8 @@ class School(ActiveMixin, AuditMixin, Base):
     website: Mapped[str | None] = mapped_column(String(255))
     logo_url: Mapped[str | None] = mapped_column(String(1000))
     description: Mapped[str | None] = mapped_column(String(2000))
+    # not in the seed: dates ("today", closed days, attendance) are the school's local dates
+    time_zone: Mapped[str] = mapped_column(String(50), default="Asia/Kolkata", server_default="Asia/Kolkata")
     # The pointer names a session of this same school: the composite foreign key below
     # (id, current_session_id) -> academic_sessions (school_id, id) makes that a database rule.
     current_session_id: Mapped[int | None]

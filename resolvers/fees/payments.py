@@ -45,7 +45,7 @@ from typing import Any
 from sqlalchemy import select, text
 
 import models
-from resolvers.common import writes
+from resolvers.common import clock, writes
 from resolvers.common.registry import spec_for_model
 from resolvers.fees.calculators import late_fee_accrual
 from resolvers.fees.formula import late_fee_due, pending
@@ -205,7 +205,7 @@ async def record_payment(ctx: Any, data: PaymentIn) -> PaymentResult:
     if ctx.school_id is None:
         raise user_error(ErrorCode.INVALID, "Choose a school first (X-Tenant-Id).")
     school_id = ctx.school_id
-    checked = _check_input(data, writes.now_utc().date())
+    checked = _check_input(data, clock.today())
 
     async with writes.mutation_scope(ctx, PAYMENT) as session:
         first = await _replay(session, school_id, checked)

@@ -27,7 +27,7 @@ from strawberry.types.unset import UNSET
 import models
 from models.fees import (AdjustmentType, DiscountType, FeeFrequency, FundingCoverageMode, FundingCoverageType,
                          LateFeeCapType, LateFeeType)
-from resolvers.common import writes
+from resolvers.common import clock, writes
 from resolvers.common.registry import spec_for_model
 from resolvers.fees.calculators import funding_cover
 from resolvers.fees.formula import late_fee_due, principal_due
@@ -421,7 +421,7 @@ async def assign(ctx: Any, structure_id: int, student_gids: list[str], due_date:
             raise user_error(ErrorCode.INVALID, "This fee structure is not active.", "feeStructureId")
         if not row.fee_type_active:
             raise user_error(ErrorCode.INVALID, f"Fee type \"{row.fee_type_name}\" is not active.", "feeStructureId")
-        due = due_date or default_due_date(row.due_day_of_month, writes.now_utc().date())
+        due = due_date or default_due_date(row.due_day_of_month, clock.today())
 
         # enrollments held FOR SHARE: a withdrawal cannot slip between this check and the insert
         enrolled = {r.student_id: r for r in (await session.execute(

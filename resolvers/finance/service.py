@@ -39,7 +39,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 import models
-from resolvers.common import writes
+from resolvers.common import clock, writes
 from resolvers.common.registry import spec_for_model
 from resolvers.finance import closing, reports
 from schema.common.errors import ErrorCode, user_error
@@ -60,7 +60,8 @@ def normalize_name(name: str) -> str:
 
 
 def today_utc() -> dt.date:
-    return writes.now_utc().date()
+    """The school's local date (kept under its old name for the callers here)."""
+    return clock.today()
 
 
 def _school(ctx: Any) -> int:
@@ -97,7 +98,7 @@ def _text(value: str | None, limit: int, field: str) -> str | None:
 
 def _not_future(day: dt.date, field: str) -> None:
     if day > today_utc():
-        raise user_error(ErrorCode.INVALID, f"{field} cannot be in the future (today is {today_utc().isoformat()}, UTC).",
+        raise user_error(ErrorCode.INVALID, f"{field} cannot be in the future (today is {today_utc().isoformat()} in the school's time zone).",
                          field)
 
 

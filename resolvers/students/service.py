@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 import models
-from resolvers.common import writes
+from resolvers.common import clock, writes
 from resolvers.common.registry import spec_for_model
 from schema.common.errors import ErrorCode, user_error
 
@@ -21,7 +21,7 @@ SESSION = spec_for_model(models.AcademicSession)
 
 
 def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    return clock.today()
 
 
 def _session_id(ctx: Any) -> int:

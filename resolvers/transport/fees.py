@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import text
 
+from resolvers.common import clock
+
 TRANSPORT_FEE_TYPE = "Transport"
 
 
@@ -39,7 +41,7 @@ async def ensure_assignment(ctx: Any, session: Any, school_id: int, session_id: 
             await session.execute(text("UPDATE student_fee_assignments SET active = true, version = version + 1, "
                                        "updated_at = :now, updated_by = :user WHERE id = :id"), {**params, "id": existing.id})
         return
-    today = dt.datetime.now(dt.UTC).date()
+    today = clock.today()
     due = today.replace(day=10) if today.day <= 10 else (today.replace(day=1) + dt.timedelta(days=32)).replace(day=10)
     await session.execute(text(
         "INSERT INTO student_fee_assignments (school_id, student_id, fee_structure_id, session_id, amount, due_date, "
