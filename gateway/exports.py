@@ -21,14 +21,14 @@ import io
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from auth.permissions import PLATFORM
 from gateway.db import RequestDB
-from gateway.graphql_http import GraphQLHTTP, RequestError
+from gateway.graphql_http import GraphQLHTTP
+from gateway.school_routes import error, for_school_caller
 from resolvers.finance import reports
 
 READERS = frozenset((*PLATFORM, "SCHOOL_ADMIN", "ACCOUNTANT"))
@@ -37,11 +37,6 @@ MAX_EXPENSE_DAYS = 366
 
 class BadParameter(Exception):
     pass
-
-
-def _error(status: int, message: str, code: str) -> Response:
-    return Response(orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}), status_code=status,
-                    media_type="application/json")
 
 
 def _date(request: Request, name: str) -> dt.date:
@@ -164,27 +159,17 @@ async def _expenses(request: Request, run: Any, school_id: int, session_id: int 
 
 def _endpoint(graphql: GraphQLHTTP, build: Build) -> Callable[[Request], Awaitable[Response]]:
     async def export(request: Request) -> Response:
-        db = RequestDB(graphql.engine, read_only=True)
-        try:
+        async def work(db: RequestDB, identity: Any, school_id: int) -> Response:
             try:
-                identity, problem = await graphql.identify(request, db)
-            except RequestError as exc:
-                return _error(exc.status, str(exc), exc.code)
-            if identity is None:
-                return _error(401, problem or "Log in first: send Authorization: Bearer <accessToken>.", "UNAUTHENTICATED")
-            tenant = identity.tenant
-            if identity.roles.isdisjoint(READERS) or tenant is None or tenant.kind != "School":
-                return _error(404, "No such export.", "NOT_FOUND")  # the same answer as for a missing one
-            try:
-                filename, rows = await build(request, db.fetch, tenant.id, identity.academic_session_id)
+                filename, rows = await build(request, db.fetch, school_id, identity.academic_session_id)
             except BadParameter as exc:
-                return _error(400, str(exc), "BAD_REQUEST")
-        finally:
-            await db.close(commit=True)
-        # every figure is computed (and the transaction ended) before the first byte goes out
-        return StreamingResponse(_stream(rows), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+                return error(400, str(exc), "BAD_REQUEST")
+            # every figure is computed before the first byte goes out (the transaction ends right after)
+            return StreamingResponse(_stream(rows), media_type="text/csv; charset=utf-8", headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+
+        return await for_school_caller(graphql, request, READERS, "No such export.", work)
 
     return export
 
