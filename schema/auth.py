@@ -18,7 +18,7 @@ from schema.common.connection import Connection, graphql_enum
 from schema.common.entity import entity_type
 from schema.common.errors import ErrorCode, UserError
 from schema.common.fields import Unauthenticated, authorize, list_field, read_policy
-from schema.common.ids import InvalidId, decode_gid, encode_gid
+from schema.common.ids import InvalidId, decode_gid
 from schema.common.node import Node
 from auth.permissions import PLATFORM, roles
 

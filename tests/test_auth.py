@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 import httpx
 import pytest
 
-from gateway.demo import DEMO_PASSWORD
 from schema.common.ids import encode_gid
 from tests.conftest import bearer, demo_session_name, login, unique
 
@@ -254,5 +252,3 @@ async def test_my_sessions_and_login_history_are_mine_only(own_client):
     _, body = await _gql(own_client, "query($id: ID!) { node(id: $id) { id } }", {"id": sessions[0]["id"]}, headers=headers)
     assert body["data"]["node"] == {"id": sessions[0]["id"]}
 
-
-_ = (dt, DEMO_PASSWORD)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from graphql import get_named_type, is_enum_type, is_input_object_type, is_non_null_type, is_scalar_type
+from graphql import get_named_type, is_enum_type, is_input_object_type, is_non_null_type
 
 from resolvers.common.registry import SPECS
 from schema.common.ids import encode_gid

@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from gateway.db import compile_statement
 from resolvers.common.registry import EntitySpec, RelSpec
-from schema.common.ids import InvalidId, decode_gid, encode_gid
+from schema.common.ids import InvalidId, decode_gid
 
 MAX_IN_LIST = 1000
 

@@ -11,15 +11,12 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from sqlalchemy.exc import IntegrityError
 from strawberry.types import Info
-from strawberry.types.unset import UNSET
 
 from auth.permissions import Rule, declare
 from resolvers.common import planner
-from resolvers.common.registry import VISIBILITY, camel, get_spec, spec_for_model
+from resolvers.common.registry import VISIBILITY, get_spec, spec_for_model
 from schema.common.connection import Connection, connection_args_resolver
-from schema.common.errors import ErrorCode, UserError, UserErrors
 from schema.common.ids import InvalidId, decode_gid
 from schema.common.node import Node
 
