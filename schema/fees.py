@@ -75,6 +75,7 @@ class StudentFeeAssignment(Node):
     late_fee_cap_value: Decimal | None
     late_fee_applied: bool
     late_fee_accrued: Decimal
+    late_fee_accrued_on: dt.date | None = strawberry.field(description="Daily late fees: charged up to this day.")
     principal_paid: Decimal
     late_fee_paid: Decimal
     late_fee_waived: Decimal

@@ -160,6 +160,9 @@ class StudentFeeAssignment(ActiveMixin, SchoolTenantMixin, Base):
     # tracking (NOT NULL here: the seed's nullable zeros only invite NULL arithmetic)
     late_fee_applied: Mapped[bool] = mapped_column(default=False, server_default="false")
     late_fee_accrued: Mapped[Decimal] = mapped_column(Money19, default=Decimal("0"), server_default="0")
+    # not in the seed: the day a daily late fee has been accrued up to, so that each overdue day
+    # is charged once, on the principal unpaid at the time
+    late_fee_accrued_on: Mapped[dt.date | None]
     principal_paid: Mapped[Decimal] = mapped_column(Money19, default=Decimal("0"), server_default="0")
     late_fee_paid: Mapped[Decimal] = mapped_column(Money19, default=Decimal("0"), server_default="0")
     late_fee_waived: Mapped[Decimal] = mapped_column(Money19, default=Decimal("0"), server_default="0")

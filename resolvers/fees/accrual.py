@@ -6,7 +6,7 @@ rule, shared with the payment path): the amount is added to `late_fee_accrued`,
 `late_fee_applied` is set, the version is bumped, and a LateFeeLog records the accrual.
 
 Idempotent: FLAT and PERCENTAGE fees are applied once (`late_fee_applied`), a daily
-percentage counts what was accrued before, so running twice for one date adds nothing.
+percentage charges each day once (`late_fee_accrued_on`), so running twice for one date adds nothing.
 
 Runs as the owner (the migration URL), one transaction per school with `app.school_id` set, so
 row-level security (forced, the owner included) lets it see exactly that school. Candidates
@@ -38,7 +38,7 @@ BATCH = 1000
 CANDIDATES = text(f"""
 SELECT a.id, a.amount, a.due_date, a.late_fee_type, a.late_fee_value, a.late_fee_grace_days, a.late_fee_cap_type,
        a.late_fee_cap_value, a.late_fee_applied, a.late_fee_accrued, a.principal_paid, a.late_fee_paid,
-       a.late_fee_waived, a.total_discount_amount, a.sponsor_covered_amount
+       a.late_fee_waived, a.total_discount_amount, a.sponsor_covered_amount, a.late_fee_accrued_on
   FROM student_fee_assignments a
  WHERE a.school_id = :school AND a.id > :after AND a.active
    AND a.late_fee_type IN ('FLAT', 'PERCENTAGE', 'DAILY_PERCENTAGE')
@@ -53,6 +53,7 @@ SELECT a.id, a.amount, a.due_date, a.late_fee_type, a.late_fee_value, a.late_fee
 APPLY = text("""
 UPDATE student_fee_assignments a
    SET late_fee_accrued = a.late_fee_accrued + u.amount, late_fee_applied = u.applied,
+       late_fee_accrued_on = CASE WHEN a.late_fee_type = 'DAILY_PERCENTAGE' THEN CAST(:on AS date) ELSE a.late_fee_accrued_on END,
        version = a.version + 1, updated_at = now()
   FROM unnest(CAST(:ids AS bigint[]), CAST(:amounts AS numeric[]), CAST(:applied AS boolean[])) AS u(id, amount, applied)
  WHERE a.id = u.id AND a.school_id = :school
@@ -100,7 +101,7 @@ async def _accrue_school(conn: Any, school_id: int, on: dt.date) -> tuple[int, D
                 applied.append(accrual.applied)
                 reasons.append(accrual.reason[:255])
         if ids:
-            await conn.execute(APPLY, {"ids": ids, "amounts": amounts, "applied": applied, "school": school_id})
+            await conn.execute(APPLY, {"ids": ids, "amounts": amounts, "applied": applied, "school": school_id, "on": on})
             await conn.execute(LOG, {"ids": ids, "amounts": amounts, "reasons": reasons, "school": school_id, "on": on})
             count += len(ids)
             total += sum(amounts, Decimal("0.00"))

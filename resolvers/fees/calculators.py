@@ -26,6 +26,10 @@ def _get(row: Any, key: str) -> Any:
     return row.get(key) if isinstance(row, dict) else getattr(row, key)
 
 
+def _has(row: Any, key: str) -> bool:
+    return key in row if isinstance(row, dict) else hasattr(row, key)
+
+
 def _enum_name(value: Any) -> str | None:
     return None if value is None else getattr(value, "value", value)
 
@@ -35,6 +39,7 @@ class Accrual:
     amount: Decimal  # to add to late_fee_accrued now (0: nothing to do)
     applied: bool  # late_fee_applied afterwards
     reason: str
+    accrued_on: dt.date | None = None  # daily fees: late_fee_accrued_on afterwards
 
 
 def late_fee_accrual(assignment: Any, on: dt.date) -> Accrual:
@@ -42,8 +47,9 @@ def late_fee_accrual(assignment: Any, on: dt.date) -> Accrual:
 
     - grace: nothing until `due_date + grace_days` has passed;
     - FLAT: the value once; PERCENTAGE: value % of the unpaid principal once (`late_fee_applied`);
-    - DAILY_PERCENTAGE: value % of the unpaid principal per overdue day; what was accrued before
-      counts, so running it twice for one day adds nothing;
+    - DAILY_PERCENTAGE: value % of the principal unpaid now, for each overdue day not charged yet
+      (`late_fee_accrued_on` remembers the last one), so a part payment lowers the following
+      days' charge and running it twice for one day adds nothing;
     - caps: FIXED (total accrued at most the value) or PERCENTAGE (of the unpaid principal).
     """
     kind = _enum_name(_get(assignment, "late_fee_type")) or "NONE"
@@ -62,7 +68,12 @@ def late_fee_accrual(assignment: Any, on: dt.date) -> Accrual:
     elif kind == "PERCENTAGE":
         target = accrued if applied else accrued + unpaid * value / HUNDRED
     elif kind == "DAILY_PERCENTAGE":
-        target = max(accrued, unpaid * value / HUNDRED * overdue_days)
+        grace_end = due + dt.timedelta(days=int(_get(assignment, "late_fee_grace_days") or 0))
+        last = _get(assignment, "late_fee_accrued_on") if _has(assignment, "late_fee_accrued_on") else None
+        days = (on - max(grace_end, last or grace_end)).days
+        if days <= 0:
+            return Accrual(ZERO, applied, "already accrued for this day")
+        target = accrued + unpaid * value / HUNDRED * days
     else:
         raise ValueError(f"unknown late fee type {kind}")
     cap_kind = _enum_name(_get(assignment, "late_fee_cap_type")) or "NONE"
@@ -74,7 +85,7 @@ def late_fee_accrual(assignment: Any, on: dt.date) -> Accrual:
     amount = max(ZERO, money(target) - accrued)
     once = kind in ("FLAT", "PERCENTAGE")
     reason = f"{kind} late fee, {overdue_days} day(s) after grace" + (f", capped {cap_kind}" if cap_kind != "NONE" else "")
-    return Accrual(amount, applied or (once and amount > 0), reason)
+    return Accrual(amount, applied or (once and amount > 0), reason, accrued_on=None if once else on)
 
 
 def funding_cover(base_amount: Decimal, discount_amount: Decimal, arrangement: Any, on: dt.date) -> Decimal:

@@ -257,6 +257,8 @@ async def record_payment(ctx: Any, data: PaymentIn) -> PaymentResult:
                                               applied_date=checked.payment_date, reason=accrual.reason))
             if accrual.applied != assignment.late_fee_applied:
                 assignment.late_fee_applied = accrual.applied
+            if accrual.accrued_on is not None and accrual.amount > 0:
+                assignment.late_fee_accrued_on = accrual.accrued_on
 
         # split each amount: the whole pending late fee first, then principal (§7.1)
         splits: list[tuple[int, Decimal, Decimal]] = []  # (assignment, principal, late fee)
