@@ -13,6 +13,7 @@ import strawberry
 from strawberry.types import Info
 
 import models
+from resolvers.common import clock
 from auth.permissions import SCHOOL_ADMINS, SCHOOL_READERS, declare, roles
 from gateway.limits import declare_cost
 from resolvers.attendance import service
@@ -116,10 +117,10 @@ class Query:
         description="Attendance rows of the active school (filter by date, class, student, status).")
 
     @strawberry.field(description="The classes you are assigned to in the academic session in force (a school admin: "
-                                  "every active class), each with its attendance state on `date` (default: today, UTC).")
+                                  "every active class), each with its attendance state on `date` (default: the school's today).")
     async def my_classes(self, info: Info, date: dt.date | None = None) -> list[ClassAttendanceState]:
         authorize(info, MARKERS)
-        day = date or service.today_utc()
+        day = date or clock.today()
         states = await service.class_states(info.context, day)
         return [ClassAttendanceState(class_id=s.class_id, date=day, enrolled=s.enrolled, marked=s.marked,
                                      present=s.present, absent=s.absent, late=s.late, complete=s.complete)
@@ -175,7 +176,7 @@ class AttendanceEntryInput:
 @strawberry.input(description="A whole class on one date.")
 class AttendanceMarkInput:
     class_id: strawberry.ID
-    date: dt.date = strawberry.field(description="Today or earlier (UTC), inside the academic session in force.")
+    date: dt.date = strawberry.field(description="Today or earlier (the school's date), inside the academic session in force.")
     entries: list[AttendanceEntryInput] = strawberry.field(description="One per student, each actively enrolled in the class.")
 
 

@@ -433,7 +433,7 @@ class ExpenseHeadToggleInput:
 
 @strawberry.input
 class ExpenseVoucherCreateInput:
-    expense_date: dt.date = strawberry.field(description="Not in the future (UTC), on a day that is not closed.")
+    expense_date: dt.date = strawberry.field(description="Not in the future (the school's date), on a day that is not closed.")
     expense_head_id: strawberry.ID = strawberry.field(description="An active ExpenseHead.")
     amount: Decimal = strawberry.field(description="More than 0, at most 2 decimals.")
     payment_mode: ExpensePaymentMode
@@ -449,7 +449,7 @@ class ExpenseVoucherToggleInput:
 
 @strawberry.input
 class AccountTransferCreateInput:
-    transfer_date: dt.date = strawberry.field(description="Not in the future (UTC), on a day that is not closed.")
+    transfer_date: dt.date = strawberry.field(description="Not in the future (the school's date), on a day that is not closed.")
     amount: Decimal = strawberry.field(description="More than 0, at most 2 decimals.")
     from_account: str = strawberry.field(description="CASH (the only source today).")
     to_account: str = strawberry.field(description="BANK (the only destination today).")
@@ -459,7 +459,7 @@ class AccountTransferCreateInput:
 
 @strawberry.input
 class DayCloseInput:
-    date: dt.date = strawberry.field(description="Today or earlier (UTC).")
+    date: dt.date = strawberry.field(description="Today or earlier (the school's date).")
 
 
 @strawberry.input

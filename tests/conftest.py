@@ -7,6 +7,7 @@ rows (unique codes, their own schools/hostels as tenants), so they can share the
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import tempfile
 import uuid
@@ -126,10 +127,16 @@ async def gql(client: httpx.AsyncClient) -> GQL:
     return g
 
 
+def school_today() -> dt.date:
+    """Today at the schools of the tests (their default time zone, Asia/Kolkata): the date the
+    gateway's date rules use, which runs ahead of UTC in the evening."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("Asia/Kolkata")).date()
+
+
 def demo_session_name(years_back: int = 0) -> str:
     """Name of a demo academic session: the current one (April to March) or one before it."""
-    import datetime as dt
-
     today = dt.datetime.now(dt.UTC).date()
     year = (today.year if today.month >= 4 else today.year - 1) - years_back
     return f"{year}-{str(year + 1)[2:]}"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from schema.common.ids import decode_gid, encode_gid
-from tests.conftest import bearer, tenant_header, unique
+from tests.conftest import bearer, school_today, tenant_header, unique
 
 TEACHER = "teacher@greenwood.demo"
 ADMIN = "admin@greenwood.demo"
@@ -42,7 +42,7 @@ ROSTER = """query($id: ID!, $today: Date!) { schoolClasses(first: 1, filter: {id
 
 
 def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    return school_today()
 
 
 async def call(client: Any, email: str, query: str, variables: dict[str, Any] | None = None,

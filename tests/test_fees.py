@@ -22,7 +22,14 @@ import models
 from resolvers.fees import accrual
 from resolvers.fees.formula import pending, pending_sql, pending_sql_text
 from schema.common.ids import decode_gid, encode_gid
-from tests.conftest import GQL, bearer, make_schools, tenant_header, unique
+from tests.conftest import (
+    GQL,
+    bearer,
+    make_schools,
+    school_today,
+    tenant_header,
+    unique,
+)
 
 D = Decimal
 ADMIN, ACCOUNTANT, TEACHER, RIVERSIDE = ("admin@greenwood.demo", "accounts@greenwood.demo", "teacher@greenwood.demo",
@@ -421,7 +428,7 @@ async def test_fee_assign_statements_do_not_grow_with_the_students(admin, db):
         counts.append(admin.statements(body))
     assert counts[0] == counts[1], counts
     # no due date: the structure's due day in the current month
-    today = dt.datetime.now(dt.UTC).date()
+    today = school_today()
     assert body["data"]["feeAssign"]["studentFeeAssignments"][0]["dueDate"] == today.replace(day=10).isoformat()
 
 

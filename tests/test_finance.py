@@ -15,10 +15,16 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-
 from gateway import demo
 from schema.common.ids import decode_gid, encode_gid
-from tests.conftest import bearer, login, make_schools, tenant_header, unique
+from tests.conftest import (
+    bearer,
+    login,
+    make_schools,
+    school_today,
+    tenant_header,
+    unique,
+)
 
 ADMIN, ACCOUNTANT, TEACHER = "admin@greenwood.demo", "accounts@greenwood.demo", "teacher@greenwood.demo"
 SUPER = "superadmin@demo.campus"
@@ -43,7 +49,7 @@ OVERRIDE = """mutation($input: DayClosingOverrideInput!) { dayClosingOverride(in
 
 
 def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    return school_today()
 
 
 async def call(client: Any, headers: dict[str, str], query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from schema.common.ids import decode_gid, encode_gid
-from tests.conftest import GQL, bearer, unique
+from tests.conftest import GQL, bearer, school_today, unique
 
 ADMIN, ACCOUNTANT, TEACHER = "admin@greenwood.demo", "accounts@greenwood.demo", "teacher@greenwood.demo"
 
@@ -250,7 +250,7 @@ async def test_refusals_change_nothing(client, db):
     assert errors[0][:2] == (["input", "allocations", "0", "assignmentId"], "INVALID")
     assert (await refused(_input(student, day, [(a, "1.00")], mode="CHEQUE")))[0][:2] == (["input", "mode"], "INVALID")
     assert (await refused(_input(student, day, [(a, "1.00")], key="  ")))[0][:2] == (["input", "idempotencyKey"], "INVALID")
-    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    tomorrow = school_today() + dt.timedelta(days=1)
     assert (await refused(_input(student, tomorrow, [(a, "1.00")])))[0][:2] == (["input", "paymentDate"], "INVALID")
     # another student's fee
     other = await _arrange(db, school, ["100.00"])

@@ -7,7 +7,7 @@ Rules (also in the GraphQL descriptions, schema/attendance.py):
   UPDATE` under the seed's unique key uk_attendance (school_id, class_id, student_id,
   attendance_date, session_id): marking again replaces status and remarks, never duplicates.
   The session is the resolved academic session of the request (ctx.session_id); the class
-  must belong to it, be active, and the date must fall inside it and not after today (UTC).
+  must belong to it, be active, and the date must fall inside it and not after the school's today.
   Every entry must name a different student, actively enrolled in that class in that
   session; otherwise the whole call is refused, naming the entries at fault
   (["input", "entries", "<index>", "studentId"]). Enrollments are read `FOR SHARE`, so a
@@ -51,11 +51,6 @@ STATUSES = tuple(s.value for s in models.AttendanceStatus)
 ATTENDED = ("PRESENT", "LATE")
 
 AttendanceSpec = spec_for_model(models.StudentAttendance)
-
-
-def today_utc() -> dt.date:
-    """The school's local date (kept under its old name for the callers here)."""
-    return clock.today()
 
 
 def _pk_of(gid: str, type_name: str) -> int | None:
@@ -116,9 +111,9 @@ def _entry_error(index: int, field: str, code: ErrorCode, message: str) -> UserE
 def _check_input(date: dt.date, entries: list[Entry]) -> list[int]:
     """Checks that need no database; returns the students' primary keys in entry order."""
     errors: list[UserError] = []
-    today = today_utc()
+    today = clock.today()
     if date > today:
-        errors.extend(user_error(ErrorCode.INVALID, f"Attendance cannot be marked for a future date (today is {today}, UTC).",
+        errors.extend(user_error(ErrorCode.INVALID, f"Attendance cannot be marked for a future date (today is {today} at the school).",
                                  "date").errors)
     if not entries:
         errors.extend(user_error(ErrorCode.INVALID, "Send at least one entry.", "entries").errors)

@@ -84,6 +84,20 @@ async def log_activity(session: Any, ctx: Any, action: str, entity_type: str | N
     await session.flush()
 
 
+def require_school(ctx: Any) -> int:
+    """The active school of a school-family write, or a clear INVALID error."""
+    if ctx.school_id is None:
+        raise user_error(ErrorCode.INVALID, "Choose a school first (X-Tenant-Id with the School's ID).")
+    return ctx.school_id
+
+
+def require_session(ctx: Any) -> int:
+    """The resolved academic session (X-Session-Id, else the school's current one)."""
+    if ctx.session_id is None:
+        raise user_error(ErrorCode.INVALID, "No academic session is selected: the school has no current session.")
+    return ctx.session_id
+
+
 def tenant_value(ctx: Any, spec: EntitySpec) -> int | None:
     if spec.tenant_key == "school_id":
         return ctx.school_id

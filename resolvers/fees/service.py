@@ -210,10 +210,7 @@ def _text(value: str | None, field: str, limit: int, required: bool = False) -> 
 
 # ---- scope -----------------------------------------------------------------------------------------
 
-def _school(ctx: Any) -> int:
-    if ctx.school_id is None:
-        raise user_error(ErrorCode.INVALID, "Choose a school first (X-Tenant-Id): fees belong to one.")
-    return ctx.school_id
+_school = writes.require_school
 
 
 def _staff(ctx: Any) -> str | None:

@@ -59,21 +59,8 @@ def normalize_name(name: str) -> str:
     return " ".join(name.split()).lower()
 
 
-def today_utc() -> dt.date:
-    """The school's local date (kept under its old name for the callers here)."""
-    return clock.today()
-
-
-def _school(ctx: Any) -> int:
-    if ctx.school_id is None:
-        raise user_error(ErrorCode.INVALID, "Choose a school first (X-Tenant-Id): expenses and closings belong to one.")
-    return ctx.school_id
-
-
-def _session(ctx: Any) -> int:
-    if ctx.session_id is None:
-        raise user_error(ErrorCode.INVALID, "No academic session is selected: the school has no current session.")
-    return ctx.session_id
+_school = writes.require_school
+_session = writes.require_session
 
 
 def _money(value: Decimal, field: str) -> Decimal:
@@ -97,8 +84,8 @@ def _text(value: str | None, limit: int, field: str) -> str | None:
 
 
 def _not_future(day: dt.date, field: str) -> None:
-    if day > today_utc():
-        raise user_error(ErrorCode.INVALID, f"{field} cannot be in the future (today is {today_utc().isoformat()} in the school's time zone).",
+    if day > clock.today():
+        raise user_error(ErrorCode.INVALID, f"{field} cannot be in the future (today is {clock.today().isoformat()} in the school's time zone).",
                          field)
 
 
@@ -252,7 +239,7 @@ SELECT min(d) FROM (
 
 async def day_close(ctx: Any, day: dt.date) -> int:
     school_id, session_id = _school(ctx), _session(ctx)
-    if day > today_utc():
+    if day > clock.today():
         raise user_error(ErrorCode.INVALID, f"{day.isoformat()} is in the future; a day is closed on or after it.", "date")
     DC = models.DayClosing
     async with writes.mutation_scope(ctx, CLOSING) as session:

@@ -20,14 +20,8 @@ from schema.common.errors import ErrorCode, user_error
 SESSION = spec_for_model(models.AcademicSession)
 
 
-def today() -> dt.date:
-    return clock.today()
-
-
-def _session_id(ctx: Any) -> int:
-    if ctx.session_id is None:
-        raise user_error(ErrorCode.INVALID, "The school has no current academic session; activate one first.")
-    return ctx.session_id
+today = clock.today
+_session_id = writes.require_session
 
 
 # ---- academic sessions ----------------------------------------------------------------------

@@ -39,16 +39,8 @@ EnrollmentSpec = spec_for_model(models.TransportEnrollment)
 Route = models.TransportRoute
 
 
-def _session_of(ctx: Any) -> int:
-    if ctx.session_id is None:
-        raise user_error(ErrorCode.INVALID, "No academic session is selected: the school has no current session.")
-    return ctx.session_id
-
-
-def _school_of(ctx: Any) -> int:
-    if ctx.school_id is None:
-        raise user_error(ErrorCode.INVALID, "Choose a school first: transport enrollments belong to one.")
-    return ctx.school_id
+_session_of = writes.require_session
+_school_of = writes.require_school
 
 
 async def _check_student(ctx: Any, session: Any, school_id: int, student_id: int, session_id: int) -> None:
