@@ -61,6 +61,26 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_make_migration(args: argparse.Namespace) -> int:
+    """Autogenerate a revision against a throwaway embedded database at head."""
+    import tempfile
+
+    from alembic import command
+
+    from gateway import embedded_pg
+    from gateway.migrate import alembic_config
+
+    pg = embedded_pg.start(Path(tempfile.mkdtemp(prefix="campus-migration-")) / "pg", throwaway=True)
+    try:
+        cfg = alembic_config(pg.url())
+        command.upgrade(cfg, "head")
+        command.revision(cfg, message=args.message, autogenerate=True)
+    finally:
+        pg.cleanup()
+    print("read the new file in migrations/versions/, add enable_tenant_rls(...) for new tenant tables, then commit it")
+    return 0
+
+
 def cmd_export_schema(args: argparse.Namespace) -> int:
     from schema.root import build_schema
 
@@ -156,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
 
     demo_p = sub.add_parser("demo-data", help="load the demo schools, hostels and users (once)")
     demo_p.set_defaults(func=cmd_demo_data)
+
+    mm = sub.add_parser("make-migration", help="autogenerate a migration from the models (throwaway database)")
+    mm.add_argument("message")
+    mm.set_defaults(func=cmd_make_migration)
 
     exp = sub.add_parser("export-schema", help="write schema.graphql (or --check that it is current)")
     exp.add_argument("--out", default=str(ROOT / "schema.graphql"))
