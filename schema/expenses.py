@@ -19,7 +19,7 @@ from schema.common.connection import Connection, PageInfo, graphql_enum
 from schema.common.entity import entity_type, relation
 from schema.common.errors import UserErrors
 from schema.common.fields import authorize, list_field
-from schema.common.mutations import decode_ref, payload_type
+from schema.common.mutations import decode_ref, payload_type, toggle_input
 from schema.common.node import Node
 from schema.fees import FINANCE_READERS
 
@@ -425,10 +425,7 @@ class ExpenseHeadCreateInput:
     description: str | None = None
 
 
-@strawberry.input
-class ExpenseHeadToggleInput:
-    id: strawberry.ID
-    active: bool | None = strawberry.field(default=None, description="The state wanted; omitted: the opposite of now.")
+ExpenseHeadToggleInput = toggle_input("ExpenseHead")
 
 
 @strawberry.input
@@ -441,10 +438,7 @@ class ExpenseVoucherCreateInput:
     reference_number: str | None = None
 
 
-@strawberry.input
-class ExpenseVoucherToggleInput:
-    id: strawberry.ID
-    active: bool | None = strawberry.field(default=None, description="The state wanted; omitted: the opposite of now.")
+ExpenseVoucherToggleInput = toggle_input("ExpenseVoucher")
 
 
 @strawberry.input

@@ -20,7 +20,7 @@ from schema.common.connection import Connection, graphql_enum
 from schema.common.entity import entity_type, relation
 from schema.common.errors import UserError, UserErrors
 from schema.common.fields import authorize, list_field
-from schema.common.mutations import decode_ref, master_data_mutations, payload_type
+from schema.common.mutations import decode_ref, master_data_mutations, payload_type, toggle_input
 from schema.common.node import Node
 
 FeeFrequency = graphql_enum(models.FeeFrequency)
@@ -192,9 +192,7 @@ def _policy(value: Any) -> Any:
                                cap_type=value.cap_type, cap_value=value.cap_value)
 
 
-@strawberry.input
-class FeeTypeToggleInput:
-    id: strawberry.ID
+FeeTypeToggleInput = toggle_input("FeeType")
 
 
 @strawberry.input
@@ -217,14 +215,10 @@ class FeeStructureUpdateInput:
     late_fee_policy: LateFeePolicyInput | None = strawberry.field(default=UNSET, description="Replaces the policy as a whole.")
 
 
-@strawberry.input
-class FeeStructureToggleInput:
-    id: strawberry.ID
+FeeStructureToggleInput = toggle_input("FeeStructure")
 
 
-@strawberry.input
-class DiscountDefinitionToggleInput:
-    id: strawberry.ID
+DiscountDefinitionToggleInput = toggle_input("DiscountDefinition")
 
 
 @strawberry.input
@@ -344,7 +338,8 @@ class FeeMutation:
     @strawberry.mutation(description="Switch a fee type on or off (deactivated types take no new structures).")
     async def fee_type_toggle(self, info: Info, input: FeeTypeToggleInput) -> FeeTypeTogglePayload:  # noqa: A002
         return await _run(info, FeeTypeTogglePayload, lambda: service.toggle(
-            info.context, models.FeeType, decode_ref(input.id, models.FeeType, "id"), "feeTypeToggle"))
+            info.context, models.FeeType, decode_ref(input.id, models.FeeType, "id"), input.active,
+            "feeTypeToggle"))
 
     @strawberry.mutation(description="Create a fee structure with its late-fee policy, for a class of the session or "
                                      "the whole school.")
@@ -372,14 +367,15 @@ class FeeMutation:
     @strawberry.mutation(description="Switch a fee structure on or off (inactive structures cannot be assigned).")
     async def fee_structure_toggle(self, info: Info, input: FeeStructureToggleInput) -> FeeStructureTogglePayload:  # noqa: A002
         return await _run(info, FeeStructureTogglePayload, lambda: service.toggle(
-            info.context, models.FeeStructure, decode_ref(input.id, models.FeeStructure, "id"), "feeStructureToggle"))
+            info.context, models.FeeStructure, decode_ref(input.id, models.FeeStructure, "id"),
+            input.active, "feeStructureToggle"))
 
     @strawberry.mutation(description="Switch a discount definition on or off (inactive ones cannot be applied).")
     async def discount_definition_toggle(self, info: Info,
                                          input: DiscountDefinitionToggleInput) -> DiscountDefinitionTogglePayload:  # noqa: A002
         return await _run(info, DiscountDefinitionTogglePayload, lambda: service.toggle(
             info.context, models.DiscountDefinition, decode_ref(input.id, models.DiscountDefinition, "id"),
-            "discountDefinitionToggle"))
+            input.active, "discountDefinitionToggle"))
 
     @strawberry.mutation(description="Assign a fee structure to students actively enrolled in its session (and class), "
                                      "all or nothing. Each assignment snapshots the amount, due date, late-fee policy and "

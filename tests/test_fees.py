@@ -243,6 +243,10 @@ async def test_fee_type_create_update_toggle(admin):
     assert (await ok(admin, FEE_TYPE_TOGGLE, "feeTypeToggle", {"id": fee_type}))["feeType"]["active"] is True
     assert await activity(admin, "FeeType", pk(fee_type)) == ["feeTypeCreate", "feeTypeUpdate", "feeTypeToggle",
                                                               "feeTypeToggle"]
+    # an explicit state is idempotent: a double-tapped "deactivate" does not switch it back on
+    for _ in range(2):
+        toggled = await ok(admin, FEE_TYPE_TOGGLE, "feeTypeToggle", {"id": fee_type, "active": False})
+        assert toggled["feeType"]["active"] is False
 
 
 async def test_fee_type_names_are_unique_per_school(client, admin):

@@ -162,12 +162,14 @@ async def update_row(ctx: Any, spec: EntitySpec, pk: int, values: dict[str, Any]
         return obj.id
 
 
-async def set_active(ctx: Any, spec: EntitySpec, pk: int, active: bool, row_filter: Any = None,
+async def set_active(ctx: Any, spec: EntitySpec, pk: int, active: bool | None, row_filter: Any = None,
                      action: str | None = None) -> int:
+    """Set the row's `active` flag; `None` flips it (the toggle mutations)."""
     async with mutation_scope(ctx, spec) as session:
         obj = await get_for_update(ctx, session, spec, pk, row_filter)
-        await log_activity(session, ctx, action or f"{spec.name}.{'activate' if active else 'deactivate'}", spec.name, pk)
-        obj.active = active
+        obj.active = (not obj.active) if active is None else active
+        await log_activity(session, ctx, action or f"{spec.name}.{'activate' if obj.active else 'deactivate'}",
+                           spec.name, pk)
         return obj.id
 
 

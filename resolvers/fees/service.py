@@ -256,15 +256,10 @@ async def prepare_discount_definition(ctx: Any, values: dict[str, Any]) -> dict[
     return values
 
 
-async def toggle(ctx: Any, model: type, pk: int, action: str) -> int:
-    """Flip the row's `active` flag (fee types, structures, discount definitions)."""
+async def toggle(ctx: Any, model: type, pk: int, active: bool | None, action: str) -> int:
+    """Switch a fee type, structure or discount definition on or off (`None`: flip it)."""
     _school(ctx)
-    spec = spec_for_model(model)
-    async with writes.mutation_scope(ctx, spec) as session:
-        obj = await _locked(session, model, pk, "id")
-        obj.active = not obj.active
-        await writes.log_activity(session, ctx, action, spec.name, pk)
-        return pk
+    return await writes.set_active(ctx, spec_for_model(model), pk, active, action=action)
 
 
 # ---- fee structures ----------------------------------------------------------------------------------

@@ -120,11 +120,7 @@ async def expense_head_create(ctx: Any, name: str, description: str | None) -> i
 async def expense_head_toggle(ctx: Any, head_id: int, active: bool | None) -> int:
     """Deactivate or reactivate a head (flip it when `active` is not given)."""
     _school(ctx)
-    async with writes.mutation_scope(ctx, HEAD) as session:
-        head = await writes.get_for_update(ctx, session, HEAD, head_id)
-        head.active = (not head.active) if active is None else active
-        await writes.log_activity(session, ctx, "expenseHeadToggle", "ExpenseHead", head.id)
-        return head.id
+    return await writes.set_active(ctx, HEAD, head_id, active, action="expenseHeadToggle")
 
 
 # ---- vouchers --------------------------------------------------------------------------------

@@ -57,6 +57,16 @@ def _make_input(name: str, fields: dict[str, tuple[Any, bool]], extra: dict[str,
     return strawberry.input(type(name, (), namespace), name=name)
 
 
+def toggle_input(entity_name: str) -> type:
+    """`<Entity>ToggleInput { id, active }`: the state wanted, or omitted to flip it."""
+    name = f"{entity_name}ToggleInput"
+    namespace = {
+        "__annotations__": {"id": strawberry.ID, "active": bool | None},
+        "active": strawberry.field(default=None, description="The state wanted; omitted: the opposite of now."),
+    }
+    return strawberry.input(type(name, (), namespace), name=name)
+
+
 def payload_type(name: str, spec: EntitySpec) -> type:
     """`<Mutation>Payload { <entity>: T, errors: [UserError!]! }`; the entity is read through
     the request's loader with the caller's selection."""
