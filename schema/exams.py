@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -17,10 +16,10 @@ from resolvers.common.registry import spec_for_model
 from resolvers.exams import service
 from schema.common.connection import Connection, graphql_enum
 from schema.common.entity import entity_type, relation
-from schema.common.errors import UserError, UserErrors
+from schema.common.errors import UserError
 from schema.common.fields import Forbidden, authorize, list_field
 from schema.common.ids import InvalidId, decode_gid, encode_gid
-from schema.common.mutations import decode_ref, master_data_mutations, payload_type
+from schema.common.mutations import decode_ref, master_data_mutations, payload_type, run_mutation
 from schema.common.node import Node
 
 ExamStatus = graphql_enum(models.ExamStatus)
@@ -234,57 +233,42 @@ class MarksRecordPayload:
         return payload
 
 
-async def _payload(payload: Any, work: Any) -> Any:
-    try:
-        return payload.make(await work())
-    except UserErrors as exc:
-        return payload.make(None, exc.errors)
-
-
 @strawberry.type
 class ExamMutation:
     @strawberry.mutation(description="Create an exam (DRAFT) for a class of the academic session in force.")
     async def exam_create(self, info: Info, input: ExamCreateInput) -> ExamCreatePayload:  # noqa: A002
-        authorize(info, ADMINS)
-
         async def work() -> int:
             class_pk = decode_ref(input.class_id, models.SchoolClass, "classId")
             return await service.create_exam(info.context, class_pk, input.name, input.exam_type, input.start_date,
                                              input.end_date)
-        return await _payload(ExamCreatePayload, work)
+        return await run_mutation(info, ADMINS, ExamCreatePayload, work)
 
     @strawberry.mutation(description="Add a subject taught in the exam's class, with its maximum marks; not once LOCKED.")
     async def exam_subject_add(self, info: Info, input: ExamSubjectAddInput) -> ExamSubjectAddPayload:  # noqa: A002
-        authorize(info, ADMINS)
-
         async def work() -> int:
             exam_pk = decode_ref(input.exam_id, models.Exam, "examId")
             subject_pk = decode_ref(input.subject_id, models.Subject, "subjectId")
             return await service.add_exam_subject(info.context, exam_pk, subject_pk, input.max_marks)
-        return await _payload(ExamSubjectAddPayload, work)
+        return await run_mutation(info, ADMINS, ExamSubjectAddPayload, work)
 
     @strawberry.mutation(description="Move an exam forward: DRAFT -> SCHEDULED -> ONGOING -> COMPLETED -> LOCKED "
                                      "(steps may be skipped, never undone); nothing leaves LOCKED.")
     async def exam_status_update(self, info: Info, input: ExamStatusUpdateInput) -> ExamStatusUpdatePayload:  # noqa: A002
-        authorize(info, ADMINS)
-
         async def work() -> int:
             exam_pk = decode_ref(input.exam_id, models.Exam, "examId")
             return await service.update_exam_status(info.context, exam_pk, models.ExamStatus(input.status.value))
-        return await _payload(ExamStatusUpdatePayload, work)
+        return await run_mutation(info, ADMINS, ExamStatusUpdatePayload, work)
 
     @strawberry.mutation(description="Record many students' marks for one exam subject, all or nothing (recording "
                                      "again replaces). School admins, the class teacher and the subject's teacher in "
                                      "the class; any other teacher gets a FORBIDDEN error in the payload. Refused "
                                      "(LOCKED) once the exam is locked.")
     async def marks_record(self, info: Info, input: MarksRecordInput) -> MarksRecordPayload:  # noqa: A002
-        authorize(info, MARKS_WRITERS)
-
         async def work() -> service.MarksResult:
             exam_subject_pk = decode_ref(input.exam_subject_id, models.ExamSubject, "examSubjectId")
             entries = [service.MarkInput(m.student_id, m.marks_obtained, m.remarks) for m in input.marks]
             return await service.record_marks(info.context, exam_subject_pk, entries)
-        return await _payload(MarksRecordPayload, work)
+        return await run_mutation(info, MARKS_WRITERS, MarksRecordPayload, work)
 
 
 declare("Mutation.examCreate", ADMINS)

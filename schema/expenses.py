@@ -19,7 +19,7 @@ from schema.common.connection import Connection, PageInfo, graphql_enum
 from schema.common.entity import entity_type, relation
 from schema.common.errors import UserErrors
 from schema.common.fields import authorize, list_field
-from schema.common.mutations import decode_ref, payload_type, toggle_input
+from schema.common.mutations import decode_ref, payload_type, run_mutation, toggle_input
 from schema.common.node import Node
 from schema.fees import FINANCE_READERS
 
@@ -470,20 +470,11 @@ DayClosePayload = payload_type("DayClosePayload", spec_for_model(models.DayClosi
 DayClosingOverridePayload = payload_type("DayClosingOverridePayload", spec_for_model(models.DayClosing))
 
 
-async def _run(info: Info, rule: Any, payload: Any, work: Any) -> Any:
-    authorize(info, rule)
-    try:
-        pk = await work()
-    except UserErrors as exc:
-        return payload.make(None, exc.errors)
-    return payload.make(pk)
-
-
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create an expense head; CONFLICT when one with the same normalised name exists.")
     async def expense_head_create(self, info: Info, input: ExpenseHeadCreateInput) -> ExpenseHeadCreatePayload:  # noqa: A002
-        return await _run(info, WRITERS, ExpenseHeadCreatePayload,
+        return await run_mutation(info, WRITERS, ExpenseHeadCreatePayload,
                           lambda: service.expense_head_create(info.context, input.name, input.description))
 
     @strawberry.mutation(description="Deactivate or reactivate an expense head (vouchers need an active head).")
@@ -491,7 +482,7 @@ class Mutation:
         async def work() -> int:
             return await service.expense_head_toggle(info.context, decode_ref(input.id, models.ExpenseHead, "id"),
                                                      input.active)
-        return await _run(info, WRITERS, ExpenseHeadTogglePayload, work)
+        return await run_mutation(info, WRITERS, ExpenseHeadTogglePayload, work)
 
     @strawberry.mutation(description=(
         "Record an expense voucher in the academic session in force. Its number (EXP-00001, ...) is the school's next, "
@@ -503,20 +494,20 @@ class Mutation:
                 info.context, expense_date=input.expense_date,
                 head_id=decode_ref(input.expense_head_id, models.ExpenseHead, "expenseHeadId"), amount=input.amount,
                 payment_mode=input.payment_mode, description=input.description, reference_number=input.reference_number)
-        return await _run(info, WRITERS, ExpenseVoucherCreatePayload, work)
+        return await run_mutation(info, WRITERS, ExpenseVoucherCreatePayload, work)
 
     @strawberry.mutation(description="Deactivate or reactivate an expense voucher; refused (LOCKED) when its day is closed.")
     async def expense_voucher_toggle(self, info: Info, input: ExpenseVoucherToggleInput) -> ExpenseVoucherTogglePayload:  # noqa: A002
         async def work() -> int:
             return await service.expense_voucher_toggle(info.context, decode_ref(input.id, models.ExpenseVoucher, "id"),
                                                         input.active)
-        return await _run(info, WRITERS, ExpenseVoucherTogglePayload, work)
+        return await run_mutation(info, WRITERS, ExpenseVoucherTogglePayload, work)
 
     @strawberry.mutation(description=(
         "Record money moved from CASH to BANK (append-only) in the academic session in force. Refused for other "
         "accounts, an amount not above 0, a future date or a closed day (LOCKED)."))
     async def account_transfer_create(self, info: Info, input: AccountTransferCreateInput) -> AccountTransferCreatePayload:  # noqa: A002
-        return await _run(info, WRITERS, AccountTransferCreatePayload, lambda: service.account_transfer_create(
+        return await run_mutation(info, WRITERS, AccountTransferCreatePayload, lambda: service.account_transfer_create(
             info.context, transfer_date=input.transfer_date, amount=input.amount, from_account=input.from_account,
             to_account=input.to_account, reference_number=input.reference_number, remarks=input.remarks))
 
@@ -527,12 +518,12 @@ class Mutation:
         "already closed (CONFLICT; unless a super admin allowed an override: then the closing is recomputed and "
         "replaced), or while an earlier day after the previous closing has money and is not closed."))
     async def day_close(self, info: Info, input: DayCloseInput) -> DayClosePayload:  # noqa: A002
-        return await _run(info, WRITERS, DayClosePayload, lambda: service.day_close(info.context, input.date))
+        return await run_mutation(info, WRITERS, DayClosePayload, lambda: service.day_close(info.context, input.date))
 
     @strawberry.mutation(description="Super admins only: let a closed day take late entries and be closed again "
                                      "(dayClose recomputes it and ends the override).")
     async def day_closing_override(self, info: Info, input: DayClosingOverrideInput) -> DayClosingOverridePayload:  # noqa: A002
-        return await _run(info, OVERRIDERS, DayClosingOverridePayload,
+        return await run_mutation(info, OVERRIDERS, DayClosingOverridePayload,
                           lambda: service.day_closing_override(info.context, input.date))
 
 

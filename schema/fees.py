@@ -18,9 +18,9 @@ from resolvers.fees import service
 from resolvers.fees.formula import pending
 from schema.common.connection import Connection, graphql_enum
 from schema.common.entity import entity_type, relation
-from schema.common.errors import UserError, UserErrors
-from schema.common.fields import authorize, list_field
-from schema.common.mutations import decode_ref, master_data_mutations, payload_type, toggle_input
+from schema.common.errors import UserError
+from schema.common.fields import list_field
+from schema.common.mutations import decode_ref, master_data_mutations, payload_type, run_mutation, toggle_input
 from schema.common.node import Node
 
 FeeFrequency = graphql_enum(models.FeeFrequency)
@@ -322,15 +322,7 @@ LateFeeWaivePayload = _adjustment_payload("LateFeeWaivePayload")
 
 
 async def _run(info: Info, payload: Any, work: Any) -> Any:
-    authorize(info, ADMINS)
-    try:
-        return payload.make(await work())
-    except UserErrors as exc:
-        return payload.make(None, exc.errors)
-
-
-def _unset(value: Any) -> Any:
-    return UNSET if value is UNSET else value
+    return await run_mutation(info, ADMINS, payload, work)
 
 
 @strawberry.type
@@ -359,8 +351,8 @@ class FeeMutation:
     async def fee_structure_update(self, info: Info, input: FeeStructureUpdateInput) -> FeeStructureUpdatePayload:  # noqa: A002
         async def work() -> int:
             return await service.update_structure(
-                info.context, decode_ref(input.id, models.FeeStructure, "id"), amount=_unset(input.amount),
-                frequency=_unset(input.frequency), due_day=_unset(input.due_day_of_month),
+                info.context, decode_ref(input.id, models.FeeStructure, "id"), amount=input.amount,
+                frequency=input.frequency, due_day=input.due_day_of_month,
                 policy=_policy(input.late_fee_policy))
         return await _run(info, FeeStructureUpdatePayload, work)
 

@@ -16,9 +16,10 @@ import models
 from auth.permissions import SCHOOL_ADMINS, declare, roles
 from resolvers.common.registry import spec_for_model
 from resolvers.fees import payments as service
-from schema.common.errors import UserError, UserErrors
+from schema.common.errors import UserError
 from schema.common.fields import authorize
 from schema.fees import FINANCE_READERS, FeePayment
+from schema.common.mutations import run_mutation
 
 PAYMENT_WRITERS = roles(*SCHOOL_ADMINS, "ACCOUNTANT")
 PAYMENT_SPEC = spec_for_model(models.FeePayment)
@@ -98,11 +99,7 @@ class PaymentMutation:
             transaction_reference=input.transaction_reference, remarks=input.remarks,
             idempotency_key=input.idempotency_key,
             allocations=[service.AllocationIn(a.assignment_id, a.amount) for a in input.allocations])
-        try:
-            result: Any = await service.record_payment(info.context, data)
-        except UserErrors as exc:
-            return FeePaymentRecordPayload.make(None, exc.errors)
-        return FeePaymentRecordPayload.make(result)
+        return await run_mutation(info, None, FeePaymentRecordPayload, lambda: service.record_payment(info.context, data))
 
 
 declare("Mutation.feePaymentRecord", PAYMENT_WRITERS)

@@ -17,9 +17,9 @@ from resolvers.common.registry import spec_for_model
 from resolvers.transport import service
 from schema.common.connection import Connection, graphql_enum
 from schema.common.entity import entity_type, relation
-from schema.common.errors import ErrorCode, UserErrors, user_error
-from schema.common.fields import authorize, list_field
-from schema.common.mutations import decode_ref, master_data_mutations, payload_type
+from schema.common.errors import ErrorCode, user_error
+from schema.common.fields import list_field
+from schema.common.mutations import decode_ref, master_data_mutations, payload_type, run_mutation
 from schema.common.node import Node
 
 FeeFrequency = graphql_enum(models.fees.FeeFrequency)
@@ -101,25 +101,19 @@ class Mutation:
                                      "enrollment per student and session; an ended one is reactivated). Takes a seat "
                                      "on the route atomically: CONFLICT when the route is full.")
     async def transport_enroll(self, info: Info, input: TransportEnrollInput) -> TransportEnrollPayload:  # noqa: A002
-        authorize(info, roles(*SCHOOL_ADMINS))
-        try:
+        async def work() -> int:
             student_id = decode_ref(input.student_id, models.Student, "studentId")
             pickup_point_id = decode_ref(input.pickup_point_id, models.PickupPoint, "pickupPointId")
-            pk = await service.enroll(info.context, student_id, pickup_point_id)
-        except UserErrors as exc:
-            return TransportEnrollPayload.make(None, exc.errors)
-        return TransportEnrollPayload.make(pk)
+            return await service.enroll(info.context, student_id, pickup_point_id)
+        return await run_mutation(info, roles(*SCHOOL_ADMINS), TransportEnrollPayload, work)
 
     @strawberry.mutation(description="End the student's transport enrollment in the academic session in force and "
                                      "free the seat.")
     async def transport_unenroll(self, info: Info, input: TransportUnenrollInput) -> TransportUnenrollPayload:  # noqa: A002
-        authorize(info, roles(*SCHOOL_ADMINS))
-        try:
+        async def work() -> int:
             student_id = decode_ref(input.student_id, models.Student, "studentId")
-            pk = await service.unenroll(info.context, student_id)
-        except UserErrors as exc:
-            return TransportUnenrollPayload.make(None, exc.errors)
-        return TransportUnenrollPayload.make(pk)
+            return await service.unenroll(info.context, student_id)
+        return await run_mutation(info, roles(*SCHOOL_ADMINS), TransportUnenrollPayload, work)
 
 
 declare("Mutation.transportEnroll", roles(*SCHOOL_ADMINS))

@@ -156,12 +156,7 @@ def master_data_mutations(
         declare(f"Mutation.{base}{verb.title()}", permissions[verb])
 
     async def run(info: Info, verb: str, work: Callable[[], Awaitable[int]]) -> Any:
-        authorize(info, permissions[verb])
-        try:
-            pk = await work()
-        except UserErrors as exc:
-            return payloads[verb].make(None, exc.errors)
-        return payloads[verb].make(pk)
+        return await run_mutation(info, permissions[verb], payloads[verb], work)
 
     async def create(info: Info, input: Any) -> Any:  # noqa: A002
         async def work() -> int:
@@ -203,17 +198,27 @@ async def run_workflow(info: Info, rule: Rule, payload: Any, work: Callable[[Any
                        spec: EntitySpec | None = None) -> Any:
     """A workflow mutation's frame: check the rule, run `work(ctx, session)` in the
     mutation's savepoint, and turn expected failures into payload errors."""
-    authorize(info, rule)
-    try:
+    async def in_scope() -> int:
         async with writes.mutation_scope(info.context, spec) as session:
-            pk = await work(info.context, session)
+            return await work(info.context, session)
+    return await run_mutation(info, rule, payload, in_scope)
+
+
+async def run_mutation(info: Info, rule: Rule | None, payload: Any, work: Callable[[], Awaitable[Any]]) -> Any:
+    """A mutation's frame: check the rule (None: the caller already did), run `work()` and
+    make the payload of its result, or of the expected failures it raised (UserErrors)."""
+    if rule is not None:
+        authorize(info, rule)
+    try:
+        result = await work()
     except UserErrors as exc:
         return payload.make(None, exc.errors)
-    return payload.make(pk)
+    return payload.make(result)
 
 
 def _extras(inp: Any, extra: dict[str, Any] | None) -> dict[str, Any]:
     return {k: getattr(inp, k) for k in (extra or {}) if getattr(inp, k, UNSET) is not UNSET}
 
 
-__all__ = ["decode_ref", "master_data_mutations", "payload_type", "user_error", "ErrorCode"]
+__all__ = ["ErrorCode", "decode_ref", "master_data_mutations", "payload_type", "run_mutation", "run_workflow",
+           "toggle_input", "user_error"]
