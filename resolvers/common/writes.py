@@ -173,8 +173,20 @@ async def set_active(ctx: Any, spec: EntitySpec, pk: int, active: bool | None, r
         return obj.id
 
 
+def clean_text(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
+    """Free text as stored: trimmed, empty becomes None (refused when required), at most `limit` characters."""
+    cleaned = (value or "").strip()
+    if not cleaned:
+        if required:
+            raise user_error(ErrorCode.INVALID, f"{field} cannot be empty.", field)
+        return None
+    if len(cleaned) > limit:
+        raise user_error(ErrorCode.INVALID, f"{field} is at most {limit} characters.", field)
+    return cleaned
+
+
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-__all__ = ["UserError", "UserErrors", "create_row", "get_for_update", "mutation_scope", "set_active", "update_row"]
+__all__ = ["UserError", "UserErrors", "clean_text", "create_row", "get_for_update", "mutation_scope", "set_active", "update_row"]

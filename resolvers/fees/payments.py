@@ -105,15 +105,6 @@ def _decode(gid: str, model: type, *field: str) -> int:
     return pk
 
 
-def _optional_text(value: str | None, limit: int, name: str) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if len(value) > limit:
-        raise user_error(ErrorCode.INVALID, f"{name} is at most {limit} characters.", name)
-    return value or None
-
-
 @dataclass(frozen=True)
 class _Checked:
     student_id: int
@@ -140,8 +131,8 @@ def _check_input(data: PaymentIn, today: dt.date) -> _Checked:
         raise user_error(ErrorCode.INVALID, f"mode must be one of {', '.join(PAYMENT_MODES)}.", "mode")
     if data.payment_date > today:
         raise user_error(ErrorCode.INVALID, f"paymentDate {data.payment_date.isoformat()} is in the future.", "paymentDate")
-    reference = _optional_text(data.transaction_reference, REFERENCE_MAX, "transactionReference")
-    remarks = _optional_text(data.remarks, REMARKS_MAX, "remarks")
+    reference = writes.clean_text(data.transaction_reference, "transactionReference", REFERENCE_MAX)
+    remarks = writes.clean_text(data.remarks, "remarks", REMARKS_MAX)
     if not data.allocations:
         raise user_error(ErrorCode.INVALID, "A payment needs at least one allocation.", "allocations")
     if len(data.allocations) > MAX_ALLOCATIONS:

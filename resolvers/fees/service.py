@@ -196,18 +196,6 @@ def funding_values(coverage_type: FundingCoverageType, coverage_mode: FundingCov
     return coverage_mode, coverage_value
 
 
-def _text(value: str | None, field: str, limit: int, required: bool = False) -> str | None:
-    """Trimmed text; empty becomes None (refused when required)."""
-    cleaned = (value or "").strip()
-    if not cleaned:
-        if required:
-            raise user_error(ErrorCode.INVALID, f"{field} cannot be empty.", field)
-        return None
-    if len(cleaned) > limit:
-        raise user_error(ErrorCode.INVALID, f"{field} is longer than {limit} characters.", field)
-    return cleaned
-
-
 # ---- scope -----------------------------------------------------------------------------------------
 
 _school = writes.require_school
@@ -231,9 +219,9 @@ async def _locked(session: Any, model: type, pk: int, field: str, share: bool = 
 
 async def prepare_fee_type(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:
     if "name" in values:
-        values["name"] = _text(values["name"], "name", NAME_MAX, required=True)
+        values["name"] = writes.clean_text(values["name"], "name", NAME_MAX, required=True)
     if "description" in values:
-        values["description"] = _text(values["description"], "description", DESCRIPTION_MAX)
+        values["description"] = writes.clean_text(values["description"], "description", DESCRIPTION_MAX)
     return values
 
 
@@ -248,7 +236,7 @@ async def validate_fee_type(ctx: Any, session: Any, obj: Any) -> None:
 
 
 async def prepare_discount_definition(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:
-    values["name"] = _text(values.get("name"), "name", NAME_MAX, required=True)
+    values["name"] = writes.clean_text(values.get("name"), "name", NAME_MAX, required=True)
     value = values.get("amount_value")
     _raise_all(check_money(value, "amountValue", positive=True))
     if values.get("type") is DiscountType.PERCENTAGE and value > HUNDRED:
@@ -490,7 +478,7 @@ async def apply_discount(ctx: Any, assignment_id: int, definition_id: int, reaso
     """§7.2: lock the assignment, compute the discount on its principal due, add it to the
     assignment's total and write the adjustment with the definition's snapshot."""
     _school(ctx)
-    reason = _text(reason, "reason", REASON_MAX)
+    reason = writes.clean_text(reason, "reason", REASON_MAX)
     async with writes.mutation_scope(ctx, ADJUSTMENT) as session:
         assignment = await _assignment_for_update(session, assignment_id)
         definition = await _locked(session, models.DiscountDefinition, definition_id, "discountDefinitionId", share=True)
@@ -517,7 +505,7 @@ async def waive_late_fee(ctx: Any, assignment_id: int, amount: Decimal, reason: 
     """Waive part or all of the late fee accrued and not yet paid or waived."""
     _school(ctx)
     _raise_all(check_money(amount, "amount", positive=True))
-    reason = _text(reason, "reason", REASON_MAX, required=True)
+    reason = writes.clean_text(reason, "reason", REASON_MAX, required=True)
     async with writes.mutation_scope(ctx, ADJUSTMENT) as session:
         assignment = await _assignment_for_update(session, assignment_id)
         waiver_check(amount, late_fee_due(assignment))

@@ -74,15 +74,6 @@ def _money(value: Decimal, field: str) -> Decimal:
     return cents
 
 
-def _text(value: str | None, limit: int, field: str) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if len(value) > limit:
-        raise user_error(ErrorCode.INVALID, f"{field} is at most {limit} characters.", field)
-    return value or None
-
-
 def _not_future(day: dt.date, field: str) -> None:
     if day > clock.today():
         raise user_error(ErrorCode.INVALID, f"{field} cannot be in the future (today is {clock.today().isoformat()} in the school's time zone).",
@@ -98,7 +89,7 @@ async def expense_head_create(ctx: Any, name: str, description: str | None) -> i
         raise user_error(ErrorCode.INVALID, "name cannot be empty.", "name")
     if len(clean) > NAME_MAX:
         raise user_error(ErrorCode.INVALID, f"name is at most {NAME_MAX} characters.", "name")
-    description = _text(description, DESCRIPTION_MAX, "description")
+    description = writes.clean_text(description, "description", DESCRIPTION_MAX)
     normalized = normalize_name(clean)
     EH = models.ExpenseHead
     async with writes.mutation_scope(ctx, HEAD) as session:
@@ -153,8 +144,8 @@ async def expense_voucher_create(ctx: Any, *, expense_date: dt.date, head_id: in
                                  description: str | None, reference_number: str | None) -> int:
     school_id, session_id = _school(ctx), _session(ctx)
     amount = _money(amount, "amount")
-    description = _text(description, DESCRIPTION_MAX, "description")
-    reference_number = _text(reference_number, REFERENCE_MAX, "referenceNumber")
+    description = writes.clean_text(description, "description", DESCRIPTION_MAX)
+    reference_number = writes.clean_text(reference_number, "referenceNumber", REFERENCE_MAX)
     _not_future(expense_date, "expenseDate")
     mode = models.ExpensePaymentMode(getattr(payment_mode, "value", payment_mode))
     EH = models.ExpenseHead
@@ -206,8 +197,8 @@ async def account_transfer_create(ctx: Any, *, transfer_date: dt.date, amount: D
     if target != TRANSFER_TO:
         raise user_error(ErrorCode.INVALID, f"Transfers go from {TRANSFER_FROM} to {TRANSFER_TO} only.", "toAccount")
     amount = _money(amount, "amount")
-    reference_number = _text(reference_number, REFERENCE_MAX, "referenceNumber")
-    remarks = _text(remarks, REMARKS_MAX, "remarks")
+    reference_number = writes.clean_text(reference_number, "referenceNumber", REFERENCE_MAX)
+    remarks = writes.clean_text(remarks, "remarks", REMARKS_MAX)
     _not_future(transfer_date, "transferDate")
     async with writes.mutation_scope(ctx, TRANSFER) as session:
         await closing.ensure_day_open(session, school_id, transfer_date, "transferDate")
