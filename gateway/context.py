@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import false
+from sqlalchemy import false, select
+
+from models.hostel import Hostel
 
 from gateway.db import RequestDB
 from gateway.settings import Settings
@@ -49,7 +51,18 @@ class RequestContext:
             if tenant is not None:
                 conditions.append(alias.c[key] == bind(tenant))
                 shape.append("tenant")
-            elif not self.platform_read:
+            elif self.platform_read:
+                pass
+            elif getattr(spec.model, "__public_catalogue__", False):
+                # visitors browse public listing data of public, active hostels (RLS: public_catalogue)
+                hostels = Hostel.__table__
+                conditions.append(alias.c[key].in_(select(hostels.c.id).where(hostels.c.is_public, hostels.c.active)))
+                shape.append("catalogue")
+            elif getattr(spec.model, "__owner_key__", None) and self.user_id is not None:
+                # without a tenant a caller sees only their own rows (a visitor's bookings; RLS: owner_read)
+                conditions.append(alias.c[spec.model.__owner_key__] == bind(self.user_id))
+                shape.append("owner")
+            else:
                 conditions.append(false())
                 shape.append("none")
         row_filter = VISIBILITY.get(spec.name)

@@ -36,3 +36,17 @@ def append_only(*tables: str) -> None:
     """The application role may add rows to these tables, never change or remove them."""
     for table in tables:
         op.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {APP_ROLE}")
+
+
+def enable_public_catalogue(table: str) -> None:
+    """Public listing data (room types, amenities, media, policies): also readable, never
+    writable, outside the tenant for public and active hostels (visitors searching)."""
+    op.execute(f"CREATE POLICY public_catalogue ON {table} FOR SELECT USING (hostel_id IN "
+               "(SELECT id FROM hostels WHERE is_public AND active))")
+
+
+def enable_owner_read(table: str, column: str) -> None:
+    """Rows readable by the user they belong to from outside the tenant (a visitor's own
+    bookings and waitlist entries in any hostel)."""
+    op.execute(f"CREATE POLICY owner_read ON {table} FOR SELECT USING "
+               f"({column} = NULLIF(current_setting('app.user_id', true), '')::bigint)")

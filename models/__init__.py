@@ -24,6 +24,12 @@ from models.fees import (AdjustmentType, DiscountDefinition, DiscountType, FeeAd
                          LateFeeLog, LateFeePolicy, LateFeeType, StudentFeeAssignment, StudentFundingArrangement)
 from models.expenses import ExpenseHead, ExpensePaymentMode, ExpenseVoucher, VoucherSequence
 from models.finance import DayClosing, FinanceAccountTransfer
+from models.hostel import (AmenityBooking, AmenityCategory, BenchmarkData, CompetitorAnalysis, HostelAmenity,
+                           HostelAnalytic, HostelComparison, HostelMedia, HostelPolicy, HostelPolicyViolation,
+                           HostelSettings, MediaCategory, OccupancyTrend, PolicyAcknowledgment, RevenueTrend)
+from models.room import *  # noqa: F403  (seed 000 room/: 36 models and their enums)
+from models.hostel_student import *  # noqa: F403
+from models.booking import *  # noqa: F403
 from models import audit_hooks  # noqa: E402,F401  (registers the audit column and tenant hooks)
 
 __all__ = [name for name in dir() if name[:1].isupper()]

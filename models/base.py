@@ -39,6 +39,7 @@ class Base(DeclarativeBase):
         Decimal: Money,
         dt.datetime: DateTime(timezone=True),
         dict[str, Any]: JSONB,
+        list[Any]: JSONB,
     }
 
     __tenant_key__: ClassVar[str | None] = None
@@ -115,3 +116,53 @@ def many(owner: str, target: str, column: str, **kw: Any) -> Any:
 
     return relationship(target, primaryjoin=f"{owner}.id == {target}.{column}", foreign_keys=f"[{target}.{column}]",
                         lazy="raise", viewonly=True, **kw)
+
+
+# ---- compact declarations for the hostel family's many small tables ------------------------
+
+def enum_column(enum_cls: type, default: Any = None, **kw: Any) -> Any:
+    """A VARCHAR enum column (values checked in Python and by GraphQL enums)."""
+    from sqlalchemy import Enum
+
+    if default is not None:
+        kw.setdefault("default", default)
+        kw.setdefault("server_default", default.value)
+    return mapped_column(Enum(enum_cls, native_enum=False, length=30, validate_strings=True), **kw)
+
+
+def hostel_table(*refs: tuple[str, str], extra: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+    """`__table_args__` of a hostel tenant table: (hostel_id, id) unique as the target of
+    composite references, and each (column, table) reference carrying the tenant key, so the
+    database refuses a row that points into another hostel."""
+    return (*extra, HostelTenantMixin.tenant_unique(), *(hostel_ref(column, table) for column, table in refs))
+
+
+def no_overlap(name: str, key: str, start: str, end: str, where: str) -> Any:
+    """An exclusion constraint: rows matching `where` never share `key` over overlapping
+    [start, end) date ranges (end NULL = open). int8range(key, key) states equality as a range
+    so plain GiST serves it without the btree_gist extension."""
+    from sqlalchemy import text
+    from sqlalchemy.dialects.postgresql import ExcludeConstraint
+
+    return ExcludeConstraint((text(f"int8range({key}, {key}, '[]')"), "&&"),
+                             (text(f"daterange({start}, {end}, '[)')"), "&&"),
+                             where=text(where), using="gist", name=name)
+
+
+class ComputedMixin:
+    """Rows derived from operational data by `campus compute-analytics` (and on demand), never
+    typed in: they say when they were computed."""
+
+    __computed__: ClassVar[bool] = True
+    computed_at: Mapped[dt.datetime] = mapped_column(nullable=False)
+
+
+class CatalogueMixin:
+    """Public listing data of a hostel (room types, amenities, media, policies): readable by
+    visitors without a tenant, for public and active hostels only (RLS policy `public_catalogue`)."""
+
+    __public_catalogue__: ClassVar[bool] = True
+
+    @declared_attr
+    def hostel(cls) -> Mapped[Any]:  # noqa: N805 - visitors filter and show the catalogue by hostel
+        return ref(cls.__name__, "hostel_id", "Hostel")

@@ -16,6 +16,21 @@ from schema.common.fields import list_field
 from schema.common.mutations import master_data_mutations
 from schema.common.node import Node
 from strawberry.scalars import JSON
+from strawberry.tools import merge_types
+
+import models as m
+from schema.common.model_types import model_type, root_lists
+from schema.common.hostel_access import ADMINS, CATALOGUE, MEMBERS, STAFF, config_mutations as config, own_resident_rows
+
+
+async def _policy_version(ctx: Any, session: Any, policy: Any) -> None:
+    """Changing what a policy says makes it a new version: acknowledgments of the old one no
+    longer count."""
+    from sqlalchemy import inspect
+
+    state = inspect(policy)
+    if policy.id is not None and state.attrs.content.history.has_changes():
+        policy.version = (policy.version or 1) + 1
 
 HostelType = graphql_enum(models.hostel.HostelType)
 HostelStatus = graphql_enum(models.hostel.HostelStatus)
@@ -57,7 +72,7 @@ class Hostel(Node):
 
 
 @strawberry.type
-class Query:
+class HostelListQuery:
     hostels: Connection[Hostel] = list_field(
         models.Hostel, name="hostels", permission=PUBLIC,
         description="Hostels, for visitors searching as much as for staff (public listing fields).",
@@ -82,4 +97,60 @@ HostelMutations = master_data_mutations(
     write_filter=own_hostel,
 )
 
-mutations = (HostelMutations,)
+# ---- the rest of seed 000 `hostel/`: amenities, media, policies, settings, analytics ---------
+
+AmenityCategory = model_type(m.AmenityCategory)
+HostelAmenity = model_type(m.HostelAmenity)
+AmenityBooking = model_type(m.AmenityBooking)
+MediaCategory = model_type(m.MediaCategory)
+HostelMedia = model_type(m.HostelMedia)
+HostelPolicy = model_type(m.HostelPolicy)
+PolicyAcknowledgment = model_type(m.PolicyAcknowledgment)
+HostelPolicyViolation = model_type(m.HostelPolicyViolation)
+HostelSettings = model_type(m.HostelSettings)
+HostelAnalytic = model_type(m.HostelAnalytic)
+OccupancyTrend = model_type(m.OccupancyTrend)
+RevenueTrend = model_type(m.RevenueTrend)
+HostelComparison = model_type(m.HostelComparison)
+BenchmarkData = model_type(m.BenchmarkData)
+CompetitorAnalysis = model_type(m.CompetitorAnalysis)
+
+mine = own_resident_rows()
+DERIVED = "Derived by `campus compute-analytics` or `hostelAnalyticsCompute`: see computedAt."
+
+CatalogueQuery = root_lists(
+    "HostelCatalogueQuery",
+    ("amenityCategories", m.AmenityCategory, CATALOGUE, None, "Public for visitors (public hostels)."),
+    ("hostelAmenities", m.HostelAmenity, CATALOGUE, None, "Public for visitors (public hostels)."),
+    ("amenityBookings", m.AmenityBooking, MEMBERS, mine, "Staff see all; a resident their own."),
+    ("mediaCategories", m.MediaCategory, CATALOGUE, None, None),
+    ("hostelMedia", m.HostelMedia, CATALOGUE, None, "Photos, videos and tours: public for visitors."),
+    ("hostelPolicies", m.HostelPolicy, CATALOGUE, None, "House rules: public for visitors."),
+    ("policyAcknowledgments", m.PolicyAcknowledgment, MEMBERS, mine, "Staff see all; a resident their own."),
+    ("hostelPolicyViolations", m.HostelPolicyViolation, MEMBERS, mine, "Staff see all; a resident their own."),
+    ("hostelSettings", m.HostelSettings, STAFF, None, None),
+    ("hostelAnalytics", m.HostelAnalytic, STAFF, None, DERIVED),
+    ("occupancyTrends", m.OccupancyTrend, STAFF, None, DERIVED),
+    ("revenueTrends", m.RevenueTrend, ADMINS, None, DERIVED),
+    ("hostelComparisons", m.HostelComparison, ADMINS, None, DERIVED),
+    ("benchmarkData", m.BenchmarkData, ADMINS, None, DERIVED + " Regional aggregates across public hostels."),
+    ("competitorAnalyses", m.CompetitorAnalysis, ADMINS, None, DERIVED),
+)
+Query = merge_types("HostelQuery", (HostelListQuery, CatalogueQuery))
+
+mutations = (
+    HostelMutations,
+    config(m.AmenityCategory, ("name", "description", "icon", "sort_order"), ("name",)),
+    config(m.HostelAmenity, ("category_id", "name", "description", "is_available", "condition", "capacity",
+                             "is_bookable", "booking_fee", "open_from", "open_until"), ("name",)),
+    config(m.MediaCategory, ("name", "description", "sort_order"), ("name",)),
+    config(m.HostelMedia, ("category_id", "media_type", "url", "title", "caption", "sort_order", "is_cover"),
+           ("url",)),
+    config(m.HostelPolicy, ("policy_type", "title", "content", "effective_from", "effective_to",
+                            "requires_acknowledgment"), ("title", "content", "effective_from"),
+           validate=_policy_version),
+    config(m.HostelSettings, ("advance_booking_days", "min_stay_months", "max_stay_months", "advance_percent",
+                              "notice_period_days", "rent_due_day", "late_fee_per_day", "curfew_time",
+                              "visitor_hours_from", "visitor_hours_until", "mess_included", "max_leave_days_per_month",
+                              "maintenance_response_hours", "feature_flags"), ()),
+)

@@ -71,3 +71,13 @@ class Hostel(ActiveMixin, AuditMixin, Base):
     gallery_urls: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     social_links: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     is_public: Mapped[bool] = mapped_column(default=True, server_default="true")
+
+
+# The rest of seed 000's `hostel/` package (imported after Hostel, which they reference by name).
+from models.hostel.amenity import AmenityBooking, AmenityBookingStatus, AmenityCategory, AmenityConditionLevel, HostelAmenity  # noqa: E402
+from models.hostel.media import HostelMedia, MediaCategory, MediaType  # noqa: E402
+from models.hostel.policy import (HostelPolicy, HostelPolicyViolation, PolicyAcknowledgment, PolicyType,  # noqa: E402
+                                  ViolationSeverity, ViolationStatus)
+from models.hostel.settings import HostelSettings  # noqa: E402
+from models.hostel.analytics import (BenchmarkData, CompetitorAnalysis, HostelAnalytic, HostelComparison,  # noqa: E402
+                                     OccupancyTrend, RevenueTrend, TrendPeriod)

@@ -28,6 +28,7 @@ from sqlalchemy import BigInteger, Integer, and_, any_, bindparam, false, func, 
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from gateway.db import compile_statement
+from auth.permissions import FIELD_RULES
 from resolvers.common.registry import EntitySpec, RelSpec
 from schema.common.ids import InvalidId, decode_gid
 
@@ -133,6 +134,9 @@ def plan_node(info: Any, spec: EntitySpec, selection_sets: list[Any]) -> NodePla
         kind, attr = spec.fields.get(fname, ("meta", ""))
         if kind == "col":
             attrs[attr] = None
+            rule = FIELD_RULES.get(f"{spec.name}.{fname}")
+            if rule is not None and rule.owner_attr in spec.columns:  # the guard compares it with the caller
+                attrs[rule.owner_attr] = None
         elif kind == "rel":
             rel = spec.relations[attr]
             attrs[rel.local_attr] = None

@@ -95,7 +95,8 @@ def spec_for_model(model: type) -> EntitySpec:
         remote_attr = inspect(rel.mapper.class_).get_property_by_column(remote).key
         kind = "one" if rel.direction is RelationshipDirection.MANYTOONE else "many"
         spec.relations[rel.key] = RelSpec(rel.key, kind, rel.mapper.class_, local_attr, remote_attr)
-    spec.filter_fields = {camel(a): a for a in ("id", *model.__filterable__)}
+    catalogue = ("hostel_id",) if getattr(model, "__public_catalogue__", False) else ()  # visitors pick a hostel
+    spec.filter_fields = {camel(a): a for a in ("id", *catalogue, *model.__filterable__)}
     spec.sort_fields = {a.upper(): a for a in model.__sortable__}
     SPECS_BY_MODEL[model] = spec
     SPECS[spec.name] = spec

@@ -43,6 +43,9 @@ def entity_type(model: type, *, description: str | None = None) -> Any:
         # The GraphQL type name is the model's class name (DESIGN.md naming rules).
         gql = strawberry.type(cls, name=spec.name, description=description)
         spec.gql_cls = gql
+        from schema.common.model_types import register
+
+        register(gql)  # resolvable by name in generated types' annotations
         return gql
 
     return wrap

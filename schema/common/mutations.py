@@ -133,7 +133,9 @@ def master_data_mutations(
 ) -> type:
     """A Strawberry type holding the three mutations, to merge into the root Mutation."""
     spec = spec_for_model(model)
-    refs = refs or {}
+    if refs is None:  # every writable foreign key with a to-one relation takes a global ID
+        refs = {rel.local_attr: rel.target_model for rel in spec.relations.values()
+                if rel.kind == "one" and rel.local_attr in writable}
     base = _lower_first(spec.name)
     if write_filter == "read":  # by default a row is writable only by those who may see it
         write_filter = READ_POLICIES.get(spec.name, (None, None))[1]

@@ -1,0 +1,79 @@
+"""Who reads what in the hostel family (seed 000): one place for the rules every hostel
+domain uses.
+
+- staff (hostel admins, supervisors, platform roles) read all rows of their hostel;
+- a resident (HOSTEL_STUDENT) reads the hostel's rooms and beds, and of personal records
+  only their own (rows whose `student_id` is their resident record);
+- a visitor, without a hostel, reads the public catalogue and their own bookings/waitlist
+  entries (tenant machinery: gateway/context.py `visibility`, RLS policies beside it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from auth.permissions import HOSTEL_ADMINS, HOSTEL_MEMBERS, HOSTEL_STAFF, PUBLIC, FieldRule, roles
+
+STAFF = roles(*HOSTEL_STAFF)
+MEMBERS = roles(*HOSTEL_MEMBERS)
+ADMINS = roles(*HOSTEL_ADMINS)
+CATALOGUE = PUBLIC
+CONFIG_WRITE = {verb: ADMINS for verb in ("create", "update", "deactivate")}
+STAFF_OR_SELF = FieldRule("hostel staff, and the resident themselves", roles=frozenset(HOSTEL_STAFF),
+                          owner_attr="user_id")
+
+
+def is_staff(ctx: Any) -> bool:
+    return not ctx.roles.isdisjoint(HOSTEL_STAFF)
+
+
+def my_student_ids(ctx: Any, bind: Any) -> Any:
+    import models
+
+    hs = models.HostelStudent.__table__
+    return select(hs.c.id).where(hs.c.user_id == bind(ctx.user_id if ctx.user_id is not None else -1))
+
+
+def own_resident_rows(column: str = "student_id") -> Any:
+    """Row filter of personal records: staff see all, anyone else only their own."""
+
+    def row_filter(ctx: Any, alias: Any, bind: Any) -> Any:
+        if is_staff(ctx):
+            return None
+        return "self", alias.c[column].in_(my_student_ids(ctx, bind))
+
+    return row_filter
+
+
+def own_user_rows(column: str) -> Any:
+    """Row filter of records owned by a user account (a visitor's bookings): staff see all."""
+
+    def row_filter(ctx: Any, alias: Any, bind: Any) -> Any:
+        if is_staff(ctx):
+            return None
+        return "self", alias.c[column] == bind(ctx.user_id if ctx.user_id is not None else -1)
+
+    return row_filter
+
+
+def own_booking_rows(column: str = "booking_id") -> Any:
+    """Row filter of records hanging off a booking: staff see all, the booker theirs."""
+    import models
+
+    def row_filter(ctx: Any, alias: Any, bind: Any) -> Any:
+        if is_staff(ctx):
+            return None
+        b = models.Booking.__table__
+        mine = select(b.c.id).where(b.c.booker_user_id == bind(ctx.user_id if ctx.user_id is not None else -1))
+        return "self", alias.c[column].in_(mine)
+
+    return row_filter
+
+
+def config_mutations(model: type, writable: tuple[str, ...], required: tuple[str, ...], **kw: Any) -> type:
+    """create / update / deactivate of a hostel's configuration, by its administrators."""
+    from schema.common.mutations import master_data_mutations
+
+    return master_data_mutations(model, writable=writable, required=required, permissions=CONFIG_WRITE, **kw)

@@ -1,0 +1,89 @@
+"""Types generated from their models, for families of many small tables (seed 000 has
+hundreds): `model_type(Model)` is `@entity_type(Model)` with the fields written out from the
+mapping instead of by hand.
+
+- every column becomes a field (camelCase), nullable as the column is, enums as GraphQL enums;
+- a foreign key with a to-one relationship becomes that relation (the object, not the number);
+- every to-many relationship becomes a connection (first/after/last/before, filter, orderBy);
+- the tenant key and the audit author columns stay out (`createdAt`/`updatedAt` stay in).
+
+Relation annotations name their target type as a string; it is resolved in this module's
+namespace, where every entity type registers itself (see `register`), so types may refer to
+each other in any order and across domains. `extra` adds hand-written fields (computed ones).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import strawberry
+
+from resolvers.common.registry import spec_for_model
+from schema.common.connection import Connection, graphql_enum, graphql_type_of
+from schema.common.entity import entity_type, relation
+from schema.common.node import Node
+
+_NAMESPACE = sys.modules[__name__].__dict__
+_NAMESPACE["Connection"] = Connection
+HIDDEN = frozenset({"id", "school_id", "hostel_id", "created_by", "updated_by"})
+
+
+def register(gql_cls: Any) -> Any:
+    """Make an entity type resolvable by name in generated annotations."""
+    _NAMESPACE[gql_cls.__name__] = gql_cls
+    return gql_cls
+
+
+def model_type(model: type, *, description: str | None = None, exclude: tuple[str, ...] = (),
+               extra: dict[str, tuple[Any, Any]] | None = None) -> Any:
+    """The Strawberry type of `model`, registered for node(id:), the read path and filters.
+    `extra`: name -> (annotation, strawberry.field(...)) for computed fields."""
+    spec = spec_for_model(model)
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"__module__": __name__, "__doc__": description or (model.__doc__ or "").strip() or None}
+    fk_attrs = {rel.local_attr: rel for rel in spec.relations.values() if rel.kind == "one"}
+    for attr, column in spec.columns.items():
+        if attr in HIDDEN or attr in exclude or attr in fk_attrs:
+            continue
+        if attr in spec.enum_attrs:
+            kind: Any = graphql_enum(spec.enum_attrs[attr])
+        else:
+            kind = graphql_type_of(column)
+        annotations[attr] = kind | None if column.nullable else kind
+    for name, rel in spec.relations.items():
+        if name in exclude:
+            continue
+        target = rel.target_model.__name__
+        if rel.kind == "one":
+            nullable = spec.columns[rel.local_attr].nullable
+            annotations[name] = f"{target} | None" if nullable else target
+        else:
+            annotations[name] = f"Connection[{target}]"
+        namespace[name] = relation()
+    for name, (annotation, field) in (extra or {}).items():
+        annotations[name] = annotation
+        namespace[name] = field
+    namespace["__annotations__"] = annotations
+    cls = type(spec.name, (Node,), namespace)
+    return register(entity_type(model, description=namespace["__doc__"])(cls))
+
+
+def field(description: str | None = None, **kw: Any) -> Any:
+    return strawberry.field(description=description, **kw)
+
+
+def root_lists(name: str, *entries: tuple[str, type, Any, Any, str | None]) -> Any:
+    """A root Query type with one connection per (field name, model, rule, row filter,
+    description); the rule and row filter also govern node(id:) for the type."""
+    from schema.common.fields import list_field
+
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"__module__": __name__}
+    for field_name, model, rule, row_filter, description in entries:
+        gql = spec_for_model(model).gql_cls
+        annotations[field_name] = Connection[gql]
+        namespace[field_name] = list_field(model, name=field_name, permission=rule, row_filter=row_filter,
+                                           description=description)
+    namespace["__annotations__"] = annotations
+    return strawberry.type(type(name, (), namespace))
