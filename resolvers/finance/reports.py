@@ -28,25 +28,14 @@ import base64
 import binascii
 import datetime as dt
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from resolvers.common.sql import Run, session_runner  # noqa: F401 (re-exported for callers)
 from resolvers.fees.formula import pending_sql_text
 
-Run = Callable[[str, list[Any]], Awaitable[list[Any]]]
 ZERO = Decimal("0.00")
-
-
-def session_runner(session: Any) -> Run:
-    """`run` over a mutation's ORM session (same connection and savepoint as its writes)."""
-
-    async def run(sql: str, params: list[Any]) -> list[Any]:
-        conn = await session.connection()
-        return list((await conn.exec_driver_sql(sql, tuple(params))).all())
-
-    return run
 
 
 def _d(value: Any) -> Decimal:
