@@ -1,0 +1,46 @@
+"""The booking lifecycle (seed 000 booking.py), in one place:
+
+    PENDING -> APPROVED -> CONFIRMED -> CHECKED_IN -> COMPLETED
+    PENDING -> REJECTED;  APPROVED/CONFIRMED -> NO_SHOW;  PENDING/APPROVED/CONFIRMED -> CANCELLED
+
+`move` is the only way a booking's status changes: it refuses a move the lifecycle does not
+allow (CONFLICT, nothing written) and writes the BookingStatusHistory row of every move.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from models.booking import Booking, BookingStatus, BookingStatusHistory
+from schema.common.errors import ErrorCode, user_error
+
+S = BookingStatus
+ALLOWED: dict[BookingStatus, frozenset[BookingStatus]] = {
+    S.PENDING: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED}),
+    S.APPROVED: frozenset({S.CONFIRMED, S.CANCELLED, S.NO_SHOW}),
+    S.CONFIRMED: frozenset({S.CHECKED_IN, S.CANCELLED, S.NO_SHOW}),
+    S.CHECKED_IN: frozenset({S.COMPLETED}),
+    S.COMPLETED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.NO_SHOW: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+# seats a bed (or a claim on one) for its dates
+HOLDING = frozenset({S.APPROVED, S.CONFIRMED, S.CHECKED_IN})
+
+
+def can_move(current: BookingStatus, to: BookingStatus) -> bool:
+    return to in ALLOWED[current]
+
+
+def move(session: Any, booking: Booking, to: BookingStatus, reason: str | None = None) -> None:
+    """Change the status (the caller holds the booking row FOR UPDATE) and record the move."""
+    current = booking.status
+    if not can_move(current, to):
+        allowed = ", ".join(sorted(s.value for s in ALLOWED[current])) or "none: it is final"
+        raise user_error(ErrorCode.CONFLICT, f"A {current.value} booking cannot become {to.value} "
+                                             f"(allowed from {current.value}: {allowed}).", "id")
+    booking.status = to
+    booking.status_changed_at = dt.datetime.now(dt.UTC)
+    session.add(BookingStatusHistory(booking_id=booking.id, from_status=current, to_status=to, reason=reason))
