@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from resolvers.booking.lifecycle import add_months
 from schema.common.ids import encode_gid
 from tests.conftest import GQL, bearer, unique
 
@@ -152,5 +153,5 @@ def active_beds(b: dict[str, Any]) -> list[str]:
     return [e["node"]["bed"]["id"] for e in b["assignments"]["edges"] if e["node"]["active"]]
 
 
-__all__ = ["World", "add_room_type", "booking", "booking_input", "call", "create", "guest", "make_world", "mutation",
+__all__ = ["World", "add_months", "add_room_type", "booking", "booking_input", "call", "create", "guest", "make_world", "mutation",
            "statuses", "today"]
