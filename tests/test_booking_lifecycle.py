@@ -6,7 +6,6 @@ Every test works in a hostel of its own (tests/booking_world.py)."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 
@@ -254,7 +253,3 @@ async def test_notes_add_and_remove(world: World) -> None:
     assert twice["errors"][0]["code"] == "CONFLICT"
     empty = await call(world.admin, "bookingNoteAdd", {"bookingId": b["id"], "body": "  "}, "bookingNote", fields)
     assert empty["errors"][0]["field"] == ["input", "body"]
-
-
-def _unused() -> Decimal:
-    return Decimal("0")
