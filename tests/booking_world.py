@@ -1,7 +1,7 @@
 """Test worlds for the booking lifecycle: a hostel of the tests' own (so settings, policies and
 availability of one test never meet another's), its room types, rooms and beds (direct SQL,
-as the owner: arranging only), and callers: a hostel admin and a supervisor of it (users of
-the tests, with the demo password), the demo visitor, and the Lotus warden (another hostel)."""
+as the owner: arranging only), and callers: a hostel admin, a supervisor of it and a visitor
+(users of the tests, with the demo password), and the Lotus warden (another hostel)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tests.conftest import GQL, bearer, unique
 
 ADMIN_EMAIL = "booking-admin@tests.campus"
 SUPERVISOR_EMAIL = "booking-supervisor@tests.campus"
+VISITOR_EMAIL = "booking-visitor@tests.campus"  # not the demo visitor: its bookings stay the demo's
 _users: dict[str, int] = {}
 
 BOOKING_FIELDS = """id reference status source checkInDate checkOutDate durationMonths monthlyRent totalAmount
@@ -70,6 +71,7 @@ async def make_world(db: Any, client: Any, kind: str = "BOYS", public: bool = Tr
     slug = unique("tst").lower()
     admin_id = await _user(db, ADMIN_EMAIL, "HOSTEL_ADMIN")
     sup_id = await _user(db, SUPERVISOR_EMAIL, "SUPERVISOR")
+    await _user(db, VISITOR_EMAIL, "VISITOR")
     async with db.acquire() as conn, conn.transaction():
         hostel = await conn.fetchval(
             "INSERT INTO hostels (name, slug, hostel_type, is_public) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -87,7 +89,7 @@ async def make_world(db: Any, client: Any, kind: str = "BOYS", public: bool = Tr
     async with db.acquire() as conn:
         lotus = await conn.fetchval("SELECT id FROM hostels WHERE slug = 'demo-lotus'")
     return World(hostel, gid, await caller(ADMIN_EMAIL, gid), await caller(SUPERVISOR_EMAIL, gid),
-                 await caller("visitor@demo.campus", None), await caller("warden@lotus.demo", encode_gid("Hostel", lotus)))
+                 await caller(VISITOR_EMAIL, None), await caller("warden@lotus.demo", encode_gid("Hostel", lotus)))
 
 
 async def add_room_type(db: Any, world: World, code: str, beds: int = 1, rooms: int = 1, price: str = "9000.00",
