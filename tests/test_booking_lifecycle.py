@@ -10,8 +10,9 @@ import datetime as dt
 import pytest
 
 from schema.common.ids import decode_gid, encode_gid
-from tests.booking_world import (World, active_beds, add_room_type, booking, booking_input, call, create, guest,
-                                 make_world, statuses, today, CREATE)
+from tests.booking_world import (CREATE, World, active_beds, add_room_type, booking, booking_input, call, create,
+                                 guest, make_world, mutation, statuses, today)
+from tests.conftest import GQL, bearer
 
 
 @pytest.fixture
@@ -253,3 +254,31 @@ async def test_notes_add_and_remove(world: World) -> None:
     assert twice["errors"][0]["code"] == "CONFLICT"
     empty = await call(world.admin, "bookingNoteAdd", {"bookingId": b["id"], "body": "  "}, "bookingNote", fields)
     assert empty["errors"][0]["field"] == ["input", "body"]
+
+
+async def test_staff_mutations_refuse_other_roles_and_other_hostels(world: World, client) -> None:
+    b = await create(world.admin, booking_input(world, "DBL"))
+    before = await booking(world.admin, b["id"])
+    resident = GQL(client)
+    resident.headers = await bearer(client, "resident@sunrise.demo")
+    inputs = {
+        "bookingApprove": {"id": b["id"]}, "bookingReject": {"id": b["id"], "reasonCode": "OTHER"},
+        "bookingConfirm": {"id": b["id"], "advancePaid": "99999.00"}, "bookingCheckIn": {"id": b["id"]},
+        "bookingComplete": {"id": b["id"]}, "bookingMarkNoShow": {"id": b["id"]},
+        "bookingCancel": {"id": b["id"]}, "bookingModify": {"id": b["id"], "durationMonths": 3},
+    }
+    for name, inp in inputs.items():
+        for caller in (world.visitor, resident):
+            body = await caller(call_doc(name), {"i": inp}, expect_errors=True)
+            if "errors" in body:  # a staff-only mutation
+                assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", (name, body)
+            else:  # open to bookers: someone else's booking is not found
+                assert body["data"][name]["errors"][0]["code"] == "NOT_FOUND", (name, body)
+        other = (await world.other(call_doc(name), {"i": inp}))["data"][name]
+        assert other["booking" if name != "bookingModify" else "bookingModification"] is None
+        assert other["errors"][0]["code"] == "NOT_FOUND", (name, other)
+    assert await booking(world.admin, b["id"]) == before
+
+
+def call_doc(name: str) -> str:
+    return mutation(name, "bookingModification", "id") if name == "bookingModify" else mutation(name, fields="id")
