@@ -468,10 +468,10 @@ async def _auto_approve(ctx: Any, session: Any, booking: m.Booking, approval: An
     try:
         async with session.begin_nested():
             await approve_booking(session, booking, approval, gender, None, None, auto=True)
-    except BedRefused as refused:
-        session.add(m.AssignmentConflict(**refused.record))
-    except UserErrors:
-        pass  # nothing free to hold any more: staff decide
+    except UserErrors as refused:  # nothing free to hold any more: staff decide
+        await session.refresh(booking)  # the savepoint's rollback expired what it changed
+        if isinstance(refused, BedRefused):
+            session.add(m.AssignmentConflict(**refused.record))
 
 
 # ---- bookingApprove ----------------------------------------------------------------------------
@@ -542,7 +542,9 @@ async def confirm(ctx: Any, booking_id: int, advance_paid: Decimal) -> int:
         required = await session.scalar(select(m.BookingApproval.advance_required).where(
             m.BookingApproval.booking_id == booking.id, m.BookingApproval.hostel_id == hostel_id))
         required = booking.advance_amount if required is None else required
-        if advance_paid.as_tuple().exponent < -2 or advance_paid < required:
+        if advance_paid.as_tuple().exponent < -2:
+            raise user_error(ErrorCode.INVALID, "An amount has at most 2 decimal places.", "advancePaid")
+        if advance_paid < required:
             raise user_error(ErrorCode.INVALID, f"The advance due is {required}; {advance_paid} does not cover it.",
                              "advancePaid")
         if advance_paid > booking.total_amount + booking.security_deposit:
