@@ -154,6 +154,10 @@ async def test_modification_request_approve_and_move_the_hold(world: World) -> N
     modify = mutation("bookingModify", "bookingModification", MOD_FIELDS)
     nothing = (await world.visitor(modify, {"i": {"id": b["id"], "durationMonths": 2}}))["data"]["bookingModify"]
     assert nothing["errors"][0]["code"] == "INVALID"
+    for bad, field in (({"durationMonths": 0}, "durationMonths"), ({"durationMonths": 13}, "durationMonths"),
+                       ({"checkInDate": str(today() - dt.timedelta(days=1))}, "checkInDate")):
+        refused = (await world.visitor(modify, {"i": {"id": b["id"], **bad}}))["data"]["bookingModify"]
+        assert refused["errors"][0]["code"] == "INVALID" and refused["errors"][0]["field"] == ["input", field], bad
     asked = (await world.admin(modify, {"i": {"id": b["id"], "durationMonths": 3, "reason": "One more month"}})
              )["data"]["bookingModify"]
     assert asked["errors"] == []

@@ -59,9 +59,9 @@ async def modify(ctx: Any, inp: ModifyIn) -> int:
         if pending is not None:
             raise user_error(ErrorCode.CONFLICT, "This booking already has a change waiting for the hostel's answer.",
                              "bookingId")
-        check_in = inp.check_in_date or booking.check_in_date
-        months = inp.duration_months or booking.duration_months
-        type_id = inp.room_type_id or booking.room_type_id
+        check_in = inp.check_in_date if inp.check_in_date is not None else booking.check_in_date
+        months = inp.duration_months if inp.duration_months is not None else booking.duration_months
+        type_id = inp.room_type_id if inp.room_type_id is not None else booking.room_type_id
         changed = [name for name, new, old in (("dates", check_in, booking.check_in_date),
                                                 ("duration", months, booking.duration_months),
                                                 ("room_type", type_id, booking.room_type_id)) if new != old]
