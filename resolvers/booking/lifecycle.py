@@ -411,10 +411,11 @@ def _clean_guest(g: GuestIn) -> dict[str, Any]:
 
 
 async def _reference(session: Any, hostel_id: int, booking: m.Booking) -> str:
-    """SUN-2026-000123: the hostel's slug word, the check-in year, the booking's number."""
+    """SUN-2026-000123: the hostel's slug word, the year it was booked, the booking's number
+    (its id: unique without a counter to lock; above every demo or imported number)."""
     slug = await session.scalar(select(m.Hostel.slug).where(m.Hostel.id == hostel_id)) or "HST"
     word = [p for p in slug.split("-") if p.isalpha() and p != "demo"] or ["hst"]
-    return f"{word[0][:3].upper()}-{booking.check_in_date.year}-{booking.id:06d}"
+    return f"{word[0][:3].upper()}-{today().year}-{booking.id:06d}"
 
 
 async def create(ctx: Any, inp: CreateIn) -> int:
