@@ -231,3 +231,29 @@ async def test_a_private_hostel_booking_stays_cancellable_by_its_guest(db, clien
     finally:  # Booking.roomType is not nullable, and a private hostel's room types are hidden from visitors
         async with db.acquire() as conn:
             await conn.execute("UPDATE hostels SET is_public = true WHERE id = $1", w.hostel)
+
+
+async def test_modifying_a_confirmed_booking_moves_its_calendar(world: World) -> None:
+    b = await create(world.admin, booking_input(world, "DBL", months=1))
+    assert (await call(world.admin, "bookingApprove", {"id": b["id"]}))["errors"] == []
+    assert (await call(world.admin, "bookingConfirm", {"id": b["id"], "advancePaid": "2250.00"}))["errors"] == []
+    new_start = dt.date.fromisoformat(b["checkInDate"]) + dt.timedelta(days=7)
+    asked = await call(world.visitor, "bookingModify", {"id": b["id"], "checkInDate": str(new_start)},
+                       "bookingModification", MOD_FIELDS)
+    assert asked["errors"][0]["code"] == "NOT_FOUND"  # not the visitor's booking
+    asked = await call(world.supervisor, "bookingModify", {"id": b["id"], "checkInDate": str(new_start)},
+                       "bookingModification", MOD_FIELDS)
+    assert asked["errors"] == [] and asked["bookingModification"]["modificationType"] == "DATES"
+    assert asked["bookingModification"]["priceDifference"] == "0.00"
+    ok = await call(world.admin, "bookingModificationApprove", {"id": asked["bookingModification"]["id"]},
+                    "bookingModification", "status")
+    assert ok["errors"] == []
+    after = await booking(world.admin, b["id"])
+    assert (after["status"], after["checkInDate"], after["checkOutDate"]) == (
+        "CONFIRMED", str(new_start), str(add_months(new_start, 1)))
+    assert len(active_beds(after)) == 1
+    events = (await world.admin("""query($b: ID!) { bookingCalendarEvents(filter: {bookingId: {eq: $b}},
+        orderBy: {field: EVENT_DATE, direction: ASC}) { edges { node { eventType eventDate } } } }""",
+                                {"b": b["id"]}))["data"]["bookingCalendarEvents"]["edges"]
+    assert [(e["node"]["eventType"], e["node"]["eventDate"]) for e in events] == [
+        ("CHECK_IN", str(new_start)), ("CHECK_OUT", str(add_months(new_start, 1)))]

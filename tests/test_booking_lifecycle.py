@@ -68,6 +68,7 @@ async def test_full_happy_path_with_history(world: World, db) -> None:
     done = await call(world.supervisor, "bookingComplete", {"id": b["id"]})
     assert done["errors"] == [] and done["booking"]["status"] == "COMPLETED"
     assert statuses(done["booking"]) == ["PENDING", "APPROVED", "CONFIRMED", "CHECKED_IN", "COMPLETED"]
+    assert active_beds(done["booking"]) == []  # left on the day they came: the bed is free for the rest
     # a final state moves nowhere
     again = await call(world.admin, "bookingApprove", {"id": b["id"]})
     assert again["errors"][0]["code"] == "CONFLICT" and "final" in again["errors"][0]["message"]
