@@ -283,3 +283,27 @@ async def test_staff_mutations_refuse_other_roles_and_other_hostels(world: World
 
 def call_doc(name: str) -> str:
     return mutation(name, "bookingModification", "id") if name == "bookingModify" else mutation(name, fields="id")
+
+
+async def test_approval_without_a_bed_still_claims_one(db, client) -> None:
+    w = await make_world(db, client)
+    await add_room_type(db, w, "SGL", beds=1)
+    async with db.acquire() as conn:
+        await conn.execute("INSERT INTO approval_settings (hostel_id, auto_assign_bed, advance_due_days, "
+                           "approval_message) VALUES ($1, false, 5, 'See you soon')", w.hostel)
+    first = await create(w.admin, booking_input(w, "SGL"))
+    second = await create(w.admin, booking_input(w, "SGL"))  # pending requests hold nothing
+    approved = await call(w.admin, "bookingApprove", {"id": first["id"]})
+    assert approved["errors"] == [] and active_beds(approved["booking"]) == []  # no bed named yet
+    message = (await w.admin("""query($b: ID!) { bookingApprovals(filter: {bookingId: {eq: $b}}) { edges { node {
+        message advanceDueOn } } } }""", {"b": first["id"]}))["data"]["bookingApprovals"]["edges"][0]["node"]
+    assert message == {"message": "See you soon", "advanceDueOn": str(today() + dt.timedelta(days=5))}
+    # ...but the room type's only bed is spoken for on those dates
+    refused = await call(w.admin, "bookingApprove", {"id": second["id"]})
+    assert refused["errors"][0]["code"] == "CONFLICT"
+    full = await w.visitor(CREATE, {"i": booking_input(w, "SGL", visitor=True)})
+    assert full["data"]["bookingCreate"]["errors"][0]["code"] == "CONFLICT"
+    # naming the bed does not get round the claim: it is promised
+    named = await call(w.admin, "bookingApprove", {"id": second["id"], "bedId": w.bed("SGL")})
+    assert named["errors"][0]["code"] == "CONFLICT" and "promised" in named["errors"][0]["message"]
+    assert (await booking(w.admin, second["id"]))["status"] == "PENDING"

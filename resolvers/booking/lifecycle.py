@@ -275,6 +275,8 @@ async def hold_bed(session: Any, booking: m.Booking, gender: str | None, bed_id:
     hid, rt = booking.hostel_id, booking.room_type_id
     start, end = start or booking.check_in_date, end or booking.check_out_date
     run = session_runner(session)
+    await session.flush()  # a holding booking without a bed is then one of the snapshot's claims: its own
+    own_claim = (rt, start, end) if booking.status in transitions.HOLDING else None
     chosen = bed_id
     for _ in range(3):
         if bed_id is None:
@@ -297,6 +299,11 @@ async def hold_bed(session: Any, booking: m.Booking, gender: str | None, bed_id:
             raise BedRefused(hid, chosen, booking.id, m.ConflictType.GENDER_RULE,
                              f"The {label} is not for {gender.lower() if gender else 'this'} guests.")
         if snap.bed_free(chosen, start, end) and snap._room_has_space(info, start, end):
+            if free_count(snap, rt, start, end, None, False, own_claim) <= 0:
+                # free, but promised: approved bookings without a named bed claim every free bed of the type
+                raise BedRefused(hid, chosen, booking.id, m.ConflictType.CAPACITY,
+                                 f"The {label} is free, but every free bed of this type is promised to approved "
+                                 f"bookings for some of {start} - {end}.")
             break
         if bed_id is not None:
             raise BedRefused(hid, chosen, booking.id, m.ConflictType.DOUBLE_BOOKING,
@@ -353,7 +360,8 @@ async def free_claim(session: Any, booking: m.Booking, reason: str, was_holding:
 
 def free_count(snap: availability.Snapshot, rt: int, start: dt.date, end: dt.date, gender: str | None,
                public: bool, claim: tuple[int, dt.date, dt.date] | None = None) -> int:
-    """Beds of the type free for the whole stay; `claim` is the booking's own claim, not counted against itself."""
+    """Beds of the type free for the whole stay; `claim` is the booking's own claim (flushed, so
+    the snapshot counted it), taken out once so that it does not count against itself."""
     if claim is not None and claim in snap.unassigned:
         snap.unassigned.remove(claim)
     return snap.min_free(rt, start, end, gender, public)
@@ -483,6 +491,7 @@ async def approve_booking(session: Any, booking: m.Booking, approval: Any, gende
     if bed_id is not None or approval.auto_assign_bed:
         await hold_bed(session, booking, gender, bed_id)
     else:  # approved without a bed: it still claims one of its type for its stay
+        await session.flush()  # now counted among the claims: it must not count against itself
         snap = await availability.snapshot(session_runner(session), booking.hostel_id, booking.check_in_date,
                                            booking.check_out_date, booking.room_type_id)
         claim = (booking.room_type_id, booking.check_in_date, booking.check_out_date)
