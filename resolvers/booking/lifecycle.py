@@ -12,7 +12,9 @@ No double booking of a bed: a hold locks the bed row (FOR NO KEY UPDATE: every h
 the bed queues there, while rows merely referencing the bed do not), checks the bed is free in
 a fresh availability snapshot and inserts the BookingAssignment in its own savepoint; the
 exclusion constraint ex_booking_assignments_no_overlap refuses anything that still slips
-through. A refused hold is a CONFLICT; its AssignmentConflict record is written after the
+through. Approved bookings without a named bed claim one of their type (counted by the
+snapshot): promising beds of a room type is serialized on its row, and a free bed that every
+claim needs is refused (CAPACITY). Lock order everywhere: booking, room type, bed. A refused hold is a CONFLICT; its AssignmentConflict record is written after the
 refused work was rolled back, so the record survives the refusal (`in_hostel`).
 """
 
@@ -256,6 +258,15 @@ async def _assignment_rule(session: Any, hostel_id: int) -> tuple[str, bool]:
     return (rule.strategy.value, rule.prefer_lower_floors) if rule is not None else ("FILL_ROOMS", False)
 
 
+async def lock_claims(session: Any, hostel_id: int, room_type_id: int) -> None:
+    """Serialize everything that promises beds of a room type (claims without a named bed are
+    counted, not held, so only this lock keeps two of them from taking the last bed). Lock
+    order everywhere: booking, room type, bed."""
+    RT = m.RoomTypeDefinition
+    await session.execute(select(RT.id).where(RT.id == room_type_id, RT.hostel_id == hostel_id)
+                          .with_for_update(key_share=True))
+
+
 async def _lock_bed(session: Any, hostel_id: int, bed_id: int) -> Any:
     row = (await session.execute(
         select(m.Bed.id, m.Bed.room_id, m.Room.room_type_id, m.Bed.bed_number, m.Room.room_number)
@@ -277,6 +288,7 @@ async def hold_bed(session: Any, booking: m.Booking, gender: str | None, bed_id:
     run = session_runner(session)
     await session.flush()  # a holding booking without a bed is then one of the snapshot's claims: its own
     own_claim = (rt, start, end) if booking.status in transitions.HOLDING else None
+    await lock_claims(session, hid, rt)
     chosen = bed_id
     for _ in range(3):
         if bed_id is None:
@@ -492,6 +504,7 @@ async def approve_booking(session: Any, booking: m.Booking, approval: Any, gende
         await hold_bed(session, booking, gender, bed_id)
     else:  # approved without a bed: it still claims one of its type for its stay
         await session.flush()  # now counted among the claims: it must not count against itself
+        await lock_claims(session, booking.hostel_id, booking.room_type_id)
         snap = await availability.snapshot(session_runner(session), booking.hostel_id, booking.check_in_date,
                                            booking.check_out_date, booking.room_type_id)
         claim = (booking.room_type_id, booking.check_in_date, booking.check_out_date)

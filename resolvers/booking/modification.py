@@ -151,6 +151,7 @@ async def _apply(session: Any, booking: m.Booking, record: Any, adjusted_total: 
         except lifecycle.BedRefused:
             await lifecycle.hold_bed(session, booking, gender, None, reason="booking changed", from_bed=old_hold.bed_id)
     else:
+        await lifecycle.lock_claims(session, booking.hostel_id, rt.id)
         snap = await availability.snapshot(session_runner(session), booking.hostel_id, start, end, rt.id)
         claim = (rt.id, start, end) if booking.status != S.PENDING else None
         if lifecycle.free_count(snap, rt.id, start, end, gender, False, claim) <= 0:
