@@ -113,3 +113,23 @@ async def test_the_database_refuses_an_overlapping_hold(db, client) -> None:
         await conn.execute(insert, w.hostel, decode_gid(b["id"])[1], bed, room, start + dt.timedelta(days=30),
                            start + dt.timedelta(days=60))
         assert await conn.fetchval("SELECT count(*) FROM booking_assignments WHERE bed_id = $1 AND active", bed) == 2
+
+
+async def test_concurrent_approvals_without_a_bed_never_promise_the_last_one_twice(db, client, wide_app) -> None:
+    w = await make_world(db, client)
+    await add_room_type(db, w, "SGL", beds=1)
+    async with db.acquire() as conn:
+        await conn.execute("INSERT INTO approval_settings (hostel_id, auto_assign_bed) VALUES ($1, false)", w.hostel)
+    bookings = [await create(w.admin, booking_input(w, "SGL")) for _ in range(8)]
+    approve = mutation("bookingApprove", fields="id status")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=wide_app), base_url="http://gateway.test") as c:
+        g = GQL(c)
+        g.headers = w.admin.headers
+        results = await asyncio.gather(*(g(approve, {"i": {"id": b["id"]}}) for b in bookings))
+    codes = sorted(r["data"]["bookingApprove"]["errors"][0]["code"] if r["data"]["bookingApprove"]["errors"] else "OK"
+                   for r in results)
+    assert codes == ["CONFLICT"] * 7 + ["OK"]
+    async with db.acquire() as conn:
+        approved = await conn.fetchval("SELECT count(*) FROM bookings WHERE hostel_id = $1 AND status = 'APPROVED'",
+                                       w.hostel)
+    assert approved == 1
