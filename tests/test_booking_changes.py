@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from schema.common.ids import decode_gid
 from tests.booking_world import (World, active_beds, add_months, add_room_type, booking, booking_input, call, create,
                                  make_world, mutation, statuses, today)
 from tests.conftest import GQL, bearer
@@ -257,3 +258,27 @@ async def test_modifying_a_confirmed_booking_moves_its_calendar(world: World) ->
                                 {"b": b["id"]}))["data"]["bookingCalendarEvents"]["edges"]
     assert [(e["node"]["eventType"], e["node"]["eventDate"]) for e in events] == [
         ("CHECK_IN", str(new_start)), ("CHECK_OUT", str(add_months(new_start, 1)))]
+
+
+async def test_leaving_early_frees_the_rest_of_the_stay_for_the_waitlist(world: World, db) -> None:
+    b = await create(world.admin, booking_input(world, "SGL", months=2))
+    assert (await call(world.admin, "bookingApprove", {"id": b["id"]}))["errors"] == []
+    assert (await call(world.admin, "bookingConfirm", {"id": b["id"], "advancePaid": "6000.00"}))["errors"] == []
+    arrived, leaves = today() - dt.timedelta(days=5), today() + dt.timedelta(days=40)
+    async with db.acquire() as conn:  # the stay began five days ago (dates arranged directly)
+        bid = decode_gid(b["id"])[1]
+        await conn.execute("UPDATE bookings SET check_in_date = $2, check_out_date = $3 WHERE id = $1", bid, arrived, leaves)
+        await conn.execute("UPDATE booking_assignments SET starts_on = $2, ends_on = $3 WHERE booking_id = $1",
+                           bid, arrived, leaves)
+    assert (await call(world.admin, "bookingCheckIn", {"id": b["id"]}))["errors"] == []
+    entry = await call(world.admin, "waitlistJoin", {
+        "roomTypeId": world.rt("SGL"), "fromDate": str(today() + dt.timedelta(days=1)), "toDate": str(leaves),
+        "contactName": "Next guest", "gender": "MALE", "contactPhone": "+91 90000 00011"}, "bookingWaitlist", "id")
+    assert entry["errors"] == []
+    done = await call(world.admin, "bookingComplete", {"id": b["id"]})
+    assert done["errors"] == [] and done["booking"]["status"] == "COMPLETED"
+    hold = [e["node"] for e in done["booking"]["assignments"]["edges"]]
+    assert hold == [{"active": True, "startsOn": str(arrived), "endsOn": str(today()), "bed": {"id": world.bed("SGL")}}]
+    told = await world.admin("query($id: ID!) { node(id: $id) { ... on BookingWaitlist { status } } }",
+                             {"id": entry["bookingWaitlist"]["id"]})
+    assert told["data"]["node"]["status"] == "NOTIFIED"
