@@ -181,13 +181,13 @@ async def acting_in_hostel(ctx: Any, hostel_id: int, field: str = "hostelId"):  
     caller's own tenant needs no switch. The caller's roles are not widened (they hold none
     there), and the scope is restored when the block ends, so reads afterwards see what they
     saw before."""
-    rows = await ctx.db.fetch("SELECT id FROM hostels WHERE id = $1 AND is_public AND active AND status = 'ACTIVE'",
-                              [hostel_id], setup=True)
-    if not rows and ctx.hostel_id != hostel_id:
-        raise user_error(ErrorCode.NOT_FOUND, "No bookable hostel with this ID.", field)
     if ctx.hostel_id == hostel_id:
         yield
         return
+    rows = await ctx.db.fetch("SELECT id FROM hostels WHERE id = $1 AND is_public AND active AND status = 'ACTIVE'",
+                              [hostel_id])
+    if not rows:
+        raise user_error(ErrorCode.NOT_FOUND, "No bookable hostel with this ID.", field)
     async with ctx.db.hostel_scope(hostel_id):
         yield
 
@@ -208,4 +208,4 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-__all__ = ["UserError", "UserErrors", "clean_text", "create_row", "get_for_update", "mutation_scope", "set_active", "update_row"]
+__all__ = ["UserError", "UserErrors", "acting_in_hostel", "clean_text", "create_row", "get_for_update", "mutation_scope", "set_active", "update_row"]
