@@ -307,3 +307,21 @@ async def test_approval_without_a_bed_still_claims_one(db, client) -> None:
     named = await call(w.admin, "bookingApprove", {"id": second["id"], "bedId": w.bed("SGL")})
     assert named["errors"][0]["code"] == "CONFLICT" and "promised" in named["errors"][0]["message"]
     assert (await booking(w.admin, second["id"]))["status"] == "PENDING"
+
+
+async def test_statements_do_not_grow_with_the_hostel(db, client) -> None:
+    """Create and approve cost the same number of statements with 4 beds or 60 (the snapshot is 4)."""
+    counts = []
+    for rooms in (2, 30):
+        w = await make_world(db, client)
+        await add_room_type(db, w, "DBL", beds=2, rooms=rooms)
+        for _ in range(3):  # other bookings holding beds
+            other = await create(w.admin, booking_input(w, "DBL"))
+            assert (await call(w.admin, "bookingApprove", {"id": other["id"]}))["errors"] == []
+        created = await w.admin(CREATE, {"i": booking_input(w, "DBL")})
+        gid = created["data"]["bookingCreate"]["booking"]["id"]
+        approved = await w.admin(mutation("bookingApprove", fields="id"), {"i": {"id": gid}})
+        assert approved["data"]["bookingApprove"]["errors"] == []
+        counts.append((w.admin.statements(created), w.admin.statements(approved)))
+    assert counts[0] == counts[1], counts
+    print("statements (create, approve):", counts[0])
