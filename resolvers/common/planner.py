@@ -559,7 +559,7 @@ async def fetch_connection(ctx: Any, plan: ConnPlan, extra_where: Any = None) ->
 
     total = None
     if plan.want_total:
-        cbind, ckey = Binder(), ["count"]
+        cbind, ckey = Binder(), ["count", spec.name]  # the table is part of the shape
         calias = table_alias(spec, "t0")
         cwhere = _base_where(ctx, spec, calias, plan, cbind, ckey)
         extra = _extra(extra_where, calias, cbind)

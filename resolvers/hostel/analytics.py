@@ -139,7 +139,7 @@ SELECT w.room_type_id, w.from_date, w.to_date FROM booking_waitlist w
 async def upsert(run: Run, table: str, key: tuple[str, ...], columns: dict[str, str], rows: list[dict[str, Any]],
                  hostel_id: int | None) -> int:
     """INSERT ... ON CONFLICT (key) DO UPDATE of `rows` (dicts of `columns`: name -> SQL type)
-    in one statement, stamping the tenant and `computed_at = now()`."""
+    in one statement, stamping the tenant (and `updated_at` of tenant tables) and `computed_at = now()`."""
     if not rows:
         return 0
     names = list(columns)
@@ -149,7 +149,7 @@ async def upsert(run: Run, table: str, key: tuple[str, ...], columns: dict[str, 
            f"SELECT {tenant_val}{', '.join('x.' + c for c in names)}, now() "
            f"FROM jsonb_to_recordset($1::text::jsonb) AS x({', '.join(f'{c} {t}' for c, t in columns.items())}) "
            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates + ', ' if updates else ''}"
-           f"computed_at = EXCLUDED.computed_at, updated_at = now()")
+           f"computed_at = EXCLUDED.computed_at{', updated_at = now()' if hostel_id is not None else ''}")
     payload = json.dumps(rows, default=str)
     await run(sql, [payload, hostel_id] if hostel_id is not None else [payload])
     return len(rows)
