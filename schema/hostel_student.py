@@ -11,7 +11,7 @@ from __future__ import annotations
 import models as m
 from auth.permissions import protect
 from schema.common.model_types import model_type, root_lists
-from schema.common.hostel_access import MEMBERS, STAFF, STAFF_OR_SELF, config_mutations as config, own_resident_rows
+from schema.common.hostel_access import MEMBERS, STAFF_OR_SELF, config_mutations as config, own_resident_rows
 
 HostelStudent = model_type(m.HostelStudent)
 StudentProfile = model_type(m.StudentProfile, description="A hostel resident's extended profile (seed 000).")
