@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/hostel.py [--duration 10] [--connections 16] [--rounds 2] [--days 30]
 
-Starts an embedded PostgreSQL under bench/.data/hostel-pg, migrates it, starts the gateway
+Starts a throwaway embedded PostgreSQL under bench/.data/hostel-pg (deleted at the end, so the
+demo data is always the current one), migrates it, starts the gateway
 (`campus serve --workers 1`, QUERY_STATS on, demo data loaded) on a free 127.0.0.1 port, and
 drives two operations with wrk (bench/post.lua; `--client httpx` without wrk), each for
 --rounds rounds of --duration seconds after a warm-up:
@@ -85,7 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     pg = server = None
     try:
         bench.log(f"starting embedded PostgreSQL in {args.pgdata}")
-        pg = embedded_pg.start(args.pgdata)
+        if args.pgdata.exists():
+            pid = bench.postmaster_pid(args.pgdata)
+            if pid is not None and Path(f"/proc/{pid}").exists():
+                raise bench.BenchError(f"a PostgreSQL (pid {pid}) still runs on {args.pgdata}; stop it first")
+            bench.shutil.rmtree(args.pgdata)
+        pg = embedded_pg.start(args.pgdata, throwaway=True)
         url = pg.url()
         migrate.upgrade(url)
         port = args.port or bench.free_port()
@@ -97,6 +103,19 @@ def main(argv: list[str] | None = None) -> int:
                               env, port, DATA / "logs" / "hostel-gateway.log")
         server.start()
         server.wait_ready(args.startup_timeout)
+        # statistics of the freshly loaded demo (as autovacuum would gather them in a running system)
+        import asyncio
+
+        import asyncpg
+
+        async def analyze() -> None:
+            conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+            try:
+                await conn.execute("ANALYZE")
+            finally:
+                await conn.close()
+
+        asyncio.run(analyze())
 
         found = httpx.post(server.graphql_url, timeout=30, json={
             "query": '{ hostels(filter: {slug: {eq: "demo-sunrise"}}) { nodes { id } } }'}).json()
@@ -167,8 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             server.stop()
         if pg is not None:
-            pg.stop()
-            bench.log("stopped PostgreSQL")
+            pg.cleanup()
+            bench.log("stopped PostgreSQL and deleted its data")
 
 
 if __name__ == "__main__":

@@ -399,3 +399,30 @@ async def test_total_counts_of_two_root_lists_are_each_their_own(gql, db, client
     admin, _ = await hostel_user(client, db, h, "SUPERVISOR")
     body = await gql("{ rooms { totalCount } beds { totalCount } roomTypes { totalCount } }", headers=admin)
     assert body["data"] == {"rooms": {"totalCount": 3}, "beds": {"totalCount": 6}, "roomTypes": {"totalCount": 1}}
+
+
+async def test_the_day_index_answers_exactly_as_the_shared_rule(db):
+    """hostelAvailability's indexed snapshot gives the same free beds as `Snapshot.free_on`."""
+    from resolvers.hostel.availability import days, snapshot
+    from resolvers.hostel.reads import SNAPSHOT_FIELDS, DayIndexedSnapshot
+
+    h = await availability_hostel(db, types=2, rooms=4, beds_per_room=3)
+    async with db.acquire() as conn:
+        await conn.execute("INSERT INTO room_occupancy_limits (hostel_id, room_id, max_occupants, gender_rule) "
+                           "VALUES ($1, $2, 2, 'FEMALE_ONLY')", h["id"], h["rooms"][2]["id"])
+        await conn.execute("INSERT INTO calendar_blocks (hostel_id, scope, starts_on, ends_on, reason) "
+                           "VALUES ($1, 'HOSTEL', $2, $3, 'festival')", h["id"], day(10), day(12))
+        sunrise = await conn.fetchval("SELECT id FROM hostels WHERE slug = 'demo-sunrise'")
+
+        async def run(sql: str, params: list[Any]) -> list[Any]:
+            return await conn.fetch(sql, *params)
+
+        for hostel_id in (h["id"], sunrise):
+            snap = await snapshot(run, hostel_id, day(-3), day(40))
+            indexed = DayIndexedSnapshot(**{f: getattr(snap, f) for f in SNAPSHOT_FIELDS}).index()
+            for t in {b.room_type_id for b in snap.beds.values()}:
+                narrowed = indexed.of_type(t)
+                for gender in (None, "MALE", "FEMALE"):
+                    for public in (True, False):
+                        assert [narrowed.free_on(d, t, gender, public) for d in days(day(-3), day(40))] == \
+                            [snap.free_on(d, t, gender, public) for d in days(day(-3), day(40))]
