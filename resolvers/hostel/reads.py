@@ -170,10 +170,9 @@ class DayIndexedSnapshot(Snapshot):
         return self
 
     def _taken_on(self, bed_id: int, day: dt.date) -> bool:
-        held = self._held_days.get(bed_id)
-        if held is None or not self.start <= day < self.end:
+        if not self.start <= day < self.end:
             return super()._taken_on(bed_id, day)
-        return day in held
+        return day in self._held_days.get(bed_id, ())
 
     def _blocked(self, bed: BedInfo, start: dt.date, end: dt.date) -> bool:
         if end - start != ONE_DAY or not self.start <= start < self.end:
