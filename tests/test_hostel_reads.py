@@ -426,3 +426,36 @@ async def test_the_day_index_answers_exactly_as_the_shared_rule(db):
                     for public in (True, False):
                         assert [narrowed.free_on(d, t, gender, public) for d in days(day(-3), day(40))] == \
                             [snap.free_on(d, t, gender, public) for d in days(day(-3), day(40))]
+
+
+async def test_hostel_read_sees_one_hostel_and_can_write_nothing(app, db):
+    """gateway/db.py `hostel_read`: scoped to the one hostel (RLS), read only, public ones only
+    unless the caller vouches for a role there; the connection goes back clean."""
+    import asyncpg
+
+    from gateway.db import HostelNotReadable, hostel_read
+
+    engine = app.state.engine
+    public = await availability_hostel(db)
+    private = await availability_hostel(db, public=False)
+    async with hostel_read(engine, public["id"]) as run:
+        assert [r[0] for r in await run("SELECT DISTINCT hostel_id FROM beds", [])] == [public["id"]]
+        assert [r[0] for r in await run("SELECT DISTINCT hostel_id FROM bookings", [])] == [public["id"]]
+        assert await run("SELECT id FROM beds WHERE hostel_id = $1", [private["id"]]) == []
+    with pytest.raises(HostelNotReadable):
+        async with hostel_read(engine, private["id"]):
+            pass
+    with pytest.raises(HostelNotReadable):
+        async with hostel_read(engine, 10**12, public_only=False):
+            pass
+    async with hostel_read(engine, private["id"], public_only=False) as run:
+        assert len(await run("SELECT id FROM beds", [])) == 4
+    with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
+        async with hostel_read(engine, public["id"]) as run:
+            await run("UPDATE beds SET bed_number = bed_number || 'x' WHERE hostel_id = $1", [public["id"]])
+    async with db.acquire() as conn:
+        assert sorted(await conn.fetch("SELECT bed_number FROM beds WHERE hostel_id = $1", public["id"])) == \
+            sorted(await conn.fetch("SELECT unnest(ARRAY['A', 'B', 'A', 'B']) AS bed_number"))
+    async with engine.connect() as conn:  # pooled connections come back without a scope
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert await raw.fetchval("SELECT coalesce(current_setting('app.hostel_id', true), '')") == ""
