@@ -392,15 +392,6 @@ async def test_portfolio_figures_come_from_each_hostels_rows(gql, db, client):
         {"beds": 3, "occupied": 1, "occupancyRate": "33.33", "pendingBookings": 1, "arrivalsToday": 0}
 
 
-async def test_total_counts_of_two_root_lists_are_each_their_own(gql, db, client):
-    """Regression: the compiled count statement was cached without its table, so a second root
-    list of the same visibility shape answered with the first one's count."""
-    h = await build_hostel(db, rooms=3, beds_per_room=2)
-    admin, _ = await hostel_user(client, db, h, "SUPERVISOR")
-    body = await gql("{ rooms { totalCount } beds { totalCount } roomTypes { totalCount } }", headers=admin)
-    assert body["data"] == {"rooms": {"totalCount": 3}, "beds": {"totalCount": 6}, "roomTypes": {"totalCount": 1}}
-
-
 async def test_the_day_index_answers_exactly_as_the_shared_rule(db):
     """hostelAvailability's indexed snapshot gives the same free beds as `Snapshot.free_on`."""
     from resolvers.hostel.availability import days, snapshot
