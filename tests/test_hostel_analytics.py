@@ -130,8 +130,9 @@ async def test_computing_again_replaces_rows(gql, db, client):
         assert after[name]["totalCount"] == before[name]["totalCount"] > 0, name
     assert after["occupancyTrends"]["nodes"][-1]["occupancyRate"] == "50.00"
     assert second["data"]["hostelAnalyticsCompute"]["hostelAnalytic"]["averageOccupancyRate"] == "58.33"  # (20+15)/60
-    assert second["data"]["hostelAnalyticsCompute"]["hostelAnalytic"]["computedAt"] > \
-        first["data"]["hostelAnalyticsCompute"]["hostelAnalytic"]["computedAt"]
+    stamps = [dt.datetime.fromisoformat(p["data"]["hostelAnalyticsCompute"]["hostelAnalytic"]["computedAt"])
+              for p in (first, second)]
+    assert stamps[1] > stamps[0]
 
 
 async def test_consolidation_and_alerts_follow_the_beds(gql, db, client):
