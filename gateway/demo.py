@@ -134,7 +134,10 @@ async def load(url: str) -> bool:
                 await load_school_finance(session, school.id, code, school.current_session_id, now.date())
             for hostel in hostels.values():
                 await load_hostel_season(session, hostel, user_ids, now.date())
-            return True
+        from resolvers.hostel import analytics  # derived figures of the demo season, computed from its rows
+
+        await analytics.compute_all(url, dt.datetime.now(dt.UTC).date())
+        return True
     finally:
         await engine.dispose()
 

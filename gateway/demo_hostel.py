@@ -211,7 +211,9 @@ async def load_hostel_season(session: Any, hostel: Any, user_ids: dict[str, int]
          "ends_on": today + dt.timedelta(days=11), "reason": "Repainting and seepage repair"}])
 
     # ---- residents in about 65% of the beds ----------------------------------------------------
-    occupied = [i for i in range(len(bed_ids)) if rng.random() < 0.65 and bed_room[i][0] != block_room]
+    # singles are in demand: nearly all taken (the availability alerts have something to say)
+    occupied = [i for i in range(len(bed_ids)) if bed_room[i][0] != block_room
+                and rng.random() < (0.95 if bed_room[i][1]["capacity"] == 1 else 0.65)]
     resident_user = user_ids.get("resident@sunrise.demo") if male else None
     students = []
     for n, i in enumerate(occupied):

@@ -291,6 +291,10 @@ async def test_contact_data_of_others_is_for_administrators(client):
 
 # Root fields that are not lists, and the tests that prove their isolation.
 OWN_CHECKS = {
+    "hostelAvailability": "tests/test_hostel_reads.py::test_private_hostels_are_hidden_from_visitors",
+    "hostelOccupancy": "tests/test_hostel_reads.py::test_occupancy_reads_only_the_active_hostel",
+    "myResidence": "tests/test_hostel_reads.py::test_my_residence_is_null_for_anyone_not_living_there",
+    "hostelPortfolio": "tests/test_hostel_reads.py::test_portfolio_lists_exactly_the_hostels_the_admin_holds",
     "node": "test_node_answers_null_for_another_tenants_ids",
     "nodes": "test_node_answers_null_for_another_tenants_ids",
     "me": "tests/test_auth.py",
