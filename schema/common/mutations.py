@@ -126,6 +126,7 @@ def master_data_mutations(
     permissions: dict[str, Rule],
     prepare: Prepare | None = None,
     validate: writes.Validator | None = None,
+    after: writes.After | None = None,
     extra_create_fields: dict[str, Any] | None = None,
     extra_update_fields: dict[str, Any] | None = None,
     write_filter: Any = "read",
@@ -165,7 +166,7 @@ def master_data_mutations(
             values = _values(spec, input, writable, refs)
             if prepare is not None:
                 values = await prepare(info.context, {**values, **_extras(input, extra_create_fields)})
-            return await writes.create_row(info.context, spec, values, validate, action=f"{base}Create")
+            return await writes.create_row(info.context, spec, values, validate, action=f"{base}Create", after=after)
         return await run(info, "create", work)
 
     async def update(info: Info, input: Any) -> Any:  # noqa: A002
@@ -174,13 +175,14 @@ def master_data_mutations(
             values = _values(spec, input, updatable, refs)
             if prepare is not None:
                 values = await prepare(info.context, {**values, **_extras(input, extra_update_fields)})
-            return await writes.update_row(info.context, spec, pk, values, validate, write_filter, action=f"{base}Update")
+            return await writes.update_row(info.context, spec, pk, values, validate, write_filter, action=f"{base}Update",
+                                          after=after)
         return await run(info, "update", work)
 
     async def deactivate(info: Info, input: Any) -> Any:  # noqa: A002
         async def work() -> int:
             return await writes.set_active(info.context, spec, decode_ref(input.id, model, "id"), False, write_filter,
-                                           action=f"{base}Deactivate")
+                                           action=f"{base}Deactivate", after=after)
         return await run(info, "deactivate", work)
 
     inputs = {"create": create_input, "update": update_input, "deactivate": deactivate_input}
