@@ -115,7 +115,7 @@ async def checked_in_booking(db: Any, hostel_id: int, type_gid: str, bed_gid: st
         booking_id = await conn.fetchval(
             "INSERT INTO bookings (hostel_id, reference, booker_user_id, room_type_id, status, check_in_date, "
             "duration_months, check_out_date, monthly_rent, security_deposit, total_amount) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 5000, $9 * $7) RETURNING id",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7::int, $8, $9::numeric, 5000, $9::numeric * $7::int) RETURNING id",
             hostel_id, unique("BK"), booker_user_id, pk(type_gid), status, check_in, months, check_out,
             __import__("decimal").Decimal(rent))
         await conn.execute(
