@@ -25,6 +25,11 @@ from schema.common.model_types import model_type, root_lists
 from schema.common.hostel_access import MEMBERS, STAFF, STAFF_OR_SELF, is_staff, my_student_ids, own_resident_rows
 from schema.common.mutations import decode_ref, master_data_mutations, payload_type, run_workflow
 
+# roommates see one another by name (and gender: rooms are single-gender); everything else is
+# for staff and the resident themselves
+protect("HostelStudent", "userId", "email", "phone", "dateOfBirth", "institution", "course", "employer", "status",
+        "checkInDate", "expectedCheckOutDate", "noticeGivenOn", "checkOutDate", "monthlyRent", "securityDeposit",
+        "messOpted", "idVerified", rule=STAFF_OR_SELF)
 HostelStudent = model_type(m.HostelStudent)
 StudentProfile = model_type(m.StudentProfile, description="A hostel resident's extended profile (seed 000).")
 StudentPreferences = model_type(m.StudentPreferences, description="A hostel resident's preferences (seed 000).")
@@ -32,11 +37,6 @@ HostelStudentDocument = model_type(m.HostelStudentDocument)
 GuardianContact = model_type(m.GuardianContact)
 RoomTransferHistory = model_type(m.RoomTransferHistory)
 
-# roommates see one another by name (and gender: rooms are single-gender); everything else is
-# for staff and the resident themselves
-protect("HostelStudent", "userId", "email", "phone", "dateOfBirth", "institution", "course", "employer", "status",
-        "checkInDate", "expectedCheckOutDate", "noticeGivenOn", "checkOutDate", "monthlyRent", "securityDeposit",
-        "messOpted", "idVerified", rule=STAFF_OR_SELF)
 
 mine = own_resident_rows()
 Query = root_lists(
