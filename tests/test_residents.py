@@ -553,3 +553,40 @@ async def test_amenity_feedback_by_residents_for_their_own_room(client, warden, 
     await refused(me, fb, {"i": {"roomAmenityId": fan, "rating": 9}}, "amenityFeedbackCreate", "INVALID")
     body = await warden(fb, {"i": {"roomAmenityId": fan, "rating": 4}}, expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_concurrent_transfers_into_one_bed_one_wins(warden, db, sunrise):
+    import asyncio
+
+    rt = await room_type(warden)
+    a = await room(warden, rt, beds=2)
+    target = await room(warden, rt, beds=1)
+    first = await resident(warden, db, sunrise["id"], rt, a["beds"][0])
+    second = await resident(warden, db, sunrise["id"], rt, a["beds"][1])
+
+    async def move(res):
+        body = await warden(TRANSFER, {"i": {"studentId": res["student"], "toBedId": target["beds"][0],
+                                             "transferDate": today().isoformat(), "reason": "Race"}})
+        return [e["code"] for e in body["data"]["roomTransfer"]["errors"]]
+
+    results = await asyncio.gather(move(first), move(second))
+    assert sorted(results) == [[], ["CONFLICT"]]
+    winner = first if results[0] == [] else second
+    loser = second if winner is first else first
+    assert (await bed_pointers(warden, target["beds"][0], loser["bed"])) == {target["beds"][0]: winner["student"],
+                                                                              loser["bed"]: loser["student"]}
+    for res in (first, second):
+        assert len(active((await student(warden, res["student"]))["bedAssignments"])) == 1
+
+
+async def test_notice_cannot_extend_into_a_booked_bed(warden, db, sunrise):
+    rt = await room_type(warden)
+    r = await room(warden, rt, beds=1)
+    res = await resident(warden, db, sunrise["id"], rt, r["beds"][0], months=2)
+    await checked_in_booking(db, sunrise["id"], rt, r["beds"][0], status="CONFIRMED", check_in=res["check_out"])
+    later = res["check_out"] + dt.timedelta(days=20)
+    payload = await refused(warden, NOTICE, {"i": {"studentId": res["student"], "checkOutDate": later.isoformat()}},
+                            "residentGiveNotice", "CONFLICT")
+    assert "taken" in payload["errors"][0]["message"]
+    s = await student(warden, res["student"])
+    assert s["status"] == "ACTIVE" and active(s["bedAssignments"])[0]["endsOn"] == res["check_out"].isoformat()

@@ -163,10 +163,10 @@ async def give_notice(ctx: Any, session: Any, student_id: int, check_out_date: d
                          "checkOutDate")
     assignment = await _active_assignment(session, student)
     old_end = assignment.ends_on
-    if old_end is None or check_out_date > old_end:
+    if old_end is not None and check_out_date > old_end:
         # staying longer than booked: the bed must be free for the extra days
-        snap = await availability.snapshot(session_runner(session), hostel_id, old_end or check_out_date, check_out_date)
-        if old_end is not None and not snap.bed_free(assignment.bed_id, old_end, check_out_date):
+        snap = await availability.snapshot(session_runner(session), hostel_id, old_end, check_out_date)
+        if not snap.bed_free(assignment.bed_id, old_end, check_out_date):
             raise user_error(ErrorCode.CONFLICT, f"The bed is taken from {old_end}: checkOutDate cannot be after it.",
                              "checkOutDate")
     student.status, student.notice_given_on, student.expected_check_out_date = (
