@@ -14,6 +14,7 @@ from sqlalchemy.pool import NullPool
 
 from auth.passwords import hash_password
 from gateway.demo_finance import load_school_finance
+from gateway.demo_hostel import load_hostel_season
 from gateway.demo_school import load_school_year
 from models import (AcademicSession, AdminHostelAssignment, AdminRole, AdminUser, Hostel, PasswordHistory,
                     PasswordPolicy, PrimaryHostelDesignation, RoleAssignment, School, User, UserRole)
@@ -102,11 +103,13 @@ async def load(url: str) -> bool:
             password_hash = hash_password(DEMO_PASSWORD)
             now = dt.datetime.now(dt.UTC)
             teacher_users: dict[int, list[int]] = {}
+            user_ids: dict[str, int] = {}
             for email, name, role, memberships in USERS:
                 primary_school = next((schools[t].id for _, t in memberships if t in schools), None)
                 user = User(email=email, full_name=name, role=role, password_hash=password_hash, school_id=primary_school)
                 session.add(user)
                 await session.flush()
+                user_ids[email] = user.id
                 session.add(PasswordHistory(user_id=user.id, password_hash=password_hash, changed_at=now, reason="created"))
                 for member_role, tenant in memberships:
                     session.add(RoleAssignment(user_id=user.id, role=member_role,
@@ -129,6 +132,8 @@ async def load(url: str) -> bool:
             for code, school in schools.items():
                 await load_school_year(session, school.id, code, teacher_users.get(school.id, []), now.date())
                 await load_school_finance(session, school.id, code, school.current_session_id, now.date())
+            for hostel in hostels.values():
+                await load_hostel_season(session, hostel, user_ids, now.date())
             return True
     finally:
         await engine.dispose()

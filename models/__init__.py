@@ -24,6 +24,8 @@ from models.fees import (AdjustmentType, DiscountDefinition, DiscountType, FeeAd
                          LateFeeLog, LateFeePolicy, LateFeeType, StudentFeeAssignment, StudentFundingArrangement)
 from models.expenses import ExpenseHead, ExpensePaymentMode, ExpenseVoucher, VoucherSequence
 from models.finance import DayClosing, FinanceAccountTransfer
+from models.hostel import (AmenityBookingStatus, AmenityConditionLevel, HostelStatus, HostelType, MediaType, PolicyType,
+                           TrendPeriod, ViolationSeverity, ViolationStatus)
 from models.hostel import (AmenityBooking, AmenityCategory, BenchmarkData, CompetitorAnalysis, HostelAmenity,
                            HostelAnalytic, HostelComparison, HostelMedia, HostelPolicy, HostelPolicyViolation,
                            HostelSettings, MediaCategory, OccupancyTrend, PolicyAcknowledgment, RevenueTrend)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import models as m
 from schema.common.model_types import model_type, root_lists
-from schema.common.hostel_access import (CATALOGUE, MEMBERS, STAFF, config_mutations as config, own_booking_rows,
+from schema.common.hostel_access import (CATALOGUE, STAFF, config_mutations as config, own_booking_rows,
                                          own_user_rows)
 
 Booking = model_type(m.Booking)

@@ -9,7 +9,12 @@ from decimal import Decimal
 import strawberry
 
 import models
-from auth.permissions import HOSTEL_ADMINS, PLATFORM, PUBLIC, roles
+from strawberry.types import Info
+
+from auth.permissions import HOSTEL_ADMINS, PLATFORM, PUBLIC, declare, roles
+from resolvers.common.registry import spec_for_model
+from resolvers.hostel import service
+from schema.common.mutations import decode_ref, payload_type, run_mutation
 from schema.common.connection import Connection, graphql_enum
 from schema.common.entity import entity_type
 from schema.common.fields import list_field
@@ -138,8 +143,96 @@ CatalogueQuery = root_lists(
 )
 Query = merge_types("HostelQuery", (HostelListQuery, CatalogueQuery))
 
+# ---- resident workflows: house rules, amenity slots, violations (resolvers/hostel/service.py) ----
+
+ViolationSeverity = graphql_enum(m.ViolationSeverity)
+
+
+@strawberry.input
+class HostelPolicyAcknowledgeInput:
+    policy_id: strawberry.ID
+    student_id: strawberry.ID | None = strawberry.field(default=None, description="Staff only: the resident.")
+
+
+@strawberry.input
+class AmenityBookingCreateInput:
+    amenity_id: strawberry.ID
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    purpose: str | None = None
+    student_id: strawberry.ID | None = strawberry.field(default=None, description="Staff only: the resident.")
+
+
+@strawberry.input
+class AmenityBookingCancelInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class HostelPolicyViolationRecordInput:
+    student_id: strawberry.ID
+    occurred_at: dt.datetime
+    description: str
+    severity: ViolationSeverity
+    policy_id: strawberry.ID | None = None
+    evidence_urls: list[str] = strawberry.field(default_factory=list)
+    action_taken: str | None = None
+
+
+AckPayload = payload_type("HostelPolicyAcknowledgePayload", spec_for_model(m.PolicyAcknowledgment))
+AmenityBookingCreatePayload = payload_type("AmenityBookingCreatePayload", spec_for_model(m.AmenityBooking))
+AmenityBookingCancelPayload = payload_type("AmenityBookingCancelPayload", spec_for_model(m.AmenityBooking))
+ViolationPayload = payload_type("HostelPolicyViolationRecordPayload", spec_for_model(m.HostelPolicyViolation))
+
+
+def _optional_ref(value: Any, model: type, field: str) -> int | None:
+    return None if value is None else decode_ref(value, model, field)
+
+
+@strawberry.type
+class ResidentMutation:
+    @strawberry.mutation(description="Acknowledge the current version of a house rule (a resident for themself; "
+                                     "staff for a resident). Acknowledging twice returns the first acknowledgment.")
+    async def hostel_policy_acknowledge(self, info: Info, input: HostelPolicyAcknowledgeInput) -> AckPayload:  # noqa: A002
+        async def work() -> int:
+            return await service.acknowledge_policy(info.context, decode_ref(input.policy_id, m.HostelPolicy, "policyId"),
+                                                    _optional_ref(input.student_id, m.HostelStudent, "studentId"))
+        return await run_mutation(info, MEMBERS, AckPayload, work)
+
+    @strawberry.mutation(description="Book a slot of a bookable amenity (at most 4 hours, within opening hours, "
+                                     "while the amenity has room: CONFLICT when it is full).")
+    async def amenity_booking_create(self, info: Info, input: AmenityBookingCreateInput) -> AmenityBookingCreatePayload:  # noqa: A002
+        async def work() -> int:
+            return await service.book_amenity(
+                info.context, decode_ref(input.amenity_id, m.HostelAmenity, "amenityId"),
+                _optional_ref(input.student_id, m.HostelStudent, "studentId"), input.starts_at, input.ends_at,
+                input.purpose)
+        return await run_mutation(info, MEMBERS, AmenityBookingCreatePayload, work)
+
+    @strawberry.mutation(description="Cancel an amenity slot before it starts (a resident their own; staff any).")
+    async def amenity_booking_cancel(self, info: Info, input: AmenityBookingCancelInput) -> AmenityBookingCancelPayload:  # noqa: A002
+        async def work() -> int:
+            return await service.cancel_amenity_booking(info.context, decode_ref(input.id, m.AmenityBooking, "id"))
+        return await run_mutation(info, MEMBERS, AmenityBookingCancelPayload, work)
+
+    @strawberry.mutation(description="Record a resident's breach of a house rule, with evidence and the action taken.")
+    async def hostel_policy_violation_record(self, info: Info,
+                                             input: HostelPolicyViolationRecordInput) -> ViolationPayload:  # noqa: A002
+        async def work() -> int:
+            return await service.record_violation(
+                info.context, decode_ref(input.student_id, m.HostelStudent, "studentId"),
+                _optional_ref(input.policy_id, m.HostelPolicy, "policyId"), input.occurred_at, input.description,
+                m.ViolationSeverity(input.severity.value), list(input.evidence_urls), input.action_taken)
+        return await run_mutation(info, STAFF, ViolationPayload, work)
+
+
+for _name, _rule in (("hostelPolicyAcknowledge", MEMBERS), ("amenityBookingCreate", MEMBERS),
+                     ("amenityBookingCancel", MEMBERS), ("hostelPolicyViolationRecord", STAFF)):
+    declare(f"Mutation.{_name}", _rule)
+
 mutations = (
     HostelMutations,
+    ResidentMutation,
     config(m.AmenityCategory, ("name", "description", "icon", "sort_order"), ("name",)),
     config(m.HostelAmenity, ("category_id", "name", "description", "is_available", "condition", "capacity",
                              "is_bookable", "booking_fee", "open_from", "open_until"), ("name",)),

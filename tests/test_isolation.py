@@ -3,6 +3,8 @@
 The matrix enumerates the schema, so root fields, relations and mutations that later
 domains add are covered without touching this file. Tenant A is Greenwood (school) and
 Sunrise (hostel); the callers belong to Riverside and Lotus, or hold the wrong role.
+Public catalogue types (room types, amenities, media, policies of public hostels) are open to
+everyone and have their own test; a visitor's own bookings in Sunrise are theirs to see.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tests.conftest import bearer
 SCHEMA = build_schema()._schema
 OUTSIDERS = ["admin@riverside.demo", "teacher@riverside.demo", "accounts@riverside.demo", "warden@lotus.demo",
              "resident@sunrise.demo", "visitor@demo.campus"]
+CATALOGUE = {name for name, spec in SPECS.items() if getattr(spec.model, "__public_catalogue__", False)}
 
 
 @pytest.fixture(scope="module")
@@ -27,15 +30,31 @@ async def foreign(db) -> dict[str, Any]:
     """Global IDs of tenant A's rows (every tenant table), its school and hostel, and its users."""
     ids: set[str] = set()
     by_type: dict[str, list[str]] = {}
+    catalogue: set[str] = set()
+    resident_may_see: set[str] = set()  # Sunrise rows a Sunrise resident reads (rooms, beds, their own records)
+    owned: dict[int, set[str]] = {}
     async with db.acquire() as conn:
         school = await conn.fetchval("SELECT id FROM schools WHERE school_code = 'DEMO-GWH'")
         hostel = await conn.fetchval("SELECT id FROM hostels WHERE slug = 'demo-sunrise'")
+        resident_types = _readable_by_residents()
         for spec in SPECS.values():
             if spec.tenant_key is None or spec.gql_cls is None:
                 continue
             tenant = school if spec.tenant_key == "school_id" else hostel
-            rows = await conn.fetch(f"SELECT id FROM {spec.table.name} WHERE {spec.tenant_key} = $1", tenant)
-            by_type[spec.name] = [encode_gid(spec.name, r["id"]) for r in rows]
+            owner = getattr(spec.model, "__owner_key__", None)
+            rows = await conn.fetch(f"SELECT id{f', {owner} AS owner' if owner else ''} FROM {spec.table.name} "
+                                    f"WHERE {spec.tenant_key} = $1", tenant)
+            gids = [encode_gid(spec.name, r["id"]) for r in rows]
+            if spec.name in CATALOGUE:
+                catalogue.update(gids)
+                continue
+            if spec.name in resident_types:
+                resident_may_see.update(gids)
+            by_type[spec.name] = gids
+            for r, gid in zip(rows, gids, strict=True):
+                if owner and r["owner"] is not None:
+                    owned.setdefault(r["owner"], set()).add(gid)
+        emails = {r["email"]: r["id"] for r in await conn.fetch("SELECT id, email FROM users")}
         users = await conn.fetch("""SELECT u.id FROM users u WHERE EXISTS (SELECT 1 FROM role_assignments ra
                                     WHERE ra.user_id = u.id AND ra.school_id = $1) AND NOT EXISTS (SELECT 1 FROM role_assignments ra
                                     WHERE ra.user_id = u.id AND (ra.school_id IS DISTINCT FROM $1 OR ra.hostel_id IS NOT NULL))""", school)
@@ -43,7 +62,28 @@ async def foreign(db) -> dict[str, Any]:
     by_type["User"] = [encode_gid("User", r["id"]) for r in users]
     for values in by_type.values():
         ids.update(values)
-    return {"ids": ids, "by_type": by_type, "school": school, "hostel": hostel}
+    return {"ids": ids, "by_type": by_type, "school": school, "hostel": hostel, "catalogue": catalogue,
+            "resident_may_see": resident_may_see, "owned": owned, "users": emails}
+
+
+def _readable_by_residents() -> set[str]:
+    """Types a Sunrise resident may read at all (member rule); which of their rows is the
+    types' row filters' business, tested in tests/test_hostel_*.py."""
+    from schema.common.fields import READ_POLICIES
+
+    class Resident:
+        user_id, roles = 1, frozenset({"HOSTEL_STUDENT"})
+
+    return {name for name, (rule, _) in READ_POLICIES.items() if rule.allows(Resident())}
+
+
+def _not_for(foreign: dict[str, Any], email: str) -> set[str]:
+    """The tenant-A rows `email` must not see: all but their own, and for the Sunrise resident
+    all of the types residents may not read."""
+    hidden = foreign["ids"] - foreign["owned"].get(foreign["users"][email], set())
+    if email == "resident@sunrise.demo":
+        hidden -= foreign["resident_may_see"]
+    return hidden
 
 
 def test_every_tenant_type_has_demo_rows_in_tenant_a(foreign):
@@ -97,7 +137,7 @@ async def test_lists_and_their_relations_never_show_another_tenants_rows(client,
         r = await client.post("/graphql", json={"query": query}, headers=headers)
         body = r.json()
         assert r.status_code == 200, (name, body)
-        leaked = _ids(body.get("data")) & foreign["ids"]
+        leaked = _ids(body.get("data")) & _not_for(foreign, email)
         assert not leaked, f"{email} saw {leaked} through {name}"
         for error in body.get("errors", []):
             assert error["extensions"]["code"] in ("FORBIDDEN", "UNAUTHENTICATED"), (name, error)
@@ -106,10 +146,12 @@ async def test_lists_and_their_relations_never_show_another_tenants_rows(client,
 @pytest.mark.parametrize("email", OUTSIDERS)
 async def test_node_answers_null_for_another_tenants_ids(client, foreign, email):
     headers = await bearer(client, email)
-    for gids in foreign["by_type"].values():
+    hidden = _not_for(foreign, email)
+    for all_gids in foreign["by_type"].values():
+        gids = [g for g in all_gids if g in hidden][:100]
         body = (await client.post("/graphql", json={"query": "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
-                                                    "variables": {"ids": gids[:100]}}, headers=headers)).json()
-        assert body["data"]["nodes"] == [None] * len(gids[:100]), (email, gids[:3])
+                                                    "variables": {"ids": gids}}, headers=headers)).json()
+        assert body["data"]["nodes"] == [None] * len(gids), (email, gids[:3])
 
 
 def _dummy(type_: Any, gid: str) -> Any:
@@ -186,6 +228,34 @@ def _pk(gid: str) -> int:
     from schema.common.ids import decode_gid
 
     return decode_gid(gid)[1]
+
+
+async def test_public_catalogue_is_open_for_public_hostels_only(client, db, foreign):
+    """Visitors search room types, amenities, media and policies without logging in; a hostel
+    that is not public (or not active) shows none of them, to anyone outside it."""
+    lists = [(name, query) for name, query in _root_lists()
+             if get_named_type(get_named_type(SCHEMA.query_type.fields[name].type).fields["nodes"].type).name in CATALOGUE]
+    assert len(lists) >= 8
+
+    async def seen(headers: dict[str, str]) -> set[str]:
+        found: set[str] = set()
+        for _, query in lists:
+            body = (await client.post("/graphql", json={"query": query}, headers=headers)).json()
+            assert "errors" not in body, body
+            found |= _ids(body["data"])
+        return found & foreign["catalogue"]
+
+    visitor = await bearer(client, "visitor@demo.campus")
+    assert await seen({}) and await seen(visitor) == await seen({})
+    async with db.acquire() as conn:
+        await conn.execute("UPDATE hostels SET is_public = false WHERE id = $1", foreign["hostel"])
+    try:
+        assert await seen({}) == set() and await seen(visitor) == set()
+        assert await seen(await bearer(client, "warden@lotus.demo")) == set()
+        assert await seen(await bearer(client, "warden@sunrise.demo"))  # the hostel's own staff still do
+    finally:
+        async with db.acquire() as conn:
+            await conn.execute("UPDATE hostels SET is_public = true WHERE id = $1", foreign["hostel"])
 
 
 async def test_wrong_role_is_forbidden_and_changes_nothing(client, foreign):

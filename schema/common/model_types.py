@@ -89,8 +89,21 @@ def root_lists(name: str, *entries: tuple[str, type, Any, Any, str | None]) -> A
     namespace: dict[str, Any] = {"__module__": __name__}
     for field_name, model, rule, row_filter, description in entries:
         gql = spec_for_model(model).gql_cls
+        if row_filter is None and not rule.public and not rule.any_authenticated:
+            row_filter = readers_only(rule)
         annotations[field_name] = Connection[gql]
         namespace[field_name] = list_field(model, name=field_name, permission=rule, row_filter=row_filter,
                                            description=description)
     namespace["__annotations__"] = annotations
     return strawberry.type(type(name, (), namespace))
+
+
+def readers_only(rule: Any) -> Any:
+    """The row filter that makes a type's read rule hold wherever the type is reached: through
+    relations of other types too, not only its root list and node(id:)."""
+    from sqlalchemy import false
+
+    def row_filter(ctx: Any, alias: Any, bind: Any) -> Any:
+        return None if rule.allows(ctx) else ("denied", false())
+
+    return row_filter

@@ -1,0 +1,135 @@
+"""Resident-facing workflows of seed 000 `hostel/`: acknowledging house rules, booking an
+amenity slot, and staff recording a policy violation.
+
+Amenity slots: a bookable amenity takes at most `capacity` overlapping BOOKED slots (one
+when no capacity is set). Concurrent bookings of one amenity queue on the amenity's row lock
+(FOR UPDATE), so the count each sees is the one its predecessor committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+
+import models as m
+from resolvers.common import writes
+from resolvers.common.registry import spec_for_model
+from schema.common.errors import ErrorCode, user_error
+from schema.common.hostel_access import is_staff
+
+MAX_SLOT = dt.timedelta(hours=4)
+
+
+async def resident_of(ctx: Any, session: Any, student_id: int | None) -> m.HostelStudent:
+    """The resident a write is for: staff name one (studentId); a resident is always themself."""
+    HS = m.HostelStudent
+    if ctx.hostel_id is None:
+        raise user_error(ErrorCode.INVALID, "Choose a hostel first (X-Tenant-Id with the Hostel's ID).")
+    stmt = select(HS).where(HS.hostel_id == ctx.hostel_id)
+    if is_staff(ctx):
+        if student_id is None:
+            raise user_error(ErrorCode.INVALID, "Say which resident (studentId).", "studentId")
+        stmt = stmt.where(HS.id == student_id)
+    else:
+        stmt = stmt.where(HS.user_id == ctx.user_id)
+        if student_id is not None:
+            stmt = stmt.where(HS.id == student_id)
+    student = (await session.execute(stmt)).scalar_one_or_none()
+    if student is None:
+        raise user_error(ErrorCode.NOT_FOUND, "No HostelStudent with this ID.", "studentId")
+    if student.status is m.ResidentStatus.CHECKED_OUT:
+        raise user_error(ErrorCode.INVALID, "This resident has checked out.", "studentId")
+    return student
+
+
+async def acknowledge_policy(ctx: Any, policy_id: int, student_id: int | None) -> int:
+    async with writes.mutation_scope(ctx, spec_for_model(m.PolicyAcknowledgment)) as session:
+        student = await resident_of(ctx, session, student_id)
+        policy = await writes.get_for_update(ctx, session, spec_for_model(m.HostelPolicy), policy_id)
+        if not policy.active:
+            raise user_error(ErrorCode.INVALID, "This policy is no longer in force.", "policyId")
+        PA = m.PolicyAcknowledgment
+        existing = await session.scalar(select(PA.id).where(PA.policy_id == policy.id, PA.student_id == student.id,
+                                                            PA.policy_version == policy.version))
+        if existing is not None:  # acknowledging twice is harmless: the first one stands
+            return existing
+        ack = PA(policy_id=policy.id, student_id=student.id, policy_version=policy.version,
+                 acknowledged_at=writes.now_utc())
+        session.add(ack)
+        await session.flush()
+        return ack.id
+
+
+async def book_amenity(ctx: Any, amenity_id: int, student_id: int | None, starts_at: dt.datetime,
+                       ends_at: dt.datetime, purpose: str | None) -> int:
+    if ends_at <= starts_at:
+        raise user_error(ErrorCode.INVALID, "The slot must end after it starts.", "endsAt")
+    if ends_at - starts_at > MAX_SLOT:
+        raise user_error(ErrorCode.INVALID, "A slot is at most 4 hours.", "endsAt")
+    if starts_at < writes.now_utc():
+        raise user_error(ErrorCode.INVALID, "The slot has already started.", "startsAt")
+    purpose = writes.clean_text(purpose, "purpose", 200)
+    async with writes.mutation_scope(ctx, spec_for_model(m.AmenityBooking)) as session:
+        student = await resident_of(ctx, session, student_id)
+        amenity = await writes.get_for_update(ctx, session, spec_for_model(m.HostelAmenity), amenity_id)
+        if not (amenity.active and amenity.is_bookable and amenity.is_available):
+            raise user_error(ErrorCode.INVALID, "This amenity cannot be booked now.", "amenityId")
+        if amenity.open_from is not None and amenity.open_until is not None and not (
+                amenity.open_from <= starts_at.time() and ends_at.time() <= amenity.open_until
+                and starts_at.date() == ends_at.date()):
+            raise user_error(ErrorCode.INVALID, f"{amenity.name} is open {amenity.open_from:%H:%M}-"
+                                                f"{amenity.open_until:%H:%M} (UTC).", "startsAt")
+        AB = m.AmenityBooking
+        overlapping = await session.scalar(select(func.count()).select_from(AB).where(
+            AB.amenity_id == amenity.id, AB.hostel_id == amenity.hostel_id, AB.status == m.AmenityBookingStatus.BOOKED,
+            AB.starts_at < ends_at, AB.ends_at > starts_at))
+        mine = await session.scalar(select(func.count()).select_from(AB).where(
+            AB.amenity_id == amenity.id, AB.student_id == student.id, AB.status == m.AmenityBookingStatus.BOOKED,
+            AB.starts_at < ends_at, AB.ends_at > starts_at))
+        if mine:
+            raise user_error(ErrorCode.CONFLICT, "You already have this amenity booked at that time.", "startsAt")
+        if overlapping >= (amenity.capacity or 1):
+            raise user_error(ErrorCode.CONFLICT, f"{amenity.name} is fully booked at that time.", "startsAt")
+        booking = AB(amenity_id=amenity.id, student_id=student.id, starts_at=starts_at, ends_at=ends_at,
+                     status=m.AmenityBookingStatus.BOOKED, purpose=purpose)
+        session.add(booking)
+        await session.flush()
+        return booking.id
+
+
+async def cancel_amenity_booking(ctx: Any, booking_id: int) -> int:
+    from schema.common.hostel_access import own_resident_rows
+
+    async with writes.mutation_scope(ctx, spec_for_model(m.AmenityBooking)) as session:
+        booking = await writes.get_for_update(ctx, session, spec_for_model(m.AmenityBooking), booking_id,
+                                              row_filter=own_resident_rows())
+        if booking.status is not m.AmenityBookingStatus.BOOKED:
+            raise user_error(ErrorCode.CONFLICT, f"This slot is {booking.status.value.lower()} already.", "id")
+        if booking.starts_at <= writes.now_utc():
+            raise user_error(ErrorCode.INVALID, "A slot that has started cannot be cancelled.", "id")
+        booking.status = m.AmenityBookingStatus.CANCELLED
+        return booking.id
+
+
+async def record_violation(ctx: Any, student_id: int, policy_id: int | None, occurred_at: dt.datetime,
+                           description: str, severity: m.ViolationSeverity, evidence_urls: list[str],
+                           action_taken: str | None) -> int:
+    description = writes.clean_text(description, "description", 2000, required=True)
+    action_taken = writes.clean_text(action_taken, "actionTaken", 500)
+    if occurred_at > writes.now_utc():
+        raise user_error(ErrorCode.INVALID, "A violation cannot be in the future.", "occurredAt")
+    if len(evidence_urls) > 10:
+        raise user_error(ErrorCode.INVALID, "At most 10 pieces of evidence.", "evidenceUrls")
+    async with writes.mutation_scope(ctx, spec_for_model(m.HostelPolicyViolation)) as session:
+        student = await resident_of(ctx, session, student_id)
+        if policy_id is not None:
+            await writes.get_for_update(ctx, session, spec_for_model(m.HostelPolicy), policy_id)
+        violation = m.HostelPolicyViolation(
+            student_id=student.id, policy_id=policy_id, occurred_at=occurred_at, description=description,
+            severity=severity, evidence_urls=evidence_urls, action_taken=action_taken,
+            status=m.ViolationStatus.ACTION_TAKEN if action_taken else m.ViolationStatus.OPEN)
+        session.add(violation)
+        await session.flush()
+        return violation.id

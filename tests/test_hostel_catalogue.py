@@ -1,0 +1,193 @@
+"""Seed 000 `hostel/`: the public catalogue visitors search, configuration by the warden,
+house rules residents acknowledge, amenity slots, violations.
+
+Tests that change data create their own amenities and policies, so demo rows stay as they are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from schema.common.ids import encode_gid
+from tests.conftest import GQL, bearer, unique
+
+
+async def as_user(client, email: str) -> GQL:
+    g = GQL(client)
+    g.headers = await bearer(client, email)
+    return g
+
+
+@pytest.fixture
+async def warden(client) -> GQL:
+    return await as_user(client, "warden@sunrise.demo")
+
+
+@pytest.fixture
+async def resident(client) -> GQL:
+    return await as_user(client, "resident@sunrise.demo")
+
+
+async def sunrise(db) -> dict[str, int]:
+    async with db.acquire() as conn:
+        hostel = await conn.fetchval("SELECT id FROM hostels WHERE slug = 'demo-sunrise'")
+        me = await conn.fetchval("SELECT s.id FROM hostel_students s JOIN users u ON u.id = s.user_id "
+                                 "WHERE u.email = 'resident@sunrise.demo'")
+        other = await conn.fetchval("SELECT id FROM hostel_students WHERE hostel_id = $1 AND id <> $2 "
+                                    "AND status = 'ACTIVE' ORDER BY id LIMIT 1", hostel, me)
+    return {"hostel": hostel, "me": me, "other": other}
+
+
+ROOM_TYPES = """query($hostel: ID!) { roomTypes(filter: {hostelId: {eq: $hostel}}, orderBy: [{field: BASE_PRICE_MONTHLY}]) {
+  totalCount nodes { name code basePriceMonthly bedsPerRoom hostel { name }
+  features { nodes { name } } pricing { nodes { season monthlyPrice } } } } }"""
+
+
+async def test_visitors_search_room_types_amenities_and_policies_without_logging_in(gql, db):
+    ids = await sunrise(db)
+    anonymous = GQL(gql.client)
+    body = await anonymous(ROOM_TYPES, {"hostel": encode_gid("Hostel", ids["hostel"])})
+    types = body["data"]["roomTypes"]
+    assert types["totalCount"] == 4
+    assert [t["code"] for t in types["nodes"]] == ["QD", "TRP", "DBL", "SGL"]  # cheapest first
+    assert types["nodes"][0]["hostel"]["name"] == "Sunrise Boys Hostel"
+    assert {f["name"] for f in types["nodes"][0]["features"]["nodes"]} >= {"Wi-Fi", "Study table"}
+    assert types["nodes"][0]["basePriceMonthly"] == "6900.00"
+    extras = await anonymous("""{ hostelAmenities(first: 50) { nodes { name hostel { slug } } }
+      hostelPolicies(first: 50) { nodes { title version } } hostelMedia(first: 50) { nodes { url isCover } }
+      cancellationPolicies { nodes { name tiers } } }""")
+    data = extras["data"]
+    assert {a["hostel"]["slug"] for a in data["hostelAmenities"]["nodes"]} == {"demo-sunrise", "demo-lotus"}
+    assert "Curfew" in {p["title"] for p in data["hostelPolicies"]["nodes"]}
+    assert data["cancellationPolicies"]["nodes"][0]["tiers"][0] == {"minDaysBefore": 30, "refundPercent": "100"}
+    # what is not catalogue stays closed: rooms, beds, residents, bookings
+    closed = await anonymous("{ rooms { totalCount } }", expect_errors=True)
+    assert closed["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    # a room type's rooms are not listed to a visitor even through the relation
+    visitor = await as_user(gql.client, "visitor@demo.campus")
+    rel = await visitor("{ roomTypes(first: 1) { nodes { rooms { totalCount nodes { id } } } } }")
+    assert rel["data"]["roomTypes"]["nodes"][0]["rooms"] == {"totalCount": 0, "nodes": []}
+
+
+async def test_warden_configures_the_catalogue_and_another_hostel_cannot_touch_it(client, warden, db):
+    name = unique("Rooftop")
+    created = await warden("""mutation($input: HostelAmenityCreateInput!) { hostelAmenityCreate(input: $input) {
+      hostelAmenity { id name isBookable capacity hostel { slug } } errors { code field message } } }""",
+                           {"input": {"name": name, "isBookable": True, "capacity": 2}})
+    amenity = created["data"]["hostelAmenityCreate"]["hostelAmenity"]
+    assert amenity["hostel"]["slug"] == "demo-sunrise" and amenity["capacity"] == 2
+    lotus = await as_user(client, "warden@lotus.demo")
+    update = """mutation($input: HostelAmenityUpdateInput!) { hostelAmenityUpdate(input: $input) {
+      hostelAmenity { id name } errors { code } } }"""
+    refused = await lotus(update, {"input": {"id": amenity["id"], "name": "Hijacked"}})
+    assert refused["data"]["hostelAmenityUpdate"]["errors"][0]["code"] == "NOT_FOUND"
+    resident = await as_user(client, "resident@sunrise.demo")
+    forbidden = await resident(update, {"input": {"id": amenity["id"], "name": "Mine"}}, expect_errors=True)
+    assert forbidden["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    async with db.acquire() as conn:
+        assert await conn.fetchval("SELECT name FROM hostel_amenities WHERE id = $1",
+                                   int(_pk(amenity["id"]))) == name
+
+
+def _pk(gid: str) -> int:
+    from schema.common.ids import decode_gid
+
+    return decode_gid(gid)[1]
+
+
+ACK = """mutation($input: HostelPolicyAcknowledgeInput!) { hostelPolicyAcknowledge(input: $input) {
+  policyAcknowledgment { id policyVersion student { fullName } policy { title version } } errors { code field message } } }"""
+
+
+async def test_a_resident_acknowledges_each_version_of_a_house_rule_once(warden, resident, db):
+    ids = await sunrise(db)
+    created = await warden("""mutation($input: HostelPolicyCreateInput!) { hostelPolicyCreate(input: $input) {
+      hostelPolicy { id version } errors { code } } }""",
+                           {"input": {"title": unique("Quiet hours"), "content": "Quiet after 23:00.",
+                                      "effectiveFrom": "2026-01-01"}})
+    policy = created["data"]["hostelPolicyCreate"]["hostelPolicy"]
+    first = (await resident(ACK, {"input": {"policyId": policy["id"]}}))["data"]["hostelPolicyAcknowledge"]
+    assert first["errors"] == [] and first["policyAcknowledgment"]["policyVersion"] == 1
+    again = (await resident(ACK, {"input": {"policyId": policy["id"]}}))["data"]["hostelPolicyAcknowledge"]
+    assert again["policyAcknowledgment"]["id"] == first["policyAcknowledgment"]["id"]
+    # new wording = a new version to acknowledge; a title fix is not
+    await warden("""mutation($input: HostelPolicyUpdateInput!) { hostelPolicyUpdate(input: $input) {
+      hostelPolicy { version } errors { code } } }""", {"input": {"id": policy["id"], "content": "Quiet after 22:30."}})
+    second = (await resident(ACK, {"input": {"policyId": policy["id"]}}))["data"]["hostelPolicyAcknowledge"]
+    assert second["policyAcknowledgment"]["policyVersion"] == 2
+    assert second["policyAcknowledgment"]["id"] != first["policyAcknowledgment"]["id"]
+    # a resident cannot acknowledge for someone else
+    other = await resident(ACK, {"input": {"policyId": policy["id"], "studentId": encode_gid("HostelStudent", ids["other"])}})
+    assert other["data"]["hostelPolicyAcknowledge"]["errors"][0]["code"] == "NOT_FOUND"
+    async with db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM policy_acknowledgments WHERE policy_id = $1",
+                                   _pk(policy["id"])) == 2
+
+
+BOOK = """mutation($input: AmenityBookingCreateInput!) { amenityBookingCreate(input: $input) {
+  amenityBooking { id status startsAt student { fullName } amenity { name } } errors { code field message } } }"""
+
+
+def _slot(hours_ahead: int, length: int = 1) -> tuple[str, str]:
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
+    start += dt.timedelta(hours=hours_ahead)
+    return start.isoformat().replace("+00:00", "Z"), (start + dt.timedelta(hours=length)).isoformat().replace("+00:00", "Z")
+
+
+async def test_amenity_slots_respect_capacity_and_opening_hours(client, warden, resident, db):
+    ids = await sunrise(db)
+    made = await warden("""mutation($input: HostelAmenityCreateInput!) { hostelAmenityCreate(input: $input) {
+      hostelAmenity { id } errors { code } } }""", {"input": {"name": unique("Squash court"), "isBookable": True,
+                                                              "capacity": 1, "openFrom": "06:00:00", "openUntil": "20:00:00"}})
+    court = made["data"]["hostelAmenityCreate"]["hostelAmenity"]["id"]
+    start, end = _slot(2)
+    mine = (await resident(BOOK, {"input": {"amenityId": court, "startsAt": start, "endsAt": end}}))["data"]["amenityBookingCreate"]
+    assert mine["errors"] == [] and mine["amenityBooking"]["status"] == "BOOKED"
+    # the court holds one booking at a time: the warden booking it for another resident is refused
+    other = encode_gid("HostelStudent", ids["other"])
+    full = (await warden(BOOK, {"input": {"amenityId": court, "startsAt": start, "endsAt": end, "studentId": other}}))
+    assert full["data"]["amenityBookingCreate"]["errors"][0]["code"] == "CONFLICT"
+    late_start, late_end = _slot(13)  # 21:00, after closing
+    closed = await resident(BOOK, {"input": {"amenityId": court, "startsAt": late_start, "endsAt": late_end}})
+    assert closed["data"]["amenityBookingCreate"]["errors"][0]["field"][-1] == "startsAt"
+    backwards = await resident(BOOK, {"input": {"amenityId": court, "startsAt": end, "endsAt": start}})
+    assert backwards["data"]["amenityBookingCreate"]["errors"][0]["code"] == "INVALID"
+    async with db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM amenity_bookings WHERE amenity_id = $1", _pk(court)) == 1
+    # cancelling frees the slot; another hostel's warden cannot cancel it
+    cancel = """mutation($input: AmenityBookingCancelInput!) { amenityBookingCancel(input: $input) {
+      amenityBooking { status } errors { code } } }"""
+    lotus = await as_user(client, "warden@lotus.demo")
+    assert (await lotus(cancel, {"input": {"id": mine["amenityBooking"]["id"]}}))["data"]["amenityBookingCancel"][
+        "errors"][0]["code"] == "NOT_FOUND"
+    done = await resident(cancel, {"input": {"id": mine["amenityBooking"]["id"]}})
+    assert done["data"]["amenityBookingCancel"]["amenityBooking"]["status"] == "CANCELLED"
+    retry = await warden(BOOK, {"input": {"amenityId": court, "startsAt": start, "endsAt": end, "studentId": other}})
+    assert retry["data"]["amenityBookingCreate"]["errors"] == []
+
+
+async def test_violations_are_recorded_by_staff_and_seen_by_the_resident_only_for_themself(client, resident, db):
+    ids = await sunrise(db)
+    supervisor = await as_user(client, "supervisor@sunrise.demo")
+    record = """mutation($input: HostelPolicyViolationRecordInput!) { hostelPolicyViolationRecord(input: $input) {
+      hostelPolicyViolation { id status severity student { fullName } } errors { code field } } }"""
+    when = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).isoformat().replace("+00:00", "Z")
+    made = await supervisor(record, {"input": {"studentId": encode_gid("HostelStudent", ids["me"]), "occurredAt": when,
+                                               "description": "Music after midnight", "severity": "MINOR",
+                                               "actionTaken": "Warned"}})
+    violation = made["data"]["hostelPolicyViolationRecord"]["hostelPolicyViolation"]
+    assert violation["status"] == "ACTION_TAKEN"
+    future = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    refused = await supervisor(record, {"input": {"studentId": encode_gid("HostelStudent", ids["me"]), "occurredAt": future,
+                                                  "description": "x", "severity": "MINOR"}})
+    assert refused["data"]["hostelPolicyViolationRecord"]["errors"][0]["field"][-1] == "occurredAt"
+    forbidden = await resident(record, {"input": {"studentId": encode_gid("HostelStudent", ids["other"]),
+                                                  "occurredAt": when, "description": "x", "severity": "MINOR"}},
+                               expect_errors=True)
+    assert forbidden["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    seen = await resident("{ hostelPolicyViolations(first: 100) { nodes { id student { id } } } }")
+    students = {n["student"]["id"] for n in seen["data"]["hostelPolicyViolations"]["nodes"]}
+    assert students == {encode_gid("HostelStudent", ids["me"])}
+    assert violation["id"] in {n["id"] for n in seen["data"]["hostelPolicyViolations"]["nodes"]}
