@@ -155,6 +155,7 @@ def master_data_mutations(
     )
     deactivate_input = _make_input(f"{spec.name}DeactivateInput", {"id": (strawberry.ID, True)}) if "deactivate" in verbs else None
     payloads = {verb: payload_type(f"{spec.name}{verb.title()}Payload", spec) for verb in verbs}
+    validate = _with_visible_refs(refs, validate)
     for verb in payloads:
         declare(f"Mutation.{base}{verb.title()}", permissions[verb])
 
@@ -196,6 +197,27 @@ def master_data_mutations(
         namespace[f"{base}_{verb}"] = strawberry.mutation(resolver=resolvers[verb], name=f"{base}{verb.title()}",
                                                           description=descriptions[verb])
     return strawberry.type(type(f"{spec.name}Mutations", (), namespace))
+
+
+def _with_visible_refs(refs: dict[str, type], validate: writes.Validator | None) -> writes.Validator | None:
+    """References set by the input must name rows the caller's tenant has: another tenant's row
+    is NOT_FOUND before any unique constraint could tell that it exists."""
+    if not refs:
+        return validate
+
+    async def check(ctx: Any, session: Any, obj: Any) -> None:
+        from sqlalchemy import inspect, select
+
+        for attr, target in refs.items():
+            value = getattr(obj, attr, None)
+            if value is None or (obj.id is not None and not inspect(obj).attrs[attr].history.added):
+                continue
+            if await session.scalar(select(target.id).where(target.id == value)) is None:
+                raise user_error(ErrorCode.NOT_FOUND, f"No {spec_for_model(target).name} with this ID.", camel(attr))
+        if validate is not None:
+            await validate(ctx, session, obj)
+
+    return check
 
 
 async def run_workflow(info: Info, rule: Rule, payload: Any, work: Callable[[Any, Any], Awaitable[int]],
