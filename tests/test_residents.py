@@ -590,3 +590,37 @@ async def test_notice_cannot_extend_into_a_booked_bed(warden, db, sunrise):
     assert "taken" in payload["errors"][0]["message"]
     s = await student(warden, res["student"])
     assert s["status"] == "ACTIVE" and active(s["bedAssignments"])[0]["endsOn"] == res["check_out"].isoformat()
+
+
+async def test_demo_resident_reads_others_by_name_only(client):
+    """The demo resident (Kiran, Sunrise) lists the hostel's residents: names for all, his own phone only."""
+    me = await as_user(client, "resident@sunrise.demo")
+    body = await me("""query { hostelStudents(first: 20, orderBy: [{field: FULL_NAME}]) {
+      nodes { id fullName phone monthlyRent status } } }""", expect_errors=True)
+    nodes = body["data"]["hostelStudents"]["nodes"]
+    assert len(nodes) == 20 and all(n["fullName"] for n in nodes)
+    others = [n for n in nodes if n["fullName"] != "Kiran Resident"]
+    assert others and all(n["phone"] is None and n["monthlyRent"] is None and n["status"] is None for n in others)
+    assert all(e["extensions"]["code"] == "FORBIDDEN" for e in body["errors"])
+    mine = (await me("""query { hostelStudents(filter: {fullName: {eq: "Kiran Resident"}}) {
+      nodes { phone monthlyRent status } } }"""))["data"]["hostelStudents"]["nodes"]
+    assert mine and all(n["phone"] and n["monthlyRent"] and n["status"] for n in mine)
+
+
+async def test_transfer_of_an_open_ended_stay(warden, db, sunrise):
+    rt = await room_type(warden)
+    a = await room(warden, rt, beds=1)
+    b = await room(warden, rt, beds=2, max_occupants=2)
+    res = await resident(warden, db, sunrise["id"], rt, a["beds"][0])
+    async with db.acquire() as conn:  # a stay without an end (as residents recorded before bookings have)
+        await conn.execute("UPDATE bed_assignments SET ends_on = NULL WHERE student_id = $1", pk(res["student"]))
+    await checked_in_booking(db, sunrise["id"], rt, b["beds"][0], status="CONFIRMED",
+                             check_in=today() + dt.timedelta(days=200))
+    # the bed is free for now but held from day 200: an open stay cannot move there
+    await refused(warden, TRANSFER, {"i": {"studentId": res["student"], "toBedId": b["beds"][0],
+                                           "transferDate": today().isoformat(), "reason": "x"}}, "roomTransfer",
+                  "CONFLICT")
+    await ok(warden, TRANSFER, {"i": {"studentId": res["student"], "toBedId": b["beds"][1],
+                                      "transferDate": today().isoformat(), "reason": "Open stay"}}, "roomTransfer")
+    [now] = active((await student(warden, res["student"]))["bedAssignments"])
+    assert now["bed"]["id"] == b["beds"][1] and now["endsOn"] is None
