@@ -1,6 +1,9 @@
 """Seed 000 `student/`: hostel residents and their profile, preferences, documents,
-guardian contacts and transfer history. Workflows: `roomTransfer`, `residentGiveNotice`,
-`residentCheckOut` (resolvers/hostel_student/service.py), the phone's `myResidence`.
+guardian contacts and transfer history. Workflows: `conversionChecklistStart`,
+`checklistItemComplete`, `bookingConvert` (resolvers/hostel_student/conversion.py);
+`roomTransfer`, `residentGiveNotice`, `residentCheckOut`, `hostelStudentDocumentAdd/Verify`
+(resolvers/hostel_student/service.py); residents edit their own profile, preferences and
+guardian contacts.
 
 Residents see each other by name only (roommates): contact, money and personal fields are
 for staff and the resident themselves (field rules below).

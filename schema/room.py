@@ -1,9 +1,12 @@
 """Seed 000 `room/`: room types, rooms, beds, assignments, room amenities, availability.
 
-Types are generated from the models (schema/common/model_types.py). Workflows that change
-rooms and beds (transfers, price changes) live in schema/hostel_student.py and
-resolvers/room/; room types and their features, pricing, upgrades, availability windows and
-rules, and assignment rules are configuration with create / update / deactivate.
+Types are generated from the models (schema/common/model_types.py). Rooms and beds are master
+data (`roomCreate/Update/Deactivate`, `bedCreate/Update/Deactivate`) whose rules live in
+resolvers/room/service.py (hostel totals, capacity, nothing deactivated while lived in or held);
+a room's rent changes only through `roomPriceChange` (append-only RoomPricingHistory). Resident
+workflows (conversion, transfers, notice, check-out) are in schema/hostel_student.py. Room types
+and their features, pricing, upgrades, availability windows and rules, and assignment rules are
+configuration with create / update / deactivate.
 """
 
 from __future__ import annotations

@@ -139,6 +139,9 @@ async def test_roles_and_the_other_hostels_token(client, warden, db):
         body = await other(ROOM, {"i": {"roomTypeId": rt, "roomNumber": "X1", "floor": 1, "capacity": 1,
                                         "monthlyRent": "1.00"}}, expect_errors=True)
         assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        body = await other(PRICE, {"i": {"roomId": r["id"], "newMonthlyRent": "1.00",
+                                         "effectiveFrom": today().isoformat(), "reason": "x"}}, expect_errors=True)
+        assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     lotus = await user(client, "warden@lotus.demo")
     rooms0, beds0 = await totals(db)
     await refused(lotus, ROOM_UPDATE, {"i": {"id": r["id"], "notes": "mine"}}, "roomUpdate", "NOT_FOUND")
