@@ -143,3 +143,27 @@ async def test_bad_enum_and_scalar_values_are_validation_errors(gql):
     response = await gql.raw('{ schools(orderBy: [{field: NOPE}]) { totalCount } }')
     assert response.status_code == 400
     assert "NOPE" in response.json()["errors"][0]["message"]
+
+
+async def test_total_counts_of_different_types_in_one_request_are_each_their_own(client, db):
+    """Counts are compiled once per statement shape; two lists with the same visibility and
+    no filter must still count their own tables (regression: the shape key lacked the table)."""
+    from tests.conftest import GQL, bearer
+
+    warden = GQL(client)
+    warden.headers = await bearer(client, "warden@sunrise.demo")
+    for first, second in (("rooms", "beds"), ("beds", "rooms")):
+        body = await warden(f"{{ a: {first} {{ totalCount }} b: {second} {{ totalCount }} }}")
+        async with db.acquire() as conn:
+            hostel = await conn.fetchval("SELECT id FROM hostels WHERE slug = 'demo-sunrise'")
+            expected = [await conn.fetchval(f"SELECT count(*) FROM {t} WHERE hostel_id = $1", hostel) for t in (first, second)]
+        assert [body["data"]["a"]["totalCount"], body["data"]["b"]["totalCount"]] == expected
+    nested = await warden("""{ roomTypes(first: 1, orderBy: [{field: NAME}]) { nodes { name rooms(first: 1) { totalCount }
+      features(first: 1) { totalCount } } } }""")
+    node = nested["data"]["roomTypes"]["nodes"][0]
+    async with db.acquire() as conn:
+        type_id = await conn.fetchval("SELECT id FROM room_type_definitions WHERE hostel_id = $1 AND name = $2",
+                                      hostel, node["name"])
+        rooms = await conn.fetchval("SELECT count(*) FROM rooms WHERE room_type_id = $1", type_id)
+        features = await conn.fetchval("SELECT count(*) FROM room_type_features WHERE room_type_id = $1", type_id)
+    assert (node["rooms"]["totalCount"], node["features"]["totalCount"]) == (rooms, features)

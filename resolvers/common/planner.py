@@ -559,7 +559,7 @@ async def fetch_connection(ctx: Any, plan: ConnPlan, extra_where: Any = None) ->
 
     total = None
     if plan.want_total:
-        cbind, ckey = Binder(), ["count"]
+        cbind, ckey = Binder(), ["count", spec.name]  # the key names the table: shapes repeat across types
         calias = table_alias(spec, "t0")
         cwhere = _base_where(ctx, spec, calias, plan, cbind, ckey)
         extra = _extra(extra_where, calias, cbind)
@@ -637,7 +637,7 @@ async def fetch_many_batch(ctx: Any, rel: RelSpec, plan: ConnPlan, parent_keys: 
         if inline_total:
             totals[parent] = row[-1]
     if plan.want_total and not inline_total:
-        cbind, ckey = Binder(), ["many-count", rel.name]
+        cbind, ckey = Binder(), ["many-count", spec.name, rel.name, fk_attr]
         calias = table_alias(spec, "t0")
         cfk = calias.c[spec.column_name(fk_attr)]
         cwhere = [cfk == any_(cbind(list(parent_keys), ARRAY(BigInteger))), *_base_where(ctx, spec, calias, plan, cbind, ckey)]
