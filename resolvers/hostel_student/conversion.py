@@ -8,7 +8,8 @@
    BookingConversion; the booking's bed hold is released and the same bed becomes the
    resident's ACTIVE BedAssignment for the booked stay; the booking moves to COMPLETED.
 
-Locks: the booking row first (FOR UPDATE), then the checklist, then the bed row.
+Locks: the booking row first (FOR UPDATE), then the checklist, the bed hold, the bed row, and
+the bed's room FOR SHARE.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 import models as m
 from resolvers.booking.transitions import move
 from resolvers.common import writes
-from resolvers.room.service import require_hostel
+from resolvers.room.service import require_hostel, share_room
 from schema.common.errors import ErrorCode, user_error
 
 DEFAULT_ITEMS = (
@@ -117,6 +118,7 @@ async def convert(ctx: Any, session: Any, booking_id: int, deposit: Decimal, fir
     if hold is None:
         raise user_error(ErrorCode.INVALID, "The booking holds no bed: assign one before converting.", "bookingId")
     bed = (await session.execute(select(m.Bed).where(m.Bed.id == hold.bed_id).with_for_update())).scalar_one()
+    await share_room(session, bed.room_id)
 
     student = m.HostelStudent(
         user_id=booking.booker_user_id, booking_id=booking.id, full_name=guest.full_name, email=guest.email,

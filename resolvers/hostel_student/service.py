@@ -5,7 +5,8 @@ and `Bed.current_student_id` names the resident of that assignment's bed; every 
 changes both together, in the caller's one savepoint.
 
 Locks: the resident row first, then bed rows in id order (a transfer locks both beds, lowest
-id first, so two transfers between the same beds cannot deadlock).
+id first, so two transfers between the same beds cannot deadlock), then the target room FOR
+SHARE (a room being deactivated or closed meanwhile waits, then sees the new resident).
 Dates are half-open: an assignment [starts_on, ends_on) frees its bed on ends_on.
 """
 
@@ -21,7 +22,7 @@ from resolvers.booking.waitlist import notify_waitlist
 from resolvers.common import clock, writes
 from resolvers.common.sql import session_runner
 from resolvers.hostel import availability
-from resolvers.room.service import require_hostel
+from resolvers.room.service import require_hostel, share_room
 from schema.common.errors import ErrorCode, user_error
 from schema.common.hostel_access import is_staff
 
@@ -91,6 +92,7 @@ async def transfer(ctx: Any, session: Any, student_id: int, to_bed_id: int, tran
         raise user_error(ErrorCode.NOT_FOUND, "No Bed with this ID.", "toBedId")
     old_bed = beds[current.bed_id]
     end = current.ends_on
+    await share_room(session, target.room_id)
 
     # the resident leaves the old bed at transferDate, then the target must be free from then on
     current.status, current.ends_on = m.BedAssignmentStatus.ENDED, transfer_date

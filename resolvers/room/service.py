@@ -77,6 +77,12 @@ async def _active_beds(session: Any, room_id: int) -> int:
     return await session.scalar(select(func.count()).select_from(m.Bed).where(m.Bed.room_id == room_id, m.Bed.active))
 
 
+async def share_room(session: Any, room_id: int) -> None:
+    """Hold the room row against deactivation / closing while a resident is put in one of its
+    beds (those take the row FOR UPDATE and then look for residents)."""
+    await session.execute(select(m.Room.id).where(m.Room.id == room_id).with_for_update(read=True))
+
+
 async def _lock_room(session: Any, room_id: int) -> m.Room:
     room = (await session.execute(select(m.Room).where(m.Room.id == room_id).with_for_update())).scalar_one_or_none()
     if room is None:
