@@ -624,3 +624,23 @@ async def test_transfer_of_an_open_ended_stay(warden, db, sunrise):
                                       "transferDate": today().isoformat(), "reason": "Open stay"}}, "roomTransfer")
     [now] = active((await student(warden, res["student"]))["bedAssignments"])
     assert now["bed"]["id"] == b["beds"][1] and now["endsOn"] is None
+
+
+async def test_conversion_refused_when_a_resident_has_the_bed(warden, db, sunrise):
+    rt = await room_type(warden)
+    r = await room(warden, rt, beds=1)
+    first = await resident(warden, db, sunrise["id"], rt, r["beds"][0])
+    # a second checked-in booking holding the same bed (its hold does not overlap another hold)
+    booking = await checked_in_booking(db, sunrise["id"], rt, r["beds"][0], check_in=today() - dt.timedelta(days=5))
+    checklist = (await ok(warden, CHECKLIST_START, {"i": {"bookingId": booking["gid"]}},
+                          "conversionChecklistStart"))["conversionChecklist"]
+    for item in checklist["items"]["nodes"]:
+        await ok(warden, ITEM_COMPLETE, {"i": {"itemId": item["id"]}}, "checklistItemComplete")
+    payload = await refused(warden, CONVERT, {"i": {"bookingId": booking["gid"], "depositCollected": "0.00",
+                                                    "firstRentDueOn": today().isoformat()}}, "bookingConvert", "CONFLICT")
+    assert "Another resident" in payload["errors"][0]["message"]
+    node = (await warden(BOOKING, {"id": booking["gid"]}))["data"]["node"]
+    assert node["status"] == "CHECKED_IN" and node["assignments"]["nodes"] == [{"active": True, "releaseReason": None}]
+    assert await bed_pointers(warden, r["beds"][0]) == {r["beds"][0]: first["student"]}
+    q = """query($b: ID!) { hostelStudents(filter: {bookingId: {eq: $b}}) { totalCount } }"""
+    assert (await warden(q, {"b": booking["gid"]}))["data"]["hostelStudents"]["totalCount"] == 0

@@ -148,8 +148,13 @@ async def convert(ctx: Any, session: Any, booking_id: int, deposit: Decimal, fir
     assignment = m.BedAssignment(bed_id=bed.id, room_id=bed.room_id, student_id=student.id, booking_id=booking.id,
                                  starts_on=booking.check_in_date, ends_on=booking.check_out_date,
                                  status=m.BedAssignmentStatus.ACTIVE, monthly_rent=booking.monthly_rent)
-    session.add(assignment)
-    await session.flush()  # the exclusion constraint refuses a bed someone else lives in then
+    try:
+        async with session.begin_nested():
+            session.add(assignment)
+            await session.flush()
+    except IntegrityError:  # ex_bed_assignments_no_overlap: a resident has the bed for some of the stay
+        raise user_error(ErrorCode.CONFLICT, "Another resident has this bed for some of the booked stay: move the "
+                                             "booking to a free bed first.", "bookingId") from None
     session.add(m.RoomAssignmentHistory(bed_assignment_id=assignment.id, student_id=student.id,
                                         change=m.AssignmentChange.ASSIGNED, to_bed_id=bed.id,
                                         effective_on=booking.check_in_date, reason=REASON))

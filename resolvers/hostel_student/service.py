@@ -16,6 +16,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 import models as m
 from resolvers.booking.waitlist import notify_waitlist
@@ -28,7 +29,6 @@ from schema.common.hostel_access import is_staff
 
 DEFAULT_NOTICE_DAYS = 30
 LIVING = (m.ResidentStatus.ACTIVE, m.ResidentStatus.NOTICE_PERIOD)
-HORIZON = dt.timedelta(days=366)  # how far an open-ended stay is checked for room space
 
 
 async def lock_resident(ctx: Any, session: Any, student_id: int, field: str = "studentId") -> m.HostelStudent:
@@ -97,7 +97,7 @@ async def transfer(ctx: Any, session: Any, student_id: int, to_bed_id: int, tran
     # the resident leaves the old bed at transferDate, then the target must be free from then on
     current.status, current.ends_on = m.BedAssignmentStatus.ENDED, transfer_date
     await session.flush()
-    window_end = end or transfer_date + HORIZON
+    window_end = end or availability.OPEN_END  # an open stay must be free of every later hold
     snap = await availability.snapshot(session_runner(session), hostel_id, transfer_date, window_end)
     info = snap.beds.get(to_bed_id)
     if info is None:
@@ -117,8 +117,12 @@ async def transfer(ctx: Any, session: Any, student_id: int, to_bed_id: int, tran
     moved = m.BedAssignment(bed_id=target.id, room_id=target.room_id, student_id=student.id,
                             booking_id=current.booking_id, starts_on=transfer_date, ends_on=end,
                             status=m.BedAssignmentStatus.ACTIVE, monthly_rent=new_rent)
-    session.add(moved)
-    await session.flush()  # the exclusion constraint stands behind the check above
+    try:
+        async with session.begin_nested():  # the exclusion constraint stands behind the check above
+            session.add(moved)
+            await session.flush()
+    except IntegrityError:
+        raise user_error(ErrorCode.CONFLICT, "This bed is taken for some of those dates.", "toBedId") from None
     session.add(m.RoomTransferHistory(student_id=student.id, from_room_id=old_bed.room_id, from_bed_id=old_bed.id,
                                       to_room_id=target.room_id, to_bed_id=target.id, transfer_date=transfer_date,
                                       reason=reason, old_monthly_rent=student.monthly_rent, new_monthly_rent=new_rent))
