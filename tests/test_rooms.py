@@ -202,3 +202,14 @@ async def test_supervisor_records_bed_condition_and_maintenance(client, warden):
     body = await sup(q, {"i": {"bedId": r["beds"][0]}}, expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert pk(r["beds"][0]) > 0
+
+
+async def test_occupancy_limit_cannot_go_below_the_residents(warden, db, sunrise):
+    rt = await room_type(warden)
+    r = await room(warden, rt, beds=2)
+    for bed in r["beds"]:
+        await resident(warden, db, sunrise["id"], rt, bed)
+    payload = await refused(warden, LIMIT, {"i": {"roomId": r["id"], "maxOccupants": 1}}, "roomOccupancyLimitCreate",
+                            "CONFLICT")
+    assert "2 residents" in payload["errors"][0]["message"]
+    await ok(warden, LIMIT, {"i": {"roomId": r["id"], "maxOccupants": 2}}, "roomOccupancyLimitCreate")

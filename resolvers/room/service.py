@@ -186,6 +186,15 @@ async def validate_occupancy_limit(ctx: Any, session: Any, limit: m.RoomOccupanc
     if limit.max_occupants is not None and limit.max_occupants > room.capacity:
         raise user_error(ErrorCode.INVALID, f"maxOccupants cannot exceed the room's capacity ({room.capacity}).",
                          "maxOccupants")
+    if limit.max_occupants is not None:
+        today = clock.today()
+        living = await session.scalar(select(func.count()).select_from(m.BedAssignment).where(
+            m.BedAssignment.room_id == room.id, m.BedAssignment.status == m.BedAssignmentStatus.ACTIVE,
+            m.BedAssignment.starts_on <= today,
+            (m.BedAssignment.ends_on.is_(None)) | (m.BedAssignment.ends_on > today)))
+        if living > limit.max_occupants:
+            raise user_error(ErrorCode.CONFLICT, f"{living} residents live in this room now: maxOccupants cannot be "
+                                                 "lower.", "maxOccupants")
     wanted = GENDER_OF_RULE.get(limit.gender_rule)
     if wanted is not None:
         hostel_type = await session.scalar(text("SELECT hostel_type FROM hostels WHERE id = :h"),
