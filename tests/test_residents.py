@@ -261,7 +261,8 @@ async def test_transfer_refusals_change_nothing(client, warden, lotus_warden, db
         ({"toBedId": out["beds"][0]}, "INVALID", "out of service"),
         ({"toBedId": a["beds"][0]}, "INVALID", "already"),             # the same bed
         ({"toBedId": a["beds"][1], "transferDate": (today() + dt.timedelta(days=1)).isoformat()}, "INVALID", "future"),
-        ({"toBedId": a["beds"][1], "transferDate": res["check_in"].isoformat()}, "INVALID", "inside"),
+        ({"toBedId": a["beds"][1], "transferDate": (res["check_in"] - dt.timedelta(days=1)).isoformat()}, "INVALID",
+         "inside"),
         ({"toBedId": a["beds"][1], "reason": " "}, "INVALID", "reason"),
         ({"toBedId": a["id"]}, "INVALID", "Bed"),                      # not a bed's ID
     ]
@@ -644,3 +645,17 @@ async def test_conversion_refused_when_a_resident_has_the_bed(warden, db, sunris
     assert await bed_pointers(warden, r["beds"][0]) == {r["beds"][0]: first["student"]}
     q = """query($b: ID!) { hostelStudents(filter: {bookingId: {eq: $b}}) { totalCount } }"""
     assert (await warden(q, {"b": booking["gid"]}))["data"]["hostelStudents"]["totalCount"] == 0
+
+
+async def test_transfer_on_the_first_day_cancels_the_old_stay(warden, db, sunrise):
+    rt = await room_type(warden)
+    a = await room(warden, rt, beds=1)
+    b = await room(warden, rt, beds=1)
+    res = await resident(warden, db, sunrise["id"], rt, a["beds"][0], check_in=today())
+    await ok(warden, TRANSFER, {"i": {"studentId": res["student"], "toBedId": b["beds"][0],
+                                      "transferDate": today().isoformat(), "reason": "Wrong room at check-in"}},
+             "roomTransfer")
+    s = await student(warden, res["student"])
+    assert sorted((x["status"], x["bed"]["id"]) for x in s["bedAssignments"]["nodes"]) == sorted(
+        [("CANCELLED", a["beds"][0]), ("ACTIVE", b["beds"][0])])
+    assert await bed_pointers(warden, a["beds"][0], b["beds"][0]) == {a["beds"][0]: None, b["beds"][0]: res["student"]}

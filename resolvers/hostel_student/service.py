@@ -81,7 +81,7 @@ async def transfer(ctx: Any, session: Any, student_id: int, to_bed_id: int, tran
     if transfer_date > clock.today():
         raise user_error(ErrorCode.INVALID, "A transfer takes effect today or is recorded after the fact: "
                                             "transferDate cannot be in the future.", "transferDate")
-    if transfer_date <= current.starts_on or (current.ends_on is not None and transfer_date >= current.ends_on):
+    if transfer_date < current.starts_on or (current.ends_on is not None and transfer_date >= current.ends_on):
         raise user_error(ErrorCode.INVALID, f"transferDate must fall inside the current stay in this bed "
                                             f"({current.starts_on} - {current.ends_on or 'open'}).", "transferDate")
     beds = {b.id: b for b in (await session.scalars(
@@ -94,8 +94,12 @@ async def transfer(ctx: Any, session: Any, student_id: int, to_bed_id: int, tran
     end = current.ends_on
     await share_room(session, target.room_id)
 
-    # the resident leaves the old bed at transferDate, then the target must be free from then on
-    current.status, current.ends_on = m.BedAssignmentStatus.ENDED, transfer_date
+    # the resident leaves the old bed at transferDate (a move on the first day: the old stay never
+    # began, it is CANCELLED), then the target must be free from then on
+    if transfer_date == current.starts_on:
+        current.status = m.BedAssignmentStatus.CANCELLED
+    else:
+        current.status, current.ends_on = m.BedAssignmentStatus.ENDED, transfer_date
     await session.flush()
     window_end = end or availability.OPEN_END  # an open stay must be free of every later hold
     snap = await availability.snapshot(session_runner(session), hostel_id, transfer_date, window_end)
