@@ -229,6 +229,13 @@ async def test_transfer_moves_the_bed_assignment_atomically(warden, db, sunrise)
     assert await bed_pointers(warden, b["beds"][1], a["beds"][1]) == {b["beds"][1]: None, a["beds"][1]: res["student"]}
 
 
+async def lotus_bed(db) -> str:
+    async with db.acquire() as conn:
+        bed = await conn.fetchval("SELECT b.id FROM beds b JOIN hostels h ON h.id = b.hostel_id "
+                                  "WHERE h.slug = 'demo-lotus' ORDER BY b.id LIMIT 1")
+    return encode_gid("Bed", bed)
+
+
 async def _unchanged(warden, res, beds_before) -> None:
     s = await student(warden, res["student"])
     [now] = active(s["bedAssignments"])
@@ -265,6 +272,7 @@ async def test_transfer_refusals_change_nothing(client, warden, lotus_warden, db
          "inside"),
         ({"toBedId": a["beds"][1], "reason": " "}, "INVALID", "reason"),
         ({"toBedId": a["id"]}, "INVALID", "Bed"),                      # not a bed's ID
+        ({"toBedId": await lotus_bed(db)}, "NOT_FOUND", "No Bed"),     # a bed of another hostel looks missing
     ]
     for change, code, words in cases:
         payload = await refused(warden, TRANSFER, {"i": {**base, **change}}, "roomTransfer", code)
