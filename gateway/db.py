@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,6 +203,27 @@ class RequestDB:
             self._session.info["platform_read"] = self.scope.platform_read
             self._session.info["user_id"] = self.scope.user_id
         return self._session
+
+    @asynccontextmanager
+    async def hostel_scope(self, hostel_id: int):  # noqa: ANN201
+        """Scope this transaction to `hostel_id` for the block, then restore the request's own
+        scope: the RLS key (`app.hostel_id`) and the ORM tenant guard (session.info) alike.
+
+        For writes a caller makes in a hostel that is not their tenant (a visitor booking on
+        the website). Authorization is the caller's job: use `writes.acting_in_hostel`, which
+        admits only public, active hostels. Nothing of the hostel stays readable afterwards:
+        the setting is put back before the payload is read."""
+        session = await self.session()
+        conn = await self.connection()
+        previous = session.info["tenant_scope"]
+        sql = SETUP_SQL_PREFIX + "set_config('app.hostel_id', $1, true)"
+        await conn.exec_driver_sql(sql, (_setting(hostel_id),))
+        session.info["tenant_scope"] = (previous[0], hostel_id)
+        try:
+            yield session
+        finally:
+            session.info["tenant_scope"] = previous
+            await conn.exec_driver_sql(sql, (_setting(self.scope.hostel_id),))
 
     async def close(self, commit: bool) -> None:
         if self._conn is None:

@@ -1,7 +1,10 @@
 """Seed 000 `booking/`: bookings and their lifecycle, approval, cancellation, modification,
-conversion, calendar and waitlist. Workflow mutations: schema/booking_workflows.py."""
+conversion, calendar and waitlist. Workflow mutations below; their services in
+resolvers/booking/ (lifecycle.py, cancellation.py, modification.py)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import models as m
 from schema.common.model_types import model_type, root_lists
@@ -65,11 +68,308 @@ Query = root_lists(
     ("waitlistNotifications", m.WaitlistNotification, STAFF, None, None),
 )
 
+# ---- workflow mutations ---------------------------------------------------------------------------
+
+import datetime as dt  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+import strawberry  # noqa: E402
+from strawberry.types import Info  # noqa: E402
+
+from auth.permissions import declare  # noqa: E402
+from resolvers.booking import cancellation, lifecycle, modification  # noqa: E402
+from resolvers.common.registry import spec_for_model  # noqa: E402
+from schema.common.connection import graphql_enum  # noqa: E402
+from schema.common.mutations import decode_ref, payload_type, run_mutation  # noqa: E402
+
+GenderEnum = graphql_enum(m.Gender)
+BookingSourceEnum = graphql_enum(m.BookingSource)
+RejectionReasonEnum = graphql_enum(m.RejectionReason)
+NoteVisibilityEnum = graphql_enum(m.NoteVisibility)
+
+
+@strawberry.input(description="The guest who will stay (one per booking).")
+class BookingGuestInput:
+    full_name: str
+    phone: str
+    gender: GenderEnum  # type: ignore[valid-type]
+    email: str | None = None
+    date_of_birth: dt.date | None = None
+    institution: str | None = None
+    emergency_contact_name: str | None = None
+    emergency_contact_phone: str | None = None
+    guardian_name: str | None = None
+    guardian_phone: str | None = None
+    guardian_relation: str | None = None
+    consent_terms: bool = False
+    consent_marketing: bool = False
+
+
+@strawberry.input
+class BookingCreateInput:
+    room_type_id: strawberry.ID
+    check_in_date: dt.date
+    duration_months: int = strawberry.field(description="Check-out = check-in + this many months.")
+    guest: BookingGuestInput
+    hostel_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The hostel to book: required outside your own hostel (visitors); staff omit it.")
+    source: BookingSourceEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Staff: WALK_IN (default), PHONE, REFERRAL...; online: WEBSITE (default) or MOBILE_APP.")
+    special_requests: str | None = None
+
+
+@strawberry.input
+class BookingApproveInput:
+    id: strawberry.ID
+    bed_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The bed to hold; omitted: the hostel's assignment rule picks one (when it holds beds).")
+    message: str | None = None
+
+
+@strawberry.input
+class BookingRejectInput:
+    id: strawberry.ID
+    reason_code: RejectionReasonEnum  # type: ignore[valid-type]
+    reason: str | None = None
+
+
+@strawberry.input
+class BookingConfirmInput:
+    id: strawberry.ID
+    advance_paid: Decimal = strawberry.field(description="At least the approval's advanceRequired.")
+
+
+def _id_input(name: str) -> Any:
+    return strawberry.input(type(name, (), {"__annotations__": {"id": strawberry.ID}}), name=name)
+
+
+BookingCheckInInput = _id_input("BookingCheckInInput")
+BookingCompleteInput = _id_input("BookingCompleteInput")
+BookingMarkNoShowInput = _id_input("BookingMarkNoShowInput")
+BookingNoteRemoveInput = _id_input("BookingNoteRemoveInput")
+
+
+@strawberry.input
+class BookingCancelInput:
+    id: strawberry.ID
+    reason: str | None = None
+
+
+@strawberry.input
+class BookingModifyInput:
+    id: strawberry.ID
+    check_in_date: dt.date | None = None
+    duration_months: int | None = None
+    room_type_id: strawberry.ID | None = None
+    reason: str | None = None
+
+
+@strawberry.input
+class BookingModificationApproveInput:
+    id: strawberry.ID
+    notes: str | None = None
+    adjusted_total_amount: Decimal | None = strawberry.field(
+        default=None, description="Approval only: the total agreed instead of the computed one.")
+
+
+@strawberry.input
+class BookingModificationRejectInput:
+    id: strawberry.ID
+    notes: str | None = None
+
+
+@strawberry.input
+class WaitlistJoinInput:
+    room_type_id: strawberry.ID
+    from_date: dt.date
+    to_date: dt.date = strawberry.field(description="End of the wanted stay (exclusive).")
+    contact_name: str
+    gender: GenderEnum  # type: ignore[valid-type]
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    hostel_id: strawberry.ID | None = strawberry.field(default=None, description="Required outside your own hostel.")
+    priority: int | None = strawberry.field(default=None, description="Staff only: lower is served first (default 100).")
+
+
+@strawberry.input
+class BookingNoteAddInput:
+    booking_id: strawberry.ID
+    body: str
+    visibility: NoteVisibilityEnum | None = None  # type: ignore[valid-type]
+    pinned: bool = False
+
+
+def _payload(name: str, model: type) -> type:
+    return payload_type(name, spec_for_model(model))
+
+
+BookingCreatePayload = _payload("BookingCreatePayload", m.Booking)
+BookingApprovePayload = _payload("BookingApprovePayload", m.Booking)
+BookingRejectPayload = _payload("BookingRejectPayload", m.Booking)
+BookingConfirmPayload = _payload("BookingConfirmPayload", m.Booking)
+BookingCheckInPayload = _payload("BookingCheckInPayload", m.Booking)
+BookingCompletePayload = _payload("BookingCompletePayload", m.Booking)
+BookingMarkNoShowPayload = _payload("BookingMarkNoShowPayload", m.Booking)
+BookingCancelPayload = _payload("BookingCancelPayload", m.Booking)
+BookingModifyPayload = _payload("BookingModifyPayload", m.BookingModification)
+BookingModificationApprovePayload = _payload("BookingModificationApprovePayload", m.BookingModification)
+BookingModificationRejectPayload = _payload("BookingModificationRejectPayload", m.BookingModification)
+WaitlistJoinPayload = _payload("WaitlistJoinPayload", m.BookingWaitlist)
+BookingNoteAddPayload = _payload("BookingNoteAddPayload", m.BookingNote)
+BookingNoteRemovePayload = _payload("BookingNoteRemovePayload", m.BookingNote)
+
+RULES = {
+    "bookingCreate": AUTHENTICATED, "bookingApprove": STAFF, "bookingReject": STAFF, "bookingConfirm": STAFF,
+    "bookingCheckIn": STAFF, "bookingComplete": STAFF, "bookingMarkNoShow": STAFF, "bookingCancel": AUTHENTICATED,
+    "bookingModify": AUTHENTICATED, "bookingModificationApprove": STAFF, "bookingModificationReject": STAFF,
+    "waitlistJoin": AUTHENTICATED, "bookingNoteAdd": STAFF, "bookingNoteRemove": STAFF,
+}
+for _name, _rule in RULES.items():
+    declare(f"Mutation.{_name}", _rule)
+
+
+def _opt(gid: str | None, model: type, field: str) -> int | None:
+    return None if gid is None else decode_ref(gid, model, field)
+
+
+def _guest(g: BookingGuestInput) -> lifecycle.GuestIn:
+    return lifecycle.GuestIn(
+        full_name=g.full_name, phone=g.phone, gender=g.gender.value, email=g.email, date_of_birth=g.date_of_birth,
+        institution=g.institution, emergency_contact_name=g.emergency_contact_name,
+        emergency_contact_phone=g.emergency_contact_phone, guardian_name=g.guardian_name, guardian_phone=g.guardian_phone,
+        guardian_relation=g.guardian_relation, consent_terms=g.consent_terms, consent_marketing=g.consent_marketing)
+
+
+async def _run(info: Info, name: str, payload: type, work: Any) -> Any:
+    return await run_mutation(info, RULES[name], payload, work)
+
+
+@strawberry.type
+class BookingMutation:
+    @strawberry.mutation(description="Request a bed of a room type from the check-in date for some months. Staff book in "
+                                     "their hostel (walk-in, phone); anyone logged in books a public hostel given "
+                                     "hostelId. Priced on the check-in date; CONFLICT when no bed is free for the whole "
+                                     "stay (join the waitlist instead). Approved at once when the hostel auto-approves.")
+    async def booking_create(self, info: Info, input: BookingCreateInput) -> BookingCreatePayload:  # noqa: A002
+        async def work() -> int:
+            return await lifecycle.create(info.context, lifecycle.CreateIn(
+                hostel_id=_opt(input.hostel_id, m.Hostel, "hostelId"),
+                room_type_id=decode_ref(input.room_type_id, m.RoomTypeDefinition, "roomTypeId"),
+                check_in_date=input.check_in_date, duration_months=input.duration_months, guest=_guest(input.guest),
+                source=m.BookingSource(input.source.value) if input.source is not None else None,
+                special_requests=input.special_requests))
+        return await _run(info, "bookingCreate", BookingCreatePayload, work)
+
+    @strawberry.mutation(description="Approve a PENDING booking: final amounts, the advance and its due date, and a bed "
+                                     "held for the stay (the one given, else by the hostel's assignment rule). A bed "
+                                     "taken for any day of the stay is a CONFLICT, recorded for the warden.")
+    async def booking_approve(self, info: Info, input: BookingApproveInput) -> BookingApprovePayload:  # noqa: A002
+        async def work() -> int:
+            return await lifecycle.approve(info.context, decode_ref(input.id, m.Booking, "id"),
+                                           _opt(input.bed_id, m.Bed, "bedId"), input.message)
+        return await _run(info, "bookingApprove", BookingApprovePayload, work)
+
+    @strawberry.mutation(description="Refuse a PENDING booking, with room types really free for its dates as "
+                                     "suggestions (rejectionRecords).")
+    async def booking_reject(self, info: Info, input: BookingRejectInput) -> BookingRejectPayload:  # noqa: A002
+        async def work() -> int:
+            return await lifecycle.reject(info.context, decode_ref(input.id, m.Booking, "id"),
+                                          m.RejectionReason(input.reason_code.value), input.reason)
+        return await _run(info, "bookingReject", BookingRejectPayload, work)
+
+    @strawberry.mutation(description="An APPROVED booking's advance is paid: CONFIRMED, with its arrival and departure "
+                                     "in the calendar.")
+    async def booking_confirm(self, info: Info, input: BookingConfirmInput) -> BookingConfirmPayload:  # noqa: A002
+        async def work() -> int:
+            return await lifecycle.confirm(info.context, decode_ref(input.id, m.Booking, "id"), input.advance_paid)
+        return await _run(info, "bookingConfirm", BookingConfirmPayload, work)
+
+    @strawberry.mutation(description="The guest of a CONFIRMED booking arrived (not before the check-in date).")
+    async def booking_check_in(self, info: Info, input: BookingCheckInInput) -> BookingCheckInPayload:  # noqa: A002
+        async def work() -> int:
+            return await lifecycle.check_in(info.context, decode_ref(input.id, m.Booking, "id"))
+        return await _run(info, "bookingCheckIn", BookingCheckInPayload, work)
+
+    @strawberry.mutation(description="A CHECKED_IN stay is over; leaving early frees the bed for the rest of it.")
+    async def booking_complete(self, info: Info, input: BookingCompleteInput) -> BookingCompletePayload:  # noqa: A002
+        async def work() -> int:
+            return await lifecycle.complete(info.context, decode_ref(input.id, m.Booking, "id"))
+        return await _run(info, "bookingComplete", BookingCompletePayload, work)
+
+    @strawberry.mutation(description="The guest of an APPROVED or CONFIRMED booking did not come (from the check-in date "
+                                     "on): the bed is released and the waitlist told.")
+    async def booking_mark_no_show(self, info: Info, input: BookingMarkNoShowInput) -> BookingMarkNoShowPayload:  # noqa: A002
+        async def work() -> int:
+            return await lifecycle.mark_no_show(info.context, decode_ref(input.id, m.Booking, "id"))
+        return await _run(info, "bookingMarkNoShow", BookingMarkNoShowPayload, work)
+
+    @strawberry.mutation(description="Cancel a booking (staff, or the booker their own): the hostel's cancellation policy "
+                                     "decides the refund of what was paid; the bed is released and the waitlist told.")
+    async def booking_cancel(self, info: Info, input: BookingCancelInput) -> BookingCancelPayload:  # noqa: A002
+        async def work() -> int:
+            return await cancellation.cancel(info.context, decode_ref(input.id, m.Booking, "id"), input.reason)
+        return await _run(info, "bookingCancel", BookingCancelPayload, work)
+
+    @strawberry.mutation(description="Ask for other dates, duration or room type (the booker or staff): priced now, "
+                                     "waiting for staff (bookingModificationApprove / Reject).")
+    async def booking_modify(self, info: Info, input: BookingModifyInput) -> BookingModifyPayload:  # noqa: A002
+        async def work() -> int:
+            return await modification.modify(info.context, modification.ModifyIn(
+                booking_id=decode_ref(input.id, m.Booking, "id"), check_in_date=input.check_in_date,
+                duration_months=input.duration_months,
+                room_type_id=_opt(input.room_type_id, m.RoomTypeDefinition, "roomTypeId"), reason=input.reason))
+        return await _run(info, "bookingModify", BookingModifyPayload, work)
+
+    @strawberry.mutation(description="Apply a requested change: a bed must be free for the new stay (the hold moves); "
+                                     "CONFLICT and nothing changes otherwise.")
+    async def booking_modification_approve(self, info: Info, input: BookingModificationApproveInput
+                                           ) -> BookingModificationApprovePayload:  # noqa: A002
+        async def work() -> int:
+            return await modification.decide(info.context, decode_ref(input.id, m.BookingModification, "id"), True,
+                                             input.notes, input.adjusted_total_amount)
+        return await _run(info, "bookingModificationApprove", BookingModificationApprovePayload, work)
+
+    @strawberry.mutation(description="Refuse a requested change; the booking stays as it is.")
+    async def booking_modification_reject(self, info: Info, input: BookingModificationRejectInput
+                                          ) -> BookingModificationRejectPayload:  # noqa: A002
+        async def work() -> int:
+            return await modification.decide(info.context, decode_ref(input.id, m.BookingModification, "id"), False,
+                                             input.notes)
+        return await _run(info, "bookingModificationReject", BookingModificationRejectPayload, work)
+
+    @strawberry.mutation(description="Wait for a bed of a room type over some dates (anyone logged in, for a public "
+                                     "hostel; staff for theirs, with a priority): told when one frees.")
+    async def waitlist_join(self, info: Info, input: WaitlistJoinInput) -> WaitlistJoinPayload:  # noqa: A002
+        async def work() -> int:
+            return await lifecycle.waitlist_join(info.context, lifecycle.WaitlistIn(
+                hostel_id=_opt(input.hostel_id, m.Hostel, "hostelId"),
+                room_type_id=decode_ref(input.room_type_id, m.RoomTypeDefinition, "roomTypeId"),
+                from_date=input.from_date, to_date=input.to_date, contact_name=input.contact_name,
+                gender=input.gender.value, contact_email=input.contact_email, contact_phone=input.contact_phone,
+                priority=input.priority))
+        return await _run(info, "waitlistJoin", WaitlistJoinPayload, work)
+
+    @strawberry.mutation(description="A staff note on a booking.")
+    async def booking_note_add(self, info: Info, input: BookingNoteAddInput) -> BookingNoteAddPayload:  # noqa: A002
+        async def work() -> int:
+            return await lifecycle.note_add(
+                info.context, decode_ref(input.booking_id, m.Booking, "bookingId"), input.body,
+                m.NoteVisibility(input.visibility.value) if input.visibility is not None else None, input.pinned)
+        return await _run(info, "bookingNoteAdd", BookingNoteAddPayload, work)
+
+    @strawberry.mutation(description="Remove a note: it is deactivated, kept for the record.")
+    async def booking_note_remove(self, info: Info, input: BookingNoteRemoveInput) -> BookingNoteRemovePayload:  # noqa: A002
+        async def work() -> int:
+            return await lifecycle.note_remove(info.context, decode_ref(input.id, m.BookingNote, "id"))
+        return await _run(info, "bookingNoteRemove", BookingNoteRemovePayload, work)
+
+
 mutations = (
+    BookingMutation,
     config(m.ApprovalSettings, ("auto_approve", "auto_approve_max_months", "auto_assign_bed", "advance_percent",
                                 "advance_due_days", "approval_message"), ()),
     config(m.CancellationPolicy, ("name", "description", "tiers", "refund_security_deposit", "effective_from"),
-           ("name", "tiers", "effective_from")),
+           ("name", "tiers", "effective_from"), validate=cancellation.validate_policy),
     config(m.CalendarBlock, ("scope", "room_id", "bed_id", "starts_on", "ends_on", "reason"),
            ("scope", "starts_on", "ends_on", "reason")),
 )

@@ -185,6 +185,25 @@ async def set_active(ctx: Any, spec: EntitySpec, pk: int, active: bool | None, r
         return obj.id
 
 
+@asynccontextmanager
+async def acting_in_hostel(ctx: Any, hostel_id: int, field: str = "hostelId"):  # noqa: ANN201
+    """The block's writes land in `hostel_id`, a hostel the caller may book in although it is
+    not their tenant (a visitor on the website, a resident of another hostel): it must be
+    public, active and open, else NOT_FOUND (the same as a hostel that does not exist). The
+    caller's own tenant needs no switch. The caller's roles are not widened (they hold none
+    there), and the scope is restored when the block ends, so reads afterwards see what they
+    saw before."""
+    if ctx.hostel_id == hostel_id:
+        yield
+        return
+    rows = await ctx.db.fetch("SELECT id FROM hostels WHERE id = $1 AND is_public AND active AND status = 'ACTIVE'",
+                              [hostel_id])
+    if not rows:
+        raise user_error(ErrorCode.NOT_FOUND, "No bookable hostel with this ID.", field)
+    async with ctx.db.hostel_scope(hostel_id):
+        yield
+
+
 def clean_text(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
     """Free text as stored: trimmed, empty becomes None (refused when required), at most `limit` characters."""
     cleaned = (value or "").strip()
@@ -201,4 +220,4 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-__all__ = ["UserError", "UserErrors", "clean_text", "create_row", "get_for_update", "mutation_scope", "set_active", "update_row"]
+__all__ = ["UserError", "UserErrors", "acting_in_hostel", "clean_text", "create_row", "get_for_update", "mutation_scope", "set_active", "update_row"]

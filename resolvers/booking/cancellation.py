@@ -1,0 +1,104 @@
+"""bookingCancel and the cancellation policy (seed 000 booking_cancellation.py).
+
+The hostel's newest active CancellationPolicy in force on the day decides the refund: its
+`tiers` = [{"minDaysBefore": 30, "refundPercent": "100"}, ...]; the tier with the largest
+minDaysBefore not above the days left before check-in applies, none: no refund. Refund =
+amount paid x percent, rounded to the paisa (ROUND_HALF_UP). A cancellation frees the bed
+hold and the calendar, and tells the waitlist.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+
+import models as m
+from models.booking import BookingStatus as S
+from resolvers.booking import lifecycle, transitions
+from resolvers.common import writes
+from schema.common.errors import ErrorCode, user_error
+
+
+def parse_tiers(tiers: Any, field: str = "tiers") -> list[tuple[int, Decimal]]:
+    """The tiers as (minDaysBefore, refundPercent), or a clear INVALID error saying what is wrong."""
+    example = 'e.g. [{"minDaysBefore": 30, "refundPercent": "100"}, {"minDaysBefore": 7, "refundPercent": "50"}]'
+    if not isinstance(tiers, list):
+        raise user_error(ErrorCode.INVALID, f"tiers must be a list of tiers, {example}.", field)
+    out: list[tuple[int, Decimal]] = []
+    for i, tier in enumerate(tiers):
+        where = f"tiers[{i}]"
+        if not isinstance(tier, dict) or set(tier) != {"minDaysBefore", "refundPercent"}:
+            raise user_error(ErrorCode.INVALID, f"{where} must have exactly minDaysBefore and refundPercent, {example}.",
+                             field)
+        days = tier["minDaysBefore"]
+        if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+            raise user_error(ErrorCode.INVALID, f"{where}.minDaysBefore must be a whole number of days, 0 or more.", field)
+        raw = tier["refundPercent"]
+        try:
+            if isinstance(raw, (bool, float)):
+                raise InvalidOperation
+            percent = Decimal(str(raw))
+        except (InvalidOperation, ValueError):
+            raise user_error(ErrorCode.INVALID, f"{where}.refundPercent must be a number as a string, like \"50\".",
+                             field) from None
+        if not percent.is_finite() or percent < 0 or percent > 100:
+            raise user_error(ErrorCode.INVALID, f"{where}.refundPercent must be between 0 and 100.", field)
+        out.append((days, percent))
+    if len({d for d, _ in out}) != len(out):
+        raise user_error(ErrorCode.INVALID, "Two tiers have the same minDaysBefore.", field)
+    return sorted(out, reverse=True)
+
+
+async def validate_policy(ctx: Any, session: Any, policy: m.CancellationPolicy) -> None:
+    """cancellationPolicyCreate / Update: the tiers must make sense before they are stored."""
+    parse_tiers(policy.tiers)
+
+
+def refund_percent(tiers: list[tuple[int, Decimal]], days_before: int) -> Decimal:
+    for min_days, percent in tiers:  # largest minDaysBefore first
+        if min_days <= days_before:
+            return percent
+    return Decimal("0")
+
+
+async def policy_in_force(session: Any, hostel_id: int) -> m.CancellationPolicy | None:
+    P = m.CancellationPolicy
+    return (await session.execute(select(P).where(P.hostel_id == hostel_id, P.active, P.effective_from <= lifecycle.today())
+                                  .order_by(P.effective_from.desc(), P.id.desc()).limit(1))).scalar_one_or_none()
+
+
+async def cancel(ctx: Any, booking_id: int, reason: str | None) -> int:
+    actor = await lifecycle.booking_actor(ctx, booking_id)
+    reason = writes.clean_text(reason, "reason", 2000)
+
+    async def work(session: Any) -> int:
+        booking = await lifecycle.lock_booking(session, actor.hostel_id, booking_id)
+        before = booking.status
+        transitions.move(session, booking, S.CANCELLED, reason or ("cancelled by the guest" if not actor.staff
+                                                                   else "cancelled by staff"))
+        policy = await policy_in_force(session, actor.hostel_id)
+        days_before = (booking.check_in_date - lifecycle.today()).days
+        percent = refund_percent(parse_tiers(policy.tiers) if policy is not None else [], days_before)
+        paid = booking.amount_paid
+        refund = lifecycle.money(paid * percent / 100)
+        record = m.BookingCancellation(
+            booking_id=booking.id, hostel_id=actor.hostel_id, policy_id=policy.id if policy is not None else None,
+            cancelled_by_guest=not actor.staff, reason=reason, days_before_check_in=days_before,
+            refund_percent=percent, amount_paid=paid, refund_amount=refund,
+            refund_status=m.RefundStatus.PENDING if refund > 0 else m.RefundStatus.NOT_APPLICABLE)
+        session.add(record)
+        await session.flush()
+        if refund > 0:
+            session.add(m.RefundTransaction(booking_id=booking.id, hostel_id=actor.hostel_id, cancellation_id=record.id,
+                                            amount=refund, method=m.RefundMethod.ORIGINAL_PAYMENT,
+                                            status=m.RefundStatus.PENDING))
+        await lifecycle.free_claim(session, booking, "cancelled", before in transitions.HOLDING)
+        await writes.log_activity(session, ctx, "bookingCancel", "Booking", booking.id)
+        return booking.id
+
+    return await lifecycle.in_hostel(ctx, actor.hostel_id, work, owner=not actor.staff)
+
+
+__all__ = ["cancel", "parse_tiers", "refund_percent", "validate_policy"]
