@@ -667,3 +667,38 @@ async def test_transfer_on_the_first_day_cancels_the_old_stay(warden, db, sunris
     assert sorted((x["status"], x["bed"]["id"]) for x in s["bedAssignments"]["nodes"]) == sorted(
         [("CANCELLED", a["beds"][0]), ("ACTIVE", b["beds"][0])])
     assert await bed_pointers(warden, a["beds"][0], b["beds"][0]) == {a["beds"][0]: None, b["beds"][0]: res["student"]}
+
+
+async def test_from_online_booking_to_resident_through_the_api(client, db):
+    """The whole way through the API: a visitor books online, the hostel approves, confirms and
+    checks in, then the checklist and the conversion make them a resident who reads their own record."""
+    from tests import booking_world as bw
+
+    world = await bw.make_world(db, client)
+    await bw.add_room_type(db, world, "DBL", beds=2, price="9000.00")
+    email, user_id = await new_user(db)
+    visitor = await user_client(client, email)
+    booked = await bw.create(visitor, bw.booking_input(world, "DBL", start=today(), months=3, visitor=True))
+    bed = world.bed("DBL", 1)
+    for name, inp in (("bookingApprove", {"id": booked["id"], "bedId": bed}),
+                      ("bookingConfirm", {"id": booked["id"], "advancePaid": booked["advanceAmount"]}),
+                      ("bookingCheckIn", {"id": booked["id"]})):
+        payload = await bw.call(world.admin, name, inp)
+        assert payload["errors"] == [], payload
+    made = await resident_from(world.supervisor, booked["id"])
+    assert made["fullName"] == "Arjun Guest" and made["monthlyRent"] == booked["monthlyRent"]
+    assert await bed_pointers(world.admin, bed) == {bed: made["id"]}
+    after = await bw.booking(world.admin, booked["id"])
+    assert after["status"] == "COMPLETED" and bw.active_beds(after) == []
+    me = await user_client(client, email, world.gid)
+    mine = (await me(STUDENT, {"id": made["id"]}))["data"]["node"]
+    assert mine["status"] == "ACTIVE" and [a["bed"]["id"] for a in active(mine["bedAssignments"])] == [bed]
+
+
+async def resident_from(staff, booking_gid: str) -> dict[str, Any]:
+    checklist = (await ok(staff, CHECKLIST_START, {"i": {"bookingId": booking_gid}},
+                          "conversionChecklistStart"))["conversionChecklist"]
+    for item in checklist["items"]["nodes"]:
+        await ok(staff, ITEM_COMPLETE, {"i": {"itemId": item["id"]}}, "checklistItemComplete")
+    return (await ok(staff, CONVERT, {"i": {"bookingId": booking_gid, "depositCollected": "5000.00",
+                                            "firstRentDueOn": today().isoformat()}}, "bookingConvert"))["hostelStudent"]
