@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 import models as m
+from resolvers.booking import lifecycle
 from resolvers.booking.transitions import move
 from resolvers.common import writes
 from resolvers.room.service import require_hostel, share_room
@@ -112,9 +113,7 @@ async def convert(ctx: Any, session: Any, booking_id: int, deposit: Decimal, fir
     guest = await session.scalar(select(m.BookingGuest).where(m.BookingGuest.booking_id == booking_id))
     if guest is None:
         raise user_error(ErrorCode.INVALID, "The booking has no guest details to make the resident from.", "bookingId")
-    hold = (await session.execute(select(m.BookingAssignment).where(m.BookingAssignment.booking_id == booking_id,
-                                                                    m.BookingAssignment.active)
-                                  .with_for_update())).scalar_one_or_none()
+    hold = await lifecycle.active_hold(session, booking)
     if hold is None:
         raise user_error(ErrorCode.INVALID, "The booking holds no bed: assign one before converting.", "bookingId")
     bed = (await session.execute(select(m.Bed).where(m.Bed.id == hold.bed_id).with_for_update())).scalar_one()
@@ -142,9 +141,7 @@ async def convert(ctx: Any, session: Any, booking_id: int, deposit: Decimal, fir
         await _grant_resident_role(session, booking.booker_user_id, hostel_id)
 
     # the bed: the booking's hold ends, the resident's assignment starts on the same bed
-    hold.active, hold.released_at, hold.release_reason = False, writes.now_utc(), REASON
-    session.add(m.BookingAssignmentHistory(booking_id=booking.id, change="RELEASED", from_bed_id=bed.id, reason=REASON))
-    await session.flush()
+    await lifecycle.release_hold(session, booking, REASON)
     assignment = m.BedAssignment(bed_id=bed.id, room_id=bed.room_id, student_id=student.id, booking_id=booking.id,
                                  starts_on=booking.check_in_date, ends_on=booking.check_out_date,
                                  status=m.BedAssignmentStatus.ACTIVE, monthly_rent=booking.monthly_rent)
