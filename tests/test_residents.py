@@ -702,3 +702,31 @@ async def resident_from(staff, booking_gid: str) -> dict[str, Any]:
         await ok(staff, ITEM_COMPLETE, {"i": {"itemId": item["id"]}}, "checklistItemComplete")
     return (await ok(staff, CONVERT, {"i": {"bookingId": booking_gid, "depositCollected": "5000.00",
                                             "firstRentDueOn": today().isoformat()}}, "bookingConvert"))["hostelStudent"]
+
+
+async def test_statements_do_not_grow_with_the_hostel(client, db):
+    """bookingConvert and roomTransfer cost the same number of statements with 4 beds or 60."""
+    from tests import booking_world as bw
+
+    counts = []
+    for rooms in (2, 30):
+        world = await bw.make_world(db, client)
+        rt = await bw.add_room_type(db, world, "DBL", beds=2, rooms=rooms)
+        for k in range(2):  # other residents
+            await resident(world.admin, db, world.hostel, rt, world.bed("DBL", 2 + k))
+        booking = await checked_in_booking(db, world.hostel, rt, world.bed("DBL", 0))
+        checklist = (await ok(world.admin, CHECKLIST_START, {"i": {"bookingId": booking["gid"]}},
+                              "conversionChecklistStart"))["conversionChecklist"]
+        for item in checklist["items"]["nodes"]:
+            await ok(world.admin, ITEM_COMPLETE, {"i": {"itemId": item["id"]}}, "checklistItemComplete")
+        converted = await world.admin(CONVERT, {"i": {"bookingId": booking["gid"], "depositCollected": "0.00",
+                                                      "firstRentDueOn": today().isoformat()}})
+        made = converted["data"]["bookingConvert"]
+        assert made["errors"] == [], made
+        moved = await world.admin(TRANSFER, {"i": {"studentId": made["hostelStudent"]["id"],
+                                                   "toBedId": world.bed("DBL", 1), "transferDate": today().isoformat(),
+                                                   "reason": "Count"}})
+        assert moved["data"]["roomTransfer"]["errors"] == []
+        counts.append((world.admin.statements(converted), world.admin.statements(moved)))
+    assert counts[0] == counts[1], counts
+    print("statements (convert, transfer):", counts[0])
