@@ -1,4 +1,4 @@
-"""`campus` — serve, migrate, demo-data, export-schema.
+"""`campus` — serve, migrate, demo-data, export-schema, accrue-late-fees, compute-analytics.
 
 Without DATABASE_URL, serve/migrate/demo-data use an embedded PostgreSQL kept in
 DATA_DIR/pg (created and migrated on first start).
@@ -120,6 +120,38 @@ def cmd_accrue_late_fees(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compute_analytics(args: argparse.Namespace) -> int:
+    """Derived hostel analytics (resolvers/hostel/analytics.py) for one date, every active
+    hostel or one; idempotent: computing again replaces the rows."""
+    import datetime as dt
+
+    from resolvers.hostel import analytics
+
+    today = dt.datetime.now(dt.UTC).date()
+    try:
+        on = dt.date.fromisoformat(args.date) if args.date else today
+    except ValueError:
+        print(f"--date {args.date!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    if on > today:
+        print(f"--date {on.isoformat()} is in the future: analytics are computed up to today ({today.isoformat()})",
+              file=sys.stderr)
+        return 2
+    url, _, pg = _database(args)
+    try:
+        summaries = asyncio.run(analytics.compute_all(url, on, args.hostel))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    finally:
+        if pg is not None:
+            pg.stop()
+    for summary in summaries:
+        print(summary.describe())
+    print(f"analytics computed as of {on.isoformat()} for {len(summaries)} hostel(s)")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -189,6 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     accrue = sub.add_parser("accrue-late-fees", help="accrue late fees of every school for a date (idempotent)")
     accrue.add_argument("--date", help="YYYY-MM-DD, default today (UTC); not in the future")
     accrue.set_defaults(func=cmd_accrue_late_fees)
+
+    analytics_p = sub.add_parser("compute-analytics", help="compute the derived hostel analytics for a date (idempotent)")
+    analytics_p.add_argument("--hostel", metavar="SLUG", help="only this hostel (default: every active hostel)")
+    analytics_p.add_argument("--date", help="YYYY-MM-DD, the as-of date; default today (UTC); not in the future")
+    analytics_p.set_defaults(func=cmd_compute_analytics)
 
     args = parser.parse_args(argv)
     return args.func(args)

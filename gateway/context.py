@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import false, select
 
+from models.booking import Booking
 from models.hostel import Hostel
 
 from gateway.db import RequestDB
@@ -62,6 +63,12 @@ class RequestContext:
                 # without a tenant a caller sees only their own rows (a visitor's bookings; RLS: owner_read)
                 conditions.append(alias.c[spec.model.__owner_key__] == bind(self.user_id))
                 shape.append("owner")
+            elif getattr(spec.model, "__owner_via__", None) and self.user_id is not None:
+                # records of a booking the caller made (its guest, approval, refund...; RLS: owner_read)
+                bookings = Booking.__table__
+                mine = select(bookings.c.id).where(bookings.c.booker_user_id == bind(self.user_id))
+                conditions.append(alias.c[spec.model.__owner_via__].in_(mine))
+                shape.append("owner-via")
             else:
                 conditions.append(false())
                 shape.append("none")

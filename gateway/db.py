@@ -14,7 +14,7 @@ import contextvars
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, AsyncIterator
 
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
@@ -250,3 +250,51 @@ class RequestDB:
 def _setting(value: int | None) -> str:
     # ids only: they are interpolated into the read-only BEGIN statement
     return "" if value is None else str(int(value))
+
+
+# ---- one hostel's counts, read outside the request's own scope ------------------------------
+
+HOSTEL_READ_SQL = (SETUP_SQL_PREFIX + "set_config('app.hostel_id', $1, true), set_config('app.school_id', '', true), "
+                   "set_config('app.user_id', '', true), set_config('app.platform_read', '', true), "
+                   "(SELECT h.is_public AND h.active FROM hostels h WHERE h.id = $2)")
+
+
+class HostelNotReadable(Exception):
+    """The hostel does not exist, or is not public and active while only public ones may be read."""
+
+
+@asynccontextmanager
+async def hostel_read(engine: AsyncEngine, hostel_id: int, *, public_only: bool = True) -> AsyncIterator[Any]:
+    """A short READ ONLY transaction on its own pooled connection, scoped to ONE hostel
+    (`app.hostel_id`, nothing else: no user, school or platform reading), for computations
+    whose callers receive only counts (public availability, a hostel admin's portfolio).
+
+    It never widens the request's own scope: the request's transaction keeps its tenant, and
+    this one sees exactly one hostel and can write nothing. With `public_only` (the default)
+    it refuses (HostelNotReadable) unless the hostel is public and active; callers pass
+    `public_only=False` only after checking that the caller holds a role in that hostel.
+    Yields `run(sql, params) -> rows` (resolvers/common/sql.py `Run`); statements are counted
+    in the request's stats like its own."""
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        stats = current_stats.get()
+        t0 = time.perf_counter()
+        await raw.execute("BEGIN READ ONLY")
+        try:
+            row = await raw.fetchrow(HOSTEL_READ_SQL, str(int(hostel_id)), int(hostel_id))
+            if stats is not None:
+                stats.add("BEGIN READ ONLY; hostel scope", time.perf_counter() - t0, setup=True)
+            public = row[4]
+            if public is None or (public_only and not public):
+                raise HostelNotReadable(hostel_id)
+
+            async def run(sql: str, params: list[Any]) -> list[Any]:
+                t1 = time.perf_counter()
+                rows = await raw.fetch(sql, *params)
+                if stats is not None:
+                    stats.add(sql, time.perf_counter() - t1)
+                return rows
+
+            yield run
+        finally:
+            await raw.execute("ROLLBACK")  # read only: nothing to keep, and the connection returns clean

@@ -50,3 +50,10 @@ def enable_owner_read(table: str, column: str) -> None:
     bookings and waitlist entries in any hostel)."""
     op.execute(f"CREATE POLICY owner_read ON {table} FOR SELECT USING "
                f"({column} = NULLIF(current_setting('app.user_id', true), '')::bigint)")
+
+
+def enable_owner_read_via_booking(table: str) -> None:
+    """Records of a booking (guest, approval, refund, ...) readable by the booking's booker
+    from outside the tenant; the subquery on bookings is itself under bookings' policies."""
+    op.execute(f"CREATE POLICY owner_read ON {table} FOR SELECT USING (booking_id IN (SELECT id FROM bookings WHERE "
+               "booker_user_id = NULLIF(current_setting('app.user_id', true), '')::bigint))")

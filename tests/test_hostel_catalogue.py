@@ -191,3 +191,25 @@ async def test_violations_are_recorded_by_staff_and_seen_by_the_resident_only_fo
     students = {n["student"]["id"] for n in seen["data"]["hostelPolicyViolations"]["nodes"]}
     assert students == {encode_gid("HostelStudent", ids["me"])}
     assert violation["id"] in {n["id"] for n in seen["data"]["hostelPolicyViolations"]["nodes"]}
+
+
+async def test_a_visitor_reads_their_own_bookings_with_guest_approval_and_history_in_any_hostel(client, db):
+    """Without a hostel, a visitor sees the bookings they made (and the records hanging off
+    them), nothing of anyone else's."""
+    visitor = await as_user(client, "visitor@demo.campus")
+    body = await visitor("""{ bookings(first: 50) { nodes { reference status roomType { name }
+      statusHistory { nodes { toStatus } } } }
+      bookingGuests(first: 50) { nodes { fullName booking { reference } } }
+      bookingApprovals(first: 50) { nodes { advanceRequired booking { reference } } } }""")
+    data = body["data"]
+    async with db.acquire() as conn:
+        mine = {r["reference"] for r in await conn.fetch(
+            "SELECT reference FROM bookings b JOIN users u ON u.id = b.booker_user_id WHERE u.email = 'visitor@demo.campus'")}
+        approved = {r["reference"] for r in await conn.fetch(
+            "SELECT b.reference FROM bookings b JOIN users u ON u.id = b.booker_user_id JOIN booking_approvals a "
+            "ON a.booking_id = b.id WHERE u.email = 'visitor@demo.campus'")}
+    assert len(mine) >= 4  # two in each demo hostel
+    assert {n["reference"] for n in data["bookings"]["nodes"]} == mine
+    assert all(n["statusHistory"]["nodes"][0]["toStatus"] == "PENDING" for n in data["bookings"]["nodes"])
+    assert {n["booking"]["reference"] for n in data["bookingGuests"]["nodes"]} == mine
+    assert {n["booking"]["reference"] for n in data["bookingApprovals"]["nodes"]} == approved

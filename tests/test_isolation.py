@@ -42,8 +42,14 @@ async def foreign(db) -> dict[str, Any]:
                 continue
             tenant = school if spec.tenant_key == "school_id" else hostel
             owner = getattr(spec.model, "__owner_key__", None)
-            rows = await conn.fetch(f"SELECT id{f', {owner} AS owner' if owner else ''} FROM {spec.table.name} "
-                                    f"WHERE {spec.tenant_key} = $1", tenant)
+            via = getattr(spec.model, "__owner_via__", None)
+            if via:  # owned through the booking it belongs to
+                rows = await conn.fetch(f"SELECT t.id, b.booker_user_id AS owner FROM {spec.table.name} t "
+                                        f"JOIN bookings b ON b.id = t.{via} WHERE t.{spec.tenant_key} = $1", tenant)
+                owner = "booker_user_id"
+            else:
+                rows = await conn.fetch(f"SELECT id{f', {owner} AS owner' if owner else ''} FROM {spec.table.name} "
+                                        f"WHERE {spec.tenant_key} = $1", tenant)
             gids = [encode_gid(spec.name, r["id"]) for r in rows]
             if spec.name in CATALOGUE:
                 catalogue.update(gids)

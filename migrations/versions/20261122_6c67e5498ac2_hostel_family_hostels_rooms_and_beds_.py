@@ -9,7 +9,8 @@ from __future__ import annotations
 from alembic import op
 import sqlalchemy as sa
 
-from migrations.rls import append_only, disable_tenant_rls, enable_owner_read, enable_public_catalogue, enable_tenant_rls
+from migrations.rls import (append_only, disable_tenant_rls, enable_owner_read, enable_owner_read_via_booking,
+                            enable_public_catalogue, enable_tenant_rls)
 from sqlalchemy.dialects import postgresql
 
 revision = '6c67e5498ac2'
@@ -42,6 +43,10 @@ PUBLIC_CATALOGUE = (
     'hostel_amenities', 'hostel_media', 'room_type_features', 'room_type_pricing',
 )
 OWNER_READ = {'booking_waitlist': 'user_id', 'bookings': 'booker_user_id'}
+OWNER_READ_VIA_BOOKING = (
+    'booking_status_history', 'booking_guests', 'guest_documents', 'booking_approvals', 'rejection_records',
+    'booking_cancellations', 'refund_transactions', 'booking_modifications',
+)
 APPEND_ONLY = (
     'booking_status_history', 'booking_assignment_history', 'room_pricing_history', 'room_assignment_history',
     'room_transfer_history',
@@ -1815,6 +1820,8 @@ def upgrade() -> None:
         enable_public_catalogue(table)
     for table, column in OWNER_READ.items():
         enable_owner_read(table, column)
+    for table in OWNER_READ_VIA_BOOKING:
+        enable_owner_read_via_booking(table)
     append_only(*APPEND_ONLY)
 
 

@@ -93,6 +93,7 @@ class BookingStatusHistory(HostelTenantMixin, Base):
     __table_args__ = hostel_table(("booking_id", "bookings"))
     __filterable__ = ("booking_id", "from_status", "to_status", "created_at")
     __sortable__ = ("created_at",)
+    __owner_via__ = "booking_id"  # the booker reads it with their booking
 
     booking_id: Mapped[int]
     from_status: Mapped[BookingStatus | None] = enum_column(BookingStatus)
@@ -128,6 +129,7 @@ class BookingGuest(HostelTenantMixin, Base):
     __table_args__ = _one_per_booking()
     __filterable__ = ("booking_id", "full_name", "email", "phone", "gender")
     __sortable__ = ("full_name",)
+    __owner_via__ = "booking_id"  # the booker reads it with their booking
 
     booking_id: Mapped[int]
     full_name: Mapped[str]
@@ -160,6 +162,7 @@ class GuestDocument(HostelTenantMixin, Base):
     __table_args__ = hostel_table(("booking_id", "bookings"))
     __filterable__ = ("booking_id", "document_type", "verified", "expires_on")
     __sortable__ = ("created_at",)
+    __owner_via__ = "booking_id"  # the booker reads it with their booking
 
     booking_id: Mapped[int]
     document_type: Mapped[GuestDocumentType] = enum_column(GuestDocumentType)
@@ -224,6 +227,7 @@ class BookingApproval(HostelTenantMixin, Base):
     ))
     __filterable__ = ("booking_id", "auto_approved", "created_at")
     __sortable__ = ("created_at",)
+    __owner_via__ = "booking_id"  # the booker reads it with their booking
 
     booking_id: Mapped[int]
     auto_approved: Mapped[bool]
@@ -251,6 +255,7 @@ class RejectionRecord(HostelTenantMixin, Base):
     __table_args__ = _one_per_booking()
     __filterable__ = ("booking_id", "reason_code", "created_at")
     __sortable__ = ("created_at",)
+    __owner_via__ = "booking_id"  # the booker reads it with their booking
 
     booking_id: Mapped[int]
     reason_code: Mapped[RejectionReason] = enum_column(RejectionReason)
@@ -293,6 +298,7 @@ class BookingCancellation(HostelTenantMixin, Base):
     ))
     __filterable__ = ("booking_id", "refund_status", "created_at")
     __sortable__ = ("created_at",)
+    __owner_via__ = "booking_id"  # the booker reads it with their booking
 
     booking_id: Mapped[int]
     policy_id: Mapped[int | None]
@@ -338,6 +344,7 @@ class RefundTransaction(HostelTenantMixin, Base):
     ))
     __filterable__ = ("booking_id", "status", "method", "created_at")
     __sortable__ = ("created_at", "amount")
+    __owner_via__ = "booking_id"  # the booker reads it with their booking
 
     booking_id: Mapped[int]
     cancellation_id: Mapped[int | None]
@@ -423,6 +430,7 @@ class BookingModification(HostelTenantMixin, Base):
                                   ("new_room_type_id", "room_type_definitions"))
     __filterable__ = ("booking_id", "modification_type", "status", "created_at")
     __sortable__ = ("created_at",)
+    __owner_via__ = "booking_id"  # the booker reads it with their booking
 
     booking_id: Mapped[int]
     modification_type: Mapped[ModificationType] = enum_column(ModificationType)

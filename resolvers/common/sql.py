@@ -13,6 +13,7 @@ Run = Callable[[str, list[Any]], Awaitable[list[Any]]]
 def session_runner(session: Any) -> Run:
     async def run(sql: str, params: list[Any]) -> list[Any]:
         conn = await session.connection()
-        return list((await conn.exec_driver_sql(sql, tuple(params))).all())
+        result = await conn.exec_driver_sql(sql, tuple(params))
+        return list(result.all()) if result.returns_rows else []  # writes (INSERT/DELETE) return none
 
     return run

@@ -63,7 +63,10 @@ def model_type(model: type, *, description: str | None = None, exclude: tuple[st
             continue
         target = rel.target_model.__name__
         if rel.kind == "one":
-            nullable = spec.columns[rel.local_attr].nullable
+            # a hidden target reads as null: public-catalogue and owner-read rows may be out of sight
+            target_model = rel.target_model
+            nullable = (spec.columns[rel.local_attr].nullable or getattr(target_model, "__public_catalogue__", False)
+                        or getattr(target_model, "__owner_key__", None) is not None)
             annotations[name] = f"{target} | None" if nullable else target
         else:
             annotations[name] = f"Connection[{target}]"
