@@ -1,16 +1,30 @@
 """Seed 000 `room/`: room types, rooms, beds, assignments, room amenities, availability.
 
-Types are generated from the models (schema/common/model_types.py). Workflows that change
-rooms and beds (transfers, price changes) live in schema/hostel_student.py and
-resolvers/room/; room types and their features, pricing, upgrades, availability windows and
-rules, and assignment rules are configuration with create / update / deactivate.
+Types are generated from the models (schema/common/model_types.py). Rooms and beds are master
+data (`roomCreate/Update/Deactivate`, `bedCreate/Update/Deactivate`) whose rules live in
+resolvers/room/service.py (hostel totals, capacity, nothing deactivated while lived in or held);
+a room's rent changes only through `roomPriceChange` (append-only RoomPricingHistory). Resident
+workflows (conversion, transfers, notice, check-out) are in schema/hostel_student.py. Room types
+and their features, pricing, upgrades, availability windows and rules, and assignment rules are
+configuration with create / update / deactivate.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
 import models as m
+from auth.permissions import declare, roles
+from resolvers.common.registry import spec_for_model
+from resolvers.room import service
 from schema.common.model_types import model_type, root_lists
 from schema.common.hostel_access import ADMINS, CATALOGUE, MEMBERS, STAFF, config_mutations as config, own_resident_rows
+from schema.common.mutations import decode_ref, master_data_mutations, payload_type, run_workflow
 
 RoomTypeDefinition = model_type(m.RoomTypeDefinition)
 RoomTypeFeature = model_type(m.RoomTypeFeature)
@@ -109,3 +123,80 @@ mutations = (
            ("name", "rule_type", "value")),
     config(m.AssignmentRule, ("name", "strategy", "priority", "prefer_lower_floors", "description"), ("name",)),
 )
+
+
+# ---- rooms and beds as master data (rules: resolvers/room/service.py) ---------------------------
+
+STAFF_WRITE = {verb: STAFF for verb in ("create", "update", "deactivate")}
+RESIDENT = roles("HOSTEL_STUDENT", description="roles: HOSTEL_STUDENT (a resident, as themselves)")
+
+
+def _satellite(model: type, writable: tuple[str, ...], required: tuple[str, ...], key: str, staff: bool = False,
+               **kw: Any) -> type:
+    """create / update of a room's or bed's one-to-one record (or a record hanging off a room
+    amenity): the owner reference is set once."""
+    return master_data_mutations(model, writable=(key, *writable), required=(key, *required), immutable=(key,),
+                                 permissions=STAFF_WRITE if staff else {v: ADMINS for v in STAFF_WRITE}, **kw)
+
+
+mutations = (*mutations,
+    config(m.Room, ("room_type_id", "room_number", "floor", "wing", "capacity", "monthly_rent", "status", "notes"),
+           ("room_type_id", "room_number", "floor", "capacity", "monthly_rent"), immutable=("monthly_rent",),
+           validate=service.validate_room, after=service.after_room),
+    config(m.Bed, ("room_id", "bed_number", "bed_type", "status", "monthly_rent_override"), ("room_id", "bed_number"),
+           immutable=("room_id",), validate=service.validate_bed, after=service.after_bed),
+    _satellite(m.RoomSpecification, ("area_sqft", "ceiling_height_ft", "windows", "electrical_points", "bathroom_type",
+                                     "has_balcony", "fire_safety"), (), "room_id"),
+    _satellite(m.RoomOccupancyLimit, ("max_occupants", "min_occupants", "gender_rule", "min_age", "max_age"),
+               ("max_occupants",), "room_id", validate=service.validate_occupancy_limit),
+    _satellite(m.RoomAccessControl, ("access_method", "keys_issued", "has_door_sensor", "alert_on_forced_entry",
+                                     "staff_access_allowed"), (), "room_id"),
+    _satellite(m.RoomMaintenanceStatus, ("state", "last_inspected_on", "next_inspection_on", "open_issues", "notes"), (),
+               "room_id", staff=True),
+    _satellite(m.BedCondition, ("condition", "cleanliness", "needs_maintenance", "needs_replacement", "inspected_on",
+                                "notes"), (), "bed_id", staff=True),
+    _satellite(m.BedConfiguration, ("frame", "mattress_type", "has_storage", "has_power_outlet", "has_reading_light",
+                                    "has_privacy_curtain"), (), "bed_id"),
+    _satellite(m.BedAccessibility, ("wheelchair_accessible", "ground_level", "grab_bars", "notes"), (), "bed_id"),
+    master_data_mutations(m.RoomAmenity, writable=("room_id", "name", "amenity_type", "quantity", "brand"),
+                          required=("room_id", "name"), immutable=("room_id",), permissions=STAFF_WRITE),
+    _satellite(m.AmenityCondition, ("assessed_on", "condition", "damage_notes", "needs_maintenance", "needs_replacement"),
+               ("assessed_on",), "room_amenity_id", staff=True),
+    _satellite(m.AmenityMaintenance, ("maintenance_type", "performed_on", "cost", "vendor", "notes"),
+               ("maintenance_type", "performed_on"), "room_amenity_id", staff=True),
+    _satellite(m.AmenityUsage, ("period_start", "period_end", "usage_hours", "energy_kwh", "operational_cost"),
+               ("period_start", "period_end", "usage_hours", "energy_kwh", "operational_cost"), "room_amenity_id",
+               staff=True),
+    _satellite(m.AmenityInventory, ("asset_tag", "purchased_on", "purchase_cost", "current_value", "warranty_until",
+                                    "last_verified_on", "disposed_on"), ("asset_tag",), "room_amenity_id"),
+    master_data_mutations(m.AmenityFeedback, writable=("room_amenity_id", "rating", "comment", "reports_issue"),
+                          required=("room_amenity_id", "rating"), immutable=("room_amenity_id",),
+                          permissions={"create": RESIDENT, "update": RESIDENT}, validate=service.validate_feedback),
+)
+
+
+@strawberry.input
+class RoomPriceChangeInput:
+    room_id: strawberry.ID
+    new_monthly_rent: Decimal
+    effective_from: dt.date
+    reason: str
+
+
+RoomPriceChangePayload = payload_type("RoomPriceChangePayload", spec_for_model(m.Room))
+
+
+@strawberry.type
+class RoomWorkflowMutation:
+    @strawberry.mutation(description="Change a room's monthly rent (the only way it changes): appends a "
+                                     "RoomPricingHistory row with the old and new rent. Residents keep the rent of "
+                                     "their bed assignment; new bookings and assignments use the new one.")
+    async def room_price_change(self, info: Info, input: RoomPriceChangeInput) -> RoomPriceChangePayload:  # noqa: A002
+        async def work(ctx: Any, session: Any) -> int:
+            return await service.change_price(ctx, session, decode_ref(input.room_id, m.Room, "roomId"),
+                                              input.new_monthly_rent, input.effective_from, input.reason)
+        return await run_workflow(info, ADMINS, RoomPriceChangePayload, work, spec_for_model(m.RoomPricingHistory))
+
+
+declare("Mutation.roomPriceChange", ADMINS)
+mutations = (*mutations, RoomWorkflowMutation)

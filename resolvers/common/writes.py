@@ -129,10 +129,14 @@ async def get_for_update(ctx: Any, session: Any, spec: EntitySpec, pk: int, row_
 
 
 Validator = Callable[[Any, Any, Any], Awaitable[None]]
+# after(ctx, session, obj, verb): runs once the write is flushed (obj.id known), inside the same
+# savepoint, for "create", "update", "activate" or "deactivate": derived rows and counters kept
+# in step, checks that need the written row; raising UserErrors undoes the whole mutation.
+After = Callable[[Any, Any, Any, str], Awaitable[None]]
 
 
 async def create_row(ctx: Any, spec: EntitySpec, values: dict[str, Any], validate: Validator | None = None,
-                     action: str | None = None) -> int:
+                     action: str | None = None, after: After | None = None) -> int:
     async with mutation_scope(ctx, spec) as session:
         obj = spec.model(**values)
         if spec.tenant_key:
@@ -145,11 +149,13 @@ async def create_row(ctx: Any, spec: EntitySpec, values: dict[str, Any], validat
         session.add(obj)
         await session.flush()
         await log_activity(session, ctx, action or f"{spec.name}.create", spec.name, obj.id)
+        if after is not None:
+            await after(ctx, session, obj, "create")
         return obj.id
 
 
 async def update_row(ctx: Any, spec: EntitySpec, pk: int, values: dict[str, Any], validate: Validator | None = None,
-                     row_filter: Any = None, action: str | None = None) -> int:
+                     row_filter: Any = None, action: str | None = None, after: After | None = None) -> int:
     async with mutation_scope(ctx, spec) as session:
         obj = await get_for_update(ctx, session, spec, pk, row_filter)
         await log_activity(session, ctx, action or f"{spec.name}.update", spec.name, pk)
@@ -159,17 +165,23 @@ async def update_row(ctx: Any, spec: EntitySpec, pk: int, values: dict[str, Any]
             setattr(obj, attr, value)
         if validate is not None:
             await validate(ctx, session, obj)
+        if after is not None:
+            await session.flush()
+            await after(ctx, session, obj, "update")
         return obj.id
 
 
 async def set_active(ctx: Any, spec: EntitySpec, pk: int, active: bool | None, row_filter: Any = None,
-                     action: str | None = None) -> int:
+                     action: str | None = None, after: After | None = None) -> int:
     """Set the row's `active` flag; `None` flips it (the toggle mutations)."""
     async with mutation_scope(ctx, spec) as session:
         obj = await get_for_update(ctx, session, spec, pk, row_filter)
         obj.active = (not obj.active) if active is None else active
         await log_activity(session, ctx, action or f"{spec.name}.{'activate' if obj.active else 'deactivate'}",
                            spec.name, pk)
+        if after is not None:
+            await session.flush()
+            await after(ctx, session, obj, "activate" if obj.active else "deactivate")
         return obj.id
 
 

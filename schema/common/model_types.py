@@ -5,7 +5,10 @@ mapping instead of by hand.
 - every column becomes a field (camelCase), nullable as the column is, enums as GraphQL enums;
 - a foreign key with a to-one relationship becomes that relation (the object, not the number);
 - every to-many relationship becomes a connection (first/after/last/before, filter, orderBy);
-- the tenant key and the audit author columns stay out (`createdAt`/`updatedAt` stay in).
+- the tenant key and the audit author columns stay out (`createdAt`/`updatedAt` stay in);
+- a field protected by a field rule (`auth.permissions.protect`, called before `model_type`)
+  is nullable: a caller the rule refuses reads null (with a FORBIDDEN error) instead of
+  losing the whole object to null propagation.
 
 Relation annotations name their target type as a string; it is resolved in this module's
 namespace, where every entity type registers itself (see `register`), so types may refer to
@@ -39,6 +42,9 @@ def model_type(model: type, *, description: str | None = None, exclude: tuple[st
                extra: dict[str, tuple[Any, Any]] | None = None) -> Any:
     """The Strawberry type of `model`, registered for node(id:), the read path and filters.
     `extra`: name -> (annotation, strawberry.field(...)) for computed fields."""
+    from auth.permissions import FIELD_RULES
+    from resolvers.common.registry import camel
+
     spec = spec_for_model(model)
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {"__module__": __name__, "__doc__": description or (model.__doc__ or "").strip() or None}
@@ -50,7 +56,8 @@ def model_type(model: type, *, description: str | None = None, exclude: tuple[st
             kind: Any = graphql_enum(spec.enum_attrs[attr])
         else:
             kind = graphql_type_of(column)
-        annotations[attr] = kind | None if column.nullable else kind
+        protected = f"{spec.name}.{camel(attr)}" in FIELD_RULES
+        annotations[attr] = kind | None if column.nullable or protected else kind
     for name, rel in spec.relations.items():
         if name in exclude:
             continue

@@ -126,6 +126,7 @@ def master_data_mutations(
     permissions: dict[str, Rule],
     prepare: Prepare | None = None,
     validate: writes.Validator | None = None,
+    after: writes.After | None = None,
     extra_create_fields: dict[str, Any] | None = None,
     extra_update_fields: dict[str, Any] | None = None,
     write_filter: Any = "read",
@@ -154,6 +155,7 @@ def master_data_mutations(
     )
     deactivate_input = _make_input(f"{spec.name}DeactivateInput", {"id": (strawberry.ID, True)}) if "deactivate" in verbs else None
     payloads = {verb: payload_type(f"{spec.name}{verb.title()}Payload", spec) for verb in verbs}
+    validate = _with_visible_refs(refs, validate)
     for verb in payloads:
         declare(f"Mutation.{base}{verb.title()}", permissions[verb])
 
@@ -165,7 +167,7 @@ def master_data_mutations(
             values = _values(spec, input, writable, refs)
             if prepare is not None:
                 values = await prepare(info.context, {**values, **_extras(input, extra_create_fields)})
-            return await writes.create_row(info.context, spec, values, validate, action=f"{base}Create")
+            return await writes.create_row(info.context, spec, values, validate, action=f"{base}Create", after=after)
         return await run(info, "create", work)
 
     async def update(info: Info, input: Any) -> Any:  # noqa: A002
@@ -174,13 +176,14 @@ def master_data_mutations(
             values = _values(spec, input, updatable, refs)
             if prepare is not None:
                 values = await prepare(info.context, {**values, **_extras(input, extra_update_fields)})
-            return await writes.update_row(info.context, spec, pk, values, validate, write_filter, action=f"{base}Update")
+            return await writes.update_row(info.context, spec, pk, values, validate, write_filter, action=f"{base}Update",
+                                          after=after)
         return await run(info, "update", work)
 
     async def deactivate(info: Info, input: Any) -> Any:  # noqa: A002
         async def work() -> int:
             return await writes.set_active(info.context, spec, decode_ref(input.id, model, "id"), False, write_filter,
-                                           action=f"{base}Deactivate")
+                                           action=f"{base}Deactivate", after=after)
         return await run(info, "deactivate", work)
 
     inputs = {"create": create_input, "update": update_input, "deactivate": deactivate_input}
@@ -194,6 +197,27 @@ def master_data_mutations(
         namespace[f"{base}_{verb}"] = strawberry.mutation(resolver=resolvers[verb], name=f"{base}{verb.title()}",
                                                           description=descriptions[verb])
     return strawberry.type(type(f"{spec.name}Mutations", (), namespace))
+
+
+def _with_visible_refs(refs: dict[str, type], validate: writes.Validator | None) -> writes.Validator | None:
+    """References set by the input must name rows the caller's tenant has: another tenant's row
+    is NOT_FOUND before any unique constraint could tell that it exists."""
+    if not refs:
+        return validate
+
+    async def check(ctx: Any, session: Any, obj: Any) -> None:
+        from sqlalchemy import inspect, select
+
+        for attr, target in refs.items():
+            value = getattr(obj, attr, None)
+            if value is None or (obj.id is not None and not inspect(obj).attrs[attr].history.added):
+                continue
+            if await session.scalar(select(target.id).where(target.id == value)) is None:
+                raise user_error(ErrorCode.NOT_FOUND, f"No {spec_for_model(target).name} with this ID.", camel(attr))
+        if validate is not None:
+            await validate(ctx, session, obj)
+
+    return check
 
 
 async def run_workflow(info: Info, rule: Rule, payload: Any, work: Callable[[Any, Any], Awaitable[int]],
