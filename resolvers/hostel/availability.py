@@ -55,6 +55,7 @@ class Snapshot:
     hostel_blocks: list[tuple[dt.date, dt.date]] = field(default_factory=list)
     unassigned: list[tuple[int, dt.date, dt.date]] = field(default_factory=list)  # (room type, start, end)
     hold_back: dict[int, int] = field(default_factory=dict)  # room type -> beds kept back
+    _index: _DayIndex | None = field(default=None, repr=False, compare=False)
 
     # ---- questions -------------------------------------------------------------------------
 
@@ -65,7 +66,21 @@ class Snapshot:
             return False
         return bed.gender_rule == "ANY" or bed.gender_rule == ("MALE_ONLY" if gender == "MALE" else "FEMALE_ONLY")
 
+    def add_hold(self, bed_id: int, start: dt.date, end: dt.date, kind: str) -> None:
+        self.bed_holds.setdefault(bed_id, []).append((start, end, kind))
+        self._index = None
+
+    def _indexed(self) -> _DayIndex:
+        """Per-day sets of the window, built once: a search asks "is this bed taken that
+        day" for every bed, day and room type (~30,000 times for 255 beds over 30 days)."""
+        if self._index is None:
+            self._index = _DayIndex(self)
+        return self._index
+
     def _blocked(self, bed: BedInfo, start: dt.date, end: dt.date) -> bool:
+        if end - start == ONE_DAY and self.start <= start < self.end:
+            index = self._indexed()
+            return start in index.hostel_days or start in index.room_days.get(bed.room_id, ())
         ranges = self.hostel_blocks + self.room_blocks.get(bed.room_id, [])
         return any(s < end and e > start for s, e in ranges)
 
@@ -77,19 +92,21 @@ class Snapshot:
         return not any(s < end and e > start for s, e, _ in self.bed_holds.get(bed_id, ()))
 
     def _taken_on(self, bed_id: int, day: dt.date) -> bool:
+        if self.start <= day < self.end:
+            return day in self._indexed().held_days.get(bed_id, ())
         return any(s <= day < e for s, e, _ in self.bed_holds.get(bed_id, ()))
 
     def _room_taken_on(self, room_id: int, day: dt.date) -> int:
-        return sum(1 for b in self.beds.values() if b.room_id == room_id and self._taken_on(b.id, day))
+        return sum(1 for b in self._indexed().beds_by_room.get(room_id, ()) if self._taken_on(b.id, day))
 
     def free_on(self, day: dt.date, room_type_id: int, gender: str | None = None, public: bool = True) -> int:
         """Beds of the room type that a new booking could take on `day`."""
         per_room: dict[int, int] = defaultdict(int)
         limit: dict[int, BedInfo] = {}
-        for bed in self.beds.values():
-            if bed.room_type_id != room_type_id or not self.gender_allows(bed, gender):
+        for bed in self._indexed().beds_by_type.get(room_type_id, ()):
+            if not self.gender_allows(bed, gender):
                 continue
-            if self._blocked(bed, day, day + dt.timedelta(days=1)) or self._taken_on(bed.id, day):
+            if self._blocked(bed, day, day + ONE_DAY) or self._taken_on(bed.id, day):
                 continue
             per_room[bed.room_id] += 1
             limit[bed.room_id] = bed
@@ -138,6 +155,24 @@ class Snapshot:
         if bed.max_occupants >= bed.capacity:
             return True
         return all(self._room_taken_on(bed.room_id, d) < bed.max_occupants for d in days(start, end))
+
+
+class _DayIndex:
+    def __init__(self, snap: Snapshot) -> None:
+        span = days(snap.start, snap.end)
+        self.hostel_days = {d for d in span for s, e in snap.hostel_blocks if s <= d < e}
+        self.room_days = {room: {d for d in span for s, e in ranges if s <= d < e}
+                          for room, ranges in snap.room_blocks.items()}
+        self.held_days = {bed: {d for d in span for s, e, _ in holds if s <= d < e}
+                          for bed, holds in snap.bed_holds.items()}
+        self.beds_by_type: dict[int, list[BedInfo]] = defaultdict(list)
+        self.beds_by_room: dict[int, list[BedInfo]] = defaultdict(list)
+        for bed in snap.beds.values():
+            self.beds_by_type[bed.room_type_id].append(bed)
+            self.beds_by_room[bed.room_id].append(bed)
+
+
+ONE_DAY = dt.timedelta(days=1)
 
 
 def days(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -198,7 +233,7 @@ async def snapshot(run: Run, hostel_id: int, start: dt.date, end: dt.date, room_
         elif kind == "block:ROOM":
             snap.room_blocks.setdefault(room_id, []).append((s, e))
         else:
-            snap.bed_holds.setdefault(bed_id, []).append((s, e, kind))
+            snap.add_hold(bed_id, s, e, kind)
     snap.unassigned = [(r[0], r[1], r[2]) for r in await run(UNASSIGNED_SQL, [hostel_id, start, end])]
     return snap
 

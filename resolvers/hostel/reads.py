@@ -96,7 +96,7 @@ async def occupancy_snapshot(run: Run, hostel_id: int, start: dt.date, end: dt.d
     assignments), so that a past day counts the beds that were slept in then."""
     snap = await snapshot(run, hostel_id, start, end)
     for bed_id, s, e in await run(ENDED_SQL, [hostel_id, start, end]):
-        snap.bed_holds.setdefault(bed_id, []).append((s, e, "resident"))
+        snap.add_hold(bed_id, s, e, "resident")
     return snap
 
 
@@ -155,42 +155,6 @@ SELECT id FROM room_type_definitions WHERE hostel_id = $1 AND active AND ($2::bi
 """
 
 
-class DayIndexedSnapshot(Snapshot):
-    """The same snapshot and the same `free_on` rule, with the two per-day questions it asks
-    for every bed answered from sets of days built once (a public search asks them for every
-    bed, day and room type: ~30,000 times for 255 beds over 30 days)."""
-
-    def index(self) -> DayIndexedSnapshot:
-        span = days(self.start, self.end)
-        self._hostel_days = {d for d in span for s, e in self.hostel_blocks if s <= d < e}
-        self._room_days = {room: {d for d in span for s, e in ranges if s <= d < e}
-                           for room, ranges in self.room_blocks.items()}
-        self._held_days = {bed: {d for d in span for s, e, _ in holds if s <= d < e}
-                           for bed, holds in self.bed_holds.items()}
-        return self
-
-    def _taken_on(self, bed_id: int, day: dt.date) -> bool:
-        if not self.start <= day < self.end:
-            return super()._taken_on(bed_id, day)
-        return day in self._held_days.get(bed_id, ())
-
-    def _blocked(self, bed: BedInfo, start: dt.date, end: dt.date) -> bool:
-        if end - start != ONE_DAY or not self.start <= start < self.end:
-            return super()._blocked(bed, start, end)
-        return start in self._hostel_days or start in self._room_days.get(bed.room_id, ())
-
-    def of_type(self, room_type_id: int) -> DayIndexedSnapshot:
-        """The snapshot narrowed to one room type's beds (its rooms hold only that type)."""
-        narrowed = DayIndexedSnapshot(self.hostel_id, self.start, self.end, self.hostel_type,
-                                      {k: b for k, b in self.beds.items() if b.room_type_id == room_type_id},
-                                      self.bed_holds, self.room_blocks, self.hostel_blocks, self.unassigned,
-                                      self.hold_back)
-        narrowed._hostel_days, narrowed._room_days, narrowed._held_days = (self._hostel_days, self._room_days,
-                                                                           self._held_days)
-        return narrowed
-
-
-ONE_DAY = dt.timedelta(days=1)
 
 
 @dataclass
@@ -216,18 +180,9 @@ async def availability(ctx: Any, hostel_id: int, start: dt.date, end: dt.date, r
             return None
         types = [r[0] for r in await run(ROOM_TYPES_SQL, [hostel_id, room_type_id])]
         snap = await snapshot(run, hostel_id, start, end, room_type_id)
-    indexed = DayIndexedSnapshot(**{f: getattr(snap, f) for f in SNAPSHOT_FIELDS}).index()
     span = days(start, end)
-    out = []
-    for t in types:
-        of_type = indexed.of_type(t)
-        out.append(TypeAvailability(t, of_type.total_beds(t),
-                                     [(d, of_type.free_on(d, t, gender, public=not staff)) for d in span]))
-    return out
-
-
-SNAPSHOT_FIELDS = ("hostel_id", "start", "end", "hostel_type", "beds", "bed_holds", "room_blocks", "hostel_blocks",
-                   "unassigned", "hold_back")
+    return [TypeAvailability(t, snap.total_beds(t), [(d, snap.free_on(d, t, gender, public=not staff)) for d in span])
+            for t in types]
 
 
 # ---- hostelOccupancy ------------------------------------------------------------------------------
