@@ -106,6 +106,14 @@ Query = root_lists(
 )
 
 
+async def _hold_back_names_a_type(ctx: Any, session: Any, rule: Any) -> None:
+    """Beds are held back per room type; a hostel-wide hold-back would not say of which type."""
+    if rule.rule_type is m.AvailabilityRuleType.HOLD_BACK_BEDS and rule.room_type_id is None:
+        from schema.common.errors import ErrorCode, user_error
+
+        raise user_error(ErrorCode.INVALID, "Say which room type the held-back beds are of.", "roomTypeId")
+
+
 mutations = (
     config(m.RoomTypeDefinition, ("code", "name", "category", "description", "beds_per_room", "base_price_monthly",
                                   "security_deposit", "is_air_conditioned", "has_attached_bathroom", "is_featured"),
@@ -120,7 +128,7 @@ mutations = (
     config(m.AvailabilityWindow, ("room_type_id", "name", "window_type", "starts_on", "ends_on",
                                   "price_adjustment_percent", "min_stay_months"), ("name", "starts_on", "ends_on")),
     config(m.AvailabilityRule, ("room_type_id", "name", "rule_type", "value", "description"),
-           ("name", "rule_type", "value")),
+           ("name", "rule_type", "value"), validate=_hold_back_names_a_type),
     config(m.AssignmentRule, ("name", "strategy", "priority", "prefer_lower_floors", "description"), ("name",)),
 )
 

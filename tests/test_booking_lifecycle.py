@@ -325,3 +325,24 @@ async def test_statements_do_not_grow_with_the_hostel(db, client) -> None:
         counts.append((w.admin.statements(created), w.admin.statements(approved)))
     assert counts[0] == counts[1], counts
     print("statements (create, approve):", counts[0])
+
+
+async def test_availability_rules_tighten_stays_and_hold_back_beds_name_a_type(world: World, db) -> None:
+    """MIN_STAY and MAX_ADVANCE_DAYS rules (hostel-wide or per room type) tighten the hostel's
+    stay settings for bookings; a HOLD_BACK_BEDS rule must say which room type it holds."""
+    rt = await add_room_type(db, world, "AR", beds=2)
+    rule = """mutation($i: AvailabilityRuleCreateInput!) { availabilityRuleCreate(input: $i) {
+      availabilityRule { id } errors { field code } } }"""
+    made = await world.admin(rule, {"i": {"name": "Semester stays", "ruleType": "MIN_STAY", "value": 3, "roomTypeId": rt}})
+    assert made["data"]["availabilityRuleCreate"]["errors"] == []
+    await world.admin(rule, {"i": {"name": "Short horizon", "ruleType": "MAX_ADVANCE_DAYS", "value": 20}})
+    short = (await world.admin(CREATE, {"i": booking_input(world, "AR", months=2)}))["data"]["bookingCreate"]
+    assert short["errors"][0]["code"] == "INVALID" and short["errors"][0]["field"][-1] == "durationMonths"
+    far = (await world.admin(CREATE, {"i": booking_input(world, "AR", start=today() + dt.timedelta(days=30), months=3)}))
+    assert far["data"]["bookingCreate"]["errors"][0]["field"][-1] == "checkInDate"
+    assert (await create(world.admin, booking_input(world, "AR", months=3)))["status"] in ("PENDING", "APPROVED")
+    vague = await world.admin(rule, {"i": {"name": "Keep some", "ruleType": "HOLD_BACK_BEDS", "value": 1}})
+    assert vague["data"]["availabilityRuleCreate"]["errors"][0]["field"][-1] == "roomTypeId"
+    async with db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM bookings WHERE hostel_id = $1", world.hostel) == 1
+        assert await conn.fetchval("SELECT count(*) FROM availability_rules WHERE hostel_id = $1", world.hostel) == 2

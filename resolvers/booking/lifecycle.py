@@ -164,10 +164,25 @@ async def gender_of(session: Any, booking: m.Booking) -> str | None:
     return guest.gender.value if guest is not None else None
 
 
-async def hostel_rules(session: Any, hostel_id: int) -> Any:
-    """HostelSettings of the hostel, or the model's defaults when it has none."""
+async def hostel_rules(session: Any, hostel_id: int, room_type_id: int | None = None) -> Any:
+    """The stay rules in force: HostelSettings (or the model's defaults when it has none),
+    tightened by the active MIN_STAY / MAX_ADVANCE_DAYS availability rules of the hostel or
+    of the room type."""
     row = (await session.execute(select(m.HostelSettings).where(m.HostelSettings.hostel_id == hostel_id))).scalar_one_or_none()
-    return row or SimpleNamespace(advance_booking_days=90, min_stay_months=1, max_stay_months=12)
+    rules = SimpleNamespace(advance_booking_days=row.advance_booking_days if row else 90,
+                            min_stay_months=row.min_stay_months if row else 1,
+                            max_stay_months=row.max_stay_months if row else 12)
+    AR = m.AvailabilityRule
+    found = (await session.execute(select(AR.rule_type, AR.value).where(
+        AR.hostel_id == hostel_id, AR.active,
+        AR.rule_type.in_([m.AvailabilityRuleType.MIN_STAY, m.AvailabilityRuleType.MAX_ADVANCE_DAYS]),
+        (AR.room_type_id.is_(None)) | (AR.room_type_id == room_type_id)))).all()
+    for kind, value in found:
+        if kind is m.AvailabilityRuleType.MIN_STAY:
+            rules.min_stay_months = max(rules.min_stay_months, value)
+        else:
+            rules.advance_booking_days = min(rules.advance_booking_days, value)
+    return rules
 
 
 async def approval_rules(session: Any, hostel_id: int) -> Any:
@@ -454,7 +469,7 @@ async def create(ctx: Any, inp: CreateIn) -> int:
     async def work(session: Any) -> int:
         rt = await room_type(session, hostel_id, inp.room_type_id)
         check_gender(await hostel_type(session, hostel_id), guest["gender"].value, "guest")
-        rules, approval = await hostel_rules(session, hostel_id), await approval_rules(session, hostel_id)
+        rules, approval = await hostel_rules(session, hostel_id, rt.id), await approval_rules(session, hostel_id)
         price = await quote(session, hostel_id, rt, inp.check_in_date, inp.duration_months, approval.advance_percent)
         check_out = check_stay(rules, inp.check_in_date, inp.duration_months, price.window_min_stay)
         snap = await availability.snapshot(session_runner(session), hostel_id, inp.check_in_date, check_out, rt.id)

@@ -71,7 +71,7 @@ async def modify(ctx: Any, inp: ModifyIn) -> int:
         rt = await lifecycle.room_type(session, actor.hostel_id, type_id)
         approval = await lifecycle.approval_rules(session, actor.hostel_id)
         price = await lifecycle.quote(session, actor.hostel_id, rt, check_in, months, approval.advance_percent)
-        lifecycle.check_stay(await lifecycle.hostel_rules(session, actor.hostel_id), check_in, months,
+        lifecycle.check_stay(await lifecycle.hostel_rules(session, actor.hostel_id, rt.id), check_in, months,
                              price.window_min_stay)
         record = MOD(booking_id=booking.id, hostel_id=actor.hostel_id, modification_type=_kind(changed),
                      status=m.ModificationStatus.PENDING, old_check_in_date=booking.check_in_date,
