@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -18,7 +18,7 @@ from resolvers.finance import reports, service
 from schema.common.connection import Connection, PageInfo, graphql_enum
 from schema.common.entity import entity_type, relation
 from schema.common.errors import UserErrors
-from schema.common.fields import authorize, list_field
+from schema.common.fields import authorize, list_field, load_entities, load_entity
 from schema.common.mutations import decode_ref, payload_type, run_mutation, toggle_input
 from schema.common.node import Node
 from schema.fees import FINANCE_READERS
@@ -73,19 +73,6 @@ class DayClosing(Node):
     closed_at: dt.datetime | None
 
 
-def _load(info: Info, model: type, pk: int | None) -> Any:
-    """The entity through the request's loader with the client's selection (batched)."""
-    if pk is None:
-        return None
-    return info.context.loaders.by_key(spec_for_model(model), "id", info._raw_info).load(pk)
-
-
-async def _load_many(info: Info, model: type, pks: list[int]) -> list[Any]:
-    if not pks:
-        return []
-    rows = await info.context.loaders.by_key(spec_for_model(model), "id", info._raw_info).load_many(pks)
-    return [r for r in rows if r is not None]
-
 
 # ---- report types (computed: resolvers/finance/reports.py) ------------------------------------
 
@@ -111,7 +98,7 @@ class FeeHeadCollection:
 
     @strawberry.field
     def fee_type(self, info: Info) -> FeeType | None:
-        return _load(info, models.FeeType, self.fee_type_id)
+        return load_entity(info, models.FeeType, self.fee_type_id)
 
     @classmethod
     def of(cls, h: reports.HeadCollection) -> FeeHeadCollection:
@@ -153,7 +140,7 @@ class DailyCash:
 
     @strawberry.field(description="The day's closing, if the day was closed.")
     def closing(self, info: Info) -> DayClosing | None:
-        return _load(info, models.DayClosing, self.closing_id)
+        return load_entity(info, models.DayClosing, self.closing_id)
 
     @classmethod
     def of(cls, f: reports.DayFigures) -> DailyCash:
@@ -187,7 +174,7 @@ class ExpenseHeadTotal:
 
     @strawberry.field
     def expense_head(self, info: Info) -> ExpenseHead | None:
-        return _load(info, models.ExpenseHead, self.expense_head_id)
+        return load_entity(info, models.ExpenseHead, self.expense_head_id)
 
 
 @strawberry.type(description="Profit and loss: income from payment allocations (principal and late fee by fee head), "
@@ -204,7 +191,7 @@ class ProfitAndLoss:
 
     @strawberry.field(description="The academic session (session P&L); null for a month.")
     def session(self, info: Info) -> AcademicSession | None:
-        return _load(info, models.AcademicSession, self.session_id)
+        return load_entity(info, models.AcademicSession, self.session_id)
 
     @classmethod
     def of(cls, p: reports.Pnl) -> ProfitAndLoss:
@@ -232,7 +219,7 @@ class Defaulter:
 
     @strawberry.field
     def student(self, info: Info) -> Student | None:
-        return _load(info, models.Student, self.student_id)
+        return load_entity(info, models.Student, self.student_id)
 
     @classmethod
     def of(cls, d: reports.Defaulter) -> Defaulter:
@@ -289,19 +276,19 @@ class StudentLedger:
 
     @strawberry.field
     def student(self, info: Info) -> Student | None:
-        return _load(info, models.Student, self.student_id)
+        return load_entity(info, models.Student, self.student_id)
 
     @strawberry.field(description="By due date.")
     async def assignments(self, info: Info) -> list[StudentFeeAssignment]:
-        return await _load_many(info, models.StudentFeeAssignment, self.assignment_ids)
+        return await load_entities(info, models.StudentFeeAssignment, self.assignment_ids)
 
     @strawberry.field(description="Discounts and late-fee waivers, oldest first.")
     async def adjustments(self, info: Info) -> list[FeeAdjustment]:
-        return await _load_many(info, models.FeeAdjustment, self.adjustment_ids)
+        return await load_entities(info, models.FeeAdjustment, self.adjustment_ids)
 
     @strawberry.field(description="By payment date; each with its allocations.")
     async def payments(self, info: Info) -> list[FeePayment]:
-        return await _load_many(info, models.FeePayment, self.payment_ids)
+        return await load_entities(info, models.FeePayment, self.payment_ids)
 
 
 # ---- report queries -------------------------------------------------------------------------

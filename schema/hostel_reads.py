@@ -32,7 +32,7 @@ from resolvers.hostel import analytics, reads
 from schema.booking import Booking
 from schema.common.connection import graphql_enum
 from schema.common.errors import ErrorCode, user_error
-from schema.common.fields import authorize
+from schema.common.fields import authorize, load_entities, load_entity
 from schema.common.hostel_access import ADMINS, STAFF
 from schema.common.ids import InvalidId, decode_gid
 from schema.common.mutations import payload_type, run_workflow
@@ -41,21 +41,6 @@ from schema.hostel_student import HostelStudent, HostelStudentDocument
 from schema.room import Bed, Room, RoomTypeDefinition
 
 Gender = graphql_enum(models.Gender)
-
-
-def _load(info: Info, model: type, pk: int | None) -> Any:
-    """The entity `pk` through the request's selection-aware loader (one batched statement per
-    field, whatever the number of objects); the type's visibility applies (hidden: null)."""
-    if pk is None:
-        return None
-    return info.context.loaders.by_key(spec_for_model(model), "id", info._raw_info).load(pk)
-
-
-async def _load_many(info: Info, model: type, pks: list[int]) -> list[Any]:
-    if not pks:
-        return []
-    found = await info.context.loaders.by_key(spec_for_model(model), "id", info._raw_info).load_many(pks)
-    return [obj for obj in found if obj is not None]
 
 
 def _id_of(gid: str, type_name: str, argument: str) -> int:
@@ -85,7 +70,7 @@ class RoomTypeFreeBeds:
 
     @strawberry.field
     def room_type(self, info: Info) -> RoomTypeDefinition | None:
-        return _load(info, models.RoomTypeDefinition, self.room_type_id)
+        return load_entity(info, models.RoomTypeDefinition, self.room_type_id)
 
 
 @strawberry.type(description="Free beds per day of [from, to) and per room type of one hostel.")
@@ -97,7 +82,7 @@ class HostelAvailability:
 
     @strawberry.field
     def hostel(self, info: Info) -> Hostel | None:
-        return _load(info, models.Hostel, self.hostel_id)
+        return load_entity(info, models.Hostel, self.hostel_id)
 
 
 # ---- hostelOccupancy --------------------------------------------------------------------------
@@ -126,7 +111,7 @@ class OccupancyFigures:
 
     @strawberry.field(description="The room type (groupBy ROOM_TYPE).")
     def room_type(self, info: Info) -> RoomTypeDefinition | None:
-        return _load(info, models.RoomTypeDefinition, self.room_type_id)
+        return load_entity(info, models.RoomTypeDefinition, self.room_type_id)
 
 
 def _figures(counts: reads.Counts, floor: int | None = None, room_type_id: int | None = None,
@@ -152,27 +137,27 @@ class MyResidence:
 
     @strawberry.field(description="Their resident record (all their own fields).")
     def student(self, info: Info) -> HostelStudent | None:
-        return _load(info, models.HostelStudent, self.data.student_id)
+        return load_entity(info, models.HostelStudent, self.data.student_id)
 
     @strawberry.field(description="The bed they sleep in today.")
     def bed(self, info: Info) -> Bed | None:
-        return _load(info, models.Bed, self.data.bed_id)
+        return load_entity(info, models.Bed, self.data.bed_id)
 
     @strawberry.field(description="The room of that bed.")
     def room(self, info: Info) -> Room | None:
-        return _load(info, models.Room, self.data.room_id)
+        return load_entity(info, models.Room, self.data.room_id)
 
     @strawberry.field(description="The other residents of the room today: their names; personal fields stay hidden.")
     async def roommates(self, info: Info) -> list[HostelStudent]:
-        return await _load_many(info, models.HostelStudent, self.data.roommate_ids)
+        return await load_entities(info, models.HostelStudent, self.data.roommate_ids)
 
     @strawberry.field(description="Their bookings in this hostel, newest stay first.")
     async def bookings(self, info: Info) -> list[Booking]:
-        return await _load_many(info, models.Booking, self.data.booking_ids)
+        return await load_entities(info, models.Booking, self.data.booking_ids)
 
     @strawberry.field(description="Their active documents.")
     async def documents(self, info: Info) -> list[HostelStudentDocument]:
-        return await _load_many(info, models.HostelStudentDocument, self.data.document_ids)
+        return await load_entities(info, models.HostelStudentDocument, self.data.document_ids)
 
 
 # ---- hostelPortfolio --------------------------------------------------------------------------
@@ -191,7 +176,7 @@ class PortfolioHostel:
 
     @strawberry.field
     def hostel(self, info: Info) -> Hostel | None:
-        return _load(info, models.Hostel, self.hostel_id)
+        return load_entity(info, models.Hostel, self.hostel_id)
 
 
 READ_RULE = STAFF

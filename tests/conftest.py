@@ -113,6 +113,15 @@ async def bearer(client: httpx.AsyncClient, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {_tokens[email]}"}
 
 
+async def as_user(client: httpx.AsyncClient, email: str, tenant: str | None = None) -> GQL:
+    """A GraphQL client logged in as a demo (or test) user, optionally in a tenant (X-Tenant-Id)."""
+    g = GQL(client)
+    g.headers = dict(await bearer(client, email))
+    if tenant:
+        g.headers["X-Tenant-Id"] = tenant
+    return g
+
+
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as c:

@@ -9,7 +9,7 @@ from typing import Any
 
 from gateway import demo
 from schema.common.ids import decode_gid, encode_gid
-from tests.conftest import GQL, bearer, login, unique
+from tests.conftest import GQL, login, unique
 
 ERR = "errors { field code message }"
 
@@ -26,14 +26,6 @@ async def hostel(db: Any, slug: str) -> dict[str, Any]:
     async with db.acquire() as conn:
         row = await conn.fetchrow("SELECT id, total_rooms, total_beds FROM hostels WHERE slug = $1", slug)
     return {"id": row["id"], "gid": encode_gid("Hostel", row["id"]), "rooms": row["total_rooms"], "beds": row["total_beds"]}
-
-
-async def as_user(client: Any, email: str, hostel_gid: str | None = None) -> GQL:
-    g = GQL(client)
-    g.headers = dict(await bearer(client, email))
-    if hostel_gid:
-        g.headers["X-Tenant-Id"] = hostel_gid
-    return g
 
 
 async def ok(g: GQL, query: str, variables: dict[str, Any], name: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from schema.common.ids import encode_gid
-from tests.conftest import GQL, bearer, make_schools, unique
+from tests.conftest import as_user, GQL, make_schools, unique
 
 ADMIN, TEACHER, ACCOUNTANT = "admin@greenwood.demo", "teacher@greenwood.demo", "accounts@greenwood.demo"
 
@@ -30,12 +30,6 @@ MARKS = """mutation($input: MarksRecordInput!) { marksRecord(input: $input) {
   errors { field code message } } }"""
 MARKSHEET = """query($exam: ID!, $student: ID!) { marksheet(examId: $exam, studentId: $student) {
   examName studentName admissionNumber subjects { name maxMarks marksObtained } total maxTotal percentage grade } }"""
-
-
-async def as_user(client: Any, email: str) -> GQL:
-    g = GQL(client)
-    g.headers = await bearer(client, email)
-    return g
 
 
 # ---- arranging: Greenwood's ids, read straight from the database ------------------------------

@@ -23,8 +23,8 @@ from resolvers.fees import accrual
 from resolvers.fees.formula import pending, pending_sql, pending_sql_text
 from schema.common.ids import decode_gid, encode_gid
 from tests.conftest import (
+    as_user,
     GQL,
-    bearer,
     make_schools,
     school_today,
     tenant_header,
@@ -68,12 +68,6 @@ FUNDING_CREATE = f"""mutation($i: FundingArrangementCreateInput!) {{ fundingArra
 FUNDING_DEACTIVATE = f"""mutation($i: FundingArrangementDeactivateInput!) {{ fundingArrangementDeactivate(input: $i) {{
   studentFundingArrangement {{ id active }} {ERRORS} }} }}"""
 NODE_ASSIGNMENT = f"query($id: ID!) {{ node(id: $id) {{ ... on StudentFeeAssignment {{ {ASSIGNMENT} }} }} }}"
-
-
-async def as_user(client: Any, email: str) -> GQL:
-    g = GQL(client)
-    g.headers = await bearer(client, email)
-    return g
 
 
 @pytest.fixture

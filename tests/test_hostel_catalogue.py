@@ -11,13 +11,7 @@ import datetime as dt
 import pytest
 
 from schema.common.ids import encode_gid
-from tests.conftest import GQL, bearer, unique
-
-
-async def as_user(client, email: str) -> GQL:
-    g = GQL(client)
-    g.headers = await bearer(client, email)
-    return g
+from tests.conftest import as_user, GQL, unique
 
 
 @pytest.fixture

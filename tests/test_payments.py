@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from schema.common.ids import decode_gid, encode_gid
-from tests.conftest import GQL, bearer, school_today, unique
+from tests.conftest import as_user, GQL, school_today, unique
 
 ADMIN, ACCOUNTANT, TEACHER = "admin@greenwood.demo", "accounts@greenwood.demo", "teacher@greenwood.demo"
 
@@ -25,12 +25,6 @@ RECORD = """mutation($input: FeePaymentRecordInput!) { feePaymentRecord(input: $
   errors { field code message } replayed } }"""
 
 BY_KEY = """query($key: String!) { feePaymentByIdempotencyKey(idempotencyKey: $key) { id principalPaid } }"""
-
-
-async def as_user(client: Any, email: str) -> GQL:
-    g = GQL(client)
-    g.headers = await bearer(client, email)
-    return g
 
 
 def gid(type_name: str, pk: int) -> str:

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from schema.common.ids import encode_gid
-from tests.hostel_setup import (CHECKLIST_START, CONVERT, ERR, ITEM_COMPLETE, as_user, checked_in_booking, hostel,
+from tests.hostel_setup import (CHECKLIST_START, CONVERT, ERR, ITEM_COMPLETE, checked_in_booking, hostel,
                                 new_user, ok, pk, refused, resident, room, room_type, today, user_client)
-from tests.conftest import unique
+from tests.conftest import as_user, unique
 
 TRANSFER = f"""mutation($i: RoomTransferInput!) {{ roomTransfer(input: $i) {{
   hostelStudent {{ id monthlyRent }} {ERR} }} }}"""

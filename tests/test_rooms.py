@@ -11,7 +11,7 @@ import pytest
 
 from tests.hostel_setup import (BED, ERR, LIMIT, ROOM, checked_in_booking, hostel, ok, pk, refused, resident, room,
                                 room_type, today)
-from tests.hostel_setup import as_user as user
+from tests.conftest import as_user as user
 
 PRICE = f"""mutation($i: RoomPriceChangeInput!) {{ roomPriceChange(input: $i) {{ room {{ id monthlyRent }} {ERR} }} }}"""
 HISTORY = """query($room: ID!) { node(id: $room) { ... on Room { monthlyRent

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from schema.common.ids import decode_gid, encode_gid
-from tests.conftest import GQL, bearer, unique
+from tests.conftest import as_user, GQL, bearer, unique
 
 ENROLL = """mutation($input: TransportEnrollInput!) { transportEnroll(input: $input) {
   transportEnrollment { id active student { id } pickupPoint { id route { id currentStrength } } }
@@ -20,12 +20,6 @@ ENROLL = """mutation($input: TransportEnrollInput!) { transportEnroll(input: $in
 UNENROLL = """mutation($input: TransportUnenrollInput!) { transportUnenroll(input: $input) {
   transportEnrollment { id active pickupPoint { route { currentStrength } } } errors { field code message } } }"""
 ROUTE = "query($id: ID!) { node(id: $id) { ... on TransportRoute { currentStrength capacity } } }"
-
-
-async def as_user(client, email: str) -> GQL:
-    g = GQL(client)
-    g.headers = await bearer(client, email)
-    return g
 
 
 @pytest.fixture
@@ -296,7 +290,6 @@ async def test_the_same_student_enrolled_twice_at_once_rides_once(admin, db):
 
 async def test_transport_enrollment_creates_and_ends_the_pickup_points_fee(client, db):
     """seed §10.6: a rider owes the pickup point's fee; ending the ride ends an unpaid fee."""
-    from tests.conftest import bearer
 
     admin = await bearer(client, "admin@greenwood.demo")
     async with db.acquire() as conn:

@@ -144,3 +144,21 @@ def list_field(model: type, *, name: str, permission: Rule, description: str | N
     """A root connection whose rule and row filter also govern node(id:) for the type."""
     read_policy(model, permission, row_filter)
     return connection_field(model, name=name, permission=permission, description=description, row_filter=row_filter)
+
+
+# ---- loading entities a computed field names by primary key ---------------------------------
+
+def load_entity(info: Info, model: type, pk: int | None) -> Any:
+    """The entity `pk` through the request's selection-aware loader (one batched statement per
+    field, whatever the number of objects); the type's visibility applies (hidden: null)."""
+    if pk is None:
+        return None
+    return info.context.loaders.by_key(spec_for_model(model), "id", info._raw_info).load(pk)
+
+
+async def load_entities(info: Info, model: type, pks: list[int]) -> list[Any]:
+    """Several entities in one batch, in order, leaving out those the caller may not see."""
+    if not pks:
+        return []
+    found = await info.context.loaders.by_key(spec_for_model(model), "id", info._raw_info).load_many(pks)
+    return [obj for obj in found if obj is not None]
