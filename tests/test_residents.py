@@ -730,3 +730,21 @@ async def test_statements_do_not_grow_with_the_hostel(client, db):
         counts.append((world.admin.statements(converted), world.admin.statements(moved)))
     assert counts[0] == counts[1], counts
     print("statements (convert, transfer):", counts[0])
+
+
+async def test_a_checked_out_resident_keeps_the_account_but_not_the_residents_role(client, warden, db, sunrise):
+    """Conversion makes the booker a resident of the hostel; check-out ends that role, so the
+    hostel's member lists close to them at once (roles are read per request)."""
+    email, user_id = await new_user(db)
+    rt = await room_type(warden)
+    r = await room(warden, rt, beds=1)
+    res = await resident(warden, db, sunrise["id"], rt, r["beds"][0], booker_user_id=user_id)
+    me = await user_client(client, email, encode_gid("Hostel", sunrise["id"]))
+    rooms = "{ rooms(first: 1) { totalCount } }"
+    assert (await me(rooms))["data"]["rooms"]["totalCount"] > 0
+    await ok(warden, CHECK_OUT, {"i": {"studentId": res["student"], "checkOutDate": today().isoformat()}},
+             "residentCheckOut")
+    after = await me.raw(rooms)  # no role left in the hostel: the tenant header itself is refused
+    assert after.status_code == 403 and after.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    account = await user_client(client, email)
+    assert (await account("{ me { user { email } } }"))["data"]["me"]["user"]["email"] == email

@@ -18,7 +18,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 import models as m
@@ -175,6 +175,15 @@ def _guardians(student_id: int, guest: m.BookingGuest) -> list[m.GuardianContact
                                      relation="Emergency contact", phone=guest.emergency_contact_phone,
                                      is_emergency_contact=True, authorized_to_visit=False))
     return out
+
+
+async def end_resident_role(session: Any, user_id: int | None, hostel_id: int) -> None:
+    """A checked-out resident keeps their account, no longer the hostel's resident role."""
+    if user_id is None:
+        return
+    RA = m.RoleAssignment
+    await session.execute(update(RA).where(RA.user_id == user_id, RA.hostel_id == hostel_id,
+                                           RA.role == m.UserRole.HOSTEL_STUDENT, RA.active).values(active=False))
 
 
 async def _grant_resident_role(session: Any, user_id: int, hostel_id: int) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 import models as m
 from resolvers.booking.waitlist import notify_waitlist
+from resolvers.hostel_student import conversion
 from resolvers.common import clock, writes
 from resolvers.common.sql import session_runner
 from resolvers.hostel import availability
@@ -206,6 +207,7 @@ async def check_out(ctx: Any, session: Any, student_id: int, check_out_date: dt.
     assignment.status, assignment.ends_on, assignment.check_out_condition_notes = (
         m.BedAssignmentStatus.ENDED, check_out_date, notes)
     student.status, student.check_out_date = m.ResidentStatus.CHECKED_OUT, check_out_date
+    await conversion.end_resident_role(session, student.user_id, hostel_id)
     if bed.current_student_id == student.id:
         bed.current_student_id = None
     session.add(m.RoomAssignmentHistory(bed_assignment_id=assignment.id, student_id=student.id,
