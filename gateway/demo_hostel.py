@@ -331,6 +331,10 @@ async def load_hostel_season(session: Any, hostel: Any, user_ids: dict[str, int]
             "status_changed_at": now - dt.timedelta(days=1)})
         bed_of.append(bed_index)
     booking_ids = await _insert(session, m.Booking, bookings)
+    await _insert(session, m.AuditLog, [
+        {**base, "user_id": row["booker_user_id"], "action": "bookingCreate", "entity_type": "Booking", "entity_id": b,
+         "ip_address": None, "request_id": None, "occurred_at": now - dt.timedelta(days=2)}
+        for b, row in zip(booking_ids, bookings, strict=True)])
     history = []
     for b, row in zip(booking_ids, bookings, strict=True):
         prev = None

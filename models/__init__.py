@@ -32,6 +32,7 @@ from models.hostel import (AmenityBooking, AmenityCategory, BenchmarkData, Compe
 from models.room import *  # noqa: F403  (seed 000 room/: 36 models and their enums)
 from models.hostel_student import *  # noqa: F403
 from models.booking import *  # noqa: F403
+from models.audit import AuditLog
 from models import audit_hooks  # noqa: E402,F401  (registers the audit column and tenant hooks)
 
 __all__ = [name for name in dir() if name[:1].isupper()]

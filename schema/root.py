@@ -6,14 +6,14 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from schema import (admin, attendance, auth, booking, classes, exams, expenses, fees, hostel, hostel_student, payments, room,
+from schema import (admin, attendance, audit, auth, booking, classes, exams, expenses, fees, hostel, hostel_student, payments, room,
                     school, students, transport, user)
 from schema import hostel_reads
 from schema.common.fields import NodeQuery
 from schema.common.scalars import SCALAR_OVERRIDES
 
 DOMAINS = (auth, school, user, classes, students, attendance, exams, transport, fees, payments, expenses, hostel, admin,
-           room, hostel_student, booking, hostel_reads)
+           room, hostel_student, booking, audit, hostel_reads)
 
 Query = merge_types("Query", (NodeQuery, *(d.Query for d in DOMAINS)))
 Mutation = merge_types("Mutation", tuple(m for d in DOMAINS for m in d.mutations))

@@ -89,6 +89,10 @@ async def test_visitor_books_a_public_hostel_and_reads_only_their_own(world: Wor
         fullName gender phone guardianName consentTerms } } } }""", {"b": b["id"]}))["data"]["bookingGuests"]["edges"]
     assert g[0]["node"] == {"fullName": "Arjun Guest", "gender": "MALE", "phone": "+91 90000 00001",
                             "guardianName": "Ravi Guest", "consentTerms": True}
+    # the hostel's audit log records the visitor's booking, in that hostel
+    log = await world.admin("""query($id: Int!) { auditLogs(filter: {entityType: {eq: "Booking"}, entityId: {eq: $id}}) {
+        nodes { action } } }""", {"id": decode_gid(b["id"])[1]})
+    assert [n["action"] for n in log["data"]["auditLogs"]["nodes"]] == ["bookingCreate"]
     # a visitor cannot claim a desk source, nor book without saying where
     walk_in = await world.visitor(CREATE, {"i": {**inp, "source": "WALK_IN"}})
     assert walk_in["data"]["bookingCreate"]["errors"][0]["field"] == ["input", "source"]

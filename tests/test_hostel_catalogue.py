@@ -207,3 +207,23 @@ async def test_a_visitor_reads_their_own_bookings_with_guest_approval_and_histor
     assert all(n["statusHistory"]["nodes"][0]["toStatus"] == "PENDING" for n in data["bookings"]["nodes"])
     assert {n["booking"]["reference"] for n in data["bookingGuests"]["nodes"]} == mine
     assert {n["booking"]["reference"] for n in data["bookingApprovals"]["nodes"]} == approved
+
+
+async def test_every_hostel_mutation_leaves_an_audit_entry_for_the_admins(client, warden, db):
+    made = await warden("""mutation($input: HostelAmenityCreateInput!) { hostelAmenityCreate(input: $input) {
+      hostelAmenity { id } errors { code } } }""", {"input": {"name": unique("Music room")}})
+    amenity = made["data"]["hostelAmenityCreate"]["hostelAmenity"]["id"]
+    log = await warden("""query($id: Int!) { auditLogs(filter: {entityType: {eq: "HostelAmenity"}, entityId: {eq: $id}}) {
+      nodes { action entityType entityId userId occurredAt } } }""", {"id": _pk(amenity)})
+    [entry] = log["data"]["auditLogs"]["nodes"]
+    async with db.acquire() as conn:
+        warden_id = await conn.fetchval("SELECT id FROM users WHERE email = 'warden@sunrise.demo'")
+    assert entry["action"] == "hostelAmenityCreate" and entry["userId"] == warden_id
+    # a failed mutation leaves none, and the log is for administrators only
+    await warden("""mutation($input: HostelAmenityUpdateInput!) { hostelAmenityUpdate(input: $input) { errors { code } } }""",
+                 {"input": {"id": encode_gid("HostelAmenity", 987654321), "name": "x"}})
+    async with db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM audit_logs WHERE entity_id = 987654321") == 0
+    supervisor = await as_user(client, "supervisor@sunrise.demo")
+    denied = await supervisor("{ auditLogs { totalCount } }", expect_errors=True)
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"

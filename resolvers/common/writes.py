@@ -74,13 +74,23 @@ async def mutation_scope(ctx: Any, spec: EntitySpec | None = None):  # noqa: ANN
 
 
 async def log_activity(session: Any, ctx: Any, action: str, entity_type: str | None, entity_id: int | None) -> None:
-    """seed 001 ActivityLog: every mutation of a school tenant leaves one (append-only)."""
-    if ctx.school_id is None:
-        return
-    from models import ActivityLog
+    """Every mutation leaves one audit entry (append-only): seed 001's ActivityLog in a school,
+    seed 000's AuditLog in a hostel (also when a visitor acts in one: the session's scope)."""
+    scope = session.info.get("tenant_scope") or (ctx.school_id, ctx.hostel_id)
+    school_id, hostel_id = scope
+    if school_id is not None:
+        from models import ActivityLog
 
-    session.add(ActivityLog(school_id=ctx.school_id, user_id=ctx.user_id, action=action, entity_type=entity_type,
-                            entity_id=entity_id, ip_address=ctx.client_ip, timestamp=now_utc()))
+        session.add(ActivityLog(school_id=school_id, user_id=ctx.user_id, action=action, entity_type=entity_type,
+                                entity_id=entity_id, ip_address=ctx.client_ip, timestamp=now_utc()))
+    elif hostel_id is not None:
+        from models import AuditLog
+
+        session.add(AuditLog(hostel_id=hostel_id, user_id=ctx.user_id, action=action, entity_type=entity_type,
+                             entity_id=entity_id, ip_address=ctx.client_ip, occurred_at=now_utc(),
+                             request_id=getattr(ctx, "request_id", None)))
+    else:
+        return
     await session.flush()
 
 
