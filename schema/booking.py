@@ -4,11 +4,21 @@ resolvers/booking/ (lifecycle.py, cancellation.py, modification.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
+import strawberry
+from strawberry.types import Info
+
 import models as m
+from auth.permissions import AUTHENTICATED, declare
+from resolvers.booking import cancellation, lifecycle, modification
+from resolvers.common.registry import spec_for_model
+from schema.common.connection import graphql_enum
+from schema.common.mutations import decode_ref, payload_type, run_mutation
 from schema.common.model_types import model_type, root_lists
-from schema.common.hostel_access import (CATALOGUE, STAFF, config_mutations as config, own_booking_rows,
+from schema.common.hostel_access import (ADMINS, CATALOGUE, STAFF, config_mutations as config, own_booking_rows,
                                          own_user_rows)
 
 Booking = model_type(m.Booking)
@@ -35,7 +45,6 @@ CalendarBlock = model_type(m.CalendarBlock)
 BookingWaitlist = model_type(m.BookingWaitlist)
 WaitlistNotification = model_type(m.WaitlistNotification)
 
-from auth.permissions import AUTHENTICATED  # noqa: E402
 
 booker = own_user_rows("booker_user_id")
 by_booking = own_booking_rows()
@@ -70,17 +79,8 @@ Query = root_lists(
 
 # ---- workflow mutations ---------------------------------------------------------------------------
 
-import datetime as dt  # noqa: E402
-from decimal import Decimal  # noqa: E402
 
-import strawberry  # noqa: E402
-from strawberry.types import Info  # noqa: E402
 
-from auth.permissions import declare  # noqa: E402
-from resolvers.booking import cancellation, lifecycle, modification  # noqa: E402
-from resolvers.common.registry import spec_for_model  # noqa: E402
-from schema.common.connection import graphql_enum  # noqa: E402
-from schema.common.mutations import decode_ref, payload_type, run_mutation  # noqa: E402
 
 GenderEnum = graphql_enum(m.Gender)
 BookingSourceEnum = graphql_enum(m.BookingSource)
@@ -364,8 +364,64 @@ class BookingMutation:
         return await _run(info, "bookingNoteRemove", BookingNoteRemovePayload, work)
 
 
+@strawberry.input
+class RefundTransactionProcessInput:
+    id: strawberry.ID
+    method: graphql_enum(m.RefundMethod)  # type: ignore[valid-type]
+    reference: str = strawberry.field(description="The bank, gateway or receipt reference of the payout.")
+
+
+@strawberry.input
+class GuestDocumentAddInput:
+    booking_id: strawberry.ID
+    document_type: graphql_enum(m.GuestDocumentType)  # type: ignore[valid-type]
+    file_name: str
+    file_url: str
+    expires_on: dt.date | None = None
+
+
+@strawberry.input
+class GuestDocumentVerifyInput:
+    id: strawberry.ID
+
+
+RefundProcessPayload = payload_type("RefundTransactionProcessPayload", spec_for_model(m.RefundTransaction))
+GuestDocumentAddPayload = payload_type("GuestDocumentAddPayload", spec_for_model(m.GuestDocument))
+GuestDocumentVerifyPayload = payload_type("GuestDocumentVerifyPayload", spec_for_model(m.GuestDocument))
+RECORD_RULES = {"refundTransactionProcess": ADMINS, "guestDocumentAdd": AUTHENTICATED, "guestDocumentVerify": STAFF}
+for _name, _rule in RECORD_RULES.items():
+    declare(f"Mutation.{_name}", _rule)
+
+
+@strawberry.type
+class BookingRecordsMutation:
+    @strawberry.mutation(description="Record that a pending refund was paid out (method and reference); the "
+                                     "cancellation's refund status follows when none is left pending.")
+    async def refund_transaction_process(self, info: Info, input: RefundTransactionProcessInput) -> RefundProcessPayload:  # noqa: A002
+        async def work() -> int:
+            return await cancellation.process_refund(info.context, decode_ref(input.id, m.RefundTransaction, "id"),
+                                                     m.RefundMethod(input.method.value), input.reference)
+        return await run_mutation(info, RECORD_RULES["refundTransactionProcess"], RefundProcessPayload, work)
+
+    @strawberry.mutation(description="Attach a document (ID, photo, letter) to an open booking: its guest (the "
+                                     "booker) or the hostel's staff.")
+    async def guest_document_add(self, info: Info, input: GuestDocumentAddInput) -> GuestDocumentAddPayload:  # noqa: A002
+        async def work() -> int:
+            return await cancellation.add_guest_document(
+                info.context, decode_ref(input.booking_id, m.Booking, "bookingId"),
+                m.GuestDocumentType(input.document_type.value), input.file_name, input.file_url, input.expires_on)
+        return await run_mutation(info, RECORD_RULES["guestDocumentAdd"], GuestDocumentAddPayload, work)
+
+    @strawberry.mutation(description="Staff mark a guest document as checked.")
+    async def guest_document_verify(self, info: Info, input: GuestDocumentVerifyInput) -> GuestDocumentVerifyPayload:  # noqa: A002
+        async def work() -> int:
+            return await cancellation.verify_guest_document(info.context, decode_ref(input.id, m.GuestDocument, "id"))
+        return await run_mutation(info, RECORD_RULES["guestDocumentVerify"], GuestDocumentVerifyPayload, work)
+
+
 mutations = (
     BookingMutation,
+    BookingRecordsMutation,
     config(m.ApprovalSettings, ("auto_approve", "auto_approve_max_months", "auto_assign_bed", "advance_percent",
                                 "advance_due_days", "approval_message"), ()),
     config(m.CancellationPolicy, ("name", "description", "tiers", "refund_security_deposit", "effective_from"),

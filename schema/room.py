@@ -180,6 +180,13 @@ mutations = (*mutations,
     master_data_mutations(m.AmenityFeedback, writable=("room_amenity_id", "rating", "comment", "reports_issue"),
                           required=("room_amenity_id", "rating"), immutable=("room_amenity_id",),
                           permissions={"create": RESIDENT, "update": RESIDENT}, validate=service.validate_feedback),
+    master_data_mutations(m.BedPreference, writable=("bed_id", "rank", "reason"), required=("bed_id",),
+                          immutable=("bed_id",), permissions={"create": RESIDENT, "update": RESIDENT},
+                          validate=service.validate_bed_preference),
+    config(m.AssignmentPreference, ("student_id", "preferred_floor", "preferred_room_type_id", "quiet_room",
+                                    "near_washroom", "notes"), ()),
+    master_data_mutations(m.AssignmentConflict, writable=("resolved",), required=(), permissions={"update": STAFF},
+                          verbs=("update",)),
 )
 
 

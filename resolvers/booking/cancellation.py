@@ -102,3 +102,69 @@ async def cancel(ctx: Any, booking_id: int, reason: str | None) -> int:
 
 
 __all__ = ["cancel", "parse_tiers", "refund_percent", "validate_policy"]
+
+
+async def process_refund(ctx: Any, refund_id: int, method: m.RefundMethod, reference: str) -> int:
+    """Staff record that a PENDING refund was paid out (how, and the bank or gateway reference);
+    the cancellation's refund status follows once none of its refunds is pending."""
+    from resolvers.common.registry import spec_for_model
+
+    lifecycle.require_staff_hostel(ctx)
+    reference = writes.clean_text(reference, "reference", 100, required=True)
+    spec = spec_for_model(m.RefundTransaction)
+    async with writes.mutation_scope(ctx, spec) as session:
+        refund = await writes.get_for_update(ctx, session, spec, refund_id)
+        if refund.status is not m.RefundStatus.PENDING:
+            raise user_error(ErrorCode.CONFLICT, f"This refund is {refund.status.value.lower()} already.", "id")
+        refund.status, refund.method, refund.reference = m.RefundStatus.PROCESSED, method, reference
+        refund.processed_at = writes.now_utc()
+        await session.flush()
+        if refund.cancellation_id is not None:
+            RT = m.RefundTransaction
+            pending = await session.scalar(select(RT.id).where(RT.cancellation_id == refund.cancellation_id,
+                                                               RT.hostel_id == refund.hostel_id,
+                                                               RT.status == m.RefundStatus.PENDING).limit(1))
+            if pending is None:
+                cancellation = await writes.get_for_update(ctx, session, spec_for_model(m.BookingCancellation),
+                                                           refund.cancellation_id)
+                cancellation.refund_status = m.RefundStatus.PROCESSED
+        await writes.log_activity(session, ctx, "refundTransactionProcess", "RefundTransaction", refund.id)
+        return refund.id
+
+
+async def add_guest_document(ctx: Any, booking_id: int, document_type: m.GuestDocumentType, file_name: str,
+                             file_url: str, expires_on: Any) -> int:
+    """The guest (the booker) or staff attach an ID, photo or letter to a booking still open."""
+    actor = await lifecycle.booking_actor(ctx, booking_id)
+    file_name = writes.clean_text(file_name, "fileName", 255, required=True)
+    file_url = writes.clean_text(file_url, "fileUrl", 1000, required=True)
+    if not file_url.startswith(("/", "https://", "http://")):
+        raise user_error(ErrorCode.INVALID, "fileUrl must be an http(s) URL or a path of this server.", "fileUrl")
+
+    async def work(session: Any) -> int:
+        booking = await lifecycle.lock_booking(session, actor.hostel_id, booking_id)
+        if booking.status in (S.COMPLETED, S.CANCELLED, S.REJECTED, S.NO_SHOW):
+            raise user_error(ErrorCode.CONFLICT, f"The booking is {booking.status.value.lower()}: no more documents.",
+                             "bookingId")
+        doc = m.GuestDocument(booking_id=booking.id, hostel_id=actor.hostel_id, document_type=document_type,
+                              file_name=file_name, file_url=file_url, expires_on=expires_on)
+        session.add(doc)
+        await session.flush()
+        await writes.log_activity(session, ctx, "guestDocumentAdd", "GuestDocument", doc.id)
+        return doc.id
+
+    return await lifecycle.in_hostel(ctx, actor.hostel_id, work, owner=not actor.staff)
+
+
+async def verify_guest_document(ctx: Any, document_id: int) -> int:
+    from resolvers.common.registry import spec_for_model
+
+    lifecycle.require_staff_hostel(ctx)
+    spec = spec_for_model(m.GuestDocument)
+    async with writes.mutation_scope(ctx, spec) as session:
+        doc = await writes.get_for_update(ctx, session, spec, document_id)
+        if doc.verified:
+            raise user_error(ErrorCode.CONFLICT, "This document is verified already.", "id")
+        doc.verified, doc.verified_at = True, writes.now_utc()
+        await writes.log_activity(session, ctx, "guestDocumentVerify", "GuestDocument", doc.id)
+        return doc.id

@@ -221,6 +221,19 @@ async def my_resident(session: Any, ctx: Any) -> m.HostelStudent | None:
                                 .order_by(m.HostelStudent.id.desc()).limit(1))
 
 
+async def validate_bed_preference(ctx: Any, session: Any, pref: m.BedPreference) -> None:
+    """A resident ranks beds they would like, as themselves (assignment may take it into account)."""
+    if pref.rank is not None and pref.rank < 1:
+        raise user_error(ErrorCode.INVALID, "rank starts at 1 (most wanted).", "rank")
+    me = await my_resident(session, ctx)
+    if me is None or me.status is m.ResidentStatus.CHECKED_OUT:
+        raise user_error(ErrorCode.FORBIDDEN, "Only a resident of this hostel can state bed preferences.")
+    if pref.id is None:
+        pref.student_id = me.id
+    elif pref.student_id != me.id:
+        raise user_error(ErrorCode.NOT_FOUND, "No BedPreference with this ID.", "id")
+
+
 async def validate_feedback(ctx: Any, session: Any, feedback: m.AmenityFeedback) -> None:
     """A resident rates the amenities of the room they live in now, as themselves."""
     if feedback.rating is not None and not 1 <= feedback.rating <= 5:
