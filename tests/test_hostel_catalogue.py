@@ -53,7 +53,7 @@ async def test_visitors_search_room_types_amenities_and_policies_without_logging
       hostelPolicies(first: 50) { nodes { title version } } hostelMedia(first: 50) { nodes { url isCover } }
       cancellationPolicies { nodes { name tiers } } }""")
     data = extras["data"]
-    assert {a["hostel"]["slug"] for a in data["hostelAmenities"]["nodes"]} == {"demo-sunrise", "demo-lotus"}
+    assert {a["hostel"]["slug"] for a in data["hostelAmenities"]["nodes"]} >= {"demo-sunrise", "demo-lotus"}
     assert "Curfew" in {p["title"] for p in data["hostelPolicies"]["nodes"]}
     assert data["cancellationPolicies"]["nodes"][0]["tiers"][0] == {"minDaysBefore": 30, "refundPercent": "100"}
     # what is not catalogue stays closed: rooms, beds, residents, bookings
