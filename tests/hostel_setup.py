@@ -137,13 +137,18 @@ CONVERT = f"""mutation($i: BookingConvertInput!) {{ bookingConvert(input: $i) {{
   hostelStudent {{ id fullName status monthlyRent securityDeposit checkInDate userId gender }} {ERR} }} }}"""
 
 
-async def resident(staff: GQL, db: Any, hostel_id: int, type_gid: str, bed_gid: str, **kw: Any) -> dict[str, Any]:
-    """A resident in the bed: a checked-in booking, its checklist done, converted."""
-    booking = await checked_in_booking(db, hostel_id, type_gid, bed_gid, **kw)
-    checklist = (await ok(staff, CHECKLIST_START, {"i": {"bookingId": booking["gid"]}},
+async def complete_checklist(staff: GQL, booking_gid: str) -> None:
+    """Start the booking's conversion checklist and tick every item."""
+    checklist = (await ok(staff, CHECKLIST_START, {"i": {"bookingId": booking_gid}},
                           "conversionChecklistStart"))["conversionChecklist"]
     for item in checklist["items"]["nodes"]:
         await ok(staff, ITEM_COMPLETE, {"i": {"itemId": item["id"]}}, "checklistItemComplete")
+
+
+async def resident(staff: GQL, db: Any, hostel_id: int, type_gid: str, bed_gid: str, **kw: Any) -> dict[str, Any]:
+    """A resident in the bed: a checked-in booking, its checklist done, converted."""
+    booking = await checked_in_booking(db, hostel_id, type_gid, bed_gid, **kw)
+    await complete_checklist(staff, booking["gid"])
     student = (await ok(staff, CONVERT, {"i": {"bookingId": booking["gid"], "depositCollected": "5000.00",
                                                "firstRentDueOn": (today() + dt.timedelta(days=5)).isoformat()}},
                         "bookingConvert"))["hostelStudent"]

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from schema.common.ids import encode_gid
-from tests.hostel_setup import (CHECKLIST_START, CONVERT, ERR, ITEM_COMPLETE, checked_in_booking, hostel,
-                                new_user, ok, pk, refused, resident, room, room_type, today, user_client)
+from tests.hostel_setup import (CHECKLIST_START, CONVERT, ERR, ITEM_COMPLETE, checked_in_booking, complete_checklist,
+                                hostel, new_user, ok, pk, refused, resident, room, room_type, today, user_client)
 from tests.conftest import as_user, unique
 
 TRANSFER = f"""mutation($i: RoomTransferInput!) {{ roomTransfer(input: $i) {{
@@ -152,10 +152,7 @@ async def test_conversion_refused_for_a_booking_not_checked_in(warden, db, sunri
     rt = await room_type(warden)
     r = await room(warden, rt, beds=1)
     booking = await checked_in_booking(db, sunrise["id"], rt, r["beds"][0], status="CONFIRMED")
-    checklist = (await ok(warden, CHECKLIST_START, {"i": {"bookingId": booking["gid"]}},
-                          "conversionChecklistStart"))["conversionChecklist"]
-    for item in checklist["items"]["nodes"]:
-        await ok(warden, ITEM_COMPLETE, {"i": {"itemId": item["id"]}}, "checklistItemComplete")
+    await complete_checklist(warden, booking["gid"])
     payload = await refused(warden, CONVERT, {"i": {"bookingId": booking["gid"], "depositCollected": "0.00",
                                                     "firstRentDueOn": today().isoformat()}}, "bookingConvert", "INVALID")
     assert "CONFIRMED" in payload["errors"][0]["message"]
@@ -641,10 +638,7 @@ async def test_conversion_refused_when_a_resident_has_the_bed(warden, db, sunris
     first = await resident(warden, db, sunrise["id"], rt, r["beds"][0])
     # a second checked-in booking holding the same bed (its hold does not overlap another hold)
     booking = await checked_in_booking(db, sunrise["id"], rt, r["beds"][0], check_in=today() - dt.timedelta(days=5))
-    checklist = (await ok(warden, CHECKLIST_START, {"i": {"bookingId": booking["gid"]}},
-                          "conversionChecklistStart"))["conversionChecklist"]
-    for item in checklist["items"]["nodes"]:
-        await ok(warden, ITEM_COMPLETE, {"i": {"itemId": item["id"]}}, "checklistItemComplete")
+    await complete_checklist(warden, booking["gid"])
     payload = await refused(warden, CONVERT, {"i": {"bookingId": booking["gid"], "depositCollected": "0.00",
                                                     "firstRentDueOn": today().isoformat()}}, "bookingConvert", "CONFLICT")
     assert "Another resident" in payload["errors"][0]["message"]
