@@ -20,6 +20,7 @@ from sqlalchemy import update
 
 import models as m
 from gateway.demo_school import FIRST, LAST, _insert
+from resolvers.booking.lifecycle import add_months
 
 D = Decimal
 # (code, name, category, beds per room, monthly price, deposit)
@@ -33,15 +34,6 @@ FEATURES = [("Study table", m.FeatureType.FURNITURE), ("Wardrobe", m.FeatureType
             ("Wi-Fi", m.FeatureType.UTILITY), ("Housekeeping twice a week", m.FeatureType.SERVICE)]
 INSTITUTIONS = ["COEP Technological University", "Fergusson College", "Symbiosis Law School", "MIT-WPU",
                 "Infosys Hinjewadi", "Persistent Systems"]
-
-
-def _months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    last = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31,
-            30, 31][month - 1]
-    return dt.date(year, month, min(day.day, last))
 
 
 async def load_hostel_season(session: Any, hostel: Any, user_ids: dict[str, int], today: dt.date) -> None:
@@ -325,7 +317,7 @@ async def load_hostel_season(session: Any, hostel: Any, user_ids: dict[str, int]
         bookings.append({
             **base, "reference": f"{prefix}-{today.year}-{n + 1:06d}", "booker_user_id": visitor if n in (0, 8) else None,
             "room_type_id": t, "status": status, "source": rng.choice(list(m.BookingSource)), "check_in_date": check_in,
-            "duration_months": months, "check_out_date": _months(check_in, months), "monthly_rent": price,
+            "duration_months": months, "check_out_date": add_months(check_in, months), "monthly_rent": price,
             "security_deposit": types[t][5], "total_amount": total, "advance_amount": (total * D("0.25")).quantize(D("0.01")),
             "amount_paid": paid, "special_requests": "Lower bunk please" if n % 5 == 0 else None,
             "status_changed_at": now - dt.timedelta(days=1)})
@@ -416,7 +408,7 @@ async def load_hostel_season(session: Any, hostel: Any, user_ids: dict[str, int]
         await session.execute(update(m.HostelStudent).where(m.HostelStudent.id == student_ids[10 + k]).values(booking_id=b))
     await _insert(session, m.BookingConversion, [
         {**base, "booking_id": b, "student_id": student_ids[10 + k], "deposit_collected": bookings[booking_ids.index(b)]["security_deposit"],
-         "first_rent_due_on": _months(bookings[booking_ids.index(b)]["check_in_date"], 1), "documents_transferred": 1}
+         "first_rent_due_on": add_months(bookings[booking_ids.index(b)]["check_in_date"], 1), "documents_transferred": 1}
         for k, b in enumerate(completed)])
     pending = [(b, row) for b, row in zip(booking_ids, bookings, strict=True) if row["status"] in (S.PENDING, S.APPROVED)][:2]
     mod_ids = await _insert(session, m.BookingModification, [

@@ -232,14 +232,6 @@ def _opt(gid: str | None, model: type, field: str) -> int | None:
     return None if gid is None else decode_ref(gid, model, field)
 
 
-def _guest(g: BookingGuestInput) -> lifecycle.GuestIn:
-    return lifecycle.GuestIn(
-        full_name=g.full_name, phone=g.phone, gender=g.gender.value, email=g.email, date_of_birth=g.date_of_birth,
-        institution=g.institution, emergency_contact_name=g.emergency_contact_name,
-        emergency_contact_phone=g.emergency_contact_phone, guardian_name=g.guardian_name, guardian_phone=g.guardian_phone,
-        guardian_relation=g.guardian_relation, consent_terms=g.consent_terms, consent_marketing=g.consent_marketing)
-
-
 async def _run(info: Info, name: str, payload: type, work: Any) -> Any:
     return await run_mutation(info, RULES[name], payload, work)
 
@@ -255,7 +247,7 @@ class BookingMutation:
             return await lifecycle.create(info.context, lifecycle.CreateIn(
                 hostel_id=_opt(input.hostel_id, m.Hostel, "hostelId"),
                 room_type_id=decode_ref(input.room_type_id, m.RoomTypeDefinition, "roomTypeId"),
-                check_in_date=input.check_in_date, duration_months=input.duration_months, guest=_guest(input.guest),
+                check_in_date=input.check_in_date, duration_months=input.duration_months, guest=input.guest,
                 source=m.BookingSource(input.source.value) if input.source is not None else None,
                 special_requests=input.special_requests))
         return await _run(info, "bookingCreate", BookingCreatePayload, work)

@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
 
 import models
 from resolvers.classes.assignments import ADMINS, may_act_on_class, my_class_ids
+from resolvers.common.money import percent
 from resolvers.common import clock, writes
 from resolvers.common.planner import BadInput
 from resolvers.common.registry import spec_for_model
@@ -202,9 +203,7 @@ def decode_arg(gid: str, type_name: str, argument: str) -> int:
 
 
 def percentage(attended: int, total: int) -> Decimal | None:
-    if total == 0:
-        return None
-    return (Decimal(attended * 100) / Decimal(total)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return percent(attended, total)  # None for a student with no marked days
 
 
 @dataclass

@@ -18,6 +18,7 @@ import models as m
 from models.booking import BookingStatus as S
 from resolvers.booking import lifecycle, transitions
 from resolvers.common import writes
+from resolvers.common.money import money
 from schema.common.errors import ErrorCode, user_error
 
 
@@ -82,7 +83,7 @@ async def cancel(ctx: Any, booking_id: int, reason: str | None) -> int:
         days_before = (booking.check_in_date - lifecycle.today()).days
         percent = refund_percent(parse_tiers(policy.tiers) if policy is not None else [], days_before)
         paid = booking.amount_paid
-        refund = lifecycle.money(paid * percent / 100)
+        refund = money(paid * percent / 100)
         record = m.BookingCancellation(
             booking_id=booking.id, hostel_id=actor.hostel_id, policy_id=policy.id if policy is not None else None,
             cancelled_by_guest=not actor.staff, reason=reason, days_before_check_in=days_before,

@@ -26,7 +26,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -37,6 +37,7 @@ import models as m
 from models.booking import BookingStatus as S
 from resolvers.booking import transitions, waitlist
 from resolvers.common import clock, writes
+from resolvers.common.money import money
 from resolvers.common.registry import spec_for_model
 from resolvers.common.sql import session_runner
 from resolvers.hostel import availability
@@ -44,7 +45,6 @@ from schema.common.errors import ErrorCode, UserErrors, user_error
 from schema.common.hostel_access import is_staff
 
 BOOKING = spec_for_model(m.Booking)
-CENT = Decimal("0.01")
 STAFF_SOURCES = frozenset({m.BookingSource.WALK_IN, m.BookingSource.PHONE, m.BookingSource.REFERRAL,
                            m.BookingSource.WEBSITE, m.BookingSource.MOBILE_APP})
 VISITOR_SOURCES = frozenset({m.BookingSource.WEBSITE, m.BookingSource.MOBILE_APP})
@@ -61,10 +61,6 @@ def add_months(day: dt.date, months: int) -> dt.date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # ---- where the caller acts ---------------------------------------------------------------------
@@ -397,39 +393,23 @@ def free_count(snap: availability.Snapshot, rt: int, start: dt.date, end: dt.dat
 # ---- bookingCreate -----------------------------------------------------------------------------
 
 @dataclass
-class GuestIn:
-    full_name: str
-    phone: str
-    gender: str
-    email: str | None = None
-    date_of_birth: dt.date | None = None
-    institution: str | None = None
-    emergency_contact_name: str | None = None
-    emergency_contact_phone: str | None = None
-    guardian_name: str | None = None
-    guardian_phone: str | None = None
-    guardian_relation: str | None = None
-    consent_terms: bool = False
-    consent_marketing: bool = False
-
-
-@dataclass
 class CreateIn:
     hostel_id: int | None
     room_type_id: int
     check_in_date: dt.date
     duration_months: int
-    guest: GuestIn
+    guest: Any  # schema/booking.py BookingGuestInput
     source: m.BookingSource | None = None
     special_requests: str | None = None
 
 
-def _clean_guest(g: GuestIn) -> dict[str, Any]:
+def _clean_guest(g: Any) -> dict[str, Any]:
+    """The guest fields of bookingCreate's input, cleaned and checked."""
     f = "guest."
     out = dict(
         full_name=writes.clean_text(g.full_name, f + "fullName", 200, required=True),
         phone=writes.clean_text(g.phone, f + "phone", 30, required=True),
-        gender=m.Gender(g.gender),
+        gender=m.Gender(getattr(g.gender, "value", g.gender)),
         email=writes.clean_text(g.email, f + "email", 255),
         date_of_birth=g.date_of_birth,
         institution=writes.clean_text(g.institution, f + "institution", 200),

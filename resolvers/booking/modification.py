@@ -21,6 +21,7 @@ import models as m
 from models.booking import BookingStatus as S
 from resolvers.booking import lifecycle
 from resolvers.common import writes
+from resolvers.common.money import money
 from resolvers.common.sql import session_runner
 from resolvers.hostel import availability
 from schema.common.errors import ErrorCode, user_error
@@ -137,7 +138,7 @@ async def _apply(session: Any, booking: m.Booking, record: Any, adjusted_total: 
     booking.monthly_rent = price.monthly_rent
     booking.total_amount = adjusted_total if adjusted_total is not None else price.total
     booking.security_deposit = price.deposit
-    booking.advance_amount = lifecycle.money(booking.total_amount * approval.advance_percent / 100)
+    booking.advance_amount = money(booking.total_amount * approval.advance_percent / 100)
     await session.flush()
     if old_hold is not None:
         # keep the same bed when it is free for the new stay, else the rule's choice

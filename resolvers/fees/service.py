@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -27,6 +27,7 @@ from strawberry.types.unset import UNSET
 import models
 from models.fees import (AdjustmentType, DiscountType, FeeFrequency, FundingCoverageMode, FundingCoverageType,
                          LateFeeCapType, LateFeeType)
+from resolvers.common.money import CENT, money
 from resolvers.common import clock, writes
 from resolvers.common.registry import spec_for_model
 from resolvers.fees.calculators import funding_cover
@@ -41,7 +42,6 @@ DISCOUNT_DEFINITION = spec_for_model(models.DiscountDefinition)
 ADJUSTMENT = spec_for_model(models.FeeAdjustment)
 FUNDING = spec_for_model(models.StudentFundingArrangement)
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 MAX_STUDENTS_PER_ASSIGN = 500  # one call carries a class or a few: a bound on the statement's size
@@ -61,8 +61,6 @@ def _raise_all(errors: list[UserError]) -> None:
         raise UserErrors(*errors)
 
 
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def check_money(value: Decimal | None, *field: str, precision: int = 19, positive: bool = False) -> list[UserError]:

@@ -39,8 +39,9 @@ from decimal import Decimal
 from typing import Any
 
 from resolvers.common.sql import Run
+from resolvers.common.money import money
 from resolvers.hostel.availability import Snapshot, days, snapshot
-from resolvers.hostel.reads import (BLOCKED, FREE, OCCUPIED, RESERVED, Counts, bed_state, count_beds, money,
+from resolvers.hostel.reads import (BLOCKED, FREE, OCCUPIED, RESERVED, Counts, bed_state, count_beds,
                                     occupancy_snapshot, percent, unassigned_on)
 from schema.common.ids import encode_gid
 

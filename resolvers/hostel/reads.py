@@ -18,32 +18,24 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from auth.permissions import PLATFORM
 from gateway.db import HostelNotReadable, hostel_read
+from resolvers.common import money as common_money
 from resolvers.common.sql import Run
 from resolvers.hostel.availability import BedInfo, Snapshot, days, snapshot
 
 MAX_DAYS = 180
 OCCUPIED, RESERVED, BLOCKED, FREE = "OCCUPIED", "RESERVED", "BLOCKED", "FREE"
 STATES = (OCCUPIED, RESERVED, BLOCKED, FREE)
-CENT = Decimal("0.01")
 
 
 def percent(part: int | Decimal, whole: int | Decimal) -> Decimal:
-    """part / whole as a percentage with two places (half up); 0.00 when whole is 0."""
-    if not whole:
-        return Decimal("0.00")
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(CENT, rounding=ROUND_HALF_UP)
+    """part / whole in percent (two places, half up); 0.00 when whole is 0 (no beds)."""
+    return common_money.percent(part, whole, Decimal("0.00"))
 
-
-def money(value: Decimal) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-# ---- who may read which hostel ---------------------------------------------------------------
 
 def is_platform(ctx: Any) -> bool:
     return not ctx.roles.isdisjoint(PLATFORM)
