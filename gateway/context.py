@@ -65,9 +65,7 @@ class RequestContext:
                 shape.append("owner")
             elif getattr(spec.model, "__owner_via__", None) and self.user_id is not None:
                 # records of a booking the caller made (its guest, approval, refund...; RLS: owner_read)
-                bookings = Booking.__table__
-                mine = select(bookings.c.id).where(bookings.c.booker_user_id == bind(self.user_id))
-                conditions.append(alias.c[spec.model.__owner_via__].in_(mine))
+                conditions.append(alias.c[spec.model.__owner_via__].in_(Booking.ids_booked_by(bind(self.user_id))))
                 shape.append("owner-via")
             else:
                 conditions.append(false())

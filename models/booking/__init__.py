@@ -81,6 +81,15 @@ class Booking(HostelTenantMixin, Base):
     guest_documents: Mapped[list[GuestDocument]] = many("Booking", "GuestDocument", "booking_id")
     refunds: Mapped[list[RefundTransaction]] = many("Booking", "RefundTransaction", "booking_id")
 
+    @classmethod
+    def ids_booked_by(cls, user: Any) -> Any:
+        """SELECT of the ids of the bookings `user` (a bound user id) made: what the booker
+        reads of a booking's records (row filters and visibility; RLS `owner_read` says the same)."""
+        from sqlalchemy import select
+
+        table = cls.__table__
+        return select(table.c.id).where(table.c.booker_user_id == user)
+
 
 def _one_per_booking(*refs: tuple[str, str], extra: tuple[Any, ...] = ()) -> tuple[Any, ...]:
     return hostel_table(("booking_id", "bookings"), *refs, extra=(UniqueConstraint("booking_id"), *extra))

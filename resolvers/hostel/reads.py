@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from auth.permissions import PLATFORM
+from schema.common.hostel_access import is_staff
 from gateway.db import HostelNotReadable, hostel_read
 from resolvers.common import money as common_money
 from resolvers.common.sql import Run
@@ -166,7 +167,7 @@ async def availability(ctx: Any, hostel_id: int, start: dt.date, end: dt.date, r
     take (resolvers/hostel/availability.py `free_on`). For the hostel's own staff the beds
     held back by HOLD_BACK_BEDS rules count as free; for everyone else they do not (public
     availability). None when the hostel is not readable by the caller."""
-    staff = ctx.hostel_id == hostel_id and not ctx.roles.isdisjoint({"HOSTEL_ADMIN", "SUPERVISOR", *PLATFORM})
+    staff = ctx.hostel_id == hostel_id and is_staff(ctx)
     async with hostel_runner(ctx, hostel_id) as run:
         if run is None:
             return None

@@ -65,8 +65,7 @@ def own_booking_rows(column: str = "booking_id") -> Any:
     def row_filter(ctx: Any, alias: Any, bind: Any) -> Any:
         if is_staff(ctx):
             return None
-        b = models.Booking.__table__
-        mine = select(b.c.id).where(b.c.booker_user_id == bind(ctx.user_id if ctx.user_id is not None else -1))
+        mine = models.Booking.ids_booked_by(bind(ctx.user_id if ctx.user_id is not None else -1))
         return "self", alias.c[column].in_(mine)
 
     return row_filter

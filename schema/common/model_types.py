@@ -12,7 +12,7 @@ mapping instead of by hand.
 
 Relation annotations name their target type as a string; it is resolved in this module's
 namespace, where every entity type registers itself (see `register`), so types may refer to
-each other in any order and across domains. `extra` adds hand-written fields (computed ones).
+each other in any order and across domains.
 """
 
 from __future__ import annotations
@@ -38,10 +38,8 @@ def register(gql_cls: Any) -> Any:
     return gql_cls
 
 
-def model_type(model: type, *, description: str | None = None, exclude: tuple[str, ...] = (),
-               extra: dict[str, tuple[Any, Any]] | None = None) -> Any:
-    """The Strawberry type of `model`, registered for node(id:), the read path and filters.
-    `extra`: name -> (annotation, strawberry.field(...)) for computed fields."""
+def model_type(model: type, *, description: str | None = None) -> Any:
+    """The Strawberry type of `model`, registered for node(id:), the read path and filters."""
     from auth.permissions import FIELD_RULES
     from resolvers.common.registry import camel
 
@@ -50,7 +48,7 @@ def model_type(model: type, *, description: str | None = None, exclude: tuple[st
     namespace: dict[str, Any] = {"__module__": __name__, "__doc__": description or (model.__doc__ or "").strip() or None}
     fk_attrs = {rel.local_attr: rel for rel in spec.relations.values() if rel.kind == "one"}
     for attr, column in spec.columns.items():
-        if attr in HIDDEN or attr in exclude or attr in fk_attrs:
+        if attr in HIDDEN or attr in fk_attrs:
             continue
         if attr in spec.enum_attrs:
             kind: Any = graphql_enum(spec.enum_attrs[attr])
@@ -59,8 +57,6 @@ def model_type(model: type, *, description: str | None = None, exclude: tuple[st
         protected = f"{spec.name}.{camel(attr)}" in FIELD_RULES
         annotations[attr] = kind | None if column.nullable or protected else kind
     for name, rel in spec.relations.items():
-        if name in exclude:
-            continue
         target = rel.target_model.__name__
         if rel.kind == "one":
             # a hidden target reads as null: public-catalogue and owner-read rows may be out of sight
@@ -71,16 +67,9 @@ def model_type(model: type, *, description: str | None = None, exclude: tuple[st
         else:
             annotations[name] = f"Connection[{target}]"
         namespace[name] = relation()
-    for name, (annotation, field) in (extra or {}).items():
-        annotations[name] = annotation
-        namespace[name] = field
     namespace["__annotations__"] = annotations
     cls = type(spec.name, (Node,), namespace)
     return register(entity_type(model, description=namespace["__doc__"])(cls))
-
-
-def field(description: str | None = None, **kw: Any) -> Any:
-    return strawberry.field(description=description, **kw)
 
 
 def root_lists(name: str, *entries: tuple[str, type, Any, Any, str | None]) -> Any:
