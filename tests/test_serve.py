@@ -1,4 +1,5 @@
-"""`campus serve` as a newcomer runs it: embedded PostgreSQL, migrations, demo data, clean stop."""
+"""`campus serve` as a newcomer runs it: embedded PostgreSQL, migrations, demo data, clean stop;
+and the console commands run next to it on the same DATA_DIR (they share its database)."""
 
 from __future__ import annotations
 
@@ -64,9 +65,48 @@ def _stop(proc: subprocess.Popen) -> str:
     return out
 
 
-def test_serve_starts_embedded_postgres_with_demo_data_and_stops_it(tmp_path):
-    port = _free_port()
-    proc = _start(tmp_path, port)
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One `campus serve` (embedded PostgreSQL, demo data) for the module: starting one costs
+    seconds. The last test stops it; whatever is left running is stopped here."""
+    data_dir, port = tmp_path_factory.mktemp("serve"), _free_port()
+    proc = _start(data_dir, port)
+    yield data_dir, port, proc
+    if proc.poll() is None:
+        _stop(proc)
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MIGRATION_DATABASE_URL")}
+    env.update(DATA_DIR=str(data_dir), LOG_JSON="false", LOG_LEVEL="WARNING")
+    return env
+
+
+def _server_answers(port: int) -> None:
+    ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+    assert ready.status_code == 200, ready.text
+    body = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ roomTypes(first: 1) { totalCount } }"},
+                      timeout=5).json()
+    assert "errors" not in body and body["data"]["roomTypes"]["totalCount"] > 0, body
+
+
+def test_console_commands_next_to_serve_leave_its_database_running(served):
+    """Issue 10 item 13: each command attaches to serve's running embedded PostgreSQL and leaves
+    it running (it used to stop it: every request failed until serve was restarted)."""
+    data_dir, port, proc = served
+    _wait_ready(proc, port)
+    postmaster = (data_dir / "pg" / "postmaster.pid").read_text().splitlines()[0]
+    for command in (["migrate"], ["demo-data"], ["accrue-late-fees"], ["compute-analytics"]):
+        done = subprocess.run([sys.executable, "-m", "gateway.cli", *command], cwd=ROOT, env=_env(data_dir),
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, (command, done.stdout, done.stderr)
+        _server_answers(port)
+        # the very same server, not one restarted under the gateway's feet
+        assert (data_dir / "pg" / "postmaster.pid").read_text().splitlines()[0] == postmaster, command
+
+
+def test_serve_starts_embedded_postgres_with_demo_data_and_stops_it(served):
+    tmp_path, port, proc = served
     try:
         _wait_ready(proc, port)
         page = httpx.get(f"http://127.0.0.1:{port}/graphql", headers={"accept": "text/html"})
