@@ -17,6 +17,7 @@ from resolvers.common import clock
 from auth.permissions import SCHOOL_ADMINS, SCHOOL_READERS, declare, roles
 from gateway.limits import declare_cost
 from resolvers.attendance import service
+from resolvers.classes.assignments import classes_taught
 from resolvers.common.registry import spec_for_model
 from schema.common.connection import Connection, graphql_enum
 from schema.common.entity import entity_type, relation
@@ -114,7 +115,9 @@ To = Annotated[dt.date, strawberry.argument(description="Last day (inclusive); a
 class Query:
     student_attendance: Connection[StudentAttendance] = list_field(
         models.StudentAttendance, name="studentAttendance", permission=roles(*SCHOOL_READERS),
-        description="Attendance rows of the active school (filter by date, class, student, status).")
+        row_filter=classes_taught("class_id"),
+        description="Attendance rows of the active school (filter by date, class, student, status); a teacher "
+                    "reads those of the classes they teach (class teacher or teacher of one of its subjects).")
 
     @strawberry.field(description="The classes you are assigned to in the academic session in force (a school admin: "
                                   "every active class), each with its attendance state on `date` (default: the school's today).")

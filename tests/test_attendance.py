@@ -551,3 +551,94 @@ async def test_the_class_roster_with_todays_attendance_runs_a_fixed_number_of_st
         assert all(len(r["student"]["attendance"]["nodes"]) <= 1 for r in rows)
         counts[size] = statements(body)
     assert counts[12] == counts[3], counts
+
+
+# ---- a teacher reads the attendance of the classes they teach (issue 10, item 14a) ----------
+
+async def _school_user(db, school_id: int, role: str) -> tuple[str, int]:
+    from auth.passwords import hash_password
+    from gateway.demo import DEMO_PASSWORD
+
+    email = f"{unique(role.lower()).lower()}@attendance.test"
+    async with db.acquire() as conn:
+        user_id = await conn.fetchval("INSERT INTO users (email, password_hash, role, school_id) VALUES ($1, $2, $3, $4) "
+                                      "RETURNING id", email, hash_password(DEMO_PASSWORD), role, school_id)
+        await conn.execute("INSERT INTO role_assignments (user_id, role, school_id) VALUES ($1, $2, $3)",
+                           user_id, role, school_id)
+    return email, user_id
+
+
+async def _headers(client: Any, email: str) -> dict[str, str]:
+    from tests.conftest import login
+
+    tokens = await login(client, email)
+    assert tokens["errors"] == [], tokens
+    return {"Authorization": f"Bearer {tokens['accessToken']}"}
+
+
+TEACHER_READS = """query($other: ID!, $otherStudent: ID!, $otherClass: ID!) {
+  all: studentAttendance { totalCount nodes { id schoolClass { id } } }
+  filtered: studentAttendance(filter: {classId: {eq: $otherClass}}) { totalCount }
+  node(id: $other) { id }
+  nodes(ids: [$other]) { id }
+  student: node(id: $otherStudent) { ... on Student { attendance { totalCount } } } }"""
+
+
+async def test_a_teacher_reads_only_the_attendance_of_the_classes_they_teach(client, db):
+    """Class A: class teacher T1. Class B: T2 teaches one of its subjects. C: nobody of them.
+    Each teacher reads only their class's rows through the root list, a filter, node/nodes and
+    the Student.attendance relation; the school admin and the accountant read all three."""
+    from tests.conftest import make_schools
+
+    [school] = await make_schools(db, unique("ATT"), 1, sessions_per_school=1)
+    sid, session = school["id"], school["sessions"][0]
+    t1_email, t1_user = await _school_user(db, sid, "TEACHER")
+    t2_email, t2_user = await _school_user(db, sid, "TEACHER")
+    admin_email, _ = await _school_user(db, sid, "SCHOOL_ADMIN")
+    accountant_email, _ = await _school_user(db, sid, "ACCOUNTANT")
+    rows: dict[str, int] = {}
+    students: dict[str, int] = {}
+    classes: dict[str, int] = {}
+    async with db.acquire() as conn, conn.transaction():
+        t1 = await conn.fetchval("INSERT INTO teachers (school_id, user_id) VALUES ($1, $2) RETURNING id", sid, t1_user)
+        t2 = await conn.fetchval("INSERT INTO teachers (school_id, user_id) VALUES ($1, $2) RETURNING id", sid, t2_user)
+        subject = await conn.fetchval("INSERT INTO subjects (school_id, name) VALUES ($1, 'Maths') RETURNING id", sid)
+        for name, class_teacher in (("A", t1), ("B", None), ("C", None)):
+            classes[name] = await conn.fetchval(
+                "INSERT INTO school_classes (school_id, name, section, session_id, class_teacher_id) "
+                "VALUES ($1, $2, 'A', $3, $4) RETURNING id", sid, f"Class {name}", session, class_teacher)
+            students[name] = await conn.fetchval(
+                "INSERT INTO students (school_id, admission_number, first_name, gender, current_class_id) "
+                "VALUES ($1, $2, $3, 'FEMALE', $4) RETURNING id", sid, f"ADM-{name}", f"Kid {name}", classes[name])
+            await conn.execute("INSERT INTO student_enrollments (school_id, student_id, class_id, session_id, roll_number) "
+                               "VALUES ($1, $2, $3, $4, 1)", sid, students[name], classes[name], session)
+            rows[name] = await conn.fetchval(
+                "INSERT INTO student_attendance (school_id, class_id, session_id, student_id, attendance_date, status) "
+                "VALUES ($1, $2, $3, $4, make_date(2020, 5, 4), 'PRESENT') RETURNING id",
+                sid, classes[name], session, students[name])
+        await conn.execute("INSERT INTO class_subjects (school_id, class_id, subject_id, teacher_id) VALUES ($1, $2, $3, $4)",
+                           sid, classes["B"], subject, t2)
+
+    async def reads(email: str, other: str) -> dict[str, Any]:
+        headers = await _headers(client, email)
+        response = await client.post("/graphql", headers=headers, json={"query": TEACHER_READS, "variables": {
+            "other": gid("StudentAttendance", rows[other]), "otherStudent": gid("Student", students[other]),
+            "otherClass": gid("SchoolClass", classes[other])}})
+        return ok(response.json())
+
+    for email, mine, others in ((t1_email, "A", ("B", "C")), (t2_email, "B", ("A", "C"))):
+        for other in others:
+            data = await reads(email, other)
+            assert data["all"]["totalCount"] == 1, (email, data)
+            assert [n["schoolClass"]["id"] for n in data["all"]["nodes"]] == [gid("SchoolClass", classes[mine])]
+            assert data["filtered"]["totalCount"] == 0
+            assert data["node"] is None and data["nodes"] == [None]
+            assert data["student"]["attendance"]["totalCount"] == 0, data  # the student is readable, their rows are not
+        own = await reads(email, mine)
+        assert own["node"] == {"id": gid("StudentAttendance", rows[mine])} and own["student"]["attendance"]["totalCount"] == 1
+
+    for email in (admin_email, accountant_email):  # school-wide readers still see every row of the school
+        data = await reads(email, "C")
+        assert data["all"]["totalCount"] == 3 and data["filtered"]["totalCount"] == 1
+        assert data["node"] == {"id": gid("StudentAttendance", rows["C"])}
+        assert data["student"]["attendance"]["totalCount"] == 1

@@ -45,3 +45,42 @@ async def my_class_ids(ctx: Any, session_id: int | None) -> list[int]:
         return []
     rows = await ctx.db.fetch(MY_CLASSES_SQL, (ctx.user_id, ctx.school_id, session_id), setup=True)
     return [r[0] for r in rows]
+
+
+# ---- what a teacher reads: the rows of the classes they teach ---------------------------------
+
+# Roles that read a school's class records school-wide (the accountant reads for reports, seed 001 §9.2).
+SCHOOL_WIDE_READERS = frozenset({*ADMINS, "ACCOUNTANT"})
+
+
+def taught_class_ids(ctx: Any, bind: Any) -> Any:
+    """SELECT of the classes the calling teacher teaches in the active school: as class teacher
+    or as the teacher of one of its (active) subjects — the rule of `may_act_on_class`."""
+    from sqlalchemy import select, union
+
+    import models
+
+    t, c, cs = models.Teacher.__table__, models.SchoolClass.__table__, models.ClassSubject.__table__
+    school = ctx.school_id if ctx.school_id is not None else -1
+    user = ctx.user_id if ctx.user_id is not None else -1
+    as_class_teacher = select(c.c.id).join(t, t.c.id == c.c.class_teacher_id).where(
+        t.c.user_id == bind(user), t.c.school_id == bind(school), c.c.school_id == bind(school))
+    as_subject_teacher = select(cs.c.class_id).join(t, t.c.id == cs.c.teacher_id).where(
+        t.c.user_id == bind(user), t.c.school_id == bind(school), cs.c.school_id == bind(school), cs.c.active)
+    return union(as_class_teacher, as_subject_teacher)
+
+
+def classes_taught(class_column: str = "class_id") -> Any:
+    """Row filter of a class record (attendance, ...): school-wide readers see every row of the
+    school; a teacher only the rows of the classes they teach; anyone else none."""
+    from sqlalchemy import false
+
+    def row_filter(ctx: Any, alias: Any, bind: Any) -> Any:
+        if not ctx.roles.isdisjoint(SCHOOL_WIDE_READERS):
+            return None
+        if "TEACHER" in ctx.roles:
+            return "taught", alias.c[class_column].in_(taught_class_ids(ctx, bind))
+        return "none", false()
+
+    row_filter.__name__ = f"classes_taught_{class_column}"
+    return row_filter
