@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from strawberry.types import Info
 
 import models
@@ -77,6 +77,37 @@ async def _riders_stay_on_their_route(ctx: Any, session: Any, point: Any) -> Non
                                              "another route.", "routeId")
 
 
+async def _riders_on(session: Any, school_id: int, route_id: int | None = None, point_id: int | None = None) -> int:
+    TE, P = models.TransportEnrollment, models.PickupPoint
+    stmt = select(func.count()).select_from(TE).where(TE.school_id == school_id, TE.active)
+    if point_id is not None:
+        stmt = stmt.where(TE.pickup_point_id == point_id)
+    else:
+        stmt = stmt.join(P, (P.id == TE.pickup_point_id) & (P.school_id == TE.school_id)).where(P.route_id == route_id)
+    return await session.scalar(stmt)
+
+
+def _no_rider_left_behind(kind: str) -> Any:
+    """A route (or pickup point) with active riders is not deactivated: CONFLICT, nothing changes.
+
+    Why refuse rather than unenroll them in the same call: a transport office deactivating a
+    route expects its riders to be moved to another route first (each student's fee and seat
+    is a decision, not a side effect), and a refusal that names the count is reversible where a
+    silent mass unenrollment is not. The row is locked (get_for_update) before counting, and
+    enrollment takes the route row (seat update) and the pickup point FOR SHARE, so a rider
+    enrolled at the same moment is either counted here or refused there (resolvers/transport/service.py)."""
+    async def after(ctx: Any, session: Any, obj: Any, verb: str) -> None:
+        if verb != "deactivate":
+            return
+        riders = await _riders_on(session, obj.school_id, **({"route_id": obj.id} if kind == "route" else {"point_id": obj.id}))
+        if riders:
+            raise user_error(ErrorCode.CONFLICT, f"This {kind} has {riders} active rider(s): move them to another "
+                                                 f"route or unenroll them (transportUnenroll) before deactivating it.", "id")
+
+    after.__name__ = f"no_rider_left_behind_{kind.replace(' ', '_')}"
+    return after
+
+
 # ---- enrollment workflow (seat count kept atomically: resolvers/transport/service.py) ---------
 
 @strawberry.input
@@ -121,10 +152,10 @@ declare("Mutation.transportUnenroll", roles(*SCHOOL_ADMINS))
 
 mutations = (
     master_data_mutations(models.TransportRoute, writable=("name", "description", "capacity"), required=("name",),
-                          permissions=WRITE),
+                          permissions=WRITE, after=_no_rider_left_behind("route")),
     master_data_mutations(models.PickupPoint, writable=("name", "amount", "frequency", "route_id"),
                           required=("name", "amount", "frequency", "route_id"), refs={"route_id": models.TransportRoute},
-                          permissions=WRITE, validate=_riders_stay_on_their_route),
+                          permissions=WRITE, validate=_riders_stay_on_their_route, after=_no_rider_left_behind("pickup point")),
     Mutation,
 )
 

@@ -315,3 +315,42 @@ async def test_transport_enrollment_creates_and_ends_the_pickup_points_fee(clien
     assert [f["active"] for f in await fee_state()] == [False]
     await client.post("/graphql", json={"query": enroll, "variables": {"s": student, "p": point}}, headers=admin)
     assert [f["active"] for f in await fee_state()] == [True]  # reactivated, not duplicated
+
+
+async def test_a_route_or_pickup_point_with_riders_is_not_deactivated(admin, db):
+    """Issue 10 item 14b: deactivating a route (or one of its pickup points) with active riders is a
+    CONFLICT that changes nothing; once the riders are unenrolled, it is deactivated."""
+    route, [point, empty_point] = await make_route(admin, capacity=3, points=2)
+    riders = await make_students(db, 2)
+    for student in riders:
+        assert (await enroll(admin, student, point))["errors"] == []
+    deactivate = {
+        "route": ("mutation($id: ID!) { transportRouteDeactivate(input: {id: $id}) { "
+                  "transportRoute { id active } errors { code field message } } }", "transportRouteDeactivate", route),
+        "point": ("mutation($id: ID!) { pickupPointDeactivate(input: {id: $id}) { "
+                  "pickupPoint { id active } errors { code field message } } }", "pickupPointDeactivate", point),
+    }
+
+    async def state() -> Any:
+        body = await admin("""query($r: ID!, $p: ID!) { r: node(id: $r) { ... on TransportRoute { active currentStrength capacity name } }
+                              p: node(id: $p) { ... on PickupPoint { active name } } }""", {"r": route, "p": point})
+        logs = await admin("""{ activityLogs(filter: {action: {in: ["transportRouteDeactivate", "pickupPointDeactivate"]}}) { totalCount } }""")
+        return body["data"], logs["data"]["activityLogs"]["totalCount"], sorted(await active_riders(admin, route))
+
+    before = await state()
+    for query, field, target in deactivate.values():
+        payload = (await admin(query, {"id": target}))["data"][field]
+        [error] = payload["errors"]
+        assert error["code"] == "CONFLICT" and error["field"] == ["input", "id"], error
+        assert "2 active rider(s)" in error["message"]
+        assert list(payload.values())[0] is None
+        assert await state() == before  # nothing changed: flags, seat count, riders, activity log
+
+    # a pickup point without riders is deactivated although its route has riders
+    body = await admin(deactivate["point"][0], {"id": empty_point})
+    assert body["data"]["pickupPointDeactivate"]["errors"] == []
+    for student in riders:
+        assert (await unenroll(admin, student))["errors"] == []
+    for query, field, target in (deactivate["point"], deactivate["route"]):
+        payload = (await admin(query, {"id": target}))["data"][field]
+        assert payload["errors"] == [] and list(payload.values())[0]["active"] is False, payload

@@ -16,7 +16,9 @@ an ended enrollment is reactivated, never duplicated. Two concurrent enrollments
 student meet on that unique key (or on the existing row's lock); the loser gets CONFLICT.
 
 Lock order, the same everywhere (no deadlocks): the student's session enrollment (shared),
-then the transport enrollment row, then the route row.
+the pickup point (shared), then the transport enrollment row, then the route row. Deactivating
+a route or pickup point with active riders is refused (schema/transport.py): the deactivation
+locks its row first, so an enrollment at the same moment is counted by it or refused here.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ async def _pickup_point(session: Any, school_id: int, pickup_point_id: int) -> A
                Route.name.label("route_name"), Route.active.label("route_active"))
         .join(Route, (Route.id == PickupPoint.route_id) & (Route.school_id == PickupPoint.school_id))
         .where(PickupPoint.id == pickup_point_id, PickupPoint.school_id == school_id)
+        .with_for_update(read=True, of=PickupPoint)
     )).first()
     if row is None:
         raise user_error(ErrorCode.NOT_FOUND, "No PickupPoint with this ID.", "pickupPointId")
