@@ -188,6 +188,29 @@ async def test_password_reset_is_single_use_and_expires(own_client, db):
     assert late["data"]["passwordResetConfirm"]["errors"][0]["code"] == "INVALID"
 
 
+async def test_password_reset_request_does_the_same_work_for_known_and_unknown_emails(own_client, db):
+    """Issue 10 item 14c: the request's answer and its work (SQL statements) do not depend on
+    whether the account exists or is throttled; only a known, unthrottled address gets a link."""
+    email, _, user_id = await _new_user(db)
+    request = "mutation($e: String!) { passwordResetRequest(input: {email: $e}) { done errors { code } } }"
+    seen = []
+    for address in (f"{uuid.uuid4().hex}@nowhere.campus", email, email.upper(), f"{uuid.uuid4().hex}@nowhere.campus",
+                    email):  # the third request of the address is its last within 15 minutes
+        status, body = await _gql(own_client, request, {"e": address})
+        assert status == 200 and body["data"] == {"passwordResetRequest": {"done": True, "errors": []}}
+        stats = body["extensions"]["stats"]
+        seen.append((stats["sqlStatements"], stats["sqlSetupStatements"]))
+    status, throttled = await _gql(own_client, request, {"e": email})  # a fourth one: quietly nothing
+    stats = throttled["extensions"]["stats"]
+    seen.append((stats["sqlStatements"], stats["sqlSetupStatements"]))
+    assert throttled["data"] == {"passwordResetRequest": {"done": True, "errors": []}}
+    assert len(set(seen)) == 1, seen  # the same statements for unknown, known and throttled addresses
+    async with db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM password_resets WHERE user_id = $1", user_id) == 3
+        assert await conn.fetchval("SELECT count(*) FROM outbox_messages WHERE recipient = $1", email) == 3
+        assert await conn.fetchval("SELECT count(*) FROM outbox_messages WHERE recipient LIKE '%@nowhere.campus'") == 0
+
+
 async def test_one_user_roles_in_two_schools_switch_with_x_tenant_id(own_client, db):
     headers = await bearer(own_client, "multi@demo.campus")
     async with db.acquire() as conn:
