@@ -43,7 +43,13 @@ SELECT u.email, u.full_name,
        coalesce((SELECT json_object_agg(sc.id, json_build_array(sc.current_session_id, sc.time_zone)) FROM schools sc
                   WHERE sc.id = $4 OR sc.id = s.school_id
                      OR sc.id IN (SELECT ra.school_id FROM role_assignments ra WHERE ra.user_id = u.id AND ra.active)),
-                '{}') AS current_sessions
+                '{}') AS current_sessions,
+       coalesce((SELECT json_object_agg(h.id, h.time_zone) FROM hostels h
+                  WHERE h.id = $5 OR h.id = s.hostel_id
+                     OR h.id IN (SELECT ra.hostel_id FROM role_assignments ra WHERE ra.user_id = u.id AND ra.active)
+                     OR h.id IN (SELECT a.hostel_id FROM admin_hostel_assignments a
+                                  WHERE a.admin_user_id = au.id AND a.status = 'ACTIVE')),
+                '{}') AS hostel_zones
   FROM users u
   JOIN user_sessions s ON s.id = $2 AND s.user_id = u.id
   LEFT JOIN admin_users au ON au.user_id = u.id AND au.status = 'ACTIVE'
@@ -96,7 +102,8 @@ class Identity:
     admin_user_id: int | None = None
     tenant: Tenant | None = None
     academic_session_id: int | None = None
-    time_zone: str | None = None  # the school's: what "today" means for this request
+    time_zone: str | None = None  # the active school's or hostel's: what "today" means for this request
+    hostel_zones: dict[int, str] = field(default_factory=dict)  # of the hostels the user may be in
 
     @property
     def roles(self) -> frozenset[str]:
@@ -194,6 +201,9 @@ async def resolve(db: Any, claims: AccessClaims, headers: Any, request_id: str, 
             identity.academic_session_id = requested_session  # checked under the tenant's RLS below
     elif requested_session is not None:
         raise IdentityError(400, "BAD_SESSION", "X-Session-Id applies to a school tenant only.")
+    identity.hostel_zones = {int(k): v for k, v in _json(row["hostel_zones"]).items()}
+    if tenant is not None and tenant.kind == "Hostel":
+        identity.time_zone = identity.hostel_zones.get(tenant.id)
     return identity
 
 

@@ -125,21 +125,22 @@ def cmd_compute_analytics(args: argparse.Namespace) -> int:
     hostel or one; idempotent: computing again replaces the rows."""
     import datetime as dt
 
+    from resolvers.common import clock
     from resolvers.hostel import analytics
 
-    today = dt.datetime.now(dt.UTC).date()
     try:
-        on = dt.date.fromisoformat(args.date) if args.date else today
+        on = dt.date.fromisoformat(args.date) if args.date else None  # None: each hostel's own today
     except ValueError:
         print(f"--date {args.date!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
         return 2
-    if on > today:
-        print(f"--date {on.isoformat()} is in the future: analytics are computed up to today ({today.isoformat()})",
-              file=sys.stderr)
+    if on is not None and on > clock.today_in("Etc/GMT-14"):  # the earliest time zone's today
+        print(f"--date {on.isoformat()} is in the future in every time zone: analytics are computed up to a hostel's "
+              "today", file=sys.stderr)
         return 2
     url, _, pg = _database(args)
+    skipped: list[str] = []
     try:
-        summaries = asyncio.run(analytics.compute_all(url, on, args.hostel))
+        summaries = asyncio.run(analytics.compute_all(url, on, args.hostel, skipped))
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -148,7 +149,13 @@ def cmd_compute_analytics(args: argparse.Namespace) -> int:
             pg.stop()
     for summary in summaries:
         print(summary.describe())
-    print(f"analytics computed as of {on.isoformat()} for {len(summaries)} hostel(s)")
+    if skipped:
+        print(f"--date {on.isoformat()} is in the future at {', '.join(skipped)} (their time zone): analytics are "
+              "computed up to a hostel's today", file=sys.stderr)
+        if not summaries:
+            return 2
+    as_of = on.isoformat() if on else "each hostel's today"
+    print(f"analytics computed as of {as_of} for {len(summaries)} hostel(s)")
     return 0
 
 
@@ -224,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
 
     analytics_p = sub.add_parser("compute-analytics", help="compute the derived hostel analytics for a date (idempotent)")
     analytics_p.add_argument("--hostel", metavar="SLUG", help="only this hostel (default: every active hostel)")
-    analytics_p.add_argument("--date", help="YYYY-MM-DD, the as-of date; default today (UTC); not in the future")
+    analytics_p.add_argument("--date", help="YYYY-MM-DD, the as-of date; default each hostel's today (its time zone); "
+                                             "not in the future")
     analytics_p.set_defaults(func=cmd_compute_analytics)
 
     args = parser.parse_args(argv)

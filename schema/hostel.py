@@ -20,6 +20,7 @@ from schema.common.entity import entity_type
 from schema.common.fields import list_field
 from schema.common.mutations import master_data_mutations
 from schema.common.node import Node
+from schema.school import check_time_zone
 from strawberry.scalars import JSON
 from strawberry.tools import merge_types
 
@@ -54,6 +55,8 @@ class Hostel(Node):
     state: str | None
     pincode: str | None
     country: str
+    time_zone: str = strawberry.field(description="IANA zone of the hostel's dates (\"today\" for bookings, check-in, "
+                                                  "no-shows, notices, occupancy and analytics).")
     latitude: Decimal | None
     longitude: Decimal | None
     contact_phone: str | None
@@ -96,8 +99,10 @@ HostelMutations = master_data_mutations(
     writable=("name", "slug", "hostel_type", "status", "description", "address_line1", "address_line2", "city",
               "state", "pincode", "country", "latitude", "longitude", "contact_phone", "contact_email", "website",
               "total_rooms", "total_beds", "starting_price_monthly", "currency", "security_deposit", "check_in_time",
-              "check_out_time", "logo_url", "cover_image_url", "gallery_urls", "social_links", "is_public"),
+              "check_out_time", "logo_url", "cover_image_url", "gallery_urls", "social_links", "is_public",
+              "time_zone"),
     required=("name", "slug", "hostel_type"),
+    prepare=check_time_zone,
     permissions={"create": roles(*PLATFORM), "update": roles(*HOSTEL_ADMINS), "deactivate": roles(*PLATFORM)},
     write_filter=own_hostel,
 )

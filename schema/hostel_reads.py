@@ -24,7 +24,7 @@ from strawberry.types import Info
 
 import models
 from auth.permissions import AUTHENTICATED, PUBLIC, declare
-from resolvers.common import writes
+from resolvers.common import clock, writes
 from resolvers.common.planner import BadInput
 from resolvers.common.registry import spec_for_model
 from resolvers.common.sql import session_runner
@@ -162,7 +162,7 @@ class MyResidence:
 
 # ---- hostelPortfolio --------------------------------------------------------------------------
 
-@strawberry.type(description="One hostel of an admin's portfolio, today (UTC).")
+@strawberry.type(description="One hostel of an admin's portfolio, today (the hostel's date, its time zone).")
 class PortfolioHostel:
     hostel_id: strawberry.Private[int]
     beds: int
@@ -212,7 +212,7 @@ class Query:
                                          days=[AvailabilityDay(date=d, free_beds=f) for d, f in t.days],
                                          min_free_beds=t.min_free_beds) for t in found])
 
-    @strawberry.field(description="The active hostel's bookable beds on a date (default today, UTC): occupied, "
+    @strawberry.field(description="The active hostel's bookable beds on a date (default the hostel's today): occupied, "
                                   "reserved, blocked, free and the occupancy rate, for the hostel and per group.")
     async def hostel_occupancy(self, info: Info, date: dt.date | None = None,
                                group_by: OccupancyGroupBy = OccupancyGroupBy.HOSTEL) -> HostelOccupancy:
@@ -220,7 +220,7 @@ class Query:
         ctx = info.context
         if ctx.hostel_id is None:
             raise BadInput("Choose a hostel first (X-Tenant-Id with the Hostel's ID).")
-        on = date or reads.utc_today()
+        on = date or clock.today()  # the hostel's date
         total, groups = await reads.occupancy(ctx, on, group_by.value)
         if group_by is OccupancyGroupBy.FLOOR:
             rows = [_figures(c, floor=k, awaiting=False) for k, c in groups]
@@ -234,7 +234,7 @@ class Query:
                                   "(by name), bookings and documents. Null unless the caller is a resident there.")
     async def my_residence(self, info: Info) -> MyResidence | None:
         authorize(info, AUTHENTICATED)
-        found = await reads.residence(info.context, reads.utc_today())
+        found = await reads.residence(info.context, clock.today())
         return MyResidence(data=found) if found is not None else None
 
     @strawberry.field(description="The hostels the admin holds (AdminHostelAssignment, never others), side by side: "
@@ -242,7 +242,7 @@ class Query:
                                   "own scoped transaction. Platform roles see every active hostel.")
     async def hostel_portfolio(self, info: Info) -> list[PortfolioHostel]:
         authorize(info, PORTFOLIO_RULE)
-        rows = await reads.portfolio(info.context, reads.utc_today())
+        rows = await reads.portfolio(info.context)
         return [PortfolioHostel(hostel_id=r.hostel_id, beds=r.counts.beds, occupied=r.counts.occupied,
                                 reserved=r.counts.reserved, blocked=r.counts.blocked, free=r.counts.free,
                                 occupancy_rate=r.counts.occupancy_rate, pending_bookings=r.pending_bookings,
@@ -259,7 +259,7 @@ declare("Query.hostelPortfolio", PORTFOLIO_RULE)
 
 @strawberry.input
 class HostelAnalyticsComputeInput:
-    as_of: dt.date | None = strawberry.field(default=None, description="The as-of date; default today (UTC), not "
+    as_of: dt.date | None = strawberry.field(default=None, description="The as-of date; default the hostel's today, not "
                                                                        "in the future.")
 
 
@@ -278,7 +278,7 @@ class Mutation:
         async def work(ctx: Any, session: Any) -> int | None:
             if ctx.hostel_id is None:
                 raise user_error(ErrorCode.INVALID, "Choose a hostel first (X-Tenant-Id with the Hostel's ID).")
-            today = reads.utc_today()
+            today = clock.today()  # the hostel's date
             as_of = input.as_of or today
             if as_of > today:
                 raise user_error(ErrorCode.INVALID, f"asOf {as_of.isoformat()} is in the future: analytics are "

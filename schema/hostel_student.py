@@ -117,7 +117,7 @@ class BookingConvertInput:
 class RoomTransferInput:
     student_id: strawberry.ID
     to_bed_id: strawberry.ID
-    transfer_date: dt.date = strawberry.field(description="Today or earlier (UTC date); the first night in the new bed.")
+    transfer_date: dt.date = strawberry.field(description="Today or earlier (the hostel's date); the first night in the new bed.")
     reason: str
 
 

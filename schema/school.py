@@ -121,7 +121,8 @@ class Query:
         models.SubscriptionPayment, name="subscriptionPayments", permission=roles(*SCHOOL_ADMINS))
 
 
-async def _check_time_zone(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:
+async def check_time_zone(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """`prepare` of a tenant's create/update (schools, hostels): timeZone must be an IANA zone."""
     from resolvers.common.clock import valid_zone
     from schema.common.errors import ErrorCode, user_error
 
@@ -132,7 +133,7 @@ async def _check_time_zone(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:
 
 SchoolMutations = master_data_mutations(
     models.School,
-    prepare=_check_time_zone,
+    prepare=check_time_zone,
     writable=("name", "display_name", "board", "medium", "school_code", "affiliation_code", "address", "city",
               "state", "pincode", "contact_number", "contact_email", "website", "logo_url", "description", "time_zone"),
     required=("name", "school_code"),

@@ -11,7 +11,7 @@ from typing import Any
 
 from resolvers.booking.lifecycle import add_months
 from schema.common.ids import encode_gid
-from tests.conftest import GQL, bearer, unique
+from tests.conftest import GQL, bearer, hostel_today, unique
 
 ADMIN_EMAIL = "booking-admin@tests.campus"
 SUPERVISOR_EMAIL = "booking-supervisor@tests.campus"
@@ -34,7 +34,7 @@ def mutation(name: str, entity: str = "booking", fields: str = BOOKING_FIELDS) -
 
 
 def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    return hostel_today()
 
 
 async def _user(db: Any, email: str, role: str) -> int:

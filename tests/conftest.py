@@ -144,6 +144,12 @@ def school_today() -> dt.date:
     return dt.datetime.now(ZoneInfo("Asia/Kolkata")).date()
 
 
+def hostel_today() -> dt.date:
+    """Today at the hostels of the tests (their default time zone, Asia/Kolkata, like schools):
+    the date the hostel date rules use (check-in, bookings, occupancy, analytics)."""
+    return school_today()
+
+
 def demo_session_name(years_back: int = 0) -> str:
     """Name of a demo academic session: the current one (April to March) or one before it."""
     today = dt.datetime.now(dt.UTC).date()
@@ -194,4 +200,4 @@ async def make_schools(db: asyncpg.Pool, prefix: str, count: int, sessions_per_s
     return out
 
 
-__all__ = ["GQL", "bearer", "login", "make_schools", "make_settings", "tenant_header", "unique"]
+__all__ = ["GQL", "bearer", "hostel_today", "login", "make_schools", "make_settings", "tenant_header", "unique"]

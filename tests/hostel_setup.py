@@ -9,7 +9,7 @@ from typing import Any
 
 from gateway import demo
 from schema.common.ids import decode_gid, encode_gid
-from tests.conftest import GQL, login, unique
+from tests.conftest import GQL, hostel_today, login, unique
 
 ERR = "errors { field code message }"
 
@@ -19,7 +19,7 @@ def pk(gid: str) -> int:
 
 
 def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    return hostel_today()
 
 
 async def hostel(db: Any, slug: str) -> dict[str, Any]:

@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 
 from gateway import demo
-from resolvers.hostel.reads import utc_today
 from schema.common.ids import encode_gid
-from tests.conftest import bearer, login, tenant_header, unique
+from tests.conftest import bearer, hostel_today, login, tenant_header, unique
 
-TODAY = utc_today()
+TODAY = hostel_today()
 
 
 def day(n: int) -> dt.date:

@@ -51,6 +51,8 @@ class Hostel(ActiveMixin, AuditMixin, Base):
     state: Mapped[str | None] = mapped_column(String(100))
     pincode: Mapped[str | None] = mapped_column(String(20))
     country: Mapped[str] = mapped_column(String(2), default="IN", server_default="IN")
+    # IANA zone of the hostel's dates: "today" for check-in, no-shows, bookings, notices, analytics
+    time_zone: Mapped[str] = mapped_column(String(50), default="Asia/Kolkata", server_default="Asia/Kolkata")
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     contact_phone: Mapped[str | None] = mapped_column(String(30))

@@ -99,7 +99,7 @@ async def cancel(ctx: Any, booking_id: int, reason: str | None) -> int:
         await writes.log_activity(session, ctx, "bookingCancel", "Booking", booking.id)
         return booking.id
 
-    return await lifecycle.in_hostel(ctx, actor.hostel_id, work, owner=not actor.staff)
+    return await lifecycle.in_hostel(ctx, actor.hostel_id, work, owner=not actor.staff, time_zone=actor.time_zone)
 
 
 __all__ = ["cancel", "parse_tiers", "refund_percent", "validate_policy"]
@@ -154,7 +154,7 @@ async def add_guest_document(ctx: Any, booking_id: int, document_type: m.GuestDo
         await writes.log_activity(session, ctx, "guestDocumentAdd", "GuestDocument", doc.id)
         return doc.id
 
-    return await lifecycle.in_hostel(ctx, actor.hostel_id, work, owner=not actor.staff)
+    return await lifecycle.in_hostel(ctx, actor.hostel_id, work, owner=not actor.staff, time_zone=actor.time_zone)
 
 
 async def verify_guest_document(ctx: Any, document_id: int) -> int:

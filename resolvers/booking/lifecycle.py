@@ -52,7 +52,8 @@ HOSTEL_GENDER = {"BOYS": "MALE", "GIRLS": "FEMALE"}
 
 
 def today() -> dt.date:
-    """Hostels keep no time zone yet: UTC's date (resolvers/common/clock.py)."""
+    """The hostel's local date: the request's clock is in the active hostel's time zone, and
+    work in another hostel (`scoped`) switches to that hostel's (resolvers/common/clock.py)."""
     return clock.today()
 
 
@@ -81,31 +82,38 @@ def require_staff_hostel(ctx: Any) -> int:
 class Actor:
     hostel_id: int
     staff: bool  # False: the booker acting on their own booking
+    time_zone: str | None = None  # the booking's hostel's
 
 
 async def booking_actor(ctx: Any, booking_id: int) -> Actor:
     """Staff of the booking's hostel, or its booker; anyone else gets NOT_FOUND, exactly as for
     a booking that does not exist (RLS shows the request only its tenant's and its own rows)."""
-    rows = await ctx.db.fetch("SELECT hostel_id, booker_user_id FROM bookings WHERE id = $1", [booking_id])
+    rows = await ctx.db.fetch("SELECT b.hostel_id, b.booker_user_id, (SELECT h.time_zone FROM hostels h WHERE h.id = "
+                              "b.hostel_id) FROM bookings b WHERE b.id = $1", [booking_id])
     if rows:
-        hostel_id, booker = rows[0]
+        hostel_id, booker, zone = rows[0]
         if hostel_id == staff_hostel(ctx):
-            return Actor(hostel_id, True)
+            return Actor(hostel_id, True, zone)
         if ctx.user_id is not None and booker == ctx.user_id:
-            return Actor(hostel_id, False)
+            return Actor(hostel_id, False, zone)
     raise user_error(ErrorCode.NOT_FOUND, "No Booking with this ID.", "bookingId")
 
 
 @asynccontextmanager
-async def scoped(ctx: Any, hostel_id: int, *, owner: bool = False):  # noqa: ANN201
+async def scoped(ctx: Any, hostel_id: int, *, owner: bool = False, time_zone: str | None = None):  # noqa: ANN201
     """The block's writes in `hostel_id`: the caller's tenant as is; a hostel they may book in
     (public, active: writes.acting_in_hostel); or, `owner`, the hostel of their own booking
-    (found by booking_actor through the owner's RLS policy), which may have left the public list."""
+    (found by booking_actor through the owner's RLS policy), which may have left the public list.
+    Outside the caller's tenant, "today" is that hostel's (its time zone: `time_zone` when the
+    caller has read it, else read here)."""
     if hostel_id == ctx.hostel_id:
         yield
     elif owner:
+        if time_zone is None:
+            time_zone = await ctx.db.fetchval("SELECT time_zone FROM hostels WHERE id = $1", [hostel_id])
         async with ctx.db.hostel_scope(hostel_id):
-            yield
+            with clock.in_zone(time_zone):
+                yield
     else:
         async with writes.acting_in_hostel(ctx, hostel_id):
             yield
@@ -121,11 +129,12 @@ class BedRefused(UserErrors):
                            details=message)
 
 
-async def in_hostel(ctx: Any, hostel_id: int, work: Callable[[Any], Awaitable[int]], *, owner: bool = False) -> int:
+async def in_hostel(ctx: Any, hostel_id: int, work: Callable[[Any], Awaitable[int]], *, owner: bool = False,
+                   time_zone: str | None = None) -> int:
     """Run `work(session)` in the mutation's savepoint, scoped to `hostel_id`. A refused bed
     hold rolls the work back, then leaves its AssignmentConflict record in a savepoint of its
     own, and the refusal goes back to the client."""
-    async with scoped(ctx, hostel_id, owner=owner):
+    async with scoped(ctx, hostel_id, owner=owner, time_zone=time_zone):
         try:
             async with writes.mutation_scope(ctx, BOOKING) as session:
                 return await work(session)
@@ -658,12 +667,12 @@ async def waitlist_join(ctx: Any, inp: WaitlistIn) -> int:
     phone = writes.clean_text(inp.contact_phone, "contactPhone", 30)
     if email is None and phone is None:
         raise user_error(ErrorCode.INVALID, "Give an email address or a phone number to be told.", "contactEmail")
-    if inp.from_date < today():
-        raise user_error(ErrorCode.INVALID, "The dates are in the past.", "fromDate")
     if inp.to_date <= inp.from_date:
         raise user_error(ErrorCode.INVALID, "The end date must come after the start date.", "toDate")
 
     async def work(session: Any) -> int:
+        if inp.from_date < today():  # in the hostel's time zone: `in_hostel` has switched to it
+            raise user_error(ErrorCode.INVALID, "The dates are in the past.", "fromDate")
         rt = await room_type(session, hostel_id, inp.room_type_id)
         check_gender(await hostel_type(session, hostel_id), inp.gender)
         entry = m.BookingWaitlist(hostel_id=hostel_id, room_type_id=rt.id, user_id=None if staff else ctx.user_id,

@@ -84,7 +84,7 @@ async def modify(ctx: Any, inp: ModifyIn) -> int:
         await writes.log_activity(session, ctx, "bookingModify", "BookingModification", record.id)
         return record.id
 
-    return await lifecycle.in_hostel(ctx, actor.hostel_id, work, owner=not actor.staff)
+    return await lifecycle.in_hostel(ctx, actor.hostel_id, work, owner=not actor.staff, time_zone=actor.time_zone)
 
 
 async def _lock_modification(session: Any, hostel_id: int, pk: int) -> Any:

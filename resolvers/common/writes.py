@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from resolvers.common import clock
 from resolvers.common.registry import EntitySpec, camel
 from schema.common.errors import ErrorCode, UserError, UserErrors, user_error
 
@@ -202,16 +203,17 @@ async def acting_in_hostel(ctx: Any, hostel_id: int, field: str = "hostelId"):  
     public, active and open, else NOT_FOUND (the same as a hostel that does not exist). The
     caller's own tenant needs no switch. The caller's roles are not widened (they hold none
     there), and the scope is restored when the block ends, so reads afterwards see what they
-    saw before."""
+    saw before. Its date rules follow that hostel's time zone for the block (clock.in_zone)."""
     if ctx.hostel_id == hostel_id:
         yield
         return
-    rows = await ctx.db.fetch("SELECT id FROM hostels WHERE id = $1 AND is_public AND active AND status = 'ACTIVE'",
-                              [hostel_id])
+    rows = await ctx.db.fetch("SELECT id, time_zone FROM hostels WHERE id = $1 AND is_public AND active "
+                              "AND status = 'ACTIVE'", [hostel_id])
     if not rows:
         raise user_error(ErrorCode.NOT_FOUND, "No bookable hostel with this ID.", field)
     async with ctx.db.hostel_scope(hostel_id):
-        yield
+        with clock.in_zone(rows[0][1]):
+            yield
 
 
 def clean_text(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from resolvers.common import clock
 from resolvers.common.sql import Run
 from resolvers.common.money import money
 from resolvers.hostel.availability import Snapshot, days, snapshot
@@ -97,19 +98,19 @@ SELECT a.bed_id, a.starts_on, a.ends_on, a.monthly_rent FROM bed_assignments a
 
 BOOKING_COUNTS_SQL = """
 SELECT (SELECT count(*) FROM bookings b WHERE b.hostel_id = $1
-           AND (b.created_at AT TIME ZONE 'UTC')::date >= $2 AND (b.created_at AT TIME ZONE 'UTC')::date < $3),
+           AND (b.created_at AT TIME ZONE (SELECT hz.time_zone FROM hostels hz WHERE hz.id = $1))::date >= $2 AND (b.created_at AT TIME ZONE (SELECT hz.time_zone FROM hostels hz WHERE hz.id = $1))::date < $3),
        count(*) FILTER (WHERE h.to_status = 'CONFIRMED'),
        count(*) FILTER (WHERE h.to_status = 'CANCELLED'),
        count(*) FILTER (WHERE h.to_status = 'CHECKED_IN')
   FROM booking_status_history h
- WHERE h.hostel_id = $1 AND (h.created_at AT TIME ZONE 'UTC')::date >= $2 AND (h.created_at AT TIME ZONE 'UTC')::date < $3
+ WHERE h.hostel_id = $1 AND (h.created_at AT TIME ZONE (SELECT hz.time_zone FROM hostels hz WHERE hz.id = $1))::date >= $2 AND (h.created_at AT TIME ZONE (SELECT hz.time_zone FROM hostels hz WHERE hz.id = $1))::date < $3
 """
 
 CANCELLATION_SQL = """
 SELECT count(*) FILTER (WHERE h.to_status IN ('CANCELLED', 'NO_SHOW')),
        count(*) FILTER (WHERE h.to_status IN ('CANCELLED', 'NO_SHOW', 'CHECKED_IN'))
   FROM booking_status_history h
- WHERE h.hostel_id = $1 AND (h.created_at AT TIME ZONE 'UTC')::date >= $2 AND (h.created_at AT TIME ZONE 'UTC')::date < $3
+ WHERE h.hostel_id = $1 AND (h.created_at AT TIME ZONE (SELECT hz.time_zone FROM hostels hz WHERE hz.id = $1))::date >= $2 AND (h.created_at AT TIME ZONE (SELECT hz.time_zone FROM hostels hz WHERE hz.id = $1))::date < $3
 """
 
 REVENUE_BOOKINGS_SQL = """
@@ -119,8 +120,8 @@ SELECT b.monthly_rent, b.check_in_date, b.check_out_date FROM bookings b
 """
 
 REFUNDS_SQL = """
-SELECT (r.created_at AT TIME ZONE 'UTC')::date, sum(r.amount) FROM refund_transactions r
- WHERE r.hostel_id = $1 AND (r.created_at AT TIME ZONE 'UTC')::date >= $2 AND (r.created_at AT TIME ZONE 'UTC')::date < $3
+SELECT (r.created_at AT TIME ZONE (SELECT hz.time_zone FROM hostels hz WHERE hz.id = $1))::date, sum(r.amount) FROM refund_transactions r
+ WHERE r.hostel_id = $1 AND (r.created_at AT TIME ZONE (SELECT hz.time_zone FROM hostels hz WHERE hz.id = $1))::date >= $2 AND (r.created_at AT TIME ZONE (SELECT hz.time_zone FROM hostels hz WHERE hz.id = $1))::date < $3
  GROUP BY 1
 """
 
@@ -544,10 +545,13 @@ def peer_reader(engine: Any) -> PeerReader:
 
 # ---- the console command -------------------------------------------------------------------------
 
-async def compute_all(url: str, as_of: dt.date, slug: str | None = None) -> list[Summary]:
+async def compute_all(url: str, as_of: dt.date | None = None, slug: str | None = None,
+                      skipped: list[str] | None = None) -> list[Summary]:
     """`campus compute-analytics`: every active hostel (or the one with `slug`), one transaction
     per hostel scoped with `app.hostel_id` (row-level security lets it see exactly that
-    hostel), connecting with the owner's `url`. Unknown slug: ValueError."""
+    hostel), connecting with the owner's `url`. Unknown slug: ValueError. Without `as_of`, each
+    hostel's own today (its time zone); a hostel where `as_of` has not begun yet is left out
+    (its slug appended to `skipped`)."""
     from sqlalchemy.ext.asyncio import create_async_engine
     from sqlalchemy.pool import NullPool
 
@@ -558,19 +562,25 @@ async def compute_all(url: str, as_of: dt.date, slug: str | None = None) -> list
         async with engine.connect() as conn:
             raw = (await conn.get_raw_connection()).driver_connection
             if slug is None:
-                hostels = [r[0] for r in await raw.fetch("SELECT id FROM hostels WHERE active ORDER BY id")]
+                hostels = await raw.fetch("SELECT id, time_zone, slug FROM hostels WHERE active ORDER BY id")
             else:
-                hostels = [r[0] for r in await raw.fetch("SELECT id FROM hostels WHERE slug = $1", slug)]
+                hostels = await raw.fetch("SELECT id, time_zone, slug FROM hostels WHERE slug = $1", slug)
                 if not hostels:
                     raise ValueError(f"no hostel with slug {slug!r}")
-            for hostel_id in hostels:
+            for hostel_id, zone, hostel_slug in hostels:
+                local_today = clock.today_in(zone)
+                day = as_of or local_today
+                if day > local_today:  # not yet that date at the hostel
+                    if skipped is not None:
+                        skipped.append(hostel_slug)
+                    continue
                 async with raw.transaction():  # one per hostel: a failure leaves the others done
                     await raw.execute(f"SELECT set_config('app.hostel_id', '{int(hostel_id)}', true)")
 
                     async def run(sql: str, params: list[Any]) -> list[Any]:
                         return await raw.fetch(sql, *params)
 
-                    out.append(await compute(run, hostel_id, as_of, peer_reader(engine)))
+                    out.append(await compute(run, hostel_id, day, peer_reader(engine)))
     finally:
         await engine.dispose()
     return out

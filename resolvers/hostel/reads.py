@@ -24,6 +24,7 @@ from typing import Any
 from auth.permissions import PLATFORM
 from schema.common.hostel_access import is_staff
 from gateway.db import HostelNotReadable, hostel_read
+from resolvers.common import clock
 from resolvers.common import money as common_money
 from resolvers.common.sql import Run
 from resolvers.hostel.availability import BedInfo, Snapshot, days, snapshot
@@ -269,18 +270,20 @@ class PortfolioRow:
     arrivals_today: int
 
 
-async def portfolio(ctx: Any, today: dt.date) -> list[PortfolioRow]:
+async def portfolio(ctx: Any) -> list[PortfolioRow]:
     """For each hostel the admin holds (never another): beds, occupied, reserved, blocked and
     free today, pending bookings (status PENDING) and arrivals today (approved or confirmed
-    bookings whose check-in is today). Each hostel is read in its own scoped transaction.
-    Platform roles see every active hostel."""
+    bookings whose check-in is today). "Today" is each hostel's own date (its time zone). Each
+    hostel is read in its own scoped transaction. Platform roles see every active hostel."""
     if is_platform(ctx):
-        rows = await ctx.db.fetch("SELECT id FROM hostels WHERE active ORDER BY id LIMIT 100", [])
-        hostel_ids = [r[0] for r in rows]
+        rows = await ctx.db.fetch("SELECT id, time_zone FROM hostels WHERE active ORDER BY id LIMIT 100", [])
+        zones = {r[0]: r[1] for r in rows}
     else:
-        hostel_ids = admin_hostels(ctx)
+        known = ctx.identity.hostel_zones if ctx.identity is not None else {}
+        zones = {h: known.get(h) for h in admin_hostels(ctx)}
     out = []
-    for hostel_id in hostel_ids:
+    for hostel_id, zone in zones.items():
+        today = clock.today_in(zone)
         async with hostel_runner(ctx, hostel_id, public_only=False) as run:
             if run is None:
                 continue
@@ -291,9 +294,5 @@ async def portfolio(ctx: Any, today: dt.date) -> list[PortfolioRow]:
     return out
 
 
-def utc_today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
-
-
 __all__ = ["MAX_DAYS", "Counts", "availability", "bed_state", "count_beds", "hostel_runner", "occupancy",
-           "occupancy_snapshot", "percent", "portfolio", "residence", "utc_today"]
+           "occupancy_snapshot", "percent", "portfolio", "residence"]

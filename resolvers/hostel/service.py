@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 import models as m
-from resolvers.common import writes
+from resolvers.common import clock, writes
 from resolvers.common.registry import spec_for_model
 from schema.common.errors import ErrorCode, user_error
 from schema.common.hostel_access import is_staff
@@ -76,11 +76,13 @@ async def book_amenity(ctx: Any, amenity_id: int, student_id: int | None, starts
         amenity = await writes.get_for_update(ctx, session, spec_for_model(m.HostelAmenity), amenity_id)
         if not (amenity.active and amenity.is_bookable and amenity.is_available):
             raise user_error(ErrorCode.INVALID, "This amenity cannot be booked now.", "amenityId")
+        local_start, local_end = clock.wall_clock(starts_at), clock.wall_clock(ends_at)  # the hostel's hours
         if amenity.open_from is not None and amenity.open_until is not None and not (
-                amenity.open_from <= starts_at.time() and ends_at.time() <= amenity.open_until
-                and starts_at.date() == ends_at.date()):
+                amenity.open_from <= local_start.time()
+                and local_end.time() <= amenity.open_until
+                and local_start.date() == local_end.date()):
             raise user_error(ErrorCode.INVALID, f"{amenity.name} is open {amenity.open_from:%H:%M}-"
-                                                f"{amenity.open_until:%H:%M} (UTC).", "startsAt")
+                                                f"{amenity.open_until:%H:%M} (the hostel's time).", "startsAt")
         AB = m.AmenityBooking
         overlapping = await session.scalar(select(func.count()).select_from(AB).where(
             AB.amenity_id == amenity.id, AB.hostel_id == amenity.hostel_id, AB.status == m.AmenityBookingStatus.BOOKED,
