@@ -17,6 +17,7 @@ from resolvers.exams import service
 from schema.common.connection import Connection, graphql_enum
 from schema.common.entity import entity_type, relation
 from schema.common.errors import UserError
+from resolvers.classes.assignments import classes_taught
 from schema.common.fields import Forbidden, authorize, list_field
 from schema.common.ids import InvalidId, decode_gid, encode_gid
 from schema.common.mutations import decode_ref, master_data_mutations, payload_type, run_mutation
@@ -139,7 +140,10 @@ def _pk_of(gid: str, type_name: str) -> int | None:
 class Query:
     exams: Connection[Exam] = list_field(models.Exam, name="exams", permission=READ)
     exam_subjects: Connection[ExamSubject] = list_field(models.ExamSubject, name="examSubjects", permission=READ)
-    student_marks: Connection[StudentMark] = list_field(models.StudentMark, name="studentMarks", permission=READ)
+    student_marks: Connection[StudentMark] = list_field(
+        models.StudentMark, name="studentMarks", permission=READ,
+        row_filter=classes_taught(via=(models.Exam.__table__, "exam_id")),
+        description="Marks of the active school; a teacher reads those of the classes they teach.")
     grade_policies: Connection[GradePolicy] = list_field(models.GradePolicy, name="gradePolicies", permission=READ)
 
     @strawberry.field(description="A student's marksheet for one exam (one SQL statement, whatever the number of "

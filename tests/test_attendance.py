@@ -576,18 +576,20 @@ async def _headers(client: Any, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['accessToken']}"}
 
 
-TEACHER_READS = """query($other: ID!, $otherStudent: ID!, $otherClass: ID!) {
+TEACHER_READS = """query($other: ID!, $otherStudent: ID!, $otherClass: ID!, $otherMark: ID!) {
   all: studentAttendance { totalCount nodes { id schoolClass { id } } }
   filtered: studentAttendance(filter: {classId: {eq: $otherClass}}) { totalCount }
   node(id: $other) { id }
   nodes(ids: [$other]) { id }
-  student: node(id: $otherStudent) { ... on Student { attendance { totalCount } } } }"""
+  student: node(id: $otherStudent) { ... on Student { attendance { totalCount } marks { totalCount } } }
+  marks: studentMarks { totalCount nodes { exam { schoolClass { id } } } }
+  mark: node(id: $otherMark) { id } }"""
 
 
-async def test_a_teacher_reads_only_the_attendance_of_the_classes_they_teach(client, db):
+async def test_a_teacher_reads_only_the_attendance_and_marks_of_the_classes_they_teach(client, db):
     """Class A: class teacher T1. Class B: T2 teaches one of its subjects. C: nobody of them.
-    Each teacher reads only their class's rows through the root list, a filter, node/nodes and
-    the Student.attendance relation; the school admin and the accountant read all three."""
+    Each teacher reads only their classes' attendance rows and marks through the root lists, a
+    filter, node/nodes and the Student relations; the school admin and the accountant read all."""
     from tests.conftest import make_schools
 
     [school] = await make_schools(db, unique("ATT"), 1, sessions_per_school=1)
@@ -599,6 +601,7 @@ async def test_a_teacher_reads_only_the_attendance_of_the_classes_they_teach(cli
     rows: dict[str, int] = {}
     students: dict[str, int] = {}
     classes: dict[str, int] = {}
+    marks: dict[str, int] = {}
     async with db.acquire() as conn, conn.transaction():
         t1 = await conn.fetchval("INSERT INTO teachers (school_id, user_id) VALUES ($1, $2) RETURNING id", sid, t1_user)
         t2 = await conn.fetchval("INSERT INTO teachers (school_id, user_id) VALUES ($1, $2) RETURNING id", sid, t2_user)
@@ -616,6 +619,13 @@ async def test_a_teacher_reads_only_the_attendance_of_the_classes_they_teach(cli
                 "INSERT INTO student_attendance (school_id, class_id, session_id, student_id, attendance_date, status) "
                 "VALUES ($1, $2, $3, $4, make_date(2020, 5, 4), 'PRESENT') RETURNING id",
                 sid, classes[name], session, students[name])
+            exam = await conn.fetchval("INSERT INTO exams (school_id, class_id, session_id, name) VALUES ($1, $2, $3, 'Unit 1') "
+                                       "RETURNING id", sid, classes[name], session)
+            exam_subject = await conn.fetchval("INSERT INTO exam_subjects (school_id, exam_id, subject_id, max_marks) "
+                                               "VALUES ($1, $2, $3, 100) RETURNING id", sid, exam, subject)
+            marks[name] = await conn.fetchval(
+                "INSERT INTO student_marks (school_id, exam_id, exam_subject_id, student_id, marks_obtained) "
+                "VALUES ($1, $2, $3, $4, 70) RETURNING id", sid, exam, exam_subject, students[name])
         await conn.execute("INSERT INTO class_subjects (school_id, class_id, subject_id, teacher_id) VALUES ($1, $2, $3, $4)",
                            sid, classes["B"], subject, t2)
 
@@ -623,7 +633,7 @@ async def test_a_teacher_reads_only_the_attendance_of_the_classes_they_teach(cli
         headers = await _headers(client, email)
         response = await client.post("/graphql", headers=headers, json={"query": TEACHER_READS, "variables": {
             "other": gid("StudentAttendance", rows[other]), "otherStudent": gid("Student", students[other]),
-            "otherClass": gid("SchoolClass", classes[other])}})
+            "otherClass": gid("SchoolClass", classes[other]), "otherMark": gid("StudentMark", marks[other])}})
         return ok(response.json())
 
     for email, mine, others in ((t1_email, "A", ("B", "C")), (t2_email, "B", ("A", "C"))):
@@ -634,11 +644,16 @@ async def test_a_teacher_reads_only_the_attendance_of_the_classes_they_teach(cli
             assert data["filtered"]["totalCount"] == 0
             assert data["node"] is None and data["nodes"] == [None]
             assert data["student"]["attendance"]["totalCount"] == 0, data  # the student is readable, their rows are not
+            # marks are class records too: those of the exams of the classes the teacher teaches
+            assert data["marks"]["totalCount"] == 1 and data["mark"] is None and data["student"]["marks"]["totalCount"] == 0
+            assert data["marks"]["nodes"] == [{"exam": {"schoolClass": {"id": gid("SchoolClass", classes[mine])}}}]
         own = await reads(email, mine)
         assert own["node"] == {"id": gid("StudentAttendance", rows[mine])} and own["student"]["attendance"]["totalCount"] == 1
+        assert own["mark"] == {"id": gid("StudentMark", marks[mine])} and own["student"]["marks"]["totalCount"] == 1
 
     for email in (admin_email, accountant_email):  # school-wide readers still see every row of the school
         data = await reads(email, "C")
         assert data["all"]["totalCount"] == 3 and data["filtered"]["totalCount"] == 1
         assert data["node"] == {"id": gid("StudentAttendance", rows["C"])}
         assert data["student"]["attendance"]["totalCount"] == 1
+        assert data["marks"]["totalCount"] == 3 and data["mark"] == {"id": gid("StudentMark", marks["C"])}

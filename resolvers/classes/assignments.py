@@ -70,17 +70,23 @@ def taught_class_ids(ctx: Any, bind: Any) -> Any:
     return union(as_class_teacher, as_subject_teacher)
 
 
-def classes_taught(class_column: str = "class_id") -> Any:
-    """Row filter of a class record (attendance, ...): school-wide readers see every row of the
-    school; a teacher only the rows of the classes they teach; anyone else none."""
-    from sqlalchemy import false
+def classes_taught(class_column: str = "class_id", via: tuple[Any, str] | None = None) -> Any:
+    """Row filter of a class record (attendance, marks, ...): school-wide readers see every row
+    of the school; a teacher only the rows of the classes they teach; anyone else none. The
+    class is the row's `class_column`, or with `via=(table, fk)` the `class_column` of the
+    `table` row its `fk` names (a mark's exam's class)."""
+    from sqlalchemy import false, select
 
     def row_filter(ctx: Any, alias: Any, bind: Any) -> Any:
         if not ctx.roles.isdisjoint(SCHOOL_WIDE_READERS):
             return None
-        if "TEACHER" in ctx.roles:
-            return "taught", alias.c[class_column].in_(taught_class_ids(ctx, bind))
-        return "none", false()
+        if "TEACHER" not in ctx.roles:
+            return "none", false()
+        taught = taught_class_ids(ctx, bind)
+        if via is None:
+            return "taught", alias.c[class_column].in_(taught)
+        table, fk = via
+        return "taught", alias.c[fk].in_(select(table.c.id).where(table.c[class_column].in_(taught)))
 
-    row_filter.__name__ = f"classes_taught_{class_column}"
+    row_filter.__name__ = f"classes_taught_{via[1] if via else class_column}"
     return row_filter
