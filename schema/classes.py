@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from typing import Any
+
 import strawberry
+from sqlalchemy import func, select
 
 import models
 from auth.permissions import SCHOOL_ADMINS, SCHOOL_READERS, roles
 from schema.common.connection import Connection
 from schema.common.entity import entity_type, relation
+from schema.common.errors import ErrorCode, user_error
 from schema.common.fields import list_field
 from schema.common.mutations import master_data_mutations
 from schema.common.node import Node
@@ -68,11 +72,26 @@ class Query:
     class_subjects: Connection[ClassSubject] = list_field(models.ClassSubject, name="classSubjects", permission=READ)
 
 
+async def _no_student_left_behind(ctx: Any, session: Any, obj: Any, verb: str) -> None:
+    """A class with actively enrolled students is not deactivated (CONFLICT, nothing changes):
+    their attendance, marks and fees hang on it; move or withdraw them first. The class row is
+    locked (get_for_update) while counting."""
+    if verb != "deactivate":
+        return
+    E = models.StudentEnrollment
+    enrolled = await session.scalar(select(func.count()).select_from(E).where(
+        E.school_id == obj.school_id, E.class_id == obj.id, E.active))
+    if enrolled:
+        raise user_error(ErrorCode.CONFLICT, f"This class has {enrolled} actively enrolled student(s): move or withdraw "
+                                             "them before deactivating it.", "id")
+
+
 mutations = (
     master_data_mutations(models.Teacher, writable=("user_id",), refs={"user_id": models.User}, permissions=WRITE),
     master_data_mutations(models.SchoolClass, writable=("name", "section", "session_id", "capacity", "class_teacher_id", "remarks"),
                           required=("name", "session_id"), immutable=("session_id",),
-                          refs={"session_id": models.AcademicSession, "class_teacher_id": models.Teacher}, permissions=WRITE),
+                          refs={"session_id": models.AcademicSession, "class_teacher_id": models.Teacher}, permissions=WRITE,
+                          after=_no_student_left_behind),
     master_data_mutations(models.Subject, writable=("name", "code", "type", "max_marks", "min_marks", "remarks"),
                           required=("name",), permissions=WRITE),
     master_data_mutations(models.ClassSubject, writable=("class_id", "subject_id", "teacher_id", "display_order"),

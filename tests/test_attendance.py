@@ -657,3 +657,37 @@ async def test_a_teacher_reads_only_the_attendance_and_marks_of_the_classes_they
         assert data["node"] == {"id": gid("StudentAttendance", rows["C"])}
         assert data["student"]["attendance"]["totalCount"] == 1
         assert data["marks"]["totalCount"] == 3 and data["mark"] == {"id": gid("StudentMark", marks["C"])}
+
+
+async def test_a_class_with_enrolled_students_is_not_deactivated(client, db):
+    """Like a transport route with riders: deactivating a class its students are still enrolled in
+    is a CONFLICT that changes nothing; once they are moved or withdrawn it is deactivated."""
+    from tests.conftest import make_schools
+
+    [school] = await make_schools(db, unique("CLS"), 1, sessions_per_school=1)
+    sid, session = school["id"], school["sessions"][0]
+    admin = await _headers(client, (await _school_user(db, sid, "SCHOOL_ADMIN"))[0])
+    async with db.acquire() as conn, conn.transaction():
+        class_id = await conn.fetchval("INSERT INTO school_classes (school_id, name, session_id) VALUES ($1, 'Class 9', $2) "
+                                       "RETURNING id", sid, session)
+        student = await conn.fetchval("INSERT INTO students (school_id, admission_number, first_name, gender, current_class_id) "
+                                      "VALUES ($1, 'ADM-9', 'Kid', 'MALE', $2) RETURNING id", sid, class_id)
+        await conn.execute("INSERT INTO student_enrollments (school_id, student_id, class_id, session_id) "
+                           "VALUES ($1, $2, $3, $4)", sid, student, class_id, session)
+    off = """mutation($id: ID!) { schoolClassDeactivate(input: {id: $id}) { schoolClass { active } errors { code field message } } }"""
+    state = "query($id: ID!) { node(id: $id) { ... on SchoolClass { active name } } }"
+
+    async def run(query: str) -> dict[str, Any]:
+        response = await client.post("/graphql", headers=admin, json={"query": query,
+                                                                       "variables": {"id": gid("SchoolClass", class_id)}})
+        return ok(response.json())
+
+    refused = (await run(off))["schoolClassDeactivate"]
+    assert refused["schoolClass"] is None
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("CONFLICT", ["input", "id"])], refused
+    assert "1 actively enrolled" in refused["errors"][0]["message"]
+    assert (await run(state))["node"] == {"active": True, "name": "Class 9"}
+    async with db.acquire() as conn:
+        await conn.execute("UPDATE student_enrollments SET active = false WHERE class_id = $1", class_id)
+    done = (await run(off))["schoolClassDeactivate"]
+    assert done == {"schoolClass": {"active": False}, "errors": []}
