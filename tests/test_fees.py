@@ -702,7 +702,7 @@ def late_row(student: int, kind: str, value: str, due: dt.date, **changes: Any) 
 
 async def test_accrual_command_is_idempotent(db, pg_url):
     school = await own_school(db, 7)
-    on = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    on = school_today() - dt.timedelta(days=1)  # the school's date (Asia/Kolkata), not UTC's
     due = on - dt.timedelta(days=10)  # 5 days after the grace period
     s = school["students"]
     ids = await insert_assignments(db, school, [
@@ -746,7 +746,7 @@ async def test_accrual_command_is_idempotent(db, pg_url):
 
 async def test_accrual_command_daily_percentage_and_batches(db, pg_url, monkeypatch):
     school = await own_school(db, 5)
-    on = dt.datetime.now(dt.UTC).date()
+    on = school_today()
     due = on - dt.timedelta(days=8)  # 3 days after the grace period
     ids = await insert_assignments(db, school, [late_row(st, "DAILY_PERCENTAGE", "0.5", due) for st in school["students"]])
     monkeypatch.setattr(accrual, "BATCH", 2)  # three batches
@@ -759,6 +759,59 @@ async def test_accrual_command_daily_percentage_and_batches(db, pg_url, monkeypa
         accrued = await conn.fetch("SELECT late_fee_accrued, version FROM student_fee_assignments WHERE id = ANY($1)", ids)
         logs = await conn.fetchval("SELECT count(*) FROM late_fee_logs WHERE assignment_id = ANY($1)", ids)
     assert {(r["late_fee_accrued"], r["version"]) for r in accrued} == {(D("15.00"), 2)} and logs == 10
+
+
+class _FrozenClock:
+    """`dt` as the accrual command sees it, with `datetime.now` stopped at one instant."""
+
+    def __init__(self, instant: dt.datetime) -> None:
+        class Frozen(dt.datetime):
+            @classmethod
+            def now(cls, tz=None):  # noqa: ANN001, ANN206
+                return instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
+
+        self.datetime, self.date, self.timedelta, self.UTC, self.timezone = Frozen, dt.date, dt.timedelta, dt.UTC, dt.timezone
+
+
+async def test_accrual_uses_each_schools_own_today(db, pg_url, monkeypatch):
+    """Issue 10, item 10: without --date every school accrues for ITS date. At 11:00 UTC it is
+    still yesterday at UTC-12 and already tomorrow at UTC+14: a fee due "today" at the western
+    school is not charged yet (its grace has not passed there), a fee due "yesterday" at the
+    eastern school is; and --date with the eastern school's today is not refused as future."""
+    instant = dt.datetime.combine(dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1200), dt.time(11, 0), dt.UTC)
+    utc_day = instant.date()
+    west_day, east_day = utc_day - dt.timedelta(days=1), utc_day + dt.timedelta(days=1)
+    west, east = await own_school(db, 1), await own_school(db, 1)
+    async with db.acquire() as conn:
+        await conn.execute("UPDATE schools SET time_zone = 'Etc/GMT+12' WHERE id = $1", west["id"])  # UTC-12
+        await conn.execute("UPDATE schools SET time_zone = 'Pacific/Kiritimati' WHERE id = $1", east["id"])  # UTC+14
+    # FLAT 100 without grace: charged once the due date has passed in the school
+    [west_fee] = await insert_assignments(db, west, [late_row(west["students"][0], "FLAT", "100", west_day, late_fee_grace_days=0)])
+    [east_fee] = await insert_assignments(db, east, [late_row(east["students"][0], "FLAT", "100", utc_day, late_fee_grace_days=0)])
+    monkeypatch.setattr(accrual, "dt", _FrozenClock(instant))
+
+    async def accrued(pk: int) -> tuple[Decimal, list[dt.date]]:
+        async with db.acquire() as conn:
+            return (await conn.fetchval("SELECT late_fee_accrued FROM student_fee_assignments WHERE id = $1", pk),
+                    [r[0] for r in await conn.fetch("SELECT applied_date FROM late_fee_logs WHERE assignment_id = $1", pk)])
+
+    summary = await accrual.accrue_late_fees(pg_url, None, school_ids=[west["id"], east["id"]])  # the command without --date
+    assert await accrued(west_fee) == (D("0.00"), [])  # its due date is today there: not late yet
+    assert await accrued(east_fee) == (D("100.00"), [east_day])  # due yesterday there: late
+    assert summary.dates == {west["id"]: west_day, east["id"]: east_day}
+    assert "each school's today" in summary.describe()
+
+    # --date of the eastern school's today: accepted there, skipped (not begun) at the western school
+    summary = await accrual.accrue_late_fees(pg_url, east_day, school_ids=[west["id"], east["id"]])
+    assert summary.not_yet == [west["id"]] and summary.schools == 1
+    assert await accrued(west_fee) == (D("0.00"), [])
+    # a date after every school's today is refused
+    with pytest.raises(ValueError, match="future"):
+        await accrual.accrue_late_fees(pg_url, east_day + dt.timedelta(days=1), school_ids=[west["id"], east["id"]])
+    # the next instant at which the western school's day has passed: charged there, for its own date
+    monkeypatch.setattr(accrual, "dt", _FrozenClock(instant + dt.timedelta(hours=13)))
+    summary = await accrual.accrue_late_fees(pg_url, None, school_ids=[west["id"]])
+    assert summary.dates == {west["id"]: utc_day} and await accrued(west_fee) == (D("100.00"), [utc_day])
 
 
 def test_accrue_late_fees_subcommand(monkeypatch, pg_url, capsys):

@@ -1,5 +1,8 @@
 """The date "today" of the request: in the active school's time zone (a school in India closes
 its day at Indian midnight, not at UTC's). Outside a school tenant: UTC. Stored times stay UTC.
+
+Work outside a request that is about one school (the console's late-fee accrual, the demo
+data) uses `today_in(school.time_zone)`: never UTC's date.
 """
 
 from __future__ import annotations
@@ -20,13 +23,18 @@ def reset(token: contextvars.Token) -> None:
 
 
 def today() -> dt.date:
-    name = _zone.get()
+    return today_in(_zone.get())
+
+
+def today_in(name: str | None, now: dt.datetime | None = None) -> dt.date:
+    """The date in time zone `name` (UTC's without one or for an unknown name) at `now` (now)."""
+    now = now or dt.datetime.now(dt.UTC)
     if name:
         try:
-            return dt.datetime.now(ZoneInfo(name)).date()
-        except ZoneInfoNotFoundError:
+            return now.astimezone(ZoneInfo(name)).date()
+        except (ZoneInfoNotFoundError, ValueError):
             pass
-    return dt.datetime.now(dt.UTC).date()
+    return now.astimezone(dt.UTC).date()
 
 
 def valid_zone(name: str) -> bool:
