@@ -519,22 +519,22 @@ async def test_percentage_and_flat_discounts(admin, db):
     assert adj["discountNameSnapshot"].startswith("Disc-")
     assert (payload["studentFeeAssignment"]["totalDiscountAmount"], payload["studentFeeAssignment"]["pending"]) == \
         ("300.00", "2700.00")
-    # a flat one on top; then a percentage is of the principal still due
+    # a flat one on top; then a percentage is of the fee's amount (issue 10), within the principal still due
     payload = await ok(admin, DISCOUNT, "feeDiscountApply", {"assignmentId": assignment["id"], "discountDefinitionId": staff})
     assert (payload["feeAdjustment"]["amount"], payload["feeAdjustment"]["reason"]) == ("500.00", None)
     assert payload["studentFeeAssignment"]["pending"] == "2200.00"
     quarter = await make_definition(admin, "PERCENTAGE", "25")
     payload = await ok(admin, DISCOUNT, "feeDiscountApply", {"assignmentId": assignment["id"], "discountDefinitionId": quarter})
-    assert payload["feeAdjustment"]["amount"] == "550.00"
+    assert payload["feeAdjustment"]["amount"] == "750.00"  # 25 % of 3000
     assert (payload["studentFeeAssignment"]["totalDiscountAmount"], payload["studentFeeAssignment"]["pending"]) == \
-        ("1350.00", "1650.00")
+        ("1550.00", "1450.00")
     row = await row_of(db, assignment["id"])
     assert row["version"] == 3
     # the definition changes later: the adjustment keeps its snapshot
     await ok(admin, DEFINITION_TOGGLE, "discountDefinitionToggle", {"id": sibling})
     snap = (await admin("query($id: ID!) { node(id: $id) { ... on StudentFeeAssignment { adjustments(first: 10) { nodes { "
                         "amount discountTypeSnapshot discountValueSnapshot } } } } }", {"id": assignment["id"]}))
-    assert sorted(n["amount"] for n in snap["data"]["node"]["adjustments"]["nodes"]) == ["300.00", "500.00", "550.00"]
+    assert sorted(n["amount"] for n in snap["data"]["node"]["adjustments"]["nodes"]) == ["300.00", "500.00", "750.00"]
     assert await activity(admin, "FeeAdjustment", pk(adj["id"])) == ["feeDiscountApply"]
 
 
@@ -574,6 +574,40 @@ async def test_discount_refusals_change_nothing(client, admin, db):
     await refused(admin, DISCOUNT, "feeDiscountApply", {"assignmentId": second["id"], "discountDefinitionId": another},
                   "CONFLICT", "discountDefinitionId")
     assert (await row_of(db, second["id"]))["total_discount_amount"] == D("40.00")
+
+
+async def test_the_two_readings_of_issue_10_percentage_of_the_amount_and_sponsor_on_the_net(admin, db):
+    """§7.2: 10 % of 1000 after 400 paid is 100 (not 10 % of the 600 due); capped by the due.
+    §7.3: a 50 % sponsor of 1000 covers 450 after a 100 discount (50 % of the net 900), and the
+    share is recomputed when the discount is applied. Numbers written out, not computed."""
+    students = await make_students(db, 3)
+    structure = await make_structure(admin, "1000.00")
+    ten = await make_definition(admin, "PERCENTAGE", "10")
+    hundred = await make_definition(admin, "FLAT", "100")
+    sixty = await make_definition(admin, "PERCENTAGE", "60")
+
+    paid = await assign_one(admin, structure["id"], students[0])
+    async with db.acquire() as conn:  # 400 of it paid
+        await conn.execute("UPDATE student_fee_assignments SET principal_paid = 400 WHERE id = $1", pk(paid["id"]))
+    payload = await ok(admin, DISCOUNT, "feeDiscountApply", {"assignmentId": paid["id"], "discountDefinitionId": ten})
+    assert payload["feeAdjustment"]["amount"] == "100.00"
+    assert (payload["studentFeeAssignment"]["totalDiscountAmount"], payload["studentFeeAssignment"]["pending"]) == \
+        ("100.00", "500.00")
+    # 60 % of 1000 is 600, more than the 500 still due: capped to 500
+    payload = await ok(admin, DISCOUNT, "feeDiscountApply", {"assignmentId": paid["id"], "discountDefinitionId": sixty})
+    assert (payload["feeAdjustment"]["amount"], payload["studentFeeAssignment"]["pending"]) == ("500.00", "0.00")
+
+    for student, definition, discount in ((students[1], hundred, "100.00"), (students[2], ten, "100.00")):
+        await ok(admin, FUNDING_CREATE, "fundingArrangementCreate", {
+            "studentId": student, "coverageType": "PARTIAL", "coverageMode": "PERCENTAGE", "coverageValue": "50"})
+        sponsored = await assign_one(admin, structure["id"], student)
+        assert (sponsored["sponsorCoveredAmount"], sponsored["pending"]) == ("500.00", "500.00")
+        payload = await ok(admin, DISCOUNT, "feeDiscountApply", {"assignmentId": sponsored["id"],
+                                                                 "discountDefinitionId": definition})
+        after = payload["studentFeeAssignment"]
+        assert (payload["feeAdjustment"]["amount"], after["totalDiscountAmount"], after["sponsorCoveredAmount"],
+                after["pending"]) == (discount, "100.00", "450.00", "450.00")
+        assert (await row_of(db, sponsored["id"]))["sponsor_covered_amount"] == D("450.00")
 
 
 async def test_fully_sponsored_fee_takes_no_discount(admin, db):
