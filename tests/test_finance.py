@@ -546,3 +546,19 @@ async def test_anonymous_callers_are_refused(client, db):
                              (VOUCHER_CREATE, voucher_input(head, today())), (TRANSFER_CREATE, transfer_input(today()))):
         body = (await client.post("/graphql", json={"query": query, "variables": variables})).json()
         assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", body
+
+
+async def test_vouchers_and_transfers_are_dated_within_the_session_they_are_recorded_in(client, db):
+    """Issue 10 (the class of item 9): choosing last year's session (X-Session-Id) does not file
+    today's money in it; nothing changes."""
+    school = await own_school(client, db)
+    old = {**school["SCHOOL_ADMIN"], "X-Session-Id": encode_gid("AcademicSession", school["sessions"][0])}
+    before = await closing_state(db, school["id"])
+    error = refused(await call(client, old, VOUCHER_CREATE, voucher_input(school["head"], today())), "expenseVoucherCreate",
+                    "INVALID", "expenseDate")
+    assert "outside the academic session" in error["message"]
+    refused(await call(client, old, TRANSFER_CREATE, transfer_input(today())), "accountTransferCreate", "INVALID",
+            "transferDate")
+    assert await closing_state(db, school["id"]) == before
+    # dated within that session (2020-21) it is taken
+    ok(await call(client, old, VOUCHER_CREATE, voucher_input(school["head"], dt.date(2020, 6, 1))), "expenseVoucherCreate")

@@ -13,7 +13,8 @@ The school is the active tenant and the session the one the request resolved (ct
   Concurrent creations queue on that row until the holder's request commits.
 - Money movements (vouchers, their (de)activation, transfers) are dated after the last closing in
   force (`closing.ensure_day_open`: LOCKED otherwise, also on an empty day that closing skipped)
-  and not after today (the school's date, resolvers/common/clock.py).
+  and not after today (the school's date, resolvers/common/clock.py), within the academic session
+  they are recorded in (the one in force).
   Transfers are append-only and go from CASH to BANK only (as the seed's service enforces).
 - The day-closing chain (resolvers/finance/closing.py): `dayClose` takes the school's chain lock
   exclusively (every posting holds it shared while it writes). Opening = the previous closing's
@@ -79,6 +80,18 @@ def _not_future(day: dt.date, field: str) -> None:
     if day > clock.today():
         raise user_error(ErrorCode.INVALID, f"{field} cannot be in the future (today is {clock.today().isoformat()} in the school's time zone).",
                          field)
+
+
+SESSION_SPAN = text("SELECT name, start_date, end_date FROM academic_sessions WHERE id = :session AND school_id = :school")
+
+
+async def _within_session(session: Any, school_id: int, session_id: int, day: dt.date, field: str) -> None:
+    """A money movement recorded in an academic session is dated within it (like payments: issue 10)."""
+    span = (await session.execute(SESSION_SPAN, {"session": session_id, "school": school_id})).first()
+    if span is not None and ((span.start_date is not None and day < span.start_date)
+                             or (span.end_date is not None and day > span.end_date)):
+        raise user_error(ErrorCode.INVALID, f"{field} {day.isoformat()} is outside the academic session {span.name} "
+                                            f"({span.start_date} to {span.end_date}) it would be recorded in.", field)
 
 
 # ---- expense heads ---------------------------------------------------------------------------
@@ -151,6 +164,7 @@ async def expense_voucher_create(ctx: Any, *, expense_date: dt.date, head_id: in
     mode = models.ExpensePaymentMode(getattr(payment_mode, "value", payment_mode))
     EH = models.ExpenseHead
     async with writes.mutation_scope(ctx, VOUCHER) as session:
+        await _within_session(session, school_id, session_id, expense_date, "expenseDate")
         await closing.ensure_day_open(session, school_id, expense_date, "expenseDate")
         head = (await session.execute(select(EH.name, EH.active).where(EH.id == head_id, EH.school_id == school_id)
                                       .with_for_update(read=True))).first()
@@ -202,6 +216,7 @@ async def account_transfer_create(ctx: Any, *, transfer_date: dt.date, amount: D
     remarks = writes.clean_text(remarks, "remarks", REMARKS_MAX)
     _not_future(transfer_date, "transferDate")
     async with writes.mutation_scope(ctx, TRANSFER) as session:
+        await _within_session(session, school_id, session_id, transfer_date, "transferDate")
         await closing.ensure_day_open(session, school_id, transfer_date, "transferDate")
         transfer = models.FinanceAccountTransfer(session_id=session_id, transfer_date=transfer_date, amount=amount,
                                                  from_account=source, to_account=target,
