@@ -576,7 +576,7 @@ async def test_discount_refusals_change_nothing(client, admin, db):
     assert (await row_of(db, second["id"]))["total_discount_amount"] == D("40.00")
 
 
-async def test_the_two_readings_of_issue_10_percentage_of_the_amount_and_sponsor_on_the_net(admin, db):
+async def test_the_two_readings_of_issue_10_percentage_of_the_amount_and_sponsor_on_the_net(client, admin, db):
     """§7.2: 10 % of 1000 after 400 paid is 100 (not 10 % of the 600 due); capped by the due.
     §7.3: a 50 % sponsor of 1000 covers 450 after a 100 discount (50 % of the net 900), and the
     share is recomputed when the discount is applied. Numbers written out, not computed."""
@@ -587,8 +587,11 @@ async def test_the_two_readings_of_issue_10_percentage_of_the_amount_and_sponsor
     sixty = await make_definition(admin, "PERCENTAGE", "60")
 
     paid = await assign_one(admin, structure["id"], students[0])
-    async with db.acquire() as conn:  # 400 of it paid
-        await conn.execute("UPDATE student_fee_assignments SET principal_paid = 400 WHERE id = $1", pk(paid["id"]))
+    accountant = await as_user(client, ACCOUNTANT)  # 400 of it paid
+    body = await accountant("""mutation($i: FeePaymentRecordInput!) { feePaymentRecord(input: $i) { errors { code message } } }""",
+                            {"i": {"studentId": students[0], "paymentDate": school_today().isoformat(), "mode": "CASH",
+                                   "idempotencyKey": unique("k"), "allocations": [{"assignmentId": paid["id"], "amount": "400.00"}]}})
+    assert body["data"]["feePaymentRecord"]["errors"] == [], body
     payload = await ok(admin, DISCOUNT, "feeDiscountApply", {"assignmentId": paid["id"], "discountDefinitionId": ten})
     assert payload["feeAdjustment"]["amount"] == "100.00"
     assert (payload["studentFeeAssignment"]["totalDiscountAmount"], payload["studentFeeAssignment"]["pending"]) == \
