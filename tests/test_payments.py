@@ -39,16 +39,17 @@ async def _school(db: Any, code: str = "DEMO-GWH") -> dict[str, int]:
     return {"id": row["id"], "session": row["current_session_id"]}
 
 
-async def _open_day(db: Any, *school_ids: int) -> dt.date:
+async def _open_day(db: Any, *school_ids: int, room: int = 0) -> dt.date:
     """A day these schools take payments on: after their last closing in force (issue 10: the
     books are closed through it) and not after the school's today; the demo schools' current
-    sessions cover it."""
+    sessions cover it. `room`: leave that many open days after it (for a later payment)."""
     async with db.acquire() as conn:
         through = await conn.fetchval("SELECT max(date) FROM day_closing WHERE school_id = ANY($1::bigint[]) "
                                       "AND NOT override_allowed", list(school_ids))
-    first = (through + dt.timedelta(days=1)) if through else school_today() - dt.timedelta(days=2)
-    assert first <= school_today(), "no open day left in these schools"
-    return first + dt.timedelta(days=random.randrange(0, (school_today() - first).days + 1))
+    last = school_today() - dt.timedelta(days=room)
+    first = (through + dt.timedelta(days=1)) if through else last - dt.timedelta(days=2)
+    assert first <= last, "no open day left in these schools"
+    return first + dt.timedelta(days=random.randrange(0, (last - first).days + 1))
 
 
 async def _arrange(db: Any, school: dict[str, int], amounts: list[str], *, due: dt.date | None = None,
@@ -203,7 +204,7 @@ async def test_late_fee_is_accrued_at_payment_time_and_cleared_before_principal(
 async def test_late_fee_then_principal_in_parts(client, db):
     """A flat late fee is accrued once; a later payment of the same fee clears principal only."""
     school = await _school(db)
-    day = await _open_day(db, school["id"])
+    day = await _open_day(db, school["id"], room=1)
     data = await _arrange(db, school, ["1000.00"], due=day - dt.timedelta(days=30), late=("FLAT", "100.00", 5))
     [a] = data["assignments"]
     g = await as_user(client, ADMIN)
