@@ -218,3 +218,25 @@ async def _random_run(client: Any, db: Any, seed: int, steps: int, seen: set[tup
             made = payload(body, name)["expenseVoucher"]
             vouchers.append(f"{decode_gid(made['id'])[1]}:{made['id']}")
         await assert_chain_holds(db, school["id"])
+
+
+async def test_postings_racing_a_closing_of_a_later_day_never_land_in_a_skipped_day(client, db):
+    """Vouchers on an empty day and the closing of the next day, sent together: either the closing
+    sees them (and waits for that day: CONFLICT) or they come after it (LOCKED); the school's chain
+    lock serialises them, whatever their dates."""
+    import asyncio
+
+    school = await own_school(client, db, "CHR")
+    admin, head = school["SCHOOL_ADMIN"], school["head"]
+    for n in range(3):
+        empty, later = today() - dt.timedelta(days=30 - 2 * n), today() - dt.timedelta(days=29 - 2 * n)
+        bodies = await asyncio.gather(
+            *[call(client, admin, VOUCHER_CREATE, voucher_input(head, empty, "10.00")) for _ in range(6)],
+            call(client, admin, DAY_CLOSE, {"input": {"date": later.isoformat()}}))
+        closed = payload(bodies[-1], "dayClose")["errors"] == []
+        codes = {e["code"] for b in bodies[:-1] for e in payload(b, "expenseVoucherCreate")["errors"]}
+        assert codes <= {"LOCKED"}, codes
+        if not closed:  # the vouchers came first: close their day, then the next
+            ok(await call(client, admin, DAY_CLOSE, {"input": {"date": empty.isoformat()}}), "dayClose")
+            ok(await call(client, admin, DAY_CLOSE, {"input": {"date": later.isoformat()}}), "dayClose")
+        await assert_chain_holds(db, school["id"])
