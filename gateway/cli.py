@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     exp.set_defaults(func=cmd_export_schema)
 
     accrue = sub.add_parser("accrue-late-fees", help="accrue late fees of every school for a date (idempotent)")
-    accrue.add_argument("--date", help="YYYY-MM-DD, default today (UTC); not in the future")
+    accrue.add_argument("--date", help="YYYY-MM-DD, default each school's today (its time zone); not in the future")
     accrue.set_defaults(func=cmd_accrue_late_fees)
 
     analytics_p = sub.add_parser("compute-analytics", help="compute the derived hostel analytics for a date (idempotent)")

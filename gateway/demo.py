@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from auth.passwords import hash_password
+from resolvers.common import clock
 from gateway.demo_finance import load_school_finance
 from gateway.demo_hostel import load_hostel_season
 from gateway.demo_school import load_school_year
@@ -79,7 +80,7 @@ async def load(url: str) -> bool:
                 session.add(school)
                 await session.flush()
                 current = None
-                today = dt.datetime.now(dt.UTC).date()
+                today = clock.today_in(school.time_zone)  # the school's date, not UTC's
                 this_year = today.year if today.month >= 4 else today.year - 1  # sessions run April to March
                 for year in (this_year - 2, this_year - 1, this_year):
                     s = AcademicSession(name=f"{year}-{str(year + 1)[2:]}", start_date=dt.date(year, 4, 1),
@@ -130,8 +131,9 @@ async def load(url: str) -> bool:
                                                                  designated_at=now))
             await session.flush()
             for code, school in schools.items():
-                await load_school_year(session, school.id, code, teacher_users.get(school.id, []), now.date())
-                await load_school_finance(session, school.id, code, school.current_session_id, now.date())
+                local_today = clock.today_in(school.time_zone)  # demo dates (closed days, dues) are the school's
+                await load_school_year(session, school.id, code, teacher_users.get(school.id, []), local_today)
+                await load_school_finance(session, school.id, code, school.current_session_id, local_today)
             for hostel in hostels.values():
                 await load_hostel_season(session, hostel, user_ids, now.date())
         from resolvers.hostel import analytics  # derived figures of the demo season, computed from its rows

@@ -7,7 +7,7 @@ file downloads of gateway/files.py):
     GET /exports/session-pnl.csv                  (the session in force: X-Session-Id or current)
     GET /exports/expenses.csv?from=YYYY-MM-DD&to=YYYY-MM-DD   (at most 366 days)
 
-No token: 401. A caller without SCHOOL_ADMIN, ACCOUNTANT or a platform role, or without a
+No token: 401. A caller without SCHOOL_ADMIN, ACCOUNTANT or SUPER_ADMIN, or without a
 school as the active tenant: 404, the answer for an export that does not exist. Bad
 parameters: 400. The figures are those of the GraphQL reports: the same functions of
 resolvers/finance/reports.py compute both. The body is streamed row by row.
@@ -25,13 +25,14 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from auth.permissions import PLATFORM
+from auth.permissions import FINANCE_REPORTERS
 from gateway.db import RequestDB
 from gateway.graphql_http import GraphQLHTTP
 from gateway.school_routes import error, for_school_caller
+from resolvers.common.money import money
 from resolvers.finance import reports
 
-READERS = frozenset((*PLATFORM, "SCHOOL_ADMIN", "ACCOUNTANT"))
+READERS = frozenset(FINANCE_REPORTERS)  # seed 001 §9.2: not PLATFORM_ADMIN
 MAX_EXPENSE_DAYS = 366
 
 
@@ -57,7 +58,8 @@ def _int(request: Request, name: str, low: int, high: int) -> int:
 
 
 def _money(value: Any) -> str:
-    return f"{value:.2f}"
+    """Two decimals always ("0.00"), rounded like every amount (resolvers/common/money.py)."""
+    return f"{money(value):f}"
 
 
 # ---- CSV bodies: rows of the report objects -----------------------------------------------------

@@ -21,7 +21,7 @@ from schema.common.errors import UserErrors
 from schema.common.fields import authorize, list_field, load_entities, load_entity
 from schema.common.mutations import decode_ref, payload_type, run_mutation, toggle_input
 from schema.common.node import Node
-from schema.fees import FINANCE_READERS
+from schema.fees import FINANCE_READERS, FINANCE_REPORTS
 
 ExpensePaymentMode = graphql_enum(models.ExpensePaymentMode)
 
@@ -321,19 +321,19 @@ class Query:
     expense_vouchers: Connection[ExpenseVoucher] = list_field(models.ExpenseVoucher, name="expenseVouchers",
                                                               permission=FINANCE_READERS)
     account_transfers: Connection[FinanceAccountTransfer] = list_field(
-        models.FinanceAccountTransfer, name="accountTransfers", permission=FINANCE_READERS)
-    day_closings: Connection[DayClosing] = list_field(models.DayClosing, name="dayClosings", permission=FINANCE_READERS)
+        models.FinanceAccountTransfer, name="accountTransfers", permission=FINANCE_REPORTS)
+    day_closings: Connection[DayClosing] = list_field(models.DayClosing, name="dayClosings", permission=FINANCE_REPORTS)
 
     @strawberry.field(description="The school's money of one date: revenue by mode and by fee head, expenses by mode, "
                                   "transfers, the net, and the closing if the day is closed.")
     async def daily_cash(self, info: Info, date: dt.date) -> DailyCash:
-        authorize(info, FINANCE_READERS)
+        authorize(info, FINANCE_REPORTS)
         figures = await reports.day_figures(info.context.db.fetch, _school_of(info), date)
         return DailyCash.of(figures)
 
     @strawberry.field(description="Fee-head-wise collection of payments dated from `from` to `to`.")
     async def fee_head_summary(self, info: Info, from_: From, to: To) -> FeeHeadSummary:
-        authorize(info, FINANCE_READERS)
+        authorize(info, FINANCE_REPORTS)
         _check_range(from_, to)
         s = await reports.fee_head_summary(info.context.db.fetch, _school_of(info), from_, to)
         return FeeHeadSummary(from_=s.start, to=s.end, heads=[FeeHeadCollection.of(h) for h in s.heads],
@@ -341,7 +341,7 @@ class Query:
 
     @strawberry.field(description="Profit and loss of a calendar month: payments and vouchers dated in it.")
     async def monthly_pnl(self, info: Info, year: int, month: int) -> ProfitAndLoss:
-        authorize(info, FINANCE_READERS)
+        authorize(info, FINANCE_REPORTS)
         if not 1 <= month <= 12 or not 1900 <= year <= 9999:
             raise BadInput("month is 1 to 12 and year 1900 to 9999.")
         return ProfitAndLoss.of(await reports.monthly_pnl(info.context.db.fetch, _school_of(info), year, month))
@@ -349,7 +349,7 @@ class Query:
     @strawberry.field(description="Profit and loss of the academic session in force (X-Session-Id or the current one): "
                                   "its allocations and its active vouchers.")
     async def session_pnl(self, info: Info) -> ProfitAndLoss:
-        authorize(info, FINANCE_READERS)
+        authorize(info, FINANCE_REPORTS)
         school_id = _school_of(info)
         return ProfitAndLoss.of(await reports.session_pnl(info.context.db.fetch, school_id, _session_of(info)))
 
@@ -359,7 +359,7 @@ class Query:
                          min_pending: Annotated[Decimal | None, strawberry.argument(
                              description="Only students owing at least this much (always more than 0).")] = None,
                          ) -> DefaulterConnection:
-        authorize(info, FINANCE_READERS)
+        authorize(info, FINANCE_REPORTS)
         settings = info.context.settings
         size = settings.default_page_size if first is None else first
         if not 0 <= size <= settings.max_page_size:
@@ -380,7 +380,7 @@ class Query:
     @strawberry.field(description="A student's fee ledger in the academic session in force; null when there is no such "
                                   "student in the school.")
     async def student_ledger(self, info: Info, student_id: strawberry.ID) -> StudentLedger | None:
-        authorize(info, FINANCE_READERS)
+        authorize(info, FINANCE_REPORTS)
         try:
             pk = decode_ref(student_id, models.Student, "studentId")
         except UserErrors:
@@ -395,7 +395,7 @@ class Query:
 
 
 for _name in ("dailyCash", "feeHeadSummary", "monthlyPnl", "sessionPnl", "defaulters", "studentLedger"):
-    declare(f"Query.{_name}", FINANCE_READERS)
+    declare(f"Query.{_name}", FINANCE_REPORTS)
 # Reports return a bounded handful of rows each; a ledger is a student's term.
 declare_cost("Query.studentLedger", 20)
 

@@ -12,7 +12,7 @@ from strawberry.types import Info
 from strawberry.types.unset import UNSET
 
 import models
-from auth.permissions import PLATFORM, SCHOOL_ADMINS, declare, roles
+from auth.permissions import FINANCE_REPORTERS, PLATFORM, SCHOOL_ADMINS, declare, roles
 from resolvers.common.registry import spec_for_model
 from resolvers.fees import service
 from resolvers.fees.formula import pending
@@ -32,6 +32,8 @@ DiscountType = graphql_enum(models.DiscountType)
 AdjustmentType = graphql_enum(models.AdjustmentType)
 
 FINANCE_READERS = roles(*PLATFORM, "SCHOOL_ADMIN", "ACCOUNTANT")
+# the finance reports, the finance module's records (closings, transfers) and the CSV exports (seed 001 §9.2)
+FINANCE_REPORTS = roles(*FINANCE_REPORTERS)
 
 
 @entity_type(models.FeeType)

@@ -519,22 +519,22 @@ async def test_percentage_and_flat_discounts(admin, db):
     assert adj["discountNameSnapshot"].startswith("Disc-")
     assert (payload["studentFeeAssignment"]["totalDiscountAmount"], payload["studentFeeAssignment"]["pending"]) == \
         ("300.00", "2700.00")
-    # a flat one on top; then a percentage is of the principal still due
+    # a flat one on top; then a percentage is of the fee's amount (issue 10), within the principal still due
     payload = await ok(admin, DISCOUNT, "feeDiscountApply", {"assignmentId": assignment["id"], "discountDefinitionId": staff})
     assert (payload["feeAdjustment"]["amount"], payload["feeAdjustment"]["reason"]) == ("500.00", None)
     assert payload["studentFeeAssignment"]["pending"] == "2200.00"
     quarter = await make_definition(admin, "PERCENTAGE", "25")
     payload = await ok(admin, DISCOUNT, "feeDiscountApply", {"assignmentId": assignment["id"], "discountDefinitionId": quarter})
-    assert payload["feeAdjustment"]["amount"] == "550.00"
+    assert payload["feeAdjustment"]["amount"] == "750.00"  # 25 % of 3000
     assert (payload["studentFeeAssignment"]["totalDiscountAmount"], payload["studentFeeAssignment"]["pending"]) == \
-        ("1350.00", "1650.00")
+        ("1550.00", "1450.00")
     row = await row_of(db, assignment["id"])
     assert row["version"] == 3
     # the definition changes later: the adjustment keeps its snapshot
     await ok(admin, DEFINITION_TOGGLE, "discountDefinitionToggle", {"id": sibling})
     snap = (await admin("query($id: ID!) { node(id: $id) { ... on StudentFeeAssignment { adjustments(first: 10) { nodes { "
                         "amount discountTypeSnapshot discountValueSnapshot } } } } }", {"id": assignment["id"]}))
-    assert sorted(n["amount"] for n in snap["data"]["node"]["adjustments"]["nodes"]) == ["300.00", "500.00", "550.00"]
+    assert sorted(n["amount"] for n in snap["data"]["node"]["adjustments"]["nodes"]) == ["300.00", "500.00", "750.00"]
     assert await activity(admin, "FeeAdjustment", pk(adj["id"])) == ["feeDiscountApply"]
 
 
@@ -574,6 +574,43 @@ async def test_discount_refusals_change_nothing(client, admin, db):
     await refused(admin, DISCOUNT, "feeDiscountApply", {"assignmentId": second["id"], "discountDefinitionId": another},
                   "CONFLICT", "discountDefinitionId")
     assert (await row_of(db, second["id"]))["total_discount_amount"] == D("40.00")
+
+
+async def test_the_two_readings_of_issue_10_percentage_of_the_amount_and_sponsor_on_the_net(client, admin, db):
+    """§7.2: 10 % of 1000 after 400 paid is 100 (not 10 % of the 600 due); capped by the due.
+    §7.3: a 50 % sponsor of 1000 covers 450 after a 100 discount (50 % of the net 900), and the
+    share is recomputed when the discount is applied. Numbers written out, not computed."""
+    students = await make_students(db, 3)
+    structure = await make_structure(admin, "1000.00")
+    ten = await make_definition(admin, "PERCENTAGE", "10")
+    hundred = await make_definition(admin, "FLAT", "100")
+    sixty = await make_definition(admin, "PERCENTAGE", "60")
+
+    paid = await assign_one(admin, structure["id"], students[0])
+    accountant = await as_user(client, ACCOUNTANT)  # 400 of it paid
+    body = await accountant("""mutation($i: FeePaymentRecordInput!) { feePaymentRecord(input: $i) { errors { code message } } }""",
+                            {"i": {"studentId": students[0], "paymentDate": school_today().isoformat(), "mode": "CASH",
+                                   "idempotencyKey": unique("k"), "allocations": [{"assignmentId": paid["id"], "amount": "400.00"}]}})
+    assert body["data"]["feePaymentRecord"]["errors"] == [], body
+    payload = await ok(admin, DISCOUNT, "feeDiscountApply", {"assignmentId": paid["id"], "discountDefinitionId": ten})
+    assert payload["feeAdjustment"]["amount"] == "100.00"
+    assert (payload["studentFeeAssignment"]["totalDiscountAmount"], payload["studentFeeAssignment"]["pending"]) == \
+        ("100.00", "500.00")
+    # 60 % of 1000 is 600, more than the 500 still due: capped to 500
+    payload = await ok(admin, DISCOUNT, "feeDiscountApply", {"assignmentId": paid["id"], "discountDefinitionId": sixty})
+    assert (payload["feeAdjustment"]["amount"], payload["studentFeeAssignment"]["pending"]) == ("500.00", "0.00")
+
+    for student, definition, discount in ((students[1], hundred, "100.00"), (students[2], ten, "100.00")):
+        await ok(admin, FUNDING_CREATE, "fundingArrangementCreate", {
+            "studentId": student, "coverageType": "PARTIAL", "coverageMode": "PERCENTAGE", "coverageValue": "50"})
+        sponsored = await assign_one(admin, structure["id"], student)
+        assert (sponsored["sponsorCoveredAmount"], sponsored["pending"]) == ("500.00", "500.00")
+        payload = await ok(admin, DISCOUNT, "feeDiscountApply", {"assignmentId": sponsored["id"],
+                                                                 "discountDefinitionId": definition})
+        after = payload["studentFeeAssignment"]
+        assert (payload["feeAdjustment"]["amount"], after["totalDiscountAmount"], after["sponsorCoveredAmount"],
+                after["pending"]) == (discount, "100.00", "450.00", "450.00")
+        assert (await row_of(db, sponsored["id"]))["sponsor_covered_amount"] == D("450.00")
 
 
 async def test_fully_sponsored_fee_takes_no_discount(admin, db):
@@ -702,7 +739,7 @@ def late_row(student: int, kind: str, value: str, due: dt.date, **changes: Any) 
 
 async def test_accrual_command_is_idempotent(db, pg_url):
     school = await own_school(db, 7)
-    on = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    on = school_today() - dt.timedelta(days=1)  # the school's date (Asia/Kolkata), not UTC's
     due = on - dt.timedelta(days=10)  # 5 days after the grace period
     s = school["students"]
     ids = await insert_assignments(db, school, [
@@ -746,7 +783,7 @@ async def test_accrual_command_is_idempotent(db, pg_url):
 
 async def test_accrual_command_daily_percentage_and_batches(db, pg_url, monkeypatch):
     school = await own_school(db, 5)
-    on = dt.datetime.now(dt.UTC).date()
+    on = school_today()
     due = on - dt.timedelta(days=8)  # 3 days after the grace period
     ids = await insert_assignments(db, school, [late_row(st, "DAILY_PERCENTAGE", "0.5", due) for st in school["students"]])
     monkeypatch.setattr(accrual, "BATCH", 2)  # three batches
@@ -759,6 +796,59 @@ async def test_accrual_command_daily_percentage_and_batches(db, pg_url, monkeypa
         accrued = await conn.fetch("SELECT late_fee_accrued, version FROM student_fee_assignments WHERE id = ANY($1)", ids)
         logs = await conn.fetchval("SELECT count(*) FROM late_fee_logs WHERE assignment_id = ANY($1)", ids)
     assert {(r["late_fee_accrued"], r["version"]) for r in accrued} == {(D("15.00"), 2)} and logs == 10
+
+
+class _FrozenClock:
+    """`dt` as the accrual command sees it, with `datetime.now` stopped at one instant."""
+
+    def __init__(self, instant: dt.datetime) -> None:
+        class Frozen(dt.datetime):
+            @classmethod
+            def now(cls, tz=None):  # noqa: ANN001, ANN206
+                return instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
+
+        self.datetime, self.date, self.timedelta, self.UTC, self.timezone = Frozen, dt.date, dt.timedelta, dt.UTC, dt.timezone
+
+
+async def test_accrual_uses_each_schools_own_today(db, pg_url, monkeypatch):
+    """Issue 10, item 10: without --date every school accrues for ITS date. At 11:00 UTC it is
+    still yesterday at UTC-12 and already tomorrow at UTC+14: a fee due "today" at the western
+    school is not charged yet (its grace has not passed there), a fee due "yesterday" at the
+    eastern school is; and --date with the eastern school's today is not refused as future."""
+    instant = dt.datetime.combine(dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1200), dt.time(11, 0), dt.UTC)
+    utc_day = instant.date()
+    west_day, east_day = utc_day - dt.timedelta(days=1), utc_day + dt.timedelta(days=1)
+    west, east = await own_school(db, 1), await own_school(db, 1)
+    async with db.acquire() as conn:
+        await conn.execute("UPDATE schools SET time_zone = 'Etc/GMT+12' WHERE id = $1", west["id"])  # UTC-12
+        await conn.execute("UPDATE schools SET time_zone = 'Pacific/Kiritimati' WHERE id = $1", east["id"])  # UTC+14
+    # FLAT 100 without grace: charged once the due date has passed in the school
+    [west_fee] = await insert_assignments(db, west, [late_row(west["students"][0], "FLAT", "100", west_day, late_fee_grace_days=0)])
+    [east_fee] = await insert_assignments(db, east, [late_row(east["students"][0], "FLAT", "100", utc_day, late_fee_grace_days=0)])
+    monkeypatch.setattr(accrual, "dt", _FrozenClock(instant))
+
+    async def accrued(pk: int) -> tuple[Decimal, list[dt.date]]:
+        async with db.acquire() as conn:
+            return (await conn.fetchval("SELECT late_fee_accrued FROM student_fee_assignments WHERE id = $1", pk),
+                    [r[0] for r in await conn.fetch("SELECT applied_date FROM late_fee_logs WHERE assignment_id = $1", pk)])
+
+    summary = await accrual.accrue_late_fees(pg_url, None, school_ids=[west["id"], east["id"]])  # the command without --date
+    assert await accrued(west_fee) == (D("0.00"), [])  # its due date is today there: not late yet
+    assert await accrued(east_fee) == (D("100.00"), [east_day])  # due yesterday there: late
+    assert summary.dates == {west["id"]: west_day, east["id"]: east_day}
+    assert "each school's today" in summary.describe()
+
+    # --date of the eastern school's today: accepted there, skipped (not begun) at the western school
+    summary = await accrual.accrue_late_fees(pg_url, east_day, school_ids=[west["id"], east["id"]])
+    assert summary.not_yet == [west["id"]] and summary.schools == 1
+    assert await accrued(west_fee) == (D("0.00"), [])
+    # a date after every school's today is refused
+    with pytest.raises(ValueError, match="future"):
+        await accrual.accrue_late_fees(pg_url, east_day + dt.timedelta(days=1), school_ids=[west["id"], east["id"]])
+    # the next instant at which the western school's day has passed: charged there, for its own date
+    monkeypatch.setattr(accrual, "dt", _FrozenClock(instant + dt.timedelta(hours=13)))
+    summary = await accrual.accrue_late_fees(pg_url, None, school_ids=[west["id"]])
+    assert summary.dates == {west["id"]: utc_day} and await accrued(west_fee) == (D("100.00"), [utc_day])
 
 
 def test_accrue_late_fees_subcommand(monkeypatch, pg_url, capsys):

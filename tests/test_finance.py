@@ -109,8 +109,8 @@ async def new_user(db: Any, school_id: int, role: str) -> str:
 
 
 async def own_school(client: Any, db: Any, prefix: str = "FIN") -> dict[str, Any]:
-    """A new school with two academic sessions (the second is current), a school admin, an
-    accountant, and one expense head; with the headers of each caller."""
+    """A new school with two academic sessions (the second is current, covering the last 400
+    days), a school admin, an accountant, and one expense head; with the headers of each caller."""
     [school] = await make_schools(db, unique(prefix), 1, sessions_per_school=2)
     out: dict[str, Any] = dict(school)
     for role in ("SCHOOL_ADMIN", "ACCOUNTANT"):
@@ -119,6 +119,9 @@ async def own_school(client: Any, db: Any, prefix: str = "FIN") -> dict[str, Any
         out[role] = {"Authorization": f"Bearer {tokens['accessToken']}"}
     out["super"] = {**await bearer(client, SUPER), **tenant_header(school["gid"])}
     out["session"] = school["sessions"][-1]
+    async with db.acquire() as conn:  # the current session runs from a year ago to next month: payments fall in it
+        await conn.execute("UPDATE academic_sessions SET start_date = $1, end_date = $2 WHERE id = $3",
+                           today() - dt.timedelta(days=400), today() + dt.timedelta(days=30), out["session"])
     head = ok(await call(client, out["SCHOOL_ADMIN"], HEAD_CREATE, {"input": {"name": "General"}}), "expenseHeadCreate")
     out["head"] = head["expenseHead"]["id"]
     return out
@@ -173,7 +176,7 @@ async def test_expense_heads_are_unique_by_normalised_name(client, db):
 async def test_expense_head_toggle_and_vouchers_need_an_active_head(client, db):
     admin = await bearer(client, ADMIN)
     head = await greenwood_head(client)
-    day = today() - dt.timedelta(days=730)
+    day = today()
     off = ok(await call(client, admin, HEAD_TOGGLE, {"input": {"id": head}}), "expenseHeadToggle")
     assert off["expenseHead"]["active"] is False
     vouchers = await count(db, "SELECT count(*) FROM expense_vouchers")
@@ -201,7 +204,7 @@ async def test_expense_head_toggle_and_vouchers_need_an_active_head(client, db):
 async def test_voucher_numbers_have_no_gaps_under_20_parallel_creates(client, db):
     admin = await bearer(client, ADMIN)
     head = await greenwood_head(client)
-    day = today() - dt.timedelta(days=731)
+    day = today()
     async with db.acquire() as conn:
         school = await conn.fetchval("SELECT id FROM schools WHERE school_code = 'DEMO-GWH'")
         numbers = await conn.fetch("SELECT voucher_number FROM expense_vouchers WHERE school_id = $1", school)
@@ -243,7 +246,7 @@ async def test_a_school_without_a_sequence_row_starts_after_its_highest_number(c
 async def test_voucher_refusals_change_nothing(client, db):
     admin = await bearer(client, ADMIN)
     head = await greenwood_head(client)
-    day = today() - dt.timedelta(days=732)
+    day = today()
     before = (await count(db, "SELECT count(*) FROM expense_vouchers"),
               await count(db, "SELECT sum(next_number) FROM voucher_sequences"),
               await count(db, "SELECT count(*) FROM activity_logs WHERE action = 'expenseVoucherCreate'"))
@@ -267,7 +270,7 @@ async def test_voucher_refusals_change_nothing(client, db):
 async def test_voucher_toggle(client, db):
     admin = await bearer(client, ADMIN)
     head = await greenwood_head(client)
-    created = ok(await call(client, admin, VOUCHER_CREATE, voucher_input(head, today() - dt.timedelta(days=733), "42.00",
+    created = ok(await call(client, admin, VOUCHER_CREATE, voucher_input(head, today(), "42.00",
                                                                          "UPI", referenceNumber="UPI-1")),
                  "expenseVoucherCreate")["expenseVoucher"]
     assert created["paymentMode"] == "UPI" and created["amount"] == "42.00" and created["active"]
@@ -290,7 +293,7 @@ async def test_voucher_toggle(client, db):
 
 async def test_transfers_go_from_cash_to_bank_only(client, db):
     admin = await bearer(client, ADMIN)
-    day = today() - dt.timedelta(days=734)
+    day = today()
     made = ok(await call(client, admin, TRANSFER_CREATE, transfer_input(day, "1500.00", "cash", " bank ")),
               "accountTransferCreate")["financeAccountTransfer"]
     assert made == {"id": made["id"], "transferDate": day.isoformat(), "amount": "1500.00", "fromAccount": "CASH",
@@ -431,7 +434,7 @@ async def test_day_close_figures_and_what_a_closed_day_refuses(client, db):
     # the override is the super admin's alone
     forbidden(await call(client, admin, OVERRIDE, {"input": {"date": d1.isoformat()}}))
     forbidden(await call(client, school["ACCOUNTANT"], OVERRIDE, {"input": {"date": d1.isoformat()}}))
-    refused(await call(client, school["super"], OVERRIDE, {"input": {"date": (d1 - dt.timedelta(days=5)).isoformat()}}),
+    refused(await call(client, school["super"], OVERRIDE, {"input": {"date": (d1 + dt.timedelta(days=5)).isoformat()}}),
             "dayClosingOverride", "NOT_FOUND", "date")
     assert await closing_state(db, school["id"]) == snapshot
     opened = ok(await call(client, school["super"], OVERRIDE, {"input": {"date": d1.isoformat()}}), "dayClosingOverride")
@@ -518,7 +521,7 @@ async def test_days_are_closed_in_order_and_chain_their_balances(client, db):
 
 async def test_closings_of_one_school_do_not_touch_another(client, db):
     school = await own_school(client, db)
-    day = today() - dt.timedelta(days=30)
+    day = today()
     ok(await call(client, school["SCHOOL_ADMIN"], DAY_CLOSE, {"input": {"date": day.isoformat()}}), "dayClose")
     # Greenwood's same date is still open
     head = await greenwood_head(client)
@@ -543,3 +546,19 @@ async def test_anonymous_callers_are_refused(client, db):
                              (VOUCHER_CREATE, voucher_input(head, today())), (TRANSFER_CREATE, transfer_input(today()))):
         body = (await client.post("/graphql", json={"query": query, "variables": variables})).json()
         assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", body
+
+
+async def test_vouchers_and_transfers_are_dated_within_the_session_they_are_recorded_in(client, db):
+    """Issue 10 (the class of item 9): choosing last year's session (X-Session-Id) does not file
+    today's money in it; nothing changes."""
+    school = await own_school(client, db)
+    old = {**school["SCHOOL_ADMIN"], "X-Session-Id": encode_gid("AcademicSession", school["sessions"][0])}
+    before = await closing_state(db, school["id"])
+    error = refused(await call(client, old, VOUCHER_CREATE, voucher_input(school["head"], today())), "expenseVoucherCreate",
+                    "INVALID", "expenseDate")
+    assert "outside the academic session" in error["message"]
+    refused(await call(client, old, TRANSFER_CREATE, transfer_input(today())), "accountTransferCreate", "INVALID",
+            "transferDate")
+    assert await closing_state(db, school["id"]) == before
+    # dated within that session (2020-21) it is taken
+    ok(await call(client, old, VOUCHER_CREATE, voucher_input(school["head"], dt.date(2020, 6, 1))), "expenseVoucherCreate")

@@ -234,26 +234,28 @@ def refused(call, *args, **kwargs) -> str:
     return " ".join(e.message for e in info.value.errors)
 
 
-def test_percentage_discount_is_of_the_principal_due_and_capped_by_it():
-    assert discount_for(DiscountType.PERCENTAGE, D("10.00"), D("2700.00")) == D("270.00")
-    assert discount_for("PERCENTAGE", D("100.00"), D("2700.00")) == D("2700.00")
-    assert discount_for(DiscountType.PERCENTAGE, D("33.33"), D("100.00")) == D("33.33")
-    assert discount_for(DiscountType.PERCENTAGE, D("12.50"), D("0.99")) == D("0.12")
-    assert discount_for(DiscountType.PERCENTAGE, D("150.00"), D("80.00")) == D("80.00")  # never above the principal due
+def test_percentage_discount_is_of_the_assignment_amount_and_capped_by_the_principal_due():
+    # issue 10's reading of §7.2: 10 % of 1000 after 400 paid is 100 (not 10 % of the 600 due = 60)
+    assert discount_for(DiscountType.PERCENTAGE, D("10.00"), D("1000.00"), D("600.00")) == D("100.00")
+    assert discount_for(DiscountType.PERCENTAGE, D("10.00"), D("3000.00"), D("2700.00")) == D("300.00")
+    assert discount_for("PERCENTAGE", D("100.00"), D("2700.00"), D("2700.00")) == D("2700.00")
+    assert discount_for(DiscountType.PERCENTAGE, D("33.33"), D("100.00"), D("100.00")) == D("33.33")
+    assert discount_for(DiscountType.PERCENTAGE, D("12.50"), D("0.99"), D("0.99")) == D("0.12")
+    assert discount_for(DiscountType.PERCENTAGE, D("50.00"), D("1000.00"), D("80.00")) == D("80.00")  # capped by the due
 
 
 def test_flat_discount_is_refused_above_the_principal_due():
-    assert discount_for(DiscountType.FLAT, D("500.00"), D("2700.00")) == D("500.00")
-    assert discount_for(DiscountType.FLAT, D("2700.00"), D("2700.00")) == D("2700.00")  # down to zero, not below
-    assert refused(discount_for, DiscountType.FLAT, D("2700.01"), D("2700.00")).startswith(
+    assert discount_for(DiscountType.FLAT, D("500.00"), D("2700.00"), D("2700.00")) == D("500.00")
+    assert discount_for(DiscountType.FLAT, D("2700.00"), D("2700.00"), D("2700.00")) == D("2700.00")  # down to zero
+    assert refused(discount_for, DiscountType.FLAT, D("2700.01"), D("3000.00"), D("2700.00")).startswith(
         "Flat discount cannot exceed principal due")
 
 
 def test_discount_needs_an_active_definition_and_a_positive_principal_due():
-    assert "not active" in refused(discount_for, DiscountType.PERCENTAGE, D("10"), D("100.00"), active=False)
-    assert "nothing to discount" in refused(discount_for, DiscountType.PERCENTAGE, D("10"), D("0.00"))
-    assert "nothing to discount" in refused(discount_for, DiscountType.FLAT, D("10"), D("-5.00"))
-    assert "0.00" in refused(discount_for, DiscountType.PERCENTAGE, D("10"), D("0.01"))  # rounds to nothing
+    assert "not active" in refused(discount_for, DiscountType.PERCENTAGE, D("10"), D("100.00"), D("100.00"), active=False)
+    assert "nothing to discount" in refused(discount_for, DiscountType.PERCENTAGE, D("10"), D("100.00"), D("0.00"))
+    assert "nothing to discount" in refused(discount_for, DiscountType.FLAT, D("10"), D("100.00"), D("-5.00"))
+    assert "0.00" in refused(discount_for, DiscountType.PERCENTAGE, D("10"), D("0.01"), D("0.01"))  # rounds to nothing
 
 
 def test_waiver_within_the_late_fee_due():

@@ -39,14 +39,17 @@ async def _school(db: Any, code: str = "DEMO-GWH") -> dict[str, int]:
     return {"id": row["id"], "session": row["current_session_id"]}
 
 
-async def _open_day(db: Any, *school_ids: int) -> dt.date:
-    """A past day of this test alone: not closed in these schools (and, likely, no other test's)."""
+async def _open_day(db: Any, *school_ids: int, room: int = 0) -> dt.date:
+    """A day these schools take payments on: after their last closing in force (issue 10: the
+    books are closed through it) and not after the school's today; the demo schools' current
+    sessions cover it. `room`: leave that many open days after it (for a later payment)."""
     async with db.acquire() as conn:
-        while True:
-            day = dt.date(2016, 1, 1) + dt.timedelta(days=random.randrange(0, 3000))
-            if not await conn.fetchval("SELECT 1 FROM day_closing WHERE school_id = ANY($1::bigint[]) AND date = $2",
-                                       list(school_ids), day):
-                return day
+        through = await conn.fetchval("SELECT max(date) FROM day_closing WHERE school_id = ANY($1::bigint[]) "
+                                      "AND NOT override_allowed", list(school_ids))
+    last = school_today() - dt.timedelta(days=room)
+    first = (through + dt.timedelta(days=1)) if through else last - dt.timedelta(days=2)
+    assert first <= last, "no open day left in these schools"
+    return first + dt.timedelta(days=random.randrange(0, (last - first).days + 1))
 
 
 async def _arrange(db: Any, school: dict[str, int], amounts: list[str], *, due: dt.date | None = None,
@@ -201,7 +204,7 @@ async def test_late_fee_is_accrued_at_payment_time_and_cleared_before_principal(
 async def test_late_fee_then_principal_in_parts(client, db):
     """A flat late fee is accrued once; a later payment of the same fee clears principal only."""
     school = await _school(db)
-    day = await _open_day(db, school["id"])
+    day = await _open_day(db, school["id"], room=1)
     data = await _arrange(db, school, ["1000.00"], due=day - dt.timedelta(days=30), late=("FLAT", "100.00", 5))
     [a] = data["assignments"]
     g = await as_user(client, ADMIN)
@@ -272,31 +275,28 @@ async def test_fees_of_two_sessions_are_two_payments(client, db):
     errors = await _refused(g, db, _input(data["student"], day, [(data["assignments"][0], "100.00"), (old["assignments"][0], "200.00")]),
                             [data["assignments"][0], old["assignments"][0]], data["student"])
     assert errors[0][:2] == (["input", "allocations"], "INVALID") and "one academic session" in errors[0][2]
-    # arrears of the earlier session are paid on their own, into that session
-    payload = await _pay(g, _input(data["student"], day, [(old["assignments"][0], "200.00")]))
-    assert payload["errors"] == []
-    async with db.acquire() as conn:
-        session_id = await conn.fetchval("SELECT session_id FROM fee_payments WHERE id = $1",
-                                         decode_gid(payload["feePayment"]["id"])[1])
-    assert session_id == previous
+    # a fee of the earlier session is paid in its session only (issue 10): dated today it is refused
+    errors = await _refused(g, db, _input(data["student"], day, [(old["assignments"][0], "200.00")]),
+                            old["assignments"], data["student"])
+    assert errors[0][:2] == (["input", "paymentDate"], "INVALID") and "outside the academic session" in errors[0][2]
 
 
-async def test_a_closed_day_is_refused(client, db):
+async def test_a_payment_is_dated_within_its_session_and_not_in_the_schools_future(client, db):
+    """Item 9 of issue 10: the assignment's session bounds the payment date; "today" is the school's."""
     school = await _school(db)
-    data = await _arrange(db, school, ["500.00"])
-    [a], day = data["assignments"], await _open_day(db, school["id"])
     async with db.acquire() as conn:
-        await conn.execute(
-            "INSERT INTO day_closing (school_id, date, session_id, opening_cash, opening_bank, cash_revenue, bank_revenue, "
-            "cash_expense, bank_expense, transfer_out, transfer_in, closing_cash, closing_bank, override_allowed, closed_at) "
-            "VALUES ($1, $2, $3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, now())", school["id"], day, school["session"])
-    g = await as_user(client, ACCOUNTANT)
-    errors = await _refused(g, db, _input(data["student"], day, [(a, "500.00")]), [a], data["student"])
-    assert errors == [(["input", "paymentDate"], "LOCKED", f"{day.isoformat()} is closed; a super admin can reopen it.")]
-    # reopened by an override: accepted
-    async with db.acquire() as conn:
-        await conn.execute("UPDATE day_closing SET override_allowed = true WHERE school_id = $1 AND date = $2", school["id"], day)
-    assert (await _pay(g, _input(data["student"], day, [(a, "500.00")])))["errors"] == []
+        span = await conn.fetchrow("SELECT start_date, end_date FROM academic_sessions WHERE id = $1", school["session"])
+        zone = await conn.fetchval("SELECT time_zone FROM schools WHERE id = $1", school["id"])
+    data = await _arrange(db, school, ["100.00"])
+    [a] = data["assignments"]
+    g = await as_user(client, ADMIN)
+    from zoneinfo import ZoneInfo
+    local_today = dt.datetime.now(ZoneInfo(zone)).date()
+    for day, why in ((span["start_date"] - dt.timedelta(days=1), "outside the academic session"),
+                     (local_today + dt.timedelta(days=1), "in the future")):
+        errors = await _refused(g, db, _input(data["student"], day, [(a, "100.00")]), [a], data["student"])
+        assert errors[0][:2] == (["input", "paymentDate"], "INVALID") and why in errors[0][2], errors
+    assert (await _pay(g, _input(data["student"], local_today, [(a, "100.00")])))["errors"] == []
 
 
 async def test_another_schools_assignment_is_not_found(client, db):

@@ -1,6 +1,6 @@
 """The daily late-fee accrual (seed §7.4): `campus accrue-late-fees [--date YYYY-MM-DD]`.
 
-For one date (default: today, UTC) and every school, each active assignment with something
+For one date (default: each school's own today, in its time zone) and every school, each active assignment with something
 pending that may be overdue gets `late_fee_accrual` (resolvers/fees/calculators.py, the one
 rule, shared with the payment path): the amount is added to `late_fee_accrued`,
 `late_fee_applied` is set, the version is bumped, and a LateFeeLog records the accrual.
@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from resolvers.common import clock
 from resolvers.fees.calculators import late_fee_accrual
 from resolvers.fees.formula import pending_sql_text
 
@@ -68,16 +69,21 @@ SELECT CAST(:school AS bigint), u.id, u.amount, CAST(:on AS date), u.reason, now
 
 @dataclass
 class AccrualSummary:
-    on: dt.date
+    on: dt.date | None  # the date asked for; None: each school's today
     schools: int = 0  # schools looked at
     schools_touched: int = 0  # schools where something accrued
     assignments: int = 0  # assignments that accrued
     total: Decimal = Decimal("0.00")
     by_school: dict[int, tuple[int, Decimal]] = field(default_factory=dict)
+    dates: dict[int, dt.date] = field(default_factory=dict)  # the date each school accrued for
+    not_yet: list[int] = field(default_factory=list)  # schools where `on` is still in the future
 
     def describe(self) -> str:
-        return (f"late fees accrued for {self.on.isoformat()}: {self.assignments} assignment(s) in "
-                f"{self.schools_touched} of {self.schools} school(s), total {self.total}")
+        when = self.on.isoformat() if self.on is not None else "each school's today"
+        later = (f"; {len(self.not_yet)} school(s) skipped: {self.on.isoformat()} has not begun there yet"
+                 if self.not_yet and self.on is not None else "")
+        return (f"late fees accrued for {when}: {self.assignments} assignment(s) in "
+                f"{self.schools_touched} of {self.schools} school(s), total {self.total}{later}")
 
 
 def _to_driver(url: str) -> str:
@@ -110,32 +116,41 @@ async def _accrue_school(conn: Any, school_id: int, on: dt.date) -> tuple[int, D
     return count, total
 
 
-async def accrue_late_fees(url: str, on: dt.date | None = None, school_ids: list[int] | None = None) -> AccrualSummary:
-    """Accrue late fees for `on` (default today, UTC) in every school (or only `school_ids`),
-    connecting with the owner's `url`. A future date is refused (ValueError)."""
-    today = dt.datetime.now(dt.UTC).date()
-    on = on or today
-    if on > today:
-        raise ValueError(f"{on.isoformat()} is in the future: late fees accrue only up to today ({today.isoformat()}).")
+async def accrue_late_fees(url: str, on: dt.date | None = None, school_ids: list[int] | None = None,
+                           now: dt.datetime | None = None) -> AccrualSummary:
+    """Accrue late fees for `on` (default: each school's today in its time zone, never UTC's
+    date) in every school (or only `school_ids`), connecting with the owner's `url`. A school
+    where `on` has not begun yet is skipped (`not_yet`); a date that is in the future in every
+    school is refused (ValueError). `now` is for tests (default: the current time)."""
+    now = now or dt.datetime.now(dt.UTC)
     summary = AccrualSummary(on=on)
     engine = create_async_engine(_to_driver(url), poolclass=NullPool)
     try:
         async with engine.connect() as conn:
-            if school_ids is None:
-                schools = list((await conn.execute(text("SELECT id FROM schools ORDER BY id"))).scalars())
-            else:
-                schools = sorted(set(school_ids))
+            rows = (await conn.execute(text("SELECT id, time_zone FROM schools ORDER BY id"))).all()
             await conn.commit()
-            for school_id in schools:
+            wanted = None if school_ids is None else set(school_ids)
+            schools = [(r.id, clock.today_in(r.time_zone, now)) for r in rows if wanted is None or r.id in wanted]
+            if on is not None and schools and all(on > today for _, today in schools):
+                latest = max(today for _, today in schools)
+                raise ValueError(f"{on.isoformat()} is in the future: late fees accrue only up to today "
+                                 f"({latest.isoformat()} in the school furthest ahead).")
+            for school_id, today in schools:
+                day = on or today
+                if day > today:
+                    summary.not_yet.append(school_id)
+                    continue
                 async with conn.begin():  # one transaction per school: a failure leaves the others done
-                    count, total = await _accrue_school(conn, school_id, on)
+                    count, total = await _accrue_school(conn, school_id, day)
                 summary.schools += 1
+                summary.dates[school_id] = day
                 if count:
                     summary.schools_touched += 1
                     summary.assignments += count
                     summary.total += total
                     summary.by_school[school_id] = (count, total)
-                    log.info("late fees accrued", extra={"school_id": school_id, "assignments": count, "total": str(total)})
+                    log.info("late fees accrued", extra={"school_id": school_id, "assignments": count, "total": str(total),
+                                                         "date": day.isoformat()})
     finally:
         await engine.dispose()
     return summary

@@ -5,7 +5,7 @@ All or nothing, in the mutation's savepoint:
 
 1. Pure checks first (no statement): at least one allocation, no assignment twice (INVALID
    naming the index), amounts > 0 with at most 2 decimals, a known mode, a date not in the
-   future (UTC, like the rest of the gateway).
+   future (the school's date: resolvers/common/clock.py).
 2. Idempotency. The key is unique per school (`uq_fee_payments_idempotency_key`); the payment
    stores `request_hash`, the sha256 of a canonical JSON of the input without the key. Before
    anything else the key is serialised with `pg_advisory_xact_lock(hashtextextended('<school>:<key>', 7342))`
@@ -14,14 +14,16 @@ All or nothing, in the mutation's savepoint:
    reads its payment (READ COMMITTED: the read after the lock sees the commit). Same hash: the
    first payment is returned with `replayed = true` and nothing is written; another hash:
    CONFLICT. The unique constraint stays as the backstop (a CONFLICT through the mutation
-   scope), which the lock makes unreachable in practice. The lock is taken before the day's
-   lock and the rows' locks, always in that order, so it adds no deadlock.
-3. The day must be open: `ensure_day_open` (shared advisory lock on the day: a `dayClose`
-   cannot slip between the check and the commit).
-4. The assignments are locked in one `SELECT ... ORDER BY id FOR UPDATE` (rows are locked in
+   scope), which the lock makes unreachable in practice. The lock is taken before the rows'
+   locks and the chain lock of day closings, always in that order, so it adds no deadlock
+   (`dayClose` takes the chain lock and then closing rows only, never assignments).
+3. The assignments are locked in one `SELECT ... ORDER BY id FOR UPDATE` (rows are locked in
    id order, so payments touching the same assignments never deadlock). Each must exist in
    the school (another school's is NOT_FOUND, like a missing one), be active, belong to the
-   student; all must be of one academic session (the payment's).
+   student; all must be of one academic session (the payment's), and the payment is dated
+   within that session (its start and end dates, when it has them).
+4. The day must be open: after the last closing in force (`ensure_day_open`, the school's
+   chain lock held shared: a `dayClose` cannot slip between the check and the commit).
 5. The late fee is accrued at payment time from the assignment's snapshot
    (`calculators.late_fee_accrual`), with a `LateFeeLog`.
 6. Each amount first clears the whole pending late fee (`formula.late_fee_due`) - an amount
@@ -130,7 +132,8 @@ def _check_input(data: PaymentIn, today: dt.date) -> _Checked:
     if mode not in PAYMENT_MODES:
         raise user_error(ErrorCode.INVALID, f"mode must be one of {', '.join(PAYMENT_MODES)}.", "mode")
     if data.payment_date > today:
-        raise user_error(ErrorCode.INVALID, f"paymentDate {data.payment_date.isoformat()} is in the future.", "paymentDate")
+        raise user_error(ErrorCode.INVALID, f"paymentDate {data.payment_date.isoformat()} is in the future (today is "
+                                            f"{today.isoformat()} at the school).", "paymentDate")
     reference = writes.clean_text(data.transaction_reference, "transactionReference", REFERENCE_MAX)
     remarks = writes.clean_text(data.remarks, "remarks", REMARKS_MAX)
     if not data.allocations:
@@ -203,18 +206,20 @@ async def record_payment(ctx: Any, data: PaymentIn) -> PaymentResult:
         if first is not None:
             return PaymentResult(first, replayed=True)
 
-        await ensure_day_open(session, school_id, checked.payment_date, "paymentDate")
-
         A = models.StudentFeeAssignment
         wanted = [pk for pk, _ in checked.allocations]
-        stmt = (select(A, models.FeeStructure.fee_type_id)
+        AS = models.AcademicSession
+        stmt = (select(A, models.FeeStructure.fee_type_id, AS.name, AS.start_date, AS.end_date)
                 .join(models.FeeStructure, (models.FeeStructure.id == A.fee_structure_id)
                       & (models.FeeStructure.school_id == A.school_id))
+                .outerjoin(AS, (AS.id == A.session_id) & (AS.school_id == A.school_id))
                 .where(A.id.in_(wanted), A.school_id == school_id)
                 .order_by(A.id)
                 .with_for_update(of=A)
                 .execution_options(populate_existing=True))
-        locked = {a.id: (a, fee_type_id) for a, fee_type_id in (await session.execute(stmt)).all()}
+        found_rows = (await session.execute(stmt)).all()
+        locked = {row[0].id: (row[0], row[1]) for row in found_rows}
+        spans = {row[0].session_id: row[2:] for row in found_rows}  # (name, start, end) of each assignment's session
 
         errors: list[UserError] = []
         sessions: dict[int, int] = {}
@@ -237,6 +242,14 @@ async def record_payment(ctx: Any, data: PaymentIn) -> PaymentResult:
             raise user_error(ErrorCode.INVALID, "All allocations of a payment must be fees of one academic session; "
                              "record one payment per session.", "allocations")
         [session_id] = sessions
+        span = spans.get(session_id)
+        name, start, end = span if span is not None else (None, None, None)
+        if (start is not None and checked.payment_date < start) or (end is not None and checked.payment_date > end):
+            raise user_error(ErrorCode.INVALID, f"paymentDate {checked.payment_date.isoformat()} is outside the academic "
+                                                f"session {name} of these fees ({start} to {end}).",
+                             "paymentDate")
+        # the books must be open on the day (after the rows: a refusal names the session first)
+        await ensure_day_open(session, school_id, checked.payment_date, "paymentDate")
 
         # late fee accrued now, from each assignment's snapshot (§7.4)
         for pk, _ in checked.allocations:

@@ -86,12 +86,15 @@ def check_money(value: Decimal | None, *field: str, precision: int = 19, positiv
     return []
 
 
-def discount_for(definition_type: DiscountType | str, definition_value: Decimal, due: Decimal, active: bool = True) -> Decimal:
-    """The amount of a discount on an assignment whose principal due is `due` (seed §7.2):
+def discount_for(definition_type: DiscountType | str, definition_value: Decimal, base: Decimal, due: Decimal,
+                 active: bool = True) -> Decimal:
+    """The amount of a discount on an assignment of amount `base` whose principal due is `due`
+    (seed §7.2; the percentage's base decided in issue 10):
 
     - the definition must be active;
     - the principal due must be positive;
-    - PERCENTAGE: value % of the principal due (half up to the cent), never more than it;
+    - PERCENTAGE: value % of the assignment's amount (half up to the cent), capped by the
+      principal due (10 % of 1000 after 400 paid is 100, not 60);
     - FLAT: the value, refused (not clamped) when it exceeds the principal due;
     - the principal due never goes below zero, and a discount that comes to 0.00 is refused.
     """
@@ -103,7 +106,7 @@ def discount_for(definition_type: DiscountType | str, definition_value: Decimal,
                          "assignmentId")
     value = Decimal(definition_value)
     if kind == "PERCENTAGE":
-        amount = min(money(due * value / HUNDRED), due)
+        amount = min(money(Decimal(base) * value / HUNDRED), due)
     elif kind == "FLAT":
         if value > due:
             raise user_error(ErrorCode.INVALID, f"Flat discount cannot exceed principal due ({value} > {due}).",
@@ -473,8 +476,9 @@ async def _assignment_for_update(session: Any, pk: int) -> Any:
 
 
 async def apply_discount(ctx: Any, assignment_id: int, definition_id: int, reason: str | None) -> AdjustmentResult:
-    """§7.2: lock the assignment, compute the discount on its principal due, add it to the
-    assignment's total and write the adjustment with the definition's snapshot."""
+    """§7.2: lock the assignment, compute the discount (`discount_for`), add it to the
+    assignment's total, recompute the sponsor's share on the new net (§7.3: 50 % of 1000 after a
+    100 discount is 450) and write the adjustment with the definition's snapshot."""
     _school(ctx)
     reason = writes.clean_text(reason, "reason", REASON_MAX)
     async with writes.mutation_scope(ctx, ADJUSTMENT) as session:
@@ -487,8 +491,28 @@ async def apply_discount(ctx: Any, assignment_id: int, definition_id: int, reaso
         if again is not None:  # a retried or double-clicked request must not discount twice
             raise user_error(ErrorCode.CONFLICT, f"Discount \"{definition.name}\" is already applied to this fee.",
                              "discountDefinitionId")
-        amount = discount_for(definition.type, definition.amount_value, principal_due(assignment), definition.active)
+        amount = discount_for(definition.type, definition.amount_value, assignment.amount, principal_due(assignment),
+                              definition.active)
         assignment.total_discount_amount = assignment.total_discount_amount + amount
+        # the sponsor's share is of the net after discounts (§7.3): a fee a sponsor covers has its
+        # share recomputed on the new net with the student's arrangement of the session, on the due
+        # date, as at assignment time (no arrangement in force any more: the share, capped by the net);
+        # a fee without a share keeps none (an arrangement made later does not reach it)
+        if assignment.sponsor_covered_amount > 0:
+            Funding = models.StudentFundingArrangement
+            arrangement = (await session.execute(
+                select(Funding.active, Funding.coverage_type, Funding.coverage_mode, Funding.coverage_value,
+                       Funding.valid_from, Funding.valid_to)
+                .where(Funding.student_id == assignment.student_id, Funding.session_id == assignment.session_id,
+                       Funding.active).limit(1))).first()
+            net = assignment.amount - assignment.total_discount_amount
+            if arrangement is not None:
+                cover = funding_cover(assignment.amount, assignment.total_discount_amount, arrangement,
+                                      assignment.due_date or clock.today())
+            else:
+                cover = min(assignment.sponsor_covered_amount, net)
+            if cover != assignment.sponsor_covered_amount:
+                assignment.sponsor_covered_amount = cover
         adjustment = FA(assignment_id=assignment_id, type=AdjustmentType.DISCOUNT, amount=amount,
                         discount_definition_id=definition_id, discount_name_snapshot=definition.name,
                         discount_type_snapshot=definition.type, discount_value_snapshot=definition.amount_value,

@@ -1,8 +1,19 @@
-"""Closed days (seed §7.6): once a date is closed, payments, vouchers and transfers dated on
-it are refused, unless a super admin reopened it (override).
+"""The day-closing chain (seed §7.6), decided in issue 10:
 
-Writers dated on a day take a shared advisory lock on (school, day) and `dayClose` takes it
-exclusively, so a payment and the closing of its day cannot pass each other.
+- Closings form a chain: each closing opens with the previous closing's closing balances (0 / 0
+  before the first). A closing "in force" is one that no super admin reopened
+  (override_allowed = false).
+- A school's books are closed THROUGH the latest closing in force: a payment, voucher (or its
+  (de)activation) or transfer dated on or before that day is refused (LOCKED), also on an empty
+  day that the closing skipped (closing a day after empty days closes them with it: there is
+  no row for them, their money is 0 and must stay 0).
+- `dayClosingOverride` of a day reopens that day and every later closing; closing that day
+  again recomputes it and re-closes the later reopened ones in order, each opening with the
+  previous one's balances (resolvers/finance/service.py).
+
+Concurrency: every writer dated on a day takes the school's chain lock shared (transaction-level
+advisory lock), `dayClose` and `dayClosingOverride` take it exclusively, so a posting and a closing
+that would cover its day cannot pass each other, whatever their dates.
 """
 
 from __future__ import annotations
@@ -14,20 +25,29 @@ from sqlalchemy import text
 
 from schema.common.errors import ErrorCode, user_error
 
-def _keys(school_id: int, day: dt.date) -> dict[str, int]:
-    # the two-int4 form of advisory locks is used for day locks only (other locks take one bigint key)
-    return {"school": int(school_id), "day": day.toordinal()}
+# the two-int4 form of advisory locks is used for the closing chain only (other locks take one bigint key);
+# (school, 0) is the school's chain
+CHAIN_KEY = 0
+
+CLOSED_THROUGH = text("SELECT max(date) FROM day_closing WHERE school_id = :school AND NOT override_allowed")
 
 
-async def lock_day(session: Any, school_id: int, day: dt.date, exclusive: bool = False) -> None:
+async def lock_chain(session: Any, school_id: int, exclusive: bool = False) -> None:
     fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-    await session.execute(text(f"SELECT {fn}(CAST(:school AS integer), CAST(:day AS integer))"), _keys(school_id, day))
+    await session.execute(text(f"SELECT {fn}(CAST(:school AS integer), CAST(:key AS integer))"),
+                          {"school": int(school_id), "key": CHAIN_KEY})
+
+
+async def closed_through(session: Any, school_id: int) -> dt.date | None:
+    """The last day of the school's books that is closed (None: nothing is closed)."""
+    return (await session.execute(CLOSED_THROUGH, {"school": school_id})).scalar()
 
 
 async def ensure_day_open(session: Any, school_id: int, day: dt.date, field: str = "date") -> None:
-    """Refuse (LOCKED) a money movement dated on a closed day; call inside the mutation scope."""
-    await lock_day(session, school_id, day)
-    row = (await session.execute(text("SELECT override_allowed FROM day_closing WHERE school_id = :school AND date = :day"),
-                                 {"school": school_id, "day": day})).first()
-    if row is not None and not row[0]:
-        raise user_error(ErrorCode.LOCKED, f"{day.isoformat()} is closed; a super admin can reopen it.", field)
+    """Refuse (LOCKED) a money movement dated on or before the latest closing in force; call
+    inside the mutation scope (the shared chain lock is held until the request commits)."""
+    await lock_chain(session, school_id)
+    through = await closed_through(session, school_id)
+    if through is not None and day <= through:
+        which = "is closed" if day == through else f"is closed (the books are closed through {through.isoformat()})"
+        raise user_error(ErrorCode.LOCKED, f"{day.isoformat()} {which}; a super admin can reopen it.", field)

@@ -11,22 +11,24 @@ The school is the active tenant and the session the one the request resolved (ct
   starting after the highest number already used) and taken with SELECT ... FOR UPDATE; the
   number is drawn after every check, and a refusal rolls the savepoint back with the counter.
   Concurrent creations queue on that row until the holder's request commits.
-- Money movements (vouchers, their (de)activation, transfers) are dated on a day that is not
-  closed (`closing.ensure_day_open`: LOCKED otherwise) and not after today (UTC, like payments).
+- Money movements (vouchers, their (de)activation, transfers) are dated after the last closing in
+  force (`closing.ensure_day_open`: LOCKED otherwise, also on an empty day that closing skipped)
+  and not after today (the school's date, resolvers/common/clock.py), within the academic session
+  they are recorded in (the one in force).
   Transfers are append-only and go from CASH to BANK only (as the seed's service enforces).
-- `dayClose` takes the day's advisory lock exclusively (payments, vouchers and transfers of that
-  day hold it shared while they write), refuses a future date and a closed one (CONFLICT) unless
-  a super admin allowed an override, in which case the row is recomputed and replaced and the
-  override ends. Opening = the previous closing's cash and bank (0/0 before the first closing);
-  the day's figures are `reports.day_figures` (the dailyCash report: one computation for both):
+- The day-closing chain (resolvers/finance/closing.py): `dayClose` takes the school's chain lock
+  exclusively (every posting holds it shared while it writes). Opening = the previous closing's
+  cash and bank (0/0 before the first closing); the day's figures are `reports.day_figures`
+  (the dailyCash report: one computation for both):
       closing cash = opening cash + cash revenue - cash expense - transfer out
       closing bank = opening bank + bank revenue - bank expense + transfer in
-  A day is refused (CONFLICT) while an earlier day after the previous closing still has money
-  movements and is not closed: its money would otherwise fall out of every closing.
-- `dayClosingOverride` (SUPER_ADMIN only) sets override_allowed on a closed day so that it takes
-  late entries and can be closed again.
+  Refused (CONFLICT): a future date, a day on or before the last closing in force, a day after a
+  reopened one, a day with an earlier unclosed day with money since the last closing (its money
+  would otherwise fall out of every closing); empty days in between are closed with it.
+- `dayClosingOverride` (SUPER_ADMIN only) reopens a day and every later closing; closing the day
+  again recomputes it and closes the later reopened ones again, in order.
 
-Lock order, the same everywhere: the day's advisory lock, then rows (head, voucher, sequence).
+Lock order, the same everywhere: the school's chain lock, then rows (head, voucher, sequence).
 """
 
 from __future__ import annotations
@@ -78,6 +80,18 @@ def _not_future(day: dt.date, field: str) -> None:
     if day > clock.today():
         raise user_error(ErrorCode.INVALID, f"{field} cannot be in the future (today is {clock.today().isoformat()} in the school's time zone).",
                          field)
+
+
+SESSION_SPAN = text("SELECT name, start_date, end_date FROM academic_sessions WHERE id = :session AND school_id = :school")
+
+
+async def _within_session(session: Any, school_id: int, session_id: int, day: dt.date, field: str) -> None:
+    """A money movement recorded in an academic session is dated within it (like payments: issue 10)."""
+    span = (await session.execute(SESSION_SPAN, {"session": session_id, "school": school_id})).first()
+    if span is not None and ((span.start_date is not None and day < span.start_date)
+                             or (span.end_date is not None and day > span.end_date)):
+        raise user_error(ErrorCode.INVALID, f"{field} {day.isoformat()} is outside the academic session {span.name} "
+                                            f"({span.start_date} to {span.end_date}) it would be recorded in.", field)
 
 
 # ---- expense heads ---------------------------------------------------------------------------
@@ -150,6 +164,7 @@ async def expense_voucher_create(ctx: Any, *, expense_date: dt.date, head_id: in
     mode = models.ExpensePaymentMode(getattr(payment_mode, "value", payment_mode))
     EH = models.ExpenseHead
     async with writes.mutation_scope(ctx, VOUCHER) as session:
+        await _within_session(session, school_id, session_id, expense_date, "expenseDate")
         await closing.ensure_day_open(session, school_id, expense_date, "expenseDate")
         head = (await session.execute(select(EH.name, EH.active).where(EH.id == head_id, EH.school_id == school_id)
                                       .with_for_update(read=True))).first()
@@ -201,6 +216,7 @@ async def account_transfer_create(ctx: Any, *, transfer_date: dt.date, amount: D
     remarks = writes.clean_text(remarks, "remarks", REMARKS_MAX)
     _not_future(transfer_date, "transferDate")
     async with writes.mutation_scope(ctx, TRANSFER) as session:
+        await _within_session(session, school_id, session_id, transfer_date, "transferDate")
         await closing.ensure_day_open(session, school_id, transfer_date, "transferDate")
         transfer = models.FinanceAccountTransfer(session_id=session_id, transfer_date=transfer_date, amount=amount,
                                                  from_account=source, to_account=target,
@@ -215,68 +231,110 @@ async def account_transfer_create(ctx: Any, *, transfer_date: dt.date, amount: D
 
 UNCLOSED_BETWEEN_SQL = """
 SELECT min(d) FROM (
-  SELECT p.payment_date AS d FROM fee_payments p WHERE p.school_id = $1 AND p.payment_date > $2 AND p.payment_date < $3
+  SELECT p.payment_date AS d FROM fee_payments p
+   WHERE p.school_id = $1 AND ($2::date IS NULL OR p.payment_date > $2::date) AND p.payment_date < $3::date
   UNION ALL
-  SELECT v.expense_date FROM expense_vouchers v WHERE v.school_id = $1 AND v.active AND v.expense_date > $2 AND v.expense_date < $3
+  SELECT v.expense_date FROM expense_vouchers v
+   WHERE v.school_id = $1 AND v.active AND ($2::date IS NULL OR v.expense_date > $2::date) AND v.expense_date < $3::date
   UNION ALL
-  SELECT t.transfer_date FROM finance_account_transfers t WHERE t.school_id = $1 AND t.transfer_date > $2 AND t.transfer_date < $3
+  SELECT t.transfer_date FROM finance_account_transfers t
+   WHERE t.school_id = $1 AND ($2::date IS NULL OR t.transfer_date > $2::date) AND t.transfer_date < $3::date
 ) x
 """
 
 
+async def _first_unclosed(run: Any, school_id: int, after: dt.date | None, before: dt.date) -> dt.date | None:
+    """The first day strictly between `after` (None: the beginning) and `before` with money."""
+    return (await run(UNCLOSED_BETWEEN_SQL, [school_id, after, before]))[0][0]
+
+
+async def _compute(ctx: Any, run: Any, school_id: int, session_id: int, day: dt.date,
+                   previous: Any | None) -> dict[str, Any]:
+    """The closing of `day`, opening with `previous`'s closing balances (0 / 0 without one)."""
+    opening_cash = previous.closing_cash if previous is not None else reports.ZERO
+    opening_bank = previous.closing_bank if previous is not None else reports.ZERO
+    fig = await reports.day_figures(run, school_id, day)
+    return dict(
+        session_id=session_id, opening_cash=opening_cash, opening_bank=opening_bank,
+        cash_revenue=fig.cash_revenue, bank_revenue=fig.bank_revenue,
+        cash_expense=fig.cash_expense, bank_expense=fig.bank_expense,
+        transfer_out=fig.transfer_out, transfer_in=fig.transfer_in,
+        closing_cash=opening_cash + fig.net_cash, closing_bank=opening_bank + fig.net_bank,
+        override_allowed=False, closed_by=ctx.user_id, closed_at=writes.now_utc(),
+    )
+
+
 async def day_close(ctx: Any, day: dt.date) -> int:
+    """Close `day` (resolvers/finance/closing.py: the chain). Refused (CONFLICT, nothing changes):
+    a day on or before the last closing in force; a day after a reopened one (that one is closed
+    first); a day with an earlier day since the last closing that has money and is not closed.
+    Closing a reopened day recomputes it and closes the later reopened days again, in order, each
+    opening with the previous closing (stopping before one that has an unclosed day with money
+    before it: that one waits for it)."""
     school_id, session_id = _school(ctx), _session(ctx)
     if day > clock.today():
         raise user_error(ErrorCode.INVALID, f"{day.isoformat()} is in the future; a day is closed on or after it.", "date")
     DC = models.DayClosing
     async with writes.mutation_scope(ctx, CLOSING) as session:
-        await closing.lock_day(session, school_id, day, exclusive=True)
-        row = (await session.execute(select(DC).where(DC.school_id == school_id, DC.date == day).with_for_update())
-               ).scalar_one_or_none()
-        if row is not None and not row.override_allowed:
-            raise user_error(ErrorCode.CONFLICT, f"{day.isoformat()} is already closed; a super admin can allow it to "
-                                                 "be closed again (dayClosingOverride).", "date")
-        previous = (await session.execute(
-            select(DC.date, DC.closing_cash, DC.closing_bank).where(DC.school_id == school_id, DC.date < day)
-            .order_by(DC.date.desc()).limit(1))).first()
+        await closing.lock_chain(session, school_id, exclusive=True)
+        in_force = (await session.execute(
+            select(DC).where(DC.school_id == school_id, DC.override_allowed.is_(False))
+            .order_by(DC.date.desc()).limit(1))).scalar_one_or_none()
+        reopened = list((await session.execute(
+            select(DC).where(DC.school_id == school_id, DC.override_allowed.is_(True)).order_by(DC.date)
+            .with_for_update())).scalars())
+        if in_force is not None and day <= in_force.date:
+            if day == in_force.date or await session.scalar(select(DC.id).where(DC.school_id == school_id, DC.date == day)):
+                raise user_error(ErrorCode.CONFLICT, f"{day.isoformat()} is already closed; a super admin can reopen it "
+                                                     "(dayClosingOverride).", "date")
+            raise user_error(ErrorCode.CONFLICT, f"{day.isoformat()} is already closed: the books are closed through "
+                                                 f"{in_force.date.isoformat()}; a super admin can reopen it.", "date")
+        if reopened and day > reopened[0].date:
+            raise user_error(ErrorCode.CONFLICT, f"{reopened[0].date.isoformat()} was reopened: close it first (the later "
+                                                 "reopened days are closed again with it, in order).", "date")
         run = reports.session_runner(session)
-        if previous is not None:
-            unclosed = (await run(UNCLOSED_BETWEEN_SQL, [school_id, previous.date, day]))[0][0]
-            if unclosed is not None:
-                raise user_error(ErrorCode.CONFLICT, f"{unclosed.isoformat()} has money movements and is not closed; "
-                                                     "close the days in order.", "date")
-        opening_cash = previous.closing_cash if previous is not None else reports.ZERO
-        opening_bank = previous.closing_bank if previous is not None else reports.ZERO
-        fig = await reports.day_figures(run, school_id, day)
-        values = dict(
-            session_id=session_id, opening_cash=opening_cash, opening_bank=opening_bank,
-            cash_revenue=fig.cash_revenue, bank_revenue=fig.bank_revenue,
-            cash_expense=fig.cash_expense, bank_expense=fig.bank_expense,
-            transfer_out=fig.transfer_out, transfer_in=fig.transfer_in,
-            closing_cash=opening_cash + fig.net_cash, closing_bank=opening_bank + fig.net_bank,
-            override_allowed=False, closed_by=ctx.user_id, closed_at=writes.now_utc(),
-        )
+        previous = in_force
+        unclosed = await _first_unclosed(run, school_id, previous.date if previous is not None else None, day)
+        if unclosed is not None:
+            raise user_error(ErrorCode.CONFLICT, f"{unclosed.isoformat()} has money movements and is not closed; "
+                                                 "close the days in order.", "date")
+        row = reopened.pop(0) if reopened and reopened[0].date == day else None
+        values = await _compute(ctx, run, school_id, session_id, day, previous)
         if row is None:
             row = DC(date=day, **values)
             session.add(row)
         else:  # reopened by a super admin: the closing is replaced and the day locked again
             for key, value in values.items():
                 setattr(row, key, value)
+            # ... and so are the later reopened closings, in order, each from the one before
+            previous = row
+            for later in reopened:
+                if await _first_unclosed(run, school_id, previous.date, later.date) is not None:
+                    break  # an entry was added on a day between them: that day is closed first
+                for key, value in (await _compute(ctx, run, school_id, later.session_id, later.date, previous)).items():
+                    setattr(later, key, value)
+                await session.flush()
+                await writes.log_activity(session, ctx, "dayClose", "DayClosing", later.id)
+                previous = later
         await session.flush()
         await writes.log_activity(session, ctx, "dayClose", "DayClosing", row.id)
         return row.id
 
 
 async def day_closing_override(ctx: Any, day: dt.date) -> int:
+    """Reopen `day` and every later closing (override_allowed); `day` may be an empty day that a
+    closing skipped: the closing that covered it is reopened. NOT_FOUND when `day` is not closed."""
     school_id = _school(ctx)
     DC = models.DayClosing
     async with writes.mutation_scope(ctx, CLOSING) as session:
-        await closing.lock_day(session, school_id, day, exclusive=True)
-        row = (await session.execute(select(DC).where(DC.school_id == school_id, DC.date == day).with_for_update())
-               ).scalar_one_or_none()
-        if row is None:
+        await closing.lock_chain(session, school_id, exclusive=True)
+        rows = list((await session.execute(select(DC).where(DC.school_id == school_id, DC.date >= day).order_by(DC.date)
+                                           .with_for_update())).scalars())
+        if not rows:
             raise user_error(ErrorCode.NOT_FOUND, f"{day.isoformat()} is not closed.", "date")
-        row.override_allowed = True
-        await session.flush()
-        await writes.log_activity(session, ctx, "dayClosingOverride", "DayClosing", row.id)
-        return row.id
+        for row in rows:
+            if not row.override_allowed:
+                row.override_allowed = True
+                await session.flush()
+                await writes.log_activity(session, ctx, "dayClosingOverride", "DayClosing", row.id)
+        return rows[0].id

@@ -25,6 +25,20 @@ def _parse_decimal(value: Any) -> decimal.Decimal:
     return result
 
 
+TWO_PLACES = decimal.Decimal("0.01")
+
+
+def _serialize_decimal(value: Any) -> str:
+    """Plain notation with at least two decimal places: money always reads "0.00", "1250.50",
+    never "0", "1.25E+3" or "12.5" (a value with more places keeps them: coordinates)."""
+    value = decimal.Decimal(value)
+    if not value.is_finite():
+        raise ValueError("a Decimal result must be finite")
+    if value.as_tuple().exponent > -2:
+        value = value.quantize(TWO_PLACES)
+    return f"{value:f}"
+
+
 def _serialize_datetime(value: dt.datetime) -> str:
     if value.tzinfo is None:  # stored values are timestamptz; a naive one is a bug upstream
         raise ValueError("naive datetime cannot be serialised")
@@ -56,7 +70,7 @@ DecimalScalar = ScalarDefinition(
     name="Decimal",
     description="An exact decimal number, sent and returned as a string (money: 2 decimal places).",
     specified_by_url=None,
-    serialize=str,
+    serialize=_serialize_decimal,
     parse_value=_parse_decimal,
     parse_literal=None,
 )
