@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from resolvers.common.registry import EntitySpec, camel
 from schema.common.errors import ErrorCode, UserError, UserErrors, user_error
@@ -50,6 +50,38 @@ def integrity_to_user_error(spec: EntitySpec, exc: IntegrityError) -> UserErrors
     return user_error(ErrorCode.INVALID, "The change was refused by a database rule.")
 
 
+_DATA_ERRORS = {"22001": "is longer than the field holds.", "22003": "is too large for the field.",
+                "22008": "is out of range.", "22021": "contains a character text cannot hold (NUL).",
+                "22P05": "contains a character text cannot hold (NUL)."}
+
+
+def data_error_to_user_error(session: Any, exc: DBAPIError) -> UserErrors | None:
+    """INVALID naming the field whose value PostgreSQL refused (found among the pending rows)."""
+    orig = getattr(exc.orig, "__cause__", None) or exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate not in _DATA_ERRORS:
+        return None
+    from sqlalchemy import Numeric, String, inspect
+
+    for obj in [*session.new, *session.dirty]:
+        for attr in inspect(obj).mapper.column_attrs:
+            column, value = attr.columns[0], getattr(obj, attr.key, None)
+            if isinstance(value, str) and (
+                    ("\x00" in value and sqlstate in ("22021", "22P05"))
+                    or (sqlstate == "22001" and isinstance(column.type, String) and column.type.length
+                        and len(value) > column.type.length)):
+                return user_error(ErrorCode.INVALID, f"{camel(attr.key)} {_DATA_ERRORS[sqlstate]}", camel(attr.key))
+            if sqlstate == "22003" and isinstance(value, (int, float)) is False and isinstance(column.type, Numeric) \
+                    and column.type.precision and value is not None:
+                try:
+                    too_big = abs(value) >= 10 ** (column.type.precision - (column.type.scale or 0))
+                except TypeError:
+                    too_big = False
+                if too_big:
+                    return user_error(ErrorCode.INVALID, f"{camel(attr.key)} {_DATA_ERRORS[sqlstate]}", camel(attr.key))
+    return user_error(ErrorCode.INVALID, f"A value {_DATA_ERRORS[sqlstate]}")
+
+
 @asynccontextmanager
 async def mutation_scope(ctx: Any, spec: EntitySpec | None = None):  # noqa: ANN201
     """The request's ORM session inside a savepoint; constraint violations become UserErrors."""
@@ -64,6 +96,14 @@ async def mutation_scope(ctx: Any, spec: EntitySpec | None = None):  # noqa: ANN
         if spec is None:
             raise
         raise integrity_to_user_error(spec, exc) from None
+    except DBAPIError as exc:
+        # A value the column cannot hold that the input cleaning (schema/common/inputs.py) did not
+        # see, e.g. text a service built: INVALID, the savepoint undone, never an internal error.
+        refused = data_error_to_user_error(session, exc)
+        await savepoint.rollback()
+        if refused is None:
+            raise
+        raise refused from None
     except BaseException:
         await savepoint.rollback()
         raise
