@@ -71,6 +71,7 @@ def _probes(gtype: Any, base: Any, path: list[str]) -> list[tuple[list[str], Any
     elif inner.name == "Decimal":
         out.append((path, "1e3", "exponent", "exponent"))
         out.append((path, "NaN", "nan", "finite"))
+        out.append((path, "1" + "0" * 20, "huge", "too large"))  # more digits than any NUMERIC column holds
     elif inner.name == "Date":
         past_only = "birth" in field.lower() or field.lower() == "dob"
         out.append((path, "9999-01-01", "far", "future" if past_only else "cannot be after"))
@@ -188,7 +189,7 @@ async def test_every_mutation_refuses_nul_overlong_exponent_and_absurd_dates_nam
                 assert words in match[0]["message"], (name, kind, match)
                 seen[kind] = seen.get(kind, 0) + 1
     assert await _writes(db) == before  # nothing written by any of them
-    assert seen["nul"] >= 200 and seen["long"] >= 200 and seen["exponent"] >= 20 and seen["far"] >= 20, seen
+    assert seen["nul"] >= 200 and seen["long"] >= 200 and seen["exponent"] >= 20 and seen["huge"] >= 20 and seen["far"] >= 20, seen
     assert seen.get("future", 0) >= 1, seen
 
 
@@ -205,6 +206,44 @@ async def test_lengths_come_from_the_column_and_valid_input_still_passes(gql, db
         assert await conn.fetchval("SELECT count(*) FROM schools WHERE school_code = $1", code) == 0
     body = await gql(doc, {"i": {**base, "name": "z" * 255, "city": "c" * 100}})
     assert body["data"]["schoolCreate"]["errors"] == [] and body["data"]["schoolCreate"]["school"]["name"] == "z" * 255
+
+
+async def test_every_generated_input_is_limited_by_its_column(gql, db):
+    """Text one character over the column's length, decimals one digit over its precision:
+    INVALID with the column's figure, for every input field tied to a column (generated inputs,
+    and hand-written ones named after their model)."""
+    from sqlalchemy import Numeric, String
+
+    from schema.common.inputs import DEFAULT_TEXT_MAX, INPUT_COLUMNS
+
+    by_input = {get_named_type(f.args["input"].type).name: name
+                for name, f in SCHEMA.mutation_type.fields.items() if "input" in f.args}
+    before = await _writes(db)
+    checked = {"text": 0, "varchar": 0, "numeric": 0}
+    for key, column in INPUT_COLUMNS.items():
+        type_name, field = key.split(".")
+        mutation = by_input.get(type_name)
+        if mutation is None or _has_upload(SCHEMA.mutation_type.fields[mutation]):
+            continue
+        scalar = get_named_type(SCHEMA.type_map[type_name].fields[field].type).name
+        if isinstance(column.type, String) and scalar == "String":
+            limit = column.type.length or DEFAULT_TEXT_MAX
+            value, words = "y" * (limit + 1), f"is at most {limit} characters"
+            checked["varchar" if column.type.length else "text"] += 1
+        elif isinstance(column.type, Numeric) and column.type.precision and scalar == "Decimal":
+            whole = column.type.precision - (column.type.scale or 0)
+            value, words = "9" * (whole + 1), f"at most {whole} digits"
+            checked["numeric"] += 1
+        else:
+            continue
+        arg_type = SCHEMA.mutation_type.fields[mutation].args["input"].type
+        doc = f"mutation($i: {_type_text(arg_type)}) {{ {mutation}(input: $i) {{ errors {{ field code message }} }} }}"
+        body = await gql(doc, {"i": {**_sample(arg_type), field: value}})
+        errors = body["data"][mutation]["errors"]
+        assert any(e["field"] == ["input", field] and e["code"] == "INVALID" and words in e["message"] for e in errors), \
+            (mutation, field, errors)
+    assert await _writes(db) == before
+    assert checked["varchar"] >= 50 and checked["text"] >= 5 and checked["numeric"] >= 5, checked
 
 
 async def test_decimal_messages_say_what_is_wrong(gql):
@@ -248,3 +287,24 @@ async def test_filters_and_query_arguments_refuse_nul_and_overlong_text_clearly(
     assert checked >= 2 * len(cases) - 10
     body = await gql('{ feePaymentByIdempotencyKey(idempotencyKey: "k\\u0000") { id } }', expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT" and "NUL" in body["errors"][0]["message"], body
+
+
+async def test_text_a_service_stores_in_a_shorter_column_is_invalid_and_changes_nothing(gql, db):
+    """`studentWithdraw.reason` is stored in `reason_for_leaving VARCHAR(500)` under another name:
+    the input cleaning cannot tie it to the column, so the check of every ORM write is the
+    backstop (resolvers/common/writes.py): INVALID naming the column's field, never an internal error."""
+    from tests.test_students import WITHDRAW, _school
+
+    s = await _school(db)
+    student = encode_gid("Student", s["students"][0])
+    body = await gql(WITHDRAW.replace("errors { code }", "errors { code field message }"),
+                     {"input": {"studentId": student, "dateOfLeaving": school_today().isoformat(), "reason": "r" * 501}},
+                     headers=s["headers"])
+    result = body["data"]["studentWithdraw"]
+    assert result["student"] is None
+    assert result["errors"] == [{"code": "INVALID", "field": ["input", "reasonForLeaving"],
+                                 "message": "reasonForLeaving is at most 500 characters (got 501)."}], result
+    async with db.acquire() as conn:
+        row = await conn.fetchrow("SELECT current_status, reason_for_leaving FROM students WHERE id = $1", s["students"][0])
+        active = await conn.fetchval("SELECT active FROM student_enrollments WHERE student_id = $1", s["students"][0])
+    assert (row["current_status"], row["reason_for_leaving"], active) == ("ENROLLED", None, True)

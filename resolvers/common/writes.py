@@ -8,12 +8,14 @@ back as payload errors; the request commits at the end.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Numeric, String, event, inspect, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
 
 from resolvers.common.registry import EntitySpec, camel
 from schema.common.errors import ErrorCode, UserError, UserErrors, user_error
@@ -56,30 +58,45 @@ _DATA_ERRORS = {"22001": "is longer than the field holds.", "22003": "is too lar
 
 
 def data_error_to_user_error(session: Any, exc: DBAPIError) -> UserErrors | None:
-    """INVALID naming the field whose value PostgreSQL refused (found among the pending rows)."""
+    """INVALID for a value PostgreSQL refused that no check saw (raw SQL of a service)."""
     orig = getattr(exc.orig, "__cause__", None) or exc.orig
     sqlstate = getattr(orig, "sqlstate", None)
     if sqlstate not in _DATA_ERRORS:
         return None
-    from sqlalchemy import Numeric, String, inspect
-
-    for obj in [*session.new, *session.dirty]:
-        for attr in inspect(obj).mapper.column_attrs:
-            column, value = attr.columns[0], getattr(obj, attr.key, None)
-            if isinstance(value, str) and (
-                    ("\x00" in value and sqlstate in ("22021", "22P05"))
-                    or (sqlstate == "22001" and isinstance(column.type, String) and column.type.length
-                        and len(value) > column.type.length)):
-                return user_error(ErrorCode.INVALID, f"{camel(attr.key)} {_DATA_ERRORS[sqlstate]}", camel(attr.key))
-            if sqlstate == "22003" and isinstance(value, (int, float)) is False and isinstance(column.type, Numeric) \
-                    and column.type.precision and value is not None:
-                try:
-                    too_big = abs(value) >= 10 ** (column.type.precision - (column.type.scale or 0))
-                except TypeError:
-                    too_big = False
-                if too_big:
-                    return user_error(ErrorCode.INVALID, f"{camel(attr.key)} {_DATA_ERRORS[sqlstate]}", camel(attr.key))
     return user_error(ErrorCode.INVALID, f"A value {_DATA_ERRORS[sqlstate]}")
+
+
+def stored_value_problem(column: Any, value: Any) -> str | None:
+    """What the column cannot hold of `value` (NUL in text, text over VARCHAR(n), a decimal
+    with more integer digits than NUMERIC(p, s) allows), as the end of a sentence."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "contains a NUL byte (\\u0000), which text cannot hold."
+        length = getattr(column.type, "length", None)
+        if isinstance(column.type, String) and length and len(value) > length:
+            return f"is at most {length} characters (got {len(value)})."
+    elif isinstance(value, Decimal) and isinstance(column.type, Numeric) and column.type.precision:
+        whole = column.type.precision - (column.type.scale or 0)
+        if value.is_finite() and abs(value) >= Decimal(10) ** whole:
+            return f"is too large: at most {whole} digits before the decimal point."
+    return None
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_unstorable_values(session: Session, flush_context: object, instances: object) -> None:
+    """Every ORM write of a request, whatever built the value (a workflow service, a derived
+    row): a value its column cannot hold is INVALID naming the field, before PostgreSQL
+    refuses it with an error that names nothing."""
+    if "user_id" not in session.info:  # CLI, migrations, demo data: not a request
+        return
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        changed = state.dict.keys() if obj in session.new else state.committed_state.keys()
+        for attr in state.mapper.column_attrs:
+            if attr.key in changed and attr.key in state.dict:
+                problem = stored_value_problem(attr.columns[0], state.dict[attr.key])
+                if problem:
+                    raise user_error(ErrorCode.INVALID, f"{camel(attr.key)} {problem}", camel(attr.key))
 
 
 @asynccontextmanager

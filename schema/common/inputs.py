@@ -26,12 +26,14 @@ import datetime as dt
 import decimal
 import re
 from dataclasses import dataclass
+from inspect import isawaitable
 from typing import Any
 
 from graphql import (GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType,
                      get_named_type, is_list_type)
 from sqlalchemy import Numeric, String
 
+from schema.common.errors import ErrorCode, UserError, UserErrors
 from schema.common.scalars import RefusedDecimal
 
 DEFAULT_TEXT_MAX = 10_000
@@ -263,27 +265,52 @@ def _needs_walk(gtype: Any, seen: set[str] | None = None) -> bool:
     return False
 
 
+_WORDS = re.compile(r"[A-Z][a-z0-9]*")
+
+
+def _tie_hand_written_inputs(gschema: Any) -> None:
+    """Inputs written by hand (`StudentDetailsInput`, `MarkEntryInput`, ...) are tied to the
+    model whose name their own name contains (the longest, on word boundaries): a field named
+    like one of its columns gets the column's limits. Generated inputs are tied already."""
+    from resolvers.common.registry import SPECS, camel
+
+    models = sorted(((tuple(_WORDS.findall(name)), spec) for name, spec in SPECS.items()), key=lambda x: -len(x[0]))
+    for type_name, gtype in gschema.type_map.items():
+        if not isinstance(gtype, GraphQLInputObjectType) or type_name.endswith(("Filter", "Order")):
+            continue
+        if any(f"{type_name}.{field}" in INPUT_COLUMNS for field in gtype.fields):
+            continue
+        words = tuple(_WORDS.findall(type_name))
+        for model_words, spec in models:
+            n = len(model_words)
+            if any(words[i:i + n] == model_words for i in range(len(words) - n + 1)):
+                columns = {camel(attr): column for attr, column in spec.columns.items()}
+                for field, f in gtype.fields.items():
+                    if field in columns and get_named_type(f.type).name in ("String", "Decimal"):
+                        INPUT_COLUMNS[f"{type_name}.{field}"] = columns[field]
+                break
+
+
 def install(schema: Any) -> None:
     """Wrap every root field whose arguments carry text, decimals, dates or JSON."""
     gschema = schema._schema
+    _tie_hand_written_inputs(gschema)
     for root in (gschema.query_type, gschema.mutation_type):
         if root is None:
             continue
+        is_mutation = root is gschema.mutation_type
         for name, field in root.fields.items():
             args = {a: arg for a, arg in field.args.items() if a not in _SKIP_ARGS and _needs_walk(arg.type)}
-            if not args or field.resolve is None:
+            make = _payload_maker(field) if is_mutation else None
+            if field.resolve is None or not (args or make):
                 continue
-            is_mutation = root is gschema.mutation_type
-            field.resolve = _cleaning(field.resolve, args, f"{root.name}.{name}",
-                                      _payload_maker(field) if is_mutation else None,
+            field.resolve = _cleaning(field.resolve, args, f"{root.name}.{name}", make,
                                       _entity_columns(field) if is_mutation else {})
 
 
 def _cleaning(resolve: Any, args: dict[str, Any], path: str, make: Any, fallback: dict[str, Any]) -> Any:
     from resolvers.common import clock
     from resolvers.common.planner import BadInput
-    from schema.common.errors import ErrorCode, UserError
-
     def clean_then_resolve(source: Any, info: Any, **kwargs: Any) -> Any:
         walker = Walker(clock.today(), fallback)
         for arg_name, arg in args.items():
@@ -295,9 +322,27 @@ def _cleaning(resolve: Any, args: dict[str, Any], path: str, make: Any, fallback
                              for where, message in walker.problems])
             where, message = walker.problems[0]
             raise BadInput(f"{'.'.join(where)}: {message}")
-        return resolve(source, info, **kwargs)
+        if make is None:
+            return resolve(source, info, **kwargs)
+        try:
+            result = resolve(source, info, **kwargs)
+        except UserErrors as exc:
+            return make(exc.errors)
+        if isawaitable(result):
+            return _payload_on_user_errors(result, make)
+        return result
 
     return clean_then_resolve
+
+
+async def _payload_on_user_errors(result: Any, make: Any) -> Any:
+    """A mutation whose expected failure escaped its own frame (the check of every ORM write
+    raised in a `mutation_scope` the mutation does not catch): payload errors, not an
+    internal error. The mutation's savepoint is already rolled back."""
+    try:
+        return await result
+    except UserErrors as exc:
+        return make(exc.errors)
 
 
 __all__ = ["DEFAULT_TEXT_MAX", "declare_input", "input_columns", "install", "text_limit", "value_problem"]
