@@ -72,6 +72,10 @@ def _probes(gtype: Any, base: Any, path: list[str]) -> list[tuple[list[str], Any
         out.append((path, "1e3", "exponent", "exponent"))
         out.append((path, "NaN", "nan", "finite"))
         out.append((path, "1" + "0" * 20, "huge", "too large"))  # more digits than any NUMERIC column holds
+    elif inner.name == "JSON":
+        out.append((path, {"note": ["a\x00b"]}, "json", "NUL"))  # jsonb refuses \u0000 anywhere
+    elif inner.name == "DateTime":
+        out.append((path, "9999-01-01T00:00:00Z", "far", "cannot be after"))
     elif inner.name == "Date":
         past_only = "birth" in field.lower() or field.lower() == "dob"
         out.append((path, "9999-01-01", "far", "future" if past_only else "cannot be after"))
@@ -190,7 +194,7 @@ async def test_every_mutation_refuses_nul_overlong_exponent_and_absurd_dates_nam
                 seen[kind] = seen.get(kind, 0) + 1
     assert await _writes(db) == before  # nothing written by any of them
     assert seen["nul"] >= 200 and seen["long"] >= 200 and seen["exponent"] >= 20 and seen["huge"] >= 20 and seen["far"] >= 20, seen
-    assert seen.get("future", 0) >= 1, seen
+    assert seen.get("future", 0) >= 1 and seen.get("json", 0) >= 1, seen
 
 
 async def test_lengths_come_from_the_column_and_valid_input_still_passes(gql, db):

@@ -80,7 +80,7 @@ def _parse_date(value: Any) -> dt.date:
 
 DecimalScalar = ScalarDefinition(
     name="Decimal",
-    description="An exact decimal number, sent and returned as a string (money: 2 decimal places).",
+    description="An exact decimal number, sent and returned as a string of plain digits (\"1250.50\"; no exponent, no NaN; money: 2 decimal places).",
     specified_by_url=None,
     serialize=str,
     parse_value=_parse_decimal,
