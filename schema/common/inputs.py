@@ -139,8 +139,8 @@ def _json_problem(value: Any) -> str | None:
 class Walker:
     """Collects (path, message) for the values of one root field's arguments."""
 
-    def __init__(self, today: dt.date, fallback: dict[str, Any]) -> None:
-        self.today = today
+    def __init__(self, today: Any, fallback: dict[str, Any]) -> None:
+        self._today = today  # called only when a date is met
         self.fallback = fallback  # top-level input field -> column of the mutation's entity (hand-written inputs)
         self.problems: list[tuple[list[str], str]] = []
 
@@ -181,7 +181,7 @@ class Walker:
         elif isinstance(value, decimal.Decimal):
             problem = _decimal_problem(value, column)
         elif isinstance(value, dt.date):
-            problem = _date_problem(value, field, declared, self.today)
+            problem = _date_problem(value, field, declared, self._today())
         elif gtype.name == "JSON":
             problem = _json_problem(value)
         if problem:
@@ -311,8 +311,9 @@ def install(schema: Any) -> None:
 def _cleaning(resolve: Any, args: dict[str, Any], path: str, make: Any, fallback: dict[str, Any]) -> Any:
     from resolvers.common import clock
     from resolvers.common.planner import BadInput
+
     def clean_then_resolve(source: Any, info: Any, **kwargs: Any) -> Any:
-        walker = Walker(clock.today(), fallback)
+        walker = Walker(clock.today, fallback)
         for arg_name, arg in args.items():
             if arg_name in kwargs:
                 walker.walk(arg.type, kwargs[arg_name], [arg_name], f"{path}.{arg_name}", 0)
