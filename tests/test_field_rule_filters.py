@@ -79,14 +79,17 @@ async def test_no_protected_field_is_filterable_or_orderable_by_a_caller_its_rul
     assert {(t, f) for t, f, _, _ in uses} >= {("HostelStudent", "phone"), ("User", "email")}
     callers = [(email, *await _roles(client, email)) for email in CALLERS]
     refused_checks, allowed_checks, exercised = 0, 0, set()
+    readable: dict[tuple[str, str], bool] = {}
     for type_name, field, use, arg in uses:
         rule = FIELD_RULES[f"{type_name}.{field}"]
         paths = _paths_to(type_name)
         assert paths, f"{type_name} has a protected {use} field but no connection to test it through"
         for root_name, doc in paths:
             for email, g, roles in callers:
-                plain = await g(doc.replace(", ARGS", "").replace("(first: 1, ARGS)", "(first: 1)"), expect_errors=True)
-                if plain.get("errors"):
+                plain_doc = doc.replace(", ARGS", "")
+                if (email, plain_doc) not in readable:
+                    readable[(email, plain_doc)] = not (await g(plain_doc, expect_errors=True)).get("errors")
+                if not readable[(email, plain_doc)]:
                     continue  # the list itself is not theirs: nothing to learn from
                 body = await g(doc.replace("ARGS", arg), expect_errors=True)
                 if rule.roles.isdisjoint(roles):
