@@ -21,6 +21,7 @@ Mutation = merge_types("Mutation", tuple(m for d in DOMAINS for m in d.mutations
 
 def build_schema() -> strawberry.Schema:
     from gateway.fast_resolvers import install
+    from schema.common import inputs
 
     schema = strawberry.Schema(
         query=Query,
@@ -29,4 +30,5 @@ def build_schema() -> strawberry.Schema:
         config=StrawberryConfig(disable_field_suggestions=True),
     )
     install(schema)
+    inputs.install(schema)  # every root field's arguments cleaned before its resolver runs
     return schema

@@ -42,6 +42,89 @@ class BadInput(GraphQLError):
         super().__init__(message, extensions={"code": "BAD_USER_INPUT"})
 
 
+class ForbiddenField(GraphQLError):
+    """A filter or order on a field whose field rule refuses the caller."""
+
+    def __init__(self, type_name: str, field: str, use: str) -> None:
+        super().__init__(f"{type_name}.{field} is protected: you may not {use} by it.", extensions={"code": "FORBIDDEN"})
+
+
+# ---- field rules over filters and ordering ---------------------------------------------------
+
+def protected_attrs(spec: EntitySpec) -> dict[str, tuple[str, Any]]:
+    """Column attribute -> (GraphQL field name, FieldRule) for the type's protected columns.
+    Filled from FIELD_RULES and the type's fields, so every field rule covers filters and
+    ordering too, wherever the type's connection appears."""
+    cached = spec.__dict__.get("_protected")
+    if cached is not None and cached[0] == len(spec.fields):
+        return cached[1]
+    out: dict[str, tuple[str, Any]] = {}
+    for fname, (kind, attr) in spec.fields.items():
+        rule = FIELD_RULES.get(f"{spec.name}.{fname}")
+        if rule is not None and kind in ("col", "id"):
+            out[attr] = (fname, rule)
+    for gname, attr in spec.filter_fields.items():  # before the schema is built: by the filter name
+        rule = FIELD_RULES.get(f"{spec.name}.{gname}")
+        if rule is not None:
+            out.setdefault(attr, (gname, rule))
+    spec.__dict__["_protected"] = (len(spec.fields), out)
+    return out
+
+
+def may_use_protected(ctx: Any, rule: Any) -> bool:
+    """Filtering or ordering by a protected field reads it on every row the list spans, so
+    only holders of the rule's roles may: the owner exemption of a rule is per row (the owner
+    reads their own value), and a filter is a question about all rows."""
+    return not rule.roles.isdisjoint(getattr(ctx, "roles", ()))
+
+
+def check_filter(ctx: Any, spec: EntitySpec, filt: dict[str, Any] | None, path: str = "filter") -> None:
+    """Refuse, before any SQL, a filter that names a protected field the caller may not read
+    (at any depth of and/or/not), and operands no column can hold (NUL bytes, text longer
+    than the column, decimals with an exponent)."""
+    if not filt:
+        return
+    protected = protected_attrs(spec)
+    for gname, value in filt.items():
+        if value is None:
+            continue
+        if gname in ("and", "or"):
+            for i, sub in enumerate(value):
+                check_filter(ctx, spec, sub, f"{path}.{gname}[{i}]")
+            continue
+        if gname == "not":
+            check_filter(ctx, spec, value, f"{path}.not")
+            continue
+        attr = spec.filter_fields.get(gname)
+        if attr is None:
+            continue
+        guarded = protected.get(attr)
+        if guarded is not None and not may_use_protected(ctx, guarded[1]):
+            raise ForbiddenField(spec.name, guarded[0], "filter")
+        column = spec.columns[attr]
+        for op, operand in value.items():
+            for item in operand if isinstance(operand, list) else (operand,):
+                problem = operand_problem(column, item)
+                if problem:
+                    raise BadInput(f"{path}.{gname}.{op}: {problem}")
+
+
+def operand_problem(column: Any, value: Any) -> str | None:
+    from schema.common.inputs import text_limit, value_problem
+
+    if isinstance(value, str):
+        return value_problem(value, text_limit(column))
+    return value_problem(value, None)
+
+
+def check_order(ctx: Any, spec: EntitySpec, order: list[tuple[str, bool]]) -> None:
+    protected = protected_attrs(spec)
+    for attr, _ in order:
+        guarded = protected.get(attr)
+        if guarded is not None and not may_use_protected(ctx, guarded[1]):
+            raise ForbiddenField(spec.name, guarded[0], "order")
+
+
 # ---- selections -----------------------------------------------------------------------------
 
 def _variables(info: Any) -> dict[str, Any]:
@@ -195,6 +278,8 @@ def plan_connection(info: Any, spec: EntitySpec, field_nodes: list[Any], field_d
         if attr not in node.attrs:
             node.attrs.append(attr)
     signature = ",".join(f"{a}{'-' if d else '+'}" for a, d in order)
+    check_order(info.context, spec, order)
+    check_filter(info.context, spec, args.get("filter"))
 
     return ConnPlan(
         node=node,

@@ -8,12 +8,14 @@ back as payload errors; the request commits at the end.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Numeric, String, event, inspect, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
 
 from resolvers.common import clock
 from resolvers.common.registry import EntitySpec, camel
@@ -51,6 +53,53 @@ def integrity_to_user_error(spec: EntitySpec, exc: IntegrityError) -> UserErrors
     return user_error(ErrorCode.INVALID, "The change was refused by a database rule.")
 
 
+_DATA_ERRORS = {"22001": "is longer than the field holds.", "22003": "is too large for the field.",
+                "22008": "is out of range.", "22021": "contains a character text cannot hold (NUL).",
+                "22P05": "contains a character text cannot hold (NUL)."}
+
+
+def data_error_to_user_error(session: Any, exc: DBAPIError) -> UserErrors | None:
+    """INVALID for a value PostgreSQL refused that no check saw (raw SQL of a service)."""
+    orig = getattr(exc.orig, "__cause__", None) or exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate not in _DATA_ERRORS:
+        return None
+    return user_error(ErrorCode.INVALID, f"A value {_DATA_ERRORS[sqlstate]}")
+
+
+def stored_value_problem(column: Any, value: Any) -> str | None:
+    """What the column cannot hold of `value` (NUL in text, text over VARCHAR(n), a decimal
+    with more integer digits than NUMERIC(p, s) allows), as the end of a sentence."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "contains a NUL byte (\\u0000), which text cannot hold."
+        length = getattr(column.type, "length", None)
+        if isinstance(column.type, String) and length and len(value) > length:
+            return f"is at most {length} characters (got {len(value)})."
+    elif isinstance(value, Decimal) and isinstance(column.type, Numeric) and column.type.precision:
+        whole = column.type.precision - (column.type.scale or 0)
+        if value.is_finite() and abs(value) >= Decimal(10) ** whole:
+            return f"is too large: at most {whole} digits before the decimal point."
+    return None
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_unstorable_values(session: Session, flush_context: object, instances: object) -> None:
+    """Every ORM write of a request, whatever built the value (a workflow service, a derived
+    row): a value its column cannot hold is INVALID naming the field, before PostgreSQL
+    refuses it with an error that names nothing."""
+    if "user_id" not in session.info:  # CLI, migrations, demo data: not a request
+        return
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        changed = state.dict.keys() if obj in session.new else state.committed_state.keys()
+        for attr in state.mapper.column_attrs:
+            if attr.key in changed and attr.key in state.dict:
+                problem = stored_value_problem(attr.columns[0], state.dict[attr.key])
+                if problem:
+                    raise user_error(ErrorCode.INVALID, f"{camel(attr.key)} {problem}", camel(attr.key))
+
+
 @asynccontextmanager
 async def mutation_scope(ctx: Any, spec: EntitySpec | None = None):  # noqa: ANN201
     """The request's ORM session inside a savepoint; constraint violations become UserErrors."""
@@ -65,6 +114,14 @@ async def mutation_scope(ctx: Any, spec: EntitySpec | None = None):  # noqa: ANN
         if spec is None:
             raise
         raise integrity_to_user_error(spec, exc) from None
+    except DBAPIError as exc:
+        # A value the column cannot hold that the input cleaning (schema/common/inputs.py) did not
+        # see, e.g. text a service built: INVALID, the savepoint undone, never an internal error.
+        refused = data_error_to_user_error(session, exc)
+        await savepoint.rollback()
+        if refused is None:
+            raise
+        raise refused from None
     except BaseException:
         await savepoint.rollback()
         raise

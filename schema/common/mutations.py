@@ -153,6 +153,12 @@ def master_data_mutations(
         {"id": (strawberry.ID, True), **{a: (_input_type_of(spec, a, refs), False) for a in updatable}},
         extra_update_fields,
     )
+    from schema.common.inputs import input_columns
+
+    for made, attrs in ((create_input, writable), (update_input, updatable)):
+        if made is not None:  # text lengths, decimal sizes: from the columns (schema/common/inputs.py)
+            input_columns(made.__strawberry_definition__.name,
+                          {camel(a): spec.columns[a] for a in attrs if a in spec.columns and a not in refs})
     deactivate_input = _make_input(f"{spec.name}DeactivateInput", {"id": (strawberry.ID, True)}) if "deactivate" in verbs else None
     payloads = {verb: payload_type(f"{spec.name}{verb.title()}Payload", spec) for verb in verbs}
     validate = _with_visible_refs(refs, validate)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 from typing import Any
 
 from strawberry.schema.types.scalar import ScalarDefinition
@@ -12,16 +13,38 @@ from strawberry.scalars import JSON
 __all__ = ["JSON", "SCALAR_OVERRIDES"]
 
 
+class RefusedDecimal(decimal.Decimal):
+    """A decimal the input cleaning refuses (schema/common/inputs.py): written with an
+    exponent ("1e3"), or not a number at all ("NaN", "Infinity"). The scalar lets it through
+    so that a mutation answers with an INVALID error naming the field in its payload (a
+    coercion error would name no field of the payload and skip the project's error shape),
+    and filters and other arguments with BAD_USER_INPUT; nothing reads it before then."""
+
+    problem: str
+
+
+def _refused(text: str, problem: str) -> RefusedDecimal:
+    result = RefusedDecimal(text)
+    result.problem = problem
+    return result
+
+
 def _parse_decimal(value: Any) -> decimal.Decimal:
     # Money never passes through a float: strings and integers only.
     if isinstance(value, bool) or isinstance(value, float):
         raise ValueError("Decimal values are sent as strings, for example \"1250.50\"")
+    text = str(value)
     try:
-        result = decimal.Decimal(str(value))
+        result = decimal.Decimal(text)
     except decimal.InvalidOperation:
         raise ValueError(f'"{value}" is not a decimal number') from None
     if not result.is_finite():
-        raise ValueError("Decimal values must be finite")
+        return _refused(text, f'"{text}" is not a finite number: send digits, for example "1250.50".')
+    if not _PLAIN.fullmatch(text):
+        example = f"{result:f}" if abs(result.adjusted()) < 20 else "1250.50"
+        if "e" in text.lower():
+            return _refused(text, f'"{text}" is written with an exponent: send plain digits, for example "{example}".')
+        return _refused(text, f'"{text}" is not a plain decimal number: send digits, for example "{example}".')
     return result
 
 
@@ -37,6 +60,9 @@ def _serialize_decimal(value: Any) -> str:
     if value.as_tuple().exponent > -2:
         value = value.quantize(TWO_PLACES)
     return f"{value:f}"
+
+
+_PLAIN = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 
 def _serialize_datetime(value: dt.datetime) -> str:
@@ -68,7 +94,7 @@ def _parse_date(value: Any) -> dt.date:
 
 DecimalScalar = ScalarDefinition(
     name="Decimal",
-    description="An exact decimal number, sent and returned as a string (money: 2 decimal places).",
+    description="An exact decimal number, sent and returned as a string of plain digits (\"1250.50\"; no exponent, no NaN; money: 2 decimal places).",
     specified_by_url=None,
     serialize=_serialize_decimal,
     parse_value=_parse_decimal,
