@@ -29,7 +29,7 @@ from gateway.context import RequestContext
 from gateway.executor import RenderingExecutor, is_awaitable
 from gateway.db import DbScope, QueryStats, RequestDB, current_stats
 from gateway.http_errors import error_body, error_response, internal_error_body
-from gateway.limits import make_rules
+from gateway.limits import TooComplex, comparison_budget, make_rules, too_complex_error
 from gateway.logs import request_id_var
 from gateway.settings import Settings
 from resolvers.common import clock
@@ -374,7 +374,11 @@ class GraphQLHTTP:
         except GraphQLError as exc:
             cached = CachedDocument(None, [self._format_error(exc, "")], {})
         else:
-            errors = validate(self.schema, document, self.rules, max_errors=20, hide_suggestions=True)
+            try:
+                with comparison_budget(self.settings.max_field_comparisons):
+                    errors = validate(self.schema, document, self.rules, max_errors=20, hide_suggestions=True)
+            except TooComplex:
+                errors = [too_complex_error()]
             operations = {d.name.value if d.name else None: d.operation
                           for d in document.definitions if isinstance(d, OperationDefinitionNode)}
             if len(operations) == 1:  # a lone operation also runs without operationName
