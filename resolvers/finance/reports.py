@@ -34,6 +34,7 @@ from typing import Any
 
 from resolvers.common.sql import Run, session_runner  # noqa: F401 (re-exported for callers)
 from resolvers.fees.formula import pending_sql_text
+from schema.common.ids import INT8_MAX
 
 ZERO = Decimal("0.00")
 
@@ -394,7 +395,8 @@ def encode_defaulter_cursor(pending: Decimal, student_id: int) -> str:
 def decode_defaulter_cursor(cursor: str) -> tuple[Decimal, int]:
     try:
         tag, pending, student_id = json.loads(base64.b64decode(cursor.encode(), validate=True))
-        if tag != _CURSOR_TAG or not isinstance(student_id, int) or not isinstance(pending, str):
+        if (tag != _CURSOR_TAG or not isinstance(student_id, int) or isinstance(student_id, bool)
+                or not 0 <= student_id <= INT8_MAX or not isinstance(pending, str) or not Decimal(pending).is_finite()):
             raise ValueError
         return Decimal(pending), student_id
     except (ValueError, TypeError, binascii.Error, InvalidOperation, UnicodeDecodeError):
