@@ -103,7 +103,7 @@ async def test_every_route_answers_bad_input_in_json(client):
         *[("GET", f"/files/student-documents/{bad}") for bad in BAD_IDS if bad and "/" not in bad and "\n" not in bad],
         ("GET", "/exports/daily-cash.csv?date=99999-01-01"), ("GET", "/exports/daily-cash.csv?date=%00"),
         ("GET", "/exports/monthly-pnl.csv?year=999999999999999999999999&month=1"),
-        ("GET", "/exports/monthly-pnl.csv?year=2026&month=13"), ("GET", "/exports/monthly-pnl.csv?year=-1&month=-1"),
+        ("GET", "/exports/monthly-pnl.csv?year=2026&month=13"), ("GET", "/exports/monthly-pnl.csv?year=9999&month=12"), ("GET", "/exports/monthly-pnl.csv?year=-1&month=-1"),
         ("GET", "/exports/expenses.csv?from=2026-01-01&to=1900-01-01"), ("GET", "/exports/expenses.csv?from=x&to=y"),
         ("GET", "/exports/expenses.csv?from=0001-01-01&to=9999-12-31"),
     ]

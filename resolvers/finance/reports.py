@@ -293,7 +293,8 @@ def _pnl(rows: list[Any], start: dt.date | None, end: dt.date | None, session_id
 
 def month_range(year: int, month: int) -> tuple[dt.date, dt.date]:
     start = dt.date(year, month, 1)
-    end = (dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)) - dt.timedelta(days=1)
+    # December ends on the 31st (computing it from next January fails for year 9999)
+    end = dt.date(year, 12, 31) if month == 12 else dt.date(year, month + 1, 1) - dt.timedelta(days=1)
     return start, end
 
 
