@@ -137,3 +137,18 @@ async def test_bad_global_ids_are_not_found_or_bad_input_everywhere(client, gql)
                     assert value["errors"] and value["errors"][0]["code"] in ("NOT_FOUND", "INVALID", "BAD_USER_INPUT"), (bad, value)
             for e in body.get("errors") or ():
                 assert e["extensions"]["code"] in ("NOT_FOUND", "BAD_USER_INPUT"), (bad, query, e)
+
+
+async def test_forged_cursors_with_out_of_range_numbers_are_bad_input(gql):
+    import json
+
+    first = await gql("{ schools(first: 1) { pageInfo { endCursor } } }")
+    signature = json.loads(base64.urlsafe_b64decode(first["data"]["schools"]["pageInfo"]["endCursor"]))[0]
+    for value in (2**63, -(2**63) - 1, 2**64 - 1, 10**30, 1.5, "1", True, None, [1], {"a": 1}):
+        cursor = base64.urlsafe_b64encode(json.dumps([signature, value]).encode()).decode()
+        r = await gql.raw("query($c: String!) { schools(first: 1, after: $c) { totalCount } }", {"c": cursor})
+        _assert_clean(r, value)
+        errors = r.json().get("errors") or []
+        assert all(e["extensions"]["code"] == "BAD_USER_INPUT" for e in errors), (value, errors)
+        if value in (2**63, -(2**63) - 1, 2**64 - 1, 10**30):
+            assert errors, value
