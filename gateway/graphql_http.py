@@ -61,7 +61,10 @@ class CachedDocument:
 def _place(target: Any, path: list[str], value: Any) -> None:
     """Put a file where `map` says, e.g. variables.input.file or 0.variables.files.1."""
     for step in path[:-1]:
-        target = target[int(step)] if isinstance(target, list) else target.get(step) if isinstance(target, dict) else None
+        if isinstance(target, list):
+            target = target[int(step)] if step.isdigit() and int(step) < len(target) else None
+        else:
+            target = target.get(step) if isinstance(target, dict) else None
         if target is None:
             raise RequestError(400, f"`map` names a path that is not in `operations`: {'.'.join(path)}")
     last = path[-1]

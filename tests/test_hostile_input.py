@@ -79,6 +79,16 @@ async def test_malformed_operations_bodies_params_and_headers_answer_json_4xx(cl
                        {"query": "{" * 5000}, {"variables": "{}"}, {"query": ""}):
             r = await client.get("/graphql", params=params, headers=headers)
             _assert_clean(r, params)
+        upload = """mutation($f: Upload!) { __typename }"""
+        for operations, mapping in ((b'{"query": "%s", "variables": {"f": null, "l": [1]}}' % upload.encode(), b'{"0": ["variables.l.x.y"]}'),
+                                    (b'{"query": "q", "variables": {"l": [1]}}', b'{"0": ["variables.l.99.y"]}'),
+                                    (b'[{"query": "q"}]', b'{"0": ["5.variables.f"]}'),
+                                    (b'[{"query": "q"}]', b'{"0": ["x.variables.f"]}'),
+                                    (b'{"query": "q"}', b'{"0": "variables.f"}'), (b'{"query": "q"}', b'[1]'),
+                                    (b'{"query": "q"}', b'{"1": ["variables.f"]}'), (b'1', b'{}'), (b'"x"', b'{}')):
+            files = {"operations": (None, operations), "map": (None, mapping), "0": ("a.txt", b"hello", "text/plain")}
+            r = await client.post("/graphql", files=files, headers=headers)
+            _assert_clean(r, (operations, mapping))
         for content_type in ("text/plain", "multipart/form-data", "multipart/form-data; boundary=x", "application/json; charset=latin1"):
             r = await client.post("/graphql", content=b"--x\r\n\r\n", headers={**headers, "content-type": content_type})
             _assert_clean(r, content_type)
