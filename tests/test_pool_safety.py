@@ -65,6 +65,8 @@ async def test_failing_siblings_leave_no_transaction_open(app, client, gql, db):
         assert r.status_code == 200
         (error,) = r.json()["errors"]
         assert error["extensions"]["code"] == "BAD_USER_INPUT" and "first" in error["message"], error
+    for _ in range(3):  # the readiness probe takes pooled connections too
+        assert (await client.get("/readyz")).status_code == 200
     await _assert_pool_clean(app, db)
 
 
