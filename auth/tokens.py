@@ -2,6 +2,10 @@
 
 - The algorithm is pinned on decode (an `alg: none` or HMAC token never verifies).
 - `exp`, `iat`, `iss`, `aud`, `sub`, `jti` are required (PyJWT checks `exp` only if told).
+- A token whose lifetime (`exp - iat`) exceeds the configured one is refused, even when it
+  is correctly signed (a leaked or misused key must not mint long-lived tokens); so are
+  refresh and password-reset tokens stored with a longer life than configured
+  (`lifetime_exceeded`).
 - Each token names its key in the `kid` header; every key of the set verifies, the active
   one signs. Public keys are published at /.well-known/jwks.json.
 - Refresh tokens are opaque random strings, stored hashed (auth/service.py).
@@ -107,9 +111,12 @@ class KeySet:
         except jwt.PyJWTError:
             raise InvalidToken("The access token is not valid.") from None
         try:
+            issued, expires = claims["iat"], claims["exp"]
+            if isinstance(issued, bool) or isinstance(expires, bool) or expires - issued > self.lifetime.total_seconds():
+                raise InvalidToken("The access token lives longer than this server issues them; log in again.")
             return AccessClaims(int(claims["sub"]), int(claims["sid"]), str(uuid.UUID(claims["jti"])),
-                                dt.datetime.fromtimestamp(claims["exp"], dt.UTC), kid)
-        except (KeyError, TypeError, ValueError):
+                                dt.datetime.fromtimestamp(expires, dt.UTC), kid)
+        except (KeyError, TypeError, ValueError, OverflowError, OSError):
             raise InvalidToken("The access token is not valid.") from None
 
     def jwks(self) -> dict[str, Any]:
@@ -137,6 +144,13 @@ def _development_keys(path: Path) -> dict[str, str]:
     tmp.chmod(0o600)
     tmp.replace(path)
     return keys
+
+
+def lifetime_exceeded(issued_at: dt.datetime | None, expires_at: dt.datetime | None, lifetime: dt.timedelta) -> bool:
+    """A stored token (refresh, password reset) that was given a longer life than configured."""
+    if issued_at is None or expires_at is None:
+        return True
+    return expires_at - issued_at > lifetime + dt.timedelta(seconds=1)
 
 
 def new_opaque_token() -> str:

@@ -12,9 +12,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from sqlalchemy import text
+import orjson
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -24,6 +26,7 @@ from gateway.db import create_engine
 from gateway.exports import export_routes
 from gateway.files import student_document_route
 from gateway.graphql_http import GraphQLHTTP
+from gateway.http_errors import error_response, internal_error_body
 from gateway.logs import configure_logging, request_id_var
 from gateway.settings import Settings, get_settings
 from schema.root import build_schema
@@ -33,7 +36,9 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class RequestIdMiddleware:
-    """Gives each request an id (the client's X-Request-Id when sane), echoes it, logs the request."""
+    """Gives each request an id (the client's X-Request-Id when sane), echoes it, logs the
+    request. Whatever escapes the routes is answered here as a masked JSON 500 carrying the
+    request id (logged with the traceback), never Starlette's plain-text error page."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -47,16 +52,29 @@ class RequestIdMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        started_response = False
 
         async def send_with_id(message: dict) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started_response = True
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: mask and log
+            body, error_id = internal_error_body()
+            log.error("unhandled error", exc_info=exc, extra={"error_id": error_id, "path": scope.get("path")})
+            if started_response:
+                raise
+            status = 500
+            payload = orjson.dumps(body)
+            await send_with_id({"type": "http.response.start", "status": 500,
+                                "headers": [(b"content-type", b"application/json"),
+                                            (b"content-length", str(len(payload)).encode())]})
+            await send({"type": "http.response.body", "body": payload})
         finally:
             if log.isEnabledFor(logging.INFO) and scope["path"] not in ("/healthz", "/readyz"):
                 log.info("request", extra={"method": scope["method"], "path": scope["path"], "status": status,
@@ -89,6 +107,13 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ready", "database": "ok"})
 
+    async def http_error(request: Request, exc: Exception) -> Response:
+        # Starlette's own answers (an unknown path, a method a route does not take) in JSON too
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(status, "BAD_REQUEST" if status < 500 else "INTERNAL_SERVER_ERROR")
+        message = {404: "No such page.", 405: "This method is not allowed here."}.get(status, str(getattr(exc, "detail", "")) or "Bad request.")
+        return error_response(status, message, code, getattr(exc, "headers", None))
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # The libraries leave ~80k tracked objects: freezing them and collecting young
@@ -112,6 +137,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             Mount("/static", StaticFiles(directory=Path(__file__).parent / "static", check_dir=False), name="static"),
         ],
         lifespan=lifespan,
+        exception_handlers={HTTPException: http_error},
     )
     app.add_middleware(RequestIdMiddleware)
     app.state.engine = engine

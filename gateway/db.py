@@ -11,18 +11,28 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator
 
+import asyncpg
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.sql import ClauseElement
 
 DIALECT = PGDialect_asyncpg()
 SETUP_SQL_PREFIX = "SELECT /* scope */ "
+log = logging.getLogger("gateway.db")
+
+# Set in a pooled connection's `info` while a request (or hostel_read) holds it, cleared only
+# once its transaction is known to be over and no operation is in flight. A connection that
+# comes back to the pool still marked (a task cancelled at the wrong moment, a failed
+# ROLLBACK) is discarded at its next checkout instead of being handed to another request.
+IN_USE = "campus_in_use"
 
 
 @dataclass
@@ -59,6 +69,14 @@ def create_engine(url: str, pool_size: int = 10, max_overflow: int = 5) -> Async
         pool_reset_on_return=None,
         connect_args={"server_settings": {"application_name": "campus-gateway", "timezone": "UTC"}},
     )
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checkout(dbapi_conn, record, proxy):  # noqa: ANN001
+        # The pool resets nothing on return (pool_reset_on_return=None): a connection whose last
+        # holder did not release it cleanly, or that sits in a transaction, is not reused.
+        raw = getattr(dbapi_conn, "driver_connection", None)
+        if record.info.pop(IN_USE, False) or (raw is not None and (raw.is_closed() or raw.is_in_transaction())):
+            raise DisconnectionError("connection returned to the pool unclean; discarded")
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
     def _before(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
@@ -121,17 +139,40 @@ class RequestDB:
         self._conn: AsyncConnection | None = None
         self._raw: Any = None
         self._began = False
+        self._maybe_began = False  # a BEGIN was sent: the transaction may be open even if _began is not set
         self._session: AsyncSession | None = None
+        self._in_flight = 0  # statements sent whose answer was not received (interrupted)
+        self._closed = False
 
     async def _acquire(self) -> None:
+        if self._closed:
+            # a resolver still running after the request ended (a sibling that failed made
+            # graphql-core stop waiting for it) must not take a new connection nobody closes
+            raise RuntimeError("the request is over; its connection is closed")
+        await self._acquire_connection()
+
+    async def _acquire_connection(self) -> None:
         if self._conn is None:
             conn = await self.engine.connect()
+            conn.info[IN_USE] = True  # until close() knows it is clean
             try:
                 self._raw = (await conn.get_raw_connection()).driver_connection
             except BaseException:
-                await conn.close()
+                await _discard(conn, None)
                 raise
             self._conn = conn
+
+    async def _call(self, method: Any, *args: Any) -> Any:
+        """Await one driver call, remembering if it was interrupted (cancelled, connection
+        lost) rather than answered: such a connection is in doubt and never reused."""
+        self._in_flight += 1
+        try:
+            result = await method(*args)
+        except asyncpg.PostgresError:
+            self._in_flight -= 1  # the server answered: the connection's state is known
+            raise
+        self._in_flight -= 1
+        return result
 
     async def fetch_unscoped(self, sql: str, params: list[Any] | tuple[Any, ...]) -> list[Any]:
         """A statement outside the request's transaction (identity, before the scope is set)."""
@@ -140,7 +181,7 @@ class RequestDB:
         async with self.lock:
             await self._acquire()
             t0 = time.perf_counter()
-            rows = await self._raw.fetch(sql, *params)
+            rows = await self._call(self._raw.fetch, sql, *params)
             stats = current_stats.get()
             if stats is not None:
                 stats.add(sql, time.perf_counter() - t0, setup=True)
@@ -151,8 +192,9 @@ class RequestDB:
         values = [_setting(v) for v in (self.scope.user_id, self.scope.school_id, self.scope.hostel_id)]
         values.append("on" if self.scope.platform_read else "")
         t0 = time.perf_counter()
+        self._maybe_began = True
         if self.read_only:
-            await self._raw.execute(
+            await self._call(self._raw.execute,
                 "BEGIN READ ONLY; " + SETUP_SQL_PREFIX + "set_config('app.user_id', '{}', true), "
                 "set_config('app.school_id', '{}', true), set_config('app.hostel_id', '{}', true), "
                 "set_config('app.platform_read', '{}', true)".format(*values)
@@ -162,7 +204,7 @@ class RequestDB:
                 stats.add("BEGIN READ ONLY; scope", time.perf_counter() - t0, setup=True)
         else:
             # SQLAlchemy's adapter begins the transaction with this first statement
-            await self._conn.exec_driver_sql(
+            await self._call(self._conn.exec_driver_sql,
                 SETUP_SQL_PREFIX + "set_config('app.user_id', $1, true), set_config('app.school_id', $2, true),"
                 " set_config('app.hostel_id', $3, true), set_config('app.platform_read', $4, true)", tuple(values))
         self._began = True
@@ -179,7 +221,7 @@ class RequestDB:
             if not self._began:
                 await self._begin()
             t0 = time.perf_counter()
-            rows = await self._raw.fetch(sql, *params)
+            rows = await self._call(self._raw.fetch, sql, *params)
             stats = current_stats.get()
             if stats is not None:
                 stats.add(sql, time.perf_counter() - t0, setup=setup)
@@ -217,34 +259,93 @@ class RequestDB:
         conn = await self.connection()
         previous = session.info["tenant_scope"]
         sql = SETUP_SQL_PREFIX + "set_config('app.hostel_id', $1, true)"
-        await conn.exec_driver_sql(sql, (_setting(hostel_id),))
+        await self._call(conn.exec_driver_sql, sql, (_setting(hostel_id),))
         session.info["tenant_scope"] = (previous[0], hostel_id)
         try:
             yield session
         finally:
             session.info["tenant_scope"] = previous
-            await conn.exec_driver_sql(sql, (_setting(self.scope.hostel_id),))
+            await self._call(conn.exec_driver_sql, sql, (_setting(self.scope.hostel_id),))
 
     async def close(self, commit: bool) -> None:
+        """End the request's transaction and give the connection back to the pool clean: no
+        transaction open, no `app.*` setting left (they are transaction-local), no statement
+        in flight. If that cannot be made sure of (an interrupted statement, a failed
+        COMMIT/ROLLBACK, a cancellation here), the connection is discarded instead.
+
+        A failed COMMIT of a read-write request is raised (the writes are lost); a read-only
+        request has nothing to commit, so its answer stands."""
+        self._closed = True
         if self._conn is None:
             return
-        conn, raw, began = self._conn, self._raw, self._began
-        self._conn = self._raw = None
-        self._began = False
-        try:
-            if not began:
+        # shielded: a cancellation of the request while it ends must not leave the connection half-released
+        await asyncio.shield(self._close(commit))
+
+    async def _close(self, commit: bool) -> None:
+        # the lock: a statement of a resolver still running ends first (or is found interrupted)
+        async with self.lock:
+            if self._conn is None:
                 return
-            if self.read_only:
-                await raw.execute("COMMIT" if commit else "ROLLBACK")
-                return
-            if self._session is not None:
-                await self._session.close()
-            if commit:
+            await self._release(commit)
+
+    async def _release(self, commit: bool) -> None:
+        conn, raw, session = self._conn, self._raw, self._session
+        began, maybe_began, in_flight = self._began, self._maybe_began, self._in_flight
+        self._conn = self._raw = self._session = None
+        self._began = self._maybe_began = False
+        self._in_flight = 0
+        await _release(conn, raw, in_flight, maybe_began, session,
+                       commit=commit and began and not self.read_only, read_only=self.read_only)
+
+
+async def _release(conn: AsyncConnection, raw: Any, in_flight: int, maybe_began: bool, session: AsyncSession | None,
+                   commit: bool, read_only: bool) -> None:
+    clean = False
+    try:
+        if in_flight:
+            raise _InDoubt("a statement was interrupted")
+        if maybe_began:
+            if session is not None:
+                await session.close()
+            if read_only:
+                await raw.execute("ROLLBACK")  # read only: nothing to keep
+            elif commit:
                 await conn.commit()
             else:
                 await conn.rollback()
-        finally:
+        if raw is None or raw.is_in_transaction() or raw._protocol._is_cancelling():
+            raise _InDoubt("the transaction is still open")
+        clean = True
+    except BaseException as exc:
+        if not isinstance(exc, _InDoubt):
+            log.warning("connection discarded: ending its transaction failed", exc_info=exc)
+        if commit and not isinstance(exc, _InDoubt):
+            raise
+    finally:
+        if clean:
+            conn.info.pop(IN_USE, None)
             await conn.close()
+        else:
+            await _discard(conn, raw)
+
+
+class _InDoubt(Exception):
+    pass
+
+
+async def _discard(conn: AsyncConnection, raw: Any) -> None:
+    """Close a connection whose state is unknown and drop it from the pool."""
+    try:
+        if raw is not None:
+            raw.terminate()  # synchronous: nothing can interrupt it
+    except Exception:  # noqa: BLE001
+        pass
+    try:
+        await conn.invalidate()
+    except Exception:  # noqa: BLE001 - it stays marked IN_USE: the next checkout discards it
+        log.warning("invalidating a connection failed", exc_info=True)
+    finally:
+        await conn.close()
 
 
 def _setting(value: int | None) -> str:
@@ -275,26 +376,43 @@ async def hostel_read(engine: AsyncEngine, hostel_id: int, *, public_only: bool 
     `public_only=False` only after checking that the caller holds a role in that hostel.
     Yields `run(sql, params) -> rows` (resolvers/common/sql.py `Run`); statements are counted
     in the request's stats like its own."""
-    async with engine.connect() as conn:
+    conn = await engine.connect()
+    conn.info[IN_USE] = True
+    raw = None
+    state = {"in_flight": 0}
+
+    async def call(method: Any, *args: Any) -> Any:
+        state["in_flight"] += 1
+        try:
+            result = await method(*args)
+        except asyncpg.PostgresError:
+            state["in_flight"] -= 1
+            raise
+        state["in_flight"] -= 1
+        return result
+
+    try:
         raw = (await conn.get_raw_connection()).driver_connection
         stats = current_stats.get()
         t0 = time.perf_counter()
-        await raw.execute("BEGIN READ ONLY")
-        try:
-            row = await raw.fetchrow(HOSTEL_READ_SQL, str(int(hostel_id)), int(hostel_id))
+        state["began"] = True
+        await call(raw.execute, "BEGIN READ ONLY")
+        row = await call(raw.fetchrow, HOSTEL_READ_SQL, str(int(hostel_id)), int(hostel_id))
+        if stats is not None:
+            stats.add("BEGIN READ ONLY; hostel scope", time.perf_counter() - t0, setup=True)
+        public = row[4]
+        if public is None or (public_only and not public):
+            raise HostelNotReadable(hostel_id)
+
+        async def run(sql: str, params: list[Any]) -> list[Any]:
+            t1 = time.perf_counter()
+            rows = await call(raw.fetch, sql, *params)
             if stats is not None:
-                stats.add("BEGIN READ ONLY; hostel scope", time.perf_counter() - t0, setup=True)
-            public = row[4]
-            if public is None or (public_only and not public):
-                raise HostelNotReadable(hostel_id)
+                stats.add(sql, time.perf_counter() - t1)
+            return rows
 
-            async def run(sql: str, params: list[Any]) -> list[Any]:
-                t1 = time.perf_counter()
-                rows = await raw.fetch(sql, *params)
-                if stats is not None:
-                    stats.add(sql, time.perf_counter() - t1)
-                return rows
-
-            yield run
-        finally:
-            await raw.execute("ROLLBACK")  # read only: nothing to keep, and the connection returns clean
+        yield run
+    finally:
+        # read only: nothing to keep; the connection returns clean or is discarded
+        await asyncio.shield(_release(conn, raw, state["in_flight"], bool(state.get("began")), None,
+                                      commit=False, read_only=True))

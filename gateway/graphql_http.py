@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from inspect import isawaitable
@@ -22,14 +21,15 @@ import orjson
 from graphql import GraphQLError, execute, parse, specified_rules, validate
 from graphql.language import OperationDefinitionNode, OperationType
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.context import RequestContext
 from gateway.executor import RenderingExecutor, is_awaitable
 from gateway.db import DbScope, QueryStats, RequestDB, current_stats
-from gateway.limits import make_rules
+from gateway.http_errors import error_body, error_response, internal_error_body
+from gateway.limits import TooComplex, comparison_budget, make_rules, too_complex_error
 from gateway.logs import request_id_var
 from gateway.settings import Settings
 from resolvers.common import clock
@@ -61,7 +61,10 @@ class CachedDocument:
 def _place(target: Any, path: list[str], value: Any) -> None:
     """Put a file where `map` says, e.g. variables.input.file or 0.variables.files.1."""
     for step in path[:-1]:
-        target = target[int(step)] if isinstance(target, list) else target.get(step) if isinstance(target, dict) else None
+        if isinstance(target, list):
+            target = target[int(step)] if step.isdigit() and int(step) < len(target) else None
+        else:
+            target = target.get(step) if isinstance(target, dict) else None
         if target is None:
             raise RequestError(400, f"`map` names a path that is not in `operations`: {'.'.join(path)}")
     last = path[-1]
@@ -126,8 +129,9 @@ class GraphQLHTTP:
                 raise RequestError(400, "The batch is empty.")
             results = await self._run(request, operations, get_only)
         except RequestError as exc:
-            body = {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}
-            return Response(orjson.dumps(body), status_code=exc.status, media_type="application/json", headers=exc.headers)
+            return error_response(exc.status, str(exc), exc.code, exc.headers)
+        except ClientDisconnect:
+            return error_response(400, "The request body was not received completely.", "BAD_REQUEST")
         status = 200
         if not batched and results[0][1] is not None:
             status = results[0][1]
@@ -221,7 +225,7 @@ class GraphQLHTTP:
                 except RequestError as exc:
                     if not isinstance(operations, _Batch):
                         raise
-                    results.append(({"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}, exc.status))
+                    results.append((error_body(str(exc), exc.code), exc.status))
             await db.close(commit=True)
             committed = True
         finally:
@@ -324,16 +328,22 @@ class GraphQLHTTP:
         return body, None
 
     def _all_queries(self, operations: list[dict[str, Any]]) -> bool:
-        """True when every operation is a known query: its transaction can be READ ONLY."""
+        """True when every operation is a known query: its transaction can be READ ONLY.
+        Runs before the operations are checked: it must take any JSON without failing."""
         for op in operations:
             query = op.get("query")
             if not isinstance(query, str):
-                persisted = op.get("extensions", {}).get("persistedQuery") if isinstance(op.get("extensions"), dict) else None
-                query = self.persisted.get(persisted.get("sha256Hash", "")) if isinstance(persisted, dict) else None
+                extensions = op.get("extensions")
+                persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
+                digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+                query = self.persisted.get(digest.lower()) if isinstance(digest, str) else None
             cached = self.documents.get(query) if isinstance(query, str) else None
             if cached is None or not cached.operations:
                 return False
-            kind = cached.operations.get(op.get("operationName"))
+            name = op.get("operationName")
+            if name is not None and not isinstance(name, str):
+                return False
+            kind = cached.operations.get(name)
             if kind is not OperationType.QUERY:
                 return False
         return True
@@ -367,7 +377,11 @@ class GraphQLHTTP:
         except GraphQLError as exc:
             cached = CachedDocument(None, [self._format_error(exc, "")], {})
         else:
-            errors = validate(self.schema, document, self.rules, max_errors=20, hide_suggestions=True)
+            try:
+                with comparison_budget(self.settings.max_field_comparisons):
+                    errors = validate(self.schema, document, self.rules, max_errors=20, hide_suggestions=True)
+            except TooComplex:
+                errors = [too_complex_error()]
             operations = {d.name.value if d.name else None: d.operation
                           for d in document.definitions if isinstance(d, OperationDefinitionNode)}
             if len(operations) == 1:  # a lone operation also runs without operationName
@@ -383,11 +397,10 @@ class GraphQLHTTP:
             if isinstance(original, GraphQLError) and original.extensions:
                 formatted.setdefault("extensions", {}).update(original.extensions)
             return formatted
-        error_id = uuid.uuid4().hex[:12]
+        body, error_id = internal_error_body()
         log.error("unexpected error in resolver", exc_info=original,
                   extra={"error_id": error_id, "path": error.path})
-        masked = {"message": f"Internal error; reference {error_id}.",
-                  "extensions": {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id, "requestId": request_id}}
+        masked = body["errors"][0]
         if error.locations:
             masked["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
         if error.path:

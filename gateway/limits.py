@@ -5,11 +5,23 @@
 - cost: every object field costs its declared cost (default 1, scalars 0), multiplied by the
   page size of each enclosing list (`first`/`last`, the cap when it comes from a variable).
 Token counts are limited by the parser itself (settings.max_tokens).
+
+Every rule here walks each fragment's body once per validation (memoised), so validation is
+linear in the document however often fragments spread each other. graphql-core's own
+OverlappingFieldsCanBeMerged compares every pair of fields that share a response name (a
+document repeating one field a few hundred times costs seconds): its comparisons are
+counted and validation stops with QUERY_TOO_COMPLEX past settings.max_field_comparisons.
 """
 
 from __future__ import annotations
 
+import contextvars
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+import graphql.validation.rules.overlapping_fields_can_be_merged as _overlapping
 
 from graphql import GraphQLError, get_named_type
 from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode
@@ -29,10 +41,56 @@ def _limited(code: str, message: str, node: Any) -> GraphQLError:
     return GraphQLError(message, node, extensions={"code": code})
 
 
+class TooComplex(Exception):
+    """Validation would take more work than the document may ask for."""
+
+
+_comparisons_left: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("comparisons_left", default=None)
+_find_conflict = _overlapping.find_conflict
+
+
+def _counted_find_conflict(*args: Any, **kwargs: Any) -> Any:
+    left = _comparisons_left.get()
+    if left is not None:
+        WORK["field_comparisons"] += 1
+        left[0] -= 1
+        if left[0] < 0:
+            raise TooComplex
+    return _find_conflict(*args, **kwargs)
+
+
+# the rule looks the function up in its module at each call
+_overlapping.find_conflict = _counted_find_conflict
+
+
+@contextmanager
+def comparison_budget(limit: int) -> Iterator[None]:
+    """Bound graphql-core's field comparisons while validating one document (TooComplex past it)."""
+    token = _comparisons_left.set([limit])
+    try:
+        yield
+    finally:
+        _comparisons_left.reset(token)
+
+
+def too_complex_error() -> GraphQLError:
+    return _limited("QUERY_TOO_COMPLEX", "The document repeats the same fields too often to be checked; "
+                    "select each field once per object.", None)
+
+
+# Work counters (read by tests: validation must stay linear in the document, so each
+# fragment's body is walked once per validation and rule, whatever the number of its spreads).
+WORK: Counter[str] = Counter()
+
+
 def make_rules(settings: Settings) -> list[type[ValidationRule]]:
     class MaxDepthRule(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self.memo: dict[str, int] = {}
+
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            depth = _depth(self.context, node.selection_set, 0, set())
+            depth = _depth(self.context, node.selection_set, self.memo)
             if depth > settings.max_depth:
                 self.report_error(_limited("DEPTH_LIMIT", f"The query is {depth} levels deep; the limit is {settings.max_depth}.", node))
 
@@ -48,13 +106,17 @@ def make_rules(settings: Settings) -> list[type[ValidationRule]]:
                     self.report_error(_limited("ALIAS_LIMIT", f"The query uses more than {settings.max_aliases} aliases.", node))
 
     class MaxCostRule(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self.memo: dict[tuple[str, str], int] = {}
+
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
             schema = self.context.schema
             root = schema.get_root_type(node.operation) if hasattr(schema, "get_root_type") else (
                 schema.query_type if node.operation.value == "query" else schema.mutation_type)
             if root is None:
                 return
-            cost = _cost(self.context, settings, root, node.selection_set, set())
+            cost = _cost(self.context, settings, root, node.selection_set, self.memo)
             if cost > settings.max_cost:
                 self.report_error(_limited("COST_LIMIT", f"The query would cost {cost}; the limit is {settings.max_cost}. "
                                            "Ask for smaller pages or fewer nested lists.", node))
@@ -62,21 +124,32 @@ def make_rules(settings: Settings) -> list[type[ValidationRule]]:
     return [MaxDepthRule, MaxAliasesRule, MaxCostRule]
 
 
-def _depth(context: ValidationContext, selection_set: Any, level: int, seen: set[str]) -> int:
+_IN_PROGRESS = -1
+
+
+def _depth(context: ValidationContext, selection_set: Any, memo: dict[str, int]) -> int:
+    """Levels of fields under `selection_set`; each fragment's own depth is computed once."""
     if selection_set is None:
-        return level
-    deepest = level
+        return 0
+    deepest = 0
     for sel in selection_set.selections:
         if isinstance(sel, FieldNode):
             if sel.name.value.startswith("__"):
                 continue
-            deepest = max(deepest, _depth(context, sel.selection_set, level + 1, seen))
+            deepest = max(deepest, 1 + _depth(context, sel.selection_set, memo))
         elif isinstance(sel, InlineFragmentNode):
-            deepest = max(deepest, _depth(context, sel.selection_set, level, seen))
-        elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
-            frag = context.get_fragment(sel.name.value)
-            if frag is not None:
-                deepest = max(deepest, _depth(context, frag.selection_set, level, seen | {sel.name.value}))
+            deepest = max(deepest, _depth(context, sel.selection_set, memo))
+        elif isinstance(sel, FragmentSpreadNode):
+            name = sel.name.value
+            known = memo.get(name)
+            if known is None:
+                frag = context.get_fragment(name)
+                if frag is None:
+                    continue
+                memo[name] = _IN_PROGRESS  # a cycle (reported by NoFragmentCycles) counts nothing
+                WORK["fragment_visits"] += 1
+                known = memo[name] = _depth(context, frag.selection_set, memo)
+            deepest = max(deepest, known if known != _IN_PROGRESS else 0)
     return deepest
 
 
@@ -90,7 +163,10 @@ def _page_size(settings: Settings, node: FieldNode) -> int | None:
     return None
 
 
-def _cost(context: ValidationContext, settings: Settings, parent: Any, selection_set: Any, seen: set[str]) -> int:
+def _cost(context: ValidationContext, settings: Settings, parent: Any, selection_set: Any,
+          memo: dict[tuple[str, str], int]) -> int:
+    """The cost of `selection_set` on `parent`. A fragment costs as much as its body each
+    time it is spread, but its body is costed once (memoised per fragment and parent type)."""
     if selection_set is None:
         return 0
     total = 0
@@ -104,7 +180,7 @@ def _cost(context: ValidationContext, settings: Settings, parent: Any, selection
                 continue
             named = get_named_type(field_def.type)
             own = FIELD_COSTS.get(f"{parent.name}.{name}", 1 if hasattr(named, "fields") else 0)
-            children = _cost(context, settings, named, sel.selection_set, seen)
+            children = _cost(context, settings, named, sel.selection_set, memo)
             # A connection multiplies what is selected under it by its page size; its
             # edges/nodes lists are that same page, so they do not multiply again.
             multiplier = 1
@@ -114,11 +190,17 @@ def _cost(context: ValidationContext, settings: Settings, parent: Any, selection
             total += own + multiplier * children
         elif isinstance(sel, InlineFragmentNode):
             cond = context.schema.get_type(sel.type_condition.name.value) if sel.type_condition else parent
-            total += _cost(context, settings, cond, sel.selection_set, seen)
-        elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
-            frag = context.get_fragment(sel.name.value)
-            if frag is not None:
+            total += _cost(context, settings, cond, sel.selection_set, memo)
+        elif isinstance(sel, FragmentSpreadNode):
+            key = (sel.name.value, getattr(parent, "name", ""))
+            known = memo.get(key)
+            if known is None:
+                frag = context.get_fragment(sel.name.value)
+                if frag is None:
+                    continue
+                memo[key] = _IN_PROGRESS
+                WORK["fragment_visits"] += 1
                 cond = context.schema.get_type(frag.type_condition.name.value)
-                total += _cost(context, settings, cond, frag.selection_set, seen | {sel.name.value})
+                known = memo[key] = _cost(context, settings, cond, frag.selection_set, memo)
+            total += known if known != _IN_PROGRESS else 0
     return total
-

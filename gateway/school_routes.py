@@ -7,20 +7,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.db import RequestDB
 from gateway.graphql_http import GraphQLHTTP, RequestError
+from gateway.http_errors import error_response
 
 # work(db, identity, school_id) -> the response (or raises RequestError)
 Work = Callable[[RequestDB, Any, int], Awaitable[Response]]
 
 
 def error(status: int, message: str, code: str) -> Response:
-    return Response(orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}), status_code=status,
-                    media_type="application/json")
+    return error_response(status, message, code)
 
 
 async def for_school_caller(graphql: GraphQLHTTP, request: Request, readers: frozenset[str] | tuple[str, ...],

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 2000
     max_cost: int = 5000
+    max_field_comparisons: int = 2000  # work of graphql-core's overlapping-fields rule (quadratic)
     max_batch: int = 10
     max_page_size: int = 100
     default_page_size: int = 20

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, text, update
 
 from auth.passwords import hash_password, verify_password
-from auth.tokens import AccessClaims, KeySet, hash_token, new_opaque_token
+from auth.tokens import AccessClaims, KeySet, hash_token, lifetime_exceeded, new_opaque_token
 from models import (BlacklistedToken, LoginAttempt, LoginHistory, PasswordHistory, PasswordPolicy,
                     PasswordReset, RefreshToken, RoleAssignment, SecurityEvent, SessionToken, TokenRevocation, User,
                     UserSession)
@@ -187,8 +187,10 @@ async def refresh(ctx: Any, session: Any, keys: KeySet, token: str) -> Tokens | 
         await session.flush()
         log.warning("refresh token reuse: family revoked", extra={"user_id": login_session.user_id})
         return err(ErrorCode.INVALID, INVALID_REFRESH, "refreshToken")
+    refresh_life = dt.timedelta(days=ctx.settings.refresh_token_days)
     if row.revoked_at is not None or row.expires_at <= now() or login_session.revoked_at is not None \
-            or login_session.expires_at <= now():
+            or login_session.expires_at <= now() or lifetime_exceeded(row.issued_at, row.expires_at, refresh_life) \
+            or lifetime_exceeded(login_session.created_at, login_session.expires_at, refresh_life):
         return err(ErrorCode.INVALID, INVALID_REFRESH, "refreshToken")
     user_ok = (await session.execute(select(User.active).where(User.id == login_session.user_id))).scalar_one()
     if not user_ok:
@@ -340,7 +342,8 @@ INVALID_RESET = "This reset link is not valid or has expired; ask for a new one.
 async def confirm_reset(ctx: Any, session: Any, token: str, new_password: str) -> UserError | None:
     reset = (await session.execute(select(PasswordReset).where(PasswordReset.token_hash == hash_token(token))
                                    .with_for_update())).scalar_one_or_none()
-    if reset is None or reset.used_at is not None or reset.expires_at <= now():
+    if reset is None or reset.used_at is not None or reset.expires_at <= now() or lifetime_exceeded(
+            reset.requested_at, reset.expires_at, dt.timedelta(minutes=ctx.settings.password_reset_minutes)):
         return err(ErrorCode.INVALID, INVALID_RESET, "token")
     user = (await session.execute(select(User).where(User.id == reset.user_id).with_for_update())).scalar_one()
     problem = await set_password(session, ctx, user, new_password, "reset")

@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from gateway.db import compile_statement
 from auth.permissions import FIELD_RULES
 from resolvers.common.registry import EntitySpec, RelSpec
-from schema.common.ids import InvalidId, decode_gid
+from schema.common.ids import InvalidId, column_max, decode_gid
 
 MAX_IN_LIST = 1000
 
@@ -339,7 +339,15 @@ def _from_json(spec: EntitySpec, attr: str, value: Any) -> Any:
         if kind is dt.date:
             return dt.date.fromisoformat(value)
         if kind is decimal.Decimal:
-            return decimal.Decimal(value)
+            number = decimal.Decimal(value)
+            if not number.is_finite():
+                raise ValueError
+            return number
+        if kind is int:
+            # a client's cursor: an integer within the column's range, or refused
+            if isinstance(value, bool) or not isinstance(value, int) or abs(value) > column_max(spec.columns[attr].type):
+                raise ValueError
+            return value
         return kind(value)
     except (ValueError, TypeError, decimal.InvalidOperation):
         raise BadInput("The cursor is damaged.") from None

@@ -34,6 +34,7 @@ from typing import Any
 
 from resolvers.common.sql import Run, session_runner  # noqa: F401 (re-exported for callers)
 from resolvers.fees.formula import pending_sql_text
+from schema.common.ids import INT8_MAX
 
 ZERO = Decimal("0.00")
 
@@ -292,7 +293,8 @@ def _pnl(rows: list[Any], start: dt.date | None, end: dt.date | None, session_id
 
 def month_range(year: int, month: int) -> tuple[dt.date, dt.date]:
     start = dt.date(year, month, 1)
-    end = (dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)) - dt.timedelta(days=1)
+    # December ends on the 31st (computing it from next January fails for year 9999)
+    end = dt.date(year, 12, 31) if month == 12 else dt.date(year, month + 1, 1) - dt.timedelta(days=1)
     return start, end
 
 
@@ -394,7 +396,8 @@ def encode_defaulter_cursor(pending: Decimal, student_id: int) -> str:
 def decode_defaulter_cursor(cursor: str) -> tuple[Decimal, int]:
     try:
         tag, pending, student_id = json.loads(base64.b64decode(cursor.encode(), validate=True))
-        if tag != _CURSOR_TAG or not isinstance(student_id, int) or not isinstance(pending, str):
+        if (tag != _CURSOR_TAG or not isinstance(student_id, int) or isinstance(student_id, bool)
+                or not 0 <= student_id <= INT8_MAX or not isinstance(pending, str) or not Decimal(pending).is_finite()):
             raise ValueError
         return Decimal(pending), student_id
     except (ValueError, TypeError, binascii.Error, InvalidOperation, UnicodeDecodeError):

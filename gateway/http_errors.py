@@ -1,0 +1,28 @@
+"""Error answers of the HTTP layer: always JSON in GraphQL's error shape, always with the
+request id (also in the X-Request-Id header), never a traceback or plain text."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from gateway.logs import request_id_var
+
+
+def error_body(message: str, code: str, **extensions: Any) -> dict[str, Any]:
+    return {"errors": [{"message": message,
+                        "extensions": {"code": code, "requestId": request_id_var.get() or "", **extensions}}]}
+
+
+def error_response(status: int, message: str, code: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(error_body(message, code)), status_code=status, media_type="application/json",
+                    headers=headers)
+
+
+def internal_error_body() -> tuple[dict[str, Any], str]:
+    """The masked answer of an unexpected failure, and the id it is logged under."""
+    error_id = uuid.uuid4().hex[:12]
+    return error_body(f"Internal error; reference {error_id}.", "INTERNAL_SERVER_ERROR", errorId=error_id), error_id

@@ -1,0 +1,60 @@
+"""Validation is linear in the document: the depth/alias/cost rules walk each fragment once,
+and graphql-core's quadratic overlapping-fields rule is bounded. The work is counted
+(gateway/limits.py WORK), not timed."""
+
+from __future__ import annotations
+
+from gateway import limits
+
+LEAF = "hostels(first: 1) { totalCount }"
+
+
+def _doubling(levels: int, leaf: str) -> str:
+    """`levels` fragments, each spreading the next one twice: 2**levels copies of the leaf."""
+    parts = ["query { ...F0 }"]
+    parts += [f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)]
+    parts.append(f"fragment F{levels} on Query {{ {leaf} }}")
+    return " ".join(parts)
+
+
+async def test_fragments_spreading_each_other_are_costed_in_linear_work(client):
+    document = _doubling(20, LEAF)
+    assert len(document) < 1000
+    before = limits.WORK["fragment_visits"]
+    r = await client.post("/graphql", json={"query": document})
+    visits = limits.WORK["fragment_visits"] - before
+    assert r.status_code == 400
+    (error,) = r.json()["errors"]
+    # each spread costs its fragment again: 2**20 copies of a leaf costing 1
+    assert error["extensions"]["code"] == "COST_LIMIT" and "would cost 1048576;" in error["message"], error
+    # but each fragment was walked once by the depth rule and once by the cost rule
+    assert visits <= 2 * 21, visits
+
+
+async def test_a_cheap_document_of_doubling_fragments_is_answered(client):
+    before = limits.WORK["fragment_visits"]
+    r = await client.post("/graphql", json={"query": _doubling(20, "__typename")})
+    assert r.status_code == 200 and r.json()["data"] == {"__typename": "Query"}
+    assert limits.WORK["fragment_visits"] - before <= 2 * 21
+    r = await client.get("/healthz")
+    assert r.status_code == 200
+
+
+async def test_repeating_one_field_hundreds_of_times_is_refused_before_the_quadratic_check_runs_long(client, app):
+    budget = app.state.settings.max_field_comparisons
+    for document in ("{" + " hostels { totalCount }" * 300 + "}",
+                     "{" + " ".join(f"...F{i}" for i in range(150)) + "} "
+                     + " ".join(f"fragment F{i} on Query {{ hostels {{ totalCount }} }}" for i in range(150))):
+        before = limits.WORK["field_comparisons"]
+        r = await client.post("/graphql", json={"query": document})
+        assert r.status_code == 400, r.text
+        assert [e["extensions"]["code"] for e in r.json()["errors"]] == ["QUERY_TOO_COMPLEX"]
+        assert limits.WORK["field_comparisons"] - before <= budget + 1
+
+
+async def test_ordinary_documents_stay_far_below_the_comparison_budget(client):
+    before = limits.WORK["field_comparisons"]
+    r = await client.post("/graphql", json={"query": "query { a: hostels(first: 2) { nodes { id name } totalCount } "
+                                            "b: hostels(first: 2) { nodes { id } } ...H } fragment H on Query { hostels(first: 2) { totalCount } }"})
+    assert r.status_code == 200 and "errors" not in r.json(), r.text
+    assert limits.WORK["field_comparisons"] - before < 50
