@@ -20,10 +20,9 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from schema.common.ids import decode_gid, encode_gid
-from tests.conftest import unique
+from schema.common.ids import decode_gid
 from tests.test_finance import (DAY_CLOSE, INDEPENDENT_DAY_SQL, OVERRIDE, TRANSFER_CREATE, VOUCHER_CREATE, VOUCHER_TOGGLE,
-                                call, closing_state, money, ok, own_school, pay, payload, refused, today, transfer_input,
+                                call, closing_state, fee_due, money, ok, own_school, pay, payload, refused, today, transfer_input,
                                 voucher_input)
 
 Z = Decimal("0.00")
@@ -31,17 +30,7 @@ Z = Decimal("0.00")
 
 async def big_fee(db: Any, school: dict[str, Any]) -> tuple[str, str]:
     """A student of the school owing 1,000,000 in the current session: (student, assignment) global IDs."""
-    async with db.acquire() as conn, conn.transaction():
-        sid = school["id"]
-        fee_type = await conn.fetchval("INSERT INTO fee_types (school_id, name) VALUES ($1, $2) RETURNING id", sid, unique("Fee"))
-        structure = await conn.fetchval("INSERT INTO fee_structures (school_id, session_id, fee_type_id, amount) "
-                                        "VALUES ($1, $2, $3, 1000000) RETURNING id", sid, school["session"], fee_type)
-        student = await conn.fetchval("INSERT INTO students (school_id, admission_number, first_name, gender) "
-                                      "VALUES ($1, $2, 'Chain', 'MALE') RETURNING id", sid, unique("C"))
-        assignment = await conn.fetchval(
-            "INSERT INTO student_fee_assignments (school_id, student_id, fee_structure_id, session_id, amount) "
-            "VALUES ($1, $2, $3, $4, 1000000) RETURNING id", sid, student, structure, school["session"])
-    return encode_gid("Student", student), encode_gid("StudentFeeAssignment", assignment)
+    return await fee_due(db, school, 1_000_000)
 
 
 async def chain(db: Any, school_id: int) -> list[dict[str, Any]]:

@@ -470,18 +470,20 @@ async def closing_state(db: Any, school_id: int) -> tuple[Any, ...]:
                 await conn.fetchval("SELECT next_number FROM voucher_sequences WHERE school_id = $1", school_id))
 
 
-async def fee_due(db: Any, school: dict[str, Any]) -> tuple[str, str]:
-    """A student of the school owing 1000 (no late fee), for feePaymentRecord: (student, assignment) global IDs."""
+async def fee_due(db: Any, school: dict[str, Any], amount: int = 1000) -> tuple[str, str]:
+    """A student of the school owing `amount` in the current session (no late fee), for feePaymentRecord:
+    (student, assignment) global IDs."""
+    amount = Decimal(amount)
     async with db.acquire() as conn, conn.transaction():
         sid = school["id"]
         fee_type = await conn.fetchval("INSERT INTO fee_types (school_id, name) VALUES ($1, $2) RETURNING id", sid, unique("Fee"))
         structure = await conn.fetchval("INSERT INTO fee_structures (school_id, session_id, fee_type_id, amount) "
-                                        "VALUES ($1, $2, $3, 1000) RETURNING id", sid, school["session"], fee_type)
+                                        "VALUES ($1, $2, $3, $4) RETURNING id", sid, school["session"], fee_type, amount)
         student = await conn.fetchval("INSERT INTO students (school_id, admission_number, first_name, gender) "
                                       "VALUES ($1, $2, 'Late', 'MALE') RETURNING id", sid, unique("L"))
         assignment = await conn.fetchval(
             "INSERT INTO student_fee_assignments (school_id, student_id, fee_structure_id, session_id, amount) "
-            "VALUES ($1, $2, $3, $4, 1000) RETURNING id", sid, student, structure, school["session"])
+            "VALUES ($1, $2, $3, $4, $5) RETURNING id", sid, student, structure, school["session"], amount)
     return encode_gid("Student", student), encode_gid("StudentFeeAssignment", assignment)
 
 
