@@ -499,7 +499,7 @@ class Mutation:
             to_account=input.to_account, reference_number=input.reference_number, remarks=input.remarks))
 
     @strawberry.mutation(description=(
-        "Close a day: opening = the previous closing (0 before the first), plus that day's cash and bank revenue "
+        "Close a day: opening = the previous closing (before the first: the balance brought into the books, 0 for a school's first closing; reclosing keeps it), plus that day's cash and bank revenue "
         "(fee payments: CASH vs other modes), minus expenses (active vouchers), with the CASH to BANK transfers. "
         "After it, payments, vouchers and transfers dated on the day are refused. Refused for a future date, a day "
         "already closed (CONFLICT; unless a super admin allowed an override: then the closing is recomputed and "
