@@ -159,3 +159,29 @@ async def test_money_renders_with_two_decimals_in_every_report_and_export(client
         money_columns = [i for i, h in enumerate(header) if h in ("amount", "principal", "late_fee")]
         cells = [row[i] for row in rows[1:] for i in money_columns if i < len(row) and row[i] and row[i] not in ("yes", "no")]
         assert cells and all(TWO_PLACES.match(c) for c in cells), (path, cells)
+
+
+async def test_a_platform_admin_reads_no_closing_or_transfer_through_a_mutation_payload(client, db):
+    """PLATFORM_ADMIN may post (the finance mutations are the school admins' and the platform's) but
+    does not read closings and transfers: the payload of dayClose / accountTransferCreate used to
+    hand back the day's opening and closing cash and bank. Every type read only by the finance
+    reporters is hidden wherever it is reached (a type row filter), checked over the registry."""
+    from schema.common.fields import READ_POLICIES, VISIBILITY
+    from schema.fees import FINANCE_REPORTS
+
+    report_only = {name for name, (rule, _) in READ_POLICIES.items() if rule is FINANCE_REPORTS}
+    assert {"DayClosing", "FinanceAccountTransfer"} <= report_only
+    assert all(name in VISIBILITY for name in report_only), report_only - set(VISIBILITY)
+
+    school = await own_school(client, db, "PLT")
+    platform = {**await bearer(client, "platform@demo.campus"), **tenant_header(school["gid"])}
+    day = today() - dt.timedelta(days=3)
+    moved = ok(await call(client, platform, TRANSFER_CREATE, transfer_input(day, "20.00")), "accountTransferCreate")
+    assert moved["financeAccountTransfer"] is None, moved
+    closed = ok(await call(client, platform, DAY_CLOSE, {"input": {"date": day.isoformat()}}), "dayClose")
+    assert closed["dayClosing"] is None, closed
+    # the school admin reads both
+    listed = await call(client, school["SCHOOL_ADMIN"], "{ dayClosings { nodes { date closingCash closingBank } } "
+                                                        "accountTransfers { nodes { amount } } }")
+    assert listed["data"]["dayClosings"]["nodes"] == [{"date": day.isoformat(), "closingCash": "-20.00", "closingBank": "20.00"}]
+    assert listed["data"]["accountTransfers"]["nodes"] == [{"amount": "20.00"}]
