@@ -185,3 +185,37 @@ async def test_a_platform_admin_reads_no_closing_or_transfer_through_a_mutation_
                                                         "accountTransfers { nodes { amount } } }")
     assert listed["data"]["dayClosings"]["nodes"] == [{"date": day.isoformat(), "closingCash": "-20.00", "closingBank": "20.00"}]
     assert listed["data"]["accountTransfers"]["nodes"] == [{"amount": "20.00"}]
+
+
+def test_no_mutation_payload_shows_a_type_its_caller_may_not_read():
+    """The class of the test above over the whole schema: for every mutation, every role its rule
+    lets in may read the types of its payload (their read rule), or those types carry a row filter
+    (which hides the rows the caller may not read wherever the type is reached)."""
+    from graphql import GraphQLObjectType
+
+    from auth.permissions import DECLARED
+    from resolvers.common.registry import VISIBILITY
+    from schema.common.fields import READ_POLICIES
+
+    roles = ("SUPER_ADMIN", "PLATFORM_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT", "TEACHER", "GUARDIAN", "HOSTEL_ADMIN",
+             "SUPERVISOR", "HOSTEL_STUDENT", "VISITOR")
+
+    class Caller:
+        def __init__(self, role: str) -> None:
+            self.roles, self.user_id = frozenset({role}), 1
+
+    schema = build_schema()._schema
+    leaks, checked = [], 0
+    for name, field in schema.mutation_type.fields.items():
+        rule = DECLARED.get(f"Mutation.{name}")
+        payload = _named(field.type)
+        if rule is None or not isinstance(payload, GraphQLObjectType):
+            continue
+        for inner in payload.fields.values():
+            t = _named(inner.type)
+            if t.name not in READ_POLICIES or t.name in VISIBILITY:
+                continue
+            checked += 1
+            read_rule = READ_POLICIES[t.name][0]
+            leaks += [(name, t.name, r) for r in roles if rule.allows(Caller(r)) and not read_rule.allows(Caller(r))]
+    assert checked > 50 and not leaks, leaks
