@@ -135,10 +135,10 @@ async def load(url: str) -> bool:
                 await load_school_year(session, school.id, code, teacher_users.get(school.id, []), local_today)
                 await load_school_finance(session, school.id, code, school.current_session_id, local_today)
             for hostel in hostels.values():
-                await load_hostel_season(session, hostel, user_ids, now.date())
+                await load_hostel_season(session, hostel, user_ids, clock.today_in(hostel.time_zone))  # the hostel's date
         from resolvers.hostel import analytics  # derived figures of the demo season, computed from its rows
 
-        await analytics.compute_all(url, dt.datetime.now(dt.UTC).date())
+        await analytics.compute_all(url)  # as of each hostel's own today (a UTC date is a day off around midnight)
         return True
     finally:
         await engine.dispose()

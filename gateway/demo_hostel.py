@@ -15,6 +15,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
@@ -37,8 +38,10 @@ INSTITUTIONS = ["COEP Technological University", "Fergusson College", "Symbiosis
 
 
 async def load_hostel_season(session: Any, hostel: Any, user_ids: dict[str, int], today: dt.date) -> None:
+    """`today` is the hostel's date (its time zone)."""
     rng = random.Random(hostel.slug)
     now = dt.datetime.now(dt.UTC)
+    local = ZoneInfo(hostel.time_zone or "UTC")
     h = hostel.id
     base = {"hostel_id": h}
     male = hostel.hostel_type is m.HostelType.BOYS
@@ -259,8 +262,9 @@ async def load_hostel_season(session: Any, hostel: Any, user_ids: dict[str, int]
          "action_taken": "Verbal warning", "status": m.ViolationStatus.ACTION_TAKEN}])
     await _insert(session, m.AmenityBooking, [
         {**base, "amenity_id": amenity_ids[3], "student_id": student_ids[k],
-         "starts_at": dt.datetime.combine(today + dt.timedelta(days=1), dt.time(6 + k), tzinfo=dt.UTC),
-         "ends_at": dt.datetime.combine(today + dt.timedelta(days=1), dt.time(7 + k), tzinfo=dt.UTC),
+         # 06:00-09:00 tomorrow on the hostel's wall clock (opening hours are local), stored as UTC
+         "starts_at": dt.datetime.combine(today + dt.timedelta(days=1), dt.time(6 + k), tzinfo=local).astimezone(dt.UTC),
+         "ends_at": dt.datetime.combine(today + dt.timedelta(days=1), dt.time(7 + k), tzinfo=local).astimezone(dt.UTC),
          "status": m.AmenityBookingStatus.BOOKED, "purpose": "Workout"} for k in range(3)])
     await _insert(session, m.AmenityFeedback, [
         {**base, "room_amenity_id": ram_ids[2 * room_ids.index(bed_room[occupied[k]][0]) + 1], "student_id": student_ids[k],

@@ -146,7 +146,8 @@ class Query:
                                       students=[StudentAttendanceStats.of(r, from_, to) for r in rows])
 
     @strawberry.field(description="One student's attendance in the academic session in force over a range. Null when "
-                                  "there is no such student in your school; teachers only for students of their classes.")
+                                  "there is no such student in your school; teachers only for students of their classes, "
+                                  "counting the days marked in the classes they teach.")
     async def student_attendance_stats(self, info: Info, student_id: strawberry.ID, from_: From,
                                        to: To) -> StudentAttendanceStats | None:
         authorize(info, MARKERS)

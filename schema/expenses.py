@@ -19,6 +19,7 @@ from schema.common.connection import Connection, PageInfo, graphql_enum
 from schema.common.entity import entity_type, relation
 from schema.common.errors import UserErrors
 from schema.common.fields import authorize, list_field, load_entities, load_entity
+from schema.common.model_types import readers_only
 from schema.common.mutations import decode_ref, payload_type, run_mutation, toggle_input
 from schema.common.node import Node
 from schema.fees import FINANCE_READERS, FINANCE_REPORTS
@@ -320,9 +321,13 @@ class Query:
     expense_heads: Connection[ExpenseHead] = list_field(models.ExpenseHead, name="expenseHeads", permission=FINANCE_READERS)
     expense_vouchers: Connection[ExpenseVoucher] = list_field(models.ExpenseVoucher, name="expenseVouchers",
                                                               permission=FINANCE_READERS)
+    # Closings and transfers are finance-report readers' only wherever they are reached (a mutation's
+    # payload, a relation), not only through these lists and node(id:): readers_only is their row filter.
     account_transfers: Connection[FinanceAccountTransfer] = list_field(
-        models.FinanceAccountTransfer, name="accountTransfers", permission=FINANCE_REPORTS)
-    day_closings: Connection[DayClosing] = list_field(models.DayClosing, name="dayClosings", permission=FINANCE_REPORTS)
+        models.FinanceAccountTransfer, name="accountTransfers", permission=FINANCE_REPORTS,
+        row_filter=readers_only(FINANCE_REPORTS))
+    day_closings: Connection[DayClosing] = list_field(models.DayClosing, name="dayClosings", permission=FINANCE_REPORTS,
+                                                      row_filter=readers_only(FINANCE_REPORTS))
 
     @strawberry.field(description="The school's money of one date: revenue by mode and by fee head, expenses by mode, "
                                   "transfers, the net, and the closing if the day is closed.")
@@ -499,7 +504,7 @@ class Mutation:
             to_account=input.to_account, reference_number=input.reference_number, remarks=input.remarks))
 
     @strawberry.mutation(description=(
-        "Close a day: opening = the previous closing (0 before the first), plus that day's cash and bank revenue "
+        "Close a day: opening = the previous closing (before the first: the balance brought into the books, 0 for a school's first closing; reclosing keeps it), plus that day's cash and bank revenue "
         "(fee payments: CASH vs other modes), minus expenses (active vouchers), with the CASH to BANK transfers. "
         "After it, payments, vouchers and transfers dated on the day are refused. Refused for a future date, a day "
         "already closed (CONFLICT; unless a super admin allowed an override: then the closing is recomputed and "

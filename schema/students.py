@@ -325,7 +325,7 @@ for _name in ("studentAdmit", "studentEnroll", "studentWithdraw", "studentsPromo
 
 StudentUpdateMutations = master_data_mutations(
     models.Student, writable=tuple(f for f in STUDENT_FIELDS if f != "date_of_admission"), verbs=("update", "deactivate"),
-    permissions={v: ADMINS for v in ("update", "deactivate")})
+    permissions={v: ADMINS for v in ("update", "deactivate")}, after=service.after_student)
 
 mutations = (*mutations, StudentMutation, StudentUpdateMutations)
 from schema.common.errors import UserError  # noqa: E402

@@ -691,3 +691,43 @@ async def test_a_class_with_enrolled_students_is_not_deactivated(client, db):
         await conn.execute("UPDATE student_enrollments SET active = false WHERE class_id = $1", class_id)
     done = (await run(off))["schoolClassDeactivate"]
     assert done == {"schoolClass": {"active": False}, "errors": []}
+
+
+TEACHER_STATS = """query($s: ID!) { studentAttendanceStats(studentId: $s, from: "2020-05-01", to: "2020-05-31") {
+  present absent total } }"""
+
+
+async def test_a_teachers_attendance_stats_count_only_the_classes_they_teach(client, db):
+    """A student moved from class C (nobody here teaches it) to class A (T1 is its class teacher).
+    T1's studentAttendanceStats of the student count only the days marked in A, like the rows T1
+    can list (studentAttendance); they used to count C's days as well. The school admin's count
+    every day of the session."""
+    from tests.conftest import make_schools
+
+    [school] = await make_schools(db, unique("ATS"), 1, sessions_per_school=1)
+    sid, session = school["id"], school["sessions"][0]
+    t1_email, t1_user = await _school_user(db, sid, "TEACHER")
+    admin_email, _ = await _school_user(db, sid, "SCHOOL_ADMIN")
+    async with db.acquire() as conn, conn.transaction():
+        t1 = await conn.fetchval("INSERT INTO teachers (school_id, user_id) VALUES ($1, $2) RETURNING id", sid, t1_user)
+        classes = {}
+        for name, class_teacher in (("A", t1), ("C", None)):
+            classes[name] = await conn.fetchval(
+                "INSERT INTO school_classes (school_id, name, section, session_id, class_teacher_id) "
+                "VALUES ($1, $2, 'A', $3, $4) RETURNING id", sid, f"Class {name}", session, class_teacher)
+        student = await conn.fetchval("INSERT INTO students (school_id, admission_number, first_name, gender, current_class_id) "
+                                      "VALUES ($1, 'ADM-1', 'Moved', 'FEMALE', $2) RETURNING id", sid, classes["A"])
+        await conn.execute("INSERT INTO student_enrollments (school_id, student_id, class_id, session_id, roll_number) "
+                           "VALUES ($1, $2, $3, $4, 1)", sid, student, classes["A"], session)
+        for day, klass, status in ((4, "C", "ABSENT"), (5, "C", "ABSENT"), (6, "A", "PRESENT")):
+            await conn.execute(
+                "INSERT INTO student_attendance (school_id, class_id, session_id, student_id, attendance_date, status) "
+                "VALUES ($1, $2, $3, $4, make_date(2020, 5, $5), $6)", sid, classes[klass], session, student, day, status)
+
+    async def stats(email: str) -> dict[str, Any]:
+        response = await client.post("/graphql", headers=await _headers(client, email),
+                                     json={"query": TEACHER_STATS, "variables": {"s": gid("Student", student)}})
+        return ok(response.json())["studentAttendanceStats"]
+
+    assert await stats(t1_email) == {"present": 1, "absent": 0, "total": 1}
+    assert await stats(admin_email) == {"present": 1, "absent": 2, "total": 3}

@@ -282,3 +282,31 @@ async def test_leaving_early_frees_the_rest_of_the_stay_for_the_waitlist(world: 
     told = await world.admin("query($id: ID!) { node(id: $id) { ... on BookingWaitlist { status } } }",
                              {"id": entry["bookingWaitlist"]["id"]})
     assert told["data"]["node"]["status"] == "NOTIFIED"
+
+
+async def test_a_booking_keeps_its_withdrawn_room_type_through_a_change_of_dates(world: World) -> None:
+    """The hostel stops offering a room type (roomTypeDefinitionDeactivate) while bookings of it are
+    open: they keep it. A guest's longer stay is asked for and applied on the type they were sold
+    (it used to be refused: "not offered any more"); moving to a withdrawn type, or a new booking of
+    it, is still refused."""
+    b = await create(world.visitor, booking_input(world, "DBL", months=2, visitor=True))
+    assert (await call(world.admin, "bookingApprove", {"id": b["id"], "bedId": world.bed("DBL", 1)}))["errors"] == []
+    withdraw = """mutation($i: RoomTypeDefinitionDeactivateInput!) { roomTypeDefinitionDeactivate(input: $i) {
+      errors { code } } }"""
+    for code in ("DBL", "SGL"):
+        assert (await world.admin(withdraw, {"i": {"id": world.rt(code)}}))["data"]["roomTypeDefinitionDeactivate"][
+            "errors"] == []
+    modify = mutation("bookingModify", "bookingModification", MOD_FIELDS)
+    moved = (await world.visitor(modify, {"i": {"id": b["id"], "roomTypeId": world.rt("SGL")}}))["data"]["bookingModify"]
+    assert moved["errors"][0]["code"] == "INVALID" and moved["bookingModification"] is None
+    asked = (await world.visitor(modify, {"i": {"id": b["id"], "durationMonths": 3}}))["data"]["bookingModify"]
+    assert asked["errors"] == [], asked
+    assert asked["bookingModification"]["newRoomType"] == {"id": world.rt("DBL")}
+    decide = mutation("bookingModificationApprove", "bookingModification", MOD_FIELDS)
+    approved = (await world.admin(decide, {"i": {"id": asked["bookingModification"]["id"]}}))["data"]["bookingModificationApprove"]
+    assert approved["errors"] == [] and approved["bookingModification"]["status"] == "APPROVED", approved
+    after = await booking(world.admin, b["id"])
+    assert after["durationMonths"] == 3
+    fresh = (await world.visitor(mutation("bookingCreate", "booking", "id"),
+                                 {"i": booking_input(world, "DBL", months=1, visitor=True)}))["data"]["bookingCreate"]
+    assert fresh["errors"][0]["code"] == "INVALID" and fresh["booking"] is None

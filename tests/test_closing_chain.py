@@ -47,16 +47,17 @@ async def money_days(db: Any, school_id: int) -> set[dt.date]:
             "SELECT transfer_date FROM finance_account_transfers WHERE school_id = $1", school_id)}
 
 
-async def assert_chain_holds(db: Any, school_id: int) -> None:
+async def assert_chain_holds(db: Any, school_id: int, brought_forward: tuple[Decimal, Decimal] = (Z, Z)) -> None:
     """The invariant: closings in force come first (reopened ones after them), each opens with the
-    previous one's closing (0 / 0 for the first) and closes with its day's figures, computed
-    independently; no day on or before the last closing in force has money without a closing."""
+    previous one's closing (the first: the balance `brought_forward`, 0 / 0 for a school that started
+    with its first closing) and closes with its day's figures, computed independently; no day on
+    or before the last closing in force has money without a closing."""
     rows = await chain(db, school_id)
     in_force = [r for r in rows if not r["override_allowed"]]
     reopened = [r for r in rows if r["override_allowed"]]
     if in_force and reopened:
         assert in_force[-1]["date"] < reopened[0]["date"], "a reopened closing before one in force"
-    cash, bank = Z, Z
+    cash, bank = brought_forward
     async with db.acquire() as conn:
         for r in in_force:
             assert (money(r["opening_cash"]), money(r["opening_bank"])) == (cash, bank), (r["date"], "opening")
@@ -229,3 +230,44 @@ async def test_postings_racing_a_closing_of_a_later_day_never_land_in_a_skipped_
             ok(await call(client, admin, DAY_CLOSE, {"input": {"date": empty.isoformat()}}), "dayClose")
             ok(await call(client, admin, DAY_CLOSE, {"input": {"date": later.isoformat()}}), "dayClose")
         await assert_chain_holds(db, school["id"])
+
+
+async def test_reclosing_the_first_closing_keeps_the_balance_brought_into_the_books(client, db):
+    """A school that started its books with cash in hand (the demo schools open with 20,000 cash
+    and 150,000 bank): a super admin reopens its first closing and it is closed again, or a day
+    before it is closed meanwhile. The balance brought forward stays at the start of the chain
+    and every later opening is the previous closing; it used to restart from 0 / 0 and the whole
+    brought-forward balance vanished from every later closing."""
+    school = await own_school(client, db, "BFW")
+    admin, head, sup, sid = school["SCHOOL_ADMIN"], school["head"], school["super"], school["id"]
+    d0, d1, d2 = (today() - dt.timedelta(days=n) for n in (8, 7, 6))
+    cash, bank = Decimal("20000.00"), Decimal("150000.00")
+    async with db.acquire() as conn:  # the first closing, as the school's books were brought in (demo data does this)
+        await conn.execute(
+            "INSERT INTO day_closing (school_id, session_id, date, opening_cash, opening_bank, cash_revenue, bank_revenue, "
+            "cash_expense, bank_expense, transfer_out, transfer_in, closing_cash, closing_bank, override_allowed) "
+            "VALUES ($1, $2, $3, $4, $5, 0, 0, 0, 0, 0, 0, $4, $5, false)", sid, school["session"], d1, cash, bank)
+    ok(await call(client, admin, VOUCHER_CREATE, voucher_input(head, d2, "100.00")), "expenseVoucherCreate")
+    ok(await call(client, admin, DAY_CLOSE, {"input": {"date": d2.isoformat()}}), "dayClose")
+    await assert_chain_holds(db, sid, (cash, bank))
+
+    # reopen the first closing, post a late entry on it, close it again: d2 is recomputed from it
+    ok(await call(client, sup, OVERRIDE, {"input": {"date": d1.isoformat()}}), "dayClosingOverride")
+    ok(await call(client, admin, VOUCHER_CREATE, voucher_input(head, d1, "1.00", "BANK")), "expenseVoucherCreate")
+    ok(await call(client, admin, DAY_CLOSE, {"input": {"date": d1.isoformat()}}), "dayClose")
+    rows = await chain(db, sid)
+    assert [(r["date"], money(r["opening_cash"]), money(r["opening_bank"])) for r in rows] == [
+        (d1, cash, bank), (d2, cash, bank - 1)]
+    assert (money(rows[-1]["closing_cash"]), money(rows[-1]["closing_bank"])) == (cash - 100, bank - 1)
+    await assert_chain_holds(db, sid, (cash, bank))
+
+    # reopened again, a day before it is closed first: the chain now starts there, with the same balance
+    ok(await call(client, sup, OVERRIDE, {"input": {"date": d1.isoformat()}}), "dayClosingOverride")
+    ok(await call(client, admin, TRANSFER_CREATE, transfer_input(d0, "10.00")), "accountTransferCreate")
+    ok(await call(client, admin, DAY_CLOSE, {"input": {"date": d0.isoformat()}}), "dayClose")
+    ok(await call(client, admin, DAY_CLOSE, {"input": {"date": d1.isoformat()}}), "dayClose")
+    rows = await chain(db, sid)
+    assert [r["date"] for r in rows] == [d0, d1, d2] and not any(r["override_allowed"] for r in rows)
+    assert (money(rows[0]["opening_cash"]), money(rows[0]["opening_bank"])) == (cash, bank)
+    assert (money(rows[-1]["closing_cash"]), money(rows[-1]["closing_bank"])) == (cash - 110, bank + 9)
+    await assert_chain_holds(db, sid, (cash, bank))

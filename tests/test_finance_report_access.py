@@ -159,3 +159,63 @@ async def test_money_renders_with_two_decimals_in_every_report_and_export(client
         money_columns = [i for i, h in enumerate(header) if h in ("amount", "principal", "late_fee")]
         cells = [row[i] for row in rows[1:] for i in money_columns if i < len(row) and row[i] and row[i] not in ("yes", "no")]
         assert cells and all(TWO_PLACES.match(c) for c in cells), (path, cells)
+
+
+async def test_a_platform_admin_reads_no_closing_or_transfer_through_a_mutation_payload(client, db):
+    """PLATFORM_ADMIN may post (the finance mutations are the school admins' and the platform's) but
+    does not read closings and transfers: the payload of dayClose / accountTransferCreate used to
+    hand back the day's opening and closing cash and bank. Every type read only by the finance
+    reporters is hidden wherever it is reached (a type row filter), checked over the registry."""
+    from schema.common.fields import READ_POLICIES, VISIBILITY
+    from schema.fees import FINANCE_REPORTS
+
+    report_only = {name for name, (rule, _) in READ_POLICIES.items() if rule is FINANCE_REPORTS}
+    assert {"DayClosing", "FinanceAccountTransfer"} <= report_only
+    assert all(name in VISIBILITY for name in report_only), report_only - set(VISIBILITY)
+
+    school = await own_school(client, db, "PLT")
+    platform = {**await bearer(client, "platform@demo.campus"), **tenant_header(school["gid"])}
+    day = today() - dt.timedelta(days=3)
+    moved = ok(await call(client, platform, TRANSFER_CREATE, transfer_input(day, "20.00")), "accountTransferCreate")
+    assert moved["financeAccountTransfer"] is None, moved
+    closed = ok(await call(client, platform, DAY_CLOSE, {"input": {"date": day.isoformat()}}), "dayClose")
+    assert closed["dayClosing"] is None, closed
+    # the school admin reads both
+    listed = await call(client, school["SCHOOL_ADMIN"], "{ dayClosings { nodes { date closingCash closingBank } } "
+                                                        "accountTransfers { nodes { amount } } }")
+    assert listed["data"]["dayClosings"]["nodes"] == [{"date": day.isoformat(), "closingCash": "-20.00", "closingBank": "20.00"}]
+    assert listed["data"]["accountTransfers"]["nodes"] == [{"amount": "20.00"}]
+
+
+def test_no_mutation_payload_shows_a_type_its_caller_may_not_read():
+    """The class of the test above over the whole schema: for every mutation, every role its rule
+    lets in may read the types of its payload (their read rule), or those types carry a row filter
+    (which hides the rows the caller may not read wherever the type is reached)."""
+    from graphql import GraphQLObjectType
+
+    from auth.permissions import DECLARED
+    from resolvers.common.registry import VISIBILITY
+    from schema.common.fields import READ_POLICIES
+
+    roles = ("SUPER_ADMIN", "PLATFORM_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT", "TEACHER", "GUARDIAN", "HOSTEL_ADMIN",
+             "SUPERVISOR", "HOSTEL_STUDENT", "VISITOR")
+
+    class Caller:
+        def __init__(self, role: str) -> None:
+            self.roles, self.user_id = frozenset({role}), 1
+
+    schema = build_schema()._schema
+    leaks, checked = [], 0
+    for name, field in schema.mutation_type.fields.items():
+        rule = DECLARED.get(f"Mutation.{name}")
+        payload = _named(field.type)
+        if rule is None or not isinstance(payload, GraphQLObjectType):
+            continue
+        for inner in payload.fields.values():
+            t = _named(inner.type)
+            if t.name not in READ_POLICIES or t.name in VISIBILITY:
+                continue
+            checked += 1
+            read_rule = READ_POLICIES[t.name][0]
+            leaks += [(name, t.name, r) for r in roles if rule.allows(Caller(r)) and not read_rule.allows(Caller(r))]
+    assert checked > 50 and not leaks, leaks

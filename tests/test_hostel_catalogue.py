@@ -227,3 +227,38 @@ async def test_every_hostel_mutation_leaves_an_audit_entry_for_the_admins(client
     supervisor = await as_user(client, "supervisor@sunrise.demo")
     denied = await supervisor("{ auditLogs { totalCount } }", expect_errors=True)
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_deactivating_an_amenity_cancels_its_slots_to_come_and_keeps_the_others(warden, resident, db):
+    """A warden closes an amenity: the residents' slots still to come are cancelled in the same
+    mutation (they used to stay BOOKED on an amenity that no longer exists, and staff cannot cancel
+    a resident's slot); a slot under way and one of another amenity stay as they were."""
+    ids = await sunrise(db)
+    make = """mutation($input: HostelAmenityCreateInput!) { hostelAmenityCreate(input: $input) {
+      hostelAmenity { id } errors { code } } }"""
+    court, other = [(await warden(make, {"input": {"name": unique(name), "isBookable": True, "capacity": 3}}))
+                    ["data"]["hostelAmenityCreate"]["hostelAmenity"]["id"] for name in ("Court", "Pool")]
+    booked = []
+    for amenity, hours in ((court, 1), (court, 3), (other, 1)):
+        start, end = _slot(hours)
+        made = (await resident(BOOK, {"input": {"amenityId": amenity, "startsAt": start, "endsAt": end}}))["data"]["amenityBookingCreate"]
+        assert made["errors"] == [], made
+        booked.append(_pk(made["amenityBooking"]["id"]))
+    now = dt.datetime.now(dt.UTC)
+    async with db.acquire() as conn:  # a slot under way (bookings cannot be made in the past through the API)
+        under_way = await conn.fetchval(
+            "INSERT INTO amenity_bookings (hostel_id, amenity_id, student_id, starts_at, ends_at, status) "
+            "VALUES ($1, $2, $3, $4, $5, 'BOOKED') RETURNING id", ids["hostel"], _pk(court), ids["me"],
+            now - dt.timedelta(minutes=30), now + dt.timedelta(minutes=30))
+    done = await warden("""mutation($input: HostelAmenityDeactivateInput!) { hostelAmenityDeactivate(input: $input) {
+      hostelAmenity { active } errors { code } } }""", {"input": {"id": court}})
+    assert done["data"]["hostelAmenityDeactivate"] == {"hostelAmenity": {"active": False}, "errors": []}, done
+    async with db.acquire() as conn:
+        status = dict(await conn.fetch("SELECT id, status FROM amenity_bookings WHERE id = ANY($1::bigint[])",
+                                       [*booked, under_way]))
+    assert [status[b] for b in booked] == ["CANCELLED", "CANCELLED", "BOOKED"], status
+    assert status[under_way] == "BOOKED"
+    # and the closed amenity takes no new slot
+    start, end = _slot(5)
+    again = (await resident(BOOK, {"input": {"amenityId": court, "startsAt": start, "endsAt": end}}))["data"]["amenityBookingCreate"]
+    assert again["errors"][0]["code"] == "INVALID"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from schema.common.ids import decode_gid, encode_gid
-from tests.conftest import as_user, GQL, bearer, unique
+from tests.conftest import as_user, GQL, bearer, school_today, unique
 
 ENROLL = """mutation($input: TransportEnrollInput!) { transportEnroll(input: $input) {
   transportEnrollment { id active student { id } pickupPoint { id route { id currentStrength } } }
@@ -354,3 +354,35 @@ async def test_a_route_or_pickup_point_with_riders_is_not_deactivated(admin, db)
     for query, field, target in (deactivate["point"], deactivate["route"]):
         payload = (await admin(query, {"id": target}))["data"][field]
         assert payload["errors"] == [] and list(payload.values())[0]["active"] is False, payload
+
+
+async def test_a_student_in_a_class_or_on_a_bus_is_not_deactivated(admin, db):
+    """studentDeactivate of a student actively enrolled (and riding) is a CONFLICT that changes
+    nothing; it used to leave an inactive student holding a class place and a bus seat (so the
+    class and the route could not be deactivated either). Withdrawn first, they are deactivated."""
+    route, [point] = await make_route(admin, capacity=3)
+    rider, pupil = await make_students(db, 2)
+    assert (await enroll(admin, rider, point))["errors"] == []
+    deactivate = ("mutation($id: ID!) { studentDeactivate(input: {id: $id}) { student { id active } "
+                  "errors { code field message } } }")
+
+    async def state(student: str) -> Any:
+        body = await admin("query($id: ID!) { node(id: $id) { ... on Student { active currentStatus } } }", {"id": student})
+        async with db.acquire() as conn:
+            enrolled = await conn.fetchval("SELECT count(*) FROM student_enrollments WHERE student_id = $1 AND active",
+                                           decode_gid(student)[1])
+        return body["data"]["node"], enrolled, await strength(admin, route), sorted(await active_riders(admin, route))
+
+    for student, words in ((rider, "actively enrolled in a class and riding a school bus"), (pupil, "actively enrolled")):
+        before = await state(student)
+        payload = (await admin(deactivate, {"id": student}))["data"]["studentDeactivate"]
+        [error] = payload["errors"]
+        assert error["code"] == "CONFLICT" and error["field"] == ["input", "id"] and words in error["message"], error
+        assert payload["student"] is None and await state(student) == before
+
+    withdraw = """mutation($i: StudentWithdrawInput!) { studentWithdraw(input: $i) { errors { code message } } }"""
+    body = await admin(withdraw, {"i": {"studentId": rider, "dateOfLeaving": str(school_today()), "reason": "Moved away"}})
+    assert body["data"]["studentWithdraw"]["errors"] == [], body
+    payload = (await admin(deactivate, {"id": rider}))["data"]["studentDeactivate"]
+    assert payload["errors"] == [] and payload["student"]["active"] is False
+    assert await strength(admin, route) == 0

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import text
 
 import models
-from resolvers.classes.assignments import ADMINS, may_act_on_class, my_class_ids
+from resolvers.classes.assignments import ADMINS, may_act_on_class, my_class_ids, readable_class_ids
 from resolvers.common.money import percent
 from resolvers.common import clock, writes
 from resolvers.common.planner import BadInput
@@ -318,7 +318,8 @@ async def class_summary(ctx: Any, class_id: int, start: dt.date, end: dt.date) -
 
 
 # The student, the class they are actively enrolled in this session (the teacher rule), and
-# their attendance in the session over the range (whatever class it was marked in).
+# their attendance in the session over the range: marked in any class for school-wide readers,
+# in the classes they teach for a teacher ($6, like the row filter of studentAttendance).
 STUDENT_STATS_SQL = f"""
 SELECT s.id,{COUNTS},
        (SELECT e.class_id FROM student_enrollments e
@@ -327,7 +328,7 @@ SELECT s.id,{COUNTS},
   FROM students s
   LEFT JOIN student_attendance a
          ON a.school_id = s.school_id AND a.student_id = s.id AND a.session_id = $3
-        AND a.attendance_date BETWEEN $4 AND $5
+        AND a.attendance_date BETWEEN $4 AND $5 AND ($6::bigint[] IS NULL OR a.class_id = ANY($6::bigint[]))
  WHERE s.id = $2 AND s.school_id = $1
  GROUP BY s.id
 """
@@ -339,7 +340,8 @@ async def student_stats(ctx: Any, student_id: int, start: dt.date, end: dt.date)
     check_range(start, end)
     if ctx.school_id is None or ctx.session_id is None:
         return None
-    rows = await ctx.db.fetch(STUDENT_STATS_SQL, (ctx.school_id, student_id, ctx.session_id, start, end))
+    readable = None if _is_admin(ctx) else await readable_class_ids(ctx)  # a teacher: the classes they teach
+    rows = await ctx.db.fetch(STUDENT_STATS_SQL, (ctx.school_id, student_id, ctx.session_id, start, end, readable))
     if not rows:
         return None
     *counts, class_id = rows[0]

@@ -202,12 +202,16 @@ async def hostel_type(session: Any, hostel_id: int) -> str:
     return value.value if value is not None else "CO_ED"
 
 
-async def room_type(session: Any, hostel_id: int, room_type_id: int, field: str = "roomTypeId") -> m.RoomTypeDefinition:
+async def room_type(session: Any, hostel_id: int, room_type_id: int, field: str = "roomTypeId",
+                    booked: int | None = None) -> m.RoomTypeDefinition:
+    """The room type to book. A deactivated one is not offered any more, except to the booking
+    that already holds it (`booked`: the booking's own type): its change of dates or duration
+    keeps the type it was sold."""
     rt = (await session.execute(select(m.RoomTypeDefinition).where(
         m.RoomTypeDefinition.id == room_type_id, m.RoomTypeDefinition.hostel_id == hostel_id))).scalar_one_or_none()
     if rt is None:
         raise user_error(ErrorCode.NOT_FOUND, "No RoomTypeDefinition with this ID in this hostel.", field)
-    if not rt.active:
+    if not rt.active and rt.id != booked:
         raise user_error(ErrorCode.INVALID, f"Room type {rt.name} is not offered any more.", field)
     return rt
 

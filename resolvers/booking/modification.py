@@ -69,7 +69,7 @@ async def modify(ctx: Any, inp: ModifyIn) -> int:
         if not changed:
             raise user_error(ErrorCode.INVALID, "Nothing would change: give new dates, a new duration or another "
                                                 "room type.", "bookingId")
-        rt = await lifecycle.room_type(session, actor.hostel_id, type_id)
+        rt = await lifecycle.room_type(session, actor.hostel_id, type_id, booked=booking.room_type_id)
         approval = await lifecycle.approval_rules(session, actor.hostel_id)
         price = await lifecycle.quote(session, actor.hostel_id, rt, check_in, months, approval.advance_percent)
         lifecycle.check_stay(await lifecycle.hostel_rules(session, actor.hostel_id, rt.id), check_in, months,
@@ -126,7 +126,7 @@ async def _apply(session: Any, booking: m.Booking, record: Any, adjusted_total: 
     if booking.status not in OPEN:
         raise user_error(ErrorCode.CONFLICT, f"The booking is {booking.status.value} now: the change cannot apply.", "id")
     gender = await lifecycle.gender_of(session, booking)
-    rt = await lifecycle.room_type(session, booking.hostel_id, record.new_room_type_id, "id")
+    rt = await lifecycle.room_type(session, booking.hostel_id, record.new_room_type_id, "id", booked=booking.room_type_id)
     start = record.new_check_in_date
     end = lifecycle.add_months(start, record.new_duration_months)
     old_hold = await lifecycle.release_hold(session, booking, "booking changed")  # its own bed must not count against it

@@ -49,6 +49,27 @@ async def my_class_ids(ctx: Any, session_id: int | None) -> list[int]:
 
 # ---- what a teacher reads: the rows of the classes they teach ---------------------------------
 
+# The rule of `taught_class_ids` as one statement, for readers written in SQL (attendance stats).
+TAUGHT_SQL = """
+SELECT c.id FROM school_classes c JOIN teachers t ON t.id = c.class_teacher_id AND t.school_id = c.school_id
+ WHERE t.user_id = $1 AND t.school_id = $2
+UNION
+SELECT cs.class_id FROM class_subjects cs JOIN teachers t ON t.id = cs.teacher_id AND t.school_id = cs.school_id
+ WHERE t.user_id = $1 AND t.school_id = $2 AND cs.active
+"""
+
+
+async def readable_class_ids(ctx: Any) -> list[int] | None:
+    """The classes whose records (attendance, marks) the caller reads: None for school-wide
+    readers (every class), the classes taught for a teacher, none for anyone else — the row
+    filter `classes_taught`, for readers that aggregate in SQL."""
+    if not ctx.roles.isdisjoint(SCHOOL_WIDE_READERS):
+        return None
+    if "TEACHER" not in ctx.roles or ctx.school_id is None or ctx.user_id is None:
+        return []
+    rows = await ctx.db.fetch(TAUGHT_SQL, (ctx.user_id, ctx.school_id), setup=True)
+    return [r[0] for r in rows]
+
 # Roles that read a school's class records school-wide (the accountant reads for reports, seed 001 §9.2).
 SCHOOL_WIDE_READERS = frozenset({*ADMINS, "ACCOUNTANT"})
 

@@ -1,7 +1,7 @@
 """The day-closing chain (seed §7.6), decided in issue 10:
 
-- Closings form a chain: each closing opens with the previous closing's closing balances (0 / 0
-  before the first). A closing "in force" is one that no super admin reopened
+- Closings form a chain: each closing opens with the previous closing's closing balances (before the
+  first: the balance brought into the books, the earliest closing's opening, 0 / 0 without one). A closing "in force" is one that no super admin reopened
   (override_allowed = false).
 - A school's books are closed THROUGH the latest closing in force: a payment, voucher (or its
   (de)activation) or transfer dated on or before that day is refused (LOCKED), also on an empty

@@ -18,7 +18,8 @@ The school is the active tenant and the session the one the request resolved (ct
   Transfers are append-only and go from CASH to BANK only (as the seed's service enforces).
 - The day-closing chain (resolvers/finance/closing.py): `dayClose` takes the school's chain lock
   exclusively (every posting holds it shared while it writes). Opening = the previous closing's
-  cash and bank (0/0 before the first closing); the day's figures are `reports.day_figures`
+  cash and bank (before the first closing: the balance brought into the books, the opening
+  its earliest closing has, 0/0 without one; kept when the first closing is closed again); the day's figures are `reports.day_figures`
   (the dailyCash report: one computation for both):
       closing cash = opening cash + cash revenue - cash expense - transfer out
       closing bank = opening bank + bank revenue - bank expense + transfer in
@@ -249,10 +250,13 @@ async def _first_unclosed(run: Any, school_id: int, after: dt.date | None, befor
 
 
 async def _compute(ctx: Any, run: Any, school_id: int, session_id: int, day: dt.date,
-                   previous: Any | None) -> dict[str, Any]:
-    """The closing of `day`, opening with `previous`'s closing balances (0 / 0 without one)."""
-    opening_cash = previous.closing_cash if previous is not None else reports.ZERO
-    opening_bank = previous.closing_bank if previous is not None else reports.ZERO
+                   previous: Any | None, brought_forward: tuple[Decimal, Decimal] | None = None) -> dict[str, Any]:
+    """The closing of `day`, opening with `previous`'s closing balances; without one (the first
+    closing of the chain), with the balances `brought_forward` into the books (0 / 0 without any)."""
+    if previous is not None:
+        opening_cash, opening_bank = previous.closing_cash, previous.closing_bank
+    else:
+        opening_cash, opening_bank = brought_forward or (reports.ZERO, reports.ZERO)
     fig = await reports.day_figures(run, school_id, day)
     return dict(
         session_id=session_id, opening_cash=opening_cash, opening_bank=opening_bank,
@@ -298,8 +302,14 @@ async def day_close(ctx: Any, day: dt.date) -> int:
         if unclosed is not None:
             raise user_error(ErrorCode.CONFLICT, f"{unclosed.isoformat()} has money movements and is not closed; "
                                                  "close the days in order.", "date")
+        # The first closing of the chain opens with what the school brought into the books (the
+        # opening of its earliest closing, e.g. cash in hand when it started): reclosing it, or
+        # closing a day before it while it is reopened, keeps that balance at the chain's start.
+        # (With a closing in force before the day, `previous` is that one: every row left is later.)
+        brought_forward = (reopened[0].opening_cash, reopened[0].opening_bank) if previous is None and reopened else None
         row = reopened.pop(0) if reopened and reopened[0].date == day else None
-        values = await _compute(ctx, run, school_id, session_id, day, previous)
+        values = await _compute(ctx, run, school_id, row.session_id if row is not None else session_id, day, previous,
+                                brought_forward)
         if row is None:
             row = DC(date=day, **values)
             session.add(row)

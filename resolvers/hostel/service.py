@@ -101,6 +101,22 @@ async def book_amenity(ctx: Any, amenity_id: int, student_id: int | None, starts
         return booking.id
 
 
+async def after_amenity(ctx: Any, session: Any, amenity: m.HostelAmenity, verb: str) -> None:
+    """Deactivating an amenity cancels its slots still to come, in the same savepoint: a resident
+    must not keep a booking of an amenity that is gone, and staff cannot cancel residents' slots
+    one by one (amenityBookingCancel is the resident's). Slots under way or over stay as they are.
+    Bookings lock the amenity row first (book_amenity), as the deactivation does: none slips in."""
+    if verb != "deactivate":
+        return
+    AB = m.AmenityBooking
+    slots = (await session.execute(select(AB).where(
+        AB.amenity_id == amenity.id, AB.hostel_id == amenity.hostel_id, AB.status == m.AmenityBookingStatus.BOOKED,
+        AB.starts_at > writes.now_utc()).order_by(AB.id).with_for_update())).scalars().all()
+    for slot in slots:
+        slot.status = m.AmenityBookingStatus.CANCELLED
+    await session.flush()
+
+
 async def cancel_amenity_booking(ctx: Any, booking_id: int) -> int:
     from schema.common.hostel_access import own_resident_rows
 

@@ -149,6 +149,27 @@ async def enroll(ctx: Any, session: Any, student_id: int, class_id: int, roll_nu
     return row.id
 
 
+# ---- deactivation ---------------------------------------------------------------------------
+
+async def after_student(ctx: Any, session: Any, student: models.Student, verb: str) -> None:
+    """`studentDeactivate` of a student still enrolled in a class or riding a school bus is refused
+    (CONFLICT, nothing changes), like a class with students or a route with riders: deactivated
+    as it was, they kept their class place and their seat (the class and the route then could not be
+    deactivated either). `studentWithdraw` ends both (and the fees still to come) first. The student
+    row is locked (get_for_update), as enrollment locks it, so none slips in meanwhile."""
+    if verb != "deactivate":
+        return
+    SE, TE = models.StudentEnrollment, models.TransportEnrollment
+    enrolled = await session.scalar(select(func.count()).select_from(SE).where(
+        SE.student_id == student.id, SE.school_id == student.school_id, SE.active))
+    riding = await session.scalar(select(func.count()).select_from(TE).where(
+        TE.student_id == student.id, TE.school_id == student.school_id, TE.active))
+    if enrolled or riding:
+        what = " and ".join(w for w, n in (("actively enrolled in a class", enrolled), ("riding a school bus", riding)) if n)
+        raise user_error(ErrorCode.CONFLICT, f"The student is {what}: withdraw them (studentWithdraw) before "
+                                             "deactivating.", "id")
+
+
 # ---- withdrawal (seed §7.5) -------------------------------------------------------------------
 
 async def withdraw(ctx: Any, session: Any, student_id: int, leaving: dt.date, reason: str) -> int:
