@@ -69,6 +69,9 @@ SCHOOL_ADMINS = (*PLATFORM, "SCHOOL_ADMIN")
 HOSTEL_ADMINS = (*PLATFORM, "HOSTEL_ADMIN")
 # seed 001 §9.2: finance reporting and exports are SCHOOL_ADMIN, ACCOUNTANT and SUPER_ADMIN (no PLATFORM_ADMIN)
 FINANCE_REPORTERS = ("SUPER_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT")
+# ... and its mutations are "school-admin focused" (vouchers, transfers, day closing): the platform's
+# operators neither read a school's books nor write them; the override stays SUPER_ADMIN's alone
+FINANCE_WRITERS = ("SUPER_ADMIN", "SCHOOL_ADMIN")
 HOSTEL_STAFF = (*HOSTEL_ADMINS, "SUPERVISOR")
 HOSTEL_MEMBERS = (*HOSTEL_STAFF, "HOSTEL_STUDENT")
 

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 import models
-from auth.permissions import SCHOOL_ADMINS, declare, roles
+from auth.permissions import FINANCE_WRITERS, SCHOOL_ADMINS, declare, roles
 from gateway.limits import declare_cost
 from resolvers.common.planner import BadInput
 from resolvers.common.registry import spec_for_model
@@ -407,7 +407,7 @@ declare_cost("Query.studentLedger", 20)
 
 # ---- mutations ------------------------------------------------------------------------------
 
-WRITERS = roles(*SCHOOL_ADMINS)
+WRITERS = roles(*FINANCE_WRITERS)
 OVERRIDERS = roles("SUPER_ADMIN")
 
 

@@ -161,13 +161,15 @@ async def test_money_renders_with_two_decimals_in_every_report_and_export(client
         assert cells and all(TWO_PLACES.match(c) for c in cells), (path, cells)
 
 
-async def test_a_platform_admin_reads_no_closing_or_transfer_through_a_mutation_payload(client, db):
-    """PLATFORM_ADMIN may post (the finance mutations are the school admins' and the platform's) but
-    does not read closings and transfers: the payload of dayClose / accountTransferCreate used to
-    hand back the day's opening and closing cash and bank. Every type read only by the finance
-    reporters is hidden wherever it is reached (a type row filter), checked over the registry."""
+async def test_a_platform_admin_neither_writes_nor_reads_the_books(client, db):
+    """Seed 001 §9.2: finance mutations are school-admin focused. PLATFORM_ADMIN may not post a
+    voucher or a transfer, toggle either, or close a day (each refusal changes nothing); the
+    payload of dayClose / accountTransferCreate used to hand back the day's cash and bank to it.
+    Every type read only by the finance reporters is also hidden wherever it is reached (a type
+    row filter), checked over the registry."""
     from schema.common.fields import READ_POLICIES, VISIBILITY
     from schema.fees import FINANCE_REPORTS
+    from tests.test_finance import HEAD_CREATE, HEAD_TOGGLE, OVERRIDE, VOUCHER_TOGGLE, closing_state, forbidden
 
     report_only = {name for name, (rule, _) in READ_POLICIES.items() if rule is FINANCE_REPORTS}
     assert {"DayClosing", "FinanceAccountTransfer"} <= report_only
@@ -176,14 +178,25 @@ async def test_a_platform_admin_reads_no_closing_or_transfer_through_a_mutation_
     school = await own_school(client, db, "PLT")
     platform = {**await bearer(client, "platform@demo.campus"), **tenant_header(school["gid"])}
     day = today() - dt.timedelta(days=3)
-    moved = ok(await call(client, platform, TRANSFER_CREATE, transfer_input(day, "20.00")), "accountTransferCreate")
-    assert moved["financeAccountTransfer"] is None, moved
-    closed = ok(await call(client, platform, DAY_CLOSE, {"input": {"date": day.isoformat()}}), "dayClose")
-    assert closed["dayClosing"] is None, closed
-    # the school admin reads both
+    voucher = ok(await call(client, school["SCHOOL_ADMIN"], VOUCHER_CREATE, voucher_input(school["head"], day, "7.00")),
+                 "expenseVoucherCreate")["expenseVoucher"]["id"]
+    before = await closing_state(db, school["id"])
+    for query, variables in ((HEAD_CREATE, {"input": {"name": unique("Head")}}),
+                             (HEAD_TOGGLE, {"input": {"id": school["head"]}}),
+                             (VOUCHER_CREATE, voucher_input(school["head"], day, "20.00")),
+                             (VOUCHER_TOGGLE, {"input": {"id": voucher}}),
+                             (TRANSFER_CREATE, transfer_input(day, "20.00")),
+                             (DAY_CLOSE, {"input": {"date": day.isoformat()}}),
+                             (OVERRIDE, {"input": {"date": day.isoformat()}})):
+        forbidden(await call(client, platform, query, variables))
+    assert await closing_state(db, school["id"]) == before
+    # the school admin posts and closes, and reads both; the super admin may too
+    ok(await call(client, school["SCHOOL_ADMIN"], TRANSFER_CREATE, transfer_input(day, "20.00")), "accountTransferCreate")
+    closed = ok(await call(client, school["super"], DAY_CLOSE, {"input": {"date": day.isoformat()}}), "dayClose")
+    assert closed["dayClosing"]["closingBank"] == "20.00", closed
     listed = await call(client, school["SCHOOL_ADMIN"], "{ dayClosings { nodes { date closingCash closingBank } } "
                                                         "accountTransfers { nodes { amount } } }")
-    assert listed["data"]["dayClosings"]["nodes"] == [{"date": day.isoformat(), "closingCash": "-20.00", "closingBank": "20.00"}]
+    assert listed["data"]["dayClosings"]["nodes"] == [{"date": day.isoformat(), "closingCash": "-27.00", "closingBank": "20.00"}]
     assert listed["data"]["accountTransfers"]["nodes"] == [{"amount": "20.00"}]
 
 
