@@ -59,8 +59,29 @@ def _counted_find_conflict(*args: Any, **kwargs: Any) -> Any:
     return _find_conflict(*args, **kwargs)
 
 
-# the rule looks the function up in its module at each call
+def _counted(original: Any, counter: str) -> Any:
+    """`original` of the overlapping-fields rule, each call spending one unit of the budget."""
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        left = _comparisons_left.get()
+        if left is not None:
+            WORK[counter] += 1
+            left[0] -= 1
+            if left[0] < 0:
+                raise TooComplex
+        return original(*args, **kwargs)
+
+    return counted
+
+
+# the rule looks these functions up in its module at each call. Fields are compared pairwise,
+# and so are the fragments spread side by side (each pair once, but n spreads are n²/2 pairs
+# even when no two fields share a name): both spend the one budget.
 _overlapping.find_conflict = _counted_find_conflict
+_overlapping.collect_conflicts_between_fragments = _counted(
+    _overlapping.collect_conflicts_between_fragments, "fragment_comparisons")
+_overlapping.collect_conflicts_between_fields_and_fragment = _counted(
+    _overlapping.collect_conflicts_between_fields_and_fragment, "fragment_comparisons")
 
 
 @contextmanager
