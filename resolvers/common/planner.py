@@ -330,17 +330,39 @@ def _decode_cursor(cursor: str | None, signature: str, spec: EntitySpec, order: 
 
 
 def _from_json(spec: EntitySpec, attr: str, value: Any) -> Any:
+    """One value of a client's cursor, as strict as the cursors `encode_cursor` writes: the
+    JSON type the column's values are written as, and a value the column can hold (a forged
+    cursor must never become a database error)."""
+    from schema.common.inputs import _decimal_problem
+
     try:
+        column = spec.columns[attr]
         if attr in spec.enum_attrs:
-            return str(value)
-        kind = spec.columns[attr].type.python_type
+            members = spec.enum_attrs[attr]
+            if not isinstance(value, str) or value not in {*(m.value for m in members), *(m.name for m in members)}:
+                raise ValueError
+            return value
+        kind = column.type.python_type
+        if kind is str:
+            if not isinstance(value, str) or operand_problem(column, value):
+                raise ValueError
+            return value
+        if kind in (dt.datetime, dt.date, dt.time) and not isinstance(value, str):
+            raise ValueError
         if kind is dt.datetime:
-            return dt.datetime.fromisoformat(value)
+            moment = dt.datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                raise ValueError
+            return moment.astimezone(dt.UTC)  # OverflowError at the ends of the calendar
         if kind is dt.date:
             return dt.date.fromisoformat(value)
+        if kind is dt.time:
+            return dt.time.fromisoformat(value)
         if kind is decimal.Decimal:
+            if not isinstance(value, str) or len(value) > 100:
+                raise ValueError
             number = decimal.Decimal(value)
-            if not number.is_finite():
+            if not number.is_finite() or number.as_tuple().exponent < -30 or _decimal_problem(number, column):
                 raise ValueError
             return number
         if kind is int:
@@ -349,7 +371,7 @@ def _from_json(spec: EntitySpec, attr: str, value: Any) -> Any:
                 raise ValueError
             return value
         return kind(value)
-    except (ValueError, TypeError, decimal.InvalidOperation):
+    except (ValueError, TypeError, OverflowError, decimal.InvalidOperation):
         raise BadInput("The cursor is damaged.") from None
 
 
