@@ -82,3 +82,34 @@ async def test_forged_cursor_values_are_bad_input_for_every_sortable_field(clien
         cursor = first["data"]["hostels"]["pageInfo"]["endCursor"]
         await admin("query($c: String) { hostels(first: 1, orderBy: [{field: %s}], after: $c) { totalCount } }" % field,
                     {"c": cursor})
+
+
+async def test_a_filter_of_thousands_of_conditions_is_refused_on_every_connection(client):
+    """20,000 `or` branches took seconds of SQL building and running for one anonymous request."""
+    from resolvers.common.planner import MAX_FILTER_CONDITIONS
+
+    admin = await as_user(client, "superadmin@demo.campus")
+    names = [(name, get_named_type(field.args["filter"].type).name) for name, field in SCHEMA.query_type.fields.items()
+             if "filter" in field.args and get_named_type(field.type).name.endswith("Connection")
+             and not any(isinstance(a.type, GraphQLNonNull) for a in field.args.values())]
+    assert len(names) >= 30, len(names)
+    wide = {"or": [{"and": []}] * (MAX_FILTER_CONDITIONS + 1)}
+    deep: dict = {"and": []}
+    for _ in range(20):  # spread over the depths: counted at all of them together
+        deep = {"and": [deep, *[{"and": []}] * (MAX_FILTER_CONDITIONS // 20)]}
+    for start in range(0, len(names), 10):
+        batch = [{"query": f"query($f: {ftype}) {{ {name}(first: 1, filter: $f) {{ totalCount }} }}", "variables": {"f": f}}
+                 for name, ftype in names[start:start + 10] for f in (wide,)]
+        r = await client.post("/graphql", json=batch, headers=admin.headers)
+        for (name, _), result in zip(names[start:start + 10], r.json(), strict=True):
+            errors = result.get("errors") or []
+            assert [e["extensions"]["code"] for e in errors] == ["BAD_USER_INPUT"], (name, errors)
+            assert f"at most {MAX_FILTER_CONDITIONS} conditions" in errors[0]["message"]
+    r = await client.post("/graphql", json={"query": "query($f: HostelFilter) { hostels(first: 1, filter: $f) { totalCount } }",
+                                            "variables": {"f": deep}})
+    assert r.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", r.text[:300]
+    # an ordinary filter of a few dozen conditions still runs
+    ordinary = {"or": [{"name": {"contains": str(i)}} for i in range(40)]}
+    r = await client.post("/graphql", json={"query": "query($f: HostelFilter) { hostels(first: 1, filter: $f) { totalCount } }",
+                                            "variables": {"f": ordinary}})
+    assert r.status_code == 200 and "errors" not in r.json(), r.text[:300]

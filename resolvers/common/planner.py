@@ -33,6 +33,7 @@ from resolvers.common.registry import EntitySpec, RelSpec
 from schema.common.ids import InvalidId, column_max, decode_gid
 
 MAX_IN_LIST = 1000
+MAX_FILTER_CONDITIONS = 200  # field conditions and and/or/not branches of one filter, at all depths
 
 
 class BadInput(GraphQLError):
@@ -78,22 +79,29 @@ def may_use_protected(ctx: Any, rule: Any) -> bool:
     return not rule.roles.isdisjoint(getattr(ctx, "roles", ()))
 
 
-def check_filter(ctx: Any, spec: EntitySpec, filt: dict[str, Any] | None, path: str = "filter") -> None:
+def check_filter(ctx: Any, spec: EntitySpec, filt: dict[str, Any] | None, path: str = "filter",
+                 left: list[int] | None = None) -> None:
     """Refuse, before any SQL, a filter that names a protected field the caller may not read
-    (at any depth of and/or/not), and operands no column can hold (NUL bytes, text longer
-    than the column, decimals with an exponent)."""
+    (at any depth of and/or/not), operands no column can hold (NUL bytes, text longer than
+    the column, decimals with an exponent), and filters of more than MAX_FILTER_CONDITIONS
+    conditions (20,000 `or` branches cost seconds of SQL building for one anonymous request)."""
     if not filt:
         return
+    if left is None:
+        left = [MAX_FILTER_CONDITIONS]
     protected = protected_attrs(spec)
     for gname, value in filt.items():
         if value is None:
             continue
+        left[0] -= len(value) if isinstance(value, (list, dict)) else 1
+        if left[0] < 0:
+            raise BadInput(f"A filter may hold at most {MAX_FILTER_CONDITIONS} conditions.")
         if gname in ("and", "or"):
             for i, sub in enumerate(value):
-                check_filter(ctx, spec, sub, f"{path}.{gname}[{i}]")
+                check_filter(ctx, spec, sub, f"{path}.{gname}[{i}]", left)
             continue
         if gname == "not":
-            check_filter(ctx, spec, value, f"{path}.not")
+            check_filter(ctx, spec, value, f"{path}.not", left)
             continue
         attr = spec.filter_fields.get(gname)
         if attr is None:
