@@ -1,4 +1,4 @@
-"""Forged cursors, for every sortable field of every root connection: a value of the wrong
+"""Hostile connection arguments on every root connection. Forged cursors: a value of the wrong
 JSON type, one the column cannot hold (NUL bytes, over-long text, decimals past any
 precision, naive or out-of-calendar times, unknown enum members) is BAD_USER_INPUT "The
 cursor is damaged." — never an internal error (a database error) for the caller."""
@@ -113,3 +113,31 @@ async def test_a_filter_of_thousands_of_conditions_is_refused_on_every_connectio
     r = await client.post("/graphql", json={"query": "query($f: HostelFilter) { hostels(first: 1, filter: $f) { totalCount } }",
                                             "variables": {"f": ordinary}})
     assert r.status_code == 200 and "errors" not in r.json(), r.text[:300]
+
+
+async def test_order_by_is_short_and_names_each_field_once_on_every_connection(client):
+    """orderBy: 50,000 copies of NAME took 2.3 s and answered 600 kB cursors."""
+    from resolvers.common.planner import MAX_ORDER_FIELDS
+
+    admin = await as_user(client, "superadmin@demo.campus")
+    cases = []
+    for name, field in SCHEMA.query_type.fields.items():
+        conn = get_named_type(field.type)
+        if "orderBy" not in field.args or any(isinstance(a.type, GraphQLNonNull) for a in field.args.values()):
+            continue
+        order_type = get_named_type(field.args["orderBy"].type).name
+        spec = get_spec(conn.name.removesuffix("Connection"))
+        key = next(iter(spec.sort_fields), "ID")
+        cases.append((name, order_type, [{"field": key}] * 2, "twice"))
+        cases.append((name, order_type, [{"field": key}] * 1_000, f"at most {MAX_ORDER_FIELDS} fields"))
+    assert len(cases) >= 60, len(cases)
+    for start in range(0, len(cases), 10):
+        chunk = cases[start:start + 10]
+        batch = [{"query": f"query($o: [{otype}!]) {{ {name}(first: 1, orderBy: $o) {{ totalCount }} }}", "variables": {"o": o}}
+                 for name, otype, o, _ in chunk]
+        r = await client.post("/graphql", json=batch, headers=admin.headers)
+        for (name, _, _, words), result in zip(chunk, r.json(), strict=True):
+            errors = result.get("errors") or []
+            assert [e["extensions"]["code"] for e in errors] == ["BAD_USER_INPUT"] and words in errors[0]["message"], (name, errors)
+    body = await admin("{ hostels(first: 1, orderBy: [{field: CITY}, {field: NAME, direction: DESC}, {field: ID}]) { totalCount } }")
+    assert body["data"]["hostels"]["totalCount"] >= 1
