@@ -284,8 +284,10 @@ class GraphQLHTTP:
         if operation_name is not None and not isinstance(operation_name, str):
             raise RequestError(400, "operationName must be a string.")
         cached = self._document(query)
-        if cached.errors:
-            return {"errors": cached.errors}, 400
+        if cached.errors:  # shared by every request of the document: the id is this request's
+            request_id = request_id_var.get() or ""
+            return {"errors": [{**e, "extensions": {**e.get("extensions", {}), "requestId": request_id}}
+                               for e in cached.errors]}, 400
         if operation_name not in cached.operations:
             if operation_name is None:
                 raise RequestError(400, "The document has several operations: name one with operationName.")
