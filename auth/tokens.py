@@ -1,7 +1,8 @@
 """JWT access tokens (PyJWT, EdDSA/Ed25519) with a key set, so keys can rotate.
 
 - The algorithm is pinned on decode (an `alg: none` or HMAC token never verifies).
-- `exp`, `iat`, `iss`, `aud`, `sub`, `jti` are required (PyJWT checks `exp` only if told).
+- `exp`, `iat`, `iss`, `aud`, `sub`, `jti` are required (PyJWT checks `exp` only if told);
+  `sub` and `sid` must be positive integers a bigint holds (else invalid, never a 500).
 - A token whose lifetime (`exp - iat`) exceeds the configured one is refused, even when it
   is correctly signed (a leaked or misused key must not mint long-lived tokens); so are
   refresh and password-reset tokens stored with a longer life than configured
@@ -16,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -114,7 +116,7 @@ class KeySet:
             issued, expires = claims["iat"], claims["exp"]
             if isinstance(issued, bool) or isinstance(expires, bool) or expires - issued > self.lifetime.total_seconds():
                 raise InvalidToken("The access token lives longer than this server issues them; log in again.")
-            return AccessClaims(int(claims["sub"]), int(claims["sid"]), str(uuid.UUID(claims["jti"])),
+            return AccessClaims(_key(claims["sub"]), _key(claims["sid"]), str(uuid.UUID(claims["jti"])),
                                 dt.datetime.fromtimestamp(expires, dt.UTC), kid)
         except (KeyError, TypeError, ValueError, OverflowError, OSError):
             raise InvalidToken("The access token is not valid.") from None
@@ -126,6 +128,21 @@ class KeySet:
             keys.append({"kty": "OKP", "crv": "Ed25519", "alg": ALGORITHM, "use": "sig", "kid": kid,
                          "x": jwt.utils.base64url_encode(raw).decode()})
         return {"keys": keys}
+
+
+_KEY_DIGITS = re.compile(r"[1-9][0-9]{0,18}")
+_INT8_MAX = 2**63 - 1
+
+
+def _key(value: Any) -> int:
+    """A user or session id claim: a positive integer (or its ASCII digits) a bigint column
+    holds; anything else (floats, booleans, "١٢", 2**70) makes the token invalid rather than
+    reaching SQL."""
+    if isinstance(value, str) and _KEY_DIGITS.fullmatch(value):
+        value = int(value)
+    if type(value) is not int or not 0 < value <= _INT8_MAX:
+        raise ValueError("not a key")
+    return value
 
 
 def new_private_key_pem() -> str:

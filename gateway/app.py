@@ -87,7 +87,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     url = database_url or settings.database_url
     if not url:
         raise RuntimeError("No database: set DATABASE_URL, or start with `campus serve` (embedded PostgreSQL).")
-    engine = create_engine(url, settings.db_pool_size, settings.db_pool_overflow)
+    engine = create_engine(url, settings.db_pool_size, settings.db_pool_overflow,
+                           settings.db_statement_timeout_ms, settings.db_idle_in_transaction_ms)
     schema = build_schema()
     keys = KeySet.from_settings(settings)
     graphql = GraphQLHTTP(schema, engine, settings, keys)

@@ -58,7 +58,17 @@ class QueryStats:
 current_stats: contextvars.ContextVar[QueryStats | None] = contextvars.ContextVar("query_stats", default=None)
 
 
-def create_engine(url: str, pool_size: int = 10, max_overflow: int = 5) -> AsyncEngine:
+def create_engine(url: str, pool_size: int = 10, max_overflow: int = 5, statement_timeout_ms: int = 0,
+                  idle_in_transaction_ms: int = 0) -> AsyncEngine:
+    """The application's engine. With the timeouts set (the app sets both, gateway/settings.py),
+    PostgreSQL itself stops a statement that runs too long (a worker's connection is not held
+    by one expensive request) and ends a session left idle inside a transaction (whatever
+    bug leaves one, its locks do not outlive the timeout)."""
+    server_settings = {"application_name": "campus-gateway", "timezone": "UTC"}
+    if statement_timeout_ms:
+        server_settings["statement_timeout"] = str(int(statement_timeout_ms))
+    if idle_in_transaction_ms:
+        server_settings["idle_in_transaction_session_timeout"] = str(int(idle_in_transaction_ms))
     engine = create_async_engine(
         url,
         pool_size=pool_size,
@@ -67,7 +77,7 @@ def create_engine(url: str, pool_size: int = 10, max_overflow: int = 5) -> Async
         # The transaction is always ended explicitly by RequestDB; the pool's own rollback on
         # return would be one more round trip for nothing.
         pool_reset_on_return=None,
-        connect_args={"server_settings": {"application_name": "campus-gateway", "timezone": "UTC"}},
+        connect_args={"server_settings": server_settings},
     )
 
     @event.listens_for(engine.sync_engine, "checkout")

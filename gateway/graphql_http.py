@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from asyncpg.exceptions import QueryCanceledError
 from graphql import GraphQLError, execute, parse, specified_rules, validate
 from graphql.language import OperationDefinitionNode, OperationType
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -41,6 +42,17 @@ log = logging.getLogger("gateway.graphql")
 
 MAX_BODY = 1_000_000
 GRAPHIQL_PAGE = Path(__file__).parent / "graphiql.html"
+
+
+def _statement_timed_out(exc: BaseException | None) -> bool:
+    """PostgreSQL stopped a statement at statement_timeout (asyncpg's error, maybe wrapped by SQLAlchemy)."""
+    for _ in range(6):
+        if exc is None:
+            return False
+        if isinstance(exc, QueryCanceledError):
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__
+    return False
 
 
 class RequestError(Exception):
@@ -284,8 +296,10 @@ class GraphQLHTTP:
         if operation_name is not None and not isinstance(operation_name, str):
             raise RequestError(400, "operationName must be a string.")
         cached = self._document(query)
-        if cached.errors:
-            return {"errors": cached.errors}, 400
+        if cached.errors:  # shared by every request of the document: the id is this request's
+            request_id = request_id_var.get() or ""
+            return {"errors": [{**e, "extensions": {**e.get("extensions", {}), "requestId": request_id}}
+                               for e in cached.errors]}, 400
         if operation_name not in cached.operations:
             if operation_name is None:
                 raise RequestError(400, "The document has several operations: name one with operationName.")
@@ -396,6 +410,13 @@ class GraphQLHTTP:
             formatted = error.formatted
             if isinstance(original, GraphQLError) and original.extensions:
                 formatted.setdefault("extensions", {}).update(original.extensions)
+            return formatted
+        if _statement_timed_out(original):
+            log.warning("statement timeout", extra={"path": error.path})
+            formatted = {"message": "This took too long and was stopped; ask for less (smaller pages, a narrower filter).",
+                         "extensions": {"code": "TIMEOUT", "requestId": request_id or request_id_var.get() or ""}}
+            if error.path:
+                formatted["path"] = error.path
             return formatted
         body, error_id = internal_error_body()
         log.error("unexpected error in resolver", exc_info=original,

@@ -5,6 +5,8 @@
 - cost: every object field costs its declared cost (default 1, scalars 0), multiplied by the
   page size of each enclosing list (`first`/`last`, the cap when it comes from a variable).
 Token counts are limited by the parser itself (settings.max_tokens).
+- introspection: `__schema` once and `__type` ten times per document (their nesting is
+  bounded by graphql-core's MaxIntrospectionDepthRule; they are outside depth and cost).
 
 Every rule here walks each fragment's body once per validation (memoised), so validation is
 linear in the document however often fragments spread each other. graphql-core's own
@@ -59,8 +61,29 @@ def _counted_find_conflict(*args: Any, **kwargs: Any) -> Any:
     return _find_conflict(*args, **kwargs)
 
 
-# the rule looks the function up in its module at each call
+def _counted(original: Any, counter: str) -> Any:
+    """`original` of the overlapping-fields rule, each call spending one unit of the budget."""
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        left = _comparisons_left.get()
+        if left is not None:
+            WORK[counter] += 1
+            left[0] -= 1
+            if left[0] < 0:
+                raise TooComplex
+        return original(*args, **kwargs)
+
+    return counted
+
+
+# the rule looks these functions up in its module at each call. Fields are compared pairwise,
+# and so are the fragments spread side by side (each pair once, but n spreads are n²/2 pairs
+# even when no two fields share a name): both spend the one budget.
 _overlapping.find_conflict = _counted_find_conflict
+_overlapping.collect_conflicts_between_fragments = _counted(
+    _overlapping.collect_conflicts_between_fragments, "fragment_comparisons")
+_overlapping.collect_conflicts_between_fields_and_fragment = _counted(
+    _overlapping.collect_conflicts_between_fields_and_fragment, "fragment_comparisons")
 
 
 @contextmanager
@@ -121,7 +144,29 @@ def make_rules(settings: Settings) -> list[type[ValidationRule]]:
                 self.report_error(_limited("COST_LIMIT", f"The query would cost {cost}; the limit is {settings.max_cost}. "
                                            "Ask for smaller pages or fewer nested lists.", node))
 
-    return [MaxDepthRule, MaxAliasesRule, MaxCostRule]
+    class IntrospectionRootsRule(ValidationRule):
+        """Introspection is free of depth and cost (graphql-core bounds its nesting), but each
+        `__schema` answers the whole schema (~140 kB, 0.27 s here): ten aliases of it were 2.7 s
+        of the worker and 1.4 MB. One per document is what GraphiQL and code generators send."""
+
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self.seen: Counter[str] = Counter()
+
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            name = node.name.value
+            limit = INTROSPECTION_ROOTS.get(name)
+            if limit is not None:
+                self.seen[name] += 1
+                if self.seen[name] == limit + 1:
+                    self.report_error(_limited("INTROSPECTION_LIMIT", f"A document may ask for {name} at most {limit} "
+                                               f"time{'s' if limit > 1 else ''}.", node))
+
+    return [MaxDepthRule, MaxAliasesRule, MaxCostRule, IntrospectionRootsRule]
+
+
+# introspection root field -> how many times one document may select it
+INTROSPECTION_ROOTS = {"__schema": 1, "__type": 10}
 
 
 _IN_PROGRESS = -1

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     workers: int = 1
     db_pool_size: int = 10
     db_pool_overflow: int = 5
+    db_statement_timeout_ms: int = 30_000  # PostgreSQL stops a statement running longer (0: no limit)
+    db_idle_in_transaction_ms: int = 60_000  # and ends a session idle inside a transaction that long
 
     # GraphQL surface
     graphiql: bool = True

@@ -69,3 +69,24 @@ async def test_a_password_reset_token_stored_with_a_longer_life_is_refused_and_c
     r = await client.post("/graphql", json={"query": CONFIRM, "variables": {"t": token, "p": "New-password-2026!x"}})
     assert r.json()["data"]["passwordResetConfirm"]["errors"][0]["code"] == "INVALID", r.text
     assert (await login(client, email, "Old-password-2026!"))["errors"] == []
+
+
+async def test_correctly_signed_tokens_with_odd_claims_are_401_never_500(client, app):
+    """Claims only a misused key could write: ids out of any column's range or not plain
+    integers, a future nbf/iat, no iat. Each is a JSON 401 with a request id; nothing reaches SQL."""
+    genuine = jwt.decode((await login(client, "accounts@greenwood.demo"))["accessToken"], options={"verify_signature": False})
+    now = int(dt.datetime.now(dt.UTC).timestamp())
+    odd = [{"sub": "9" * 30}, {"sub": str(2**63)}, {"sub": "١٢"}, {"sub": "-1"}, {"sub": "0"}, {"sub": "1.0"},
+           {"sub": " 3"}, {"sub": 3.5}, {"sid": 2**70}, {"sid": 2**63}, {"sid": 1.5}, {"sid": True}, {"sid": "x"},
+           {"sid": -1}, {"sid": None}, {"nbf": now + 3600}, {"iat": now + 600, "exp": now + 900}, {"iat": None},
+           {"iat": "1"}]
+    for change in odd:
+        claims = {**genuine, "jti": str(uuid.uuid4()), "iat": now - 10, "exp": now + 60, **change}
+        claims = {k: v for k, v in claims.items() if v is not None}
+        r = await client.post("/graphql", json={"query": ME}, headers={"Authorization": f"Bearer {_sign(app, claims)}"})
+        assert r.status_code == 401 and r.headers["content-type"] == "application/json", (change, r.status_code, r.text)
+        error = r.json()["errors"][0]
+        assert error["extensions"]["code"] == "UNAUTHENTICATED" and error["extensions"]["requestId"], (change, error)
+    claims = {**genuine, "jti": str(uuid.uuid4()), "iat": now - 10, "exp": now + 60}
+    r = await client.post("/graphql", json={"query": ME}, headers={"Authorization": f"Bearer {_sign(app, claims)}"})
+    assert r.status_code == 200 and r.json()["data"]["me"]["user"]["email"] == "accounts@greenwood.demo", r.text

@@ -33,6 +33,8 @@ from resolvers.common.registry import EntitySpec, RelSpec
 from schema.common.ids import InvalidId, column_max, decode_gid
 
 MAX_IN_LIST = 1000
+MAX_ORDER_FIELDS = 8
+MAX_FILTER_CONDITIONS = 200  # field conditions and and/or/not branches of one filter, at all depths
 
 
 class BadInput(GraphQLError):
@@ -78,22 +80,29 @@ def may_use_protected(ctx: Any, rule: Any) -> bool:
     return not rule.roles.isdisjoint(getattr(ctx, "roles", ()))
 
 
-def check_filter(ctx: Any, spec: EntitySpec, filt: dict[str, Any] | None, path: str = "filter") -> None:
+def check_filter(ctx: Any, spec: EntitySpec, filt: dict[str, Any] | None, path: str = "filter",
+                 left: list[int] | None = None) -> None:
     """Refuse, before any SQL, a filter that names a protected field the caller may not read
-    (at any depth of and/or/not), and operands no column can hold (NUL bytes, text longer
-    than the column, decimals with an exponent)."""
+    (at any depth of and/or/not), operands no column can hold (NUL bytes, text longer than
+    the column, decimals with an exponent), and filters of more than MAX_FILTER_CONDITIONS
+    conditions (20,000 `or` branches cost seconds of SQL building for one anonymous request)."""
     if not filt:
         return
+    if left is None:
+        left = [MAX_FILTER_CONDITIONS]
     protected = protected_attrs(spec)
     for gname, value in filt.items():
         if value is None:
             continue
+        left[0] -= len(value) if isinstance(value, (list, dict)) else 1
+        if left[0] < 0:
+            raise BadInput(f"A filter may hold at most {MAX_FILTER_CONDITIONS} conditions.")
         if gname in ("and", "or"):
             for i, sub in enumerate(value):
-                check_filter(ctx, spec, sub, f"{path}.{gname}[{i}]")
+                check_filter(ctx, spec, sub, f"{path}.{gname}[{i}]", left)
             continue
         if gname == "not":
-            check_filter(ctx, spec, value, f"{path}.not")
+            check_filter(ctx, spec, value, f"{path}.not", left)
             continue
         attr = spec.filter_fields.get(gname)
         if attr is None:
@@ -267,8 +276,13 @@ def plan_connection(info: Any, spec: EntitySpec, field_nodes: list[Any], field_d
         first = settings.default_page_size
 
     order: list[tuple[str, bool]] = []
-    for item in args.get("orderBy") or ():
+    items = args.get("orderBy") or ()
+    if len(items) > MAX_ORDER_FIELDS:  # 50,000 copies of one field took seconds and made a 600 kB cursor
+        raise BadInput(f"orderBy takes at most {MAX_ORDER_FIELDS} fields.")
+    for item in items:
         attr = "id" if _enum_value(item["field"]) == "ID" else spec.sort_fields[_enum_value(item["field"])]
+        if any(attr == seen for seen, _ in order):
+            raise BadInput(f"orderBy names {_enum_value(item['field'])} twice.")
         order.append((attr, _enum_value(item.get("direction")) == "DESC"))
     if not order and default_order:
         order = list(default_order)
@@ -330,17 +344,39 @@ def _decode_cursor(cursor: str | None, signature: str, spec: EntitySpec, order: 
 
 
 def _from_json(spec: EntitySpec, attr: str, value: Any) -> Any:
+    """One value of a client's cursor, as strict as the cursors `encode_cursor` writes: the
+    JSON type the column's values are written as, and a value the column can hold (a forged
+    cursor must never become a database error)."""
+    from schema.common.inputs import _decimal_problem
+
     try:
+        column = spec.columns[attr]
         if attr in spec.enum_attrs:
-            return str(value)
-        kind = spec.columns[attr].type.python_type
+            members = spec.enum_attrs[attr]
+            if not isinstance(value, str) or value not in {*(m.value for m in members), *(m.name for m in members)}:
+                raise ValueError
+            return value
+        kind = column.type.python_type
+        if kind is str:
+            if not isinstance(value, str) or operand_problem(column, value):
+                raise ValueError
+            return value
+        if kind in (dt.datetime, dt.date, dt.time) and not isinstance(value, str):
+            raise ValueError
         if kind is dt.datetime:
-            return dt.datetime.fromisoformat(value)
+            moment = dt.datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                raise ValueError
+            return moment.astimezone(dt.UTC)  # OverflowError at the ends of the calendar
         if kind is dt.date:
             return dt.date.fromisoformat(value)
+        if kind is dt.time:
+            return dt.time.fromisoformat(value)
         if kind is decimal.Decimal:
+            if not isinstance(value, str) or len(value) > 100:
+                raise ValueError
             number = decimal.Decimal(value)
-            if not number.is_finite():
+            if not number.is_finite() or number.as_tuple().exponent < -30 or _decimal_problem(number, column):
                 raise ValueError
             return number
         if kind is int:
@@ -349,7 +385,7 @@ def _from_json(spec: EntitySpec, attr: str, value: Any) -> Any:
                 raise ValueError
             return value
         return kind(value)
-    except (ValueError, TypeError, decimal.InvalidOperation):
+    except (ValueError, TypeError, OverflowError, decimal.InvalidOperation):
         raise BadInput("The cursor is damaged.") from None
 
 

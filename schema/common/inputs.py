@@ -14,7 +14,8 @@ maps to a column:
   another window;
 - JSON documents: no NUL byte in any string (jsonb refuses `\\u0000`).
 
-A mutation with such input answers `errors: [{field: ["input", "name"], code: INVALID}]` in
+The field's declared permission rule (auth/permissions.py) is checked first: a caller it
+refuses gets UNAUTHENTICATED/FORBIDDEN whatever the input. A mutation with such input answers `errors: [{field: ["input", "name"], code: INVALID}]` in
 its payload and runs nothing (so changes nothing); a query answers a BAD_USER_INPUT error
 naming the argument. Filters are checked by the read path (resolvers/common/planner.py
 `check_filter`) against the filtered column, at every depth.
@@ -309,10 +310,19 @@ def install(schema: Any) -> None:
 
 
 def _cleaning(resolve: Any, args: dict[str, Any], path: str, make: Any, fallback: dict[str, Any]) -> Any:
+    from auth.permissions import DECLARED as RULES
     from resolvers.common import clock
     from resolvers.common.planner import BadInput
+    from schema.common.fields import authorize
+
+    rule = RULES.get(path)
 
     def clean_then_resolve(source: Any, info: Any, **kwargs: Any) -> Any:
+        if rule is not None and not rule.allows(info.context):
+            # the field's own rule first: a caller who may not use it learns UNAUTHENTICATED or
+            # FORBIDDEN, not which of its inputs would be refused (the resolver checks the
+            # same declared rule before anything else)
+            authorize(info, rule)
         walker = Walker(clock.today, fallback)
         for arg_name, arg in args.items():
             if arg_name in kwargs:
