@@ -122,7 +122,7 @@ def _header_id(value: str | None, kinds: tuple[str, ...], code: str, message: st
     """A header carrying a global ID of one of `kinds`, or a clear 400."""
     if not value:
         return None
-    from schema.common.ids import InvalidId, decode_gid
+    from kit.ids import InvalidId, decode_gid
 
     try:
         kind, pk = decode_gid(value)

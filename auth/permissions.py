@@ -1,6 +1,6 @@
 """Deny by default: every root field and mutation declares who may use it.
 
-A declaration is made where the field is defined (`schema.common.fields`), and
+A declaration is made where the field is defined (`kit.fields`), and
 `tests/test_schema_and_migrations.py` walks the schema and fails on any root field that has
 none. `Rule.allows` receives the request context: the roles in force are the platform roles
 plus those the user holds in the active tenant (auth/identity.py).

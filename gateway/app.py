@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from auth.tokens import KeySet
-from gateway.db import create_engine
+from kit.db import create_engine
 from gateway.exports import export_routes
 from gateway.files import student_document_route
 from gateway.graphql_http import GraphQLHTTP

@@ -82,9 +82,9 @@ def cmd_make_migration(args: argparse.Namespace) -> int:
 
 
 def cmd_export_schema(args: argparse.Namespace) -> int:
-    from schema.root import build_schema
+    from schema.root import schema_sdl
 
-    sdl = build_schema().as_str() + "\n"
+    sdl = schema_sdl()
     out = Path(args.out)
     if args.check:
         if not out.exists() or out.read_text() != sdl:
@@ -125,7 +125,7 @@ def cmd_compute_analytics(args: argparse.Namespace) -> int:
     hostel or one; idempotent: computing again replaces the rows."""
     import datetime as dt
 
-    from resolvers.common import clock
+    from kit import clock
     from resolvers.hostel import analytics
 
     try:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from auth.passwords import hash_password
-from resolvers.common import clock
+from kit import clock
 from gateway.demo_finance import load_school_finance
 from gateway.demo_hostel import load_hostel_season
 from gateway.demo_school import load_school_year

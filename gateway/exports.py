@@ -26,10 +26,10 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from auth.permissions import FINANCE_REPORTERS
-from gateway.db import RequestDB
+from kit.db import RequestDB
 from gateway.graphql_http import GraphQLHTTP
 from gateway.school_routes import error, for_school_caller
-from resolvers.common.money import money
+from kit.money import money
 from resolvers.finance import reports
 
 READERS = frozenset(FINANCE_REPORTERS)  # seed 001 §9.2: not PLATFORM_ADMIN
@@ -58,7 +58,7 @@ def _int(request: Request, name: str, low: int, high: int) -> int:
 
 
 def _money(value: Any) -> str:
-    """Two decimals always ("0.00"), rounded like every amount (resolvers/common/money.py)."""
+    """Two decimals always ("0.00"), rounded like every amount (kit/money.py)."""
     return f"{money(value):f}"
 
 

@@ -8,11 +8,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from auth.permissions import SCHOOL_ADMINS
-from gateway.db import RequestDB
+from kit.db import RequestDB
 from gateway.graphql_http import GraphQLHTTP
 from gateway.school_routes import error, for_school_caller
 from resolvers.students import documents
-from schema.common.ids import InvalidId, decode_gid
+from kit.ids import InvalidId, decode_gid
 
 NOT_FOUND = "No such document."
 

@@ -26,14 +26,14 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.context import RequestContext
-from gateway.executor import RenderingExecutor, is_awaitable
-from gateway.db import DbScope, QueryStats, RequestDB, current_stats
+from kit.context import RequestContext
+from kit.executor import RenderingExecutor, is_awaitable
+from kit.db import DbScope, QueryStats, RequestDB, current_stats
 from gateway.http_errors import error_body, error_response, internal_error_body
 from gateway.limits import TooComplex, comparison_budget, make_rules, too_complex_error
 from gateway.logs import request_id_var
 from gateway.settings import Settings
-from resolvers.common import clock
+from kit import clock
 from auth.identity import IdentityError, check_requested_session
 from auth.identity import resolve as resolve_identity
 from auth.tokens import AccessClaims, ExpiredToken, InvalidToken, KeySet

@@ -29,16 +29,10 @@ from graphql import GraphQLError, get_named_type
 from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode
 from graphql.validation import ValidationContext, ValidationRule
 
+from kit.fields import FIELD_COSTS
 from gateway.settings import Settings
 
 # "Type.field" -> cost, declared next to fields that are expensive (reports, exports).
-FIELD_COSTS: dict[str, int] = {}
-
-
-def declare_cost(path: str, cost: int) -> None:
-    FIELD_COSTS[path] = cost
-
-
 def _limited(code: str, message: str, node: Any) -> GraphQLError:
     return GraphQLError(message, node, extensions={"code": code})
 

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.db import RequestDB
+from kit.db import RequestDB
 from gateway.graphql_http import GraphQLHTTP, RequestError
 from gateway.http_errors import error_response
 

@@ -34,5 +34,8 @@ from models.hostel_student import *  # noqa: F403
 from models.booking import *  # noqa: F403
 from models.audit import AuditLog
 from models import audit_hooks  # noqa: E402,F401  (registers the audit column and tenant hooks)
+from models.base import finish_references  # noqa: E402
+
+finish_references()  # foreign keys and inverse relations of every reference(), now that all targets exist
 
 __all__ = [name for name in dir() if name[:1].isupper()]

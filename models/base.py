@@ -48,6 +48,10 @@ class Base(DeclarativeBase):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True, sort_order=-100)
 
+    def __init_subclass__(cls, **kw: Any) -> None:
+        _expand_references(cls)
+        super().__init_subclass__(**kw)
+
 
 class AuditMixin:
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), nullable=False)
@@ -166,3 +170,88 @@ class CatalogueMixin:
     @declared_attr
     def hostel(cls) -> Mapped[Any]:  # noqa: N805 - visitors filter and show the catalogue by hostel
         return ref(cls.__name__, "hostel_id", "Hostel")
+
+
+# ---- references: one declaration gives the column, the foreign key, the relation and its inverse ----
+
+class Reference:
+    """`room_type: Mapped[RoomTypeDefinition] = reference(back="features")` declares, once:
+
+    - the column `room_type_id` (BIGINT, NOT NULL unless the annotation says `| None`);
+    - the foreign key: between two tables of the same tenant family it carries the tenant key,
+      `(hostel_id, room_type_id) -> room_type_definitions (hostel_id, id)`, so the database
+      itself refuses a row that points into another tenant (`tenant=False`: a plain key);
+    - the to-one relation `room_type` (lazy="raise": reads go through the kit's read path);
+    - with `back=`, the inverse to-many relation on the target (`RoomTypeDefinition.features`).
+
+    The target is the annotation's class (or `target="Name"`); it may be defined later, in any
+    module: keys and inverses are attached once every model is imported (`finish_references`).
+    """
+
+    def __init__(self, target: str | None, column: str | None, back: str | None, tenant: bool, index: bool,
+                 ondelete: str | None, comment: str | None, unique: bool) -> None:
+        self.target, self.column, self.back, self.tenant = target, column, back, tenant
+        self.index, self.ondelete, self.comment, self.unique = index, ondelete, comment, unique
+
+
+def reference(target: str | None = None, *, column: str | None = None, back: str | None = None, tenant: bool = True,
+              index: bool = False, ondelete: str | None = None, comment: str | None = None,
+              unique: bool = False) -> Any:
+    return Reference(target, column, back, tenant, index, ondelete, comment, unique)
+
+
+_PENDING: list[tuple[type, str, Reference]] = []
+
+
+def _annotation_target(annotation: Any) -> tuple[str, bool]:
+    """("RoomTypeDefinition", optional) of `Mapped[RoomTypeDefinition | None]`, written as a string."""
+    import re
+
+    text = annotation if isinstance(annotation, str) else repr(annotation)
+    match = re.fullmatch(r"\s*Mapped\[\s*['\"]?(\w+)['\"]?\s*(\|\s*None\s*)?\]\s*", text)
+    if match is None:
+        raise TypeError(f"reference() needs an annotation like Mapped[Target] or Mapped[Target | None], not {text!r}")
+    return match.group(1), match.group(2) is not None
+
+
+def _expand_references(cls: type) -> None:
+    from sqlalchemy.orm import relationship
+
+    for name, value in list(vars(cls).items()):
+        if not isinstance(value, Reference):
+            continue
+        target, optional = _annotation_target(cls.__dict__.get("__annotations__", {}).get(name, ""))
+        target = value.target or target
+        column = value.column or f"{name}_id"
+        if column not in vars(cls):
+            setattr(cls, column, mapped_column(BigInteger, nullable=optional, index=value.index, unique=value.unique or None,
+                                               comment=value.comment))
+            cls.__annotations__[column] = "Mapped[int | None]" if optional else "Mapped[int]"
+        setattr(cls, name, relationship(target, primaryjoin=f"{cls.__name__}.{column} == {target}.id",
+                                        foreign_keys=f"[{cls.__name__}.{column}]", lazy="raise", viewonly=True))
+        _PENDING.append((cls, column, Reference(target, column, value.back, value.tenant, value.index, value.ondelete,
+                                                value.comment, value.unique)))
+
+
+def finish_references() -> None:
+    """Attach the foreign keys and inverse relations of every `reference()` (called once all
+    models are imported: a target may be defined after the model that points at it)."""
+    from sqlalchemy.orm import relationship
+
+    classes = {mapper.class_.__name__: mapper.class_ for mapper in Base.registry.mappers}
+    while _PENDING:
+        cls, column, ref = _PENDING.pop(0)
+        target = classes.get(ref.target)
+        if target is None:
+            raise TypeError(f"{cls.__name__}.{column}: no model named {ref.target!r}")
+        table, target_table = cls.__table__, target.__table__
+        key = cls.__tenant_key__
+        if ref.tenant and key is not None and key == target.__tenant_key__:
+            fk = ForeignKeyConstraint([key, column], [f"{target_table.name}.{key}", f"{target_table.name}.id"],
+                                      ondelete=ref.ondelete)
+        else:
+            fk = ForeignKeyConstraint([column], [f"{target_table.name}.id"], ondelete=ref.ondelete)
+        table.append_constraint(fk)
+        if ref.back is not None:
+            setattr(target, ref.back, relationship(cls.__name__, primaryjoin=f"{target.__name__}.id == {cls.__name__}.{column}",
+                                                  foreign_keys=f"[{cls.__name__}.{column}]", lazy="raise", viewonly=True))

@@ -17,14 +17,14 @@ from strawberry.types import Info
 import models
 from auth.permissions import PLATFORM, declare, roles
 from models.admin import AssignmentStatus
-from resolvers.common import writes
-from resolvers.common.registry import spec_for_model
-from schema.common.connection import Connection, graphql_enum
-from schema.common.entity import entity_type, relation
-from schema.common.errors import ErrorCode, UserErrors, user_error
-from schema.common.fields import authorize, list_field
-from schema.common.mutations import decode_ref, master_data_mutations, payload_type
-from schema.common.node import Node
+from kit import writes
+from kit.registry import spec_for_model
+from kit.connection import Connection, graphql_enum
+from kit.entity import entity_type, relation
+from kit.errors import ErrorCode, UserErrors, user_error
+from kit.fields import authorize, list_field
+from kit.mutations import decode_ref, master_data_mutations, payload_type
+from kit.node import Node
 
 PermissionLevel = graphql_enum(models.admin.PermissionLevel)
 AssignmentStatusEnum = graphql_enum(AssignmentStatus)
@@ -235,7 +235,7 @@ class Mutation:
 
 
 def _kind(gid: str) -> str:
-    from schema.common.ids import InvalidId, decode_gid
+    from kit.ids import InvalidId, decode_gid
 
     try:
         return decode_gid(gid)[0]

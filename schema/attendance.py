@@ -13,17 +13,17 @@ import strawberry
 from strawberry.types import Info
 
 import models
-from resolvers.common import clock
+from kit import clock
 from auth.permissions import SCHOOL_ADMINS, SCHOOL_READERS, declare, roles
-from gateway.limits import declare_cost
+from kit.fields import declare_cost
 from resolvers.attendance import service
 from resolvers.classes.assignments import classes_taught
-from resolvers.common.registry import spec_for_model
-from schema.common.connection import Connection, graphql_enum
-from schema.common.entity import entity_type, relation
-from schema.common.errors import UserError, UserErrors
-from schema.common.fields import Forbidden, authorize, list_field
-from schema.common.node import Node
+from kit.registry import spec_for_model
+from kit.connection import Connection, graphql_enum
+from kit.entity import entity_type, relation
+from kit.errors import UserError, UserErrors
+from kit.fields import Forbidden, authorize, list_field
+from kit.node import Node
 
 AttendanceStatus = graphql_enum(models.AttendanceStatus)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import models as m
-from schema.common.hostel_access import ADMINS
-from schema.common.model_types import model_type, root_lists
+from models.access import ADMINS
+from kit.model_types import model_type, root_lists
 
 AuditLog = model_type(m.AuditLog)
 

@@ -12,14 +12,15 @@ from strawberry.types import Info
 import models
 from auth.permissions import AUTHENTICATED, PUBLIC, declare
 from resolvers.auth import service
-from resolvers.common import planner, writes
-from resolvers.common.registry import spec_for_model
-from schema.common.connection import Connection, graphql_enum
-from schema.common.entity import entity_type
-from schema.common.errors import ErrorCode, UserError
-from schema.common.fields import Unauthenticated, authorize, list_field, read_policy
-from schema.common.ids import InvalidId, decode_gid
-from schema.common.node import Node
+from kit import planner
+from kit import writes
+from kit.registry import spec_for_model
+from kit.connection import Connection, graphql_enum
+from kit.entity import entity_type
+from kit.errors import ErrorCode, UserError
+from kit.fields import Unauthenticated, authorize, list_field, read_policy
+from kit.ids import InvalidId, decode_gid
+from kit.node import Node
 from auth.permissions import PLATFORM, roles
 
 UserRole = graphql_enum(models.UserRole)

@@ -14,11 +14,12 @@ from strawberry.types import Info
 import models as m
 from auth.permissions import AUTHENTICATED, declare
 from resolvers.booking import cancellation, lifecycle, modification
-from resolvers.common.registry import spec_for_model
-from schema.common.connection import graphql_enum
-from schema.common.mutations import decode_ref, payload_type, run_mutation
-from schema.common.model_types import model_type, root_lists
-from schema.common.hostel_access import (ADMINS, CATALOGUE, STAFF, config_mutations as config, own_booking_rows,
+from kit.registry import spec_for_model
+from kit.connection import graphql_enum
+from kit.mutations import decode_ref, payload_type, run_mutation
+from kit.model_types import model_type, root_lists
+from kit.mutations import config_mutations as config
+from models.access import (ADMINS, CATALOGUE, STAFF, own_booking_rows,
                                          own_user_rows)
 
 Booking = model_type(m.Booking)

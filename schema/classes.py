@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 
 import models
 from auth.permissions import SCHOOL_ADMINS, SCHOOL_READERS, roles
-from schema.common.connection import Connection
-from schema.common.entity import entity_type, relation
-from schema.common.errors import ErrorCode, user_error
-from schema.common.fields import list_field
-from schema.common.mutations import master_data_mutations
-from schema.common.node import Node
+from kit.connection import Connection
+from kit.entity import entity_type, relation
+from kit.errors import ErrorCode, user_error
+from kit.fields import list_field
+from kit.mutations import master_data_mutations
+from kit.node import Node
 
 
 @entity_type(models.Teacher, description="A teacher of the school (a user working there).")

@@ -11,17 +11,17 @@ from strawberry.types import Info
 
 import models
 from auth.permissions import SCHOOL_ADMINS, SCHOOL_READERS, declare, roles
-from resolvers.common.planner import BadInput
-from resolvers.common.registry import spec_for_model
+from kit.planner import BadInput
+from kit.registry import spec_for_model
 from resolvers.exams import service
-from schema.common.connection import Connection, graphql_enum
-from schema.common.entity import entity_type, relation
-from schema.common.errors import UserError
+from kit.connection import Connection, graphql_enum
+from kit.entity import entity_type, relation
+from kit.errors import UserError
 from resolvers.classes.assignments import classes_taught
-from schema.common.fields import Forbidden, authorize, list_field
-from schema.common.ids import InvalidId, decode_gid, encode_gid
-from schema.common.mutations import decode_ref, master_data_mutations, payload_type, run_mutation
-from schema.common.node import Node
+from kit.fields import Forbidden, authorize, list_field
+from kit.ids import InvalidId, decode_gid, encode_gid
+from kit.mutations import decode_ref, master_data_mutations, payload_type, run_mutation
+from kit.node import Node
 
 ExamStatus = graphql_enum(models.ExamStatus)
 

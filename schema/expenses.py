@@ -11,17 +11,17 @@ from strawberry.types import Info
 
 import models
 from auth.permissions import FINANCE_WRITERS, SCHOOL_ADMINS, declare, roles
-from gateway.limits import declare_cost
-from resolvers.common.planner import BadInput
-from resolvers.common.registry import spec_for_model
+from kit.fields import declare_cost
+from kit.planner import BadInput
+from kit.registry import spec_for_model
 from resolvers.finance import reports, service
-from schema.common.connection import Connection, PageInfo, graphql_enum
-from schema.common.entity import entity_type, relation
-from schema.common.errors import UserErrors
-from schema.common.fields import authorize, list_field, load_entities, load_entity
-from schema.common.model_types import readers_only
-from schema.common.mutations import decode_ref, payload_type, run_mutation, toggle_input
-from schema.common.node import Node
+from kit.connection import Connection, PageInfo, graphql_enum
+from kit.entity import entity_type, relation
+from kit.errors import UserErrors
+from kit.fields import authorize, list_field, load_entities, load_entity
+from kit.model_types import readers_only
+from kit.mutations import decode_ref, payload_type, run_mutation, toggle_input
+from kit.node import Node
 from schema.fees import FINANCE_READERS, FINANCE_REPORTS
 
 ExpensePaymentMode = graphql_enum(models.ExpensePaymentMode)

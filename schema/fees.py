@@ -13,15 +13,15 @@ from strawberry.types.unset import UNSET
 
 import models
 from auth.permissions import FINANCE_REPORTERS, PLATFORM, SCHOOL_ADMINS, declare, roles
-from resolvers.common.registry import spec_for_model
+from kit.registry import spec_for_model
 from resolvers.fees import service
 from resolvers.fees.formula import pending
-from schema.common.connection import Connection, graphql_enum
-from schema.common.entity import entity_type, relation
-from schema.common.errors import UserError
-from schema.common.fields import list_field
-from schema.common.mutations import decode_ref, master_data_mutations, payload_type, run_mutation, toggle_input
-from schema.common.node import Node
+from kit.connection import Connection, graphql_enum
+from kit.entity import entity_type, relation
+from kit.errors import UserError
+from kit.fields import list_field
+from kit.mutations import decode_ref, master_data_mutations, payload_type, run_mutation, toggle_input
+from kit.node import Node
 
 FeeFrequency = graphql_enum(models.FeeFrequency)
 LateFeeType = graphql_enum(models.LateFeeType)

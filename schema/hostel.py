@@ -12,21 +12,22 @@ import models
 from strawberry.types import Info
 
 from auth.permissions import HOSTEL_ADMINS, PLATFORM, PUBLIC, declare, roles
-from resolvers.common.registry import spec_for_model
+from kit.registry import spec_for_model
 from resolvers.hostel import service
-from schema.common.mutations import decode_ref, payload_type, run_mutation
-from schema.common.connection import Connection, graphql_enum
-from schema.common.entity import entity_type
-from schema.common.fields import list_field
-from schema.common.mutations import master_data_mutations
-from schema.common.node import Node
+from kit.mutations import decode_ref, payload_type, run_mutation
+from kit.connection import Connection, graphql_enum
+from kit.entity import entity_type
+from kit.fields import list_field
+from kit.mutations import master_data_mutations
+from kit.node import Node
 from schema.school import check_time_zone
 from strawberry.scalars import JSON
 from strawberry.tools import merge_types
 
 import models as m
-from schema.common.model_types import model_type, root_lists
-from schema.common.hostel_access import ADMINS, CATALOGUE, MEMBERS, STAFF, config_mutations as config, own_resident_rows
+from kit.model_types import model_type, root_lists
+from kit.mutations import config_mutations as config
+from models.access import ADMINS, CATALOGUE, MEMBERS, STAFF, own_resident_rows
 
 
 async def _policy_version(ctx: Any, session: Any, policy: Any) -> None:
@@ -112,8 +113,6 @@ HostelMutations = master_data_mutations(
 AmenityCategory = model_type(m.AmenityCategory)
 HostelAmenity = model_type(m.HostelAmenity)
 AmenityBooking = model_type(m.AmenityBooking)
-MediaCategory = model_type(m.MediaCategory)
-HostelMedia = model_type(m.HostelMedia)
 HostelPolicy = model_type(m.HostelPolicy)
 PolicyAcknowledgment = model_type(m.PolicyAcknowledgment)
 HostelPolicyViolation = model_type(m.HostelPolicyViolation)
@@ -133,8 +132,6 @@ CatalogueQuery = root_lists(
     ("amenityCategories", m.AmenityCategory, CATALOGUE, None, "Public for visitors (public hostels)."),
     ("hostelAmenities", m.HostelAmenity, CATALOGUE, None, "Public for visitors (public hostels)."),
     ("amenityBookings", m.AmenityBooking, MEMBERS, mine, "Staff see all; a resident their own."),
-    ("mediaCategories", m.MediaCategory, CATALOGUE, None, None),
-    ("hostelMedia", m.HostelMedia, CATALOGUE, None, "Photos, videos and tours: public for visitors."),
     ("hostelPolicies", m.HostelPolicy, CATALOGUE, None, "House rules: public for visitors."),
     ("policyAcknowledgments", m.PolicyAcknowledgment, MEMBERS, mine, "Staff see all; a resident their own."),
     ("hostelPolicyViolations", m.HostelPolicyViolation, MEMBERS, mine, "Staff see all; a resident their own."),
@@ -242,9 +239,6 @@ mutations = (
     config(m.HostelAmenity, ("category_id", "name", "description", "is_available", "condition", "capacity",
                              "is_bookable", "booking_fee", "open_from", "open_until"), ("name",),
            after=service.after_amenity),
-    config(m.MediaCategory, ("name", "description", "sort_order"), ("name",)),
-    config(m.HostelMedia, ("category_id", "media_type", "url", "title", "caption", "sort_order", "is_cover"),
-           ("url",)),
     config(m.HostelPolicy, ("policy_type", "title", "content", "effective_from", "effective_to",
                             "requires_acknowledgment"), ("title", "content", "effective_from"),
            validate=_policy_version),

@@ -24,18 +24,19 @@ from strawberry.types import Info
 
 import models
 from auth.permissions import AUTHENTICATED, PUBLIC, declare
-from resolvers.common import clock, writes
-from resolvers.common.planner import BadInput
-from resolvers.common.registry import spec_for_model
-from resolvers.common.sql import session_runner
+from kit import clock
+from kit import writes
+from kit.planner import BadInput
+from kit.registry import spec_for_model
+from kit.sql import session_runner
 from resolvers.hostel import analytics, reads
 from schema.booking import Booking
-from schema.common.connection import graphql_enum
-from schema.common.errors import ErrorCode, user_error
-from schema.common.fields import authorize, load_entities, load_entity
-from schema.common.hostel_access import ADMINS, STAFF
-from schema.common.ids import InvalidId, decode_gid
-from schema.common.mutations import payload_type, run_workflow
+from kit.connection import graphql_enum
+from kit.errors import ErrorCode, user_error
+from kit.fields import authorize, load_entities, load_entity
+from models.access import ADMINS, STAFF
+from kit.ids import InvalidId, decode_gid
+from kit.mutations import payload_type, run_workflow
 from schema.hostel import Hostel
 from schema.hostel_student import HostelStudent, HostelStudentDocument
 from schema.room import Bed, Room, RoomTypeDefinition

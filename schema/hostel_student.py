@@ -20,13 +20,13 @@ from strawberry.types import Info
 
 import models as m
 from auth.permissions import declare, protect
-from resolvers.common.registry import spec_for_model
+from kit.registry import spec_for_model
 from resolvers.hostel_student import conversion, service
-from schema.common.connection import graphql_enum
-from schema.common.errors import ErrorCode, user_error
-from schema.common.model_types import model_type, root_lists
-from schema.common.hostel_access import MEMBERS, STAFF, STAFF_OR_SELF, is_staff, my_student_ids, own_resident_rows
-from schema.common.mutations import decode_ref, master_data_mutations, payload_type, run_workflow
+from kit.connection import graphql_enum
+from kit.errors import ErrorCode, user_error
+from kit.model_types import model_type, root_lists
+from models.access import MEMBERS, STAFF, STAFF_OR_SELF, is_staff, my_student_ids, own_resident_rows
+from kit.mutations import decode_ref, master_data_mutations, payload_type, run_workflow
 
 # roommates see one another by name (and gender: rooms are single-gender); everything else is
 # for staff and the resident themselves
@@ -63,7 +63,7 @@ async def _own_guardian(ctx: Any, session: Any, guardian: Any) -> None:
     if is_staff(ctx):
         return
     if guardian.id is None:
-        from resolvers.common.planner import Binder
+        from kit.planner import Binder
 
         mine = (await session.scalars(my_student_ids(ctx, Binder(embed=True)))).all()
         if guardian.student_id not in mine:

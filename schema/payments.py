@@ -14,12 +14,12 @@ from strawberry.types import Info
 
 import models
 from auth.permissions import SCHOOL_ADMINS, declare, roles
-from resolvers.common.registry import spec_for_model
+from kit.registry import spec_for_model
 from resolvers.fees import payments as service
-from schema.common.errors import UserError
-from schema.common.fields import authorize
+from kit.errors import UserError
+from kit.fields import authorize
 from schema.fees import FINANCE_READERS, FeePayment
-from schema.common.mutations import run_mutation
+from kit.mutations import run_mutation
 
 PAYMENT_WRITERS = roles(*SCHOOL_ADMINS, "ACCOUNTANT")
 PAYMENT_SPEC = spec_for_model(models.FeePayment)

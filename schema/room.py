@@ -1,6 +1,6 @@
 """Seed 000 `room/`: room types, rooms, beds, assignments, room amenities, availability.
 
-Types are generated from the models (schema/common/model_types.py). Rooms and beds are master
+Types are generated from the models (kit/model_types.py). Rooms and beds are master
 data (`roomCreate/Update/Deactivate`, `bedCreate/Update/Deactivate`) whose rules live in
 resolvers/room/service.py (hostel totals, capacity, nothing deactivated while lived in or held);
 a room's rent changes only through `roomPriceChange` (append-only RoomPricingHistory). Resident
@@ -20,11 +20,12 @@ from strawberry.types import Info
 
 import models as m
 from auth.permissions import declare, roles
-from resolvers.common.registry import spec_for_model
+from kit.registry import spec_for_model
 from resolvers.room import service
-from schema.common.model_types import model_type, root_lists
-from schema.common.hostel_access import ADMINS, CATALOGUE, MEMBERS, STAFF, config_mutations as config, own_resident_rows
-from schema.common.mutations import decode_ref, master_data_mutations, payload_type, run_workflow
+from kit.model_types import model_type, root_lists
+from kit.mutations import config_mutations as config
+from models.access import ADMINS, CATALOGUE, MEMBERS, STAFF, own_resident_rows
+from kit.mutations import decode_ref, master_data_mutations, payload_type, run_workflow
 
 RoomTypeDefinition = model_type(m.RoomTypeDefinition)
 RoomTypeFeature = model_type(m.RoomTypeFeature)
@@ -109,7 +110,7 @@ Query = root_lists(
 async def _hold_back_names_a_type(ctx: Any, session: Any, rule: Any) -> None:
     """Beds are held back per room type; a hostel-wide hold-back would not say of which type."""
     if rule.rule_type is m.AvailabilityRuleType.HOLD_BACK_BEDS and rule.room_type_id is None:
-        from schema.common.errors import ErrorCode, user_error
+        from kit.errors import ErrorCode, user_error
 
         raise user_error(ErrorCode.INVALID, "Say which room type the held-back beds are of.", "roomTypeId")
 

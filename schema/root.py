@@ -9,19 +9,21 @@ from strawberry.tools import merge_types
 from schema import (admin, attendance, audit, auth, booking, classes, exams, expenses, fees, hostel, hostel_student, payments, room,
                     school, students, transport, user)
 from schema import hostel_reads
-from schema.common.fields import NodeQuery
-from schema.common.scalars import SCALAR_OVERRIDES
+from kit.declared import surface
+from kit.fields import NodeQuery
+from kit.scalars import SCALAR_OVERRIDES
 
 DOMAINS = (auth, school, user, classes, students, attendance, exams, transport, fees, payments, expenses, hostel, admin,
            room, hostel_student, booking, audit, hostel_reads)
 
-Query = merge_types("Query", (NodeQuery, *(d.Query for d in DOMAINS)))
-Mutation = merge_types("Mutation", tuple(m for d in DOMAINS for m in d.mutations))
+DeclaredQuery, declared_mutations = surface()  # everything models/*/ declare in `__entity__`
+Query = merge_types("Query", (NodeQuery, *(d.Query for d in DOMAINS), *((DeclaredQuery,) if DeclaredQuery else ())))
+Mutation = merge_types("Mutation", (*(m for d in DOMAINS for m in d.mutations), *declared_mutations))
 
 
 def build_schema() -> strawberry.Schema:
-    from gateway.fast_resolvers import install
-    from schema.common import inputs
+    from kit.fast_resolvers import install
+    from kit import inputs
 
     schema = strawberry.Schema(
         query=Query,
@@ -32,3 +34,9 @@ def build_schema() -> strawberry.Schema:
     install(schema)
     inputs.install(schema)  # every root field's arguments cleaned before its resolver runs
     return schema
+
+
+
+def schema_sdl(schema: strawberry.Schema | None = None) -> str:
+    """The committed `schema.graphql`."""
+    return (schema or build_schema()).as_str() + "\n"

@@ -12,16 +12,16 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 import models
 from auth.permissions import PLATFORM, SCHOOL_ADMINS, SCHOOL_READERS, roles
-from schema.common.connection import Connection
-from schema.common.entity import entity_type, relation
-from schema.common.fields import list_field
+from kit.connection import Connection
+from kit.entity import entity_type, relation
+from kit.fields import list_field
 from strawberry.types import Info
 
 from auth.permissions import declare
-from resolvers.common.registry import spec_for_model
+from kit.registry import spec_for_model
 from resolvers.students import service as academics
-from schema.common.mutations import decode_ref, master_data_mutations, payload_type, run_workflow
-from schema.common.node import Node
+from kit.mutations import decode_ref, master_data_mutations, payload_type, run_workflow
+from kit.node import Node
 
 
 @entity_type(models.School, description="A school: the tenant of the school family.")
@@ -123,8 +123,8 @@ class Query:
 
 async def check_time_zone(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:
     """`prepare` of a tenant's create/update (schools, hostels): timeZone must be an IANA zone."""
-    from resolvers.common.clock import valid_zone
-    from schema.common.errors import ErrorCode, user_error
+    from kit.clock import valid_zone
+    from kit.errors import ErrorCode, user_error
 
     if values.get("time_zone") is not None and not valid_zone(values["time_zone"]):
         raise user_error(ErrorCode.INVALID, f'"{values["time_zone"]}" is not an IANA time zone (e.g. "Asia/Kolkata").', "timeZone")

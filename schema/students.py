@@ -8,11 +8,11 @@ import strawberry
 
 import models
 from auth.permissions import PLATFORM, SCHOOL_ADMINS, SCHOOL_READERS, FieldRule, protect, roles
-from schema.common.connection import Connection, graphql_enum
-from schema.common.entity import entity_type, relation
-from schema.common.fields import list_field
-from schema.common.mutations import master_data_mutations
-from schema.common.node import Node
+from kit.connection import Connection, graphql_enum
+from kit.entity import entity_type, relation
+from kit.fields import list_field
+from kit.mutations import master_data_mutations
+from kit.node import Node
 
 Gender = graphql_enum(models.Gender)
 StudentStatus = graphql_enum(models.StudentStatus)
@@ -167,12 +167,12 @@ from typing import Any  # noqa: E402
 from strawberry.types import Info  # noqa: E402
 
 from auth.permissions import declare  # noqa: E402
-from resolvers.common import writes  # noqa: E402
-from resolvers.common.registry import spec_for_model  # noqa: E402
+from kit import writes  # noqa: E402
+from kit.registry import spec_for_model  # noqa: E402
 from resolvers.students import service  # noqa: E402
-from schema.common.errors import UserErrors  # noqa: E402
-from schema.common.fields import authorize  # noqa: E402
-from schema.common.mutations import decode_ref, payload_type, run_workflow  # noqa: E402
+from kit.errors import UserErrors  # noqa: E402
+from kit.fields import authorize  # noqa: E402
+from kit.mutations import decode_ref, payload_type, run_workflow  # noqa: E402
 
 ADMINS = roles(*SCHOOL_ADMINS)
 STUDENT_FIELDS = ("admission_number", "first_name", "last_name", "dob", "gender", "pen", "aadhar_number", "religion", "caste",
@@ -328,7 +328,7 @@ StudentUpdateMutations = master_data_mutations(
     permissions={v: ADMINS for v in ("update", "deactivate")}, after=service.after_student)
 
 mutations = (*mutations, StudentMutation, StudentUpdateMutations)
-from schema.common.errors import UserError  # noqa: E402
+from kit.errors import UserError  # noqa: E402
 
 
 # ---- documents --------------------------------------------------------------------------------

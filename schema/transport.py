@@ -13,14 +13,14 @@ from strawberry.types import Info
 
 import models
 from auth.permissions import SCHOOL_ADMINS, SCHOOL_READERS, declare, roles
-from resolvers.common.registry import spec_for_model
+from kit.registry import spec_for_model
 from resolvers.transport import service
-from schema.common.connection import Connection, graphql_enum
-from schema.common.entity import entity_type, relation
-from schema.common.errors import ErrorCode, user_error
-from schema.common.fields import list_field
-from schema.common.mutations import decode_ref, master_data_mutations, payload_type, run_mutation
-from schema.common.node import Node
+from kit.connection import Connection, graphql_enum
+from kit.entity import entity_type, relation
+from kit.errors import ErrorCode, user_error
+from kit.fields import list_field
+from kit.mutations import decode_ref, master_data_mutations, payload_type, run_mutation
+from kit.node import Node
 
 FeeFrequency = graphql_enum(models.fees.FeeFrequency)
 

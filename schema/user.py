@@ -12,12 +12,12 @@ from sqlalchemy import exists, or_
 import models
 from auth.passwords import hash_password
 from auth.permissions import PLATFORM, FieldRule, protect, roles
-from schema.common.connection import Connection, graphql_enum
-from schema.common.entity import entity_type, relation
-from schema.common.errors import ErrorCode, user_error
-from schema.common.fields import list_field
-from schema.common.mutations import master_data_mutations
-from schema.common.node import Node
+from kit.connection import Connection, graphql_enum
+from kit.entity import entity_type, relation
+from kit.errors import ErrorCode, user_error
+from kit.fields import list_field
+from kit.mutations import master_data_mutations
+from kit.node import Node
 
 UserRole = graphql_enum(models.UserRole)
 UserStatus = graphql_enum(models.UserStatus)

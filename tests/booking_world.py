@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resolvers.booking.lifecycle import add_months
-from schema.common.ids import encode_gid
+from kit.ids import encode_gid
 from tests.conftest import GQL, bearer, hostel_today, unique
 
 ADMIN_EMAIL = "booking-admin@tests.campus"

@@ -23,7 +23,7 @@ from asgi_lifespan import LifespanManager
 from gateway import demo, embedded_pg, migrate
 from gateway.app import create_app
 from gateway.settings import Settings
-from schema.common.ids import encode_gid
+from kit.ids import encode_gid
 
 ROOT = Path(__file__).resolve().parent.parent
 

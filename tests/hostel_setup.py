@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from gateway import demo
-from schema.common.ids import decode_gid, encode_gid
+from kit.ids import decode_gid, encode_gid
 from tests.conftest import GQL, hostel_today, login, unique
 
 ERR = "errors { field code message }"

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from schema.common.ids import decode_gid, encode_gid
+from kit.ids import decode_gid, encode_gid
 from tests.conftest import bearer, school_today, tenant_header, unique
 
 TEACHER = "teacher@greenwood.demo"

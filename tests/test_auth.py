@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from schema.common.ids import encode_gid
+from kit.ids import encode_gid
 from tests.conftest import bearer, demo_session_name, login, unique
 
 ME = """{ me { user { email fullName } rolesInForce memberships { role tenant { __typename ... on School { name } ... on Hostel { name } } }

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from schema.common.ids import decode_gid
+from kit.ids import decode_gid
 from tests.booking_world import (World, active_beds, add_months, add_room_type, booking, booking_input, call, create,
                                  make_world, mutation, statuses, today)
 from tests.conftest import GQL, bearer

@@ -15,7 +15,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from gateway.app import create_app
-from schema.common.ids import decode_gid
+from kit.ids import decode_gid
 from tests.booking_world import add_room_type, booking_input, create, make_world, mutation, today
 from tests.conftest import GQL, make_settings
 

@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from schema.common.ids import decode_gid, encode_gid
+from kit.ids import decode_gid, encode_gid
 from tests.booking_world import (CREATE, World, active_beds, add_room_type, booking, booking_input, call, create,
                                  guest, make_world, mutation, statuses, today)
 from tests.conftest import GQL, bearer

@@ -84,7 +84,7 @@ async def test_a_resident_ranks_beds_for_themself_only(client, db) -> None:
     async with db.acquire() as conn:
         bed = await conn.fetchval("SELECT b.id FROM beds b JOIN hostels h ON h.id = b.hostel_id WHERE h.slug = 'demo-sunrise' "
                                   "AND NOT EXISTS (SELECT 1 FROM bed_preferences p WHERE p.bed_id = b.id) ORDER BY b.id DESC LIMIT 1")
-    from schema.common.ids import encode_gid
+    from kit.ids import encode_gid
 
     create_pref = """mutation($i: BedPreferenceCreateInput!) { bedPreferenceCreate(input: $i) {
       bedPreference { id rank student { fullName } } errors { field code } } }"""

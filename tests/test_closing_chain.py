@@ -20,7 +20,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from schema.common.ids import decode_gid
+from kit.ids import decode_gid
 from tests.test_finance import (DAY_CLOSE, INDEPENDENT_DAY_SQL, OVERRIDE, TRANSFER_CREATE, VOUCHER_CREATE, VOUCHER_TOGGLE,
                                 call, closing_state, fee_due, money, ok, own_school, pay, payload, refused, today, transfer_input,
                                 voucher_input)

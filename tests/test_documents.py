@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from schema.common.ids import encode_gid
+from kit.ids import encode_gid
 from tests.conftest import bearer
 
 UPLOAD = """mutation($input: StudentDocumentUploadInput!) { studentDocumentUpload(input: $input) {

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from schema.common.ids import encode_gid
+from kit.ids import encode_gid
 from tests.conftest import as_user, GQL, make_schools, unique
 
 ADMIN, TEACHER, ACCOUNTANT = "admin@greenwood.demo", "teacher@greenwood.demo", "accounts@greenwood.demo"
@@ -62,7 +62,7 @@ async def _students(db: Any, class_id: int) -> list[int]:
 
 
 async def _marks_of(db: Any, exam_subject_gid: str) -> dict[int, tuple[int, str | None]]:
-    from schema.common.ids import decode_gid
+    from kit.ids import decode_gid
 
     async with db.acquire() as conn:
         rows = await conn.fetch("SELECT student_id, marks_obtained, remarks FROM student_marks WHERE exam_subject_id = $1",
@@ -193,7 +193,7 @@ async def test_exam_life_cycle_moves_only_forward_and_nothing_leaves_locked(clie
 
 
 def _pk(global_id: str) -> int:
-    from schema.common.ids import decode_gid
+    from kit.ids import decode_gid
 
     return decode_gid(global_id)[1]
 

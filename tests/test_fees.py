@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql
 import models
 from resolvers.fees import accrual
 from resolvers.fees.formula import pending, pending_sql, pending_sql_text
-from schema.common.ids import decode_gid, encode_gid
+from kit.ids import decode_gid, encode_gid
 from tests.conftest import (
     as_user,
     GQL,

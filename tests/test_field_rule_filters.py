@@ -15,7 +15,7 @@ from typing import Any
 from graphql import GraphQLObjectType, get_named_type, is_input_object_type
 
 from auth.permissions import FIELD_RULES
-from resolvers.common.registry import SPECS
+from kit.registry import SPECS
 from schema.root import build_schema
 from tests.conftest import as_user
 

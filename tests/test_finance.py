@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from gateway import demo
-from schema.common.ids import decode_gid, encode_gid
+from kit.ids import decode_gid, encode_gid
 from tests.conftest import (
     bearer,
     login,

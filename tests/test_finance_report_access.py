@@ -14,7 +14,7 @@ from typing import Any
 
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
 
-from schema.common.ids import encode_gid
+from kit.ids import encode_gid
 from schema.root import build_schema
 from tests.conftest import bearer, tenant_header, unique
 from tests.test_closing_chain import big_fee
@@ -167,7 +167,7 @@ async def test_a_platform_admin_neither_writes_nor_reads_the_books(client, db):
     payload of dayClose / accountTransferCreate used to hand back the day's cash and bank to it.
     Every type read only by the finance reporters is also hidden wherever it is reached (a type
     row filter), checked over the registry."""
-    from schema.common.fields import READ_POLICIES, VISIBILITY
+    from kit.fields import READ_POLICIES, VISIBILITY
     from schema.fees import FINANCE_REPORTS
     from tests.test_finance import HEAD_CREATE, HEAD_TOGGLE, OVERRIDE, VOUCHER_TOGGLE, closing_state, forbidden
 
@@ -207,8 +207,8 @@ def test_no_mutation_payload_shows_a_type_its_caller_may_not_read():
     from graphql import GraphQLObjectType
 
     from auth.permissions import DECLARED
-    from resolvers.common.registry import VISIBILITY
-    from schema.common.fields import READ_POLICIES
+    from kit.registry import VISIBILITY
+    from kit.fields import READ_POLICIES
 
     roles = ("SUPER_ADMIN", "PLATFORM_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT", "TEACHER", "GUARDIAN", "HOSTEL_ADMIN",
              "SUPERVISOR", "HOSTEL_STUDENT", "VISITOR")

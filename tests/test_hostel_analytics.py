@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from schema.common.ids import encode_gid
+from kit.ids import encode_gid
 from tests.conftest import bearer, unique
 from tests.test_hostel_reads import TODAY, add_booking, add_resident, build_hostel, hostel_user
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from schema.common.ids import encode_gid
+from kit.ids import encode_gid
 from tests.conftest import as_user, GQL, unique
 
 
@@ -86,7 +86,7 @@ async def test_warden_configures_the_catalogue_and_another_hostel_cannot_touch_i
 
 
 def _pk(gid: str) -> int:
-    from schema.common.ids import decode_gid
+    from kit.ids import decode_gid
 
     return decode_gid(gid)[1]
 

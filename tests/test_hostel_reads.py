@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from gateway import demo
-from schema.common.ids import encode_gid
+from kit.ids import encode_gid
 from tests.conftest import bearer, hostel_today, login, tenant_header, unique
 
 TODAY = hostel_today()
@@ -441,11 +441,11 @@ async def test_free_beds_follow_the_rule_as_stated(db):
 
 
 async def test_hostel_read_sees_one_hostel_and_can_write_nothing(app, db):
-    """gateway/db.py `hostel_read`: scoped to the one hostel (RLS), read only, public ones only
+    """kit/db.py `hostel_read`: scoped to the one hostel (RLS), read only, public ones only
     unless the caller vouches for a role there; the connection goes back clean."""
     import asyncpg
 
-    from gateway.db import HostelNotReadable, hostel_read
+    from kit.db import HostelNotReadable, hostel_read
 
     engine = app.state.engine
     public = await availability_hostel(db)

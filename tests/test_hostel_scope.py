@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from gateway.db import DbScope, RequestDB, create_engine
+from kit.db import DbScope, RequestDB, create_engine
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from resolvers.common.clock import today_in
+from kit.clock import today_in
 from tests.booking_world import World, add_room_type, booking_input, call, make_world
 from tests.hostel_setup import checked_in_booking
 

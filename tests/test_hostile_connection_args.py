@@ -12,7 +12,7 @@ import decimal
 import orjson
 from graphql import GraphQLNonNull, get_named_type
 
-from resolvers.common.registry import get_spec
+from kit.registry import get_spec
 from schema.root import build_schema
 from tests.conftest import as_user
 
@@ -86,7 +86,7 @@ async def test_forged_cursor_values_are_bad_input_for_every_sortable_field(clien
 
 async def test_a_filter_of_thousands_of_conditions_is_refused_on_every_connection(client):
     """20,000 `or` branches took seconds of SQL building and running for one anonymous request."""
-    from resolvers.common.planner import MAX_FILTER_CONDITIONS
+    from kit.planner import MAX_FILTER_CONDITIONS
 
     admin = await as_user(client, "superadmin@demo.campus")
     names = [(name, get_named_type(field.args["filter"].type).name) for name, field in SCHEMA.query_type.fields.items()
@@ -117,7 +117,7 @@ async def test_a_filter_of_thousands_of_conditions_is_refused_on_every_connectio
 
 async def test_order_by_is_short_and_names_each_field_once_on_every_connection(client):
     """orderBy: 50,000 copies of NAME took 2.3 s and answered 600 kB cursors."""
-    from resolvers.common.planner import MAX_ORDER_FIELDS
+    from kit.planner import MAX_ORDER_FIELDS
 
     admin = await as_user(client, "superadmin@demo.campus")
     cases = []

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from schema.common.ids import encode_gid
+from kit.ids import encode_gid
 from tests.conftest import as_user, bearer
 
 DOC = "{ schools(first: 1) { totalCount } }"

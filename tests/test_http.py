@@ -11,7 +11,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from gateway.app import create_app
-from resolvers.common import planner
+from kit import planner
 from tests.conftest import make_settings, unique
 
 COUNT = "query($c: String!) { schools(filter: {schoolCode: {eq: $c}}) { totalCount } }"

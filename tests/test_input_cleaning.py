@@ -18,7 +18,7 @@ from graphql import (GraphQLEnumType, GraphQLInputObjectType, GraphQLList, Graph
                      get_named_type)
 
 from auth.permissions import DECLARED
-from schema.common.ids import encode_gid
+from kit.ids import encode_gid
 from schema.root import build_schema
 from tests.conftest import as_user, school_today, unique
 
@@ -145,7 +145,7 @@ def _type_text(gtype: Any) -> str:
 
 
 async def _writes(db: Any) -> int:
-    async with db.acquire() as conn:  # every mutation leaves an audit entry (resolvers/common/writes.py)
+    async with db.acquire() as conn:  # every mutation leaves an audit entry (kit/writes.py)
         return await conn.fetchval("SELECT (SELECT count(*) FROM activity_logs) + (SELECT count(*) FROM audit_logs)"
                                    " + (SELECT count(*) FROM schools) + (SELECT count(*) FROM users)")
 
@@ -222,7 +222,7 @@ async def test_every_generated_input_is_limited_by_its_column(gql, client, db):
     and hand-written ones named after their model)."""
     from sqlalchemy import Numeric, String
 
-    from schema.common.inputs import DEFAULT_TEXT_MAX, INPUT_COLUMNS
+    from kit.inputs import DEFAULT_TEXT_MAX, INPUT_COLUMNS
 
     by_input = {get_named_type(f.args["input"].type).name: name
                 for name, f in SCHEMA.mutation_type.fields.items() if "input" in f.args}
@@ -258,7 +258,7 @@ async def test_every_generated_input_is_limited_by_its_column(gql, client, db):
 
 
 async def test_decimal_messages_say_what_is_wrong(gql):
-    from schema.common.scalars import _parse_decimal
+    from kit.scalars import _parse_decimal
 
     for text, words in (("1e3", "exponent"), ("1E-2", "exponent"), ("NaN", "finite"), ("-Infinity", "finite"),
                         ("1_000", "plain decimal")):
@@ -303,7 +303,7 @@ async def test_filters_and_query_arguments_refuse_nul_and_overlong_text_clearly(
 async def test_text_a_service_stores_in_a_shorter_column_is_invalid_and_changes_nothing(gql, db):
     """`studentWithdraw.reason` is stored in `reason_for_leaving VARCHAR(500)` under another name:
     the input cleaning cannot tie it to the column, so the check of every ORM write is the
-    backstop (resolvers/common/writes.py): INVALID naming the column's field, never an internal error."""
+    backstop (kit/writes.py): INVALID naming the column's field, never an internal error."""
     from tests.test_students import WITHDRAW, _school
 
     s = await _school(db)

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from graphql import get_named_type, is_enum_type, is_input_object_type, is_non_null_type
 
-from resolvers.common.registry import SPECS
-from schema.common.ids import encode_gid
+from kit.registry import SPECS
+from kit.ids import encode_gid
 from schema.root import build_schema
 from tests.conftest import bearer
 
@@ -41,8 +41,8 @@ async def foreign(db) -> dict[str, Any]:
             if spec.tenant_key is None or spec.gql_cls is None:
                 continue
             tenant = school if spec.tenant_key == "school_id" else hostel
-            owner = getattr(spec.model, "__owner_key__", None)
-            via = getattr(spec.model, "__owner_via__", None)
+            owner = spec.owner_key
+            via = spec.owner_via_key
             if via:  # owned through the booking it belongs to
                 rows = await conn.fetch(f"SELECT t.id, b.booker_user_id AS owner FROM {spec.table.name} t "
                                         f"JOIN bookings b ON b.id = t.{via} WHERE t.{spec.tenant_key} = $1", tenant)
@@ -75,7 +75,7 @@ async def foreign(db) -> dict[str, Any]:
 def _readable_by_residents() -> set[str]:
     """Types a Sunrise resident may read at all (member rule); which of their rows is the
     types' row filters' business, tested in tests/test_hostel_*.py."""
-    from schema.common.fields import READ_POLICIES
+    from kit.fields import READ_POLICIES
 
     class Resident:
         user_id, roles = 1, frozenset({"HOSTEL_STUDENT"})
@@ -231,7 +231,7 @@ async def test_mutations_on_another_tenants_rows_look_like_missing_rows(client, 
 
 
 def _pk(gid: str) -> int:
-    from schema.common.ids import decode_gid
+    from kit.ids import decode_gid
 
     return decode_gid(gid)[1]
 

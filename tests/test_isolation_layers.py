@@ -9,7 +9,7 @@ from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 
 from gateway.app import create_app
-from gateway.context import RequestContext
+from kit.context import RequestContext
 from models.base import Base
 from tests.conftest import bearer, make_settings
 

@@ -14,7 +14,7 @@ from models.fees import (DiscountType, FundingCoverageMode, FundingCoverageType,
 from resolvers.fees.calculators import funding_cover, late_fee_accrual
 from resolvers.fees.service import (PolicyInput, check_money, default_due_date, discount_for, funding_values,
                                     policy_errors, waiver_check)
-from schema.common.errors import UserErrors
+from kit.errors import UserErrors
 
 D = Decimal
 DUE = dt.date(2026, 5, 10)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schema.common.ids import encode_gid
+from kit.ids import encode_gid
 from tests.conftest import make_schools, unique
 
 CREATE_SCHOOL = """mutation($input: SchoolCreateInput!) { schoolCreate(input: $input) {

@@ -14,7 +14,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from schema.common.ids import decode_gid, encode_gid
+from kit.ids import decode_gid, encode_gid
 from tests.conftest import as_user, GQL, school_today, unique
 
 ADMIN, ACCOUNTANT, TEACHER = "admin@greenwood.demo", "accounts@greenwood.demo", "teacher@greenwood.demo"

@@ -1,7 +1,7 @@
 """A pooled connection always goes back clean: no transaction open, no `app.*` setting left,
 nothing in flight; or it is discarded. Whatever happens inside the request: a sibling field
 failing (graphql-core cancels the others), a cancellation or a lost connection at any await
-point of the request's transaction handling (gateway/db.py RequestDB and hostel_read)."""
+point of the request's transaction handling (kit/db.py RequestDB and hostel_read)."""
 
 from __future__ import annotations
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from graphql import parse, validate
 
-import gateway.executor as executor
-from resolvers.common import planner
+import kit.executor as executor
+from kit import planner
 from schema.root import build_schema
 from tests.conftest import make_schools, unique
 
@@ -76,7 +76,7 @@ async def test_hostel_documents_render_as_graphql_core_does(client, db, monkeypa
     and the compiled renderer gives exactly graphql-core's answer."""
     import datetime as dt
 
-    from schema.common.ids import encode_gid
+    from kit.ids import encode_gid
     from tests.conftest import GQL, as_user
 
     async with db.acquire() as conn:

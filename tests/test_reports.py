@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from schema.common.ids import encode_gid
+from kit.ids import encode_gid
 from tests.conftest import bearer, school_today, tenant_header, unique
 from tests.test_finance import (ADMIN, DAY_CLOSE, SUPER, TEACHER, VOUCHER_CREATE, call, data, figures, greenwood_head, ok,
                                 own_school, voucher_input)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from schema.common.ids import encode_gid
+from kit.ids import encode_gid
 from tests.hostel_setup import (CHECKLIST_START, CONVERT, ERR, ITEM_COMPLETE, checked_in_booking, complete_checklist,
                                 hostel, new_user, ok, pk, refused, resident, room, room_type, today, user_client)
 from tests.conftest import as_user, unique

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from schema.common.ids import encode_gid
+from kit.ids import encode_gid
 from tests.conftest import unique
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from schema.common.ids import decode_gid, encode_gid
+from kit.ids import decode_gid, encode_gid
 from tests.conftest import as_user, GQL, bearer, school_today, unique
 
 ENROLL = """mutation($input: TransportEnrollInput!) { transportEnroll(input: $input) {

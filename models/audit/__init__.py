@@ -1,5 +1,5 @@
 """Seed 000 `audit/audit_log.py`: `AuditLog`, who did what to which entity of a hostel, from
-where, when. Written by every mutation of the hostel family (resolvers/common/writes.py
+where, when. Written by every mutation of the hostel family (kit/writes.py
 `log_activity`, the counterpart of the school family's ActivityLog); append-only.
 
 The seed's old/new values, compliance flags and the field-level EntityChangeLog belong to

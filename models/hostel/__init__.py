@@ -36,6 +36,7 @@ class Hostel(ActiveMixin, AuditMixin, Base):
     __filterable__ = ("name", "slug", "hostel_type", "status", "city", "state", "is_public", "total_beds",
                       "starting_price_monthly", "active", "created_at")
     __sortable__ = ("name", "city", "total_beds", "starting_price_monthly", "created_at")
+    __public_rows__ = ("is_public", "active")  # whose catalogue visitors read (RLS `public_catalogue` says the same)
 
     name: Mapped[str] = mapped_column(String(255))
     slug: Mapped[str] = mapped_column(String(120), unique=True)

@@ -77,7 +77,7 @@ class AcademicSession(ActiveMixin, SchoolTenantMixin, Base):
 
 class ActivityLog(SchoolTenantMixin, Base):
     """seed 001: who did what to which entity, from where, when. Written by every mutation
-    of the school family (resolvers/common/writes.py); append-only."""
+    of the school family (kit/writes.py); append-only."""
 
     __tablename__ = "activity_logs"
     __table_args__ = (Index("idx_activity_logs_school_timestamp", "school_id", "timestamp"),)

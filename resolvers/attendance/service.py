@@ -37,12 +37,13 @@ from sqlalchemy import text
 
 import models
 from resolvers.classes.assignments import ADMINS, may_act_on_class, my_class_ids, readable_class_ids
-from resolvers.common.money import percent
-from resolvers.common import clock, writes
-from resolvers.common.planner import BadInput
-from resolvers.common.registry import spec_for_model
-from schema.common.errors import ErrorCode, UserError, UserErrors, user_error
-from schema.common.ids import InvalidId, decode_gid
+from kit.money import percent
+from kit import clock
+from kit import writes
+from kit.planner import BadInput
+from kit.registry import spec_for_model
+from kit.errors import ErrorCode, UserError, UserErrors, user_error
+from kit.ids import InvalidId, decode_gid
 
 MAX_ENTRIES = 500  # one call marks one class; no class is this large
 MAX_RANGE_DAYS = 366

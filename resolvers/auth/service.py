@@ -21,7 +21,7 @@ from models import (BlacklistedToken, LoginAttempt, LoginHistory, PasswordHistor
                     UserSession)
 from models.admin import AdminHostelAssignment, AdminUser, AssignmentStatus
 from models.auth import RevocationScope, SecuritySeverity
-from schema.common.errors import ErrorCode, UserError
+from kit.errors import ErrorCode, UserError
 
 log = logging.getLogger("gateway.auth")
 

@@ -17,9 +17,9 @@ from sqlalchemy import select
 import models as m
 from models.booking import BookingStatus as S
 from resolvers.booking import lifecycle, transitions
-from resolvers.common import writes
-from resolvers.common.money import money
-from schema.common.errors import ErrorCode, user_error
+from kit import writes
+from kit.money import money
+from kit.errors import ErrorCode, user_error
 
 
 def parse_tiers(tiers: Any, field: str = "tiers") -> list[tuple[int, Decimal]]:
@@ -108,7 +108,7 @@ __all__ = ["cancel", "parse_tiers", "refund_percent", "validate_policy"]
 async def process_refund(ctx: Any, refund_id: int, method: m.RefundMethod, reference: str) -> int:
     """Staff record that a PENDING refund was paid out (how, and the bank or gateway reference);
     the cancellation's refund status follows once none of its refunds is pending."""
-    from resolvers.common.registry import spec_for_model
+    from kit.registry import spec_for_model
 
     lifecycle.require_staff_hostel(ctx)
     reference = writes.clean_text(reference, "reference", 100, required=True)
@@ -158,7 +158,7 @@ async def add_guest_document(ctx: Any, booking_id: int, document_type: m.GuestDo
 
 
 async def verify_guest_document(ctx: Any, document_id: int) -> int:
-    from resolvers.common.registry import spec_for_model
+    from kit.registry import spec_for_model
 
     lifecycle.require_staff_hostel(ctx)
     spec = spec_for_model(m.GuestDocument)

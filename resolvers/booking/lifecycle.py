@@ -36,13 +36,14 @@ from sqlalchemy.exc import IntegrityError
 import models as m
 from models.booking import BookingStatus as S
 from resolvers.booking import transitions, waitlist
-from resolvers.common import clock, writes
-from resolvers.common.money import money
-from resolvers.common.registry import spec_for_model
-from resolvers.common.sql import session_runner
+from kit import clock
+from kit import writes
+from kit.money import money
+from kit.registry import spec_for_model
+from kit.sql import session_runner
 from resolvers.hostel import availability
-from schema.common.errors import ErrorCode, UserErrors, user_error
-from schema.common.hostel_access import is_staff
+from kit.errors import ErrorCode, UserErrors, user_error
+from models.access import is_staff
 
 BOOKING = spec_for_model(m.Booking)
 STAFF_SOURCES = frozenset({m.BookingSource.WALK_IN, m.BookingSource.PHONE, m.BookingSource.REFERRAL,
@@ -53,7 +54,7 @@ HOSTEL_GENDER = {"BOYS": "MALE", "GIRLS": "FEMALE"}
 
 def today() -> dt.date:
     """The hostel's local date: the request's clock is in the active hostel's time zone, and
-    work in another hostel (`scoped`) switches to that hostel's (resolvers/common/clock.py)."""
+    work in another hostel (`scoped`) switches to that hostel's (kit/clock.py)."""
     return clock.today()
 
 

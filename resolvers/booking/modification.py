@@ -20,11 +20,11 @@ from sqlalchemy import select
 import models as m
 from models.booking import BookingStatus as S
 from resolvers.booking import lifecycle
-from resolvers.common import writes
-from resolvers.common.money import money
-from resolvers.common.sql import session_runner
+from kit import writes
+from kit.money import money
+from kit.sql import session_runner
 from resolvers.hostel import availability
-from schema.common.errors import ErrorCode, user_error
+from kit.errors import ErrorCode, user_error
 
 OPEN = frozenset({S.PENDING, S.APPROVED, S.CONFIRMED})
 MOD = m.BookingModification

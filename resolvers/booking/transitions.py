@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from models.booking import Booking, BookingStatus, BookingStatusHistory
-from schema.common.errors import ErrorCode, user_error
+from kit.errors import ErrorCode, user_error
 
 S = BookingStatus
 ALLOWED: dict[BookingStatus, frozenset[BookingStatus]] = {

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from models.booking import BookingWaitlist, WaitlistNotification, WaitlistStatus
-from resolvers.common.sql import session_runner
+from kit.sql import session_runner
 from resolvers.hostel import availability
 
 OFFER_HOURS = 48

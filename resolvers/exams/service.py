@@ -27,10 +27,10 @@ from sqlalchemy import select, text
 import models
 from models.exams import ExamStatus
 from resolvers.classes.assignments import may_act_on_class
-from resolvers.common import writes
-from resolvers.common.registry import spec_for_model
-from schema.common.errors import ErrorCode, UserError, UserErrors, user_error
-from schema.common.ids import InvalidId, decode_gid
+from kit import writes
+from kit.registry import spec_for_model
+from kit.errors import ErrorCode, UserError, UserErrors, user_error
+from kit.ids import InvalidId, decode_gid
 
 EXAM = spec_for_model(models.Exam)
 EXAM_SUBJECT = spec_for_model(models.ExamSubject)

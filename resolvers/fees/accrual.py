@@ -26,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from resolvers.common import clock
+from kit import clock
 from resolvers.fees.calculators import late_fee_accrual
 from resolvers.fees.formula import pending_sql_text
 

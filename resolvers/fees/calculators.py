@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from resolvers.common.money import money
+from kit.money import money
 from resolvers.fees.formula import principal_due
 
 ZERO = Decimal("0")

@@ -5,7 +5,7 @@ All or nothing, in the mutation's savepoint:
 
 1. Pure checks first (no statement): at least one allocation, no assignment twice (INVALID
    naming the index), amounts > 0 with at most 2 decimals, a known mode, a date not in the
-   future (the school's date: resolvers/common/clock.py).
+   future (the school's date: kit/clock.py).
 2. Idempotency. The key is unique per school (`uq_fee_payments_idempotency_key`); the payment
    stores `request_hash`, the sha256 of a canonical JSON of the input without the key. Before
    anything else the key is serialised with `pg_advisory_xact_lock(hashtextextended('<school>:<key>', 7342))`
@@ -47,13 +47,14 @@ from typing import Any
 from sqlalchemy import select, text
 
 import models
-from resolvers.common import clock, writes
-from resolvers.common.registry import spec_for_model
+from kit import clock
+from kit import writes
+from kit.registry import spec_for_model
 from resolvers.fees.calculators import late_fee_accrual
 from resolvers.fees.formula import late_fee_due, pending
 from resolvers.finance.closing import ensure_day_open
-from schema.common.errors import ErrorCode, UserError, UserErrors, user_error
-from schema.common.ids import InvalidId, decode_gid
+from kit.errors import ErrorCode, UserError, UserErrors, user_error
+from kit.ids import InvalidId, decode_gid
 
 PAYMENT = spec_for_model(models.FeePayment)
 ASSIGNMENT = spec_for_model(models.StudentFeeAssignment)

@@ -27,13 +27,14 @@ from strawberry.types.unset import UNSET
 import models
 from models.fees import (AdjustmentType, DiscountType, FeeFrequency, FundingCoverageMode, FundingCoverageType,
                          LateFeeCapType, LateFeeType)
-from resolvers.common.money import CENT, money
-from resolvers.common import clock, writes
-from resolvers.common.registry import spec_for_model
+from kit.money import CENT, money
+from kit import clock
+from kit import writes
+from kit.registry import spec_for_model
 from resolvers.fees.calculators import funding_cover
 from resolvers.fees.formula import late_fee_due, principal_due
-from schema.common.errors import ErrorCode, UserError, UserErrors, user_error
-from schema.common.ids import InvalidId, decode_gid
+from kit.errors import ErrorCode, UserError, UserErrors, user_error
+from kit.ids import InvalidId, decode_gid
 
 FEE_TYPE = spec_for_model(models.FeeType)
 FEE_STRUCTURE = spec_for_model(models.FeeStructure)

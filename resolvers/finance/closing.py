@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from schema.common.errors import ErrorCode, user_error
+from kit.errors import ErrorCode, user_error
 
 # the two-int4 form of advisory locks is used for the closing chain only (other locks take one bigint key);
 # (school, 0) is the school's chain

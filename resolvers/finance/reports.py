@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from resolvers.common.sql import Run, session_runner  # noqa: F401 (re-exported for callers)
+from kit.sql import Run, session_runner  # noqa: F401 (re-exported for callers)
 from resolvers.fees.formula import pending_sql_text
-from schema.common.ids import INT8_MAX
+from kit.ids import INT8_MAX
 
 ZERO = Decimal("0.00")
 

@@ -13,7 +13,7 @@ The school is the active tenant and the session the one the request resolved (ct
   Concurrent creations queue on that row until the holder's request commits.
 - Money movements (vouchers, their (de)activation, transfers) are dated after the last closing in
   force (`closing.ensure_day_open`: LOCKED otherwise, also on an empty day that closing skipped)
-  and not after today (the school's date, resolvers/common/clock.py), within the academic session
+  and not after today (the school's date, kit/clock.py), within the academic session
   they are recorded in (the one in force).
   Transfers are append-only and go from CASH to BANK only (as the seed's service enforces).
 - The day-closing chain (resolvers/finance/closing.py): `dayClose` takes the school's chain lock
@@ -42,10 +42,11 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 import models
-from resolvers.common import clock, writes
-from resolvers.common.registry import spec_for_model
+from kit import clock
+from kit import writes
+from kit.registry import spec_for_model
 from resolvers.finance import closing, reports
-from schema.common.errors import ErrorCode, user_error
+from kit.errors import ErrorCode, user_error
 
 HEAD = spec_for_model(models.ExpenseHead)
 VOUCHER = spec_for_model(models.ExpenseVoucher)

@@ -38,13 +38,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from resolvers.common import clock
-from resolvers.common.sql import Run
-from resolvers.common.money import money
+from kit import clock
+from kit.sql import Run
+from kit.money import money
 from resolvers.hostel.availability import Snapshot, days, snapshot
 from resolvers.hostel.reads import (BLOCKED, FREE, OCCUPIED, RESERVED, Counts, bed_state, count_beds,
                                     occupancy_snapshot, percent, unassigned_on)
-from schema.common.ids import encode_gid
+from kit.ids import encode_gid
 
 FORECAST_DAYS = 30
 CALENDAR_DAYS = 90
@@ -529,8 +529,8 @@ async def _compare(run: Run, summary: Summary, hostel_id: int, as_of: dt.date, m
 
 def peer_reader(engine: Any) -> PeerReader:
     """Bed counts of another public, active hostel on a day, read in its own scoped READ ONLY
-    transaction (gateway/db.py `hostel_read`): only counts leave it."""
-    from gateway.db import HostelNotReadable, hostel_read
+    transaction (kit/db.py `hostel_read`): only counts leave it."""
+    from kit.db import HostelNotReadable, hostel_read
 
     async def read(peer_id: int, day: dt.date) -> Counts | None:
         try:

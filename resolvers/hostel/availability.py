@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from resolvers.common.sql import Run
+from kit.sql import Run
 
 OPEN_END = dt.date.max
 

@@ -22,11 +22,11 @@ from decimal import Decimal
 from typing import Any
 
 from auth.permissions import PLATFORM
-from schema.common.hostel_access import is_staff
-from gateway.db import HostelNotReadable, hostel_read
-from resolvers.common import clock
-from resolvers.common import money as common_money
-from resolvers.common.sql import Run
+from models.access import is_staff
+from kit.db import HostelNotReadable, hostel_read
+from kit import clock
+from kit import money as common_money
+from kit.sql import Run
 from resolvers.hostel.availability import BedInfo, Snapshot, days, snapshot
 
 MAX_DAYS = 180
@@ -62,7 +62,7 @@ def admin_hostels(ctx: Any) -> list[int]:
 @asynccontextmanager
 async def hostel_runner(ctx: Any, hostel_id: int, *, public_only: bool | None = None) -> AsyncIterator[Run | None]:
     """A `run` reading exactly one hostel: the request's own transaction when that hostel is
-    the active tenant, otherwise a separate READ ONLY transaction scoped to it (gateway/db.py
+    the active tenant, otherwise a separate READ ONLY transaction scoped to it (kit/db.py
     `hostel_read`), allowed for public and active hostels, or for any hostel the caller holds a
     role in. Yields None when the hostel is not readable (it does not exist, or is private)."""
     if ctx.hostel_id == hostel_id and not ctx.platform_read:

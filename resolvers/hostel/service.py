@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 import models as m
-from resolvers.common import clock, writes
-from resolvers.common.registry import spec_for_model
-from schema.common.errors import ErrorCode, user_error
-from schema.common.hostel_access import is_staff
+from kit import clock
+from kit import writes
+from kit.registry import spec_for_model
+from kit.errors import ErrorCode, user_error
+from models.access import is_staff
 
 MAX_SLOT = dt.timedelta(hours=4)
 
@@ -118,7 +119,7 @@ async def after_amenity(ctx: Any, session: Any, amenity: m.HostelAmenity, verb: 
 
 
 async def cancel_amenity_booking(ctx: Any, booking_id: int) -> int:
-    from schema.common.hostel_access import own_resident_rows
+    from models.access import own_resident_rows
 
     async with writes.mutation_scope(ctx, spec_for_model(m.AmenityBooking)) as session:
         booking = await writes.get_for_update(ctx, session, spec_for_model(m.AmenityBooking), booking_id,

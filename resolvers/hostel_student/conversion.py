@@ -24,9 +24,9 @@ from sqlalchemy.exc import IntegrityError
 import models as m
 from resolvers.booking import lifecycle
 from resolvers.booking.transitions import move
-from resolvers.common import writes
+from kit import writes
 from resolvers.room.service import require_hostel, share_room
-from schema.common.errors import ErrorCode, user_error
+from kit.errors import ErrorCode, user_error
 
 DEFAULT_ITEMS = (
     ("IDENTITY_VERIFIED", "Identity verified"),

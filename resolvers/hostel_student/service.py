@@ -21,12 +21,13 @@ from sqlalchemy.exc import IntegrityError
 import models as m
 from resolvers.booking.waitlist import notify_waitlist
 from resolvers.hostel_student import conversion
-from resolvers.common import clock, writes
-from resolvers.common.sql import session_runner
+from kit import clock
+from kit import writes
+from kit.sql import session_runner
 from resolvers.hostel import availability
 from resolvers.room.service import require_hostel, share_room
-from schema.common.errors import ErrorCode, user_error
-from schema.common.hostel_access import is_staff
+from kit.errors import ErrorCode, user_error
+from models.access import is_staff
 
 DEFAULT_NOTICE_DAYS = 30
 LIVING = (m.ResidentStatus.ACTIVE, m.ResidentStatus.NOTICE_PERIOD)

@@ -24,8 +24,9 @@ from sqlalchemy import func, inspect, select, text
 import models as m
 from models.room.bed import BedStatus
 from models.room.room import GenderRule, RoomStatus
-from resolvers.common import clock, writes
-from schema.common.errors import ErrorCode, user_error
+from kit import clock
+from kit import writes
+from kit.errors import ErrorCode, user_error
 
 COUNTS = text("""
 UPDATE hostels SET total_rooms = greatest(0, total_rooms + :rooms), total_beds = greatest(0, total_beds + :beds)

@@ -11,9 +11,9 @@ from typing import Any
 
 
 import models
-from resolvers.common import writes
-from resolvers.common.registry import spec_for_model
-from schema.common.errors import ErrorCode, user_error
+from kit import writes
+from kit.registry import spec_for_model
+from kit.errors import ErrorCode, user_error
 
 # what a school office scans and photographs; recognised by content, not by the client's word
 SIGNATURES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
@@ -53,7 +53,7 @@ async def upload(ctx: Any, session: Any, student_id: int, file: Any, remarks: st
                                       uploaded_at=dt.datetime.now(dt.UTC), remarks=remarks)
     session.add(document)
     await session.flush()
-    from schema.common.ids import encode_gid
+    from kit.ids import encode_gid
 
     document.file_url = f"/files/student-documents/{encode_gid('StudentDocument', document.id)}"
     path = stored_path(ctx.settings, ctx.school_id, document.id)

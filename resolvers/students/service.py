@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 import models
-from resolvers.common import clock, writes
-from resolvers.common.registry import spec_for_model
-from schema.common.errors import ErrorCode, user_error
+from kit import clock
+from kit import writes
+from kit.registry import spec_for_model
+from kit.errors import ErrorCode, user_error
 
 SESSION = spec_for_model(models.AcademicSession)
 

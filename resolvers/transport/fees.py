@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from resolvers.common import clock
+from kit import clock
 
 TRANSPORT_FEE_TYPE = "Transport"
 

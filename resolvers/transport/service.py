@@ -30,10 +30,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 import models
-from resolvers.common import writes
+from kit import writes
 from resolvers.transport import fees as transport_fees
-from resolvers.common.registry import spec_for_model
-from schema.common.errors import ErrorCode, user_error
+from kit.registry import spec_for_model
+from kit.errors import ErrorCode, user_error
 
 log = logging.getLogger(__name__)
 

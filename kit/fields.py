@@ -14,11 +14,11 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from auth.permissions import Rule, declare
-from resolvers.common import planner
-from resolvers.common.registry import VISIBILITY, get_spec, spec_for_model
-from schema.common.connection import Connection, connection_args_resolver
-from schema.common.ids import InvalidId, decode_gid
-from schema.common.node import Node
+from kit import planner
+from kit.registry import VISIBILITY, get_spec, spec_for_model
+from kit.connection import Connection, connection_args_resolver
+from kit.ids import InvalidId, decode_gid
+from kit.node import Node
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,15 @@ def _signature_of(func: Any, extra_info: bool) -> Any:
     if extra_info:
         params.insert(0, inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info))
     return sig.replace(parameters=params)
+
+
+# "Query.studentLedger" -> cost of the field itself, for fields heavier than one object
+# (gateway/limits.py adds it to the operation's cost); default 1 for objects, 0 for leaves.
+FIELD_COSTS: dict[str, int] = {}
+
+
+def declare_cost(path: str, cost: int) -> None:
+    FIELD_COSTS[path] = cost
 
 
 # ---- node(id:) / nodes(ids:) ----------------------------------------------------------------

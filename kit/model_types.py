@@ -22,10 +22,10 @@ from typing import Any
 
 import strawberry
 
-from resolvers.common.registry import spec_for_model
-from schema.common.connection import Connection, graphql_enum, graphql_type_of
-from schema.common.entity import entity_type, relation
-from schema.common.node import Node
+from kit.registry import spec_for_model
+from kit.connection import Connection, graphql_enum, graphql_type_of
+from kit.entity import entity_type, relation
+from kit.node import Node
 
 _NAMESPACE = sys.modules[__name__].__dict__
 _NAMESPACE["Connection"] = Connection
@@ -38,17 +38,24 @@ def register(gql_cls: Any) -> Any:
     return gql_cls
 
 
-def model_type(model: type, *, description: str | None = None) -> Any:
-    """The Strawberry type of `model`, registered for node(id:), the read path and filters."""
+def model_type(model: type, *, description: str | None = None, base: type | None = None) -> Any:
+    """The Strawberry type of `model`, registered for node(id:), the read path and filters.
+    `base` holds fields written by hand (computed fields, a column read differently); every
+    other column and relation is generated. Descriptions come from the model's docstring and
+    its columns' comments."""
     from auth.permissions import FIELD_RULES
-    from resolvers.common.registry import camel
+    from kit.registry import camel
 
     spec = spec_for_model(model)
+    own = dict(vars(base)) if base is not None else {}
+    own_annotations = dict(own.pop("__annotations__", {}))
+    written = set(own_annotations) | {k for k in own if not k.startswith("__")}
+    doc = description or (base.__doc__ if base is not None and base.__doc__ else None) or model.__doc__
     annotations: dict[str, Any] = {}
-    namespace: dict[str, Any] = {"__module__": __name__, "__doc__": description or (model.__doc__ or "").strip() or None}
+    namespace: dict[str, Any] = {"__module__": __name__, "__doc__": _clean(doc)}
     fk_attrs = {rel.local_attr: rel for rel in spec.relations.values() if rel.kind == "one"}
     for attr, column in spec.columns.items():
-        if attr in HIDDEN or attr in fk_attrs:
+        if attr in HIDDEN or attr in fk_attrs or attr in spec.hidden or attr in written:
             continue
         if attr in spec.enum_attrs:
             kind: Any = graphql_enum(spec.enum_attrs[attr])
@@ -56,26 +63,51 @@ def model_type(model: type, *, description: str | None = None) -> Any:
             kind = graphql_type_of(column)
         protected = f"{spec.name}.{camel(attr)}" in FIELD_RULES
         annotations[attr] = kind | None if column.nullable or protected else kind
+        if column.comment:
+            namespace[attr] = strawberry.field(description=column.comment)
     for name, rel in spec.relations.items():
+        if name in written:
+            continue
         target = rel.target_model.__name__
         if rel.kind == "one":
             # a hidden target reads as null: public-catalogue and owner-read rows may be out of sight
             target_model = rel.target_model
             nullable = (spec.columns[rel.local_attr].nullable or getattr(target_model, "__public_catalogue__", False)
-                        or getattr(target_model, "__owner_key__", None) is not None)
+                        or spec_for_model(target_model).owner_key is not None)
             annotations[name] = f"{target} | None" if nullable else target
+            namespace[name] = relation(spec.columns[rel.local_attr].comment)
         else:
             annotations[name] = f"Connection[{target}]"
-        namespace[name] = relation()
+            namespace[name] = relation(f"{rel.target_model.__name__} rows of this {spec.name}.")
+    for key, value in own.items():
+        if not key.startswith("__"):
+            namespace[key] = value
+    annotations.update(own_annotations)
     namespace["__annotations__"] = annotations
     cls = type(spec.name, (Node,), namespace)
     return register(entity_type(model, description=namespace["__doc__"])(cls))
 
 
+def extend_type(model: type) -> Any:
+    """`@extend_type(models.X) class X: ...`: the type of X generated from its model, with the
+    fields written in the class added (or replacing generated ones of the same name)."""
+
+    def wrap(cls: type) -> Any:
+        return model_type(model, base=cls)
+
+    return wrap
+
+
+def _clean(doc: str | None) -> str | None:
+    import inspect
+
+    return inspect.cleandoc(doc) if doc and doc.strip() else None
+
+
 def root_lists(name: str, *entries: tuple[str, type, Any, Any, str | None]) -> Any:
     """A root Query type with one connection per (field name, model, rule, row filter,
     description); the rule and row filter also govern node(id:) for the type."""
-    from schema.common.fields import list_field
+    from kit.fields import list_field
 
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {"__module__": __name__}

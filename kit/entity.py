@@ -3,7 +3,7 @@
 Scalar fields are the camelCase of the model's attributes; `relation()` declares a field
 for one of the model's ORM relationships: to-one gives the object, to-many a connection
 with first/after/last/before, filter and orderBy. Their resolvers are installed by
-gateway/fast_resolvers.py (look-ahead joins and batches, dataloaders where it cannot see).
+kit/fast_resolvers.py (look-ahead joins and batches, dataloaders where it cannot see).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 import strawberry
 
-from resolvers.common.registry import spec_for_model
-from schema.common.connection import connection_args_resolver
+from kit.registry import spec_for_model
+from kit.connection import connection_args_resolver
 
 
 class _Relation:
@@ -43,7 +43,7 @@ def entity_type(model: type, *, description: str | None = None) -> Any:
         # The GraphQL type name is the model's class name (DESIGN.md naming rules).
         gql = strawberry.type(cls, name=spec.name, description=description)
         spec.gql_cls = gql
-        from schema.common.model_types import register
+        from kit.model_types import register
 
         register(gql)  # resolvable by name in generated types' annotations
         return gql

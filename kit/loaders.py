@@ -12,8 +12,8 @@ from typing import Any
 
 from aiodataloader import DataLoader
 
-from resolvers.common import planner
-from resolvers.common.registry import EntitySpec, RelSpec
+from kit import planner
+from kit.registry import EntitySpec, RelSpec
 
 
 class _OneLoader(DataLoader):

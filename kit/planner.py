@@ -27,10 +27,10 @@ from graphql.execution.values import get_argument_values
 from sqlalchemy import BigInteger, Integer, and_, any_, bindparam, false, func, not_, or_, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from gateway.db import compile_statement
+from kit.db import compile_statement
 from auth.permissions import FIELD_RULES
-from resolvers.common.registry import EntitySpec, RelSpec
-from schema.common.ids import InvalidId, column_max, decode_gid
+from kit.registry import EntitySpec, RelSpec
+from kit.ids import InvalidId, column_max, decode_gid
 
 MAX_IN_LIST = 1000
 MAX_ORDER_FIELDS = 8
@@ -119,7 +119,7 @@ def check_filter(ctx: Any, spec: EntitySpec, filt: dict[str, Any] | None, path: 
 
 
 def operand_problem(column: Any, value: Any) -> str | None:
-    from schema.common.inputs import text_limit, value_problem
+    from kit.inputs import text_limit, value_problem
 
     if isinstance(value, str):
         return value_problem(value, text_limit(column))
@@ -347,7 +347,7 @@ def _from_json(spec: EntitySpec, attr: str, value: Any) -> Any:
     """One value of a client's cursor, as strict as the cursors `encode_cursor` writes: the
     JSON type the column's values are written as, and a value the column can hold (a forged
     cursor must never become a database error)."""
-    from schema.common.inputs import _decimal_problem
+    from kit.inputs import _decimal_problem
 
     try:
         column = spec.columns[attr]
@@ -471,7 +471,7 @@ def _materialize(layout: Layout, row: Any, buckets: dict[int, list[Any]]) -> Any
     spec = layout.spec
     obj = spec.gql_cls.__new__(spec.gql_cls)
     d = obj.__dict__
-    d["_pk"] = pk  # the global ID is made only if `id` is selected (gateway/fast_resolvers.py)
+    d["_pk"] = pk  # the global ID is made only if `id` is selected (kit/fast_resolvers.py)
     for index, attr, conv in layout.entries:
         value = row[index]
         d[attr] = value if conv is None or value is None else conv(value)

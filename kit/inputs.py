@@ -7,9 +7,9 @@ maps to a column:
   (`String(n)`), else `DEFAULT_TEXT_MAX` characters, unless a field declares its own
   maximum (`declare_input`);
 - decimals: plain digits only, no exponent ("1e3"), no NaN/Infinity (the Decimal scalar marks
-  them, schema/common/scalars.py), and no more integer digits than the column holds;
+  them, kit/scalars.py), and no more integer digits than the column holds;
 - dates (and date-times): within `DATE_FLOOR` .. today + `DATE_YEARS_AHEAD` years (today in
-  the tenant's time zone, resolvers/common/clock.py); a date that records something that
+  the tenant's time zone, kit/clock.py); a date that records something that
   already happened (`birth`, `issue` in its name) is not after today; a field may declare
   another window;
 - JSON documents: no NUL byte in any string (jsonb refuses `\\u0000`).
@@ -17,7 +17,7 @@ maps to a column:
 The field's declared permission rule (auth/permissions.py) is checked first: a caller it
 refuses gets UNAUTHENTICATED/FORBIDDEN whatever the input. A mutation with such input answers `errors: [{field: ["input", "name"], code: INVALID}]` in
 its payload and runs nothing (so changes nothing); a query answers a BAD_USER_INPUT error
-naming the argument. Filters are checked by the read path (resolvers/common/planner.py
+naming the argument. Filters are checked by the read path (kit/planner.py
 `check_filter`) against the filtered column, at every depth.
 """
 
@@ -34,8 +34,8 @@ from graphql import (GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQ
                      get_named_type, is_list_type)
 from sqlalchemy import Numeric, String
 
-from schema.common.errors import ErrorCode, UserError, UserErrors
-from schema.common.scalars import RefusedDecimal
+from kit.errors import ErrorCode, UserError, UserErrors
+from kit.scalars import RefusedDecimal
 
 DEFAULT_TEXT_MAX = 10_000
 DATE_FLOOR = dt.date(1900, 1, 1)
@@ -173,7 +173,7 @@ class Walker:
         problem = None
         if isinstance(value, str):
             if gtype.name == "ID":
-                limit = None  # global IDs are decoded (and refused) by schema/common/ids.py
+                limit = None  # global IDs are decoded (and refused) by kit/ids.py
             elif declared is not None and declared.max_length is not None:
                 limit = declared.max_length
             else:
@@ -238,7 +238,7 @@ def _camel(name: str) -> str:
 def _entity_columns(field: Any) -> dict[str, Any]:
     """GraphQL name -> column of the entity a mutation's payload returns, for inputs written by
     hand: a field named like a column of that entity is limited by the column."""
-    from resolvers.common.registry import camel, get_spec
+    from kit.registry import camel, get_spec
 
     gtype = get_named_type(field.type)
     if not isinstance(gtype, GraphQLObjectType):
@@ -273,7 +273,7 @@ def _tie_hand_written_inputs(gschema: Any) -> None:
     """Inputs written by hand (`StudentDetailsInput`, `MarkEntryInput`, ...) are tied to the
     model whose name their own name contains (the longest, on word boundaries): a field named
     like one of its columns gets the column's limits. Generated inputs are tied already."""
-    from resolvers.common.registry import SPECS, camel
+    from kit.registry import SPECS, camel
 
     models = sorted(((tuple(_WORDS.findall(name)), spec) for name, spec in SPECS.items()), key=lambda x: -len(x[0]))
     for type_name, gtype in gschema.type_map.items():
@@ -311,9 +311,9 @@ def install(schema: Any) -> None:
 
 def _cleaning(resolve: Any, args: dict[str, Any], path: str, make: Any, fallback: dict[str, Any]) -> Any:
     from auth.permissions import DECLARED as RULES
-    from resolvers.common import clock
-    from resolvers.common.planner import BadInput
-    from schema.common.fields import authorize
+    from kit import clock
+    from kit.planner import BadInput
+    from kit.fields import authorize
 
     rule = RULES.get(path)
 

@@ -33,7 +33,7 @@ class RelSpec:
 
     @property
     def target(self) -> EntitySpec:
-        return SPECS_BY_MODEL[self.target_model]
+        return spec_for_model(self.target_model)
 
 
 @dataclass
@@ -50,6 +50,9 @@ class EntitySpec:
     # filled once the GraphQL schema exists: GraphQL field name -> ("id"|"col"|"rel"|"computed", attr)
     fields: dict[str, tuple[str, str]] = field(default_factory=dict)
     public_fields: frozenset[str] = frozenset()
+    hidden: frozenset[str] = frozenset()  # columns the declaration keeps out of the API
+    owner_key: str | None = None  # column of the owning user (readable by them without a tenant)
+    owner_via_key: str | None = None  # reference to an owner-read parent
 
     def id_target(self, attr: str) -> str | None:
         """The type whose global IDs a filter on `attr` takes: this type for `id`, the
@@ -67,6 +70,27 @@ class EntitySpec:
 
     def column_name(self, attr: str) -> str:
         return self.columns[attr].name
+
+    def public_tenants(self) -> Any:
+        """SELECT of the tenants whose public catalogue anyone may read: the tenant root (the
+        table the tenant key references) names its public rows in `__public_rows__`."""
+        from sqlalchemy import select
+
+        root_table = next(fk.column.table for fk in self.columns[self.tenant_key].foreign_keys
+                          if len(fk.constraint.columns) == 1)  # not the composite references that carry it
+        root = next(m.class_ for m in self.model.registry.mappers if m.local_table is root_table)
+        return select(root_table.c.id).where(*(root_table.c[c] for c in root.__public_rows__))
+
+    def owned_via(self) -> EntitySpec:
+        """The owner-read parent of a record readable with it (`__owner_via__` names the reference)."""
+        attr = self.owner_via_key
+        return next(rel.target for rel in self.relations.values() if rel.kind == "one" and rel.local_attr == attr)
+
+    def ids_owned_by(self, user: Any) -> Any:
+        """SELECT of the ids of this type's rows owned by `user` (a bound user id): `__owner_key__`."""
+        from sqlalchemy import select
+
+        return select(self.table.c.id).where(self.table.c[self.owner_key] == user)
 
 
 # Type name -> row filter applied to every read of the type, wherever it is reached (root
@@ -96,8 +120,23 @@ def spec_for_model(model: type) -> EntitySpec:
         kind = "one" if rel.direction is RelationshipDirection.MANYTOONE else "many"
         spec.relations[rel.key] = RelSpec(rel.key, kind, rel.mapper.class_, local_attr, remote_attr)
     catalogue = ("hostel_id",) if getattr(model, "__public_catalogue__", False) else ()  # visitors pick a hostel
-    spec.filter_fields = {camel(a): a for a in ("id", *catalogue, *model.__filterable__)}
-    spec.sort_fields = {a.upper(): a for a in model.__sortable__}
+    decl = model.__dict__.get("__entity__")
+    declared = decl is not None and hasattr(decl, "read")  # an Entity (models/entity.py), not Internal
+    filterable = decl.filter if declared else model.__filterable__
+    sortable = decl.order if declared else model.__sortable__
+    spec.filter_fields = {camel(a): a for a in dict.fromkeys(("id", *catalogue, *filterable))}
+    spec.sort_fields = {a.upper(): a for a in sortable}
+    if declared:
+        for attr in (*filterable, *sortable, *decl.protect, *decl.hide):
+            if attr not in spec.columns:
+                raise TypeError(f"{model.__name__}.__entity__ names {attr!r}, which is not a column of the model")
+        from auth.permissions import protect
+
+        for attr, rule in decl.protect.items():
+            protect(spec.name, camel(attr), rule=rule)
+        spec.hidden = frozenset(decl.hide)
+    spec.owner_key = (decl.owner if declared else None) or getattr(model, "__owner_key__", None)
+    spec.owner_via_key = (decl.owner_via if declared else None) or getattr(model, "__owner_via__", None)
     SPECS_BY_MODEL[model] = spec
     SPECS[spec.name] = spec
     return spec

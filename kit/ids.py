@@ -50,7 +50,7 @@ def decode_gid(gid: str) -> tuple[str, int]:
 
 def pk_max(type_name: str) -> int:
     """The largest primary key the type's column holds (int8 unless the model says smaller)."""
-    from resolvers.common.registry import SPECS
+    from kit.registry import SPECS
 
     spec = SPECS.get(type_name)
     column = spec.columns.get("id") if spec is not None else None

@@ -19,12 +19,12 @@ from strawberry.types import Info
 from strawberry.types.unset import UNSET
 
 from auth.permissions import Rule, declare
-from resolvers.common import writes
-from resolvers.common.registry import EntitySpec, camel, spec_for_model
-from schema.common.connection import graphql_enum, graphql_type_of
-from schema.common.errors import ErrorCode, UserError, UserErrors, user_error
-from schema.common.fields import READ_POLICIES, authorize
-from schema.common.ids import InvalidId, decode_gid
+from kit import writes
+from kit.registry import EntitySpec, camel, spec_for_model
+from kit.connection import graphql_enum, graphql_type_of
+from kit.errors import ErrorCode, UserError, UserErrors, user_error
+from kit.fields import READ_POLICIES, authorize
+from kit.ids import InvalidId, decode_gid
 
 Prepare = Callable[[Any, dict[str, Any]], Awaitable[dict[str, Any]]]
 
@@ -153,10 +153,10 @@ def master_data_mutations(
         {"id": (strawberry.ID, True), **{a: (_input_type_of(spec, a, refs), False) for a in updatable}},
         extra_update_fields,
     )
-    from schema.common.inputs import input_columns
+    from kit.inputs import input_columns
 
     for made, attrs in ((create_input, writable), (update_input, updatable)):
-        if made is not None:  # text lengths, decimal sizes: from the columns (schema/common/inputs.py)
+        if made is not None:  # text lengths, decimal sizes: from the columns (kit/inputs.py)
             input_columns(made.__strawberry_definition__.name,
                           {camel(a): spec.columns[a] for a in attrs if a in spec.columns and a not in refs})
     deactivate_input = _make_input(f"{spec.name}DeactivateInput", {"id": (strawberry.ID, True)}) if "deactivate" in verbs else None
@@ -203,6 +203,14 @@ def master_data_mutations(
         namespace[f"{base}_{verb}"] = strawberry.mutation(resolver=resolvers[verb], name=f"{base}{verb.title()}",
                                                           description=descriptions[verb])
     return strawberry.type(type(f"{spec.name}Mutations", (), namespace))
+
+
+def config_mutations(model: type, writable: tuple[str, ...], required: tuple[str, ...], **kw: Any) -> type:
+    """create / update / deactivate of a tenant's configuration, by its administrators
+    (the model's `__config_writers__`, the hostel family's ADMINS)."""
+    from models.access import CONFIG_WRITE
+
+    return master_data_mutations(model, writable=writable, required=required, permissions=CONFIG_WRITE, **kw)
 
 
 def _with_visible_refs(refs: dict[str, type], validate: writes.Validator | None) -> writes.Validator | None:

@@ -5,7 +5,7 @@ domain uses.
 - a resident (HOSTEL_STUDENT) reads the hostel's rooms and beds, and of personal records
   only their own (rows whose `student_id` is their resident record);
 - a visitor, without a hostel, reads the public catalogue and their own bookings/waitlist
-  entries (tenant machinery: gateway/context.py `visibility`, RLS policies beside it).
+  entries (tenant machinery: kit/context.py `visibility`, RLS policies beside it).
 """
 
 from __future__ import annotations
@@ -69,10 +69,3 @@ def own_booking_rows(column: str = "booking_id") -> Any:
         return "self", alias.c[column].in_(mine)
 
     return row_filter
-
-
-def config_mutations(model: type, writable: tuple[str, ...], required: tuple[str, ...], **kw: Any) -> type:
-    """create / update / deactivate of a hostel's configuration, by its administrators."""
-    from schema.common.mutations import master_data_mutations
-
-    return master_data_mutations(model, writable=writable, required=required, permissions=CONFIG_WRITE, **kw)

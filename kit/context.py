@@ -4,17 +4,16 @@ on which connection. Resolvers take scope only from here, never from arguments."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import false, select
+from sqlalchemy import false
 
-from models.booking import Booking
-from models.hostel import Hostel
+from kit.db import RequestDB
 
-from gateway.db import RequestDB
-from gateway.settings import Settings
-from resolvers.common.loaders import LoaderRegistry
-from resolvers.common.registry import VISIBILITY, EntitySpec
+if TYPE_CHECKING:
+    from gateway.settings import Settings
+from kit.loaders import LoaderRegistry
+from kit.registry import VISIBILITY, EntitySpec
 
 
 @dataclass
@@ -56,16 +55,15 @@ class RequestContext:
                 pass
             elif getattr(spec.model, "__public_catalogue__", False):
                 # visitors browse public listing data of public, active hostels (RLS: public_catalogue)
-                hostels = Hostel.__table__
-                conditions.append(alias.c[key].in_(select(hostels.c.id).where(hostels.c.is_public, hostels.c.active)))
+                conditions.append(alias.c[key].in_(spec.public_tenants()))
                 shape.append("catalogue")
-            elif getattr(spec.model, "__owner_key__", None) and self.user_id is not None:
+            elif spec.owner_key and self.user_id is not None:
                 # without a tenant a caller sees only their own rows (a visitor's bookings; RLS: owner_read)
-                conditions.append(alias.c[spec.model.__owner_key__] == bind(self.user_id))
+                conditions.append(alias.c[spec.owner_key] == bind(self.user_id))
                 shape.append("owner")
-            elif getattr(spec.model, "__owner_via__", None) and self.user_id is not None:
+            elif spec.owner_via_key and self.user_id is not None:
                 # records of a booking the caller made (its guest, approval, refund...; RLS: owner_read)
-                conditions.append(alias.c[spec.model.__owner_via__].in_(Booking.ids_booked_by(bind(self.user_id))))
+                conditions.append(alias.c[spec.owner_via_key].in_(spec.owned_via().ids_owned_by(bind(self.user_id))))
                 shape.append("owner-via")
             else:
                 conditions.append(false())

@@ -14,10 +14,10 @@ from typing import Any
 from graphql import GraphQLObjectType, get_nullable_type, is_leaf_type
 
 from auth.permissions import FIELD_RULES
-from gateway.executor import _ENTITY_TYPES, FAST_GUARD, FAST_LEAF, FAST_PAGE, RENDER, RENDERABLE
+from kit.executor import _ENTITY_TYPES, FAST_GUARD, FAST_LEAF, FAST_PAGE, RENDER, RENDERABLE
 
-from resolvers.common.registry import EntitySpec, RelSpec, get_spec
-from schema.common.ids import encode_gid
+from kit.registry import EntitySpec, RelSpec, get_spec
+from kit.ids import encode_gid
 
 _MISSING = object()
 DEFINITION = "strawberry-definition"
@@ -49,7 +49,7 @@ def _guarded_resolver(name: str, rule: Any) -> Any:
 
     def resolve(source: Any, info: Any) -> Any:
         if not rule.allows(info.context, source):
-            from schema.common.fields import Forbidden
+            from kit.fields import Forbidden
 
             raise Forbidden()
         return getattr(source, name)
@@ -90,7 +90,7 @@ def _to_many_resolver(rel: RelSpec) -> Any:
 
 
 def _mark_leaf(gfield: Any, attr: str) -> None:
-    """Let the executor read and serialise this field directly (gateway/executor.py)."""
+    """Let the executor read and serialise this field directly (kit/executor.py)."""
     field_type = get_nullable_type(gfield.type)
     if is_leaf_type(field_type):
         setattr(gfield, FAST_LEAF, (attr, field_type.coerce_output_value))
@@ -129,7 +129,7 @@ def _install_entity(spec: EntitySpec, gtype: GraphQLObjectType) -> None:
 
 
 def install(schema: Any) -> None:
-    from resolvers.common.planner import ConnectionObj
+    from kit.planner import ConnectionObj
 
     RENDERABLE[ConnectionObj] = None
     for name, gtype in schema._schema.type_map.items():

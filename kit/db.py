@@ -26,7 +26,7 @@ from sqlalchemy.sql import ClauseElement
 
 DIALECT = PGDialect_asyncpg()
 SETUP_SQL_PREFIX = "SELECT /* scope */ "
-log = logging.getLogger("gateway.db")
+log = logging.getLogger("kit.db")
 
 # Set in a pooled connection's `info` while a request (or hostel_read) holds it, cleared only
 # once its transaction is known to be over and no operation is in flight. A connection that
@@ -248,7 +248,7 @@ class RequestDB:
         if self._session is None:
             conn = await self.connection()
             # Joins the request's transaction; each mutation works in its own savepoint
-            # (resolvers/common/writes.py) and the request commits once at the end.
+            # (kit/writes.py) and the request commits once at the end.
             self._session = AsyncSession(bind=conn, expire_on_commit=False, autoflush=False,
                                          join_transaction_mode="rollback_only")
             self._session.info["tenant_scope"] = (self.scope.school_id, self.scope.hostel_id)
@@ -384,7 +384,7 @@ async def hostel_read(engine: AsyncEngine, hostel_id: int, *, public_only: bool 
     this one sees exactly one hostel and can write nothing. With `public_only` (the default)
     it refuses (HostelNotReadable) unless the hostel is public and active; callers pass
     `public_only=False` only after checking that the caller holds a role in that hostel.
-    Yields `run(sql, params) -> rows` (resolvers/common/sql.py `Run`); statements are counted
+    Yields `run(sql, params) -> rows` (kit/sql.py `Run`); statements are counted
     in the request's stats like its own."""
     conn = await engine.connect()
     conn.info[IN_USE] = True

@@ -17,9 +17,9 @@ from sqlalchemy import Numeric, String, event, inspect, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from resolvers.common import clock
-from resolvers.common.registry import EntitySpec, camel
-from schema.common.errors import ErrorCode, UserError, UserErrors, user_error
+from kit import clock
+from kit.registry import EntitySpec, camel
+from kit.errors import ErrorCode, UserError, UserErrors, user_error
 
 
 def _constraint_columns(spec: EntitySpec, name: str | None) -> list[str]:
@@ -115,7 +115,7 @@ async def mutation_scope(ctx: Any, spec: EntitySpec | None = None):  # noqa: ANN
             raise
         raise integrity_to_user_error(spec, exc) from None
     except DBAPIError as exc:
-        # A value the column cannot hold that the input cleaning (schema/common/inputs.py) did not
+        # A value the column cannot hold that the input cleaning (kit/inputs.py) did not
         # see, e.g. text a service built: INVALID, the savepoint undone, never an internal error.
         refused = data_error_to_user_error(session, exc)
         await savepoint.rollback()
@@ -177,7 +177,7 @@ def tenant_value(ctx: Any, spec: EntitySpec) -> int | None:
 async def get_for_update(ctx: Any, session: Any, spec: EntitySpec, pk: int, row_filter: Any = None) -> Any:
     """The row, locked, if it exists in the caller's tenant and passes the type's write
     filter (a school admin's own school, ...); otherwise NOT_FOUND, the same either way."""
-    from resolvers.common.planner import Binder
+    from kit.planner import Binder
 
     model = spec.model
     stmt = select(model).where(model.id == pk).with_for_update()

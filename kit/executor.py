@@ -1,7 +1,7 @@
 """graphql-core's executor with a fast path for the fields of finished read-path objects.
 
 Most fields of a list response are plain attributes of objects the shared read path
-already built (gateway/fast_resolvers.py marks them). For those, building a ResolveInfo,
+already built (kit/fast_resolvers.py marks them). For those, building a ResolveInfo,
 checking for awaitables and dispatching through complete_value costs more than the value
 itself, so a marked leaf field is read and serialised directly; and a to-many field whose
 page was prefetched skips graphql-core's per-row argument coercion. Everything else (and
@@ -136,7 +136,7 @@ class _Compiler:
         self.variable_dependent = False
 
     def compile(self, gtype: Any, selection_sets: list[Any]) -> Any:
-        from resolvers.common.planner import collect_fields
+        from kit.planner import collect_fields
 
         entity = gtype.name in _ENTITY_TYPES
         lines = ["def render(obj, ctx):", "    d = obj.__dict__" if entity else "    pass", "    out = {}"]

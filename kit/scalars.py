@@ -14,7 +14,7 @@ __all__ = ["JSON", "SCALAR_OVERRIDES"]
 
 
 class RefusedDecimal(decimal.Decimal):
-    """A decimal the input cleaning refuses (schema/common/inputs.py): written with an
+    """A decimal the input cleaning refuses (kit/inputs.py): written with an
     exponent ("1e3"), or not a number at all ("NaN", "Infinity"). The scalar lets it through
     so that a mutation answers with an INVALID error naming the field in its payload (a
     coercion error would name no field of the payload and skip the project's error shape),

@@ -1,6 +1,6 @@
 """Relay connections, and the filter / orderBy inputs generated from model declarations.
 
-Connection objects are built by the shared read path (resolvers/common/planner.py) as plain
+Connection objects are built by the shared read path (kit/planner.py) as plain
 objects; their fields need no resolvers.
 """
 
@@ -16,13 +16,13 @@ from typing import Any, Generic, TypeVar
 import strawberry
 from strawberry.types.unset import UNSET
 
-from resolvers.common.registry import camel, spec_for_model
+from kit.registry import camel, spec_for_model
 
 T = TypeVar("T")
 
 # Generated input types live in this module's namespace so that their self-references
 # ("and: [SchoolFilter!]") resolve when Strawberry builds the schema.
-_generated = types.ModuleType("schema.common.generated")
+_generated = types.ModuleType("kit.generated")
 sys.modules[_generated.__name__] = _generated
 
 
@@ -172,7 +172,7 @@ def order_input(model: type) -> type:
 
 def connection_args_resolver(model: type) -> Any:
     """A resolver whose only job is to declare the connection arguments in the schema;
-    the shared read path installs the real resolver (gateway/fast_resolvers.py)."""
+    the shared read path installs the real resolver (kit/fast_resolvers.py)."""
     filt, order = filter_input(model), order_input(model)
 
     def resolve(
