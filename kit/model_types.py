@@ -22,7 +22,7 @@ from typing import Any
 
 import strawberry
 
-from kit.registry import spec_for_model
+from kit.registry import prose, spec_for_model
 from kit.connection import Connection, graphql_enum, graphql_type_of
 from kit.entity import entity_type, relation
 from kit.node import Node
@@ -52,7 +52,7 @@ def model_type(model: type, *, description: str | None = None, base: type | None
     written = set(own_annotations) | {k for k in own if not k.startswith("__")}
     doc = description or (base.__doc__ if base is not None and base.__doc__ else None) or model.__doc__
     annotations: dict[str, Any] = {}
-    namespace: dict[str, Any] = {"__module__": __name__, "__doc__": _clean(doc)}
+    namespace: dict[str, Any] = {"__module__": __name__, "__doc__": prose(doc)}
     fk_attrs = {rel.local_attr: rel for rel in spec.relations.values() if rel.kind == "one"}
     for attr, column in spec.columns.items():
         if attr in HIDDEN or attr in fk_attrs or attr in spec.hidden or attr in written:
@@ -98,10 +98,6 @@ def extend_type(model: type) -> Any:
     return wrap
 
 
-def _clean(doc: str | None) -> str | None:
-    import inspect
-
-    return inspect.cleandoc(doc) if doc and doc.strip() else None
 
 
 def root_lists(name: str, *entries: tuple[str, type, Any, Any, str | None]) -> Any:

@@ -15,6 +15,17 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import RelationshipDirection
 
 
+def prose(doc: str | None) -> str | None:
+    """A docstring as a GraphQL description: dedented, each paragraph on one line."""
+    import inspect
+    import re
+
+    if not doc or not doc.strip():
+        return None
+    paragraphs = re.split(r"\n\s*\n", inspect.cleandoc(doc))
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(p[:1].upper() + p[1:] for p in rest)

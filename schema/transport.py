@@ -9,17 +9,16 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import func, inspect, select
-from strawberry.types import Info
 
 import models
-from auth.permissions import SCHOOL_ADMINS, SCHOOL_READERS, declare, roles
-from kit.registry import spec_for_model
+from auth.permissions import SCHOOL_ADMINS, SCHOOL_READERS, roles
 from resolvers.transport import service
 from kit.connection import Connection, graphql_enum
 from kit.entity import entity_type, relation
 from kit.errors import ErrorCode, user_error
 from kit.fields import list_field
-from kit.mutations import decode_ref, master_data_mutations, payload_type, run_mutation
+from kit.mutations import master_data_mutations
+from kit.workflow import workflow
 from kit.node import Node
 
 FeeFrequency = graphql_enum(models.fees.FeeFrequency)
@@ -108,47 +107,7 @@ def _no_rider_left_behind(kind: str) -> Any:
     return after
 
 
-# ---- enrollment workflow (seat count kept atomically: resolvers/transport/service.py) ---------
-
-@strawberry.input
-class TransportEnrollInput:
-    student_id: strawberry.ID
-    pickup_point_id: strawberry.ID
-
-
-@strawberry.input
-class TransportUnenrollInput:
-    student_id: strawberry.ID
-
-
-EnrollmentSpec = spec_for_model(models.TransportEnrollment)
-TransportEnrollPayload = payload_type("TransportEnrollPayload", EnrollmentSpec)
-TransportUnenrollPayload = payload_type("TransportUnenrollPayload", EnrollmentSpec)
-
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation(description="Enroll a student on a pickup point for the academic session in force (one "
-                                     "enrollment per student and session; an ended one is reactivated). Takes a seat "
-                                     "on the route atomically: CONFLICT when the route is full.")
-    async def transport_enroll(self, info: Info, input: TransportEnrollInput) -> TransportEnrollPayload:  # noqa: A002
-        async def work() -> int:
-            student_id = decode_ref(input.student_id, models.Student, "studentId")
-            pickup_point_id = decode_ref(input.pickup_point_id, models.PickupPoint, "pickupPointId")
-            return await service.enroll(info.context, student_id, pickup_point_id)
-        return await run_mutation(info, roles(*SCHOOL_ADMINS), TransportEnrollPayload, work)
-
-    @strawberry.mutation(description="End the student's transport enrollment in the academic session in force and "
-                                     "free the seat.")
-    async def transport_unenroll(self, info: Info, input: TransportUnenrollInput) -> TransportUnenrollPayload:  # noqa: A002
-        async def work() -> int:
-            student_id = decode_ref(input.student_id, models.Student, "studentId")
-            return await service.unenroll(info.context, student_id)
-        return await run_mutation(info, roles(*SCHOOL_ADMINS), TransportUnenrollPayload, work)
-
-
-declare("Mutation.transportEnroll", roles(*SCHOOL_ADMINS))
-declare("Mutation.transportUnenroll", roles(*SCHOOL_ADMINS))
+# ---- enrollment workflows (seat count kept atomically: resolvers/transport/service.py) --------
 
 mutations = (
     master_data_mutations(models.TransportRoute, writable=("name", "description", "capacity"), required=("name",),
@@ -156,7 +115,8 @@ mutations = (
     master_data_mutations(models.PickupPoint, writable=("name", "amount", "frequency", "route_id"),
                           required=("name", "amount", "frequency", "route_id"), refs={"route_id": models.TransportRoute},
                           permissions=WRITE, validate=_riders_stay_on_their_route, after=_no_rider_left_behind("pickup point")),
-    Mutation,
+    workflow("transportEnroll", service.enroll, roles(*SCHOOL_ADMINS), returns=models.TransportEnrollment),
+    workflow("transportUnenroll", service.unenroll, roles(*SCHOOL_ADMINS), returns=models.TransportEnrollment),
 )
 
 from schema.students import Student  # noqa: E402

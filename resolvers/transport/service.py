@@ -32,12 +32,11 @@ from sqlalchemy.exc import IntegrityError
 import models
 from kit import writes
 from resolvers.transport import fees as transport_fees
-from kit.registry import spec_for_model
 from kit.errors import ErrorCode, user_error
+from kit.workflow import Ref
 
 log = logging.getLogger(__name__)
 
-EnrollmentSpec = spec_for_model(models.TransportEnrollment)
 Route = models.TransportRoute
 
 
@@ -128,52 +127,50 @@ async def _active_enrollment(session: Any, school_id: int, student_id: int, sess
     )).scalar_one_or_none()
 
 
-async def enroll(ctx: Any, student_id: int, pickup_point_id: int) -> int:
-    """Enroll a student on a pickup point for the resolved session; returns the enrollment id."""
+async def enroll(ctx: Any, session: Any, student_id: Ref[models.Student], pickup_point_id: Ref[models.PickupPoint]) -> int:
+    """Enroll a student on a pickup point for the academic session in force (one enrollment per
+    student and session; an ended one is reactivated). Takes a seat on the route atomically:
+    CONFLICT when the route is full."""
     TE = models.TransportEnrollment
     school_id = _school_of(ctx)
     session_id = _session_of(ctx)
-    async with writes.mutation_scope(ctx, EnrollmentSpec) as session:
-        await _check_student(ctx, session, school_id, student_id, session_id)
-        point = await _pickup_point(session, school_id, pickup_point_id)
-        existing = (await session.execute(
-            select(TE).where(TE.student_id == student_id, TE.session_id == session_id, TE.school_id == school_id)
-            .with_for_update(of=TE)
-        )).scalar_one_or_none()
-        if existing is not None and existing.active:
-            raise user_error(ErrorCode.CONFLICT, "This student already rides in this academic session.", "studentId")
-        if existing is not None:  # ended earlier in the session: the one row comes back
-            existing.active = True
-            existing.pickup_point_id = pickup_point_id
-            enrollment = existing
-            await session.flush()
-        else:
-            enrollment = TE(student_id=student_id, pickup_point_id=pickup_point_id, session_id=session_id, active=True)
-            try:
-                async with session.begin_nested():
-                    session.add(enrollment)
-                    await session.flush()
-            except IntegrityError:
-                # a concurrent request enrolled the same student first (unique student+session)
-                raise user_error(ErrorCode.CONFLICT, "This student already rides in this academic session.",
-                                 "studentId") from None
-        await _take_seat(ctx, session, school_id, point.route_id, point.route_name)
-        await transport_fees.ensure_assignment(ctx, session, school_id, session_id, student_id, pickup_point_id)
-        await writes.log_activity(session, ctx, "transportEnroll", "TransportEnrollment", enrollment.id)
-        return enrollment.id
+    await _check_student(ctx, session, school_id, student_id, session_id)
+    point = await _pickup_point(session, school_id, pickup_point_id)
+    existing = (await session.execute(
+        select(TE).where(TE.student_id == student_id, TE.session_id == session_id, TE.school_id == school_id)
+        .with_for_update(of=TE)
+    )).scalar_one_or_none()
+    if existing is not None and existing.active:
+        raise user_error(ErrorCode.CONFLICT, "This student already rides in this academic session.", "studentId")
+    if existing is not None:  # ended earlier in the session: the one row comes back
+        existing.active = True
+        existing.pickup_point_id = pickup_point_id
+        enrollment = existing
+        await session.flush()
+    else:
+        enrollment = TE(student_id=student_id, pickup_point_id=pickup_point_id, session_id=session_id, active=True)
+        try:
+            async with session.begin_nested():
+                session.add(enrollment)
+                await session.flush()
+        except IntegrityError:
+            # a concurrent request enrolled the same student first (unique student+session)
+            raise user_error(ErrorCode.CONFLICT, "This student already rides in this academic session.",
+                             "studentId") from None
+    await _take_seat(ctx, session, school_id, point.route_id, point.route_name)
+    await transport_fees.ensure_assignment(ctx, session, school_id, session_id, student_id, pickup_point_id)
+    return enrollment.id
 
 
-async def unenroll(ctx: Any, student_id: int) -> int:
-    """End the student's active transport enrollment in the resolved session and free its seat."""
+async def unenroll(ctx: Any, session: Any, student_id: Ref[models.Student]) -> int:
+    """End the student's transport enrollment in the academic session in force and free the seat."""
     school_id = _school_of(ctx)
     session_id = _session_of(ctx)
-    async with writes.mutation_scope(ctx, EnrollmentSpec) as session:
-        enrollment = await _end(ctx, session, school_id, student_id, session_id)
-        if enrollment is None:
-            raise user_error(ErrorCode.NOT_FOUND, "This student has no active transport enrollment in this academic session.",
-                             "studentId")
-        await writes.log_activity(session, ctx, "transportUnenroll", "TransportEnrollment", enrollment.id)
-        return enrollment.id
+    enrollment = await _end(ctx, session, school_id, student_id, session_id)
+    if enrollment is None:
+        raise user_error(ErrorCode.NOT_FOUND, "This student has no active transport enrollment in this academic session.",
+                         "studentId")
+    return enrollment.id
 
 
 async def _end(ctx: Any, session: Any, school_id: int, student_id: int, session_id: int) -> Any:
