@@ -208,7 +208,7 @@ def master_data_mutations(
 def config_mutations(model: type, writable: tuple[str, ...], required: tuple[str, ...], **kw: Any) -> type:
     """create / update / deactivate of a tenant's configuration, by its administrators
     (the model's `__config_writers__`, the hostel family's ADMINS)."""
-    from models.access import CONFIG_WRITE
+    from models.hostel.access import CONFIG_WRITE
 
     return master_data_mutations(model, writable=writable, required=required, permissions=CONFIG_WRITE, **kw)
 

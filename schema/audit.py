@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import models as m
-from models.access import ADMINS
+from models.hostel.access import ADMINS
 from kit.model_types import model_type, root_lists
 
 AuditLog = model_type(m.AuditLog)

@@ -19,7 +19,7 @@ from kit.connection import graphql_enum
 from kit.mutations import decode_ref, payload_type, run_mutation
 from kit.model_types import model_type, root_lists
 from kit.mutations import config_mutations as config
-from models.access import (ADMINS, CATALOGUE, STAFF, own_booking_rows,
+from models.hostel.access import (ADMINS, CATALOGUE, STAFF, own_booking_rows,
                                          own_user_rows)
 
 Booking = model_type(m.Booking)

@@ -27,7 +27,7 @@ from strawberry.tools import merge_types
 import models as m
 from kit.model_types import model_type, root_lists
 from kit.mutations import config_mutations as config
-from models.access import ADMINS, CATALOGUE, MEMBERS, STAFF, own_resident_rows
+from models.hostel.access import ADMINS, CATALOGUE, MEMBERS, STAFF, own_resident_rows
 
 
 async def _policy_version(ctx: Any, session: Any, policy: Any) -> None:

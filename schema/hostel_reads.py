@@ -34,7 +34,7 @@ from schema.booking import Booking
 from kit.connection import graphql_enum
 from kit.errors import ErrorCode, user_error
 from kit.fields import authorize, load_entities, load_entity
-from models.access import ADMINS, STAFF
+from models.hostel.access import ADMINS, STAFF
 from kit.ids import InvalidId, decode_gid
 from kit.mutations import payload_type, run_workflow
 from schema.hostel import Hostel

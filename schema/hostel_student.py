@@ -25,7 +25,7 @@ from resolvers.hostel_student import conversion, service
 from kit.connection import graphql_enum
 from kit.errors import ErrorCode, user_error
 from kit.model_types import model_type, root_lists
-from models.access import MEMBERS, STAFF, STAFF_OR_SELF, is_staff, my_student_ids, own_resident_rows
+from models.hostel.access import MEMBERS, STAFF, STAFF_OR_SELF, is_staff, my_student_ids, own_resident_rows
 from kit.mutations import decode_ref, master_data_mutations, payload_type, run_workflow
 
 # roommates see one another by name (and gender: rooms are single-gender); everything else is

@@ -24,7 +24,7 @@ from kit.registry import spec_for_model
 from resolvers.room import service
 from kit.model_types import model_type, root_lists
 from kit.mutations import config_mutations as config
-from models.access import ADMINS, CATALOGUE, MEMBERS, STAFF, own_resident_rows
+from models.hostel.access import ADMINS, CATALOGUE, MEMBERS, STAFF, own_resident_rows
 from kit.mutations import decode_ref, master_data_mutations, payload_type, run_workflow
 
 RoomTypeDefinition = model_type(m.RoomTypeDefinition)

@@ -7,7 +7,7 @@ import enum
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.access import ADMINS, CATALOGUE
+from models.hostel.access import ADMINS, CATALOGUE
 from models.base import ActiveMixin, Base, CatalogueMixin, HostelTenantMixin, enum_column, hostel_table, reference
 from models.entity import Entity, Writes
 

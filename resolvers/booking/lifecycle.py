@@ -43,7 +43,7 @@ from kit.registry import spec_for_model
 from kit.sql import session_runner
 from resolvers.hostel import availability
 from kit.errors import ErrorCode, UserErrors, user_error
-from models.access import is_staff
+from models.hostel.access import is_staff
 
 BOOKING = spec_for_model(m.Booking)
 STAFF_SOURCES = frozenset({m.BookingSource.WALK_IN, m.BookingSource.PHONE, m.BookingSource.REFERRAL,

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from auth.permissions import PLATFORM
-from models.access import is_staff
+from models.hostel.access import is_staff
 from kit.db import HostelNotReadable, hostel_read
 from kit import clock
 from kit import money as common_money

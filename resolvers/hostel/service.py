@@ -18,7 +18,7 @@ from kit import clock
 from kit import writes
 from kit.registry import spec_for_model
 from kit.errors import ErrorCode, user_error
-from models.access import is_staff
+from models.hostel.access import is_staff
 
 MAX_SLOT = dt.timedelta(hours=4)
 
@@ -119,7 +119,7 @@ async def after_amenity(ctx: Any, session: Any, amenity: m.HostelAmenity, verb: 
 
 
 async def cancel_amenity_booking(ctx: Any, booking_id: int) -> int:
-    from models.access import own_resident_rows
+    from models.hostel.access import own_resident_rows
 
     async with writes.mutation_scope(ctx, spec_for_model(m.AmenityBooking)) as session:
         booking = await writes.get_for_update(ctx, session, spec_for_model(m.AmenityBooking), booking_id,

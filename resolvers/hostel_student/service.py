@@ -27,7 +27,7 @@ from kit.sql import session_runner
 from resolvers.hostel import availability
 from resolvers.room.service import require_hostel, share_room
 from kit.errors import ErrorCode, user_error
-from models.access import is_staff
+from models.hostel.access import is_staff
 
 DEFAULT_NOTICE_DAYS = 30
 LIVING = (m.ResidentStatus.ACTIVE, m.ResidentStatus.NOTICE_PERIOD)
