@@ -28,7 +28,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from gateway.settings import Settings
+from kit.settings import Settings
 
 ALGORITHM = "EdDSA"
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti"]

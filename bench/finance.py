@@ -28,7 +28,7 @@ from asgi_lifespan import LifespanManager  # noqa: E402
 
 from gateway import demo, embedded_pg, migrate  # noqa: E402
 from gateway.app import create_app  # noqa: E402
-from gateway.settings import Settings  # noqa: E402
+from kit.settings import Settings  # noqa: E402
 from kit.ids import encode_gid  # noqa: E402
 from tests.conftest import login, make_schools, unique  # noqa: E402
 from tests.test_finance import new_user  # noqa: E402

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from graphql import parse, specified_rules, validate  # noqa: E402
 
 from gateway import limits  # noqa: E402
-from gateway.settings import Settings  # noqa: E402
+from kit.settings import Settings  # noqa: E402
 from schema.root import build_schema  # noqa: E402
 
 

@@ -28,7 +28,7 @@ from gateway.files import student_document_route
 from gateway.graphql_http import GraphQLHTTP
 from gateway.http_errors import error_response, internal_error_body
 from gateway.logs import configure_logging, request_id_var
-from gateway.settings import Settings, get_settings
+from kit.settings import Settings, get_settings
 from schema.root import build_schema
 
 log = logging.getLogger("gateway.http")

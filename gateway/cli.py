@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from gateway.logs import configure_logging
-from gateway.settings import get_settings
+from kit.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -32,7 +32,7 @@ from kit.db import DbScope, QueryStats, RequestDB, current_stats
 from gateway.http_errors import error_body, error_response, internal_error_body
 from gateway.limits import TooComplex, comparison_budget, make_rules, too_complex_error
 from gateway.logs import request_id_var
-from gateway.settings import Settings
+from kit.settings import Settings
 from kit import clock
 from auth.identity import IdentityError, check_requested_session
 from auth.identity import resolve as resolve_identity

@@ -30,7 +30,7 @@ from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, 
 from graphql.validation import ValidationContext, ValidationRule
 
 from kit.fields import FIELD_COSTS
-from gateway.settings import Settings
+from kit.settings import Settings
 
 # "Type.field" -> cost, declared next to fields that are expensive (reports, exports).
 def _limited(code: str, message: str, node: Any) -> GraphQLError:

@@ -11,7 +11,7 @@ import decimal
 import enum
 import sys
 import types
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from strawberry.types.unset import UNSET
@@ -48,10 +48,15 @@ class Connection(Generic[T]):
     total_count: int = strawberry.field(description="Rows matching the filter, all pages (costs one count).")
 
 
-@strawberry.enum
+@strawberry.enum(description="Ascending or descending.")
 class OrderDirection(enum.Enum):
     ASC = "ASC"
     DESC = "DESC"
+
+
+for _value, _text in zip(OrderDirection.__strawberry_definition__.values,
+                         ("Smallest first (NULLs last).", "Largest first (NULLs last)."), strict=True):
+    _value.description = _text
 
 
 # ---- operator inputs, one per scalar kind -------------------------------------------------
@@ -91,9 +96,18 @@ _strawberry_enums: dict[type, type] = {}
 
 
 def graphql_enum(py_enum: type[enum.Enum]) -> type:
-    """The Strawberry enum of a model's Python enum, made once and shared by all users."""
+    """The Strawberry enum of a model's Python enum, made once and shared by all users. Its
+    description is the enum's docstring; a value's description comes from the enum's
+    `__descriptions__` mapping (value name -> text), else from its name."""
     if py_enum not in _strawberry_enums:
-        _strawberry_enums[py_enum] = strawberry.enum(py_enum)
+        from kit.registry import prose
+
+        made = strawberry.enum(py_enum, description=prose(py_enum.__doc__) if py_enum.__doc__ != enum.Enum.__doc__ else None)
+        texts = getattr(py_enum, "__descriptions__", None) or {}
+        for value in made.__strawberry_definition__.values:
+            if value.description is None:
+                value.description = texts.get(value.name) or value.name.replace("_", " ").capitalize() + "."
+        _strawberry_enums[py_enum] = made
     return _strawberry_enums[py_enum]
 
 
@@ -140,7 +154,7 @@ def filter_input(model: type) -> type:
         else:
             kind = _BY_PYTHON_TYPE[spec.columns[attr].type.python_type]
         annotations[attr] = kind | None
-        namespace[attr] = strawberry.field(default=UNSET, name=gql_name)
+        namespace[attr] = strawberry.field(default=UNSET, name=gql_name, description=_filter_description(spec, attr, gql_name))
     for op, kind in (("and_", f"list[{name}] | None"), ("or_", f"list[{name}] | None"), ("not_", f"{name} | None")):
         annotations[op] = kind
         namespace[op] = strawberry.field(default=UNSET, name=op.rstrip("_"),
@@ -153,18 +167,34 @@ def filter_input(model: type) -> type:
     return cls
 
 
+def _filter_description(spec: Any, attr: str, gql_name: str) -> str:
+    if attr == "id":
+        return f"The {spec.name}'s global ID."
+    target = spec.id_target(attr)
+    if target is not None:
+        return f"The global ID of the {target} this {spec.name} refers to ({gql_name})."
+    comment = spec.columns[attr].comment
+    return f"Conditions on {gql_name}" + (f": {comment}" if comment else ".")
+
+
 def order_input(model: type) -> type:
     """`<Type>Order`: a sortable field and a direction; the id breaks ties."""
     if model in _orders:
         return _orders[model]
     spec = spec_for_model(model)
-    field_enum = strawberry.enum(enum.Enum(f"{spec.name}OrderField", {k: k for k in ("ID", *spec.sort_fields)}))
+    field_enum = strawberry.enum(enum.Enum(f"{spec.name}OrderField", {k: k for k in ("ID", *spec.sort_fields)}),
+                                 description=f"What {spec.name} rows can be ordered by.")
+    for value in field_enum.__strawberry_definition__.values:
+        attr = "id" if value.name == "ID" else spec.sort_fields[value.name]
+        value.description = "Creation order (the ID)." if attr == "id" else f"By {camel(attr)}."
     cls = strawberry.input(
         type(f"{spec.name}Order", (), {
             "__annotations__": {"field": field_enum, "direction": OrderDirection},
-            "direction": OrderDirection.ASC,
+            "field": strawberry.field(description="What to order by."),
+            "direction": strawberry.field(default=OrderDirection.ASC, description="ASC (the default) or DESC."),
         }),
         name=f"{spec.name}Order",
+        description=f"One key of the order of {spec.name} rows; the ID breaks ties.",
     )
     _orders[model] = cls
     return cls
@@ -185,8 +215,17 @@ def connection_args_resolver(model: type) -> Any:
     ) -> Any:
         raise NotImplementedError("replaced by the shared read path")
 
+    name = spec_for_model(model).name
+
+    def arg(kind: Any, text: str) -> Any:
+        return Annotated[kind, strawberry.argument(description=text)]
+
     resolve.__annotations__ = {
-        "first": int | None, "after": str | None, "last": int | None, "before": str | None,
-        "filter": filt | None, "order_by": list[order] | None,
+        "first": arg(int | None, "The first n rows (after `after`); the default page size when neither first nor last is given."),
+        "after": arg(str | None, "A cursor: rows after this one."),
+        "last": arg(int | None, "The last n rows (before `before`)."),
+        "before": arg(str | None, "A cursor: rows before this one."),
+        "filter": arg(filt | None, f"Only {name} rows matching these conditions."),
+        "order_by": arg(list[order] | None, "Order of the rows, key by key; the ID breaks ties (the default order)."),
     }
     return resolve

@@ -11,7 +11,7 @@ from sqlalchemy import false
 from kit.db import RequestDB
 
 if TYPE_CHECKING:
-    from gateway.settings import Settings
+    from kit.settings import Settings
 from kit.loaders import LoaderRegistry
 from kit.registry import VISIBILITY, EntitySpec
 

@@ -9,6 +9,8 @@ the number of statements per request small, so the queue stays short. Measured i
 
 from __future__ import annotations
 
+import os
+
 import asyncio
 import contextvars
 import logging
@@ -60,7 +62,7 @@ current_stats: contextvars.ContextVar[QueryStats | None] = contextvars.ContextVa
 
 def create_engine(url: str, pool_size: int = 10, max_overflow: int = 5, statement_timeout_ms: int = 0,
                   idle_in_transaction_ms: int = 0) -> AsyncEngine:
-    """The application's engine. With the timeouts set (the app sets both, gateway/settings.py),
+    """The application's engine. With the timeouts set (the app sets both, kit/settings.py),
     PostgreSQL itself stops a statement that runs too long (a worker's connection is not held
     by one expensive request) and ends a session left idle inside a transaction (whatever
     bug leaves one, its locks do not outlive the timeout)."""
@@ -105,12 +107,30 @@ def create_engine(url: str, pool_size: int = 10, max_overflow: int = 5, statemen
 _compiled_cache: dict[Any, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
 
 
+# On in the test suite: every cache hit is compiled again and must give the same SQL, so a
+# statement shape that misses something the SQL depends on fails the test that meets it.
+VERIFY_CACHE = os.environ.get("CAMPUS_VERIFY_SQL_CACHE") == "1"
+
+
+class StatementShapeError(AssertionError):
+    """Two statements of different SQL were given the same shape (kit/planner.py)."""
+
+
+def _verify(stmt: ClauseElement, cache_key: Any, hit: tuple[str, tuple[str, ...], dict[str, Any]]) -> None:
+    compiled = stmt.compile(dialect=DIALECT)
+    fresh = (compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
+    if fresh != hit:
+        raise StatementShapeError(f"statement shape {cache_key!r} names two statements:\n{hit[0]}\n---\n{fresh[0]}")
+
+
 def compile_statement(stmt: ClauseElement, cache_key: Any = None) -> tuple[str, tuple[str, ...], dict[str, Any]]:
     """Compile a Core statement for asyncpg once per shape: its SQL, the order of its
     parameters, and the values of constants written into the statement itself."""
     if cache_key is not None:
         hit = _compiled_cache.get(cache_key)
         if hit is not None:
+            if VERIFY_CACHE:
+                _verify(stmt, cache_key, hit)
             return hit
     compiled = stmt.compile(dialect=DIALECT)
     result = (compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))

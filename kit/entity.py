@@ -8,12 +8,26 @@ kit/fast_resolvers.py (look-ahead joins and batches, dataloaders where it cannot
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import strawberry
 
 from kit.registry import spec_for_model
-from kit.connection import connection_args_resolver
+from kit.connection import Connection, connection_args_resolver
+
+
+# Entity types by name: generated annotations name their targets as strings ("Room | None"),
+# resolved in this module's namespace when Strawberry builds the schema, so types may refer to
+# each other in any order and across domains.
+_NAMESPACE = sys.modules[__name__].__dict__
+_NAMESPACE["Connection"] = Connection
+
+
+def register(gql_cls: Any) -> Any:
+    """Make an entity type resolvable by name in generated annotations."""
+    _NAMESPACE[gql_cls.__name__] = gql_cls
+    return gql_cls
 
 
 class _Relation:
@@ -43,8 +57,6 @@ def entity_type(model: type, *, description: str | None = None) -> Any:
         # The GraphQL type name is the model's class name (DESIGN.md naming rules).
         gql = strawberry.type(cls, name=spec.name, description=description)
         spec.gql_cls = gql
-        from kit.model_types import register
-
         register(gql)  # resolvable by name in generated types' annotations
         return gql
 

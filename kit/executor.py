@@ -19,6 +19,8 @@ from graphql.execution.incremental.incremental_executor import IncrementalExecut
 from graphql.pyutils import Path, Undefined
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 
+from kit.planner import CONNECTIONS
+
 FAST_LEAF = "_campus_fast_leaf"  # (attribute name, coerce_output_value)
 FAST_PAGE = "_campus_fast_page"  # marks to-many relation fields
 FAST_GUARD = "_campus_fast_guard"  # (attribute, coerce_output_value, FieldRule): sensitive leaves
@@ -93,7 +95,7 @@ class FastExecutor(IncrementalExecutor):
                     if coerced is not None and coerced is not Undefined:
                         return coerced
             elif FAST_PAGE in field_def.__dict__:
-                prefetched = source.__dict__.get("_conn")
+                prefetched = source.__dict__.get(CONNECTIONS)
                 page = prefetched.get(path.key) if prefetched is not None else None
                 if page is not None:
                     info = self.build_resolve_info(field_def, [d.node for d in field_details_list], parent_type, path)

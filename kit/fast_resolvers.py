@@ -15,6 +15,7 @@ from graphql import GraphQLObjectType, get_nullable_type, is_leaf_type
 
 from auth.permissions import FIELD_RULES
 from kit.executor import _ENTITY_TYPES, FAST_GUARD, FAST_LEAF, FAST_PAGE, RENDER, RENDERABLE
+from kit.planner import CONNECTIONS, PK
 
 from kit.registry import EntitySpec, RelSpec, get_spec
 from kit.ids import encode_gid
@@ -39,7 +40,7 @@ def _global_id_of(type_name: str) -> Any:
 
 def _global_id_resolver(type_name: str) -> Any:
     def resolve(source: Any, info: Any) -> Any:
-        return encode_gid(type_name, source.__dict__["_pk"])
+        return encode_gid(type_name, source.__dict__[PK])
 
     return resolve
 
@@ -65,7 +66,7 @@ def _to_one_resolver(rel: RelSpec) -> Any:
         value = d.get(name, _MISSING)
         if value is not _MISSING:
             return value
-        key = d.get("_pk") if local == "id" else d.get(local)
+        key = d.get(PK) if local == "id" else d.get(local)
         if key is None:
             return None
         return info.context.loaders.by_key(rel.target, rel.remote_attr, info).load(key)
@@ -78,12 +79,12 @@ def _to_many_resolver(rel: RelSpec) -> Any:
 
     def resolve(source: Any, info: Any, **_: Any) -> Any:
         d = source.__dict__
-        prefetched = d.get("_conn")
+        prefetched = d.get(CONNECTIONS)
         if prefetched is not None:
             page = prefetched.get(info.path.key)
             if page is not None:
                 return page
-        key = d["_pk"] if local == "id" else d.get(local)
+        key = d[PK] if local == "id" else d.get(local)
         return info.context.loaders.many(rel, info).load(key)
 
     return resolve
@@ -104,7 +105,7 @@ def _install_entity(spec: EntitySpec, gtype: GraphQLObjectType) -> None:
         if py_name == "id":
             spec.fields[fname] = ("id", "id")
             gfield.resolve = _global_id_resolver(spec.name)
-            setattr(gfield, FAST_LEAF, ("_pk", _global_id_of(spec.name)))
+            setattr(gfield, FAST_LEAF, (PK, _global_id_of(spec.name)))
         elif py_name in spec.relations:
             rel = spec.relations[py_name]
             spec.fields[fname] = ("rel", py_name)

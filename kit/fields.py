@@ -10,37 +10,17 @@ import logging
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.types import Info
 
 from auth.permissions import Rule, declare
 from kit import planner
 from kit.registry import VISIBILITY, get_spec, spec_for_model
 from kit.connection import Connection, connection_args_resolver
+from kit.errors import Forbidden, Unauthenticated, authorize  # noqa: F401 (re-exported names of the read path)
 from kit.ids import InvalidId, decode_gid
 from kit.node import Node
 
 log = logging.getLogger(__name__)
-
-
-class Forbidden(GraphQLError):
-    def __init__(self) -> None:
-        super().__init__("You are not allowed to do this.", extensions={"code": "FORBIDDEN"})
-
-
-class Unauthenticated(GraphQLError):
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or "Log in first: send Authorization: Bearer <accessToken>.",
-                         extensions={"code": "UNAUTHENTICATED"})
-
-
-def authorize(info: Any, rule: Rule) -> None:
-    ctx = info.context
-    if rule.allows(ctx):
-        return
-    if ctx.user_id is None:
-        raise Unauthenticated(ctx.auth_problem)
-    raise Forbidden()
 
 
 RowFilter = Any  # (ctx, alias, bind) -> SQL condition, or None for no restriction

@@ -35,9 +35,8 @@ from graphql import (GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQ
 from sqlalchemy import Numeric, String
 
 from kit.errors import ErrorCode, UserError, UserErrors
-from kit.scalars import RefusedDecimal
+from kit.values import DEFAULT_TEXT_MAX, decimal_problem, text_limit, value_problem
 
-DEFAULT_TEXT_MAX = 10_000
 DATE_FLOOR = dt.date(1900, 1, 1)
 DATE_YEARS_AHEAD = 50
 _PAST_ONLY = re.compile(r"birth|dob$|^issue|issued", re.IGNORECASE)
@@ -64,38 +63,6 @@ def input_columns(type_name: str, columns: dict[str, Any]) -> None:
 def declare_input(type_name: str, field: str, **limits: Any) -> None:
     """A field that needs other limits than its column gives (max_length, window, not_after_today)."""
     DECLARED[f"{type_name}.{field}"] = FieldLimits(**limits)
-
-
-def text_limit(column: Any) -> int:
-    length = getattr(getattr(column, "type", None), "length", None)
-    return length if isinstance(getattr(column, "type", None), String) and length else DEFAULT_TEXT_MAX
-
-
-def value_problem(value: Any, limit: int | None) -> str | None:
-    """What is wrong with one text or decimal value, as a sentence ending in a full stop."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            return "contains a NUL byte (\\u0000), which text cannot hold."
-        if limit is not None and len(value) > limit:
-            return f"is at most {limit} characters (got {len(value)})."
-        return None
-    if isinstance(value, RefusedDecimal):
-        return value.problem
-    return None
-
-
-def _decimal_problem(value: decimal.Decimal, column: Any) -> str | None:
-    problem = value_problem(value, None)
-    if problem:
-        return problem
-    kind = getattr(column, "type", None)
-    if isinstance(kind, Numeric) and kind.precision:
-        whole = kind.precision - (kind.scale or 0)
-        if abs(value) >= decimal.Decimal(10) ** whole:
-            return f"is too large: at most {whole} digits before the decimal point."
-    elif value.adjusted() >= 17:
-        return "is too large."
-    return None
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
@@ -180,7 +147,7 @@ class Walker:
                 limit = text_limit(column)
             problem = value_problem(value, limit)
         elif isinstance(value, decimal.Decimal):
-            problem = _decimal_problem(value, column)
+            problem = decimal_problem(value, column)
         elif isinstance(value, dt.date):
             problem = _date_problem(value, field, declared, self._today())
         elif gtype.name == "JSON":
@@ -312,8 +279,7 @@ def install(schema: Any) -> None:
 def _cleaning(resolve: Any, args: dict[str, Any], path: str, make: Any, fallback: dict[str, Any]) -> Any:
     from auth.permissions import DECLARED as RULES
     from kit import clock
-    from kit.planner import BadInput
-    from kit.fields import authorize
+    from kit.errors import BadInput, authorize
 
     rule = RULES.get(path)
 

@@ -17,25 +17,16 @@ each other in any order and across domains.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import strawberry
 
 from kit.registry import prose, spec_for_model
 from kit.connection import Connection, graphql_enum, graphql_type_of
-from kit.entity import entity_type, relation
+from kit.entity import _NAMESPACE, entity_type, register, relation  # noqa: F401 (register: re-exported)
 from kit.node import Node
 
-_NAMESPACE = sys.modules[__name__].__dict__
-_NAMESPACE["Connection"] = Connection
 HIDDEN = frozenset({"id", "school_id", "hostel_id", "created_by", "updated_by"})
-
-
-def register(gql_cls: Any) -> Any:
-    """Make an entity type resolvable by name in generated annotations."""
-    _NAMESPACE[gql_cls.__name__] = gql_cls
-    return gql_cls
 
 
 def model_type(model: type, *, description: str | None = None, base: type | None = None) -> Any:
@@ -52,7 +43,7 @@ def model_type(model: type, *, description: str | None = None, base: type | None
     written = set(own_annotations) | {k for k in own if not k.startswith("__")}
     doc = description or (base.__doc__ if base is not None and base.__doc__ else None) or model.__doc__
     annotations: dict[str, Any] = {}
-    namespace: dict[str, Any] = {"__module__": __name__, "__doc__": prose(doc)}
+    namespace: dict[str, Any] = {"__module__": "kit.entity", "__doc__": prose(doc)}
     fk_attrs = {rel.local_attr: rel for rel in spec.relations.values() if rel.kind == "one"}
     for attr, column in spec.columns.items():
         if attr in HIDDEN or attr in fk_attrs or attr in spec.hidden or attr in written:
@@ -63,8 +54,7 @@ def model_type(model: type, *, description: str | None = None, base: type | None
             kind = graphql_type_of(column)
         protected = f"{spec.name}.{camel(attr)}" in FIELD_RULES
         annotations[attr] = kind | None if column.nullable or protected else kind
-        if column.comment:
-            namespace[attr] = strawberry.field(description=column.comment)
+        namespace[attr] = strawberry.field(description=spec.field_text(attr))
     for name, rel in spec.relations.items():
         if name in written:
             continue
@@ -75,7 +65,8 @@ def model_type(model: type, *, description: str | None = None, base: type | None
             nullable = (spec.columns[rel.local_attr].nullable or getattr(target_model, "__public_catalogue__", False)
                         or spec_for_model(target_model).owner_key is not None)
             annotations[name] = f"{target} | None" if nullable else target
-            namespace[name] = relation(spec.columns[rel.local_attr].comment)
+            namespace[name] = relation(spec.columns[rel.local_attr].comment
+                                       or f"The {target} this {spec.name} refers to ({rel.local_attr}).")
         else:
             annotations[name] = f"Connection[{target}]"
             namespace[name] = relation(f"{rel.target_model.__name__} rows of this {spec.name}.")

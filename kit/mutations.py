@@ -23,7 +23,8 @@ from kit import writes
 from kit.registry import EntitySpec, camel, spec_for_model
 from kit.connection import graphql_enum, graphql_type_of
 from kit.errors import ErrorCode, UserError, UserErrors, user_error
-from kit.fields import READ_POLICIES, authorize
+from kit.errors import authorize
+from kit.fields import READ_POLICIES
 from kit.ids import InvalidId, decode_gid
 
 Prepare = Callable[[Any, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -45,16 +46,30 @@ def _input_name(attr: str, refs: dict[str, type]) -> str:
     return camel(attr)  # school_id -> schoolId, taking a global ID when it is a reference
 
 
-def _make_input(name: str, fields: dict[str, tuple[Any, bool]], extra: dict[str, Any] | None = None) -> type:
+def _make_input(name: str, fields: dict[str, tuple[Any, bool]], extra: dict[str, Any] | None = None,
+                texts: dict[str, str | None] | None = None, description: str | None = None) -> type:
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {}
     for attr, (kind, required) in fields.items():
         annotations[attr] = kind if required else kind | None
-        if not required:
-            namespace[attr] = UNSET
+        text = (texts or {}).get(attr)
+        if not required or text:
+            namespace[attr] = strawberry.field(default=UNSET, description=text) if not required else strawberry.field(description=text)
     annotations.update(extra or {})
     namespace["__annotations__"] = annotations
-    return strawberry.input(type(name, (), namespace), name=name)
+    return strawberry.input(type(name, (), namespace), name=name, description=description)
+
+
+def _field_texts(spec: EntitySpec, attrs: tuple[str, ...], refs: dict[str, type]) -> dict[str, str | None]:
+    """Input field descriptions: the column's comment; a reference says what it takes."""
+    texts: dict[str, str | None] = {"id": f"The {spec.name}'s global ID."}
+    for attr in attrs:
+        if attr in refs:
+            target = spec_for_model(refs[attr]).name
+            texts[attr] = f"Global ID of a {target} of your tenant." + (f" {spec.columns[attr].comment}" if spec.columns[attr].comment else "")
+        elif attr in spec.columns:
+            texts[attr] = spec.field_text(attr)
+    return texts
 
 
 def toggle_input(entity_name: str) -> type:
@@ -80,9 +95,11 @@ def payload_type(name: str, spec: EntitySpec) -> type:
     resolve_entity.__annotations__ = {"root": strawberry.Parent[Any], "info": Info, "return": spec.gql_cls | None}
     cls = type(name, (), {
         "__annotations__": {"errors": list[UserError]},
-        entity_field: strawberry.field(resolver=resolve_entity),
+        "errors": strawberry.field(description="Why nothing was changed; empty on success."),
+        entity_field: strawberry.field(resolver=resolve_entity,
+                                       description=f"The {spec.name} as it is now; null when there are errors."),
     })
-    cls = strawberry.type(cls, name=name)
+    cls = strawberry.type(cls, name=name, description=f"What {name[:-len('Payload')]} did.")
 
     def make(pk: int | None, errors: list[UserError] | None = None) -> Any:
         obj = cls(errors=errors or [])
@@ -142,16 +159,17 @@ def master_data_mutations(
         write_filter = READ_POLICIES.get(spec.name, (None, None))[1]
     # append-only or flag-less rows have no deactivate
     verbs = verbs or (("create", "update", "deactivate") if "active" in spec.columns else ("create", "update"))
+    texts = _field_texts(spec, writable, refs)
     create_input = None if "create" not in verbs else _make_input(
         f"{spec.name}CreateInput",
         {a: (_input_type_of(spec, a, refs), a in required) for a in writable},
-        extra_create_fields,
+        extra_create_fields, texts, f"A new {spec.name}.",
     )
     updatable = tuple(a for a in writable if a not in immutable)
     update_input = None if "update" not in verbs else _make_input(
         f"{spec.name}UpdateInput",
         {"id": (strawberry.ID, True), **{a: (_input_type_of(spec, a, refs), False) for a in updatable}},
-        extra_update_fields,
+        extra_update_fields, texts, f"Changes to a {spec.name}; omitted fields stay as they are.",
     )
     from kit.inputs import input_columns
 
@@ -159,7 +177,8 @@ def master_data_mutations(
         if made is not None:  # text lengths, decimal sizes: from the columns (kit/inputs.py)
             input_columns(made.__strawberry_definition__.name,
                           {camel(a): spec.columns[a] for a in attrs if a in spec.columns and a not in refs})
-    deactivate_input = _make_input(f"{spec.name}DeactivateInput", {"id": (strawberry.ID, True)}) if "deactivate" in verbs else None
+    deactivate_input = _make_input(f"{spec.name}DeactivateInput", {"id": (strawberry.ID, True)}, texts=texts,
+                                   description=f"The {spec.name} to deactivate.") if "deactivate" in verbs else None
     payloads = {verb: payload_type(f"{spec.name}{verb.title()}Payload", spec) for verb in verbs}
     validate = _with_visible_refs(refs, validate)
     for verb in payloads:

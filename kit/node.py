@@ -7,4 +7,4 @@ import strawberry
 
 @strawberry.interface(description="An object with a global ID, fetchable with node(id:).")
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID: opaque, stable, the key of node(id:).")

@@ -9,6 +9,13 @@ statements depends on the depth of the query, never on the number of rows.
 
 Every statement gets the visibility conditions (tenant predicate, the type's row filter) of
 each table it reads from `ctx.visibility`; RLS stands behind the tenant part.
+
+The row objects (the protocol with kit/executor.py and kit/fast_resolvers.py): an instance of
+the entity's Strawberry type made without __init__, whose __dict__ holds
+- `PK` ("_pk"): the row's primary key (its global ID is encoded only if `id` is selected);
+- each selected column under its model attribute name (enums as their Python enum);
+- each joined to-one relation under its name: a row object, or None (absent or not visible);
+- `CONNECTIONS` ("_conn"): response key -> page, for the to-many connections loaded with it.
 """
 
 from __future__ import annotations
@@ -19,36 +26,23 @@ import datetime as dt
 import decimal
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
-from graphql import GraphQLError
 from graphql.execution.values import get_argument_values
 from sqlalchemy import BigInteger, Integer, and_, any_, bindparam, false, func, not_, or_, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from kit.db import compile_statement
 from auth.permissions import FIELD_RULES
+from kit.errors import BadInput, ForbiddenField
 from kit.registry import EntitySpec, RelSpec
+from kit.values import decimal_problem, text_limit, value_problem
 from kit.ids import InvalidId, column_max, decode_gid
 
 MAX_IN_LIST = 1000
 MAX_ORDER_FIELDS = 8
 MAX_FILTER_CONDITIONS = 200  # field conditions and and/or/not branches of one filter, at all depths
-
-
-class BadInput(GraphQLError):
-    """A clear, expected error about an argument; shown to the client as is."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, extensions={"code": "BAD_USER_INPUT"})
-
-
-class ForbiddenField(GraphQLError):
-    """A filter or order on a field whose field rule refuses the caller."""
-
-    def __init__(self, type_name: str, field: str, use: str) -> None:
-        super().__init__(f"{type_name}.{field} is protected: you may not {use} by it.", extensions={"code": "FORBIDDEN"})
 
 
 # ---- field rules over filters and ordering ---------------------------------------------------
@@ -119,7 +113,6 @@ def check_filter(ctx: Any, spec: EntitySpec, filt: dict[str, Any] | None, path: 
 
 
 def operand_problem(column: Any, value: Any) -> str | None:
-    from kit.inputs import text_limit, value_problem
 
     if isinstance(value, str):
         return value_problem(value, text_limit(column))
@@ -194,12 +187,32 @@ def collect_fields(info: Any, selection_sets: list[Any], type_name: str, on_vari
 
 # ---- plans ----------------------------------------------------------------------------------
 
+PK = "_pk"
+CONNECTIONS = "_conn"
+
+
+# ---- plans, and the statement shapes derived from them ----------------------------------------
+#
+# A statement's SQL is cached under its shape (kit/db.py compile_statement). The shape is derived
+# from the plan by `shape()` (what the plan decides of the SQL), plus the shapes of the
+# conditions the context adds (visibility, extra conditions), which the Binder records where
+# those conditions are made. Every field of a plan is named in SHAPE or VALUES below, and a test
+# fails on a field named in neither (tests/test_statement_cache.py): a new plan field cannot be
+# forgotten in the key. Under CAMPUS_VERIFY_SQL_CACHE (on in the tests) every cache hit is
+# compiled again and compared.
+
 @dataclass
 class NodePlan:
     spec: EntitySpec
     attrs: list[str]
     ones: list[tuple[str, RelSpec, NodePlan]] = field(default_factory=list)
     manys: list[tuple[str, RelSpec, ConnPlan]] = field(default_factory=list)
+
+    SHAPE: ClassVar[tuple[str, ...]] = ("spec", "attrs", "ones")
+    VALUES: ClassVar[tuple[str, ...]] = ("manys",)  # separate statements, each with its own shape
+
+    def shape(self) -> tuple[Any, ...]:
+        return (self.spec.name, tuple(self.attrs), tuple((name, sub.shape()) for name, _rel, sub in self.ones))
 
 
 @dataclass
@@ -213,6 +226,37 @@ class ConnPlan:
     order: list[tuple[str, bool]]  # (attr, descending); id ascending breaks ties
     want_total: bool
     signature: str
+
+    SHAPE: ClassVar[tuple[str, ...]] = ("node", "last", "after", "before", "filter", "order", "want_total", "signature")
+    VALUES: ClassVar[tuple[str, ...]] = ("first",)  # the page size is a bound parameter
+
+    def shape(self) -> tuple[Any, ...]:
+        return (self.node.shape(), self.last is not None, _none_pattern(self.after), _none_pattern(self.before),
+                filter_shape(self.filter), tuple(self.order), self.want_total)
+
+
+def _none_pattern(values: list[Any] | None) -> tuple[bool, ...] | None:
+    """A cursor's shape: which of its values are NULL (the keyset predicate differs)."""
+    return None if values is None else tuple(v is None for v in values)
+
+
+def filter_shape(filt: Any) -> Any:
+    """The shape of a filter: its structure and operators; operands are bound parameters,
+    except those that change the SQL (isNull's true/false, an operand left null)."""
+    if not filt:
+        return None
+    out = []
+    for name, value in filt.items():
+        if value is None:
+            continue
+        if name in ("and", "or"):
+            out.append((name, tuple(filter_shape(sub) for sub in value)))
+        elif name == "not":
+            out.append((name, filter_shape(value)))
+        else:
+            out.append((name, tuple((op, operand if op == "isNull" else None)
+                                    for op, operand in value.items() if operand is not None)))
+    return tuple(out)
 
 
 def plan_node(info: Any, spec: EntitySpec, selection_sets: list[Any]) -> NodePlan:
@@ -347,7 +391,6 @@ def _from_json(spec: EntitySpec, attr: str, value: Any) -> Any:
     """One value of a client's cursor, as strict as the cursors `encode_cursor` writes: the
     JSON type the column's values are written as, and a value the column can hold (a forged
     cursor must never become a database error)."""
-    from kit.inputs import _decimal_problem
 
     try:
         column = spec.columns[attr]
@@ -376,7 +419,7 @@ def _from_json(spec: EntitySpec, attr: str, value: Any) -> Any:
             if not isinstance(value, str) or len(value) > 100:
                 raise ValueError
             number = decimal.Decimal(value)
-            if not number.is_finite() or number.as_tuple().exponent < -30 or _decimal_problem(number, column):
+            if not number.is_finite() or number.as_tuple().exponent < -30 or decimal_problem(number, column):
                 raise ValueError
             return number
         if kind is int:
@@ -398,6 +441,7 @@ class Binder:
     def __init__(self, embed: bool = False) -> None:
         self.values: dict[str, Any] = {}
         self.embed = embed
+        self.shapes: list[Any] = []  # shapes of the conditions the context added (see `visible`)
 
     def __call__(self, value: Any, type_: Any = None) -> Any:
         name = f"p{len(self.values)}"
@@ -435,7 +479,15 @@ class Layout:
     children: list[tuple[str, Layout]]
 
 
-def _select_parts(ctx: Any, plan: NodePlan, alias: Any, cols: list[Any], joins: list[Any], key: list[Any], bind: Binder) -> Layout:
+def visible(ctx: Any, spec: EntitySpec, alias: Any, bind: Binder) -> list[Any]:
+    """The caller's visibility conditions on `alias` (tenant, row filter); their shape goes into
+    the statement's key through the binder."""
+    shape, conditions = ctx.visibility(spec, alias, bind)
+    bind.shapes.append(shape)
+    return conditions
+
+
+def _select_parts(ctx: Any, plan: NodePlan, alias: Any, cols: list[Any], joins: list[Any], bind: Binder) -> Layout:
     spec = plan.spec
     start = len(cols)
     entries = []
@@ -443,17 +495,13 @@ def _select_parts(ctx: Any, plan: NodePlan, alias: Any, cols: list[Any], joins: 
         cols.append(alias.c[spec.column_name(attr)].label(f"c{len(cols)}"))
         if i:
             entries.append((start + i, attr, spec.enum_attrs.get(attr)))
-    key.append((spec.name, tuple(plan.attrs)))
     layout = Layout(spec, plan, start, entries, [])
     for name, rel, sub in plan.ones:
         target = sub.spec
         joined = table_alias(target, f"t{len(joins) + 1}")
         on = joined.c[target.column_name(rel.remote_attr)] == alias.c[spec.column_name(rel.local_attr)]
-        shape, visible = ctx.visibility(target, joined, bind)
-        joins.append((joined, and_(on, *visible)))
-        key.append(("join", name, shape))
-        layout.children.append((name, _select_parts(ctx, sub, joined, cols, joins, key, bind)))
-        key.append(")")
+        joins.append((joined, and_(on, *visible(ctx, target, joined, bind))))
+        layout.children.append((name, _select_parts(ctx, sub, joined, cols, joins, bind)))
     return layout
 
 
@@ -471,7 +519,7 @@ def _materialize(layout: Layout, row: Any, buckets: dict[int, list[Any]]) -> Any
     spec = layout.spec
     obj = spec.gql_cls.__new__(spec.gql_cls)
     d = obj.__dict__
-    d["_pk"] = pk  # the global ID is made only if `id` is selected (kit/fast_resolvers.py)
+    d[PK] = pk  # the global ID is made only if `id` is selected (kit/fast_resolvers.py)
     for index, attr, conv in layout.entries:
         value = row[index]
         d[attr] = value if conv is None or value is None else conv(value)
@@ -481,7 +529,7 @@ def _materialize(layout: Layout, row: Any, buckets: dict[int, list[Any]]) -> Any
     return obj
 
 
-def _compile_filter(spec: EntitySpec, alias: Any, filt: dict[str, Any] | None, bind: Binder, key: list[Any]) -> Any:
+def _compile_filter(spec: EntitySpec, alias: Any, filt: dict[str, Any] | None, bind: Binder) -> Any:
     if not filt:
         return true()
     conds = []
@@ -489,19 +537,16 @@ def _compile_filter(spec: EntitySpec, alias: Any, filt: dict[str, Any] | None, b
         if value is None:
             continue
         if gname in ("and", "or"):
-            parts = [_compile_filter(spec, alias, sub, bind, key) for sub in value]
-            key.append((gname, len(parts)))
+            parts = [_compile_filter(spec, alias, sub, bind) for sub in value]
             conds.append((and_ if gname == "and" else or_)(*parts) if parts else true())
         elif gname == "not":
-            key.append("not")
-            conds.append(not_(_compile_filter(spec, alias, value, bind, key)))
+            conds.append(not_(_compile_filter(spec, alias, value, bind)))
         else:
             attr = spec.filter_fields[gname]
             col = alias.c[spec.column_name(attr)]
             for op, operand in value.items():
                 if operand is None:
                     continue
-                key.append((gname, op, operand if op == "isNull" else None))
                 conds.append(_operator(spec, attr, col, op, operand, bind))
     return and_(*conds) if conds else true()
 
@@ -553,7 +598,7 @@ def _order_by(cols: list[tuple[Any, bool]], reverse: bool) -> list[Any]:
     return out
 
 
-def _keyset(cols: list[tuple[Any, bool]], values: list[Any], after: bool, bind: Binder, key: list[Any]) -> Any:
+def _keyset(cols: list[tuple[Any, bool]], values: list[Any], after: bool, bind: Binder) -> Any:
     """Rows strictly after (or before) `values` in the forward order, NULLs last."""
     ors = []
     for i, (col, desc) in enumerate(cols):
@@ -567,26 +612,27 @@ def _keyset(cols: list[tuple[Any, bool]], values: list[Any], after: bool, bind: 
         else:
             ands.append(col.is_not(None) if v is None else (col > bind(v, col.type) if desc else col < bind(v, col.type)))
         ors.append(and_(*ands))
-    key.append(("keyset", after, tuple(v is None for v in values)))
     return or_(*ors) if ors else false()
 
 
-def _extra(extra_where: Any, alias: Any, bind: Binder) -> tuple[Any, Any] | None:
-    """An extra condition and the part of the statement's cache key that names its shape.
+def _extra(extra_where: Any, alias: Any, bind: Binder) -> list[Any]:
+    """An extra condition of a caller of the read path (its shape recorded in the binder).
 
     `extra_where(alias, bind)` returns a condition, None, or (branch, condition) when the
     condition's shape varies (the SQL is cached under the function and the branch)."""
-    if extra_where is None:
-        return None
-    result = extra_where(alias, bind)
+    result = None if extra_where is None else extra_where(alias, bind)
     if result is None:
-        return None
+        bind.shapes.append(None)
+        return []
     branch, condition = result if isinstance(result, tuple) else (None, result)
-    return ("extra", getattr(extra_where, "shape_id", None) or id(extra_where.__code__), branch), condition
+    bind.shapes.append(("extra", getattr(extra_where, "shape_id", None) or id(extra_where.__code__), branch))
+    return [condition]
 
 
 async def _run(ctx: Any, stmt: Any, key: tuple[Any, ...], bind: Binder) -> list[Any]:
-    sql, names, constants = compile_statement(stmt, key)
+    """Run `stmt` under its statement shape: `key` (what the caller derived from the plan) and
+    the shapes of the context's conditions recorded by the binder."""
+    sql, names, constants = compile_statement(stmt, (*key, tuple(bind.shapes)))
     values = bind.values
     return await ctx.db.fetch(sql, [values[n] if n in values else constants[n] for n in names])
 
@@ -636,7 +682,7 @@ class ConnectionObj:
 
     def cursor_of(self, node: Any) -> str:
         d = node.__dict__
-        return encode_cursor(self._plan.signature, [d["_pk"] if a == "id" else d[a] for a, _ in self._plan.order])
+        return encode_cursor(self._plan.signature, [d[PK] if a == "id" else d[a] for a, _ in self._plan.order])
 
 
 def _page(plan: ConnPlan, objs: list[Any], total: int | None) -> ConnectionObj:
@@ -651,18 +697,16 @@ def _page(plan: ConnPlan, objs: list[Any], total: int | None) -> ConnectionObj:
 
 # ---- the three reads ------------------------------------------------------------------------
 
-def _base_where(ctx: Any, spec: EntitySpec, alias: Any, plan: ConnPlan, bind: Binder, key: list[Any]) -> list[Any]:
-    shape, visible = ctx.visibility(spec, alias, bind)
-    key.append(("visible", shape))
-    return [*visible, _compile_filter(spec, alias, plan.filter, bind, key)]
+def _base_where(ctx: Any, spec: EntitySpec, alias: Any, plan: ConnPlan, bind: Binder) -> list[Any]:
+    return [*visible(ctx, spec, alias, bind), _compile_filter(spec, alias, plan.filter, bind)]
 
 
-def _cursor_where(cols: list[tuple[Any, bool]], plan: ConnPlan, bind: Binder, key: list[Any]) -> list[Any]:
+def _cursor_where(cols: list[tuple[Any, bool]], plan: ConnPlan, bind: Binder) -> list[Any]:
     out = []
     if plan.after is not None:
-        out.append(_keyset(cols, plan.after, True, bind, key))
+        out.append(_keyset(cols, plan.after, True, bind))
     if plan.before is not None:
-        out.append(_keyset(cols, plan.before, False, bind, key))
+        out.append(_keyset(cols, plan.before, False, bind))
     return out
 
 
@@ -670,32 +714,25 @@ async def fetch_connection(ctx: Any, plan: ConnPlan, extra_where: Any = None) ->
     """A root list: one statement for the page (+1 for totalCount), then one per to-many."""
     spec = plan.node.spec
     alias = table_alias(spec, "t0")
-    bind, key, cols, joins = Binder(), ["conn"], [], []
-    layout = _select_parts(ctx, plan.node, alias, cols, joins, key, bind)
-    where = _base_where(ctx, spec, alias, plan, bind, key)
-    extra = _extra(extra_where, alias, bind)
-    if extra is not None:
-        where.append(extra[1])
-        key.append(extra[0])
+    bind, cols, joins = Binder(), [], []
+    layout = _select_parts(ctx, plan.node, alias, cols, joins, bind)
+    where = [*_base_where(ctx, spec, alias, plan, bind), *_extra(extra_where, alias, bind)]
     order_cols = _order_columns(spec, alias, plan)
-    where += _cursor_where(order_cols, plan, bind, key)
+    where += _cursor_where(order_cols, plan, bind)
     reverse = plan.last is not None
     limit = (plan.last if reverse else plan.first) + 1
     stmt = (select(*cols).select_from(_from_clause(alias, joins)).where(*where)
             .order_by(*_order_by(order_cols, reverse)).limit(bind(limit, Integer)))
-    key.append(("order", plan.signature, reverse))
-    rows = await _run(ctx, stmt, tuple(key), bind)
+    shape = plan.shape()
+    rows = await _run(ctx, stmt, ("conn", shape), bind)
 
     total = None
     if plan.want_total:
-        cbind, ckey = Binder(), ["count", spec.name]  # the key names the table: shapes repeat across types
+        cbind = Binder()
         calias = table_alias(spec, "t0")
-        cwhere = _base_where(ctx, spec, calias, plan, cbind, ckey)
-        extra = _extra(extra_where, calias, cbind)
-        if extra is not None:
-            cwhere.append(extra[1])
-            ckey.append(extra[0])
-        total = (await _run(ctx, select(func.count()).select_from(calias).where(*cwhere), tuple(ckey), cbind))[0][0]
+        cwhere = [*_base_where(ctx, spec, calias, plan, cbind), *_extra(extra_where, calias, cbind)]
+        count = select(func.count()).select_from(calias).where(*cwhere)
+        total = (await _run(ctx, count, ("count", spec.name, filter_shape(plan.filter)), cbind))[0][0]
 
     buckets: dict[int, list[Any]] = {}
     objs = [_materialize(layout, row, buckets) for row in rows]
@@ -710,24 +747,19 @@ async def fetch_by_keys(ctx: Any, plan: NodePlan, key_attr: str, keys: list[Any]
     if not keys:
         return {}
     alias = table_alias(spec, "t0")
-    bind, key, cols, joins = Binder(), ["keys", key_attr], [], []
+    bind, cols, joins = Binder(), [], []
     if key_attr not in plan.attrs:
         plan.attrs.append(key_attr)
-    layout = _select_parts(ctx, plan, alias, cols, joins, key, bind)
+    layout = _select_parts(ctx, plan, alias, cols, joins, bind)
     col = alias.c[spec.column_name(key_attr)]
-    shape, visible = ctx.visibility(spec, alias, bind)
-    key.append(("visible", shape))
-    where = [col == any_(bind(list(keys), ARRAY(col.type))), *visible]
-    extra = _extra(extra_where, alias, bind)
-    if extra is not None:
-        where.append(extra[1])
-        key.append(extra[0])
+    where = [col == any_(bind(list(keys), ARRAY(col.type))), *visible(ctx, spec, alias, bind),
+             *_extra(extra_where, alias, bind)]
     stmt = select(*cols).select_from(_from_clause(alias, joins)).where(*where)
-    rows = await _run(ctx, stmt, tuple(key), bind)
+    rows = await _run(ctx, stmt, ("keys", key_attr, plan.shape()), bind)
     buckets: dict[int, list[Any]] = {}
     objs = [_materialize(layout, row, buckets) for row in rows]
     await _load_manys(ctx, plan, buckets)
-    return {o.__dict__["_pk"] if key_attr == "id" else o.__dict__[key_attr]: o for o in objs}
+    return {o.__dict__[PK] if key_attr == "id" else o.__dict__[key_attr]: o for o in objs}
 
 
 async def fetch_many_batch(ctx: Any, rel: RelSpec, plan: ConnPlan, parent_keys: list[Any]) -> dict[Any, ConnectionObj]:
@@ -737,24 +769,23 @@ async def fetch_many_batch(ctx: Any, rel: RelSpec, plan: ConnPlan, parent_keys: 
     if fk_attr not in plan.node.attrs:
         plan.node.attrs.append(fk_attr)
     alias = table_alias(spec, "t0")
-    bind, key, cols, joins = Binder(), ["many", rel.name], [], []
-    layout = _select_parts(ctx, plan.node, alias, cols, joins, key, bind)
+    bind, cols, joins = Binder(), [], []
+    layout = _select_parts(ctx, plan.node, alias, cols, joins, bind)
     fk = alias.c[spec.column_name(fk_attr)]
     keys_param = bind(list(parent_keys), ARRAY(BigInteger))
-    where = [fk == any_(keys_param), *_base_where(ctx, spec, alias, plan, bind, key)]
+    where = [fk == any_(keys_param), *_base_where(ctx, spec, alias, plan, bind)]
     order_cols = _order_columns(spec, alias, plan)
-    where += _cursor_where(order_cols, plan, bind, key)
+    where += _cursor_where(order_cols, plan, bind)
     reverse = plan.last is not None
     limit = (plan.last if reverse else plan.first) + 1
     window_order = _order_by(order_cols, reverse)
     extra = [func.row_number().over(partition_by=fk, order_by=window_order).label("rn")]
-    inline_total = plan.want_total and plan.after is None and plan.before is None
+    inline_total = plan.want_total and plan.after is None and plan.before is None  # follows from the plan's shape
     if inline_total:
         extra.append(func.count().over(partition_by=fk).label("total"))
     inner = select(*cols, *extra).select_from(_from_clause(alias, joins)).where(*where).subquery("w")
     stmt = select(inner).where(inner.c.rn <= bind(limit, Integer)).order_by(inner.c.rn)
-    key.append(("order", plan.signature, reverse, inline_total))
-    rows = await _run(ctx, stmt, tuple(key), bind)
+    rows = await _run(ctx, stmt, ("many", rel.name, fk_attr, plan.shape()), bind)
 
     fk_index = layout.start + plan.node.attrs.index(fk_attr)
     grouped: dict[Any, list[Any]] = {}
@@ -766,12 +797,13 @@ async def fetch_many_batch(ctx: Any, rel: RelSpec, plan: ConnPlan, parent_keys: 
         if inline_total:
             totals[parent] = row[-1]
     if plan.want_total and not inline_total:
-        cbind, ckey = Binder(), ["many-count", spec.name, rel.name, fk_attr]
+        cbind = Binder()
         calias = table_alias(spec, "t0")
         cfk = calias.c[spec.column_name(fk_attr)]
-        cwhere = [cfk == any_(cbind(list(parent_keys), ARRAY(BigInteger))), *_base_where(ctx, spec, calias, plan, cbind, ckey)]
-        for parent, count in await _run(ctx, select(cfk, func.count()).where(*cwhere).group_by(cfk), tuple(ckey), cbind):
-            totals[parent] = count
+        cwhere = [cfk == any_(cbind(list(parent_keys), ARRAY(BigInteger))), *_base_where(ctx, spec, calias, plan, cbind)]
+        count = select(cfk, func.count()).where(*cwhere).group_by(cfk)
+        for parent, n in await _run(ctx, count, ("many-count", spec.name, fk_attr, filter_shape(plan.filter)), cbind):
+            totals[parent] = n
     await _load_manys(ctx, plan.node, buckets)
     return {
         parent: _page(plan, grouped.get(parent, []), totals.get(parent, 0) if plan.want_total else None)
@@ -789,9 +821,9 @@ async def _load_manys(ctx: Any, plan: NodePlan, buckets: dict[int, list[Any]]) -
         if not objs:
             continue
         for response_key, rel, conn_plan in node.manys:
-            keys = list(dict.fromkeys(o.__dict__["_pk"] if rel.local_attr == "id" else o.__dict__[rel.local_attr] for o in objs))
+            keys = list(dict.fromkeys(o.__dict__[PK] if rel.local_attr == "id" else o.__dict__[rel.local_attr] for o in objs))
             keys = [k for k in keys if k is not None]
             pages = await fetch_many_batch(ctx, rel, conn_plan, keys)
             for o in objs:
-                k = o.__dict__["_pk"] if rel.local_attr == "id" else o.__dict__[rel.local_attr]
-                o.__dict__.setdefault("_conn", {})[response_key] = pages.get(k) or _page(conn_plan, [], 0 if conn_plan.want_total else None)
+                k = o.__dict__[PK] if rel.local_attr == "id" else o.__dict__[rel.local_attr]
+                o.__dict__.setdefault(CONNECTIONS, {})[response_key] = pages.get(k) or _page(conn_plan, [], 0 if conn_plan.want_total else None)

@@ -82,6 +82,16 @@ class EntitySpec:
     def column_name(self, attr: str) -> str:
         return self.columns[attr].name
 
+    def field_text(self, attr: str) -> str:
+        """The description of a column's field: its comment, else what its name says."""
+        comment = self.columns[attr].comment
+        if comment:
+            return comment
+        words = attr.replace("_", " ")
+        return {"active": f"False once the {self.name} is deactivated (kept for history, never deleted).",
+                "created_at": "When it was recorded (UTC).", "updated_at": "When it last changed (UTC)."}.get(
+            attr, f"{words[:1].upper()}{words[1:]}.")
+
     def public_tenants(self) -> Any:
         """SELECT of the tenants whose public catalogue anyone may read: the tenant root (the
         table the tenant key references) names its public rows in `__public_rows__`."""

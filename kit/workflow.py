@@ -103,8 +103,9 @@ def _input_type(name: str, params: list[inspect.Parameter], hints: dict[str, Any
             refs[param.name] = ref
         has_default = param.default is not inspect.Parameter.empty
         annotations[param.name] = kind | None if optional or has_default else kind
-        if has_default:
-            namespace[param.name] = UNSET
+        text = f"Global ID of a {spec_for_model(ref.model).name} of your tenant." if ref is not None and not ref.many else (
+            f"Global IDs of {spec_for_model(ref.model).name} rows of your tenant." if ref is not None else None)
+        namespace[param.name] = strawberry.field(default=UNSET, description=text) if has_default else strawberry.field(description=text)
     namespace["__annotations__"] = annotations
     return strawberry.input(type(name, (), namespace), name=name), refs
 

@@ -9,20 +9,23 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
+os.environ.setdefault("CAMPUS_VERIFY_SQL_CACHE", "1")  # every SQL cache hit re-checked (kit/db.py)
+
+import asyncpg  # noqa: E402
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
 from gateway import demo, embedded_pg, migrate
 from gateway.app import create_app
-from gateway.settings import Settings
+from kit.settings import Settings
 from kit.ids import encode_gid
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -854,7 +854,7 @@ async def test_accrual_uses_each_schools_own_today(db, pg_url, monkeypatch):
 def test_accrue_late_fees_subcommand(monkeypatch, pg_url, capsys):
     """The console command, wired to the owner's URL; a date long before any fee accrues nothing."""
     from gateway import cli
-    from gateway.settings import get_settings
+    from kit.settings import get_settings
 
     monkeypatch.setenv("DATABASE_URL", pg_url)
     monkeypatch.setenv("MIGRATION_DATABASE_URL", pg_url)

@@ -223,7 +223,7 @@ async def test_no_create_or_update_mutation_exists_for_derived_types(gql):
 
 async def test_console_command_computes_one_hostel_and_refuses_bad_input(gql, db, client, pg_url, monkeypatch, capsys):
     from gateway import cli
-    from gateway.settings import get_settings
+    from kit.settings import get_settings
 
     h = await scenario(client, db)
     monkeypatch.setenv("DATABASE_URL", pg_url)
