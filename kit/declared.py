@@ -99,7 +99,8 @@ def surface() -> tuple[type | None, tuple[type, ...]]:
             mutations.append(master_data_mutations(
                 model, writable=w.fields, required=w.required, immutable=w.immutable, verbs=verbs,
                 permissions={verb: w.rule(verb) for verb in verbs},
-                validate=service(w.validate), after=service(w.after), prepare=service(w.prepare)))
+                validate=service(w.validate), after=service(w.after), prepare=service(w.prepare),
+                write_filter=w.rows if w.rows is not None else "read"))
     namespace["__annotations__"] = annotations
     query = strawberry.type(type("DeclaredQuery", (), namespace)) if annotations else None
     return query, tuple(mutations)

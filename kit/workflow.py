@@ -44,6 +44,13 @@ from kit.mutations import decode_ref, payload_type, run_mutation, run_workflow
 from kit.registry import camel, prose, spec_for_model
 
 
+class Doc:
+    """`Annotated[str, Doc("...")]`: the description of a workflow parameter's input field."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
 class RefTo:
     """Marks an `int` parameter as the primary key of a `model` row, given as a global ID."""
 
@@ -66,6 +73,16 @@ class Ref:
 _SCALARS = (str, int, bool, Decimal, dt.date, dt.datetime, dt.time)
 
 
+def _doc(hint: Any) -> str | None:
+    if typing.get_origin(hint) is Annotated:
+        return next((e.text for e in typing.get_args(hint)[1:] if isinstance(e, Doc)), None)
+    for arg in typing.get_args(hint):  # Annotated inside `X | None`
+        text = _doc(arg)
+        if text:
+            return text
+    return None
+
+
 def _graphql_kind(hint: Any) -> tuple[Any, RefTo | None, bool]:
     """(GraphQL annotation, reference marker or None, optional?) of a service parameter's hint."""
     optional = False
@@ -81,6 +98,8 @@ def _graphql_kind(hint: Any) -> tuple[Any, RefTo | None, bool]:
         if ref is not None:
             return (list[strawberry.ID] if ref.many else strawberry.ID), ref, optional
         hint = base
+        inner, _, inner_optional = _graphql_kind(hint)
+        return inner, None, optional or inner_optional
         origin = typing.get_origin(hint)
     if origin is list:
         (item,) = typing.get_args(hint)
@@ -102,10 +121,19 @@ def _input_type(name: str, params: list[inspect.Parameter], hints: dict[str, Any
         if ref is not None:
             refs[param.name] = ref
         has_default = param.default is not inspect.Parameter.empty
-        annotations[param.name] = kind | None if optional or has_default else kind
-        text = f"Global ID of a {spec_for_model(ref.model).name} of your tenant." if ref is not None and not ref.many else (
+        text = _doc(hints[param.name]) or (
+            f"Global ID of a {spec_for_model(ref.model).name} of your tenant." if ref is not None and not ref.many else
             f"Global IDs of {spec_for_model(ref.model).name} rows of your tenant." if ref is not None else None)
-        namespace[param.name] = strawberry.field(default=UNSET, description=text) if has_default else strawberry.field(description=text)
+        if has_default and param.default is not None and ref is None:
+            # a literal default is the field's default in the schema (`evidenceUrls: [String!]! = []`)
+            default = list(param.default) if isinstance(param.default, tuple) else param.default
+            annotations[param.name] = kind | None if optional else kind
+            namespace[param.name] = strawberry.field(default_factory=lambda d=default: list(d) if isinstance(d, list) else d,
+                                                     description=text)
+        else:
+            annotations[param.name] = kind | None if optional or has_default else kind
+            namespace[param.name] = (strawberry.field(default=UNSET, description=text) if has_default
+                                     else strawberry.field(description=text))
     namespace["__annotations__"] = annotations
     return strawberry.input(type(name, (), namespace), name=name), refs
 
@@ -132,6 +160,12 @@ def workflow(name: str, service: Callable[..., Awaitable[int | None]], rule: Rul
     fields = params[2:] if frame_scope else params[1:]
     title = name[:1].upper() + name[1:]
     input_type, refs = _input_type(f"{title}Input", fields, hints)
+    from kit.declared import declaration, type_of
+    from models.entity import Entity
+
+    decl = declaration(returns)
+    if isinstance(decl, Entity) and not decl.hand_written:
+        type_of(returns)  # a generated type exists before its payload names it
     spec = spec_for_model(returns)
     payload = payload_type(f"{title}Payload", spec)
     declare(f"Mutation.{name}", rule)
@@ -175,4 +209,4 @@ def workflow(name: str, service: Callable[..., Awaitable[int | None]], rule: Rul
     return strawberry.type(type(f"{title}Mutation", (), {attr: field}))
 
 
-__all__ = ["Ref", "RefTo", "workflow"]
+__all__ = ["Doc", "Ref", "RefTo", "workflow"]

@@ -46,7 +46,9 @@ class Writes:
     create only. Hooks are dotted paths of service functions (`"resolvers.room.service.check"`),
     resolved when the schema is built so that models never import services:
     `validate(ctx, session, obj)` before the write, `after(ctx, session, obj)` once it is flushed
-    (same savepoint), `prepare(ctx, values) -> values` before the row is built.
+    (same savepoint), `prepare(ctx, values) -> values` before the row is built. `rows` is the
+    row filter of the rows a caller may change (default: the rows they may read), e.g. an
+    administrator changes only their own hostel.
     """
 
     by: Rule | Mapping[str, Rule]
@@ -57,6 +59,7 @@ class Writes:
     validate: str | None = None
     after: str | None = None
     prepare: str | None = None
+    rows: RowFilter | None = None
 
     def rule(self, verb: str) -> Rule:
         return self.by if isinstance(self.by, Rule) else self.by[verb]
