@@ -13,6 +13,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ActiveMixin, AuditMixin, Base
+from models.entity import Entity
+from models.hostel.access import CATALOGUE
 
 
 class HostelType(enum.Enum):
@@ -28,14 +30,22 @@ class HostelStatus(enum.Enum):
 
 
 class Hostel(ActiveMixin, AuditMixin, Base):
+    """A hostel: the tenant of the hostel family. Public listing data."""
+
     __tablename__ = "hostels"
     __table_args__ = (
         CheckConstraint("total_beds >= 0", name="total_beds_non_negative"),
         CheckConstraint("starting_price_monthly IS NULL OR starting_price_monthly >= 0", name="price_non_negative"),
     )
-    __filterable__ = ("name", "slug", "hostel_type", "status", "city", "state", "is_public", "total_beds",
-                      "starting_price_monthly", "active", "created_at")
-    __sortable__ = ("name", "city", "total_beds", "starting_price_monthly", "created_at")
+    # written by schema/hostel.py (`hostelCreate/Update/Deactivate`): a hostel admin changes only their own hostel,
+    # a write filter `Writes` cannot say
+    __entity__ = Entity(
+        read=CATALOGUE, list="hostels",
+        about="Hostels, for visitors searching as much as for staff (public listing fields).",
+        filter=("name", "slug", "hostel_type", "status", "city", "state", "is_public", "total_beds",
+                "starting_price_monthly", "active", "created_at"),
+        order=("name", "city", "total_beds", "starting_price_monthly", "created_at"),
+    )
     __public_rows__ = ("is_public", "active")  # whose catalogue visitors read (RLS `public_catalogue` says the same)
 
     name: Mapped[str] = mapped_column(String(255))
@@ -52,16 +62,20 @@ class Hostel(ActiveMixin, AuditMixin, Base):
     state: Mapped[str | None] = mapped_column(String(100))
     pincode: Mapped[str | None] = mapped_column(String(20))
     country: Mapped[str] = mapped_column(String(2), default="IN", server_default="IN")
-    # IANA zone of the hostel's dates: "today" for check-in, no-shows, bookings, notices, analytics
-    time_zone: Mapped[str] = mapped_column(String(50), default="Asia/Kolkata", server_default="Asia/Kolkata")
+    time_zone: Mapped[str] = mapped_column(String(50), default="Asia/Kolkata", server_default="Asia/Kolkata",
+                                           comment="IANA zone of the hostel's dates (\"today\" for bookings, check-in, "
+                                                   "no-shows, notices, occupancy and analytics).")
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     contact_phone: Mapped[str | None] = mapped_column(String(30))
     contact_email: Mapped[str | None] = mapped_column(String(255))
     website: Mapped[str | None] = mapped_column(String(255))
     # capacity (kept in step with rooms/beds by the room workflows of a later issue)
-    total_rooms: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    total_beds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    total_rooms: Mapped[int] = mapped_column(Integer, default=0, server_default="0",
+                                             comment="Active rooms, kept in step by the room writes.")
+    total_beds: Mapped[int] = mapped_column(Integer, default=0, server_default="0",
+                                            comment="Active beds of active rooms, kept in step by the room and bed "
+                                                    "writes.")
     # pricing summary
     starting_price_monthly: Mapped[Decimal | None]
     currency: Mapped[str] = mapped_column(String(3), default="INR", server_default="INR")
@@ -73,7 +87,9 @@ class Hostel(ActiveMixin, AuditMixin, Base):
     cover_image_url: Mapped[str | None] = mapped_column(String(1000))
     gallery_urls: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     social_links: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
-    is_public: Mapped[bool] = mapped_column(default=True, server_default="true")
+    is_public: Mapped[bool] = mapped_column(default=True, server_default="true",
+                                            comment="Listed for visitors: its catalogue (room types, amenities, "
+                                                    "media, policies) is readable without logging in.")
 
 
 # The rest of seed 000's `hostel/` package (imported after Hostel, which they reference by name).

@@ -9,8 +9,9 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import (ActiveMixin, Base, CatalogueMixin, HostelTenantMixin, enum_column, hostel_table, many,
-                         ref)
+from models.base import ActiveMixin, Base, CatalogueMixin, HostelTenantMixin, enum_column, hostel_table, reference
+from models.entity import Entity, Writes
+from models.hostel.access import ADMINS, CATALOGUE, MEMBERS, own_resident_rows
 
 
 class AmenityConditionLevel(enum.Enum):
@@ -26,29 +27,36 @@ class AmenityCategory(CatalogueMixin, ActiveMixin, HostelTenantMixin, Base):
 
     __tablename__ = "amenity_categories"
     __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "name"),))
-    __filterable__ = ("name", "active")
-    __sortable__ = ("name", "sort_order")
+    __entity__ = Entity(
+        read=CATALOGUE, list="amenityCategories", about="Public for visitors (public hostels).",
+        filter=("name", "active"), order=("name", "sort_order"),
+        write=Writes(ADMINS, fields=("name", "description", "icon", "sort_order"), required=("name",)),
+    )
 
     name: Mapped[str]
     description: Mapped[str | None]
     icon: Mapped[str | None]
     sort_order: Mapped[int] = mapped_column(default=0, server_default="0")
 
-    amenities: Mapped[list[HostelAmenity]] = many("AmenityCategory", "HostelAmenity", "category_id")
-
 
 class HostelAmenity(CatalogueMixin, ActiveMixin, HostelTenantMixin, Base):
     """One amenity of the hostel: whether it works, its condition, and whether residents book it."""
 
     __tablename__ = "hostel_amenities"
-    __table_args__ = hostel_table(("category_id", "amenity_categories"), extra=(
+    __table_args__ = hostel_table(extra=(
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
         CheckConstraint("booking_fee IS NULL OR booking_fee >= 0", name="fee_non_negative"),
     ))
-    __filterable__ = ("name", "category_id", "is_available", "is_bookable", "condition", "active")
-    __sortable__ = ("name", "created_at")
+    __entity__ = Entity(
+        read=CATALOGUE, list="hostelAmenities", about="Public for visitors (public hostels).",
+        filter=("name", "category_id", "is_available", "is_bookable", "condition", "active"),
+        order=("name", "created_at"),
+        write=Writes(ADMINS, fields=("category_id", "name", "description", "is_available", "condition", "capacity",
+                                     "is_bookable", "booking_fee", "open_from", "open_until"), required=("name",),
+                     after="resolvers.hostel.service.after_amenity"),
+    )
 
-    category_id: Mapped[int | None]
+    category: Mapped[AmenityCategory | None] = reference(back="amenities")
     name: Mapped[str]
     description: Mapped[str | None]
     is_available: Mapped[bool] = mapped_column(default=True, server_default="true")
@@ -58,9 +66,6 @@ class HostelAmenity(CatalogueMixin, ActiveMixin, HostelTenantMixin, Base):
     booking_fee: Mapped[Decimal | None]
     open_from: Mapped[dt.time | None]
     open_until: Mapped[dt.time | None]
-
-    category: Mapped[AmenityCategory | None] = ref("HostelAmenity", "category_id", "AmenityCategory")
-    bookings: Mapped[list[AmenityBooking]] = many("HostelAmenity", "AmenityBooking", "amenity_id")
 
 
 class AmenityBookingStatus(enum.Enum):
@@ -73,19 +78,15 @@ class AmenityBooking(HostelTenantMixin, Base):
     """A resident's reservation of a bookable amenity for a time slot."""
 
     __tablename__ = "amenity_bookings"
-    __table_args__ = hostel_table(("amenity_id", "hostel_amenities"), ("student_id", "hostel_students"), extra=(
-        CheckConstraint("ends_at > starts_at", name="slot_positive"),
-    ))
-    __filterable__ = ("amenity_id", "student_id", "status", "starts_at")
-    __sortable__ = ("starts_at", "created_at")
+    __table_args__ = hostel_table(extra=(CheckConstraint("ends_at > starts_at", name="slot_positive"),))
+    __entity__ = Entity(
+        read=MEMBERS, rows=own_resident_rows(), list="amenityBookings", about="Staff see all; a resident their own.",
+        filter=("amenity_id", "student_id", "status", "starts_at"), order=("starts_at", "created_at"),
+    )
 
-    amenity_id: Mapped[int]
-    student_id: Mapped[int]
+    amenity: Mapped[HostelAmenity] = reference(back="bookings")
+    student: Mapped[HostelStudent] = reference()
     starts_at: Mapped[dt.datetime]
     ends_at: Mapped[dt.datetime]
     status: Mapped[AmenityBookingStatus] = enum_column(AmenityBookingStatus, AmenityBookingStatus.BOOKED)
     purpose: Mapped[str | None]
-
-    amenity: Mapped[HostelAmenity] = ref("AmenityBooking", "amenity_id", "HostelAmenity")
-    student: Mapped[HostelStudent] = ref("AmenityBooking", "student_id", "HostelStudent")
-

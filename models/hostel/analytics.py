@@ -8,10 +8,14 @@ import enum
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Numeric, UniqueConstraint
+from sqlalchemy import Numeric, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, ComputedMixin, HostelTenantMixin, enum_column, hostel_table, ref
+from models.base import Base, ComputedMixin, HostelTenantMixin, enum_column, hostel_table, reference
+from models.entity import Entity
+from models.hostel.access import ADMINS, STAFF
+
+DERIVED = "Derived by `campus compute-analytics` or `hostelAnalyticsCompute`: see computedAt."
 
 Rate = Numeric(5, 2)  # a percentage, 0.00-100.00
 
@@ -21,8 +25,8 @@ class HostelAnalytic(ComputedMixin, HostelTenantMixin, Base):
 
     __tablename__ = "hostel_analytics"
     __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "period_start", "period_end"),))
-    __filterable__ = ("period_start", "period_end", "computed_at")
-    __sortable__ = ("period_start", "computed_at")
+    __entity__ = Entity(read=STAFF, list="hostelAnalytics", about=DERIVED,
+                        filter=("period_start", "period_end", "computed_at"), order=("period_start", "computed_at"))
 
     period_start: Mapped[dt.date]
     period_end: Mapped[dt.date]
@@ -38,10 +42,11 @@ class HostelAnalytic(ComputedMixin, HostelTenantMixin, Base):
 
 
 class OccupancyTrend(ComputedMixin, HostelTenantMixin, Base):
+    """The hostel's beds on one day: occupied, reserved by bookings, blocked, and the occupancy rate."""
+
     __tablename__ = "occupancy_trends"
     __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "day"),))
-    __filterable__ = ("day",)
-    __sortable__ = ("day",)
+    __entity__ = Entity(read=STAFF, list="occupancyTrends", about=DERIVED, filter=("day",), order=("day",))
 
     day: Mapped[dt.date]
     total_beds: Mapped[int]
@@ -57,10 +62,12 @@ class TrendPeriod(enum.Enum):
 
 
 class RevenueTrend(ComputedMixin, HostelTenantMixin, Base):
+    """Booked revenue, refunds and bookings of the hostel per day or month."""
+
     __tablename__ = "revenue_trends"
     __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "period", "period_start"),))
-    __filterable__ = ("period", "period_start")
-    __sortable__ = ("period_start",)
+    __entity__ = Entity(read=ADMINS, list="revenueTrends", about=DERIVED,
+                        filter=("period", "period_start"), order=("period_start",))
 
     period: Mapped[TrendPeriod] = enum_column(TrendPeriod)
     period_start: Mapped[dt.date]
@@ -75,15 +82,14 @@ class HostelComparison(ComputedMixin, HostelTenantMixin, Base):
 
     __tablename__ = "hostel_comparisons"
     __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "as_of"),))
-    __filterable__ = ("as_of",)
-    __sortable__ = ("as_of",)
+    __entity__ = Entity(read=ADMINS, list="hostelComparisons", about=DERIVED, filter=("as_of",), order=("as_of",))
 
     as_of: Mapped[dt.date]
     peer_count: Mapped[int]
     occupancy_rate: Mapped[Decimal] = mapped_column(Rate)
     peer_average_occupancy_rate: Mapped[Decimal | None] = mapped_column(Rate)
-    price_rank: Mapped[int | None]  # 1 = cheapest among peers
-    occupancy_rank: Mapped[int | None]  # 1 = fullest
+    price_rank: Mapped[int | None] = mapped_column(comment="Rank by starting price among the peers: 1 = cheapest.")
+    occupancy_rank: Mapped[int | None] = mapped_column(comment="Rank by occupancy among the peers: 1 = fullest.")
     metrics: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     recommendations: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
@@ -94,8 +100,9 @@ class BenchmarkData(ComputedMixin, Base):
 
     __tablename__ = "benchmark_data"
     __table_args__ = (UniqueConstraint("city", "as_of"),)
-    __filterable__ = ("city", "as_of")
-    __sortable__ = ("city", "as_of")
+    __entity__ = Entity(read=ADMINS, list="benchmarkData",
+                        about=DERIVED + " Regional aggregates across public hostels.", filter=("city", "as_of"),
+                        order=("city", "as_of"))
 
     city: Mapped[str]
     as_of: Mapped[dt.date]
@@ -110,10 +117,10 @@ class CompetitorAnalysis(ComputedMixin, HostelTenantMixin, Base):
 
     __tablename__ = "competitor_analyses"
     __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "competitor_id", "as_of"),))
-    __filterable__ = ("competitor_id", "as_of")
-    __sortable__ = ("as_of",)
+    __entity__ = Entity(read=ADMINS, list="competitorAnalyses", about=DERIVED,
+                        filter=("competitor_id", "as_of"), order=("as_of",))
 
-    competitor_id: Mapped[int] = mapped_column(ForeignKey("hostels.id"), index=True)
+    competitor: Mapped[Hostel] = reference(tenant=False, index=True, comment="The other hostel compared with.")
     as_of: Mapped[dt.date]
     our_starting_price: Mapped[Decimal | None]
     their_starting_price: Mapped[Decimal | None]
@@ -122,5 +129,3 @@ class CompetitorAnalysis(ComputedMixin, HostelTenantMixin, Base):
     their_total_beds: Mapped[int]
     our_amenity_count: Mapped[int]
     their_amenity_count: Mapped[int]
-
-    competitor: Mapped[Hostel] = ref("CompetitorAnalysis", "competitor_id", "Hostel")

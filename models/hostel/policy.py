@@ -10,7 +10,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy import Text
 
-from models.base import ActiveMixin, Base, CatalogueMixin, HostelTenantMixin, enum_column, hostel_table, many, ref
+from models.base import ActiveMixin, Base, CatalogueMixin, HostelTenantMixin, enum_column, hostel_table, reference
+from models.entity import Entity, Writes
+from models.hostel.access import ADMINS, CATALOGUE, MEMBERS, own_resident_rows
 
 
 class PolicyType(enum.Enum):
@@ -32,36 +34,42 @@ class HostelPolicy(CatalogueMixin, ActiveMixin, HostelTenantMixin, Base):
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("effective_to IS NULL OR effective_to >= effective_from", name="effective_range"),
     ))
-    __filterable__ = ("policy_type", "title", "requires_acknowledgment", "effective_from", "active")
-    __sortable__ = ("title", "effective_from", "created_at")
+    __entity__ = Entity(
+        read=CATALOGUE, list="hostelPolicies", about="House rules: public for visitors.",
+        filter=("policy_type", "title", "requires_acknowledgment", "effective_from", "active"),
+        order=("title", "effective_from", "created_at"),
+        write=Writes(ADMINS, fields=("policy_type", "title", "content", "effective_from", "effective_to",
+                                     "requires_acknowledgment"), required=("title", "content", "effective_from"),
+                     validate="resolvers.hostel.service.policy_version"),
+    )
 
     policy_type: Mapped[PolicyType] = enum_column(PolicyType, PolicyType.GENERAL)
     title: Mapped[str]
     content: Mapped[str] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    version: Mapped[int] = mapped_column(default=1, server_default="1",
+                                         comment="Raised by every change of the content; acknowledgments name the "
+                                                 "version they accepted.")
     effective_from: Mapped[dt.date]
     effective_to: Mapped[dt.date | None]
     requires_acknowledgment: Mapped[bool] = mapped_column(default=True, server_default="true")
 
-    acknowledgments: Mapped[list[PolicyAcknowledgment]] = many("HostelPolicy", "PolicyAcknowledgment", "policy_id")
-    violations: Mapped[list[HostelPolicyViolation]] = many("HostelPolicy", "HostelPolicyViolation", "policy_id")
-
 
 class PolicyAcknowledgment(HostelTenantMixin, Base):
+    """A resident's acknowledgment of one version of a house rule (`hostelPolicyAcknowledge`)."""
+
     __tablename__ = "policy_acknowledgments"
-    __table_args__ = hostel_table(("policy_id", "hostel_policies"), ("student_id", "hostel_students"), extra=(
-        UniqueConstraint("policy_id", "student_id", "policy_version"),
-    ))
-    __filterable__ = ("policy_id", "student_id", "policy_version", "acknowledged_at")
-    __sortable__ = ("acknowledged_at",)
+    __table_args__ = hostel_table(extra=(UniqueConstraint("policy_id", "student_id", "policy_version"),))
+    __entity__ = Entity(
+        read=MEMBERS, rows=own_resident_rows(), list="policyAcknowledgments",
+        about="Staff see all; a resident their own.",
+        filter=("policy_id", "student_id", "policy_version", "acknowledged_at"), order=("acknowledged_at",),
+    )
 
-    policy_id: Mapped[int]
-    student_id: Mapped[int]
-    policy_version: Mapped[int]
+    policy: Mapped[HostelPolicy] = reference(back="acknowledgments")
+    student: Mapped[HostelStudent] = reference()
+    policy_version: Mapped[int] = mapped_column(comment="The version of the policy acknowledged; a newer version "
+                                                        "needs a new acknowledgment.")
     acknowledged_at: Mapped[dt.datetime]
-
-    policy: Mapped[HostelPolicy] = ref("PolicyAcknowledgment", "policy_id", "HostelPolicy")
-    student: Mapped[HostelStudent] = ref("PolicyAcknowledgment", "student_id", "HostelStudent")
 
 
 class ViolationSeverity(enum.Enum):
@@ -78,19 +86,23 @@ class ViolationStatus(enum.Enum):
 
 
 class HostelPolicyViolation(HostelTenantMixin, Base):
-    __tablename__ = "hostel_policy_violations"
-    __table_args__ = hostel_table(("policy_id", "hostel_policies"), ("student_id", "hostel_students"))
-    __filterable__ = ("policy_id", "student_id", "severity", "status", "occurred_at")
-    __sortable__ = ("occurred_at", "created_at")
+    """A resident's breach of a house rule, recorded by staff with evidence and the action taken
+    (`hostelPolicyViolationRecord`)."""
 
-    policy_id: Mapped[int | None]
-    student_id: Mapped[int]
+    __tablename__ = "hostel_policy_violations"
+    __table_args__ = hostel_table()
+    __entity__ = Entity(
+        read=MEMBERS, rows=own_resident_rows(), list="hostelPolicyViolations",
+        about="Staff see all; a resident their own.",
+        filter=("policy_id", "student_id", "severity", "status", "occurred_at"), order=("occurred_at", "created_at"),
+    )
+
+    policy: Mapped[HostelPolicy | None] = reference(back="violations")
+    student: Mapped[HostelStudent] = reference()
     occurred_at: Mapped[dt.datetime]
     description: Mapped[str] = mapped_column(Text)
     severity: Mapped[ViolationSeverity] = enum_column(ViolationSeverity, ViolationSeverity.MINOR)
     evidence_urls: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     action_taken: Mapped[str | None]
-    status: Mapped[ViolationStatus] = enum_column(ViolationStatus, ViolationStatus.OPEN)
-
-    policy: Mapped[HostelPolicy | None] = ref("HostelPolicyViolation", "policy_id", "HostelPolicy")
-    student: Mapped[HostelStudent] = ref("HostelPolicyViolation", "student_id", "HostelStudent")
+    status: Mapped[ViolationStatus] = enum_column(ViolationStatus, ViolationStatus.OPEN,
+                                                  comment="ACTION_TAKEN when recorded with an action, else OPEN.")

@@ -11,7 +11,11 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Numeric, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import ActiveMixin, Base, ComputedMixin, HostelTenantMixin, enum_column, hostel_table, ref
+from models.base import ActiveMixin, Base, ComputedMixin, HostelTenantMixin, enum_column, hostel_table, reference
+from models.entity import Entity, Writes
+from models.hostel.access import ADMINS, STAFF
+
+DERIVED = "Derived: see computedAt."
 
 
 class RoomAvailabilityState(enum.Enum):
@@ -25,20 +29,19 @@ class RoomAvailability(ComputedMixin, HostelTenantMixin, Base):
     """A room's state on a day, derived from assignments, bookings and blocks."""
 
     __tablename__ = "room_availability"
-    __table_args__ = hostel_table(("room_id", "rooms"), extra=(UniqueConstraint("room_id", "as_of"),))
-    __filterable__ = ("room_id", "as_of", "state", "free_beds")
-    __sortable__ = ("as_of", "free_beds")
+    __table_args__ = hostel_table(extra=(UniqueConstraint("room_id", "as_of"),))
+    __entity__ = Entity(read=STAFF, list="roomAvailability", about=DERIVED,
+                        filter=("room_id", "as_of", "state", "free_beds"), order=("as_of", "free_beds"))
 
-    room_id: Mapped[int]
+    room: Mapped[Room] = reference()
     as_of: Mapped[dt.date]
     state: Mapped[RoomAvailabilityState] = enum_column(RoomAvailabilityState)
     capacity: Mapped[int]
     occupied_beds: Mapped[int]
     reserved_beds: Mapped[int]
     free_beds: Mapped[int]
-    effective_monthly_rent: Mapped[Decimal]
-
-    room: Mapped[Room] = ref("RoomAvailability", "room_id", "Room")
+    effective_monthly_rent: Mapped[Decimal] = mapped_column(comment="The room's rent per month on that day, with the "
+                                                                    "availability window's adjustment.")
 
 
 class WindowType(enum.Enum):
@@ -52,22 +55,28 @@ class AvailabilityWindow(ActiveMixin, HostelTenantMixin, Base):
     """A date window with its own price adjustment and minimum stay (whole hostel or one room type)."""
 
     __tablename__ = "availability_windows"
-    __table_args__ = hostel_table(("room_type_id", "room_type_definitions"), extra=(
+    __table_args__ = hostel_table(extra=(
         CheckConstraint("ends_on >= starts_on", name="window_ordered"),
         CheckConstraint("price_adjustment_percent BETWEEN -100 AND 500", name="adjustment_range"),
     ))
-    __filterable__ = ("room_type_id", "window_type", "starts_on", "ends_on", "active")
-    __sortable__ = ("starts_on",)
+    __entity__ = Entity(
+        read=STAFF, list="availabilityWindows",
+        filter=("room_type_id", "window_type", "starts_on", "ends_on", "active"), order=("starts_on",),
+        write=Writes(ADMINS, fields=("room_type_id", "name", "window_type", "starts_on", "ends_on",
+                                     "price_adjustment_percent", "min_stay_months"),
+                     required=("name", "starts_on", "ends_on")),
+    )
 
-    room_type_id: Mapped[int | None]
+    room_type: Mapped[RoomTypeDefinition | None] = reference(comment="The room type it applies to; the whole hostel "
+                                                                     "when null.")
     name: Mapped[str]
     window_type: Mapped[WindowType] = enum_column(WindowType, WindowType.CUSTOM)
     starts_on: Mapped[dt.date]
-    ends_on: Mapped[dt.date]
-    price_adjustment_percent: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("0"), server_default="0")
+    ends_on: Mapped[dt.date] = mapped_column(comment="Last day of the window (inclusive).")
+    price_adjustment_percent: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("0"), server_default="0",
+                                                              comment="Added to the rent in the window, in percent "
+                                                                      "(-100 to 500; negative: a discount).")
     min_stay_months: Mapped[int | None]
-
-    room_type: Mapped[RoomTypeDefinition | None] = ref("AvailabilityWindow", "room_type_id", "RoomTypeDefinition")
 
 
 class AvailabilityRuleType(enum.Enum):
@@ -77,20 +86,23 @@ class AvailabilityRuleType(enum.Enum):
 
 
 class AvailabilityRule(ActiveMixin, HostelTenantMixin, Base):
-    __tablename__ = "availability_rules"
-    __table_args__ = hostel_table(("room_type_id", "room_type_definitions"), extra=(
-        CheckConstraint("value >= 0", name="value_non_negative"),
-    ))
-    __filterable__ = ("room_type_id", "rule_type", "active")
-    __sortable__ = ("name",)
+    """A rule on what is offered: a minimum stay, how far ahead one books, beds held back from
+    public availability (per room type, or hostel-wide when no type is named)."""
 
-    room_type_id: Mapped[int | None]
+    __tablename__ = "availability_rules"
+    __table_args__ = hostel_table(extra=(CheckConstraint("value >= 0", name="value_non_negative"),))
+    __entity__ = Entity(
+        read=STAFF, list="availabilityRules", filter=("room_type_id", "rule_type", "active"), order=("name",),
+        write=Writes(ADMINS, fields=("room_type_id", "name", "rule_type", "value", "description"),
+                     required=("name", "rule_type", "value"),
+                     validate="resolvers.room.service.hold_back_names_a_type"),
+    )
+
+    room_type: Mapped[RoomTypeDefinition | None] = reference()
     name: Mapped[str]
     rule_type: Mapped[AvailabilityRuleType] = enum_column(AvailabilityRuleType)
-    value: Mapped[int]
+    value: Mapped[int] = mapped_column(comment="Months (MIN_STAY), days (MAX_ADVANCE_DAYS) or beds (HOLD_BACK_BEDS).")
     description: Mapped[str | None]
-
-    room_type: Mapped[RoomTypeDefinition | None] = ref("AvailabilityRule", "room_type_id", "RoomTypeDefinition")
 
 
 class AvailabilityForecast(ComputedMixin, HostelTenantMixin, Base):
@@ -98,21 +110,17 @@ class AvailabilityForecast(ComputedMixin, HostelTenantMixin, Base):
     assignments, notices) plus the recent cancellation rate."""
 
     __tablename__ = "availability_forecasts"
-    __table_args__ = hostel_table(("room_type_id", "room_type_definitions"), extra=(
-        UniqueConstraint("room_type_id", "forecast_for"),
-    ))
-    __filterable__ = ("room_type_id", "forecast_for")
-    __sortable__ = ("forecast_for",)
+    __table_args__ = hostel_table(extra=(UniqueConstraint("room_type_id", "forecast_for"),))
+    __entity__ = Entity(read=STAFF, list="availabilityForecasts", about=DERIVED,
+                        filter=("room_type_id", "forecast_for"), order=("forecast_for",))
 
-    room_type_id: Mapped[int]
+    room_type: Mapped[RoomTypeDefinition] = reference()
     forecast_for: Mapped[dt.date]
     total_beds: Mapped[int]
     committed_beds: Mapped[int]
     expected_free_beds: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     waitlist_demand: Mapped[int]
-    method: Mapped[str]
-
-    room_type: Mapped[RoomTypeDefinition] = ref("AvailabilityForecast", "room_type_id", "RoomTypeDefinition")
+    method: Mapped[str] = mapped_column(comment="How the figure was forecast.")
 
 
 class AvailabilityAlertType(enum.Enum):
@@ -122,14 +130,15 @@ class AvailabilityAlertType(enum.Enum):
 
 
 class RoomAvailabilityAlert(ComputedMixin, HostelTenantMixin, Base):
-    __tablename__ = "room_availability_alerts"
-    __table_args__ = hostel_table(("room_type_id", "room_type_definitions"), extra=(
-        UniqueConstraint("room_type_id", "for_date", "alert_type"),
-    ))
-    __filterable__ = ("room_type_id", "alert_type", "for_date", "acknowledged")
-    __sortable__ = ("for_date", "computed_at")
+    """A room type running low, sold out or in high demand on a day (derived)."""
 
-    room_type_id: Mapped[int]
+    __tablename__ = "room_availability_alerts"
+    __table_args__ = hostel_table(extra=(UniqueConstraint("room_type_id", "for_date", "alert_type"),))
+    __entity__ = Entity(read=STAFF, list="roomAvailabilityAlerts", about=DERIVED,
+                        filter=("room_type_id", "alert_type", "for_date", "acknowledged"),
+                        order=("for_date", "computed_at"))
+
+    room_type: Mapped[RoomTypeDefinition] = reference()
     alert_type: Mapped[AvailabilityAlertType] = enum_column(AvailabilityAlertType)
     for_date: Mapped[dt.date]
     free_beds: Mapped[int]
@@ -137,18 +146,17 @@ class RoomAvailabilityAlert(ComputedMixin, HostelTenantMixin, Base):
     message: Mapped[str] = mapped_column(Text)
     acknowledged: Mapped[bool] = mapped_column(default=False, server_default="false")
 
-    room_type: Mapped[RoomTypeDefinition] = ref("RoomAvailabilityAlert", "room_type_id", "RoomTypeDefinition")
-
 
 class AvailabilityOptimization(ComputedMixin, HostelTenantMixin, Base):
     """Price suggestions per room type from occupancy and waitlist demand."""
 
     __tablename__ = "availability_optimizations"
     __table_args__ = hostel_table()
-    __filterable__ = ("computed_at",)
-    __sortable__ = ("computed_at",)
+    __entity__ = Entity(read=STAFF, list="availabilityOptimizations", about=DERIVED, filter=("computed_at",),
+                        order=("computed_at",))
 
     horizon_start: Mapped[dt.date]
     horizon_end: Mapped[dt.date]
     occupancy_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
-    recommendations: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    recommendations: Mapped[list[Any]] = mapped_column(default=list, server_default="[]",
+                                                       comment="Price suggestions per room type.")

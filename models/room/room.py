@@ -11,7 +11,11 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Numeric, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import ActiveMixin, Base, HostelTenantMixin, enum_column, hostel_table, many, ref
+from models.base import ActiveMixin, Base, HostelTenantMixin, enum_column, hostel_table, reference
+from models.entity import Entity, Writes
+from models.hostel.access import ADMINS, MEMBERS, STAFF
+
+SERVICE = "resolvers.room.service"
 
 
 class RoomStatus(enum.Enum):
@@ -25,27 +29,30 @@ class Room(ActiveMixin, HostelTenantMixin, Base):
     occupancy is not stored here but derived from bed assignments and bookings."""
 
     __tablename__ = "rooms"
-    __table_args__ = hostel_table(("room_type_id", "room_type_definitions"), extra=(
+    __table_args__ = hostel_table(extra=(
         UniqueConstraint("hostel_id", "room_number"),
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         CheckConstraint("monthly_rent >= 0", name="rent_non_negative"),
     ))
-    __filterable__ = ("room_number", "floor", "wing", "room_type_id", "status", "capacity", "monthly_rent", "active")
-    __sortable__ = ("room_number", "floor", "monthly_rent")
+    __entity__ = Entity(
+        read=MEMBERS, list="rooms",
+        filter=("room_number", "floor", "wing", "room_type_id", "status", "capacity", "monthly_rent", "active"),
+        order=("room_number", "floor", "monthly_rent"),
+        write=Writes(ADMINS, fields=("room_type_id", "room_number", "floor", "wing", "capacity", "monthly_rent",
+                                     "status", "notes"),
+                     required=("room_type_id", "room_number", "floor", "capacity", "monthly_rent"),
+                     immutable=("monthly_rent",), validate=f"{SERVICE}.validate_room", after=f"{SERVICE}.after_room"),
+    )
 
-    room_type_id: Mapped[int]
+    room_type: Mapped[RoomTypeDefinition] = reference(back="rooms")
     room_number: Mapped[str]
     floor: Mapped[int]
     wing: Mapped[str | None]
-    capacity: Mapped[int]
-    monthly_rent: Mapped[Decimal]
+    capacity: Mapped[int] = mapped_column(comment="Most beds the room takes; never below its active beds.")
+    monthly_rent: Mapped[Decimal] = mapped_column(comment="Rent of a bed per month, in the hostel's currency; changes "
+                                                          "only through roomPriceChange.")
     status: Mapped[RoomStatus] = enum_column(RoomStatus, RoomStatus.IN_SERVICE)
     notes: Mapped[str | None]
-
-    room_type: Mapped[RoomTypeDefinition] = ref("Room", "room_type_id", "RoomTypeDefinition")
-    beds: Mapped[list[Bed]] = many("Room", "Bed", "room_id", order_by="Bed.bed_number")
-    pricing_history: Mapped[list[RoomPricingHistory]] = many("Room", "RoomPricingHistory", "room_id")
-    amenities: Mapped[list[RoomAmenity]] = many("Room", "RoomAmenity", "room_id")
 
 
 class BathroomType(enum.Enum):
@@ -55,38 +62,44 @@ class BathroomType(enum.Enum):
 
 
 class RoomSpecification(HostelTenantMixin, Base):
-    __tablename__ = "room_specifications"
-    __table_args__ = hostel_table(("room_id", "rooms"), extra=(UniqueConstraint("room_id"),))
-    __filterable__ = ("room_id", "bathroom_type", "has_balcony")
-    __sortable__ = ("created_at",)
+    """A room's physical specification (one per room): area, windows, power points, bathroom."""
 
-    room_id: Mapped[int]
+    __tablename__ = "room_specifications"
+    __table_args__ = hostel_table(extra=(UniqueConstraint("room_id"),))
+    __entity__ = Entity(
+        read=MEMBERS, list="roomSpecifications", filter=("room_id", "bathroom_type", "has_balcony"),
+        order=("created_at",),
+        write=Writes(ADMINS, fields=("room_id", "area_sqft", "ceiling_height_ft", "windows", "electrical_points",
+                                     "bathroom_type", "has_balcony", "fire_safety"),
+                     required=("room_id",), immutable=("room_id",)),
+    )
+
+    room: Mapped[Room] = reference()
     area_sqft: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     ceiling_height_ft: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
     windows: Mapped[int] = mapped_column(default=1, server_default="1")
     electrical_points: Mapped[int] = mapped_column(default=2, server_default="2")
     bathroom_type: Mapped[BathroomType] = enum_column(BathroomType, BathroomType.COMMON)
     has_balcony: Mapped[bool] = mapped_column(default=False, server_default="false")
-    fire_safety: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
-
-    room: Mapped[Room] = ref("RoomSpecification", "room_id", "Room")
+    fire_safety: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}",
+                                                        comment="Fire safety equipment of the room (name -> detail).")
 
 
 class RoomPricingHistory(HostelTenantMixin, Base):
     """Append-only: one row for every change of a room's monthly rent."""
 
     __tablename__ = "room_pricing_history"
-    __table_args__ = hostel_table(("room_id", "rooms"))
-    __filterable__ = ("room_id", "effective_from", "created_at")
-    __sortable__ = ("created_at", "effective_from")
+    __table_args__ = hostel_table()
+    __entity__ = Entity(
+        read=STAFF, list="roomPricingHistory", about="Every change of a room's rent (append-only).",
+        filter=("room_id", "effective_from", "created_at"), order=("created_at", "effective_from"), append_only=True,
+    )
 
-    room_id: Mapped[int]
+    room: Mapped[Room] = reference(back="pricing_history")
     old_monthly_rent: Mapped[Decimal]
     new_monthly_rent: Mapped[Decimal]
     effective_from: Mapped[dt.date]
     reason: Mapped[str | None]
-
-    room: Mapped[Room] = ref("RoomPricingHistory", "room_id", "Room")
 
 
 class MaintenanceState(enum.Enum):
@@ -97,19 +110,23 @@ class MaintenanceState(enum.Enum):
 
 
 class RoomMaintenanceStatus(HostelTenantMixin, Base):
-    __tablename__ = "room_maintenance_status"
-    __table_args__ = hostel_table(("room_id", "rooms"), extra=(UniqueConstraint("room_id"),))
-    __filterable__ = ("room_id", "state", "next_inspection_on")
-    __sortable__ = ("next_inspection_on",)
+    """A room's maintenance state (one per room): inspections and open issues, kept by staff."""
 
-    room_id: Mapped[int]
+    __tablename__ = "room_maintenance_status"
+    __table_args__ = hostel_table(extra=(UniqueConstraint("room_id"),))
+    __entity__ = Entity(
+        read=STAFF, list="roomMaintenanceStatuses", filter=("room_id", "state", "next_inspection_on"),
+        order=("next_inspection_on",),
+        write=Writes(STAFF, fields=("room_id", "state", "last_inspected_on", "next_inspection_on", "open_issues",
+                                    "notes"), required=("room_id",), immutable=("room_id",)),
+    )
+
+    room: Mapped[Room] = reference()
     state: Mapped[MaintenanceState] = enum_column(MaintenanceState, MaintenanceState.OK)
     last_inspected_on: Mapped[dt.date | None]
     next_inspection_on: Mapped[dt.date | None]
     open_issues: Mapped[int] = mapped_column(default=0, server_default="0")
     notes: Mapped[str | None] = mapped_column(Text)
-
-    room: Mapped[Room] = ref("RoomMaintenanceStatus", "room_id", "Room")
 
 
 class AccessMethod(enum.Enum):
@@ -123,18 +140,21 @@ class RoomAccessControl(HostelTenantMixin, Base):
     """How the room is locked. Codes and key serials are never stored here, only the setup."""
 
     __tablename__ = "room_access_control"
-    __table_args__ = hostel_table(("room_id", "rooms"), extra=(UniqueConstraint("room_id"),))
-    __filterable__ = ("room_id", "access_method")
-    __sortable__ = ("created_at",)
+    __table_args__ = hostel_table(extra=(UniqueConstraint("room_id"),))
+    __entity__ = Entity(
+        read=STAFF, list="roomAccessControls", filter=("room_id", "access_method"), order=("created_at",),
+        write=Writes(ADMINS, fields=("room_id", "access_method", "keys_issued", "has_door_sensor",
+                                     "alert_on_forced_entry", "staff_access_allowed"),
+                     required=("room_id",), immutable=("room_id",)),
+    )
 
-    room_id: Mapped[int]
+    room: Mapped[Room] = reference()
     access_method: Mapped[AccessMethod] = enum_column(AccessMethod, AccessMethod.KEY)
     keys_issued: Mapped[int] = mapped_column(default=0, server_default="0")
     has_door_sensor: Mapped[bool] = mapped_column(default=False, server_default="false")
     alert_on_forced_entry: Mapped[bool] = mapped_column(default=False, server_default="false")
-    staff_access_allowed: Mapped[bool] = mapped_column(default=True, server_default="true")
-
-    room: Mapped[Room] = ref("RoomAccessControl", "room_id", "Room")
+    staff_access_allowed: Mapped[bool] = mapped_column(default=True, server_default="true",
+                                                       comment="Staff may open the room without the resident.")
 
 
 class GenderRule(enum.Enum):
@@ -147,20 +167,26 @@ class RoomOccupancyLimit(HostelTenantMixin, Base):
     """Who and how many may live in the room; availability and assignment obey it."""
 
     __tablename__ = "room_occupancy_limits"
-    __table_args__ = hostel_table(("room_id", "rooms"), extra=(
+    __table_args__ = hostel_table(extra=(
         UniqueConstraint("room_id"),
         CheckConstraint("max_occupants >= 1 AND min_occupants >= 0 AND min_occupants <= max_occupants",
                         name="occupant_range"),
         CheckConstraint("min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="age_range"),
     ))
-    __filterable__ = ("room_id", "gender_rule", "max_occupants")
-    __sortable__ = ("created_at",)
+    __entity__ = Entity(
+        read=STAFF, list="roomOccupancyLimits", filter=("room_id", "gender_rule", "max_occupants"),
+        order=("created_at",),
+        write=Writes(ADMINS, fields=("room_id", "max_occupants", "min_occupants", "gender_rule", "min_age", "max_age"),
+                     required=("room_id", "max_occupants"), immutable=("room_id",),
+                     validate=f"{SERVICE}.validate_occupancy_limit"),
+    )
 
-    room_id: Mapped[int]
-    max_occupants: Mapped[int]
+    room: Mapped[Room] = reference()
+    max_occupants: Mapped[int] = mapped_column(comment="At most the room's capacity, and never below the residents "
+                                                       "living in it.")
     min_occupants: Mapped[int] = mapped_column(default=0, server_default="0")
-    gender_rule: Mapped[GenderRule] = enum_column(GenderRule, GenderRule.ANY)
+    gender_rule: Mapped[GenderRule] = enum_column(GenderRule, GenderRule.ANY,
+                                                  comment="Who may live in the room; a single-gender hostel allows "
+                                                          "only its own gender.")
     min_age: Mapped[int | None]
     max_age: Mapped[int | None]
-
-    room: Mapped[Room] = ref("RoomOccupancyLimit", "room_id", "Room")

@@ -27,6 +27,7 @@ from models.room.room import GenderRule, RoomStatus
 from kit import clock
 from kit import writes
 from kit.errors import ErrorCode, user_error
+from kit.workflow import Ref
 
 COUNTS = text("""
 UPDATE hostels SET total_rooms = greatest(0, total_rooms + :rooms), total_beds = greatest(0, total_beds + :beds)
@@ -120,8 +121,12 @@ async def after_room(ctx: Any, session: Any, room: m.Room, verb: str) -> None:
         await move_counts(session, room.hostel_id, -1, -await _active_beds(session, room.id))
 
 
-async def change_price(ctx: Any, session: Any, room_id: int, new_rent: Decimal, effective_from: dt.date,
-                       reason: str | None) -> int:
+async def change_price(ctx: Any, session: Any, room_id: Ref[m.Room], new_monthly_rent: Decimal,
+                       effective_from: dt.date, reason: str) -> int:
+    """Change a room's monthly rent (the only way it changes): appends a RoomPricingHistory row
+    with the old and new rent. Residents keep the rent of their bed assignment; new bookings and
+    assignments use the new one. (The frame writes the audit entry, naming the room.)"""
+    new_rent = new_monthly_rent
     require_hostel(ctx)
     reason = writes.clean_text(reason, "reason", 500, required=True)
     if new_rent < 0:
@@ -143,8 +148,15 @@ async def change_price(ctx: Any, session: Any, room_id: int, new_rent: Decimal, 
     session.add(entry)
     room.monthly_rent = new_rent
     await session.flush()
-    await writes.log_activity(session, ctx, "roomPriceChange", "RoomPricingHistory", entry.id)
     return room.id
+
+
+# ---- availability rules -----------------------------------------------------------------------
+
+async def hold_back_names_a_type(ctx: Any, session: Any, rule: m.AvailabilityRule) -> None:
+    """Beds are held back per room type; a hostel-wide hold-back would not say of which type."""
+    if rule.rule_type is m.AvailabilityRuleType.HOLD_BACK_BEDS and rule.room_type_id is None:
+        raise user_error(ErrorCode.INVALID, "Say which room type the held-back beds are of.", "roomTypeId")
 
 
 # ---- beds -------------------------------------------------------------------------------------
