@@ -69,7 +69,7 @@ def model_type(model: type, *, description: str | None = None, base: type | None
                                        or f"The {target} this {spec.name} refers to ({rel.local_attr}).")
         else:
             annotations[name] = f"Connection[{target}]"
-            namespace[name] = relation(f"{rel.target_model.__name__} rows of this {spec.name}.")
+            namespace[name] = relation(_relationship_doc(model, name) or f"{rel.target_model.__name__} rows of this {spec.name}.")
     for key, value in own.items():
         if not key.startswith("__"):
             namespace[key] = value
@@ -77,6 +77,12 @@ def model_type(model: type, *, description: str | None = None, base: type | None
     namespace["__annotations__"] = annotations
     cls = type(spec.name, (Node,), namespace)
     return register(entity_type(model, description=namespace["__doc__"])(cls))
+
+
+def _relationship_doc(model: type, name: str) -> str | None:
+    from sqlalchemy import inspect
+
+    return inspect(model).relationships[name].doc
 
 
 def extend_type(model: type) -> Any:

@@ -70,6 +70,8 @@ class EntitySpec:
         target of a to-one relation for its foreign key, None for a plain column."""
         if attr == "id":
             return self.name
+        if attr in self.model.__dict__.get("__numeric_filters__", ()):
+            return None
         for rel in self.relations.values():
             if rel.kind == "one" and rel.local_attr == attr:
                 return rel.target_model.__name__

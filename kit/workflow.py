@@ -112,7 +112,8 @@ def _graphql_kind(hint: Any) -> tuple[Any, RefTo | None, bool]:
     raise TypeError(f"workflow parameter of type {hint!r}: say it as a scalar, an enum, Ref[Model] or a list of them")
 
 
-def _input_type(name: str, params: list[inspect.Parameter], hints: dict[str, Any]) -> tuple[type, dict[str, RefTo]]:
+def _input_type(name: str, params: list[inspect.Parameter], hints: dict[str, Any],
+                description: str | None = None) -> tuple[type, dict[str, RefTo]]:
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {}
     refs: dict[str, RefTo] = {}
@@ -121,9 +122,11 @@ def _input_type(name: str, params: list[inspect.Parameter], hints: dict[str, Any
         if ref is not None:
             refs[param.name] = ref
         has_default = param.default is not inspect.Parameter.empty
+        words = param.name.replace("_", " ")
         text = _doc(hints[param.name]) or (
             f"Global ID of a {spec_for_model(ref.model).name} of your tenant." if ref is not None and not ref.many else
-            f"Global IDs of {spec_for_model(ref.model).name} rows of your tenant." if ref is not None else None)
+            f"Global IDs of {spec_for_model(ref.model).name} rows of your tenant." if ref is not None else
+            f"{words[:1].upper()}{words[1:]}.")
         if has_default and param.default is not None and ref is None:
             # a literal default is the field's default in the schema (`evidenceUrls: [String!]! = []`)
             default = list(param.default) if isinstance(param.default, tuple) else param.default
@@ -135,7 +138,7 @@ def _input_type(name: str, params: list[inspect.Parameter], hints: dict[str, Any
             namespace[param.name] = (strawberry.field(default=UNSET, description=text) if has_default
                                      else strawberry.field(description=text))
     namespace["__annotations__"] = annotations
-    return strawberry.input(type(name, (), namespace), name=name), refs
+    return strawberry.input(type(name, (), namespace), name=name, description=description), refs
 
 
 async def _check_visible(session: Any, refs: dict[str, RefTo], values: dict[str, Any]) -> None:
@@ -159,7 +162,7 @@ def workflow(name: str, service: Callable[..., Awaitable[int | None]], rule: Rul
     frame_scope = len(params) > 1 and params[1].name == "session"
     fields = params[2:] if frame_scope else params[1:]
     title = name[:1].upper() + name[1:]
-    input_type, refs = _input_type(f"{title}Input", fields, hints)
+    input_type, refs = _input_type(f"{title}Input", fields, hints, f"What {name} needs.")
     from kit.declared import declaration, type_of
     from models.entity import Entity
 

@@ -186,18 +186,31 @@ class Reference:
 
     The target is the annotation's class (or `target="Name"`); it may be defined later, in any
     module: keys and inverses are attached once every model is imported (`finish_references`).
+    `back_comment=` describes the inverse; `numeric_filter=True` keeps an existing column's
+    filter on its number (an `IntFilter`, as clients already send it) instead of global IDs.
     """
 
-    def __init__(self, target: str | None, column: str | None, back: str | None, tenant: bool, index: bool,
-                 ondelete: str | None, comment: str | None, unique: bool) -> None:
-        self.target, self.column, self.back, self.tenant = target, column, back, tenant
-        self.index, self.ondelete, self.comment, self.unique = index, ondelete, comment, unique
+    def __init__(self, **options: Any) -> None:
+        self.target: str | None = options.get("target")
+        self.column: str | None = options.get("column")
+        self.back: str | None = options.get("back")
+        self.tenant: bool = options.get("tenant", True)
+        self.index: bool = options.get("index", False)
+        self.ondelete: str | None = options.get("ondelete")
+        self.comment: str | None = options.get("comment")
+        self.unique: bool = options.get("unique", False)
+        self.back_comment: str | None = options.get("back_comment")
+        self.numeric_filter: bool = options.get("numeric_filter", False)
+
+    def but(self, **changes: Any) -> Reference:
+        return Reference(**{**vars(self), **changes})
 
 
 def reference(target: str | None = None, *, column: str | None = None, back: str | None = None, tenant: bool = True,
-              index: bool = False, ondelete: str | None = None, comment: str | None = None,
-              unique: bool = False) -> Any:
-    return Reference(target, column, back, tenant, index, ondelete, comment, unique)
+              index: bool = False, ondelete: str | None = None, comment: str | None = None, unique: bool = False,
+              back_comment: str | None = None, numeric_filter: bool = False) -> Any:
+    return Reference(target=target, column=column, back=back, tenant=tenant, index=index, ondelete=ondelete,
+                     comment=comment, unique=unique, back_comment=back_comment, numeric_filter=numeric_filter)
 
 
 _PENDING: list[tuple[type, str, Reference]] = []
@@ -229,8 +242,9 @@ def _expand_references(cls: type) -> None:
             cls.__annotations__[column] = "Mapped[int | None]" if optional else "Mapped[int]"
         setattr(cls, name, relationship(target, primaryjoin=f"{cls.__name__}.{column} == {target}.id",
                                         foreign_keys=f"[{cls.__name__}.{column}]", lazy="raise", viewonly=True))
-        _PENDING.append((cls, column, Reference(target, column, value.back, value.tenant, value.index, value.ondelete,
-                                                value.comment, value.unique)))
+        if value.numeric_filter:
+            cls.__numeric_filters__ = (*cls.__dict__.get("__numeric_filters__", ()), column)
+        _PENDING.append((cls, column, value.but(target=target, column=column)))
 
 
 def finish_references() -> None:
@@ -254,4 +268,5 @@ def finish_references() -> None:
         table.append_constraint(fk)
         if ref.back is not None:
             setattr(target, ref.back, relationship(cls.__name__, primaryjoin=f"{target.__name__}.id == {cls.__name__}.{column}",
-                                                  foreign_keys=f"[{cls.__name__}.{column}]", lazy="raise", viewonly=True))
+                                                  foreign_keys=f"[{cls.__name__}.{column}]", lazy="raise", viewonly=True,
+                                                  doc=ref.back_comment))

@@ -45,7 +45,7 @@ class Writes:
     never appear in generated inputs. `required` are required on create, `immutable` are set on
     create only. Hooks are dotted paths of service functions (`"resolvers.room.service.check"`),
     resolved when the schema is built so that models never import services:
-    `validate(ctx, session, obj)` before the write, `after(ctx, session, obj)` once it is flushed
+    `validate(ctx, session, obj)` before the write, `after(ctx, session, obj, verb)` once it is flushed
     (same savepoint), `prepare(ctx, values) -> values` before the row is built. `rows` is the
     row filter of the rows a caller may change (default: the rows they may read), e.g. an
     administrator changes only their own hostel.
