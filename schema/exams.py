@@ -19,6 +19,7 @@ from kit.ids import InvalidId, decode_gid, encode_gid
 from kit.mutations import decode_ref, payload_type, run_mutation
 from kit.planner import BadInput
 from kit.registry import spec_for_model
+from kit.workflow import workflow
 from models.school.access import ADMINS, MARKERS, READERS as READ
 from resolvers.exams import service
 
@@ -117,28 +118,6 @@ declare("Query.marksheet", READ)
 
 # ---- workflow mutations -----------------------------------------------------------------------
 
-@strawberry.input
-class ExamCreateInput:
-    class_id: strawberry.ID = strawberry.field(description="A class of the academic session in force.")
-    name: str
-    exam_type: str | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
-
-
-@strawberry.input
-class ExamSubjectAddInput:
-    exam_id: strawberry.ID
-    subject_id: strawberry.ID = strawberry.field(description="A subject taught in the exam's class.")
-    max_marks: int
-
-
-@strawberry.input
-class ExamStatusUpdateInput:
-    exam_id: strawberry.ID
-    status: ExamStatus = strawberry.field(description="Forward only: DRAFT, SCHEDULED, ONGOING, COMPLETED, LOCKED.")
-
-
 @strawberry.input(description="One student's mark.")
 class MarkEntryInput:
     student_id: strawberry.ID
@@ -152,9 +131,6 @@ class MarksRecordInput:
     marks: list[MarkEntryInput]
 
 
-ExamCreatePayload = payload_type("ExamCreatePayload", spec_for_model(models.Exam))
-ExamSubjectAddPayload = payload_type("ExamSubjectAddPayload", spec_for_model(models.ExamSubject))
-ExamStatusUpdatePayload = payload_type("ExamStatusUpdatePayload", spec_for_model(models.Exam))
 
 
 @strawberry.type(description="The marks written, in the order sent.")
@@ -187,30 +163,6 @@ class MarksRecordPayload:
 
 @strawberry.type
 class ExamMutation:
-    @strawberry.mutation(description="Create an exam (DRAFT) for a class of the academic session in force.")
-    async def exam_create(self, info: Info, input: ExamCreateInput) -> ExamCreatePayload:  # noqa: A002
-        async def work() -> int:
-            class_pk = decode_ref(input.class_id, models.SchoolClass, "classId")
-            return await service.create_exam(info.context, class_pk, input.name, input.exam_type, input.start_date,
-                                             input.end_date)
-        return await run_mutation(info, ADMINS, ExamCreatePayload, work)
-
-    @strawberry.mutation(description="Add a subject taught in the exam's class, with its maximum marks; not once LOCKED.")
-    async def exam_subject_add(self, info: Info, input: ExamSubjectAddInput) -> ExamSubjectAddPayload:  # noqa: A002
-        async def work() -> int:
-            exam_pk = decode_ref(input.exam_id, models.Exam, "examId")
-            subject_pk = decode_ref(input.subject_id, models.Subject, "subjectId")
-            return await service.add_exam_subject(info.context, exam_pk, subject_pk, input.max_marks)
-        return await run_mutation(info, ADMINS, ExamSubjectAddPayload, work)
-
-    @strawberry.mutation(description="Move an exam forward: DRAFT -> SCHEDULED -> ONGOING -> COMPLETED -> LOCKED "
-                                     "(steps may be skipped, never undone); nothing leaves LOCKED.")
-    async def exam_status_update(self, info: Info, input: ExamStatusUpdateInput) -> ExamStatusUpdatePayload:  # noqa: A002
-        async def work() -> int:
-            exam_pk = decode_ref(input.exam_id, models.Exam, "examId")
-            return await service.update_exam_status(info.context, exam_pk, models.ExamStatus(input.status.value))
-        return await run_mutation(info, ADMINS, ExamStatusUpdatePayload, work)
-
     @strawberry.mutation(description="Record many students' marks for one exam subject, all or nothing (recording "
                                      "again replaces). School admins, the class teacher and the subject's teacher in "
                                      "the class; any other teacher gets a FORBIDDEN error in the payload. Refused "
@@ -223,9 +175,11 @@ class ExamMutation:
         return await run_mutation(info, MARKERS, MarksRecordPayload, work)
 
 
-declare("Mutation.examCreate", ADMINS)
-declare("Mutation.examSubjectAdd", ADMINS)
-declare("Mutation.examStatusUpdate", ADMINS)
 declare("Mutation.marksRecord", MARKERS)
 
-mutations = (ExamMutation,)
+mutations = (
+    workflow("examCreate", service.create_exam, ADMINS, returns=models.Exam),
+    workflow("examSubjectAdd", service.add_exam_subject, ADMINS, returns=models.ExamSubject),
+    workflow("examStatusUpdate", service.update_exam_status, ADMINS, returns=models.Exam),
+    ExamMutation,
+)

@@ -6,15 +6,25 @@ frame cannot say (nested admission input, a count, a file upload, a deleted id).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import strawberry
+from strawberry.file_uploads import Upload
+from strawberry.types import Info
 
 import models
+from auth.permissions import declare
+from kit import writes
 from kit.connection import graphql_enum
 from kit.declared import type_of
+from kit.errors import UserError, UserErrors
+from kit.fields import authorize
+from kit.mutations import decode_ref, payload_type, run_workflow
+from kit.registry import spec_for_model
 from kit.workflow import workflow
 from models.school.access import ADMINS
 from models.students import STUDENT_FIELDS
+from resolvers.students import documents, service
 
 Gender = graphql_enum(models.Gender)
 StudentStatus = graphql_enum(models.StudentStatus)
@@ -35,20 +45,6 @@ class Query:
 
 
 # ---- workflows ------------------------------------------------------------------------------
-
-from typing import Any  # noqa: E402
-
-from strawberry.types import Info  # noqa: E402
-
-from auth.permissions import declare  # noqa: E402
-from kit import writes  # noqa: E402
-from kit.registry import spec_for_model  # noqa: E402
-from resolvers.students import service  # noqa: E402
-from kit.errors import UserErrors  # noqa: E402
-from kit.fields import authorize  # noqa: E402
-from kit.mutations import decode_ref, payload_type, run_workflow  # noqa: E402
-
-
 
 @strawberry.input(description="The student's own details (seed 001 Student).")
 class StudentDetailsInput:
@@ -164,14 +160,9 @@ mutations = (
     workflow("studentEnroll", service.enroll, ADMINS, returns=models.StudentEnrollment),
     workflow("studentWithdraw", service.withdraw, ADMINS, returns=models.Student),
 )
-from kit.errors import UserError  # noqa: E402
 
 
 # ---- documents --------------------------------------------------------------------------------
-
-from strawberry.file_uploads import Upload  # noqa: E402
-
-from resolvers.students import documents  # noqa: E402
 
 
 @strawberry.input
