@@ -14,34 +14,36 @@ from strawberry.types import Info
 
 import models
 from kit import clock
-from auth.permissions import SCHOOL_ADMINS, SCHOOL_READERS, declare, roles
-from kit.fields import declare_cost
-from resolvers.attendance import service
-from resolvers.classes.assignments import classes_taught
-from kit.registry import spec_for_model
-from kit.connection import Connection, graphql_enum
-from kit.entity import entity_type, relation
+from auth.permissions import declare
+from kit.connection import graphql_enum
+from kit.declared import type_of
 from kit.errors import UserError, UserErrors
-from kit.fields import Forbidden, authorize, list_field
-from kit.node import Node
+from kit.fields import Forbidden, authorize, declare_cost, load_entity
+from kit.model_types import extend_type
+from kit.registry import spec_for_model
+from models.school.access import MARKERS
+from resolvers.attendance import service
 
 AttendanceStatus = graphql_enum(models.AttendanceStatus)
 
 
-@entity_type(models.StudentAttendance, description="One student's attendance on one date.")
-class StudentAttendance(Node):
-    attendance_date: dt.date
-    status: AttendanceStatus
-    remarks: str | None
-    created_at: dt.datetime
-    updated_at: dt.datetime | None
-    student: Student = relation()
-    school_class: SchoolClass = relation()
+SchoolClass = type_of(models.SchoolClass)
+Student = type_of(models.Student)
+AcademicSession = type_of(models.AcademicSession)
 
 
-# Who marks and reads class attendance: school admins (any class of the school) and teachers
-# (the classes they are assigned to: class teacher or teacher of one of its subjects).
-MARKERS = roles(*SCHOOL_ADMINS, "TEACHER")
+@extend_type(models.StudentAttendance)
+class StudentAttendance:
+    """One student's attendance on one date, in a class of an academic session (written by
+    attendanceMark: marking again replaces status and remarks)."""
+
+    @strawberry.field(description="The academic session of the record.")
+    def session(self, info: Info) -> AcademicSession:
+        return load_entity(info, models.AcademicSession, self.session_id)
+
+
+# Who marks and reads class attendance (MARKERS): school admins (any class of the school) and
+# teachers (the classes they are assigned to: class teacher or teacher of one of its subjects).
 
 
 def _load(info: Info, model: type, pk: int) -> Any:
@@ -113,12 +115,6 @@ To = Annotated[dt.date, strawberry.argument(description="Last day (inclusive); a
 
 @strawberry.type
 class Query:
-    student_attendance: Connection[StudentAttendance] = list_field(
-        models.StudentAttendance, name="studentAttendance", permission=roles(*SCHOOL_READERS),
-        row_filter=classes_taught("class_id"),
-        description="Attendance rows of the active school (filter by date, class, student, status); a teacher "
-                    "reads those of the classes they teach (class teacher or teacher of one of its subjects).")
-
     @strawberry.field(description="The classes you are assigned to in the academic session in force (a school admin: "
                                   "every active class), each with its attendance state on `date` (default: the school's today).")
     async def my_classes(self, info: Info, date: dt.date | None = None) -> list[ClassAttendanceState]:
@@ -216,6 +212,3 @@ class Mutation:
 declare("Mutation.attendanceMark", MARKERS)
 
 mutations = (Mutation,)
-
-from schema.classes import SchoolClass  # noqa: E402
-from schema.students import Student  # noqa: E402

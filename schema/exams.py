@@ -10,70 +10,27 @@ import strawberry
 from strawberry.types import Info
 
 import models
-from auth.permissions import SCHOOL_ADMINS, SCHOOL_READERS, declare, roles
+from auth.permissions import declare
+from kit.connection import graphql_enum
+from kit.declared import type_of
+from kit.errors import UserError
+from kit.fields import Forbidden, authorize
+from kit.ids import InvalidId, decode_gid, encode_gid
+from kit.mutations import decode_ref, payload_type, run_mutation
 from kit.planner import BadInput
 from kit.registry import spec_for_model
+from kit.workflow import workflow
+from models.school.access import ADMINS, MARKERS, READERS as READ
 from resolvers.exams import service
-from kit.connection import Connection, graphql_enum
-from kit.entity import entity_type, relation
-from kit.errors import UserError
-from resolvers.classes.assignments import classes_taught
-from kit.fields import Forbidden, authorize, list_field
-from kit.ids import InvalidId, decode_gid, encode_gid
-from kit.mutations import decode_ref, master_data_mutations, payload_type, run_mutation
-from kit.node import Node
 
 ExamStatus = graphql_enum(models.ExamStatus)
 
 
-@entity_type(models.Exam)
-class Exam(Node):
-    name: str
-    exam_type: str | None
-    start_date: dt.date | None
-    end_date: dt.date | None
-    status: ExamStatus | None
-    active: bool
-    created_at: dt.datetime
-    school_class: SchoolClass = relation()
-    session: AcademicSession = relation()
-    exam_subjects: Connection[ExamSubject] = relation()
-
-
-@entity_type(models.ExamSubject)
-class ExamSubject(Node):
-    max_marks: int
-    active: bool
-    exam: Exam = relation()
-    subject: Subject = relation()
-    marks: Connection[StudentMark] = relation()
-
-
-@entity_type(models.StudentMark)
-class StudentMark(Node):
-    marks_obtained: int
-    remarks: str | None
-    updated_at: dt.datetime | None
-    exam: Exam = relation()
-    exam_subject: ExamSubject = relation()
-    student: Student = relation()
-
-
-@entity_type(models.GradePolicy, description="A grade for a percentage range; active ranges of a school never overlap.")
-class GradePolicy(Node):
-    min_percent: Decimal
-    max_percent: Decimal
-    grade: str
-    active: bool
-
-
-READ = roles(*SCHOOL_READERS)
-
-
-ADMINS = roles(*SCHOOL_ADMINS)
-# Teachers pass the root rule; the assignment check (class teacher, or teacher of the subject
-# in the exam's class) is made inside and refuses with a FORBIDDEN payload error.
-MARKS_WRITERS = roles(*SCHOOL_ADMINS, "TEACHER")
+Exam = type_of(models.Exam)
+ExamSubject = type_of(models.ExamSubject)
+StudentMark = type_of(models.StudentMark)
+GradePolicy = type_of(models.GradePolicy)
+Student = type_of(models.Student)
 
 
 # ---- marksheet ------------------------------------------------------------------------------
@@ -138,14 +95,6 @@ def _pk_of(gid: str, type_name: str) -> int | None:
 
 @strawberry.type
 class Query:
-    exams: Connection[Exam] = list_field(models.Exam, name="exams", permission=READ)
-    exam_subjects: Connection[ExamSubject] = list_field(models.ExamSubject, name="examSubjects", permission=READ)
-    student_marks: Connection[StudentMark] = list_field(
-        models.StudentMark, name="studentMarks", permission=READ,
-        row_filter=classes_taught(via=(models.Exam.__table__, "exam_id")),
-        description="Marks of the active school; a teacher reads those of the classes they teach.")
-    grade_policies: Connection[GradePolicy] = list_field(models.GradePolicy, name="gradePolicies", permission=READ)
-
     @strawberry.field(description="A student's marksheet for one exam (one SQL statement, whatever the number of "
                                   "subjects). Null when the exam or the student does not exist in your school, or "
                                   "the student is not a candidate of the exam. Teachers read the marksheets of "
@@ -169,28 +118,6 @@ declare("Query.marksheet", READ)
 
 # ---- workflow mutations -----------------------------------------------------------------------
 
-@strawberry.input
-class ExamCreateInput:
-    class_id: strawberry.ID = strawberry.field(description="A class of the academic session in force.")
-    name: str
-    exam_type: str | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
-
-
-@strawberry.input
-class ExamSubjectAddInput:
-    exam_id: strawberry.ID
-    subject_id: strawberry.ID = strawberry.field(description="A subject taught in the exam's class.")
-    max_marks: int
-
-
-@strawberry.input
-class ExamStatusUpdateInput:
-    exam_id: strawberry.ID
-    status: ExamStatus = strawberry.field(description="Forward only: DRAFT, SCHEDULED, ONGOING, COMPLETED, LOCKED.")
-
-
 @strawberry.input(description="One student's mark.")
 class MarkEntryInput:
     student_id: strawberry.ID
@@ -204,9 +131,6 @@ class MarksRecordInput:
     marks: list[MarkEntryInput]
 
 
-ExamCreatePayload = payload_type("ExamCreatePayload", spec_for_model(models.Exam))
-ExamSubjectAddPayload = payload_type("ExamSubjectAddPayload", spec_for_model(models.ExamSubject))
-ExamStatusUpdatePayload = payload_type("ExamStatusUpdatePayload", spec_for_model(models.Exam))
 
 
 @strawberry.type(description="The marks written, in the order sent.")
@@ -239,30 +163,6 @@ class MarksRecordPayload:
 
 @strawberry.type
 class ExamMutation:
-    @strawberry.mutation(description="Create an exam (DRAFT) for a class of the academic session in force.")
-    async def exam_create(self, info: Info, input: ExamCreateInput) -> ExamCreatePayload:  # noqa: A002
-        async def work() -> int:
-            class_pk = decode_ref(input.class_id, models.SchoolClass, "classId")
-            return await service.create_exam(info.context, class_pk, input.name, input.exam_type, input.start_date,
-                                             input.end_date)
-        return await run_mutation(info, ADMINS, ExamCreatePayload, work)
-
-    @strawberry.mutation(description="Add a subject taught in the exam's class, with its maximum marks; not once LOCKED.")
-    async def exam_subject_add(self, info: Info, input: ExamSubjectAddInput) -> ExamSubjectAddPayload:  # noqa: A002
-        async def work() -> int:
-            exam_pk = decode_ref(input.exam_id, models.Exam, "examId")
-            subject_pk = decode_ref(input.subject_id, models.Subject, "subjectId")
-            return await service.add_exam_subject(info.context, exam_pk, subject_pk, input.max_marks)
-        return await run_mutation(info, ADMINS, ExamSubjectAddPayload, work)
-
-    @strawberry.mutation(description="Move an exam forward: DRAFT -> SCHEDULED -> ONGOING -> COMPLETED -> LOCKED "
-                                     "(steps may be skipped, never undone); nothing leaves LOCKED.")
-    async def exam_status_update(self, info: Info, input: ExamStatusUpdateInput) -> ExamStatusUpdatePayload:  # noqa: A002
-        async def work() -> int:
-            exam_pk = decode_ref(input.exam_id, models.Exam, "examId")
-            return await service.update_exam_status(info.context, exam_pk, models.ExamStatus(input.status.value))
-        return await run_mutation(info, ADMINS, ExamStatusUpdatePayload, work)
-
     @strawberry.mutation(description="Record many students' marks for one exam subject, all or nothing (recording "
                                      "again replaces). School admins, the class teacher and the subject's teacher in "
                                      "the class; any other teacher gets a FORBIDDEN error in the payload. Refused "
@@ -272,21 +172,14 @@ class ExamMutation:
             exam_subject_pk = decode_ref(input.exam_subject_id, models.ExamSubject, "examSubjectId")
             entries = [service.MarkInput(m.student_id, m.marks_obtained, m.remarks) for m in input.marks]
             return await service.record_marks(info.context, exam_subject_pk, entries)
-        return await run_mutation(info, MARKS_WRITERS, MarksRecordPayload, work)
+        return await run_mutation(info, MARKERS, MarksRecordPayload, work)
 
 
-declare("Mutation.examCreate", ADMINS)
-declare("Mutation.examSubjectAdd", ADMINS)
-declare("Mutation.examStatusUpdate", ADMINS)
-declare("Mutation.marksRecord", MARKS_WRITERS)
+declare("Mutation.marksRecord", MARKERS)
 
 mutations = (
+    workflow("examCreate", service.create_exam, ADMINS, returns=models.Exam),
+    workflow("examSubjectAdd", service.add_exam_subject, ADMINS, returns=models.ExamSubject),
+    workflow("examStatusUpdate", service.update_exam_status, ADMINS, returns=models.Exam),
     ExamMutation,
-    master_data_mutations(models.GradePolicy, writable=("min_percent", "max_percent", "grade"),
-                          required=("min_percent", "max_percent", "grade"),
-                          permissions={v: roles(*SCHOOL_ADMINS) for v in ("create", "update", "deactivate")}),
 )
-
-from schema.classes import SchoolClass, Subject  # noqa: E402
-from schema.school import AcademicSession  # noqa: E402
-from schema.students import Student  # noqa: E402

@@ -5,10 +5,15 @@ from __future__ import annotations
 from sqlalchemy import Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import ActiveMixin, Base, SchoolTenantMixin, many, ref, school_ref
+from models.base import ActiveMixin, Base, SchoolTenantMixin, reference
+from models.entity import Entity, Writes
+from models.school.access import ADMINS, READERS
 
 
 class SchoolClass(ActiveMixin, SchoolTenantMixin, Base):
+    """A class (and section) of one academic session: students are enrolled in it, subjects are
+    taught in it, attendance and exams are kept per class."""
+
     __tablename__ = "school_classes"
     __table_args__ = (
         # NULL sections are equal here: "Class 5" twice in a session is a duplicate
@@ -16,56 +21,56 @@ class SchoolClass(ActiveMixin, SchoolTenantMixin, Base):
                          postgresql_nulls_not_distinct=True),
         Index("idx_schoolclass_schoolid_name_session", "school_id", "name", "session_id"),
         SchoolTenantMixin.tenant_unique(),
-        school_ref("session_id", "academic_sessions"),
-        school_ref("class_teacher_id", "teachers"),
     )
-    __filterable__ = ("name", "section", "capacity", "active", "session_id")
-    __sortable__ = ("name", "section", "created_at")
+    __entity__ = Entity(
+        read=READERS, list="schoolClasses", about="Classes of the active school.",
+        filter=("name", "section", "capacity", "active", "session_id"), order=("name", "section", "created_at"),
+        write=Writes(ADMINS, fields=("name", "section", "session_id", "capacity", "class_teacher_id", "remarks"),
+                     required=("name", "session_id"), immutable=("session_id",),
+                     after="resolvers.classes.service.no_student_left_behind"),
+    )
 
     name: Mapped[str] = mapped_column(String(100))
     section: Mapped[str | None] = mapped_column(String(20))
-    session_id: Mapped[int]
-    capacity: Mapped[int | None] = mapped_column(Integer)
-    class_teacher_id: Mapped[int | None]
+    session: Mapped[AcademicSession] = reference()
+    capacity: Mapped[int | None] = mapped_column(Integer, comment="Seats in the class; null: not capped.")
+    class_teacher: Mapped[Teacher | None] = reference()
     remarks: Mapped[str | None] = mapped_column(String(500))
-
-    session: Mapped["AcademicSession"] = ref("SchoolClass", "session_id", "AcademicSession")
-    class_teacher: Mapped["Teacher | None"] = ref("SchoolClass", "class_teacher_id", "Teacher")
-    class_subjects: Mapped[list["ClassSubject"]] = many("SchoolClass", "ClassSubject", "class_id")
-    enrollments: Mapped[list["StudentEnrollment"]] = many("SchoolClass", "StudentEnrollment", "class_id")
 
 
 class Subject(ActiveMixin, SchoolTenantMixin, Base):
+    """A subject the school teaches (master data), with its default marks."""
+
     __tablename__ = "subjects"
     __table_args__ = (UniqueConstraint("school_id", "name", name="uk_subject_school_name"), SchoolTenantMixin.tenant_unique())
-    __filterable__ = ("name", "code", "type", "active")
-    __sortable__ = ("name", "code")
+    __entity__ = Entity(
+        read=READERS, list="subjects", filter=("name", "code", "type", "active"), order=("name", "code"),
+        write=Writes(ADMINS, fields=("name", "code", "type", "max_marks", "min_marks", "remarks"), required=("name",)),
+    )
 
     name: Mapped[str] = mapped_column(String(100))
     code: Mapped[str | None] = mapped_column(String(20))
-    type: Mapped[str | None] = mapped_column(String(50))
-    max_marks: Mapped[int | None] = mapped_column(Integer)
-    min_marks: Mapped[int | None] = mapped_column(Integer)
+    type: Mapped[str | None] = mapped_column(String(50), comment="Kind of subject (theory, practical, language...).")
+    max_marks: Mapped[int | None] = mapped_column(Integer, comment="Usual maximum marks (an exam sets its own).")
+    min_marks: Mapped[int | None] = mapped_column(Integer, comment="Pass marks.")
     remarks: Mapped[str | None] = mapped_column(String(500))
 
 
 class ClassSubject(ActiveMixin, SchoolTenantMixin, Base):
+    """A subject taught in a class, and who teaches it."""
+
     __tablename__ = "class_subjects"
     __table_args__ = (
         UniqueConstraint("school_id", "class_id", "subject_id", name="uk_class_subject"),
         SchoolTenantMixin.tenant_unique(),
-        school_ref("class_id", "school_classes"),
-        school_ref("subject_id", "subjects"),
-        school_ref("teacher_id", "teachers"),
     )
-    __filterable__ = ("active", "display_order")
-    __sortable__ = ("display_order",)
+    __entity__ = Entity(
+        read=READERS, list="classSubjects", filter=("active", "display_order"), order=("display_order",),
+        write=Writes(ADMINS, fields=("class_id", "subject_id", "teacher_id", "display_order"),
+                     required=("class_id", "subject_id"), immutable=("class_id", "subject_id")),
+    )
 
-    class_id: Mapped[int]
-    subject_id: Mapped[int]
-    teacher_id: Mapped[int | None]
-    display_order: Mapped[int | None] = mapped_column(Integer)
-
-    school_class: Mapped[SchoolClass] = ref("ClassSubject", "class_id", "SchoolClass")
-    subject: Mapped[Subject] = ref("ClassSubject", "subject_id", "Subject")
-    teacher: Mapped["Teacher | None"] = ref("ClassSubject", "teacher_id", "Teacher")
+    school_class: Mapped[SchoolClass] = reference(column="class_id", back="class_subjects")
+    subject: Mapped[Subject] = reference()
+    teacher: Mapped[Teacher | None] = reference()
+    display_order: Mapped[int | None] = mapped_column(Integer, comment="Position of the subject in the class's lists.")

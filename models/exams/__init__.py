@@ -10,7 +10,9 @@ from sqlalchemy import CheckConstraint, Enum, Index, Integer, Numeric, String, U
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import ActiveMixin, Base, SchoolTenantMixin, many, ref, school_ref
+from models.base import ActiveMixin, Base, SchoolTenantMixin, reference
+from models.entity import Entity, Writes
+from models.school.access import ADMINS, READERS, classes_taught
 
 
 class ExamStatus(enum.Enum):
@@ -24,77 +26,71 @@ class ExamStatus(enum.Enum):
 
 
 class Exam(ActiveMixin, SchoolTenantMixin, Base):
+    """An exam of a class in an academic session (examCreate, examStatusUpdate): its subjects
+    carry the maximum marks, its marks are recorded until it is LOCKED."""
+
     __tablename__ = "exams"
     __table_args__ = (
         Index("idx_exam_class_session", "class_id", "session_id"),
         SchoolTenantMixin.tenant_unique(),
-        school_ref("class_id", "school_classes"),
-        school_ref("session_id", "academic_sessions"),
     )
-    __filterable__ = ("name", "exam_type", "status", "start_date", "end_date", "active", "class_id", "session_id")
-    __sortable__ = ("start_date", "name", "created_at")
+    __entity__ = Entity(
+        read=READERS, list="exams",
+        filter=("name", "exam_type", "status", "start_date", "end_date", "active", "class_id", "session_id"),
+        order=("start_date", "name", "created_at"),
+    )
 
-    class_id: Mapped[int]
-    session_id: Mapped[int]
+    school_class: Mapped[SchoolClass] = reference(column="class_id")
+    session: Mapped[AcademicSession] = reference()
     name: Mapped[str] = mapped_column(String(100))
-    exam_type: Mapped[str | None] = mapped_column(String(50))
+    exam_type: Mapped[str | None] = mapped_column(String(50), comment="Kind of exam (unit test, half-yearly, final...).")
     start_date: Mapped[dt.date | None]
     end_date: Mapped[dt.date | None]
     status: Mapped[ExamStatus | None] = mapped_column(Enum(ExamStatus, native_enum=False, length=20, validate_strings=True),
-                                                      default=ExamStatus.DRAFT, server_default="DRAFT")
-
-    school_class: Mapped["SchoolClass"] = ref("Exam", "class_id", "SchoolClass")
-    session: Mapped["AcademicSession"] = ref("Exam", "session_id", "AcademicSession")
-    exam_subjects: Mapped[list[ExamSubject]] = many("Exam", "ExamSubject", "exam_id")
+                                                      default=ExamStatus.DRAFT, server_default="DRAFT",
+                                                      comment="Moves forward only (examStatusUpdate); nothing leaves LOCKED.")
 
 
 class ExamSubject(ActiveMixin, SchoolTenantMixin, Base):
+    """A subject of an exam, with its maximum marks (examSubjectAdd)."""
+
     __tablename__ = "exam_subjects"
     __table_args__ = (
         UniqueConstraint("school_id", "exam_id", "subject_id", name="uq_exam_subjects_exam_subject"),
         CheckConstraint("max_marks > 0", name="max_marks_positive"),
         SchoolTenantMixin.tenant_unique(),
-        school_ref("exam_id", "exams"),
-        school_ref("subject_id", "subjects"),
     )
-    __filterable__ = ("max_marks", "active")
-    __sortable__ = ("created_at",)
+    __entity__ = Entity(read=READERS, list="examSubjects", filter=("max_marks", "active"), order=("created_at",))
 
-    exam_id: Mapped[int]
-    subject_id: Mapped[int]
-    max_marks: Mapped[int] = mapped_column(Integer)
-
-    exam: Mapped[Exam] = ref("ExamSubject", "exam_id", "Exam")
-    subject: Mapped["Subject"] = ref("ExamSubject", "subject_id", "Subject")
-    marks: Mapped[list[StudentMark]] = many("ExamSubject", "StudentMark", "exam_subject_id")
+    exam: Mapped[Exam] = reference(back="exam_subjects")
+    subject: Mapped[Subject] = reference()
+    max_marks: Mapped[int] = mapped_column(Integer, comment="Marks of a full score; above 0.")
 
 
 class StudentMark(SchoolTenantMixin, Base):
+    """A student's marks in one subject of an exam (marksRecord: recording again replaces)."""
+
     __tablename__ = "student_marks"
     __table_args__ = (
         UniqueConstraint("school_id", "exam_id", "student_id", "exam_subject_id", name="uq_student_marks_exam_student_subject"),
         CheckConstraint("marks_obtained >= 0", name="marks_not_negative"),
         SchoolTenantMixin.tenant_unique(),
-        school_ref("exam_id", "exams"),
-        school_ref("exam_subject_id", "exam_subjects"),
-        school_ref("student_id", "students"),
     )
-    __filterable__ = ("marks_obtained", "student_id", "exam_id")
-    __sortable__ = ("marks_obtained", "created_at")
+    __entity__ = Entity(
+        read=READERS, rows=classes_taught(via=("exams", "exam_id")), list="studentMarks",
+        about="Marks of the active school; a teacher reads those of the classes they teach.",
+        filter=("marks_obtained", "student_id", "exam_id"), order=("marks_obtained", "created_at"),
+    )
 
-    exam_id: Mapped[int]
-    exam_subject_id: Mapped[int]
-    student_id: Mapped[int]
-    marks_obtained: Mapped[int] = mapped_column(Integer)
+    exam: Mapped[Exam] = reference()
+    exam_subject: Mapped[ExamSubject] = reference(back="marks")
+    student: Mapped[Student] = reference(back="marks")
+    marks_obtained: Mapped[int] = mapped_column(Integer, comment="At most the exam subject's maximum marks.")
     remarks: Mapped[str | None] = mapped_column(String(500))
-
-    exam: Mapped[Exam] = ref("StudentMark", "exam_id", "Exam")
-    exam_subject: Mapped[ExamSubject] = ref("StudentMark", "exam_subject_id", "ExamSubject")
-    student: Mapped["Student"] = ref("StudentMark", "student_id", "Student")
 
 
 class GradePolicy(ActiveMixin, SchoolTenantMixin, Base):
-    """A grade for a percentage range. Active ranges of a school never overlap (enforced by
+    """A grade for a percentage range; active ranges of a school never overlap (enforced by
     the database). The seed's Double percentages are NUMERIC(5,2) here: exact boundaries."""
 
     __tablename__ = "grade_policies"
@@ -108,9 +104,12 @@ class GradePolicy(ActiveMixin, SchoolTenantMixin, Base):
                           name="ex_grade_policies_no_overlap", using="gist", where=text("active")),
         SchoolTenantMixin.tenant_unique(),
     )
-    __filterable__ = ("grade", "min_percent", "max_percent", "active")
-    __sortable__ = ("min_percent", "grade")
+    __entity__ = Entity(
+        read=READERS, list="gradePolicies", filter=("grade", "min_percent", "max_percent", "active"),
+        order=("min_percent", "grade"),
+        write=Writes(ADMINS, fields=("min_percent", "max_percent", "grade"), required=("min_percent", "max_percent", "grade")),
+    )
 
-    min_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
-    max_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    min_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), comment="Lowest percentage of the grade (inclusive).")
+    max_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), comment="Highest percentage of the grade (inclusive).")
     grade: Mapped[str] = mapped_column(String(10))

@@ -8,7 +8,9 @@ import enum
 from sqlalchemy import Enum, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import ActiveMixin, Base, SchoolTenantMixin, many, ref, school_ref
+from models.base import ActiveMixin, Base, SchoolTenantMixin, reference
+from models.entity import Entity, Writes
+from models.school.access import ADMINS, CONTACTS, IDENTITY_NUMBERS, READERS
 
 
 class Gender(enum.Enum):
@@ -43,7 +45,18 @@ def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
     return Enum(cls, native_enum=False, length=length, validate_strings=True)
 
 
+# the student's own details: what admission takes and an update may change (not the admission date)
+STUDENT_FIELDS = ("admission_number", "first_name", "last_name", "dob", "gender", "pen", "aadhar_number", "religion", "caste",
+                  "category", "address", "city", "state", "pincode", "contact_number", "email", "blood_group", "photo_url",
+                  "date_of_admission", "previous_school_name", "previous_school_contact", "previous_school_address",
+                  "previous_school_board", "previous_class", "previous_year_of_passing", "transfer_certificate_number",
+                  "reason_for_leaving_previous_school", "remarks")
+
+
 class Student(ActiveMixin, SchoolTenantMixin, Base):
+    """A student of the school: admitted once (studentAdmit), enrolled in a class per academic
+    session, withdrawn or promoted by workflows; identity numbers and contacts are protected."""
+
     __tablename__ = "students"
     __table_args__ = (
         Index("idx_student_school_adm", "school_id", "admission_number"),
@@ -51,19 +64,25 @@ class Student(ActiveMixin, SchoolTenantMixin, Base):
         # not in the seed, which only indexes it: two students with one admission number is a bug
         UniqueConstraint("school_id", "admission_number", name="uq_students_school_admission_number"),
         SchoolTenantMixin.tenant_unique(),
-        school_ref("current_class_id", "school_classes"),
     )
-    __filterable__ = ("admission_number", "first_name", "last_name", "gender", "current_status", "current_class_id",
-                      "date_of_admission", "active", "city")
-    __sortable__ = ("admission_number", "first_name", "last_name", "date_of_admission", "created_at")
+    __entity__ = Entity(
+        read=READERS, list="students", about="Students of the active school: search with filter.",
+        filter=("admission_number", "first_name", "last_name", "gender", "current_status", "current_class_id",
+                "date_of_admission", "active", "city"),
+        order=("admission_number", "first_name", "last_name", "date_of_admission", "created_at"),
+        protect={"aadhar_number": IDENTITY_NUMBERS, "contact_number": CONTACTS, "email": CONTACTS, "address": CONTACTS},
+        # created by studentAdmit (a workflow); updated and deactivated as master data
+        write=Writes(ADMINS, fields=tuple(f for f in STUDENT_FIELDS if f != "date_of_admission"),
+                     verbs=("update", "deactivate"), after="resolvers.students.service.after_student"),
+    )
 
     admission_number: Mapped[str] = mapped_column(String(50))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str | None] = mapped_column(String(100))
     dob: Mapped[dt.date | None]
     gender: Mapped[Gender] = mapped_column(_enum(Gender, 10))
-    pen: Mapped[str | None] = mapped_column(String(50))
-    aadhar_number: Mapped[str | None] = mapped_column(String(20))
+    pen: Mapped[str | None] = mapped_column(String(50), comment="Permanent Education Number (national student id).")
+    aadhar_number: Mapped[str | None] = mapped_column(String(20), comment="Identity number: school admins and platform roles only.")
     religion: Mapped[str | None] = mapped_column(String(50))
     caste: Mapped[str | None] = mapped_column(String(50))
     category: Mapped[str | None] = mapped_column(String(50))
@@ -76,8 +95,8 @@ class Student(ActiveMixin, SchoolTenantMixin, Base):
     blood_group: Mapped[str | None] = mapped_column(String(10))
     photo_url: Mapped[str | None] = mapped_column(String(1000))
     date_of_admission: Mapped[dt.date | None]
-    date_of_leaving: Mapped[dt.date | None]
-    reason_for_leaving: Mapped[str | None] = mapped_column(String(500))
+    date_of_leaving: Mapped[dt.date | None] = mapped_column(comment="Set by studentWithdraw.")
+    reason_for_leaving: Mapped[str | None] = mapped_column(String(500), comment="Set by studentWithdraw.")
     previous_school_name: Mapped[str | None] = mapped_column(String(255))
     previous_school_contact: Mapped[str | None] = mapped_column(String(100))
     previous_school_address: Mapped[str | None] = mapped_column(String(500))
@@ -86,20 +105,16 @@ class Student(ActiveMixin, SchoolTenantMixin, Base):
     previous_year_of_passing: Mapped[str | None] = mapped_column(String(10))
     transfer_certificate_number: Mapped[str | None] = mapped_column(String(100))
     reason_for_leaving_previous_school: Mapped[str | None] = mapped_column(String(500))
-    current_status: Mapped[StudentStatus | None] = mapped_column(_enum(StudentStatus))
-    current_class_id: Mapped[int | None]
+    current_status: Mapped[StudentStatus | None] = mapped_column(
+        _enum(StudentStatus), comment="Kept by the admission, withdrawal and promotion workflows.")
+    current_class: Mapped[SchoolClass | None] = reference(comment="The class of the enrollment in force (kept by workflows).")
     remarks: Mapped[str | None] = mapped_column(String(500))
-
-    current_class: Mapped["SchoolClass | None"] = ref("Student", "current_class_id", "SchoolClass")
-    enrollments: Mapped[list[StudentEnrollment]] = many("Student", "StudentEnrollment", "student_id")
-    student_guardians: Mapped[list[StudentGuardian]] = many("Student", "StudentGuardian", "student_id")
-    documents: Mapped[list[StudentDocument]] = many("Student", "StudentDocument", "student_id")
-    attendance: Mapped[list["StudentAttendance"]] = many("Student", "StudentAttendance", "student_id")
-    marks: Mapped[list["StudentMark"]] = many("Student", "StudentMark", "student_id")
-    promotion_records: Mapped[list[PromotionRecord]] = many("Student", "PromotionRecord", "student_id")
 
 
 class StudentEnrollment(ActiveMixin, SchoolTenantMixin, Base):
+    """A student's place in a class for one academic session (studentAdmit, studentEnroll,
+    studentWithdraw and studentsPromote write them; one active enrollment per student and session)."""
+
     __tablename__ = "student_enrollments"
     __table_args__ = (
         # The seed's uk_student_session (student_id, session_id, active) forbade a second
@@ -107,120 +122,109 @@ class StudentEnrollment(ActiveMixin, SchoolTenantMixin, Base):
         Index("uk_student_session_active", "student_id", "session_id", unique=True, postgresql_where=text("active")),
         Index("idx_enroll_student_session", "student_id", "session_id"),
         SchoolTenantMixin.tenant_unique(),
-        school_ref("student_id", "students"),
-        school_ref("class_id", "school_classes"),
-        school_ref("session_id", "academic_sessions"),
     )
-    __filterable__ = ("active", "section", "roll_number", "admission_type", "start_date", "end_date", "session_id")
-    __sortable__ = ("roll_number", "enrollment_date", "start_date", "created_at")
+    __entity__ = Entity(
+        read=READERS, list="studentEnrollments",
+        filter=("active", "section", "roll_number", "admission_type", "start_date", "end_date", "session_id"),
+        order=("roll_number", "enrollment_date", "start_date", "created_at"),
+    )
 
-    student_id: Mapped[int]
-    class_id: Mapped[int]
+    student: Mapped[Student] = reference(back="enrollments")
+    school_class: Mapped[SchoolClass] = reference(column="class_id", back="enrollments")
     section: Mapped[str | None] = mapped_column(String(20))
-    session_id: Mapped[int]
+    session: Mapped[AcademicSession] = reference()
     roll_number: Mapped[int | None] = mapped_column(Integer)
     enrollment_date: Mapped[dt.date | None]
     start_date: Mapped[dt.date | None]
-    end_date: Mapped[dt.date | None]
+    end_date: Mapped[dt.date | None] = mapped_column(comment="Set when the enrollment ends (withdrawal, promotion).")
     admission_type: Mapped[AdmissionType | None] = mapped_column(_enum(AdmissionType))
     remarks: Mapped[str | None] = mapped_column(String(500))
 
-    student: Mapped[Student] = ref("StudentEnrollment", "student_id", "Student")
-    school_class: Mapped["SchoolClass"] = ref("StudentEnrollment", "class_id", "SchoolClass")
-    session: Mapped["AcademicSession"] = ref("StudentEnrollment", "session_id", "AcademicSession")
-
 
 class Guardian(ActiveMixin, SchoolTenantMixin, Base):
+    """A parent or guardian known to the school (found by contact number), linked to students
+    through StudentGuardian. Its school is implicit: every row is the active school's."""
+
     __tablename__ = "guardians"
     __table_args__ = (
         UniqueConstraint("school_id", "contact_number", name="uk_guardian_school_contact"),
         Index("idx_guardian_school_aadhar", "school_id", "aadhar_number"),
         SchoolTenantMixin.tenant_unique(),
     )
-    __filterable__ = ("name", "contact_number", "relation", "active")
-    __sortable__ = ("name",)
+    __entity__ = Entity(
+        read=READERS, list="guardians", filter=("name", "contact_number", "relation", "active"), order=("name",),
+        protect={"aadhar_number": IDENTITY_NUMBERS, "contact_number": CONTACTS, "email": CONTACTS, "address": CONTACTS},
+        write=Writes(ADMINS, fields=("name", "aadhar_number", "relation", "contact_number", "email", "address", "occupation",
+                                     "qualification", "whatsapp_enabled", "photo_url"), required=("name", "contact_number")),
+    )
 
     name: Mapped[str] = mapped_column(String(255))
-    aadhar_number: Mapped[str | None] = mapped_column(String(20))
-    relation: Mapped[str | None] = mapped_column(String(50))
-    contact_number: Mapped[str] = mapped_column(String(30))
+    aadhar_number: Mapped[str | None] = mapped_column(String(20), comment="Identity number: school admins and platform roles only.")
+    relation: Mapped[str | None] = mapped_column(String(50), comment="To the students (father, mother, guardian...).")
+    contact_number: Mapped[str] = mapped_column(String(30), comment="School staff only; unique in the school.")
     email: Mapped[str | None] = mapped_column(String(255))
     address: Mapped[str | None] = mapped_column(String(500))
     occupation: Mapped[str | None] = mapped_column(String(100))
     qualification: Mapped[str | None] = mapped_column(String(100))
-    whatsapp_enabled: Mapped[bool] = mapped_column(default=True, server_default="true")
+    whatsapp_enabled: Mapped[bool] = mapped_column(default=True, server_default="true",
+                                                   comment="The school may message the contact number on WhatsApp.")
     photo_url: Mapped[str | None] = mapped_column(String(1000))
-
-    student_guardians: Mapped[list[StudentGuardian]] = many("Guardian", "StudentGuardian", "guardian_id")
 
 
 class StudentGuardian(SchoolTenantMixin, Base):
+    """A guardian of a student (with the primary one marked)."""
+
     __tablename__ = "student_guardians"
     __table_args__ = (
         UniqueConstraint("student_id", "guardian_id", name="uk_student_guardian"),
         SchoolTenantMixin.tenant_unique(),
-        school_ref("student_id", "students"),
-        school_ref("guardian_id", "guardians"),
     )
-    __filterable__ = ("primary_guardian",)
+    __entity__ = Entity(read=READERS, list="studentGuardians", filter=("primary_guardian",))
 
-    student_id: Mapped[int]
-    guardian_id: Mapped[int]
-    primary_guardian: Mapped[bool] = mapped_column(default=False, server_default="false")
-
-    student: Mapped[Student] = ref("StudentGuardian", "student_id", "Student")
-    guardian: Mapped[Guardian] = ref("StudentGuardian", "guardian_id", "Guardian")
+    student: Mapped[Student] = reference(back="student_guardians")
+    guardian: Mapped[Guardian] = reference(back="student_guardians")
+    primary_guardian: Mapped[bool] = mapped_column(default=False, server_default="false",
+                                                   comment="The first contact of the school for this student.")
 
 
 class StudentDocument(SchoolTenantMixin, Base):
+    """A document of a student (certificates, photos): a file uploaded by studentDocumentUpload."""
+
     __tablename__ = "student_documents"
     __table_args__ = (
         Index("idx_student_document_student", "student_id"),
         SchoolTenantMixin.tenant_unique(),
-        school_ref("student_id", "students"),
     )
-    __filterable__ = ("file_type", "file_name", "uploaded_at")
-    __sortable__ = ("uploaded_at", "file_name")
+    __entity__ = Entity(read=ADMINS, list="studentDocuments", filter=("file_type", "file_name", "uploaded_at"),
+                        order=("uploaded_at", "file_name"))
 
-    student_id: Mapped[int]
-    file_type: Mapped[str | None] = mapped_column(String(100))
+    student: Mapped[Student] = reference(back="documents")
+    file_type: Mapped[str | None] = mapped_column(String(100), comment="MIME type of the file.")
     file_name: Mapped[str | None] = mapped_column(String(255))
     file_url: Mapped[str | None] = mapped_column(String(1000))
     uploaded_at: Mapped[dt.datetime | None]
     remarks: Mapped[str | None] = mapped_column(String(500))
 
-    student: Mapped[Student] = ref("StudentDocument", "student_id", "Student")
-
 
 class PromotionRecord(SchoolTenantMixin, Base):
-    """Append-only: one row per student promoted (or detained) from a class and session."""
+    """Append-only record of a promotion (or detention): one row per student promoted from a
+    class and session to a class of another session (studentsPromote)."""
 
     __tablename__ = "promotion_records"
     __table_args__ = (
         Index("idx_promotion_student_target_session", "student_id", "target_session_id"),
         SchoolTenantMixin.tenant_unique(),
-        school_ref("student_id", "students"),
-        school_ref("source_session_id", "academic_sessions"),
-        school_ref("target_session_id", "academic_sessions"),
-        school_ref("source_class_id", "school_classes"),
-        school_ref("target_class_id", "school_classes"),
     )
-    __filterable__ = ("promotion_type", "promoted_at")
-    __sortable__ = ("promoted_at",)
+    __entity__ = Entity(read=READERS, list="promotionRecords", filter=("promotion_type", "promoted_at"),
+                        order=("promoted_at",), append_only=True)
 
-    student_id: Mapped[int]
-    source_session_id: Mapped[int]
-    target_session_id: Mapped[int]
-    source_class_id: Mapped[int]
-    target_class_id: Mapped[int]
+    student: Mapped[Student] = reference(back="promotion_records")
+    source_session: Mapped[AcademicSession] = reference()
+    target_session: Mapped[AcademicSession] = reference()
+    source_class: Mapped[SchoolClass] = reference()
+    target_class: Mapped[SchoolClass] = reference()
     promotion_type: Mapped[PromotionType] = mapped_column(_enum(PromotionType))
-    promoted_by: Mapped[str] = mapped_column(String(255))
+    promoted_by: Mapped[str] = mapped_column(String(255), comment="Who promoted (the user's email).")
     promoted_at: Mapped[dt.datetime]
     remarks: Mapped[str | None] = mapped_column(String(500))
-
-    student: Mapped[Student] = ref("PromotionRecord", "student_id", "Student")
-    source_class: Mapped["SchoolClass"] = ref("PromotionRecord", "source_class_id", "SchoolClass")
-    target_class: Mapped["SchoolClass"] = ref("PromotionRecord", "target_class_id", "SchoolClass")
-    source_session: Mapped["AcademicSession"] = ref("PromotionRecord", "source_session_id", "AcademicSession")
-    target_session: Mapped["AcademicSession"] = ref("PromotionRecord", "target_session_id", "AcademicSession")
 

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Index, text
+from sqlalchemy.orm import Mapped
 
-from models.base import Base, SchoolTenantMixin, ref
+from models.base import Base, SchoolTenantMixin, reference
+from models.entity import Entity, Writes
+from models.school.access import ADMINS, READERS
 
 
 class Teacher(SchoolTenantMixin, Base):
+    """A teacher of the school (a user working there); class teachers and subject teachers are
+    teachers, and their assignments decide which classes they mark and read."""
+
     __tablename__ = "teachers"
     __table_args__ = (
         SchoolTenantMixin.tenant_unique(),
         # seed: OneToOne User; a user is one teacher per school
         Index("uq_teachers_school_user", "school_id", "user_id", unique=True, postgresql_where=text("user_id IS NOT NULL")),
     )
-    __filterable__ = ("created_at",)
-    __sortable__ = ("created_at",)
+    __entity__ = Entity(read=READERS, list="teachers", filter=("created_at",), order=("created_at",),
+                        write=Writes(ADMINS, fields=("user_id",)))
 
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-    user: Mapped["User | None"] = ref("Teacher", "user_id", "User")
+    user: Mapped[User | None] = reference(tenant=False, comment="The teacher's login.")

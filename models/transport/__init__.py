@@ -7,58 +7,70 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Enum, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import ActiveMixin, Base, SchoolTenantMixin, many, ref, school_ref
+from models.base import ActiveMixin, Base, SchoolTenantMixin, reference, school_ref
+from models.entity import Entity, Writes
 from models.fees import FeeFrequency
+from models.school.access import ADMINS, READERS
 
 
 class TransportRoute(ActiveMixin, SchoolTenantMixin, Base):
+    """A bus route of the school, with its seats: enrollments take and free seats atomically."""
+
     __tablename__ = "transport_routes"
     __table_args__ = (
         # the seat count is kept by atomic conditional updates; the database guards it too
         CheckConstraint("current_strength >= 0 AND current_strength <= capacity", name="strength_within_capacity"),
         SchoolTenantMixin.tenant_unique(),
     )
-    __filterable__ = ("name", "capacity", "current_strength", "active")
-    __sortable__ = ("name", "capacity", "current_strength")
+    __entity__ = Entity(
+        read=READERS, list="transportRoutes",
+        filter=("name", "capacity", "current_strength", "active"), order=("name", "capacity", "current_strength"),
+        write=Writes(ADMINS, fields=("name", "description", "capacity"), required=("name",),
+                     after="resolvers.transport.rules.no_rider_left_behind_route"),
+    )
 
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str | None] = mapped_column(String(500))
-    capacity: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
-    current_strength: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-
-    pickup_points: Mapped[list[PickupPoint]] = many("TransportRoute", "PickupPoint", "route_id")
+    capacity: Mapped[int] = mapped_column(Integer, default=30, server_default="30", comment="Seats on the route.")
+    current_strength: Mapped[int] = mapped_column(Integer, default=0, server_default="0",
+                                                  comment="Seats taken; never above capacity.")
 
 
 class PickupPoint(ActiveMixin, SchoolTenantMixin, Base):
+    """A stop of a route, with the transport fee of the students who board there."""
+
     __tablename__ = "pickup_points"
-    __table_args__ = (SchoolTenantMixin.tenant_unique(), school_ref("route_id", "transport_routes"))
-    __filterable__ = ("name", "amount", "frequency", "active")
-    __sortable__ = ("name", "amount")
+    __table_args__ = (SchoolTenantMixin.tenant_unique(),)
+    __entity__ = Entity(
+        read=READERS, list="pickupPoints", filter=("name", "amount", "frequency", "active"), order=("name", "amount"),
+        write=Writes(ADMINS, fields=("name", "amount", "frequency", "route_id"), required=("name", "amount", "frequency", "route_id"),
+                     validate="resolvers.transport.rules.riders_stay_on_their_route",
+                     after="resolvers.transport.rules.no_rider_left_behind_point"),
+    )
 
     name: Mapped[str] = mapped_column(String(100))
-    amount: Mapped[Decimal] = mapped_column(Numeric(15, 2))
-    frequency: Mapped[FeeFrequency] = mapped_column(Enum(FeeFrequency, native_enum=False, length=20, validate_strings=True))
-    route_id: Mapped[int]
-
-    route: Mapped[TransportRoute] = ref("PickupPoint", "route_id", "TransportRoute")
+    amount: Mapped[Decimal] = mapped_column(Numeric(15, 2), comment="Transport fee per period (frequency) of a rider.")
+    frequency: Mapped[FeeFrequency] = mapped_column(Enum(FeeFrequency, native_enum=False, length=20, validate_strings=True),
+                                                    comment="How often the amount is charged.")
+    route: Mapped[TransportRoute] = reference(back="pickup_points")
 
 
 class TransportEnrollment(ActiveMixin, SchoolTenantMixin, Base):
+    """A student riding from a pickup point in one academic session (transportEnroll and
+    transportUnenroll; an ended enrollment is reactivated, never duplicated)."""
+
     __tablename__ = "transport_enrollments"
     __table_args__ = (
         UniqueConstraint("school_id", "student_id", "session_id", name="uq_transport_enrollments_student_session"),
         Index("idx_transport_enrollment_student", "student_id", "session_id"),
         SchoolTenantMixin.tenant_unique(),
-        school_ref("student_id", "students"),
-        school_ref("pickup_point_id", "pickup_points"),
+        # not a reference(): its filter has taken the session's database id (IntFilter) since the
+        # start, and a reference would make it a global ID; `session` is a computed field (schema/transport.py)
         school_ref("session_id", "academic_sessions"),
     )
-    __filterable__ = ("active", "session_id")
-    __sortable__ = ("created_at",)
+    __entity__ = Entity(read=READERS, list="transportEnrollments", filter=("active", "session_id"), order=("created_at",),
+                        hide=("session_id",))
 
-    student_id: Mapped[int]
-    pickup_point_id: Mapped[int]
-    session_id: Mapped[int]
-
-    student: Mapped["Student"] = ref("TransportEnrollment", "student_id", "Student")
-    pickup_point: Mapped[PickupPoint] = ref("TransportEnrollment", "pickup_point_id", "PickupPoint")
+    student: Mapped[Student] = reference()
+    pickup_point: Mapped[PickupPoint] = reference()
+    session_id: Mapped[int] = mapped_column(comment="The academic session (database id; the `session` field reads it).")

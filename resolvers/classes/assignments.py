@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from auth.permissions import PLATFORM
+from models.school.access import SCHOOL_WIDE_READERS, classes_taught, taught_class_ids  # noqa: F401  (rules beside the models)
 
 ADMINS = frozenset({*PLATFORM, "SCHOOL_ADMIN"})
 
@@ -69,45 +70,3 @@ async def readable_class_ids(ctx: Any) -> list[int] | None:
         return []
     rows = await ctx.db.fetch(TAUGHT_SQL, (ctx.user_id, ctx.school_id), setup=True)
     return [r[0] for r in rows]
-
-# Roles that read a school's class records school-wide (the accountant reads for reports, seed 001 §9.2).
-SCHOOL_WIDE_READERS = frozenset({*ADMINS, "ACCOUNTANT"})
-
-
-def taught_class_ids(ctx: Any, bind: Any) -> Any:
-    """SELECT of the classes the calling teacher teaches in the active school: as class teacher
-    or as the teacher of one of its (active) subjects — the rule of `may_act_on_class`."""
-    from sqlalchemy import select, union
-
-    import models
-
-    t, c, cs = models.Teacher.__table__, models.SchoolClass.__table__, models.ClassSubject.__table__
-    school = ctx.school_id if ctx.school_id is not None else -1
-    user = ctx.user_id if ctx.user_id is not None else -1
-    as_class_teacher = select(c.c.id).join(t, t.c.id == c.c.class_teacher_id).where(
-        t.c.user_id == bind(user), t.c.school_id == bind(school), c.c.school_id == bind(school))
-    as_subject_teacher = select(cs.c.class_id).join(t, t.c.id == cs.c.teacher_id).where(
-        t.c.user_id == bind(user), t.c.school_id == bind(school), cs.c.school_id == bind(school), cs.c.active)
-    return union(as_class_teacher, as_subject_teacher)
-
-
-def classes_taught(class_column: str = "class_id", via: tuple[Any, str] | None = None) -> Any:
-    """Row filter of a class record (attendance, marks, ...): school-wide readers see every row
-    of the school; a teacher only the rows of the classes they teach; anyone else none. The
-    class is the row's `class_column`, or with `via=(table, fk)` the `class_column` of the
-    `table` row its `fk` names (a mark's exam's class)."""
-    from sqlalchemy import false, select
-
-    def row_filter(ctx: Any, alias: Any, bind: Any) -> Any:
-        if not ctx.roles.isdisjoint(SCHOOL_WIDE_READERS):
-            return None
-        if "TEACHER" not in ctx.roles:
-            return "none", false()
-        taught = taught_class_ids(ctx, bind)
-        if via is None:
-            return "taught", alias.c[class_column].in_(taught)
-        table, fk = via
-        return "taught", alias.c[fk].in_(select(table.c.id).where(table.c[class_column].in_(taught)))
-
-    row_filter.__name__ = f"classes_taught_{via[1] if via else class_column}"
-    return row_filter

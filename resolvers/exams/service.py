@@ -31,6 +31,7 @@ from kit import writes
 from kit.registry import spec_for_model
 from kit.errors import ErrorCode, UserError, UserErrors, user_error
 from kit.ids import InvalidId, decode_gid
+from kit.workflow import Ref
 
 EXAM = spec_for_model(models.Exam)
 EXAM_SUBJECT = spec_for_model(models.ExamSubject)
@@ -69,8 +70,9 @@ def _refuse_if_locked(exam: models.Exam, what: str, field: str) -> None:
 
 # ---- exams ------------------------------------------------------------------------------------
 
-async def create_exam(ctx: Any, class_id: int, name: str, exam_type: str | None, start_date: dt.date | None,
-                      end_date: dt.date | None) -> int:
+async def create_exam(ctx: Any, session: Any, class_id: Ref[models.SchoolClass], name: str, exam_type: str | None = None,
+                      start_date: dt.date | None = None, end_date: dt.date | None = None) -> int:
+    """Create an exam (DRAFT) for a class of the academic session in force."""
     _need_school(ctx)
     if ctx.session_id is None:
         raise user_error(ErrorCode.INVALID, "The school has no current academic session; activate one first.")
@@ -84,67 +86,65 @@ async def create_exam(ctx: Any, class_id: int, name: str, exam_type: str | None,
         raise user_error(ErrorCode.INVALID, f"examType is longer than {EXAM_TYPE_MAX} characters.", "examType")
     if start_date is not None and end_date is not None and end_date < start_date:
         raise user_error(ErrorCode.INVALID, "endDate must not be before startDate.", "endDate")
-    async with writes.mutation_scope(ctx, EXAM) as session:
-        school_class = (await session.execute(select(models.SchoolClass).where(models.SchoolClass.id == class_id))
-                        ).scalar_one_or_none()
-        if school_class is None:
-            raise user_error(ErrorCode.NOT_FOUND, "No SchoolClass with this ID.", "classId")
-        if school_class.session_id != ctx.session_id:
-            raise user_error(ErrorCode.INVALID, "The class belongs to another academic session than the one in force.",
-                             "classId")
-        if not school_class.active:
-            raise user_error(ErrorCode.INVALID, "The class is deactivated.", "classId")
-        exam = models.Exam(class_id=class_id, session_id=ctx.session_id, name=name, exam_type=exam_type,
-                           start_date=start_date, end_date=end_date, status=ExamStatus.DRAFT)
-        session.add(exam)
-        await session.flush()
-        await writes.log_activity(session, ctx, "examCreate", "Exam", exam.id)
-        return exam.id
+    school_class = (await session.execute(select(models.SchoolClass).where(models.SchoolClass.id == class_id))
+                    ).scalar_one_or_none()
+    if school_class is None:
+        raise user_error(ErrorCode.NOT_FOUND, "No SchoolClass with this ID.", "classId")
+    if school_class.session_id != ctx.session_id:
+        raise user_error(ErrorCode.INVALID, "The class belongs to another academic session than the one in force.",
+                         "classId")
+    if not school_class.active:
+        raise user_error(ErrorCode.INVALID, "The class is deactivated.", "classId")
+    exam = models.Exam(class_id=class_id, session_id=ctx.session_id, name=name, exam_type=exam_type,
+                       start_date=start_date, end_date=end_date, status=ExamStatus.DRAFT)
+    session.add(exam)
+    await session.flush()
+    return exam.id
 
 
-async def add_exam_subject(ctx: Any, exam_id: int, subject_id: int, max_marks: int) -> int:
+async def add_exam_subject(ctx: Any, session: Any, exam_id: Ref[models.Exam], subject_id: Ref[models.Subject],
+                           max_marks: int) -> int:
+    """Add a subject taught in the exam's class, with its maximum marks; not once LOCKED."""
     _need_school(ctx)
     if max_marks is None or max_marks <= 0:
         raise user_error(ErrorCode.INVALID, "maxMarks must be greater than 0.", "maxMarks")
-    async with writes.mutation_scope(ctx, EXAM_SUBJECT) as session:
-        exam = await _exam_locked_row(session, exam_id, "examId", share=True)
-        _refuse_if_locked(exam, "its subjects can no longer change", "examId")
-        if not exam.active:
-            raise user_error(ErrorCode.INVALID, "The exam is deactivated.", "examId")
-        subject = (await session.execute(select(models.Subject).where(models.Subject.id == subject_id))).scalar_one_or_none()
-        if subject is None:
-            raise user_error(ErrorCode.NOT_FOUND, "No Subject with this ID.", "subjectId")
-        taught = await session.scalar(select(models.ClassSubject.id).where(
-            models.ClassSubject.class_id == exam.class_id, models.ClassSubject.subject_id == subject_id,
-            models.ClassSubject.active).limit(1))
-        if taught is None or not subject.active:
-            raise user_error(ErrorCode.INVALID, f"{subject.name} is not taught in this exam's class; "
-                                                "add it to the class first.", "subjectId")
-        duplicate = await session.scalar(select(models.ExamSubject.id).where(
-            models.ExamSubject.exam_id == exam_id, models.ExamSubject.subject_id == subject_id))
-        if duplicate is not None:
-            raise user_error(ErrorCode.CONFLICT, f"{subject.name} is already a subject of this exam.", "subjectId")
-        row = models.ExamSubject(exam_id=exam_id, subject_id=subject_id, max_marks=max_marks)
-        session.add(row)
-        await session.flush()  # a racing duplicate still ends as CONFLICT through the unique key
-        await writes.log_activity(session, ctx, "examSubjectAdd", "ExamSubject", row.id)
-        return row.id
+    exam = await _exam_locked_row(session, exam_id, "examId", share=True)
+    _refuse_if_locked(exam, "its subjects can no longer change", "examId")
+    if not exam.active:
+        raise user_error(ErrorCode.INVALID, "The exam is deactivated.", "examId")
+    subject = (await session.execute(select(models.Subject).where(models.Subject.id == subject_id))).scalar_one_or_none()
+    if subject is None:
+        raise user_error(ErrorCode.NOT_FOUND, "No Subject with this ID.", "subjectId")
+    taught = await session.scalar(select(models.ClassSubject.id).where(
+        models.ClassSubject.class_id == exam.class_id, models.ClassSubject.subject_id == subject_id,
+        models.ClassSubject.active).limit(1))
+    if taught is None or not subject.active:
+        raise user_error(ErrorCode.INVALID, f"{subject.name} is not taught in this exam's class; "
+                                            "add it to the class first.", "subjectId")
+    duplicate = await session.scalar(select(models.ExamSubject.id).where(
+        models.ExamSubject.exam_id == exam_id, models.ExamSubject.subject_id == subject_id))
+    if duplicate is not None:
+        raise user_error(ErrorCode.CONFLICT, f"{subject.name} is already a subject of this exam.", "subjectId")
+    row = models.ExamSubject(exam_id=exam_id, subject_id=subject_id, max_marks=max_marks)
+    session.add(row)
+    await session.flush()  # a racing duplicate still ends as CONFLICT through the unique key
+    return row.id
 
 
-async def update_exam_status(ctx: Any, exam_id: int, status: ExamStatus) -> int:
+async def update_exam_status(ctx: Any, session: Any, exam_id: Ref[models.Exam], status: ExamStatus) -> int:
+    """Move an exam forward: DRAFT -> SCHEDULED -> ONGOING -> COMPLETED -> LOCKED (steps may be
+    skipped, never undone); nothing leaves LOCKED."""
     _need_school(ctx)
-    async with writes.mutation_scope(ctx, EXAM) as session:
-        exam = await _exam_locked_row(session, exam_id, "examId", share=False)
-        current = exam.status or ExamStatus.DRAFT
-        if current == ExamStatus.LOCKED:
-            raise user_error(ErrorCode.LOCKED, f"Exam \"{exam.name}\" is locked; its status can no longer change.", "status")
-        if STATUS_ORDER.index(status) <= STATUS_ORDER.index(current):
-            what = "is already" if status == current else "cannot go back to"
-            raise user_error(ErrorCode.INVALID, f"The exam is {current.value} and {what} {status.value}: an exam moves "
-                                                "only forward (DRAFT, SCHEDULED, ONGOING, COMPLETED, LOCKED).", "status")
-        exam.status = status
-        await writes.log_activity(session, ctx, "examStatusUpdate", "Exam", exam.id)
-        return exam.id
+    exam = await _exam_locked_row(session, exam_id, "examId", share=False)
+    current = exam.status or ExamStatus.DRAFT
+    if current == ExamStatus.LOCKED:
+        raise user_error(ErrorCode.LOCKED, f"Exam \"{exam.name}\" is locked; its status can no longer change.", "status")
+    if STATUS_ORDER.index(status) <= STATUS_ORDER.index(current):
+        what = "is already" if status == current else "cannot go back to"
+        raise user_error(ErrorCode.INVALID, f"The exam is {current.value} and {what} {status.value}: an exam moves "
+                                            "only forward (DRAFT, SCHEDULED, ONGOING, COMPLETED, LOCKED).", "status")
+    exam.status = status
+    return exam.id
 
 
 # ---- marks ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from kit import clock
 from kit import writes
 from kit.registry import spec_for_model
 from kit.errors import ErrorCode, user_error
+from kit.workflow import Ref
 
 SESSION = spec_for_model(models.AcademicSession)
 
@@ -27,7 +28,10 @@ _session_id = writes.require_session
 
 # ---- academic sessions ----------------------------------------------------------------------
 
-async def create_session(ctx: Any, session: Any, name: str, start: dt.date | None, end: dt.date | None) -> int:
+async def create_session(ctx: Any, session: Any, name: str, start_date: dt.date | None = None,
+                         end_date: dt.date | None = None) -> int:
+    """Create an academic session; the school's first one becomes active and current."""
+    start, end = start_date, end_date
     if start and end and end <= start:
         raise user_error(ErrorCode.INVALID, "endDate must be after startDate.", "endDate")
     if ctx.school_id is None:
@@ -39,12 +43,12 @@ async def create_session(ctx: Any, session: Any, name: str, start: dt.date | Non
     await session.flush()
     if not has_active:  # the school's first session becomes its current one
         school.current_session_id = row.id
-    await writes.log_activity(session, ctx, "academicSessionCreate", "AcademicSession", row.id)
     return row.id
 
 
-async def activate_session(ctx: Any, session: Any, session_pk: int) -> int:
+async def activate_session(ctx: Any, session: Any, id: Ref[models.AcademicSession]) -> int:  # noqa: A002 - the input field
     """One active session per school (seed §7.6); School.currentSessionId follows."""
+    session_pk = id
     if ctx.school_id is None:
         raise user_error(ErrorCode.INVALID, "Choose a school first (X-Tenant-Id).")
     school = (await session.execute(select(models.School).where(models.School.id == ctx.school_id).with_for_update())).scalar_one()
@@ -54,7 +58,6 @@ async def activate_session(ctx: Any, session: Any, session_pk: int) -> int:
     await session.flush()
     target.active = True
     school.current_session_id = target.id
-    await writes.log_activity(session, ctx, "academicSessionActivate", "AcademicSession", target.id)
     return target.id
 
 
@@ -127,8 +130,9 @@ async def admit(ctx: Any, session: Any, student: dict[str, Any], class_id: int, 
     return row.id
 
 
-async def enroll(ctx: Any, session: Any, student_id: int, class_id: int, roll_number: int | None,
-                 admission_type: models.AdmissionType | None) -> int:
+async def enroll(ctx: Any, session: Any, student_id: Ref[models.Student], class_id: Ref[models.SchoolClass],
+                 roll_number: int | None = None, admission_type: models.AdmissionType | None = None) -> int:
+    """Enroll a student in a class of the current session (one active enrollment per session)."""
     session_id = _session_id(ctx)
     student = await writes.get_for_update(ctx, session, spec_for_model(models.Student), student_id)
     if not student.active:
@@ -146,7 +150,6 @@ async def enroll(ctx: Any, session: Any, student_id: int, class_id: int, roll_nu
     student.current_class_id = class_id
     student.current_status = models.StudentStatus.ENROLLED
     await session.flush()
-    await writes.log_activity(session, ctx, "studentEnroll", "StudentEnrollment", row.id)
     return row.id
 
 
@@ -173,7 +176,9 @@ async def after_student(ctx: Any, session: Any, student: models.Student, verb: s
 
 # ---- withdrawal (seed §7.5) -------------------------------------------------------------------
 
-async def withdraw(ctx: Any, session: Any, student_id: int, leaving: dt.date, reason: str) -> int:
+async def withdraw(ctx: Any, session: Any, student_id: Ref[models.Student], date_of_leaving: dt.date, reason: str) -> int:
+    """Withdraw a student from the current session: enrollment ended, transport seat freed."""
+    leaving = date_of_leaving
     session_id = _session_id(ctx)
     if leaving > today():
         raise user_error(ErrorCode.INVALID, "The date of leaving cannot be in the future.", "dateOfLeaving")
@@ -202,7 +207,6 @@ async def withdraw(ctx: Any, session: Any, student_id: int, leaving: dt.date, re
         models.StudentFeeAssignment.principal_paid == 0, models.StudentFeeAssignment.late_fee_paid == 0,
     ).values(active=False, version=models.StudentFeeAssignment.version + 1).execution_options(synchronize_session=False))
     await session.flush()
-    await writes.log_activity(session, ctx, "studentWithdraw", "Student", student_id)
     return student_id
 
 
