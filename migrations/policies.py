@@ -297,7 +297,8 @@ def differences(expected_states: dict[str, TableState], actual_states: dict[str,
         if want.privileges != have.privileges:
             missing = ", ".join(x for x in PRIVILEGES if x in want.privileges - have.privileges)
             extra = ", ".join(x for x in PRIVILEGES if x in have.privileges - want.privileges)
-            what = " (append-only)" if want.append_only else ""
+            what = (" (append-only)" if want.append_only else
+                    " (append-only in the database, not in the model: append_only=True?)" if have.append_only else "")
             out.append(f"{name}: {APP_ROLE} privileges differ{what}:"
                        + (f" lacks {missing}" if missing else "") + (f" has {extra}" if extra else ""))
     for name in sorted(actual_states.keys() - expected_states.keys()):

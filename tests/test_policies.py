@@ -45,6 +45,8 @@ def test_the_expectations_cover_every_kind():
     ("ALTER TABLE rooms NO FORCE ROW LEVEL SECURITY", "rooms: row-level security is off"),
     ("GRANT UPDATE ON fee_payments TO campus_app", "fee_payments: campus_app privileges differ (append-only): has UPDATE"),
     ("CREATE POLICY sneaky ON students USING (true)", "students: policy sneaky is in the database"),
+    ("REVOKE UPDATE, DELETE ON students FROM campus_app",
+     "students: campus_app privileges differ (append-only in the database, not in the model"),
 ])
 def test_a_damaged_table_is_named_with_its_difference(sync_engine, damage, named):
     with sync_engine.connect() as conn:
