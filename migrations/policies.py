@@ -83,9 +83,10 @@ class Policy:
     check: str | None = None
     why: str = ""  # what the model says (CatalogueMixin, Entity.owner, ...)
     create: str = ""  # the rls.py call that creates it (a revision's line)
+    odd: bool = False  # in the database: restrictive, or not for PUBLIC (the models make neither)
 
     def same(self, other: Policy) -> bool:
-        return (self.command, self.using, self.check) == (other.command, other.using, other.check)
+        return (self.command, self.using, self.check, self.odd) == (other.command, other.using, other.check, other.odd)
 
 
 @dataclass
@@ -134,8 +135,9 @@ def _column_of(model: type, attr: str | None) -> str | None:
 
 def _owner_attrs(model: type) -> tuple[str | None, str | None]:
     decl = _declaration(model)
-    owner = getattr(decl, "owner", None) or getattr(model, "__owner_key__", None)
-    owner_via = getattr(decl, "owner_via", None) or getattr(model, "__owner_via__", None)
+    if decl is not None:
+        return getattr(decl, "owner", None), getattr(decl, "owner_via", None)
+    return getattr(model, "__owner_key__", None), getattr(model, "__owner_via__", None)  # LEGACY: undeclared models
     return owner, owner_via
 
 
@@ -243,8 +245,8 @@ def actual(connection: Any, tables: Iterable[str] | None = None) -> dict[str, Ta
         if isinstance(cmd, bytes):  # asyncpg reads "char" as bytes
             cmd = cmd.decode()
         if name in out:
-            why = "" if (list(roles) == [0] and permissive) else "restrictive or not for PUBLIC"
-            out[name].policies[pol] = Policy(pol, _COMMANDS[cmd], using, check, why)
+            odd = not (list(roles) == [0] and permissive)
+            out[name].policies[pol] = Policy(pol, _COMMANDS[cmd], using, check, odd=odd)
     return out
 
 
@@ -289,9 +291,10 @@ def differences(expected_states: dict[str, TableState], actual_states: dict[str,
             got = have.policies.get(pname)
             if got is None:
                 out.append(f"{name}: policy {pname} ({p.why}) is missing")
-            elif not p.same(got) or got.why:
+            elif not p.same(got):
+                odd = " (restrictive or not for PUBLIC)" if got.odd else ""
                 out.append(f"{name}: policy {pname} differs: database FOR {got.command} USING ({got.using}) "
-                           f"WITH CHECK ({got.check}) {got.why}; model FOR {p.command} USING ({p.using}) WITH CHECK ({p.check})")
+                           f"WITH CHECK ({got.check}){odd}; model FOR {p.command} USING ({p.using}) WITH CHECK ({p.check})")
         for pname in have.policies.keys() - want.policies.keys():
             out.append(f"{name}: policy {pname} is in the database, the model declares none")
         if want.privileges != have.privileges:
@@ -324,12 +327,12 @@ def operations(expected_states: dict[str, TableState], actual_states: dict[str, 
         creates_tenant = tenant is not None and "tenant_isolation" not in have.policies
         for pname, p in have.policies.items():
             wanted = want.policies.get(pname)
-            if wanted is None or not wanted.same(p) or p.why:
+            if wanted is None or not wanted.same(p):
                 ops.append((f"rls.drop_policy({name!r}, {pname!r})",
                             f"rls.create_policy({name!r}, {pname!r}, {p.command!r}, {p.using!r}, {p.check!r})"))
         for pname, p in want.policies.items():
             got = have.policies.get(pname)
-            if got is not None and p.same(got) and not got.why:
+            if got is not None and p.same(got):
                 continue
             if pname == "tenant_isolation":
                 ops.append((p.create, undo(f"rls.disable_tenant_rls({name!r})") if not have.rls else
