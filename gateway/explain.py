@@ -79,8 +79,8 @@ def explain(name: str) -> list[str]:
         out.append("GraphQL type: none (the model is not in the API)")
     else:
         decl = model.__dict__.get("__entity__")
-        how = ("written by hand in " + spec.gql_cls.__module__ if spec.gql_cls.__module__ != "kit.model_types"
-               else "generated from the model (kit/model_types.py)")
+        generated = spec.gql_cls.__module__.split(".")[0] == "kit"  # made by kit/model_types.py, not in schema/
+        how = "generated from the model (kit/model_types.py)" if generated else f"written by hand in {spec.gql_cls.__module__}"
         if getattr(decl, "hand_written", None):
             how += f": {decl.hand_written}"
         out.append(f"GraphQL type {gql.name}: {how}")
