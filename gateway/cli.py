@@ -1,4 +1,5 @@
-"""`campus` — serve, migrate, demo-data, export-schema, accrue-late-fees, compute-analytics.
+"""`campus` — serve, migrate, demo-data, make-migration, export-schema, explain, accrue-late-fees,
+compute-analytics.
 
 Without DATABASE_URL, serve/migrate/demo-data use an embedded PostgreSQL kept in
 DATA_DIR/pg (created and migrated on first start).
@@ -77,7 +78,8 @@ def cmd_make_migration(args: argparse.Namespace) -> int:
         command.revision(cfg, message=args.message, autogenerate=True)
     finally:
         pg.cleanup()
-    print("read the new file in migrations/versions/, add enable_tenant_rls(...) for new tenant tables, then commit it")
+    print("read the new file in migrations/versions/ (the tables' RLS policies and grants come from the models: "
+          "migrations/policies.py), then commit it")
     return 0
 
 
@@ -94,6 +96,19 @@ def cmd_export_schema(args: argparse.Namespace) -> int:
         return 0
     out.write_text(sdl)
     print(f"wrote {out}")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """What an entity's declaration generated: type, lists, mutations, rules, policies."""
+    from gateway.explain import explain
+
+    try:
+        lines = explain(args.entity)
+    except LookupError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print("\n".join(lines))
     return 0
 
 
@@ -224,6 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     exp.add_argument("--out", default=str(ROOT / "schema.graphql"))
     exp.add_argument("--check", action="store_true")
     exp.set_defaults(func=cmd_export_schema)
+
+    explain_p = sub.add_parser("explain", help="print what an entity's declaration generated (type, lists, mutations, "
+                                                "rules, policies)")
+    explain_p.add_argument("entity", help="a model class (HostelMedia) or its table (hostel_media)")
+    explain_p.set_defaults(func=cmd_explain)
 
     accrue = sub.add_parser("accrue-late-fees", help="accrue late fees of every school for a date (idempotent)")
     accrue.add_argument("--date", help="YYYY-MM-DD, default each school's today (its time zone); not in the future")

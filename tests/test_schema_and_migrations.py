@@ -13,6 +13,7 @@ from sqlalchemy import create_engine
 import models
 from auth.permissions import DECLARED
 from gateway import migrate
+from migrations import policies
 from schema.root import build_schema, schema_sdl
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,3 +75,11 @@ def test_newest_migration_downgrades_and_upgrades_again(scratch_db_url):
     migrate.downgrade(scratch_db_url, previous)
     migrate.upgrade(scratch_db_url, "head")
     assert "/campus_migration_check?" in scratch_db_url
+    engine = create_engine(_sync_url(scratch_db_url))
+    try:
+        with engine.connect() as conn:  # and the round trip leaves every table's policies as the models say
+            have = policies.actual(conn)
+            assert policies.differences(policies.normalized(conn, policies.expected(), have.keys()), have) == []
+            conn.rollback()
+    finally:
+        engine.dispose()
