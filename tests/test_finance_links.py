@@ -2,7 +2,7 @@
 generated from the declarations (models/fees, models/expenses, models/finance): `session` of
 payments, allocations, transfers, funding, vouchers and closings; `assignment` of adjustments and
 late-fee logs; `discountDefinition` of adjustments; `feeStructure` of late-fee policies;
-`ExpenseVoucher.createdBy` and `DayClosing.closedBy` (the user who wrote them); and filtering by
+`ExpenseVoucher.createdBy` and `DayClosing.closedBy` (the user who wrote them); `ExpenseHead.normalizedName`; and filtering by
 `sessionId` with the session's global ID, as every other reference filter takes.
 """
 
@@ -60,6 +60,8 @@ async def test_vouchers_and_closings_say_who_wrote_them(client, db):
     body = data(await call(client, admin, """{
       expenseVouchers(first: 5) { nodes { amount session { id } createdBy { id } } }
       dayClosings(first: 5) { nodes { date session { id } closedBy { id } } }
+      expenseHeads(first: 5) { nodes { name normalizedName } }
     }"""))
     assert body["expenseVouchers"]["nodes"] == [{"amount": "12.00", "session": {"id": session}, "createdBy": {"id": me}}]
     assert body["dayClosings"]["nodes"] == [{"date": day.isoformat(), "session": {"id": session}, "closedBy": {"id": me}}]
+    assert body["expenseHeads"]["nodes"] == [{"name": "General", "normalizedName": "general"}]

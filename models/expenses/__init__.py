@@ -28,11 +28,10 @@ class ExpenseHead(ActiveMixin, SchoolTenantMixin, Base):
         UniqueConstraint("school_id", "normalized_name", name="uk_expense_head_school_normalized_name"),
         SchoolTenantMixin.tenant_unique(),
     )
-    # normalized_name is the uniqueness key (trimmed, spaces collapsed, lower-cased), not a field to show
-    __entity__ = Entity(read=FINANCE_READERS, list="expenseHeads", filter=("name", "active"), order=("name",),
-                        hide=("normalized_name",))
+    __entity__ = Entity(read=FINANCE_READERS, list="expenseHeads", filter=("name", "active"), order=("name",))
 
     name: Mapped[str] = mapped_column(String(150))
+    # seed 001 §1.1 `normalizedName`: the uniqueness key, derived by expenseHeadCreate (never typed in)
     normalized_name: Mapped[str] = mapped_column(String(150))
     description: Mapped[str | None] = mapped_column(String(500))
 

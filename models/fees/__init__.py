@@ -186,7 +186,7 @@ class StudentFeeAssignment(ActiveMixin, SchoolTenantMixin, Base):
 
 
 class FeePayment(SchoolTenantMixin, Base):
-    """A payment (append-only) and its head-wise allocations. `idempotency_key` (with a hash of the
+    """A payment (append-only) and its head-wise allocations. Its idempotency key (with a hash of the
     request) makes a retried payment return the first one instead of paying twice."""
 
     __tablename__ = "fee_payments"
