@@ -570,6 +570,7 @@ async def waive_late_fee(ctx: Any, assignment_id: int, amount: Decimal, reason: 
 
 async def create_funding(
     ctx: Any,
+    session: Any,
     student_id: Ref[models.Student],
     coverage_type: FundingCoverageType,
     coverage_mode: Annotated[FundingCoverageMode, Doc("PARTIAL only.")] | None = None,
@@ -578,35 +579,33 @@ async def create_funding(
     valid_to: dt.date | None = None,
 ) -> int:
     """A sponsor's cover of a student's fees in the session in force; one active per student
-    and session (CONFLICT). Existing assignments keep their snapshot."""
+    and session (CONFLICT). Existing assignments keep their snapshot. In the frame's savepoint (it logs)."""
     _school(ctx)
     mode, value = funding_values(coverage_type, coverage_mode, coverage_value, valid_from, valid_to)
     if ctx.session_id is None:
         raise user_error(ErrorCode.INVALID, "The school has no current academic session; activate one first.")
     Funding = models.StudentFundingArrangement
-    async with writes.mutation_scope(ctx, FUNDING) as session:
-        student = (await session.execute(select(models.Student.id, models.Student.active)
-                                         .where(models.Student.id == student_id))).first()
-        if student is None:
-            raise user_error(ErrorCode.NOT_FOUND, "No Student with this ID.", "studentId")
-        if not student.active:
-            raise user_error(ErrorCode.INVALID, "This student is not active.", "studentId")
-        existing = await session.scalar(select(Funding.id).where(Funding.student_id == student_id,
-                                                                 Funding.session_id == ctx.session_id, Funding.active))
-        conflict = user_error(ErrorCode.CONFLICT, "This student already has an active funding arrangement in this "
-                                                  "academic session; deactivate it first.", "studentId")
-        if existing is not None:
-            raise conflict
-        arrangement = Funding(student_id=student_id, session_id=ctx.session_id, coverage_type=coverage_type,
-                              coverage_mode=mode, coverage_value=value, valid_from=valid_from, valid_to=valid_to)
-        try:
-            async with session.begin_nested():  # a concurrent create meets the partial unique index
-                session.add(arrangement)
-                await session.flush()
-        except IntegrityError:
-            raise conflict from None
-        await writes.log_activity(session, ctx, "fundingArrangementCreate", "StudentFundingArrangement", arrangement.id)
-        return arrangement.id
+    student = (await session.execute(select(models.Student.id, models.Student.active)
+                                     .where(models.Student.id == student_id))).first()
+    if student is None:
+        raise user_error(ErrorCode.NOT_FOUND, "No Student with this ID.", "studentId")
+    if not student.active:
+        raise user_error(ErrorCode.INVALID, "This student is not active.", "studentId")
+    existing = await session.scalar(select(Funding.id).where(Funding.student_id == student_id,
+                                                             Funding.session_id == ctx.session_id, Funding.active))
+    conflict = user_error(ErrorCode.CONFLICT, "This student already has an active funding arrangement in this "
+                                              "academic session; deactivate it first.", "studentId")
+    if existing is not None:
+        raise conflict
+    arrangement = Funding(student_id=student_id, session_id=ctx.session_id, coverage_type=coverage_type,
+                          coverage_mode=mode, coverage_value=value, valid_from=valid_from, valid_to=valid_to)
+    try:
+        async with session.begin_nested():  # a concurrent create meets the partial unique index
+            session.add(arrangement)
+            await session.flush()
+    except IntegrityError:
+        raise conflict from None
+    return arrangement.id
 
 
 async def deactivate_funding(ctx: Any, session: Any, id: Ref[models.StudentFundingArrangement]) -> int:  # noqa: A002

@@ -171,6 +171,7 @@ async def _next_voucher_number(ctx: Any, session: Any, school_id: int) -> str:
 
 async def expense_voucher_create(
     ctx: Any,
+    session: Any,
     expense_date: Annotated[dt.date, Doc("Not in the future (the school's date), on a day that is not closed.")],
     expense_head_id: Annotated[Ref[models.ExpenseHead], Doc("An active ExpenseHead.")],
     amount: Annotated[Decimal, Doc("More than 0, at most 2 decimals.")],
@@ -180,7 +181,7 @@ async def expense_voucher_create(
 ) -> int:
     """Record an expense voucher in the academic session in force. Its number (EXP-00001, ...) is the
     school's next, without gaps. Refused (nothing changes) for an amount not above 0, an inactive or
-    unknown head, a future date, or a closed day (LOCKED)."""
+    unknown head, a future date, or a closed day (LOCKED). In the frame's savepoint (it logs)."""
     head_id = expense_head_id
     school_id, session_id = _school(ctx), _session(ctx)
     amount = _money(amount, "amount")
@@ -189,23 +190,21 @@ async def expense_voucher_create(
     _not_future(expense_date, "expenseDate")
     mode = models.ExpensePaymentMode(getattr(payment_mode, "value", payment_mode))
     EH = models.ExpenseHead
-    async with writes.mutation_scope(ctx, VOUCHER) as session:
-        await _within_session(session, school_id, session_id, expense_date, "expenseDate")
-        await closing.ensure_day_open(session, school_id, expense_date, "expenseDate")
-        head = (await session.execute(select(EH.name, EH.active).where(EH.id == head_id, EH.school_id == school_id)
-                                      .with_for_update(read=True))).first()
-        if head is None:
-            raise user_error(ErrorCode.NOT_FOUND, "No ExpenseHead with this ID.", "expenseHeadId")
-        if not head.active:
-            raise user_error(ErrorCode.INVALID, f'Expense head "{head.name}" is not active.', "expenseHeadId")
-        number = await _next_voucher_number(ctx, session, school_id)  # last: the row lock is held shortest
-        voucher = models.ExpenseVoucher(voucher_number=number, expense_date=expense_date, expense_head_id=head_id,
-                                        amount=amount, payment_mode=mode, description=description,
-                                        reference_number=reference_number, session_id=session_id, active=True)
-        session.add(voucher)
-        await session.flush()
-        await writes.log_activity(session, ctx, "expenseVoucherCreate", "ExpenseVoucher", voucher.id)
-        return voucher.id
+    await _within_session(session, school_id, session_id, expense_date, "expenseDate")
+    await closing.ensure_day_open(session, school_id, expense_date, "expenseDate")
+    head = (await session.execute(select(EH.name, EH.active).where(EH.id == head_id, EH.school_id == school_id)
+                                  .with_for_update(read=True))).first()
+    if head is None:
+        raise user_error(ErrorCode.NOT_FOUND, "No ExpenseHead with this ID.", "expenseHeadId")
+    if not head.active:
+        raise user_error(ErrorCode.INVALID, f'Expense head "{head.name}" is not active.', "expenseHeadId")
+    number = await _next_voucher_number(ctx, session, school_id)  # last: the row lock is held shortest
+    voucher = models.ExpenseVoucher(voucher_number=number, expense_date=expense_date, expense_head_id=head_id,
+                                    amount=amount, payment_mode=mode, description=description,
+                                    reference_number=reference_number, session_id=session_id, active=True)
+    session.add(voucher)
+    await session.flush()
+    return voucher.id
 
 
 async def expense_voucher_toggle(ctx: Any, session: Any, id: Ref[models.ExpenseVoucher],  # noqa: A002
