@@ -579,7 +579,8 @@ async def create_funding(
     valid_to: dt.date | None = None,
 ) -> int:
     """A sponsor's cover of a student's fees in the session in force; one active per student
-    and session (CONFLICT). Existing assignments keep their snapshot. In the frame's savepoint (it logs)."""
+    and session (CONFLICT). Existing assignments keep their snapshot."""
+    # runs in the workflow frame's savepoint, which writes the activity entry
     _school(ctx)
     mode, value = funding_values(coverage_type, coverage_mode, coverage_value, valid_from, valid_to)
     if ctx.session_id is None:
@@ -612,7 +613,8 @@ async def deactivate_funding(ctx: Any, session: Any, id: Ref[models.StudentFundi
     """End a funding arrangement (kept in history). Existing assignments keep their snapshot.
 
     Ownership checked like everywhere (the seed's controller skipped it): another school's
-    arrangement is NOT_FOUND, exactly like a missing one. In the frame's savepoint (it logs)."""
+    arrangement is NOT_FOUND, exactly like a missing one."""
+    # runs in the workflow frame's savepoint, which writes the activity entry
     _school(ctx)
     arrangement = await writes.get_for_update(ctx, session, FUNDING, id)
     if not arrangement.active:

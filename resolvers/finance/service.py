@@ -181,7 +181,8 @@ async def expense_voucher_create(
 ) -> int:
     """Record an expense voucher in the academic session in force. Its number (EXP-00001, ...) is the
     school's next, without gaps. Refused (nothing changes) for an amount not above 0, an inactive or
-    unknown head, a future date, or a closed day (LOCKED). In the frame's savepoint (it logs)."""
+    unknown head, a future date, or a closed day (LOCKED)."""
+    # runs in the workflow frame's savepoint, which writes the activity entry
     head_id = expense_head_id
     school_id, session_id = _school(ctx), _session(ctx)
     amount = _money(amount, "amount")
