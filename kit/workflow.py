@@ -75,7 +75,12 @@ _SCALARS = (str, int, bool, Decimal, dt.date, dt.datetime, dt.time)
 
 def _doc(hint: Any) -> str | None:
     if typing.get_origin(hint) is Annotated:
-        return next((e.text for e in typing.get_args(hint)[1:] if isinstance(e, Doc)), None)
+        for extra in typing.get_args(hint)[1:]:
+            if isinstance(extra, Doc):
+                return extra.text
+            if type(extra).__name__ == "Doc" and hasattr(extra, "documentation"):  # typing_extensions.Doc (PEP 727)
+                return extra.documentation
+        return None
     for arg in typing.get_args(hint):  # Annotated inside `X | None`
         text = _doc(arg)
         if text:

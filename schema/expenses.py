@@ -10,69 +10,38 @@ import strawberry
 from strawberry.types import Info
 
 import models
-from auth.permissions import FINANCE_WRITERS, SCHOOL_ADMINS, declare, roles
+from auth.permissions import declare
+from kit.declared import type_of
+from kit.model_types import extend_type
+from models.fees import access
 from kit.fields import declare_cost
 from kit.planner import BadInput
 from kit.registry import spec_for_model
 from resolvers.finance import reports, service
-from kit.connection import Connection, PageInfo, graphql_enum
-from kit.entity import entity_type, relation
+from kit.connection import PageInfo, graphql_enum
 from kit.errors import UserErrors
-from kit.fields import authorize, list_field, load_entities, load_entity
-from kit.model_types import readers_only
-from kit.mutations import decode_ref, payload_type, run_mutation, toggle_input
-from kit.node import Node
+from kit.fields import authorize, load_entities, load_entity
+from kit.mutations import decode_ref
+from kit.workflow import workflow
 from schema.fees import FINANCE_READERS, FINANCE_REPORTS
 
 ExpensePaymentMode = graphql_enum(models.ExpensePaymentMode)
 
 
-@entity_type(models.ExpenseHead)
-class ExpenseHead(Node):
-    name: str
-    description: str | None
-    active: bool
+ExpenseHead = type_of(models.ExpenseHead)
+FinanceAccountTransfer = type_of(models.FinanceAccountTransfer)
 
 
-@entity_type(models.ExpenseVoucher)
-class ExpenseVoucher(Node):
-    voucher_number: str
-    expense_date: dt.date
-    amount: Decimal
-    payment_mode: ExpensePaymentMode
-    description: str | None
-    reference_number: str | None
-    active: bool
-    created_at: dt.datetime
-    expense_head: ExpenseHead = relation()
+@extend_type(models.ExpenseVoucher)
+class ExpenseVoucher:
+    # seed 001 `createdBy`: the audit column read as a link (models/expenses: no foreign key there)
+    created_by_user: User | None = strawberry.field(default=None, name="createdBy",
+                                                    description="The user who recorded the voucher.")
 
 
-@entity_type(models.FinanceAccountTransfer, description="Money moved between the school's accounts (append-only).")
-class FinanceAccountTransfer(Node):
-    transfer_date: dt.date
-    amount: Decimal
-    from_account: str
-    to_account: str
-    reference_number: str | None
-    remarks: str | None
-
-
-@entity_type(models.DayClosing, description="A closed day: cash and bank from the previous closing, locked.")
-class DayClosing(Node):
-    date: dt.date
-    opening_cash: Decimal
-    opening_bank: Decimal
-    cash_revenue: Decimal
-    bank_revenue: Decimal
-    cash_expense: Decimal
-    bank_expense: Decimal
-    transfer_out: Decimal
-    transfer_in: Decimal
-    closing_cash: Decimal
-    closing_bank: Decimal
-    override_allowed: bool
-    closed_at: dt.datetime | None
-
+@extend_type(models.DayClosing)
+class DayClosing:
+    closed_by_user: User | None = strawberry.field(default=None, name="closedBy", description="The user who closed the day.")
 
 
 # ---- report types (computed: resolvers/finance/reports.py) ------------------------------------
@@ -318,17 +287,6 @@ def _check_range(start: dt.date, end: dt.date) -> None:
 
 @strawberry.type
 class Query:
-    expense_heads: Connection[ExpenseHead] = list_field(models.ExpenseHead, name="expenseHeads", permission=FINANCE_READERS)
-    expense_vouchers: Connection[ExpenseVoucher] = list_field(models.ExpenseVoucher, name="expenseVouchers",
-                                                              permission=FINANCE_READERS)
-    # Closings and transfers are finance-report readers' only wherever they are reached (a mutation's
-    # payload, a relation), not only through these lists and node(id:): readers_only is their row filter.
-    account_transfers: Connection[FinanceAccountTransfer] = list_field(
-        models.FinanceAccountTransfer, name="accountTransfers", permission=FINANCE_REPORTS,
-        row_filter=readers_only(FINANCE_REPORTS))
-    day_closings: Connection[DayClosing] = list_field(models.DayClosing, name="dayClosings", permission=FINANCE_REPORTS,
-                                                      row_filter=readers_only(FINANCE_REPORTS))
-
     @strawberry.field(description="The school's money of one date: revenue by mode and by fee head, expenses by mode, "
                                   "transfers, the net, and the closing if the day is closed.")
     async def daily_cash(self, info: Info, date: dt.date) -> DailyCash:
@@ -407,125 +365,30 @@ declare_cost("Query.studentLedger", 20)
 
 # ---- mutations ------------------------------------------------------------------------------
 
-WRITERS = roles(*FINANCE_WRITERS)
-OVERRIDERS = roles("SUPER_ADMIN")
+WRITERS = access.FINANCE_WRITE
+OVERRIDERS = access.OVERRIDERS
 
 
-@strawberry.input
-class ExpenseHeadCreateInput:
-    name: str = strawberry.field(description="Unique in the school, compared trimmed, spaces collapsed, lower-cased.")
-    description: str | None = None
-
-
-ExpenseHeadToggleInput = toggle_input("ExpenseHead")
-
-
-@strawberry.input
-class ExpenseVoucherCreateInput:
-    expense_date: dt.date = strawberry.field(description="Not in the future (the school's date), on a day that is not closed.")
-    expense_head_id: strawberry.ID = strawberry.field(description="An active ExpenseHead.")
-    amount: Decimal = strawberry.field(description="More than 0, at most 2 decimals.")
-    payment_mode: ExpensePaymentMode
-    description: str | None = None
-    reference_number: str | None = None
-
-
-ExpenseVoucherToggleInput = toggle_input("ExpenseVoucher")
-
-
-@strawberry.input
-class AccountTransferCreateInput:
-    transfer_date: dt.date = strawberry.field(description="Not in the future (the school's date), on a day that is not closed.")
-    amount: Decimal = strawberry.field(description="More than 0, at most 2 decimals.")
-    from_account: str = strawberry.field(description="CASH (the only source today).")
-    to_account: str = strawberry.field(description="BANK (the only destination today).")
-    reference_number: str | None = None
-    remarks: str | None = None
-
-
-@strawberry.input
-class DayCloseInput:
-    date: dt.date = strawberry.field(description="Today or earlier (the school's date).")
-
-
-@strawberry.input
-class DayClosingOverrideInput:
-    date: dt.date = strawberry.field(description="A closed day.")
-
-
-ExpenseHeadCreatePayload = payload_type("ExpenseHeadCreatePayload", spec_for_model(models.ExpenseHead))
-ExpenseHeadTogglePayload = payload_type("ExpenseHeadTogglePayload", spec_for_model(models.ExpenseHead))
-ExpenseVoucherCreatePayload = payload_type("ExpenseVoucherCreatePayload", spec_for_model(models.ExpenseVoucher))
-ExpenseVoucherTogglePayload = payload_type("ExpenseVoucherTogglePayload", spec_for_model(models.ExpenseVoucher))
-AccountTransferCreatePayload = payload_type("AccountTransferCreatePayload", spec_for_model(models.FinanceAccountTransfer))
-DayClosePayload = payload_type("DayClosePayload", spec_for_model(models.DayClosing))
-DayClosingOverridePayload = payload_type("DayClosingOverridePayload", spec_for_model(models.DayClosing))
-
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation(description="Create an expense head; CONFLICT when one with the same normalised name exists.")
-    async def expense_head_create(self, info: Info, input: ExpenseHeadCreateInput) -> ExpenseHeadCreatePayload:  # noqa: A002
-        return await run_mutation(info, WRITERS, ExpenseHeadCreatePayload,
-                          lambda: service.expense_head_create(info.context, input.name, input.description))
-
-    @strawberry.mutation(description="Deactivate or reactivate an expense head (vouchers need an active head).")
-    async def expense_head_toggle(self, info: Info, input: ExpenseHeadToggleInput) -> ExpenseHeadTogglePayload:  # noqa: A002
-        async def work() -> int:
-            return await service.expense_head_toggle(info.context, decode_ref(input.id, models.ExpenseHead, "id"),
-                                                     input.active)
-        return await run_mutation(info, WRITERS, ExpenseHeadTogglePayload, work)
-
-    @strawberry.mutation(description=(
-        "Record an expense voucher in the academic session in force. Its number (EXP-00001, ...) is the school's next, "
-        "without gaps. Refused (nothing changes) for an amount not above 0, an inactive or unknown head, a future date, "
-        "or a closed day (LOCKED)."))
-    async def expense_voucher_create(self, info: Info, input: ExpenseVoucherCreateInput) -> ExpenseVoucherCreatePayload:  # noqa: A002
-        async def work() -> int:
-            return await service.expense_voucher_create(
-                info.context, expense_date=input.expense_date,
-                head_id=decode_ref(input.expense_head_id, models.ExpenseHead, "expenseHeadId"), amount=input.amount,
-                payment_mode=input.payment_mode, description=input.description, reference_number=input.reference_number)
-        return await run_mutation(info, WRITERS, ExpenseVoucherCreatePayload, work)
-
-    @strawberry.mutation(description="Deactivate or reactivate an expense voucher; refused (LOCKED) when its day is closed.")
-    async def expense_voucher_toggle(self, info: Info, input: ExpenseVoucherToggleInput) -> ExpenseVoucherTogglePayload:  # noqa: A002
-        async def work() -> int:
-            return await service.expense_voucher_toggle(info.context, decode_ref(input.id, models.ExpenseVoucher, "id"),
-                                                        input.active)
-        return await run_mutation(info, WRITERS, ExpenseVoucherTogglePayload, work)
-
-    @strawberry.mutation(description=(
-        "Record money moved from CASH to BANK (append-only) in the academic session in force. Refused for other "
-        "accounts, an amount not above 0, a future date or a closed day (LOCKED)."))
-    async def account_transfer_create(self, info: Info, input: AccountTransferCreateInput) -> AccountTransferCreatePayload:  # noqa: A002
-        return await run_mutation(info, WRITERS, AccountTransferCreatePayload, lambda: service.account_transfer_create(
-            info.context, transfer_date=input.transfer_date, amount=input.amount, from_account=input.from_account,
-            to_account=input.to_account, reference_number=input.reference_number, remarks=input.remarks))
-
-    @strawberry.mutation(description=(
-        "Close a day: opening = the previous closing (before the first: the balance brought into the books, 0 for a school's first closing; reclosing keeps it), plus that day's cash and bank revenue "
+# the workflows through the frame (kit/workflow.py): input from the service's parameters, payload from the entity
+mutations = (
+    workflow("expenseHeadCreate", service.expense_head_create, WRITERS, returns=models.ExpenseHead),
+    workflow("expenseHeadToggle", service.expense_head_toggle, WRITERS, returns=models.ExpenseHead),
+    workflow("expenseVoucherCreate", service.expense_voucher_create, WRITERS, returns=models.ExpenseVoucher),
+    workflow("expenseVoucherToggle", service.expense_voucher_toggle, WRITERS, returns=models.ExpenseVoucher),
+    workflow("accountTransferCreate", service.account_transfer_create, WRITERS, returns=models.FinanceAccountTransfer),
+    workflow("dayClose", service.day_close, WRITERS, returns=models.DayClosing, description=(
+        "Close a day: opening = the previous closing (before the first: the balance brought into the books, 0 for a "
+        "school's first closing; reclosing keeps it), plus that day's cash and bank revenue "
         "(fee payments: CASH vs other modes), minus expenses (active vouchers), with the CASH to BANK transfers. "
         "After it, payments, vouchers and transfers dated on the day are refused. Refused for a future date, a day "
         "already closed (CONFLICT; unless a super admin allowed an override: then the closing is recomputed and "
-        "replaced), or while an earlier day after the previous closing has money and is not closed."))
-    async def day_close(self, info: Info, input: DayCloseInput) -> DayClosePayload:  # noqa: A002
-        return await run_mutation(info, WRITERS, DayClosePayload, lambda: service.day_close(info.context, input.date))
-
-    @strawberry.mutation(description="Super admins only: let a closed day take late entries and be closed again "
-                                     "(dayClose recomputes it and ends the override).")
-    async def day_closing_override(self, info: Info, input: DayClosingOverrideInput) -> DayClosingOverridePayload:  # noqa: A002
-        return await run_mutation(info, OVERRIDERS, DayClosingOverridePayload,
-                          lambda: service.day_closing_override(info.context, input.date))
-
-
-for _name in ("expenseHeadCreate", "expenseHeadToggle", "expenseVoucherCreate", "expenseVoucherToggle",
-              "accountTransferCreate", "dayClose"):
-    declare(f"Mutation.{_name}", WRITERS)
-declare("Mutation.dayClosingOverride", OVERRIDERS)
-
-mutations = (Mutation,)
+        "replaced), or while an earlier day after the previous closing has money and is not closed.")),
+    workflow("dayClosingOverride", service.day_closing_override, OVERRIDERS, returns=models.DayClosing,
+             description="Super admins only: let a closed day take late entries and be closed again (dayClose "
+                         "recomputes it and ends the override)."),
+)
 
 from schema.fees import FeeAdjustment, FeePayment, FeeType, StudentFeeAssignment  # noqa: E402
 from schema.school import AcademicSession  # noqa: E402
 from schema.students import Student  # noqa: E402
+from schema.user import User  # noqa: E402

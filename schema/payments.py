@@ -13,7 +13,8 @@ import strawberry
 from strawberry.types import Info
 
 import models
-from auth.permissions import SCHOOL_ADMINS, declare, roles
+from auth.permissions import declare
+from models.fees import access
 from kit.registry import spec_for_model
 from resolvers.fees import payments as service
 from kit.errors import UserError
@@ -21,7 +22,7 @@ from kit.fields import authorize
 from schema.fees import FINANCE_READERS, FeePayment
 from kit.mutations import run_mutation
 
-PAYMENT_WRITERS = roles(*SCHOOL_ADMINS, "ACCOUNTANT")
+PAYMENT_WRITERS = access.PAYMENT_WRITERS
 PAYMENT_SPEC = spec_for_model(models.FeePayment)
 
 

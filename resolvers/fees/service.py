@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +35,8 @@ from resolvers.fees.calculators import funding_cover
 from resolvers.fees.formula import late_fee_due, principal_due
 from kit.errors import ErrorCode, UserError, UserErrors, user_error
 from kit.ids import InvalidId, decode_gid
+from kit.workflow import Ref
+from typing_extensions import Doc
 
 FEE_TYPE = spec_for_model(models.FeeType)
 FEE_STRUCTURE = spec_for_model(models.FeeStructure)
@@ -246,10 +248,33 @@ async def prepare_discount_definition(ctx: Any, values: dict[str, Any]) -> dict[
     return values
 
 
-async def toggle(ctx: Any, model: type, pk: int, active: bool | None, action: str) -> int:
-    """Switch a fee type, structure or discount definition on or off (`None`: flip it)."""
+ACTIVE = Annotated[bool, Doc("The state wanted; omitted: the opposite of now.")]
+
+
+async def _switch(ctx: Any, session: Any, model: type, pk: int, active: bool | None) -> int:
+    """Switch a fee type, structure or discount definition on or off (`None`: flip it), in the
+    workflow frame's savepoint (the frame writes the activity entry)."""
     _school(ctx)
-    return await writes.set_active(ctx, spec_for_model(model), pk, active, action=action)
+    obj = await writes.get_for_update(ctx, session, spec_for_model(model), pk)
+    obj.active = (not obj.active) if active is None else active
+    return obj.id
+
+
+async def fee_type_toggle(ctx: Any, session: Any, id: Ref[models.FeeType], active: ACTIVE | None = None) -> int:  # noqa: A002
+    """Switch a fee type on or off (deactivated types take no new structures)."""
+    return await _switch(ctx, session, models.FeeType, id, active)
+
+
+async def fee_structure_toggle(ctx: Any, session: Any, id: Ref[models.FeeStructure],  # noqa: A002
+                               active: ACTIVE | None = None) -> int:
+    """Switch a fee structure on or off (inactive structures cannot be assigned)."""
+    return await _switch(ctx, session, models.FeeStructure, id, active)
+
+
+async def discount_definition_toggle(ctx: Any, session: Any, id: Ref[models.DiscountDefinition],  # noqa: A002
+                                     active: ACTIVE | None = None) -> int:
+    """Switch a discount definition on or off (inactive ones cannot be applied)."""
+    return await _switch(ctx, session, models.DiscountDefinition, id, active)
 
 
 # ---- fee structures ----------------------------------------------------------------------------------
@@ -543,54 +568,62 @@ async def waive_late_fee(ctx: Any, assignment_id: int, amount: Decimal, reason: 
 
 # ---- funding arrangements (§7.3, §7.6) -------------------------------------------------------------------
 
-async def create_funding(ctx: Any, student_id: int, coverage_type: FundingCoverageType,
-                         coverage_mode: FundingCoverageMode | None, coverage_value: Decimal | None,
-                         valid_from: dt.date | None, valid_to: dt.date | None) -> int:
+async def create_funding(
+    ctx: Any,
+    session: Any,
+    student_id: Ref[models.Student],
+    coverage_type: FundingCoverageType,
+    coverage_mode: Annotated[FundingCoverageMode, Doc("PARTIAL only.")] | None = None,
+    coverage_value: Annotated[Decimal, Doc("PARTIAL only: an amount, or a percentage at most 100.")] | None = None,
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+) -> int:
     """A sponsor's cover of a student's fees in the session in force; one active per student
     and session (CONFLICT). Existing assignments keep their snapshot."""
+    # runs in the workflow frame's savepoint, which writes the activity entry
     _school(ctx)
     mode, value = funding_values(coverage_type, coverage_mode, coverage_value, valid_from, valid_to)
     if ctx.session_id is None:
         raise user_error(ErrorCode.INVALID, "The school has no current academic session; activate one first.")
     Funding = models.StudentFundingArrangement
-    async with writes.mutation_scope(ctx, FUNDING) as session:
-        student = (await session.execute(select(models.Student.id, models.Student.active)
-                                         .where(models.Student.id == student_id))).first()
-        if student is None:
-            raise user_error(ErrorCode.NOT_FOUND, "No Student with this ID.", "studentId")
-        if not student.active:
-            raise user_error(ErrorCode.INVALID, "This student is not active.", "studentId")
-        existing = await session.scalar(select(Funding.id).where(Funding.student_id == student_id,
-                                                                 Funding.session_id == ctx.session_id, Funding.active))
-        conflict = user_error(ErrorCode.CONFLICT, "This student already has an active funding arrangement in this "
-                                                  "academic session; deactivate it first.", "studentId")
-        if existing is not None:
-            raise conflict
-        arrangement = Funding(student_id=student_id, session_id=ctx.session_id, coverage_type=coverage_type,
-                              coverage_mode=mode, coverage_value=value, valid_from=valid_from, valid_to=valid_to)
-        try:
-            async with session.begin_nested():  # a concurrent create meets the partial unique index
-                session.add(arrangement)
-                await session.flush()
-        except IntegrityError:
-            raise conflict from None
-        await writes.log_activity(session, ctx, "fundingArrangementCreate", "StudentFundingArrangement", arrangement.id)
-        return arrangement.id
+    student = (await session.execute(select(models.Student.id, models.Student.active)
+                                     .where(models.Student.id == student_id))).first()
+    if student is None:
+        raise user_error(ErrorCode.NOT_FOUND, "No Student with this ID.", "studentId")
+    if not student.active:
+        raise user_error(ErrorCode.INVALID, "This student is not active.", "studentId")
+    existing = await session.scalar(select(Funding.id).where(Funding.student_id == student_id,
+                                                             Funding.session_id == ctx.session_id, Funding.active))
+    conflict = user_error(ErrorCode.CONFLICT, "This student already has an active funding arrangement in this "
+                                              "academic session; deactivate it first.", "studentId")
+    if existing is not None:
+        raise conflict
+    arrangement = Funding(student_id=student_id, session_id=ctx.session_id, coverage_type=coverage_type,
+                          coverage_mode=mode, coverage_value=value, valid_from=valid_from, valid_to=valid_to)
+    try:
+        async with session.begin_nested():  # a concurrent create meets the partial unique index
+            session.add(arrangement)
+            await session.flush()
+    except IntegrityError:
+        raise conflict from None
+    return arrangement.id
 
 
-async def deactivate_funding(ctx: Any, pk: int) -> int:
-    """Ownership checked like everywhere (the seed's controller skipped it): another school's
+async def deactivate_funding(ctx: Any, session: Any, id: Ref[models.StudentFundingArrangement]) -> int:  # noqa: A002
+    """End a funding arrangement (kept in history). Existing assignments keep their snapshot.
+
+    Ownership checked like everywhere (the seed's controller skipped it): another school's
     arrangement is NOT_FOUND, exactly like a missing one."""
+    # runs in the workflow frame's savepoint, which writes the activity entry
     _school(ctx)
-    async with writes.mutation_scope(ctx, FUNDING) as session:
-        arrangement = await writes.get_for_update(ctx, session, FUNDING, pk)
-        if not arrangement.active:
-            raise user_error(ErrorCode.INVALID, "This funding arrangement is already inactive.", "id")
-        arrangement.active = False
-        await writes.log_activity(session, ctx, "fundingArrangementDeactivate", "StudentFundingArrangement", pk)
-        return pk
+    arrangement = await writes.get_for_update(ctx, session, FUNDING, id)
+    if not arrangement.active:
+        raise user_error(ErrorCode.INVALID, "This funding arrangement is already inactive.", "id")
+    arrangement.active = False
+    return id
 
 
 __all__ = ["AdjustmentResult", "PolicyInput", "apply_discount", "assign", "check_money", "create_funding",
-           "create_structure", "deactivate_funding", "discount_for", "funding_values", "policy_errors", "toggle",
+           "create_structure", "deactivate_funding", "discount_definition_toggle", "discount_for", "fee_structure_toggle",
+           "fee_type_toggle", "funding_values", "policy_errors",
            "update_structure", "waive_late_fee", "waiver_check"]

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +47,8 @@ from kit import writes
 from kit.registry import spec_for_model
 from resolvers.finance import closing, reports
 from kit.errors import ErrorCode, user_error
+from kit.workflow import Ref
+from typing_extensions import Doc
 
 HEAD = spec_for_model(models.ExpenseHead)
 VOUCHER = spec_for_model(models.ExpenseVoucher)
@@ -98,7 +100,12 @@ async def _within_session(session: Any, school_id: int, session_id: int, day: dt
 
 # ---- expense heads ---------------------------------------------------------------------------
 
-async def expense_head_create(ctx: Any, name: str, description: str | None) -> int:
+async def expense_head_create(
+    ctx: Any,
+    name: Annotated[str, Doc("Unique in the school, compared trimmed, spaces collapsed, lower-cased.")],
+    description: str | None = None,
+) -> int:
+    """Create an expense head; CONFLICT when one with the same normalised name exists."""
     school_id = _school(ctx)
     clean = " ".join((name or "").split())
     if not clean:
@@ -124,10 +131,16 @@ async def expense_head_create(ctx: Any, name: str, description: str | None) -> i
         return head.id
 
 
-async def expense_head_toggle(ctx: Any, head_id: int, active: bool | None) -> int:
-    """Deactivate or reactivate a head (flip it when `active` is not given)."""
+ACTIVE = Annotated[bool, Doc("The state wanted; omitted: the opposite of now.")]
+
+
+async def expense_head_toggle(ctx: Any, session: Any, id: Ref[models.ExpenseHead],  # noqa: A002
+                              active: ACTIVE | None = None) -> int:
+    """Deactivate or reactivate an expense head (vouchers need an active head)."""
     _school(ctx)
-    return await writes.set_active(ctx, HEAD, head_id, active, action="expenseHeadToggle")
+    head = await writes.get_for_update(ctx, session, HEAD, id)
+    head.active = (not head.active) if active is None else active
+    return head.id
 
 
 # ---- vouchers --------------------------------------------------------------------------------
@@ -156,8 +169,21 @@ async def _next_voucher_number(ctx: Any, session: Any, school_id: int) -> str:
     return voucher_number(n)
 
 
-async def expense_voucher_create(ctx: Any, *, expense_date: dt.date, head_id: int, amount: Decimal, payment_mode: Any,
-                                 description: str | None, reference_number: str | None) -> int:
+async def expense_voucher_create(
+    ctx: Any,
+    session: Any,
+    expense_date: Annotated[dt.date, Doc("Not in the future (the school's date), on a day that is not closed.")],
+    expense_head_id: Annotated[Ref[models.ExpenseHead], Doc("An active ExpenseHead.")],
+    amount: Annotated[Decimal, Doc("More than 0, at most 2 decimals.")],
+    payment_mode: models.ExpensePaymentMode,
+    description: str | None = None,
+    reference_number: str | None = None,
+) -> int:
+    """Record an expense voucher in the academic session in force. Its number (EXP-00001, ...) is the
+    school's next, without gaps. Refused (nothing changes) for an amount not above 0, an inactive or
+    unknown head, a future date, or a closed day (LOCKED)."""
+    # runs in the workflow frame's savepoint, which writes the activity entry
+    head_id = expense_head_id
     school_id, session_id = _school(ctx), _session(ctx)
     amount = _money(amount, "amount")
     description = writes.clean_text(description, "description", DESCRIPTION_MAX)
@@ -165,48 +191,54 @@ async def expense_voucher_create(ctx: Any, *, expense_date: dt.date, head_id: in
     _not_future(expense_date, "expenseDate")
     mode = models.ExpensePaymentMode(getattr(payment_mode, "value", payment_mode))
     EH = models.ExpenseHead
-    async with writes.mutation_scope(ctx, VOUCHER) as session:
-        await _within_session(session, school_id, session_id, expense_date, "expenseDate")
-        await closing.ensure_day_open(session, school_id, expense_date, "expenseDate")
-        head = (await session.execute(select(EH.name, EH.active).where(EH.id == head_id, EH.school_id == school_id)
-                                      .with_for_update(read=True))).first()
-        if head is None:
-            raise user_error(ErrorCode.NOT_FOUND, "No ExpenseHead with this ID.", "expenseHeadId")
-        if not head.active:
-            raise user_error(ErrorCode.INVALID, f'Expense head "{head.name}" is not active.', "expenseHeadId")
-        number = await _next_voucher_number(ctx, session, school_id)  # last: the row lock is held shortest
-        voucher = models.ExpenseVoucher(voucher_number=number, expense_date=expense_date, expense_head_id=head_id,
-                                        amount=amount, payment_mode=mode, description=description,
-                                        reference_number=reference_number, session_id=session_id, active=True)
-        session.add(voucher)
-        await session.flush()
-        await writes.log_activity(session, ctx, "expenseVoucherCreate", "ExpenseVoucher", voucher.id)
-        return voucher.id
+    await _within_session(session, school_id, session_id, expense_date, "expenseDate")
+    await closing.ensure_day_open(session, school_id, expense_date, "expenseDate")
+    head = (await session.execute(select(EH.name, EH.active).where(EH.id == head_id, EH.school_id == school_id)
+                                  .with_for_update(read=True))).first()
+    if head is None:
+        raise user_error(ErrorCode.NOT_FOUND, "No ExpenseHead with this ID.", "expenseHeadId")
+    if not head.active:
+        raise user_error(ErrorCode.INVALID, f'Expense head "{head.name}" is not active.', "expenseHeadId")
+    number = await _next_voucher_number(ctx, session, school_id)  # last: the row lock is held shortest
+    voucher = models.ExpenseVoucher(voucher_number=number, expense_date=expense_date, expense_head_id=head_id,
+                                    amount=amount, payment_mode=mode, description=description,
+                                    reference_number=reference_number, session_id=session_id, active=True)
+    session.add(voucher)
+    await session.flush()
+    return voucher.id
 
 
-async def expense_voucher_toggle(ctx: Any, voucher_id: int, active: bool | None) -> int:
-    """Deactivate or reactivate a voucher (flip it when `active` is not given); its day must be open."""
+async def expense_voucher_toggle(ctx: Any, session: Any, id: Ref[models.ExpenseVoucher],  # noqa: A002
+                                 active: ACTIVE | None = None) -> int:
+    """Deactivate or reactivate an expense voucher; refused (LOCKED) when its day is closed."""
     school_id = _school(ctx)
     EV = models.ExpenseVoucher
-    async with writes.mutation_scope(ctx, VOUCHER) as session:
-        # find it first without a lock (another school's is NOT_FOUND, like a missing one) ...
-        day = await session.scalar(select(EV.expense_date).where(EV.id == voucher_id, EV.school_id == school_id))
-        if day is None:
-            raise user_error(ErrorCode.NOT_FOUND, "No ExpenseVoucher with this ID.", "id")
-        # ... then the day's lock before the row's, the order every writer uses
-        await closing.ensure_day_open(session, school_id, day, "id")
-        voucher = await writes.get_for_update(ctx, session, VOUCHER, voucher_id)
-        if voucher.expense_date != day:  # pragma: no cover - the date never changes
-            raise user_error(ErrorCode.CONFLICT, "The voucher changed meanwhile; try again.", "id")
-        voucher.active = (not voucher.active) if active is None else active
-        await writes.log_activity(session, ctx, "expenseVoucherToggle", "ExpenseVoucher", voucher.id)
-        return voucher.id
+    # find it first without a lock (another school's is NOT_FOUND, like a missing one) ...
+    day = await session.scalar(select(EV.expense_date).where(EV.id == id, EV.school_id == school_id))
+    if day is None:
+        raise user_error(ErrorCode.NOT_FOUND, "No ExpenseVoucher with this ID.", "id")
+    # ... then the day's lock before the row's, the order every writer uses
+    await closing.ensure_day_open(session, school_id, day, "id")
+    voucher = await writes.get_for_update(ctx, session, VOUCHER, id)
+    if voucher.expense_date != day:  # pragma: no cover - the date never changes
+        raise user_error(ErrorCode.CONFLICT, "The voucher changed meanwhile; try again.", "id")
+    voucher.active = (not voucher.active) if active is None else active
+    return voucher.id
 
 
 # ---- transfers -------------------------------------------------------------------------------
 
-async def account_transfer_create(ctx: Any, *, transfer_date: dt.date, amount: Decimal, from_account: str,
-                                  to_account: str, reference_number: str | None, remarks: str | None) -> int:
+async def account_transfer_create(
+    ctx: Any,
+    transfer_date: Annotated[dt.date, Doc("Not in the future (the school's date), on a day that is not closed.")],
+    amount: Annotated[Decimal, Doc("More than 0, at most 2 decimals.")],
+    from_account: Annotated[str, Doc("CASH (the only source today).")],
+    to_account: Annotated[str, Doc("BANK (the only destination today).")],
+    reference_number: str | None = None,
+    remarks: str | None = None,
+) -> int:
+    """Record money moved from CASH to BANK (append-only) in the academic session in force. Refused
+    for other accounts, an amount not above 0, a future date or a closed day (LOCKED)."""
     school_id, session_id = _school(ctx), _session(ctx)
     source, target = (from_account or "").strip().upper(), (to_account or "").strip().upper()
     if source != TRANSFER_FROM:
@@ -269,13 +301,14 @@ async def _compute(ctx: Any, run: Any, school_id: int, session_id: int, day: dt.
     )
 
 
-async def day_close(ctx: Any, day: dt.date) -> int:
-    """Close `day` (resolvers/finance/closing.py: the chain). Refused (CONFLICT, nothing changes):
+async def day_close(ctx: Any, date: Annotated[dt.date, Doc("Today or earlier (the school's date).")]) -> int:
+    """Close `date` (resolvers/finance/closing.py: the chain). Refused (CONFLICT, nothing changes):
     a day on or before the last closing in force; a day after a reopened one (that one is closed
     first); a day with an earlier day since the last closing that has money and is not closed.
     Closing a reopened day recomputes it and closes the later reopened days again, in order, each
     opening with the previous closing (stopping before one that has an unclosed day with money
     before it: that one waits for it)."""
+    day = date
     school_id, session_id = _school(ctx), _session(ctx)
     if day > clock.today():
         raise user_error(ErrorCode.INVALID, f"{day.isoformat()} is in the future; a day is closed on or after it.", "date")
@@ -332,9 +365,10 @@ async def day_close(ctx: Any, day: dt.date) -> int:
         return row.id
 
 
-async def day_closing_override(ctx: Any, day: dt.date) -> int:
+async def day_closing_override(ctx: Any, date: Annotated[dt.date, Doc("A closed day.")]) -> int:
     """Reopen `day` and every later closing (override_allowed); `day` may be an empty day that a
     closing skipped: the closing that covered it is reopened. NOT_FOUND when `day` is not closed."""
+    day = date
     school_id = _school(ctx)
     DC = models.DayClosing
     async with writes.mutation_scope(ctx, CLOSING) as session:
