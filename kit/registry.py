@@ -106,8 +106,9 @@ class EntitySpec:
 
     def owned_via(self) -> EntitySpec:
         """The owner-read parent of a record readable with it (`__owner_via__` names the reference)."""
-        attr = self.owner_via_key
-        return next(rel.target for rel in self.relations.values() if rel.kind == "one" and rel.local_attr == attr)
+        attr = self.owner_via_key  # the reference (`booking`) or its column (`booking_id`)
+        return next(rel.target for rel in self.relations.values()
+                    if rel.kind == "one" and attr in (rel.local_attr, rel.name))
 
     def ids_owned_by(self, user: Any) -> Any:
         """SELECT of the ids of this type's rows owned by `user` (a bound user id): `__owner_key__`."""
@@ -159,7 +160,10 @@ def spec_for_model(model: type) -> EntitySpec:
             protect(spec.name, camel(attr), rule=rule)
         spec.hidden = frozenset(decl.hide)
     spec.owner_key = (decl.owner if declared else None) or getattr(model, "__owner_key__", None)
-    spec.owner_via_key = (decl.owner_via if declared else None) or getattr(model, "__owner_via__", None)
+    via = (decl.owner_via if declared else None) or getattr(model, "__owner_via__", None)
+    if via in spec.relations:  # the reference's name: its column
+        via = spec.relations[via].local_attr
+    spec.owner_via_key = via
     SPECS_BY_MODEL[model] = spec
     SPECS[spec.name] = spec
     return spec
