@@ -20,7 +20,8 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from gateway import demo, embedded_pg, migrate
+import demo
+from gateway import embedded_pg, migrate
 from gateway.app import create_app
 from gateway.settings import Settings
 from kit.ids import encode_gid

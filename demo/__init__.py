@@ -14,9 +14,9 @@ from sqlalchemy.pool import NullPool
 
 from auth.passwords import hash_password
 from kit import clock
-from gateway.demo_finance import load_school_finance
-from gateway.demo_hostel import load_hostel_season
-from gateway.demo_school import load_school_year
+from demo.finance import load_school_finance
+from demo.hostel import load_hostel_season
+from demo.school import load_school_year
 from models import (AcademicSession, AdminHostelAssignment, AdminRole, AdminUser, Hostel, PasswordHistory,
                     PasswordPolicy, PrimaryHostelDesignation, RoleAssignment, School, User, UserRole)
 from models.hostel import HostelStatus, HostelType
