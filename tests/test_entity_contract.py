@@ -264,3 +264,21 @@ async def test_entity_contract(contract_tenants: Tenants, model: type) -> None:
         assert "errors" not in body, f"{name}Deactivate: {body.get('errors')}"
         payload = body["data"][f"{base}Deactivate"]
         assert payload["errors"] == [] and payload[base]["active"] is False, f"{name}Deactivate: {payload}"
+
+
+def test_every_model_and_domain_is_found_by_walking_the_packages() -> None:
+    """Discovery, not lists: every mapped model is `models.<Name>`, and every module under
+    `schema/` with a Query or mutations is composed into the root schema."""
+    import pkgutil
+
+    import models
+    import schema
+    from models.base import Base
+    from schema.root import DOMAINS
+
+    assert all(getattr(models, m.class_.__name__, None) is m.class_ for m in Base.registry.mappers)
+    names = {info.name for info in pkgutil.walk_packages(schema.__path__, "schema.")}
+    composed = {module.__name__ for module in DOMAINS}
+    for name in names - {"schema.root"}:
+        module = __import__(name, fromlist=["_"])
+        assert (name in composed) == (hasattr(module, "Query") or hasattr(module, "mutations")), name
