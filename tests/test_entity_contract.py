@@ -22,7 +22,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
-from sqlalchemy.pool import NullPool
 
 from demo.generated import Generator
 from demo.values import column_value
@@ -117,7 +116,7 @@ async def contract_tenants(db, pg_url, app) -> Any:
                     await conn.execute(f"INSERT INTO role_assignments (user_id, role, {key}) VALUES ($1, $2, $3)",
                                        user_id, role, tenant_id)
                     users[(tenant_id, role)] = email
-    engine = create_async_engine(pg_url, poolclass=NullPool)
+    engine = create_async_engine(pg_url, pool_size=2)
     import httpx
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as client:
