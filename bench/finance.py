@@ -26,7 +26,8 @@ import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 from asgi_lifespan import LifespanManager  # noqa: E402
 
-from gateway import demo, embedded_pg, migrate  # noqa: E402
+import demo
+from gateway import embedded_pg, migrate  # noqa: E402
 from gateway.app import create_app  # noqa: E402
 from kit.settings import Settings  # noqa: E402
 from kit.ids import encode_gid  # noqa: E402

@@ -63,7 +63,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def login(server: bench.Server, email: str) -> str:
-    from gateway.demo import DEMO_PASSWORD
+    from demo import DEMO_PASSWORD
 
     r = httpx.post(server.graphql_url, timeout=30, json={
         "query": "mutation($e: String!, $p: String!) { tokenCreate(input: {email: $e, password: $p}) "

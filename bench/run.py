@@ -214,7 +214,7 @@ def first_difference(a, b, path: str = "data") -> str | None:
 
 def login_token(server: Server) -> str:
     """An access token of the demo super admin (a platform role: it reads every school)."""
-    from gateway.demo import DEMO_PASSWORD
+    from demo import DEMO_PASSWORD
 
     r = httpx.post(server.graphql_url, timeout=30, json={
         "query": "mutation($e: String!, $p: String!) { tokenCreate(input: {email: $e, password: $p}) { accessToken errors { message } } }",

@@ -48,7 +48,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from gateway import demo, migrate
+    import demo
+    from gateway import migrate
 
     url, _, pg = _database(args)
     try:
@@ -177,7 +178,8 @@ def cmd_compute_analytics(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from gateway import demo, migrate
+    import demo
+    from gateway import migrate
 
     settings = get_settings()
     url, _, pg = _database(args)

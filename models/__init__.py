@@ -1,41 +1,49 @@
-"""All models, imported so that `Base.metadata` knows every table (Alembic, tests)."""
+"""Every model, found by walking this package: `Base.metadata` knows every table (Alembic,
+tests) and `models.X` names every public class and enum of any module below `models/`.
 
-from models.base import Base
-from models.hostel import Hostel
-from models.school import AcademicSession, School
-from models.user import (EmergencyContact, LoginHistory, RoleAssignment, User, UserAddress, UserProfile, UserRole,
-                         UserStatus)
-from models.auth import (BlacklistedToken, LoginAttempt, OutboxMessage, PasswordHistory, PasswordPolicy, PasswordReset,
-                         RefreshToken, SecurityEvent, SessionToken, TokenRevocation, UserSession)
-from models.admin import (AdminAssignmentHistory, AdminHostelAssignment, AdminPermission, AdminProfile, AdminRole,
-                          AdminSession, AdminUser, AssignmentPermission, ContextPreference, ContextSnapshot, ContextSwitch,
-                          HostelContext, PermissionAudit, PermissionGroup, PermissionTemplate, PrimaryHostelDesignation,
-                          RolePermission)
-from models.school import ActivityLog, Subscription, SubscriptionPayment
-from models.teachers import Teacher
-from models.classes import ClassSubject, SchoolClass, Subject
-from models.students import (AdmissionType, Gender, Guardian, PromotionRecord, PromotionType, Student, StudentDocument,
-                             StudentEnrollment, StudentGuardian, StudentStatus)
-from models.attendance import AttendanceStatus, StudentAttendance
-from models.exams import Exam, ExamStatus, ExamSubject, GradePolicy, StudentMark
-from models.transport import PickupPoint, TransportEnrollment, TransportRoute
-from models.fees import (AdjustmentType, DiscountDefinition, DiscountType, FeeAdjustment, FeeFrequency, FeePayment,
-                         FeePaymentAllocation, FeeStructure, FeeType, FundingCoverageMode, FundingCoverageType, LateFeeCapType,
-                         LateFeeLog, LateFeePolicy, LateFeeType, StudentFeeAssignment, StudentFundingArrangement)
-from models.expenses import ExpenseHead, ExpensePaymentMode, ExpenseVoucher, VoucherSequence
-from models.finance import DayClosing, FinanceAccountTransfer
-from models.hostel import (AmenityBookingStatus, AmenityConditionLevel, HostelStatus, HostelType, MediaType, PolicyType,
-                           TrendPeriod, ViolationSeverity, ViolationStatus)
-from models.hostel import (AmenityBooking, AmenityCategory, BenchmarkData, CompetitorAnalysis, HostelAmenity,
-                           HostelAnalytic, HostelComparison, HostelMedia, HostelPolicy, HostelPolicyViolation,
-                           HostelSettings, MediaCategory, OccupancyTrend, PolicyAcknowledgment, RevenueTrend)
-from models.room import *  # noqa: F403  (seed 000 room/: 36 models and their enums)
-from models.hostel_student import *  # noqa: F403
-from models.booking import *  # noqa: F403
-from models.audit import AuditLog
-from models import audit_hooks  # noqa: E402,F401  (registers the audit column and tenant hooks)
+Adding a domain (a module or package under `models/`) edits nothing here. Two modules that
+define a public class of the same name fail at import, naming both. Once every module is
+imported, `finish_references()` attaches the foreign keys and inverse relations of every
+`reference()` (a target may be defined after the model that points at it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType  # noqa: TC003
+
+
+def _walk(package: ModuleType) -> list[ModuleType]:
+    """`package` and every module below it, a package before its modules, in name order."""
+    found = [package]
+    for info in sorted(pkgutil.iter_modules(package.__path__, package.__name__ + "."), key=lambda i: i.name):
+        module = importlib.import_module(info.name)
+        found.extend(_walk(module) if info.ispkg else [module])
+    return found
+
+
+def _exports(modules: list[ModuleType]) -> dict[str, type]:
+    """Public classes (models, enums, mixins, declarations) by name, each from the module that defines it."""
+    exports: dict[str, type] = {}
+    where: dict[str, str] = {}
+    for module in modules:
+        for name, value in vars(module).items():
+            if name.startswith("_") or not isinstance(value, type) or value.__module__ != module.__name__:
+                continue
+            if name in exports and exports[name] is not value:
+                raise ImportError(f"models: {name!r} is defined by both {where[name]} and {module.__name__}; "
+                                  "rename one of them (models.<Name> must name one class)")
+            exports[name], where[name] = value, module.__name__
+    return exports
+
+
+_EXPORTS = _exports(_walk(importlib.import_module(__name__)))
+globals().update(_EXPORTS)
+
 from models.base import finish_references  # noqa: E402
 
 finish_references()  # foreign keys and inverse relations of every reference(), now that all targets exist
 
-__all__ = [name for name in dir() if name[:1].isupper()]
+__all__ = sorted(_EXPORTS)
+del ModuleType

@@ -1,24 +1,42 @@
-"""The root composition: one line per domain. Adding a domain touches only this file."""
+"""The root composition: every domain module under `schema/` (one with a `Query` type and/or
+a `mutations` tuple) is found by walking the package, plus what the models declare
+(`kit.declared.surface()`). Adding a domain edits nothing here."""
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType  # noqa: TC003
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from schema import (admin, attendance, audit, auth, booking, classes, exams, expenses, fees, hostel, hostel_student, payments, room,
-                    school, students, transport, user)
-from schema import hostel_reads
+import schema as _package
 from kit.declared import surface
 from kit.fields import NodeQuery
 from kit.scalars import SCALAR_OVERRIDES
 
-DOMAINS = (auth, school, user, classes, students, attendance, exams, transport, fees, payments, expenses, hostel, admin,
-           room, hostel_student, booking, audit, hostel_reads)
 
+def domains(package: ModuleType = _package) -> tuple[ModuleType, ...]:
+    """The domain modules below `package`, in name order (a package before its modules)."""
+    found: list[ModuleType] = []
+    for info in sorted(pkgutil.iter_modules(package.__path__, package.__name__ + "."), key=lambda i: i.name):
+        if info.name == __name__:
+            continue
+        module = importlib.import_module(info.name)
+        if hasattr(module, "Query") or hasattr(module, "mutations"):
+            found.append(module)
+        if info.ispkg:
+            found.extend(domains(module))
+    return tuple(found)
+
+
+DOMAINS = domains()
 DeclaredQuery, declared_mutations = surface()  # everything models/*/ declare in `__entity__`
-Query = merge_types("Query", (NodeQuery, *(d.Query for d in DOMAINS), *((DeclaredQuery,) if DeclaredQuery else ())))
-Mutation = merge_types("Mutation", (*(m for d in DOMAINS for m in d.mutations), *declared_mutations))
+Query = merge_types("Query", (NodeQuery, *(d.Query for d in DOMAINS if hasattr(d, "Query")),
+                              *((DeclaredQuery,) if DeclaredQuery else ())))
+Mutation = merge_types("Mutation", (*(m for d in DOMAINS for m in getattr(d, "mutations", ())), *declared_mutations))
 
 
 def build_schema() -> strawberry.Schema:

@@ -23,7 +23,8 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from gateway import demo, embedded_pg, migrate
+import demo
+from gateway import embedded_pg, migrate
 from gateway.app import create_app
 from kit.settings import Settings
 from kit.ids import encode_gid

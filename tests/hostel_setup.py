@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from gateway import demo
+import demo
 from kit.ids import decode_gid, encode_gid
 from tests.conftest import GQL, hostel_today, login, unique
 

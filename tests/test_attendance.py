@@ -557,7 +557,7 @@ async def test_the_class_roster_with_todays_attendance_runs_a_fixed_number_of_st
 
 async def _school_user(db, school_id: int, role: str) -> tuple[str, int]:
     from auth.passwords import hash_password
-    from gateway.demo import DEMO_PASSWORD
+    from demo import DEMO_PASSWORD
 
     email = f"{unique(role.lower()).lower()}@attendance.test"
     async with db.acquire() as conn:

@@ -15,7 +15,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from gateway import demo
+import demo
 from kit.ids import decode_gid, encode_gid
 from tests.conftest import (
     bearer,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gateway import demo
+import demo
 from kit.ids import encode_gid
 from tests.conftest import bearer, hostel_today, login, tenant_header, unique
 

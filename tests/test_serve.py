@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.demo import DEMO_PASSWORD
+from demo import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 

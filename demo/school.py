@@ -2,7 +2,7 @@
 students with guardians, enrollments, four weeks of attendance, a locked term exam with
 marks, grade policies, transport, documents, promotions, a subscription and activity.
 
-Deterministic (seeded per school), bulk-inserted; called once by gateway/demo.py.
+Deterministic (seeded per school), bulk-inserted; called once by demo/__init__.py.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ documents, transfers), a season of bookings in every state with their approvals,
 rejections, cancellations and refunds, modifications, conversions and calendar, waitlists,
 amenities, media, policies and settings.
 
-Deterministic (seeded per hostel), bulk-inserted; called once by gateway/demo.py. Bookings
+Deterministic (seeded per hostel), bulk-inserted; called once by demo/__init__.py. Bookings
 that hold a bed take beds no resident sleeps in, one booking per bed, so the demo obeys
 the no-double-booking constraints like real data must.
 """
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 
 import models as m
-from gateway.demo_school import FIRST, LAST, _insert
+from demo.school import FIRST, LAST, _insert
 from resolvers.booking.lifecycle import add_months
 
 D = Decimal

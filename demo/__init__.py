@@ -1,12 +1,15 @@
 """Demo data a newcomer can log into: two schools, two hostels, users of every role.
 
-Loaded once (skipped when the first demo school exists). Later domains extend `load`.
+Loaded once (skipped when the first demo school exists): the hand-written data of each family
+(demo/school.py, demo/finance.py, demo/hostel.py), then a generated row of every tenant type
+still empty in a demo tenant (demo/generated.py; values a model's checks need: demo/overrides.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
@@ -14,9 +17,9 @@ from sqlalchemy.pool import NullPool
 
 from auth.passwords import hash_password
 from kit import clock
-from gateway.demo_finance import load_school_finance
-from gateway.demo_hostel import load_hostel_season
-from gateway.demo_school import load_school_year
+from demo.finance import load_school_finance
+from demo.hostel import load_hostel_season
+from demo.school import load_school_year
 from models import (AcademicSession, AdminHostelAssignment, AdminRole, AdminUser, Hostel, PasswordHistory,
                     PasswordPolicy, PrimaryHostelDesignation, RoleAssignment, School, User, UserRole)
 from models.hostel import HostelStatus, HostelType
@@ -73,6 +76,7 @@ async def load(url: str) -> bool:
         async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
             exists = await session.scalar(select(School.id).where(School.school_code == SCHOOLS[0]["school_code"]))
             if exists:
+                await _fill_generated(engine)  # types added since the demo was loaded get their rows
                 return False
             schools = {}
             for data in SCHOOLS:
@@ -139,9 +143,19 @@ async def load(url: str) -> bool:
         from resolvers.hostel import analytics  # derived figures of the demo season, computed from its rows
 
         await analytics.compute_all(url)  # as of each hostel's own today (a UTC date is a day off around midnight)
+        await _fill_generated(engine)
         return True
     finally:
         await engine.dispose()
+
+
+async def _fill_generated(engine: Any) -> list[str]:
+    """A generated row for every tenant type the hand-written data leaves empty in a demo tenant
+    (demo/generated.py): the isolation matrix then runs on rows of every type."""
+    from demo.generated import fill
+
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        return await fill(session)
 
 
 def print_logins() -> None:
