@@ -235,13 +235,6 @@ class BookingMutation:
 
 
 @strawberry.input
-class RefundTransactionProcessInput:
-    id: strawberry.ID
-    method: graphql_enum(m.RefundMethod)  # type: ignore[valid-type]
-    reference: str = strawberry.field(description="The bank, gateway or receipt reference of the payout.")
-
-
-@strawberry.input
 class GuestDocumentAddInput:
     booking_id: strawberry.ID
     document_type: graphql_enum(m.GuestDocumentType)  # type: ignore[valid-type]
@@ -250,31 +243,16 @@ class GuestDocumentAddInput:
     expires_on: dt.date | None = None
 
 
-@strawberry.input
-class GuestDocumentVerifyInput:
-    id: strawberry.ID
-
-
 for _model in (m.RefundTransaction, m.GuestDocument):
     type_of(_model)
-RefundProcessPayload = payload_type("RefundTransactionProcessPayload", spec_for_model(m.RefundTransaction))
 GuestDocumentAddPayload = payload_type("GuestDocumentAddPayload", spec_for_model(m.GuestDocument))
-GuestDocumentVerifyPayload = payload_type("GuestDocumentVerifyPayload", spec_for_model(m.GuestDocument))
-RECORD_RULES = {"refundTransactionProcess": ADMINS, "guestDocumentAdd": AUTHENTICATED, "guestDocumentVerify": STAFF}
+RECORD_RULES = {"guestDocumentAdd": AUTHENTICATED}
 for _name, _rule in RECORD_RULES.items():
     declare(f"Mutation.{_name}", _rule)
 
 
 @strawberry.type
 class BookingRecordsMutation:
-    @strawberry.mutation(description="Record that a pending refund was paid out (method and reference); the "
-                                     "cancellation's refund status follows when none is left pending.")
-    async def refund_transaction_process(self, info: Info, input: RefundTransactionProcessInput) -> RefundProcessPayload:  # noqa: A002
-        async def work() -> int:
-            return await cancellation.process_refund(info.context, decode_ref(input.id, m.RefundTransaction, "id"),
-                                                     m.RefundMethod(input.method.value), input.reference)
-        return await run_mutation(info, RECORD_RULES["refundTransactionProcess"], RefundProcessPayload, work)
-
     @strawberry.mutation(description="Attach a document (ID, photo, letter) to an open booking: its guest (the "
                                      "booker) or the hostel's staff.")
     async def guest_document_add(self, info: Info, input: GuestDocumentAddInput) -> GuestDocumentAddPayload:  # noqa: A002
@@ -283,12 +261,6 @@ class BookingRecordsMutation:
                 info.context, decode_ref(input.booking_id, m.Booking, "bookingId"),
                 m.GuestDocumentType(input.document_type.value), input.file_name, input.file_url, input.expires_on)
         return await run_mutation(info, RECORD_RULES["guestDocumentAdd"], GuestDocumentAddPayload, work)
-
-    @strawberry.mutation(description="Staff mark a guest document as checked.")
-    async def guest_document_verify(self, info: Info, input: GuestDocumentVerifyInput) -> GuestDocumentVerifyPayload:  # noqa: A002
-        async def work() -> int:
-            return await cancellation.verify_guest_document(info.context, decode_ref(input.id, m.GuestDocument, "id"))
-        return await run_mutation(info, RECORD_RULES["guestDocumentVerify"], GuestDocumentVerifyPayload, work)
 
 
 mutations = (
@@ -302,4 +274,6 @@ mutations = (
     workflow("bookingMarkNoShow", lifecycle.mark_no_show, STAFF, returns=m.Booking),
     BookingMutation,
     BookingRecordsMutation,
+    workflow("refundTransactionProcess", cancellation.process_refund, ADMINS, returns=m.RefundTransaction),
+    workflow("guestDocumentVerify", cancellation.verify_guest_document, STAFF, returns=m.GuestDocument),
 )
