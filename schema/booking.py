@@ -73,7 +73,6 @@ def _id_input(name: str) -> Any:
     return strawberry.input(type(name, (), {"__annotations__": {"id": strawberry.ID}}), name=name)
 
 
-BookingNoteRemoveInput = _id_input("BookingNoteRemoveInput")
 
 
 @strawberry.input
@@ -89,20 +88,6 @@ class BookingModifyInput:
     duration_months: int | None = None
     room_type_id: strawberry.ID | None = None
     reason: str | None = None
-
-
-@strawberry.input
-class BookingModificationApproveInput:
-    id: strawberry.ID
-    notes: str | None = None
-    adjusted_total_amount: Decimal | None = strawberry.field(
-        default=None, description="Approval only: the total agreed instead of the computed one.")
-
-
-@strawberry.input
-class BookingModificationRejectInput:
-    id: strawberry.ID
-    notes: str | None = None
 
 
 @strawberry.input
@@ -134,16 +119,13 @@ def _payload(name: str, model: type) -> type:
 BookingCreatePayload = _payload("BookingCreatePayload", m.Booking)
 BookingCancelPayload = _payload("BookingCancelPayload", m.Booking)
 BookingModifyPayload = _payload("BookingModifyPayload", m.BookingModification)
-BookingModificationApprovePayload = _payload("BookingModificationApprovePayload", m.BookingModification)
-BookingModificationRejectPayload = _payload("BookingModificationRejectPayload", m.BookingModification)
 WaitlistJoinPayload = _payload("WaitlistJoinPayload", m.BookingWaitlist)
 BookingNoteAddPayload = _payload("BookingNoteAddPayload", m.BookingNote)
-BookingNoteRemovePayload = _payload("BookingNoteRemovePayload", m.BookingNote)
 
 RULES = {
     "bookingCreate": AUTHENTICATED, "bookingCancel": AUTHENTICATED,
-    "bookingModify": AUTHENTICATED, "bookingModificationApprove": STAFF, "bookingModificationReject": STAFF,
-    "waitlistJoin": AUTHENTICATED, "bookingNoteAdd": STAFF, "bookingNoteRemove": STAFF,
+    "bookingModify": AUTHENTICATED,
+    "waitlistJoin": AUTHENTICATED, "bookingNoteAdd": STAFF,
 }
 for _name, _rule in RULES.items():
     declare(f"Mutation.{_name}", _rule)
@@ -190,23 +172,6 @@ class BookingMutation:
                 room_type_id=_opt(input.room_type_id, m.RoomTypeDefinition, "roomTypeId"), reason=input.reason))
         return await _run(info, "bookingModify", BookingModifyPayload, work)
 
-    @strawberry.mutation(description="Apply a requested change: a bed must be free for the new stay (the hold moves); "
-                                     "CONFLICT and nothing changes otherwise.")
-    async def booking_modification_approve(self, info: Info, input: BookingModificationApproveInput
-                                           ) -> BookingModificationApprovePayload:  # noqa: A002
-        async def work() -> int:
-            return await modification.decide(info.context, decode_ref(input.id, m.BookingModification, "id"), True,
-                                             input.notes, input.adjusted_total_amount)
-        return await _run(info, "bookingModificationApprove", BookingModificationApprovePayload, work)
-
-    @strawberry.mutation(description="Refuse a requested change; the booking stays as it is.")
-    async def booking_modification_reject(self, info: Info, input: BookingModificationRejectInput
-                                          ) -> BookingModificationRejectPayload:  # noqa: A002
-        async def work() -> int:
-            return await modification.decide(info.context, decode_ref(input.id, m.BookingModification, "id"), False,
-                                             input.notes)
-        return await _run(info, "bookingModificationReject", BookingModificationRejectPayload, work)
-
     @strawberry.mutation(description="Wait for a bed of a room type over some dates (anyone logged in, for a public "
                                      "hostel; staff for theirs, with a priority): told when one frees.")
     async def waitlist_join(self, info: Info, input: WaitlistJoinInput) -> WaitlistJoinPayload:  # noqa: A002
@@ -226,12 +191,6 @@ class BookingMutation:
                 info.context, decode_ref(input.booking_id, m.Booking, "bookingId"), input.body,
                 m.NoteVisibility(input.visibility.value) if input.visibility is not None else None, input.pinned)
         return await _run(info, "bookingNoteAdd", BookingNoteAddPayload, work)
-
-    @strawberry.mutation(description="Remove a note: it is deactivated, kept for the record.")
-    async def booking_note_remove(self, info: Info, input: BookingNoteRemoveInput) -> BookingNoteRemovePayload:  # noqa: A002
-        async def work() -> int:
-            return await lifecycle.note_remove(info.context, decode_ref(input.id, m.BookingNote, "id"))
-        return await _run(info, "bookingNoteRemove", BookingNoteRemovePayload, work)
 
 
 @strawberry.input
@@ -272,6 +231,9 @@ mutations = (
     workflow("bookingCheckIn", lifecycle.check_in, STAFF, returns=m.Booking),
     workflow("bookingComplete", lifecycle.complete, STAFF, returns=m.Booking),
     workflow("bookingMarkNoShow", lifecycle.mark_no_show, STAFF, returns=m.Booking),
+    workflow("bookingModificationApprove", modification.approve, STAFF, returns=m.BookingModification),
+    workflow("bookingModificationReject", modification.reject, STAFF, returns=m.BookingModification),
+    workflow("bookingNoteRemove", lifecycle.note_remove, STAFF, returns=m.BookingNote),
     BookingMutation,
     BookingRecordsMutation,
     workflow("refundTransactionProcess", cancellation.process_refund, ADMINS, returns=m.RefundTransaction),

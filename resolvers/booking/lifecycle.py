@@ -733,8 +733,9 @@ async def note_add(ctx: Any, booking_id: int, body: str, visibility: m.NoteVisib
     return await in_hostel(ctx, hostel_id, work)
 
 
-async def note_remove(ctx: Any, note_id: int) -> int:
-    """Remove a note: it is deactivated (kept for the record), never deleted."""
+async def note_remove(ctx: Any, id: Ref[m.BookingNote]) -> int:  # noqa: A002
+    """Remove a note: it is deactivated, kept for the record."""
+    note_id = id
     hostel_id = require_staff_hostel(ctx)
     N = m.BookingNote
 
