@@ -17,12 +17,13 @@ from strawberry.types import Info
 import models
 from auth.permissions import PLATFORM, declare, roles
 from models.admin import AssignmentStatus
+from models.user import memberships_visible
 from kit import writes
 from kit.registry import spec_for_model
 from kit.connection import Connection, graphql_enum
 from kit.entity import entity_type, relation
 from kit.errors import ErrorCode, UserErrors, user_error
-from kit.fields import authorize, list_field
+from kit.fields import authorize
 from kit.mutations import decode_ref, master_data_mutations, payload_type
 from kit.node import Node
 
@@ -31,36 +32,11 @@ AssignmentStatusEnum = graphql_enum(AssignmentStatus)
 AdminStatus = graphql_enum(models.admin.AdminStatus)
 UserRole = graphql_enum(models.UserRole)
 
-HOSTEL_STAFF_READERS = roles(*PLATFORM, "HOSTEL_ADMIN")
 SCHOOL_ROLES_A_SCHOOL_ADMIN_GIVES = {"TEACHER", "ACCOUNTANT", "STUDENT", "GUARDIAN"}
 
 
 def _platform(ctx: Any) -> bool:
     return not ctx.roles.isdisjoint(PLATFORM)
-
-
-def own_admin_rows(column: str) -> Any:
-    def row_filter(ctx: Any, alias: Any, bind: Any) -> Any:
-        if _platform(ctx):
-            return None
-        admin_id = ctx.identity.admin_user_id if ctx.identity is not None else None
-        return "own", alias.c[column] == bind(admin_id if admin_id is not None else -1)
-
-    row_filter.__name__ = f"own_admin_rows_{column}"
-    return row_filter
-
-
-def own_admin_user(ctx: Any, alias: Any, bind: Any) -> Any:
-    return None if _platform(ctx) else ("own", alias.c.user_id == bind(ctx.user_id if ctx.user_id is not None else -1))
-
-
-def memberships_visible(ctx: Any, alias: Any, bind: Any) -> Any:
-    """Platform roles: all; a school admin: the memberships of their school; others: their own."""
-    if _platform(ctx):
-        return None
-    if ctx.school_id is not None and "SCHOOL_ADMIN" in ctx.roles:
-        return "school", alias.c.school_id == bind(ctx.school_id)
-    return "own", alias.c.user_id == bind(ctx.user_id if ctx.user_id is not None else -1)
 
 
 def platform_only(ctx: Any, alias: Any, bind: Any) -> Any:
@@ -139,23 +115,7 @@ class RoleAssignment(Node):
 
 @strawberry.type
 class Query:
-    admin_users: Connection[AdminUser] = list_field(
-        models.AdminUser, name="adminUsers", permission=HOSTEL_STAFF_READERS, row_filter=own_admin_user,
-        description="Hostel administrators (platform roles); a hostel admin sees their own record.")
-    admin_hostel_assignments: Connection[AdminHostelAssignment] = list_field(
-        models.AdminHostelAssignment, name="adminHostelAssignments", permission=HOSTEL_STAFF_READERS,
-        row_filter=own_admin_rows("admin_user_id"), description="Assignments of administrators to hostels.")
-    context_switches: Connection[ContextSwitch] = list_field(
-        models.ContextSwitch, name="contextSwitches", permission=HOSTEL_STAFF_READERS,
-        row_filter=own_admin_rows("admin_user_id"), description="Hostel context switches, newest last.")
-    admin_roles: Connection[AdminRole] = list_field(models.AdminRole, name="adminRoles", permission=HOSTEL_STAFF_READERS)
-    permission_templates: Connection[PermissionTemplate] = list_field(
-        models.PermissionTemplate, name="permissionTemplates", permission=HOSTEL_STAFF_READERS)
-    permission_groups: Connection[PermissionGroup] = list_field(
-        models.PermissionGroup, name="permissionGroups", permission=HOSTEL_STAFF_READERS)
-    role_assignments: Connection[RoleAssignment] = list_field(
-        models.RoleAssignment, name="roleAssignments", permission=roles(*PLATFORM, "SCHOOL_ADMIN"),
-        row_filter=memberships_visible, description="Who holds which role where.")
+    """No hand-written query: the admin lists are declared on the models (models/admin, models/user)."""
 
 
 # ---- memberships ----------------------------------------------------------------------------

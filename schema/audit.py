@@ -1,16 +1,14 @@
-"""Seed 000 `audit/`: the audit entry every hostel mutation leaves (models/audit)."""
+"""Seed 000 `audit/`: the audit entry every hostel mutation leaves. `AuditLog` and its root
+list `auditLogs` are declared on the model (models/audit); nothing is written by hand here."""
 
 from __future__ import annotations
 
-import models as m
-from models.hostel.access import ADMINS
-from kit.model_types import model_type, root_lists
+import strawberry
 
-AuditLog = model_type(m.AuditLog)
 
-Query = root_lists(
-    "AuditQuery",
-    ("auditLogs", m.AuditLog, ADMINS, None, "Who did what in the hostel, newest last (append-only)."),
-)
+@strawberry.type
+class Query:
+    """No hand-written query: `auditLogs` is declared on the model."""
+
 
 mutations = ()

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import false
 from strawberry.types import Info
 
 import models
@@ -18,10 +17,9 @@ from kit.registry import spec_for_model
 from kit.connection import Connection, graphql_enum
 from kit.entity import entity_type
 from kit.errors import ErrorCode, UserError
-from kit.fields import Unauthenticated, authorize, list_field, read_policy
+from kit.fields import Unauthenticated, authorize
 from kit.ids import InvalidId, decode_gid
 from kit.node import Node
-from auth.permissions import PLATFORM, roles
 
 UserRole = graphql_enum(models.UserRole)
 SecuritySeverity = graphql_enum(models.auth.SecuritySeverity)
@@ -116,25 +114,17 @@ def _load_tenant(info: Info, kind: str, pk: int | None) -> Any:
     return info.context.loaders.by_key(spec_for_model(model), "id", info._raw_info).load(pk)
 
 
-def own_rows(ctx: Any, alias: Any, bind: Any) -> Any:
-    return alias.c.user_id == bind(ctx.user_id if ctx.user_id is not None else -1)
-
-
-def platform_only(ctx: Any, alias: Any, bind: Any) -> Any:
-    return None if not ctx.roles.isdisjoint(PLATFORM) else ("none", false())
-
-
 async def _own(info: Info, model: type) -> Any:
     """A connection over the caller's own rows of `model` (newest first)."""
     raw = info._raw_info
     spec = spec_for_model(model)
     plan = planner.plan_connection(raw, spec, raw.field_nodes, raw.parent_type.fields[raw.field_name],
                                    default_order=[("id", True)])
-    return await planner.fetch_connection(info.context, plan)  # own_rows is the type's row filter
+    return await planner.fetch_connection(info.context, plan)  # own rows: the type's row filter (models)
 
 
-read_policy(models.UserSession, AUTHENTICATED, own_rows)
-read_policy(models.LoginHistory, AUTHENTICATED, own_rows)
+# who reads sessions, login history and security events, and which rows: declared on the
+# models (models/auth, models/user)
 
 
 @strawberry.type
@@ -154,10 +144,6 @@ class Query:
                     memberships.append(RoleMembership(role=models.UserRole(r), tenant_ref=(kind, tenant_id)))
         return Me(user_id=identity.user_id, school_id=ctx.school_id, hostel_id=ctx.hostel_id, session_id=ctx.session_id,
                   roles_in_force=[models.UserRole(r) for r in sorted(ctx.roles)], memberships=memberships)
-
-    security_events: Connection[SecurityEvent] = list_field(
-        models.SecurityEvent, name="securityEvents", permission=roles(*PLATFORM), row_filter=platform_only,
-        description="Security events of all accounts (platform security desk).")
 
 
 declare("Query.me", PUBLIC)

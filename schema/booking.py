@@ -16,67 +16,18 @@ from auth.permissions import AUTHENTICATED, declare
 from resolvers.booking import cancellation, lifecycle, modification
 from kit.registry import spec_for_model
 from kit.connection import graphql_enum
+from kit.declared import type_of
+from kit.workflow import workflow
 from kit.mutations import decode_ref, payload_type, run_mutation
-from kit.model_types import model_type, root_lists
-from kit.mutations import config_mutations as config
-from models.hostel.access import (ADMINS, CATALOGUE, STAFF, own_booking_rows,
-                                         own_user_rows)
+from models.hostel.access import ADMINS, STAFF
 
-Booking = model_type(m.Booking)
-BookingStatusHistory = model_type(m.BookingStatusHistory)
-BookingNote = model_type(m.BookingNote)
-BookingGuest = model_type(m.BookingGuest)
-GuestDocument = model_type(m.GuestDocument)
-BookingAssignment = model_type(m.BookingAssignment)
-BookingAssignmentHistory = model_type(m.BookingAssignmentHistory)
-BookingApproval = model_type(m.BookingApproval)
-RejectionRecord = model_type(m.RejectionRecord)
-ApprovalSettings = model_type(m.ApprovalSettings)
-BookingCancellation = model_type(m.BookingCancellation)
-CancellationPolicy = model_type(m.CancellationPolicy)
-RefundTransaction = model_type(m.RefundTransaction)
-BookingConversion = model_type(m.BookingConversion)
-ConversionChecklist = model_type(m.ConversionChecklist)
-ChecklistItem = model_type(m.ChecklistItem)
-BookingModification = model_type(m.BookingModification)
-ModificationApprovalRecord = model_type(m.ModificationApprovalRecord)
-BookingCalendarEvent = model_type(m.BookingCalendarEvent)
-DayAvailability = model_type(m.DayAvailability)
-CalendarBlock = model_type(m.CalendarBlock)
-BookingWaitlist = model_type(m.BookingWaitlist)
-WaitlistNotification = model_type(m.WaitlistNotification)
+# Types, root lists, node access, field rules and the config mutations (ApprovalSettings,
+# CancellationPolicy, CalendarBlock) come from the models' `__entity__` (models/booking).
 
 
-booker = own_user_rows("booker_user_id")
-by_booking = own_booking_rows()
-
-Query = root_lists(
-    "BookingQuery",
-    ("bookings", m.Booking, AUTHENTICATED, booker, "Staff see the hostel's bookings; anyone else their own."),
-    ("bookingStatusHistory", m.BookingStatusHistory, AUTHENTICATED, by_booking, None),
-    ("bookingNotes", m.BookingNote, STAFF, None, None),
-    ("bookingGuests", m.BookingGuest, AUTHENTICATED, by_booking, None),
-    ("guestDocuments", m.GuestDocument, AUTHENTICATED, by_booking, None),
-    ("bookingAssignments", m.BookingAssignment, STAFF, None, None),
-    ("bookingAssignmentHistory", m.BookingAssignmentHistory, STAFF, None, None),
-    ("bookingApprovals", m.BookingApproval, AUTHENTICATED, by_booking, None),
-    ("rejectionRecords", m.RejectionRecord, AUTHENTICATED, by_booking, None),
-    ("approvalSettings", m.ApprovalSettings, STAFF, None, None),
-    ("bookingCancellations", m.BookingCancellation, AUTHENTICATED, by_booking, None),
-    ("cancellationPolicies", m.CancellationPolicy, CATALOGUE, None, "Public for visitors (public hostels)."),
-    ("refundTransactions", m.RefundTransaction, AUTHENTICATED, by_booking, None),
-    ("bookingConversions", m.BookingConversion, STAFF, None, None),
-    ("conversionChecklists", m.ConversionChecklist, STAFF, None, None),
-    ("checklistItems", m.ChecklistItem, STAFF, None, None),
-    ("bookingModifications", m.BookingModification, AUTHENTICATED, by_booking, None),
-    ("modificationApprovalRecords", m.ModificationApprovalRecord, STAFF, None, None),
-    ("bookingCalendarEvents", m.BookingCalendarEvent, STAFF, None, None),
-    ("dayAvailability", m.DayAvailability, STAFF, None, "Derived: see computedAt."),
-    ("calendarBlocks", m.CalendarBlock, STAFF, None, None),
-    ("bookingWaitlist", m.BookingWaitlist, AUTHENTICATED, own_user_rows("user_id"),
-     "Staff see the hostel's waitlist; anyone else their own entries."),
-    ("waitlistNotifications", m.WaitlistNotification, STAFF, None, None),
-)
+@strawberry.type
+class Query:
+    """No hand-written query: every booking list is declared on its model."""
 
 # ---- workflow mutations ---------------------------------------------------------------------------
 
@@ -85,7 +36,6 @@ Query = root_lists(
 
 GenderEnum = graphql_enum(m.Gender)
 BookingSourceEnum = graphql_enum(m.BookingSource)
-RejectionReasonEnum = graphql_enum(m.RejectionReason)
 NoteVisibilityEnum = graphql_enum(m.NoteVisibility)
 
 
@@ -119,35 +69,10 @@ class BookingCreateInput:
     special_requests: str | None = None
 
 
-@strawberry.input
-class BookingApproveInput:
-    id: strawberry.ID
-    bed_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The bed to hold; omitted: the hostel's assignment rule picks one (when it holds beds).")
-    message: str | None = None
-
-
-@strawberry.input
-class BookingRejectInput:
-    id: strawberry.ID
-    reason_code: RejectionReasonEnum  # type: ignore[valid-type]
-    reason: str | None = None
-
-
-@strawberry.input
-class BookingConfirmInput:
-    id: strawberry.ID
-    advance_paid: Decimal = strawberry.field(description="At least the approval's advanceRequired.")
-
-
 def _id_input(name: str) -> Any:
     return strawberry.input(type(name, (), {"__annotations__": {"id": strawberry.ID}}), name=name)
 
 
-BookingCheckInInput = _id_input("BookingCheckInInput")
-BookingCompleteInput = _id_input("BookingCompleteInput")
-BookingMarkNoShowInput = _id_input("BookingMarkNoShowInput")
-BookingNoteRemoveInput = _id_input("BookingNoteRemoveInput")
 
 
 @strawberry.input
@@ -163,20 +88,6 @@ class BookingModifyInput:
     duration_months: int | None = None
     room_type_id: strawberry.ID | None = None
     reason: str | None = None
-
-
-@strawberry.input
-class BookingModificationApproveInput:
-    id: strawberry.ID
-    notes: str | None = None
-    adjusted_total_amount: Decimal | None = strawberry.field(
-        default=None, description="Approval only: the total agreed instead of the computed one.")
-
-
-@strawberry.input
-class BookingModificationRejectInput:
-    id: strawberry.ID
-    notes: str | None = None
 
 
 @strawberry.input
@@ -201,29 +112,20 @@ class BookingNoteAddInput:
 
 
 def _payload(name: str, model: type) -> type:
+    type_of(model)  # the payload's entity field needs the generated type
     return payload_type(name, spec_for_model(model))
 
 
 BookingCreatePayload = _payload("BookingCreatePayload", m.Booking)
-BookingApprovePayload = _payload("BookingApprovePayload", m.Booking)
-BookingRejectPayload = _payload("BookingRejectPayload", m.Booking)
-BookingConfirmPayload = _payload("BookingConfirmPayload", m.Booking)
-BookingCheckInPayload = _payload("BookingCheckInPayload", m.Booking)
-BookingCompletePayload = _payload("BookingCompletePayload", m.Booking)
-BookingMarkNoShowPayload = _payload("BookingMarkNoShowPayload", m.Booking)
 BookingCancelPayload = _payload("BookingCancelPayload", m.Booking)
 BookingModifyPayload = _payload("BookingModifyPayload", m.BookingModification)
-BookingModificationApprovePayload = _payload("BookingModificationApprovePayload", m.BookingModification)
-BookingModificationRejectPayload = _payload("BookingModificationRejectPayload", m.BookingModification)
 WaitlistJoinPayload = _payload("WaitlistJoinPayload", m.BookingWaitlist)
 BookingNoteAddPayload = _payload("BookingNoteAddPayload", m.BookingNote)
-BookingNoteRemovePayload = _payload("BookingNoteRemovePayload", m.BookingNote)
 
 RULES = {
-    "bookingCreate": AUTHENTICATED, "bookingApprove": STAFF, "bookingReject": STAFF, "bookingConfirm": STAFF,
-    "bookingCheckIn": STAFF, "bookingComplete": STAFF, "bookingMarkNoShow": STAFF, "bookingCancel": AUTHENTICATED,
-    "bookingModify": AUTHENTICATED, "bookingModificationApprove": STAFF, "bookingModificationReject": STAFF,
-    "waitlistJoin": AUTHENTICATED, "bookingNoteAdd": STAFF, "bookingNoteRemove": STAFF,
+    "bookingCreate": AUTHENTICATED, "bookingCancel": AUTHENTICATED,
+    "bookingModify": AUTHENTICATED,
+    "waitlistJoin": AUTHENTICATED, "bookingNoteAdd": STAFF,
 }
 for _name, _rule in RULES.items():
     declare(f"Mutation.{_name}", _rule)
@@ -253,49 +155,6 @@ class BookingMutation:
                 special_requests=input.special_requests))
         return await _run(info, "bookingCreate", BookingCreatePayload, work)
 
-    @strawberry.mutation(description="Approve a PENDING booking: final amounts, the advance and its due date, and a bed "
-                                     "held for the stay (the one given, else by the hostel's assignment rule). A bed "
-                                     "taken for any day of the stay is a CONFLICT, recorded for the warden.")
-    async def booking_approve(self, info: Info, input: BookingApproveInput) -> BookingApprovePayload:  # noqa: A002
-        async def work() -> int:
-            return await lifecycle.approve(info.context, decode_ref(input.id, m.Booking, "id"),
-                                           _opt(input.bed_id, m.Bed, "bedId"), input.message)
-        return await _run(info, "bookingApprove", BookingApprovePayload, work)
-
-    @strawberry.mutation(description="Refuse a PENDING booking, with room types really free for its dates as "
-                                     "suggestions (rejectionRecords).")
-    async def booking_reject(self, info: Info, input: BookingRejectInput) -> BookingRejectPayload:  # noqa: A002
-        async def work() -> int:
-            return await lifecycle.reject(info.context, decode_ref(input.id, m.Booking, "id"),
-                                          m.RejectionReason(input.reason_code.value), input.reason)
-        return await _run(info, "bookingReject", BookingRejectPayload, work)
-
-    @strawberry.mutation(description="An APPROVED booking's advance is paid: CONFIRMED, with its arrival and departure "
-                                     "in the calendar.")
-    async def booking_confirm(self, info: Info, input: BookingConfirmInput) -> BookingConfirmPayload:  # noqa: A002
-        async def work() -> int:
-            return await lifecycle.confirm(info.context, decode_ref(input.id, m.Booking, "id"), input.advance_paid)
-        return await _run(info, "bookingConfirm", BookingConfirmPayload, work)
-
-    @strawberry.mutation(description="The guest of a CONFIRMED booking arrived (not before the check-in date).")
-    async def booking_check_in(self, info: Info, input: BookingCheckInInput) -> BookingCheckInPayload:  # noqa: A002
-        async def work() -> int:
-            return await lifecycle.check_in(info.context, decode_ref(input.id, m.Booking, "id"))
-        return await _run(info, "bookingCheckIn", BookingCheckInPayload, work)
-
-    @strawberry.mutation(description="A CHECKED_IN stay is over; leaving early frees the bed for the rest of it.")
-    async def booking_complete(self, info: Info, input: BookingCompleteInput) -> BookingCompletePayload:  # noqa: A002
-        async def work() -> int:
-            return await lifecycle.complete(info.context, decode_ref(input.id, m.Booking, "id"))
-        return await _run(info, "bookingComplete", BookingCompletePayload, work)
-
-    @strawberry.mutation(description="The guest of an APPROVED or CONFIRMED booking did not come (from the check-in date "
-                                     "on): the bed is released and the waitlist told.")
-    async def booking_mark_no_show(self, info: Info, input: BookingMarkNoShowInput) -> BookingMarkNoShowPayload:  # noqa: A002
-        async def work() -> int:
-            return await lifecycle.mark_no_show(info.context, decode_ref(input.id, m.Booking, "id"))
-        return await _run(info, "bookingMarkNoShow", BookingMarkNoShowPayload, work)
-
     @strawberry.mutation(description="Cancel a booking (staff, or the booker their own): the hostel's cancellation policy "
                                      "decides the refund of what was paid; the bed is released and the waitlist told.")
     async def booking_cancel(self, info: Info, input: BookingCancelInput) -> BookingCancelPayload:  # noqa: A002
@@ -312,23 +171,6 @@ class BookingMutation:
                 duration_months=input.duration_months,
                 room_type_id=_opt(input.room_type_id, m.RoomTypeDefinition, "roomTypeId"), reason=input.reason))
         return await _run(info, "bookingModify", BookingModifyPayload, work)
-
-    @strawberry.mutation(description="Apply a requested change: a bed must be free for the new stay (the hold moves); "
-                                     "CONFLICT and nothing changes otherwise.")
-    async def booking_modification_approve(self, info: Info, input: BookingModificationApproveInput
-                                           ) -> BookingModificationApprovePayload:  # noqa: A002
-        async def work() -> int:
-            return await modification.decide(info.context, decode_ref(input.id, m.BookingModification, "id"), True,
-                                             input.notes, input.adjusted_total_amount)
-        return await _run(info, "bookingModificationApprove", BookingModificationApprovePayload, work)
-
-    @strawberry.mutation(description="Refuse a requested change; the booking stays as it is.")
-    async def booking_modification_reject(self, info: Info, input: BookingModificationRejectInput
-                                          ) -> BookingModificationRejectPayload:  # noqa: A002
-        async def work() -> int:
-            return await modification.decide(info.context, decode_ref(input.id, m.BookingModification, "id"), False,
-                                             input.notes)
-        return await _run(info, "bookingModificationReject", BookingModificationRejectPayload, work)
 
     @strawberry.mutation(description="Wait for a bed of a room type over some dates (anyone logged in, for a public "
                                      "hostel; staff for theirs, with a priority): told when one frees.")
@@ -350,19 +192,6 @@ class BookingMutation:
                 m.NoteVisibility(input.visibility.value) if input.visibility is not None else None, input.pinned)
         return await _run(info, "bookingNoteAdd", BookingNoteAddPayload, work)
 
-    @strawberry.mutation(description="Remove a note: it is deactivated, kept for the record.")
-    async def booking_note_remove(self, info: Info, input: BookingNoteRemoveInput) -> BookingNoteRemovePayload:  # noqa: A002
-        async def work() -> int:
-            return await lifecycle.note_remove(info.context, decode_ref(input.id, m.BookingNote, "id"))
-        return await _run(info, "bookingNoteRemove", BookingNoteRemovePayload, work)
-
-
-@strawberry.input
-class RefundTransactionProcessInput:
-    id: strawberry.ID
-    method: graphql_enum(m.RefundMethod)  # type: ignore[valid-type]
-    reference: str = strawberry.field(description="The bank, gateway or receipt reference of the payout.")
-
 
 @strawberry.input
 class GuestDocumentAddInput:
@@ -373,29 +202,16 @@ class GuestDocumentAddInput:
     expires_on: dt.date | None = None
 
 
-@strawberry.input
-class GuestDocumentVerifyInput:
-    id: strawberry.ID
-
-
-RefundProcessPayload = payload_type("RefundTransactionProcessPayload", spec_for_model(m.RefundTransaction))
+for _model in (m.RefundTransaction, m.GuestDocument):
+    type_of(_model)
 GuestDocumentAddPayload = payload_type("GuestDocumentAddPayload", spec_for_model(m.GuestDocument))
-GuestDocumentVerifyPayload = payload_type("GuestDocumentVerifyPayload", spec_for_model(m.GuestDocument))
-RECORD_RULES = {"refundTransactionProcess": ADMINS, "guestDocumentAdd": AUTHENTICATED, "guestDocumentVerify": STAFF}
+RECORD_RULES = {"guestDocumentAdd": AUTHENTICATED}
 for _name, _rule in RECORD_RULES.items():
     declare(f"Mutation.{_name}", _rule)
 
 
 @strawberry.type
 class BookingRecordsMutation:
-    @strawberry.mutation(description="Record that a pending refund was paid out (method and reference); the "
-                                     "cancellation's refund status follows when none is left pending.")
-    async def refund_transaction_process(self, info: Info, input: RefundTransactionProcessInput) -> RefundProcessPayload:  # noqa: A002
-        async def work() -> int:
-            return await cancellation.process_refund(info.context, decode_ref(input.id, m.RefundTransaction, "id"),
-                                                     m.RefundMethod(input.method.value), input.reference)
-        return await run_mutation(info, RECORD_RULES["refundTransactionProcess"], RefundProcessPayload, work)
-
     @strawberry.mutation(description="Attach a document (ID, photo, letter) to an open booking: its guest (the "
                                      "booker) or the hostel's staff.")
     async def guest_document_add(self, info: Info, input: GuestDocumentAddInput) -> GuestDocumentAddPayload:  # noqa: A002
@@ -405,20 +221,21 @@ class BookingRecordsMutation:
                 m.GuestDocumentType(input.document_type.value), input.file_name, input.file_url, input.expires_on)
         return await run_mutation(info, RECORD_RULES["guestDocumentAdd"], GuestDocumentAddPayload, work)
 
-    @strawberry.mutation(description="Staff mark a guest document as checked.")
-    async def guest_document_verify(self, info: Info, input: GuestDocumentVerifyInput) -> GuestDocumentVerifyPayload:  # noqa: A002
-        async def work() -> int:
-            return await cancellation.verify_guest_document(info.context, decode_ref(input.id, m.GuestDocument, "id"))
-        return await run_mutation(info, RECORD_RULES["guestDocumentVerify"], GuestDocumentVerifyPayload, work)
-
 
 mutations = (
+    # the staff's moves of the lifecycle: each is its service (resolvers/booking/lifecycle.py) in
+    # the workflow frame; the services open their own scope in the booking's hostel and log
+    workflow("bookingApprove", lifecycle.approve, STAFF, returns=m.Booking),
+    workflow("bookingReject", lifecycle.reject, STAFF, returns=m.Booking),
+    workflow("bookingConfirm", lifecycle.confirm, STAFF, returns=m.Booking),
+    workflow("bookingCheckIn", lifecycle.check_in, STAFF, returns=m.Booking),
+    workflow("bookingComplete", lifecycle.complete, STAFF, returns=m.Booking),
+    workflow("bookingMarkNoShow", lifecycle.mark_no_show, STAFF, returns=m.Booking),
+    workflow("bookingModificationApprove", modification.approve, STAFF, returns=m.BookingModification),
+    workflow("bookingModificationReject", modification.reject, STAFF, returns=m.BookingModification),
+    workflow("bookingNoteRemove", lifecycle.note_remove, STAFF, returns=m.BookingNote),
     BookingMutation,
     BookingRecordsMutation,
-    config(m.ApprovalSettings, ("auto_approve", "auto_approve_max_months", "auto_assign_bed", "advance_percent",
-                                "advance_due_days", "approval_message"), ()),
-    config(m.CancellationPolicy, ("name", "description", "tiers", "refund_security_deposit", "effective_from"),
-           ("name", "tiers", "effective_from"), validate=cancellation.validate_policy),
-    config(m.CalendarBlock, ("scope", "room_id", "bed_id", "starts_on", "ends_on", "reason"),
-           ("scope", "starts_on", "ends_on", "reason")),
+    workflow("refundTransactionProcess", cancellation.process_refund, ADMINS, returns=m.RefundTransaction),
+    workflow("guestDocumentVerify", cancellation.verify_guest_document, STAFF, returns=m.GuestDocument),
 )

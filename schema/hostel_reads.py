@@ -30,7 +30,6 @@ from kit.planner import BadInput
 from kit.registry import spec_for_model
 from kit.sql import session_runner
 from resolvers.hostel import analytics, reads
-from schema.booking import Booking
 from kit.connection import graphql_enum
 from kit.errors import ErrorCode, user_error
 from kit.fields import authorize, load_entities, load_entity
@@ -38,7 +37,11 @@ from models.hostel.access import ADMINS, STAFF
 from kit.ids import InvalidId, decode_gid
 from kit.mutations import payload_type, run_workflow
 from schema.hostel import Hostel
-from schema.hostel_student import HostelStudent, HostelStudentDocument
+from kit.declared import type_of
+
+Booking = type_of(models.Booking)
+HostelStudent = type_of(models.HostelStudent)
+HostelStudentDocument = type_of(models.HostelStudentDocument)
 from schema.room import Bed, Room, RoomTypeDefinition
 
 Gender = graphql_enum(models.Gender)

@@ -7,15 +7,12 @@ import datetime as dt
 from typing import Any
 
 import strawberry
-from sqlalchemy import exists, or_
-
 import models
 from auth.passwords import hash_password
-from auth.permissions import PLATFORM, FieldRule, protect, roles
+from auth.permissions import PLATFORM, roles
 from kit.connection import Connection, graphql_enum
 from kit.entity import entity_type, relation
 from kit.errors import ErrorCode, user_error
-from kit.fields import list_field
 from kit.mutations import master_data_mutations
 from kit.node import Node
 
@@ -38,40 +35,13 @@ class User(Node):
     school: School | None = relation("The user's primary school, if any.")
 
 
-protect("User", "email", "phone", rule=FieldRule(
-    "the user, platform roles and the administrators of a tenant the user belongs to",
-    roles=frozenset({*PLATFORM, "SCHOOL_ADMIN", "HOSTEL_ADMIN"}), owner_attr="_pk"))
-
-
-def users_of_tenant(ctx: Any, alias: Any, bind: Any) -> Any:
-    """Platform roles see every user; tenant administrators themselves and the users holding
-    a role in their tenant (hostel admins also the hostel's other admins); everyone else
-    only themselves."""
-    if not ctx.roles.isdisjoint(PLATFORM):
-        return None
-    me = alias.c.id == bind(ctx.user_id if ctx.user_id is not None else -1)
-    ra = models.RoleAssignment.__table__
-    if ctx.school_id is not None and "SCHOOL_ADMIN" in ctx.roles:
-        return "school", or_(me, exists().where(ra.c.user_id == alias.c.id, ra.c.active, ra.c.school_id == bind(ctx.school_id)))
-    if ctx.hostel_id is not None and "HOSTEL_ADMIN" in ctx.roles:
-        au, aha = models.AdminUser.__table__, models.AdminHostelAssignment.__table__
-        hostel = ctx.hostel_id
-        return "hostel", or_(
-            me,
-            exists().where(ra.c.user_id == alias.c.id, ra.c.active, ra.c.hostel_id == bind(hostel)),
-            exists().where(au.c.user_id == alias.c.id, aha.c.admin_user_id == au.c.id, aha.c.status == "ACTIVE",
-                           aha.c.hostel_id == bind(hostel)),
-        )
-    return "self", me
+# who reads users and which rows, the field rule of `email` and `phone`, and the root list
+# `users` are declared on the model (models/user `User.__entity__`)
 
 
 @strawberry.type
 class Query:
-    users: Connection[User] = list_field(
-        models.User, name="users", permission=roles(*PLATFORM, "SCHOOL_ADMIN", "HOSTEL_ADMIN"),
-        row_filter=users_of_tenant,
-        description="Users: platform roles see all; tenant administrators the users of their tenant.",
-    )
+    """No hand-written query: `users` is declared on the model."""
 
 
 async def _prepare(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:

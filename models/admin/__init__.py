@@ -14,7 +14,36 @@ from typing import Any
 from sqlalchemy import ARRAY, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from auth.permissions import PLATFORM, roles
 from models.base import ActiveMixin, AuditMixin, Base
+from models.entity import Entity, Internal
+
+HOSTEL_STAFF_READERS = roles(*PLATFORM, "HOSTEL_ADMIN")
+
+
+def _platform(ctx: Any) -> bool:
+    return not ctx.roles.isdisjoint(PLATFORM)
+
+
+def own_admin_rows(column: str) -> Any:
+    """Row filter of an admin's own records: platform roles see all, a hostel admin theirs."""
+
+    def row_filter(ctx: Any, alias: Any, bind: Any) -> Any:
+        if _platform(ctx):
+            return None
+        admin_id = ctx.identity.admin_user_id if ctx.identity is not None else None
+        return "own", alias.c[column] == bind(admin_id if admin_id is not None else -1)
+
+    row_filter.__name__ = f"own_admin_rows_{column}"
+    return row_filter
+
+
+def own_admin_user(ctx: Any, alias: Any, bind: Any) -> Any:
+    """Platform roles see every admin record; a hostel admin their own."""
+    return None if _platform(ctx) else ("own", alias.c.user_id == bind(ctx.user_id if ctx.user_id is not None else -1))
+
+
+_HAND = "written by hand in schema/admin.py: a chosen subset of the admin tables' columns, with their descriptions"
 
 
 class AdminStatus(enum.Enum):
@@ -41,8 +70,8 @@ class AdminRole(ActiveMixin, AuditMixin, Base):
     """A role definition with its place in the hierarchy and permission keys (RBAC)."""
 
     __tablename__ = "admin_roles"
-    __filterable__ = ("name", "code", "level", "active")
-    __sortable__ = ("name", "level")
+    __entity__ = Entity(read=HOSTEL_STAFF_READERS, list="adminRoles", filter=("name", "code", "level", "active"),
+                        order=("name", "level"), hand_written=_HAND)
 
     name: Mapped[str] = mapped_column(String(100))
     code: Mapped[str] = mapped_column(String(50), unique=True)
@@ -56,8 +85,12 @@ class AdminUser(AuditMixin, Base):
     """The admin side of a `User`: hierarchy, status, multi-hostel flag."""
 
     __tablename__ = "admin_users"
-    __filterable__ = ("employee_code", "designation", "status", "can_manage_multiple_hostels")
-    __sortable__ = ("employee_code", "created_at")
+    __entity__ = Entity(
+        read=HOSTEL_STAFF_READERS, rows=own_admin_user, list="adminUsers",
+        about="Hostel administrators (platform roles); a hostel admin sees their own record.",
+        filter=("employee_code", "designation", "status", "can_manage_multiple_hostels"),
+        order=("employee_code", "created_at"), hand_written=_HAND,
+    )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
     admin_role_id: Mapped[int | None] = mapped_column(ForeignKey("admin_roles.id"))
@@ -77,7 +110,10 @@ class AdminUser(AuditMixin, Base):
 
 
 class AdminProfile(AuditMixin, Base):
+    """An administrator's work profile (phone, office, qualifications)."""
+
     __tablename__ = "admin_profiles"
+    __entity__ = Internal("seed 000 admin profile, not in the API yet")
 
     admin_user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"), unique=True)
     joining_date: Mapped[dt.date | None]
@@ -92,6 +128,7 @@ class AdminSession(Base):
     """The admin view of a login session: which hostel it works in, how active it is."""
 
     __tablename__ = "admin_sessions"
+    __entity__ = Internal("bookkeeping of admin logins (the gateway's hostel context)")
 
     admin_user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"), index=True)
     user_session_id: Mapped[int] = mapped_column(ForeignKey("user_sessions.id"), unique=True)
@@ -105,8 +142,11 @@ class AdminSession(Base):
 # ---- admin_permissions.py ---------------------------------------------------------------
 
 class PermissionGroup(ActiveMixin, AuditMixin, Base):
+    """Related permission keys grouped for the UI."""
+
     __tablename__ = "permission_groups"
-    __filterable__ = ("name", "active")
+    __entity__ = Entity(read=HOSTEL_STAFF_READERS, list="permissionGroups", filter=("name", "active"),
+                        hand_written=_HAND)
 
     name: Mapped[str] = mapped_column(String(100), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
@@ -114,7 +154,10 @@ class PermissionGroup(ActiveMixin, AuditMixin, Base):
 
 
 class RolePermission(AuditMixin, Base):
+    """A permission key an admin role grants (or withholds)."""
+
     __tablename__ = "role_permissions"
+    __entity__ = Internal("RBAC bookkeeping read by the permission checks, not in the API yet")
     __table_args__ = (UniqueConstraint("admin_role_id", "permission_key"),)
 
     admin_role_id: Mapped[int] = mapped_column(ForeignKey("admin_roles.id"))
@@ -127,7 +170,7 @@ class AdminPermission(AuditMixin, Base):
 
     __tablename__ = "admin_permissions"
     __table_args__ = (Index("uq_admin_permissions_key", "admin_user_id", "permission_key", text("coalesce(hostel_id, 0)"), unique=True),)
-    __filterable__ = ("permission_key", "granted")
+    __entity__ = Internal("RBAC bookkeeping read by the permission checks, not in the API yet")
 
     admin_user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"))
     hostel_id: Mapped[int | None] = mapped_column(ForeignKey("hostels.id"))
@@ -140,6 +183,7 @@ class PermissionAudit(Base):
     """Append-only trail of changes to admin permissions."""
 
     __tablename__ = "permission_audits"
+    __entity__ = Internal("audit trail of permission changes, not in the API yet", append_only=True)
 
     admin_user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"), index=True)
     permission_key: Mapped[str] = mapped_column(String(100))
@@ -151,8 +195,11 @@ class PermissionAudit(Base):
 
 
 class PermissionTemplate(ActiveMixin, AuditMixin, Base):
+    """A predefined set of permissions for quick assignment."""
+
     __tablename__ = "permission_templates"
-    __filterable__ = ("name", "active")
+    __entity__ = Entity(read=HOSTEL_STAFF_READERS, list="permissionTemplates", filter=("name", "active"),
+                        hand_written=_HAND)
 
     name: Mapped[str] = mapped_column(String(100), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
@@ -172,8 +219,12 @@ class AdminHostelAssignment(AuditMixin, Base):
         Index("uq_admin_hostel_assignments_active", "admin_user_id", "hostel_id", unique=True,
               postgresql_where=text("status = 'ACTIVE'")),
     )
-    __filterable__ = ("status", "permission_level", "is_primary", "assigned_at")
-    __sortable__ = ("assigned_at",)
+    __entity__ = Entity(
+        read=HOSTEL_STAFF_READERS, rows=own_admin_rows("admin_user_id"), list="adminHostelAssignments",
+        about="Assignments of administrators to hostels.",
+        filter=("status", "permission_level", "is_primary", "assigned_at"), order=("assigned_at",),
+        hand_written=_HAND,
+    )
 
     admin_user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"), index=True)
     hostel_id: Mapped[int] = mapped_column(ForeignKey("hostels.id"), index=True)
@@ -192,7 +243,10 @@ class AdminHostelAssignment(AuditMixin, Base):
 
 
 class AssignmentPermission(AuditMixin, Base):
+    """A permission key granted (or withheld) in one hostel assignment."""
+
     __tablename__ = "assignment_permissions"
+    __entity__ = Internal("RBAC bookkeeping read by the permission checks, not in the API yet")
     __table_args__ = (UniqueConstraint("assignment_id", "permission_key"),)
 
     assignment_id: Mapped[int] = mapped_column(ForeignKey("admin_hostel_assignments.id"))
@@ -204,6 +258,7 @@ class AdminAssignmentHistory(Base):
     """seed 000 admin `AssignmentHistory` (prefixed: `booking/` and `room/` have their own)."""
 
     __tablename__ = "admin_assignment_history"
+    __entity__ = Internal("audit trail of assignment changes, not in the API yet", append_only=True)
 
     assignment_id: Mapped[int] = mapped_column(ForeignKey("admin_hostel_assignments.id"), index=True)
     action: Mapped[str] = mapped_column(String(30))
@@ -218,6 +273,7 @@ class PrimaryHostelDesignation(Base):
     """History of which hostel is an admin's primary one."""
 
     __tablename__ = "primary_hostel_designations"
+    __entity__ = Internal("history of an admin's primary hostel, not in the API yet")
 
     admin_user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"), index=True)
     hostel_id: Mapped[int] = mapped_column(ForeignKey("hostels.id"))
@@ -232,6 +288,7 @@ class HostelContext(Base):
     """The hostel an admin currently works in, with counters of the current stint."""
 
     __tablename__ = "hostel_contexts"
+    __entity__ = Internal("the gateway's per-admin hostel context (X-Tenant-Id switching)")
 
     admin_user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"), unique=True)
     active_hostel_id: Mapped[int] = mapped_column(ForeignKey("hostels.id"))
@@ -245,8 +302,11 @@ class ContextSwitch(Base):
 
     __tablename__ = "context_switches"
     __table_args__ = (Index("ix_context_switches_admin_at", "admin_user_id", "switched_at"),)
-    __filterable__ = ("switched_at",)
-    __sortable__ = ("switched_at",)
+    __entity__ = Entity(
+        read=HOSTEL_STAFF_READERS, rows=own_admin_rows("admin_user_id"), list="contextSwitches",
+        about="Hostel context switches, newest last.", filter=("switched_at",), order=("switched_at",),
+        append_only=True, hand_written=_HAND,
+    )
 
     admin_user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"))
     from_hostel_id: Mapped[int | None] = mapped_column(ForeignKey("hostels.id"))
@@ -262,6 +322,7 @@ class ContextPreference(AuditMixin, Base):
     """Per admin and hostel UI preferences (dashboard layout, default filters)."""
 
     __tablename__ = "context_preferences"
+    __entity__ = Internal("UI preferences of an admin per hostel, not in the API yet")
     __table_args__ = (UniqueConstraint("admin_user_id", "hostel_id"),)
 
     admin_user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"))
@@ -273,6 +334,7 @@ class ContextSnapshot(Base):
     """State of the hostel/UI at the moment of a switch."""
 
     __tablename__ = "context_snapshots"
+    __entity__ = Internal("UI state at a context switch, not in the API yet")
 
     context_switch_id: Mapped[int] = mapped_column(ForeignKey("context_switches.id"), index=True)
     hostel_id: Mapped[int] = mapped_column(ForeignKey("hostels.id"))

@@ -14,13 +14,20 @@ from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, HostelTenantMixin, hostel_table
+from models.entity import Entity
+from models.hostel.access import ADMINS
 
 
 class AuditLog(HostelTenantMixin, Base):
+    """Who did what to which entity of the hostel, from where and when (one entry per mutation)."""
+
     __tablename__ = "audit_logs"
     __table_args__ = hostel_table(extra=(Index("idx_audit_logs_hostel_occurred", "hostel_id", "occurred_at"),))
-    __filterable__ = ("action", "entity_type", "entity_id", "user_id", "occurred_at")
-    __sortable__ = ("occurred_at",)
+    __entity__ = Entity(
+        read=ADMINS, list="auditLogs", about="Who did what in the hostel, newest last (append-only).",
+        filter=("action", "entity_type", "entity_id", "user_id", "occurred_at"), order=("occurred_at",),
+        append_only=True,
+    )
 
     user_id: Mapped[int | None]
     action: Mapped[str] = mapped_column(String(100))

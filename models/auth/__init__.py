@@ -15,7 +15,17 @@ from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from auth.permissions import AUTHENTICATED, PLATFORM, roles
 from models.base import Base
+from models.entity import Entity, Internal
+from models.user import own_rows
+
+
+def platform_only(ctx: Any, alias: Any, bind: Any) -> Any:
+    """Platform roles see every row; anyone else none (wherever the type is reached)."""
+    from sqlalchemy import false
+
+    return None if not ctx.roles.isdisjoint(PLATFORM) else ("none", false())
 
 
 class UserSession(Base):
@@ -23,8 +33,12 @@ class UserSession(Base):
 
     __tablename__ = "user_sessions"
     __table_args__ = (Index("ix_user_sessions_user_active", "user_id", "revoked_at"),)
-    __filterable__ = ("created_at", "last_seen_at", "revoked_at")
-    __sortable__ = ("created_at", "last_seen_at")
+    __entity__ = Entity(
+        read=AUTHENTICATED, rows=own_rows, filter=("created_at", "last_seen_at", "revoked_at"),
+        order=("created_at", "last_seen_at"),
+        hand_written="listed only as `me.sessions`, newest first (schema/auth.py); the tenant and the risk "
+                     "score stay out",
+    )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime]
@@ -47,6 +61,7 @@ class SessionToken(Base):
     """An access token issued for a session: its jti, so it can be listed and revoked."""
 
     __tablename__ = "session_tokens"
+    __entity__ = Internal("token bookkeeping (jti of issued access tokens): secrets' metadata, never in the API")
 
     session_id: Mapped[int] = mapped_column(ForeignKey("user_sessions.id"), index=True)
     jti: Mapped[str] = mapped_column(UUID(as_uuid=False), unique=True)
@@ -61,6 +76,7 @@ class RefreshToken(Base):
     token that was already rotated revokes the whole family (it was stolen or replayed)."""
 
     __tablename__ = "refresh_tokens"
+    __entity__ = Internal("refresh token hashes: secrets, never in the API")
 
     session_id: Mapped[int] = mapped_column(ForeignKey("user_sessions.id"), index=True)
     family_id: Mapped[str] = mapped_column(UUID(as_uuid=False), index=True)
@@ -77,6 +93,7 @@ class LoginAttempt(Base):
     need not belong to anyone: unknown accounts are throttled the same way)."""
 
     __tablename__ = "login_attempts"
+    __entity__ = Internal("brute-force throttling counters, by email and address", append_only=True)
     __table_args__ = (
         Index("ix_login_attempts_email_at", "email", "attempted_at"),
         Index("ix_login_attempts_ip_at", "ip_address", "attempted_at"),
@@ -94,6 +111,7 @@ class BlacklistedToken(Base):
     """Access tokens refused before their expiry, by jti (kept until they would expire)."""
 
     __tablename__ = "blacklisted_tokens"
+    __entity__ = Internal("revoked access tokens by jti, read by the gateway on every request")
 
     jti: Mapped[str] = mapped_column(UUID(as_uuid=False), unique=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -113,6 +131,7 @@ class TokenRevocation(Base):
     """Audit of a revocation operation: who revoked what, why, how much."""
 
     __tablename__ = "token_revocations"
+    __entity__ = Internal("audit of revocation operations, not in the API yet", append_only=True)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -134,8 +153,13 @@ class SecurityEvent(Base):
 
     __tablename__ = "security_events"
     __table_args__ = (Index("ix_security_events_user_at", "user_id", "occurred_at"),)
-    __filterable__ = ("event_type", "severity", "occurred_at")
-    __sortable__ = ("occurred_at",)
+    __entity__ = Entity(
+        read=roles(*PLATFORM), rows=platform_only, list="securityEvents",
+        about="Security events of all accounts (platform security desk).",
+        filter=("event_type", "severity", "occurred_at"), order=("occurred_at",),
+        hand_written="the platform security desk's view (schema/auth.py): the account and who resolved it "
+                     "stay out",
+    )
 
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     event_type: Mapped[str] = mapped_column(String(50))
@@ -151,6 +175,7 @@ class PasswordReset(Base):
     """A single-use, expiring reset token (stored hashed)."""
 
     __tablename__ = "password_resets"
+    __entity__ = Internal("reset token hashes: secrets, never in the API")
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -164,6 +189,7 @@ class PasswordHistory(Base):
     """Earlier password hashes, so that a change cannot reuse a recent one."""
 
     __tablename__ = "password_history"
+    __entity__ = Internal("earlier password hashes: secrets, never in the API", append_only=True)
     __table_args__ = (Index("ix_password_history_user_at", "user_id", "changed_at"),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -178,6 +204,7 @@ class PasswordPolicy(Base):
     tenant that tightens it."""
 
     __tablename__ = "password_policies"
+    __entity__ = Internal("password rules read by the auth services, not in the API yet")
     __table_args__ = (UniqueConstraint("school_id", "hostel_id", name="uq_password_policies_tenant"),)
 
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
@@ -197,6 +224,7 @@ class OutboxMessage(Base):
     the message is also logged, so no mail server is needed."""
 
     __tablename__ = "outbox_messages"
+    __entity__ = Internal("a delivery queue (reset links): message bodies carry secrets")
     __table_args__ = (Index("ix_outbox_messages_pending", "status", "created_at"),)
 
     channel: Mapped[str] = mapped_column(String(20))

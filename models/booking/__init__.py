@@ -16,9 +16,16 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from auth.permissions import AUTHENTICATED
 from models.base import (ActiveMixin, Base, CatalogueMixin, ComputedMixin, HostelTenantMixin, enum_column,
-                         hostel_table, many, no_overlap, ref)
+                         hostel_table, no_overlap, reference)
+from models.entity import Entity, Writes
+from models.hostel.access import (ADMINS, BOOKER_OR_STAFF, CATALOGUE, STAFF, WAITLISTER_OR_STAFF, own_booking_rows,
+                                  own_user_rows)
 from models.students import Gender
+
+# the booker reads a booking's records with it (staff: the hostel's)
+by_booking = own_booking_rows()
 
 
 class BookingStatus(enum.Enum):
@@ -45,41 +52,44 @@ class Booking(HostelTenantMixin, Base):
     fixed when the booking is made (monthly rent x months) and changed only by modifications."""
 
     __tablename__ = "bookings"
-    __table_args__ = hostel_table(("room_type_id", "room_type_definitions"), extra=(
+    __table_args__ = hostel_table(extra=(
         UniqueConstraint("hostel_id", "reference"),
         CheckConstraint("check_out_date > check_in_date", name="stay_ordered"),
         CheckConstraint("duration_months >= 1", name="duration_positive"),
         CheckConstraint("monthly_rent >= 0 AND security_deposit >= 0 AND total_amount >= 0 AND advance_amount >= 0 "
                         "AND amount_paid >= 0", name="money_non_negative"),
     ))
-    __filterable__ = ("reference", "status", "source", "room_type_id", "check_in_date", "check_out_date",
-                      "booker_user_id", "total_amount", "created_at")
-    __sortable__ = ("check_in_date", "created_at", "total_amount")
-    __owner_key__ = "booker_user_id"  # a visitor reads their own bookings in any hostel
+    __entity__ = Entity(
+        read=AUTHENTICATED, rows=own_user_rows("booker_user_id"), list="bookings",
+        about="Staff see the hostel's bookings; anyone else their own.",
+        filter=("reference", "status", "source", "room_type_id", "check_in_date", "check_out_date", "booker_user_id",
+                "total_amount", "created_at"),
+        order=("check_in_date", "created_at", "total_amount"),
+        owner="booker_user_id",  # a visitor reads their own bookings in any hostel
+    )
 
-    reference: Mapped[str]
+    reference: Mapped[str]  # the booking's code, unique in its hostel (no `= mapped_column`: it would hide reference())
     booker_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    room_type_id: Mapped[int]
-    status: Mapped[BookingStatus] = enum_column(BookingStatus, BookingStatus.PENDING)
+    room_type: Mapped[RoomTypeDefinition] = reference()
+    status: Mapped[BookingStatus] = enum_column(BookingStatus, BookingStatus.PENDING,
+                                                comment="Where the booking is in its lifecycle; only the workflow "
+                                                        "mutations move it.")
     source: Mapped[BookingSource] = enum_column(BookingSource, BookingSource.WEBSITE)
     check_in_date: Mapped[dt.date]
-    duration_months: Mapped[int]
-    check_out_date: Mapped[dt.date]
-    monthly_rent: Mapped[Decimal]
-    security_deposit: Mapped[Decimal]
-    total_amount: Mapped[Decimal]
-    advance_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default="0")
-    amount_paid: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default="0")
+    duration_months: Mapped[int] = mapped_column(comment="Length of the stay: check-out is check-in plus this many "
+                                                         "months.")
+    check_out_date: Mapped[dt.date] = mapped_column(comment="Exclusive: the bed is free again on this day.")
+    monthly_rent: Mapped[Decimal] = mapped_column(comment="Rent per month, fixed when the booking was made.")
+    security_deposit: Mapped[Decimal] = mapped_column(comment="Refundable deposit asked at check-in.")
+    total_amount: Mapped[Decimal] = mapped_column(comment="Monthly rent times months; changed only by approved "
+                                                          "modifications.")
+    advance_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default="0",
+                                                    comment="The advance asked at approval.")
+    amount_paid: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default="0",
+                                                 comment="What the guest has paid so far (the advance at "
+                                                         "confirmation).")
     special_requests: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[dt.datetime | None]
-
-    room_type: Mapped[RoomTypeDefinition] = ref("Booking", "room_type_id", "RoomTypeDefinition")
-    status_history: Mapped[list[BookingStatusHistory]] = many("Booking", "BookingStatusHistory", "booking_id")
-    notes: Mapped[list[BookingNote]] = many("Booking", "BookingNote", "booking_id")
-    assignments: Mapped[list[BookingAssignment]] = many("Booking", "BookingAssignment", "booking_id")
-    modifications: Mapped[list[BookingModification]] = many("Booking", "BookingModification", "booking_id")
-    guest_documents: Mapped[list[GuestDocument]] = many("Booking", "GuestDocument", "booking_id")
-    refunds: Mapped[list[RefundTransaction]] = many("Booking", "RefundTransaction", "booking_id")
 
     @classmethod
     def ids_booked_by(cls, user: Any) -> Any:
@@ -91,25 +101,25 @@ class Booking(HostelTenantMixin, Base):
         return select(table.c.id).where(table.c.booker_user_id == user)
 
 
-def _one_per_booking(*refs: tuple[str, str], extra: tuple[Any, ...] = ()) -> tuple[Any, ...]:
-    return hostel_table(("booking_id", "bookings"), *refs, extra=(UniqueConstraint("booking_id"), *extra))
+def _one_per_booking(extra: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+    return hostel_table(extra=(UniqueConstraint("booking_id"), *extra))
 
 
 class BookingStatusHistory(HostelTenantMixin, Base):
     """Append-only: every move of a booking's status, by whom and why."""
 
     __tablename__ = "booking_status_history"
-    __table_args__ = hostel_table(("booking_id", "bookings"))
-    __filterable__ = ("booking_id", "from_status", "to_status", "created_at")
-    __sortable__ = ("created_at",)
-    __owner_via__ = "booking_id"  # the booker reads it with their booking
+    __table_args__ = hostel_table()
+    __entity__ = Entity(
+        read=AUTHENTICATED, rows=by_booking, list="bookingStatusHistory",
+        filter=("booking_id", "from_status", "to_status", "created_at"), order=("created_at",),
+        append_only=True, owner_via="booking_id",  # the booker reads it with their booking
+    )
 
-    booking_id: Mapped[int]
+    booking: Mapped[Booking] = reference(back="status_history")
     from_status: Mapped[BookingStatus | None] = enum_column(BookingStatus)
     to_status: Mapped[BookingStatus] = enum_column(BookingStatus)
     reason: Mapped[str | None]
-
-    booking: Mapped[Booking] = ref("BookingStatusHistory", "booking_id", "Booking")
 
 
 class NoteVisibility(enum.Enum):
@@ -121,26 +131,32 @@ class BookingNote(ActiveMixin, HostelTenantMixin, Base):
     """Staff notes on a booking; removing one deactivates it (soft delete)."""
 
     __tablename__ = "booking_notes"
-    __table_args__ = hostel_table(("booking_id", "bookings"))
-    __filterable__ = ("booking_id", "visibility", "pinned", "active")
-    __sortable__ = ("created_at",)
+    __table_args__ = hostel_table()
+    __entity__ = Entity(read=STAFF, list="bookingNotes", filter=("booking_id", "visibility", "pinned", "active"),
+                        order=("created_at",))
 
-    booking_id: Mapped[int]
+    booking: Mapped[Booking] = reference(back="notes")
     body: Mapped[str] = mapped_column(Text)
     visibility: Mapped[NoteVisibility] = enum_column(NoteVisibility, NoteVisibility.INTERNAL)
     pinned: Mapped[bool] = mapped_column(default=False, server_default="false")
 
-    booking: Mapped[Booking] = ref("BookingNote", "booking_id", "Booking")
-
 
 class BookingGuest(HostelTenantMixin, Base):
+    """The guest who will stay (one per booking): who they are and whom to call. Contact fields
+    are for staff and the booker."""
+
     __tablename__ = "booking_guests"
     __table_args__ = _one_per_booking()
-    __filterable__ = ("booking_id", "full_name", "email", "phone", "gender")
-    __sortable__ = ("full_name",)
-    __owner_via__ = "booking_id"  # the booker reads it with their booking
+    __entity__ = Entity(
+        read=AUTHENTICATED, rows=by_booking, list="bookingGuests",
+        filter=("booking_id", "full_name", "email", "phone", "gender"), order=("full_name",),
+        protect={attr: BOOKER_OR_STAFF for attr in ("email", "phone", "date_of_birth", "emergency_contact_name",
+                                                    "emergency_contact_phone", "guardian_name", "guardian_phone",
+                                                    "guardian_relation")},
+        owner_via="booking_id",  # the booker reads it with their booking
+    )
 
-    booking_id: Mapped[int]
+    booking: Mapped[Booking] = reference()
     full_name: Mapped[str]
     email: Mapped[str | None]
     phone: Mapped[str]
@@ -155,8 +171,6 @@ class BookingGuest(HostelTenantMixin, Base):
     consent_terms: Mapped[bool] = mapped_column(default=False, server_default="false")
     consent_marketing: Mapped[bool] = mapped_column(default=False, server_default="false")
 
-    booking: Mapped[Booking] = ref("BookingGuest", "booking_id", "Booking")
-
 
 class GuestDocumentType(enum.Enum):
     ID_PROOF = "ID_PROOF"
@@ -167,13 +181,17 @@ class GuestDocumentType(enum.Enum):
 
 
 class GuestDocument(HostelTenantMixin, Base):
-    __tablename__ = "guest_documents"
-    __table_args__ = hostel_table(("booking_id", "bookings"))
-    __filterable__ = ("booking_id", "document_type", "verified", "expires_on")
-    __sortable__ = ("created_at",)
-    __owner_via__ = "booking_id"  # the booker reads it with their booking
+    """A document of a booking's guest (ID, photo, letter), checked by staff."""
 
-    booking_id: Mapped[int]
+    __tablename__ = "guest_documents"
+    __table_args__ = hostel_table()
+    __entity__ = Entity(
+        read=AUTHENTICATED, rows=by_booking, list="guestDocuments",
+        filter=("booking_id", "document_type", "verified", "expires_on"), order=("created_at",),
+        owner_via="booking_id",  # the booker reads it with their booking
+    )
+
+    booking: Mapped[Booking] = reference(back="guest_documents")
     document_type: Mapped[GuestDocumentType] = enum_column(GuestDocumentType)
     file_name: Mapped[str]
     file_url: Mapped[str]
@@ -181,72 +199,65 @@ class GuestDocument(HostelTenantMixin, Base):
     verified_at: Mapped[dt.datetime | None]
     expires_on: Mapped[dt.date | None]
 
-    booking: Mapped[Booking] = ref("GuestDocument", "booking_id", "Booking")
-
 
 class BookingAssignment(HostelTenantMixin, Base):
     """The bed held for a booking over its stay. The database refuses two active holds of one
     bed whose dates overlap (ex_booking_assignments_no_overlap)."""
 
     __tablename__ = "booking_assignments"
-    __table_args__ = hostel_table(("booking_id", "bookings"), ("bed_id", "beds"), ("room_id", "rooms"), extra=(
+    __table_args__ = hostel_table(extra=(
         CheckConstraint("ends_on > starts_on", name="dates_ordered"),
         no_overlap("ex_booking_assignments_no_overlap", "bed_id", "starts_on", "ends_on", "active"),
     ))
-    __filterable__ = ("booking_id", "bed_id", "room_id", "starts_on", "ends_on", "active")
-    __sortable__ = ("starts_on", "created_at")
+    __entity__ = Entity(read=STAFF, list="bookingAssignments",
+                        filter=("booking_id", "bed_id", "room_id", "starts_on", "ends_on", "active"),
+                        order=("starts_on", "created_at"))
 
-    booking_id: Mapped[int]
-    bed_id: Mapped[int]
-    room_id: Mapped[int]
+    booking: Mapped[Booking] = reference(back="assignments")
+    bed: Mapped[Bed] = reference()
+    room: Mapped[Room] = reference()
     starts_on: Mapped[dt.date]
     ends_on: Mapped[dt.date]
     active: Mapped[bool] = mapped_column(default=True, server_default="true")
     released_at: Mapped[dt.datetime | None]
     release_reason: Mapped[str | None]
 
-    booking: Mapped[Booking] = ref("BookingAssignment", "booking_id", "Booking")
-    bed: Mapped[Bed] = ref("BookingAssignment", "bed_id", "Bed")
-    room: Mapped[Room] = ref("BookingAssignment", "room_id", "Room")
-
 
 class BookingAssignmentHistory(HostelTenantMixin, Base):
     """Append-only: beds given to and taken from a booking."""
 
     __tablename__ = "booking_assignment_history"
-    __table_args__ = hostel_table(("booking_id", "bookings"), ("from_bed_id", "beds"), ("to_bed_id", "beds"))
-    __filterable__ = ("booking_id", "change", "created_at")
-    __sortable__ = ("created_at",)
+    __table_args__ = hostel_table()
+    __entity__ = Entity(read=STAFF, list="bookingAssignmentHistory", filter=("booking_id", "change", "created_at"),
+                        order=("created_at",), append_only=True)
 
-    booking_id: Mapped[int]
+    booking: Mapped[Booking] = reference()
     change: Mapped[str]  # ASSIGNED / REASSIGNED / RELEASED
-    from_bed_id: Mapped[int | None]
-    to_bed_id: Mapped[int | None]
+    from_bed: Mapped[Bed | None] = reference()
+    to_bed: Mapped[Bed | None] = reference()
     reason: Mapped[str | None]
-
-    booking: Mapped[Booking] = ref("BookingAssignmentHistory", "booking_id", "Booking")
-    from_bed: Mapped[Bed | None] = ref("BookingAssignmentHistory", "from_bed_id", "Bed")
-    to_bed: Mapped[Bed | None] = ref("BookingAssignmentHistory", "to_bed_id", "Bed")
 
 
 class BookingApproval(HostelTenantMixin, Base):
+    """A booking's approval: the final amounts, the advance asked and when it is due."""
+
     __tablename__ = "booking_approvals"
     __table_args__ = _one_per_booking(extra=(
         CheckConstraint("advance_required >= 0 AND final_monthly_rent >= 0", name="money_non_negative"),
     ))
-    __filterable__ = ("booking_id", "auto_approved", "created_at")
-    __sortable__ = ("created_at",)
-    __owner_via__ = "booking_id"  # the booker reads it with their booking
+    __entity__ = Entity(
+        read=AUTHENTICATED, rows=by_booking, list="bookingApprovals",
+        filter=("booking_id", "auto_approved", "created_at"), order=("created_at",),
+        owner_via="booking_id",  # the booker reads it with their booking
+    )
 
-    booking_id: Mapped[int]
+    booking: Mapped[Booking] = reference()
     auto_approved: Mapped[bool]
     final_monthly_rent: Mapped[Decimal]
     final_total_amount: Mapped[Decimal]
     advance_required: Mapped[Decimal]
     advance_due_on: Mapped[dt.date]
     message: Mapped[str | None] = mapped_column(Text)
-
-    booking: Mapped[Booking] = ref("BookingApproval", "booking_id", "Booking")
 
 
 class RejectionReason(enum.Enum):
@@ -262,16 +273,16 @@ class RejectionRecord(HostelTenantMixin, Base):
 
     __tablename__ = "rejection_records"
     __table_args__ = _one_per_booking()
-    __filterable__ = ("booking_id", "reason_code", "created_at")
-    __sortable__ = ("created_at",)
-    __owner_via__ = "booking_id"  # the booker reads it with their booking
+    __entity__ = Entity(
+        read=AUTHENTICATED, rows=by_booking, list="rejectionRecords",
+        filter=("booking_id", "reason_code", "created_at"), order=("created_at",),
+        owner_via="booking_id",  # the booker reads it with their booking
+    )
 
-    booking_id: Mapped[int]
+    booking: Mapped[Booking] = reference()
     reason_code: Mapped[RejectionReason] = enum_column(RejectionReason)
     reason: Mapped[str | None] = mapped_column(Text)
     suggested_alternatives: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
-
-    booking: Mapped[Booking] = ref("RejectionRecord", "booking_id", "Booking")
 
 
 class ApprovalSettings(HostelTenantMixin, Base):
@@ -283,14 +294,19 @@ class ApprovalSettings(HostelTenantMixin, Base):
         CheckConstraint("advance_percent BETWEEN 0 AND 100", name="advance_percent_range"),
         CheckConstraint("auto_approve_max_months >= 1 AND advance_due_days >= 0", name="limits_positive"),
     ))
-    __filterable__ = ("auto_approve",)
-    __sortable__ = ("created_at",)
+    __entity__ = Entity(
+        read=STAFF, list="approvalSettings", filter=("auto_approve",), order=("created_at",),
+        write=Writes(ADMINS, fields=("auto_approve", "auto_approve_max_months", "auto_assign_bed", "advance_percent",
+                                     "advance_due_days", "approval_message")),
+    )
 
     auto_approve: Mapped[bool] = mapped_column(default=False, server_default="false")
     auto_approve_max_months: Mapped[int] = mapped_column(default=6, server_default="6")
     auto_assign_bed: Mapped[bool] = mapped_column(default=True, server_default="true")
-    advance_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("25"), server_default="25")
-    advance_due_days: Mapped[int] = mapped_column(default=3, server_default="3")
+    advance_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("25"), server_default="25",
+                                                     comment="The advance asked at approval, in percent of the total.")
+    advance_due_days: Mapped[int] = mapped_column(default=3, server_default="3",
+                                                  comment="Days after approval by which the advance is due.")
     approval_message: Mapped[str | None] = mapped_column(Text)
 
 
@@ -301,26 +317,30 @@ class RefundStatus(enum.Enum):
 
 
 class BookingCancellation(HostelTenantMixin, Base):
+    """A booking's cancellation: who cancelled, how much notice was given, and the refund the
+    policy in force granted of what was paid."""
+
     __tablename__ = "booking_cancellations"
-    __table_args__ = _one_per_booking(("policy_id", "cancellation_policies"), extra=(
+    __table_args__ = _one_per_booking(extra=(
         CheckConstraint("refund_amount >= 0 AND refund_amount <= amount_paid", name="refund_within_paid"),
     ))
-    __filterable__ = ("booking_id", "refund_status", "created_at")
-    __sortable__ = ("created_at",)
-    __owner_via__ = "booking_id"  # the booker reads it with their booking
+    __entity__ = Entity(
+        read=AUTHENTICATED, rows=by_booking, list="bookingCancellations",
+        filter=("booking_id", "refund_status", "created_at"), order=("created_at",),
+        owner_via="booking_id",  # the booker reads it with their booking
+    )
 
-    booking_id: Mapped[int]
-    policy_id: Mapped[int | None]
+    booking: Mapped[Booking] = reference()
+    policy: Mapped[CancellationPolicy | None] = reference()
     cancelled_by_guest: Mapped[bool]
     reason: Mapped[str | None] = mapped_column(Text)
-    days_before_check_in: Mapped[int]
-    refund_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
-    amount_paid: Mapped[Decimal]
-    refund_amount: Mapped[Decimal]
+    days_before_check_in: Mapped[int] = mapped_column(comment="Notice given: days from the cancellation to the "
+                                                              "check-in date.")
+    refund_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), comment="The policy tier's share of what was paid "
+                                                                           "that is refunded.")
+    amount_paid: Mapped[Decimal] = mapped_column(comment="What the guest had paid when the booking was cancelled.")
+    refund_amount: Mapped[Decimal] = mapped_column(comment="What is refunded: amountPaid times refundPercent.")
     refund_status: Mapped[RefundStatus] = enum_column(RefundStatus)
-
-    booking: Mapped[Booking] = ref("BookingCancellation", "booking_id", "Booking")
-    policy: Mapped[CancellationPolicy | None] = ref("BookingCancellation", "policy_id", "CancellationPolicy")
 
 
 class CancellationPolicy(CatalogueMixin, ActiveMixin, HostelTenantMixin, Base):
@@ -330,14 +350,21 @@ class CancellationPolicy(CatalogueMixin, ActiveMixin, HostelTenantMixin, Base):
 
     __tablename__ = "cancellation_policies"
     __table_args__ = hostel_table()
-    __filterable__ = ("name", "effective_from", "active")
-    __sortable__ = ("effective_from", "name")
+    __entity__ = Entity(
+        read=CATALOGUE, list="cancellationPolicies", about="Public for visitors (public hostels).",
+        filter=("name", "effective_from", "active"), order=("effective_from", "name"),
+        write=Writes(ADMINS, fields=("name", "description", "tiers", "refund_security_deposit", "effective_from"),
+                     required=("name", "tiers", "effective_from"),
+                     validate="resolvers.booking.cancellation.validate_policy"),
+    )
 
     name: Mapped[str]
     description: Mapped[str | None] = mapped_column(Text)
-    tiers: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    tiers: Mapped[list[Any]] = mapped_column(default=list, server_default="[]",
+                                             comment='Refund tiers: [{"minDaysBefore": 30, "refundPercent": "100"}, '
+                                                     '...]; the largest minDaysBefore not above the notice applies.')
     refund_security_deposit: Mapped[bool] = mapped_column(default=True, server_default="true")
-    effective_from: Mapped[dt.date]
+    effective_from: Mapped[dt.date] = mapped_column(comment="The newest active policy in effect is the one in force.")
 
 
 class RefundMethod(enum.Enum):
@@ -347,77 +374,69 @@ class RefundMethod(enum.Enum):
 
 
 class RefundTransaction(HostelTenantMixin, Base):
-    __tablename__ = "refund_transactions"
-    __table_args__ = hostel_table(("booking_id", "bookings"), ("cancellation_id", "booking_cancellations"), extra=(
-        CheckConstraint("amount > 0", name="amount_positive"),
-    ))
-    __filterable__ = ("booking_id", "status", "method", "created_at")
-    __sortable__ = ("created_at", "amount")
-    __owner_via__ = "booking_id"  # the booker reads it with their booking
+    """A refund owed to a booker after a cancellation, PENDING until it is paid out."""
 
-    booking_id: Mapped[int]
-    cancellation_id: Mapped[int | None]
+    __tablename__ = "refund_transactions"
+    __table_args__ = hostel_table(extra=(CheckConstraint("amount > 0", name="amount_positive"),))
+    __entity__ = Entity(
+        read=AUTHENTICATED, rows=by_booking, list="refundTransactions",
+        filter=("booking_id", "status", "method", "created_at"), order=("created_at", "amount"),
+        owner_via="booking_id",  # the booker reads it with their booking
+    )
+
+    booking: Mapped[Booking] = reference(back="refunds")
+    cancellation: Mapped[BookingCancellation | None] = reference()
     amount: Mapped[Decimal]
     method: Mapped[RefundMethod] = enum_column(RefundMethod, RefundMethod.ORIGINAL_PAYMENT)
     status: Mapped[RefundStatus] = enum_column(RefundStatus, RefundStatus.PENDING)
     reference: Mapped[str | None]
     processed_at: Mapped[dt.datetime | None]
 
-    booking: Mapped[Booking] = ref("RefundTransaction", "booking_id", "Booking")
-    cancellation: Mapped[BookingCancellation | None] = ref("RefundTransaction", "cancellation_id", "BookingCancellation")
-
 
 class BookingConversion(HostelTenantMixin, Base):
     """A checked-in booking turned into a resident."""
 
     __tablename__ = "booking_conversions"
-    __table_args__ = _one_per_booking(("student_id", "hostel_students"))
-    __filterable__ = ("booking_id", "student_id", "created_at")
-    __sortable__ = ("created_at",)
+    __table_args__ = _one_per_booking()
+    __entity__ = Entity(read=STAFF, list="bookingConversions", filter=("booking_id", "student_id", "created_at"),
+                        order=("created_at",))
 
-    booking_id: Mapped[int]
-    student_id: Mapped[int]
+    booking: Mapped[Booking] = reference()
+    student: Mapped[HostelStudent] = reference()
     deposit_collected: Mapped[Decimal]
     first_rent_due_on: Mapped[dt.date]
     documents_transferred: Mapped[int]
 
-    booking: Mapped[Booking] = ref("BookingConversion", "booking_id", "Booking")
-    student: Mapped[HostelStudent] = ref("BookingConversion", "student_id", "HostelStudent")
-
 
 class ConversionChecklist(HostelTenantMixin, Base):
+    """What staff check before a checked-in booking becomes a resident (one per booking)."""
+
     __tablename__ = "conversion_checklists"
     __table_args__ = _one_per_booking()
-    __filterable__ = ("booking_id", "completed")
-    __sortable__ = ("created_at",)
+    __entity__ = Entity(read=STAFF, list="conversionChecklists", filter=("booking_id", "completed"),
+                        order=("created_at",))
 
-    booking_id: Mapped[int]
+    booking: Mapped[Booking] = reference()
     completed: Mapped[bool] = mapped_column(default=False, server_default="false")
     items_total: Mapped[int] = mapped_column(default=0, server_default="0")
     items_done: Mapped[int] = mapped_column(default=0, server_default="0")
     completed_at: Mapped[dt.datetime | None]
 
-    booking: Mapped[Booking] = ref("ConversionChecklist", "booking_id", "Booking")
-    items: Mapped[list[ChecklistItem]] = many("ConversionChecklist", "ChecklistItem", "checklist_id",
-                                              order_by="ChecklistItem.id")
-
 
 class ChecklistItem(HostelTenantMixin, Base):
-    __tablename__ = "checklist_items"
-    __table_args__ = hostel_table(("checklist_id", "conversion_checklists"), extra=(
-        UniqueConstraint("checklist_id", "code"),
-    ))
-    __filterable__ = ("checklist_id", "code", "done")
-    __sortable__ = ("created_at",)
+    """One item of a conversion checklist, ticked by staff (who and when are recorded)."""
 
-    checklist_id: Mapped[int]
+    __tablename__ = "checklist_items"
+    __table_args__ = hostel_table(extra=(UniqueConstraint("checklist_id", "code"),))
+    __entity__ = Entity(read=STAFF, list="checklistItems", filter=("checklist_id", "code", "done"),
+                        order=("created_at",))
+
+    checklist: Mapped[ConversionChecklist] = reference(back="items")
     code: Mapped[str]
     title: Mapped[str]
     done: Mapped[bool] = mapped_column(default=False, server_default="false")
     done_at: Mapped[dt.datetime | None]
     done_by: Mapped[int | None]
-
-    checklist: Mapped[ConversionChecklist] = ref("ChecklistItem", "checklist_id", "ConversionChecklist")
 
 
 class ModificationType(enum.Enum):
@@ -434,47 +453,44 @@ class ModificationStatus(enum.Enum):
 
 
 class BookingModification(HostelTenantMixin, Base):
-    __tablename__ = "booking_modifications"
-    __table_args__ = hostel_table(("booking_id", "bookings"), ("old_room_type_id", "room_type_definitions"),
-                                  ("new_room_type_id", "room_type_definitions"))
-    __filterable__ = ("booking_id", "modification_type", "status", "created_at")
-    __sortable__ = ("created_at",)
-    __owner_via__ = "booking_id"  # the booker reads it with their booking
+    """A requested change of a booking's dates, duration or room type, priced when asked and
+    waiting for staff."""
 
-    booking_id: Mapped[int]
+    __tablename__ = "booking_modifications"
+    __table_args__ = hostel_table()
+    __entity__ = Entity(
+        read=AUTHENTICATED, rows=by_booking, list="bookingModifications",
+        filter=("booking_id", "modification_type", "status", "created_at"), order=("created_at",),
+        owner_via="booking_id",  # the booker reads it with their booking
+    )
+
+    booking: Mapped[Booking] = reference(back="modifications")
     modification_type: Mapped[ModificationType] = enum_column(ModificationType)
     status: Mapped[ModificationStatus] = enum_column(ModificationStatus, ModificationStatus.PENDING)
     old_check_in_date: Mapped[dt.date]
     new_check_in_date: Mapped[dt.date]
     old_duration_months: Mapped[int]
     new_duration_months: Mapped[int]
-    old_room_type_id: Mapped[int]
-    new_room_type_id: Mapped[int]
+    old_room_type: Mapped[RoomTypeDefinition] = reference()
+    new_room_type: Mapped[RoomTypeDefinition] = reference()
     old_total_amount: Mapped[Decimal]
     new_total_amount: Mapped[Decimal]
     price_difference: Mapped[Decimal]
     reason: Mapped[str | None] = mapped_column(Text)
 
-    booking: Mapped[Booking] = ref("BookingModification", "booking_id", "Booking")
-    old_room_type: Mapped[RoomTypeDefinition] = ref("BookingModification", "old_room_type_id", "RoomTypeDefinition")
-    new_room_type: Mapped[RoomTypeDefinition] = ref("BookingModification", "new_room_type_id", "RoomTypeDefinition")
-
 
 class ModificationApprovalRecord(HostelTenantMixin, Base):
-    __tablename__ = "modification_approval_records"
-    __table_args__ = hostel_table(("modification_id", "booking_modifications"), extra=(
-        UniqueConstraint("modification_id"),
-    ))
-    __filterable__ = ("modification_id", "approved", "created_at")
-    __sortable__ = ("created_at",)
+    """Staff's decision on a requested modification (one per modification)."""
 
-    modification_id: Mapped[int]
+    __tablename__ = "modification_approval_records"
+    __table_args__ = hostel_table(extra=(UniqueConstraint("modification_id"),))
+    __entity__ = Entity(read=STAFF, list="modificationApprovalRecords",
+                        filter=("modification_id", "approved", "created_at"), order=("created_at",))
+
+    modification: Mapped[BookingModification] = reference()
     approved: Mapped[bool]
     adjusted_total_amount: Mapped[Decimal | None]
     notes: Mapped[str | None] = mapped_column(Text)
-
-    modification: Mapped[BookingModification] = ref("ModificationApprovalRecord", "modification_id",
-                                                    "BookingModification")
 
 
 class CalendarEventType(enum.Enum):
@@ -488,39 +504,30 @@ class BookingCalendarEvent(HostelTenantMixin, Base):
     block), so the calendar view is one indexed range read."""
 
     __tablename__ = "booking_calendar_events"
-    __table_args__ = hostel_table(("booking_id", "bookings"), ("block_id", "calendar_blocks"), extra=(
-        UniqueConstraint("booking_id", "event_type"),
-    ))
-    __filterable__ = ("booking_id", "event_type", "event_date", "active")
-    __sortable__ = ("event_date",)
+    __table_args__ = hostel_table(extra=(UniqueConstraint("booking_id", "event_type"),))
+    __entity__ = Entity(read=STAFF, list="bookingCalendarEvents",
+                        filter=("booking_id", "event_type", "event_date", "active"), order=("event_date",))
 
-    booking_id: Mapped[int | None]
-    block_id: Mapped[int | None]
+    booking: Mapped[Booking | None] = reference()
+    block: Mapped[CalendarBlock | None] = reference()
     event_type: Mapped[CalendarEventType] = enum_column(CalendarEventType)
     event_date: Mapped[dt.date] = mapped_column(index=True)
     title: Mapped[str]
     active: Mapped[bool] = mapped_column(default=True, server_default="true")
-
-    booking: Mapped[Booking | None] = ref("BookingCalendarEvent", "booking_id", "Booking")
-    block: Mapped[CalendarBlock | None] = ref("BookingCalendarEvent", "block_id", "CalendarBlock")
 
 
 class DayAvailability(ComputedMixin, HostelTenantMixin, Base):
     """Free beds per day and room type, stored by `campus compute-analytics` for calendars."""
 
     __tablename__ = "day_availability"
-    __table_args__ = hostel_table(("room_type_id", "room_type_definitions"), extra=(
-        UniqueConstraint("room_type_id", "day"),
-    ))
-    __filterable__ = ("room_type_id", "day", "free_beds")
-    __sortable__ = ("day",)
+    __table_args__ = hostel_table(extra=(UniqueConstraint("room_type_id", "day"),))
+    __entity__ = Entity(read=STAFF, list="dayAvailability", about="Derived: see computedAt.",
+                        filter=("room_type_id", "day", "free_beds"), order=("day",))
 
-    room_type_id: Mapped[int]
+    room_type: Mapped[RoomTypeDefinition] = reference()
     day: Mapped[dt.date]
     total_beds: Mapped[int]
     free_beds: Mapped[int]
-
-    room_type: Mapped[RoomTypeDefinition] = ref("DayAvailability", "room_type_id", "RoomTypeDefinition")
 
 
 class BlockScope(enum.Enum):
@@ -533,24 +540,25 @@ class CalendarBlock(ActiveMixin, HostelTenantMixin, Base):
     """Beds taken out of availability for [starts_on, ends_on): the whole hostel, a room or a bed."""
 
     __tablename__ = "calendar_blocks"
-    __table_args__ = hostel_table(("room_id", "rooms"), ("bed_id", "beds"), extra=(
+    __table_args__ = hostel_table(extra=(
         CheckConstraint("ends_on > starts_on", name="dates_ordered"),
         CheckConstraint("(scope = 'HOSTEL' AND room_id IS NULL AND bed_id IS NULL) OR "
                         "(scope = 'ROOM' AND room_id IS NOT NULL AND bed_id IS NULL) OR "
                         "(scope = 'BED' AND bed_id IS NOT NULL)", name="scope_target"),
     ))
-    __filterable__ = ("scope", "room_id", "bed_id", "starts_on", "ends_on", "active")
-    __sortable__ = ("starts_on",)
+    __entity__ = Entity(
+        read=STAFF, list="calendarBlocks", filter=("scope", "room_id", "bed_id", "starts_on", "ends_on", "active"),
+        order=("starts_on",),
+        write=Writes(ADMINS, fields=("scope", "room_id", "bed_id", "starts_on", "ends_on", "reason"),
+                     required=("scope", "starts_on", "ends_on", "reason")),
+    )
 
     scope: Mapped[BlockScope] = enum_column(BlockScope)
-    room_id: Mapped[int | None]
-    bed_id: Mapped[int | None]
+    room: Mapped[Room | None] = reference()
+    bed: Mapped[Bed | None] = reference()
     starts_on: Mapped[dt.date]
     ends_on: Mapped[dt.date]
     reason: Mapped[str]
-
-    room: Mapped[Room | None] = ref("CalendarBlock", "room_id", "Room")
-    bed: Mapped[Bed | None] = ref("CalendarBlock", "bed_id", "Bed")
 
 
 class WaitlistStatus(enum.Enum):
@@ -566,14 +574,17 @@ class BookingWaitlist(HostelTenantMixin, Base):
     numbers are served first, then the earliest entry."""
 
     __tablename__ = "booking_waitlist"
-    __table_args__ = hostel_table(("room_type_id", "room_type_definitions"), ("booking_id", "bookings"), extra=(
-        CheckConstraint("to_date > from_date", name="dates_ordered"),
-    ))
-    __filterable__ = ("room_type_id", "status", "priority", "from_date", "user_id", "created_at")
-    __sortable__ = ("priority", "created_at", "from_date")
-    __owner_key__ = "user_id"
+    __table_args__ = hostel_table(extra=(CheckConstraint("to_date > from_date", name="dates_ordered"),))
+    __entity__ = Entity(
+        read=AUTHENTICATED, rows=own_user_rows("user_id"), list="bookingWaitlist",
+        about="Staff see the hostel's waitlist; anyone else their own entries.",
+        filter=("room_type_id", "status", "priority", "from_date", "user_id", "created_at"),
+        order=("priority", "created_at", "from_date"),
+        protect={attr: WAITLISTER_OR_STAFF for attr in ("contact_email", "contact_phone")},
+        owner="user_id",
+    )
 
-    room_type_id: Mapped[int]
+    room_type: Mapped[RoomTypeDefinition] = reference()
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     contact_name: Mapped[str]
     contact_email: Mapped[str | None]
@@ -581,30 +592,26 @@ class BookingWaitlist(HostelTenantMixin, Base):
     gender: Mapped[Gender] = enum_column(Gender)
     from_date: Mapped[dt.date]
     to_date: Mapped[dt.date]
-    priority: Mapped[int] = mapped_column(default=100, server_default="100")
+    priority: Mapped[int] = mapped_column(default=100, server_default="100",
+                                          comment="Lower is served first, then the earliest entry.")
     status: Mapped[WaitlistStatus] = enum_column(WaitlistStatus, WaitlistStatus.WAITING)
-    booking_id: Mapped[int | None]
-
-    room_type: Mapped[RoomTypeDefinition] = ref("BookingWaitlist", "room_type_id", "RoomTypeDefinition")
-    booking: Mapped[Booking | None] = ref("BookingWaitlist", "booking_id", "Booking")
-    notifications: Mapped[list[WaitlistNotification]] = many("BookingWaitlist", "WaitlistNotification", "waitlist_id")
+    booking: Mapped[Booking | None] = reference()
 
 
 class WaitlistNotification(HostelTenantMixin, Base):
-    __tablename__ = "waitlist_notifications"
-    __table_args__ = hostel_table(("waitlist_id", "booking_waitlist"), ("bed_id", "beds"))
-    __filterable__ = ("waitlist_id", "created_at", "expires_at")
-    __sortable__ = ("created_at",)
+    """A waitlist entry told that a bed freed for (part of) its dates, until the offer expires."""
 
-    waitlist_id: Mapped[int]
-    bed_id: Mapped[int | None]
+    __tablename__ = "waitlist_notifications"
+    __table_args__ = hostel_table()
+    __entity__ = Entity(read=STAFF, list="waitlistNotifications", filter=("waitlist_id", "created_at", "expires_at"),
+                        order=("created_at",))
+
+    waitlist: Mapped[BookingWaitlist] = reference(back="notifications")
+    bed: Mapped[Bed | None] = reference()
     available_from: Mapped[dt.date]
     available_to: Mapped[dt.date]
     message: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[dt.datetime]
-
-    waitlist: Mapped[BookingWaitlist] = ref("WaitlistNotification", "waitlist_id", "BookingWaitlist")
-    bed: Mapped[Bed | None] = ref("WaitlistNotification", "bed_id", "Bed")
 
 
 __all__ = [name for name in dir() if name[:1].isupper()]

@@ -23,6 +23,24 @@ CATALOGUE = PUBLIC
 CONFIG_WRITE = {verb: ADMINS for verb in ("create", "update", "deactivate")}
 STAFF_OR_SELF = FieldRule("hostel staff, and the resident themselves", roles=frozenset(HOSTEL_STAFF),
                           owner_attr="user_id")
+WAITLISTER_OR_STAFF = FieldRule("hostel staff, and whoever joined the waitlist", roles=frozenset(HOSTEL_STAFF),
+                                owner_attr="user_id")
+
+
+class OwnRowsRule(FieldRule):
+    """A field rule of records whose owner is not a column of the row but what the type's row
+    filter (`own_booking_rows`, `own_resident_rows`) narrows every non-staff caller to: the
+    booker of a booking's guest, the resident of a guardian contact. A non-staff caller reaches
+    only their own rows, so they read the field on every row they reach; filtering and ordering
+    by it stay the staff's (`kit.planner.may_use_protected`: a filter is a question about all
+    rows, the owner exemption is per row). Keep the row filter when changing the type's reads."""
+
+    def allows(self, ctx: object, source: object) -> bool:
+        return getattr(ctx, "user_id", None) is not None
+
+
+BOOKER_OR_STAFF = OwnRowsRule("hostel staff, and the booker themselves", roles=frozenset(HOSTEL_STAFF))
+RESIDENT_OR_STAFF = OwnRowsRule("hostel staff, and the resident themselves", roles=frozenset(HOSTEL_STAFF))
 
 
 def is_staff(ctx: Any) -> bool:

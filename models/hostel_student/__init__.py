@@ -12,8 +12,16 @@ from sqlalchemy import CheckConstraint, ForeignKey, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import ActiveMixin, Base, HostelTenantMixin, enum_column, hostel_table, many, ref
+from models.base import ActiveMixin, Base, HostelTenantMixin, enum_column, hostel_table, many, reference
+from models.entity import Entity, Writes
+from models.hostel.access import MEMBERS, RESIDENT_OR_STAFF, STAFF_OR_SELF, own_resident_rows
 from models.students import Gender
+
+# personal records: staff see all, a resident their own
+mine = own_resident_rows()
+_MINE = "Staff see all; a resident their own."
+PROFILE_FIELDS: tuple[str, ...] = ("blood_group", "nationality", "permanent_address", "alternate_phone", "medical_conditions", "allergies",
+                  "special_accommodations", "insurance_provider", "hobbies", "referral_source")
 
 
 class ResidentStatus(enum.Enum):
@@ -28,17 +36,27 @@ class HostelStudent(HostelTenantMixin, Base):
     in is `currentBed` (Bed.current_student_id, kept with the active BedAssignment)."""
 
     __tablename__ = "hostel_students"
-    __table_args__ = hostel_table(("booking_id", "bookings"), extra=(
+    __table_args__ = hostel_table(extra=(
         UniqueConstraint("hostel_id", "booking_id"),
         CheckConstraint("monthly_rent >= 0 AND security_deposit >= 0", name="money_non_negative"),
         CheckConstraint("check_out_date IS NULL OR check_out_date >= check_in_date", name="stay_ordered"),
     ))
-    __filterable__ = ("full_name", "email", "phone", "gender", "status", "institution", "check_in_date",
-                      "expected_check_out_date", "user_id", "booking_id")
-    __sortable__ = ("full_name", "check_in_date", "created_at")
+    __entity__ = Entity(
+        read=MEMBERS, list="hostelStudents",
+        about="Residents. Residents see one another by name only; personal fields are for staff and the resident.",
+        filter=("full_name", "email", "phone", "gender", "status", "institution", "check_in_date",
+                "expected_check_out_date", "user_id", "booking_id"),
+        order=("full_name", "check_in_date", "created_at"),
+        # roommates see one another by name (and gender: rooms are single-gender); everything
+        # else is for staff and the resident themselves
+        protect={attr: STAFF_OR_SELF for attr in (
+            "user_id", "email", "phone", "date_of_birth", "institution", "course", "employer", "status",
+            "check_in_date", "expected_check_out_date", "notice_given_on", "check_out_date", "monthly_rent",
+            "security_deposit", "mess_opted", "id_verified")},
+    )
 
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    booking_id: Mapped[int | None]
+    booking: Mapped[Booking | None] = reference()
     full_name: Mapped[str]
     email: Mapped[str | None]
     phone: Mapped[str | None]
@@ -47,33 +65,40 @@ class HostelStudent(HostelTenantMixin, Base):
     institution: Mapped[str | None]
     course: Mapped[str | None]
     employer: Mapped[str | None]
-    status: Mapped[ResidentStatus] = enum_column(ResidentStatus, ResidentStatus.ACTIVE)
+    status: Mapped[ResidentStatus] = enum_column(ResidentStatus, ResidentStatus.ACTIVE,
+                                                 comment="ACTIVE, in the NOTICE_PERIOD, CHECKED_OUT or SUSPENDED; "
+                                                         "moved by the workflows only.")
     check_in_date: Mapped[dt.date]
-    expected_check_out_date: Mapped[dt.date | None]
+    expected_check_out_date: Mapped[dt.date | None] = mapped_column(comment="Set when notice is given: the day the "
+                                                                            "bed becomes free.")
     notice_given_on: Mapped[dt.date | None]
-    check_out_date: Mapped[dt.date | None]
-    monthly_rent: Mapped[Decimal]
-    security_deposit: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default="0")
+    check_out_date: Mapped[dt.date | None] = mapped_column(comment="The day the resident left (the bed was free).")
+    monthly_rent: Mapped[Decimal] = mapped_column(comment="The rent of the resident's bed, per month.")
+    security_deposit: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default="0",
+                                                      comment="The deposit collected at conversion.")
     mess_opted: Mapped[bool] = mapped_column(default=False, server_default="false")
     id_verified: Mapped[bool] = mapped_column(default=False, server_default="false")
 
-    booking: Mapped[Booking | None] = ref("HostelStudent", "booking_id", "Booking")
-    documents: Mapped[list[HostelStudentDocument]] = many("HostelStudent", "HostelStudentDocument", "student_id")
-    guardians: Mapped[list[GuardianContact]] = many("HostelStudent", "GuardianContact", "student_id")
-    transfers: Mapped[list[RoomTransferHistory]] = many("HostelStudent", "RoomTransferHistory", "student_id")
+    # BedAssignment (models/room) is the room domain's: its reference() will say back="bed_assignments"
     bed_assignments: Mapped[list[BedAssignment]] = many("HostelStudent", "BedAssignment", "student_id")
 
 
 class StudentProfile(HostelTenantMixin, Base):
+    """A hostel resident's extended profile (seed 000)."""
+
     __tablename__ = "hostel_student_profiles"
-    __table_args__ = hostel_table(("student_id", "hostel_students"), extra=(
+    __table_args__ = hostel_table(extra=(
         UniqueConstraint("student_id"),
         CheckConstraint("profile_completeness BETWEEN 0 AND 100", name="completeness_range"),
     ))
-    __filterable__ = ("student_id", "blood_group", "profile_completeness")
-    __sortable__ = ("created_at",)
+    __entity__ = Entity(
+        read=MEMBERS, rows=mine, list="studentProfiles", about=_MINE,
+        filter=("student_id", "blood_group", "profile_completeness"), order=("created_at",),
+        write=Writes(MEMBERS, fields=PROFILE_FIELDS, verbs=("update",),
+                     validate="resolvers.hostel_student.service.profile_completeness"),
+    )
 
-    student_id: Mapped[int]
+    student: Mapped[HostelStudent] = reference()
     blood_group: Mapped[str | None]
     nationality: Mapped[str | None]
     permanent_address: Mapped[str | None] = mapped_column(Text)
@@ -86,8 +111,6 @@ class StudentProfile(HostelTenantMixin, Base):
     referral_source: Mapped[str | None]
     profile_completeness: Mapped[int] = mapped_column(default=0, server_default="0")
 
-    student: Mapped[HostelStudent] = ref("StudentProfile", "student_id", "HostelStudent")
-
 
 class DietType(enum.Enum):
     VEG = "VEG"
@@ -98,12 +121,19 @@ class DietType(enum.Enum):
 
 
 class StudentPreferences(HostelTenantMixin, Base):
-    __tablename__ = "hostel_student_preferences"
-    __table_args__ = hostel_table(("student_id", "hostel_students"), extra=(UniqueConstraint("student_id"),))
-    __filterable__ = ("student_id", "diet", "language")
-    __sortable__ = ("created_at",)
+    """A hostel resident's preferences (seed 000)."""
 
-    student_id: Mapped[int]
+    __tablename__ = "hostel_student_preferences"
+    __table_args__ = hostel_table(extra=(UniqueConstraint("student_id"),))
+    __entity__ = Entity(
+        read=MEMBERS, rows=mine, list="studentPreferences", about=_MINE,
+        filter=("student_id", "diet", "language"), order=("created_at",),
+        write=Writes(MEMBERS, verbs=("update",), fields=(
+            "diet", "notification_channels", "quiet_hours_from", "quiet_hours_until", "daily_digest", "language",
+            "discoverable_by_roommates", "roommate_preferences", "theme", "analytics_consent")),
+    )
+
+    student: Mapped[HostelStudent] = reference()
     diet: Mapped[DietType] = enum_column(DietType, DietType.VEG)
     notification_channels: Mapped[list[str]] = mapped_column(ARRAY(Text), default=lambda: ["PUSH"],
                                                              server_default="{PUSH}")
@@ -115,8 +145,6 @@ class StudentPreferences(HostelTenantMixin, Base):
     roommate_preferences: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     theme: Mapped[str] = mapped_column(default="system", server_default="system")
     analytics_consent: Mapped[bool] = mapped_column(default=False, server_default="false")
-
-    student: Mapped[HostelStudent] = ref("StudentPreferences", "student_id", "HostelStudent")
 
 
 class ResidentDocumentType(enum.Enum):
@@ -130,12 +158,15 @@ class ResidentDocumentType(enum.Enum):
 
 
 class HostelStudentDocument(ActiveMixin, HostelTenantMixin, Base):
-    __tablename__ = "hostel_student_documents"
-    __table_args__ = hostel_table(("student_id", "hostel_students"))
-    __filterable__ = ("student_id", "document_type", "verified", "expires_on", "active")
-    __sortable__ = ("created_at", "expires_on")
+    """A resident's document (ID, address proof, letters), verified by staff."""
 
-    student_id: Mapped[int]
+    __tablename__ = "hostel_student_documents"
+    __table_args__ = hostel_table()
+    __entity__ = Entity(read=MEMBERS, rows=mine, list="hostelStudentDocuments", about=_MINE,
+                        filter=("student_id", "document_type", "verified", "expires_on", "active"),
+                        order=("created_at", "expires_on"))
+
+    student: Mapped[HostelStudent] = reference(back="documents")
     document_type: Mapped[ResidentDocumentType] = enum_column(ResidentDocumentType)
     file_name: Mapped[str]
     file_url: Mapped[str]
@@ -144,53 +175,56 @@ class HostelStudentDocument(ActiveMixin, HostelTenantMixin, Base):
     verified_by: Mapped[int | None]
     expires_on: Mapped[dt.date | None]
 
-    student: Mapped[HostelStudent] = ref("HostelStudentDocument", "student_id", "HostelStudent")
-
 
 class GuardianContact(ActiveMixin, HostelTenantMixin, Base):
-    __tablename__ = "guardian_contacts"
-    __table_args__ = hostel_table(("student_id", "hostel_students"))
-    __filterable__ = ("student_id", "name", "relation", "is_emergency_contact", "active")
-    __sortable__ = ("name",)
+    """A resident's parent, guardian or emergency contact. Residents keep their own (staff
+    verify them); contact fields are for staff and the resident."""
 
-    student_id: Mapped[int]
+    __tablename__ = "guardian_contacts"
+    __table_args__ = hostel_table()
+    __entity__ = Entity(
+        read=MEMBERS, rows=mine, list="guardianContacts", about=_MINE,
+        filter=("student_id", "name", "relation", "is_emergency_contact", "active"), order=("name",),
+        protect={attr: RESIDENT_OR_STAFF for attr in ("phone", "email", "address", "occupation")},
+        write=Writes(MEMBERS, fields=("student_id", "name", "relation", "phone", "email", "address", "occupation",
+                                      "is_emergency_contact", "authorized_to_visit", "verified"),
+                     required=("student_id", "name", "relation", "phone"), immutable=("student_id",),
+                     validate="resolvers.hostel_student.service.own_guardian"),
+    )
+
+    student: Mapped[HostelStudent] = reference(back="guardians")
     name: Mapped[str]
     relation: Mapped[str]
     phone: Mapped[str]
     email: Mapped[str | None]
     address: Mapped[str | None] = mapped_column(Text)
     occupation: Mapped[str | None]
-    is_emergency_contact: Mapped[bool] = mapped_column(default=True, server_default="true")
-    authorized_to_visit: Mapped[bool] = mapped_column(default=True, server_default="true")
-    verified: Mapped[bool] = mapped_column(default=False, server_default="false")
-
-    student: Mapped[HostelStudent] = ref("GuardianContact", "student_id", "HostelStudent")
+    is_emergency_contact: Mapped[bool] = mapped_column(default=True, server_default="true",
+                                                       comment="Called in an emergency.")
+    authorized_to_visit: Mapped[bool] = mapped_column(default=True, server_default="true",
+                                                      comment="May visit the resident at the hostel.")
+    verified: Mapped[bool] = mapped_column(default=False, server_default="false",
+                                           comment="Checked by staff; residents cannot set it.")
 
 
 class RoomTransferHistory(HostelTenantMixin, Base):
     """Append-only: one resident's move from one bed to another, with the rent change."""
 
     __tablename__ = "room_transfer_history"
-    __table_args__ = hostel_table(("student_id", "hostel_students"), ("from_bed_id", "beds"), ("to_bed_id", "beds"),
-                                  ("from_room_id", "rooms"), ("to_room_id", "rooms"))
-    __filterable__ = ("student_id", "from_room_id", "to_room_id", "transfer_date")
-    __sortable__ = ("transfer_date", "created_at")
+    __table_args__ = hostel_table()
+    __entity__ = Entity(read=MEMBERS, rows=mine, list="roomTransferHistory", about=_MINE,
+                        filter=("student_id", "from_room_id", "to_room_id", "transfer_date"),
+                        order=("transfer_date", "created_at"), append_only=True)
 
-    student_id: Mapped[int]
-    from_room_id: Mapped[int]
-    from_bed_id: Mapped[int]
-    to_room_id: Mapped[int]
-    to_bed_id: Mapped[int]
+    student: Mapped[HostelStudent] = reference(back="transfers")
+    from_room: Mapped[Room] = reference()
+    from_bed: Mapped[Bed] = reference()
+    to_room: Mapped[Room] = reference()
+    to_bed: Mapped[Bed] = reference()
     transfer_date: Mapped[dt.date]
     reason: Mapped[str]
     old_monthly_rent: Mapped[Decimal]
     new_monthly_rent: Mapped[Decimal]
-
-    student: Mapped[HostelStudent] = ref("RoomTransferHistory", "student_id", "HostelStudent")
-    from_room: Mapped[Room] = ref("RoomTransferHistory", "from_room_id", "Room")
-    to_room: Mapped[Room] = ref("RoomTransferHistory", "to_room_id", "Room")
-    from_bed: Mapped[Bed] = ref("RoomTransferHistory", "from_bed_id", "Bed")
-    to_bed: Mapped[Bed] = ref("RoomTransferHistory", "to_bed_id", "Bed")
 
 
 __all__ = [name for name in dir() if name[:1].isupper()]

@@ -8,10 +8,12 @@ import enum
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, Numeric, String, Text, text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, Numeric, String, Text, exists, or_, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from auth.permissions import AUTHENTICATED, PLATFORM, FieldRule, roles
 from models.base import ActiveMixin, AuditMixin, Base
+from models.entity import Entity, Internal
 from models.school import School
 
 
@@ -42,14 +44,67 @@ class UserStatus(enum.Enum):
     SUSPENDED = "SUSPENDED"
 
 
+def own_rows(ctx: Any, alias: Any, bind: Any) -> Any:
+    """A user's own records (`user_id` is the caller): sessions, login history."""
+    return alias.c.user_id == bind(ctx.user_id if ctx.user_id is not None else -1)
+
+
+def memberships_visible(ctx: Any, alias: Any, bind: Any) -> Any:
+    """Platform roles: all; a school admin: the memberships of their school; others: their own."""
+    if not ctx.roles.isdisjoint(PLATFORM):
+        return None
+    if ctx.school_id is not None and "SCHOOL_ADMIN" in ctx.roles:
+        return "school", alias.c.school_id == bind(ctx.school_id)
+    return "own", alias.c.user_id == bind(ctx.user_id if ctx.user_id is not None else -1)
+
+
 def _role_enum() -> Enum:
     return Enum(UserRole, native_enum=False, length=50, validate_strings=True)
 
 
+def users_of_tenant(ctx: Any, alias: Any, bind: Any) -> Any:
+    """Platform roles see every user; tenant administrators themselves and the users holding
+    a role in their tenant (hostel admins also the hostel's other admins); everyone else
+    only themselves."""
+    if not ctx.roles.isdisjoint(PLATFORM):
+        return None
+    me = alias.c.id == bind(ctx.user_id if ctx.user_id is not None else -1)
+    ra = RoleAssignment.__table__
+    if ctx.school_id is not None and "SCHOOL_ADMIN" in ctx.roles:
+        return "school", or_(me, exists().where(ra.c.user_id == alias.c.id, ra.c.active, ra.c.school_id == bind(ctx.school_id)))
+    if ctx.hostel_id is not None and "HOSTEL_ADMIN" in ctx.roles:
+        from models.admin import AdminHostelAssignment, AdminUser
+
+        au, aha = AdminUser.__table__, AdminHostelAssignment.__table__
+        hostel = ctx.hostel_id
+        return "hostel", or_(
+            me,
+            exists().where(ra.c.user_id == alias.c.id, ra.c.active, ra.c.hostel_id == bind(hostel)),
+            exists().where(au.c.user_id == alias.c.id, aha.c.admin_user_id == au.c.id, aha.c.status == "ACTIVE",
+                           aha.c.hostel_id == bind(hostel)),
+        )
+    return "self", me
+
+
+_USER_ADMINS = roles(*PLATFORM, "SCHOOL_ADMIN", "HOSTEL_ADMIN")
+_CONTACT_OF_USER = FieldRule("the user, platform roles and the administrators of a tenant the user belongs to",
+                            roles=frozenset({*PLATFORM, "SCHOOL_ADMIN", "HOSTEL_ADMIN"}), owner_attr="_pk")
+
+
 class User(ActiveMixin, AuditMixin, Base):
+    """A person who can log in: staff, teachers, students, guardians, hostel users."""
+
     __tablename__ = "users"
-    __filterable__ = ("email", "full_name", "role", "status", "active", "created_at", "last_login_at")
-    __sortable__ = ("email", "full_name", "created_at", "last_login_at")
+    __entity__ = Entity(
+        read=_USER_ADMINS, rows=users_of_tenant, list="users",
+        about="Users: platform roles see all; tenant administrators the users of their tenant.",
+        filter=("email", "full_name", "role", "status", "active", "created_at", "last_login_at"),
+        order=("email", "full_name", "created_at", "last_login_at"),
+        protect={"email": _CONTACT_OF_USER, "phone": _CONTACT_OF_USER},
+        hide=("password_hash", "failed_login_count", "locked_until", "password_changed_at"),
+        hand_written="an account shows a chosen subset with prose on who sees what (schema/user.py); its create "
+                     "takes a password that is not a column, so its mutations are written there too",
+    )
 
     # seed 001
     email: Mapped[str] = mapped_column(String(255), unique=True)
@@ -85,8 +140,13 @@ class RoleAssignment(ActiveMixin, AuditMixin, Base):
         Index("uq_role_assignments_active", "user_id", "role", text("coalesce(school_id, 0)"), text("coalesce(hostel_id, 0)"),
               unique=True, postgresql_where=text("active")),
     )
-    __filterable__ = ("role", "active")
-    __sortable__ = ("role", "created_at")
+    __entity__ = Entity(
+        read=roles(*PLATFORM, "SCHOOL_ADMIN"), rows=memberships_visible, list="roleAssignments",
+        about="Who holds which role where.", filter=("role", "active"),
+        order=("role", "created_at"),
+        hand_written="its tenant is a School or a Hostel (one of two references), and roleAssign/roleRevoke "
+                     "keep the memberships' rules (schema/admin.py)",
+    )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[UserRole] = mapped_column(_role_enum())
@@ -102,7 +162,7 @@ class UserProfile(AuditMixin, Base):
     """seed 000 user_profile.py: demographics, media, localisation, preferences."""
 
     __tablename__ = "user_profiles"
-    __filterable__ = ("gender", "preferred_language")
+    __entity__ = Internal("personal data of seed 000 `user/`, not in the API yet")
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
     gender: Mapped[str | None] = mapped_column(String(20))
@@ -121,7 +181,7 @@ class UserAddress(ActiveMixin, AuditMixin, Base):
     """seed 000 user_address.py: address with geolocation and verification."""
 
     __tablename__ = "user_addresses"
-    __filterable__ = ("city", "state", "is_primary")
+    __entity__ = Internal("personal data of seed 000 `user/`, not in the API yet")
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     label: Mapped[str | None] = mapped_column(String(50))
@@ -143,8 +203,7 @@ class EmergencyContact(ActiveMixin, AuditMixin, Base):
     """seed 000 emergency_contact.py."""
 
     __tablename__ = "emergency_contacts"
-    __filterable__ = ("name", "relation")
-    __sortable__ = ("priority", "name")
+    __entity__ = Internal("personal data of seed 000 `user/`, not in the API yet")
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(255))
@@ -164,8 +223,11 @@ class LoginHistory(Base):
 
     __tablename__ = "login_history"
     __table_args__ = (Index("ix_login_history_user_at", "user_id", "attempted_at"),)
-    __filterable__ = ("success", "attempted_at", "method")
-    __sortable__ = ("attempted_at",)
+    __entity__ = Entity(
+        read=AUTHENTICATED, rows=own_rows, filter=("success", "attempted_at", "method"), order=("attempted_at",),
+        hand_written="listed only as `me.loginHistory`, newest first (schema/auth.py); the address and the "
+                     "session it opened stay out",
+    )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     attempted_at: Mapped[dt.datetime]

@@ -20,6 +20,7 @@ from resolvers.booking import lifecycle, transitions
 from kit import writes
 from kit.money import money
 from kit.errors import ErrorCode, user_error
+from kit.workflow import Ref
 
 
 def parse_tiers(tiers: Any, field: str = "tiers") -> list[tuple[int, Decimal]]:
@@ -105,32 +106,32 @@ async def cancel(ctx: Any, booking_id: int, reason: str | None) -> int:
 __all__ = ["cancel", "parse_tiers", "refund_percent", "validate_policy"]
 
 
-async def process_refund(ctx: Any, refund_id: int, method: m.RefundMethod, reference: str) -> int:
-    """Staff record that a PENDING refund was paid out (how, and the bank or gateway reference);
-    the cancellation's refund status follows once none of its refunds is pending."""
+async def process_refund(ctx: Any, session: Any, id: Ref[m.RefundTransaction], method: m.RefundMethod,  # noqa: A002
+                         reference: str) -> int:
+    """Record that a pending refund was paid out (method and reference: the bank, gateway or
+    receipt reference of the payout); the cancellation's refund status follows when none is
+    left pending."""
     from kit.registry import spec_for_model
 
     lifecycle.require_staff_hostel(ctx)
     reference = writes.clean_text(reference, "reference", 100, required=True)
     spec = spec_for_model(m.RefundTransaction)
-    async with writes.mutation_scope(ctx, spec) as session:
-        refund = await writes.get_for_update(ctx, session, spec, refund_id)
-        if refund.status is not m.RefundStatus.PENDING:
-            raise user_error(ErrorCode.CONFLICT, f"This refund is {refund.status.value.lower()} already.", "id")
-        refund.status, refund.method, refund.reference = m.RefundStatus.PROCESSED, method, reference
-        refund.processed_at = writes.now_utc()
-        await session.flush()
-        if refund.cancellation_id is not None:
-            RT = m.RefundTransaction
-            pending = await session.scalar(select(RT.id).where(RT.cancellation_id == refund.cancellation_id,
-                                                               RT.hostel_id == refund.hostel_id,
-                                                               RT.status == m.RefundStatus.PENDING).limit(1))
-            if pending is None:
-                cancellation = await writes.get_for_update(ctx, session, spec_for_model(m.BookingCancellation),
-                                                           refund.cancellation_id)
-                cancellation.refund_status = m.RefundStatus.PROCESSED
-        await writes.log_activity(session, ctx, "refundTransactionProcess", "RefundTransaction", refund.id)
-        return refund.id
+    refund = await writes.get_for_update(ctx, session, spec, id)
+    if refund.status is not m.RefundStatus.PENDING:
+        raise user_error(ErrorCode.CONFLICT, f"This refund is {refund.status.value.lower()} already.", "id")
+    refund.status, refund.method, refund.reference = m.RefundStatus.PROCESSED, method, reference
+    refund.processed_at = writes.now_utc()
+    await session.flush()
+    if refund.cancellation_id is not None:
+        RT = m.RefundTransaction
+        pending = await session.scalar(select(RT.id).where(RT.cancellation_id == refund.cancellation_id,
+                                                           RT.hostel_id == refund.hostel_id,
+                                                           RT.status == m.RefundStatus.PENDING).limit(1))
+        if pending is None:
+            cancellation = await writes.get_for_update(ctx, session, spec_for_model(m.BookingCancellation),
+                                                       refund.cancellation_id)
+            cancellation.refund_status = m.RefundStatus.PROCESSED
+    return refund.id
 
 
 async def add_guest_document(ctx: Any, booking_id: int, document_type: m.GuestDocumentType, file_name: str,
@@ -157,15 +158,14 @@ async def add_guest_document(ctx: Any, booking_id: int, document_type: m.GuestDo
     return await lifecycle.in_hostel(ctx, actor.hostel_id, work, owner=not actor.staff, time_zone=actor.time_zone)
 
 
-async def verify_guest_document(ctx: Any, document_id: int) -> int:
+async def verify_guest_document(ctx: Any, session: Any, id: Ref[m.GuestDocument]) -> int:  # noqa: A002
+    """Staff mark a guest document as checked."""
     from kit.registry import spec_for_model
 
     lifecycle.require_staff_hostel(ctx)
     spec = spec_for_model(m.GuestDocument)
-    async with writes.mutation_scope(ctx, spec) as session:
-        doc = await writes.get_for_update(ctx, session, spec, document_id)
-        if doc.verified:
-            raise user_error(ErrorCode.CONFLICT, "This document is verified already.", "id")
-        doc.verified, doc.verified_at = True, writes.now_utc()
-        await writes.log_activity(session, ctx, "guestDocumentVerify", "GuestDocument", doc.id)
-        return doc.id
+    doc = await writes.get_for_update(ctx, session, spec, id)
+    if doc.verified:
+        raise user_error(ErrorCode.CONFLICT, "This document is verified already.", "id")
+    doc.verified, doc.verified_at = True, writes.now_utc()
+    return doc.id

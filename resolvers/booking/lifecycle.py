@@ -43,6 +43,7 @@ from kit.registry import spec_for_model
 from kit.sql import session_runner
 from resolvers.hostel import availability
 from kit.errors import ErrorCode, UserErrors, user_error
+from kit.workflow import Ref
 from models.hostel.access import is_staff
 
 BOOKING = spec_for_model(m.Booking)
@@ -529,7 +530,12 @@ async def approve_booking(session: Any, booking: m.Booking, approval: Any, gende
     await session.flush()
 
 
-async def approve(ctx: Any, booking_id: int, bed_id: int | None, message: str | None) -> int:
+async def approve(ctx: Any, id: Ref[m.Booking], bed_id: Ref[m.Bed] | None = None,  # noqa: A002
+                  message: str | None = None) -> int:
+    """Approve a PENDING booking: final amounts, the advance and its due date, and a bed held for
+    the stay (the one given, else by the hostel's assignment rule). A bed taken for any day of
+    the stay is a CONFLICT, recorded for the warden."""
+    booking_id = id
     hostel_id = require_staff_hostel(ctx)
     message = writes.clean_text(message, "message", 2000)
 
@@ -545,7 +551,11 @@ async def approve(ctx: Any, booking_id: int, bed_id: int | None, message: str | 
 
 # ---- bookingReject -----------------------------------------------------------------------------
 
-async def reject(ctx: Any, booking_id: int, reason_code: m.RejectionReason, reason: str | None) -> int:
+async def reject(ctx: Any, id: Ref[m.Booking], reason_code: m.RejectionReason,  # noqa: A002
+                 reason: str | None = None) -> int:
+    """Refuse a PENDING booking, with room types really free for its dates as suggestions
+    (rejectionRecords)."""
+    booking_id = id
     hostel_id = require_staff_hostel(ctx)
     reason = writes.clean_text(reason, "reason", 2000)
 
@@ -565,7 +575,10 @@ async def reject(ctx: Any, booking_id: int, reason_code: m.RejectionReason, reas
 
 # ---- bookingConfirm, bookingCheckIn, bookingComplete, bookingMarkNoShow -----------------------------
 
-async def confirm(ctx: Any, booking_id: int, advance_paid: Decimal) -> int:
+async def confirm(ctx: Any, id: Ref[m.Booking], advance_paid: Decimal) -> int:  # noqa: A002
+    """An APPROVED booking's advance is paid (at least the approval's advanceRequired):
+    CONFIRMED, with its arrival and departure in the calendar."""
+    booking_id = id
     hostel_id = require_staff_hostel(ctx)
 
     async def work(session: Any) -> int:
@@ -611,14 +624,20 @@ async def _simple_move(ctx: Any, booking_id: int, to: S, action: str,
     return await in_hostel(ctx, hostel_id, work)
 
 
-async def check_in(ctx: Any, booking_id: int) -> int:
+async def check_in(ctx: Any, id: Ref[m.Booking]) -> int:  # noqa: A002
+    """The guest of a CONFIRMED booking arrived (not before the check-in date)."""
+    booking_id = id
+
     async def not_early(session: Any, booking: m.Booking, before: S) -> None:
         if today() < booking.check_in_date:
             raise user_error(ErrorCode.INVALID, f"Check-in opens on {booking.check_in_date}.", "bookingId")
     return await _simple_move(ctx, booking_id, S.CHECKED_IN, "bookingCheckIn", not_early)
 
 
-async def complete(ctx: Any, booking_id: int) -> int:
+async def complete(ctx: Any, id: Ref[m.Booking]) -> int:  # noqa: A002
+    """A CHECKED_IN stay is over; leaving early frees the bed for the rest of it."""
+    booking_id = id
+
     async def end_stay(session: Any, booking: m.Booking, before: S) -> None:
         now = today()
         if now < booking.check_out_date:  # leaving early: the rest of the stay frees the bed
@@ -633,7 +652,11 @@ async def complete(ctx: Any, booking_id: int) -> int:
     return await _simple_move(ctx, booking_id, S.COMPLETED, "bookingComplete", end_stay)
 
 
-async def mark_no_show(ctx: Any, booking_id: int) -> int:
+async def mark_no_show(ctx: Any, id: Ref[m.Booking]) -> int:  # noqa: A002
+    """The guest of an APPROVED or CONFIRMED booking did not come (from the check-in date on): the
+    bed is released and the waitlist told."""
+    booking_id = id
+
     async def release(session: Any, booking: m.Booking, before: S) -> None:
         if today() < booking.check_in_date:
             raise user_error(ErrorCode.INVALID, f"A guest is a no-show only from the check-in date "
@@ -710,8 +733,9 @@ async def note_add(ctx: Any, booking_id: int, body: str, visibility: m.NoteVisib
     return await in_hostel(ctx, hostel_id, work)
 
 
-async def note_remove(ctx: Any, note_id: int) -> int:
-    """Remove a note: it is deactivated (kept for the record), never deleted."""
+async def note_remove(ctx: Any, id: Ref[m.BookingNote]) -> int:  # noqa: A002
+    """Remove a note: it is deactivated, kept for the record."""
+    note_id = id
     hostel_id = require_staff_hostel(ctx)
     N = m.BookingNote
 

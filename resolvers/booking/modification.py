@@ -25,6 +25,7 @@ from kit.money import money
 from kit.sql import session_runner
 from resolvers.hostel import availability
 from kit.errors import ErrorCode, user_error
+from kit.workflow import Ref
 
 OPEN = frozenset({S.PENDING, S.APPROVED, S.CONFIRMED})
 MOD = m.BookingModification
@@ -171,3 +172,16 @@ async def _apply(session: Any, booking: m.Booking, record: Any, adjusted_total: 
 
 
 __all__ = ["ModifyIn", "decide", "modify"]
+
+
+async def approve(ctx: Any, id: Ref[m.BookingModification], notes: str | None = None,  # noqa: A002
+                  adjusted_total_amount: Decimal | None = None) -> int:
+    """Apply a requested change: a bed must be free for the new stay (the hold moves); CONFLICT
+    and nothing changes otherwise. adjustedTotalAmount: the total agreed instead of the computed
+    one."""
+    return await decide(ctx, id, True, notes, adjusted_total_amount)
+
+
+async def reject(ctx: Any, id: Ref[m.BookingModification], notes: str | None = None) -> int:  # noqa: A002
+    """Refuse a requested change; the booking stays as it is."""
+    return await decide(ctx, id, False, notes)

@@ -27,6 +27,7 @@ from resolvers.booking.transitions import move
 from kit import writes
 from resolvers.room.service import require_hostel, share_room
 from kit.errors import ErrorCode, user_error
+from kit.workflow import Ref
 
 DEFAULT_ITEMS = (
     ("IDENTITY_VERIFIED", "Identity verified"),
@@ -47,7 +48,9 @@ async def _booking(session: Any, booking_id: int, field: str = "bookingId") -> m
     return booking
 
 
-async def start_checklist(ctx: Any, session: Any, booking_id: int) -> int:
+async def start_checklist(ctx: Any, session: Any, booking_id: Ref[m.Booking]) -> int:
+    """Start converting a booking to a resident: its checklist with the default items (one per
+    booking)."""
     require_hostel(ctx)
     booking = await _booking(session, booking_id)
     if booking.status not in (m.BookingStatus.CONFIRMED, m.BookingStatus.CHECKED_IN):
@@ -65,11 +68,11 @@ async def start_checklist(ctx: Any, session: Any, booking_id: int) -> int:
         raise user_error(ErrorCode.CONFLICT, "This booking already has its conversion checklist.", "bookingId") from None
     session.add_all([m.ChecklistItem(checklist_id=checklist.id, code=code, title=title) for code, title in DEFAULT_ITEMS])
     await session.flush()
-    await writes.log_activity(session, ctx, "conversionChecklistStart", "ConversionChecklist", checklist.id)
     return checklist.id
 
 
-async def complete_item(ctx: Any, session: Any, item_id: int) -> int:
+async def complete_item(ctx: Any, session: Any, item_id: Ref[m.ChecklistItem]) -> int:
+    """Tick one checklist item (who and when are recorded)."""
     require_hostel(ctx)
     checklist_id = await session.scalar(select(m.ChecklistItem.checklist_id).where(m.ChecklistItem.id == item_id))
     if checklist_id is None:
@@ -86,11 +89,15 @@ async def complete_item(ctx: Any, session: Any, item_id: int) -> int:
                                                                            m.ChecklistItem.done))
     checklist.completed = checklist.items_done == checklist.items_total
     checklist.completed_at = now if checklist.completed else None
-    await writes.log_activity(session, ctx, "checklistItemComplete", "ChecklistItem", item.id)
     return item.id
 
 
-async def convert(ctx: Any, session: Any, booking_id: int, deposit: Decimal, first_rent_due_on: dt.date) -> int:
+async def convert(ctx: Any, session: Any, booking_id: Ref[m.Booking], deposit_collected: Decimal,
+                  first_rent_due_on: dt.date) -> int:
+    """Turn a CHECKED_IN booking whose checklist is complete into a resident: the resident (from
+    the guest), profile, preferences, guardians, documents, the booker's resident role; the
+    booking's bed becomes the resident's; the booking is COMPLETED. All or nothing."""
+    deposit = deposit_collected
     hostel_id = require_hostel(ctx)
     booking = await _booking(session, booking_id)
     if booking.status != m.BookingStatus.CHECKED_IN:
@@ -158,7 +165,6 @@ async def convert(ctx: Any, session: Any, booking_id: int, deposit: Decimal, fir
     bed.current_student_id = student.id
     move(session, booking, m.BookingStatus.COMPLETED, REASON)
     await session.flush()
-    await writes.log_activity(session, ctx, "bookingConvert", "HostelStudent", student.id)
     return student.id
 
 

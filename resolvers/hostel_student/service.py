@@ -27,6 +27,7 @@ from kit.sql import session_runner
 from resolvers.hostel import availability
 from resolvers.room.service import require_hostel, share_room
 from kit.errors import ErrorCode, user_error
+from kit.workflow import Ref
 from models.hostel.access import is_staff
 
 DEFAULT_NOTICE_DAYS = 30
@@ -71,8 +72,12 @@ async def _notify(session: Any, hostel_id: int, room_id: int, start: dt.date, en
 
 # ---- transfer ---------------------------------------------------------------------------------
 
-async def transfer(ctx: Any, session: Any, student_id: int, to_bed_id: int, transfer_date: dt.date,
-                   reason: str) -> int:
+async def transfer(ctx: Any, session: Any, student_id: Ref[m.HostelStudent], to_bed_id: Ref[m.Bed],
+                   transfer_date: dt.date, reason: str) -> int:
+    """Move a resident to another bed from transferDate (today or earlier, the hostel's date; the
+    first night in the new bed): the old assignment ends, a new one starts at the target bed's
+    rent, history is written, the waitlist of the freed bed is notified. Refused when the bed is
+    taken, out of service, the same bed, or its room's occupancy limit forbids it."""
     hostel_id = require_hostel(ctx)
     reason = writes.clean_text(reason, "reason", 500, required=True)
     student = await lock_resident(ctx, session, student_id)
@@ -142,7 +147,6 @@ async def transfer(ctx: Any, session: Any, student_id: int, to_bed_id: int, tran
     student.monthly_rent = new_rent
     await session.flush()
     await _notify(session, hostel_id, old_bed.room_id, transfer_date, end)
-    await writes.log_activity(session, ctx, "roomTransfer", "HostelStudent", student.id)
     return student.id
 
 
@@ -162,7 +166,10 @@ async def notice_days(session: Any) -> int:
     return DEFAULT_NOTICE_DAYS if days is None else days
 
 
-async def give_notice(ctx: Any, session: Any, student_id: int, check_out_date: dt.date) -> int:
+async def give_notice(ctx: Any, session: Any, student_id: Ref[m.HostelStudent], check_out_date: dt.date) -> int:
+    """Give notice (staff, or the resident themself): the resident is in their notice period and
+    their bed is free from checkOutDate (at least the hostel's notice period, default 30 days,
+    after today)."""
     hostel_id = require_hostel(ctx)
     student = await lock_resident(ctx, session, student_id)
     if student.status != m.ResidentStatus.ACTIVE:
@@ -187,13 +194,15 @@ async def give_notice(ctx: Any, session: Any, student_id: int, check_out_date: d
     await session.flush()
     if old_end is None or check_out_date < old_end:
         await _notify(session, hostel_id, assignment.room_id, check_out_date, old_end)
-    await writes.log_activity(session, ctx, "residentGiveNotice", "HostelStudent", student.id)
     return student.id
 
 
-async def check_out(ctx: Any, session: Any, student_id: int, check_out_date: dt.date, notes: str | None) -> int:
+async def check_out(ctx: Any, session: Any, student_id: Ref[m.HostelStudent], check_out_date: dt.date,
+                    condition_notes: str | None = None) -> int:
+    """Check a resident out (checkOutDate: today or earlier, the day the bed became free): the
+    bed assignment ends (with the room's condition), the bed is free, the waitlist is notified."""
     hostel_id = require_hostel(ctx)
-    notes = writes.clean_text(notes, "conditionNotes", 2000)
+    notes = writes.clean_text(condition_notes, "conditionNotes", 2000)
     student = await lock_resident(ctx, session, student_id)
     _living(student)
     assignment = await _active_assignment(session, student)
@@ -217,7 +226,6 @@ async def check_out(ctx: Any, session: Any, student_id: int, check_out_date: dt.
     await session.flush()
     await _notify(session, hostel_id, assignment.room_id, check_out_date, old_end if old_end and old_end > check_out_date
                   else None)
-    await writes.log_activity(session, ctx, "residentCheckOut", "HostelStudent", student.id)
     return student.id
 
 
@@ -230,8 +238,10 @@ def _file_url(url: str) -> str:
     return url
 
 
-async def add_document(ctx: Any, session: Any, student_id: int, document_type: m.ResidentDocumentType, file_name: str,
-                       file_url: str, expires_on: dt.date | None) -> int:
+async def add_document(ctx: Any, session: Any, student_id: Ref[m.HostelStudent], document_type: m.ResidentDocumentType,
+                       file_name: str, file_url: str, expires_on: dt.date | None = None) -> int:
+    """Add a document of a resident (staff, or the resident themself). fileUrl: an http(s) URL
+    or a path of this server."""
     require_hostel(ctx)
     file_name = writes.clean_text(file_name, "fileName", 255, required=True)
     file_url = _file_url(file_url)
@@ -240,11 +250,12 @@ async def add_document(ctx: Any, session: Any, student_id: int, document_type: m
                                   file_url=file_url, expires_on=expires_on)
     session.add(doc)
     await session.flush()
-    await writes.log_activity(session, ctx, "hostelStudentDocumentAdd", "HostelStudentDocument", doc.id)
     return doc.id
 
 
-async def verify_document(ctx: Any, session: Any, document_id: int) -> int:
+async def verify_document(ctx: Any, session: Any, id: Ref[m.HostelStudentDocument]) -> int:  # noqa: A002
+    """Mark a resident's document verified (staff)."""
+    document_id = id
     require_hostel(ctx)
     doc = (await session.execute(select(m.HostelStudentDocument).where(m.HostelStudentDocument.id == document_id)
                                  .with_for_update())).scalar_one_or_none()
@@ -255,5 +266,31 @@ async def verify_document(ctx: Any, session: Any, document_id: int) -> int:
     if doc.verified:
         raise user_error(ErrorCode.CONFLICT, "This document is already verified.", "id")
     doc.verified, doc.verified_at, doc.verified_by = True, writes.now_utc(), ctx.user_id
-    await writes.log_activity(session, ctx, "hostelStudentDocumentVerify", "HostelStudentDocument", doc.id)
     return doc.id
+
+
+# ---- hooks of the residents' own edits (declared in models/hostel_student) ----------------------
+
+async def own_guardian(ctx: Any, session: Any, guardian: Any) -> None:
+    """Staff keep any resident's guardians; a resident only their own, and cannot mark one verified."""
+    if is_staff(ctx):
+        return
+    if guardian.id is None:
+        from kit.planner import Binder
+        from models.hostel.access import my_student_ids
+
+        mine = (await session.scalars(my_student_ids(ctx, Binder(embed=True)))).all()
+        if guardian.student_id not in mine:
+            raise user_error(ErrorCode.NOT_FOUND, "No HostelStudent with this ID.", "studentId")
+    from resolvers.room.service import changed
+
+    if guardian.verified and (guardian.id is None or changed(guardian, "verified")):
+        raise user_error(ErrorCode.FORBIDDEN, "Only staff verify a guardian contact.", "verified")
+
+
+async def profile_completeness(ctx: Any, session: Any, profile: Any) -> None:
+    """The share of the profile's fields filled in, in percent."""
+    from models.hostel_student import PROFILE_FIELDS
+
+    filled = sum(1 for f in PROFILE_FIELDS if getattr(profile, f))
+    profile.profile_completeness = round(100 * filled / len(PROFILE_FIELDS))
