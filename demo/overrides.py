@@ -14,4 +14,8 @@ from typing import Any
 OVERRIDES: dict[str, dict[str, Any]] = {
     "FeePayment": {"principal_paid": Decimal("1.00")},  # ck_fee_payments_amount_positive: a payment pays something
     "FeePaymentAllocation": {"principal_amount": Decimal("1.00")},  # ck_fee_payment_allocations_amount_positive
+    "AcademicSession": {"active": False},  # uq_academic_sessions_one_active: the school's current one stays current
+    "Room": {"capacity": 4},  # rooms of generated beds take more than one (a bed per contract run)
+    # the service reads tiers as [{minDaysBefore, refundPercent}] (resolvers/booking/cancellation.py)
+    "CancellationPolicy": {"tiers": [{"minDaysBefore": 30, "refundPercent": "100"}, {"minDaysBefore": 7, "refundPercent": "50"}]},
 }

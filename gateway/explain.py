@@ -39,7 +39,7 @@ def _row_filter(fn: Any) -> str:
 def _declaration(model: type) -> str:
     decl = model.__dict__.get("__entity__")
     if decl is None:
-        return "not declared yet (legacy: __filterable__/__sortable__, root_lists, master_data_mutations in schema/)"
+        return "not declared (a model without __entity__ cannot be imported: models/entity.py)"
     kind = type(decl).__name__
     if kind == "Internal":
         return f"Internal: {decl.reason} (never in the API)"

@@ -97,24 +97,6 @@ def extend_type(model: type) -> Any:
 
 
 
-def root_lists(name: str, *entries: tuple[str, type, Any, Any, str | None]) -> Any:
-    """A root Query type with one connection per (field name, model, rule, row filter,
-    description); the rule and row filter also govern node(id:) for the type."""
-    from kit.fields import list_field
-
-    annotations: dict[str, Any] = {}
-    namespace: dict[str, Any] = {"__module__": __name__}
-    for field_name, model, rule, row_filter, description in entries:
-        gql = spec_for_model(model).gql_cls
-        if row_filter is None and not rule.public and not rule.any_authenticated:
-            row_filter = readers_only(rule)
-        annotations[field_name] = Connection[gql]
-        namespace[field_name] = list_field(model, name=field_name, permission=rule, row_filter=row_filter,
-                                           description=description)
-    namespace["__annotations__"] = annotations
-    return strawberry.type(type(name, (), namespace))
-
-
 def readers_only(rule: Any) -> Any:
     """The row filter that makes a type's read rule hold wherever the type is reached: through
     relations of other types too, not only its root list and node(id:)."""

@@ -224,14 +224,6 @@ def master_data_mutations(
     return strawberry.type(type(f"{spec.name}Mutations", (), namespace))
 
 
-def config_mutations(model: type, writable: tuple[str, ...], required: tuple[str, ...], **kw: Any) -> type:
-    """create / update / deactivate of a tenant's configuration, by its administrators
-    (the model's `__config_writers__`, the hostel family's ADMINS)."""
-    from models.hostel.access import CONFIG_WRITE
-
-    return master_data_mutations(model, writable=writable, required=required, permissions=CONFIG_WRITE, **kw)
-
-
 def _with_visible_refs(refs: dict[str, type], validate: writes.Validator | None) -> writes.Validator | None:
     """References set by the input must name rows the caller's tenant has: another tenant's row
     is NOT_FOUND before any unique constraint could tell that it exists."""

@@ -105,13 +105,13 @@ class EntitySpec:
         return select(root_table.c.id).where(*(root_table.c[c] for c in root.__public_rows__))
 
     def owned_via(self) -> EntitySpec:
-        """The owner-read parent of a record readable with it (`__owner_via__` names the reference)."""
+        """The owner-read parent of a record readable with it (`Entity.owner_via` names the reference)."""
         attr = self.owner_via_key  # the reference (`booking`) or its column (`booking_id`)
         return next(rel.target for rel in self.relations.values()
                     if rel.kind == "one" and attr in (rel.local_attr, rel.name))
 
     def ids_owned_by(self, user: Any) -> Any:
-        """SELECT of the ids of this type's rows owned by `user` (a bound user id): `__owner_key__`."""
+        """SELECT of the ids of this type's rows owned by `user` (a bound user id): `Entity.owner`."""
         from sqlalchemy import select
 
         return select(self.table.c.id).where(self.table.c[self.owner_key] == user)
@@ -146,8 +146,8 @@ def spec_for_model(model: type) -> EntitySpec:
     catalogue = ("hostel_id",) if getattr(model, "__public_catalogue__", False) else ()  # visitors pick a hostel
     decl = model.__dict__.get("__entity__")
     declared = decl is not None and hasattr(decl, "read")  # an Entity (models/entity.py), not Internal
-    filterable = decl.filter if declared else model.__filterable__
-    sortable = decl.order if declared else model.__sortable__
+    filterable = decl.filter if declared else ()
+    sortable = decl.order if declared else ()
     spec.filter_fields = {camel(a): a for a in dict.fromkeys(("id", *catalogue, *filterable))}
     spec.sort_fields = {a.upper(): a for a in sortable}
     if declared:
@@ -159,8 +159,8 @@ def spec_for_model(model: type) -> EntitySpec:
         for attr, rule in decl.protect.items():
             protect(spec.name, camel(attr), rule=rule)
         spec.hidden = frozenset(decl.hide)
-    spec.owner_key = (decl.owner if declared else None) or getattr(model, "__owner_key__", None)
-    via = (decl.owner_via if declared else None) or getattr(model, "__owner_via__", None)
+    spec.owner_key = decl.owner if declared else None
+    via = decl.owner_via if declared else None
     if via in spec.relations:  # the reference's name: its column
         via = spec.relations[via].local_attr
     spec.owner_via_key = via

@@ -61,18 +61,6 @@ PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
 # Tables that are no model's: what the application role may do with them.
 NOT_MODELS = {"alembic_version": frozenset({"SELECT"})}
 
-# LEGACY (lead: delete once every model declares `__entity__`): the append-only tables of the
-# models not yet declared, copied from today's migrations (c4e1a7d2b9f0, 903e502df970,
-# d5791540e1f5, 6c67e5498ac2, 40e30ef4ae46). A declared model says `append_only=True` instead.
-LEGACY_APPEND_ONLY = frozenset({
-    "login_attempts", "password_history", "permission_audits", "admin_assignment_history", "context_switches",
-    "token_revocations",
-    "activity_logs", "promotion_records",
-    "fee_payments", "fee_payment_allocations", "fee_adjustments", "late_fee_logs", "finance_account_transfers",
-    "booking_status_history", "booking_assignment_history", "room_pricing_history", "room_assignment_history",
-    "room_transfer_history",
-    "audit_logs",
-})
 
 
 @dataclass(frozen=True)
@@ -135,17 +123,11 @@ def _column_of(model: type, attr: str | None) -> str | None:
 
 def _owner_attrs(model: type) -> tuple[str | None, str | None]:
     decl = _declaration(model)
-    if decl is not None:
-        return getattr(decl, "owner", None), getattr(decl, "owner_via", None)
-    return getattr(model, "__owner_key__", None), getattr(model, "__owner_via__", None)  # LEGACY: undeclared models
-    return owner, owner_via
+    return getattr(decl, "owner", None), getattr(decl, "owner_via", None)
 
 
 def is_append_only(model: type) -> bool:
-    decl = _declaration(model)
-    if decl is not None:
-        return bool(getattr(decl, "append_only", False))
-    return model.__tablename__ in LEGACY_APPEND_ONLY  # LEGACY
+    return bool(getattr(_declaration(model), "append_only", False))
 
 
 def _parent(model: type, column: str) -> type:

@@ -6,8 +6,9 @@
 - `SchoolTenantMixin` / `HostelTenantMixin`: the tenant key of each family. The class
   attribute `__tenant_key__` is what the shared query builder and write guards read.
 
-Models also declare `__filterable__` and `__sortable__` (attribute names): the GraphQL
-`filter` and `orderBy` inputs are generated from them.
+Every mapped model declares its API facts once, `__entity__ = Entity(...)` or `Internal("why")`
+(models/entity.py); a model without one fails at import. `reference()` declares a foreign key
+once (column, tenant-carrying key, relation, inverse).
 """
 
 from __future__ import annotations
@@ -43,13 +44,14 @@ class Base(DeclarativeBase):
     }
 
     __tenant_key__: ClassVar[str | None] = None
-    __filterable__: ClassVar[tuple[str, ...]] = ()
-    __sortable__: ClassVar[tuple[str, ...]] = ()
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True, sort_order=-100)
 
     def __init_subclass__(cls, **kw: Any) -> None:
         _expand_references(cls)
+        if "__tablename__" in cls.__dict__ and "__entity__" not in cls.__dict__:
+            raise TypeError(f"{cls.__module__}.{cls.__name__} declares no __entity__: say who reads it with "
+                            f"Entity(read=...), or why it is never in the API with Internal('why') (models/entity.py)")
         super().__init_subclass__(**kw)
 
 

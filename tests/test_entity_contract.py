@@ -39,8 +39,22 @@ FAMILY_ROLES = {
 }
 
 
+# One updatable field whose new value the entity's own rules accept, where the generic choice
+# (text, then a number 2, then a flag) breaks them.
+UPDATES: dict[str, tuple[str, Any]] = {
+    "RoomOccupancyLimit": ("minOccupants", 0),  # maxOccupants is capped by the room's capacity (1 bed here)
+}
+
+
+# Entities whose create needs a world the generic contract does not build, and the test that
+# runs their whole contract instead.
+ELSEWHERE: dict[str, str] = {
+    "AmenityFeedback": "a resident rates an amenity of their own room: tests/test_residents.py",
+}
+
+
 def writable_models() -> list[type]:
-    return [m for m in declared_models() if declaration(m).write is not None]
+    return [m for m in declared_models() if declaration(m).write is not None and m.__name__ not in ELSEWHERE]
 
 
 class _Caller:
@@ -117,6 +131,18 @@ async def contract_tenants(db, pg_url, app) -> Any:
                                        user_id, role, tenant_id)
                     users[(tenant_id, role)] = email
     engine = create_async_engine(pg_url, pool_size=2)
+    # the hostel's HOSTEL_STUDENT user lives there: a resident record of theirs (services that
+    # take "only a resident" see one)
+    from demo.generated import Generator
+    from models import HostelStudent
+    from sqlalchemy import insert
+
+    async with AsyncSession(engine) as session, session.begin():
+        for hostel_id in hostels:
+            row = await Generator(session).values(HostelStudent, hostel_id)
+            async with db.acquire() as conn:
+                row["user_id"] = await conn.fetchval("SELECT id FROM users WHERE email = $1", users[(hostel_id, "HOSTEL_STUDENT")])
+            await session.execute(insert(HostelStudent.__table__).values(row))
     import httpx
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as client:
@@ -153,6 +179,8 @@ async def create_values(tenants: Tenants, model: type, tenant_id: int) -> dict[s
 
 def changed_field(model: type) -> tuple[str, Any] | None:
     """(GraphQL name, new value) of one updatable plain field: text first, then numbers, then flags."""
+    if model.__name__ in UPDATES:
+        return UPDATES[model.__name__]
     w = declaration(model).write
     spec = spec_for_model(model)
     refs = {rel.local_attr for rel in spec.relations.values() if rel.kind == "one"}
@@ -195,18 +223,26 @@ async def test_entity_contract(contract_tenants: Tenants, model: type) -> None:
     if key not in FAMILY_ROLES:
         pytest.skip(f"{name} is not a tenant entity: the contract needs two tenants of its family")
     verbs = w.verbs or (VERBS if "active" in spec.columns else VERBS[:2])
-    role = allowed_role(w.rule("create"), key)
-    assert role is not None, f"{name}: no tenant role may create it ({w.rule('create').description})"
+    first = next(v for v in VERBS if v in verbs)
+    role = allowed_role(w.rule(first), key)
+    assert role is not None, f"{name}: no tenant role may {first} it ({w.rule(first).description})"
     writer = await tenants.caller(key, 0, role)
 
-    # create, read back
-    values = await create_values(tenants, model, tenants.tenants[key][0])
-    body = await _payload(writer, f"{base}Create", f"{name}CreateInput", values, f"{base} {{ id }} {ERR}")
-    assert "errors" not in body, f"{name}Create as {role}: {body.get('errors')}"
-    payload = body["data"][f"{base}Create"]
-    assert payload["errors"] == [], f"{name}Create as {role} with {values}: {payload['errors']}"
-    gid = payload[base]["id"]
-    assert (await _node(writer, name, gid))["id"] == gid, f"{name}: node(id:) does not read back the created row"
+    # create (or, for an entity its workflows create, a generated row), read back
+    values = await create_values(tenants, model, tenants.tenants[key][0]) if "create" in verbs else {}
+    if "create" in verbs:
+        body = await _payload(writer, f"{base}Create", f"{name}CreateInput", values, f"{base} {{ id }} {ERR}")
+        assert "errors" not in body, f"{name}Create as {role}: {body.get('errors')}"
+        payload = body["data"][f"{base}Create"]
+        assert payload["errors"] == [], f"{name}Create as {role} with {values}: {payload['errors']}"
+        gid = payload[base]["id"]
+    else:
+        from demo.generated import Generator
+
+        async with AsyncSession(tenants.engine) as session, session.begin():
+            gid = encode_gid(name, await Generator(session).insert(model, tenants.tenants[key][0]))
+    reader = await tenants.caller(key, 0, allowed_role(decl.read, key) or role)
+    assert (await _node(reader, name, gid))["id"] == gid, f"{name}: node(id:) does not read back the created row"
 
     # update one writable field
     change = changed_field(model) if "update" in verbs else None
@@ -245,7 +281,7 @@ async def test_entity_contract(contract_tenants: Tenants, model: type) -> None:
         assert await _node(await tenants.caller(key, 1, other), name, gid) is None, \
             f"{name}: another tenant's {other} reads the row"
 
-    refused = refused_role(w.rule("create"), key)
+    refused = refused_role(w.rule("create"), key) if "create" in verbs else None
     if refused is not None:
         stranger = await tenants.caller(key, 0, refused)
         fresh = await create_values(tenants, model, tenants.tenants[key][0])

@@ -343,4 +343,4 @@ class ContextSnapshot(Base):
 
 
 from models.hostel import Hostel  # noqa: E402
-from models.user import User  # noqa: E402
+
