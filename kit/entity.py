@@ -13,7 +13,7 @@ from typing import Any
 
 import strawberry
 
-from kit.registry import spec_for_model
+from kit.registry import prose, spec_for_model
 from kit.connection import Connection, connection_args_resolver
 
 
@@ -55,7 +55,14 @@ def entity_type(model: type, *, description: str | None = None) -> Any:
                 setattr(cls, attr, strawberry.field(resolver=connection_args_resolver(rel.target_model),
                                                     description=value.description))
         # The GraphQL type name is the model's class name (DESIGN.md naming rules).
-        gql = strawberry.type(cls, name=spec.name, description=description)
+        gql = strawberry.type(cls, name=spec.name, description=description or prose(model.__doc__))
+        for f in gql.__strawberry_definition__.fields:  # a field written without a description: its column's
+            if f.description is None and f.python_name in spec.columns:
+                f.description = spec.field_text(f.python_name)
+            elif f.description is None and f.python_name in spec.relations:
+                rel = spec.relations[f.python_name]
+                f.description = (f"The {rel.target_model.__name__} this {spec.name} refers to." if rel.kind == "one"
+                                 else f"{rel.target_model.__name__} rows of this {spec.name}.")
         spec.gql_cls = gql
         register(gql)  # resolvable by name in generated types' annotations
         return gql

@@ -55,7 +55,11 @@ def _make_input(name: str, fields: dict[str, tuple[Any, bool]], extra: dict[str,
         text = (texts or {}).get(attr)
         if not required or text:
             namespace[attr] = strawberry.field(default=UNSET, description=text) if not required else strawberry.field(description=text)
-    annotations.update(extra or {})
+    for attr, kind in (extra or {}).items():  # a type, or (type, description)
+        kind, text = kind if isinstance(kind, tuple) else (kind, None)
+        annotations[attr] = kind
+        if text:
+            namespace[attr] = strawberry.field(description=text)
     namespace["__annotations__"] = annotations
     return strawberry.input(type(name, (), namespace), name=name, description=description)
 

@@ -140,8 +140,9 @@ def _input_type(name: str, params: list[inspect.Parameter], hints: dict[str, Any
                                                      description=text)
         else:
             annotations[param.name] = kind | None if optional or has_default else kind
-            namespace[param.name] = (strawberry.field(default=UNSET, description=text) if has_default
-                                     else strawberry.field(description=text))
+            # a None default reads `= null` in the schema, as the service says; passing null is the same
+            namespace[param.name] = (strawberry.field(default=None if param.default is None else UNSET, description=text)
+                                     if has_default else strawberry.field(description=text))
     namespace["__annotations__"] = annotations
     return strawberry.input(type(name, (), namespace), name=name, description=description), refs
 

@@ -56,17 +56,17 @@ class BookingGuestInput:
     consent_marketing: bool = False
 
 
-@strawberry.input
+@strawberry.input(description="A booking request: a bed of a room type from a date, for a guest.")
 class BookingCreateInput:
-    room_type_id: strawberry.ID
-    check_in_date: dt.date
+    room_type_id: strawberry.ID = strawberry.field(description="Global ID of the RoomTypeDefinition to book.")
+    check_in_date: dt.date = strawberry.field(description="The first night (the hostel's local date).")
     duration_months: int = strawberry.field(description="Check-out = check-in + this many months.")
-    guest: BookingGuestInput
+    guest: BookingGuestInput = strawberry.field(description="Who will stay: name, contacts, documents.")
     hostel_id: strawberry.ID | None = strawberry.field(
         default=None, description="The hostel to book: required outside your own hostel (visitors); staff omit it.")
     source: BookingSourceEnum | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="Staff: WALK_IN (default), PHONE, REFERRAL...; online: WEBSITE (default) or MOBILE_APP.")
-    special_requests: str | None = None
+    special_requests: str | None = strawberry.field(default=None, description="Anything the hostel should know.")
 
 
 def _id_input(name: str) -> Any:

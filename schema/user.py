@@ -65,7 +65,7 @@ UserMutations = master_data_mutations(
     refs={"school_id": models.School},
     permissions={"create": roles(*PLATFORM), "update": roles(*PLATFORM), "deactivate": roles(*PLATFORM)},
     prepare=_prepare,
-    extra_create_fields={"password": str},
+    extra_create_fields={"password": (str, "The user's first password (kept only as its hash).")},
 )
 
 mutations = (UserMutations,)

@@ -151,7 +151,7 @@ async def cancel_amenity_booking(ctx: Any, session: Any, id: Ref[m.AmenityBookin
 
 async def record_violation(ctx: Any, session: Any, student_id: Ref[m.HostelStudent], occurred_at: dt.datetime,
                            description: str, severity: m.ViolationSeverity,
-                           policy_id: Ref[m.HostelPolicy] | None = None, evidence_urls: list[str] | None = None,
+                           policy_id: Ref[m.HostelPolicy] | None = None, evidence_urls: list[str] = (),
                            action_taken: str | None = None) -> int:
     """Record a resident's breach of a house rule, with evidence and the action taken."""
     evidence_urls = list(evidence_urls or [])
