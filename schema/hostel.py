@@ -15,13 +15,10 @@ from typing import Any
 import strawberry
 
 import models as m
-from auth.permissions import HOSTEL_ADMINS, PLATFORM, roles
 from kit.declared import type_of
-from kit.mutations import master_data_mutations
 from kit.workflow import workflow
 from models.hostel.access import MEMBERS, STAFF
 from resolvers.hostel import service
-from schema.school import check_time_zone
 
 Hostel = type_of(m.Hostel)  # named by schema/auth.py, schema/admin.py, schema/hostel_reads.py
 HostelAnalytic = type_of(m.HostelAnalytic)  # the payload of schema/hostel_reads.py `hostelAnalyticsCompute`
@@ -32,33 +29,12 @@ class Query:
     """The hostel lists are declared on the models (kit/declared.py)."""
 
 
-def own_hostel(ctx: Any, alias: Any, bind: Any) -> Any:
-    """Platform roles change any hostel; a hostel admin only the hostel they work in."""
-    if not ctx.roles.isdisjoint(PLATFORM):
-        return None
-    return alias.c.id == bind(ctx.hostel_id if ctx.hostel_id is not None else -1)
-
-
-HostelMutations = master_data_mutations(
-    m.Hostel,
-    writable=("name", "slug", "hostel_type", "status", "description", "address_line1", "address_line2", "city",
-              "state", "pincode", "country", "latitude", "longitude", "contact_phone", "contact_email", "website",
-              "total_rooms", "total_beds", "starting_price_monthly", "currency", "security_deposit", "check_in_time",
-              "check_out_time", "logo_url", "cover_image_url", "gallery_urls", "social_links", "is_public",
-              "time_zone"),
-    required=("name", "slug", "hostel_type"),
-    prepare=check_time_zone,
-    permissions={"create": roles(*PLATFORM), "update": roles(*HOSTEL_ADMINS), "deactivate": roles(*PLATFORM)},
-    write_filter=own_hostel,
-)
-
 # ---- resident workflows: house rules, amenity slots, violations (resolvers/hostel/service.py) ----
 
 for _returned in (m.PolicyAcknowledgment, m.AmenityBooking, m.HostelPolicyViolation):
     type_of(_returned)  # the frame's payload names the type: generate it first
 
 mutations = (
-    HostelMutations,
     workflow("hostelPolicyAcknowledge", service.acknowledge_policy, MEMBERS, returns=m.PolicyAcknowledgment,
              description="Acknowledge the current version of a house rule (a resident for themself; staff for a "
                          "resident). Acknowledging twice returns the first acknowledgment."),

@@ -13,8 +13,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ActiveMixin, AuditMixin, Base
-from models.entity import Entity
-from models.hostel.access import CATALOGUE
+from models.entity import Entity, Writes
+from models.hostel.access import CATALOGUE, HOSTEL_WRITERS, own_hostel
 
 
 class HostelType(enum.Enum):
@@ -45,6 +45,13 @@ class Hostel(ActiveMixin, AuditMixin, Base):
         filter=("name", "slug", "hostel_type", "status", "city", "state", "is_public", "total_beds",
                 "starting_price_monthly", "active", "created_at"),
         order=("name", "city", "total_beds", "starting_price_monthly", "created_at"),
+        write=Writes(HOSTEL_WRITERS, rows=own_hostel, prepare="resolvers.school.service.check_time_zone",
+                     fields=("name", "slug", "hostel_type", "status", "description", "address_line1", "address_line2",
+                             "city", "state", "pincode", "country", "latitude", "longitude", "contact_phone",
+                             "contact_email", "website", "total_rooms", "total_beds", "starting_price_monthly",
+                             "currency", "security_deposit", "check_in_time", "check_out_time", "logo_url",
+                             "cover_image_url", "gallery_urls", "social_links", "is_public", "time_zone"),
+                     required=("name", "slug", "hostel_type")),
     )
     __public_rows__ = ("is_public", "active")  # whose catalogue visitors read (RLS `public_catalogue` says the same)
 

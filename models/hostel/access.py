@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from auth.permissions import HOSTEL_ADMINS, HOSTEL_MEMBERS, HOSTEL_STAFF, PUBLIC, FieldRule, roles
+from auth.permissions import HOSTEL_ADMINS, HOSTEL_MEMBERS, HOSTEL_STAFF, PLATFORM, PUBLIC, FieldRule, roles
 
 STAFF = roles(*HOSTEL_STAFF)
 MEMBERS = roles(*HOSTEL_MEMBERS)
@@ -87,3 +87,14 @@ def own_booking_rows(column: str = "booking_id") -> Any:
         return "self", alias.c[column].in_(mine)
 
     return row_filter
+
+
+def own_hostel(ctx: Any, alias: Any, bind: Any) -> Any:
+    """The hostels a caller may change: platform roles any, a hostel admin only the one they work in."""
+    if not ctx.roles.isdisjoint(PLATFORM):
+        return None
+    return alias.c.id == bind(ctx.hostel_id if ctx.hostel_id is not None else -1)
+
+
+# the hostel record itself: platform roles open and close hostels, their admins keep them current
+HOSTEL_WRITERS = {"create": roles(*PLATFORM), "update": roles(*HOSTEL_ADMINS), "deactivate": roles(*PLATFORM)}
