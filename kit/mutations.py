@@ -235,18 +235,44 @@ def _with_visible_refs(refs: dict[str, type], validate: writes.Validator | None)
         return validate
 
     async def check(ctx: Any, session: Any, obj: Any) -> None:
-        from sqlalchemy import inspect, select
+        from sqlalchemy import inspect
 
         for attr, target in refs.items():
             value = getattr(obj, attr, None)
             if value is None or (obj.id is not None and not inspect(obj).attrs[attr].history.added):
                 continue
-            if await session.scalar(select(target.id).where(target.id == value)) is None:
+            if not await reference_visible(ctx, session, target, value):
                 raise user_error(ErrorCode.NOT_FOUND, f"No {spec_for_model(target).name} with this ID.", camel(attr))
         if validate is not None:
             await validate(ctx, session, obj)
 
     return check
+
+
+async def reference_visible(ctx: Any, session: Any, model: type, pk: int) -> bool:
+    """Whether the caller may name the `model` row `pk` in an input: it exists for their tenant
+    (RLS and the tenant hooks scope the session) AND they may read it (the type's read rule and
+    row filter, as node(id:) applies them). A reference must not reach a row the caller could not
+    see: another school's user, another resident's record. Types without a read policy
+    (internal tables) keep the tenant check alone."""
+    from sqlalchemy import select
+
+    from kit.planner import Binder
+
+    spec = spec_for_model(model)
+    stmt = select(model.id).where(model.id == pk)
+    policy = READ_POLICIES.get(spec.name)
+    if policy is not None:
+        rule, row_filter = policy
+        if not rule.allows(ctx):
+            return False
+        if row_filter is not None:
+            condition = row_filter(ctx, spec.table, Binder(embed=True))
+            if isinstance(condition, tuple):
+                condition = condition[1]
+            if condition is not None:
+                stmt = stmt.where(condition)
+    return await session.scalar(stmt) is not None
 
 
 async def run_workflow(info: Info, rule: Rule, payload: Any, work: Callable[[Any, Any], Awaitable[int]],
@@ -275,5 +301,6 @@ def _extras(inp: Any, extra: dict[str, Any] | None) -> dict[str, Any]:
     return {k: getattr(inp, k) for k in (extra or {}) if getattr(inp, k, UNSET) is not UNSET}
 
 
-__all__ = ["ErrorCode", "decode_ref", "master_data_mutations", "payload_type", "run_mutation", "run_workflow",
+__all__ = ["ErrorCode", "decode_ref", "master_data_mutations", "payload_type", "reference_visible", "run_mutation",
+           "run_workflow",
            "toggle_input", "user_error"]
