@@ -54,3 +54,138 @@ async def test_relation_to_a_user_keeps_the_user_read_rule(client, db):
     nodes = body["data"]["expenseVouchers"]["nodes"]
     assert nodes and all(n["createdBy"] is None or (n["createdBy"]["email"] is None and n["createdBy"]["phone"] is None)
                          for n in nodes), body
+
+
+ROLES = ("teacher@greenwood.demo", "accounts@greenwood.demo", "resident@sunrise.demo", "supervisor@sunrise.demo",
+         "visitor@demo.campus", "multi@demo.campus", "warden@lotus.demo")
+
+
+def _relation_queries() -> list[tuple[str, str, dict[str, str]]]:
+    """(root list, query, alias -> target type) for every root connection: each node with the
+    id of every relation (to-one and to-many) of its type, one level down."""
+    from pathlib import Path
+
+    from graphql import GraphQLNonNull, GraphQLObjectType, build_schema, get_named_type
+
+    s = build_schema((Path(__file__).resolve().parent.parent / "schema.graphql").read_text())
+    out = []
+    for lname, lfield in s.query_type.fields.items():
+        conn = get_named_type(lfield.type)
+        if not (isinstance(conn, GraphQLObjectType) and conn.name.endswith("Connection") and "nodes" in conn.fields):
+            continue
+        if any(isinstance(a.type, GraphQLNonNull) and a.default_value is None for a in lfield.args.values()):
+            continue
+        node = get_named_type(conn.fields["nodes"].type)
+        parts, targets = [], {}
+        for fname, f in node.fields.items():
+            t = get_named_type(f.type)
+            if not isinstance(t, GraphQLObjectType):
+                continue
+            if any(isinstance(a.type, GraphQLNonNull) and a.default_value is None for a in f.args.values()):
+                continue
+            if "id" in t.fields and any(i.name == "Node" for i in t.interfaces):
+                parts.append(f"{fname} {{ id }}")
+                targets[fname] = t.name
+            elif t.name.endswith("Connection") and "nodes" in t.fields and "first" in f.args:
+                inner = get_named_type(t.fields["nodes"].type)
+                if "id" in getattr(inner, "fields", {}):
+                    parts.append(f"{fname}(first: 20) {{ nodes {{ id }} }}")
+                    targets[fname] = inner.name
+        if parts:
+            out.append((lname, f"{{ {lname}(first: 20) {{ nodes {{ id {' '.join(parts)} }} }} }}", targets))
+    return out
+
+
+async def test_every_row_reached_through_a_relation_is_one_node_gives_the_caller(client, db):
+    """Relations generated from `reference(back=...)` must not reach rows the target type's read
+    rule or row filter keeps from the caller: whatever id a relation returns, node(id:) returns
+    to the same caller (it applies the type's read policy). Every root list, every relation, for
+    a teacher, an accountant, a resident, a supervisor, a visitor, a multi-school user and a warden.
+    The one exception by design: a user reaches their own User row (`Teacher.user` of themselves;
+    `users_of_tenant` lets everyone see themselves, whatever the read rule of `users`)."""
+    from tests.conftest import as_user
+
+    leaks = []
+    queries = _relation_queries()
+    assert len(queries) > 50
+    for email in ROLES:
+        g = await as_user(client, email)
+        me = encode_gid("User", await _user_id(db, email))
+        for lname, query, targets in queries:
+            body = await g(query, expect_errors=True)
+            conn = (body.get("data") or {}).get(lname)
+            if not conn:
+                continue
+            reached = set()
+            for node in conn["nodes"] or []:
+                for alias, target in targets.items():
+                    value = node.get(alias)
+                    if isinstance(value, dict) and "nodes" in value:
+                        reached |= {(alias, target, n["id"]) for n in value["nodes"] or [] if n}
+                    elif isinstance(value, dict) and value.get("id"):
+                        reached.add((alias, target, value["id"]))
+            if not reached:
+                continue
+            reached_list = sorted(reached)
+            ids = [r[2] for r in reached_list]
+            seen = []
+            for i in range(0, len(ids), 100):
+                found = await g("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids[i:i + 100]},
+                                expect_errors=True)
+                seen += (found.get("data") or {}).get("nodes") or [None] * len(ids[i:i + 100])
+            for (alias, target, gid), got in zip(reached_list, seen):
+                if got is None and (target, gid) != ("User", me):
+                    leaks.append(f"{email}: {lname}.{alias} -> {target} {gid}")
+    assert not leaks, "\n".join(sorted(set(leaks))[:60])
+
+
+async def test_node_of_every_listed_type_stays_in_its_tenant(client, db):
+    """node(id:) of every root list's rows of one school and one hostel, asked by the
+    administrators, staff and members of the other school and hostel: null, unless a visitor
+    (no tenant) may see the row too (the public catalogue)."""
+    from graphql import GraphQLObjectType, build_schema, get_named_type
+    from pathlib import Path
+
+    from tests.conftest import as_user
+
+    s = build_schema((Path(__file__).resolve().parent.parent / "schema.graphql").read_text())
+    lists = []
+    for lname, lfield in s.query_type.fields.items():
+        conn = get_named_type(lfield.type)
+        if (isinstance(conn, GraphQLObjectType) and conn.name.endswith("Connection") and "nodes" in conn.fields
+                and not any(str(a.type).endswith("!") and a.default_value is None for a in lfield.args.values())
+                and "id" in get_named_type(conn.fields["nodes"].type).fields):
+            lists.append(lname)
+    async with db.acquire() as conn:
+        school = await conn.fetchval("SELECT id FROM schools WHERE school_code = 'DEMO-GWH'")
+        hostel = await conn.fetchval("SELECT id FROM hostels WHERE slug = 'demo-sunrise'")
+    ids: list[str] = []
+    for tenant in (encode_gid("School", school), encode_gid("Hostel", hostel)):
+        sa = await as_user(client, "superadmin@demo.campus", tenant)
+        for lname in lists:
+            body = await sa(f"{{ {lname}(first: 10) {{ nodes {{ id }} }} }}", expect_errors=True)
+            conn_ = (body.get("data") or {}).get(lname)
+            ids += [n["id"] for n in (conn_ or {}).get("nodes") or [] if n]
+    from kit.ids import decode_gid
+    from kit.registry import get_spec
+
+    def tenant_row(gid: str) -> bool:  # rows of a table with a tenant key (users, schools: memberships decide)
+        spec = get_spec(decode_gid(gid)[0])
+        return spec is not None and spec.tenant_key is not None
+
+    ids = sorted({gid for gid in ids if tenant_row(gid)})
+    assert len(ids) > 200
+
+    async def visible(g) -> set[str]:
+        out = set()
+        for i in range(0, len(ids), 100):
+            body = await g("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids[i:i + 100]}, expect_errors=True)
+            out |= {n["id"] for n in (body.get("data") or {}).get("nodes") or [] if n}
+        return out
+
+    public = await visible(await as_user(client, "visitor@demo.campus"))
+    leaks = []
+    for email in ("admin@riverside.demo", "accounts@riverside.demo", "teacher@riverside.demo", "warden@lotus.demo"):
+        for gid in sorted(await visible(await as_user(client, email)) - public):
+            leaks.append(f"{email}: {gid}")
+    assert not leaks, "\n".join(f"{leak} {decode_gid(leak.split(': ')[1])}" for leak in leaks[:60])
