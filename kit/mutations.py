@@ -18,7 +18,7 @@ import strawberry
 from strawberry.types import Info
 from strawberry.types.unset import UNSET
 
-from auth.permissions import Rule, declare
+from auth.permissions import PLATFORM, Rule, declare
 from kit import writes
 from kit.registry import EntitySpec, camel, spec_for_model
 from kit.connection import graphql_enum, graphql_type_of
@@ -159,10 +159,20 @@ def master_data_mutations(
         refs = {rel.local_attr: rel.target_model for rel in spec.relations.values()
                 if rel.kind == "one" and rel.local_attr in writable}
     base = _lower_first(spec.name)
-    if write_filter == "read":  # by default a row is writable only by those who may see it
-        write_filter = READ_POLICIES.get(spec.name, (None, None))[1]
     # append-only or flag-less rows have no deactivate
     verbs = verbs or (("create", "update", "deactivate") if "active" in spec.columns else ("create", "update"))
+    if write_filter == "read" and spec.tenant_key is None:
+        # No tenant key stamps or scopes these rows (a tenant table itself, users): the read
+        # filter (e.g. every school a user holds any role in) is no write filter. A tenant
+        # role changing such rows needs the rows it may change said explicitly (`Writes.rows`).
+        tenant_roles = {role for verb in ("update", "deactivate") if verb in verbs
+                        for role in permissions[verb].roles} - set(PLATFORM)
+        if tenant_roles or any(permissions[v].public or permissions[v].any_authenticated
+                               for v in ("update", "deactivate") if v in verbs):
+            raise TypeError(f"{spec.name} has no tenant key: say which rows {sorted(tenant_roles) or 'its writers'} "
+                            "may change (Writes(rows=...) / write_filter=), the read filter is not one")
+    if write_filter == "read":  # by default a row is writable only by those who may see it
+        write_filter = READ_POLICIES.get(spec.name, (None, None))[1]
     texts = _field_texts(spec, writable, refs)
     create_input = None if "create" not in verbs else _make_input(
         f"{spec.name}CreateInput",

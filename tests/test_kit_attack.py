@@ -189,3 +189,83 @@ async def test_node_of_every_listed_type_stays_in_its_tenant(client, db):
         for gid in sorted(await visible(await as_user(client, email)) - public):
             leaks.append(f"{email}: {gid}")
     assert not leaks, "\n".join(f"{leak} {decode_gid(leak.split(': ')[1])}" for leak in leaks[:60])
+
+
+async def test_a_warden_of_two_hostels_cannot_cross_them_through_references(client, db):
+    """The warden of Sunrise and Lotus, working in Lotus, names Sunrise rows: a generated create
+    (bedCreate.roomId), a frame-scope workflow (roomPriceChange.roomId) and an own-scope one
+    (bookingApprove.id, bedId). Each is NOT_FOUND and writes nothing."""
+    from tests.conftest import as_user
+
+    async with db.acquire() as conn:
+        sunrise, lotus = [await conn.fetchval("SELECT id FROM hostels WHERE slug = $1", s) for s in ("demo-sunrise", "demo-lotus")]
+        room = await conn.fetchval("SELECT id FROM rooms WHERE hostel_id = $1 AND active ORDER BY id LIMIT 1", sunrise)
+        bed = await conn.fetchval("SELECT id FROM beds WHERE hostel_id = $1 AND active ORDER BY id LIMIT 1", sunrise)
+        booking = await conn.fetchval("SELECT id FROM bookings WHERE hostel_id = $1 AND status = 'PENDING' ORDER BY id LIMIT 1",
+                                      sunrise)
+        before = await conn.fetchval("SELECT count(*) FROM beds WHERE room_id = $1", room)
+    warden = await as_user(client, "warden@sunrise.demo", encode_gid("Hostel", lotus))
+    err = "errors { field code }"
+    calls = [
+        ("bedCreate", f"mutation($i: BedCreateInput!) {{ bedCreate(input: $i) {{ bed {{ id }} {err} }} }}",
+         {"roomId": encode_gid("Room", room), "bedNumber": "X-ATK"}),
+        ("roomPriceChange", f"mutation($i: RoomPriceChangeInput!) {{ roomPriceChange(input: $i) {{ room {{ id }} {err} }} }}",
+         {"roomId": encode_gid("Room", room), "newMonthlyRent": "1.00", "effectiveFrom": dt.date.today().isoformat(),
+          "reason": "attack"}),
+    ]
+    if booking is not None:
+        calls.append(("bookingApprove", f"mutation($i: BookingApproveInput!) {{ bookingApprove(input: $i) {{ booking {{ id }} {err} }} }}",
+                      {"id": encode_gid("Booking", booking), "bedId": encode_gid("Bed", bed)}))
+    for name, query, inp in calls:
+        body = (await warden(query, {"i": inp}))["data"][name]
+        assert [e["code"] for e in body["errors"]] == ["NOT_FOUND"], (name, body)
+    async with db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM beds WHERE room_id = $1", room) == before
+        if booking is not None:
+            assert await conn.fetchval("SELECT status FROM bookings WHERE id = $1", booking) == "PENDING"
+
+
+SCHOOL_UPDATE = """mutation($i: SchoolUpdateInput!) { schoolUpdate(input: $i) { school { id name } errors { field code } } }"""
+
+
+async def test_an_admin_changes_only_the_school_they_administer(client, db):
+    """The generated update's default write filter is the read filter: `schools` shows every
+    school a user holds ANY role in, so a school admin of A who teaches at B could rename B
+    (and change its contacts) while working in A. The write filter must be the school they
+    administer in the context they work in."""
+    from tests.conftest import login, make_schools, tenant_header, unique
+    from tests.test_finance import new_user
+
+    a, b = await make_schools(db, unique("ATKS"), 2)
+    email = await new_user(db, a["id"], "SCHOOL_ADMIN")
+    async with db.acquire() as conn:
+        user_id = await conn.fetchval("SELECT id FROM users WHERE email = $1", email)
+        await conn.execute("INSERT INTO role_assignments (user_id, role, school_id) VALUES ($1, 'TEACHER', $2)", user_id, b["id"])
+    tokens = await login(client, email)
+    assert tokens["errors"] == [], tokens
+    in_a = {"Authorization": f"Bearer {tokens['accessToken']}", **tenant_header(a["gid"])}
+    # A is theirs to change
+    assert ok(await call(client, in_a, SCHOOL_UPDATE, {"i": {"id": a["gid"], "name": "Renamed A"}}), "schoolUpdate")
+    # B, where they only teach, is not, whatever tenant they work in
+    for headers in (in_a, {"Authorization": in_a["Authorization"], **tenant_header(b["gid"])}):
+        body = await call(client, headers, SCHOOL_UPDATE, {"i": {"id": b["gid"], "name": "Pwned", "contactEmail": "x@evil.test"}})
+        result = (body.get("data") or {}).get("schoolUpdate")
+        assert result is None or [e["code"] for e in result["errors"]] in (["NOT_FOUND"], ["FORBIDDEN"]), body
+        if result is None:
+            assert body["errors"][0]["extensions"]["code"] in ("FORBIDDEN", "UNAUTHENTICATED"), body
+    async with db.acquire() as conn:
+        assert await conn.fetchval("SELECT name FROM schools WHERE id = $1", b["id"]) != "Pwned"
+
+
+def test_a_tenantless_table_writable_by_a_tenant_role_must_say_its_rows():
+    """The class behind the school rename: the kit refuses to build an update/deactivate of a
+    table without a tenant key for tenant roles when no write filter is declared."""
+    import pytest
+
+    from kit.mutations import master_data_mutations
+    from models import School
+    from models.school.access import ADMINS, PLATFORM_ONLY
+
+    with pytest.raises(TypeError, match="no tenant key"):
+        master_data_mutations(School, writable=("name",), verbs=("create", "update"),
+                              permissions={"create": PLATFORM_ONLY, "update": ADMINS})
