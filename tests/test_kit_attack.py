@@ -269,3 +269,53 @@ def test_a_tenantless_table_writable_by_a_tenant_role_must_say_its_rows():
     with pytest.raises(TypeError, match="no tenant key"):
         master_data_mutations(School, writable=("name",), verbs=("create", "update"),
                               permissions={"create": PLATFORM_ONLY, "update": ADMINS})
+
+
+async def test_a_visitor_reaches_no_other_visitors_booking(client, db):
+    """Owner-read rows (a visitor's bookings, without a tenant): another visitor gets none of them,
+    by node(id:), by the root lists of the booking records, or through their relations."""
+    from auth.passwords import hash_password
+
+    import demo
+    from tests.conftest import as_user, unique
+
+    email = f"{unique('visitor')}@attack.test"
+    async with db.acquire() as conn:
+        uid = await conn.fetchval("INSERT INTO users (email, password_hash, role) VALUES ($1, $2, 'VISITOR') RETURNING id",
+                                  email, hash_password(demo.DEMO_PASSWORD))
+        await conn.execute("INSERT INTO role_assignments (user_id, role) VALUES ($1, 'VISITOR')", uid)
+        theirs = [encode_gid("Booking", r["id"]) for r in await conn.fetch(
+            "SELECT b.id FROM bookings b JOIN users u ON u.id = b.booker_user_id WHERE u.email = 'visitor@demo.campus'")]
+    assert theirs
+    owner, other = await as_user(client, "visitor@demo.campus"), await as_user(client, email)
+    assert all((await owner("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": theirs}))["data"]["nodes"])
+    assert (await other("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": theirs}))["data"]["nodes"] == [None] * len(theirs)
+    for lname in ("bookings", "bookingStatusHistory", "bookingGuests", "guestDocuments", "bookingApprovals",
+                  "rejectionRecords", "bookingCancellations", "refundTransactions", "bookingModifications", "bookingWaitlist"):
+        body = await other(f"{{ {lname}(first: 50) {{ nodes {{ id }} }} }}", expect_errors=True)
+        assert ((body.get("data") or {}).get(lname) or {"nodes": []})["nodes"] == [], (lname, body)
+
+
+async def test_the_audit_entry_is_written_for_a_change_and_only_for_one(client, db):
+    """Generated and workflow (frame-scope) mutations: a refused call leaves no activity entry,
+    a successful one exactly one naming the mutation and the row."""
+    school = await own_school(client, db, "ATKL")
+    admin = school["SCHOOL_ADMIN"]
+
+    async def logs() -> list[tuple[str, int | None]]:
+        async with db.acquire() as conn:
+            return [(r["action"], r["entity_id"]) for r in await conn.fetch(
+                "SELECT action, entity_id FROM activity_logs WHERE school_id = $1 ORDER BY id", school["id"])]
+
+    before = await logs()
+    stranger = encode_gid("User", await _user_id(db, "admin@riverside.demo"))
+    assert data(await call(client, admin, TEACHER_CREATE, {"input": {"userId": stranger}}))["teacherCreate"]["errors"]
+    session_create = """mutation($i: AcademicSessionCreateInput!) { academicSessionCreate(input: $i) {
+      academicSession { id } errors { code } } }"""
+    bad = {"name": "2099-00", "startDate": "2031-04-01", "endDate": "2030-03-31"}
+    assert data(await call(client, admin, session_create, {"i": bad}))["academicSessionCreate"]["errors"]
+    assert await logs() == before
+    made = ok(await call(client, admin, TEACHER_CREATE, {"input": {}}), "teacherCreate")
+    from kit.ids import decode_gid
+
+    assert await logs() == [*before, ("teacherCreate", decode_gid(made["teacher"]["id"])[1])]
