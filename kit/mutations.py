@@ -18,7 +18,7 @@ import strawberry
 from strawberry.types import Info
 from strawberry.types.unset import UNSET
 
-from auth.permissions import Rule, declare
+from auth.permissions import PLATFORM, Rule, declare
 from kit import writes
 from kit.registry import EntitySpec, camel, spec_for_model
 from kit.connection import graphql_enum, graphql_type_of
@@ -159,10 +159,20 @@ def master_data_mutations(
         refs = {rel.local_attr: rel.target_model for rel in spec.relations.values()
                 if rel.kind == "one" and rel.local_attr in writable}
     base = _lower_first(spec.name)
-    if write_filter == "read":  # by default a row is writable only by those who may see it
-        write_filter = READ_POLICIES.get(spec.name, (None, None))[1]
     # append-only or flag-less rows have no deactivate
     verbs = verbs or (("create", "update", "deactivate") if "active" in spec.columns else ("create", "update"))
+    if write_filter == "read" and spec.tenant_key is None:
+        # No tenant key stamps or scopes these rows (a tenant table itself, users): the read
+        # filter (e.g. every school a user holds any role in) is no write filter. A tenant
+        # role changing such rows needs the rows it may change said explicitly (`Writes.rows`).
+        tenant_roles = {role for verb in ("update", "deactivate") if verb in verbs
+                        for role in permissions[verb].roles} - set(PLATFORM)
+        if tenant_roles or any(permissions[v].public or permissions[v].any_authenticated
+                               for v in ("update", "deactivate") if v in verbs):
+            raise TypeError(f"{spec.name} has no tenant key: say which rows {sorted(tenant_roles) or 'its writers'} "
+                            "may change (Writes(rows=...) / write_filter=), the read filter is not one")
+    if write_filter == "read":  # by default a row is writable only by those who may see it
+        write_filter = READ_POLICIES.get(spec.name, (None, None))[1]
     texts = _field_texts(spec, writable, refs)
     create_input = None if "create" not in verbs else _make_input(
         f"{spec.name}CreateInput",
@@ -235,18 +245,44 @@ def _with_visible_refs(refs: dict[str, type], validate: writes.Validator | None)
         return validate
 
     async def check(ctx: Any, session: Any, obj: Any) -> None:
-        from sqlalchemy import inspect, select
+        from sqlalchemy import inspect
 
         for attr, target in refs.items():
             value = getattr(obj, attr, None)
             if value is None or (obj.id is not None and not inspect(obj).attrs[attr].history.added):
                 continue
-            if await session.scalar(select(target.id).where(target.id == value)) is None:
+            if not await reference_visible(ctx, session, target, value):
                 raise user_error(ErrorCode.NOT_FOUND, f"No {spec_for_model(target).name} with this ID.", camel(attr))
         if validate is not None:
             await validate(ctx, session, obj)
 
     return check
+
+
+async def reference_visible(ctx: Any, session: Any, model: type, pk: int) -> bool:
+    """Whether the caller may name the `model` row `pk` in an input: it exists for their tenant
+    (RLS and the tenant hooks scope the session) AND they may read it (the type's read rule and
+    row filter, as node(id:) applies them). A reference must not reach a row the caller could not
+    see: another school's user, another resident's record. Types without a read policy
+    (internal tables) keep the tenant check alone."""
+    from sqlalchemy import select
+
+    from kit.planner import Binder
+
+    spec = spec_for_model(model)
+    stmt = select(model.id).where(model.id == pk)
+    policy = READ_POLICIES.get(spec.name)
+    if policy is not None:
+        rule, row_filter = policy
+        if not rule.allows(ctx):
+            return False
+        if row_filter is not None:
+            condition = row_filter(ctx, spec.table, Binder(embed=True))
+            if isinstance(condition, tuple):
+                condition = condition[1]
+            if condition is not None:
+                stmt = stmt.where(condition)
+    return await session.scalar(stmt) is not None
 
 
 async def run_workflow(info: Info, rule: Rule, payload: Any, work: Callable[[Any, Any], Awaitable[int]],
@@ -275,5 +311,6 @@ def _extras(inp: Any, extra: dict[str, Any] | None) -> dict[str, Any]:
     return {k: getattr(inp, k) for k in (extra or {}) if getattr(inp, k, UNSET) is not UNSET}
 
 
-__all__ = ["ErrorCode", "decode_ref", "master_data_mutations", "payload_type", "run_mutation", "run_workflow",
+__all__ = ["ErrorCode", "decode_ref", "master_data_mutations", "payload_type", "reference_visible", "run_mutation",
+           "run_workflow",
            "toggle_input", "user_error"]

@@ -32,7 +32,6 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import select
 from strawberry.types import Info
 from strawberry.types.unset import UNSET
 
@@ -40,7 +39,7 @@ from auth.permissions import Rule, declare
 from kit import writes
 from kit.connection import graphql_enum
 from kit.errors import ErrorCode, user_error
-from kit.mutations import decode_ref, payload_type, run_mutation, run_workflow
+from kit.mutations import decode_ref, payload_type, reference_visible, run_mutation, run_workflow
 from kit.registry import camel, prose, spec_for_model
 
 
@@ -147,13 +146,14 @@ def _input_type(name: str, params: list[inspect.Parameter], hints: dict[str, Any
     return strawberry.input(type(name, (), namespace), name=name, description=description), refs
 
 
-async def _check_visible(session: Any, refs: dict[str, RefTo], values: dict[str, Any]) -> None:
+async def _check_visible(ctx: Any, session: Any, refs: dict[str, RefTo], values: dict[str, Any]) -> None:
     """Each referenced row exists for the caller's tenant (RLS and the tenant hooks scope the
-    session): another tenant's row is NOT_FOUND, as if it did not exist."""
+    session) and is one the caller may read (the type's read rule and row filter): another
+    tenant's row, or another resident's, is NOT_FOUND, as if it did not exist."""
     for param, ref in refs.items():
         pks = values.get(param)
         for pk in (pks if ref.many else [pks]) if pks is not None else []:
-            if await session.scalar(select(ref.model.id).where(ref.model.id == pk)) is None:
+            if not await reference_visible(ctx, session, ref.model, pk):
                 raise user_error(ErrorCode.NOT_FOUND, f"No {spec_for_model(ref.model).name} with this ID.", camel(param))
 
 
@@ -197,7 +197,7 @@ def workflow(name: str, service: Callable[..., Awaitable[int | None]], rule: Rul
         if frame_scope:
             async def in_scope(ctx: Any, session: Any) -> int | None:
                 values = decoded(input)
-                await _check_visible(session, refs, values)
+                await _check_visible(ctx, session, refs, values)
                 pk = await service(ctx, session, **values)
                 if log:
                     await writes.log_activity(session, ctx, name, spec.name, pk)
@@ -208,7 +208,7 @@ def workflow(name: str, service: Callable[..., Awaitable[int | None]], rule: Rul
             values = decoded(input)
             if refs:
                 async with writes.mutation_scope(ctx, spec) as session:
-                    await _check_visible(session, refs, values)
+                    await _check_visible(ctx, session, refs, values)
             return await service(ctx, **values)
         return await run_mutation(info, rule, payload, own_scope)
 

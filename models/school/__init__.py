@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import ActiveMixin, AuditMixin, Base, SchoolTenantMixin, ref, reference
 from models.entity import Entity, Writes
-from models.school.access import ADMINS, PLATFORM_ONLY, READERS, own_school
+from models.school.access import ADMINS, PLATFORM_ONLY, READERS, own_school, school_in_context
 
 
 class School(ActiveMixin, AuditMixin, Base):
@@ -27,7 +27,8 @@ class School(ActiveMixin, AuditMixin, Base):
                      fields=("name", "display_name", "board", "medium", "school_code", "affiliation_code", "address",
                              "city", "state", "pincode", "contact_number", "contact_email", "website", "logo_url",
                              "description", "time_zone"),
-                     required=("name", "school_code"), prepare="resolvers.school.service.check_time_zone"),
+                     required=("name", "school_code"), prepare="resolvers.school.service.check_time_zone",
+                     rows=school_in_context),
     )
 
     name: Mapped[str] = mapped_column(String(255))

@@ -57,6 +57,14 @@ def taught_class_ids(ctx: Any, bind: Any) -> Any:
     return union(as_class_teacher, as_subject_teacher)
 
 
+def school_in_context(ctx: Any, alias: Any, bind: Any) -> Any:
+    """The school a caller may change: platform roles any; everyone else only the school they
+    work in now (the tenant of the request), never another school they merely hold a role in."""
+    if not ctx.roles.isdisjoint(PLATFORM):
+        return None
+    return "context", alias.c.id == bind(ctx.school_id if ctx.school_id is not None else -1)
+
+
 def classes_taught(class_column: str = "class_id", via: tuple[str, str] | None = None) -> Any:
     """Row filter of a class record (attendance, marks, ...): school-wide readers see every row
     of the school; a teacher only the rows of the classes they teach; anyone else none. The
