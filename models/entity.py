@@ -68,10 +68,12 @@ class Writes:
 @dataclass(frozen=True)
 class Entity:
     """The API facts of an entity. `read` is mandatory: who may read it through its root list
-    and `node(id:)`; unless the rule is public or any-authenticated, the same rule hides its
-    rows wherever they are reached (relations of other types too).
+    and `node(id:)`. Without `rows`, and unless the rule is public or any-authenticated, the same
+    rule hides its rows wherever they are reached (relations of other types too).
 
     - `rows`: which rows a caller sees, wherever the type is reached (a resident's own records).
+      It takes the place of the read rule beyond the root list and `node(id:)`, so it must say
+      itself what a caller outside `read` sees (usually: only their own rows, as `me` reads them).
     - `list` / `about`: the name and description of its root connection (None: reached through
       relations and `node(id:)` only).
     - `filter` / `order`: attributes the `filter` and `orderBy` inputs offer.
