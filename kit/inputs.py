@@ -32,7 +32,6 @@ from typing import Any
 
 from graphql import (GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType,
                      get_named_type, is_list_type)
-from sqlalchemy import Numeric, String
 
 from kit.errors import ErrorCode, UserError, UserErrors
 from kit.values import DEFAULT_TEXT_MAX, decimal_problem, text_limit, value_problem

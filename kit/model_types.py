@@ -22,7 +22,7 @@ from typing import Any
 import strawberry
 
 from kit.registry import prose, spec_for_model
-from kit.connection import Connection, graphql_enum, graphql_type_of
+from kit.connection import graphql_enum, graphql_type_of
 from kit.entity import _NAMESPACE, entity_type, register, relation  # noqa: F401 (register: re-exported)
 from kit.node import Node
 

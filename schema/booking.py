@@ -5,7 +5,6 @@ resolvers/booking/ (lifecycle.py, cancellation.py, modification.py)."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 import strawberry

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 
@@ -16,7 +15,7 @@ from kit.declared import type_of
 from kit.errors import UserError
 from kit.fields import Forbidden, authorize
 from kit.ids import InvalidId, decode_gid, encode_gid
-from kit.mutations import decode_ref, payload_type, run_mutation
+from kit.mutations import decode_ref, run_mutation
 from kit.planner import BadInput
 from kit.registry import spec_for_model
 from kit.workflow import workflow

@@ -16,14 +16,13 @@ from kit.model_types import extend_type
 from models.fees import access
 from kit.fields import declare_cost
 from kit.planner import BadInput
-from kit.registry import spec_for_model
 from resolvers.finance import reports, service
 from kit.connection import PageInfo, graphql_enum
 from kit.errors import UserErrors
 from kit.fields import authorize, load_entities, load_entity
 from kit.mutations import decode_ref
 from kit.workflow import workflow
-from schema.fees import FINANCE_READERS, FINANCE_REPORTS
+from schema.fees import FINANCE_REPORTS
 
 ExpensePaymentMode = graphql_enum(models.ExpensePaymentMode)
 

@@ -10,7 +10,6 @@ remains here is what a declaration cannot say:
 
 from __future__ import annotations
 
-from typing import Any
 
 import strawberry
 

@@ -10,7 +10,7 @@ import strawberry
 import models
 from auth.passwords import hash_password
 from auth.permissions import PLATFORM, roles
-from kit.connection import Connection, graphql_enum
+from kit.connection import graphql_enum
 from kit.entity import entity_type, relation
 from kit.errors import ErrorCode, user_error
 from kit.mutations import master_data_mutations

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from kit.ids import encode_gid
-from tests.conftest import bearer
 from tests.test_finance import VOUCHER_CREATE, call, data, ok, own_school, today, voucher_input
 
 TEACHER_CREATE = """mutation($input: TeacherCreateInput!) { teacherCreate(input: $input) {
