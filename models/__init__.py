@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from types import ModuleType  # noqa: TC003
+from types import ModuleType as _Module  # private: not re-exported as models.ModuleType
 
 
-def _walk(package: ModuleType) -> list[ModuleType]:
+def _walk(package: _Module) -> list[_Module]:
     """`package` and every module below it, a package before its modules, in name order."""
     found = [package]
     for info in sorted(pkgutil.iter_modules(package.__path__, package.__name__ + "."), key=lambda i: i.name):
@@ -23,7 +23,7 @@ def _walk(package: ModuleType) -> list[ModuleType]:
     return found
 
 
-def _exports(modules: list[ModuleType]) -> dict[str, type]:
+def _exports(modules: list[_Module]) -> dict[str, type]:
     """Public classes (models, enums, mixins, declarations) by name, each from the module that defines it."""
     exports: dict[str, type] = {}
     where: dict[str, str] = {}
@@ -46,4 +46,3 @@ from models.base import finish_references  # noqa: E402
 finish_references()  # foreign keys and inverse relations of every reference(), now that all targets exist
 
 __all__ = sorted(_EXPORTS)
-del ModuleType

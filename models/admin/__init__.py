@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ARRAY, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,6 +17,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from auth.permissions import PLATFORM, roles
 from models.base import ActiveMixin, AuditMixin, Base
 from models.entity import Entity, Internal
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.user import User
 
 HOSTEL_STAFF_READERS = roles(*PLATFORM, "HOSTEL_ADMIN")
 

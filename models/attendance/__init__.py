@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 import enum
 
@@ -11,6 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, SchoolTenantMixin, reference, school_ref
 from models.entity import Entity
 from models.school.access import READERS, classes_taught
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.classes import SchoolClass
+    from models.students import Student
 
 
 class AttendanceStatus(enum.Enum):

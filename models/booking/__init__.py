@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,6 +23,12 @@ from models.entity import Entity, Writes
 from models.hostel.access import (ADMINS, BOOKER_OR_STAFF, CATALOGUE, STAFF, WAITLISTER_OR_STAFF, own_booking_rows,
                                   own_user_rows)
 from models.students import Gender
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.hostel_student import HostelStudent
+    from models.room.bed import Bed
+    from models.room.room import Room
+    from models.room.room_type import RoomTypeDefinition
 
 # the booker reads a booking's records with it (staff: the hostel's)
 by_booking = own_booking_rows()

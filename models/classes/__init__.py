@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ActiveMixin, Base, SchoolTenantMixin, reference
 from models.entity import Entity, Writes
 from models.school.access import ADMINS, READERS
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.school import AcademicSession
+    from models.teachers import Teacher
 
 
 class SchoolClass(ActiveMixin, SchoolTenantMixin, Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 import enum
 from decimal import Decimal
@@ -13,6 +15,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import ActiveMixin, Base, SchoolTenantMixin, reference
 from models.entity import Entity, Writes
 from models.school.access import ADMINS, READERS, classes_taught
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.classes import SchoolClass, Subject
+    from models.school import AcademicSession
+    from models.students import Student
 
 
 class ExamStatus(enum.Enum):

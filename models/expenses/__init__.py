@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 import enum
 from decimal import Decimal
@@ -12,6 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import ActiveMixin, Base, SchoolTenantMixin, ref, reference
 from models.entity import Entity, Internal
 from models.fees.access import FINANCE_READERS
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.school import AcademicSession
+    from models.user import User
 
 
 class ExpensePaymentMode(enum.Enum):

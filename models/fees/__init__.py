@@ -8,6 +8,8 @@ schema/payments.py."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 import enum
 from decimal import Decimal
@@ -18,6 +20,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import ActiveMixin, Base, SchoolTenantMixin, reference
 from models.entity import Entity, Writes
 from models.fees.access import FEE_ADMINS, FINANCE_READERS
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.classes import SchoolClass
+    from models.school import AcademicSession
+    from models.students import Student
 
 
 class FeeFrequency(enum.Enum):

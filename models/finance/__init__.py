@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 from decimal import Decimal
 
@@ -11,6 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, SchoolTenantMixin, ref, reference
 from models.entity import Entity
 from models.fees.access import FINANCE_REPORTS
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.school import AcademicSession
+    from models.user import User
 
 Money = Numeric(19, 2)
 

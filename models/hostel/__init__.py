@@ -97,13 +97,3 @@ class Hostel(ActiveMixin, AuditMixin, Base):
     is_public: Mapped[bool] = mapped_column(default=True, server_default="true",
                                             comment="Listed for visitors: its catalogue (room types, amenities, "
                                                     "media, policies) is readable without logging in.")
-
-
-# The rest of seed 000's `hostel/` package (imported after Hostel, which they reference by name).
-from models.hostel.amenity import AmenityBooking, AmenityBookingStatus, AmenityCategory, AmenityConditionLevel, HostelAmenity  # noqa: E402
-from models.hostel.media import HostelMedia, MediaCategory, MediaType  # noqa: E402
-from models.hostel.policy import (HostelPolicy, HostelPolicyViolation, PolicyAcknowledgment, PolicyType,  # noqa: E402
-                                  ViolationSeverity, ViolationStatus)
-from models.hostel.settings import HostelSettings  # noqa: E402
-from models.hostel.analytics import (BenchmarkData, CompetitorAnalysis, HostelAnalytic, HostelComparison,  # noqa: E402
-                                     OccupancyTrend, RevenueTrend, TrendPeriod)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 import enum
 from decimal import Decimal
@@ -12,6 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import ActiveMixin, Base, CatalogueMixin, HostelTenantMixin, enum_column, hostel_table, reference
 from models.entity import Entity, Writes
 from models.hostel.access import ADMINS, CATALOGUE, MEMBERS, own_resident_rows
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.hostel_student import HostelStudent
 
 
 class AmenityConditionLevel(enum.Enum):

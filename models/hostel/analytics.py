@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Numeric, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -14,6 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, ComputedMixin, HostelTenantMixin, enum_column, hostel_table, reference
 from models.entity import Entity
 from models.hostel.access import ADMINS, STAFF
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.hostel import Hostel
 
 DERIVED = "Derived by `campus compute-analytics` or `hostelAnalyticsCompute`: see computedAt."
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 import enum
 
@@ -13,6 +15,9 @@ from sqlalchemy import Text
 from models.base import ActiveMixin, Base, CatalogueMixin, HostelTenantMixin, enum_column, hostel_table, reference
 from models.entity import Entity, Writes
 from models.hostel.access import ADMINS, CATALOGUE, MEMBERS, own_resident_rows
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.hostel_student import HostelStudent
 
 
 class PolicyType(enum.Enum):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -16,6 +16,12 @@ from models.base import ActiveMixin, Base, HostelTenantMixin, enum_column, hoste
 from models.entity import Entity, Writes
 from models.hostel.access import MEMBERS, RESIDENT_OR_STAFF, STAFF_OR_SELF, own_resident_rows
 from models.students import Gender
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.booking import Booking
+    from models.room.assignment import BedAssignment
+    from models.room.bed import Bed
+    from models.room.room import Room
 
 # personal records: staff see all, a resident their own
 mine = own_resident_rows()

@@ -3,6 +3,8 @@ maintenance, usage, residents' feedback and asset inventory."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 import enum
 from decimal import Decimal
@@ -14,6 +16,10 @@ from models.base import ActiveMixin, Base, HostelTenantMixin, enum_column, hoste
 from models.entity import Entity, Writes
 from models.hostel.access import ADMINS, MEMBERS, STAFF, own_resident_rows
 from models.room.bed import RESIDENT, ConditionGrade
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.hostel_student import HostelStudent
+    from models.room.room import Room
 
 
 class RoomAmenityType(enum.Enum):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, Numeric, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -15,6 +15,13 @@ from models.base import (ActiveMixin, Base, ComputedMixin, HostelTenantMixin, en
                          reference)
 from models.entity import Entity, Writes
 from models.hostel.access import ADMINS, MEMBERS, STAFF, own_resident_rows
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.booking import Booking
+    from models.hostel_student import HostelStudent
+    from models.room.bed import Bed
+    from models.room.room import Room
+    from models.room.room_type import RoomTypeDefinition
 
 
 class BedAssignmentStatus(enum.Enum):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, Numeric, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -14,6 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import ActiveMixin, Base, ComputedMixin, HostelTenantMixin, enum_column, hostel_table, reference
 from models.entity import Entity, Writes
 from models.hostel.access import ADMINS, STAFF
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.room.room import Room
+    from models.room.room_type import RoomTypeDefinition
 
 DERIVED = "Derived: see computedAt."
 

@@ -3,6 +3,8 @@ the derived utilization."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 import enum
 from decimal import Decimal
@@ -14,6 +16,10 @@ from auth.permissions import roles
 from models.base import ActiveMixin, Base, ComputedMixin, HostelTenantMixin, enum_column, hostel_table, reference
 from models.entity import Entity, Writes
 from models.hostel.access import ADMINS, MEMBERS, STAFF, own_resident_rows
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.hostel_student import HostelStudent
+    from models.room.room import Room
 
 SERVICE = "resolvers.room.service"
 RESIDENT = roles("HOSTEL_STUDENT", description="roles: HOSTEL_STUDENT (a resident, as themselves)")

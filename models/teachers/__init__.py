@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Index, text
 from sqlalchemy.orm import Mapped
 
 from models.base import Base, SchoolTenantMixin, reference
 from models.entity import Entity, Writes
 from models.school.access import ADMINS, READERS
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.user import User
 
 
 class Teacher(SchoolTenantMixin, Base):

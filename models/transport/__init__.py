@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Enum, Index, Integer, Numeric, String, UniqueConstraint
@@ -11,6 +13,9 @@ from models.base import ActiveMixin, Base, SchoolTenantMixin, reference, school_
 from models.entity import Entity, Writes
 from models.fees import FeeFrequency
 from models.school.access import ADMINS, READERS
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.students import Student
 
 
 class TransportRoute(ActiveMixin, SchoolTenantMixin, Base):
