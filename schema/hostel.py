@@ -30,9 +30,6 @@ class Query:
 
 # ---- resident workflows: house rules, amenity slots, violations (resolvers/hostel/service.py) ----
 
-for _returned in (m.PolicyAcknowledgment, m.AmenityBooking, m.HostelPolicyViolation):
-    type_of(_returned)  # the frame's payload names the type: generate it first
-
 mutations = (
     workflow("hostelPolicyAcknowledge", service.acknowledge_policy, MEMBERS, returns=m.PolicyAcknowledgment,
              description="Acknowledge the current version of a house rule (a resident for themself; staff for a "

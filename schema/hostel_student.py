@@ -15,7 +15,6 @@ import strawberry
 
 import models as m
 from resolvers.hostel_student import conversion, service
-from kit.declared import type_of
 from kit.workflow import workflow
 from models.hostel.access import MEMBERS, STAFF
 
@@ -31,9 +30,6 @@ class Query:
 # ---- workflows: conversion, transfer, notice, check-out, documents ------------------------------
 # each is its service (resolvers/hostel_student/) in the workflow frame: input from the service's
 # parameters, payload from the returned entity, savepoint, errors and audit entry by the frame
-
-for _model in (m.HostelStudent, m.ConversionChecklist, m.ChecklistItem, m.HostelStudentDocument):
-    type_of(_model)  # the payloads' entity fields need the generated types (the frame does not make them)
 
 mutations = (
     workflow("conversionChecklistStart", conversion.start_checklist, STAFF, returns=m.ConversionChecklist),

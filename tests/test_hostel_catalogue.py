@@ -34,7 +34,7 @@ async def sunrise(db) -> dict[str, int]:
     return {"hostel": hostel, "me": me, "other": other}
 
 
-ROOM_TYPES = """query($hostel: ID!) { roomTypes(filter: {hostelId: {eq: $hostel}}, orderBy: [{field: BASE_PRICE_MONTHLY}]) {
+ROOM_TYPES = """query($hostel: ID!) { roomTypes(first: 100, filter: {hostelId: {eq: $hostel}}, orderBy: [{field: BASE_PRICE_MONTHLY}]) {
   totalCount nodes { name code basePriceMonthly bedsPerRoom hostel { name }
   features { nodes { name } } pricing { nodes { season monthlyPrice } } } } }"""
 
@@ -51,9 +51,10 @@ async def test_visitors_search_room_types_amenities_and_policies_without_logging
     assert types["totalCount"] == len(listed) and [t["code"] for t in types["nodes"]] == listed  # cheapest first
     demo = [c for c in listed if c in ("QD", "TRP", "DBL", "SGL")]
     assert demo == ["QD", "TRP", "DBL", "SGL"]  # the demo's four, in price order
-    assert types["nodes"][0]["hostel"]["name"] == "Sunrise Boys Hostel"
-    assert {f["name"] for f in types["nodes"][0]["features"]["nodes"]} >= {"Wi-Fi", "Study table"}
-    assert types["nodes"][0]["basePriceMonthly"] == "6900.00"
+    quad = next(t for t in types["nodes"] if t["code"] == "QD")
+    assert quad["hostel"]["name"] == "Sunrise Boys Hostel"
+    assert {f["name"] for f in quad["features"]["nodes"]} >= {"Wi-Fi", "Study table"}
+    assert quad["basePriceMonthly"] == "6900.00"
     extras = await anonymous("""{ hostelAmenities(first: 50) { nodes { name hostel { slug } } }
       hostelPolicies(first: 50) { nodes { title version } } hostelMedia(first: 50) { nodes { url isCover } }
       cancellationPolicies { nodes { name tiers } } }""")
