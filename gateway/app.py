@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from auth.tokens import KeySet
-from kit.db import create_engine
+from kit.db import create_engine, settle_releases
 from gateway.exports import export_routes
 from gateway.files import student_document_route
 from gateway.graphql_http import GraphQLHTTP
@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         try:
             yield
         finally:
+            await settle_releases()  # a release outliving its cancelled request ends first
             await engine.dispose()
 
     app = Starlette(

@@ -57,6 +57,33 @@ class QueryStats:
             self.log.append(sql)
 
 
+# Connection releases still running. A release is shielded from the request's cancellation
+# (a client that went away), so it may outlive the request: shutdown waits for these before
+# closing the pool, and tests wait for them before looking at the server's sessions.
+_releases: set[asyncio.Task[None]] = set()
+
+
+def _release_in_background(coro: Any) -> asyncio.Future[None]:
+    """Run a release to its end even if the awaiting request is cancelled; keep it findable."""
+    task = asyncio.ensure_future(coro)
+    _releases.add(task)
+    task.add_done_callback(_release_done)
+    return asyncio.shield(task)
+
+
+def _release_done(task: asyncio.Task[None]) -> None:
+    _releases.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        # seen by the request if it is still waiting (a failed COMMIT); else the client is gone
+        log.info("a connection release ended with an error", exc_info=task.exception())
+
+
+async def settle_releases() -> None:
+    """Wait until every connection release under way has finished (shutdown, tests)."""
+    while _releases:
+        await asyncio.gather(*list(_releases), return_exceptions=True)
+
+
 current_stats: contextvars.ContextVar[QueryStats | None] = contextvars.ContextVar("query_stats", default=None)
 
 
@@ -309,7 +336,7 @@ class RequestDB:
         if self._conn is None:
             return
         # shielded: a cancellation of the request while it ends must not leave the connection half-released
-        await asyncio.shield(self._close(commit))
+        await _release_in_background(self._close(commit))
 
     async def _close(self, commit: bool) -> None:
         # the lock: a statement of a resolver still running ends first (or is found interrupted)
@@ -444,5 +471,5 @@ async def hostel_read(engine: AsyncEngine, hostel_id: int, *, public_only: bool 
         yield run
     finally:
         # read only: nothing to keep; the connection returns clean or is discarded
-        await asyncio.shield(_release(conn, raw, state["in_flight"], bool(state.get("began")), None,
-                                      commit=False, read_only=True))
+        await _release_in_background(_release(conn, raw, state["in_flight"], bool(state.get("began")), None,
+                                              commit=False, read_only=True))
