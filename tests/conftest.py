@@ -34,14 +34,54 @@ ROOT = Path(__file__).resolve().parent.parent
 
 DATA_DIR = Path(tempfile.mkdtemp(prefix="campus-test-"))
 
+# Under pytest-xdist (`./dev test -n 2`) the workers share ONE embedded PostgreSQL: the first
+# worker migrates and loads the demo into a template database, and each worker then gets its own
+# copy of it (CREATE DATABASE ... TEMPLATE: a file copy, well under a second). The controller
+# names the shared folder (environment, inherited by the workers) and removes it at the end.
+SHARED_ENV = "CAMPUS_TEST_SHARED_DIR"
+TEMPLATE_DB = "campus_template"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
+        os.environ[SHARED_ENV] = tempfile.mkdtemp(prefix="campus-test-shared-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and os.environ.get(SHARED_ENV):
+        import shutil
+
+        shutil.rmtree(os.environ.pop(SHARED_ENV), ignore_errors=True)
+
+
+def _migrated_with_demo(url: str) -> None:
+    migrate.upgrade(url)
+    asyncio.run(demo.load(url))
+
 
 @pytest.fixture(scope="session")
 def pg() -> Iterator[Any]:
-    server = embedded_pg.start(DATA_DIR / "pg", throwaway=True)
-    migrate.upgrade(server.url())
-    asyncio.run(demo.load(server.url()))
+    worker, shared = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get(SHARED_ENV)
+    if not (worker and shared):  # one process: its own server, as always
+        server = embedded_pg.start(DATA_DIR / "pg", throwaway=True)
+        _migrated_with_demo(server.url())
+        yield server
+        server.cleanup()
+        return
+    import fcntl
+
+    with open(Path(shared) / "template.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker builds the template, the others wait for it
+        template = embedded_pg.start(Path(shared) / "pg", database=TEMPLATE_DB, throwaway=True)
+        ready = Path(shared) / "template.ready"
+        if not ready.exists():
+            _migrated_with_demo(template.url())
+            ready.touch()
+        mine = f"campus_{worker}"
+        template.server.psql(f'DROP DATABASE IF EXISTS "{mine}"; CREATE DATABASE "{mine}" TEMPLATE "{TEMPLATE_DB}";')
+    server = embedded_pg.EmbeddedPostgres(template.server, mine, template.pgdata)
     yield server
-    server.cleanup()
+    server.cleanup()  # the last worker out stops the server and deletes its folder
 
 
 @pytest.fixture(scope="session")

@@ -58,7 +58,7 @@ async def test_twenty_concurrent_approvals_hold_one_bed_once(db, client, wide_ap
         async with db.acquire() as conn:
             while not stop.is_set():
                 waiting = await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                              "AND application_name = 'campus-gateway'")
+                                              "AND application_name = 'campus-gateway' AND datname = current_database()")
                 lock_waits = max(lock_waits, waiting)
                 await asyncio.sleep(0.005)
 

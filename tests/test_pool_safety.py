@@ -20,7 +20,8 @@ FAILING_READ = "{ a: roomTypes(first: 1) { totalCount } b: roomTypes(first: -1) 
 CREATE = 'mutation($n: String!, $c: String!) { schoolCreate(input: {name: $n, schoolCode: $c}) { school { id } errors { code } } }'
 
 OPEN_TRANSACTIONS = """SELECT count(*) FROM pg_stat_activity
- WHERE usename = 'campus_app' AND application_name = 'campus-gateway' AND state LIKE 'idle in transaction%'"""
+ WHERE usename = 'campus_app' AND application_name = 'campus-gateway' AND state LIKE 'idle in transaction%'
+   AND datname = current_database()"""  # this run's database: under xdist other workers share the server
 
 
 async def _assert_no_open_transaction(db: asyncpg.Pool, label: Any = None) -> None:
@@ -32,7 +33,8 @@ async def _assert_no_open_transaction(db: asyncpg.Pool, label: Any = None) -> No
             break
         await asyncio.sleep(0.02)
     assert await db.fetchval(OPEN_TRANSACTIONS) == 0, (label, [tuple(r) for r in await db.fetch(
-        "SELECT state, query FROM pg_stat_activity WHERE usename = 'campus_app' AND state LIKE 'idle in transaction%'")])
+        "SELECT state, query FROM pg_stat_activity WHERE usename = 'campus_app' AND state LIKE 'idle in transaction%' "
+        "AND datname = current_database()")])
 
 
 async def _assert_pool_clean(app: Any, db: asyncpg.Pool, label: Any = None) -> None:
