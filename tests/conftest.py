@@ -48,9 +48,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if not hasattr(config, "workerinput") and os.environ.get(SHARED_ENV):
-        import shutil
+    import shutil
 
+    shutil.rmtree(DATA_DIR, ignore_errors=True)  # the server deleted its own folder; keys and locks remain
+    if not hasattr(config, "workerinput") and os.environ.get(SHARED_ENV):
         shutil.rmtree(os.environ.pop(SHARED_ENV), ignore_errors=True)
 
 
@@ -148,9 +149,22 @@ async def login(client: httpx.AsyncClient, email: str, password: str = demo.DEMO
     return body["data"]["tokenCreate"]
 
 
+def _fresh(token: str | None) -> bool:
+    """The token lives at least two more minutes (access tokens live 15: a slow or loaded run
+    outlives the first logins of the session)."""
+    if token is None:
+        return False
+    import time
+
+    import jwt
+
+    return jwt.decode(token, options={"verify_signature": False})["exp"] > time.time() + 120
+
+
 async def bearer(client: httpx.AsyncClient, email: str) -> dict[str, str]:
-    """Authorization headers of a demo user (logged in once per test session)."""
-    if email not in _tokens:
+    """Authorization headers of a demo user (logged in once per test session, again when the
+    token is about to expire)."""
+    if not _fresh(_tokens.get(email)):
         tokens = await login(client, email)
         assert tokens["errors"] == [], tokens
         _tokens[email] = tokens["accessToken"]

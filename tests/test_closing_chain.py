@@ -147,6 +147,7 @@ async def test_the_chain_holds_under_random_postings_closings_and_overrides(clie
     chain holds, a refusal changed nothing, and every answer is the predicted one."""
     seen: set[tuple[str, bool]] = set()
     for seed in (1, 2, 3):
+        print(f"closing chain: random.Random({seed})")  # shown with a failure: the sequence to replay
         await _random_run(client, db, seed, 36, seen)
     # the sequences went through what matters: postings taken and LOCKED, closings made and refused, overrides
     assert {("posting", True), ("posting", False), ("close", True), ("close", False), ("override", True)} <= seen, seen

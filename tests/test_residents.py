@@ -381,7 +381,8 @@ async def test_notice_period_comes_from_the_hostel_settings(client, db, lotus):
     rt = await room_type(warden)
     r = await room(warden, rt, beds=1)
     res = await resident(warden, db, lotus["id"], rt, r["beds"][0], gender="FEMALE")
-    async with db.acquire() as conn:
+    async with db.acquire() as conn:  # the demo hostel's setting, put back exactly as it was afterwards
+        before = await conn.fetchval("SELECT notice_period_days FROM hostel_settings WHERE hostel_id = $1", lotus["id"])
         await conn.execute("INSERT INTO hostel_settings (hostel_id, notice_period_days) VALUES ($1, 10) "
                            "ON CONFLICT (hostel_id) DO UPDATE SET notice_period_days = 10", lotus["id"])
     try:
@@ -390,7 +391,11 @@ async def test_notice_period_comes_from_the_hostel_settings(client, db, lotus):
                  "residentGiveNotice")
     finally:
         async with db.acquire() as conn:
-            await conn.execute("UPDATE hostel_settings SET notice_period_days = 30 WHERE hostel_id = $1", lotus["id"])
+            if before is None:
+                await conn.execute("DELETE FROM hostel_settings WHERE hostel_id = $1", lotus["id"])
+            else:
+                await conn.execute("UPDATE hostel_settings SET notice_period_days = $2 WHERE hostel_id = $1",
+                                   lotus["id"], before)
 
 
 async def test_check_out_frees_the_bed(client, warden, lotus_warden, db, sunrise):
