@@ -174,7 +174,11 @@ async def create_values(tenants: Tenants, model: type, tenant_id: int) -> dict[s
     table = model.__table__
     by_attr = {model.__mapper__.get_property_by_column(table.c[name]).key: value for name, value in row.items()
                if name != model.__tenant_key__}
-    return {camel(attr): graphql_value(model, attr, value) for attr, value in by_attr.items() if attr in fields}
+    values = {camel(attr): graphql_value(model, attr, value) for attr, value in by_attr.items() if attr in fields}
+    if model.__name__ == "CalendarBlock":  # the generator fills optional references when the tenant has a row to
+        # point at (another test's room, in some orders): a block's target must agree with its scope
+        values.update({"roomId": None, "bedId": None} if values.get("scope") == "HOSTEL" else {})
+    return values
 
 
 def changed_field(model: type) -> tuple[str, Any] | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 import pytest
@@ -55,14 +57,19 @@ def test_models_and_migrations_agree(sync_engine):
     assert diff == [], f"models and migrations differ: {diff}"
 
 
+MIGRATION_CHECK_DB = f"campus_migration_check_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
 @pytest.fixture
 def scratch_db_url(sync_engine, pg_url):
     """A database of its own: the round trip below drops tables other tests use."""
-    name = "campus_migration_check"
+    name = MIGRATION_CHECK_DB  # per xdist worker: the workers share one server
     with sync_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
         conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    yield pg_url.replace("/campus?", f"/{name}?")
+    from sqlalchemy.engine import make_url
+
+    yield pg_url.replace(f"/{make_url(pg_url).database}?", f"/{name}?")
     with sync_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
@@ -74,7 +81,7 @@ def test_newest_migration_downgrades_and_upgrades_again(scratch_db_url):
     migrate.upgrade(scratch_db_url, "head")
     migrate.downgrade(scratch_db_url, previous)
     migrate.upgrade(scratch_db_url, "head")
-    assert "/campus_migration_check?" in scratch_db_url
+    assert f"/{MIGRATION_CHECK_DB}?" in scratch_db_url
     engine = create_engine(_sync_url(scratch_db_url))
     try:
         with engine.connect() as conn:  # and the round trip leaves every table's policies as the models say
