@@ -55,6 +55,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(os.environ.pop(SHARED_ENV), ignore_errors=True)
 
 
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The seed of the order and of `random` (pytest-randomly's header line is hidden by -q)."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if seed is not None and config.pluginmanager.hasplugin("randomly"):
+        terminalreporter.write_line(f"test order and random data: replay with -p randomly --randomly-seed={seed}")
+
+
 def _migrated_with_demo(url: str) -> None:
     migrate.upgrade(url)
     asyncio.run(demo.load(url))
