@@ -70,7 +70,12 @@ class KeySet:
             pems = json.loads(settings.jwt_private_keys)
         else:
             pems = _development_keys(settings.data_dir / "jwt-keys.json")
-        keys = {kid: serialization.load_pem_private_key(pem.encode(), password=None) for kid, pem in pems.items()}
+        keys: dict[str, Ed25519PrivateKey] = {}
+        for kid, pem in pems.items():
+            key = serialization.load_pem_private_key(pem.encode(), password=None)
+            if not isinstance(key, Ed25519PrivateKey):  # else: a 500 at the first login or JWKS read
+                raise ValueError(f"JWT key {kid!r} is not an Ed25519 private key (tokens are signed with {ALGORITHM})")
+            keys[kid] = key
         active = settings.jwt_active_kid or sorted(keys)[-1]
         return cls(keys, active, settings)
 
@@ -102,9 +107,9 @@ class KeySet:
         except jwt.PyJWTError:
             raise InvalidToken("The access token is malformed.") from None
         kid = header.get("kid")
-        key = self.public_keys.get(kid) if isinstance(kid, str) else None
-        if key is None or header.get("alg") != ALGORITHM:
+        if not isinstance(kid, str) or kid not in self.public_keys or header.get("alg") != ALGORITHM:
             raise InvalidToken("The access token was not issued here.")
+        key = self.public_keys[kid]
         try:
             claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=self.audience, issuer=self.issuer,
                                 options={"require": REQUIRED_CLAIMS}, leeway=5)
@@ -153,7 +158,8 @@ def new_private_key_pem() -> str:
 
 def _development_keys(path: Path) -> dict[str, str]:
     if path.exists():
-        return json.loads(path.read_text())
+        stored: dict[str, str] = json.loads(path.read_text())
+        return stored
     path.parent.mkdir(parents=True, exist_ok=True)
     keys = {f"dev-{dt.datetime.now(dt.UTC):%Y%m%d}": new_private_key_pem()}
     tmp = path.with_suffix(".tmp")

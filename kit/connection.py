@@ -14,6 +14,7 @@ import types
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
+from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.types.unset import UNSET
 
 from kit.registry import camel, spec_for_model
@@ -48,13 +49,19 @@ class Connection(Generic[T]):
     total_count: int = strawberry.field(description="Rows matching the filter, all pages (costs one count).")
 
 
+def enum_definition(py_enum: Any) -> StrawberryEnumDefinition:
+    """What `strawberry.enum` attached to an enum class: its values and their descriptions."""
+    definition: StrawberryEnumDefinition = py_enum.__strawberry_definition__
+    return definition
+
+
 @strawberry.enum(description="Ascending or descending.")
 class OrderDirection(enum.Enum):
     ASC = "ASC"
     DESC = "DESC"
 
 
-for _value, _text in zip(OrderDirection.__strawberry_definition__.values,
+for _value, _text in zip(enum_definition(OrderDirection).values,
                          ("Smallest first (NULLs last).", "Largest first (NULLs last)."), strict=True):
     _value.description = _text
 
@@ -104,7 +111,7 @@ def graphql_enum(py_enum: type[enum.Enum]) -> type:
 
         made = strawberry.enum(py_enum, description=prose(py_enum.__doc__) if py_enum.__doc__ != enum.Enum.__doc__ else None)
         texts = getattr(py_enum, "__descriptions__", None) or {}
-        for value in made.__strawberry_definition__.values:
+        for value in enum_definition(made).values:
             if value.description is None:
                 value.description = texts.get(value.name) or value.name.replace("_", " ").capitalize() + "."
         _strawberry_enums[py_enum] = made
@@ -138,7 +145,7 @@ _filters: dict[type, type] = {}
 _orders: dict[type, type] = {}
 
 
-def filter_input(model: type) -> type:
+def filter_input(model: type[Any]) -> type:
     """`<Type>Filter`: one operator input per declared filterable field, plus and/or/not."""
     if model in _filters:
         return _filters[model]
@@ -155,8 +162,8 @@ def filter_input(model: type) -> type:
             kind = _BY_PYTHON_TYPE[spec.columns[attr].type.python_type]
         annotations[attr] = kind | None
         namespace[attr] = strawberry.field(default=UNSET, name=gql_name, description=_filter_description(spec, attr, gql_name))
-    for op, kind in (("and_", f"list[{name}] | None"), ("or_", f"list[{name}] | None"), ("not_", f"{name} | None")):
-        annotations[op] = kind
+    for op, hint in (("and_", f"list[{name}] | None"), ("or_", f"list[{name}] | None"), ("not_", f"{name} | None")):
+        annotations[op] = hint
         namespace[op] = strawberry.field(default=UNSET, name=op.rstrip("_"),
                                          description={"and_": "All of these.", "or_": "Any of these.", "not_": "Not this."}[op])
     namespace["__annotations__"] = annotations
@@ -177,14 +184,15 @@ def _filter_description(spec: Any, attr: str, gql_name: str) -> str:
     return f"Conditions on {gql_name}" + (f": {comment}" if comment else ".")
 
 
-def order_input(model: type) -> type:
+def order_input(model: type[Any]) -> type:
     """`<Type>Order`: a sortable field and a direction; the id breaks ties."""
     if model in _orders:
         return _orders[model]
     spec = spec_for_model(model)
-    field_enum = strawberry.enum(enum.Enum(f"{spec.name}OrderField", {k: k for k in ("ID", *spec.sort_fields)}),
-                                 description=f"What {spec.name} rows can be ordered by.")
-    for value in field_enum.__strawberry_definition__.values:
+    # an enum named at run time (mypy reads only literal names)
+    py_enum: Any = enum.Enum(f"{spec.name}OrderField", {k: k for k in ("ID", *spec.sort_fields)})  # type: ignore[misc]
+    field_enum = strawberry.enum(py_enum, description=f"What {spec.name} rows can be ordered by.")
+    for value in enum_definition(field_enum).values:
         attr = "id" if value.name == "ID" else spec.sort_fields[value.name]
         value.description = "Creation order (the ID)." if attr == "id" else f"By {camel(attr)}."
     cls = strawberry.input(
@@ -200,7 +208,7 @@ def order_input(model: type) -> type:
     return cls
 
 
-def connection_args_resolver(model: type) -> Any:
+def connection_args_resolver(model: type[Any]) -> Any:
     """A resolver whose only job is to declare the connection arguments in the schema;
     the shared read path installs the real resolver (kit/fast_resolvers.py)."""
     filt, order = filter_input(model), order_input(model)
@@ -226,6 +234,7 @@ def connection_args_resolver(model: type) -> Any:
         "last": arg(int | None, "The last n rows (before `before`)."),
         "before": arg(str | None, "A cursor: rows before this one."),
         "filter": arg(filt | None, f"Only {name} rows matching these conditions."),
-        "order_by": arg(list[order] | None, "Order of the rows, key by key; the ID breaks ties (the default order)."),
+        "order_by": arg(list[order] | None,  # type: ignore[valid-type]  # a type made at run time
+                         "Order of the rows, key by key; the ID breaks ties (the default order)."),
     }
     return resolve

@@ -17,7 +17,7 @@ import logging
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, cast
 
 import asyncpg
 from sqlalchemy import event
@@ -25,6 +25,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 DIALECT = PGDialect_asyncpg()
 SETUP_SQL_PREFIX = "SELECT /* scope */ "
@@ -110,7 +111,7 @@ def create_engine(url: str, pool_size: int = 10, max_overflow: int = 5, statemen
     )
 
     @event.listens_for(engine.sync_engine, "checkout")
-    def _checkout(dbapi_conn, record, proxy):  # noqa: ANN001
+    def _checkout(dbapi_conn: Any, record: Any, proxy: Any) -> None:
         # The pool resets nothing on return (pool_reset_on_return=None): a connection whose last
         # holder did not release it cleanly, or that sits in a transaction, is not reused.
         raw = getattr(dbapi_conn, "driver_connection", None)
@@ -118,11 +119,11 @@ def create_engine(url: str, pool_size: int = 10, max_overflow: int = 5, statemen
             raise DisconnectionError("connection returned to the pool unclean; discarded")
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
-    def _before(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def _before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         conn.info["_t0"] = time.perf_counter()
 
     @event.listens_for(engine.sync_engine, "after_cursor_execute")
-    def _after(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def _after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         stats = current_stats.get()
         if stats is not None:
             stats.add(statement, time.perf_counter() - conn.info.pop("_t0", time.perf_counter()),
@@ -144,7 +145,7 @@ class StatementShapeError(AssertionError):
 
 
 def _verify(stmt: ClauseElement, cache_key: Any, hit: tuple[str, tuple[str, ...], dict[str, Any]]) -> None:
-    compiled = stmt.compile(dialect=DIALECT)
+    compiled = cast(SQLCompiler, stmt.compile(dialect=DIALECT))  # a Core statement: SQL, positional
     fresh = (compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
     if fresh != hit:
         raise StatementShapeError(f"statement shape {cache_key!r} names two statements:\n{hit[0]}\n---\n{fresh[0]}")
@@ -159,7 +160,7 @@ def compile_statement(stmt: ClauseElement, cache_key: Any = None) -> tuple[str, 
             if VERIFY_CACHE:
                 _verify(stmt, cache_key, hit)
             return hit
-    compiled = stmt.compile(dialect=DIALECT)
+    compiled = cast(SQLCompiler, stmt.compile(dialect=DIALECT))  # a Core statement: SQL, positional
     result = (compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
     if cache_key is not None:
         if len(_compiled_cache) > 5000:
@@ -238,7 +239,7 @@ class RequestDB:
         async with self.lock:
             await self._acquire()
             t0 = time.perf_counter()
-            rows = await self._call(self._raw.fetch, sql, *params)
+            rows: list[Any] = await self._call(self._raw.fetch, sql, *params)
             stats = current_stats.get()
             if stats is not None:
                 stats.add(sql, time.perf_counter() - t0, setup=True)
@@ -261,6 +262,7 @@ class RequestDB:
                 stats.add("BEGIN READ ONLY; scope", time.perf_counter() - t0, setup=True)
         else:
             # SQLAlchemy's adapter begins the transaction with this first statement
+            assert self._conn is not None  # _acquire took it
             await self._call(self._conn.exec_driver_sql,
                 SETUP_SQL_PREFIX + "set_config('app.user_id', $1, true), set_config('app.school_id', $2, true),"
                 " set_config('app.hostel_id', $3, true), set_config('app.platform_read', $4, true)", tuple(values))
@@ -269,6 +271,7 @@ class RequestDB:
     async def connection(self) -> AsyncConnection:
         if not self._began:
             await self._begin()
+        assert self._conn is not None  # a begun transaction holds its connection
         return self._conn
 
     async def fetch(self, sql: str, params: list[Any] | tuple[Any, ...], setup: bool = False) -> list[Any]:
@@ -278,7 +281,7 @@ class RequestDB:
             if not self._began:
                 await self._begin()
             t0 = time.perf_counter()
-            rows = await self._call(self._raw.fetch, sql, *params)
+            rows: list[Any] = await self._call(self._raw.fetch, sql, *params)
             stats = current_stats.get()
             if stats is not None:
                 stats.add(sql, time.perf_counter() - t0, setup=setup)
@@ -304,7 +307,7 @@ class RequestDB:
         return self._session
 
     @asynccontextmanager
-    async def hostel_scope(self, hostel_id: int):  # noqa: ANN201
+    async def hostel_scope(self, hostel_id: int) -> AsyncIterator[AsyncSession]:
         """Scope this transaction to `hostel_id` for the block, then restore the request's own
         scope: the RLS key (`app.hostel_id`) and the ORM tenant guard (session.info) alike.
 
@@ -347,6 +350,7 @@ class RequestDB:
 
     async def _release(self, commit: bool) -> None:
         conn, raw, session = self._conn, self._raw, self._session
+        assert conn is not None  # callers check it under the lock
         began, maybe_began, in_flight = self._began, self._maybe_began, self._in_flight
         self._conn = self._raw = self._session = None
         self._began = self._maybe_began = False
@@ -435,7 +439,7 @@ async def hostel_read(engine: AsyncEngine, hostel_id: int, *, public_only: bool 
     in the request's stats like its own."""
     conn = await engine.connect()
     conn.info[IN_USE] = True
-    raw = None
+    raw: Any = None
     state = {"in_flight": 0}
 
     async def call(method: Any, *args: Any) -> Any:
@@ -463,7 +467,7 @@ async def hostel_read(engine: AsyncEngine, hostel_id: int, *, public_only: bool 
 
         async def run(sql: str, params: list[Any]) -> list[Any]:
             t1 = time.perf_counter()
-            rows = await call(raw.fetch, sql, *params)
+            rows: list[Any] = await call(raw.fetch, sql, *params)
             if stats is not None:
                 stats.add(sql, time.perf_counter() - t1)
             return rows

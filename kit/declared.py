@@ -24,7 +24,7 @@ from models.base import Base
 from models.entity import VERBS, Entity, Internal
 
 
-def declaration(model: type) -> Entity | Internal | None:
+def declaration(model: type[Any]) -> Entity | Internal | None:
     """The model's own declaration (not inherited from a mixin or parent)."""
     return model.__dict__.get("__entity__")
 
@@ -40,7 +40,7 @@ def undeclared_models() -> list[type]:
                   key=lambda model: model.__name__)
 
 
-def type_of(model: type) -> Any:
+def type_of(model: type[Any]) -> Any:
     """The GraphQL type of a declared model: generated once from the model, or the hand-written
     type the declaration names a reason for (registered by `kit.entity.entity_type`)."""
     spec = spec_for_model(model)
@@ -88,7 +88,7 @@ def surface() -> tuple[type | None, tuple[type, ...]]:
         if decl.list is not None:
             from kit.connection import Connection
 
-            annotations[decl.list] = Connection[gql]
+            annotations[decl.list] = Connection[gql]  # type: ignore[valid-type]  # a type made at run time
             namespace[decl.list] = list_field(model, name=decl.list, permission=decl.read, row_filter=rows,
                                               description=decl.about)
         else:

@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 import strawberry
+from strawberry.types.base import get_object_definition
 
 from kit.registry import prose, spec_for_model
 from kit.connection import Connection, connection_args_resolver
@@ -39,7 +40,7 @@ def relation(description: str | None = None) -> Any:
     return _Relation(description)
 
 
-def entity_type(model: type, *, description: str | None = None) -> Any:
+def entity_type(model: type[Any], *, description: str | None = None) -> Any:
     spec = spec_for_model(model)
 
     def wrap(cls: type) -> type:
@@ -56,7 +57,7 @@ def entity_type(model: type, *, description: str | None = None) -> Any:
                                                     description=value.description))
         # The GraphQL type name is the model's class name (DESIGN.md naming rules).
         gql = strawberry.type(cls, name=spec.name, description=description or prose(model.__doc__))
-        for f in gql.__strawberry_definition__.fields:  # a field written without a description: its column's
+        for f in get_object_definition(gql, strict=True).fields:  # a field written without a description: its column's
             if f.description is None and f.python_name in spec.columns:
                 f.description = spec.field_text(f.python_name)
             elif f.description is None and f.python_name in spec.relations:

@@ -118,7 +118,7 @@ class FastExecutor(IncrementalExecutor):
 
 RENDER = "_campus_render"  # ("one", attr) | ("page",) | ("object", attr) | ("list", attr)
 RENDERABLE: dict[type, str | None] = {}  # class -> GraphQL type name (None: the field's own type)
-_MISSING = object()
+_MISSING: Any = object()
 
 
 class _Bail(Exception):

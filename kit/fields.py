@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 RowFilter = Any  # (ctx, alias, bind) -> SQL condition, or None for no restriction
 
 
-def connection_field(model: type, *, permission: Rule, description: str | None = None, name: str,
+def connection_field(model: type[Any], *, permission: Rule, description: str | None = None, name: str,
                      row_filter: RowFilter = None) -> Any:
     """A root list of `model` rows as a Relay connection (keyset pages, filter, orderBy)."""
     spec = spec_for_model(model)
@@ -39,7 +39,8 @@ def connection_field(model: type, *, permission: Rule, description: str | None =
         plan = planner.plan_connection(raw, spec, raw.field_nodes, raw.parent_type.fields[raw.field_name])
         return await planner.fetch_connection(info.context, plan)
 
-    resolve.__annotations__ = {**declared.__annotations__, "info": Info, "return": Connection[spec.gql_cls]}
+    page = Connection[spec.gql_cls]  # type: ignore[name-defined]  # a type made at run time
+    resolve.__annotations__ = {**declared.__annotations__, "info": Info, "return": page}
     resolve.__signature__ = _signature_of(declared, extra_info=True)  # type: ignore[attr-defined]
     return strawberry.field(resolver=resolve, name=name, description=description)
 
@@ -87,7 +88,7 @@ async def _load_nodes(info: Any, ids: list[str]) -> list[Any]:
     for type_name, pks in wanted.items():
         spec = get_spec(type_name)
         policy = READ_POLICIES.get(type_name)
-        if policy is None or not policy[0].allows(info.context):
+        if spec is None or policy is None or not policy[0].allows(info.context):
             continue  # not readable by this caller (or by anyone through node): as if it did not exist
         plan = planner.plan_node(raw, spec, [n.selection_set for n in raw.field_nodes])
         found_rows = await planner.fetch_by_keys(info.context, plan, "id", pks)
@@ -101,7 +102,7 @@ async def _load_nodes(info: Any, ids: list[str]) -> list[Any]:
 READ_POLICIES: dict[str, tuple[Rule, RowFilter]] = {}
 
 
-def read_policy(model: type, rule: Rule, row_filter: RowFilter = None) -> None:
+def read_policy(model: type[Any], rule: Rule, row_filter: RowFilter = None) -> None:
     """Who may read the type through its root list and node(id:) (the rule), and which rows
     anyone may see wherever the type is reached (the row filter, applied by the read path)."""
     name = spec_for_model(model).name
@@ -114,7 +115,8 @@ def read_policy(model: type, rule: Rule, row_filter: RowFilter = None) -> None:
 class NodeQuery:
     @strawberry.field(description="Any object by its global ID; null when it does not exist or is not yours to see.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:  # noqa: A002
-        return (await _load_nodes(info, [id]))[0]
+        found: Node | None = (await _load_nodes(info, [id]))[0]
+        return found
 
     @strawberry.field(description="Several objects by global ID, in the same order; null for each one not found.")
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
@@ -128,7 +130,7 @@ declare("Query.node", NODE_RULE)
 declare("Query.nodes", NODE_RULE)
 
 
-def list_field(model: type, *, name: str, permission: Rule, description: str | None = None,
+def list_field(model: type[Any], *, name: str, permission: Rule, description: str | None = None,
                row_filter: RowFilter = None) -> Any:
     """A root connection whose rule and row filter also govern node(id:) for the type."""
     read_policy(model, permission, row_filter)
@@ -137,7 +139,7 @@ def list_field(model: type, *, name: str, permission: Rule, description: str | N
 
 # ---- loading entities a computed field names by primary key ---------------------------------
 
-def load_entity(info: Info, model: type, pk: int | None) -> Any:
+def load_entity(info: Info, model: type[Any], pk: int | None) -> Any:
     """The entity `pk` through the request's selection-aware loader (one batched statement per
     field, whatever the number of objects); the type's visibility applies (hidden: null)."""
     if pk is None:
@@ -145,7 +147,7 @@ def load_entity(info: Info, model: type, pk: int | None) -> Any:
     return info.context.loaders.by_key(spec_for_model(model), "id", info._raw_info).load(pk)
 
 
-async def load_entities(info: Info, model: type, pks: list[int]) -> list[Any]:
+async def load_entities(info: Info, model: type[Any], pks: list[int]) -> list[Any]:
     """Several entities in one batch, in order, leaving out those the caller may not see."""
     if not pks:
         return []

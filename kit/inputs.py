@@ -160,7 +160,7 @@ def _payload_maker(field: Any) -> Any:
     gtype = get_named_type(field.type)
     if not isinstance(gtype, GraphQLObjectType) or "errors" not in gtype.fields:
         return None
-    definition = gtype.extensions.get("strawberry-definition")
+    definition: Any = gtype.extensions.get("strawberry-definition")
     cls = getattr(definition, "origin", None)
     if cls is None:
         return None

@@ -29,7 +29,7 @@ from kit.node import Node
 HIDDEN = frozenset({"id", "school_id", "hostel_id", "created_by", "updated_by"})
 
 
-def model_type(model: type, *, description: str | None = None, base: type | None = None) -> Any:
+def model_type(model: type[Any], *, description: str | None = None, base: type | None = None) -> Any:
     """The Strawberry type of `model`, registered for node(id:), the read path and filters.
     `base` holds fields written by hand (computed fields, a column read differently); every
     other column and relation is generated. Descriptions come from the model's docstring and
@@ -79,13 +79,14 @@ def model_type(model: type, *, description: str | None = None, base: type | None
     return register(entity_type(model, description=namespace["__doc__"])(cls))
 
 
-def _relationship_doc(model: type, name: str) -> str | None:
+def _relationship_doc(model: type[Any], name: str) -> str | None:
     from sqlalchemy import inspect
 
-    return inspect(model).relationships[name].doc
+    doc: str | None = inspect(model).relationships[name].doc
+    return doc
 
 
-def extend_type(model: type) -> Any:
+def extend_type(model: type[Any]) -> Any:
     """`@extend_type(models.X) class X: ...`: the type of X generated from its model, with the
     fields written in the class added (or replacing generated ones of the same name)."""
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.base import get_object_definition
 from strawberry.types.unset import UNSET
 
 from auth.permissions import PLATFORM, Rule, declare
@@ -96,7 +97,9 @@ def payload_type(name: str, spec: EntitySpec) -> type:
             return None
         return info.context.loaders.by_key(spec, "id", info._raw_info).load(root.pk)
 
-    resolve_entity.__annotations__ = {"root": strawberry.Parent[Any], "info": Info, "return": spec.gql_cls | None}
+    entity_type: Any = spec.gql_cls  # the Strawberry class of the entity
+    parent = strawberry.Parent[Any]
+    resolve_entity.__annotations__ = {"root": parent, "info": Info, "return": entity_type | None}
     cls = type(name, (), {
         "__annotations__": {"errors": list[UserError]},
         "errors": strawberry.field(description="Why nothing was changed; empty on success."),
@@ -114,7 +117,7 @@ def payload_type(name: str, spec: EntitySpec) -> type:
     return cls
 
 
-def decode_ref(gid: str, model: type, field: str) -> int:
+def decode_ref(gid: str, model: type[Any], field: str) -> int:
     expected = spec_for_model(model).name
     try:
         type_name, pk = decode_gid(gid)
@@ -138,7 +141,7 @@ def _values(spec: EntitySpec, inp: Any, attrs: tuple[str, ...], refs: dict[str, 
 
 
 def master_data_mutations(
-    model: type,
+    model: type[Any],
     *,
     writable: tuple[str, ...],
     required: tuple[str, ...] = (),
@@ -189,7 +192,7 @@ def master_data_mutations(
 
     for made, attrs in ((create_input, writable), (update_input, updatable)):
         if made is not None:  # text lengths, decimal sizes: from the columns (kit/inputs.py)
-            input_columns(made.__strawberry_definition__.name,
+            input_columns(get_object_definition(made, strict=True).name,
                           {camel(a): spec.columns[a] for a in attrs if a in spec.columns and a not in refs})
     deactivate_input = _make_input(f"{spec.name}DeactivateInput", {"id": (strawberry.ID, True)}, texts=texts,
                                    description=f"The {spec.name} to deactivate.") if "deactivate" in verbs else None
@@ -259,7 +262,7 @@ def _with_visible_refs(refs: dict[str, type], validate: writes.Validator | None)
     return check
 
 
-async def reference_visible(ctx: Any, session: Any, model: type, pk: int) -> bool:
+async def reference_visible(ctx: Any, session: Any, model: type[Any], pk: int) -> bool:
     """Whether the caller may name the `model` row `pk` in an input: it exists for their tenant
     (RLS and the tenant hooks scope the session) AND they may read it (the type's read rule and
     row filter, as node(id:) applies them). A reference must not reach a row the caller could not
@@ -285,11 +288,11 @@ async def reference_visible(ctx: Any, session: Any, model: type, pk: int) -> boo
     return await session.scalar(stmt) is not None
 
 
-async def run_workflow(info: Info, rule: Rule, payload: Any, work: Callable[[Any, Any], Awaitable[int]],
+async def run_workflow(info: Info, rule: Rule, payload: Any, work: Callable[[Any, Any], Awaitable[int | None]],
                        spec: EntitySpec | None = None) -> Any:
     """A workflow mutation's frame: check the rule, run `work(ctx, session)` in the
     mutation's savepoint, and turn expected failures into payload errors."""
-    async def in_scope() -> int:
+    async def in_scope() -> int | None:
         async with writes.mutation_scope(info.context, spec) as session:
             return await work(info.context, session)
     return await run_mutation(info, rule, payload, in_scope)

@@ -26,7 +26,7 @@ import datetime as dt
 import decimal
 import enum
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import orjson
 from graphql.execution.values import get_argument_values
@@ -51,7 +51,7 @@ def protected_attrs(spec: EntitySpec) -> dict[str, tuple[str, Any]]:
     """Column attribute -> (GraphQL field name, FieldRule) for the type's protected columns.
     Filled from FIELD_RULES and the type's fields, so every field rule covers filters and
     ordering too, wherever the type's connection appears."""
-    cached = spec.__dict__.get("_protected")
+    cached: tuple[int, dict[str, tuple[str, Any]]] | None = spec.__dict__.get("_protected")
     if cached is not None and cached[0] == len(spec.fields):
         return cached[1]
     out: dict[str, tuple[str, Any]] = {}
@@ -229,6 +229,13 @@ class ConnPlan:
 
     SHAPE: ClassVar[tuple[str, ...]] = ("node", "last", "after", "before", "filter", "order", "want_total", "signature")
     VALUES: ClassVar[tuple[str, ...]] = ("first",)  # the page size is a bound parameter
+
+    @property
+    def size(self) -> int:
+        """The page size: `last` when paging backwards, else `first` (plan_connection sets one)."""
+        size = self.last if self.last is not None else self.first
+        assert size is not None
+        return size
 
     def shape(self) -> tuple[Any, ...]:
         return (self.node.shape(), self.last is not None, _none_pattern(self.after), _none_pattern(self.before),
@@ -419,7 +426,7 @@ def _from_json(spec: EntitySpec, attr: str, value: Any) -> Any:
             if not isinstance(value, str) or len(value) > 100:
                 raise ValueError
             number = decimal.Decimal(value)
-            if not number.is_finite() or number.as_tuple().exponent < -30 or decimal_problem(number, column):
+            if not number.is_finite() or cast(int, number.as_tuple().exponent) < -30 or decimal_problem(number, column):
                 raise ValueError
             return number
         if kind is int:
@@ -482,6 +489,7 @@ class Layout:
 def visible(ctx: Any, spec: EntitySpec, alias: Any, bind: Binder) -> list[Any]:
     """The caller's visibility conditions on `alias` (tenant, row filter); their shape goes into
     the statement's key through the binder."""
+    conditions: list[Any]
     shape, conditions = ctx.visibility(spec, alias, bind)
     bind.shapes.append(shape)
     return conditions
@@ -516,8 +524,8 @@ def _materialize(layout: Layout, row: Any, buckets: dict[int, list[Any]]) -> Any
     pk = row[layout.start]
     if pk is None:
         return None
-    spec = layout.spec
-    obj = spec.gql_cls.__new__(spec.gql_cls)
+    cls: Any = layout.spec.gql_cls  # the Strawberry class (set for every type the schema reads)
+    obj = cls.__new__(cls)
     d = obj.__dict__
     d[PK] = pk  # the global ID is made only if `id` is selected (kit/fast_resolvers.py)
     for index, attr, conv in layout.entries:
@@ -634,7 +642,8 @@ async def _run(ctx: Any, stmt: Any, key: tuple[Any, ...], bind: Binder) -> list[
     the shapes of the context's conditions recorded by the binder."""
     sql, names, constants = compile_statement(stmt, (*key, tuple(bind.shapes)))
     values = bind.values
-    return await ctx.db.fetch(sql, [values[n] if n in values else constants[n] for n in names])
+    rows: list[Any] = await ctx.db.fetch(sql, [values[n] if n in values else constants[n] for n in names])
+    return rows
 
 
 # ---- connection objects ---------------------------------------------------------------------
@@ -691,8 +700,8 @@ def _page(plan: ConnPlan, objs: list[Any], total: int | None) -> ConnectionObj:
         objs = objs[: plan.last]
         objs.reverse()
         return ConnectionObj(plan, objs, plan.before is not None, has_more, total)
-    has_more = len(objs) > plan.first
-    return ConnectionObj(plan, objs[: plan.first], has_more, plan.after is not None, total)
+    has_more = len(objs) > plan.size
+    return ConnectionObj(plan, objs[: plan.size], has_more, plan.after is not None, total)
 
 
 # ---- the three reads ------------------------------------------------------------------------
@@ -714,13 +723,13 @@ async def fetch_connection(ctx: Any, plan: ConnPlan, extra_where: Any = None) ->
     """A root list: one statement for the page (+1 for totalCount), then one per to-many."""
     spec = plan.node.spec
     alias = table_alias(spec, "t0")
-    bind, cols, joins = Binder(), [], []
+    bind, cols, joins = Binder(), list[Any](), list[Any]()
     layout = _select_parts(ctx, plan.node, alias, cols, joins, bind)
     where = [*_base_where(ctx, spec, alias, plan, bind), *_extra(extra_where, alias, bind)]
     order_cols = _order_columns(spec, alias, plan)
     where += _cursor_where(order_cols, plan, bind)
     reverse = plan.last is not None
-    limit = (plan.last if reverse else plan.first) + 1
+    limit = plan.size + 1
     stmt = (select(*cols).select_from(_from_clause(alias, joins)).where(*where)
             .order_by(*_order_by(order_cols, reverse)).limit(bind(limit, Integer)))
     shape = plan.shape()
@@ -747,7 +756,7 @@ async def fetch_by_keys(ctx: Any, plan: NodePlan, key_attr: str, keys: list[Any]
     if not keys:
         return {}
     alias = table_alias(spec, "t0")
-    bind, cols, joins = Binder(), [], []
+    bind, cols, joins = Binder(), list[Any](), list[Any]()
     if key_attr not in plan.attrs:
         plan.attrs.append(key_attr)
     layout = _select_parts(ctx, plan, alias, cols, joins, bind)
@@ -769,7 +778,7 @@ async def fetch_many_batch(ctx: Any, rel: RelSpec, plan: ConnPlan, parent_keys: 
     if fk_attr not in plan.node.attrs:
         plan.node.attrs.append(fk_attr)
     alias = table_alias(spec, "t0")
-    bind, cols, joins = Binder(), [], []
+    bind, cols, joins = Binder(), list[Any](), list[Any]()
     layout = _select_parts(ctx, plan.node, alias, cols, joins, bind)
     fk = alias.c[spec.column_name(fk_attr)]
     keys_param = bind(list(parent_keys), ARRAY(BigInteger))
@@ -777,7 +786,7 @@ async def fetch_many_batch(ctx: Any, rel: RelSpec, plan: ConnPlan, parent_keys: 
     order_cols = _order_columns(spec, alias, plan)
     where += _cursor_where(order_cols, plan, bind)
     reverse = plan.last is not None
-    limit = (plan.last if reverse else plan.first) + 1
+    limit = plan.size + 1
     window_order = _order_by(order_cols, reverse)
     extra = [func.row_number().over(partition_by=fk, order_by=window_order).label("rn")]
     inline_total = plan.want_total and plan.after is None and plan.before is None  # follows from the plan's shape

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Column, inspect
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.orm import RelationshipDirection
+from sqlalchemy.orm import Mapper, RelationshipDirection
 
 
 def prose(doc: str | None) -> str | None:
@@ -38,7 +38,7 @@ class RelSpec:
 
     name: str
     kind: str  # "one" | "many"
-    target_model: type
+    target_model: type[Any]
     local_attr: str
     remote_attr: str
 
@@ -50,10 +50,10 @@ class RelSpec:
 @dataclass
 class EntitySpec:
     name: str
-    model: type
-    gql_cls: type | None = None
+    model: type[Any]  # a mapped class
+    gql_cls: type[Any] | None = None
     tenant_key: str | None = None
-    columns: dict[str, Column] = field(default_factory=dict)
+    columns: dict[str, Column[Any]] = field(default_factory=dict)
     enum_attrs: dict[str, type[enum.Enum]] = field(default_factory=dict)
     relations: dict[str, RelSpec] = field(default_factory=dict)
     filter_fields: dict[str, str] = field(default_factory=dict)  # GraphQL name -> attr
@@ -99,8 +99,9 @@ class EntitySpec:
         table the tenant key references) names its public rows in `__public_rows__`."""
         from sqlalchemy import select
 
+        assert self.tenant_key is not None, f"{self.name} is not a tenant table"
         root_table = next(fk.column.table for fk in self.columns[self.tenant_key].foreign_keys
-                          if len(fk.constraint.columns) == 1)  # not the composite references that carry it
+                          if fk.constraint is not None and len(fk.constraint.columns) == 1)  # not the composite references that carry it
         root = next(m.class_ for m in self.model.registry.mappers if m.local_table is root_table)
         return select(root_table.c.id).where(*(root_table.c[c] for c in root.__public_rows__))
 
@@ -122,29 +123,30 @@ class EntitySpec:
 VISIBILITY: dict[str, Any] = {}
 
 SPECS: dict[str, EntitySpec] = {}
-SPECS_BY_MODEL: dict[type, EntitySpec] = {}
+SPECS_BY_MODEL: dict[type[Any], EntitySpec] = {}
 
 
-def spec_for_model(model: type) -> EntitySpec:
+def spec_for_model(model: type[Any]) -> EntitySpec:
     """The spec of a model, created on first use (filter/order inputs need it early)."""
     spec = SPECS_BY_MODEL.get(model)
     if spec is not None:
         return spec
-    mapper = inspect(model)
+    mapper: Mapper[Any] = inspect(model)
     spec = EntitySpec(name=model.__name__, model=model, tenant_key=getattr(model, "__tenant_key__", None))
     for attr in mapper.column_attrs:
-        col = attr.columns[0]
+        col = cast(Column[Any], attr.columns[0])  # a declarative table's column
         spec.columns[attr.key] = col
         if isinstance(col.type, SAEnum) and col.type.enum_class is not None:
             spec.enum_attrs[attr.key] = col.type.enum_class
     for rel in mapper.relationships:
+        assert rel.local_remote_pairs is not None  # set once the mappers are configured
         (local, remote), *_ = rel.local_remote_pairs
         local_attr = mapper.get_property_by_column(local).key
         remote_attr = inspect(rel.mapper.class_).get_property_by_column(remote).key
         kind = "one" if rel.direction is RelationshipDirection.MANYTOONE else "many"
         spec.relations[rel.key] = RelSpec(rel.key, kind, rel.mapper.class_, local_attr, remote_attr)
     catalogue = ("hostel_id",) if getattr(model, "__public_catalogue__", False) else ()  # visitors pick a hostel
-    decl = model.__dict__.get("__entity__")
+    decl: Any = model.__dict__.get("__entity__")
     declared = decl is not None and hasattr(decl, "read")  # an Entity (models/entity.py), not Internal
     filterable = decl.filter if declared else ()
     sortable = decl.order if declared else ()

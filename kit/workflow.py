@@ -53,7 +53,7 @@ class Doc:
 class RefTo:
     """Marks an `int` parameter as the primary key of a `model` row, given as a global ID."""
 
-    def __init__(self, model: type, many: bool = False) -> None:
+    def __init__(self, model: type[Any], many: bool = False) -> None:
         self.model, self.many = model, many
 
 
@@ -61,11 +61,11 @@ class Ref:
     """`student_id: Ref[models.Student]`: the service receives the row's id (an int); the client
     sends the Student's global ID. `Ref.many[models.Student]` for a list of them."""
 
-    def __class_getitem__(cls, model: type) -> Any:
+    def __class_getitem__(cls, model: type[Any]) -> Any:
         return Annotated[int, RefTo(model)]
 
     class many:  # noqa: N801 - reads as Ref.many[Model]
-        def __class_getitem__(cls, model: type) -> Any:
+        def __class_getitem__(cls, model: type[Any]) -> Any:
             return Annotated[list[int], RefTo(model, many=True)]
 
 
@@ -78,7 +78,8 @@ def _doc(hint: Any) -> str | None:
             if isinstance(extra, Doc):
                 return extra.text
             if type(extra).__name__ == "Doc" and hasattr(extra, "documentation"):  # typing_extensions.Doc (PEP 727)
-                return extra.documentation
+                documentation: str = extra.documentation
+                return documentation
         return None
     for arg in typing.get_args(hint):  # Annotated inside `X | None`
         text = _doc(arg)
@@ -108,7 +109,7 @@ def _graphql_kind(hint: Any) -> tuple[Any, RefTo | None, bool]:
     if origin is list:
         (item,) = typing.get_args(hint)
         inner, _, _ = _graphql_kind(item)
-        return list[inner], None, optional
+        return list[inner], None, optional  # type: ignore[valid-type]  # a type made at run time
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return graphql_enum(hint), None, optional
     if hint in _SCALARS or hasattr(hint, "__strawberry_definition__"):

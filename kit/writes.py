@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Numeric, String, event, inspect, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -20,6 +20,9 @@ from sqlalchemy.orm import Session
 from kit import clock
 from kit.registry import EntitySpec, camel
 from kit.errors import ErrorCode, UserError, UserErrors, user_error
+
+if TYPE_CHECKING:
+    from kit.context import RequestContext
 
 
 def _constraint_columns(spec: EntitySpec, name: str | None) -> list[str]:
@@ -101,7 +104,7 @@ def _refuse_unstorable_values(session: Session, flush_context: object, instances
 
 
 @asynccontextmanager
-async def mutation_scope(ctx: Any, spec: EntitySpec | None = None):  # noqa: ANN201
+async def mutation_scope(ctx: Any, spec: EntitySpec | None = None) -> AsyncIterator[Any]:
     """The request's ORM session inside a savepoint; constraint violations become UserErrors."""
     session = await ctx.db.session()
     session.info["user_id"] = ctx.user_id
@@ -137,12 +140,12 @@ async def log_activity(session: Any, ctx: Any, action: str, entity_type: str | N
     scope = session.info.get("tenant_scope") or (ctx.school_id, ctx.hostel_id)
     school_id, hostel_id = scope
     if school_id is not None:
-        from models import ActivityLog
+        from models import ActivityLog  # type: ignore[attr-defined]  # models exports every class at run time
 
         session.add(ActivityLog(school_id=school_id, user_id=ctx.user_id, action=action, entity_type=entity_type,
                                 entity_id=entity_id, ip_address=ctx.client_ip, timestamp=now_utc()))
     elif hostel_id is not None:
-        from models import AuditLog
+        from models import AuditLog  # type: ignore[attr-defined]  # models exports every class at run time
 
         session.add(AuditLog(hostel_id=hostel_id, user_id=ctx.user_id, action=action, entity_type=entity_type,
                              entity_id=entity_id, ip_address=ctx.client_ip, occurred_at=now_utc(),
@@ -152,21 +155,21 @@ async def log_activity(session: Any, ctx: Any, action: str, entity_type: str | N
     await session.flush()
 
 
-def require_school(ctx: Any) -> int:
+def require_school(ctx: RequestContext) -> int:
     """The active school of a school-family write, or a clear INVALID error."""
     if ctx.school_id is None:
         raise user_error(ErrorCode.INVALID, "Choose a school first (X-Tenant-Id with the School's ID).")
     return ctx.school_id
 
 
-def require_session(ctx: Any) -> int:
+def require_session(ctx: RequestContext) -> int:
     """The resolved academic session (X-Session-Id, else the school's current one)."""
     if ctx.session_id is None:
         raise user_error(ErrorCode.INVALID, "No academic session is selected: the school has no current session.")
     return ctx.session_id
 
 
-def tenant_value(ctx: Any, spec: EntitySpec) -> int | None:
+def tenant_value(ctx: RequestContext, spec: EntitySpec) -> int | None:
     if spec.tenant_key == "school_id":
         return ctx.school_id
     if spec.tenant_key == "hostel_id":
@@ -219,7 +222,8 @@ async def create_row(ctx: Any, spec: EntitySpec, values: dict[str, Any], validat
         await log_activity(session, ctx, action or f"{spec.name}.create", spec.name, obj.id)
         if after is not None:
             await after(ctx, session, obj, "create")
-        return obj.id
+        row_id: int = obj.id
+        return row_id
 
 
 async def update_row(ctx: Any, spec: EntitySpec, pk: int, values: dict[str, Any], validate: Validator | None = None,
@@ -236,7 +240,8 @@ async def update_row(ctx: Any, spec: EntitySpec, pk: int, values: dict[str, Any]
         if after is not None:
             await session.flush()
             await after(ctx, session, obj, "update")
-        return obj.id
+        row_id: int = obj.id
+        return row_id
 
 
 async def set_active(ctx: Any, spec: EntitySpec, pk: int, active: bool | None, row_filter: Any = None,
@@ -250,11 +255,12 @@ async def set_active(ctx: Any, spec: EntitySpec, pk: int, active: bool | None, r
         if after is not None:
             await session.flush()
             await after(ctx, session, obj, "activate" if obj.active else "deactivate")
-        return obj.id
+        row_id: int = obj.id
+        return row_id
 
 
 @asynccontextmanager
-async def acting_in_hostel(ctx: Any, hostel_id: int, field: str = "hostelId"):  # noqa: ANN201
+async def acting_in_hostel(ctx: Any, hostel_id: int, field: str = "hostelId") -> AsyncIterator[Any]:
     """The block's writes land in `hostel_id`, a hostel the caller may book in although it is
     not their tenant (a visitor on the website, a resident of another hostel): it must be
     public, active and open, else NOT_FOUND (the same as a hostel that does not exist). The
