@@ -488,6 +488,7 @@ async def test_summary_rules_ranges_and_access(client, db, gw):
         (1, 1, "100.00"), (1, 1, "100.00"), (0, 1, "0.00"), (0, 1, "0.00"), (0, 1, "0.00"), (1, 1, "100.00")]
     nothing = ok(await call(client, TEACHER, SUMMARY, {"id": gid("SchoolClass", class_id), "from": (day - dt.timedelta(days=3)).isoformat(),
                                                        "to": (day - dt.timedelta(days=1)).isoformat()}))
+    assert len(nothing["classAttendanceSummary"]["students"]) == len(one_day)  # everyone listed, with nothing to count
     assert all(r["total"] == 0 and r["percentage"] is None for r in nothing["classAttendanceSummary"]["students"])
 
     start = gw["gw"]["start"]

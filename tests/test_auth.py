@@ -229,7 +229,9 @@ async def test_one_user_roles_in_two_schools_switch_with_x_tenant_id(own_client,
     assert status == 403 and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     status, _ = await _gql(own_client, ME, headers={**teacher, "X-Tenant-Id": encode_gid("School", 987654)})
     assert status == 403  # the same answer for a school that does not exist
-    assert greenwood
+    # and naming the login's own school explicitly is the same as naming none
+    _, body = await _gql(own_client, ME, headers={**headers, "X-Tenant-Id": encode_gid("School", greenwood)})
+    assert body["data"]["me"]["rolesInForce"] == ["TEACHER"] and body["data"]["me"]["activeTenant"]["schoolCode"] == "DEMO-GWH"
 
 
 async def test_x_session_id_is_validated_against_the_active_school(own_client, db):

@@ -108,6 +108,11 @@ async def test_no_protected_field_is_filterable_or_orderable_by_a_caller_its_rul
     assert {("HostelStudent", "phone"), ("HostelStudent", "email"), ("HostelStudent", "checkInDate")} <= exercised, exercised
 
 
+def _not_prefix(prefix: str) -> dict:
+    """Rows whose phone does not start with `prefix`, those without a phone included."""
+    return {"or": [{"not": {"phone": {"startsWith": prefix}}}, {"phone": {"isNull": True}}]}
+
+
 async def test_a_resident_cannot_read_another_residents_phone_through_a_filter(client):
     """The issue's oracle: startsWith + totalCount, one digit at a time. Staff still filter."""
     resident = await as_user(client, "resident@sunrise.demo")
@@ -123,9 +128,31 @@ async def test_a_resident_cannot_read_another_residents_phone_through_a_filter(c
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
     body = await resident("{ hostelStudents(orderBy: [{field: CHECK_IN_DATE}]) { totalCount } }", expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
-    # a filter on what the resident may read still works
-    ok = await resident(doc, {"f": {"fullName": {"contains": "a"}}})
-    assert ok["data"]["hostelStudents"]["totalCount"] >= 0
-    staff = await warden(doc, {"f": {"phone": {"startsWith": "9"}}})
-    assert staff["data"]["hostelStudents"]["totalCount"] >= 0
+    # a filter on what the resident may read still works: the rows with a letter in the name
+    # (any case) and those without it split the list; every row kept holds it (one request:
+    # one snapshot of the rows, whatever other tests add meanwhile)
+    names = [n["fullName"] for n in everyone["data"]["hostelStudents"]["nodes"]]
+    letter = next(c for c in "zqxjkvbpygfwmucldrhsnioate" if 0 < sum(c in n.lower() for n in names) < len(names))
+    split = """query($f: HostelStudentFilter, $n: HostelStudentFilter) { all: hostelStudents { totalCount }
+                 kept: hostelStudents(first: 100, filter: $f) { totalCount nodes { %s } }
+                 left: hostelStudents(first: 100, filter: $n) { totalCount nodes { %s } } }"""
+    ok = await resident(split % ("fullName", "fullName"), {"f": {"fullName": {"contains": letter.upper()}},
+                                                           "n": {"not": {"fullName": {"contains": letter}}}})
+    kept, left = ok["data"]["kept"], ok["data"]["left"]
+    assert kept["totalCount"] > 0 and left["totalCount"] > 0
+    assert kept["totalCount"] + left["totalCount"] == ok["data"]["all"]["totalCount"]
+    assert all(letter in n["fullName"].lower() for n in kept["nodes"]) and kept["nodes"]
+    assert not any(letter in n["fullName"].lower() for n in left["nodes"]) and left["nodes"]
+    # and staff filter on the phone (a case-sensitive prefix): nobody's starts with "9" (all "+91 ..."),
+    # and a prefix of one phone splits the list the same way
+    staff = await warden(split % ("phone", "phone"), {"f": {"phone": {"startsWith": "9"}}, "n": _not_prefix("9")})
+    assert staff["data"]["kept"]["totalCount"] == 0 and staff["data"]["all"]["totalCount"] > 1
+    assert staff["data"]["left"]["totalCount"] == staff["data"]["all"]["totalCount"]
+    prefix = next(n["phone"] for n in staff["data"]["left"]["nodes"] if n["phone"])[:7]  # "+91 9xy"
+    staff = await warden(split % ("phone", "phone"), {"f": {"phone": {"startsWith": prefix}},
+                                                      "n": _not_prefix(prefix)})
+    kept, left = staff["data"]["kept"], staff["data"]["left"]
+    assert kept["totalCount"] > 0 and kept["totalCount"] + left["totalCount"] == staff["data"]["all"]["totalCount"]
+    assert all(n["phone"].startswith(prefix) for n in kept["nodes"])
+    assert not any((n["phone"] or "").startswith(prefix) for n in left["nodes"])
     assert is_input_object_type(SCHEMA.type_map["HostelStudentFilter"]) and SPECS["HostelStudent"]

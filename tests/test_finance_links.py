@@ -38,7 +38,7 @@ async def test_fee_records_link_to_their_session_assignment_and_definition(clien
     assert logs and all(log["assignment"]["id"] == owner for owner, log in logs)
     policies = [(s["id"], p) for s in body["feeStructures"]["nodes"] for p in s["lateFeePolicies"]["nodes"]]
     assert policies and all(p["feeStructure"]["id"] == owner for owner, p in policies)
-    assert all(f["session"]["id"] for f in body["fundingArrangements"]["nodes"])
+    assert body["fundingArrangements"]["nodes"] and all(f["session"]["id"] for f in body["fundingArrangements"]["nodes"])
 
     # filtering by the session takes its global ID, like every other reference
     session = payments[0]["session"]["id"]

@@ -157,7 +157,7 @@ async def test_stats_extension_and_request_id(gql):
     r = await gql.raw("{ schools(first: 1) { totalCount } }", headers={"X-Request-Id": "abc-123"})
     assert r.headers["x-request-id"] == "abc-123"
     stats = r.json()["extensions"]["stats"]
-    assert stats["sqlStatements"] == 2 and stats["sqlMs"] >= 0
+    assert stats["sqlStatements"] == 2 and 0 < stats["sqlMs"] < 10_000  # two real statements take some time, not seconds
 
 
 async def test_health_and_readiness(gql):

@@ -118,5 +118,8 @@ async def test_hostel_money_and_times_round_trip_exactly(gql):
 async def test_datetime_filters_need_a_time_zone(gql):
     naive = await gql.raw('{ schools(filter: {createdAt: {gte: "2026-01-01T00:00:00"}}) { totalCount } }')
     assert naive.status_code == 400 and "time zone" in naive.json()["errors"][0]["message"]
-    aware = await gql('{ schools(filter: {createdAt: {gte: "2000-01-01T00:00:00+05:30"}}) { totalCount } }')
-    assert aware["data"]["schools"]["totalCount"] >= 0
+    aware = await gql("""{ all: schools { totalCount } since2000: schools(filter: {createdAt: {gte: "2000-01-01T00:00:00+05:30"}}) {
+        totalCount } future: schools(filter: {createdAt: {gte: "2999-01-01T00:00:00+05:30"}}) { totalCount } }""")
+    # every school was made after 2000 and none after 2999: the zoned bound really filters
+    assert aware["data"]["since2000"]["totalCount"] == aware["data"]["all"]["totalCount"] > 0
+    assert aware["data"]["future"]["totalCount"] == 0

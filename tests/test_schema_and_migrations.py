@@ -80,11 +80,21 @@ def test_newest_migration_downgrades_and_upgrades_again(scratch_db_url):
     previous = script.get_revision(head).down_revision or "base"
     migrate.upgrade(scratch_db_url, "head")
     migrate.downgrade(scratch_db_url, previous)
+    down = create_engine(_sync_url(scratch_db_url))
+    try:
+        with down.connect() as conn:  # the downgrade really stepped back one revision
+            assert [r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")] == \
+                ([] if previous == "base" else [previous])
+    finally:
+        down.dispose()
     migrate.upgrade(scratch_db_url, "head")
-    assert f"/{MIGRATION_CHECK_DB}?" in scratch_db_url
     engine = create_engine(_sync_url(scratch_db_url))
     try:
-        with engine.connect() as conn:  # and the round trip leaves every table's policies as the models say
+        with engine.connect() as conn:
+            # the round trip ran on the scratch database, and left it at the head revision
+            assert conn.exec_driver_sql("SELECT current_database()").scalar() == MIGRATION_CHECK_DB
+            assert [r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")] == [head]
+            # and every table's policies as the models say
             have = policies.actual(conn)
             assert policies.differences(policies.normalized(conn, policies.expected(), have.keys()), have) == []
             conn.rollback()
