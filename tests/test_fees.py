@@ -871,14 +871,32 @@ def test_accrue_late_fees_subcommand(monkeypatch, pg_url, capsys):
 
 # ---- the one formula: GraphQL = Python = SQL ----------------------------------------------------------------
 
+# hand-computed rows first (the arithmetic in the comment), then 200 seeded random ones whose expected
+# pending is the seed's formula written out here term by term (never `pending()` itself)
+PENDING_BY_HAND = [
+    # (amount, sponsor, discount, principal paid, accrued, late paid, waived, pending)
+    ("1000.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "1000.00"),  # nothing paid
+    ("1000.00", "250.00", "100.00", "400.00", "60.00", "20.00", "10.00", "280.00"),  # 1000+60-250-100-400-20-10
+    ("333.33", "0.01", "33.33", "299.99", "4.99", "4.99", "0.00", "0.00"),  # 333.33+4.99-0.01-33.33-299.99-4.99
+    ("0.10", "0.00", "0.00", "0.00", "500.00", "0.00", "499.99", "0.11"),  # 0.10+500-499.99
+]
+
+
 async def test_pending_is_the_same_through_graphql_python_and_sql(gql, db):
     school = await own_school(db, 20)
-    rng = random.Random(5)
+    seed = 5
+    rng = random.Random(seed)
 
     def cents(limit: Decimal) -> Decimal:
         return (D(rng.randrange(0, int(limit * 100) + 1)) / 100).quantize(D("0.01"))
 
     rows = []
+    by_hand: dict[int, Decimal] = {}  # row index -> the pending written out by hand
+    for i, (amount, sponsor, discount, paid, accrued, late_paid, waived, shown) in enumerate(PENDING_BY_HAND):
+        rows.append(late_row(school["students"][i], "FLAT", "10", dt.date(2026, 4, 10), amount=D(amount),
+                             sponsor_covered_amount=D(sponsor), total_discount_amount=D(discount), principal_paid=D(paid),
+                             late_fee_accrued=D(accrued), late_fee_paid=D(late_paid), late_fee_waived=D(waived)))
+        by_hand[i] = D(shown)
     for i in range(200):
         amount = (D(rng.randrange(0, 1_000_000)) / 100).quantize(D("0.01"))
         sponsor = cents(amount) if rng.random() < 0.3 else D("0.00")
@@ -918,8 +936,14 @@ async def test_pending_is_the_same_through_graphql_python_and_sql(gql, db):
             f"SELECT a.id, {pending_sql_text('a')} AS p FROM student_fee_assignments a WHERE a.fee_structure_id = $1",
             school["structure"])}
         stored = {r["id"]: dict(r) for r in await conn.fetch("SELECT * FROM student_fee_assignments WHERE id = ANY($1)", ids)}
+    # the seed's formula (§8.1) written out here, term by term, from the values this test inserted
+    expected = {k: r["amount"] + r["late_fee_accrued"] - r["total_discount_amount"] - r["sponsor_covered_amount"]
+                - r["late_fee_waived"] - r["principal_paid"] - r["late_fee_paid"] for k, r in zip(ids, rows, strict=True)}
+    for i, shown in by_hand.items():
+        assert expected[ids[i]] == shown and through_api[ids[i]] == str(shown), (i, through_api[ids[i]], shown)
     in_python = {k: pending(v) for k, v in stored.items()}
-    assert len({v for v in in_python.values()}) > 100  # the values really differ
+    assert len({v for v in expected.values()}) > 100  # the values really differ
     for k in ids:
-        assert D(through_api[k]) == in_python[k] == in_sql[k] == in_text[k], (k, through_api[k], in_python[k], in_sql[k])
-    assert all(v >= 0 for v in in_python.values())
+        assert D(through_api[k]) == expected[k] == in_python[k] == in_sql[k] == in_text[k], \
+            (f"seed {seed}", k, expected[k], through_api[k], in_python[k], in_sql[k])
+    assert all(v >= 0 for v in expected.values())
