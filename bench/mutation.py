@@ -10,6 +10,8 @@ in-process on the pure tests of `tests/unit/`.
     python bench/mutation.py all [NAME...]       (bench/mutation.sh): every module of
         [tool.cosmic-ray.modules] in pyproject.toml (or the NAMEs): init, skip the lines marked
         `# pragma: no mutate` (each says why the mutant is equivalent), exec, summary
+    python bench/mutation.py planted          (bench/mutation.sh --planted): plant the bugs of
+        PLANTED one at a time and check that the fast tests catch each
     python bench/mutation.py serve SOCKET MODULE... -- TESTS...
     python bench/mutation.py run SOCKET --reload M[,M...] -- PYTEST ARGS...
 
@@ -46,7 +48,10 @@ def _child(request: dict) -> int:
         _reexec(name)
     import pytest
 
-    return int(pytest.main([*request["args"], "-q", "-x", "-p", "no:cacheprovider", "--noconftest"]))
+    # no plugin autoloading (half the time of a run); the tests need pytest-asyncio only
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    return int(pytest.main([*request["args"], "-q", "-x", "-p", "no:cacheprovider", "-p", "pytest_asyncio.plugin",
+                            "--noconftest"]))
 
 
 def serve(path: str, preload: list[str], warm: list[str]) -> None:
@@ -108,12 +113,32 @@ def _modules() -> dict:
         return tomllib.load(handle)["tool"]["cosmic-ray"]
 
 
+def _sample(session: str, size: int, seed: int) -> tuple[int, int]:
+    """Keep `size` of the session's pending mutants, drawn with `seed` (the rest are not run and
+    not counted); (kept, pending before)."""
+    import random
+    import sqlite3
+
+    db = sqlite3.connect(session)
+    pending = sorted(r[0] for r in db.execute(
+        "SELECT job_id FROM work_items WHERE job_id NOT IN (SELECT job_id FROM work_results)"))
+    if len(pending) > size:
+        drop = set(pending) - set(random.Random(seed).sample(pending, size))
+        db.executemany("DELETE FROM mutation_specs WHERE job_id = ?", [(j,) for j in drop])
+        db.executemany("DELETE FROM work_items WHERE job_id = ?", [(j,) for j in drop])
+        db.commit()
+    db.close()
+    return min(size, len(pending)), len(pending)
+
+
 def run_all(names: list[str]) -> int:
     import subprocess
     import time
 
     conf = _modules()
     modules = conf["modules"]
+    sample = int(os.environ.get("MUTATION_SAMPLE", "0"))  # 0: every mutant
+    seed = int(os.environ.get("MUTATION_SEED", "19"))
     chosen = names or list(modules)
     unknown = [n for n in chosen if n not in modules]
     if unknown:
@@ -154,6 +179,9 @@ exclude-operators = {json.dumps(conf.get("exclude-operators", []))}
             subprocess.run([f"{bindir}/cosmic-ray", "init", cfg, session], check=True)
             subprocess.run([f"{bindir}/cr-filter-pragma", session], check=True)
             subprocess.run([f"{bindir}/cr-filter-operators", session, cfg], check=True)
+            if sample:
+                kept, pending = _sample(session, sample, seed)
+                print(f"{name}: {kept} of {pending} mutants drawn (MUTATION_SEED={seed})", flush=True)
             subprocess.run([f"{bindir}/cosmic-ray", "exec", cfg, session], check=True)
             rows.append((name, *_summary(session, f"{OUT}/{name}.survivors.txt"), time.monotonic() - started))
     finally:
@@ -163,6 +191,8 @@ exclude-operators = {json.dumps(conf.get("exclude-operators", []))}
     for name, total, killed, survived, skipped, seconds in rows:
         score = 100.0 * killed / (killed + survived) if killed + survived else 100.0
         print(f"{name:<16} {total:>7} {killed:>6} {survived:>8} {skipped:>10} {score:>5.1f}%  {seconds:.0f}")
+    if sample:
+        print(f"(a sample of at most {sample} mutants per module, MUTATION_SEED={seed}; equivalent: all of them)")
     print(f"\nsurvivors (diffs): {OUT}/<module>.survivors.txt")
     return 0
 
@@ -188,7 +218,59 @@ def _summary(session: str, survivors_file: str) -> tuple[int, int, int, int]:
     return total, killed, survived, skipped
 
 
+PLANTED = [  # (bug, file, original text, planted text, the fast test that must catch it)
+ ("APPROVED -> CHECKED_IN allowed", "resolvers/booking/transitions.py",
+  "S.APPROVED: frozenset({S.CONFIRMED, S.CANCELLED, S.NO_SHOW}),", "S.APPROVED: frozenset({S.CONFIRMED, S.CANCELLED, S.NO_SHOW, S.CHECKED_IN}),",
+  "tests/unit/test_transitions.py"),
+ ("dayClosingOverride open to PLATFORM_ADMIN", "models/fees/access.py",
+  'OVERRIDERS = roles("SUPER_ADMIN")', 'OVERRIDERS = roles("SUPER_ADMIN", "PLATFORM_ADMIN")', "tests/unit/test_access_rules.py"),
+ ("back-to-back stays overlap (bed check)", "resolvers/hostel/availability.py",
+  "return not any(s < end and e > start for s, e, _ in self.bed_holds.get(bed_id, ()))",
+  "return not any(s <= end and e >= start for s, e, _ in self.bed_holds.get(bed_id, ()))", "tests/unit/test_availability.py"),
+ ("bed check deleted", "resolvers/hostel/availability.py",
+  "return not any(s < end and e > start for s, e, _ in self.bed_holds.get(bed_id, ()))", "return True",
+  "tests/unit/test_availability.py"),
+ ("a closed day's last day accepted (< instead of <=)", "resolvers/finance/closing.py",
+  "if through is None or day > through:", "if through is None or day >= through:", "tests/unit/test_day_closing.py"),
+ ("finance reports open to PLATFORM_ADMIN", "auth/permissions.py",
+  'FINANCE_REPORTERS = ("SUPER_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT")', 'FINANCE_REPORTERS = ("SUPER_ADMIN", "PLATFORM_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT")',
+  "tests/unit/test_permissions.py"),
+ ("sponsor share not subtracted from pending", "resolvers/fees/formula.py",
+  'TERMS_SUBTRACTED = ("total_discount_amount", "sponsor_covered_amount", ', 'TERMS_SUBTRACTED = ("total_discount_amount", ',
+  "tests/unit/test_money.py"),
+ ("teacher sees every class record", "models/school/access.py",
+  'SCHOOL_WIDE_READERS = frozenset({*PLATFORM, "SCHOOL_ADMIN", "ACCOUNTANT"})', 'SCHOOL_WIDE_READERS = frozenset({*PLATFORM, "SCHOOL_ADMIN", "ACCOUNTANT", "TEACHER"})',
+  "tests/unit/test_access_rules.py"),
+]
+
+
+def planted() -> int:
+    """Plant each bug of PLANTED in turn (issue 19's list and more), run its fast test, put the
+    file back; 1 when one of them survives."""
+    import subprocess
+
+    missed = 0
+    for name, path, old, new, test in PLANTED:
+        with open(path, encoding="utf-8") as handle:
+            source = handle.read()
+        if old not in source:
+            raise SystemExit(f"{path} changed: cannot plant {name!r}")
+        try:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(source.replace(old, new, 1))
+            rc = subprocess.run([sys.executable, "-m", "pytest", "--noconftest", "-q", "-x", "-p", "no:cacheprovider",
+                                 test], capture_output=True, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1")).returncode
+        finally:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(source)
+        missed += rc == 0
+        print(f"{'caught' if rc else 'MISSED'}  {name}  ({test})", flush=True)
+    return 1 if missed else 0
+
+
 def main(argv: list[str]) -> int:
+    if argv[0] == "planted":
+        return planted()
     if argv[0] == "all":
         return run_all(argv[1:])
     if argv[0] == "serve":

@@ -111,3 +111,23 @@ def test_every_role_is_known_to_some_group() -> None:
     the ones that appear in none of them on purpose (GUARDIAN, VISITOR)."""
     grouped = {*p.SCHOOL_READERS, *p.HOSTEL_MEMBERS, *p.FINANCE_REPORTERS}
     assert set(ALL_ROLES) - grouped == {"GUARDIAN", "VISITOR"}
+
+
+def test_owner_is_compared_by_value() -> None:
+    """Ids come from different places (the token, the row): equal numbers, different objects."""
+    rule = p.FieldRule("self", owner_attr="user_id")
+    me = int("100000000007")
+    assert rule.allows(caller(user_id=me), Row(user_id=int("100000000007"))) is True
+    assert rule.allows(caller(user_id=me), Row(user_id=int("100000000008"))) is False
+
+
+@pytest.mark.parametrize("rule", [p.roles("TEACHER"), p.FieldRule("x", roles=frozenset({"TEACHER"}))],
+                         ids=["Rule", "FieldRule"])
+def test_rules_are_frozen_values(rule: object) -> None:
+    """One rule object is shared by every declaration that names it: nobody may change it in
+    place, and equal rules are one rule (`declare` compares them; they key dictionaries)."""
+    from dataclasses import FrozenInstanceError
+
+    with pytest.raises(FrozenInstanceError):
+        rule.roles = frozenset({"VISITOR"})  # type: ignore[misc]
+    assert {rule: 1}[rule] == 1
