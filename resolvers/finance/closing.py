@@ -57,5 +57,6 @@ def day_closed(day: dt.date, through: dt.date | None) -> str | None:
     (None: nothing is closed), or None when the day is open."""
     if through is None or day > through:
         return None
-    which = "is closed" if day == through else f"is closed (the books are closed through {through.isoformat()})"
+    last_day = day == through  # pragma: no mutate - day <= through here: `>=` would be the same test
+    which = "is closed" if last_day else f"is closed (the books are closed through {through.isoformat()})"
     return f"{day.isoformat()} {which}; a super admin can reopen it."

@@ -153,12 +153,13 @@ def test_a_teacher_sees_the_records_of_the_classes_they_teach() -> None:
     bind = Binder()
     table = models.ClassSubject.__table__
     branch, condition = school.classes_taught()(ctx(TEACHER, user_id=11, school_id=5), table, bind)
-    text = sql(condition)
-    assert branch == "taught" and text.startswith("class_subjects.class_id IN (SELECT school_classes.id FROM "
-                                                  "school_classes JOIN teachers ON teachers.id = "
-                                                  "school_classes.class_teacher_id WHERE teachers.user_id = %(p0)s")
-    assert "UNION SELECT class_subjects.class_id FROM class_subjects JOIN teachers" in text
-    assert "class_subjects.active" in text
+    # the classes the caller teaches in this school: as class teacher, or as the teacher of an active subject
+    assert branch == "taught" and sql(condition) == (
+        "class_subjects.class_id IN (SELECT school_classes.id FROM school_classes JOIN teachers ON teachers.id = "
+        "school_classes.class_teacher_id WHERE teachers.user_id = %(p0)s AND teachers.school_id = %(p1)s AND "
+        "school_classes.school_id = %(p2)s UNION SELECT class_subjects.class_id FROM class_subjects JOIN teachers ON "
+        "teachers.id = class_subjects.teacher_id WHERE teachers.user_id = %(p3)s AND teachers.school_id = %(p4)s AND "
+        "class_subjects.school_id = %(p5)s AND class_subjects.active)")
     assert bind.values == {"p0": 11, "p1": 5, "p2": 5, "p3": 11, "p4": 5, "p5": 5}
     bind = Binder()
     school.taught_class_ids(ctx(TEACHER, user_id=None), bind)
