@@ -79,6 +79,10 @@ def test_room_and_hostel_blocks() -> None:
     assert snap.bed_free(201, D(2026, 6, 9), D(2026, 6, 10)) is False  # the hostel block
     assert snap.bed_free(201, D(2026, 6, 8), D(2026, 6, 10)) is False
     assert snap.bed_free(201, D(2026, 6, 10), D(2026, 6, 12)) is True
+    # the day a block ends is free again (one-day questions: the day index)
+    assert snap.bed_free(201, D(2026, 6, 10), D(2026, 6, 11)) is True
+    assert snap.bed_free(102, D(2026, 6, 4), D(2026, 6, 5)) is True
+    assert snap.bed_free(102, D(2026, 6, 2), D(2026, 6, 3)) is True
     # one day outside the window: the ranges decide
     snap.hostel_blocks.append((D(2026, 6, 20), D(2026, 6, 21)))
     assert snap.bed_free(201, D(2026, 6, 20), D(2026, 6, 21)) is False
@@ -250,3 +254,61 @@ def test_alternatives_lists_other_room_types_with_a_bed_for_the_whole_stay() -> 
     found = asyncio.run(av.alternatives(run, 7, START, END, None, exclude_room_type=10))
     assert found == [{"roomTypeId": 20, "name": "Twin", "freeBeds": 2, "monthlyRent": "6000"}]
     assert [f["roomTypeId"] for f in asyncio.run(av.alternatives(run, 7, START, END, None))] == [10, 20]
+
+
+def test_the_days_just_outside_the_window() -> None:
+    """The day index covers [start, end) only: the days on either side are read from the ranges."""
+    snap = world()
+    before, last, after = START - dt.timedelta(days=1), END - dt.timedelta(days=1), END
+    snap.add_hold(101, D(2026, 5, 20), D(2026, 7, 1), "resident")
+    snap.hostel_blocks.append((after, after + dt.timedelta(days=1)))
+    snap.room_blocks[2] = [(before, START)]
+    for day in (before, START, last, after):
+        assert snap._taken_on(101, day) is True
+        assert snap._taken_on(102, day) is False
+    assert snap.bed_free(102, after, after + dt.timedelta(days=1)) is False  # the hostel block
+    assert snap.bed_free(102, last, after) is True
+    assert snap.bed_free(201, before, START) is False  # the room block
+    assert snap.bed_free(201, START, START + dt.timedelta(days=1)) is True
+    assert snap.bed_free(102, before, START) is True
+
+
+def test_bed_info_is_a_frozen_value() -> None:
+    from dataclasses import FrozenInstanceError
+
+    info = world().beds[101]
+    with pytest.raises(FrozenInstanceError):
+        info.max_occupants = 9  # type: ignore[misc]
+
+
+def test_an_occupancy_limit_below_capacity_counts_what_is_left() -> None:
+    """Room D1: 4 beds, at most 3 occupants. One taken: 2 more; two taken: 1 more."""
+    beds = {i: bed(i, 4, "D1", 0, 10, 4, 3) for i in (401, 402, 403, 404)}
+    snap = av.Snapshot(7, START, END, "CO_ED", beds)
+    assert snap.free_on(START, 10) == 3
+    snap.add_hold(401, START, END, "resident")
+    assert snap.free_on(START, 10) == 2
+    snap.add_hold(402, START, END, "resident")
+    assert snap.free_on(START, 10) == 1
+    snap.add_hold(403, START, END, "resident")
+    assert snap.free_on(START, 10) == 0
+
+
+def test_claims_count_against_their_own_room_type_only() -> None:
+    snap = world()
+    snap.unassigned = [(3, START, END), (20, START, END)]  # other types, below and above 10
+    assert snap.free_on(START, 10) == 4
+
+
+def test_alternatives_compare_room_types_by_value() -> None:
+    big = int("700000")
+    answers = {av.HOSTEL_SQL: [("CO_ED", "{}")], av.BEDS_SQL: [(101, 1, "A1", 1, big, "4000", 1, 1, "ANY")],
+               av.HOLDS_SQL: [], av.UNASSIGNED_SQL: []}
+
+    async def run(sql: str, params: list) -> list:
+        return answers[sql] if sql in answers else [(int("700000"), "Solo", Decimal("4000"))]
+
+    import asyncio
+
+    assert asyncio.run(av.alternatives(run, 7, START, END, None, exclude_room_type=big)) == []
+    assert len(asyncio.run(av.alternatives(run, 7, START, END, None, exclude_room_type=int("700001")))) == 1
