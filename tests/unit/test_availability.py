@@ -43,6 +43,8 @@ def test_days_are_half_open() -> None:
     (D(2026, 5, 28), D(2026, 6, 2), False),  # shares 1 June
     (D(2026, 6, 2), D(2026, 6, 3), False),  # inside
     (D(2026, 5, 1), D(2026, 7, 1), False),  # around
+    (D(2026, 6, 6), D(2026, 6, 9), True),  # well after
+    (D(2026, 5, 20), D(2026, 5, 25), True),  # well before
 ])
 def test_bed_free_against_a_hold(start: dt.date, end: dt.date, free: bool) -> None:
     snap = world()
@@ -79,6 +81,9 @@ def test_room_and_hostel_blocks() -> None:
     assert snap.bed_free(201, D(2026, 6, 9), D(2026, 6, 10)) is False  # the hostel block
     assert snap.bed_free(201, D(2026, 6, 8), D(2026, 6, 10)) is False
     assert snap.bed_free(201, D(2026, 6, 10), D(2026, 6, 12)) is True
+    assert snap.bed_free(201, D(2026, 6, 11), D(2026, 6, 13)) is True  # well after the blocks
+    assert snap.bed_free(201, D(2026, 6, 1), D(2026, 6, 3)) is True  # well before
+    assert snap.bed_free(102, D(2026, 6, 5), D(2026, 6, 8)) is True  # between A1's block and the hostel's
     # the day a block ends is free again (one-day questions: the day index)
     assert snap.bed_free(201, D(2026, 6, 10), D(2026, 6, 11)) is True
     assert snap.bed_free(102, D(2026, 6, 4), D(2026, 6, 5)) is True
