@@ -83,3 +83,18 @@ def test_pending_in_sql() -> None:
     assert formula.pending_sql_text("a") == ("(a.amount + a.late_fee_accrued - a.total_discount_amount"
                                              " - a.sponsor_covered_amount - a.late_fee_waived - a.principal_paid"
                                              " - a.late_fee_paid)")
+
+
+def test_a_percentage_cap_keeps_its_paise() -> None:
+    """FLAT 50 on 1000.00 unpaid, capped at 0.25 % of it: 1000.00 x 0.25 / 100 = 2.50 (not 2)."""
+    import datetime as dt
+
+    from resolvers.fees.calculators import late_fee_accrual
+
+    row = {"amount": D("1000.00"), "due_date": dt.date(2026, 5, 10), "late_fee_type": "FLAT",
+           "late_fee_value": D("50.00"), "late_fee_grace_days": 0, "late_fee_cap_type": "PERCENTAGE",
+           "late_fee_cap_value": D("0.25"), "late_fee_applied": False, "late_fee_accrued": D("0.00"),
+           "principal_paid": D("0.00"), "late_fee_paid": D("0.00"), "late_fee_waived": D("0.00"),
+           "total_discount_amount": D("0.00"), "sponsor_covered_amount": D("0.00")}
+    accrual = late_fee_accrual(row, dt.date(2026, 5, 11))
+    assert accrual.amount == D("2.50") and accrual.applied is True
