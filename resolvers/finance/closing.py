@@ -27,7 +27,7 @@ from kit.errors import ErrorCode, user_error
 
 # the two-int4 form of advisory locks is used for the closing chain only (other locks take one bigint key);
 # (school, 0) is the school's chain
-CHAIN_KEY = 0
+CHAIN_KEY = 0  # pragma: no mutate - any constant is the same lock, as long as every taker uses this one
 
 CLOSED_THROUGH = text("SELECT max(date) FROM day_closing WHERE school_id = :school AND NOT override_allowed")
 
@@ -47,7 +47,16 @@ async def ensure_day_open(session: Any, school_id: int, day: dt.date, field: str
     """Refuse (LOCKED) a money movement dated on or before the latest closing in force; call
     inside the mutation scope (the shared chain lock is held until the request commits)."""
     await lock_chain(session, school_id)
-    through = await closed_through(session, school_id)
-    if through is not None and day <= through:
-        which = "is closed" if day == through else f"is closed (the books are closed through {through.isoformat()})"
-        raise user_error(ErrorCode.LOCKED, f"{day.isoformat()} {which}; a super admin can reopen it.", field)
+    refusal = day_closed(day, await closed_through(session, school_id))
+    if refusal is not None:
+        raise user_error(ErrorCode.LOCKED, refusal, field)
+
+
+def day_closed(day: dt.date, through: dt.date | None) -> str | None:
+    """Why a money movement dated `day` is refused when the books are closed through `through`
+    (None: nothing is closed), or None when the day is open."""
+    if through is None or day > through:
+        return None
+    last_day = day == through  # pragma: no mutate - day <= through here: `>=` would be the same test
+    which = "is closed" if last_day else f"is closed (the books are closed through {through.isoformat()})"
+    return f"{day.isoformat()} {which}; a super admin can reopen it."
