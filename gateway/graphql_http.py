@@ -194,7 +194,16 @@ class GraphQLHTTP:
     # ---- execution ----------------------------------------------------------------------
 
     async def _from_multipart(self, request: Request) -> tuple[list[dict[str, Any]], bool]:
-        """The GraphQL multipart request protocol: `operations`, `map`, then the files."""
+        """The GraphQL multipart request protocol: `operations`, `map`, then the files.
+
+        A browser sends a multipart form cross-site without asking first (it is a "simple"
+        request), so a form on any site could post to the API with the user's cookies or from
+        inside their network. A header that only scripts can set forces the CORS preflight:
+        `Apollo-Require-Preflight: true` (what Apollo Client's upload link sends) or
+        `X-Apollo-Operation-Name`; without one the request is refused before it is read."""
+        if not (request.headers.get("apollo-require-preflight") or request.headers.get("x-apollo-operation-name")):
+            raise RequestError(400, "A multipart request must carry the header `Apollo-Require-Preflight: true` "
+                               "(it makes browsers check CORS first).", "PREFLIGHT_REQUIRED")
         limit = self.settings.max_upload_bytes
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > limit + MAX_BODY:
@@ -324,7 +333,7 @@ class GraphQLHTTP:
         statements_before, setup_before, seconds_before = stats.statements, stats.setup, stats.seconds
         started = time.perf_counter()
         result = execute(self.schema, cached.document, context_value=ctx, variable_values=variables,
-                         operation_name=operation_name, hide_suggestions=True,
+                         operation_name=operation_name, hide_suggestions=not self.settings.suggestions,
                          executor_class=RenderingExecutor, is_awaitable=is_awaitable)
         if isawaitable(result):
             result = await result
@@ -393,7 +402,7 @@ class GraphQLHTTP:
         else:
             try:
                 with comparison_budget(self.settings.max_field_comparisons):
-                    errors = validate(self.schema, document, self.rules, max_errors=20, hide_suggestions=True)
+                    errors = validate(self.schema, document, self.rules, max_errors=20, hide_suggestions=not self.settings.suggestions)
             except TooComplex:
                 errors = [too_complex_error()]
             operations = {d.name.value if d.name else None: d.operation
