@@ -170,3 +170,32 @@ async def test_development_suggests_names_and_production_does_not(app_url):
 def test_production_refuses_to_start_with_generated_development_keys(app_url):
     with pytest.raises(RuntimeError, match="JWT_PRIVATE_KEYS"):
         create_app(make_settings(env="production"), database_url=app_url)
+
+
+# ---- GraphQL over HTTP: media types and status codes (the full audit: bench/http_audit.sh) ----
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+@pytest.mark.parametrize("accept,media,document_error_status", [
+    (None, "application/json", 200),
+    ("application/json", "application/json", 200),
+    ("*/*", "application/json", 200),
+    (GRAPHQL_RESPONSE, GRAPHQL_RESPONSE, 400),
+    (f"{GRAPHQL_RESPONSE}, application/json;q=0.9", GRAPHQL_RESPONSE, 400),
+    (f"application/json, {GRAPHQL_RESPONSE};q=0.5", "application/json", 200),
+])
+async def test_the_answer_speaks_the_media_type_asked_for(client, accept, media, document_error_status):
+    headers = {"Accept": accept} if accept else {}
+    ok = await client.post("/graphql", json={"query": "query Ok { __typename }"}, headers=headers)
+    assert ok.status_code == 200 and ok.headers["content-type"].split(";")[0] == media
+    for document in ("{", "query Bad { schools { nope } }", "query Unused($id: ID!) { __typename }"):
+        r = await client.post("/graphql", json={"query": document, "variables": {"id": None}}, headers=headers)
+        assert r.status_code == document_error_status, (document, r.text)
+        assert r.headers["content-type"].split(";")[0] == media
+        body = r.json()
+        assert "data" not in body and body["errors"][0]["message"], body  # not executed: no data entry
+    for bad_request in ({"query": "{ __typename }", "extensions": "x"}, {"query": 1}, {"variables": {}}):
+        r = await client.post("/graphql", json=bad_request, headers=headers)
+        assert r.status_code == 400 and r.headers["content-type"].split(";")[0] == media, (bad_request, r.text)
+        assert r.json()["errors"][0]["extensions"]["code"], r.text
