@@ -3,6 +3,11 @@ force a preflight, and the production switch."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+
 import httpx
 import orjson
 import pytest
@@ -199,3 +204,16 @@ async def test_the_answer_speaks_the_media_type_asked_for(client, accept, media,
         r = await client.post("/graphql", json=bad_request, headers=headers)
         assert r.status_code == 400 and r.headers["content-type"].split(";")[0] == media, (bad_request, r.text)
         assert r.json()["errors"][0]["extensions"]["code"], r.text
+
+
+def test_serve_reports_a_busy_port_in_one_line_before_starting_anything(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)], capture_output=True,
+                              text=True, timeout=60, env={**os.environ, "DATA_DIR": str(tmp_path)})
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"campus serve: 127.0.0.1:{port} is already in use (Address already in use); stop the other server or pass --port N"]
+    assert not (tmp_path / "pg").exists()  # no database was started for nothing
