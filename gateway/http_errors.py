@@ -17,8 +17,9 @@ def error_body(message: str, code: str, **extensions: Any) -> dict[str, Any]:
                         "extensions": {"code": code, "requestId": request_id_var.get() or "", **extensions}}]}
 
 
-def error_response(status: int, message: str, code: str, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(error_body(message, code)), status_code=status, media_type="application/json",
+def error_response(status: int, message: str, code: str, headers: dict[str, str] | None = None,
+                   media_type: str = "application/json") -> Response:
+    return Response(orjson.dumps(error_body(message, code)), status_code=status, media_type=media_type,
                     headers=headers)
 
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development: a dashboard or app served by a dev server on this machine, any port.
+LOCAL_ORIGINS = r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$"
 
 
 class Settings(BaseSettings):
@@ -27,10 +31,21 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = 30_000  # PostgreSQL stops a statement running longer (0: no limit)
     db_idle_in_transaction_ms: int = 60_000  # and ends a session idle inside a transaction that long
 
+    # ENV=production switches the developer conveniences off together (GraphiQL, introspection,
+    # "did you mean" suggestions, statement counts) and refuses generated development keys.
+    # Each can still be set on its own; unset, it follows ENV.
+    env: Literal["development", "production"] = "development"
+
     # GraphQL surface
-    graphiql: bool = True
-    introspection: bool = True
-    query_stats: bool = Field(default=False, description="SQL statement counts in response extensions")
+    graphiql: bool | None = None
+    introspection: bool | None = None
+    suggestions: bool | None = None
+    query_stats: bool | None = Field(default=None, description="SQL statement counts in response extensions")
+
+    # Browsers: origins allowed to call the API from another site (comma-separated, or "*").
+    # Unset: in development any localhost origin; in production none (same-origin only).
+    # Tokens travel in the Authorization header, never in cookies: no credentials mode.
+    cors_origins: str | None = None
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
@@ -60,9 +75,33 @@ class Settings(BaseSettings):
     upload_dir: Path | None = None
     max_upload_bytes: int = 5_000_000
 
-    # Logging
+    # Responses larger than this many bytes are compressed (zstd, brotli or gzip, as the client accepts)
+    compress_min_bytes: int = 500
+
+    # Logging (unset: JSON lines in production, readable lines in development)
     log_level: str = "INFO"
-    log_json: bool = True
+    log_json: bool | None = None
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @model_validator(mode="after")
+    def _follow_env(self) -> "Settings":
+        development = not self.production
+        for name in ("graphiql", "introspection", "suggestions", "query_stats"):
+            if getattr(self, name) is None:
+                setattr(self, name, development)
+        if self.log_json is None:
+            self.log_json = self.production
+        return self
+
+    def cors(self) -> tuple[list[str], str | None]:
+        """(allowed origins, allowed origin regex) for the CORS middleware."""
+        if self.cors_origins is None:
+            return ([], None) if self.production else ([], LOCAL_ORIGINS)
+        origins = [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+        return origins, None
 
 
 @lru_cache

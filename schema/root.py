@@ -56,5 +56,14 @@ def build_schema() -> strawberry.Schema:
 
 
 def schema_sdl(schema: strawberry.Schema | None = None) -> str:
-    """The committed `schema.graphql`."""
-    return (schema or build_schema()).as_str() + "\n"
+    """The committed `schema.graphql`. It opens with an explicit `schema { ... }` block (printers
+    leave it out when the root types have the usual names), so that every tool reading the file
+    (relay-compiler, graphql-codegen, graphql-inspector) knows the roots without guessing."""
+    schema = schema or build_schema()
+    roots = schema._schema
+    block = ["schema {", f"  query: {roots.query_type.name}"]
+    if roots.mutation_type is not None:
+        block.append(f"  mutation: {roots.mutation_type.name}")
+    if roots.subscription_type is not None:
+        block.append(f"  subscription: {roots.subscription_type.name}")
+    return "\n".join([*block, "}", "", schema.as_str()]) + "\n"

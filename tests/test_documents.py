@@ -6,6 +6,7 @@ import orjson
 
 from kit.ids import encode_gid
 from tests.conftest import bearer
+from tests.uploads import PREFLIGHT
 
 UPLOAD = """mutation($input: StudentDocumentUploadInput!) { studentDocumentUpload(input: $input) {
   studentDocument { id fileName fileType fileUrl student { id } } errors { code field message } } }"""
@@ -21,7 +22,7 @@ async def _greenwood_student(db) -> str:
 
 async def _upload(client, headers, student, content: bytes, name: str = "tc.pdf"):
     operations = {"query": UPLOAD, "variables": {"input": {"studentId": student, "file": None, "remarks": "TC"}}}
-    r = await client.post("/graphql", headers=headers, data={"operations": orjson.dumps(operations).decode(),
+    r = await client.post("/graphql", headers={**headers, **PREFLIGHT}, data={"operations": orjson.dumps(operations).decode(),
                                                              "map": orjson.dumps({"0": ["variables.input.file"]}).decode()},
                           files={"0": (name, content, "application/pdf")})
     return r.json()["data"]["studentDocumentUpload"]
@@ -62,7 +63,7 @@ async def test_uploads_are_checked_by_content_and_size(client, db, app, monkeypa
 
 async def test_a_multipart_request_without_operations_is_400(client):
     admin = await bearer(client, "admin@greenwood.demo")
-    r = await client.post("/graphql", headers=admin, data={"map": "{}"}, files={"0": ("a.pdf", PDF, "application/pdf")})
+    r = await client.post("/graphql", headers={**admin, **PREFLIGHT}, data={"map": "{}"}, files={"0": ("a.pdf", PDF, "application/pdf")})
     assert r.status_code == 400
 
 

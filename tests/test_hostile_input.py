@@ -11,6 +11,7 @@ import pytest
 
 from kit.ids import encode_gid
 from tests.conftest import as_user, bearer
+from tests.uploads import PREFLIGHT
 
 DOC = "{ schools(first: 1) { totalCount } }"
 
@@ -87,7 +88,7 @@ async def test_malformed_operations_bodies_params_and_headers_answer_json_4xx(cl
                                     (b'{"query": "q"}', b'{"0": "variables.f"}'), (b'{"query": "q"}', b'[1]'),
                                     (b'{"query": "q"}', b'{"1": ["variables.f"]}'), (b'1', b'{}'), (b'"x"', b'{}')):
             files = {"operations": (None, operations), "map": (None, mapping), "0": ("a.txt", b"hello", "text/plain")}
-            r = await client.post("/graphql", files=files, headers=headers)
+            r = await client.post("/graphql", files=files, headers={**headers, **PREFLIGHT})
             _assert_clean(r, (operations, mapping))
         for content_type in ("text/plain", "multipart/form-data", "multipart/form-data; boundary=x", "application/json; charset=latin1"):
             r = await client.post("/graphql", content=b"--x\r\n\r\n", headers={**headers, "content-type": content_type})

@@ -12,7 +12,7 @@ from asgi_lifespan import LifespanManager
 
 from gateway.app import create_app
 from kit import planner
-from tests.conftest import make_settings, unique
+from tests.conftest import GQL, make_settings, unique
 
 COUNT = "query($c: String!) { schools(filter: {schoolCode: {eq: $c}}) { totalCount } }"
 
@@ -70,11 +70,12 @@ async def test_unknown_operation_name_is_400(gql):
     assert several.status_code == 400 and "operationName" in several.json()["errors"][0]["message"]
 
 
-async def test_syntax_and_validation_errors_are_400_without_suggestions(gql):
+async def test_syntax_and_validation_errors_are_400_and_development_suggests_names(gql):
+    # production answers without the suggestion: tests/test_http_edge.py
     r = await gql.raw("{ schools { totalCont } }")
     assert r.status_code == 400
     message = r.json()["errors"][0]["message"]
-    assert "totalCont" in message and "Did you mean" not in message
+    assert "totalCont" in message and "Did you mean 'totalCount'?" in message
     syntax = await gql.raw("{ schools { ")
     assert syntax.status_code == 400 and "Syntax Error" in syntax.json()["errors"][0]["message"]
 
@@ -179,7 +180,7 @@ async def test_graphiql_is_served_with_local_assets(gql):
 async def test_introspection_and_graphiql_can_be_switched_off(pg_url):
     app = create_app(make_settings(introspection=False, graphiql=False, query_stats=False), database_url=pg_url)
     async with LifespanManager(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-        r = await client.post("/graphql", json={"query": "{ __schema { types { name } } }"})
+        r = await client.post("/graphql", json={"query": "{ __schema { types { name } } }"}, headers=GQL.ACCEPT)
         assert r.status_code == 400 and "introspection" in r.json()["errors"][0]["message"].lower()
         ok = await client.post("/graphql", json={"query": "{ schools(first: 1) { totalCount } }"})
         assert ok.status_code == 200 and "extensions" not in ok.json()

@@ -21,6 +21,7 @@ from auth.permissions import DECLARED
 from kit.ids import encode_gid
 from schema.root import build_schema
 from tests.conftest import as_user, school_today, unique
+from tests.uploads import PREFLIGHT
 
 SCHEMA = build_schema()._schema
 TOO_LONG = "x" * 10_001  # over every limit: the longest column is TEXT, capped at 10,000
@@ -182,7 +183,7 @@ async def test_every_mutation_refuses_nul_overlong_exponent_and_absurd_dates_nam
             if uploads:
                 operations = orjson.dumps({"query": doc, "variables": variables}).decode()
                 mapping = orjson.dumps({f"f{k}": [p] for k, p in enumerate(uploads)}).decode()
-                response = await client.post("/graphql", headers=caller.headers, data={"operations": operations, "map": mapping},
+                response = await client.post("/graphql", headers={**caller.headers, **PREFLIGHT}, data={"operations": operations, "map": mapping},
                                              files={f"f{k}": ("a.pdf", b"%PDF-1.4 test", "application/pdf")
                                                     for k in range(len(uploads))})
             else:

@@ -8,6 +8,7 @@ import orjson
 
 from auth.permissions import DECLARED
 from tests.conftest import as_user
+from tests.uploads import PREFLIGHT
 from tests.test_input_cleaning import SCHEMA, _mutation_cases, _type_text, _upload_paths, _writes
 
 
@@ -27,7 +28,7 @@ async def _send(client, headers, name, args):
     doc = f"mutation({', '.join(var_defs)}) {{ m: {name}({', '.join(f'{a}: ${a}' for a in args)}) {{ errors {{ field code }} }} }}"
     uploads = [f"variables.{a}.{'.'.join(p)}" for a, v in args.items() for p in _upload_paths(field.args[a].type, v, [])]
     if uploads:
-        return await client.post("/graphql", headers=headers, data={
+        return await client.post("/graphql", headers={**headers, **PREFLIGHT}, data={
             "operations": orjson.dumps({"query": doc, "variables": args}).decode(),
             "map": orjson.dumps({f"f{k}": [p] for k, p in enumerate(uploads)}).decode()},
             files={f"f{k}": ("a.pdf", b"%PDF-1.4 test", "application/pdf") for k in range(len(uploads))})

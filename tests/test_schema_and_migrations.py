@@ -100,3 +100,19 @@ def test_newest_migration_downgrades_and_upgrades_again(scratch_db_url):
             conn.rollback()
     finally:
         engine.dispose()
+
+
+def test_the_sdl_names_its_roots_and_no_type_borrows_a_root_operation_name():
+    """Tools that read schema.graphql find the roots in the `schema` block, and no type is named
+    after a root operation type (a `Subscription` type would be read as the subscription root)."""
+    from graphql import build_schema as parse_sdl
+
+    committed = (ROOT / "schema.graphql").read_text()
+    assert committed.startswith("schema {\n  query: Query\n  mutation: Mutation\n}\n")
+    parsed = parse_sdl(committed)
+    assert parsed.query_type.name == "Query" and parsed.mutation_type.name == "Mutation"
+    assert parsed.subscription_type is None or parsed.subscription_type.name == "Subscription"
+    live = build_schema()._schema
+    borrowed = {"Query", "Mutation", "Subscription"} - {t.name for t in (live.query_type, live.mutation_type,
+                                                                           live.subscription_type) if t}
+    assert [name for name in live.type_map if name in borrowed] == []

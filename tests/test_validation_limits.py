@@ -5,6 +5,7 @@ and graphql-core's quadratic overlapping-fields rule is bounded. The work is cou
 from __future__ import annotations
 
 from gateway import limits
+from tests.conftest import GQL
 
 LEAF = "hostels(first: 1) { totalCount }"
 
@@ -21,7 +22,7 @@ async def test_fragments_spreading_each_other_are_costed_in_linear_work(client):
     document = _doubling(20, LEAF)
     assert len(document) < 1000
     before = limits.WORK["fragment_visits"]
-    r = await client.post("/graphql", json={"query": document})
+    r = await client.post("/graphql", json={"query": document}, headers=GQL.ACCEPT)
     visits = limits.WORK["fragment_visits"] - before
     assert r.status_code == 400
     (error,) = r.json()["errors"]
@@ -46,7 +47,7 @@ async def test_repeating_one_field_hundreds_of_times_is_refused_before_the_quadr
                      "{" + " ".join(f"...F{i}" for i in range(150)) + "} "
                      + " ".join(f"fragment F{i} on Query {{ hostels {{ totalCount }} }}" for i in range(150))):
         before = limits.WORK["field_comparisons"]
-        r = await client.post("/graphql", json={"query": document})
+        r = await client.post("/graphql", json={"query": document}, headers=GQL.ACCEPT)
         assert r.status_code == 400, r.text
         assert [e["extensions"]["code"] for e in r.json()["errors"]] == ["QUERY_TOO_COMPLEX"]
         assert limits.WORK["field_comparisons"] - before <= budget + 1
@@ -90,7 +91,7 @@ async def test_many_fragments_spread_side_by_side_are_refused_within_the_budget(
     try:
         for document in documents:
             before, pairs = _overlap_work(), 0
-            r = await client.post("/graphql", json={"query": document})
+            r = await client.post("/graphql", json={"query": document}, headers=GQL.ACCEPT)
             assert r.status_code == 400, r.text
             assert "QUERY_TOO_COMPLEX" in [e.get("extensions", {}).get("code") for e in r.json()["errors"]], r.text
             assert _overlap_work() - before <= budget + 1
@@ -110,7 +111,7 @@ async def test_introspection_roots_are_limited_per_document(client):
     many = "{ " + " ".join(f"a{i}: __schema {{ types {{ name }} }}" for i in range(INTROSPECTION_ROOTS["__schema"] + 1)) + " }"
     types = "{ " + " ".join(f't{i}: __type(name: "Query") {{ name }}' for i in range(INTROSPECTION_ROOTS["__type"] + 1)) + " }"
     for document in (many, types):
-        r = await client.post("/graphql", json={"query": document})
+        r = await client.post("/graphql", json={"query": document}, headers=GQL.ACCEPT)
         assert r.status_code == 400, r.text[:300]
         assert [e["extensions"]["code"] for e in r.json()["errors"]] == ["INTROSPECTION_LIMIT"], r.text[:300]
     from graphql import get_introspection_query

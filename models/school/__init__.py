@@ -1,5 +1,5 @@
 """School family root (seed 001 §1.1, school domain): School, AcademicSession, ActivityLog,
-Subscription, SubscriptionPayment."""
+SchoolSubscription, SubscriptionPayment."""
 
 from __future__ import annotations
 
@@ -117,13 +117,13 @@ class ActivityLog(SchoolTenantMixin, Base):
     timestamp: Mapped[dt.datetime | None]
 
 
-class Subscription(SchoolTenantMixin, Base):
+class SchoolSubscription(SchoolTenantMixin, Base):
     """A school's plan (managed by platform roles); `studentLimit` caps admissions."""
 
     __tablename__ = "subscriptions"
     __table_args__ = (SchoolTenantMixin.tenant_unique(),)
     __entity__ = Entity(
-        read=ADMINS, list="subscriptions", about="Plans of the active school (platform roles: of every school).",
+        read=ADMINS, list="schoolSubscriptions", about="Plans of the active school (platform roles: of every school).",
         filter=("plan_name", "active", "start_date", "end_date"), order=("start_date", "plan_name"),
         write=Writes(PLATFORM_ONLY, fields=("plan_name", "student_limit", "monthly_price", "start_date", "end_date",
                                             "active", "auto_renew"), required=("plan_name",)),
@@ -138,7 +138,7 @@ class Subscription(SchoolTenantMixin, Base):
     auto_renew: Mapped[bool] = mapped_column(default=False, server_default="false")
 
     # the tenant link (school_id comes from SchoolTenantMixin, with its plain key to schools)
-    school: Mapped[School] = ref("Subscription", "school_id", "School")
+    school: Mapped[School] = ref("SchoolSubscription", "school_id", "School")
 
 
 class SubscriptionPayment(SchoolTenantMixin, Base):
@@ -153,7 +153,7 @@ class SubscriptionPayment(SchoolTenantMixin, Base):
                      required=("subscription_id", "amount_paid", "payment_date"), verbs=("create",)),
     )
 
-    subscription: Mapped[Subscription] = reference(back="payments")
+    subscription: Mapped[SchoolSubscription] = reference(back="payments")
     amount_paid: Mapped[Decimal | None] = mapped_column(Numeric(15, 2))
     payment_date: Mapped[dt.date | None]
     payment_mode: Mapped[str | None] = mapped_column(String(30))

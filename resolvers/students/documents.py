@@ -14,6 +14,7 @@ import models
 from kit import writes
 from kit.registry import spec_for_model
 from kit.errors import ErrorCode, user_error
+from kit.uploads import read_upload
 
 # what a school office scans and photographs; recognised by content, not by the client's word
 SIGNATURES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
@@ -37,14 +38,7 @@ def _clean_name(name: str | None) -> str:
 
 
 async def upload(ctx: Any, session: Any, student_id: int, file: Any, remarks: str | None) -> int:
-    if not hasattr(file, "read"):  # a JSON value where a file belongs: not a multipart request
-        raise user_error(ErrorCode.INVALID, "Send the file as a part of a multipart request (GraphQL multipart protocol).", "file")
-    limit = ctx.settings.max_upload_bytes
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        raise user_error(ErrorCode.INVALID, f"The file is larger than {limit // 1_000_000} MB.", "file")
-    if not data:
-        raise user_error(ErrorCode.INVALID, "The file is empty.", "file")
+    data = await read_upload(file, ctx.settings.max_upload_bytes)
     kind = _media_type(data[:16])
     if kind is None:
         raise user_error(ErrorCode.INVALID, "Send a PDF, PNG or JPEG file.", "file")

@@ -85,8 +85,8 @@ async def _class_in_session(ctx: Any, session: Any, class_id: int, session_id: i
 async def _check_capacity(session: Any, school_id: int) -> None:
     """Refuse an admission beyond the active subscription's studentLimit. The subscription
     row is locked, so parallel admissions queue here and cannot overshoot together."""
-    plan = (await session.execute(select(models.Subscription).where(models.Subscription.active)
-                                  .order_by(models.Subscription.id.desc()).limit(1).with_for_update())).scalar_one_or_none()
+    plan = (await session.execute(select(models.SchoolSubscription).where(models.SchoolSubscription.active)
+                                  .order_by(models.SchoolSubscription.id.desc()).limit(1).with_for_update())).scalar_one_or_none()
     if plan is None or plan.student_limit is None:
         return
     enrolled = await session.scalar(select(func.count()).select_from(models.Student).where(
