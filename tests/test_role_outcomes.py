@@ -369,6 +369,9 @@ async def _writes(db: Any) -> int:
 async def test_every_root_field_answers_each_role_as_the_table_says(client, db, student, column, root):
     _, _, role = COLUMNS[column]
     headers = await _headers(client, db, column, student)
+    if headers:  # the column plays its role: exactly that role in force (none for a visitor: it is no tenant's)
+        me = (await client.post("/graphql", headers=headers, json={"query": "{ me { rolesInForce } }"})).json()
+        assert set(me["data"]["me"]["rolesInForce"]) == ({role} - {"VISITOR"}), (column, me)
     calls = [Args(root, name) for name in _fields(root) if name not in SUCCEED or column == "ANONYMOUS"]
     plain = [a for a in calls if "upload" not in a.kinds]
     before = await _writes(db)
@@ -387,3 +390,58 @@ async def test_every_root_field_answers_each_role_as_the_table_says(client, db, 
             wrong.append(f"{root}.{a.name} as {column} ({'admitted' if allowed else 'refused'} by the table): {problem}")
     assert not wrong, f"{len(wrong)} of {len(answers)} fields:\n" + "\n".join(wrong)
     assert await _writes(db) == before, "a call of the matrix wrote something"
+
+
+# ---- the mutations with nothing to spoil ----------------------------------------------------
+
+ME = "{ me { rolesInForce } }"
+
+
+async def _fresh_user(db: Any, role: str) -> str:
+    """A user of the test holding `role` where that role lives: platform-wide (platform roles,
+    visitors) or in a school or hostel made for the test."""
+    email = f"{unique(role.lower())}@roles.test"
+    async with db.acquire() as conn, conn.transaction():
+        school = hostel = None
+        if role in ("SCHOOL_ADMIN", "ACCOUNTANT", "TEACHER", "STUDENT", "GUARDIAN"):
+            school = await conn.fetchval("INSERT INTO schools (name, school_code, city) VALUES ($1, $1, 'Pune') RETURNING id",
+                                         unique("RO-S"))
+        elif role in ("HOSTEL_ADMIN", "SUPERVISOR", "HOSTEL_STUDENT"):
+            slug = unique("ro-h").lower()
+            hostel = await conn.fetchval("INSERT INTO hostels (name, slug, hostel_type, is_public) "
+                                         "VALUES ($1, $1, 'BOYS', false) RETURNING id", slug)
+        uid = await conn.fetchval("INSERT INTO users (email, full_name, role, password_hash, school_id) SELECT $1, "
+                                  "'Matrix User', $2, password_hash, $3 FROM users WHERE email = 'superadmin@demo.campus' "
+                                  "RETURNING id", email, role, school)
+        await conn.execute("INSERT INTO role_assignments (user_id, role, school_id, hostel_id) VALUES ($1, $2, $3, $4)",
+                           uid, role, school, hostel)
+    return email
+
+
+async def _me(client: Any, token: str) -> Any:
+    return await client.post("/graphql", json={"query": ME}, headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_the_mutations_that_succeed_revoke_only_the_callers_own_login(client, db, role):
+    """SUCCEED: `tokenRevoke` and `sessionsRevokeAll` admit every logged-in role (the table says
+    so) and have no input to spoil, so they run for real, by a user made for the test."""
+    assert TABLE["Mutation.tokenRevoke"] == TABLE["Mutation.sessionsRevokeAll"] == frozenset(ROLES)
+    email = await _fresh_user(db, role)
+    first, second = await login(client, email), await login(client, email)
+    assert first["errors"] == [] and second["errors"] == [], (first, second)
+    me = (await _me(client, first["accessToken"])).json()
+    assert set(me["data"]["me"]["rolesInForce"]) == {role} - {"VISITOR"}, me
+
+    body = (await client.post("/graphql", json={"query": "mutation { tokenRevoke { done errors { code } } }"},
+                              headers={"Authorization": f"Bearer {first['accessToken']}"})).json()
+    assert body == {"data": {"tokenRevoke": {"done": True, "errors": []}}, "extensions": body["extensions"]}, body
+    assert (await _me(client, first["accessToken"])).status_code == 401  # this login is over
+    assert (await _me(client, second["accessToken"])).status_code == 200  # the other one is not
+
+    third = await login(client, email)
+    body = (await client.post("/graphql", json={"query": "mutation { sessionsRevokeAll { revokedCount errors { code } } }"},
+                              headers={"Authorization": f"Bearer {third['accessToken']}"})).json()
+    assert body["data"]["sessionsRevokeAll"] == {"revokedCount": 2, "errors": []}, body  # the second and the third
+    assert (await _me(client, second["accessToken"])).status_code == 401
+    assert (await _me(client, third["accessToken"])).status_code == 401
