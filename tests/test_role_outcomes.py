@@ -30,7 +30,6 @@ is made for the test in a school made for the test.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
