@@ -20,7 +20,12 @@ keeps it equal to the declared rules); this file checks that the running gateway
 Field level, not row level: the gate of a field is its declared rule. Rules that depend on the
 row (a booking's owner, a hostel admin's hostel, a guardian's own children) are checked after
 the gate, on the row; for them "allowed" here means "allowed to try", and their row outcomes
-are tested in tests/test_isolation.py and the domain tests.
+are tested in tests/test_isolation.py and the domain tests. Such fields: a booking's own records
+for any logged-in user (bookingCreate/Cancel/Modify, guestDocumentAdd, waitlistJoin: the
+booker's own), hostel staff fields (the admin's or supervisor's own hostel), the residents'
+own records (studentProfileUpdate, studentPreferencesUpdate, bedPreference*, amenityFeedback*,
+residentGiveNotice), roleAssign/roleRevoke (which role in which tenant, see ENUM_VALUES) and the
+school readers' row filters (a teacher's classes, a guardian's children).
 
 Columns are roles, each played by a demo user in a tenant where it holds exactly that role;
 multi@demo.campus plays GUARDIAN in DEMO-RVP and also TEACHER in DEMO-GWH (one token, two
