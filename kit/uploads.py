@@ -15,7 +15,7 @@ async def read_upload(file: Any, limit: int, field: str = "file") -> bytes:
     if not hasattr(file, "read"):  # a JSON value where a file belongs: not a multipart request
         raise user_error(ErrorCode.INVALID, "Send the file as a part of a multipart request (GraphQL multipart protocol).", field)
     await file.seek(0)
-    data = await file.read(limit + 1)
+    data: bytes = await file.read(limit + 1)
     if len(data) > limit:
         raise user_error(ErrorCode.INVALID, f"The file is larger than {limit // 1_000_000} MB.", field)
     if not data:
