@@ -273,12 +273,14 @@ async def test_only_assigned_teachers_and_admins_mark_a_class(client, db, gw):
     subject_class = class_of(gw, "Class 1", "A")
     body = await call(client, TEACHER, MARK, {"input": {"classId": gid("SchoolClass", subject_class), "date": day.isoformat(),
                                                         "entries": entries(gw["gw"]["students"][subject_class])}})
-    assert ok(body)["attendanceMark"]["errors"] == [] and ok(body)["attendanceMark"]["marked"] == 12
+    # the class as enrolled when the test starts (other tests may add pupils of their own to demo classes)
+    assert ok(body)["attendanceMark"]["errors"] == [] and ok(body)["attendanceMark"]["marked"] == len(gw["gw"]["students"][subject_class]) > 0
 
     # the school admin marks any class, and a platform role inside the school too
     body = await call(client, ADMIN, MARK, {"input": {"classId": gid("SchoolClass", unassigned), "date": day.isoformat(),
                                                       "entries": entries(students, ["LATE"])}})
-    assert ok(body)["attendanceMark"] == {"marked": 12, "schoolClass": {"name": "Class 1", "section": "B"}, "errors": []}
+    assert len(students) > 0
+    assert ok(body)["attendanceMark"] == {"marked": len(students), "schoolClass": {"name": "Class 1", "section": "B"}, "errors": []}
     assert set((await rows_on(db, unassigned, day)).values()) == {("LATE", None)}
     school = gid("School", gw["gw"]["school"])
     body = await call(client, "superadmin@demo.campus", MARK, {"input": {
@@ -498,7 +500,7 @@ async def test_summary_rules_ranges_and_access(client, db, gw):
     start = gw["gw"]["start"]
     longest = await call(client, ADMIN, SUMMARY, {"id": gid("SchoolClass", class_id), "from": start.isoformat(),
                                                   "to": (start + dt.timedelta(days=365)).isoformat()})
-    assert len(ok(longest)["classAttendanceSummary"]["students"]) == 12
+    assert len(ok(longest)["classAttendanceSummary"]["students"]) == len(students) >= 6
     for start_, end_ in ((start, start + dt.timedelta(days=366)), (day, day - dt.timedelta(days=1))):
         body = await call(client, ADMIN, SUMMARY, {"id": gid("SchoolClass", class_id), "from": start_.isoformat(), "to": end_.isoformat()})
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -63,15 +63,16 @@ def _role_enum() -> Enum:
 
 
 def users_of_tenant(ctx: Any, alias: Any, bind: Any) -> Any:
-    """Platform roles see every user; tenant administrators themselves and the users holding
-    a role in their tenant (hostel admins also the hostel's other admins); everyone else
-    only themselves."""
+    """Platform roles see every user; tenant administrators themselves and the users who hold
+    or held a role in their tenant (hostel admins also the hostel's other admins); everyone else
+    only themselves. Held: a revoked membership stays in the tenant's history, and its `user`
+    must stay readable where the membership is."""
     if not ctx.roles.isdisjoint(PLATFORM):
         return None
     me = alias.c.id == bind(ctx.user_id if ctx.user_id is not None else -1)
     ra = RoleAssignment.__table__
     if ctx.school_id is not None and "SCHOOL_ADMIN" in ctx.roles:
-        return "school", or_(me, exists().where(ra.c.user_id == alias.c.id, ra.c.active, ra.c.school_id == bind(ctx.school_id)))
+        return "school", or_(me, exists().where(ra.c.user_id == alias.c.id, ra.c.school_id == bind(ctx.school_id)))
     if ctx.hostel_id is not None and "HOSTEL_ADMIN" in ctx.roles:
         from models.admin import AdminHostelAssignment, AdminUser
 
@@ -79,7 +80,7 @@ def users_of_tenant(ctx: Any, alias: Any, bind: Any) -> Any:
         hostel = ctx.hostel_id
         return "hostel", or_(
             me,
-            exists().where(ra.c.user_id == alias.c.id, ra.c.active, ra.c.hostel_id == bind(hostel)),
+            exists().where(ra.c.user_id == alias.c.id, ra.c.hostel_id == bind(hostel)),
             exists().where(au.c.user_id == alias.c.id, aha.c.admin_user_id == au.c.id, aha.c.status == "ACTIVE",
                            aha.c.hostel_id == bind(hostel)),
         )

@@ -192,8 +192,8 @@ async def refresh(ctx: Any, session: Any, keys: KeySet, token: str) -> Tokens | 
             or login_session.expires_at <= now() or lifetime_exceeded(row.issued_at, row.expires_at, refresh_life) \
             or lifetime_exceeded(login_session.created_at, login_session.expires_at, refresh_life):
         return err(ErrorCode.INVALID, INVALID_REFRESH, "refreshToken")
-    user_ok = (await session.execute(select(User.active).where(User.id == login_session.user_id))).scalar_one()
-    if not user_ok:
+    user = (await session.execute(select(User.active, User.status).where(User.id == login_session.user_id))).one()
+    if not user.active or user.status.value != "ACTIVE":  # the same test as login: suspended users get no new tokens
         return err(ErrorCode.INVALID, INVALID_REFRESH, "refreshToken")
     row.rotated_at = now()
     login_session.last_seen_at = now()
