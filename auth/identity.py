@@ -115,7 +115,9 @@ class Identity:
         return self.platform_roles | active
 
     def tenants(self) -> list[Tenant]:
-        return [Tenant("School", i) for i in sorted(self.school_roles)] + [Tenant("Hostel", i) for i in sorted(self.hostel_roles)]
+        return [Tenant("School", i) for i in sorted(self.school_roles)] + [
+            Tenant("Hostel", i) for i in sorted(self.hostel_roles)
+        ]
 
 
 def _header_id(value: str | None, kinds: tuple[str, ...], code: str, message: str) -> tuple[str, int] | None:
@@ -146,19 +148,31 @@ def _session_of_header(value: str | None) -> int | None:
 async def resolve(db: Any, claims: AccessClaims, headers: Any, request_id: str, client_ip: str | None) -> Identity:
     requested = _tenant_of_header(headers.get("x-tenant-id"))
     requested_session = _session_of_header(headers.get("x-session-id"))
-    rows = await db.fetch_unscoped(IDENTITY_SQL, (
-        claims.user_id, claims.session_id, claims.jti,
-        requested.id if requested and requested.kind == "School" else None,
-        requested.id if requested and requested.kind == "Hostel" else None,
-    ))
+    rows = await db.fetch_unscoped(
+        IDENTITY_SQL,
+        (
+            claims.user_id,
+            claims.session_id,
+            claims.jti,
+            requested.id if requested and requested.kind == "School" else None,
+            requested.id if requested and requested.kind == "Hostel" else None,
+        ),
+    )
     if not rows:
         raise IdentityError(401, "UNAUTHENTICATED", "The session of this token has ended; log in again.")
     row = rows[0]
     if not row["session_ok"] or row["revoked"] or not row["user_ok"]:
         raise IdentityError(401, "UNAUTHENTICATED", "The session of this token has ended; log in again.")
 
-    identity = Identity(claims.user_id, claims.session_id, claims.jti, row["email"], row["full_name"], frozenset(),
-                        admin_user_id=row["admin_user_id"])
+    identity = Identity(
+        claims.user_id,
+        claims.session_id,
+        claims.jti,
+        row["email"],
+        row["full_name"],
+        frozenset(),
+        admin_user_id=row["admin_user_id"],
+    )
     platform: set[str] = set()
     for role, school_id, hostel_id in _json(row["memberships"]):
         if school_id is not None:
@@ -178,9 +192,13 @@ async def resolve(db: Any, claims: AccessClaims, headers: Any, request_id: str, 
         if not (member or (identity.platform_roles and exists is not None)):
             raise IdentityError(403, "FORBIDDEN", "You hold no role in the tenant named by X-Tenant-Id.")
         identity.tenant = requested
-    elif row["login_school_id"] is not None and (row["login_school_id"] in identity.school_roles or identity.platform_roles):
+    elif row["login_school_id"] is not None and (
+        row["login_school_id"] in identity.school_roles or identity.platform_roles
+    ):
         identity.tenant = Tenant("School", row["login_school_id"])
-    elif row["login_hostel_id"] is not None and (row["login_hostel_id"] in identity.hostel_roles or identity.platform_roles):
+    elif row["login_hostel_id"] is not None and (
+        row["login_hostel_id"] in identity.hostel_roles or identity.platform_roles
+    ):
         identity.tenant = Tenant("Hostel", row["login_hostel_id"])
     else:
         tenants = identity.tenants()
@@ -188,14 +206,21 @@ async def resolve(db: Any, claims: AccessClaims, headers: Any, request_id: str, 
 
     # a hostel admin working in another hostel than last time: a context switch
     tenant = identity.tenant
-    if (tenant is not None and tenant.kind == "Hostel" and identity.admin_user_id is not None
-            and "HOSTEL_ADMIN" in identity.hostel_roles.get(tenant.id, ()) and row["context_hostel_id"] != tenant.id):
-        await db.fetch_unscoped(RECORD_SWITCH_SQL, (identity.admin_user_id, row["context_hostel_id"], tenant.id,
-                                                    request_id[:64] or None, client_ip))
+    if (
+        tenant is not None
+        and tenant.kind == "Hostel"
+        and identity.admin_user_id is not None
+        and "HOSTEL_ADMIN" in identity.hostel_roles.get(tenant.id, ())
+        and row["context_hostel_id"] != tenant.id
+    ):
+        await db.fetch_unscoped(
+            RECORD_SWITCH_SQL,
+            (identity.admin_user_id, row["context_hostel_id"], tenant.id, request_id[:64] or None, client_ip),
+        )
 
     # the academic session
     if tenant is not None and tenant.kind == "School":
-        current, identity.time_zone = (_json(row["current_sessions"]).get(str(tenant.id)) or [None, None])
+        current, identity.time_zone = _json(row["current_sessions"]).get(str(tenant.id)) or [None, None]
         identity.academic_session_id = current
         if requested_session is not None:
             identity.academic_session_id = requested_session  # checked under the tenant's RLS below

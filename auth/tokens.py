@@ -83,9 +83,18 @@ class KeySet:
         now = now or dt.datetime.now(dt.UTC)
         expires = now + self.lifetime
         jti = str(uuid.uuid4())
-        payload = {"iss": self.issuer, "aud": self.audience, "sub": str(user_id), "sid": session_id, "jti": jti,
-                   "iat": int(now.timestamp()), "exp": int(expires.timestamp())}
-        token = jwt.encode(payload, self.private_keys[self.active_kid], algorithm=ALGORITHM, headers={"kid": self.active_kid})
+        payload = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": str(user_id),
+            "sid": session_id,
+            "jti": jti,
+            "iat": int(now.timestamp()),
+            "exp": int(expires.timestamp()),
+        }
+        token = jwt.encode(
+            payload, self.private_keys[self.active_kid], algorithm=ALGORITHM, headers={"kid": self.active_kid}
+        )
         return token, AccessClaims(user_id, session_id, jti, expires.replace(microsecond=0), self.active_kid)
 
     def decode(self, token: str) -> AccessClaims:
@@ -111,18 +120,34 @@ class KeySet:
             raise InvalidToken("The access token was not issued here.")
         key = self.public_keys[kid]
         try:
-            claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=self.audience, issuer=self.issuer,
-                                options={"require": REQUIRED_CLAIMS}, leeway=5)
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": REQUIRED_CLAIMS},
+                leeway=5,
+            )
         except jwt.ExpiredSignatureError:
             raise ExpiredToken("The access token has expired; refresh it.") from None
         except jwt.PyJWTError:
             raise InvalidToken("The access token is not valid.") from None
         try:
             issued, expires = claims["iat"], claims["exp"]
-            if isinstance(issued, bool) or isinstance(expires, bool) or expires - issued > self.lifetime.total_seconds():
+            if (
+                isinstance(issued, bool)
+                or isinstance(expires, bool)
+                or expires - issued > self.lifetime.total_seconds()
+            ):
                 raise InvalidToken("The access token lives longer than this server issues them; log in again.")
-            return AccessClaims(_key(claims["sub"]), _key(claims["sid"]), str(uuid.UUID(claims["jti"])),
-                                dt.datetime.fromtimestamp(expires, dt.UTC), kid)
+            return AccessClaims(
+                _key(claims["sub"]),
+                _key(claims["sid"]),
+                str(uuid.UUID(claims["jti"])),
+                dt.datetime.fromtimestamp(expires, dt.UTC),
+                kid,
+            )
         except (KeyError, TypeError, ValueError, OverflowError, OSError):
             raise InvalidToken("The access token is not valid.") from None
 
@@ -130,8 +155,16 @@ class KeySet:
         keys = []
         for kid, public in sorted(self.public_keys.items()):
             raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-            keys.append({"kty": "OKP", "crv": "Ed25519", "alg": ALGORITHM, "use": "sig", "kid": kid,
-                         "x": jwt.utils.base64url_encode(raw).decode()})
+            keys.append(
+                {
+                    "kty": "OKP",
+                    "crv": "Ed25519",
+                    "alg": ALGORITHM,
+                    "use": "sig",
+                    "kid": kid,
+                    "x": jwt.utils.base64url_encode(raw).decode(),
+                }
+            )
         return {"keys": keys}
 
 
@@ -152,8 +185,9 @@ def _key(value: Any) -> int:
 
 def new_private_key_pem() -> str:
     key = Ed25519PrivateKey.generate()
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def _development_keys(path: Path) -> dict[str, str]:

@@ -78,19 +78,33 @@ async def nested(conn: asyncpg.Connection) -> tuple[dict, int]:
     if schools:
         statements += 1
         for r in await conn.fetch(SQL_SESSIONS_OF, list(by_school), SESSIONS_PER_SCHOOL):
-            by_school[r["school_id"]].append({"node": {
-                "id": gid("AcademicSession", r["id"]), "name": r["name"],
-                "startDate": r["start_date"], "endDate": r["end_date"]}})
+            by_school[r["school_id"]].append(
+                {
+                    "node": {
+                        "id": gid("AcademicSession", r["id"]),
+                        "name": r["name"],
+                        "startDate": r["start_date"],
+                        "endDate": r["end_date"],
+                    }
+                }
+            )
     edges = []
     for r in schools:
         current = None
         if r["cs_id"] is not None:
             current = {"id": gid("AcademicSession", r["cs_id"]), "name": r["cs_name"], "startDate": r["cs_start_date"]}
-        edges.append({"node": {
-            "id": gid("School", r["id"]), "name": r["name"], "schoolCode": r["school_code"], "city": r["city"],
-            "currentSession": current,
-            "academicSessions": {"edges": by_school[r["id"]]},
-        }})
+        edges.append(
+            {
+                "node": {
+                    "id": gid("School", r["id"]),
+                    "name": r["name"],
+                    "schoolCode": r["school_code"],
+                    "city": r["city"],
+                    "currentSession": current,
+                    "academicSessions": {"edges": by_school[r["id"]]},
+                }
+            }
+        )
     return {"schools": {"edges": edges}}, statements
 
 
@@ -101,8 +115,9 @@ async def one(conn: asyncpg.Connection, variables: dict) -> tuple[dict, int]:
     r = await conn.fetchrow(SQL_ONE_SCHOOL, decoded[1])
     if r is None:
         return {"node": None}, 1
-    return {"node": {"id": gid("School", r["id"]), "name": r["name"], "schoolCode": r["school_code"],
-                     "city": r["city"]}}, 1
+    return {
+        "node": {"id": gid("School", r["id"]), "name": r["name"], "schoolCode": r["school_code"], "city": r["city"]}
+    }, 1
 
 
 def operation_of(payload: dict) -> str | None:
@@ -150,13 +165,15 @@ def plain_url(url: str) -> str:
 async def lifespan(app: Starlette):
     size = int(os.environ.get("BENCH_POOL_SIZE", "10"))
     app.state.pool = await asyncpg.create_pool(
-        plain_url(os.environ["BENCH_DATABASE_URL"]), min_size=size, max_size=size,
-        server_settings={"application_name": "campus-bench-baseline", "timezone": "UTC"})
+        plain_url(os.environ["BENCH_DATABASE_URL"]),
+        min_size=size,
+        max_size=size,
+        server_settings={"application_name": "campus-bench-baseline", "timezone": "UTC"},
+    )
     try:
         yield
     finally:
         await app.state.pool.close()
 
 
-app = Starlette(routes=[Route("/graphql", graphql, methods=["POST"]), Route("/healthz", healthz)],
-                lifespan=lifespan)
+app = Starlette(routes=[Route("/graphql", graphql, methods=["POST"]), Route("/healthz", healthz)], lifespan=lifespan)

@@ -30,14 +30,25 @@ STUDENTS = """query StudentsPage { students(first: 100) { totalCount nodes { id 
 
 async def measure(pg, folder: Path) -> None:
     app = create_app(Settings(log_level="WARNING", data_dir=folder), database_url=pg.url(user="campus_app"))
-    async with LifespanManager(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as c:
-        token = (await c.post("/graphql", json={"query": 'mutation { tokenCreate(input: {email: "admin@greenwood.demo", '
-                                                         f'password: "{demo.DEMO_PASSWORD}"}}) {{ accessToken }} }}'}
-                              )).json()["data"]["tokenCreate"]["accessToken"]
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as c,
+    ):
+        token = (
+            await c.post(
+                "/graphql",
+                json={
+                    "query": 'mutation { tokenCreate(input: {email: "admin@greenwood.demo", '
+                    f'password: "{demo.DEMO_PASSWORD}"}}) {{ accessToken }} }}'
+                },
+            )
+        ).json()["data"]["tokenCreate"]["accessToken"]
         auth = {"Authorization": f"Bearer {token}"}
         print(f"{'answer':<34}{'encoding':<10}{'bytes':>12}{'ratio':>8}{'ms':>9}")
-        for name, query in (("GraphiQL introspection", get_introspection_query(descriptions=True)),
-                            ("students page (100, admin)", STUDENTS)):
+        for name, query in (
+            ("GraphiQL introspection", get_introspection_query(descriptions=True)),
+            ("students page (100, admin)", STUDENTS),
+        ):
             plain = None
             for encoding in ("identity", "gzip", "br", "zstd"):
                 t0 = time.perf_counter()

@@ -45,8 +45,10 @@ def pct(xs: list[float], p: float) -> float:
 
 
 def report(name: str, walls: list[float], servers: list[float], statements: set[int]) -> None:
-    print(f"| {name} | {len(walls)} | {pct(walls, 50):.1f} | {pct(walls, 99):.1f} | {pct(servers, 50):.1f} | "
-          f"{pct(servers, 99):.1f} | {', '.join(map(str, sorted(statements)))} |")
+    print(
+        f"| {name} | {len(walls)} | {pct(walls, 50):.1f} | {pct(walls, 99):.1f} | {pct(servers, 50):.1f} | "
+        f"{pct(servers, 99):.1f} | {', '.join(map(str, sorted(statements)))} |"
+    )
 
 
 async def main(pg: object, folder: Path, students: int, requests: int) -> None:
@@ -55,7 +57,9 @@ async def main(pg: object, folder: Path, students: int, requests: int) -> None:
     [school] = await make_schools(db, unique("FINBENCH"), 1, sessions_per_school=2)
     t0 = time.perf_counter()
     for start in range(0, students, 1000):
-        await seed_fees(db, school["id"], school["sessions"][-1], school["sessions"][0], min(1000, students - start), start=start)
+        await seed_fees(
+            db, school["id"], school["sessions"][-1], school["sessions"][0], min(1000, students - start), start=start
+        )
     async with db.acquire() as conn:
         await conn.execute("ANALYZE")
         assignments = await conn.fetch(
@@ -63,16 +67,26 @@ async def main(pg: object, folder: Path, students: int, requests: int) -> None:
             "AND a.session_id = $2 AND a.late_fee_accrued = a.late_fee_paid + a.late_fee_waived "
             "AND a.amount - a.total_discount_amount - a.sponsor_covered_amount - a.principal_paid >= 2 "
             "AND (a.due_date IS NULL OR a.late_fee_type = 'NONE' OR a.due_date > now()::date) ORDER BY a.id LIMIT $3",
-            school["id"], school["sessions"][-1], requests)
+            school["id"],
+            school["sessions"][-1],
+            requests,
+        )
     print(f"seeded {students} students in {time.perf_counter() - t0:.1f} s; {len(assignments)} payable assignments")
     email = await new_user(db, school["id"], "SCHOOL_ADMIN")
-    app = create_app(Settings(query_stats=True, log_level="WARNING", data_dir=folder.parent), database_url=pg.url(user="campus_app"))
-    async with LifespanManager(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+    app = create_app(
+        Settings(query_stats=True, log_level="WARNING", data_dir=folder.parent), database_url=pg.url(user="campus_app")
+    )
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client,
+    ):
         headers = {"Authorization": f"Bearer {(await login(client, email))['accessToken']}"}
 
         async def call(query: str, variables: dict) -> tuple[float, dict]:
             t = time.perf_counter()
-            body = (await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)).json()
+            body = (
+                await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+            ).json()
             assert "errors" not in body, body
             return (time.perf_counter() - t) * 1000, body
 
@@ -97,10 +111,20 @@ async def main(pg: object, folder: Path, students: int, requests: int) -> None:
         today = __import__("datetime").datetime.now(__import__("datetime").UTC).date().isoformat()
         walls, servers, stmts = [], [], set()
         for row in assignments:
-            wall, body = await call(PAY, {"input": {
-                "studentId": encode_gid("Student", row["student_id"]), "paymentDate": today, "mode": "CASH",
-                "idempotencyKey": unique("pay"), "allocations": [{"assignmentId": encode_gid("StudentFeeAssignment", row["id"]),
-                                                                  "amount": "1.00"}]}})
+            wall, body = await call(
+                PAY,
+                {
+                    "input": {
+                        "studentId": encode_gid("Student", row["student_id"]),
+                        "paymentDate": today,
+                        "mode": "CASH",
+                        "idempotencyKey": unique("pay"),
+                        "allocations": [
+                            {"assignmentId": encode_gid("StudentFeeAssignment", row["id"]), "amount": "1.00"}
+                        ],
+                    }
+                },
+            )
             assert body["data"]["feePaymentRecord"]["errors"] == [], body
             walls.append(wall)
             servers.append(body["extensions"]["stats"]["totalMs"])

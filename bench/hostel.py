@@ -39,11 +39,15 @@ import httpx  # noqa: E402
 import run as bench  # noqa: E402  (bench/run.py: servers, load, CPU accounting)
 
 DATA = bench.DATA
-BOARD = ("query Board { rooms(first: 100) { nodes { roomNumber floor "
-         "beds { nodes { bedNumber currentStudent { fullName } } } } } }")
-AVAILABILITY = ("query Availability($h: ID!, $from: Date!, $to: Date!) { hostelAvailability(hostelId: $h, from: $from, "
-                "to: $to) { hostel { name } roomTypes { roomType { id name basePriceMonthly } totalBeds minFreeBeds "
-                "days { date freeBeds } } } }")
+BOARD = (
+    "query Board { rooms(first: 100) { nodes { roomNumber floor "
+    "beds { nodes { bedNumber currentStudent { fullName } } } } } }"
+)
+AVAILABILITY = (
+    "query Availability($h: ID!, $from: Date!, $to: Date!) { hostelAvailability(hostelId: $h, from: $from, "
+    "to: $to) { hostel { name } roomTypes { roomType { id name basePriceMonthly } totalBeds minFreeBeds "
+    "days { date freeBeds } } } }"
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -65,9 +69,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def login(server: bench.Server, email: str) -> str:
     from demo import DEMO_PASSWORD
 
-    r = httpx.post(server.graphql_url, timeout=30, json={
-        "query": "mutation($e: String!, $p: String!) { tokenCreate(input: {email: $e, password: $p}) "
-                 "{ accessToken errors { message } } }", "variables": {"e": email, "p": DEMO_PASSWORD}})
+    r = httpx.post(
+        server.graphql_url,
+        timeout=30,
+        json={
+            "query": "mutation($e: String!, $p: String!) { tokenCreate(input: {email: $e, password: $p}) "
+            "{ accessToken errors { message } } }",
+            "variables": {"e": email, "p": DEMO_PASSWORD},
+        },
+    )
     payload = r.json()["data"]["tokenCreate"]
     if not payload["accessToken"]:
         raise bench.BenchError(f"login of {email} failed: {payload['errors']}")
@@ -96,11 +106,24 @@ def main(argv: list[str] | None = None) -> int:
         migrate.upgrade(url)
         port = args.port or bench.free_port()
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "HOST", "PORT", "WORKERS")}
-        env.update({"DATABASE_URL": url.replace("://postgres:@", "://campus_app@", 1), "MIGRATION_DATABASE_URL": url,
-                    "QUERY_STATS": "true", "GRAPHIQL": "false", "HOST": "127.0.0.1", "DATA_DIR": str(DATA),
-                    "LOG_LEVEL": "WARNING"})
-        server = bench.Server("gateway", [str(bench.VENV_BIN / "campus"), "serve", "--port", str(port), "--workers", "1"],
-                              env, port, DATA / "logs" / "hostel-gateway.log")
+        env.update(
+            {
+                "DATABASE_URL": url.replace("://postgres:@", "://campus_app@", 1),
+                "MIGRATION_DATABASE_URL": url,
+                "QUERY_STATS": "true",
+                "GRAPHIQL": "false",
+                "HOST": "127.0.0.1",
+                "DATA_DIR": str(DATA),
+                "LOG_LEVEL": "WARNING",
+            }
+        )
+        server = bench.Server(
+            "gateway",
+            [str(bench.VENV_BIN / "campus"), "serve", "--port", str(port), "--workers", "1"],
+            env,
+            port,
+            DATA / "logs" / "hostel-gateway.log",
+        )
         server.start()
         server.wait_ready(args.startup_timeout)
         # statistics of the freshly loaded demo (as autovacuum would gather them in a running system)
@@ -117,16 +140,24 @@ def main(argv: list[str] | None = None) -> int:
 
         asyncio.run(analyze())
 
-        found = httpx.post(server.graphql_url, timeout=30, json={
-            "query": '{ hostels(filter: {slug: {eq: "demo-sunrise"}}) { nodes { id } } }'}).json()
+        found = httpx.post(
+            server.graphql_url,
+            timeout=30,
+            json={"query": '{ hostels(filter: {slug: {eq: "demo-sunrise"}}) { nodes { id } } }'},
+        ).json()
         sunrise = found["data"]["hostels"]["nodes"][0]["id"]
         warden = {"Authorization": f"Bearer {login(server, 'warden@sunrise.demo')}", "X-Tenant-Id": sunrise}
         today = dt.datetime.now(dt.UTC).date()
         cases = {
             "board": ({"query": BOARD, "operationName": "Board"}, warden),
-            "availability": ({"query": AVAILABILITY, "operationName": "Availability",
-                              "variables": {"h": sunrise, "from": str(today),
-                                            "to": str(today + dt.timedelta(days=args.days))}}, {}),
+            "availability": (
+                {
+                    "query": AVAILABILITY,
+                    "operationName": "Availability",
+                    "variables": {"h": sunrise, "from": str(today), "to": str(today + dt.timedelta(days=args.days))},
+                },
+                {},
+            ),
         }
         (DATA / "bodies").mkdir(parents=True, exist_ok=True)
         bodies, stmts, shapes = {}, {}, {}
@@ -137,8 +168,10 @@ def main(argv: list[str] | None = None) -> int:
             stmts[name] = bench.sql_statements(doc)
             if name == "board":
                 rooms = doc["data"]["rooms"]["nodes"]
-                shapes[name] = (f"{len(rooms)} rooms, {sum(len(r['beds']['nodes']) for r in rooms)} beds, "
-                                f"{sum(1 for r in rooms for b in r['beds']['nodes'] if b['currentStudent'])} residents")
+                shapes[name] = (
+                    f"{len(rooms)} rooms, {sum(len(r['beds']['nodes']) for r in rooms)} beds, "
+                    f"{sum(1 for r in rooms for b in r['beds']['nodes'] if b['currentStudent'])} residents"
+                )
             else:
                 types = doc["data"]["hostelAvailability"]["roomTypes"]
                 shapes[name] = f"{len(types)} room types x {args.days} days"
@@ -155,20 +188,27 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(0.5)
                 m = bench.measure(server, name, rnd, bodies[name], run_args, pg_pid)
                 runs.append(m)
-                bench.log(f"{name} round {rnd}: {m.rps:,.0f} req/s, p50 {m.p50_ms:.2f} ms, p99 {m.p99_ms:.2f} ms, "
-                          f"errors {m.error_total}")
+                bench.log(
+                    f"{name} round {rnd}: {m.rps:,.0f} req/s, p50 {m.p50_ms:.2f} ms, p99 {m.p99_ms:.2f} ms, "
+                    f"errors {m.error_total}"
+                )
             summaries[name] = runs
 
-        lines = [f"hostel reads, {args.client} -c{args.connections} -d{args.duration:g}s x {args.rounds} rounds, "
-                 f"one gateway worker ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)", "",
-                 "| operation | data | req/s | p50 ms | p99 ms | errors | SQL stmts/req |",
-                 "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+        lines = [
+            f"hostel reads, {args.client} -c{args.connections} -d{args.duration:g}s x {args.rounds} rounds, "
+            f"one gateway worker ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)",
+            "",
+            "| operation | data | req/s | p50 ms | p99 ms | errors | SQL stmts/req |",
+            "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+        ]
         for name, runs in summaries.items():
             requests = sum(m.requests for m in runs)
             seconds = sum(m.seconds for m in runs)
-            lines.append(f"| {name} | {shapes[name]} | {requests / seconds:,.0f} | "
-                         f"{sum(m.p50_ms for m in runs) / len(runs):.2f} | {sum(m.p99_ms for m in runs) / len(runs):.2f} | "
-                         f"{sum(m.error_total for m in runs)} | {stmts[name]} |")
+            lines.append(
+                f"| {name} | {shapes[name]} | {requests / seconds:,.0f} | "
+                f"{sum(m.p50_ms for m in runs) / len(runs):.2f} | {sum(m.p99_ms for m in runs) / len(runs):.2f} | "
+                f"{sum(m.error_total for m in runs)} | {stmts[name]} |"
+            )
         md = "\n".join(lines) + "\n"
         print()
         print(md)

@@ -50,8 +50,11 @@ def _child(request: dict) -> int:
 
     # no plugin autoloading (half the time of a run); the tests need pytest-asyncio only
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    return int(pytest.main([*request["args"], "-q", "-x", "-p", "no:cacheprovider", "-p", "pytest_asyncio.plugin",
-                            "--noconftest"]))
+    return int(
+        pytest.main(
+            [*request["args"], "-q", "-x", "-p", "no:cacheprovider", "-p", "pytest_asyncio.plugin", "--noconftest"]
+        )
+    )
 
 
 def serve(path: str, preload: list[str], warm: list[str]) -> None:
@@ -120,8 +123,9 @@ def _sample(session: str, size: int, seed: int) -> tuple[int, int]:
     import sqlite3
 
     db = sqlite3.connect(session)
-    pending = sorted(r[0] for r in db.execute(
-        "SELECT job_id FROM work_items WHERE job_id NOT IN (SELECT job_id FROM work_results)"))
+    pending = sorted(
+        r[0] for r in db.execute("SELECT job_id FROM work_items WHERE job_id NOT IN (SELECT job_id FROM work_results)")
+    )
     if len(pending) > size:
         drop = set(pending) - set(random.Random(seed).sample(pending, size))
         db.executemany("DELETE FROM mutation_specs WHERE job_id = ?", [(j,) for j in drop])
@@ -148,7 +152,9 @@ def run_all(names: list[str]) -> int:
     preload = sorted({m for n in chosen for m in modules[n]["reload"]})
     warm = sorted({t for n in chosen for t in modules[n]["tests"]})
     bindir = os.path.dirname(sys.executable)
-    worker = subprocess.Popen([sys.executable, __file__, "serve", sock, *preload, "--", *warm], stdout=subprocess.PIPE, text=True)
+    worker = subprocess.Popen(
+        [sys.executable, __file__, "serve", sock, *preload, "--", *warm], stdout=subprocess.PIPE, text=True
+    )
     try:
         worker.stdout.readline()  # "ready"
         rows = []
@@ -156,8 +162,9 @@ def run_all(names: list[str]) -> int:
             spec = modules[name]
             cfg = f"{OUT}/{name}.toml"
             session = f"{OUT}/{name}.sqlite"
-            command = " ".join([sys.executable, __file__, "run", sock, "--reload", ",".join(spec["reload"]), "--",
-                                *spec["tests"]])
+            command = " ".join(
+                [sys.executable, __file__, "run", sock, "--reload", ",".join(spec["reload"]), "--", *spec["tests"]]
+            )
             with open(cfg, "w", encoding="utf-8") as handle:
                 handle.write(f"""[cosmic-ray]
 module-path = {json.dumps(spec["paths"])}
@@ -210,8 +217,10 @@ def _summary(session: str, survivors_file: str) -> tuple[int, int, int, int]:
             elif result.worker_outcome == WorkerOutcome.NORMAL and result.test_outcome == TestOutcome.SURVIVED:
                 survived += 1
                 for mutation in item.mutations:
-                    out.write(f"{mutation.module_path}:{mutation.start_pos[0]} {mutation.operator_name}"
-                              f" #{mutation.occurrence}\n")
+                    out.write(
+                        f"{mutation.module_path}:{mutation.start_pos[0]} {mutation.operator_name}"
+                        f" #{mutation.occurrence}\n"
+                    )
                 out.write((result.diff or "") + "\n")
             else:
                 killed += 1
@@ -219,28 +228,62 @@ def _summary(session: str, survivors_file: str) -> tuple[int, int, int, int]:
 
 
 PLANTED = [  # (bug, file, original text, planted text, the fast test that must catch it)
- ("APPROVED -> CHECKED_IN allowed", "resolvers/booking/transitions.py",
-  "S.APPROVED: frozenset({S.CONFIRMED, S.CANCELLED, S.NO_SHOW}),", "S.APPROVED: frozenset({S.CONFIRMED, S.CANCELLED, S.NO_SHOW, S.CHECKED_IN}),",
-  "tests/unit/test_transitions.py"),
- ("dayClosingOverride open to PLATFORM_ADMIN", "models/fees/access.py",
-  'OVERRIDERS = roles("SUPER_ADMIN")', 'OVERRIDERS = roles("SUPER_ADMIN", "PLATFORM_ADMIN")', "tests/unit/test_access_rules.py"),
- ("back-to-back stays overlap (bed check)", "resolvers/hostel/availability.py",
-  "return not any(s < end and e > start for s, e, _ in self.bed_holds.get(bed_id, ()))",
-  "return not any(s <= end and e >= start for s, e, _ in self.bed_holds.get(bed_id, ()))", "tests/unit/test_availability.py"),
- ("bed check deleted", "resolvers/hostel/availability.py",
-  "return not any(s < end and e > start for s, e, _ in self.bed_holds.get(bed_id, ()))", "return True",
-  "tests/unit/test_availability.py"),
- ("a closed day's last day accepted (< instead of <=)", "resolvers/finance/closing.py",
-  "if through is None or day > through:", "if through is None or day >= through:", "tests/unit/test_day_closing.py"),
- ("finance reports open to PLATFORM_ADMIN", "auth/permissions.py",
-  'FINANCE_REPORTERS = ("SUPER_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT")', 'FINANCE_REPORTERS = ("SUPER_ADMIN", "PLATFORM_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT")',
-  "tests/unit/test_permissions.py"),
- ("sponsor share not subtracted from pending", "resolvers/fees/formula.py",
-  'TERMS_SUBTRACTED = ("total_discount_amount", "sponsor_covered_amount", ', 'TERMS_SUBTRACTED = ("total_discount_amount", ',
-  "tests/unit/test_money.py"),
- ("teacher sees every class record", "models/school/access.py",
-  'SCHOOL_WIDE_READERS = frozenset({*PLATFORM, "SCHOOL_ADMIN", "ACCOUNTANT"})', 'SCHOOL_WIDE_READERS = frozenset({*PLATFORM, "SCHOOL_ADMIN", "ACCOUNTANT", "TEACHER"})',
-  "tests/unit/test_access_rules.py"),
+    (
+        "APPROVED -> CHECKED_IN allowed",
+        "resolvers/booking/transitions.py",
+        "S.APPROVED: frozenset({S.CONFIRMED, S.CANCELLED, S.NO_SHOW}),",
+        "S.APPROVED: frozenset({S.CONFIRMED, S.CANCELLED, S.NO_SHOW, S.CHECKED_IN}),",
+        "tests/unit/test_transitions.py",
+    ),
+    (
+        "dayClosingOverride open to PLATFORM_ADMIN",
+        "models/fees/access.py",
+        'OVERRIDERS = roles("SUPER_ADMIN")',
+        'OVERRIDERS = roles("SUPER_ADMIN", "PLATFORM_ADMIN")',
+        "tests/unit/test_access_rules.py",
+    ),
+    (
+        "back-to-back stays overlap (bed check)",
+        "resolvers/hostel/availability.py",
+        "return not any(s < end and e > start for s, e, _ in self.bed_holds.get(bed_id, ()))",
+        "return not any(s <= end and e >= start for s, e, _ in self.bed_holds.get(bed_id, ()))",
+        "tests/unit/test_availability.py",
+    ),
+    (
+        "bed check deleted",
+        "resolvers/hostel/availability.py",
+        "return not any(s < end and e > start for s, e, _ in self.bed_holds.get(bed_id, ()))",
+        "return True",
+        "tests/unit/test_availability.py",
+    ),
+    (
+        "a closed day's last day accepted (< instead of <=)",
+        "resolvers/finance/closing.py",
+        "if through is None or day > through:",
+        "if through is None or day >= through:",
+        "tests/unit/test_day_closing.py",
+    ),
+    (
+        "finance reports open to PLATFORM_ADMIN",
+        "auth/permissions.py",
+        'FINANCE_REPORTERS = ("SUPER_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT")',
+        'FINANCE_REPORTERS = ("SUPER_ADMIN", "PLATFORM_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT")',
+        "tests/unit/test_permissions.py",
+    ),
+    (
+        "sponsor share not subtracted from pending",
+        "resolvers/fees/formula.py",
+        'TERMS_SUBTRACTED = ("total_discount_amount", "sponsor_covered_amount", ',
+        'TERMS_SUBTRACTED = ("total_discount_amount", ',
+        "tests/unit/test_money.py",
+    ),
+    (
+        "teacher sees every class record",
+        "models/school/access.py",
+        'SCHOOL_WIDE_READERS = frozenset({*PLATFORM, "SCHOOL_ADMIN", "ACCOUNTANT"})',
+        'SCHOOL_WIDE_READERS = frozenset({*PLATFORM, "SCHOOL_ADMIN", "ACCOUNTANT", "TEACHER"})',
+        "tests/unit/test_access_rules.py",
+    ),
 ]
 
 
@@ -258,8 +301,11 @@ def planted() -> int:
         try:
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(source.replace(old, new, 1))
-            rc = subprocess.run([sys.executable, "-m", "pytest", "--noconftest", "-q", "-x", "-p", "no:cacheprovider",
-                                 test], capture_output=True, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1")).returncode
+            rc = subprocess.run(
+                [sys.executable, "-m", "pytest", "--noconftest", "-q", "-x", "-p", "no:cacheprovider", test],
+                capture_output=True,
+                env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+            ).returncode
         finally:
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(source)
@@ -276,14 +322,14 @@ def main(argv: list[str]) -> int:
     if argv[0] == "serve":
         args = argv[2:]
         sep = args.index("--") if "--" in args else len(args)
-        serve(argv[1], args[:sep], args[sep + 1:])
+        serve(argv[1], args[:sep], args[sep + 1 :])
         return 0
     if argv[0] == "run":
         sep = argv.index("--")
         opts = argv[1:sep]
         path = opts[0]
         reload = opts[opts.index("--reload") + 1].split(",") if "--reload" in opts else []
-        rc = run(path, [m for m in reload if m], argv[sep + 1:])
+        rc = run(path, [m for m in reload if m], argv[sep + 1 :])
         return 0 if rc == 0 else 1
     raise SystemExit(__doc__)
 

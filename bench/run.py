@@ -54,8 +54,7 @@ NESTED_QUERY = (
 )
 ONE_QUERY = "query One($id: ID!) { node(id: $id) { ... on School { id name schoolCode city } } }"
 QUERIES = ("nested", "one")
-QUERY_TITLES = {"nested": "nested (50 schools + current session + ≤3 sessions each)",
-                "one": "single row (node by id)"}
+QUERY_TITLES = {"nested": "nested (50 schools + current session + ≤3 sessions each)", "one": "single row (node by id)"}
 
 try:
     import psutil
@@ -72,6 +71,7 @@ class BenchError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- processes
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -111,8 +111,9 @@ class Server:
         self._log_fh = open(self.log_path, "wb")
         log(f"starting {self.name}: {' '.join(self.cmd)} (log {self.log_path.relative_to(ROOT)})")
         # Own session: a Ctrl-C in the terminal reaches only run.py, which then stops it in order.
-        self.proc = subprocess.Popen(self.cmd, env=self.env, cwd=ROOT, stdout=self._log_fh,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.cmd, env=self.env, cwd=ROOT, stdout=self._log_fh, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -124,8 +125,9 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise BenchError(f"{self.name} exited with {self.proc.returncode} before it was ready:\n"
-                                 f"{self.log_tail()}")
+                raise BenchError(
+                    f"{self.name} exited with {self.proc.returncode} before it was ready:\n{self.log_tail()}"
+                )
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
                     log(f"{self.name} ready on {self.base}")
@@ -186,6 +188,7 @@ def postmaster_pid(pgdata: Path) -> int | None:
 
 # --------------------------------------------------------------------------- requests and checks
 
+
 def body_of(query: str, school_gid: str) -> dict:
     if query == "nested":
         return {"query": NESTED_QUERY, "operationName": "Nested", "variables": {}}
@@ -216,9 +219,14 @@ def login_token(server: Server) -> str:
     """An access token of the demo super admin (a platform role: it reads every school)."""
     from demo import DEMO_PASSWORD
 
-    r = httpx.post(server.graphql_url, timeout=30, json={
-        "query": "mutation($e: String!, $p: String!) { tokenCreate(input: {email: $e, password: $p}) { accessToken errors { message } } }",
-        "variables": {"e": "superadmin@demo.campus", "p": DEMO_PASSWORD}})
+    r = httpx.post(
+        server.graphql_url,
+        timeout=30,
+        json={
+            "query": "mutation($e: String!, $p: String!) { tokenCreate(input: {email: $e, password: $p}) { accessToken errors { message } } }",
+            "variables": {"e": "superadmin@demo.campus", "p": DEMO_PASSWORD},
+        },
+    )
     payload = r.json()["data"]["tokenCreate"]
     if not payload["accessToken"]:
         raise BenchError(f"login failed: {payload['errors']}")
@@ -241,8 +249,9 @@ def sample(server: Server, body: dict, headers: dict[str, str]) -> dict:
         raise BenchError(f"{server.name}: HTTP {r.status_code} for {body.get('operationName')}: {r.text[:500]}")
     doc = r.json()
     if doc.get("errors"):
-        raise BenchError(f"{server.name}: GraphQL errors for {body.get('operationName')}: "
-                         f"{json.dumps(doc['errors'])[:1000]}")
+        raise BenchError(
+            f"{server.name}: GraphQL errors for {body.get('operationName')}: {json.dumps(doc['errors'])[:1000]}"
+        )
     return doc
 
 
@@ -270,6 +279,7 @@ def sanity_check(query: str, data: dict, schools: int) -> None:
 
 # --------------------------------------------------------------------------- load
 
+
 @dataclass
 class Measurement:
     server: str
@@ -284,8 +294,8 @@ class Measurement:
     server_cpu_s: float | None = None
     pg_cpu_s: float | None = None
     client_cpu_s: float | None = None  # wrk (or the in-process httpx client)
-    other_cpu_s: float | None = None   # everything else busy on the machine: noise
-    steal_s: float | None = None       # CPU time the hypervisor gave to others
+    other_cpu_s: float | None = None  # everything else busy on the machine: noise
+    steal_s: float | None = None  # CPU time the hypervisor gave to others
 
     @property
     def rps(self) -> float:
@@ -297,8 +307,17 @@ class Measurement:
 
 
 def run_wrk(url: str, body_file: Path, args) -> dict:
-    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "10s",
-           "--latency", "-s", str(BENCH / "post.lua")]
+    cmd = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{args.duration}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(BENCH / "post.lua"),
+    ]
     for h in args.header:
         cmd += ["-H", h]
     cmd.append(url)
@@ -309,10 +328,18 @@ def run_wrk(url: str, body_file: Path, args) -> dict:
         raise BenchError(f"wrk failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     raw = json.loads(line.removeprefix("BENCH_JSON "))
     lat = raw["latency_us"]
-    return {"requests": raw["requests"], "seconds": raw["duration_us"] / 1e6, "p50_ms": lat["p50"] / 1000,
-            "p99_ms": lat["p99"] / 1000, "mean_ms": lat["mean"] / 1000,
-            "errors": {"non2xx": raw["errors"]["status"], "graphql": raw["errors"]["graphql"],
-                       "socket": sum(raw["errors"][k] for k in ("connect", "read", "write", "timeout"))}}
+    return {
+        "requests": raw["requests"],
+        "seconds": raw["duration_us"] / 1e6,
+        "p50_ms": lat["p50"] / 1000,
+        "p99_ms": lat["p99"] / 1000,
+        "mean_ms": lat["mean"] / 1000,
+        "errors": {
+            "non2xx": raw["errors"]["status"],
+            "graphql": raw["errors"]["graphql"],
+            "socket": sum(raw["errors"][k] for k in ("connect", "read", "write", "timeout")),
+        },
+    }
 
 
 async def _httpx_load(url: str, payload: bytes, connections: int, duration: float, extra: dict) -> dict:
@@ -345,17 +372,25 @@ async def _httpx_load(url: str, payload: bytes, connections: int, duration: floa
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000 if latencies else 0.0
 
-    return {"requests": len(latencies), "seconds": elapsed, "p50_ms": pct(50), "p99_ms": pct(99),
-            "mean_ms": statistics.fmean(latencies) * 1000 if latencies else 0.0, "errors": errors}
+    return {
+        "requests": len(latencies),
+        "seconds": elapsed,
+        "p50_ms": pct(50),
+        "p99_ms": pct(99),
+        "mean_ms": statistics.fmean(latencies) * 1000 if latencies else 0.0,
+        "errors": errors,
+    }
 
 
 def run_httpx(url: str, body_file: Path, args) -> dict:
-    return asyncio.run(_httpx_load(url, body_file.read_bytes(), args.connections, args.duration,
-                                   header_dict(args.header)))
+    return asyncio.run(
+        _httpx_load(url, body_file.read_bytes(), args.connections, args.duration, header_dict(args.header))
+    )
 
 
-def measure(server: Server, query: str, rnd: int, body_file: Path, args, pg_pid: int | None,
-            duration: float | None = None) -> Measurement:
+def measure(
+    server: Server, query: str, rnd: int, body_file: Path, args, pg_pid: int | None, duration: float | None = None
+) -> Measurement:
     if duration is not None:
         args = argparse.Namespace(**{**vars(args), "duration": duration})
     who = resource.RUSAGE_CHILDREN if args.client == "wrk" else resource.RUSAGE_SELF
@@ -364,8 +399,15 @@ def measure(server: Server, query: str, rnd: int, body_file: Path, args, pg_pid:
     srv1, pg1, cl1, sys1 = tree_cpu(server.proc.pid), tree_cpu(pg_pid), resource.getrusage(who), system_cpu()
     if server.proc.poll() is not None:
         raise BenchError(f"{server.name} died during the load:\n{server.log_tail()}")
-    m = Measurement(server.name, query, rnd, server_cpu_s=cpu_delta(srv0, srv1), pg_cpu_s=cpu_delta(pg0, pg1),
-                    client_cpu_s=(cl1.ru_utime + cl1.ru_stime) - (cl0.ru_utime + cl0.ru_stime), **result)
+    m = Measurement(
+        server.name,
+        query,
+        rnd,
+        server_cpu_s=cpu_delta(srv0, srv1),
+        pg_cpu_s=cpu_delta(pg0, pg1),
+        client_cpu_s=(cl1.ru_utime + cl1.ru_stime) - (cl0.ru_utime + cl0.ru_stime),
+        **result,
+    )
     if sys0 and sys1 and m.server_cpu_s is not None and m.pg_cpu_s is not None:
         busy = sys1[0] - sys0[0]
         m.other_cpu_s = max(0.0, busy - m.server_cpu_s - m.pg_cpu_s - m.client_cpu_s)
@@ -383,6 +425,7 @@ def system_cpu() -> tuple[float, float] | None:
 
 
 # --------------------------------------------------------------------------- profile
+
 
 def py_spy_path() -> str | None:
     return shutil.which("py-spy", path=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
@@ -428,10 +471,27 @@ def profile(server: Server, query: str, body_file: Path, args) -> Path:
     out_dir = args.output.parent
     out_dir.mkdir(parents=True, exist_ok=True)
     raw = out_dir / f"profile-{server.name}-{query}.txt"
-    spy = subprocess.Popen([py_spy_path(), "record", "--pid", str(server.proc.pid), "--subprocesses",
-                            "--duration", str(args.duration), "--rate", "100", "--nonblocking",
-                            "--format", "raw", "--output", str(raw)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    spy = subprocess.Popen(
+        [
+            py_spy_path(),
+            "record",
+            "--pid",
+            str(server.proc.pid),
+            "--subprocesses",
+            "--duration",
+            str(args.duration),
+            "--rate",
+            "100",
+            "--nonblocking",
+            "--format",
+            "raw",
+            "--output",
+            str(raw),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         time.sleep(0.5)
         (run_wrk if args.client == "wrk" else run_httpx)(server.graphql_url, body_file, args)
@@ -443,12 +503,14 @@ def profile(server: Server, query: str, body_file: Path, args) -> Path:
     if not raw.exists():
         raise BenchError(f"py-spy wrote no profile (exit {spy.returncode}): {err[-1000:]}")
     md = raw.with_suffix(".md")
-    md.write_text(f"# py-spy profile: {server.name}, {query} query, {args.duration}s of load\n\n"
-                  f"{summarise_profile(raw)}\n")
+    md.write_text(
+        f"# py-spy profile: {server.name}, {query} query, {args.duration}s of load\n\n{summarise_profile(raw)}\n"
+    )
     return md
 
 
 # --------------------------------------------------------------------------- report
+
 
 @dataclass
 class Summary:
@@ -502,17 +564,22 @@ def machine_line() -> str:
 
 def git_commit() -> str:
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                             timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True,
-                               timeout=10)
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, timeout=10)
         return (rev.stdout.strip() or "no commit") + (" (+ uncommitted changes)" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
 
-def report(args, summaries: dict[tuple[str, str], Summary], stmts: dict[tuple[str, str], object],
-           dataset: str, servers: list[str]) -> str:
+def report(
+    args,
+    summaries: dict[tuple[str, str], Summary],
+    stmts: dict[tuple[str, str], object],
+    dataset: str,
+    servers: list[str],
+) -> str:
     if args.client == "wrk":
         version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()
         client = f"wrk {version[1] if len(version) > 1 else ''}".strip()
@@ -536,24 +603,35 @@ def report(args, summaries: dict[tuple[str, str], Summary], stmts: dict[tuple[st
     for q in QUERIES:
         for s in servers:
             sm = summaries[(s, q)]
-            lines.append(f"| {q} | {s} | {sm.rps:,.0f}{sm.rps_range} | {sm.mean('p50_ms'):.2f} | "
-                         f"{sm.mean('p99_ms'):.2f} | {sm.errors()} | {stmts[(s, q)]} | "
-                         f"{sm.cpu_ms_per_req('server_cpu_s')} | {sm.cpu_ms_per_req('pg_cpu_s')} |")
-    lines += ["", "| query | gateway req/s | baseline req/s | gateway/baseline req/s | gateway/baseline p50 |",
-              "| --- | ---: | ---: | ---: | ---: |"]
+            lines.append(
+                f"| {q} | {s} | {sm.rps:,.0f}{sm.rps_range} | {sm.mean('p50_ms'):.2f} | "
+                f"{sm.mean('p99_ms'):.2f} | {sm.errors()} | {stmts[(s, q)]} | "
+                f"{sm.cpu_ms_per_req('server_cpu_s')} | {sm.cpu_ms_per_req('pg_cpu_s')} |"
+            )
+    lines += [
+        "",
+        "| query | gateway req/s | baseline req/s | gateway/baseline req/s | gateway/baseline p50 |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
     for q in QUERIES:
         g = summaries.get(("gateway", q))
         b = summaries.get(("baseline", q))
         lines.append(
             f"| {QUERY_TITLES[q]} | {f'{g.rps:,.0f}' if g else 'n/a'} | {f'{b.rps:,.0f}' if b else 'n/a'} | "
             f"{fmt_ratio(g and g.rps, b and b.rps)} | "
-            f"{fmt_ratio(g and g.mean('p50_ms'), b and b.mean('p50_ms'))} |")
-    lines += ["", "<details><summary>every run</summary>", "",
-              "CPU in cores busy on average during the run (the machine has "
-              f"{os.cpu_count()}): server, PostgreSQL, load client, anything else, hypervisor steal.", "",
-              "| query | round | server | requests | s | req/s | p50 ms | p99 ms | errors "
-              "| server | PG | client | other | steal |",
-              "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+            f"{fmt_ratio(g and g.mean('p50_ms'), b and b.mean('p50_ms'))} |"
+        )
+    lines += [
+        "",
+        "<details><summary>every run</summary>",
+        "",
+        "CPU in cores busy on average during the run (the machine has "
+        f"{os.cpu_count()}): server, PostgreSQL, load client, anything else, hypervisor steal.",
+        "",
+        "| query | round | server | requests | s | req/s | p50 ms | p99 ms | errors "
+        "| server | PG | client | other | steal |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
 
     def cores(v: float | None, secs: float) -> str:
         return "n/a" if v is None or not secs else f"{v / secs:.2f}"
@@ -562,24 +640,31 @@ def report(args, summaries: dict[tuple[str, str], Summary], stmts: dict[tuple[st
     for q in QUERIES:
         runs = sorted((m for s in servers for m in summaries[(s, q)].runs), key=lambda m: (m.round,))
         for m in runs:
-            lines.append(f"| {q} | {m.round} | {m.server} | {m.requests} | {m.seconds:.1f} | {m.rps:,.0f} | "
-                         f"{m.p50_ms:.2f} | {m.p99_ms:.2f} | {m.error_total} | {cores(m.server_cpu_s, m.seconds)} | "
-                         f"{cores(m.pg_cpu_s, m.seconds)} | {cores(m.client_cpu_s, m.seconds)} | "
-                         f"{cores(m.other_cpu_s, m.seconds)} | {cores(m.steal_s, m.seconds)} |")
+            lines.append(
+                f"| {q} | {m.round} | {m.server} | {m.requests} | {m.seconds:.1f} | {m.rps:,.0f} | "
+                f"{m.p50_ms:.2f} | {m.p99_ms:.2f} | {m.error_total} | {cores(m.server_cpu_s, m.seconds)} | "
+                f"{cores(m.pg_cpu_s, m.seconds)} | {cores(m.client_cpu_s, m.seconds)} | "
+                f"{cores(m.other_cpu_s, m.seconds)} | {cores(m.steal_s, m.seconds)} |"
+            )
             if m.seconds and ((m.other_cpu_s or 0) + (m.steal_s or 0)) / m.seconds > 0.3:
                 noisy.append(f"{q}/{m.server}/round {m.round}")
     lines += ["", "</details>", ""]
     if noisy:
-        lines += [f"**Noise warning:** other processes or the hypervisor took more than 0.3 core during "
-                  f"{', '.join(noisy)}; compare the rounds before trusting these figures.", ""]
+        lines += [
+            f"**Noise warning:** other processes or the hypervisor took more than 0.3 core during "
+            f"{', '.join(noisy)}; compare the rounds before trusting these figures.",
+            "",
+        ]
     return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- main
 
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     ap.add_argument("--schools", type=int, default=2000, help="dataset size: number of schools")
     ap.add_argument("--sessions-per-school", type=int, default=4)
     ap.add_argument("--duration", type=int, default=10, help="seconds of load per run")
@@ -592,17 +677,30 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--gateway-port", type=int, default=0, help="0: a free port")
     ap.add_argument("--baseline-port", type=int, default=0, help="0: a free port")
     ap.add_argument("--baseline-pool-size", type=int, default=10, help="asyncpg pool of the baseline")
-    ap.add_argument("--gateway-env", action="append", default=[], metavar="KEY=VALUE",
-                    help="extra environment for the gateway (repeatable)")
-    ap.add_argument("--header", action="append", default=[], metavar="'Name: value'",
-                    help="extra request header for both servers, e.g. an Authorization (repeatable)")
+    ap.add_argument(
+        "--gateway-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the gateway (repeatable)",
+    )
+    ap.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'Name: value'",
+        help="extra request header for both servers, e.g. an Authorization (repeatable)",
+    )
     ap.add_argument("--startup-timeout", type=float, default=90)
     ap.add_argument("--pgdata", type=Path, default=DATA / "pg")
     ap.add_argument("--fresh", action="store_true", help="delete the benchmark database folder first")
     ap.add_argument("--output", type=Path, default=RESULTS / "latest.md")
-    ap.add_argument("--profile", action="store_true",
-                    help="after the measurements, sample each server with py-spy under the same load "
-                         "(results/profile-*.md); the tables are not affected")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="after the measurements, sample each server with py-spy under the same load "
+        "(results/profile-*.md); the tables are not affected",
+    )
     args = ap.parse_args(argv)
     if args.client == "auto":
         args.client = "wrk" if shutil.which("wrk") else "httpx"
@@ -651,15 +749,19 @@ def main(argv: list[str] | None = None) -> int:
         migrate.upgrade(url)
         result = asyncio.run(seed_mod.seed(url, args.schools, args.sessions_per_school))
         log(str(result))
-        dataset = (f"{result.bench_schools} bench schools, {result.bench_sessions} academic sessions "
-                   f"(--schools {args.schools}, {args.sessions_per_school} sessions each)")
+        dataset = (
+            f"{result.bench_schools} bench schools, {result.bench_sessions} academic sessions "
+            f"(--schools {args.schools}, {args.sessions_per_school} sessions each)"
+        )
 
         async def pick_school() -> int:
             import asyncpg
+
             conn = await asyncpg.connect(seed_mod.plain_url(url))
             try:
-                return await conn.fetchval("SELECT id FROM schools WHERE school_code = $1",
-                                           seed_mod.school_code(max(1, args.schools // 2)))
+                return await conn.fetchval(
+                    "SELECT id FROM schools WHERE school_code = $1", seed_mod.school_code(max(1, args.schools // 2))
+                )
             finally:
                 await conn.close()
 
@@ -678,8 +780,15 @@ def main(argv: list[str] | None = None) -> int:
                 raise BenchError(f"{campus} not found: pip install -e . first")
             # the application's own login: owns nothing, row-level security applies (as in production)
             app_url = url.replace("://postgres:@", "://campus_app@", 1)
-            env = {**base_env, "DATABASE_URL": app_url, "MIGRATION_DATABASE_URL": url, "QUERY_STATS": "true",
-                   "GRAPHIQL": "false", "HOST": "127.0.0.1", "DATA_DIR": str(DATA)}
+            env = {
+                **base_env,
+                "DATABASE_URL": app_url,
+                "MIGRATION_DATABASE_URL": url,
+                "QUERY_STATS": "true",
+                "GRAPHIQL": "false",
+                "HOST": "127.0.0.1",
+                "DATA_DIR": str(DATA),
+            }
             for kv in args.gateway_env:
                 k, _, v = kv.partition("=")
                 env[k] = v
@@ -689,10 +798,28 @@ def main(argv: list[str] | None = None) -> int:
         if "baseline" in servers_wanted:
             env = {**base_env, "BENCH_DATABASE_URL": url, "BENCH_POOL_SIZE": str(args.baseline_pool_size)}
             servers["baseline"] = Server(
-                "baseline", [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH), "baseline:app",
-                             "--host", "127.0.0.1", "--port", str(args.baseline_port), "--workers", "1",
-                             "--no-access-log", "--log-level", "warning"],
-                env, args.baseline_port, DATA / "logs" / "baseline.log")
+                "baseline",
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--app-dir",
+                    str(BENCH),
+                    "baseline:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(args.baseline_port),
+                    "--workers",
+                    "1",
+                    "--no-access-log",
+                    "--log-level",
+                    "warning",
+                ],
+                env,
+                args.baseline_port,
+                DATA / "logs" / "baseline.log",
+            )
         for s in servers.values():
             s.start()
         for s in servers.values():
@@ -712,8 +839,10 @@ def main(argv: list[str] | None = None) -> int:
                 diff = first_difference(docs["gateway"]["data"], docs["baseline"]["data"])
                 if diff is not None:
                     raise BenchError(f"{q}: gateway and baseline answer differently: {diff}")
-            log(f"{q}: answers {'identical' if len(docs) == 2 else 'checked'}; SQL statements per request: "
-                + ", ".join(f"{n} {stmts[(n, q)]}" for n in docs))
+            log(
+                f"{q}: answers {'identical' if len(docs) == 2 else 'checked'}; SQL statements per request: "
+                + ", ".join(f"{n} {stmts[(n, q)]}" for n in docs)
+            )
 
         pg_pid = postmaster_pid(args.pgdata.resolve())
         if args.warmup:
@@ -726,12 +855,14 @@ def main(argv: list[str] | None = None) -> int:
         order = list(servers)
         for q in QUERIES:
             for rnd in range(1, args.rounds + 1):
-                for name in (order if rnd % 2 else order[::-1]):
+                for name in order if rnd % 2 else order[::-1]:
                     time.sleep(0.5)
                     m = measure(servers[name], q, rnd, bodies[q], args, pg_pid)
                     summaries[(name, q)].runs.append(m)
-                    log(f"{q} round {rnd} {name}: {m.rps:,.0f} req/s, p50 {m.p50_ms:.2f} ms, "
-                        f"p99 {m.p99_ms:.2f} ms, errors {m.error_total}")
+                    log(
+                        f"{q} round {rnd} {name}: {m.rps:,.0f} req/s, p50 {m.p50_ms:.2f} ms, "
+                        f"p99 {m.p99_ms:.2f} ms, errors {m.error_total}"
+                    )
 
         if args.profile:
             for q in QUERIES:
@@ -749,11 +880,17 @@ def main(argv: list[str] | None = None) -> int:
         print(md)
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(md)
-        args.output.with_suffix(".json").write_text(json.dumps({
-            "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-            "dataset": dataset, "sql_statements": {f"{s}/{q}": v for (s, q), v in stmts.items()},
-            "runs": [vars(m) for sm in summaries.values() for m in sm.runs],
-        }, indent=2))
+        args.output.with_suffix(".json").write_text(
+            json.dumps(
+                {
+                    "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+                    "dataset": dataset,
+                    "sql_statements": {f"{s}/{q}": v for (s, q), v in stmts.items()},
+                    "runs": [vars(m) for sm in summaries.values() for m in sm.runs],
+                },
+                indent=2,
+            )
+        )
         log(f"wrote {args.output}")
         return 0
     except BenchError as exc:

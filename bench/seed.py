@@ -25,30 +25,101 @@ LATEST_SESSION_START_YEAR = 2025  # the latest session is "2025-26"
 
 # (city, state, pincode prefix)
 CITIES = [
-    ("Mumbai", "Maharashtra", "400"), ("Pune", "Maharashtra", "411"), ("Nagpur", "Maharashtra", "440"),
-    ("Delhi", "Delhi", "110"), ("Bengaluru", "Karnataka", "560"), ("Mysuru", "Karnataka", "570"),
-    ("Chennai", "Tamil Nadu", "600"), ("Coimbatore", "Tamil Nadu", "641"), ("Madurai", "Tamil Nadu", "625"),
-    ("Hyderabad", "Telangana", "500"), ("Kolkata", "West Bengal", "700"), ("Ahmedabad", "Gujarat", "380"),
-    ("Surat", "Gujarat", "395"), ("Jaipur", "Rajasthan", "302"), ("Lucknow", "Uttar Pradesh", "226"),
-    ("Kanpur", "Uttar Pradesh", "208"), ("Varanasi", "Uttar Pradesh", "221"), ("Patna", "Bihar", "800"),
-    ("Bhopal", "Madhya Pradesh", "462"), ("Indore", "Madhya Pradesh", "452"), ("Kochi", "Kerala", "682"),
-    ("Thiruvananthapuram", "Kerala", "695"), ("Bhubaneswar", "Odisha", "751"), ("Guwahati", "Assam", "781"),
-    ("Chandigarh", "Chandigarh", "160"), ("Dehradun", "Uttarakhand", "248"), ("Ranchi", "Jharkhand", "834"),
-    ("Visakhapatnam", "Andhra Pradesh", "530"), ("Vijayawada", "Andhra Pradesh", "520"), ("Goa", "Goa", "403"),
+    ("Mumbai", "Maharashtra", "400"),
+    ("Pune", "Maharashtra", "411"),
+    ("Nagpur", "Maharashtra", "440"),
+    ("Delhi", "Delhi", "110"),
+    ("Bengaluru", "Karnataka", "560"),
+    ("Mysuru", "Karnataka", "570"),
+    ("Chennai", "Tamil Nadu", "600"),
+    ("Coimbatore", "Tamil Nadu", "641"),
+    ("Madurai", "Tamil Nadu", "625"),
+    ("Hyderabad", "Telangana", "500"),
+    ("Kolkata", "West Bengal", "700"),
+    ("Ahmedabad", "Gujarat", "380"),
+    ("Surat", "Gujarat", "395"),
+    ("Jaipur", "Rajasthan", "302"),
+    ("Lucknow", "Uttar Pradesh", "226"),
+    ("Kanpur", "Uttar Pradesh", "208"),
+    ("Varanasi", "Uttar Pradesh", "221"),
+    ("Patna", "Bihar", "800"),
+    ("Bhopal", "Madhya Pradesh", "462"),
+    ("Indore", "Madhya Pradesh", "452"),
+    ("Kochi", "Kerala", "682"),
+    ("Thiruvananthapuram", "Kerala", "695"),
+    ("Bhubaneswar", "Odisha", "751"),
+    ("Guwahati", "Assam", "781"),
+    ("Chandigarh", "Chandigarh", "160"),
+    ("Dehradun", "Uttarakhand", "248"),
+    ("Ranchi", "Jharkhand", "834"),
+    ("Visakhapatnam", "Andhra Pradesh", "530"),
+    ("Vijayawada", "Andhra Pradesh", "520"),
+    ("Goa", "Goa", "403"),
 ]
 PATRONS = [
-    "St. Xavier's", "St. Mary's", "Holy Cross", "Carmel", "Don Bosco", "Kendriya Vidyalaya", "Delhi Public",
-    "DAV", "Sacred Heart", "Loyola", "Bharatiya Vidya Bhavan", "Sarvodaya", "Little Flower", "Vidya Niketan",
-    "Sri Chaitanya", "Narayana", "Ryan International", "Podar", "Modern", "Springdale", "Greenwood",
-    "Army Public", "Jawahar Navodaya", "Sainik", "Mount Carmel", "Bishop Cotton", "La Martiniere", "Heritage",
-    "Presidency", "National Public", "Amity", "Vivekananda", "Saraswati Vidya Mandir", "Gurukul",
+    "St. Xavier's",
+    "St. Mary's",
+    "Holy Cross",
+    "Carmel",
+    "Don Bosco",
+    "Kendriya Vidyalaya",
+    "Delhi Public",
+    "DAV",
+    "Sacred Heart",
+    "Loyola",
+    "Bharatiya Vidya Bhavan",
+    "Sarvodaya",
+    "Little Flower",
+    "Vidya Niketan",
+    "Sri Chaitanya",
+    "Narayana",
+    "Ryan International",
+    "Podar",
+    "Modern",
+    "Springdale",
+    "Greenwood",
+    "Army Public",
+    "Jawahar Navodaya",
+    "Sainik",
+    "Mount Carmel",
+    "Bishop Cotton",
+    "La Martiniere",
+    "Heritage",
+    "Presidency",
+    "National Public",
+    "Amity",
+    "Vivekananda",
+    "Saraswati Vidya Mandir",
+    "Gurukul",
 ]
-KINDS = ["School", "High School", "Public School", "Senior Secondary School", "Convent School", "Academy",
-         "Higher Secondary School", "International School", "Vidyalaya", "Model School"]
+KINDS = [
+    "School",
+    "High School",
+    "Public School",
+    "Senior Secondary School",
+    "Convent School",
+    "Academy",
+    "Higher Secondary School",
+    "International School",
+    "Vidyalaya",
+    "Model School",
+]
 BOARDS = ["CBSE", "ICSE", "State Board", "IB", "Cambridge"]
 MEDIA = ["English", "Hindi", "English", "Marathi", "Tamil", "Kannada", "Telugu", "Bengali"]
-STREETS = ["MG Road", "Station Road", "Nehru Nagar", "Gandhi Marg", "Civil Lines", "Park Street",
-           "Lake View Road", "Ring Road", "Sector 12", "Model Town", "Church Street", "Temple Road"]
+STREETS = [
+    "MG Road",
+    "Station Road",
+    "Nehru Nagar",
+    "Gandhi Marg",
+    "Civil Lines",
+    "Park Street",
+    "Lake View Road",
+    "Ring Road",
+    "Sector 12",
+    "Model Town",
+    "Church Street",
+    "Temple Road",
+]
 
 
 def plain_url(url: str) -> str:
@@ -73,28 +144,43 @@ def school_row(i: int) -> tuple:
     slug = "".join(ch for ch in f"{patron}{kind}".lower() if ch.isalnum())[:24]
     code = school_code(i)
     return (
-        name,                                                       # name
-        f"{patron} {kind}",                                         # display_name
-        BOARDS[rnd.randrange(len(BOARDS))],                          # board
-        MEDIA[rnd.randrange(len(MEDIA))],                            # medium
-        code,                                                       # school_code
-        f"AFF/{state[:2].upper()}/{rnd.randrange(10**6):06d}",      # affiliation_code
+        name,  # name
+        f"{patron} {kind}",  # display_name
+        BOARDS[rnd.randrange(len(BOARDS))],  # board
+        MEDIA[rnd.randrange(len(MEDIA))],  # medium
+        code,  # school_code
+        f"AFF/{state[:2].upper()}/{rnd.randrange(10**6):06d}",  # affiliation_code
         f"{rnd.randrange(1, 400)}, {STREETS[rnd.randrange(len(STREETS))]}",  # address
         city,
         state,
-        f"{pin}{rnd.randrange(1000):03d}",                          # pincode
-        f"+91 {rnd.randrange(70000, 99999)} {rnd.randrange(10**5):05d}",    # contact_number
-        f"office.{i}@{slug}.edu.in",                                # contact_email
-        f"https://{slug}-{i}.edu.in",                               # website
-        f"https://cdn.example.edu.in/logos/{code.lower()}.png",      # logo_url
+        f"{pin}{rnd.randrange(1000):03d}",  # pincode
+        f"+91 {rnd.randrange(70000, 99999)} {rnd.randrange(10**5):05d}",  # contact_number
+        f"office.{i}@{slug}.edu.in",  # contact_email
+        f"https://{slug}-{i}.edu.in",  # website
+        f"https://cdn.example.edu.in/logos/{code.lower()}.png",  # logo_url
         f"{patron} {kind} is a co-educational {BOARDS[rnd.randrange(len(BOARDS))]} school in {city}, {state}.",
-        True,                                                       # active (the gateway may hide inactive rows)
+        True,  # active (the gateway may hide inactive rows)
     )
 
 
-SCHOOL_COLUMNS = ["name", "display_name", "board", "medium", "school_code", "affiliation_code", "address",
-                  "city", "state", "pincode", "contact_number", "contact_email", "website", "logo_url",
-                  "description", "active"]
+SCHOOL_COLUMNS = [
+    "name",
+    "display_name",
+    "board",
+    "medium",
+    "school_code",
+    "affiliation_code",
+    "address",
+    "city",
+    "state",
+    "pincode",
+    "contact_number",
+    "contact_email",
+    "website",
+    "logo_url",
+    "description",
+    "active",
+]
 
 
 def session_years(k: int) -> list[int]:
@@ -115,9 +201,11 @@ class SeedResult:
     seconds: float
 
     def __str__(self) -> str:
-        return (f"seed: +{self.schools_inserted} schools, +{self.sessions_inserted} sessions, "
-                f"{self.current_updated} current sessions set; bench data now {self.bench_schools} schools / "
-                f"{self.bench_sessions} sessions ({self.seconds:.2f}s)")
+        return (
+            f"seed: +{self.schools_inserted} schools, +{self.sessions_inserted} sessions, "
+            f"{self.current_updated} current sessions set; bench data now {self.bench_schools} schools / "
+            f"{self.bench_sessions} sessions ({self.seconds:.2f}s)"
+        )
 
 
 async def seed(url: str, schools: int, sessions_per_school: int = 4) -> SeedResult:
@@ -127,20 +215,27 @@ async def seed(url: str, schools: int, sessions_per_school: int = 4) -> SeedResu
     conn = await asyncpg.connect(plain_url(url))
     try:
         async with conn.transaction():
-            existing = {r[0] for r in await conn.fetch(
-                "SELECT school_code FROM schools WHERE school_code LIKE $1", CODE_PREFIX + "%")}
+            existing = {
+                r[0]
+                for r in await conn.fetch(
+                    "SELECT school_code FROM schools WHERE school_code LIKE $1", CODE_PREFIX + "%"
+                )
+            }
             missing = [i for i in range(1, schools + 1) if school_code(i) not in existing]
             schools_inserted = 0
             if missing:
                 cols = ", ".join(SCHOOL_COLUMNS)
                 await conn.execute(
-                    f"CREATE TEMP TABLE bench_school_in ON COMMIT DROP AS SELECT {cols} FROM schools WITH NO DATA")
-                await conn.copy_records_to_table("bench_school_in", records=(school_row(i) for i in missing),
-                                                 columns=SCHOOL_COLUMNS)
+                    f"CREATE TEMP TABLE bench_school_in ON COMMIT DROP AS SELECT {cols} FROM schools WITH NO DATA"
+                )
+                await conn.copy_records_to_table(
+                    "bench_school_in", records=(school_row(i) for i in missing), columns=SCHOOL_COLUMNS
+                )
                 # ORDER BY school_code: ids follow the code order, so BENCH-00001 has the lowest id.
                 status = await conn.execute(
                     f"INSERT INTO schools ({cols}) SELECT {cols} FROM bench_school_in ORDER BY school_code "
-                    "ON CONFLICT (school_code) DO NOTHING")
+                    "ON CONFLICT (school_code) DO NOTHING"
+                )
                 schools_inserted = int(status.split()[-1])
 
             years = session_years(sessions_per_school)
@@ -153,7 +248,11 @@ async def seed(url: str, schools: int, sessions_per_school: int = 4) -> SeedResu
                 WHERE s.school_code LIKE $1
                 ORDER BY s.id, y
                 ON CONFLICT (name, school_id) DO NOTHING
-                """, CODE_PREFIX + "%", years, years[-1])
+                """,
+                CODE_PREFIX + "%",
+                years,
+                years[-1],
+            )
             sessions_inserted = int(status.split()[-1])
 
             status = await conn.execute(
@@ -162,21 +261,25 @@ async def seed(url: str, schools: int, sessions_per_school: int = 4) -> SeedResu
                 FROM academic_sessions a
                 WHERE s.school_code LIKE $1 AND a.school_id = s.id AND a.name = $2
                   AND s.current_session_id IS DISTINCT FROM a.id
-                """, CODE_PREFIX + "%", session_name(years[-1]))
+                """,
+                CODE_PREFIX + "%",
+                session_name(years[-1]),
+            )
             current_updated = int(status.split()[-1])
 
         if schools_inserted or sessions_inserted or current_updated:
             await conn.execute("ANALYZE schools")
             await conn.execute("ANALYZE academic_sessions")
-        bench_schools = await conn.fetchval("SELECT count(*) FROM schools WHERE school_code LIKE $1",
-                                            CODE_PREFIX + "%")
+        bench_schools = await conn.fetchval("SELECT count(*) FROM schools WHERE school_code LIKE $1", CODE_PREFIX + "%")
         bench_sessions = await conn.fetchval(
-            "SELECT count(*) FROM academic_sessions a JOIN schools s ON s.id = a.school_id "
-            "WHERE s.school_code LIKE $1", CODE_PREFIX + "%")
+            "SELECT count(*) FROM academic_sessions a JOIN schools s ON s.id = a.school_id WHERE s.school_code LIKE $1",
+            CODE_PREFIX + "%",
+        )
     finally:
         await conn.close()
-    return SeedResult(schools_inserted, sessions_inserted, current_updated, bench_schools, bench_sessions,
-                      time.perf_counter() - t0)
+    return SeedResult(
+        schools_inserted, sessions_inserted, current_updated, bench_schools, bench_sessions, time.perf_counter() - t0
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

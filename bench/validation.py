@@ -23,8 +23,11 @@ from schema.root import build_schema  # noqa: E402
 
 
 def doubling(levels: int, leaf: str = "hostels(first: 1) { totalCount }") -> str:
-    return " ".join(["query { ...F0 }"] + [f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)]
-                    + [f"fragment F{levels} on Query {{ {leaf} }}"])
+    return " ".join(
+        ["query { ...F0 }"]
+        + [f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)]
+        + [f"fragment F{levels} on Query {{ {leaf} }}"]
+    )
 
 
 def main() -> None:

@@ -20,30 +20,86 @@ from kit import clock
 from demo.finance import load_school_finance
 from demo.hostel import load_hostel_season
 from demo.school import load_school_year
-from models import (AcademicSession, AdminHostelAssignment, AdminRole, AdminUser, Hostel, PasswordHistory,
-                    PasswordPolicy, PrimaryHostelDesignation, RoleAssignment, School, User, UserRole)
+from models import (
+    AcademicSession,
+    AdminHostelAssignment,
+    AdminRole,
+    AdminUser,
+    Hostel,
+    PasswordHistory,
+    PasswordPolicy,
+    PrimaryHostelDesignation,
+    RoleAssignment,
+    School,
+    User,
+    UserRole,
+)
 from models.hostel import HostelStatus, HostelType
 
 DEMO_PASSWORD = "Campus-demo-2026"
 
 SCHOOLS = [
-    dict(school_code="DEMO-GWH", name="Greenwood High School", display_name="Greenwood High", board="CBSE",
-         medium="English", city="Pune", state="Maharashtra", pincode="411001", contact_number="+91 20 5550 1100",
-         contact_email="office@greenwood.example", address="12 Hill Road"),
-    dict(school_code="DEMO-RVP", name="Riverside Public School", display_name="Riverside", board="ICSE",
-         medium="English", city="Nashik", state="Maharashtra", pincode="422001", contact_number="+91 253 555 2200",
-         contact_email="office@riverside.example", address="4 River View"),
+    dict(
+        school_code="DEMO-GWH",
+        name="Greenwood High School",
+        display_name="Greenwood High",
+        board="CBSE",
+        medium="English",
+        city="Pune",
+        state="Maharashtra",
+        pincode="411001",
+        contact_number="+91 20 5550 1100",
+        contact_email="office@greenwood.example",
+        address="12 Hill Road",
+    ),
+    dict(
+        school_code="DEMO-RVP",
+        name="Riverside Public School",
+        display_name="Riverside",
+        board="ICSE",
+        medium="English",
+        city="Nashik",
+        state="Maharashtra",
+        pincode="422001",
+        contact_number="+91 253 555 2200",
+        contact_email="office@riverside.example",
+        address="4 River View",
+    ),
 ]
 HOSTELS = [
-    dict(slug="demo-sunrise", name="Sunrise Boys Hostel", hostel_type=HostelType.BOYS, city="Pune", state="Maharashtra",
-         address_line1="88 College Road", pincode="411004", total_rooms=60, total_beds=180,
-         starting_price_monthly=Decimal("7500.00"), security_deposit=Decimal("15000.00"),
-         contact_phone="+91 20 5550 3300", check_in_time=dt.time(12), check_out_time=dt.time(10),
-         gallery_urls=["/media/sunrise/1.jpg", "/media/sunrise/2.jpg"], social_links={"instagram": "@sunrise.hostel"}),
-    dict(slug="demo-lotus", name="Lotus Girls Residence", hostel_type=HostelType.GIRLS, city="Pune", state="Maharashtra",
-         address_line1="5 Lake Lane", pincode="411007", total_rooms=45, total_beds=120,
-         starting_price_monthly=Decimal("8200.00"), security_deposit=Decimal("16000.00"),
-         contact_phone="+91 20 5550 4400", status=HostelStatus.ACTIVE),
+    dict(
+        slug="demo-sunrise",
+        name="Sunrise Boys Hostel",
+        hostel_type=HostelType.BOYS,
+        city="Pune",
+        state="Maharashtra",
+        address_line1="88 College Road",
+        pincode="411004",
+        total_rooms=60,
+        total_beds=180,
+        starting_price_monthly=Decimal("7500.00"),
+        security_deposit=Decimal("15000.00"),
+        contact_phone="+91 20 5550 3300",
+        check_in_time=dt.time(12),
+        check_out_time=dt.time(10),
+        gallery_urls=["/media/sunrise/1.jpg", "/media/sunrise/2.jpg"],
+        social_links={"instagram": "@sunrise.hostel"},
+    ),
+    dict(
+        slug="demo-lotus",
+        name="Lotus Girls Residence",
+        hostel_type=HostelType.GIRLS,
+        city="Pune",
+        state="Maharashtra",
+        address_line1="5 Lake Lane",
+        pincode="411007",
+        total_rooms=45,
+        total_beds=120,
+        starting_price_monthly=Decimal("8200.00"),
+        security_deposit=Decimal("16000.00"),
+        contact_phone="+91 20 5550 4400",
+        status=HostelStatus.ACTIVE,
+    ),
 ]
 # email, name, primary role, memberships: (role, "school code" | "hostel slug" | None)
 USERS = [
@@ -55,8 +111,12 @@ USERS = [
     ("admin@riverside.demo", "Ravi Admin", UserRole.SCHOOL_ADMIN, [(UserRole.SCHOOL_ADMIN, "DEMO-RVP")]),
     ("accounts@riverside.demo", "Rina Accountant", UserRole.ACCOUNTANT, [(UserRole.ACCOUNTANT, "DEMO-RVP")]),
     ("teacher@riverside.demo", "Rohan Teacher", UserRole.TEACHER, [(UserRole.TEACHER, "DEMO-RVP")]),
-    ("multi@demo.campus", "Meera Multi", UserRole.TEACHER,
-     [(UserRole.TEACHER, "DEMO-GWH"), (UserRole.GUARDIAN, "DEMO-RVP")]),
+    (
+        "multi@demo.campus",
+        "Meera Multi",
+        UserRole.TEACHER,
+        [(UserRole.TEACHER, "DEMO-GWH"), (UserRole.GUARDIAN, "DEMO-RVP")],
+    ),
     ("warden@sunrise.demo", "Hari Hosteladmin", UserRole.HOSTEL_ADMIN, []),  # admin of both hostels, below
     ("warden@lotus.demo", "Lata Hosteladmin", UserRole.HOSTEL_ADMIN, []),
     ("supervisor@sunrise.demo", "Sunil Supervisor", UserRole.SUPERVISOR, [(UserRole.SUPERVISOR, "demo-sunrise")]),
@@ -87,8 +147,13 @@ async def load(url: str) -> bool:
                 today = clock.today_in(school.time_zone)  # the school's date, not UTC's
                 this_year = today.year if today.month >= 4 else today.year - 1  # sessions run April to March
                 for year in (this_year - 2, this_year - 1, this_year):
-                    s = AcademicSession(name=f"{year}-{str(year + 1)[2:]}", start_date=dt.date(year, 4, 1),
-                                        end_date=dt.date(year + 1, 3, 31), school_id=school.id, active=year == this_year)
+                    s = AcademicSession(
+                        name=f"{year}-{str(year + 1)[2:]}",
+                        start_date=dt.date(year, 4, 1),
+                        end_date=dt.date(year + 1, 3, 31),
+                        school_id=school.id,
+                        active=year == this_year,
+                    )
                     session.add(s)
                     await session.flush()
                     current = s
@@ -99,10 +164,23 @@ async def load(url: str) -> bool:
                 hostels[data["slug"]] = hostel = Hostel(**data)
                 session.add(hostel)
             await session.flush()
-            session.add(PasswordPolicy(min_length=10, require_upper=True, require_lower=True, require_digit=True,
-                                       require_symbol=False, history_count=5))
-            admin_role = AdminRole(name="Hostel administrator", code="HOSTEL_ADMIN", level=10, is_system=True,
-                                   permissions=["hostel.*", "booking.*", "resident.*"])
+            session.add(
+                PasswordPolicy(
+                    min_length=10,
+                    require_upper=True,
+                    require_lower=True,
+                    require_digit=True,
+                    require_symbol=False,
+                    history_count=5,
+                )
+            )
+            admin_role = AdminRole(
+                name="Hostel administrator",
+                code="HOSTEL_ADMIN",
+                level=10,
+                is_system=True,
+                permissions=["hostel.*", "booking.*", "resident.*"],
+            )
             session.add(admin_role)
             await session.flush()
             password_hash = hash_password(DEMO_PASSWORD)
@@ -111,35 +189,56 @@ async def load(url: str) -> bool:
             user_ids: dict[str, int] = {}
             for email, name, role, memberships in USERS:
                 primary_school = next((schools[t].id for _, t in memberships if t in schools), None)
-                user = User(email=email, full_name=name, role=role, password_hash=password_hash, school_id=primary_school)
+                user = User(
+                    email=email, full_name=name, role=role, password_hash=password_hash, school_id=primary_school
+                )
                 session.add(user)
                 await session.flush()
                 user_ids[email] = user.id
-                session.add(PasswordHistory(user_id=user.id, password_hash=password_hash, changed_at=now, reason="created"))
+                session.add(
+                    PasswordHistory(user_id=user.id, password_hash=password_hash, changed_at=now, reason="created")
+                )
                 for member_role, tenant in memberships:
-                    session.add(RoleAssignment(user_id=user.id, role=member_role,
-                                               school_id=schools[tenant].id if tenant in schools else None,
-                                               hostel_id=hostels[tenant].id if tenant in hostels else None))
+                    session.add(
+                        RoleAssignment(
+                            user_id=user.id,
+                            role=member_role,
+                            school_id=schools[tenant].id if tenant in schools else None,
+                            hostel_id=hostels[tenant].id if tenant in hostels else None,
+                        )
+                    )
                 if role is UserRole.TEACHER and primary_school is not None:
                     teacher_users.setdefault(primary_school, []).append(user.id)
                 if email in HOSTEL_ADMINS:
-                    admin = AdminUser(user_id=user.id, admin_role_id=admin_role.id, designation="Warden",
-                                      can_manage_multiple_hostels=len(HOSTEL_ADMINS[email]) > 1)
+                    admin = AdminUser(
+                        user_id=user.id,
+                        admin_role_id=admin_role.id,
+                        designation="Warden",
+                        can_manage_multiple_hostels=len(HOSTEL_ADMINS[email]) > 1,
+                    )
                     session.add(admin)
                     await session.flush()
                     for slug, primary in HOSTEL_ADMINS[email]:
-                        session.add(AdminHostelAssignment(admin_user_id=admin.id, hostel_id=hostels[slug].id,
-                                                          is_primary=primary, assigned_at=now))
+                        session.add(
+                            AdminHostelAssignment(
+                                admin_user_id=admin.id, hostel_id=hostels[slug].id, is_primary=primary, assigned_at=now
+                            )
+                        )
                         if primary:
-                            session.add(PrimaryHostelDesignation(admin_user_id=admin.id, hostel_id=hostels[slug].id,
-                                                                 designated_at=now))
+                            session.add(
+                                PrimaryHostelDesignation(
+                                    admin_user_id=admin.id, hostel_id=hostels[slug].id, designated_at=now
+                                )
+                            )
             await session.flush()
             for code, school in schools.items():
                 local_today = clock.today_in(school.time_zone)  # demo dates (closed days, dues) are the school's
                 await load_school_year(session, school.id, code, teacher_users.get(school.id, []), local_today)
                 await load_school_finance(session, school.id, code, school.current_session_id, local_today)
             for hostel in hostels.values():
-                await load_hostel_season(session, hostel, user_ids, clock.today_in(hostel.time_zone))  # the hostel's date
+                await load_hostel_season(
+                    session, hostel, user_ids, clock.today_in(hostel.time_zone)
+                )  # the hostel's date
         from resolvers.hostel import analytics  # derived figures of the demo season, computed from its rows
 
         await analytics.compute_all(url)  # as of each hostel's own today (a UTC date is a day off around midnight)

@@ -37,9 +37,13 @@ class GenerationError(Exception):
 
 def tenant_models() -> list[type]:
     """Tenant models in the API (not `Internal`), in name order."""
-    found = [m.class_ for m in Base.registry.mappers
-             if getattr(m.class_, "__tenant_key__", None) in DEMO_TENANTS and m.local_table is m.persist_selectable
-             and not isinstance(declaration(m.class_), Internal)]
+    found = [
+        m.class_
+        for m in Base.registry.mappers
+        if getattr(m.class_, "__tenant_key__", None) in DEMO_TENANTS
+        and m.local_table is m.persist_selectable
+        and not isinstance(declaration(m.class_), Internal)
+    ]
     return sorted(found, key=lambda model: model.__name__)
 
 
@@ -78,8 +82,15 @@ class Generator:
         ids = [i for i in (await self.session.scalars(query)).all() if i not in avoid]
         return ids[0] if ids else None
 
-    async def values(self, model: type, tenant_id: int, *, optional: bool = False, create_missing: bool = True,
-                     only: set[str] | None = None) -> dict[str, Any]:
+    async def values(
+        self,
+        model: type,
+        tenant_id: int,
+        *,
+        optional: bool = False,
+        create_missing: bool = True,
+        only: set[str] | None = None,
+    ) -> dict[str, Any]:
         """Column name -> value of a new row of `model` in the tenant. `optional`: nullable and
         defaulted columns too; `only`: just these attributes (and what they need)."""
         table = model.__table__
@@ -105,11 +116,19 @@ class Generator:
                 picked = await self._pick(target, key, tenant_id, avoid)
                 if picked is None and required and create_missing:
                     target_model = _model_of(target)
-                    if target_model is None or target_model in self.building or not hasattr(target_model, "__tenant_key__"):
-                        raise GenerationError(f"{model.__name__}.{attr}: no {target.name} row to point at in tenant {tenant_id}")
+                    if (
+                        target_model is None
+                        or target_model in self.building
+                        or not hasattr(target_model, "__tenant_key__")
+                    ):
+                        raise GenerationError(
+                            f"{model.__name__}.{attr}: no {target.name} row to point at in tenant {tenant_id}"
+                        )
                     picked = await self.insert(target_model, tenant_id)
                 if picked is None and required:
-                    raise GenerationError(f"{model.__name__}.{attr}: no {target.name} row to point at in tenant {tenant_id}")
+                    raise GenerationError(
+                        f"{model.__name__}.{attr}: no {target.name} row to point at in tenant {tenant_id}"
+                    )
                 if picked is not None:
                     avoid.add(picked)
                     row[column.name] = picked
@@ -125,11 +144,15 @@ class Generator:
             row = await self.values(model, tenant_id)
             try:
                 async with self.session.begin_nested():
-                    return await self.session.scalar(insert(model.__table__).values(row).returning(model.__table__.c.id))
+                    return await self.session.scalar(
+                        insert(model.__table__).values(row).returning(model.__table__.c.id)
+                    )
             except DBAPIError as exc:
                 name, message = _constraint(exc)
-                raise GenerationError(f"generated demo row of {model.__name__} ({model.__tablename__}) breaks {name}: "
-                                      f"{message}; give it values in demo/overrides.py") from None
+                raise GenerationError(
+                    f"generated demo row of {model.__name__} ({model.__tablename__}) breaks {name}: "
+                    f"{message}; give it values in demo/overrides.py"
+                ) from None
         finally:
             self.building.discard(model)
 
@@ -139,8 +162,9 @@ async def demo_tenants(session: Any) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for key, (table_name, code, codes) in DEMO_TENANTS.items():
         table = Base.metadata.tables[table_name]
-        out[key] = list((await session.scalars(select(table.c.id).where(table.c[code].in_(codes))
-                                               .order_by(table.c.id))).all())
+        out[key] = list(
+            (await session.scalars(select(table.c.id).where(table.c[code].in_(codes)).order_by(table.c.id))).all()
+        )
     return out
 
 

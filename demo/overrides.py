@@ -17,5 +17,7 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "AcademicSession": {"active": False},  # uq_academic_sessions_one_active: the school's current one stays current
     "Room": {"capacity": 4},  # rooms of generated beds take more than one (a bed per contract run)
     # the service reads tiers as [{minDaysBefore, refundPercent}] (resolvers/booking/cancellation.py)
-    "CancellationPolicy": {"tiers": [{"minDaysBefore": 30, "refundPercent": "100"}, {"minDaysBefore": 7, "refundPercent": "50"}]},
+    "CancellationPolicy": {
+        "tiers": [{"minDaysBefore": 30, "refundPercent": "100"}, {"minDaysBefore": 7, "refundPercent": "50"}]
+    },
 }

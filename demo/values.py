@@ -19,8 +19,21 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (ARRAY, BigInteger, Boolean, Date, DateTime, Enum, Float, Integer, Numeric, SmallInteger, String,
-                        Time, Uuid)
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Time,
+    Uuid,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import JSON
 
@@ -50,8 +63,11 @@ def column_value(column: Any, today: dt.date | None = None) -> Any:
     """A value for a plain (non-reference) column; TypeError for a type the generator does not know."""
     kind = column.type
     today = today or dt.date.today()
-    unique = bool(column.unique) or any(column.name in c.columns and len(c.columns) <= 2
-                                         for c in column.table.constraints if c.__class__.__name__ == "UniqueConstraint")
+    unique = bool(column.unique) or any(
+        column.name in c.columns and len(c.columns) <= 2
+        for c in column.table.constraints
+        if c.__class__.__name__ == "UniqueConstraint"
+    )
     if isinstance(kind, Enum) and kind.enum_class is not None:
         return next(iter(kind.enum_class))
     if isinstance(kind, Enum):
@@ -81,8 +97,9 @@ def column_value(column: Any, today: dt.date | None = None) -> Any:
         text = f"{column.name.replace('_', '-')}-{_RUN}{fresh()}"
         length = kind.length
         return text if not length or len(text) <= length else text[-length:]
-    raise TypeError(f"{column.table.name}.{column.name}: no generated value for {kind!r}; "
-                    "give it one in demo/overrides.py")
+    raise TypeError(
+        f"{column.table.name}.{column.name}: no generated value for {kind!r}; give it one in demo/overrides.py"
+    )
 
 
 def reference_target(column: Any) -> Any | None:

@@ -74,34 +74,63 @@ class RequestIdMiddleware:
                 raise
             status = 500
             payload = orjson.dumps(body)
-            await send_with_id({"type": "http.response.start", "status": 500,
-                                "headers": [(b"content-type", b"application/json"),
-                                            (b"content-length", str(len(payload)).encode())]})
+            await send_with_id(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(payload)).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": payload})
         finally:
             if log.isEnabledFor(logging.INFO) and scope["path"] not in ("/healthz", "/readyz"):
-                log.info("request", extra={"method": scope["method"], "path": scope["path"], "status": status,
-                                           "ms": round((time.perf_counter() - started) * 1000, 2)})
+                log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )
             request_id_var.reset(token)
 
 
 # What a browser client may send cross-site: the token, JSON, the tenant and session it acts in,
 # its own request id, and the headers of Apollo Client (uploads' preflight, APQ and client naming).
-CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "X-Tenant-Id", "X-Session-Id", "X-Request-Id",
-                        "Apollo-Require-Preflight", "X-Apollo-Operation-Name", "Apollographql-Client-Name",
-                        "Apollographql-Client-Version"]
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "X-Tenant-Id",
+    "X-Session-Id",
+    "X-Request-Id",
+    "Apollo-Require-Preflight",
+    "X-Apollo-Operation-Name",
+    "Apollographql-Client-Name",
+    "Apollographql-Client-Version",
+]
 
 
 def create_app(settings: Settings | None = None, database_url: str | None = None) -> Starlette:
     settings = settings or get_settings()
     if settings.production and not settings.jwt_private_keys:
-        raise RuntimeError("ENV=production needs JWT_PRIVATE_KEYS: generated development keys are refused "
-                           "(they sit in DATA_DIR, readable by whoever reads the disk).")
+        raise RuntimeError(
+            "ENV=production needs JWT_PRIVATE_KEYS: generated development keys are refused "
+            "(they sit in DATA_DIR, readable by whoever reads the disk)."
+        )
     url = database_url or settings.database_url
     if not url:
         raise RuntimeError("No database: set DATABASE_URL, or start with `campus serve` (embedded PostgreSQL).")
-    engine = create_engine(url, settings.db_pool_size, settings.db_pool_overflow,
-                           settings.db_statement_timeout_ms, settings.db_idle_in_transaction_ms)
+    engine = create_engine(
+        url,
+        settings.db_pool_size,
+        settings.db_pool_overflow,
+        settings.db_statement_timeout_ms,
+        settings.db_idle_in_transaction_ms,
+    )
     schema = build_schema()
     keys = KeySet.from_settings(settings)
     graphql = GraphQLHTTP(schema, engine, settings, keys)
@@ -124,8 +153,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     async def http_error(request: Request, exc: Exception) -> Response:
         # Starlette's own answers (an unknown path, a method a route does not take) in JSON too
         status = exc.status_code if isinstance(exc, HTTPException) else 500
-        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(status, "BAD_REQUEST" if status < 500 else "INTERNAL_SERVER_ERROR")
-        message = {404: "No such page.", 405: "This method is not allowed here."}.get(status, str(getattr(exc, "detail", "")) or "Bad request.")
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(
+            status, "BAD_REQUEST" if status < 500 else "INTERNAL_SERVER_ERROR"
+        )
+        message = {404: "No such page.", 405: "This method is not allowed here."}.get(
+            status, str(getattr(exc, "detail", "")) or "Bad request."
+        )
         return error_response(status, message, code, getattr(exc, "headers", None))
 
     @contextlib.asynccontextmanager
@@ -158,9 +191,16 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.add_middleware(CompressMiddleware, minimum_size=settings.compress_min_bytes)
     origins, origin_regex = settings.cors()
     if origins or origin_regex:
-        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_origin_regex=origin_regex,
-                           allow_methods=["GET", "POST"], allow_headers=CORS_REQUEST_HEADERS,
-                           expose_headers=["X-Request-Id"], allow_credentials=False, max_age=600)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_origin_regex=origin_regex,
+            allow_methods=["GET", "POST"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=["X-Request-Id"],
+            allow_credentials=False,
+            max_age=600,
+        )
     app.add_middleware(RequestIdMiddleware)
     app.state.engine = engine
     app.state.schema = schema

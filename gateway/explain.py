@@ -27,8 +27,11 @@ def _row_filter(fn: Any) -> str:
     factory_name = qualname.split(".<locals>")[0]
     factory = getattr(inspect.getmodule(fn), factory_name, None)
     doc = inspect.getdoc(factory if factory is not None and factory is not fn else fn) or ""
-    cells = {name: cell.cell_contents for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ())
-             if isinstance(getattr(cell, "cell_contents", None), str | int)}
+    cells = {
+        name: cell.cell_contents
+        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ())
+        if isinstance(getattr(cell, "cell_contents", None), str | int)
+    }
     if factory_name == "readers_only" and fn.__closure__:
         return f"readers only: rows hidden wherever reached from callers the rule refuses ({_rule(fn.__closure__[0].cell_contents)})"
     args = ", ".join(f"{k}={v!r}" for k, v in cells.items())
@@ -80,7 +83,11 @@ def explain(name: str) -> list[str]:
     else:
         decl = model.__dict__.get("__entity__")
         generated = spec.gql_cls.__module__.split(".")[0] == "kit"  # made by kit/model_types.py, not in schema/
-        how = "generated from the model (kit/model_types.py)" if generated else f"written by hand in {spec.gql_cls.__module__}"
+        how = (
+            "generated from the model (kit/model_types.py)"
+            if generated
+            else f"written by hand in {spec.gql_cls.__module__}"
+        )
         if getattr(decl, "hand_written", None):
             how += f": {decl.hand_written}"
         out.append(f"GraphQL type {gql.name}: {how}")
@@ -89,18 +96,28 @@ def explain(name: str) -> list[str]:
             args = f"({', '.join(f'{a}: {_type_str(v.type)}' for a, v in f.args.items())})" if f.args else ""
             protected = f"  -- protected: {rule.description}" if rule else ""
             out.append(f"  {fname}{args}: {_type_str(f.type)}{protected}")
-        reached = sorted(f"{t.name}.{fname}" for t in schema.type_map.values()
-                         if isinstance(t, GraphQLObjectType) and not t.name.startswith("__")
-                         and t.name not in ("Query", "Mutation") and not t.name.endswith(("Connection", "Edge", "Payload"))
-                         for fname, f in t.fields.items()
-                         if get_named_type(f.type).name in (gql.name, f"{gql.name}Connection"))
+        reached = sorted(
+            f"{t.name}.{fname}"
+            for t in schema.type_map.values()
+            if isinstance(t, GraphQLObjectType)
+            and not t.name.startswith("__")
+            and t.name not in ("Query", "Mutation")
+            and not t.name.endswith(("Connection", "Edge", "Payload"))
+            for fname, f in t.fields.items()
+            if get_named_type(f.type).name in (gql.name, f"{gql.name}Connection")
+        )
         out.append(f"  reached from: {', '.join(reached) if reached else 'no other type'}")
         row_filter = VISIBILITY.get(gql.name)
-        out.append(f"  row filter wherever reached: {_row_filter(row_filter) if row_filter else 'none beyond the tenant'}")
+        out.append(
+            f"  row filter wherever reached: {_row_filter(row_filter) if row_filter else 'none beyond the tenant'}"
+        )
 
         out.append("")
-        lists = [(fname, f) for fname, f in schema.query_type.fields.items()
-                 if get_named_type(f.type).name == f"{gql.name}Connection"]
+        lists = [
+            (fname, f)
+            for fname, f in schema.query_type.fields.items()
+            if get_named_type(f.type).name == f"{gql.name}Connection"
+        ]
         for fname, f in lists:
             out.append(f"root list Query.{fname}: {_type_str(f.type)}")
             out.append(f"  rule: {_rule(DECLARED.get(f'Query.{fname}'))}")
@@ -118,9 +135,12 @@ def explain(name: str) -> list[str]:
             out.append(f"node(id:): rule: {_rule(policy[0])}; row filter: {_row_filter(policy[1])}")
 
         out.append("")
-        mutations = [(fname, f) for fname, f in (schema.mutation_type.fields.items() if schema.mutation_type else ())
-                     if isinstance(get_named_type(f.type), GraphQLObjectType)
-                     and any(get_named_type(pf.type).name == gql.name for pf in get_named_type(f.type).fields.values())]
+        mutations = [
+            (fname, f)
+            for fname, f in (schema.mutation_type.fields.items() if schema.mutation_type else ())
+            if isinstance(get_named_type(f.type), GraphQLObjectType)
+            and any(get_named_type(pf.type).name == gql.name for pf in get_named_type(f.type).fields.values())
+        ]
         for fname, f in mutations:
             out.append(f"mutation {fname}: rule: {_rule(DECLARED.get(f'Mutation.{fname}'))}")
             for arg, a in f.args.items():

@@ -64,6 +64,7 @@ def _money(value: Any) -> str:
 
 # ---- CSV bodies: rows of the report objects -----------------------------------------------------
 
+
 def daily_cash_rows(f: reports.DayFigures) -> Iterable[list[Any]]:
     yield ["section", "item", "count", "amount"]
     for m in f.revenue_by_mode:
@@ -74,8 +75,19 @@ def daily_cash_rows(f: reports.DayFigures) -> Iterable[list[Any]]:
         yield ["expenses_by_mode", m.mode, m.count, _money(m.amount)]
     for t in f.transfers:
         yield ["transfer", f"{t.from_account}->{t.to_account}", t.count, _money(t.amount)]
-    for name in ("cash_revenue", "bank_revenue", "total_revenue", "cash_expense", "bank_expense", "total_expense",
-                 "transfer_out", "transfer_in", "net_cash", "net_bank", "net"):
+    for name in (
+        "cash_revenue",
+        "bank_revenue",
+        "total_revenue",
+        "cash_expense",
+        "bank_expense",
+        "total_expense",
+        "transfer_out",
+        "transfer_in",
+        "net_cash",
+        "net_bank",
+        "net",
+    ):
         yield ["total", name, "", _money(getattr(f, name))]
     yield ["status", "closed", "", "yes" if f.closing_id is not None and not f.override_allowed else "no"]
 
@@ -92,7 +104,15 @@ def pnl_rows(p: reports.Pnl) -> Iterable[list[Any]]:
 
 
 def expense_rows(rows: list[Any]) -> Iterable[list[Any]]:
-    yield ["voucher_number", "expense_date", "expense_head", "amount", "payment_mode", "description", "reference_number"]
+    yield [
+        "voucher_number",
+        "expense_date",
+        "expense_head",
+        "amount",
+        "payment_mode",
+        "description",
+        "reference_number",
+    ]
     for number, day, head, amount, mode, description, reference in rows:
         yield [number, day.isoformat(), head, _money(amount), mode, description or "", reference or ""]
 
@@ -133,23 +153,31 @@ async def _stream(rows: Iterable[list[Any]], batch: int = 200) -> AsyncIterator[
 Build = Callable[[Request, Any, int, int | None], Awaitable[tuple[str, Iterable[list[Any]]]]]
 
 
-async def _daily_cash(request: Request, run: Any, school_id: int, session_id: int | None) -> tuple[str, Iterable[list[Any]]]:
+async def _daily_cash(
+    request: Request, run: Any, school_id: int, session_id: int | None
+) -> tuple[str, Iterable[list[Any]]]:
     day = _date(request, "date")
     return f"daily-cash-{day.isoformat()}.csv", daily_cash_rows(await reports.day_figures(run, school_id, day))
 
 
-async def _monthly_pnl(request: Request, run: Any, school_id: int, session_id: int | None) -> tuple[str, Iterable[list[Any]]]:
+async def _monthly_pnl(
+    request: Request, run: Any, school_id: int, session_id: int | None
+) -> tuple[str, Iterable[list[Any]]]:
     year, month = _int(request, "year", 1900, 9999), _int(request, "month", 1, 12)
     return f"pnl-{year:04d}-{month:02d}.csv", pnl_rows(await reports.monthly_pnl(run, school_id, year, month))
 
 
-async def _session_pnl(request: Request, run: Any, school_id: int, session_id: int | None) -> tuple[str, Iterable[list[Any]]]:
+async def _session_pnl(
+    request: Request, run: Any, school_id: int, session_id: int | None
+) -> tuple[str, Iterable[list[Any]]]:
     if session_id is None:
         raise BadParameter("No academic session is selected: the school has no current session.")
     return f"pnl-session-{session_id}.csv", pnl_rows(await reports.session_pnl(run, school_id, session_id))
 
 
-async def _expenses(request: Request, run: Any, school_id: int, session_id: int | None) -> tuple[str, Iterable[list[Any]]]:
+async def _expenses(
+    request: Request, run: Any, school_id: int, session_id: int | None
+) -> tuple[str, Iterable[list[Any]]]:
     start, end = _date(request, "from"), _date(request, "to")
     if end < start:
         raise BadParameter("`to` is before `from`.")
@@ -167,9 +195,15 @@ def _endpoint(graphql: GraphQLHTTP, build: Build) -> Callable[[Request], Awaitab
             except BadParameter as exc:
                 return error(400, str(exc), "BAD_REQUEST")
             # every figure is computed before the first byte goes out (the transaction ends right after)
-            return StreamingResponse(_stream(rows), media_type="text/csv; charset=utf-8", headers={
-                "Content-Disposition": f'attachment; filename="{filename}"',
-                "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+            return StreamingResponse(
+                _stream(rows),
+                media_type="text/csv; charset=utf-8",
+                headers={
+                    "Content-Disposition": f'attachment; filename="{filename}"',
+                    "Cache-Control": "private, no-store",
+                    "X-Content-Type-Options": "nosniff",
+                },
+            )
 
         return await for_school_caller(graphql, request, READERS, "No such export.", work)
 

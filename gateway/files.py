@@ -28,8 +28,12 @@ def student_document_route(graphql: GraphQLHTTP):  # noqa: ANN201
             path = documents.stored_path(graphql.settings, school_id, pk)
             if row is None or not path.exists():
                 return error(404, NOT_FOUND, "NOT_FOUND")
-            return FileResponse(path, media_type=row["file_type"], filename=row["file_name"],
-                                headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+            return FileResponse(
+                path,
+                media_type=row["file_type"],
+                filename=row["file_name"],
+                headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+            )
 
         return await for_school_caller(graphql, request, SCHOOL_ADMINS, NOT_FOUND, work)
 

@@ -58,7 +58,9 @@ def _statement_timed_out(exc: BaseException | None) -> bool:
 class RequestError(Exception):
     """A request that cannot be executed at all: answered with a 4xx and GraphQL errors."""
 
-    def __init__(self, status: int, message: str, code: str = "BAD_REQUEST", headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, code: str = "BAD_REQUEST", headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.headers = status, code, headers or {}
 
@@ -154,7 +156,11 @@ class GraphQLHTTP:
         media = response_media_type(request.headers.get("accept"))
         try:
             if request.method == "GET":
-                if self.settings.graphiql and "text/html" in request.headers.get("accept", "") and "query" not in request.query_params:
+                if (
+                    self.settings.graphiql
+                    and "text/html" in request.headers.get("accept", "")
+                    and "query" not in request.query_params
+                ):
                     return self._graphiql()
                 operations, batched = [self._from_query_params(request)], False
                 get_only = True
@@ -164,7 +170,9 @@ class GraphQLHTTP:
             else:
                 raise RequestError(405, "Use GET or POST.", headers={"Allow": "GET, POST"})
             if batched and len(operations) > self.settings.max_batch:
-                raise RequestError(400, f"A batch may hold at most {self.settings.max_batch} operations.", "BATCH_LIMIT")
+                raise RequestError(
+                    400, f"A batch may hold at most {self.settings.max_batch} operations.", "BATCH_LIMIT"
+                )
             if batched and not operations:
                 raise RequestError(400, "The batch is empty.")
             results = await self._run(request, operations, get_only)
@@ -204,8 +212,11 @@ class GraphQLHTTP:
         if content_type == "multipart/form-data":
             return await self._from_multipart(request)
         if content_type != "application/json":
-            raise RequestError(415, "Send the operation as application/json (or multipart/form-data with files).",
-                               "UNSUPPORTED_MEDIA_TYPE")
+            raise RequestError(
+                415,
+                "Send the operation as application/json (or multipart/form-data with files).",
+                "UNSUPPORTED_MEDIA_TYPE",
+            )
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY:
             raise RequestError(413, "The request body is too large.", "PAYLOAD_TOO_LARGE")
@@ -235,8 +246,12 @@ class GraphQLHTTP:
         `Apollo-Require-Preflight: true` (what Apollo Client's upload link sends) or
         `X-Apollo-Operation-Name`; without one the request is refused before it is read."""
         if not (request.headers.get("apollo-require-preflight") or request.headers.get("x-apollo-operation-name")):
-            raise RequestError(400, "A multipart request must carry the header `Apollo-Require-Preflight: true` "
-                               "(it makes browsers check CORS first).", "PREFLIGHT_REQUIRED")
+            raise RequestError(
+                400,
+                "A multipart request must carry the header `Apollo-Require-Preflight: true` "
+                "(it makes browsers check CORS first).",
+                "PREFLIGHT_REQUIRED",
+            )
         limit = self.settings.max_upload_bytes
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > limit + MAX_BODY:
@@ -263,7 +278,9 @@ class GraphQLHTTP:
             raise RequestError(400, "`operations` must be an operation or a list of them.")
         return (_Batch(ops), True) if batched else (ops, False)
 
-    async def _run(self, request: Request, operations: list[dict[str, Any]], get_only: bool) -> list[tuple[dict[str, Any], int | None]]:
+    async def _run(
+        self, request: Request, operations: list[dict[str, Any]], get_only: bool
+    ) -> list[tuple[dict[str, Any], int | None]]:
         db = RequestDB(self.engine, read_only=self._all_queries(operations))
         stats = QueryStats()
         token = current_stats.set(stats)
@@ -299,12 +316,16 @@ class GraphQLHTTP:
                 raise RequestError(401, "Log in to choose a tenant or an academic session.", "UNAUTHENTICATED")
             return None, problem
         try:
-            identity = await resolve_identity(db, claims, request.headers, request_id_var.get() or "",
-                                              request.client.host if request.client else None)
+            identity = await resolve_identity(
+                db, claims, request.headers, request_id_var.get() or "", request.client.host if request.client else None
+            )
             tenant = identity.tenant
-            db.scope = DbScope(identity.user_id, tenant.id if tenant and tenant.kind == "School" else None,
-                               tenant.id if tenant and tenant.kind == "Hostel" else None,
-                               platform_read=tenant is None and bool(identity.platform_roles))
+            db.scope = DbScope(
+                identity.user_id,
+                tenant.id if tenant and tenant.kind == "School" else None,
+                tenant.id if tenant and tenant.kind == "Hostel" else None,
+                platform_read=tenant is None and bool(identity.platform_roles),
+            )
             await check_requested_session(db, identity, bool(request.headers.get("x-session-id")))
         except IdentityError as exc:
             raise RequestError(exc.status, str(exc), exc.code) from None
@@ -316,8 +337,12 @@ class GraphQLHTTP:
             return None, None
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise RequestError(401, "Send the access token as Authorization: Bearer <token>.", "UNAUTHENTICATED",
-                               {"WWW-Authenticate": "Bearer"})
+            raise RequestError(
+                401,
+                "Send the access token as Authorization: Bearer <token>.",
+                "UNAUTHENTICATED",
+                {"WWW-Authenticate": "Bearer"},
+            )
         try:
             return self.keys.decode(token.strip()), None
         except ExpiredToken as exc:
@@ -325,10 +350,20 @@ class GraphQLHTTP:
             # anything protected answers UNAUTHENTICATED with this explanation.
             return None, str(exc)
         except InvalidToken as exc:
-            raise RequestError(401, str(exc), "UNAUTHENTICATED", {"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+            raise RequestError(
+                401, str(exc), "UNAUTHENTICATED", {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            ) from None
 
-    async def _execute_one(self, request: Request, db: RequestDB, op: dict[str, Any], get_only: bool,
-                           identity: Any, auth_problem: str | None, stats: QueryStats) -> tuple[dict[str, Any], int | None]:
+    async def _execute_one(
+        self,
+        request: Request,
+        db: RequestDB,
+        op: dict[str, Any],
+        get_only: bool,
+        identity: Any,
+        auth_problem: str | None,
+        stats: QueryStats,
+    ) -> tuple[dict[str, Any], int | None]:
         # Request validation: a RequestError propagates to _run.
         if op.get("extensions") is not None and not isinstance(op["extensions"], dict):
             raise RequestError(400, "extensions must be a JSON object.")
@@ -342,8 +377,11 @@ class GraphQLHTTP:
         cached = self._document(query)
         if cached.errors:  # shared by every request of the document: the id is this request's
             request_id = request_id_var.get() or ""
-            return {"errors": [{**e, "extensions": {**e.get("extensions", {}), "requestId": request_id}}
-                               for e in cached.errors]}, DOCUMENT_ERROR
+            return {
+                "errors": [
+                    {**e, "extensions": {**e.get("extensions", {}), "requestId": request_id}} for e in cached.errors
+                ]
+            }, DOCUMENT_ERROR
         if operation_name not in cached.operations:
             if operation_name is None:
                 raise RequestError(400, "The document has several operations: name one with operationName.")
@@ -356,10 +394,15 @@ class GraphQLHTTP:
 
         tenant = identity.tenant if identity is not None else None
         ctx = RequestContext(
-            settings=self.settings, db=db, request_id=request_id_var.get() or "",
-            client_ip=request.client.host if request.client else None, request=request,
-            identity=identity, user_id=identity.user_id if identity else None,
-            roles=identity.roles if identity else frozenset(), auth_problem=auth_problem,
+            settings=self.settings,
+            db=db,
+            request_id=request_id_var.get() or "",
+            client_ip=request.client.host if request.client else None,
+            request=request,
+            identity=identity,
+            user_id=identity.user_id if identity else None,
+            roles=identity.roles if identity else frozenset(),
+            auth_problem=auth_problem,
             school_id=tenant.id if tenant and tenant.kind == "School" else None,
             hostel_id=tenant.id if tenant and tenant.kind == "Hostel" else None,
             session_id=identity.academic_session_id if identity else None,
@@ -367,9 +410,16 @@ class GraphQLHTTP:
         )
         statements_before, setup_before, seconds_before = stats.statements, stats.setup, stats.seconds
         started = time.perf_counter()
-        result = execute(self.schema, cached.document, context_value=ctx, variable_values=variables,
-                         operation_name=operation_name, hide_suggestions=not self.settings.suggestions,
-                         executor_class=RenderingExecutor, is_awaitable=is_awaitable)
+        result = execute(
+            self.schema,
+            cached.document,
+            context_value=ctx,
+            variable_values=variables,
+            operation_name=operation_name,
+            hide_suggestions=not self.settings.suggestions,
+            executor_class=RenderingExecutor,
+            is_awaitable=is_awaitable,
+        )
         if isawaitable(result):
             result = await result
         body: dict[str, Any] = {}
@@ -377,12 +427,14 @@ class GraphQLHTTP:
             body["errors"] = [self._format_error(e, ctx.request_id) for e in result.errors]
         body["data"] = result.data
         if self.settings.query_stats:
-            body["extensions"] = {"stats": {
-                "sqlStatements": stats.statements - statements_before,
-                "sqlSetupStatements": stats.setup if statements_before == 0 else stats.setup - setup_before,
-                "sqlMs": round((stats.seconds - seconds_before) * 1000, 3),
-                "totalMs": round((time.perf_counter() - started) * 1000, 3),
-            }}
+            body["extensions"] = {
+                "stats": {
+                    "sqlStatements": stats.statements - statements_before,
+                    "sqlSetupStatements": stats.setup if statements_before == 0 else stats.setup - setup_before,
+                    "sqlMs": round((stats.seconds - seconds_before) * 1000, 3),
+                    "totalMs": round((time.perf_counter() - started) * 1000, 3),
+                }
+            }
         return body, None
 
     def _all_queries(self, operations: list[dict[str, Any]]) -> bool:
@@ -408,10 +460,16 @@ class GraphQLHTTP:
 
     def _resolve_query(self, op: dict[str, Any]) -> str:
         query = op.get("query")
-        persisted = (op.get("extensions") or {}).get("persistedQuery") if isinstance(op.get("extensions"), dict) else None
+        persisted = (
+            (op.get("extensions") or {}).get("persistedQuery") if isinstance(op.get("extensions"), dict) else None
+        )
         if persisted is not None:
-            if not isinstance(persisted, dict) or persisted.get("version") != 1 or not isinstance(persisted.get("sha256Hash"), str):
-                raise RequestError(400, "persistedQuery must be {\"version\": 1, \"sha256Hash\": \"<hex>\"}.")
+            if (
+                not isinstance(persisted, dict)
+                or persisted.get("version") != 1
+                or not isinstance(persisted.get("sha256Hash"), str)
+            ):
+                raise RequestError(400, 'persistedQuery must be {"version": 1, "sha256Hash": "<hex>"}.')
             digest = persisted["sha256Hash"].lower()
             if query is None:
                 known = self.persisted.get_fresh(digest)
@@ -437,11 +495,16 @@ class GraphQLHTTP:
         else:
             try:
                 with comparison_budget(self.settings.max_field_comparisons):
-                    errors = validate(self.schema, document, self.rules, max_errors=20, hide_suggestions=not self.settings.suggestions)
+                    errors = validate(
+                        self.schema, document, self.rules, max_errors=20, hide_suggestions=not self.settings.suggestions
+                    )
             except TooComplex:
                 errors = [too_complex_error()]
-            operations = {d.name.value if d.name else None: d.operation
-                          for d in document.definitions if isinstance(d, OperationDefinitionNode)}
+            operations = {
+                d.name.value if d.name else None: d.operation
+                for d in document.definitions
+                if isinstance(d, OperationDefinitionNode)
+            }
             if len(operations) == 1:  # a lone operation also runs without operationName
                 operations[None] = next(iter(operations.values()))
             cached = CachedDocument(document, [e.formatted for e in errors], operations)
@@ -457,14 +520,15 @@ class GraphQLHTTP:
             return formatted
         if _statement_timed_out(original):
             log.warning("statement timeout", extra={"path": error.path})
-            formatted = {"message": "This took too long and was stopped; ask for less (smaller pages, a narrower filter).",
-                         "extensions": {"code": "TIMEOUT", "requestId": request_id or request_id_var.get() or ""}}
+            formatted = {
+                "message": "This took too long and was stopped; ask for less (smaller pages, a narrower filter).",
+                "extensions": {"code": "TIMEOUT", "requestId": request_id or request_id_var.get() or ""},
+            }
             if error.path:
                 formatted["path"] = error.path
             return formatted
         body, error_id = internal_error_body()
-        log.error("unexpected error in resolver", exc_info=original,
-                  extra={"error_id": error_id, "path": error.path})
+        log.error("unexpected error in resolver", exc_info=original, extra={"error_id": error_id, "path": error.path})
         masked = body["errors"][0]
         if error.locations:
             masked["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]

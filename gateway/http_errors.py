@@ -13,14 +13,17 @@ from gateway.logs import request_id_var
 
 
 def error_body(message: str, code: str, **extensions: Any) -> dict[str, Any]:
-    return {"errors": [{"message": message,
-                        "extensions": {"code": code, "requestId": request_id_var.get() or "", **extensions}}]}
+    return {
+        "errors": [
+            {"message": message, "extensions": {"code": code, "requestId": request_id_var.get() or "", **extensions}}
+        ]
+    }
 
 
-def error_response(status: int, message: str, code: str, headers: dict[str, str] | None = None,
-                   media_type: str = "application/json") -> Response:
-    return Response(orjson.dumps(error_body(message, code)), status_code=status, media_type=media_type,
-                    headers=headers)
+def error_response(
+    status: int, message: str, code: str, headers: dict[str, str] | None = None, media_type: str = "application/json"
+) -> Response:
+    return Response(orjson.dumps(error_body(message, code)), status_code=status, media_type=media_type, headers=headers)
 
 
 def internal_error_body() -> tuple[dict[str, Any], str]:

@@ -32,6 +32,7 @@ from graphql.validation import ValidationContext, ValidationRule
 from kit.fields import FIELD_COSTS
 from kit.settings import Settings
 
+
 # "Type.field" -> cost, declared next to fields that are expensive (reports, exports).
 def _limited(code: str, message: str, node: Any) -> GraphQLError:
     return GraphQLError(message, node, extensions={"code": code})
@@ -75,9 +76,11 @@ def _counted(original: Any, counter: str) -> Any:
 # even when no two fields share a name): both spend the one budget.
 _overlapping.find_conflict = _counted_find_conflict
 _overlapping.collect_conflicts_between_fragments = _counted(
-    _overlapping.collect_conflicts_between_fragments, "fragment_comparisons")
+    _overlapping.collect_conflicts_between_fragments, "fragment_comparisons"
+)
 _overlapping.collect_conflicts_between_fields_and_fragment = _counted(
-    _overlapping.collect_conflicts_between_fields_and_fragment, "fragment_comparisons")
+    _overlapping.collect_conflicts_between_fields_and_fragment, "fragment_comparisons"
+)
 
 
 @contextmanager
@@ -91,8 +94,11 @@ def comparison_budget(limit: int) -> Iterator[None]:
 
 
 def too_complex_error() -> GraphQLError:
-    return _limited("QUERY_TOO_COMPLEX", "The document repeats the same fields too often to be checked; "
-                    "select each field once per object.", None)
+    return _limited(
+        "QUERY_TOO_COMPLEX",
+        "The document repeats the same fields too often to be checked; select each field once per object.",
+        None,
+    )
 
 
 # Work counters (read by tests: validation must stay linear in the document, so each
@@ -109,7 +115,11 @@ def make_rules(settings: Settings) -> list[type[ValidationRule]]:
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
             depth = _depth(self.context, node.selection_set, self.memo)
             if depth > settings.max_depth:
-                self.report_error(_limited("DEPTH_LIMIT", f"The query is {depth} levels deep; the limit is {settings.max_depth}.", node))
+                self.report_error(
+                    _limited(
+                        "DEPTH_LIMIT", f"The query is {depth} levels deep; the limit is {settings.max_depth}.", node
+                    )
+                )
 
     class MaxAliasesRule(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
@@ -120,7 +130,9 @@ def make_rules(settings: Settings) -> list[type[ValidationRule]]:
             if node.alias is not None:
                 self.count += 1
                 if self.count == settings.max_aliases + 1:
-                    self.report_error(_limited("ALIAS_LIMIT", f"The query uses more than {settings.max_aliases} aliases.", node))
+                    self.report_error(
+                        _limited("ALIAS_LIMIT", f"The query uses more than {settings.max_aliases} aliases.", node)
+                    )
 
     class MaxCostRule(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
@@ -129,14 +141,23 @@ def make_rules(settings: Settings) -> list[type[ValidationRule]]:
 
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
             schema = self.context.schema
-            root = schema.get_root_type(node.operation) if hasattr(schema, "get_root_type") else (
-                schema.query_type if node.operation.value == "query" else schema.mutation_type)
+            root = (
+                schema.get_root_type(node.operation)
+                if hasattr(schema, "get_root_type")
+                else (schema.query_type if node.operation.value == "query" else schema.mutation_type)
+            )
             if root is None:
                 return
             cost = _cost(self.context, settings, root, node.selection_set, self.memo)
             if cost > settings.max_cost:
-                self.report_error(_limited("COST_LIMIT", f"The query would cost {cost}; the limit is {settings.max_cost}. "
-                                           "Ask for smaller pages or fewer nested lists.", node))
+                self.report_error(
+                    _limited(
+                        "COST_LIMIT",
+                        f"The query would cost {cost}; the limit is {settings.max_cost}. "
+                        "Ask for smaller pages or fewer nested lists.",
+                        node,
+                    )
+                )
 
     class IntrospectionRootsRule(ValidationRule):
         """Introspection is free of depth and cost (graphql-core bounds its nesting), but each
@@ -153,8 +174,13 @@ def make_rules(settings: Settings) -> list[type[ValidationRule]]:
             if limit is not None:
                 self.seen[name] += 1
                 if self.seen[name] == limit + 1:
-                    self.report_error(_limited("INTROSPECTION_LIMIT", f"A document may ask for {name} at most {limit} "
-                                               f"time{'s' if limit > 1 else ''}.", node))
+                    self.report_error(
+                        _limited(
+                            "INTROSPECTION_LIMIT",
+                            f"A document may ask for {name} at most {limit} time{'s' if limit > 1 else ''}.",
+                            node,
+                        )
+                    )
 
     return [MaxDepthRule, MaxAliasesRule, MaxCostRule, IntrospectionRootsRule]
 
@@ -202,8 +228,9 @@ def _page_size(settings: Settings, node: FieldNode) -> int | None:
     return None
 
 
-def _cost(context: ValidationContext, settings: Settings, parent: Any, selection_set: Any,
-          memo: dict[tuple[str, str], int]) -> int:
+def _cost(
+    context: ValidationContext, settings: Settings, parent: Any, selection_set: Any, memo: dict[tuple[str, str], int]
+) -> int:
     """The cost of `selection_set` on `parent`. A fragment costs as much as its body each
     time it is spread, but its body is costed once (memoised per fragment and parent type)."""
     if selection_set is None:

@@ -22,8 +22,9 @@ def error(status: int, message: str, code: str) -> Response:
     return error_response(status, message, code)
 
 
-async def for_school_caller(graphql: GraphQLHTTP, request: Request, readers: frozenset[str] | tuple[str, ...],
-                            not_found: str, work: Work) -> Response:
+async def for_school_caller(
+    graphql: GraphQLHTTP, request: Request, readers: frozenset[str] | tuple[str, ...], not_found: str, work: Work
+) -> Response:
     """Run `work` for a caller holding one of `readers` in a school tenant, on a read-only
     connection scoped like a GraphQL request; 401 without a token, 404 otherwise."""
     db = RequestDB(graphql.engine, read_only=True)

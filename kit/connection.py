@@ -61,18 +61,27 @@ class OrderDirection(enum.Enum):
     DESC = "DESC"
 
 
-for _value, _text in zip(enum_definition(OrderDirection).values,
-                         ("Smallest first (NULLs last).", "Largest first (NULLs last)."), strict=True):
+for _value, _text in zip(
+    enum_definition(OrderDirection).values, ("Smallest first (NULLs last).", "Largest first (NULLs last)."), strict=True
+):
     _value.description = _text
 
 
 # ---- operator inputs, one per scalar kind -------------------------------------------------
 
+
 def _operator_input(name: str, scalar: Any, ops: tuple[str, ...], description: str) -> type:
     doc = {
-        "eq": "equal to", "ne": "not equal to", "in": "one of", "not_in": "none of",
-        "lt": "less than", "lte": "at most", "gt": "greater than", "gte": "at least",
-        "contains": "contains, ignoring case", "starts_with": "starts with (case-sensitive)",
+        "eq": "equal to",
+        "ne": "not equal to",
+        "in": "one of",
+        "not_in": "none of",
+        "lt": "less than",
+        "lte": "at most",
+        "gt": "greater than",
+        "gte": "at least",
+        "contains": "contains, ignoring case",
+        "starts_with": "starts with (case-sensitive)",
         "is_null": "true: only rows without a value; false: only rows with one",
     }
     annotations: dict[str, Any] = {}
@@ -88,7 +97,12 @@ def _operator_input(name: str, scalar: Any, ops: tuple[str, ...], description: s
 
 
 _COMPARE = ("eq", "ne", "in", "not_in", "lt", "lte", "gt", "gte", "is_null")
-StringFilter = _operator_input("StringFilter", str, ("eq", "ne", "in", "not_in", "contains", "starts_with", "is_null"), "Conditions on a text field.")
+StringFilter = _operator_input(
+    "StringFilter",
+    str,
+    ("eq", "ne", "in", "not_in", "contains", "starts_with", "is_null"),
+    "Conditions on a text field.",
+)
 IntFilter = _operator_input("IntFilter", int, _COMPARE, "Conditions on an integer field.")
 DecimalFilter = _operator_input("DecimalFilter", decimal.Decimal, _COMPARE, "Conditions on a decimal field.")
 BooleanFilter = _operator_input("BooleanFilter", bool, ("eq", "is_null"), "Conditions on a true/false field.")
@@ -96,8 +110,14 @@ DateFilter = _operator_input("DateFilter", dt.date, _COMPARE, "Conditions on a d
 DateTimeFilter = _operator_input("DateTimeFilter", dt.datetime, _COMPARE, "Conditions on a date-time field (UTC).")
 IDFilter = _operator_input("IDFilter", strawberry.ID, ("eq", "in"), "Conditions on a global ID.")
 
-_BY_PYTHON_TYPE = {str: StringFilter, int: IntFilter, decimal.Decimal: DecimalFilter, bool: BooleanFilter,
-                   dt.date: DateFilter, dt.datetime: DateTimeFilter}
+_BY_PYTHON_TYPE = {
+    str: StringFilter,
+    int: IntFilter,
+    decimal.Decimal: DecimalFilter,
+    bool: BooleanFilter,
+    dt.date: DateFilter,
+    dt.datetime: DateTimeFilter,
+}
 _enum_filters: dict[type, type] = {}
 _strawberry_enums: dict[type, type] = {}
 
@@ -109,7 +129,9 @@ def graphql_enum(py_enum: type[enum.Enum]) -> type:
     if py_enum not in _strawberry_enums:
         from kit.registry import prose
 
-        made = strawberry.enum(py_enum, description=prose(py_enum.__doc__) if py_enum.__doc__ != enum.Enum.__doc__ else None)
+        made = strawberry.enum(
+            py_enum, description=prose(py_enum.__doc__) if py_enum.__doc__ != enum.Enum.__doc__ else None
+        )
         texts = getattr(py_enum, "__descriptions__", None) or {}
         for value in enum_definition(made).values:
             if value.description is None:
@@ -121,8 +143,12 @@ def graphql_enum(py_enum: type[enum.Enum]) -> type:
 def _enum_filter(py_enum: type[enum.Enum]) -> type:
     if py_enum not in _enum_filters:
         gql = graphql_enum(py_enum)
-        _enum_filters[py_enum] = _operator_input(f"{py_enum.__name__}Filter", gql, ("eq", "ne", "in", "not_in", "is_null"),
-                                                 f"Conditions on a {py_enum.__name__} field.")
+        _enum_filters[py_enum] = _operator_input(
+            f"{py_enum.__name__}Filter",
+            gql,
+            ("eq", "ne", "in", "not_in", "is_null"),
+            f"Conditions on a {py_enum.__name__} field.",
+        )
     return _enum_filters[py_enum]
 
 
@@ -161,14 +187,23 @@ def filter_input(model: type[Any]) -> type:
         else:
             kind = _BY_PYTHON_TYPE[spec.columns[attr].type.python_type]
         annotations[attr] = kind | None
-        namespace[attr] = strawberry.field(default=UNSET, name=gql_name, description=_filter_description(spec, attr, gql_name))
+        namespace[attr] = strawberry.field(
+            default=UNSET, name=gql_name, description=_filter_description(spec, attr, gql_name)
+        )
     for op, hint in (("and_", f"list[{name}] | None"), ("or_", f"list[{name}] | None"), ("not_", f"{name} | None")):
         annotations[op] = hint
-        namespace[op] = strawberry.field(default=UNSET, name=op.rstrip("_"),
-                                         description={"and_": "All of these.", "or_": "Any of these.", "not_": "Not this."}[op])
+        namespace[op] = strawberry.field(
+            default=UNSET,
+            name=op.rstrip("_"),
+            description={"and_": "All of these.", "or_": "Any of these.", "not_": "Not this."}[op],
+        )
     namespace["__annotations__"] = annotations
     namespace["__module__"] = _generated.__name__
-    cls = strawberry.input(type(name, (), namespace), name=name, description=f"Conditions on {spec.name} rows; all given conditions must hold.")
+    cls = strawberry.input(
+        type(name, (), namespace),
+        name=name,
+        description=f"Conditions on {spec.name} rows; all given conditions must hold.",
+    )
     setattr(_generated, name, cls)
     _filters[model] = cls
     return cls
@@ -196,11 +231,15 @@ def order_input(model: type[Any]) -> type:
         attr = "id" if value.name == "ID" else spec.sort_fields[value.name]
         value.description = "Creation order (the ID)." if attr == "id" else f"By {camel(attr)}."
     cls = strawberry.input(
-        type(f"{spec.name}Order", (), {
-            "__annotations__": {"field": field_enum, "direction": OrderDirection},
-            "field": strawberry.field(description="What to order by."),
-            "direction": strawberry.field(default=OrderDirection.ASC, description="ASC (the default) or DESC."),
-        }),
+        type(
+            f"{spec.name}Order",
+            (),
+            {
+                "__annotations__": {"field": field_enum, "direction": OrderDirection},
+                "field": strawberry.field(description="What to order by."),
+                "direction": strawberry.field(default=OrderDirection.ASC, description="ASC (the default) or DESC."),
+            },
+        ),
         name=f"{spec.name}Order",
         description=f"One key of the order of {spec.name} rows; the ID breaks ties.",
     )
@@ -229,12 +268,16 @@ def connection_args_resolver(model: type[Any]) -> Any:
         return Annotated[kind, strawberry.argument(description=text)]
 
     resolve.__annotations__ = {
-        "first": arg(int | None, "The first n rows (after `after`); the default page size when neither first nor last is given."),
+        "first": arg(
+            int | None, "The first n rows (after `after`); the default page size when neither first nor last is given."
+        ),
         "after": arg(str | None, "A cursor: rows after this one."),
         "last": arg(int | None, "The last n rows (before `before`)."),
         "before": arg(str | None, "A cursor: rows before this one."),
         "filter": arg(filt | None, f"Only {name} rows matching these conditions."),
-        "order_by": arg(list[order] | None,  # type: ignore[valid-type]  # a type made at run time
-                         "Order of the rows, key by key; the ID breaks ties (the default order)."),
+        "order_by": arg(
+            list[order] | None,  # type: ignore[valid-type]  # a type made at run time
+            "Order of the rows, key by key; the ID breaks ties (the default order).",
+        ),
     }
     return resolve

@@ -88,8 +88,9 @@ async def settle_releases() -> None:
 current_stats: contextvars.ContextVar[QueryStats | None] = contextvars.ContextVar("query_stats", default=None)
 
 
-def create_engine(url: str, pool_size: int = 10, max_overflow: int = 5, statement_timeout_ms: int = 0,
-                  idle_in_transaction_ms: int = 0) -> AsyncEngine:
+def create_engine(
+    url: str, pool_size: int = 10, max_overflow: int = 5, statement_timeout_ms: int = 0, idle_in_transaction_ms: int = 0
+) -> AsyncEngine:
     """The application's engine. With the timeouts set (the app sets both, kit/settings.py),
     PostgreSQL itself stops a statement that runs too long (a worker's connection is not held
     by one expensive request) and ends a session left idle inside a transaction (whatever
@@ -126,8 +127,11 @@ def create_engine(url: str, pool_size: int = 10, max_overflow: int = 5, statemen
     def _after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         stats = current_stats.get()
         if stats is not None:
-            stats.add(statement, time.perf_counter() - conn.info.pop("_t0", time.perf_counter()),
-                      setup=statement.startswith(SETUP_SQL_PREFIX))
+            stats.add(
+                statement,
+                time.perf_counter() - conn.info.pop("_t0", time.perf_counter()),
+                setup=statement.startswith(SETUP_SQL_PREFIX),
+            )
 
     return engine
 
@@ -252,10 +256,13 @@ class RequestDB:
         t0 = time.perf_counter()
         self._maybe_began = True
         if self.read_only:
-            await self._call(self._raw.execute,
-                "BEGIN READ ONLY; " + SETUP_SQL_PREFIX + "set_config('app.user_id', '{}', true), "
+            await self._call(
+                self._raw.execute,
+                "BEGIN READ ONLY; "
+                + SETUP_SQL_PREFIX
+                + "set_config('app.user_id', '{}', true), "
                 "set_config('app.school_id', '{}', true), set_config('app.hostel_id', '{}', true), "
-                "set_config('app.platform_read', '{}', true)".format(*values)
+                "set_config('app.platform_read', '{}', true)".format(*values),
             )
             stats = current_stats.get()
             if stats is not None:
@@ -263,9 +270,12 @@ class RequestDB:
         else:
             # SQLAlchemy's adapter begins the transaction with this first statement
             assert self._conn is not None  # _acquire took it
-            await self._call(self._conn.exec_driver_sql,
+            await self._call(
+                self._conn.exec_driver_sql,
                 SETUP_SQL_PREFIX + "set_config('app.user_id', $1, true), set_config('app.school_id', $2, true),"
-                " set_config('app.hostel_id', $3, true), set_config('app.platform_read', $4, true)", tuple(values))
+                " set_config('app.hostel_id', $3, true), set_config('app.platform_read', $4, true)",
+                tuple(values),
+            )
         self._began = True
 
     async def connection(self) -> AsyncConnection:
@@ -299,8 +309,9 @@ class RequestDB:
             conn = await self.connection()
             # Joins the request's transaction; each mutation works in its own savepoint
             # (kit/writes.py) and the request commits once at the end.
-            self._session = AsyncSession(bind=conn, expire_on_commit=False, autoflush=False,
-                                         join_transaction_mode="rollback_only")
+            self._session = AsyncSession(
+                bind=conn, expire_on_commit=False, autoflush=False, join_transaction_mode="rollback_only"
+            )
             self._session.info["tenant_scope"] = (self.scope.school_id, self.scope.hostel_id)
             self._session.info["platform_read"] = self.scope.platform_read
             self._session.info["user_id"] = self.scope.user_id
@@ -355,12 +366,26 @@ class RequestDB:
         self._conn = self._raw = self._session = None
         self._began = self._maybe_began = False
         self._in_flight = 0
-        await _release(conn, raw, in_flight, maybe_began, session,
-                       commit=commit and began and not self.read_only, read_only=self.read_only)
+        await _release(
+            conn,
+            raw,
+            in_flight,
+            maybe_began,
+            session,
+            commit=commit and began and not self.read_only,
+            read_only=self.read_only,
+        )
 
 
-async def _release(conn: AsyncConnection, raw: Any, in_flight: int, maybe_began: bool, session: AsyncSession | None,
-                   commit: bool, read_only: bool) -> None:
+async def _release(
+    conn: AsyncConnection,
+    raw: Any,
+    in_flight: int,
+    maybe_began: bool,
+    session: AsyncSession | None,
+    commit: bool,
+    read_only: bool,
+) -> None:
     clean = False
     try:
         if in_flight:
@@ -416,9 +441,11 @@ def _setting(value: int | None) -> str:
 
 # ---- one hostel's counts, read outside the request's own scope ------------------------------
 
-HOSTEL_READ_SQL = (SETUP_SQL_PREFIX + "set_config('app.hostel_id', $1, true), set_config('app.school_id', '', true), "
-                   "set_config('app.user_id', '', true), set_config('app.platform_read', '', true), "
-                   "(SELECT h.is_public AND h.active FROM hostels h WHERE h.id = $2)")
+HOSTEL_READ_SQL = (
+    SETUP_SQL_PREFIX + "set_config('app.hostel_id', $1, true), set_config('app.school_id', '', true), "
+    "set_config('app.user_id', '', true), set_config('app.platform_read', '', true), "
+    "(SELECT h.is_public AND h.active FROM hostels h WHERE h.id = $2)"
+)
 
 
 class HostelNotReadable(Exception):
@@ -475,5 +502,6 @@ async def hostel_read(engine: AsyncEngine, hostel_id: int, *, public_only: bool 
         yield run
     finally:
         # read only: nothing to keep; the connection returns clean or is discarded
-        await _release_in_background(_release(conn, raw, state["in_flight"], bool(state.get("began")), None,
-                                              commit=False, read_only=True))
+        await _release_in_background(
+            _release(conn, raw, state["in_flight"], bool(state.get("began")), None, commit=False, read_only=True)
+        )

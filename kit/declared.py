@@ -36,8 +36,10 @@ def declared_models() -> list[type]:
 
 
 def undeclared_models() -> list[type]:
-    return sorted((mapper.class_ for mapper in Base.registry.mappers if declaration(mapper.class_) is None),
-                  key=lambda model: model.__name__)
+    return sorted(
+        (mapper.class_ for mapper in Base.registry.mappers if declaration(mapper.class_) is None),
+        key=lambda model: model.__name__,
+    )
 
 
 def type_of(model: type[Any]) -> Any:
@@ -48,7 +50,9 @@ def type_of(model: type[Any]) -> Any:
         return spec.gql_cls
     decl = declaration(model)
     if isinstance(decl, Entity) and decl.hand_written:
-        raise TypeError(f"{model.__name__} is declared hand-written ({decl.hand_written}); import its schema module first")
+        raise TypeError(
+            f"{model.__name__} is declared hand-written ({decl.hand_written}); import its schema module first"
+        )
     from kit.model_types import model_type
 
     return model_type(model)
@@ -89,18 +93,28 @@ def surface() -> tuple[type | None, tuple[type, ...]]:
             from kit.connection import Connection
 
             annotations[decl.list] = Connection[gql]  # type: ignore[valid-type]  # a type made at run time
-            namespace[decl.list] = list_field(model, name=decl.list, permission=decl.read, row_filter=rows,
-                                              description=decl.about)
+            namespace[decl.list] = list_field(
+                model, name=decl.list, permission=decl.read, row_filter=rows, description=decl.about
+            )
         else:
             read_policy(model, decl.read, rows)
         if decl.write is not None:
             w = decl.write
             verbs = w.verbs or (VERBS if "active" in spec_for_model(model).columns else VERBS[:2])
-            mutations.append(master_data_mutations(
-                model, writable=w.fields, required=w.required, immutable=w.immutable, verbs=verbs,
-                permissions={verb: w.rule(verb) for verb in verbs},
-                validate=service(w.validate), after=service(w.after), prepare=service(w.prepare),
-                write_filter=w.rows if w.rows is not None else "read"))
+            mutations.append(
+                master_data_mutations(
+                    model,
+                    writable=w.fields,
+                    required=w.required,
+                    immutable=w.immutable,
+                    verbs=verbs,
+                    permissions={verb: w.rule(verb) for verb in verbs},
+                    validate=service(w.validate),
+                    after=service(w.after),
+                    prepare=service(w.prepare),
+                    write_filter=w.rows if w.rows is not None else "read",
+                )
+            )
     namespace["__annotations__"] = annotations
     query = strawberry.type(type("DeclaredQuery", (), namespace)) if annotations else None
     return query, tuple(mutations)

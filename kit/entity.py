@@ -53,8 +53,13 @@ def entity_type(model: type[Any], *, description: str | None = None) -> Any:
             if rel.kind == "one":
                 setattr(cls, attr, strawberry.field(default=None, description=value.description))
             else:
-                setattr(cls, attr, strawberry.field(resolver=connection_args_resolver(rel.target_model),
-                                                    description=value.description))
+                setattr(
+                    cls,
+                    attr,
+                    strawberry.field(
+                        resolver=connection_args_resolver(rel.target_model), description=value.description
+                    ),
+                )
         # The GraphQL type name is the model's class name (DESIGN.md naming rules).
         gql = strawberry.type(cls, name=spec.name, description=description or prose(model.__doc__))
         for f in get_object_definition(gql, strict=True).fields:  # a field written without a description: its column's
@@ -62,8 +67,11 @@ def entity_type(model: type[Any], *, description: str | None = None) -> Any:
                 f.description = spec.field_text(f.python_name)
             elif f.description is None and f.python_name in spec.relations:
                 rel = spec.relations[f.python_name]
-                f.description = (f"The {rel.target_model.__name__} this {spec.name} refers to." if rel.kind == "one"
-                                 else f"{rel.target_model.__name__} rows of this {spec.name}.")
+                f.description = (
+                    f"The {rel.target_model.__name__} this {spec.name} refers to."
+                    if rel.kind == "one"
+                    else f"{rel.target_model.__name__} rows of this {spec.name}."
+                )
         spec.gql_cls = gql
         register(gql)  # resolvable by name in generated types' annotations
         return gql

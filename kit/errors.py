@@ -20,7 +20,9 @@ class ErrorCode(enum.Enum):
 
 @strawberry.type(description="A problem with the input; nothing was changed.")
 class UserError:
-    field: list[str] | None = strawberry.field(description="Path to the input field at fault, e.g. [\"input\", \"schoolCode\"].")
+    field: list[str] | None = strawberry.field(
+        description='Path to the input field at fault, e.g. ["input", "schoolCode"].'
+    )
     code: ErrorCode
     message: str
 
@@ -39,6 +41,7 @@ def user_error(code: ErrorCode, message: str, *field: str) -> UserErrors:
 
 # ---- refusals of a whole field (GraphQL errors, not payload errors) ---------------------------
 
+
 class BadInput(GraphQLError):
     """A clear, expected error about an argument; shown to the client as is."""
 
@@ -50,7 +53,9 @@ class ForbiddenField(GraphQLError):
     """A filter or order on a field whose field rule refuses the caller."""
 
     def __init__(self, type_name: str, field: str, use: str) -> None:
-        super().__init__(f"{type_name}.{field} is protected: you may not {use} by it.", extensions={"code": "FORBIDDEN"})
+        super().__init__(
+            f"{type_name}.{field} is protected: you may not {use} by it.", extensions={"code": "FORBIDDEN"}
+        )
 
 
 class Forbidden(GraphQLError):
@@ -60,8 +65,9 @@ class Forbidden(GraphQLError):
 
 class Unauthenticated(GraphQLError):
     def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or "Log in first: send Authorization: Bearer <accessToken>.",
-                         extensions={"code": "UNAUTHENTICATED"})
+        super().__init__(
+            message or "Log in first: send Authorization: Bearer <accessToken>.", extensions={"code": "UNAUTHENTICATED"}
+        )
 
 
 def authorize(info: Any, rule: Any) -> None:

@@ -35,7 +35,9 @@ def is_awaitable(value: Any) -> bool:
 
 
 class FastExecutor(IncrementalExecutor):
-    def execute_fields(self, parent_type: Any, source_value: Any, path: Any, grouped_field_set: Any, position_context: Any) -> Any:
+    def execute_fields(
+        self, parent_type: Any, source_value: Any, path: Any, grouped_field_set: Any, position_context: Any
+    ) -> Any:
         # As graphql-core's, with marked leaf fields read and serialised inline: no Path,
         # no ResolveInfo, no awaitable check for values that cannot be awaitable.
         results: dict[str, Any] = {}
@@ -56,8 +58,13 @@ class FastExecutor(IncrementalExecutor):
                             if coerced is not None and coerced is not Undefined:
                                 results[response_name] = coerced
                                 continue
-                result = self.execute_field(parent_type, source_value, field_details_list,
-                                            Path(path, response_name, parent_type.name), position_context)
+                result = self.execute_field(
+                    parent_type,
+                    source_value,
+                    field_details_list,
+                    Path(path, response_name, parent_type.name),
+                    position_context,
+                )
                 if result is not Undefined:
                     results[response_name] = result
                     if is_awaitable(result):
@@ -80,7 +87,9 @@ class FastExecutor(IncrementalExecutor):
 
         return get_results()
 
-    def execute_field(self, parent_type: Any, source: Any, field_details_list: Any, path: Any, position_context: Any) -> Any:
+    def execute_field(
+        self, parent_type: Any, source: Any, field_details_list: Any, path: Any, position_context: Any
+    ) -> Any:
         node = field_details_list[0].node
         field_def = parent_type.fields.get(node.name.value)
         if field_def is not None:
@@ -100,7 +109,9 @@ class FastExecutor(IncrementalExecutor):
                 if page is not None:
                     info = self.build_resolve_info(field_def, [d.node for d in field_details_list], parent_type, path)
                     try:
-                        return self.complete_value(field_def.type, field_details_list, info, path, page, position_context)
+                        return self.complete_value(
+                            field_def.type, field_details_list, info, path, page, position_context
+                        )
                     except Exception as raw_error:  # noqa: BLE001
                         self.handle_field_error(raw_error, field_def.type, field_details_list, path)
                         return None
@@ -162,8 +173,13 @@ class _Compiler:
                 if len(leaf) == 3:  # guarded: the rule decides per object
                     env[f"r{i}"] = leaf[2]
                     lines.append(f"    if not r{i}.allows(ctx, obj): raise Bail")
-                lines += [f"    v = {read}", "    if v is None:", f"        {on_null}", "    else:",
-                          f"        out[{k}] = c{i}(v)"]
+                lines += [
+                    f"    v = {read}",
+                    "    if v is None:",
+                    f"        {on_null}",
+                    "    else:",
+                    f"        out[{k}] = c{i}(v)",
+                ]
                 continue
             how = fdef.__dict__.get(RENDER)
             if how is None:
@@ -173,8 +189,11 @@ class _Compiler:
             if kind == "one":
                 lines += [f"    v = d.get({attr!r}, MISSING)", "    if v is MISSING: raise Bail"]
             elif kind == "page":
-                lines += ["    p = d.get('_conn')", f"    v = p.get({response_key!r}) if p is not None else None",
-                          "    if v is None: raise Bail"]
+                lines += [
+                    "    p = d.get('_conn')",
+                    f"    v = p.get({response_key!r}) if p is not None else None",
+                    "    if v is None: raise Bail",
+                ]
             else:
                 lines.append(f"    v = getattr(obj, {attr!r}, None)")
             lines += ["    if v is None:", f"        {on_null}", "    else:"]
@@ -210,8 +229,9 @@ def _renderer(info: Any, gtype: Any, selection_sets: list[Any]) -> Any:
 
 
 class RenderingExecutor(FastExecutor):
-    def complete_value(self, return_type: Any, field_details_list: Any, info: Any, path: Any, result: Any,
-                       position_context: Any) -> Any:
+    def complete_value(
+        self, return_type: Any, field_details_list: Any, info: Any, path: Any, result: Any, position_context: Any
+    ) -> Any:
         type_name = RENDERABLE.get(type(result), _MISSING)
         if type_name is not _MISSING:
             named = get_named_type(return_type)

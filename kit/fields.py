@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 RowFilter = Any  # (ctx, alias, bind) -> SQL condition, or None for no restriction
 
 
-def connection_field(model: type[Any], *, permission: Rule, description: str | None = None, name: str,
-                     row_filter: RowFilter = None) -> Any:
+def connection_field(
+    model: type[Any], *, permission: Rule, description: str | None = None, name: str, row_filter: RowFilter = None
+) -> Any:
     """A root list of `model` rows as a Relay connection (keyset pages, filter, orderBy)."""
     spec = spec_for_model(model)
     declare(f"Query.{name}", permission)
@@ -130,14 +131,16 @@ declare("Query.node", NODE_RULE)
 declare("Query.nodes", NODE_RULE)
 
 
-def list_field(model: type[Any], *, name: str, permission: Rule, description: str | None = None,
-               row_filter: RowFilter = None) -> Any:
+def list_field(
+    model: type[Any], *, name: str, permission: Rule, description: str | None = None, row_filter: RowFilter = None
+) -> Any:
     """A root connection whose rule and row filter also govern node(id:) for the type."""
     read_policy(model, permission, row_filter)
     return connection_field(model, name=name, permission=permission, description=description, row_filter=row_filter)
 
 
 # ---- loading entities a computed field names by primary key ---------------------------------
+
 
 def load_entity(info: Info, model: type[Any], pk: int | None) -> Any:
     """The entity `pk` through the request's selection-aware loader (one batched statement per

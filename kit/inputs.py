@@ -30,8 +30,15 @@ from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any
 
-from graphql import (GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType,
-                     get_named_type, is_list_type)
+from graphql import (
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    get_named_type,
+    is_list_type,
+)
 
 from kit.errors import ErrorCode, UserError, UserErrors
 from kit.values import DEFAULT_TEXT_MAX, decimal_problem, text_limit, value_problem
@@ -76,8 +83,11 @@ def _date_problem(value: dt.date, field: str, limits: FieldLimits | None, today:
     low, high = DATE_FLOOR, _add_years(today, DATE_YEARS_AHEAD)
     if limits is not None and limits.window is not None:
         low, high = limits.window[0] or dt.date.min, limits.window[1] or dt.date.max
-    past_only = limits.not_after_today if limits is not None and limits.not_after_today is not None \
+    past_only = (
+        limits.not_after_today
+        if limits is not None and limits.not_after_today is not None
         else bool(_PAST_ONLY.search(field))
+    )
     if past_only and day > today:
         return f"cannot be in the future (today is {today.isoformat()})."
     if day < low:
@@ -250,7 +260,7 @@ def _tie_hand_written_inputs(gschema: Any) -> None:
         words = tuple(_WORDS.findall(type_name))
         for model_words, spec in models:
             n = len(model_words)
-            if any(words[i:i + n] == model_words for i in range(len(words) - n + 1)):
+            if any(words[i : i + n] == model_words for i in range(len(words) - n + 1)):
                 columns = {camel(attr): column for attr, column in spec.columns.items()}
                 for field, f in gtype.fields.items():
                     if field in columns and get_named_type(f.type).name in ("String", "Decimal"):
@@ -271,8 +281,9 @@ def install(schema: Any) -> None:
             make = _payload_maker(field) if is_mutation else None
             if field.resolve is None or not (args or make):
                 continue
-            field.resolve = _cleaning(field.resolve, args, f"{root.name}.{name}", make,
-                                      _entity_columns(field) if is_mutation else {})
+            field.resolve = _cleaning(
+                field.resolve, args, f"{root.name}.{name}", make, _entity_columns(field) if is_mutation else {}
+            )
 
 
 def _cleaning(resolve: Any, args: dict[str, Any], path: str, make: Any, fallback: dict[str, Any]) -> Any:
@@ -294,8 +305,12 @@ def _cleaning(resolve: Any, args: dict[str, Any], path: str, make: Any, fallback
                 walker.walk(arg.type, kwargs[arg_name], [arg_name], f"{path}.{arg_name}", 0)
         if walker.problems:
             if make is not None:  # a mutation: the project's payload errors, nothing run
-                return make([UserError(field=where, code=ErrorCode.INVALID, message=message)
-                             for where, message in walker.problems])
+                return make(
+                    [
+                        UserError(field=where, code=ErrorCode.INVALID, message=message)
+                        for where, message in walker.problems
+                    ]
+                )
             where, message = walker.problems[0]
             raise BadInput(f"{'.'.join(where)}: {message}")
         if make is None:

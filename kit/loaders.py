@@ -47,7 +47,9 @@ class LoaderRegistry:
         loader = self._loaders.get(cache_key)
         if loader is None:
             plan = planner.plan_node(info, spec, [n.selection_set for n in info.field_nodes])
-            loader = self._loaders[cache_key] = type(f"{spec.name}By{key_attr.title().replace('_', '')}Loader", (_OneLoader,), {})(self.ctx, plan, key_attr)
+            loader = self._loaders[cache_key] = type(
+                f"{spec.name}By{key_attr.title().replace('_', '')}Loader", (_OneLoader,), {}
+            )(self.ctx, plan, key_attr)
         return loader
 
     def many(self, rel: RelSpec, info: Any) -> DataLoader:

@@ -62,14 +62,20 @@ def model_type(model: type[Any], *, description: str | None = None, base: type |
         if rel.kind == "one":
             # a hidden target reads as null: public-catalogue and owner-read rows may be out of sight
             target_model = rel.target_model
-            nullable = (spec.columns[rel.local_attr].nullable or getattr(target_model, "__public_catalogue__", False)
-                        or spec_for_model(target_model).owner_key is not None)
+            nullable = (
+                spec.columns[rel.local_attr].nullable
+                or getattr(target_model, "__public_catalogue__", False)
+                or spec_for_model(target_model).owner_key is not None
+            )
             annotations[name] = f"{target} | None" if nullable else target
-            namespace[name] = relation(spec.columns[rel.local_attr].comment
-                                       or f"The {target} this {spec.name} refers to ({rel.local_attr}).")
+            namespace[name] = relation(
+                spec.columns[rel.local_attr].comment or f"The {target} this {spec.name} refers to ({rel.local_attr})."
+            )
         else:
             annotations[name] = f"Connection[{target}]"
-            namespace[name] = relation(_relationship_doc(model, name) or f"{rel.target_model.__name__} rows of this {spec.name}.")
+            namespace[name] = relation(
+                _relationship_doc(model, name) or f"{rel.target_model.__name__} rows of this {spec.name}."
+            )
     for key, value in own.items():
         if not key.startswith("__"):
             namespace[key] = value
@@ -94,8 +100,6 @@ def extend_type(model: type[Any]) -> Any:
         return model_type(model, base=cls)
 
     return wrap
-
-
 
 
 def readers_only(rule: Any) -> Any:

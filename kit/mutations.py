@@ -47,15 +47,24 @@ def _input_name(attr: str, refs: dict[str, type]) -> str:
     return camel(attr)  # school_id -> schoolId, taking a global ID when it is a reference
 
 
-def _make_input(name: str, fields: dict[str, tuple[Any, bool]], extra: dict[str, Any] | None = None,
-                texts: dict[str, str | None] | None = None, description: str | None = None) -> type:
+def _make_input(
+    name: str,
+    fields: dict[str, tuple[Any, bool]],
+    extra: dict[str, Any] | None = None,
+    texts: dict[str, str | None] | None = None,
+    description: str | None = None,
+) -> type:
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {}
     for attr, (kind, required) in fields.items():
         annotations[attr] = kind if required else kind | None
         text = (texts or {}).get(attr)
         if not required or text:
-            namespace[attr] = strawberry.field(default=UNSET, description=text) if not required else strawberry.field(description=text)
+            namespace[attr] = (
+                strawberry.field(default=UNSET, description=text)
+                if not required
+                else strawberry.field(description=text)
+            )
     for attr, kind in (extra or {}).items():  # a type, or (type, description)
         kind, text = kind if isinstance(kind, tuple) else (kind, None)
         annotations[attr] = kind
@@ -71,7 +80,9 @@ def _field_texts(spec: EntitySpec, attrs: tuple[str, ...], refs: dict[str, type]
     for attr in attrs:
         if attr in refs:
             target = spec_for_model(refs[attr]).name
-            texts[attr] = f"Global ID of a {target} of your tenant." + (f" {spec.columns[attr].comment}" if spec.columns[attr].comment else "")
+            texts[attr] = f"Global ID of a {target} of your tenant." + (
+                f" {spec.columns[attr].comment}" if spec.columns[attr].comment else ""
+            )
         elif attr in spec.columns:
             texts[attr] = spec.field_text(attr)
     return texts
@@ -100,13 +111,18 @@ def payload_type(name: str, spec: EntitySpec) -> type:
     entity_type: Any = spec.gql_cls  # the Strawberry class of the entity
     parent = strawberry.Parent[Any]
     resolve_entity.__annotations__ = {"root": parent, "info": Info, "return": entity_type | None}
-    cls = type(name, (), {
-        "__annotations__": {"errors": list[UserError]},
-        "errors": strawberry.field(description="Why nothing was changed; empty on success."),
-        entity_field: strawberry.field(resolver=resolve_entity,
-                                       description=f"The {spec.name} as it is now; null when there are errors."),
-    })
-    cls = strawberry.type(cls, name=name, description=f"What {name[:-len('Payload')]} did.")
+    cls = type(
+        name,
+        (),
+        {
+            "__annotations__": {"errors": list[UserError]},
+            "errors": strawberry.field(description="Why nothing was changed; empty on success."),
+            entity_field: strawberry.field(
+                resolver=resolve_entity, description=f"The {spec.name} as it is now; null when there are errors."
+            ),
+        },
+    )
+    cls = strawberry.type(cls, name=name, description=f"What {name[: -len('Payload')]} did.")
 
     def make(pk: int | None, errors: list[UserError] | None = None) -> Any:
         obj = cls(errors=errors or [])
@@ -159,8 +175,11 @@ def master_data_mutations(
     """A Strawberry type holding the three mutations, to merge into the root Mutation."""
     spec = spec_for_model(model)
     if refs is None:  # every writable foreign key with a to-one relation takes a global ID
-        refs = {rel.local_attr: rel.target_model for rel in spec.relations.values()
-                if rel.kind == "one" and rel.local_attr in writable}
+        refs = {
+            rel.local_attr: rel.target_model
+            for rel in spec.relations.values()
+            if rel.kind == "one" and rel.local_attr in writable
+        }
     base = _lower_first(spec.name)
     # append-only or flag-less rows have no deactivate
     verbs = verbs or (("create", "update", "deactivate") if "active" in spec.columns else ("create", "update"))
@@ -168,34 +187,60 @@ def master_data_mutations(
         # No tenant key stamps or scopes these rows (a tenant table itself, users): the read
         # filter (e.g. every school a user holds any role in) is no write filter. A tenant
         # role changing such rows needs the rows it may change said explicitly (`Writes.rows`).
-        tenant_roles = {role for verb in ("update", "deactivate") if verb in verbs
-                        for role in permissions[verb].roles} - set(PLATFORM)
-        if tenant_roles or any(permissions[v].public or permissions[v].any_authenticated
-                               for v in ("update", "deactivate") if v in verbs):
-            raise TypeError(f"{spec.name} has no tenant key: say which rows {sorted(tenant_roles) or 'its writers'} "
-                            "may change (Writes(rows=...) / write_filter=), the read filter is not one")
+        tenant_roles = {
+            role for verb in ("update", "deactivate") if verb in verbs for role in permissions[verb].roles
+        } - set(PLATFORM)
+        if tenant_roles or any(
+            permissions[v].public or permissions[v].any_authenticated for v in ("update", "deactivate") if v in verbs
+        ):
+            raise TypeError(
+                f"{spec.name} has no tenant key: say which rows {sorted(tenant_roles) or 'its writers'} "
+                "may change (Writes(rows=...) / write_filter=), the read filter is not one"
+            )
     if write_filter == "read":  # by default a row is writable only by those who may see it
         write_filter = READ_POLICIES.get(spec.name, (None, None))[1]
     texts = _field_texts(spec, writable, refs)
-    create_input = None if "create" not in verbs else _make_input(
-        f"{spec.name}CreateInput",
-        {a: (_input_type_of(spec, a, refs), a in required) for a in writable},
-        extra_create_fields, texts, f"A new {spec.name}.",
+    create_input = (
+        None
+        if "create" not in verbs
+        else _make_input(
+            f"{spec.name}CreateInput",
+            {a: (_input_type_of(spec, a, refs), a in required) for a in writable},
+            extra_create_fields,
+            texts,
+            f"A new {spec.name}.",
+        )
     )
     updatable = tuple(a for a in writable if a not in immutable)
-    update_input = None if "update" not in verbs else _make_input(
-        f"{spec.name}UpdateInput",
-        {"id": (strawberry.ID, True), **{a: (_input_type_of(spec, a, refs), False) for a in updatable}},
-        extra_update_fields, texts, f"Changes to a {spec.name}; omitted fields stay as they are.",
+    update_input = (
+        None
+        if "update" not in verbs
+        else _make_input(
+            f"{spec.name}UpdateInput",
+            {"id": (strawberry.ID, True), **{a: (_input_type_of(spec, a, refs), False) for a in updatable}},
+            extra_update_fields,
+            texts,
+            f"Changes to a {spec.name}; omitted fields stay as they are.",
+        )
     )
     from kit.inputs import input_columns
 
     for made, attrs in ((create_input, writable), (update_input, updatable)):
         if made is not None:  # text lengths, decimal sizes: from the columns (kit/inputs.py)
-            input_columns(get_object_definition(made, strict=True).name,
-                          {camel(a): spec.columns[a] for a in attrs if a in spec.columns and a not in refs})
-    deactivate_input = _make_input(f"{spec.name}DeactivateInput", {"id": (strawberry.ID, True)}, texts=texts,
-                                   description=f"The {spec.name} to deactivate.") if "deactivate" in verbs else None
+            input_columns(
+                get_object_definition(made, strict=True).name,
+                {camel(a): spec.columns[a] for a in attrs if a in spec.columns and a not in refs},
+            )
+    deactivate_input = (
+        _make_input(
+            f"{spec.name}DeactivateInput",
+            {"id": (strawberry.ID, True)},
+            texts=texts,
+            description=f"The {spec.name} to deactivate.",
+        )
+        if "deactivate" in verbs
+        else None
+    )
     payloads = {verb: payload_type(f"{spec.name}{verb.title()}Payload", spec) for verb in verbs}
     validate = _with_visible_refs(refs, validate)
     for verb in payloads:
@@ -210,6 +255,7 @@ def master_data_mutations(
             if prepare is not None:
                 values = await prepare(info.context, {**values, **_extras(input, extra_create_fields)})
             return await writes.create_row(info.context, spec, values, validate, action=f"{base}Create", after=after)
+
         return await run(info, "create", work)
 
     async def update(info: Info, input: Any) -> Any:  # noqa: A002
@@ -218,26 +264,39 @@ def master_data_mutations(
             values = _values(spec, input, updatable, refs)
             if prepare is not None:
                 values = await prepare(info.context, {**values, **_extras(input, extra_update_fields)})
-            return await writes.update_row(info.context, spec, pk, values, validate, write_filter, action=f"{base}Update",
-                                          after=after)
+            return await writes.update_row(
+                info.context, spec, pk, values, validate, write_filter, action=f"{base}Update", after=after
+            )
+
         return await run(info, "update", work)
 
     async def deactivate(info: Info, input: Any) -> Any:  # noqa: A002
         async def work() -> int:
-            return await writes.set_active(info.context, spec, decode_ref(input.id, model, "id"), False, write_filter,
-                                           action=f"{base}Deactivate", after=after)
+            return await writes.set_active(
+                info.context,
+                spec,
+                decode_ref(input.id, model, "id"),
+                False,
+                write_filter,
+                action=f"{base}Deactivate",
+                after=after,
+            )
+
         return await run(info, "deactivate", work)
 
     inputs = {"create": create_input, "update": update_input, "deactivate": deactivate_input}
     resolvers = {"create": create, "update": update, "deactivate": deactivate}
-    descriptions = {"create": f"Create a {spec.name}.",
-                    "update": f"Change a {spec.name}; omitted fields stay as they are.",
-                    "deactivate": f"Deactivate a {spec.name}; it stays in history, never deleted."}
+    descriptions = {
+        "create": f"Create a {spec.name}.",
+        "update": f"Change a {spec.name}; omitted fields stay as they are.",
+        "deactivate": f"Deactivate a {spec.name}; it stays in history, never deleted.",
+    }
     namespace = {}
     for verb in verbs:
         resolvers[verb].__annotations__ = {"info": Info, "input": inputs[verb], "return": payloads[verb]}
-        namespace[f"{base}_{verb}"] = strawberry.mutation(resolver=resolvers[verb], name=f"{base}{verb.title()}",
-                                                          description=descriptions[verb])
+        namespace[f"{base}_{verb}"] = strawberry.mutation(
+            resolver=resolvers[verb], name=f"{base}{verb.title()}", description=descriptions[verb]
+        )
     return strawberry.type(type(f"{spec.name}Mutations", (), namespace))
 
 
@@ -288,13 +347,20 @@ async def reference_visible(ctx: Any, session: Any, model: type[Any], pk: int) -
     return await session.scalar(stmt) is not None
 
 
-async def run_workflow(info: Info, rule: Rule, payload: Any, work: Callable[[Any, Any], Awaitable[int | None]],
-                       spec: EntitySpec | None = None) -> Any:
+async def run_workflow(
+    info: Info,
+    rule: Rule,
+    payload: Any,
+    work: Callable[[Any, Any], Awaitable[int | None]],
+    spec: EntitySpec | None = None,
+) -> Any:
     """A workflow mutation's frame: check the rule, run `work(ctx, session)` in the
     mutation's savepoint, and turn expected failures into payload errors."""
+
     async def in_scope() -> int | None:
         async with writes.mutation_scope(info.context, spec) as session:
             return await work(info.context, session)
+
     return await run_mutation(info, rule, payload, in_scope)
 
 
@@ -314,6 +380,14 @@ def _extras(inp: Any, extra: dict[str, Any] | None) -> dict[str, Any]:
     return {k: getattr(inp, k) for k in (extra or {}) if getattr(inp, k, UNSET) is not UNSET}
 
 
-__all__ = ["ErrorCode", "decode_ref", "master_data_mutations", "payload_type", "reference_visible", "run_mutation",
-           "run_workflow",
-           "toggle_input", "user_error"]
+__all__ = [
+    "ErrorCode",
+    "decode_ref",
+    "master_data_mutations",
+    "payload_type",
+    "reference_visible",
+    "run_mutation",
+    "run_workflow",
+    "toggle_input",
+    "user_error",
+]

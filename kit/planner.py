@@ -47,6 +47,7 @@ MAX_FILTER_CONDITIONS = 200  # field conditions and and/or/not branches of one f
 
 # ---- field rules over filters and ordering ---------------------------------------------------
 
+
 def protected_attrs(spec: EntitySpec) -> dict[str, tuple[str, Any]]:
     """Column attribute -> (GraphQL field name, FieldRule) for the type's protected columns.
     Filled from FIELD_RULES and the type's fields, so every field rule covers filters and
@@ -74,8 +75,9 @@ def may_use_protected(ctx: Any, rule: Any) -> bool:
     return not rule.roles.isdisjoint(getattr(ctx, "roles", ()))
 
 
-def check_filter(ctx: Any, spec: EntitySpec, filt: dict[str, Any] | None, path: str = "filter",
-                 left: list[int] | None = None) -> None:
+def check_filter(
+    ctx: Any, spec: EntitySpec, filt: dict[str, Any] | None, path: str = "filter", left: list[int] | None = None
+) -> None:
     """Refuse, before any SQL, a filter that names a protected field the caller may not read
     (at any depth of and/or/not), operands no column can hold (NUL bytes, text longer than
     the column, decimals with an exponent), and filters of more than MAX_FILTER_CONDITIONS
@@ -129,6 +131,7 @@ def check_order(ctx: Any, spec: EntitySpec, order: list[tuple[str, bool]]) -> No
 
 # ---- selections -----------------------------------------------------------------------------
 
+
 def _variables(info: Any) -> dict[str, Any]:
     values = info.variable_values
     return getattr(values, "coerced", values) or {}
@@ -157,7 +160,9 @@ def _applies(info: Any, condition: Any, type_name: str) -> bool:
     return cond_type is not None and obj_type is not None and schema.is_sub_type(cond_type, obj_type)
 
 
-def collect_fields(info: Any, selection_sets: list[Any], type_name: str, on_variable: Any = None) -> dict[str, list[Any]]:
+def collect_fields(
+    info: Any, selection_sets: list[Any], type_name: str, on_variable: Any = None
+) -> dict[str, list[Any]]:
     """Response key -> field nodes, through fragments whose type condition applies.
     `on_variable` is called when a @skip/@include depends on a variable."""
     out: dict[str, list[Any]] = {}
@@ -201,6 +206,7 @@ CONNECTIONS = "_conn"
 # forgotten in the key. Under CAMPUS_VERIFY_SQL_CACHE (on in the tests) every cache hit is
 # compiled again and compared.
 
+
 @dataclass
 class NodePlan:
     spec: EntitySpec
@@ -238,8 +244,15 @@ class ConnPlan:
         return size
 
     def shape(self) -> tuple[Any, ...]:
-        return (self.node.shape(), self.last is not None, _none_pattern(self.after), _none_pattern(self.before),
-                filter_shape(self.filter), tuple(self.order), self.want_total)
+        return (
+            self.node.shape(),
+            self.last is not None,
+            _none_pattern(self.after),
+            _none_pattern(self.before),
+            filter_shape(self.filter),
+            tuple(self.order),
+            self.want_total,
+        )
 
 
 def _none_pattern(values: list[Any] | None) -> tuple[bool, ...] | None:
@@ -261,8 +274,16 @@ def filter_shape(filt: Any) -> Any:
         elif name == "not":
             out.append((name, filter_shape(value)))
         else:
-            out.append((name, tuple((op, operand if op == "isNull" else None)
-                                    for op, operand in value.items() if operand is not None)))
+            out.append(
+                (
+                    name,
+                    tuple(
+                        (op, operand if op == "isNull" else None)
+                        for op, operand in value.items()
+                        if operand is not None
+                    ),
+                )
+            )
     return tuple(out)
 
 
@@ -298,8 +319,13 @@ def plan_node(info: Any, spec: EntitySpec, selection_sets: list[Any]) -> NodePla
     )
 
 
-def plan_connection(info: Any, spec: EntitySpec, field_nodes: list[Any], field_def: Any,
-                    default_order: list[tuple[str, bool]] | None = None) -> ConnPlan:
+def plan_connection(
+    info: Any,
+    spec: EntitySpec,
+    field_nodes: list[Any],
+    field_def: Any,
+    default_order: list[tuple[str, bool]] | None = None,
+) -> ConnPlan:
     args = get_argument_values(field_def, field_nodes[0], info.variable_values)
     conn_type = f"{spec.name}Connection"
     node_sets: list[Any] = []
@@ -365,6 +391,7 @@ def _enum_value(value: Any) -> Any:
 
 # ---- cursors --------------------------------------------------------------------------------
 
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
@@ -379,7 +406,9 @@ def encode_cursor(signature: str, values: list[Any]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps([signature, *map(_json_value, values)])).decode()
 
 
-def _decode_cursor(cursor: str | None, signature: str, spec: EntitySpec, order: list[tuple[str, bool]]) -> list[Any] | None:
+def _decode_cursor(
+    cursor: str | None, signature: str, spec: EntitySpec, order: list[tuple[str, bool]]
+) -> list[Any] | None:
     if cursor is None:
         return None
     try:
@@ -431,7 +460,11 @@ def _from_json(spec: EntitySpec, attr: str, value: Any) -> Any:
             return number
         if kind is int:
             # a client's cursor: an integer within the column's range, or refused
-            if isinstance(value, bool) or not isinstance(value, int) or abs(value) > column_max(spec.columns[attr].type):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or abs(value) > column_max(spec.columns[attr].type)
+            ):
                 raise ValueError
             return value
         return kind(value)
@@ -440,6 +473,7 @@ def _from_json(spec: EntitySpec, attr: str, value: Any) -> Any:
 
 
 # ---- SQL ------------------------------------------------------------------------------------
+
 
 class Binder:
     """Bind parameters named by position, so one statement shape always compiles the same.
@@ -579,8 +613,14 @@ def _operator(spec: EntitySpec, attr: str, col: Any, op: str, operand: Any, bind
     if op == "startsWith":
         return col.like(bind(f"{_like_escape(operand)}%", col.type), escape="!")
     param = bind(operand, col.type)
-    return {"eq": col == param, "ne": col != param, "lt": col < param, "lte": col <= param,
-            "gt": col > param, "gte": col >= param}[op]
+    return {
+        "eq": col == param,
+        "ne": col != param,
+        "lt": col < param,
+        "lte": col <= param,
+        "gt": col > param,
+        "gte": col >= param,
+    }[op]
 
 
 def _pk_of(expected_type: str, gid: str) -> int:
@@ -610,7 +650,10 @@ def _keyset(cols: list[tuple[Any, bool]], values: list[Any], after: bool, bind: 
     """Rows strictly after (or before) `values` in the forward order, NULLs last."""
     ors = []
     for i, (col, desc) in enumerate(cols):
-        ands = [cols[j][0].is_(None) if values[j] is None else cols[j][0] == bind(values[j], cols[j][0].type) for j in range(i)]
+        ands = [
+            cols[j][0].is_(None) if values[j] is None else cols[j][0] == bind(values[j], cols[j][0].type)
+            for j in range(i)
+        ]
         v = values[i]
         if after:
             if v is None:
@@ -618,7 +661,9 @@ def _keyset(cols: list[tuple[Any, bool]], values: list[Any], after: bool, bind: 
             p = bind(v, col.type)
             ands.append(or_(col < p if desc else col > p, col.is_(None)))
         else:
-            ands.append(col.is_not(None) if v is None else (col > bind(v, col.type) if desc else col < bind(v, col.type)))
+            ands.append(
+                col.is_not(None) if v is None else (col > bind(v, col.type) if desc else col < bind(v, col.type))
+            )
         ors.append(and_(*ands))
     return or_(*ors) if ors else false()
 
@@ -647,6 +692,7 @@ async def _run(ctx: Any, stmt: Any, key: tuple[Any, ...], bind: Binder) -> list[
 
 
 # ---- connection objects ---------------------------------------------------------------------
+
 
 class PageInfoObj:
     __slots__ = ("has_next_page", "has_previous_page", "_conn")
@@ -706,6 +752,7 @@ def _page(plan: ConnPlan, objs: list[Any], total: int | None) -> ConnectionObj:
 
 # ---- the three reads ------------------------------------------------------------------------
 
+
 def _base_where(ctx: Any, spec: EntitySpec, alias: Any, plan: ConnPlan, bind: Binder) -> list[Any]:
     return [*visible(ctx, spec, alias, bind), _compile_filter(spec, alias, plan.filter, bind)]
 
@@ -730,8 +777,13 @@ async def fetch_connection(ctx: Any, plan: ConnPlan, extra_where: Any = None) ->
     where += _cursor_where(order_cols, plan, bind)
     reverse = plan.last is not None
     limit = plan.size + 1
-    stmt = (select(*cols).select_from(_from_clause(alias, joins)).where(*where)
-            .order_by(*_order_by(order_cols, reverse)).limit(bind(limit, Integer)))
+    stmt = (
+        select(*cols)
+        .select_from(_from_clause(alias, joins))
+        .where(*where)
+        .order_by(*_order_by(order_cols, reverse))
+        .limit(bind(limit, Integer))
+    )
     shape = plan.shape()
     rows = await _run(ctx, stmt, ("conn", shape), bind)
 
@@ -750,7 +802,9 @@ async def fetch_connection(ctx: Any, plan: ConnPlan, extra_where: Any = None) ->
     return page
 
 
-async def fetch_by_keys(ctx: Any, plan: NodePlan, key_attr: str, keys: list[Any], extra_where: Any = None) -> dict[Any, Any]:
+async def fetch_by_keys(
+    ctx: Any, plan: NodePlan, key_attr: str, keys: list[Any], extra_where: Any = None
+) -> dict[Any, Any]:
     """Rows whose `key_attr` is one of `keys` (unique keys): node(id:), nodes(ids:), loaders."""
     spec = plan.spec
     if not keys:
@@ -761,8 +815,11 @@ async def fetch_by_keys(ctx: Any, plan: NodePlan, key_attr: str, keys: list[Any]
         plan.attrs.append(key_attr)
     layout = _select_parts(ctx, plan, alias, cols, joins, bind)
     col = alias.c[spec.column_name(key_attr)]
-    where = [col == any_(bind(list(keys), ARRAY(col.type))), *visible(ctx, spec, alias, bind),
-             *_extra(extra_where, alias, bind)]
+    where = [
+        col == any_(bind(list(keys), ARRAY(col.type))),
+        *visible(ctx, spec, alias, bind),
+        *_extra(extra_where, alias, bind),
+    ]
     stmt = select(*cols).select_from(_from_clause(alias, joins)).where(*where)
     rows = await _run(ctx, stmt, ("keys", key_attr, plan.shape()), bind)
     buckets: dict[int, list[Any]] = {}
@@ -809,7 +866,10 @@ async def fetch_many_batch(ctx: Any, rel: RelSpec, plan: ConnPlan, parent_keys: 
         cbind = Binder()
         calias = table_alias(spec, "t0")
         cfk = calias.c[spec.column_name(fk_attr)]
-        cwhere = [cfk == any_(cbind(list(parent_keys), ARRAY(BigInteger))), *_base_where(ctx, spec, calias, plan, cbind)]
+        cwhere = [
+            cfk == any_(cbind(list(parent_keys), ARRAY(BigInteger))),
+            *_base_where(ctx, spec, calias, plan, cbind),
+        ]
         count = select(cfk, func.count()).where(*cwhere).group_by(cfk)
         for parent, n in await _run(ctx, count, ("many-count", spec.name, fk_attr, filter_shape(plan.filter)), cbind):
             totals[parent] = n
@@ -830,9 +890,13 @@ async def _load_manys(ctx: Any, plan: NodePlan, buckets: dict[int, list[Any]]) -
         if not objs:
             continue
         for response_key, rel, conn_plan in node.manys:
-            keys = list(dict.fromkeys(o.__dict__[PK] if rel.local_attr == "id" else o.__dict__[rel.local_attr] for o in objs))
+            keys = list(
+                dict.fromkeys(o.__dict__[PK] if rel.local_attr == "id" else o.__dict__[rel.local_attr] for o in objs)
+            )
             keys = [k for k in keys if k is not None]
             pages = await fetch_many_batch(ctx, rel, conn_plan, keys)
             for o in objs:
                 k = o.__dict__[PK] if rel.local_attr == "id" else o.__dict__[rel.local_attr]
-                o.__dict__.setdefault(CONNECTIONS, {})[response_key] = pages.get(k) or _page(conn_plan, [], 0 if conn_plan.want_total else None)
+                o.__dict__.setdefault(CONNECTIONS, {})[response_key] = pages.get(k) or _page(
+                    conn_plan, [], 0 if conn_plan.want_total else None
+                )

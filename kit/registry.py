@@ -90,9 +90,11 @@ class EntitySpec:
         if comment:
             return comment
         words = attr.replace("_", " ")
-        return {"active": f"False once the {self.name} is deactivated (kept for history, never deleted).",
-                "created_at": "When it was recorded (UTC).", "updated_at": "When it last changed (UTC)."}.get(
-            attr, f"{words[:1].upper()}{words[1:]}.")
+        return {
+            "active": f"False once the {self.name} is deactivated (kept for history, never deleted).",
+            "created_at": "When it was recorded (UTC).",
+            "updated_at": "When it last changed (UTC).",
+        }.get(attr, f"{words[:1].upper()}{words[1:]}.")
 
     def public_tenants(self) -> Any:
         """SELECT of the tenants whose public catalogue anyone may read: the tenant root (the
@@ -100,16 +102,20 @@ class EntitySpec:
         from sqlalchemy import select
 
         assert self.tenant_key is not None, f"{self.name} is not a tenant table"
-        root_table = next(fk.column.table for fk in self.columns[self.tenant_key].foreign_keys
-                          if fk.constraint is not None and len(fk.constraint.columns) == 1)  # not the composite references that carry it
+        root_table = next(
+            fk.column.table
+            for fk in self.columns[self.tenant_key].foreign_keys
+            if fk.constraint is not None and len(fk.constraint.columns) == 1
+        )  # not the composite references that carry it
         root = next(m.class_ for m in self.model.registry.mappers if m.local_table is root_table)
         return select(root_table.c.id).where(*(root_table.c[c] for c in root.__public_rows__))
 
     def owned_via(self) -> EntitySpec:
         """The owner-read parent of a record readable with it (`Entity.owner_via` names the reference)."""
         attr = self.owner_via_key  # the reference (`booking`) or its column (`booking_id`)
-        return next(rel.target for rel in self.relations.values()
-                    if rel.kind == "one" and attr in (rel.local_attr, rel.name))
+        return next(
+            rel.target for rel in self.relations.values() if rel.kind == "one" and attr in (rel.local_attr, rel.name)
+        )
 
     def ids_owned_by(self, user: Any) -> Any:
         """SELECT of the ids of this type's rows owned by `user` (a bound user id): `Entity.owner`."""

@@ -32,7 +32,7 @@ def _refused(text: str, problem: str) -> RefusedDecimal:
 def _parse_decimal(value: Any) -> decimal.Decimal:
     # Money never passes through a float: strings and integers only.
     if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError("Decimal values are sent as strings, for example \"1250.50\"")
+        raise ValueError('Decimal values are sent as strings, for example "1250.50"')
     text = str(value)
     try:
         result = decimal.Decimal(text)
@@ -85,7 +85,7 @@ def _parse_datetime(value: Any) -> dt.datetime:
 
 def _parse_date(value: Any) -> dt.date:
     if not isinstance(value, str):
-        raise ValueError("Date values are ISO 8601 strings, for example \"2026-06-01\"")
+        raise ValueError('Date values are ISO 8601 strings, for example "2026-06-01"')
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -94,7 +94,7 @@ def _parse_date(value: Any) -> dt.date:
 
 DecimalScalar = ScalarDefinition(
     name="Decimal",
-    description="An exact decimal number, sent and returned as a string of plain digits (\"1250.50\"; no exponent, no NaN; money: 2 decimal places).",
+    description='An exact decimal number, sent and returned as a string of plain digits ("1250.50"; no exponent, no NaN; money: 2 decimal places).',
     specified_by_url=None,
     serialize=_serialize_decimal,
     parse_value=_parse_decimal,
@@ -102,7 +102,7 @@ DecimalScalar = ScalarDefinition(
 )
 DateTimeScalar = ScalarDefinition(
     name="DateTime",
-    description="A point in time, ISO 8601, always returned in UTC (\"2026-01-31T09:30:00Z\").",
+    description='A point in time, ISO 8601, always returned in UTC ("2026-01-31T09:30:00Z").',
     specified_by_url=None,
     serialize=_serialize_datetime,
     parse_value=_parse_datetime,
@@ -110,7 +110,7 @@ DateTimeScalar = ScalarDefinition(
 )
 DateScalar = ScalarDefinition(
     name="Date",
-    description="A calendar date, ISO 8601 (\"2026-06-01\").",
+    description='A calendar date, ISO 8601 ("2026-06-01").',
     specified_by_url=None,
     serialize=dt.date.isoformat,
     parse_value=_parse_date,

@@ -13,7 +13,9 @@ async def read_upload(file: Any, limit: int, field: str = "file") -> bytes:
     It reads from the start: the protocol lets one file be mapped to several variables, and
     each resolver that receives it reads it in full (the same object is delivered to all)."""
     if not hasattr(file, "read"):  # a JSON value where a file belongs: not a multipart request
-        raise user_error(ErrorCode.INVALID, "Send the file as a part of a multipart request (GraphQL multipart protocol).", field)
+        raise user_error(
+            ErrorCode.INVALID, "Send the file as a part of a multipart request (GraphQL multipart protocol).", field
+        )
     await file.seek(0)
     data: bytes = await file.read(limit + 1)
     if len(data) > limit:

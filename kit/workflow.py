@@ -117,8 +117,9 @@ def _graphql_kind(hint: Any) -> tuple[Any, RefTo | None, bool]:
     raise TypeError(f"workflow parameter of type {hint!r}: say it as a scalar, an enum, Ref[Model] or a list of them")
 
 
-def _input_type(name: str, params: list[inspect.Parameter], hints: dict[str, Any],
-                description: str | None = None) -> tuple[type, dict[str, RefTo]]:
+def _input_type(
+    name: str, params: list[inspect.Parameter], hints: dict[str, Any], description: str | None = None
+) -> tuple[type, dict[str, RefTo]]:
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {}
     refs: dict[str, RefTo] = {}
@@ -129,20 +130,27 @@ def _input_type(name: str, params: list[inspect.Parameter], hints: dict[str, Any
         has_default = param.default is not inspect.Parameter.empty
         words = param.name.replace("_", " ")
         text = _doc(hints[param.name]) or (
-            f"Global ID of a {spec_for_model(ref.model).name} of your tenant." if ref is not None and not ref.many else
-            f"Global IDs of {spec_for_model(ref.model).name} rows of your tenant." if ref is not None else
-            f"{words[:1].upper()}{words[1:]}.")
+            f"Global ID of a {spec_for_model(ref.model).name} of your tenant."
+            if ref is not None and not ref.many
+            else f"Global IDs of {spec_for_model(ref.model).name} rows of your tenant."
+            if ref is not None
+            else f"{words[:1].upper()}{words[1:]}."
+        )
         if has_default and param.default is not None and ref is None:
             # a literal default is the field's default in the schema (`evidenceUrls: [String!]! = []`)
             default = list(param.default) if isinstance(param.default, tuple) else param.default
             annotations[param.name] = kind | None if optional else kind
-            namespace[param.name] = strawberry.field(default_factory=lambda d=default: list(d) if isinstance(d, list) else d,
-                                                     description=text)
+            namespace[param.name] = strawberry.field(
+                default_factory=lambda d=default: list(d) if isinstance(d, list) else d, description=text
+            )
         else:
             annotations[param.name] = kind | None if optional or has_default else kind
             # a None default reads `= null` in the schema, as the service says; passing null is the same
-            namespace[param.name] = (strawberry.field(default=None if param.default is None else UNSET, description=text)
-                                     if has_default else strawberry.field(description=text))
+            namespace[param.name] = (
+                strawberry.field(default=None if param.default is None else UNSET, description=text)
+                if has_default
+                else strawberry.field(description=text)
+            )
     namespace["__annotations__"] = annotations
     return strawberry.input(type(name, (), namespace), name=name, description=description), refs
 
@@ -155,11 +163,20 @@ async def _check_visible(ctx: Any, session: Any, refs: dict[str, RefTo], values:
         pks = values.get(param)
         for pk in (pks if ref.many else [pks]) if pks is not None else []:
             if not await reference_visible(ctx, session, ref.model, pk):
-                raise user_error(ErrorCode.NOT_FOUND, f"No {spec_for_model(ref.model).name} with this ID.", camel(param))
+                raise user_error(
+                    ErrorCode.NOT_FOUND, f"No {spec_for_model(ref.model).name} with this ID.", camel(param)
+                )
 
 
-def workflow(name: str, service: Callable[..., Awaitable[int | None]], rule: Rule, *, returns: type,
-             description: str | None = None, log: bool = True) -> type:
+def workflow(
+    name: str,
+    service: Callable[..., Awaitable[int | None]],
+    rule: Rule,
+    *,
+    returns: type,
+    description: str | None = None,
+    log: bool = True,
+) -> type:
     """A Strawberry type holding the mutation `name`, to merge into the root Mutation."""
     signature = inspect.signature(service)
     hints = typing.get_type_hints(service, include_extras=True)
@@ -189,13 +206,18 @@ def workflow(name: str, service: Callable[..., Awaitable[int | None]], rule: Rul
             ref = refs.get(param.name)
             if ref is not None and value is not None:
                 field = camel(param.name)
-                value = [decode_ref(v, ref.model, field) for v in value] if ref.many else decode_ref(value, ref.model, field)
+                value = (
+                    [decode_ref(v, ref.model, field) for v in value]
+                    if ref.many
+                    else decode_ref(value, ref.model, field)
+                )
             values[param.name] = value
         return values
 
     async def resolve(info: Info, input: Any) -> Any:  # noqa: A002 - GraphQL argument name
         ctx = info.context
         if frame_scope:
+
             async def in_scope(ctx: Any, session: Any) -> int | None:
                 values = decoded(input)
                 await _check_visible(ctx, session, refs, values)
@@ -203,6 +225,7 @@ def workflow(name: str, service: Callable[..., Awaitable[int | None]], rule: Rul
                 if log:
                     await writes.log_activity(session, ctx, name, spec.name, pk)
                 return pk
+
             return await run_workflow(info, rule, payload, in_scope, spec)
 
         async def own_scope() -> int | None:
@@ -211,6 +234,7 @@ def workflow(name: str, service: Callable[..., Awaitable[int | None]], rule: Rul
                 async with writes.mutation_scope(ctx, spec) as session:
                     await _check_visible(ctx, session, refs, values)
             return await service(ctx, **values)
+
         return await run_mutation(info, rule, payload, own_scope)
 
     resolve.__annotations__ = {"info": Info, "input": input_type, "return": payload}

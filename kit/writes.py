@@ -56,9 +56,13 @@ def integrity_to_user_error(spec: EntitySpec, exc: IntegrityError) -> UserErrors
     return user_error(ErrorCode.INVALID, "The change was refused by a database rule.")
 
 
-_DATA_ERRORS = {"22001": "is longer than the field holds.", "22003": "is too large for the field.",
-                "22008": "is out of range.", "22021": "contains a character text cannot hold (NUL).",
-                "22P05": "contains a character text cannot hold (NUL)."}
+_DATA_ERRORS = {
+    "22001": "is longer than the field holds.",
+    "22003": "is too large for the field.",
+    "22008": "is out of range.",
+    "22021": "contains a character text cannot hold (NUL).",
+    "22P05": "contains a character text cannot hold (NUL).",
+}
 
 
 def data_error_to_user_error(session: Any, exc: DBAPIError) -> UserErrors | None:
@@ -142,14 +146,32 @@ async def log_activity(session: Any, ctx: Any, action: str, entity_type: str | N
     if school_id is not None:
         from models import ActivityLog  # type: ignore[attr-defined]  # models exports every class at run time
 
-        session.add(ActivityLog(school_id=school_id, user_id=ctx.user_id, action=action, entity_type=entity_type,
-                                entity_id=entity_id, ip_address=ctx.client_ip, timestamp=now_utc()))
+        session.add(
+            ActivityLog(
+                school_id=school_id,
+                user_id=ctx.user_id,
+                action=action,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                ip_address=ctx.client_ip,
+                timestamp=now_utc(),
+            )
+        )
     elif hostel_id is not None:
         from models import AuditLog  # type: ignore[attr-defined]  # models exports every class at run time
 
-        session.add(AuditLog(hostel_id=hostel_id, user_id=ctx.user_id, action=action, entity_type=entity_type,
-                             entity_id=entity_id, ip_address=ctx.client_ip, occurred_at=now_utc(),
-                             request_id=getattr(ctx, "request_id", None)))
+        session.add(
+            AuditLog(
+                hostel_id=hostel_id,
+                user_id=ctx.user_id,
+                action=action,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                ip_address=ctx.client_ip,
+                occurred_at=now_utc(),
+                request_id=getattr(ctx, "request_id", None),
+            )
+        )
     else:
         return
     await session.flush()
@@ -206,8 +228,14 @@ Validator = Callable[[Any, Any, Any], Awaitable[None]]
 After = Callable[[Any, Any, Any, str], Awaitable[None]]
 
 
-async def create_row(ctx: Any, spec: EntitySpec, values: dict[str, Any], validate: Validator | None = None,
-                     action: str | None = None, after: After | None = None) -> int:
+async def create_row(
+    ctx: Any,
+    spec: EntitySpec,
+    values: dict[str, Any],
+    validate: Validator | None = None,
+    action: str | None = None,
+    after: After | None = None,
+) -> int:
     async with mutation_scope(ctx, spec) as session:
         obj = spec.model(**values)
         if spec.tenant_key:
@@ -226,8 +254,16 @@ async def create_row(ctx: Any, spec: EntitySpec, values: dict[str, Any], validat
         return row_id
 
 
-async def update_row(ctx: Any, spec: EntitySpec, pk: int, values: dict[str, Any], validate: Validator | None = None,
-                     row_filter: Any = None, action: str | None = None, after: After | None = None) -> int:
+async def update_row(
+    ctx: Any,
+    spec: EntitySpec,
+    pk: int,
+    values: dict[str, Any],
+    validate: Validator | None = None,
+    row_filter: Any = None,
+    action: str | None = None,
+    after: After | None = None,
+) -> int:
     async with mutation_scope(ctx, spec) as session:
         obj = await get_for_update(ctx, session, spec, pk, row_filter)
         await log_activity(session, ctx, action or f"{spec.name}.update", spec.name, pk)
@@ -244,14 +280,22 @@ async def update_row(ctx: Any, spec: EntitySpec, pk: int, values: dict[str, Any]
         return row_id
 
 
-async def set_active(ctx: Any, spec: EntitySpec, pk: int, active: bool | None, row_filter: Any = None,
-                     action: str | None = None, after: After | None = None) -> int:
+async def set_active(
+    ctx: Any,
+    spec: EntitySpec,
+    pk: int,
+    active: bool | None,
+    row_filter: Any = None,
+    action: str | None = None,
+    after: After | None = None,
+) -> int:
     """Set the row's `active` flag; `None` flips it (the toggle mutations)."""
     async with mutation_scope(ctx, spec) as session:
         obj = await get_for_update(ctx, session, spec, pk, row_filter)
         obj.active = (not obj.active) if active is None else active
-        await log_activity(session, ctx, action or f"{spec.name}.{'activate' if obj.active else 'deactivate'}",
-                           spec.name, pk)
+        await log_activity(
+            session, ctx, action or f"{spec.name}.{'activate' if obj.active else 'deactivate'}", spec.name, pk
+        )
         if after is not None:
             await session.flush()
             await after(ctx, session, obj, "activate" if obj.active else "deactivate")
@@ -270,8 +314,9 @@ async def acting_in_hostel(ctx: Any, hostel_id: int, field: str = "hostelId") ->
     if ctx.hostel_id == hostel_id:
         yield
         return
-    rows = await ctx.db.fetch("SELECT id, time_zone FROM hostels WHERE id = $1 AND is_public AND active "
-                              "AND status = 'ACTIVE'", [hostel_id])
+    rows = await ctx.db.fetch(
+        "SELECT id, time_zone FROM hostels WHERE id = $1 AND is_public AND active AND status = 'ACTIVE'", [hostel_id]
+    )
     if not rows:
         raise user_error(ErrorCode.NOT_FOUND, "No bookable hostel with this ID.", field)
     async with ctx.db.hostel_scope(hostel_id):
@@ -295,4 +340,14 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-__all__ = ["UserError", "UserErrors", "acting_in_hostel", "clean_text", "create_row", "get_for_update", "mutation_scope", "set_active", "update_row"]
+__all__ = [
+    "UserError",
+    "UserErrors",
+    "acting_in_hostel",
+    "clean_text",
+    "create_row",
+    "get_for_update",
+    "mutation_scope",
+    "set_active",
+    "update_row",
+]

@@ -18,10 +18,14 @@ target_metadata = models.Base.metadata
 
 
 def _do_run(connection) -> None:  # noqa: ANN001
-    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True,
-                      compare_server_default=True,
-                      # the tables' RLS policies and grants, computed from the models (migrations/policies.py)
-                      process_revision_directives=write_policy_operations)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        compare_server_default=True,
+        # the tables' RLS policies and grants, computed from the models (migrations/policies.py)
+        process_revision_directives=write_policy_operations,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -43,8 +47,9 @@ def run() -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=context.config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True)
+    context.configure(
+        url=context.config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata, literal_binds=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 else:

@@ -34,6 +34,7 @@ USER = "NULLIF(current_setting('app.user_id', true), '')::bigint"
 
 # ---- the one spelling of each policy (migrations/rls.py creates them from these) --------------
 
+
 def tenant_expressions(key: str) -> tuple[str, str]:
     """(USING, WITH CHECK) of the tenant policy: own tenant, or platform reads without one."""
     own = f"{key} = NULLIF(current_setting('{SETTING[key]}', true), '')::bigint"
@@ -41,7 +42,9 @@ def tenant_expressions(key: str) -> tuple[str, str]:
     return f"{own} OR {platform}", own
 
 
-def catalogue_expression(key: str = "hostel_id", root: str = "hostels", public: tuple[str, ...] = ("is_public", "active")) -> str:
+def catalogue_expression(
+    key: str = "hostel_id", root: str = "hostels", public: tuple[str, ...] = ("is_public", "active")
+) -> str:
     return f"{key} IN (SELECT id FROM {root} WHERE {' AND '.join(public)})"
 
 
@@ -60,7 +63,6 @@ CHANGES = frozenset({"UPDATE", "DELETE"})
 PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
 # Tables that are no model's: what the application role may do with them.
 NOT_MODELS = {"alembic_version": frozenset({"SELECT"})}
-
 
 
 @dataclass(frozen=True)
@@ -92,17 +94,22 @@ class TableState:
 
     def describe(self) -> list[str]:
         """One line per fact (`campus explain`)."""
-        lines = [f"row-level security: {'enabled and forced' if self.rls else 'off'}"
-                 + (f" ({self.why_rls})" if self.why_rls else "")]
+        lines = [
+            f"row-level security: {'enabled and forced' if self.rls else 'off'}"
+            + (f" ({self.why_rls})" if self.why_rls else "")
+        ]
         for p in self.policies.values():
             check = f" WITH CHECK ({p.check})" if p.check else ""
-            lines.append(f"policy {p.name} FOR {p.command}" + (f" [{p.why}]" if p.why else "") + f": USING ({p.using}){check}")
+            lines.append(
+                f"policy {p.name} FOR {p.command}" + (f" [{p.why}]" if p.why else "") + f": USING ({p.using}){check}"
+            )
         rights = ", ".join(x for x in PRIVILEGES if x in self.privileges)
         lines.append(f"{APP_ROLE} may: {rights}" + (" (append-only)" if self.append_only else ""))
         return lines
 
 
 # ---- from the models ---------------------------------------------------------------------------
+
 
 def _declaration(model: type) -> Any:
     return model.__dict__.get("__entity__")
@@ -154,18 +161,26 @@ def expected_of(model: type) -> TableState:
     if key is not None:
         using, check = tenant_expressions(key)
         state.rls, state.why_rls = True, f"tenant key {key}"
-        state.policies["tenant_isolation"] = Policy("tenant_isolation", "ALL", using, check, f"tenant key {key}",
-                                                    f"rls.enable_tenant_rls({table!r}, {key!r})")
+        state.policies["tenant_isolation"] = Policy(
+            "tenant_isolation", "ALL", using, check, f"tenant key {key}", f"rls.enable_tenant_rls({table!r}, {key!r})"
+        )
     if getattr(model, "__public_catalogue__", False):
         root = _tenant_root(model)
         expr = catalogue_expression(key, root.__tablename__, tuple(root.__public_rows__))
-        state.policies["public_catalogue"] = Policy("public_catalogue", "SELECT", expr, None, "CatalogueMixin",
-                                                    f"rls.enable_public_catalogue({table!r})")
+        state.policies["public_catalogue"] = Policy(
+            "public_catalogue", "SELECT", expr, None, "CatalogueMixin", f"rls.enable_public_catalogue({table!r})"
+        )
     owner, owner_via = _owner_attrs(model)
     if owner is not None:
         column = _column_of(model, owner)
-        state.policies["owner_read"] = Policy("owner_read", "SELECT", owner_expression(column), None,
-                                              f"owner {owner}", f"rls.enable_owner_read({table!r}, {column!r})")
+        state.policies["owner_read"] = Policy(
+            "owner_read",
+            "SELECT",
+            owner_expression(column),
+            None,
+            f"owner {owner}",
+            f"rls.enable_owner_read({table!r}, {column!r})",
+        )
     elif owner_via is not None:
         column = _column_of(model, owner_via)
         parent = _parent(model, column)
@@ -173,9 +188,13 @@ def expected_of(model: type) -> TableState:
         if parent_owner is None:
             raise TypeError(f"{model.__name__}: owner_via {owner_via!r} names {parent.__name__}, which has no owner")
         state.policies["owner_read"] = Policy(
-            "owner_read", "SELECT", owner_via_expression(column, parent.__tablename__, parent_owner), None,
+            "owner_read",
+            "SELECT",
+            owner_via_expression(column, parent.__tablename__, parent_owner),
+            None,
             f"owner via {owner_via}",
-            f"rls.enable_owner_read_via({table!r}, {column!r}, {parent.__tablename__!r}, {parent_owner!r})")
+            f"rls.enable_owner_read_via({table!r}, {column!r}, {parent.__tablename__!r}, {parent_owner!r})",
+        )
     if is_append_only(model):
         state.privileges = FULL - CHANGES
     return state
@@ -209,21 +228,28 @@ def actual(connection: Any, tables: Iterable[str] | None = None) -> dict[str, Ta
     """The state of the tables of the public schema (a SQLAlchemy connection of the owner)."""
     from sqlalchemy import text
 
-    rows = connection.execute(text(
-        "SELECT c.relname, c.relrowsecurity AND c.relforcerowsecurity, "
-        "ARRAY(SELECT p FROM unnest(CAST(:privileges AS text[])) p WHERE has_table_privilege(r.oid, c.oid, p)) "
-        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_roles r ON r.rolname = :role "
-        "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')"), {"privileges": list(PRIVILEGES), "role": APP_ROLE}).all()
+    rows = connection.execute(
+        text(
+            "SELECT c.relname, c.relrowsecurity AND c.relforcerowsecurity, "
+            "ARRAY(SELECT p FROM unnest(CAST(:privileges AS text[])) p WHERE has_table_privilege(r.oid, c.oid, p)) "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_roles r ON r.rolname = :role "
+            "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')"
+        ),
+        {"privileges": list(PRIVILEGES), "role": APP_ROLE},
+    ).all()
     wanted = set(tables) if tables is not None else None
     out: dict[str, TableState] = {}
     for name, forced, privileges in rows:
         if wanted is None or name in wanted:
             out[name] = TableState(name, rls=bool(forced), privileges=frozenset(privileges or ()))
-    for name, pol, cmd, using, check, roles, permissive in connection.execute(text(
+    for name, pol, cmd, using, check, roles, permissive in connection.execute(
+        text(
             "SELECT c.relname, p.polname, p.polcmd, pg_get_expr(p.polqual, p.polrelid), "
             "pg_get_expr(p.polwithcheck, p.polrelid), p.polroles::oid[], p.polpermissive FROM pg_policy p "
             "JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = 'public'")).all():
+            "WHERE n.nspname = 'public'"
+        )
+    ).all():
         if isinstance(cmd, bytes):  # asyncpg reads "char" as bytes
             cmd = cmd.decode()
         if name in out:
@@ -248,9 +274,13 @@ def normalized(connection: Any, states: dict[str, TableState], existing: Iterabl
                 scratch = f"campus_expected_{pname}"
                 check = f" WITH CHECK ({p.check})" if p.check else ""
                 connection.execute(text(f"CREATE POLICY {scratch} ON {name} FOR {p.command} USING ({p.using}){check}"))
-                using, checked = connection.execute(text(
-                    "SELECT pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid) FROM pg_policy "
-                    "WHERE polrelid = CAST(:t AS regclass) AND polname = :n"), {"t": name, "n": scratch}).one()
+                using, checked = connection.execute(
+                    text(
+                        "SELECT pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid) FROM pg_policy "
+                        "WHERE polrelid = CAST(:t AS regclass) AND polname = :n"
+                    ),
+                    {"t": name, "n": scratch},
+                ).one()
                 state.policies[pname] = replace(p, using=using, check=checked)
     finally:
         savepoint.rollback()
@@ -267,25 +297,37 @@ def differences(expected_states: dict[str, TableState], actual_states: dict[str,
             out.append(f"{name}: no such table in the database")
             continue
         if want.rls != have.rls:
-            out.append(f"{name}: row-level security is {'on' if have.rls else 'off'} in the database, "
-                       f"the model says {'enabled and forced (' + want.why_rls + ')' if want.rls else 'off'}")
+            out.append(
+                f"{name}: row-level security is {'on' if have.rls else 'off'} in the database, "
+                f"the model says {'enabled and forced (' + want.why_rls + ')' if want.rls else 'off'}"
+            )
         for pname, p in want.policies.items():
             got = have.policies.get(pname)
             if got is None:
                 out.append(f"{name}: policy {pname} ({p.why}) is missing")
             elif not p.same(got):
                 odd = " (restrictive or not for PUBLIC)" if got.odd else ""
-                out.append(f"{name}: policy {pname} differs: database FOR {got.command} USING ({got.using}) "
-                           f"WITH CHECK ({got.check}){odd}; model FOR {p.command} USING ({p.using}) WITH CHECK ({p.check})")
+                out.append(
+                    f"{name}: policy {pname} differs: database FOR {got.command} USING ({got.using}) "
+                    f"WITH CHECK ({got.check}){odd}; model FOR {p.command} USING ({p.using}) WITH CHECK ({p.check})"
+                )
         for pname in have.policies.keys() - want.policies.keys():
             out.append(f"{name}: policy {pname} is in the database, the model declares none")
         if want.privileges != have.privileges:
             missing = ", ".join(x for x in PRIVILEGES if x in want.privileges - have.privileges)
             extra = ", ".join(x for x in PRIVILEGES if x in have.privileges - want.privileges)
-            what = (" (append-only)" if want.append_only else
-                    " (append-only in the database, not in the model: append_only=True?)" if have.append_only else "")
-            out.append(f"{name}: {APP_ROLE} privileges differ{what}:"
-                       + (f" lacks {missing}" if missing else "") + (f" has {extra}" if extra else ""))
+            what = (
+                " (append-only)"
+                if want.append_only
+                else " (append-only in the database, not in the model: append_only=True?)"
+                if have.append_only
+                else ""
+            )
+            out.append(
+                f"{name}: {APP_ROLE} privileges differ{what}:"
+                + (f" lacks {missing}" if missing else "")
+                + (f" has {extra}" if extra else "")
+            )
     for name in sorted(actual_states.keys() - expected_states.keys()):
         out.append(f"{name}: a table of the database that no model maps")
     return out
@@ -293,7 +335,10 @@ def differences(expected_states: dict[str, TableState], actual_states: dict[str,
 
 # ---- into a revision ---------------------------------------------------------------------------
 
-def operations(expected_states: dict[str, TableState], actual_states: dict[str, TableState]) -> list[tuple[str, str | None]]:
+
+def operations(
+    expected_states: dict[str, TableState], actual_states: dict[str, TableState]
+) -> list[tuple[str, str | None]]:
     """(upgrade call, downgrade call or None) per change bringing the database to the models. A
     table missing from the database is being created by the same revision: it gets the
     default privileges (migration c4e1a7d2b9f0) and loses them with the table on downgrade."""
@@ -310,15 +355,25 @@ def operations(expected_states: dict[str, TableState], actual_states: dict[str, 
         for pname, p in have.policies.items():
             wanted = want.policies.get(pname)
             if wanted is None or not wanted.same(p):
-                ops.append((f"rls.drop_policy({name!r}, {pname!r})",
-                            f"rls.create_policy({name!r}, {pname!r}, {p.command!r}, {p.using!r}, {p.check!r})"))
+                ops.append(
+                    (
+                        f"rls.drop_policy({name!r}, {pname!r})",
+                        f"rls.create_policy({name!r}, {pname!r}, {p.command!r}, {p.using!r}, {p.check!r})",
+                    )
+                )
         for pname, p in want.policies.items():
             got = have.policies.get(pname)
             if got is not None and p.same(got):
                 continue
             if pname == "tenant_isolation":
-                ops.append((p.create, undo(f"rls.disable_tenant_rls({name!r})") if not have.rls else
-                            undo(f"rls.drop_policy({name!r}, 'tenant_isolation')")))
+                ops.append(
+                    (
+                        p.create,
+                        undo(f"rls.disable_tenant_rls({name!r})")
+                        if not have.rls
+                        else undo(f"rls.drop_policy({name!r}, 'tenant_isolation')"),
+                    )
+                )
             else:
                 ops.append((p.create, undo(f"rls.drop_policy({name!r}, {pname!r})")))
         if want.rls and not have.rls and not creates_tenant:
@@ -330,11 +385,19 @@ def operations(expected_states: dict[str, TableState], actual_states: dict[str, 
         if extra == ["UPDATE", "DELETE"] and want.append_only:
             ops.append((f"rls.append_only({name!r})", undo(f"rls.grant({name!r}, 'UPDATE', 'DELETE')")))
         elif extra:
-            ops.append((f"rls.revoke({name!r}, {', '.join(map(repr, extra))})",
-                        undo(f"rls.grant({name!r}, {', '.join(map(repr, extra))})")))
+            ops.append(
+                (
+                    f"rls.revoke({name!r}, {', '.join(map(repr, extra))})",
+                    undo(f"rls.grant({name!r}, {', '.join(map(repr, extra))})"),
+                )
+            )
         if missing:
-            ops.append((f"rls.grant({name!r}, {', '.join(map(repr, missing))})",
-                        undo(f"rls.revoke({name!r}, {', '.join(map(repr, missing))})")))
+            ops.append(
+                (
+                    f"rls.grant({name!r}, {', '.join(map(repr, missing))})",
+                    undo(f"rls.revoke({name!r}, {', '.join(map(repr, missing))})"),
+                )
+            )
     return ops
 
 

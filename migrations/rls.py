@@ -16,8 +16,16 @@ from __future__ import annotations
 
 from alembic import op
 
-from migrations.policies import (APP_ROLE, SETTING, USER, catalogue_expression, owner_expression,  # noqa: F401
-                                 owner_via_expression, tenant_expressions)
+from migrations.policies import (
+    APP_ROLE,
+    SETTING,  # noqa: F401 - re-exported: older migrations import it from here
+    USER,  # noqa: F401 - re-exported: older migrations import it from here
+    catalogue_expression,
+    owner_expression,
+    owner_via_expression,
+    tenant_expressions,
+)
+
 
 def enable_tenant_rls(table: str, key: str) -> None:
     using, check = tenant_expressions(key)
@@ -71,8 +79,9 @@ def enable_owner_read(table: str, column: str) -> None:
 def enable_owner_read_via(table: str, column: str, parent: str, parent_owner: str) -> None:
     """Records of an owner-read parent (a booking's guests, approvals, refunds, ...) readable by
     the parent's owner from outside the tenant; the subquery is itself under the parent's policies."""
-    op.execute(f"CREATE POLICY owner_read ON {table} FOR SELECT USING "
-               f"({owner_via_expression(column, parent, parent_owner)})")
+    op.execute(
+        f"CREATE POLICY owner_read ON {table} FOR SELECT USING ({owner_via_expression(column, parent, parent_owner)})"
+    )
 
 
 def enable_owner_read_via_booking(table: str) -> None:

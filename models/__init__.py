@@ -32,8 +32,10 @@ def _exports(modules: list[_Module]) -> dict[str, type]:
             if name.startswith("_") or not isinstance(value, type) or value.__module__ != module.__name__:
                 continue
             if name in exports and exports[name] is not value:
-                raise ImportError(f"models: {name!r} is defined by both {where[name]} and {module.__name__}; "
-                                  "rename one of them (models.<Name> must name one class)")
+                raise ImportError(
+                    f"models: {name!r} is defined by both {where[name]} and {module.__name__}; "
+                    "rename one of them (models.<Name> must name one class)"
+                )
             exports[name], where[name] = value, module.__name__
     return exports
 

@@ -17,8 +17,18 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import (BigInteger, Boolean, DateTime, ForeignKey, ForeignKeyConstraint, Identity, MetaData, Numeric,
-                        UniqueConstraint, func)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Identity,
+    MetaData,
+    Numeric,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -50,8 +60,10 @@ class Base(DeclarativeBase):
     def __init_subclass__(cls, **kw: Any) -> None:
         _expand_references(cls)
         if "__tablename__" in cls.__dict__ and "__entity__" not in cls.__dict__:
-            raise TypeError(f"{cls.__module__}.{cls.__name__} declares no __entity__: say who reads it with "
-                            f"Entity(read=...), or why it is never in the API with Internal('why') (models/entity.py)")
+            raise TypeError(
+                f"{cls.__module__}.{cls.__name__} declares no __entity__: say who reads it with "
+                f"Entity(read=...), or why it is never in the API with Internal('why') (models/entity.py)"
+            )
         super().__init_subclass__(**kw)
 
 
@@ -112,19 +124,32 @@ def ref(owner: str, column: str, target: str, **kw: Any) -> Any:
     """The to-one relationship over `column` (lazy="raise": loading goes through the read path)."""
     from sqlalchemy.orm import relationship
 
-    return relationship(target, primaryjoin=f"{owner}.{column} == {target}.id", foreign_keys=f"[{owner}.{column}]",
-                        lazy="raise", viewonly=True, **kw)
+    return relationship(
+        target,
+        primaryjoin=f"{owner}.{column} == {target}.id",
+        foreign_keys=f"[{owner}.{column}]",
+        lazy="raise",
+        viewonly=True,
+        **kw,
+    )
 
 
 def many(owner: str, target: str, column: str, **kw: Any) -> Any:
     """The to-many relationship of `target` rows whose `column` points at `owner`."""
     from sqlalchemy.orm import relationship
 
-    return relationship(target, primaryjoin=f"{owner}.id == {target}.{column}", foreign_keys=f"[{target}.{column}]",
-                        lazy="raise", viewonly=True, **kw)
+    return relationship(
+        target,
+        primaryjoin=f"{owner}.id == {target}.{column}",
+        foreign_keys=f"[{target}.{column}]",
+        lazy="raise",
+        viewonly=True,
+        **kw,
+    )
 
 
 # ---- compact declarations for the hostel family's many small tables ------------------------
+
 
 def enum_column(enum_cls: type, default: Any = None, **kw: Any) -> Any:
     """A VARCHAR enum column (values checked in Python and by GraphQL enums)."""
@@ -150,9 +175,13 @@ def no_overlap(name: str, key: str, start: str, end: str, where: str) -> Any:
     from sqlalchemy import text
     from sqlalchemy.dialects.postgresql import ExcludeConstraint
 
-    return ExcludeConstraint((text(f"int8range({key}, {key}, '[]')"), "&&"),
-                             (text(f"daterange({start}, {end}, '[)')"), "&&"),
-                             where=text(where), using="gist", name=name)
+    return ExcludeConstraint(
+        (text(f"int8range({key}, {key}, '[]')"), "&&"),
+        (text(f"daterange({start}, {end}, '[)')"), "&&"),
+        where=text(where),
+        using="gist",
+        name=name,
+    )
 
 
 class ComputedMixin:
@@ -175,6 +204,7 @@ class CatalogueMixin:
 
 
 # ---- references: one declaration gives the column, the foreign key, the relation and its inverse ----
+
 
 class Reference:
     """`room_type: Mapped[RoomTypeDefinition] = reference(back="features")` declares, once:
@@ -208,11 +238,31 @@ class Reference:
         return Reference(**{**vars(self), **changes})
 
 
-def reference(target: str | None = None, *, column: str | None = None, back: str | None = None, tenant: bool = True,
-              index: bool = False, ondelete: str | None = None, comment: str | None = None, unique: bool = False,
-              back_comment: str | None = None, numeric_filter: bool = False) -> Any:
-    return Reference(target=target, column=column, back=back, tenant=tenant, index=index, ondelete=ondelete,
-                     comment=comment, unique=unique, back_comment=back_comment, numeric_filter=numeric_filter)
+def reference(
+    target: str | None = None,
+    *,
+    column: str | None = None,
+    back: str | None = None,
+    tenant: bool = True,
+    index: bool = False,
+    ondelete: str | None = None,
+    comment: str | None = None,
+    unique: bool = False,
+    back_comment: str | None = None,
+    numeric_filter: bool = False,
+) -> Any:
+    return Reference(
+        target=target,
+        column=column,
+        back=back,
+        tenant=tenant,
+        index=index,
+        ondelete=ondelete,
+        comment=comment,
+        unique=unique,
+        back_comment=back_comment,
+        numeric_filter=numeric_filter,
+    )
 
 
 _PENDING: list[tuple[type, str, Reference]] = []
@@ -239,11 +289,25 @@ def _expand_references(cls: type) -> None:
         target = value.target or target
         column = value.column or f"{name}_id"
         if column not in vars(cls):
-            setattr(cls, column, mapped_column(BigInteger, nullable=optional, index=value.index, unique=value.unique or None,
-                                               comment=value.comment))
+            setattr(
+                cls,
+                column,
+                mapped_column(
+                    BigInteger, nullable=optional, index=value.index, unique=value.unique or None, comment=value.comment
+                ),
+            )
             cls.__annotations__[column] = "Mapped[int | None]" if optional else "Mapped[int]"
-        setattr(cls, name, relationship(target, primaryjoin=f"{cls.__name__}.{column} == {target}.id",
-                                        foreign_keys=f"[{cls.__name__}.{column}]", lazy="raise", viewonly=True))
+        setattr(
+            cls,
+            name,
+            relationship(
+                target,
+                primaryjoin=f"{cls.__name__}.{column} == {target}.id",
+                foreign_keys=f"[{cls.__name__}.{column}]",
+                lazy="raise",
+                viewonly=True,
+            ),
+        )
         if value.numeric_filter:
             cls.__numeric_filters__ = (*cls.__dict__.get("__numeric_filters__", ()), column)
         _PENDING.append((cls, column, value.but(target=target, column=column)))
@@ -263,12 +327,22 @@ def finish_references() -> None:
         table, target_table = cls.__table__, target.__table__
         key = cls.__tenant_key__
         if ref.tenant and key is not None and key == target.__tenant_key__:
-            fk = ForeignKeyConstraint([key, column], [f"{target_table.name}.{key}", f"{target_table.name}.id"],
-                                      ondelete=ref.ondelete)
+            fk = ForeignKeyConstraint(
+                [key, column], [f"{target_table.name}.{key}", f"{target_table.name}.id"], ondelete=ref.ondelete
+            )
         else:
             fk = ForeignKeyConstraint([column], [f"{target_table.name}.id"], ondelete=ref.ondelete)
         table.append_constraint(fk)
         if ref.back is not None:
-            setattr(target, ref.back, relationship(cls.__name__, primaryjoin=f"{target.__name__}.id == {cls.__name__}.{column}",
-                                                  foreign_keys=f"[{cls.__name__}.{column}]", lazy="raise", viewonly=True,
-                                                  doc=ref.back_comment))
+            setattr(
+                target,
+                ref.back,
+                relationship(
+                    cls.__name__,
+                    primaryjoin=f"{target.__name__}.id == {cls.__name__}.{column}",
+                    foreign_keys=f"[{cls.__name__}.{column}]",
+                    lazy="raise",
+                    viewonly=True,
+                    doc=ref.back_comment,
+                ),
+            )

@@ -120,11 +120,14 @@ class Query:
 
 # ---- memberships ----------------------------------------------------------------------------
 
+
 @strawberry.input
 class RoleAssignInput:
     user_id: strawberry.ID
     role: UserRole
-    tenant_id: strawberry.ID | None = strawberry.field(default=None, description="A School or Hostel; none for platform roles.")
+    tenant_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A School or Hostel; none for platform roles."
+    )
 
 
 @strawberry.input
@@ -140,8 +143,12 @@ RoleAssignmentSpec = spec_for_model(models.RoleAssignment)
 def _may_manage(ctx: Any, role: str, school_id: int | None, hostel_id: int | None) -> bool:
     if _platform(ctx):
         return True
-    return (school_id is not None and school_id == ctx.school_id and "SCHOOL_ADMIN" in ctx.roles
-            and role in SCHOOL_ROLES_A_SCHOOL_ADMIN_GIVES)
+    return (
+        school_id is not None
+        and school_id == ctx.school_id
+        and "SCHOOL_ADMIN" in ctx.roles
+        and role in SCHOOL_ROLES_A_SCHOOL_ADMIN_GIVES
+    )
 
 
 @strawberry.type
@@ -162,15 +169,18 @@ class Mutation:
             role = input.role.value
             platform_role = role in PLATFORM
             if platform_role != (school_id is None and hostel_id is None) and role != "VISITOR":
-                raise user_error(ErrorCode.INVALID, "Platform roles take no tenant; every other role needs one.", "tenantId")
+                raise user_error(
+                    ErrorCode.INVALID, "Platform roles take no tenant; every other role needs one.", "tenantId"
+                )
             if not _may_manage(ctx, role, school_id, hostel_id):
                 raise user_error(ErrorCode.FORBIDDEN, "You may not give this role in this tenant.", "role")
             async with writes.mutation_scope(ctx, RoleAssignmentSpec) as session:
                 exists = await session.scalar(select(models.User.id).where(models.User.id == user_id))
                 if exists is None:
                     raise user_error(ErrorCode.NOT_FOUND, "No user with this ID.", "userId")
-                assignment = models.RoleAssignment(user_id=user_id, role=models.UserRole(role), school_id=school_id,
-                                                   hostel_id=hostel_id)
+                assignment = models.RoleAssignment(
+                    user_id=user_id, role=models.UserRole(role), school_id=school_id, hostel_id=hostel_id
+                )
                 session.add(assignment)
                 await session.flush()
                 pk = assignment.id
@@ -207,14 +217,26 @@ declare("Mutation.roleAssign", roles(*PLATFORM, "SCHOOL_ADMIN"))
 declare("Mutation.roleRevoke", roles(*PLATFORM, "SCHOOL_ADMIN"))
 
 AdminRoleMutations = master_data_mutations(
-    models.AdminRole, writable=("name", "code", "description", "level", "permissions"), required=("name", "code"),
-    permissions={v: roles(*PLATFORM) for v in ("create", "update", "deactivate")}, write_filter=platform_only)
+    models.AdminRole,
+    writable=("name", "code", "description", "level", "permissions"),
+    required=("name", "code"),
+    permissions={v: roles(*PLATFORM) for v in ("create", "update", "deactivate")},
+    write_filter=platform_only,
+)
 PermissionTemplateMutations = master_data_mutations(
-    models.PermissionTemplate, writable=("name", "description", "permission_keys", "permission_level"), required=("name",),
-    permissions={v: roles(*PLATFORM) for v in ("create", "update", "deactivate")}, write_filter=platform_only)
+    models.PermissionTemplate,
+    writable=("name", "description", "permission_keys", "permission_level"),
+    required=("name",),
+    permissions={v: roles(*PLATFORM) for v in ("create", "update", "deactivate")},
+    write_filter=platform_only,
+)
 PermissionGroupMutations = master_data_mutations(
-    models.PermissionGroup, writable=("name", "description", "permission_keys"), required=("name",),
-    permissions={v: roles(*PLATFORM) for v in ("create", "update", "deactivate")}, write_filter=platform_only)
+    models.PermissionGroup,
+    writable=("name", "description", "permission_keys"),
+    required=("name",),
+    permissions={v: roles(*PLATFORM) for v in ("create", "update", "deactivate")},
+    write_filter=platform_only,
+)
 
 mutations = (Mutation, AdminRoleMutations, PermissionTemplateMutations, PermissionGroupMutations)
 

@@ -53,6 +53,7 @@ def _load(info: Info, model: type, pk: int) -> Any:
 
 # ---- reads --------------------------------------------------------------------------------
 
+
 @strawberry.type(description="A class and the state of its attendance on one date (a teacher's phone, a dashboard).")
 class ClassAttendanceState:
     class_id: strawberry.Private[int]
@@ -62,16 +63,20 @@ class ClassAttendanceState:
     present: int = strawberry.field(description="Marked PRESENT.")
     absent: int = strawberry.field(description="Marked ABSENT.")
     late: int = strawberry.field(description="Marked LATE.")
-    complete: bool = strawberry.field(description="Every enrolled student is marked (false for a class without students).")
+    complete: bool = strawberry.field(
+        description="Every enrolled student is marked (false for a class without students)."
+    )
 
     @strawberry.field
     def school_class(self, info: Info) -> SchoolClass:
         return _load(info, models.SchoolClass, self.class_id)
 
 
-@strawberry.type(description="A student's attendance over a date range of the academic session in force. "
-                             "attended = PRESENT + LATE; total = days marked with any status; "
-                             "percentage = 100 × attended / total, rounded half up to 2 places, null when nothing is marked.")
+@strawberry.type(
+    description="A student's attendance over a date range of the academic session in force. "
+    "attended = PRESENT + LATE; total = days marked with any status; "
+    "percentage = 100 × attended / total, rounded half up to 2 places, null when nothing is marked."
+)
 class StudentAttendanceStats:
     student_id: strawberry.Private[int]
     from_: dt.date = strawberry.field(name="from")
@@ -84,7 +89,8 @@ class StudentAttendanceStats:
     total: int = strawberry.field(description="Days marked, any status.")
     attended: int = strawberry.field(description="PRESENT + LATE: the days that count as attended.")
     percentage: Decimal | None = strawberry.field(
-        description="100 × attended / total, 2 places (half up); null when no day is marked in the range.")
+        description="100 × attended / total, 2 places (half up); null when no day is marked in the range."
+    )
 
     @strawberry.field
     def student(self, info: Info) -> Student:
@@ -92,9 +98,19 @@ class StudentAttendanceStats:
 
     @classmethod
     def of(cls, stats: service.Stats, start: dt.date, end: dt.date) -> StudentAttendanceStats:
-        return cls(student_id=stats.student_id, from_=start, to=end, present=stats.present, absent=stats.absent,
-                   late=stats.late, half_day=stats.half_day, leave=stats.leave, total=stats.total,
-                   attended=stats.attended, percentage=stats.percentage)
+        return cls(
+            student_id=stats.student_id,
+            from_=start,
+            to=end,
+            present=stats.present,
+            absent=stats.absent,
+            late=stats.late,
+            half_day=stats.half_day,
+            leave=stats.leave,
+            total=stats.total,
+            attended=stats.attended,
+            percentage=stats.percentage,
+        )
 
 
 @strawberry.type(description="Attendance of every actively enrolled student of a class over a date range.")
@@ -115,21 +131,36 @@ To = Annotated[dt.date, strawberry.argument(description="Last day (inclusive); a
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="The classes you are assigned to in the academic session in force (a school admin: "
-                                  "every active class), each with its attendance state on `date` (default: the school's today).")
+    @strawberry.field(
+        description="The classes you are assigned to in the academic session in force (a school admin: "
+        "every active class), each with its attendance state on `date` (default: the school's today)."
+    )
     async def my_classes(self, info: Info, date: dt.date | None = None) -> list[ClassAttendanceState]:
         authorize(info, MARKERS)
         day = date or clock.today()
         states = await service.class_states(info.context, day)
-        return [ClassAttendanceState(class_id=s.class_id, date=day, enrolled=s.enrolled, marked=s.marked,
-                                     present=s.present, absent=s.absent, late=s.late, complete=s.complete)
-                for s in states]
+        return [
+            ClassAttendanceState(
+                class_id=s.class_id,
+                date=day,
+                enrolled=s.enrolled,
+                marked=s.marked,
+                present=s.present,
+                absent=s.absent,
+                late=s.late,
+                complete=s.complete,
+            )
+            for s in states
+        ]
 
-    @strawberry.field(description="Per enrolled student of a class: days present, absent, late, ... and the attendance "
-                                  "percentage over a range. Null when there is no such class in your school; teachers "
-                                  "only for the classes they are assigned to (FORBIDDEN otherwise).")
-    async def class_attendance_summary(self, info: Info, class_id: strawberry.ID, from_: From,
-                                       to: To) -> ClassAttendanceSummary | None:
+    @strawberry.field(
+        description="Per enrolled student of a class: days present, absent, late, ... and the attendance "
+        "percentage over a range. Null when there is no such class in your school; teachers "
+        "only for the classes they are assigned to (FORBIDDEN otherwise)."
+    )
+    async def class_attendance_summary(
+        self, info: Info, class_id: strawberry.ID, from_: From, to: To
+    ) -> ClassAttendanceSummary | None:
         authorize(info, MARKERS)
         pk = service.decode_arg(class_id, "SchoolClass", "classId")
         try:
@@ -138,14 +169,18 @@ class Query:
             raise Forbidden() from None
         if rows is None:
             return None
-        return ClassAttendanceSummary(class_id=pk, from_=from_, to=to,
-                                      students=[StudentAttendanceStats.of(r, from_, to) for r in rows])
+        return ClassAttendanceSummary(
+            class_id=pk, from_=from_, to=to, students=[StudentAttendanceStats.of(r, from_, to) for r in rows]
+        )
 
-    @strawberry.field(description="One student's attendance in the academic session in force over a range. Null when "
-                                  "there is no such student in your school; teachers only for students of their classes, "
-                                  "counting the days marked in the classes they teach.")
-    async def student_attendance_stats(self, info: Info, student_id: strawberry.ID, from_: From,
-                                       to: To) -> StudentAttendanceStats | None:
+    @strawberry.field(
+        description="One student's attendance in the academic session in force over a range. Null when "
+        "there is no such student in your school; teachers only for students of their classes, "
+        "counting the days marked in the classes they teach."
+    )
+    async def student_attendance_stats(
+        self, info: Info, student_id: strawberry.ID, from_: From, to: To
+    ) -> StudentAttendanceStats | None:
         authorize(info, MARKERS)
         pk = service.decode_arg(student_id, "Student", "studentId")
         try:
@@ -166,6 +201,7 @@ declare_cost("Query.classAttendanceSummary", 50)
 
 # ---- marking ------------------------------------------------------------------------------
 
+
 @strawberry.input(description="One student's attendance.")
 class AttendanceEntryInput:
     student_id: strawberry.ID
@@ -176,8 +212,12 @@ class AttendanceEntryInput:
 @strawberry.input(description="A whole class on one date.")
 class AttendanceMarkInput:
     class_id: strawberry.ID
-    date: dt.date = strawberry.field(description="Today or earlier (the school's date), inside the academic session in force.")
-    entries: list[AttendanceEntryInput] = strawberry.field(description="One per student, each actively enrolled in the class.")
+    date: dt.date = strawberry.field(
+        description="Today or earlier (the school's date), inside the academic session in force."
+    )
+    entries: list[AttendanceEntryInput] = strawberry.field(
+        description="One per student, each actively enrolled in the class."
+    )
 
 
 @strawberry.type
@@ -193,15 +233,20 @@ class AttendanceMarkPayload:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description=(
-        "Mark (or re-mark) a whole class for one date in one call: one row per student under the unique key "
-        "(class, student, date, academic session); marking again replaces status and remarks. Refused as a whole when "
-        "an entry names a student not actively enrolled in the class (the entry's index is in `field`), a student twice, "
-        "or the date is in the future. School admins mark any class; teachers only the classes they are assigned to "
-        "(otherwise a FORBIDDEN error in `errors`). A class of another school is NOT_FOUND like a missing one."))
+    @strawberry.mutation(
+        description=(
+            "Mark (or re-mark) a whole class for one date in one call: one row per student under the unique key "
+            "(class, student, date, academic session); marking again replaces status and remarks. Refused as a whole when "
+            "an entry names a student not actively enrolled in the class (the entry's index is in `field`), a student twice, "
+            "or the date is in the future. School admins mark any class; teachers only the classes they are assigned to "
+            "(otherwise a FORBIDDEN error in `errors`). A class of another school is NOT_FOUND like a missing one."
+        )
+    )
     async def attendance_mark(self, info: Info, input: AttendanceMarkInput) -> AttendanceMarkPayload:  # noqa: A002
         authorize(info, MARKERS)
-        entries = [service.Entry(student_id=e.student_id, status=e.status.value, remarks=e.remarks) for e in input.entries]
+        entries = [
+            service.Entry(student_id=e.student_id, status=e.status.value, remarks=e.remarks) for e in input.entries
+        ]
         try:
             class_id, marked = await service.mark(info.context, input.class_id, input.date, entries)
         except UserErrors as exc:

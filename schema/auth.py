@@ -27,6 +27,7 @@ SecuritySeverity = graphql_enum(models.auth.SecuritySeverity)
 
 # ---- types --------------------------------------------------------------------------------
 
+
 @entity_type(models.UserSession, description="A login on one device. Your own are listed in me.sessions.")
 class UserSession(Node):
     created_at: dt.datetime
@@ -90,7 +91,9 @@ class Me:
     def academic_session(self, info: Info) -> AcademicSession | None:
         if self.session_id is None:
             return None
-        return info.context.loaders.by_key(spec_for_model(models.AcademicSession), "id", info._raw_info).load(self.session_id)
+        return info.context.loaders.by_key(spec_for_model(models.AcademicSession), "id", info._raw_info).load(
+            self.session_id
+        )
 
     @strawberry.field(description="Tenants this user may switch to with X-Tenant-Id.")
     async def switchable_tenants(self, info: Info) -> list[Tenant]:
@@ -103,7 +106,9 @@ class Me:
         return await _own(info, models.UserSession)
 
     @strawberry.field(description="Attempts to log in to your account, newest first.")
-    async def login_history(self, info: Info, first: int | None = 10, after: str | None = None) -> Connection[LoginHistory]:
+    async def login_history(
+        self, info: Info, first: int | None = 10, after: str | None = None
+    ) -> Connection[LoginHistory]:
         return await _own(info, models.LoginHistory)
 
 
@@ -118,8 +123,9 @@ async def _own(info: Info, model: type) -> Any:
     """A connection over the caller's own rows of `model` (newest first)."""
     raw = info._raw_info
     spec = spec_for_model(model)
-    plan = planner.plan_connection(raw, spec, raw.field_nodes, raw.parent_type.fields[raw.field_name],
-                                   default_order=[("id", True)])
+    plan = planner.plan_connection(
+        raw, spec, raw.field_nodes, raw.parent_type.fields[raw.field_name], default_order=[("id", True)]
+    )
     return await planner.fetch_connection(info.context, plan)  # own rows: the type's row filter (models)
 
 
@@ -142,14 +148,21 @@ class Query:
             for tenant_id, held in sorted(table.items()):
                 for r in sorted(held):
                     memberships.append(RoleMembership(role=models.UserRole(r), tenant_ref=(kind, tenant_id)))
-        return Me(user_id=identity.user_id, school_id=ctx.school_id, hostel_id=ctx.hostel_id, session_id=ctx.session_id,
-                  roles_in_force=[models.UserRole(r) for r in sorted(ctx.roles)], memberships=memberships)
+        return Me(
+            user_id=identity.user_id,
+            school_id=ctx.school_id,
+            hostel_id=ctx.hostel_id,
+            session_id=ctx.session_id,
+            roles_in_force=[models.UserRole(r) for r in sorted(ctx.roles)],
+            memberships=memberships,
+        )
 
 
 declare("Query.me", PUBLIC)
 
 
 # ---- mutations ----------------------------------------------------------------------------
+
 
 @strawberry.input
 class TokenCreateInput:
@@ -217,9 +230,15 @@ class SessionsRevokeAllPayload:
 def _tokens(result: service.Tokens | UserError) -> TokenPayload:
     if isinstance(result, UserError):
         return TokenPayload(errors=[result])
-    return TokenPayload(errors=[], access_token=result.access_token, refresh_token=result.refresh_token,
-                        token_type="Bearer", expires_at=result.access.expires_at,
-                        refresh_expires_at=result.refresh_expires_at, user_id=result.user_id)
+    return TokenPayload(
+        errors=[],
+        access_token=result.access_token,
+        refresh_token=result.refresh_token,
+        token_type="Bearer",
+        expires_at=result.access.expires_at,
+        refresh_expires_at=result.refresh_expires_at,
+        user_id=result.user_id,
+    )
 
 
 def _keys(info: Info) -> Any:
@@ -251,8 +270,11 @@ class Mutation:
         if isinstance(tenant, UserError):
             return TokenPayload(errors=[tenant])
         async with writes.mutation_scope(info.context) as session:
-            return _tokens(await service.login(info.context, session, _keys(info), input.email, input.password, tenant,
-                                               _user_agent(info)))
+            return _tokens(
+                await service.login(
+                    info.context, session, _keys(info), input.email, input.password, tenant, _user_agent(info)
+                )
+            )
 
     @strawberry.mutation(description="Trade a refresh token for new tokens; the old refresh token dies.")
     async def token_refresh(self, info: Info, input: TokenRefreshInput) -> TokenPayload:  # noqa: A002
@@ -267,7 +289,9 @@ class Mutation:
         return DonePayload(errors=[], done=True)
 
     @strawberry.mutation(description="End all your sessions (or all but this one).")
-    async def sessions_revoke_all(self, info: Info, input: SessionsRevokeAllInput | None = None) -> SessionsRevokeAllPayload:  # noqa: A002
+    async def sessions_revoke_all(
+        self, info: Info, input: SessionsRevokeAllInput | None = None
+    ) -> SessionsRevokeAllPayload:  # noqa: A002
         authorize(info, AUTHENTICATED)
         async with writes.mutation_scope(info.context) as session:
             count = await service.revoke_all(info.context, session, keep_current=bool(input and input.keep_current))
@@ -278,7 +302,9 @@ class Mutation:
         authorize(info, AUTHENTICATED)
         try:
             async with writes.mutation_scope(info.context) as session:
-                problem = await service.change_password(info.context, session, input.current_password, input.new_password)
+                problem = await service.change_password(
+                    info.context, session, input.current_password, input.new_password
+                )
                 if problem:
                     raise writes.UserErrors(problem)  # rolls back what the attempt changed
         except writes.UserErrors as exc:
@@ -303,9 +329,15 @@ class Mutation:
         return DonePayload(errors=[], done=True)
 
 
-for _name, _rule in (("tokenCreate", PUBLIC), ("tokenRefresh", PUBLIC), ("tokenRevoke", AUTHENTICATED),
-                     ("sessionsRevokeAll", AUTHENTICATED), ("passwordChange", AUTHENTICATED),
-                     ("passwordResetRequest", PUBLIC), ("passwordResetConfirm", PUBLIC)):
+for _name, _rule in (
+    ("tokenCreate", PUBLIC),
+    ("tokenRefresh", PUBLIC),
+    ("tokenRevoke", AUTHENTICATED),
+    ("sessionsRevokeAll", AUTHENTICATED),
+    ("passwordChange", AUTHENTICATED),
+    ("passwordResetRequest", PUBLIC),
+    ("passwordResetConfirm", PUBLIC),
+):
     declare(f"Mutation.{_name}", _rule)
 
 mutations = (Mutation,)

@@ -28,9 +28,8 @@ from models.hostel.access import ADMINS, STAFF
 class Query:
     """No hand-written query: every booking list is declared on its model."""
 
+
 # ---- workflow mutations ---------------------------------------------------------------------------
-
-
 
 
 GenderEnum = graphql_enum(m.Gender)
@@ -62,16 +61,17 @@ class BookingCreateInput:
     duration_months: int = strawberry.field(description="Check-out = check-in + this many months.")
     guest: BookingGuestInput = strawberry.field(description="Who will stay: name, contacts, documents.")
     hostel_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The hostel to book: required outside your own hostel (visitors); staff omit it.")
+        default=None, description="The hostel to book: required outside your own hostel (visitors); staff omit it."
+    )
     source: BookingSourceEnum | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="Staff: WALK_IN (default), PHONE, REFERRAL...; online: WEBSITE (default) or MOBILE_APP.")
+        default=None,
+        description="Staff: WALK_IN (default), PHONE, REFERRAL...; online: WEBSITE (default) or MOBILE_APP.",
+    )
     special_requests: str | None = strawberry.field(default=None, description="Anything the hostel should know.")
 
 
 def _id_input(name: str) -> Any:
     return strawberry.input(type(name, (), {"__annotations__": {"id": strawberry.ID}}), name=name)
-
-
 
 
 @strawberry.input
@@ -99,7 +99,9 @@ class WaitlistJoinInput:
     contact_email: str | None = None
     contact_phone: str | None = None
     hostel_id: strawberry.ID | None = strawberry.field(default=None, description="Required outside your own hostel.")
-    priority: int | None = strawberry.field(default=None, description="Staff only: lower is served first (default 100).")
+    priority: int | None = strawberry.field(
+        default=None, description="Staff only: lower is served first (default 100)."
+    )
 
 
 @strawberry.input
@@ -122,9 +124,11 @@ WaitlistJoinPayload = _payload("WaitlistJoinPayload", m.BookingWaitlist)
 BookingNoteAddPayload = _payload("BookingNoteAddPayload", m.BookingNote)
 
 RULES = {
-    "bookingCreate": AUTHENTICATED, "bookingCancel": AUTHENTICATED,
+    "bookingCreate": AUTHENTICATED,
+    "bookingCancel": AUTHENTICATED,
     "bookingModify": AUTHENTICATED,
-    "waitlistJoin": AUTHENTICATED, "bookingNoteAdd": STAFF,
+    "waitlistJoin": AUTHENTICATED,
+    "bookingNoteAdd": STAFF,
 }
 for _name, _rule in RULES.items():
     declare(f"Mutation.{_name}", _rule)
@@ -140,55 +144,92 @@ async def _run(info: Info, name: str, payload: type, work: Any) -> Any:
 
 @strawberry.type
 class BookingMutation:
-    @strawberry.mutation(description="Request a bed of a room type from the check-in date for some months. Staff book in "
-                                     "their hostel (walk-in, phone); anyone logged in books a public hostel given "
-                                     "hostelId. Priced on the check-in date; CONFLICT when no bed is free for the whole "
-                                     "stay (join the waitlist instead). Approved at once when the hostel auto-approves.")
+    @strawberry.mutation(
+        description="Request a bed of a room type from the check-in date for some months. Staff book in "
+        "their hostel (walk-in, phone); anyone logged in books a public hostel given "
+        "hostelId. Priced on the check-in date; CONFLICT when no bed is free for the whole "
+        "stay (join the waitlist instead). Approved at once when the hostel auto-approves."
+    )
     async def booking_create(self, info: Info, input: BookingCreateInput) -> BookingCreatePayload:  # noqa: A002
         async def work() -> int:
-            return await lifecycle.create(info.context, lifecycle.CreateIn(
-                hostel_id=_opt(input.hostel_id, m.Hostel, "hostelId"),
-                room_type_id=decode_ref(input.room_type_id, m.RoomTypeDefinition, "roomTypeId"),
-                check_in_date=input.check_in_date, duration_months=input.duration_months, guest=input.guest,
-                source=m.BookingSource(input.source.value) if input.source is not None else None,
-                special_requests=input.special_requests))
+            return await lifecycle.create(
+                info.context,
+                lifecycle.CreateIn(
+                    hostel_id=_opt(input.hostel_id, m.Hostel, "hostelId"),
+                    room_type_id=decode_ref(input.room_type_id, m.RoomTypeDefinition, "roomTypeId"),
+                    check_in_date=input.check_in_date,
+                    duration_months=input.duration_months,
+                    guest=input.guest,
+                    source=m.BookingSource(input.source.value) if input.source is not None else None,
+                    special_requests=input.special_requests,
+                ),
+            )
+
         return await _run(info, "bookingCreate", BookingCreatePayload, work)
 
-    @strawberry.mutation(description="Cancel a booking (staff, or the booker their own): the hostel's cancellation policy "
-                                     "decides the refund of what was paid; the bed is released and the waitlist told.")
+    @strawberry.mutation(
+        description="Cancel a booking (staff, or the booker their own): the hostel's cancellation policy "
+        "decides the refund of what was paid; the bed is released and the waitlist told."
+    )
     async def booking_cancel(self, info: Info, input: BookingCancelInput) -> BookingCancelPayload:  # noqa: A002
         async def work() -> int:
             return await cancellation.cancel(info.context, decode_ref(input.id, m.Booking, "id"), input.reason)
+
         return await _run(info, "bookingCancel", BookingCancelPayload, work)
 
-    @strawberry.mutation(description="Ask for other dates, duration or room type (the booker or staff): priced now, "
-                                     "waiting for staff (bookingModificationApprove / Reject).")
+    @strawberry.mutation(
+        description="Ask for other dates, duration or room type (the booker or staff): priced now, "
+        "waiting for staff (bookingModificationApprove / Reject)."
+    )
     async def booking_modify(self, info: Info, input: BookingModifyInput) -> BookingModifyPayload:  # noqa: A002
         async def work() -> int:
-            return await modification.modify(info.context, modification.ModifyIn(
-                booking_id=decode_ref(input.id, m.Booking, "id"), check_in_date=input.check_in_date,
-                duration_months=input.duration_months,
-                room_type_id=_opt(input.room_type_id, m.RoomTypeDefinition, "roomTypeId"), reason=input.reason))
+            return await modification.modify(
+                info.context,
+                modification.ModifyIn(
+                    booking_id=decode_ref(input.id, m.Booking, "id"),
+                    check_in_date=input.check_in_date,
+                    duration_months=input.duration_months,
+                    room_type_id=_opt(input.room_type_id, m.RoomTypeDefinition, "roomTypeId"),
+                    reason=input.reason,
+                ),
+            )
+
         return await _run(info, "bookingModify", BookingModifyPayload, work)
 
-    @strawberry.mutation(description="Wait for a bed of a room type over some dates (anyone logged in, for a public "
-                                     "hostel; staff for theirs, with a priority): told when one frees.")
+    @strawberry.mutation(
+        description="Wait for a bed of a room type over some dates (anyone logged in, for a public "
+        "hostel; staff for theirs, with a priority): told when one frees."
+    )
     async def waitlist_join(self, info: Info, input: WaitlistJoinInput) -> WaitlistJoinPayload:  # noqa: A002
         async def work() -> int:
-            return await lifecycle.waitlist_join(info.context, lifecycle.WaitlistIn(
-                hostel_id=_opt(input.hostel_id, m.Hostel, "hostelId"),
-                room_type_id=decode_ref(input.room_type_id, m.RoomTypeDefinition, "roomTypeId"),
-                from_date=input.from_date, to_date=input.to_date, contact_name=input.contact_name,
-                gender=input.gender.value, contact_email=input.contact_email, contact_phone=input.contact_phone,
-                priority=input.priority))
+            return await lifecycle.waitlist_join(
+                info.context,
+                lifecycle.WaitlistIn(
+                    hostel_id=_opt(input.hostel_id, m.Hostel, "hostelId"),
+                    room_type_id=decode_ref(input.room_type_id, m.RoomTypeDefinition, "roomTypeId"),
+                    from_date=input.from_date,
+                    to_date=input.to_date,
+                    contact_name=input.contact_name,
+                    gender=input.gender.value,
+                    contact_email=input.contact_email,
+                    contact_phone=input.contact_phone,
+                    priority=input.priority,
+                ),
+            )
+
         return await _run(info, "waitlistJoin", WaitlistJoinPayload, work)
 
     @strawberry.mutation(description="A staff note on a booking.")
     async def booking_note_add(self, info: Info, input: BookingNoteAddInput) -> BookingNoteAddPayload:  # noqa: A002
         async def work() -> int:
             return await lifecycle.note_add(
-                info.context, decode_ref(input.booking_id, m.Booking, "bookingId"), input.body,
-                m.NoteVisibility(input.visibility.value) if input.visibility is not None else None, input.pinned)
+                info.context,
+                decode_ref(input.booking_id, m.Booking, "bookingId"),
+                input.body,
+                m.NoteVisibility(input.visibility.value) if input.visibility is not None else None,
+                input.pinned,
+            )
+
         return await _run(info, "bookingNoteAdd", BookingNoteAddPayload, work)
 
 
@@ -211,13 +252,21 @@ for _name, _rule in RECORD_RULES.items():
 
 @strawberry.type
 class BookingRecordsMutation:
-    @strawberry.mutation(description="Attach a document (ID, photo, letter) to an open booking: its guest (the "
-                                     "booker) or the hostel's staff.")
+    @strawberry.mutation(
+        description="Attach a document (ID, photo, letter) to an open booking: its guest (the "
+        "booker) or the hostel's staff."
+    )
     async def guest_document_add(self, info: Info, input: GuestDocumentAddInput) -> GuestDocumentAddPayload:  # noqa: A002
         async def work() -> int:
             return await cancellation.add_guest_document(
-                info.context, decode_ref(input.booking_id, m.Booking, "bookingId"),
-                m.GuestDocumentType(input.document_type.value), input.file_name, input.file_url, input.expires_on)
+                info.context,
+                decode_ref(input.booking_id, m.Booking, "bookingId"),
+                m.GuestDocumentType(input.document_type.value),
+                input.file_name,
+                input.file_url,
+                input.expires_on,
+            )
+
         return await run_mutation(info, RECORD_RULES["guestDocumentAdd"], GuestDocumentAddPayload, work)
 
 

@@ -34,16 +34,20 @@ FinanceAccountTransfer = type_of(models.FinanceAccountTransfer)
 @extend_type(models.ExpenseVoucher)
 class ExpenseVoucher:
     # seed 001 `createdBy`: the audit column read as a link (models/expenses: no foreign key there)
-    created_by_user: User | None = strawberry.field(default=None, name="createdBy",
-                                                    description="The user who recorded the voucher.")
+    created_by_user: User | None = strawberry.field(
+        default=None, name="createdBy", description="The user who recorded the voucher."
+    )
 
 
 @extend_type(models.DayClosing)
 class DayClosing:
-    closed_by_user: User | None = strawberry.field(default=None, name="closedBy", description="The user who closed the day.")
+    closed_by_user: User | None = strawberry.field(
+        default=None, name="closedBy", description="The user who closed the day."
+    )
 
 
 # ---- report types (computed: resolvers/finance/reports.py) ------------------------------------
+
 
 @strawberry.type(description="Money of one payment mode: how many records and how much.")
 class ModeAmount:
@@ -71,8 +75,14 @@ class FeeHeadCollection:
 
     @classmethod
     def of(cls, h: reports.HeadCollection) -> FeeHeadCollection:
-        return cls(fee_type_id=h.fee_type_id, fee_type_name=h.fee_type_name, allocations=h.allocations,
-                   principal=h.principal, late_fee=h.late_fee, total=h.total)
+        return cls(
+            fee_type_id=h.fee_type_id,
+            fee_type_name=h.fee_type_name,
+            allocations=h.allocations,
+            principal=h.principal,
+            late_fee=h.late_fee,
+            total=h.total,
+        )
 
 
 @strawberry.type(description="Transfers between two accounts on the day.")
@@ -83,10 +93,13 @@ class TransferAmount:
     amount: Decimal
 
 
-@strawberry.type(description=(
-    "The school's money of one date (whatever academic session it belongs to): fee payments by mode (CASH is cash, "
-    "every other mode is bank) and by fee head, active expense vouchers by mode (CASH vs BANK/UPI), transfers, and "
-    "the day's closing if it is closed. The same computation as dayClose."))
+@strawberry.type(
+    description=(
+        "The school's money of one date (whatever academic session it belongs to): fee payments by mode (CASH is cash, "
+        "every other mode is bank) and by fee head, active expense vouchers by mode (CASH vs BANK/UPI), transfers, and "
+        "the day's closing if it is closed. The same computation as dayClose."
+    )
+)
 class DailyCash:
     date: dt.date
     revenue_by_mode: list[ModeAmount]
@@ -113,15 +126,29 @@ class DailyCash:
 
     @classmethod
     def of(cls, f: reports.DayFigures) -> DailyCash:
-        return cls(date=f.date, revenue_by_mode=[ModeAmount.of(m) for m in f.revenue_by_mode],
-                   revenue_by_fee_head=[FeeHeadCollection.of(h) for h in f.revenue_by_head],
-                   expenses_by_mode=[ModeAmount.of(m) for m in f.expenses_by_mode],
-                   transfers=[TransferAmount(from_account=t.from_account, to_account=t.to_account, count=t.count,
-                                             amount=t.amount) for t in f.transfers],
-                   cash_revenue=f.cash_revenue, bank_revenue=f.bank_revenue, total_revenue=f.total_revenue,
-                   cash_expense=f.cash_expense, bank_expense=f.bank_expense, total_expense=f.total_expense,
-                   transfer_out=f.transfer_out, transfer_in=f.transfer_in, net_cash=f.net_cash, net_bank=f.net_bank,
-                   net=f.net, closed=f.closing_id is not None and not f.override_allowed, closing_id=f.closing_id)
+        return cls(
+            date=f.date,
+            revenue_by_mode=[ModeAmount.of(m) for m in f.revenue_by_mode],
+            revenue_by_fee_head=[FeeHeadCollection.of(h) for h in f.revenue_by_head],
+            expenses_by_mode=[ModeAmount.of(m) for m in f.expenses_by_mode],
+            transfers=[
+                TransferAmount(from_account=t.from_account, to_account=t.to_account, count=t.count, amount=t.amount)
+                for t in f.transfers
+            ],
+            cash_revenue=f.cash_revenue,
+            bank_revenue=f.bank_revenue,
+            total_revenue=f.total_revenue,
+            cash_expense=f.cash_expense,
+            bank_expense=f.bank_expense,
+            total_expense=f.total_expense,
+            transfer_out=f.transfer_out,
+            transfer_in=f.transfer_in,
+            net_cash=f.net_cash,
+            net_bank=f.net_bank,
+            net=f.net,
+            closed=f.closing_id is not None and not f.override_allowed,
+            closing_id=f.closing_id,
+        )
 
 
 @strawberry.type(description="Fee-head-wise collection over a date range (allocations of payments dated in it).")
@@ -146,8 +173,10 @@ class ExpenseHeadTotal:
         return load_entity(info, models.ExpenseHead, self.expense_head_id)
 
 
-@strawberry.type(description="Profit and loss: income from payment allocations (principal and late fee by fee head), "
-                             "expenses from active vouchers by head, and the net.")
+@strawberry.type(
+    description="Profit and loss: income from payment allocations (principal and late fee by fee head), "
+    "expenses from active vouchers by head, and the net."
+)
 class ProfitAndLoss:
     from_: dt.date | None = strawberry.field(name="from", description="First day (monthly P&L); null for a session.")
     to: dt.date | None = strawberry.field(description="Last day (monthly P&L); null for a session.")
@@ -164,15 +193,31 @@ class ProfitAndLoss:
 
     @classmethod
     def of(cls, p: reports.Pnl) -> ProfitAndLoss:
-        return cls(from_=p.start, to=p.end, income=[FeeHeadCollection.of(h) for h in p.income],
-                   expenses=[ExpenseHeadTotal(expense_head_id=e.expense_head_id, expense_head_name=e.expense_head_name,
-                                              vouchers=e.vouchers, amount=e.amount) for e in p.expenses],
-                   total_income=p.total_income, total_expense=p.total_expense, net=p.net, session_id=p.session_id)
+        return cls(
+            from_=p.start,
+            to=p.end,
+            income=[FeeHeadCollection.of(h) for h in p.income],
+            expenses=[
+                ExpenseHeadTotal(
+                    expense_head_id=e.expense_head_id,
+                    expense_head_name=e.expense_head_name,
+                    vouchers=e.vouchers,
+                    amount=e.amount,
+                )
+                for e in p.expenses
+            ],
+            total_income=p.total_income,
+            total_expense=p.total_expense,
+            net=p.net,
+            session_id=p.session_id,
+        )
 
 
-@strawberry.type(description="A student who owes money in the academic session in force, with the totals of their "
-                             "active fee assignments. pending is the one formula (amount + lateFeeAccrued - discount - "
-                             "sponsorCovered - lateFeeWaived - principalPaid - lateFeePaid).")
+@strawberry.type(
+    description="A student who owes money in the academic session in force, with the totals of their "
+    "active fee assignments. pending is the one formula (amount + lateFeeAccrued - discount - "
+    "sponsorCovered - lateFeeWaived - principalPaid - lateFeePaid)."
+)
 class Defaulter:
     student_id: strawberry.Private[int]
     assignments: int = strawberry.field(description="Active assignments of the session.")
@@ -192,10 +237,19 @@ class Defaulter:
 
     @classmethod
     def of(cls, d: reports.Defaulter) -> Defaulter:
-        return cls(student_id=d.student_id, assignments=d.assignments, amount=d.amount, discount=d.discount,
-                   sponsor_covered=d.sponsor_covered, late_fee_accrued=d.late_fee_accrued,
-                   late_fee_waived=d.late_fee_waived, principal_paid=d.principal_paid, late_fee_paid=d.late_fee_paid,
-                   paid=d.paid, pending=d.pending)
+        return cls(
+            student_id=d.student_id,
+            assignments=d.assignments,
+            amount=d.amount,
+            discount=d.discount,
+            sponsor_covered=d.sponsor_covered,
+            late_fee_accrued=d.late_fee_accrued,
+            late_fee_waived=d.late_fee_waived,
+            principal_paid=d.principal_paid,
+            late_fee_paid=d.late_fee_paid,
+            paid=d.paid,
+            pending=d.pending,
+        )
 
 
 @strawberry.type
@@ -234,8 +288,10 @@ class LedgerTotals:
     payments_total: Decimal = strawberry.field(description="Principal and late fee of the session's payments.")
 
 
-@strawberry.type(description="A student's fees in the academic session in force: every assignment (active or not, each "
-                             "with its pending), the adjustments and payments, and the totals.")
+@strawberry.type(
+    description="A student's fees in the academic session in force: every assignment (active or not, each "
+    "with its pending), the adjustments and payments, and the totals."
+)
 class StudentLedger:
     student_id: strawberry.Private[int]
     assignment_ids: strawberry.Private[list[int]]
@@ -286,8 +342,10 @@ def _check_range(start: dt.date, end: dt.date) -> None:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="The school's money of one date: revenue by mode and by fee head, expenses by mode, "
-                                  "transfers, the net, and the closing if the day is closed.")
+    @strawberry.field(
+        description="The school's money of one date: revenue by mode and by fee head, expenses by mode, "
+        "transfers, the net, and the closing if the day is closed."
+    )
     async def daily_cash(self, info: Info, date: dt.date) -> DailyCash:
         authorize(info, FINANCE_REPORTS)
         figures = await reports.day_figures(info.context.db.fetch, _school_of(info), date)
@@ -298,8 +356,14 @@ class Query:
         authorize(info, FINANCE_REPORTS)
         _check_range(from_, to)
         s = await reports.fee_head_summary(info.context.db.fetch, _school_of(info), from_, to)
-        return FeeHeadSummary(from_=s.start, to=s.end, heads=[FeeHeadCollection.of(h) for h in s.heads],
-                              total_principal=s.total_principal, total_late_fee=s.total_late_fee, total=s.total)
+        return FeeHeadSummary(
+            from_=s.start,
+            to=s.end,
+            heads=[FeeHeadCollection.of(h) for h in s.heads],
+            total_principal=s.total_principal,
+            total_late_fee=s.total_late_fee,
+            total=s.total,
+        )
 
     @strawberry.field(description="Profit and loss of a calendar month: payments and vouchers dated in it.")
     async def monthly_pnl(self, info: Info, year: int, month: int) -> ProfitAndLoss:
@@ -308,19 +372,29 @@ class Query:
             raise BadInput("month is 1 to 12 and year 1900 to 9999.")
         return ProfitAndLoss.of(await reports.monthly_pnl(info.context.db.fetch, _school_of(info), year, month))
 
-    @strawberry.field(description="Profit and loss of the academic session in force (X-Session-Id or the current one): "
-                                  "its allocations and its active vouchers.")
+    @strawberry.field(
+        description="Profit and loss of the academic session in force (X-Session-Id or the current one): "
+        "its allocations and its active vouchers."
+    )
     async def session_pnl(self, info: Info) -> ProfitAndLoss:
         authorize(info, FINANCE_REPORTS)
         school_id = _school_of(info)
         return ProfitAndLoss.of(await reports.session_pnl(info.context.db.fetch, school_id, _session_of(info)))
 
-    @strawberry.field(description="Students with pending fees in the academic session in force, most pending first. "
-                                  "Every page and the totals use the same formula and the same session.")
-    async def defaulters(self, info: Info, first: int | None = None, after: str | None = None,
-                         min_pending: Annotated[Decimal | None, strawberry.argument(
-                             description="Only students owing at least this much (always more than 0).")] = None,
-                         ) -> DefaulterConnection:
+    @strawberry.field(
+        description="Students with pending fees in the academic session in force, most pending first. "
+        "Every page and the totals use the same formula and the same session."
+    )
+    async def defaulters(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        min_pending: Annotated[
+            Decimal | None,
+            strawberry.argument(description="Only students owing at least this much (always more than 0)."),
+        ] = None,
+    ) -> DefaulterConnection:
         authorize(info, FINANCE_REPORTS)
         settings = info.context.settings
         size = settings.default_page_size if first is None else first
@@ -328,19 +402,30 @@ class Query:
             raise BadInput(f"first must be between 0 and {settings.max_page_size}, got {size}.")
         school_id = _school_of(info)
         try:
-            page = await reports.defaulters(info.context.db.fetch, school_id, _session_of(info), size, after, min_pending)
+            page = await reports.defaulters(
+                info.context.db.fetch, school_id, _session_of(info), size, after, min_pending
+            )
         except reports.BadCursor as exc:
             raise BadInput(str(exc)) from None
         nodes = [Defaulter.of(d) for d in page.rows]
         cursors = [d.cursor for d in page.rows]
         return DefaulterConnection(
-            edges=[DefaulterEdge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)], nodes=nodes,
-            page_info=PageInfo(has_next_page=page.has_next, has_previous_page=page.has_previous,
-                               start_cursor=cursors[0] if cursors else None, end_cursor=cursors[-1] if cursors else None),
-            total_count=page.count, totals=DefaulterTotals(count=page.count, pending=page.pending))
+            edges=[DefaulterEdge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)],
+            nodes=nodes,
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=page.has_previous,
+                start_cursor=cursors[0] if cursors else None,
+                end_cursor=cursors[-1] if cursors else None,
+            ),
+            total_count=page.count,
+            totals=DefaulterTotals(count=page.count, pending=page.pending),
+        )
 
-    @strawberry.field(description="A student's fee ledger in the academic session in force; null when there is no such "
-                                  "student in the school.")
+    @strawberry.field(
+        description="A student's fee ledger in the academic session in force; null when there is no such "
+        "student in the school."
+    )
     async def student_ledger(self, info: Info, student_id: strawberry.ID) -> StudentLedger | None:
         authorize(info, FINANCE_REPORTS)
         try:
@@ -351,9 +436,13 @@ class Query:
         ledger = await reports.student_ledger(info.context.db.fetch, school_id, _session_of(info), pk)
         if ledger is None:
             return None
-        return StudentLedger(student_id=ledger.student_id, assignment_ids=ledger.assignment_ids,
-                             adjustment_ids=ledger.adjustment_ids, payment_ids=ledger.payment_ids,
-                             totals=LedgerTotals(**vars(ledger.totals)))
+        return StudentLedger(
+            student_id=ledger.student_id,
+            assignment_ids=ledger.assignment_ids,
+            adjustment_ids=ledger.adjustment_ids,
+            payment_ids=ledger.payment_ids,
+            totals=LedgerTotals(**vars(ledger.totals)),
+        )
 
 
 for _name in ("dailyCash", "feeHeadSummary", "monthlyPnl", "sessionPnl", "defaulters", "studentLedger"):
@@ -375,16 +464,28 @@ mutations = (
     workflow("expenseVoucherCreate", service.expense_voucher_create, WRITERS, returns=models.ExpenseVoucher),
     workflow("expenseVoucherToggle", service.expense_voucher_toggle, WRITERS, returns=models.ExpenseVoucher),
     workflow("accountTransferCreate", service.account_transfer_create, WRITERS, returns=models.FinanceAccountTransfer),
-    workflow("dayClose", service.day_close, WRITERS, returns=models.DayClosing, description=(
-        "Close a day: opening = the previous closing (before the first: the balance brought into the books, 0 for a "
-        "school's first closing; reclosing keeps it), plus that day's cash and bank revenue "
-        "(fee payments: CASH vs other modes), minus expenses (active vouchers), with the CASH to BANK transfers. "
-        "After it, payments, vouchers and transfers dated on the day are refused. Refused for a future date, a day "
-        "already closed (CONFLICT; unless a super admin allowed an override: then the closing is recomputed and "
-        "replaced), or while an earlier day after the previous closing has money and is not closed.")),
-    workflow("dayClosingOverride", service.day_closing_override, OVERRIDERS, returns=models.DayClosing,
-             description="Super admins only: let a closed day take late entries and be closed again (dayClose "
-                         "recomputes it and ends the override)."),
+    workflow(
+        "dayClose",
+        service.day_close,
+        WRITERS,
+        returns=models.DayClosing,
+        description=(
+            "Close a day: opening = the previous closing (before the first: the balance brought into the books, 0 for a "
+            "school's first closing; reclosing keeps it), plus that day's cash and bank revenue "
+            "(fee payments: CASH vs other modes), minus expenses (active vouchers), with the CASH to BANK transfers. "
+            "After it, payments, vouchers and transfers dated on the day are refused. Refused for a future date, a day "
+            "already closed (CONFLICT; unless a super admin allowed an override: then the closing is recomputed and "
+            "replaced), or while an earlier day after the previous closing has money and is not closed."
+        ),
+    ),
+    workflow(
+        "dayClosingOverride",
+        service.day_closing_override,
+        OVERRIDERS,
+        returns=models.DayClosing,
+        description="Super admins only: let a closed day take late entries and be closed again (dayClose "
+        "recomputes it and ends the override).",
+    ),
 )
 
 from schema.fees import FeeAdjustment, FeePayment, FeeType, StudentFeeAssignment  # noqa: E402

@@ -31,14 +31,34 @@ class Query:
 # ---- resident workflows: house rules, amenity slots, violations (resolvers/hostel/service.py) ----
 
 mutations = (
-    workflow("hostelPolicyAcknowledge", service.acknowledge_policy, MEMBERS, returns=m.PolicyAcknowledgment,
-             description="Acknowledge the current version of a house rule (a resident for themself; staff for a "
-                         "resident). Acknowledging twice returns the first acknowledgment."),
-    workflow("amenityBookingCreate", service.book_amenity, MEMBERS, returns=m.AmenityBooking,
-             description="Book a slot of a bookable amenity (at most 4 hours, within opening hours, while the "
-                         "amenity has room: CONFLICT when it is full)."),
-    workflow("amenityBookingCancel", service.cancel_amenity_booking, MEMBERS, returns=m.AmenityBooking,
-             description="Cancel an amenity slot before it starts (a resident their own; staff any)."),
-    workflow("hostelPolicyViolationRecord", service.record_violation, STAFF, returns=m.HostelPolicyViolation,
-             description="Record a resident's breach of a house rule, with evidence and the action taken."),
+    workflow(
+        "hostelPolicyAcknowledge",
+        service.acknowledge_policy,
+        MEMBERS,
+        returns=m.PolicyAcknowledgment,
+        description="Acknowledge the current version of a house rule (a resident for themself; staff for a "
+        "resident). Acknowledging twice returns the first acknowledgment.",
+    ),
+    workflow(
+        "amenityBookingCreate",
+        service.book_amenity,
+        MEMBERS,
+        returns=m.AmenityBooking,
+        description="Book a slot of a bookable amenity (at most 4 hours, within opening hours, while the "
+        "amenity has room: CONFLICT when it is full).",
+    ),
+    workflow(
+        "amenityBookingCancel",
+        service.cancel_amenity_booking,
+        MEMBERS,
+        returns=m.AmenityBooking,
+        description="Cancel an amenity slot before it starts (a resident their own; staff any).",
+    ),
+    workflow(
+        "hostelPolicyViolationRecord",
+        service.record_violation,
+        STAFF,
+        returns=m.HostelPolicyViolation,
+        description="Record a resident's breach of a house rule, with evidence and the action taken.",
+    ),
 )

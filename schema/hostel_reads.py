@@ -59,6 +59,7 @@ def _id_of(gid: str, type_name: str, argument: str) -> int:
 
 # ---- hostelAvailability -----------------------------------------------------------------------
 
+
 @strawberry.type(description="Free beds on one day.")
 class AvailabilityDay:
     date: dt.date
@@ -70,7 +71,9 @@ class RoomTypeFreeBeds:
     room_type_id: strawberry.Private[int]
     total_beds: int = strawberry.field(description="Bookable beds of the type (active and in service).")
     days: list[AvailabilityDay]
-    min_free_beds: int = strawberry.field(description="Beds free on every day: what a stay over all the days could take.")
+    min_free_beds: int = strawberry.field(
+        description="Beds free on every day: what a stay over all the days could take."
+    )
 
     @strawberry.field
     def room_type(self, info: Info) -> RoomTypeDefinition | None:
@@ -91,6 +94,7 @@ class HostelAvailability:
 
 # ---- hostelOccupancy --------------------------------------------------------------------------
 
+
 @strawberry.enum(description="How hostelOccupancy groups the beds.")
 class OccupancyGroupBy(enum.Enum):
     HOSTEL = "HOSTEL"
@@ -98,8 +102,10 @@ class OccupancyGroupBy(enum.Enum):
     ROOM_TYPE = "ROOM_TYPE"
 
 
-@strawberry.type(description="Bookable beds by state on one day. A bed is OCCUPIED (a resident's assignment), else "
-                             "RESERVED (an active booking hold), else BLOCKED (a calendar block), else free.")
+@strawberry.type(
+    description="Bookable beds by state on one day. A bed is OCCUPIED (a resident's assignment), else "
+    "RESERVED (an active booking hold), else BLOCKED (a calendar block), else free."
+)
 class OccupancyFigures:
     room_type_id: strawberry.Private[int | None]
     floor: int | None = strawberry.field(description="The floor (groupBy FLOOR).")
@@ -110,7 +116,8 @@ class OccupancyFigures:
     free: int
     awaiting_bed: int | None = strawberry.field(
         description="Committed bookings (approved, confirmed, checked in) holding no bed yet; they take a bed of "
-                    "their room type. Null when grouped by floor.")
+        "their room type. Null when grouped by floor."
+    )
     occupancy_rate: Decimal = strawberry.field(description="occupied / beds, in percent (two places).")
 
     @strawberry.field(description="The room type (groupBy ROOM_TYPE).")
@@ -118,12 +125,20 @@ class OccupancyFigures:
         return load_entity(info, models.RoomTypeDefinition, self.room_type_id)
 
 
-def _figures(counts: reads.Counts, floor: int | None = None, room_type_id: int | None = None,
-             awaiting: bool = True) -> OccupancyFigures:
-    return OccupancyFigures(room_type_id=room_type_id, floor=floor, beds=counts.beds, occupied=counts.occupied,
-                            reserved=counts.reserved, blocked=counts.blocked, free=counts.free,
-                            awaiting_bed=counts.extra.get("awaiting_bed", 0) if awaiting else None,
-                            occupancy_rate=counts.occupancy_rate)
+def _figures(
+    counts: reads.Counts, floor: int | None = None, room_type_id: int | None = None, awaiting: bool = True
+) -> OccupancyFigures:
+    return OccupancyFigures(
+        room_type_id=room_type_id,
+        floor=floor,
+        beds=counts.beds,
+        occupied=counts.occupied,
+        reserved=counts.reserved,
+        blocked=counts.blocked,
+        free=counts.free,
+        awaiting_bed=counts.extra.get("awaiting_bed", 0) if awaiting else None,
+        occupancy_rate=counts.occupancy_rate,
+    )
 
 
 @strawberry.type
@@ -134,6 +149,7 @@ class HostelOccupancy:
 
 
 # ---- myResidence ------------------------------------------------------------------------------
+
 
 @strawberry.type(description="A resident's own view of where they live (the phone's home screen).")
 class MyResidence:
@@ -166,6 +182,7 @@ class MyResidence:
 
 # ---- hostelPortfolio --------------------------------------------------------------------------
 
+
 @strawberry.type(description="One hostel of an admin's portfolio, today (the hostel's date, its time zone).")
 class PortfolioHostel:
     hostel_id: strawberry.Private[int]
@@ -189,16 +206,23 @@ PORTFOLIO_RULE = ADMINS
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Free beds per day of [from, to) (at most 180 days) and per active room type of a "
-                                  "hostel: public, for visitors searching without logging in. Counts only. Beds held "
-                                  "back by the hostel's HOLD_BACK_BEDS rules are not offered publicly (the hostel's "
-                                  "own staff see them as free). `gender` keeps the beds a guest of that gender may "
-                                  "take (hostel type and room gender rules). Null for a hostel that does not exist "
-                                  "or is not public (unless you work or live there).")
-    async def hostel_availability(self, info: Info, hostel_id: strawberry.ID,
-                                  from_: Annotated[dt.date, strawberry.argument(name="from")], to: dt.date,
-                                  room_type_id: strawberry.ID | None = None,
-                                  gender: Gender | None = None) -> HostelAvailability | None:  # type: ignore[valid-type]
+    @strawberry.field(
+        description="Free beds per day of [from, to) (at most 180 days) and per active room type of a "
+        "hostel: public, for visitors searching without logging in. Counts only. Beds held "
+        "back by the hostel's HOLD_BACK_BEDS rules are not offered publicly (the hostel's "
+        "own staff see them as free). `gender` keeps the beds a guest of that gender may "
+        "take (hostel type and room gender rules). Null for a hostel that does not exist "
+        "or is not public (unless you work or live there)."
+    )
+    async def hostel_availability(
+        self,
+        info: Info,
+        hostel_id: strawberry.ID,
+        from_: Annotated[dt.date, strawberry.argument(name="from")],
+        to: dt.date,
+        room_type_id: strawberry.ID | None = None,
+        gender: Gender | None = None,
+    ) -> HostelAvailability | None:  # type: ignore[valid-type]
         authorize(info, PUBLIC)
         if to <= from_:
             raise BadInput("`to` must be after `from`: the days asked are [from, to).")
@@ -206,20 +230,33 @@ class Query:
             raise BadInput(f"Ask for at most {reads.MAX_DAYS} days at once.")
         hostel = _id_of(hostel_id, "Hostel", "hostelId")
         room_type = _id_of(room_type_id, "RoomTypeDefinition", "roomTypeId") if room_type_id else None
-        found = await reads.availability(info.context, hostel, from_, to, room_type,
-                                         gender.value if gender is not None else None)
+        found = await reads.availability(
+            info.context, hostel, from_, to, room_type, gender.value if gender is not None else None
+        )
         if found is None:
             return None
         return HostelAvailability(
-            hostel_id=hostel, from_date=from_, to_date=to,
-            room_types=[RoomTypeFreeBeds(room_type_id=t.room_type_id, total_beds=t.total_beds,
-                                         days=[AvailabilityDay(date=d, free_beds=f) for d, f in t.days],
-                                         min_free_beds=t.min_free_beds) for t in found])
+            hostel_id=hostel,
+            from_date=from_,
+            to_date=to,
+            room_types=[
+                RoomTypeFreeBeds(
+                    room_type_id=t.room_type_id,
+                    total_beds=t.total_beds,
+                    days=[AvailabilityDay(date=d, free_beds=f) for d, f in t.days],
+                    min_free_beds=t.min_free_beds,
+                )
+                for t in found
+            ],
+        )
 
-    @strawberry.field(description="The active hostel's bookable beds on a date (default the hostel's today): occupied, "
-                                  "reserved, blocked, free and the occupancy rate, for the hostel and per group.")
-    async def hostel_occupancy(self, info: Info, date: dt.date | None = None,
-                               group_by: OccupancyGroupBy = OccupancyGroupBy.HOSTEL) -> HostelOccupancy:
+    @strawberry.field(
+        description="The active hostel's bookable beds on a date (default the hostel's today): occupied, "
+        "reserved, blocked, free and the occupancy rate, for the hostel and per group."
+    )
+    async def hostel_occupancy(
+        self, info: Info, date: dt.date | None = None, group_by: OccupancyGroupBy = OccupancyGroupBy.HOSTEL
+    ) -> HostelOccupancy:
         authorize(info, READ_RULE)
         ctx = info.context
         if ctx.hostel_id is None:
@@ -234,23 +271,37 @@ class Query:
             rows = [_figures(total)]
         return HostelOccupancy(date=on, total=_figures(total), groups=rows)
 
-    @strawberry.field(description="The caller's residence in the active hostel: their record, bed, room, roommates "
-                                  "(by name), bookings and documents. Null unless the caller is a resident there.")
+    @strawberry.field(
+        description="The caller's residence in the active hostel: their record, bed, room, roommates "
+        "(by name), bookings and documents. Null unless the caller is a resident there."
+    )
     async def my_residence(self, info: Info) -> MyResidence | None:
         authorize(info, AUTHENTICATED)
         found = await reads.residence(info.context, clock.today())
         return MyResidence(data=found) if found is not None else None
 
-    @strawberry.field(description="The hostels the admin holds (AdminHostelAssignment, never others), side by side: "
-                                  "beds, occupancy, pending bookings and arrivals today. Each hostel is read in its "
-                                  "own scoped transaction. Platform roles see every active hostel.")
+    @strawberry.field(
+        description="The hostels the admin holds (AdminHostelAssignment, never others), side by side: "
+        "beds, occupancy, pending bookings and arrivals today. Each hostel is read in its "
+        "own scoped transaction. Platform roles see every active hostel."
+    )
     async def hostel_portfolio(self, info: Info) -> list[PortfolioHostel]:
         authorize(info, PORTFOLIO_RULE)
         rows = await reads.portfolio(info.context)
-        return [PortfolioHostel(hostel_id=r.hostel_id, beds=r.counts.beds, occupied=r.counts.occupied,
-                                reserved=r.counts.reserved, blocked=r.counts.blocked, free=r.counts.free,
-                                occupancy_rate=r.counts.occupancy_rate, pending_bookings=r.pending_bookings,
-                                arrivals_today=r.arrivals_today) for r in rows]
+        return [
+            PortfolioHostel(
+                hostel_id=r.hostel_id,
+                beds=r.counts.beds,
+                occupied=r.counts.occupied,
+                reserved=r.counts.reserved,
+                blocked=r.counts.blocked,
+                free=r.counts.free,
+                occupancy_rate=r.counts.occupancy_rate,
+                pending_bookings=r.pending_bookings,
+                arrivals_today=r.arrivals_today,
+            )
+            for r in rows
+        ]
 
 
 declare("Query.hostelAvailability", PUBLIC)
@@ -261,10 +312,12 @@ declare("Query.hostelPortfolio", PORTFOLIO_RULE)
 
 # ---- hostelAnalyticsCompute --------------------------------------------------------------------
 
+
 @strawberry.input
 class HostelAnalyticsComputeInput:
-    as_of: dt.date | None = strawberry.field(default=None, description="The as-of date; default the hostel's today, not "
-                                                                       "in the future.")
+    as_of: dt.date | None = strawberry.field(
+        default=None, description="The as-of date; default the hostel's today, not in the future."
+    )
 
 
 AnalyticSpec = spec_for_model(models.HostelAnalytic)
@@ -273,24 +326,33 @@ HostelAnalyticsComputePayload = payload_type("HostelAnalyticsComputePayload", An
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Recompute the active hostel's derived analytics as of a date (occupancy and "
-                                     "revenue trends, bed utilization, availability by room, room type and day, "
-                                     "forecasts, alerts, optimization suggestions, comparisons with the city's public "
-                                     "hostels); rows are replaced, not added. Returns the period's HostelAnalytic.")
-    async def hostel_analytics_compute(self, info: Info,
-                                       input: HostelAnalyticsComputeInput) -> HostelAnalyticsComputePayload:  # noqa: A002
+    @strawberry.mutation(
+        description="Recompute the active hostel's derived analytics as of a date (occupancy and "
+        "revenue trends, bed utilization, availability by room, room type and day, "
+        "forecasts, alerts, optimization suggestions, comparisons with the city's public "
+        "hostels); rows are replaced, not added. Returns the period's HostelAnalytic."
+    )
+    async def hostel_analytics_compute(
+        self, info: Info, input: HostelAnalyticsComputeInput
+    ) -> HostelAnalyticsComputePayload:  # noqa: A002
         async def work(ctx: Any, session: Any) -> int | None:
             if ctx.hostel_id is None:
                 raise user_error(ErrorCode.INVALID, "Choose a hostel first (X-Tenant-Id with the Hostel's ID).")
             today = clock.today()  # the hostel's date
             as_of = input.as_of or today
             if as_of > today:
-                raise user_error(ErrorCode.INVALID, f"asOf {as_of.isoformat()} is in the future: analytics are "
-                                                    f"computed up to today ({today.isoformat()}).", "asOf")
-            summary = await analytics.compute(session_runner(session), ctx.hostel_id, as_of,
-                                              analytics.peer_reader(ctx.db.engine))
+                raise user_error(
+                    ErrorCode.INVALID,
+                    f"asOf {as_of.isoformat()} is in the future: analytics are "
+                    f"computed up to today ({today.isoformat()}).",
+                    "asOf",
+                )
+            summary = await analytics.compute(
+                session_runner(session), ctx.hostel_id, as_of, analytics.peer_reader(ctx.db.engine)
+            )
             await writes.log_activity(session, ctx, "hostelAnalyticsCompute", "HostelAnalytic", summary.analytic_id)
             return summary.analytic_id
+
         return await run_workflow(info, ADMINS, HostelAnalyticsComputePayload, work, AnalyticSpec)
 
 

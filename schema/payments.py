@@ -26,12 +26,17 @@ PAYMENT_WRITERS = access.PAYMENT_WRITERS
 PAYMENT_SPEC = spec_for_model(models.FeePayment)
 
 
-@strawberry.input(description="An amount paid on one fee assignment: it clears the pending late fee first, "
-                              "the rest is principal.")
+@strawberry.input(
+    description="An amount paid on one fee assignment: it clears the pending late fee first, the rest is principal."
+)
 class FeePaymentAllocationInput:
-    assignment_id: strawberry.ID = strawberry.field(description="A StudentFeeAssignment of the student; once per payment.")
-    amount: Decimal = strawberry.field(description="More than 0, at most 2 decimals, at least the pending late fee, "
-                                                   "at most what is pending on the assignment.")
+    assignment_id: strawberry.ID = strawberry.field(
+        description="A StudentFeeAssignment of the student; once per payment."
+    )
+    amount: Decimal = strawberry.field(
+        description="More than 0, at most 2 decimals, at least the pending late fee, "
+        "at most what is pending on the assignment."
+    )
 
 
 @strawberry.input
@@ -39,11 +44,15 @@ class FeePaymentRecordInput:
     student_id: strawberry.ID
     payment_date: dt.date = strawberry.field(description="Not in the future, on a day that is not closed.")
     mode: str = strawberry.field(description="CASH, BANK or UPI.")
-    idempotency_key: str = strawberry.field(description=(
-        "A fresh key per payment (at most 100 characters), the same one when retrying it: a retry returns the first "
-        "payment (replayed: true) instead of paying twice; the key with different content is a CONFLICT."))
+    idempotency_key: str = strawberry.field(
+        description=(
+            "A fresh key per payment (at most 100 characters), the same one when retrying it: a retry returns the first "
+            "payment (replayed: true) instead of paying twice; the key with different content is a CONFLICT."
+        )
+    )
     allocations: list[FeePaymentAllocationInput] = strawberry.field(
-        description="One per fee assignment, all of the student and of one academic session.")
+        description="One per fee assignment, all of the student and of one academic session."
+    )
     transaction_reference: str | None = None
     remarks: str | None = None
 
@@ -58,9 +67,12 @@ def _payment_of(root: strawberry.Parent[Any], info: Info) -> FeePayment | None:
 class FeePaymentRecordPayload:
     fee_payment: FeePayment | None = strawberry.field(resolver=_payment_of)
     errors: list[UserError]
-    replayed: bool = strawberry.field(description=(
-        "True when this idempotency key had already recorded this payment: nothing was written again and "
-        "feePayment is the first one."))
+    replayed: bool = strawberry.field(
+        description=(
+            "True when this idempotency key had already recorded this payment: nothing was written again and "
+            "feePayment is the first one."
+        )
+    )
 
     @staticmethod
     def make(result: service.PaymentResult | None, errors: list[UserError] | None = None) -> FeePaymentRecordPayload:
@@ -71,9 +83,12 @@ class FeePaymentRecordPayload:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description=(
-        "The payment recorded with this idempotency key in the active school, or null: a client that lost the answer "
-        "to feePaymentRecord learns whether the payment went through without sending it again."))
+    @strawberry.field(
+        description=(
+            "The payment recorded with this idempotency key in the active school, or null: a client that lost the answer "
+            "to feePaymentRecord learns whether the payment went through without sending it again."
+        )
+    )
     async def fee_payment_by_idempotency_key(self, info: Info, idempotency_key: str) -> FeePayment | None:
         authorize(info, FINANCE_READERS)
         ctx = info.context
@@ -88,19 +103,28 @@ declare("Query.feePaymentByIdempotencyKey", FINANCE_READERS)
 
 @strawberry.type
 class PaymentMutation:
-    @strawberry.mutation(description=(
-        "Record a fee payment, allocated explicitly to fee assignments of one student (seed §7.1): each assignment is "
-        "locked, its late fee accrued as of paymentDate, and each amount clears the pending late fee first, then "
-        "principal; over-payment, a closed day (LOCKED) and another school's assignment (NOT_FOUND) are refused. "
-        "Idempotent on idempotencyKey. School admins and accountants."))
+    @strawberry.mutation(
+        description=(
+            "Record a fee payment, allocated explicitly to fee assignments of one student (seed §7.1): each assignment is "
+            "locked, its late fee accrued as of paymentDate, and each amount clears the pending late fee first, then "
+            "principal; over-payment, a closed day (LOCKED) and another school's assignment (NOT_FOUND) are refused. "
+            "Idempotent on idempotencyKey. School admins and accountants."
+        )
+    )
     async def fee_payment_record(self, info: Info, input: FeePaymentRecordInput) -> FeePaymentRecordPayload:  # noqa: A002
         authorize(info, PAYMENT_WRITERS)
         data = service.PaymentIn(
-            student_id=input.student_id, payment_date=input.payment_date, mode=input.mode,
-            transaction_reference=input.transaction_reference, remarks=input.remarks,
+            student_id=input.student_id,
+            payment_date=input.payment_date,
+            mode=input.mode,
+            transaction_reference=input.transaction_reference,
+            remarks=input.remarks,
             idempotency_key=input.idempotency_key,
-            allocations=[service.AllocationIn(a.assignment_id, a.amount) for a in input.allocations])
-        return await run_mutation(info, None, FeePaymentRecordPayload, lambda: service.record_payment(info.context, data))
+            allocations=[service.AllocationIn(a.assignment_id, a.amount) for a in input.allocations],
+        )
+        return await run_mutation(
+            info, None, FeePaymentRecordPayload, lambda: service.record_payment(info.context, data)
+        )
 
 
 declare("Mutation.feePaymentRecord", PAYMENT_WRITERS)

@@ -31,8 +31,13 @@ class Query:
 
 
 mutations = (
-    workflow("roomPriceChange", service.change_price, ADMINS, returns=m.Room,
-             description="Change a room's monthly rent (the only way it changes): appends a RoomPricingHistory row "
-                         "with the old and new rent. Residents keep the rent of their bed assignment; new bookings "
-                         "and assignments use the new one."),
+    workflow(
+        "roomPriceChange",
+        service.change_price,
+        ADMINS,
+        returns=m.Room,
+        description="Change a room's monthly rent (the only way it changes): appends a RoomPricingHistory row "
+        "with the old and new rent. Residents keep the rent of their bed assignment; new bookings "
+        "and assignments use the new one.",
+    ),
 )

@@ -34,8 +34,10 @@ def domains(package: ModuleType = _package) -> tuple[ModuleType, ...]:
 
 DOMAINS = domains()
 DeclaredQuery, declared_mutations = surface()  # everything models/*/ declare in `__entity__`
-Query = merge_types("Query", (NodeQuery, *(d.Query for d in DOMAINS if hasattr(d, "Query")),
-                              *((DeclaredQuery,) if DeclaredQuery else ())))
+Query = merge_types(
+    "Query",
+    (NodeQuery, *(d.Query for d in DOMAINS if hasattr(d, "Query")), *((DeclaredQuery,) if DeclaredQuery else ())),
+)
 Mutation = merge_types("Mutation", (*(m for d in DOMAINS for m in getattr(d, "mutations", ())), *declared_mutations))
 
 
@@ -52,7 +54,6 @@ def build_schema() -> strawberry.Schema:
     install(schema)
     inputs.install(schema)  # every root field's arguments cleaned before its resolver runs
     return schema
-
 
 
 def schema_sdl(schema: strawberry.Schema | None = None) -> str:

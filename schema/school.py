@@ -23,8 +23,18 @@ class Query:
 
 
 mutations = (
-    workflow("academicSessionCreate", academics.create_session, ADMINS, returns=models.AcademicSession,
-             description="Create an academic session; the school's first one becomes active and current."),
-    workflow("academicSessionActivate", academics.activate_session, ADMINS, returns=models.AcademicSession,
-             description="Make a session the school's one active session; School.currentSession follows."),
+    workflow(
+        "academicSessionCreate",
+        academics.create_session,
+        ADMINS,
+        returns=models.AcademicSession,
+        description="Create an academic session; the school's first one becomes active and current.",
+    ),
+    workflow(
+        "academicSessionActivate",
+        academics.activate_session,
+        ADMINS,
+        returns=models.AcademicSession,
+        description="Make a session the school's one active session; School.currentSession follows.",
+    ),
 )

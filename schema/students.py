@@ -46,6 +46,7 @@ class Query:
 
 # ---- workflows ------------------------------------------------------------------------------
 
+
 @strawberry.input(description="The student's own details (seed 001 Student).")
 class StudentDetailsInput:
     admission_number: str
@@ -101,7 +102,9 @@ class StudentAdmitInput:
 class StudentsPromoteInput:
     source_class_id: strawberry.ID
     target_class_id: strawberry.ID = strawberry.field(description="A class of another academic session.")
-    student_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Default: every active student of the class.")
+    student_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Default: every active student of the class."
+    )
     promotion_type: PromotionType = PromotionType.PROMOTED
 
 
@@ -130,23 +133,44 @@ class StudentMutation:
             details = {k: getattr(input.student, k) for k in STUDENT_FIELDS}
             details["gender"] = _enum(details["gender"], models.Gender)
             details["admission_number"] = details["admission_number"].strip()
-            guardians = [service.GuardianData(g.name, g.contact_number, g.relation, g.email, g.occupation, g.primary)
-                         for g in input.guardians]
-            return await service.admit(ctx, session, details, decode_ref(input.class_id, models.SchoolClass, "classId"),
-                                       input.roll_number, _enum(input.admission_type, models.AdmissionType), guardians)
+            guardians = [
+                service.GuardianData(g.name, g.contact_number, g.relation, g.email, g.occupation, g.primary)
+                for g in input.guardians
+            ]
+            return await service.admit(
+                ctx,
+                session,
+                details,
+                decode_ref(input.class_id, models.SchoolClass, "classId"),
+                input.roll_number,
+                _enum(input.admission_type, models.AdmissionType),
+                guardians,
+            )
+
         return await _run(info, StudentAdmitPayload, work)
 
-    @strawberry.mutation(description="Promote students to a class of another session; refused while an exam is unlocked.")
+    @strawberry.mutation(
+        description="Promote students to a class of another session; refused while an exam is unlocked."
+    )
     async def students_promote(self, info: Info, input: StudentsPromoteInput) -> StudentsPromotePayload:  # noqa: A002
         authorize(info, ADMINS)
         ctx = info.context
         try:
             async with writes.mutation_scope(ctx, spec_for_model(models.PromotionRecord)) as session:
-                ids = None if input.student_ids is None else [decode_ref(g, models.Student, "studentIds") for g in input.student_ids]
-                count = await service.promote(ctx, session, decode_ref(input.source_class_id, models.SchoolClass, "sourceClassId"),
-                                              decode_ref(input.target_class_id, models.SchoolClass, "targetClassId"), ids,
-                                              _enum(input.promotion_type, models.PromotionType),
-                                              ctx.identity.email if ctx.identity else str(ctx.user_id))
+                ids = (
+                    None
+                    if input.student_ids is None
+                    else [decode_ref(g, models.Student, "studentIds") for g in input.student_ids]
+                )
+                count = await service.promote(
+                    ctx,
+                    session,
+                    decode_ref(input.source_class_id, models.SchoolClass, "sourceClassId"),
+                    decode_ref(input.target_class_id, models.SchoolClass, "targetClassId"),
+                    ids,
+                    _enum(input.promotion_type, models.PromotionType),
+                    ctx.identity.email if ctx.identity else str(ctx.user_id),
+                )
         except UserErrors as exc:
             return StudentsPromotePayload(errors=exc.errors)
         return StudentsPromotePayload(errors=[], promoted_count=count)
@@ -189,14 +213,20 @@ class StudentDocumentDeletePayload:
 @strawberry.type
 class DocumentMutation:
     @strawberry.mutation(description="Upload a document of a student (GraphQL multipart request protocol).")
-    async def student_document_upload(self, info: Info, input: StudentDocumentUploadInput) -> StudentDocumentUploadPayload:  # noqa: A002
+    async def student_document_upload(
+        self, info: Info, input: StudentDocumentUploadInput
+    ) -> StudentDocumentUploadPayload:  # noqa: A002
         async def work(ctx: Any, session: Any) -> int:
-            return await documents.upload(ctx, session, decode_ref(input.student_id, models.Student, "studentId"),
-                                          input.file, input.remarks)
+            return await documents.upload(
+                ctx, session, decode_ref(input.student_id, models.Student, "studentId"), input.file, input.remarks
+            )
+
         return await _run(info, StudentDocumentUploadPayload, work)
 
     @strawberry.mutation(description="Delete a student's document and its file.")
-    async def student_document_delete(self, info: Info, input: StudentDocumentDeleteInput) -> StudentDocumentDeletePayload:  # noqa: A002
+    async def student_document_delete(
+        self, info: Info, input: StudentDocumentDeleteInput
+    ) -> StudentDocumentDeletePayload:  # noqa: A002
         authorize(info, ADMINS)
         try:
             async with writes.mutation_scope(info.context, spec_for_model(models.StudentDocument)) as session:

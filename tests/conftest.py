@@ -127,15 +127,21 @@ class GQL:
         self.client = client
         self.headers: dict[str, str] = dict(self.ACCEPT)
 
-    async def raw(self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
-                  **extra: Any) -> httpx.Response:
+    async def raw(
+        self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None, **extra: Any
+    ) -> httpx.Response:
         body: dict[str, Any] = {"query": query, **extra}
         if variables is not None:
             body["variables"] = variables
         return await self.client.post("/graphql", json=body, headers={**self.headers, **(headers or {})})
 
-    async def __call__(self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
-                       expect_errors: bool = False) -> dict[str, Any]:
+    async def __call__(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        expect_errors: bool = False,
+    ) -> dict[str, Any]:
         response = await self.raw(query, variables, headers)
         body = response.json()
         if not expect_errors:
@@ -153,9 +159,16 @@ LOGIN = """mutation($input: TokenCreateInput!) { tokenCreate(input: $input) {
   accessToken refreshToken errors { code message } } }"""
 
 
-async def login(client: httpx.AsyncClient, email: str, password: str = demo.DEMO_PASSWORD, **extra: Any) -> dict[str, Any]:
-    body = (await client.post("/graphql", json={"query": LOGIN, "variables": {"input": {"email": email, "password": password, **extra}}},
-                              headers={"X-Forwarded-For": "ignored"})).json()
+async def login(
+    client: httpx.AsyncClient, email: str, password: str = demo.DEMO_PASSWORD, **extra: Any
+) -> dict[str, Any]:
+    body = (
+        await client.post(
+            "/graphql",
+            json={"query": LOGIN, "variables": {"input": {"email": email, "password": password, **extra}}},
+            headers={"X-Forwarded-For": "ignored"},
+        )
+    ).json()
     return body["data"]["tokenCreate"]
 
 
@@ -245,8 +258,13 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}-{next(_counter)}"
 
 
-async def make_schools(db: asyncpg.Pool, prefix: str, count: int, sessions_per_school: int | list[int] = 0,
-                       cities: list[str | None] | None = None) -> list[dict[str, Any]]:
+async def make_schools(
+    db: asyncpg.Pool,
+    prefix: str,
+    count: int,
+    sessions_per_school: int | list[int] = 0,
+    cities: list[str | None] | None = None,
+) -> list[dict[str, Any]]:
     """Insert schools coded <prefix>-000.. with academic sessions; returns their ids."""
     out = []
     async with db.acquire() as conn, conn.transaction():
@@ -254,17 +272,32 @@ async def make_schools(db: asyncpg.Pool, prefix: str, count: int, sessions_per_s
             city = cities[i % len(cities)] if cities else f"City {i % 7}"
             sid = await conn.fetchval(
                 "INSERT INTO schools (name, school_code, city) VALUES ($1, $2, $3) RETURNING id",
-                f"{prefix} School {i:03d}", f"{prefix}-{i:03d}", city)
-            n = sessions_per_school[i % len(sessions_per_school)] if isinstance(sessions_per_school, list) else sessions_per_school
+                f"{prefix} School {i:03d}",
+                f"{prefix}-{i:03d}",
+                city,
+            )
+            n = (
+                sessions_per_school[i % len(sessions_per_school)]
+                if isinstance(sessions_per_school, list)
+                else sessions_per_school
+            )
             session_ids = []
             for y in range(n):
-                session_ids.append(await conn.fetchval(
-                    "INSERT INTO academic_sessions (name, start_date, end_date, school_id, active) "
-                    "VALUES ($1, make_date($2, 4, 1), make_date($2 + 1, 3, 31), $3, $4) RETURNING id",
-                    f"{2020 + y}-{21 + y}", 2020 + y, sid, y == n - 1))
+                session_ids.append(
+                    await conn.fetchval(
+                        "INSERT INTO academic_sessions (name, start_date, end_date, school_id, active) "
+                        "VALUES ($1, make_date($2, 4, 1), make_date($2 + 1, 3, 31), $3, $4) RETURNING id",
+                        f"{2020 + y}-{21 + y}",
+                        2020 + y,
+                        sid,
+                        y == n - 1,
+                    )
+                )
             if session_ids:
                 await conn.execute("UPDATE schools SET current_session_id = $1 WHERE id = $2", session_ids[-1], sid)
-            out.append({"id": sid, "gid": encode_gid("School", sid), "code": f"{prefix}-{i:03d}", "sessions": session_ids})
+            out.append(
+                {"id": sid, "gid": encode_gid("School", sid), "code": f"{prefix}-{i:03d}", "sessions": session_ids}
+            )
     return out
 
 

@@ -25,7 +25,12 @@ def today() -> dt.date:
 async def hostel(db: Any, slug: str) -> dict[str, Any]:
     async with db.acquire() as conn:
         row = await conn.fetchrow("SELECT id, total_rooms, total_beds FROM hostels WHERE slug = $1", slug)
-    return {"id": row["id"], "gid": encode_gid("Hostel", row["id"]), "rooms": row["total_rooms"], "beds": row["total_beds"]}
+    return {
+        "id": row["id"],
+        "gid": encode_gid("Hostel", row["id"]),
+        "rooms": row["total_rooms"],
+        "beds": row["total_beds"],
+    }
 
 
 async def ok(g: GQL, query: str, variables: dict[str, Any], name: str) -> dict[str, Any]:
@@ -51,25 +56,65 @@ LIMIT = f"""mutation($i: RoomOccupancyLimitCreateInput!) {{ roomOccupancyLimitCr
 
 async def room_type(admin: GQL, beds: int = 2, price: str = "8000.00") -> str:
     code = unique("RT")
-    payload = await ok(admin, ROOM_TYPE, {"i": {"code": code, "name": f"Type {code}", "category": "DOUBLE",
-                                                "bedsPerRoom": beds, "basePriceMonthly": price}},
-                       "roomTypeDefinitionCreate")
+    payload = await ok(
+        admin,
+        ROOM_TYPE,
+        {
+            "i": {
+                "code": code,
+                "name": f"Type {code}",
+                "category": "DOUBLE",
+                "bedsPerRoom": beds,
+                "basePriceMonthly": price,
+            }
+        },
+        "roomTypeDefinitionCreate",
+    )
     return payload["roomTypeDefinition"]["id"]
 
 
-async def room(admin: GQL, type_id: str, beds: int = 2, capacity: int | None = None, rent: str = "8000.00",
-               gender_rule: str | None = None, max_occupants: int | None = None) -> dict[str, Any]:
+async def room(
+    admin: GQL,
+    type_id: str,
+    beds: int = 2,
+    capacity: int | None = None,
+    rent: str = "8000.00",
+    gender_rule: str | None = None,
+    max_occupants: int | None = None,
+) -> dict[str, Any]:
     """A room with `beds` beds (ids in order) and, when asked, an occupancy limit."""
-    payload = await ok(admin, ROOM, {"i": {"roomTypeId": type_id, "roomNumber": unique("R"), "floor": 1,
-                                           "capacity": capacity or beds, "monthlyRent": rent}}, "roomCreate")
+    payload = await ok(
+        admin,
+        ROOM,
+        {
+            "i": {
+                "roomTypeId": type_id,
+                "roomNumber": unique("R"),
+                "floor": 1,
+                "capacity": capacity or beds,
+                "monthlyRent": rent,
+            }
+        },
+        "roomCreate",
+    )
     rid = payload["room"]["id"]
     bed_ids = []
     for n in range(beds):
         bed = await ok(admin, BED, {"i": {"roomId": rid, "bedNumber": f"B{n + 1}"}}, "bedCreate")
         bed_ids.append(bed["bed"]["id"])
     if gender_rule or max_occupants:
-        await ok(admin, LIMIT, {"i": {"roomId": rid, "maxOccupants": max_occupants or capacity or beds,
-                                      "genderRule": gender_rule or "ANY"}}, "roomOccupancyLimitCreate")
+        await ok(
+            admin,
+            LIMIT,
+            {
+                "i": {
+                    "roomId": rid,
+                    "maxOccupants": max_occupants or capacity or beds,
+                    "genderRule": gender_rule or "ANY",
+                }
+            },
+            "roomOccupancyLimitCreate",
+        )
     return {"id": rid, "beds": bed_ids, "type": type_id}
 
 
@@ -78,8 +123,12 @@ async def new_user(db: Any, role: str = "VISITOR") -> tuple[str, int]:
 
     email = f"{unique('guest').lower()}@hostel.test"
     async with db.acquire() as conn:
-        user_id = await conn.fetchval("INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3) RETURNING id",
-                                      email, hash_password(demo.DEMO_PASSWORD), role)
+        user_id = await conn.fetchval(
+            "INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3) RETURNING id",
+            email,
+            hash_password(demo.DEMO_PASSWORD),
+            role,
+        )
     return email, user_id
 
 
@@ -93,10 +142,22 @@ async def user_client(client: Any, email: str, hostel_gid: str | None = None) ->
     return g
 
 
-async def checked_in_booking(db: Any, hostel_id: int, type_gid: str, bed_gid: str, *, gender: str = "MALE",
-                             booker_user_id: int | None = None, check_in: dt.date | None = None, months: int = 6,
-                             rent: str = "8000.00", documents: int = 2, status: str = "CHECKED_IN",
-                             guardian: bool = True, emergency: bool = True) -> dict[str, Any]:
+async def checked_in_booking(
+    db: Any,
+    hostel_id: int,
+    type_gid: str,
+    bed_gid: str,
+    *,
+    gender: str = "MALE",
+    booker_user_id: int | None = None,
+    check_in: dt.date | None = None,
+    months: int = 6,
+    rent: str = "8000.00",
+    documents: int = 2,
+    status: str = "CHECKED_IN",
+    guardian: bool = True,
+    emergency: bool = True,
+) -> dict[str, Any]:
     """A booking in `status` holding the bed, with its guest and guest documents (owner SQL)."""
     check_in = check_in or today() - dt.timedelta(days=10)
     check_out = check_in + dt.timedelta(days=30 * months)
@@ -108,25 +169,59 @@ async def checked_in_booking(db: Any, hostel_id: int, type_gid: str, bed_gid: st
             "INSERT INTO bookings (hostel_id, reference, booker_user_id, room_type_id, status, check_in_date, "
             "duration_months, check_out_date, monthly_rent, security_deposit, total_amount) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7::int, $8, $9::numeric, 5000, $9::numeric * $7::int) RETURNING id",
-            hostel_id, unique("BK"), booker_user_id, pk(type_gid), status, check_in, months, check_out,
-            __import__("decimal").Decimal(rent))
+            hostel_id,
+            unique("BK"),
+            booker_user_id,
+            pk(type_gid),
+            status,
+            check_in,
+            months,
+            check_out,
+            __import__("decimal").Decimal(rent),
+        )
         await conn.execute(
             "INSERT INTO booking_guests (hostel_id, booking_id, full_name, email, phone, gender, institution, "
             "guardian_name, guardian_phone, guardian_relation, emergency_contact_name, emergency_contact_phone) "
             "VALUES ($1, $2, $3, $4, '+91 90000 00001', $5, 'City College', $6, $7, $8, $9, $10)",
-            hostel_id, booking_id, name, f"{name.lower()}@mail.test", gender,
-            "Parent One" if guardian else None, "+91 90000 00002" if guardian else None, "Father" if guardian else None,
-            "Uncle Two" if emergency else None, "+91 90000 00003" if emergency else None)
+            hostel_id,
+            booking_id,
+            name,
+            f"{name.lower()}@mail.test",
+            gender,
+            "Parent One" if guardian else None,
+            "+91 90000 00002" if guardian else None,
+            "Father" if guardian else None,
+            "Uncle Two" if emergency else None,
+            "+91 90000 00003" if emergency else None,
+        )
         for n in range(documents):
             await conn.execute(
                 "INSERT INTO guest_documents (hostel_id, booking_id, document_type, file_name, file_url, verified) "
-                "VALUES ($1, $2, $3, $4, $5, $6)", hostel_id, booking_id, ["ID_PROOF", "PHOTO"][n % 2],
-                f"doc{n}.pdf", f"/files/{booking_id}/doc{n}.pdf", n == 0)
+                "VALUES ($1, $2, $3, $4, $5, $6)",
+                hostel_id,
+                booking_id,
+                ["ID_PROOF", "PHOTO"][n % 2],
+                f"doc{n}.pdf",
+                f"/files/{booking_id}/doc{n}.pdf",
+                n == 0,
+            )
         await conn.execute(
             "INSERT INTO booking_assignments (hostel_id, booking_id, bed_id, room_id, starts_on, ends_on) "
-            "VALUES ($1, $2, $3, $4, $5, $6)", hostel_id, booking_id, bed_id, room_id, check_in, check_out)
-    return {"id": booking_id, "gid": encode_gid("Booking", booking_id), "name": name, "check_in": check_in,
-            "check_out": check_out}
+            "VALUES ($1, $2, $3, $4, $5, $6)",
+            hostel_id,
+            booking_id,
+            bed_id,
+            room_id,
+            check_in,
+            check_out,
+        )
+    return {
+        "id": booking_id,
+        "gid": encode_gid("Booking", booking_id),
+        "name": name,
+        "check_in": check_in,
+        "check_out": check_out,
+    }
 
 
 CHECKLIST_START = f"""mutation($i: ConversionChecklistStartInput!) {{ conversionChecklistStart(input: $i) {{
@@ -139,8 +234,9 @@ CONVERT = f"""mutation($i: BookingConvertInput!) {{ bookingConvert(input: $i) {{
 
 async def complete_checklist(staff: GQL, booking_gid: str) -> None:
     """Start the booking's conversion checklist and tick every item."""
-    checklist = (await ok(staff, CHECKLIST_START, {"i": {"bookingId": booking_gid}},
-                          "conversionChecklistStart"))["conversionChecklist"]
+    checklist = (await ok(staff, CHECKLIST_START, {"i": {"bookingId": booking_gid}}, "conversionChecklistStart"))[
+        "conversionChecklist"
+    ]
     for item in checklist["items"]["nodes"]:
         await ok(staff, ITEM_COMPLETE, {"i": {"itemId": item["id"]}}, "checklistItemComplete")
 
@@ -149,7 +245,18 @@ async def resident(staff: GQL, db: Any, hostel_id: int, type_gid: str, bed_gid: 
     """A resident in the bed: a checked-in booking, its checklist done, converted."""
     booking = await checked_in_booking(db, hostel_id, type_gid, bed_gid, **kw)
     await complete_checklist(staff, booking["gid"])
-    student = (await ok(staff, CONVERT, {"i": {"bookingId": booking["gid"], "depositCollected": "5000.00",
-                                               "firstRentDueOn": (today() + dt.timedelta(days=5)).isoformat()}},
-                        "bookingConvert"))["hostelStudent"]
+    student = (
+        await ok(
+            staff,
+            CONVERT,
+            {
+                "i": {
+                    "bookingId": booking["gid"],
+                    "depositCollected": "5000.00",
+                    "firstRentDueOn": (today() + dt.timedelta(days=5)).isoformat(),
+                }
+            },
+            "bookingConvert",
+        )
+    )["hostelStudent"]
     return {**booking, "student": student["id"], "bed": bed_gid}

@@ -37,8 +37,14 @@ async def _new_user(db, email=None, password="Start-pass-2026", school_code="DEM
         school_id = await conn.fetchval("SELECT id FROM schools WHERE school_code = $1", school_code)
         user_id = await conn.fetchval(
             "INSERT INTO users (email, password_hash, role, school_id) VALUES ($1, $2, $3, $4) RETURNING id",
-            email, hash_password(password), role, school_id)
-        await conn.execute("INSERT INTO role_assignments (user_id, role, school_id) VALUES ($1, $2, $3)", user_id, role, school_id)
+            email,
+            hash_password(password),
+            role,
+            school_id,
+        )
+        await conn.execute(
+            "INSERT INTO role_assignments (user_id, role, school_id) VALUES ($1, $2, $3)", user_id, role, school_id
+        )
     return email, password, user_id
 
 
@@ -63,8 +69,15 @@ async def test_anonymous_me_is_null_and_protected_fields_say_log_in(own_client):
 async def test_wrong_password_and_unknown_email_look_the_same(own_client):
     wrong = await login(own_client, "teacher@greenwood.demo", "Not-the-password-1")
     unknown = await login(own_client, f"{uuid.uuid4().hex}@nowhere.campus", "Not-the-password-1")
-    assert wrong == unknown == {"accessToken": None, "refreshToken": None,
-                                "errors": [{"code": "INVALID", "message": "The email or the password is not correct."}]}
+    assert (
+        wrong
+        == unknown
+        == {
+            "accessToken": None,
+            "refreshToken": None,
+            "errors": [{"code": "INVALID", "message": "The email or the password is not correct."}],
+        }
+    )
 
 
 async def test_repeated_failures_lock_the_account_for_a_growing_while(own_client, db):
@@ -81,7 +94,9 @@ async def test_repeated_failures_lock_the_account_for_a_growing_while(own_client
     assert (await login(own_client, ghost, "Wrong-password-9"))["errors"][0]["code"] == "LOCKED"
 
     async with db.acquire() as conn:  # let the first lock run out
-        await conn.execute("UPDATE login_attempts SET attempted_at = attempted_at - interval '2 minutes' WHERE email = $1", email)
+        await conn.execute(
+            "UPDATE login_attempts SET attempted_at = attempted_at - interval '2 minutes' WHERE email = $1", email
+        )
     assert (await login(own_client, email, "Wrong-password-9"))["errors"][0]["code"] == "INVALID"
     again = await login(own_client, email, password)
     assert again["errors"] == [{"code": "LOCKED", "message": "Too many failed attempts. Try again in 2 minutes."}]
@@ -104,17 +119,24 @@ async def test_refresh_rotates_and_a_replayed_token_revokes_its_family(own_clien
     _, body = await _gql(own_client, REFRESH, {"t": first["refreshToken"]})
     second = body["data"]["tokenRefresh"]
     assert second["errors"] == [] and second["refreshToken"] != first["refreshToken"]
-    assert (await _gql(own_client, "{ me { user { email } } }", headers={"Authorization": f"Bearer {second['accessToken']}"}))[1][
-        "data"]["me"]["user"]["email"] == "accounts@greenwood.demo"
+    assert (
+        await _gql(
+            own_client, "{ me { user { email } } }", headers={"Authorization": f"Bearer {second['accessToken']}"}
+        )
+    )[1]["data"]["me"]["user"]["email"] == "accounts@greenwood.demo"
 
     _, replay = await _gql(own_client, REFRESH, {"t": first["refreshToken"]})
     assert replay["data"]["tokenRefresh"]["errors"][0]["code"] == "INVALID"
     # the whole family is dead now, including the token the thief or the owner got last
     _, body = await _gql(own_client, REFRESH, {"t": second["refreshToken"]})
     assert body["data"]["tokenRefresh"]["errors"][0]["code"] == "INVALID"
-    status, _ = await _gql(own_client, "{ me { user { email } } }", headers={"Authorization": f"Bearer {second['accessToken']}"})
+    status, _ = await _gql(
+        own_client, "{ me { user { email } } }", headers={"Authorization": f"Bearer {second['accessToken']}"}
+    )
     assert status == 401
-    events = await gql('{ securityEvents(filter: {eventType: {eq: "refresh_token_reuse"}}, last: 1) { nodes { severity details } } }')
+    events = await gql(
+        '{ securityEvents(filter: {eventType: {eq: "refresh_token_reuse"}}, last: 1) { nodes { severity details } } }'
+    )
     assert events["data"]["securityEvents"]["nodes"][0]["severity"] == "HIGH"
 
 
@@ -132,11 +154,20 @@ async def test_logout_refuses_the_token_from_then_on(own_client):
 async def test_sessions_revoke_all_keeps_the_current_one_when_asked(own_client, db):
     email, password, _ = await _new_user(db)
     phone, laptop = await login(own_client, email, password), await login(own_client, email, password)
-    _, body = await _gql(own_client, "mutation { sessionsRevokeAll(input: {keepCurrent: true}) { revokedCount errors { code } } }",
-                         headers={"Authorization": f"Bearer {laptop['accessToken']}"})
+    _, body = await _gql(
+        own_client,
+        "mutation { sessionsRevokeAll(input: {keepCurrent: true}) { revokedCount errors { code } } }",
+        headers={"Authorization": f"Bearer {laptop['accessToken']}"},
+    )
     assert body["data"]["sessionsRevokeAll"] == {"revokedCount": 1, "errors": []}
-    assert (await _gql(own_client, "{ me { user { email } } }", headers={"Authorization": f"Bearer {phone['accessToken']}"}))[0] == 401
-    assert (await _gql(own_client, "{ me { user { email } } }", headers={"Authorization": f"Bearer {laptop['accessToken']}"}))[0] == 200
+    assert (
+        await _gql(own_client, "{ me { user { email } } }", headers={"Authorization": f"Bearer {phone['accessToken']}"})
+    )[0] == 401
+    assert (
+        await _gql(
+            own_client, "{ me { user { email } } }", headers={"Authorization": f"Bearer {laptop['accessToken']}"}
+        )
+    )[0] == 200
 
 
 CHANGE = """mutation($c: String!, $n: String!) { passwordChange(input: {currentPassword: $c, newPassword: $n}) {
@@ -167,7 +198,9 @@ async def test_password_reset_is_single_use_and_expires(own_client, db):
     known = (await _gql(own_client, request, {"e": email}))[1]
     assert unknown["data"] == known["data"] == {"passwordResetRequest": {"done": True, "errors": []}}
     async with db.acquire() as conn:
-        body = await conn.fetchval("SELECT body FROM outbox_messages WHERE recipient = $1 ORDER BY id DESC LIMIT 1", email)
+        body = await conn.fetchval(
+            "SELECT body FROM outbox_messages WHERE recipient = $1 ORDER BY id DESC LIMIT 1", email
+        )
         stored = await conn.fetchval("SELECT token_hash FROM password_resets WHERE user_id = $1", user_id)
     token = body.split("token=")[1].split()[0]
     assert token not in stored  # only its hash is kept
@@ -182,8 +215,12 @@ async def test_password_reset_is_single_use_and_expires(own_client, db):
 
     await _gql(own_client, request, {"e": email})
     async with db.acquire() as conn:
-        body = await conn.fetchval("SELECT body FROM outbox_messages WHERE recipient = $1 ORDER BY id DESC LIMIT 1", email)
-        await conn.execute("UPDATE password_resets SET expires_at = now() - interval '1 second' WHERE user_id = $1", user_id)
+        body = await conn.fetchval(
+            "SELECT body FROM outbox_messages WHERE recipient = $1 ORDER BY id DESC LIMIT 1", email
+        )
+        await conn.execute(
+            "UPDATE password_resets SET expires_at = now() - interval '1 second' WHERE user_id = $1", user_id
+        )
     late = (await _gql(own_client, confirm, {"t": body.split("token=")[1].split()[0], "p": "Late-pass-2030"}))[1]
     assert late["data"]["passwordResetConfirm"]["errors"][0]["code"] == "INVALID"
 
@@ -194,8 +231,13 @@ async def test_password_reset_request_does_the_same_work_for_known_and_unknown_e
     email, _, user_id = await _new_user(db)
     request = "mutation($e: String!) { passwordResetRequest(input: {email: $e}) { done errors { code } } }"
     seen = []
-    for address in (f"{uuid.uuid4().hex}@nowhere.campus", email, email.upper(), f"{uuid.uuid4().hex}@nowhere.campus",
-                    email):  # the third request of the address is its last within 15 minutes
+    for address in (
+        f"{uuid.uuid4().hex}@nowhere.campus",
+        email,
+        email.upper(),
+        f"{uuid.uuid4().hex}@nowhere.campus",
+        email,
+    ):  # the third request of the address is its last within 15 minutes
         status, body = await _gql(own_client, request, {"e": address})
         assert status == 200 and body["data"] == {"passwordResetRequest": {"done": True, "errors": []}}
         stats = body["extensions"]["stats"]
@@ -231,20 +273,36 @@ async def test_one_user_roles_in_two_schools_switch_with_x_tenant_id(own_client,
     assert status == 403  # the same answer for a school that does not exist
     # and naming the login's own school explicitly is the same as naming none
     _, body = await _gql(own_client, ME, headers={**headers, "X-Tenant-Id": encode_gid("School", greenwood)})
-    assert body["data"]["me"]["rolesInForce"] == ["TEACHER"] and body["data"]["me"]["activeTenant"]["schoolCode"] == "DEMO-GWH"
+    assert (
+        body["data"]["me"]["rolesInForce"] == ["TEACHER"]
+        and body["data"]["me"]["activeTenant"]["schoolCode"] == "DEMO-GWH"
+    )
 
 
 async def test_x_session_id_is_validated_against_the_active_school(own_client, db):
     headers = await bearer(own_client, "admin@greenwood.demo")
     async with db.acquire() as conn:
-        own = await conn.fetchval("SELECT a.id FROM academic_sessions a JOIN schools s ON s.id = a.school_id "
-                                  "WHERE s.school_code = 'DEMO-GWH' AND a.name = $1", demo_session_name(1))
-        foreign = await conn.fetchval("SELECT a.id FROM academic_sessions a JOIN schools s ON s.id = a.school_id "
-                                      "WHERE s.school_code = 'DEMO-RVP' AND a.name = $1", demo_session_name(1))
-    _, body = await _gql(own_client, "{ me { academicSession { name } } }", headers={**headers, "X-Session-Id": encode_gid("AcademicSession", own)})
+        own = await conn.fetchval(
+            "SELECT a.id FROM academic_sessions a JOIN schools s ON s.id = a.school_id "
+            "WHERE s.school_code = 'DEMO-GWH' AND a.name = $1",
+            demo_session_name(1),
+        )
+        foreign = await conn.fetchval(
+            "SELECT a.id FROM academic_sessions a JOIN schools s ON s.id = a.school_id "
+            "WHERE s.school_code = 'DEMO-RVP' AND a.name = $1",
+            demo_session_name(1),
+        )
+    _, body = await _gql(
+        own_client,
+        "{ me { academicSession { name } } }",
+        headers={**headers, "X-Session-Id": encode_gid("AcademicSession", own)},
+    )
     assert body["data"]["me"]["academicSession"] == {"name": demo_session_name(1)}
-    status, body = await _gql(own_client, "{ me { academicSession { name } } }",
-                              headers={**headers, "X-Session-Id": encode_gid("AcademicSession", foreign)})
+    status, body = await _gql(
+        own_client,
+        "{ me { academicSession { name } } }",
+        headers={**headers, "X-Session-Id": encode_gid("AcademicSession", foreign)},
+    )
     assert status == 400 and body["errors"][0]["extensions"]["code"] == "BAD_SESSION"
 
 
@@ -253,8 +311,11 @@ async def test_a_hostel_admin_switches_among_assigned_hostels_and_it_is_recorded
     async with db.acquire() as conn:
         lotus = await conn.fetchval("SELECT id FROM hostels WHERE slug = 'demo-lotus'")
         before = await conn.fetchval("SELECT count(*) FROM context_switches WHERE to_hostel_id = $1", lotus)
-    _, body = await _gql(own_client, "{ me { activeTenant { ... on Hostel { slug } } rolesInForce } }",
-                         headers={**headers, "X-Tenant-Id": encode_gid("Hostel", lotus)})
+    _, body = await _gql(
+        own_client,
+        "{ me { activeTenant { ... on Hostel { slug } } rolesInForce } }",
+        headers={**headers, "X-Tenant-Id": encode_gid("Hostel", lotus)},
+    )
     assert body["data"]["me"] == {"activeTenant": {"slug": "demo-lotus"}, "rolesInForce": ["HOSTEL_ADMIN"]}
     async with db.acquire() as conn:
         after = await conn.fetchval("SELECT count(*) FROM context_switches WHERE to_hostel_id = $1", lotus)
@@ -262,18 +323,25 @@ async def test_a_hostel_admin_switches_among_assigned_hostels_and_it_is_recorded
     lotus_only = await bearer(own_client, "warden@lotus.demo")
     async with db.acquire() as conn:
         sunrise = await conn.fetchval("SELECT id FROM hostels WHERE slug = 'demo-sunrise'")
-    status, _ = await _gql(own_client, "{ me { rolesInForce } }", headers={**lotus_only, "X-Tenant-Id": encode_gid("Hostel", sunrise)})
+    status, _ = await _gql(
+        own_client, "{ me { rolesInForce } }", headers={**lotus_only, "X-Tenant-Id": encode_gid("Hostel", sunrise)}
+    )
     assert status == 403
 
 
 async def test_my_sessions_and_login_history_are_mine_only(own_client):
     headers = await bearer(own_client, "accounts@riverside.demo")
-    _, body = await _gql(own_client, "{ me { sessions { nodes { id createdAt } } loginHistory { nodes { success } } } }", headers=headers)
+    _, body = await _gql(
+        own_client, "{ me { sessions { nodes { id createdAt } } loginHistory { nodes { success } } } }", headers=headers
+    )
     sessions = body["data"]["me"]["sessions"]["nodes"]
     assert sessions and body["data"]["me"]["loginHistory"]["nodes"][0]["success"] is True
     other = await bearer(own_client, "accounts@greenwood.demo")
-    _, body = await _gql(own_client, "query($id: ID!) { node(id: $id) { id } }", {"id": sessions[0]["id"]}, headers=other)
+    _, body = await _gql(
+        own_client, "query($id: ID!) { node(id: $id) { id } }", {"id": sessions[0]["id"]}, headers=other
+    )
     assert body["data"]["node"] is None
-    _, body = await _gql(own_client, "query($id: ID!) { node(id: $id) { id } }", {"id": sessions[0]["id"]}, headers=headers)
+    _, body = await _gql(
+        own_client, "query($id: ID!) { node(id: $id) { id } }", {"id": sessions[0]["id"]}, headers=headers
+    )
     assert body["data"]["node"] == {"id": sessions[0]["id"]}
-

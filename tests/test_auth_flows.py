@@ -21,7 +21,9 @@ from tests.conftest import as_user, make_schools, unique
 PASSWORD = "Flow-pass-2026"
 BAD_CREDENTIALS = [{"code": "INVALID", "field": None, "message": "The email or the password is not correct."}]
 NO_ROLE_THERE = [{"code": "FORBIDDEN", "field": ["input", "tenantId"], "message": "You hold no role in that tenant."}]
-BAD_REFRESH = [{"code": "INVALID", "field": ["input", "refreshToken"], "message": "This refresh token is not valid; log in again."}]
+BAD_REFRESH = [
+    {"code": "INVALID", "field": ["input", "refreshToken"], "message": "This refresh token is not valid; log in again."}
+]
 
 LOGIN = """mutation($input: TokenCreateInput!) { tokenCreate(input: $input) {
   accessToken refreshToken tokenType expiresAt errors { code field message } } }"""
@@ -33,7 +35,9 @@ USER_CREATE = """mutation($i: UserCreateInput!) { userCreate(input: $i) { user {
 ASSIGN = """mutation($i: RoleAssignInput!) { roleAssign(input: $i) { roleAssignment { id active } errors { code field message } } }"""
 REVOKE = """mutation($id: ID!) { roleRevoke(input: {id: $id}) {
   roleAssignment { id role active school { schoolCode } } errors { code field message } } }"""
-DEACTIVATE = """mutation($id: ID!) { userDeactivate(input: {id: $id}) { user { email active } errors { code message } } }"""
+DEACTIVATE = (
+    """mutation($id: ID!) { userDeactivate(input: {id: $id}) { user { email active } errors { code message } } }"""
+)
 
 
 @pytest.fixture
@@ -44,8 +48,13 @@ async def own_client(app):
         yield c
 
 
-async def _post(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None,
-                token: str | None = None, tenant: str | None = None) -> tuple[int, dict[str, Any]]:
+async def _post(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    token: str | None = None,
+    tenant: str | None = None,
+) -> tuple[int, dict[str, Any]]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if tenant:
         headers["X-Tenant-Id"] = tenant
@@ -53,7 +62,9 @@ async def _post(client: httpx.AsyncClient, query: str, variables: dict[str, Any]
     return r.status_code, r.json()
 
 
-async def _login(client: httpx.AsyncClient, email: str, password: str = PASSWORD, tenant: str | None = None) -> dict[str, Any]:
+async def _login(
+    client: httpx.AsyncClient, email: str, password: str = PASSWORD, tenant: str | None = None
+) -> dict[str, Any]:
     variables = {"input": {"email": email, "password": password, **({"tenantId": tenant} if tenant else {})}}
     status, body = await _post(client, LOGIN, variables)
     assert status == 200 and "errors" not in body, body
@@ -73,13 +84,26 @@ async def _me(client: httpx.AsyncClient, token: str, tenant: str | None = None) 
 async def _user(gql: Any, memberships: list[tuple[str, str]] = (), school: str | None = None) -> dict[str, Any]:
     """A new user (created by the demo super admin) holding `memberships` [(role, tenant gid)]."""
     email = f"{unique('flow').lower()}@test.campus"
-    created = (await gql(USER_CREATE, {"i": {"email": email, "role": memberships[0][0] if memberships else "VISITOR",
-                                             "fullName": "Flow User", "password": PASSWORD,
-                                             **({"schoolId": school} if school else {})}}))["data"]["userCreate"]
+    created = (
+        await gql(
+            USER_CREATE,
+            {
+                "i": {
+                    "email": email,
+                    "role": memberships[0][0] if memberships else "VISITOR",
+                    "fullName": "Flow User",
+                    "password": PASSWORD,
+                    **({"schoolId": school} if school else {}),
+                }
+            },
+        )
+    )["data"]["userCreate"]
     assert created["errors"] == [], created
     ids = []
     for role, tenant in memberships:
-        given = (await gql(ASSIGN, {"i": {"userId": created["user"]["id"], "role": role, "tenantId": tenant}}))["data"]["roleAssign"]
+        given = (await gql(ASSIGN, {"i": {"userId": created["user"]["id"], "role": role, "tenantId": tenant}}))["data"][
+            "roleAssign"
+        ]
         assert given["errors"] == [], given
         ids.append(given["roleAssignment"]["id"])
     return {"id": created["user"]["id"], "email": email, "memberships": ids}
@@ -87,13 +111,18 @@ async def _user(gql: Any, memberships: list[tuple[str, str]] = (), school: str |
 
 async def _hostel(gql: Any) -> dict[str, str]:
     slug = unique("flow-hostel").lower()
-    made = (await gql("""mutation($i: HostelCreateInput!) { hostelCreate(input: $i) { hostel { id slug } errors { code message } } }""",
-                      {"i": {"name": f"Flow Hostel {slug}", "slug": slug, "hostelType": "CO_ED"}}))["data"]["hostelCreate"]
+    made = (
+        await gql(
+            """mutation($i: HostelCreateInput!) { hostelCreate(input: $i) { hostel { id slug } errors { code message } } }""",
+            {"i": {"name": f"Flow Hostel {slug}", "slug": slug, "hostelType": "CO_ED"}},
+        )
+    )["data"]["hostelCreate"]
     assert made["errors"] == [], made
     return made["hostel"]
 
 
 # ---- login into a chosen tenant ---------------------------------------------------------------
+
 
 async def test_login_with_a_chosen_school_scopes_the_token_to_it_and_refresh_keeps_it(gql, own_client, db):
     a, b, c = await make_schools(db, unique("AFT"), 3, sessions_per_school=1)
@@ -122,14 +151,24 @@ async def test_login_with_a_chosen_school_scopes_the_token_to_it_and_refresh_kee
     # a school where the user holds no role, and one that does not exist, get the same clear refusal
     for tenant in (c["gid"], encode_gid("School", 2_000_000_000)):
         refused = await _login(own_client, user["email"], tenant=tenant)
-        assert refused == {"accessToken": None, "refreshToken": None, "tokenType": None, "expiresAt": None,
-                           "errors": NO_ROLE_THERE}, tenant
+        assert refused == {
+            "accessToken": None,
+            "refreshToken": None,
+            "tokenType": None,
+            "expiresAt": None,
+            "errors": NO_ROLE_THERE,
+        }, tenant
     # something that is not a tenant's ID is invalid input, named as such
     for bad in (encode_gid("Student", a["id"]), "not-an-id"):
         refused = await _login(own_client, user["email"], tenant=bad)
         assert refused["accessToken"] is None
-        assert refused["errors"] == [{"code": "INVALID", "field": ["input", "tenantId"],
-                                      "message": "tenantId must be the ID of a School or a Hostel."}], bad
+        assert refused["errors"] == [
+            {
+                "code": "INVALID",
+                "field": ["input", "tenantId"],
+                "message": "tenantId must be the ID of a School or a Hostel.",
+            }
+        ], bad
     # a wrong password says only that, whatever the tenant (the tenant check comes after it)
     wrong = await _login(own_client, user["email"], "Wrong-pass-2026", tenant=c["gid"])
     assert wrong["accessToken"] is None and wrong["errors"] == BAD_CREDENTIALS
@@ -155,9 +194,13 @@ async def test_login_into_a_hostel_and_a_platform_role_into_any_tenant(gql, own_
 
     # a platform role logs in to any existing tenant, and works there as itself
     admin = await _user(gql)
-    assert (await gql(ASSIGN, {"i": {"userId": admin["id"], "role": "PLATFORM_ADMIN"}}))["data"]["roleAssign"]["errors"] == []
-    for tenant, expected in ((school["gid"], {"__typename": "School", "schoolCode": school["code"]}),
-                             (other["id"], {"__typename": "Hostel", "slug": other["slug"]})):
+    assert (await gql(ASSIGN, {"i": {"userId": admin["id"], "role": "PLATFORM_ADMIN"}}))["data"]["roleAssign"][
+        "errors"
+    ] == []
+    for tenant, expected in (
+        (school["gid"], {"__typename": "School", "schoolCode": school["code"]}),
+        (other["id"], {"__typename": "Hostel", "slug": other["slug"]}),
+    ):
         tokens = await _login(own_client, admin["email"], tenant=tenant)
         assert tokens["errors"] == [], tenant
         _, body = await _me(own_client, tokens["accessToken"])
@@ -166,6 +209,7 @@ async def test_login_into_a_hostel_and_a_platform_role_into_any_tenant(gql, own_
 
 
 # ---- inactive users ---------------------------------------------------------------------------
+
 
 async def test_an_inactive_or_suspended_user_cannot_log_in_and_is_told_nothing_more(gql, own_client, db):
     [school] = await make_schools(db, unique("AFI"), 1, sessions_per_school=1)
@@ -179,8 +223,13 @@ async def test_an_inactive_or_suspended_user_cannot_log_in_and_is_told_nothing_m
         for tenant in (None, school["gid"]):
             refused = await _login(own_client, user["email"], tenant=tenant)
             # the same answer as a wrong password: whether the account exists is not revealed
-            assert refused == {"accessToken": None, "refreshToken": None, "tokenType": None, "expiresAt": None,
-                               "errors": BAD_CREDENTIALS}, (user["email"], tenant)
+            assert refused == {
+                "accessToken": None,
+                "refreshToken": None,
+                "tokenType": None,
+                "expiresAt": None,
+                "errors": BAD_CREDENTIALS,
+            }, (user["email"], tenant)
 
 
 async def test_a_user_deactivated_after_login_loses_the_token_and_the_refresh(gql, own_client, db):
@@ -194,7 +243,13 @@ async def test_a_user_deactivated_after_login_loses_the_token_and_the_refresh(gq
     status, body = await _me(own_client, tokens["accessToken"])
     assert status == 401 and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     refused = await _refresh(own_client, tokens["refreshToken"])
-    assert refused == {"accessToken": None, "refreshToken": None, "tokenType": None, "expiresAt": None, "errors": BAD_REFRESH}
+    assert refused == {
+        "accessToken": None,
+        "refreshToken": None,
+        "tokenType": None,
+        "expiresAt": None,
+        "errors": BAD_REFRESH,
+    }
 
 
 async def test_a_user_suspended_after_login_loses_the_token_and_the_refresh(gql, own_client, db):
@@ -211,6 +266,7 @@ async def test_a_user_suspended_after_login_loses_the_token_and_the_refresh(gql,
 
 # ---- refresh ------------------------------------------------------------------------------------
 
+
 async def test_refresh_gives_a_working_token_and_refuses_used_expired_and_tampered_ones(gql, own_client, db):
     [school] = await make_schools(db, unique("AFR"), 1, sessions_per_school=1)
     user = await _user(gql, [("ACCOUNTANT", school["gid"])])
@@ -219,8 +275,13 @@ async def test_refresh_gives_a_working_token_and_refuses_used_expired_and_tamper
     # garbage, an empty string, an access token in the refresh token's place, a tampered token
     tampered = first["refreshToken"][:-1] + ("A" if first["refreshToken"][-1] != "A" else "B")
     for bad in ("", "nonsense", first["accessToken"], tampered, first["refreshToken"] + "x"):
-        assert await _refresh(own_client, bad) == {"accessToken": None, "refreshToken": None, "tokenType": None,
-                                                    "expiresAt": None, "errors": BAD_REFRESH}, bad
+        assert await _refresh(own_client, bad) == {
+            "accessToken": None,
+            "refreshToken": None,
+            "tokenType": None,
+            "expiresAt": None,
+            "errors": BAD_REFRESH,
+        }, bad
 
     # ... and they did not spoil the genuine one
     before = dt.datetime.now(dt.UTC)
@@ -244,12 +305,14 @@ async def test_refresh_gives_a_working_token_and_refuses_used_expired_and_tamper
         changed = await conn.execute(
             "UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE rotated_at IS NULL AND revoked_at IS NULL "
             "AND session_id = (SELECT max(id) FROM user_sessions WHERE user_id = (SELECT id FROM users WHERE email = $1))",
-            user["email"])
+            user["email"],
+        )
     assert changed == "UPDATE 1"
     assert (await _refresh(own_client, other["refreshToken"]))["errors"] == BAD_REFRESH
 
 
 # ---- roleRevoke ---------------------------------------------------------------------------------
+
 
 async def test_role_revoke_takes_the_role_away_from_the_next_request_and_the_next_login(gql, client, own_client, db):
     a, b = await make_schools(db, unique("AFV"), 2, sessions_per_school=1)
@@ -273,8 +336,10 @@ async def test_role_revoke_takes_the_role_away_from_the_next_request_and_the_nex
     # the school admin of A: not a membership of another school, not an admin's role (their own either)
     for gid in (accounting, admins_own):
         _, body = await revoke(admin_tokens["accessToken"], gid)
-        assert body["data"]["roleRevoke"] == {"roleAssignment": None, "errors": [
-            {"code": "NOT_FOUND", "field": ["input", "id"], "message": "No RoleAssignment with this ID."}]}, gid
+        assert body["data"]["roleRevoke"] == {
+            "roleAssignment": None,
+            "errors": [{"code": "NOT_FOUND", "field": ["input", "id"], "message": "No RoleAssignment with this ID."}],
+        }, gid
     # ... and those refusals changed nothing
     _, body = await _me(own_client, tokens["accessToken"], tenant=b["gid"])
     assert body["data"]["me"]["rolesInForce"] == ["ACCOUNTANT"]
@@ -285,8 +350,10 @@ async def test_role_revoke_takes_the_role_away_from_the_next_request_and_the_nex
 
     # the school admin revokes the teacher's role in their school
     _, body = await revoke(admin_tokens["accessToken"], teaching)
-    assert body["data"]["roleRevoke"] == {"errors": [], "roleAssignment": {
-        "id": teaching, "role": "TEACHER", "active": False, "school": {"schoolCode": a["code"]}}}
+    assert body["data"]["roleRevoke"] == {
+        "errors": [],
+        "roleAssignment": {"id": teaching, "role": "TEACHER", "active": False, "school": {"schoolCode": a["code"]}},
+    }
 
     # the very next request with the old token has no role in A: switching there is refused ...
     status, body = await _me(own_client, tokens["accessToken"], tenant=a["gid"])
@@ -309,12 +376,16 @@ async def test_role_revoke_takes_the_role_away_from_the_next_request_and_the_nex
     # a platform admin revokes anywhere: the user has no tenant left at all
     platform = await as_user(client, "platform@demo.campus")
     body = await platform(REVOKE, {"id": accounting})
-    assert body["data"]["roleRevoke"]["errors"] == [] and body["data"]["roleRevoke"]["roleAssignment"]["active"] is False
+    assert (
+        body["data"]["roleRevoke"]["errors"] == [] and body["data"]["roleRevoke"]["roleAssignment"]["active"] is False
+    )
     _, body = await _me(own_client, renewed["accessToken"])
     assert body["data"]["me"]["rolesInForce"] == [] and body["data"]["me"]["activeTenant"] is None
 
     # the role can be given again (the revoked row does not block it) and works at once
-    again = (await gql(ASSIGN, {"i": {"userId": teacher["id"], "role": "TEACHER", "tenantId": a["gid"]}}))["data"]["roleAssign"]
+    again = (await gql(ASSIGN, {"i": {"userId": teacher["id"], "role": "TEACHER", "tenantId": a["gid"]}}))["data"][
+        "roleAssign"
+    ]
     assert again["errors"] == [] and again["roleAssignment"]["id"] != teaching
     _, body = await _me(own_client, renewed["accessToken"], tenant=a["gid"])
     assert body["data"]["me"]["rolesInForce"] == ["TEACHER"]
@@ -325,8 +396,15 @@ async def test_a_school_admin_sees_whose_role_was_revoked(gql, own_client, db):
     admin = await _user(gql, [("SCHOOL_ADMIN", school["gid"])])
     teacher = await _user(gql, [("TEACHER", school["gid"])])
     admin_tokens = await _login(own_client, admin["email"])
-    status, body = await _post(own_client, """mutation($id: ID!) { roleRevoke(input: {id: $id}) {
-        roleAssignment { active user { email } } errors { code } } }""", {"id": teacher["memberships"][0]},
-                               token=admin_tokens["accessToken"])
+    status, body = await _post(
+        own_client,
+        """mutation($id: ID!) { roleRevoke(input: {id: $id}) {
+        roleAssignment { active user { email } } errors { code } } }""",
+        {"id": teacher["memberships"][0]},
+        token=admin_tokens["accessToken"],
+    )
     assert "errors" not in body, body
-    assert body["data"]["roleRevoke"] == {"roleAssignment": {"active": False, "user": {"email": teacher["email"]}}, "errors": []}
+    assert body["data"]["roleRevoke"] == {
+        "roleAssignment": {"active": False, "user": {"email": teacher["email"]}},
+        "errors": [],
+    }

@@ -12,7 +12,18 @@ import datetime as dt
 
 import pytest
 
-from tests.booking_world import World, active_beds, add_months, add_room_type, booking, booking_input, call, create, make_world, today
+from tests.booking_world import (
+    World,
+    active_beds,
+    add_months,
+    add_room_type,
+    booking,
+    booking_input,
+    call,
+    create,
+    make_world,
+    today,
+)
 
 
 @pytest.fixture
@@ -23,8 +34,10 @@ async def one_bed(db, client) -> World:
 
 
 async def _conflicts_of(world: World, booking_id: str) -> list[dict]:
-    edges = (await world.admin("""{ assignmentConflicts(first: 50) { edges { node { conflictType
-        booking { id } bed { id } } } } }"""))["data"]["assignmentConflicts"]["edges"]
+    edges = (
+        await world.admin("""{ assignmentConflicts(first: 50) { edges { node { conflictType
+        booking { id } bed { id } } } } }""")
+    )["data"]["assignmentConflicts"]["edges"]
     return [e["node"] for e in edges if e["node"]["booking"] and e["node"]["booking"]["id"] == booking_id]
 
 

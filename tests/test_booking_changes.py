@@ -8,8 +8,20 @@ import datetime as dt
 import pytest
 
 from kit.ids import decode_gid
-from tests.booking_world import (World, active_beds, add_months, add_room_type, booking, booking_input, call, create,
-                                 make_world, mutation, statuses, today)
+from tests.booking_world import (
+    World,
+    active_beds,
+    add_months,
+    add_room_type,
+    booking,
+    booking_input,
+    call,
+    create,
+    make_world,
+    mutation,
+    statuses,
+    today,
+)
 from tests.conftest import GQL, bearer
 
 POLICY = """mutation($i: CancellationPolicyCreateInput!) { cancellationPolicyCreate(input: $i) {
@@ -33,9 +45,14 @@ async def _policy(w: World, tiers) -> dict:
 
 
 async def test_policy_tiers_are_validated(world: World) -> None:
-    for bad in ("not a list", [{"minDaysBefore": 30}], [{"minDaysBefore": -1, "refundPercent": "10"}],
-                [{"minDaysBefore": 3, "refundPercent": "101"}], [{"minDaysBefore": 3, "refundPercent": "x"}],
-                [{"minDaysBefore": 3, "refundPercent": "10"}, {"minDaysBefore": 3, "refundPercent": "20"}]):
+    for bad in (
+        "not a list",
+        [{"minDaysBefore": 30}],
+        [{"minDaysBefore": -1, "refundPercent": "10"}],
+        [{"minDaysBefore": 3, "refundPercent": "101"}],
+        [{"minDaysBefore": 3, "refundPercent": "x"}],
+        [{"minDaysBefore": 3, "refundPercent": "10"}, {"minDaysBefore": 3, "refundPercent": "20"}],
+    ):
         payload = await _policy(world, bad)
         assert payload["cancellationPolicy"] is None and payload["errors"][0]["code"] == "INVALID", bad
         assert payload["errors"][0]["field"] == ["input", "tiers"]
@@ -43,9 +60,11 @@ async def test_policy_tiers_are_validated(world: World) -> None:
     assert policies["data"]["cancellationPolicies"]["totalCount"] == 0
     ok = await _policy(world, [{"minDaysBefore": 30, "refundPercent": "100"}])
     assert ok["errors"] == []
-    update = await world.admin("""mutation($i: CancellationPolicyUpdateInput!) { cancellationPolicyUpdate(input: $i) {
+    update = await world.admin(
+        """mutation($i: CancellationPolicyUpdateInput!) { cancellationPolicyUpdate(input: $i) {
         cancellationPolicy { tiers } errors { field code } } }""",
-                               {"i": {"id": ok["cancellationPolicy"]["id"], "tiers": [{"days": 1}]}})
+        {"i": {"id": ok["cancellationPolicy"]["id"], "tiers": [{"days": 1}]}},
+    )
     assert update["data"]["cancellationPolicyUpdate"]["errors"][0]["field"] == ["input", "tiers"]
 
 
@@ -63,8 +82,15 @@ async def test_guest_cancels_with_the_policy_refund_and_the_waitlist_is_told(wor
     join = mutation("waitlistJoin", "bookingWaitlist", WAITLIST_FIELDS)
 
     async def wait(g: GQL, frm: dt.date, to: dt.date, **extra) -> dict:
-        inp = {"roomTypeId": world.rt("SGL"), "fromDate": str(frm), "toDate": str(to), "contactName": "Waiting",
-               "gender": "MALE", "contactPhone": "+91 90000 00009", **extra}
+        inp = {
+            "roomTypeId": world.rt("SGL"),
+            "fromDate": str(frm),
+            "toDate": str(to),
+            "contactName": "Waiting",
+            "gender": "MALE",
+            "contactPhone": "+91 90000 00009",
+            **extra,
+        }
         payload = (await g(join, {"i": inp}))["data"]["waitlistJoin"]
         assert payload["errors"] == [], payload
         return payload["bookingWaitlist"]
@@ -74,9 +100,21 @@ async def test_guest_cancels_with_the_policy_refund_and_the_waitlist_is_told(wor
     covered = await wait(world.admin, start, end, priority=50)
     later = await wait(world.visitor, start + dt.timedelta(days=5), end, hostelId=world.gid)
     assert (too_long["priority"], covered["priority"], later["priority"]) == (1, 50, 100)
-    forbidden = await world.visitor(join, {"i": {"roomTypeId": world.rt("SGL"), "fromDate": str(start), "toDate": str(end),
-                                                 "contactName": "X", "gender": "MALE", "contactEmail": "x@example.com",
-                                                 "hostelId": world.gid, "priority": 1}})
+    forbidden = await world.visitor(
+        join,
+        {
+            "i": {
+                "roomTypeId": world.rt("SGL"),
+                "fromDate": str(start),
+                "toDate": str(end),
+                "contactName": "X",
+                "gender": "MALE",
+                "contactEmail": "x@example.com",
+                "hostelId": world.gid,
+                "priority": 1,
+            }
+        },
+    )
     assert forbidden["data"]["waitlistJoin"]["errors"][0]["code"] == "FORBIDDEN"
 
     # someone else's booking: NOT_FOUND for another visitor, a resident and another hostel's staff
@@ -92,27 +130,41 @@ async def test_guest_cancels_with_the_policy_refund_and_the_waitlist_is_told(wor
     assert done["errors"] == [] and done["booking"]["status"] == "CANCELLED"
     seen = await booking(world.admin, b["id"])
     assert active_beds(seen) == [] and statuses(seen) == ["PENDING", "APPROVED", "CONFIRMED", "CANCELLED"]
-    record = (await world.admin("""query($b: ID!) { bookingCancellations(filter: {bookingId: {eq: $b}}) { edges { node {
+    record = (
+        await world.admin(
+            """query($b: ID!) { bookingCancellations(filter: {bookingId: {eq: $b}}) { edges { node {
         cancelledByGuest reason daysBeforeCheckIn refundPercent amountPaid refundAmount refundStatus } } }
         refundTransactions(filter: {bookingId: {eq: $b}}) { edges { node { amount status method } } }
-        bookingCalendarEvents(filter: {bookingId: {eq: $b}}) { edges { node { active } } } }""", {"b": b["id"]}))["data"]
+        bookingCalendarEvents(filter: {bookingId: {eq: $b}}) { edges { node { active } } } }""",
+            {"b": b["id"]},
+        )
+    )["data"]
     assert record["bookingCancellations"]["edges"][0]["node"] == {
-        "cancelledByGuest": True, "reason": "Plans changed", "daysBeforeCheckIn": 10, "refundPercent": "50.00",
-        "amountPaid": "6000.01", "refundAmount": "3000.01", "refundStatus": "PENDING"}  # 3000.005 rounds half up
+        "cancelledByGuest": True,
+        "reason": "Plans changed",
+        "daysBeforeCheckIn": 10,
+        "refundPercent": "50.00",
+        "amountPaid": "6000.01",
+        "refundAmount": "3000.01",
+        "refundStatus": "PENDING",
+    }  # 3000.005 rounds half up
     assert [e["node"] for e in record["refundTransactions"]["edges"]] == [
-        {"amount": "3000.01", "status": "PENDING", "method": "ORIGINAL_PAYMENT"}]
+        {"amount": "3000.01", "status": "PENDING", "method": "ORIGINAL_PAYMENT"}
+    ]
     assert [e["node"]["active"] for e in record["bookingCalendarEvents"]["edges"]] == [False, False]
 
-    waiting = (await world.admin("""{ bookingWaitlist(first: 10, orderBy: {field: PRIORITY, direction: ASC}) {
-        edges { node { id status notifications(first: 5) { edges { node { availableFrom availableTo bed { id } } } } } } } }"""
-                                 ))["data"]["bookingWaitlist"]["edges"]
+    waiting = (
+        await world.admin("""{ bookingWaitlist(first: 10, orderBy: {field: PRIORITY, direction: ASC}) {
+        edges { node { id status notifications(first: 5) { edges { node { availableFrom availableTo bed { id } } } } } } } }""")
+    )["data"]["bookingWaitlist"]["edges"]
     by_id = {e["node"]["id"]: e["node"] for e in waiting}
     assert by_id[too_long["id"]]["status"] == "WAITING" and by_id[too_long["id"]]["notifications"]["edges"] == []
     assert by_id[later["id"]]["status"] == "WAITING" and by_id[later["id"]]["notifications"]["edges"] == []
     told = by_id[covered["id"]]
     assert told["status"] == "NOTIFIED"
     assert [n["node"] for n in told["notifications"]["edges"]] == [
-        {"availableFrom": str(start), "availableTo": str(end), "bed": {"id": world.bed("SGL")}}]
+        {"availableFrom": str(start), "availableTo": str(end), "bed": {"id": world.bed("SGL")}}
+    ]
 
     twice = (await world.visitor(cancel, {"i": {"id": b["id"]}}))["data"]["bookingCancel"]
     assert twice["errors"][0]["code"] == "CONFLICT"
@@ -122,25 +174,42 @@ async def test_cancel_without_policy_or_payment_refunds_nothing(world: World) ->
     b = await create(world.admin, booking_input(world, "DBL"))
     done = await call(world.supervisor, "bookingCancel", {"id": b["id"]})
     assert done["errors"] == [] and done["booking"]["status"] == "CANCELLED"
-    record = (await world.admin("""query($b: ID!) { bookingCancellations(filter: {bookingId: {eq: $b}}) { edges { node {
+    record = (
+        await world.admin(
+            """query($b: ID!) { bookingCancellations(filter: {bookingId: {eq: $b}}) { edges { node {
         cancelledByGuest refundPercent refundAmount refundStatus policy { id } } } }
-        refundTransactions(filter: {bookingId: {eq: $b}}) { totalCount } }""", {"b": b["id"]}))["data"]
+        refundTransactions(filter: {bookingId: {eq: $b}}) { totalCount } }""",
+            {"b": b["id"]},
+        )
+    )["data"]
     assert record["bookingCancellations"]["edges"][0]["node"] == {
-        "cancelledByGuest": False, "refundPercent": "0.00", "refundAmount": "0.00", "refundStatus": "NOT_APPLICABLE",
-        "policy": None}
+        "cancelledByGuest": False,
+        "refundPercent": "0.00",
+        "refundAmount": "0.00",
+        "refundStatus": "NOT_APPLICABLE",
+        "policy": None,
+    }
     assert record["refundTransactions"]["totalCount"] == 0
 
 
 async def test_waitlist_refusals(world: World) -> None:
     join = mutation("waitlistJoin", "bookingWaitlist", WAITLIST_FIELDS)
-    base = {"roomTypeId": world.rt("DBL"), "fromDate": str(today() + dt.timedelta(days=3)),
-            "toDate": str(today() + dt.timedelta(days=40)), "contactName": "Neha", "gender": "MALE",
-            "contactEmail": "n@example.com", "hostelId": world.gid}
-    for change, code, field in (({"gender": "FEMALE"}, "INVALID", "gender"),
-                                ({"toDate": base["fromDate"]}, "INVALID", "toDate"),
-                                ({"fromDate": str(today() - dt.timedelta(days=1))}, "INVALID", "fromDate"),
-                                ({"contactEmail": None}, "INVALID", "contactEmail"),
-                                ({"hostelId": None}, "INVALID", "hostelId")):
+    base = {
+        "roomTypeId": world.rt("DBL"),
+        "fromDate": str(today() + dt.timedelta(days=3)),
+        "toDate": str(today() + dt.timedelta(days=40)),
+        "contactName": "Neha",
+        "gender": "MALE",
+        "contactEmail": "n@example.com",
+        "hostelId": world.gid,
+    }
+    for change, code, field in (
+        ({"gender": "FEMALE"}, "INVALID", "gender"),
+        ({"toDate": base["fromDate"]}, "INVALID", "toDate"),
+        ({"fromDate": str(today() - dt.timedelta(days=1))}, "INVALID", "fromDate"),
+        ({"contactEmail": None}, "INVALID", "contactEmail"),
+        ({"hostelId": None}, "INVALID", "hostelId"),
+    ):
         payload = (await world.visitor(join, {"i": {**base, **change}}))["data"]["waitlistJoin"]
         assert payload["errors"][0]["code"] == code and payload["errors"][0]["field"] == ["input", field], change
     entries = await world.admin("{ bookingWaitlist(first: 5) { totalCount } }")
@@ -155,15 +224,24 @@ async def test_modification_request_approve_and_move_the_hold(world: World) -> N
     modify = mutation("bookingModify", "bookingModification", MOD_FIELDS)
     nothing = (await world.visitor(modify, {"i": {"id": b["id"], "durationMonths": 2}}))["data"]["bookingModify"]
     assert nothing["errors"][0]["code"] == "INVALID"
-    for bad, field in (({"durationMonths": 0}, "durationMonths"), ({"durationMonths": 13}, "durationMonths"),
-                       ({"checkInDate": str(today() - dt.timedelta(days=1))}, "checkInDate")):
+    for bad, field in (
+        ({"durationMonths": 0}, "durationMonths"),
+        ({"durationMonths": 13}, "durationMonths"),
+        ({"checkInDate": str(today() - dt.timedelta(days=1))}, "checkInDate"),
+    ):
         refused = (await world.visitor(modify, {"i": {"id": b["id"], **bad}}))["data"]["bookingModify"]
         assert refused["errors"][0]["code"] == "INVALID" and refused["errors"][0]["field"] == ["input", field], bad
-    asked = (await world.admin(modify, {"i": {"id": b["id"], "durationMonths": 3, "reason": "One more month"}})
-             )["data"]["bookingModify"]
+    asked = (await world.admin(modify, {"i": {"id": b["id"], "durationMonths": 3, "reason": "One more month"}}))[
+        "data"
+    ]["bookingModify"]
     assert asked["errors"] == []
     m = asked["bookingModification"]
-    assert (m["status"], m["modificationType"], m["oldDurationMonths"], m["newDurationMonths"]) == ("PENDING", "DURATION", 2, 3)
+    assert (m["status"], m["modificationType"], m["oldDurationMonths"], m["newDurationMonths"]) == (
+        "PENDING",
+        "DURATION",
+        2,
+        3,
+    )
     assert (m["oldTotalAmount"], m["newTotalAmount"], m["priceDifference"]) == ("18000.00", "27000.00", "9000.00")
     second = (await world.visitor(modify, {"i": {"id": b["id"], "durationMonths": 4}}))["data"]["bookingModify"]
     assert second["errors"][0]["code"] == "CONFLICT"
@@ -178,10 +256,20 @@ async def test_modification_request_approve_and_move_the_hold(world: World) -> N
     assert approved["errors"] == [] and approved["bookingModification"]["status"] == "APPROVED"
     after = await booking(world.admin, b["id"])
     start = dt.date.fromisoformat(b["checkInDate"])
-    assert (after["durationMonths"], after["checkOutDate"], after["totalAmount"]) == (3, str(add_months(start, 3)), "27000.00")
+    assert (after["durationMonths"], after["checkOutDate"], after["totalAmount"]) == (
+        3,
+        str(add_months(start, 3)),
+        "27000.00",
+    )
     holds = [e["node"] for e in after["assignments"]["edges"] if e["node"]["active"]]
-    assert holds == [{"active": True, "startsOn": str(start), "endsOn": str(add_months(start, 3)),
-                      "bed": {"id": world.bed("DBL", 1)}}]  # the same bed, longer
+    assert holds == [
+        {
+            "active": True,
+            "startsOn": str(start),
+            "endsOn": str(add_months(start, 3)),
+            "bed": {"id": world.bed("DBL", 1)},
+        }
+    ]  # the same bed, longer
     again = (await world.admin(decide, {"i": {"id": m["id"]}}))["data"]["bookingModificationApprove"]
     assert again["errors"][0]["code"] == "CONFLICT"
 
@@ -200,16 +288,21 @@ async def test_modification_refused_cleanly_when_no_bed_is_free(world: World) ->
     refused = (await world.admin(decide, {"i": {"id": m["id"]}}))["data"]["bookingModificationApprove"]
     assert refused["errors"][0]["code"] == "CONFLICT" and refused["bookingModification"] is None
     assert await booking(world.admin, b["id"]) == before  # same type, dates, price and bed hold
-    status = await world.admin("query($id: ID!) { node(id: $id) { ... on BookingModification { status } } }",
-                               {"id": m["id"]})
+    status = await world.admin(
+        "query($id: ID!) { node(id: $id) { ... on BookingModification { status } } }", {"id": m["id"]}
+    )
     assert status["data"]["node"]["status"] == "PENDING"
     reject = mutation("bookingModificationReject", "bookingModification", MOD_FIELDS)
     rejected = (await world.admin(reject, {"i": {"id": m["id"], "notes": "Singles are full"}}))["data"]
     assert rejected["bookingModificationReject"]["bookingModification"]["status"] == "REJECTED"
-    record = await world.admin("""query($m: ID!) { modificationApprovalRecords(filter: {modificationId: {eq: $m}}) {
-        edges { node { approved notes } } } }""", {"m": m["id"]})
+    record = await world.admin(
+        """query($m: ID!) { modificationApprovalRecords(filter: {modificationId: {eq: $m}}) {
+        edges { node { approved notes } } } }""",
+        {"m": m["id"]},
+    )
     assert [e["node"] for e in record["data"]["modificationApprovalRecords"]["edges"]] == [
-        {"approved": False, "notes": "Singles are full"}]
+        {"approved": False, "notes": "Singles are full"}
+    ]
     assert await booking(world.admin, b["id"]) == before
 
 
@@ -239,25 +332,49 @@ async def test_modifying_a_confirmed_booking_moves_its_calendar(world: World) ->
     assert (await call(world.admin, "bookingApprove", {"id": b["id"]}))["errors"] == []
     assert (await call(world.admin, "bookingConfirm", {"id": b["id"], "advancePaid": "2250.00"}))["errors"] == []
     new_start = dt.date.fromisoformat(b["checkInDate"]) + dt.timedelta(days=7)
-    asked = await call(world.visitor, "bookingModify", {"id": b["id"], "checkInDate": str(new_start)},
-                       "bookingModification", MOD_FIELDS)
+    asked = await call(
+        world.visitor,
+        "bookingModify",
+        {"id": b["id"], "checkInDate": str(new_start)},
+        "bookingModification",
+        MOD_FIELDS,
+    )
     assert asked["errors"][0]["code"] == "NOT_FOUND"  # not the visitor's booking
-    asked = await call(world.supervisor, "bookingModify", {"id": b["id"], "checkInDate": str(new_start)},
-                       "bookingModification", MOD_FIELDS)
+    asked = await call(
+        world.supervisor,
+        "bookingModify",
+        {"id": b["id"], "checkInDate": str(new_start)},
+        "bookingModification",
+        MOD_FIELDS,
+    )
     assert asked["errors"] == [] and asked["bookingModification"]["modificationType"] == "DATES"
     assert asked["bookingModification"]["priceDifference"] == "0.00"
-    ok = await call(world.admin, "bookingModificationApprove", {"id": asked["bookingModification"]["id"]},
-                    "bookingModification", "status")
+    ok = await call(
+        world.admin,
+        "bookingModificationApprove",
+        {"id": asked["bookingModification"]["id"]},
+        "bookingModification",
+        "status",
+    )
     assert ok["errors"] == []
     after = await booking(world.admin, b["id"])
     assert (after["status"], after["checkInDate"], after["checkOutDate"]) == (
-        "CONFIRMED", str(new_start), str(add_months(new_start, 1)))
+        "CONFIRMED",
+        str(new_start),
+        str(add_months(new_start, 1)),
+    )
     assert len(active_beds(after)) == 1
-    events = (await world.admin("""query($b: ID!) { bookingCalendarEvents(filter: {bookingId: {eq: $b}},
+    events = (
+        await world.admin(
+            """query($b: ID!) { bookingCalendarEvents(filter: {bookingId: {eq: $b}},
         orderBy: {field: EVENT_DATE, direction: ASC}) { edges { node { eventType eventDate } } } }""",
-                                {"b": b["id"]}))["data"]["bookingCalendarEvents"]["edges"]
+            {"b": b["id"]},
+        )
+    )["data"]["bookingCalendarEvents"]["edges"]
     assert [(e["node"]["eventType"], e["node"]["eventDate"]) for e in events] == [
-        ("CHECK_IN", str(new_start)), ("CHECK_OUT", str(add_months(new_start, 1)))]
+        ("CHECK_IN", str(new_start)),
+        ("CHECK_OUT", str(add_months(new_start, 1))),
+    ]
 
 
 async def test_leaving_early_frees_the_rest_of_the_stay_for_the_waitlist(world: World, db) -> None:
@@ -267,20 +384,36 @@ async def test_leaving_early_frees_the_rest_of_the_stay_for_the_waitlist(world: 
     arrived, leaves = today() - dt.timedelta(days=5), today() + dt.timedelta(days=40)
     async with db.acquire() as conn:  # the stay began five days ago (dates arranged directly)
         bid = decode_gid(b["id"])[1]
-        await conn.execute("UPDATE bookings SET check_in_date = $2, check_out_date = $3 WHERE id = $1", bid, arrived, leaves)
-        await conn.execute("UPDATE booking_assignments SET starts_on = $2, ends_on = $3 WHERE booking_id = $1",
-                           bid, arrived, leaves)
+        await conn.execute(
+            "UPDATE bookings SET check_in_date = $2, check_out_date = $3 WHERE id = $1", bid, arrived, leaves
+        )
+        await conn.execute(
+            "UPDATE booking_assignments SET starts_on = $2, ends_on = $3 WHERE booking_id = $1", bid, arrived, leaves
+        )
     assert (await call(world.admin, "bookingCheckIn", {"id": b["id"]}))["errors"] == []
-    entry = await call(world.admin, "waitlistJoin", {
-        "roomTypeId": world.rt("SGL"), "fromDate": str(today() + dt.timedelta(days=1)), "toDate": str(leaves),
-        "contactName": "Next guest", "gender": "MALE", "contactPhone": "+91 90000 00011"}, "bookingWaitlist", "id")
+    entry = await call(
+        world.admin,
+        "waitlistJoin",
+        {
+            "roomTypeId": world.rt("SGL"),
+            "fromDate": str(today() + dt.timedelta(days=1)),
+            "toDate": str(leaves),
+            "contactName": "Next guest",
+            "gender": "MALE",
+            "contactPhone": "+91 90000 00011",
+        },
+        "bookingWaitlist",
+        "id",
+    )
     assert entry["errors"] == []
     done = await call(world.admin, "bookingComplete", {"id": b["id"]})
     assert done["errors"] == [] and done["booking"]["status"] == "COMPLETED"
     hold = [e["node"] for e in done["booking"]["assignments"]["edges"]]
     assert hold == [{"active": True, "startsOn": str(arrived), "endsOn": str(today()), "bed": {"id": world.bed("SGL")}}]
-    told = await world.admin("query($id: ID!) { node(id: $id) { ... on BookingWaitlist { status } } }",
-                             {"id": entry["bookingWaitlist"]["id"]})
+    told = await world.admin(
+        "query($id: ID!) { node(id: $id) { ... on BookingWaitlist { status } } }",
+        {"id": entry["bookingWaitlist"]["id"]},
+    )
     assert told["data"]["node"]["status"] == "NOTIFIED"
 
 
@@ -295,18 +428,26 @@ async def test_a_booking_keeps_its_withdrawn_room_type_through_a_change_of_dates
       errors { code } } }"""
     for code in ("DBL", "SGL"):
         assert (await world.admin(withdraw, {"i": {"id": world.rt(code)}}))["data"]["roomTypeDefinitionDeactivate"][
-            "errors"] == []
+            "errors"
+        ] == []
     modify = mutation("bookingModify", "bookingModification", MOD_FIELDS)
-    moved = (await world.visitor(modify, {"i": {"id": b["id"], "roomTypeId": world.rt("SGL")}}))["data"]["bookingModify"]
+    moved = (await world.visitor(modify, {"i": {"id": b["id"], "roomTypeId": world.rt("SGL")}}))["data"][
+        "bookingModify"
+    ]
     assert moved["errors"][0]["code"] == "INVALID" and moved["bookingModification"] is None
     asked = (await world.visitor(modify, {"i": {"id": b["id"], "durationMonths": 3}}))["data"]["bookingModify"]
     assert asked["errors"] == [], asked
     assert asked["bookingModification"]["newRoomType"] == {"id": world.rt("DBL")}
     decide = mutation("bookingModificationApprove", "bookingModification", MOD_FIELDS)
-    approved = (await world.admin(decide, {"i": {"id": asked["bookingModification"]["id"]}}))["data"]["bookingModificationApprove"]
+    approved = (await world.admin(decide, {"i": {"id": asked["bookingModification"]["id"]}}))["data"][
+        "bookingModificationApprove"
+    ]
     assert approved["errors"] == [] and approved["bookingModification"]["status"] == "APPROVED", approved
     after = await booking(world.admin, b["id"])
     assert after["durationMonths"] == 3
-    fresh = (await world.visitor(mutation("bookingCreate", "booking", "id"),
-                                 {"i": booking_input(world, "DBL", months=1, visitor=True)}))["data"]["bookingCreate"]
+    fresh = (
+        await world.visitor(
+            mutation("bookingCreate", "booking", "id"), {"i": booking_input(world, "DBL", months=1, visitor=True)}
+        )
+    )["data"]["bookingCreate"]
     assert fresh["errors"][0]["code"] == "INVALID" and fresh["booking"] is None

@@ -33,8 +33,10 @@ async def test_twenty_concurrent_approvals_hold_one_bed_once(db, client, wide_ap
     w = await make_world(db, client)
     await add_room_type(db, w, "DBL", beds=2)
     start = today() + dt.timedelta(days=15)
-    bookings = [await create(w.admin, booking_input(w, "DBL", start=start + dt.timedelta(days=i % 5), months=1))
-                for i in range(N)]
+    bookings = [
+        await create(w.admin, booking_input(w, "DBL", start=start + dt.timedelta(days=i % 5), months=1))
+        for i in range(N)
+    ]
     bed = w.bed("DBL", 0)
 
     inflight = peak = 0
@@ -57,8 +59,10 @@ async def test_twenty_concurrent_approvals_hold_one_bed_once(db, client, wide_ap
         nonlocal lock_waits
         async with db.acquire() as conn:
             while not stop.is_set():
-                waiting = await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                              "AND application_name = 'campus-gateway' AND datname = current_database()")
+                waiting = await conn.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND application_name = 'campus-gateway' AND datname = current_database()"
+                )
                 lock_waits = max(lock_waits, waiting)
                 await asyncio.sleep(0.005)
 
@@ -81,13 +85,21 @@ async def test_twenty_concurrent_approvals_hold_one_bed_once(db, client, wide_ap
     assert lock_waits >= 1, "no request ever waited for the bed: they did not run concurrently"
 
     async with db.acquire() as conn:
-        holds = await conn.fetchval("SELECT count(*) FROM booking_assignments WHERE bed_id = $1 AND active",
-                                    decode_gid(bed)[1])
-        statuses = await conn.fetch("SELECT status, count(*) FROM bookings WHERE hostel_id = $1 GROUP BY status", w.hostel)
-        conflicts = await conn.fetchval("SELECT count(*) FROM assignment_conflicts WHERE hostel_id = $1 AND bed_id = $2 "
-                                        "AND conflict_type = 'DOUBLE_BOOKING'", w.hostel, decode_gid(bed)[1])
-        history = await conn.fetchval("SELECT count(*) FROM booking_status_history WHERE hostel_id = $1 "
-                                      "AND to_status = 'APPROVED'", w.hostel)
+        holds = await conn.fetchval(
+            "SELECT count(*) FROM booking_assignments WHERE bed_id = $1 AND active", decode_gid(bed)[1]
+        )
+        statuses = await conn.fetch(
+            "SELECT status, count(*) FROM bookings WHERE hostel_id = $1 GROUP BY status", w.hostel
+        )
+        conflicts = await conn.fetchval(
+            "SELECT count(*) FROM assignment_conflicts WHERE hostel_id = $1 AND bed_id = $2 "
+            "AND conflict_type = 'DOUBLE_BOOKING'",
+            w.hostel,
+            decode_gid(bed)[1],
+        )
+        history = await conn.fetchval(
+            "SELECT count(*) FROM booking_status_history WHERE hostel_id = $1 AND to_status = 'APPROVED'", w.hostel
+        )
     assert holds == 1
     assert dict(statuses) == {"APPROVED": 1, "PENDING": N - 1}
     assert history == 1
@@ -102,16 +114,32 @@ async def test_the_database_refuses_an_overlapping_hold(db, client) -> None:
     bed = decode_gid(w.bed("DBL", 0))[1]
     async with db.acquire() as conn:
         room = await conn.fetchval("SELECT room_id FROM beds WHERE id = $1", bed)
-        insert = ("INSERT INTO booking_assignments (hostel_id, booking_id, bed_id, room_id, starts_on, ends_on) "
-                  "VALUES ($1, $2, $3, $4, $5, $6)")
+        insert = (
+            "INSERT INTO booking_assignments (hostel_id, booking_id, bed_id, room_id, starts_on, ends_on) "
+            "VALUES ($1, $2, $3, $4, $5, $6)"
+        )
         start = today() + dt.timedelta(days=30)
         await conn.execute(insert, w.hostel, decode_gid(a["id"])[1], bed, room, start, start + dt.timedelta(days=30))
         with pytest.raises(asyncpg.exceptions.ExclusionViolationError):
-            await conn.execute(insert, w.hostel, decode_gid(b["id"])[1], bed, room, start + dt.timedelta(days=29),
-                               start + dt.timedelta(days=60))
+            await conn.execute(
+                insert,
+                w.hostel,
+                decode_gid(b["id"])[1],
+                bed,
+                room,
+                start + dt.timedelta(days=29),
+                start + dt.timedelta(days=60),
+            )
         # back to back is fine (half-open ranges), and an inactive hold does not count
-        await conn.execute(insert, w.hostel, decode_gid(b["id"])[1], bed, room, start + dt.timedelta(days=30),
-                           start + dt.timedelta(days=60))
+        await conn.execute(
+            insert,
+            w.hostel,
+            decode_gid(b["id"])[1],
+            bed,
+            room,
+            start + dt.timedelta(days=30),
+            start + dt.timedelta(days=60),
+        )
         assert await conn.fetchval("SELECT count(*) FROM booking_assignments WHERE bed_id = $1 AND active", bed) == 2
 
 
@@ -126,10 +154,13 @@ async def test_concurrent_approvals_without_a_bed_never_promise_the_last_one_twi
         g = GQL(c)
         g.headers = w.admin.headers
         results = await asyncio.gather(*(g(approve, {"i": {"id": b["id"]}}) for b in bookings))
-    codes = sorted(r["data"]["bookingApprove"]["errors"][0]["code"] if r["data"]["bookingApprove"]["errors"] else "OK"
-                   for r in results)
+    codes = sorted(
+        r["data"]["bookingApprove"]["errors"][0]["code"] if r["data"]["bookingApprove"]["errors"] else "OK"
+        for r in results
+    )
     assert codes == ["CONFLICT"] * 7 + ["OK"]
     async with db.acquire() as conn:
-        approved = await conn.fetchval("SELECT count(*) FROM bookings WHERE hostel_id = $1 AND status = 'APPROVED'",
-                                       w.hostel)
+        approved = await conn.fetchval(
+            "SELECT count(*) FROM bookings WHERE hostel_id = $1 AND status = 'APPROVED'", w.hostel
+        )
     assert approved == 1

@@ -10,8 +10,21 @@ import datetime as dt
 import pytest
 
 from kit.ids import decode_gid, encode_gid
-from tests.booking_world import (CREATE, World, active_beds, add_room_type, booking, booking_input, call, create,
-                                 guest, make_world, mutation, statuses, today)
+from tests.booking_world import (
+    CREATE,
+    World,
+    active_beds,
+    add_room_type,
+    booking,
+    booking_input,
+    call,
+    create,
+    guest,
+    make_world,
+    mutation,
+    statuses,
+    today,
+)
 from tests.conftest import GQL, bearer
 
 
@@ -29,8 +42,11 @@ async def test_full_happy_path_with_history(world: World, db) -> None:
     assert b["reference"].startswith("TST-") and b["reference"].endswith(f"{decode_gid(b['id'])[1]:06d}")
     assert b["monthlyRent"] == "9000.00" and b["totalAmount"] == "18000.00" and b["advanceAmount"] == "4500.00"
     start = dt.date.fromisoformat(b["checkInDate"])
-    assert b["checkOutDate"] == str(start.replace(month=start.month + 2) if start.month <= 10
-                                    else start.replace(year=start.year + 1, month=start.month - 10))
+    assert b["checkOutDate"] == str(
+        start.replace(month=start.month + 2)
+        if start.month <= 10
+        else start.replace(year=start.year + 1, month=start.month - 10)
+    )
 
     approved = await call(world.admin, "bookingApprove", {"id": b["id"], "message": "Welcome"})
     assert approved["errors"] == [] and approved["booking"]["status"] == "APPROVED"
@@ -38,12 +54,21 @@ async def test_full_happy_path_with_history(world: World, db) -> None:
     hold = approved["booking"]["assignments"]["edges"][0]["node"]
     assert (hold["startsOn"], hold["endsOn"]) == (b["checkInDate"], b["checkOutDate"])
 
-    approval = (await world.admin("""query($b: ID!) { bookingApprovals(filter: {bookingId: {eq: $b}}) { edges { node {
+    approval = (
+        await world.admin(
+            """query($b: ID!) { bookingApprovals(filter: {bookingId: {eq: $b}}) { edges { node {
         autoApproved finalMonthlyRent finalTotalAmount advanceRequired advanceDueOn message } } } }""",
-                                  {"b": b["id"]}))["data"]["bookingApprovals"]["edges"][0]["node"]
-    assert approval == {"autoApproved": False, "finalMonthlyRent": "9000.00", "finalTotalAmount": "18000.00",
-                        "advanceRequired": "4500.00", "advanceDueOn": str(min(today() + dt.timedelta(days=3), start)),
-                        "message": "Welcome"}
+            {"b": b["id"]},
+        )
+    )["data"]["bookingApprovals"]["edges"][0]["node"]
+    assert approval == {
+        "autoApproved": False,
+        "finalMonthlyRent": "9000.00",
+        "finalTotalAmount": "18000.00",
+        "advanceRequired": "4500.00",
+        "advanceDueOn": str(min(today() + dt.timedelta(days=3), start)),
+        "message": "Welcome",
+    }
 
     short = await call(world.admin, "bookingConfirm", {"id": b["id"], "advancePaid": "4499.99"})
     assert short["errors"][0]["code"] == "INVALID" and short["errors"][0]["field"] == ["input", "advancePaid"]
@@ -52,11 +77,17 @@ async def test_full_happy_path_with_history(world: World, db) -> None:
     confirmed = await call(world.admin, "bookingConfirm", {"id": b["id"], "advancePaid": "5000.00"})
     assert confirmed["errors"] == [] and confirmed["booking"]["status"] == "CONFIRMED"
     assert confirmed["booking"]["amountPaid"] == "5000.00"
-    events = (await world.admin("""query($b: ID!) { bookingCalendarEvents(filter: {bookingId: {eq: $b}},
+    events = (
+        await world.admin(
+            """query($b: ID!) { bookingCalendarEvents(filter: {bookingId: {eq: $b}},
         orderBy: {field: EVENT_DATE, direction: ASC}) { edges { node { eventType eventDate active } } } }""",
-                                {"b": b["id"]}))["data"]["bookingCalendarEvents"]["edges"]
+            {"b": b["id"]},
+        )
+    )["data"]["bookingCalendarEvents"]["edges"]
     assert [(e["node"]["eventType"], e["node"]["eventDate"]) for e in events] == [
-        ("CHECK_IN", b["checkInDate"]), ("CHECK_OUT", b["checkOutDate"])]
+        ("CHECK_IN", b["checkInDate"]),
+        ("CHECK_OUT", b["checkOutDate"]),
+    ]
 
     early = await call(world.admin, "bookingCheckIn", {"id": b["id"]})
     assert early["errors"][0]["code"] == "INVALID" and "opens on" in early["errors"][0]["message"]
@@ -81,17 +112,31 @@ async def test_visitor_books_a_public_hostel_and_reads_only_their_own(world: Wor
     # the visitor's scope went back: they read their booking, and nothing else of the hostel
     mine = await world.visitor("{ bookings(first: 50) { edges { node { id } } } }")
     assert b["id"] in [e["node"]["id"] for e in mine["data"]["bookings"]["edges"]]
-    hidden = await world.visitor("{ bookingAssignments(first: 5) { totalCount } bookingNotes(first: 5) { totalCount } }",
-                                 expect_errors=True)
+    hidden = await world.visitor(
+        "{ bookingAssignments(first: 5) { totalCount } bookingNotes(first: 5) { totalCount } }", expect_errors=True
+    )
     assert "errors" in hidden or hidden["data"]["bookingAssignments"]["totalCount"] == 0
     # staff see it, with the guest
-    g = (await world.admin("""query($b: ID!) { bookingGuests(filter: {bookingId: {eq: $b}}) { edges { node {
-        fullName gender phone guardianName consentTerms } } } }""", {"b": b["id"]}))["data"]["bookingGuests"]["edges"]
-    assert g[0]["node"] == {"fullName": "Arjun Guest", "gender": "MALE", "phone": "+91 90000 00001",
-                            "guardianName": "Ravi Guest", "consentTerms": True}
+    g = (
+        await world.admin(
+            """query($b: ID!) { bookingGuests(filter: {bookingId: {eq: $b}}) { edges { node {
+        fullName gender phone guardianName consentTerms } } } }""",
+            {"b": b["id"]},
+        )
+    )["data"]["bookingGuests"]["edges"]
+    assert g[0]["node"] == {
+        "fullName": "Arjun Guest",
+        "gender": "MALE",
+        "phone": "+91 90000 00001",
+        "guardianName": "Ravi Guest",
+        "consentTerms": True,
+    }
     # the hostel's audit log records the visitor's booking, in that hostel
-    log = await world.admin("""query($id: Int!) { auditLogs(filter: {entityType: {eq: "Booking"}, entityId: {eq: $id}}) {
-        nodes { action } } }""", {"id": decode_gid(b["id"])[1]})
+    log = await world.admin(
+        """query($id: Int!) { auditLogs(filter: {entityType: {eq: "Booking"}, entityId: {eq: $id}}) {
+        nodes { action } } }""",
+        {"id": decode_gid(b["id"])[1]},
+    )
     assert [n["action"] for n in log["data"]["auditLogs"]["nodes"]] == ["bookingCreate"]
     # a visitor cannot claim a desk source, nor book without saying where
     walk_in = await world.visitor(CREATE, {"i": {**inp, "source": "WALK_IN"}})
@@ -148,8 +193,12 @@ async def test_approve_refusals(world: World, db) -> None:
     b = await create(world.admin, booking_input(world, "DBL"))
     # wrong role and other hostel: refused, nothing changes
     for caller, code in ((world.visitor, None), (world.other, "NOT_FOUND")):
-        body = await caller("""mutation($i: BookingApproveInput!) { bookingApprove(input: $i) { booking { id }
-            errors { code message } } }""", {"i": {"id": b["id"]}}, expect_errors=True)
+        body = await caller(
+            """mutation($i: BookingApproveInput!) { bookingApprove(input: $i) { booking { id }
+            errors { code message } } }""",
+            {"i": {"id": b["id"]}},
+            expect_errors=True,
+        )
         if code is None:
             assert body["errors"][0]["extensions"]["code"] in ("FORBIDDEN", "UNAUTHENTICATED"), body
         else:
@@ -169,10 +218,14 @@ async def test_taken_bed_is_a_conflict_recorded_for_the_warden(world: World, db)
     assert refused["errors"][0]["code"] == "CONFLICT" and refused["booking"] is None
     after = await booking(world.admin, b["id"])
     assert after["status"] == "PENDING" and active_beds(after) == [] and statuses(after) == ["PENDING"]
-    conflicts = (await world.admin("""{ assignmentConflicts(first: 10) { edges { node { conflictType details
-        booking { id } bed { id } } } } }"""))["data"]["assignmentConflicts"]["edges"]
+    conflicts = (
+        await world.admin("""{ assignmentConflicts(first: 10) { edges { node { conflictType details
+        booking { id } bed { id } } } } }""")
+    )["data"]["assignmentConflicts"]["edges"]
     mine = [c["node"] for c in conflicts if c["node"]["booking"] and c["node"]["booking"]["id"] == b["id"]]
-    assert len(mine) == 1 and mine[0]["conflictType"] == "DOUBLE_BOOKING" and mine[0]["bed"]["id"] == world.bed("DBL", 0)
+    assert (
+        len(mine) == 1 and mine[0]["conflictType"] == "DOUBLE_BOOKING" and mine[0]["bed"]["id"] == world.bed("DBL", 0)
+    )
     # the other bed is free: the rule picks it
     ok = await call(world.admin, "bookingApprove", {"id": b["id"]})
     assert ok["errors"] == [] and active_beds(ok["booking"]) == [world.bed("DBL", 1)]
@@ -185,8 +238,13 @@ async def test_reject_suggests_really_free_alternatives(world: World, db) -> Non
     b = await create(world.admin, booking_input(world, "DBL"))
     rejected = await call(world.admin, "bookingReject", {"id": b["id"], "reasonCode": "POLICY", "reason": "Full term"})
     assert rejected["errors"] == [] and rejected["booking"]["status"] == "REJECTED"
-    record = (await world.admin("""query($b: ID!) { rejectionRecords(filter: {bookingId: {eq: $b}}) { edges { node {
-        reasonCode reason suggestedAlternatives } } } }""", {"b": b["id"]}))["data"]["rejectionRecords"]["edges"][0]["node"]
+    record = (
+        await world.admin(
+            """query($b: ID!) { rejectionRecords(filter: {bookingId: {eq: $b}}) { edges { node {
+        reasonCode reason suggestedAlternatives } } } }""",
+            {"b": b["id"]},
+        )
+    )["data"]["rejectionRecords"]["edges"][0]["node"]
     assert record["reasonCode"] == "POLICY" and record["reason"] == "Full term"
     # SGL is free, TRP is taken for these dates, DBL is the type refused
     assert [(a["roomTypeId"], a["freeBeds"]) for a in record["suggestedAlternatives"]] == [(world.room_types["SGL"], 1)]
@@ -211,8 +269,11 @@ async def test_auto_approval_holds_a_bed(db, client) -> None:
     w = await make_world(db, client)
     await add_room_type(db, w, "DBL", beds=2)
     async with db.acquire() as conn:
-        await conn.execute("INSERT INTO approval_settings (hostel_id, auto_approve, auto_approve_max_months, "
-                           "advance_percent) VALUES ($1, true, 3, 10)", w.hostel)
+        await conn.execute(
+            "INSERT INTO approval_settings (hostel_id, auto_approve, auto_approve_max_months, "
+            "advance_percent) VALUES ($1, true, 3, 10)",
+            w.hostel,
+        )
     short = await create(w.visitor, booking_input(w, "DBL", months=3, visitor=True))
     assert short["status"] == "APPROVED" and short["advanceAmount"] == "2700.00"
     assert active_beds(short) == []  # the visitor does not see the hostel's bed holds; staff do:
@@ -220,9 +281,10 @@ async def test_auto_approval_holds_a_bed(db, client) -> None:
     assert len(active_beds(seen_by_staff)) == 1 and statuses(seen_by_staff) == ["PENDING", "APPROVED"]
     long = await create(w.visitor, booking_input(w, "DBL", months=4, visitor=True))
     assert long["status"] == "PENDING" and active_beds(long) == []
-    approvals = (await w.admin("{ bookingApprovals(first: 5) { edges { node { autoApproved booking { id } } } } }"))
-    assert [(e["node"]["booking"]["id"], e["node"]["autoApproved"])
-            for e in approvals["data"]["bookingApprovals"]["edges"]] == [(short["id"], True)]
+    approvals = await w.admin("{ bookingApprovals(first: 5) { edges { node { autoApproved booking { id } } } } }")
+    assert [
+        (e["node"]["booking"]["id"], e["node"]["autoApproved"]) for e in approvals["data"]["bookingApprovals"]["edges"]
+    ] == [(short["id"], True)]
 
 
 async def test_price_from_pricing_row_and_availability_window(db, client) -> None:
@@ -230,12 +292,21 @@ async def test_price_from_pricing_row_and_availability_window(db, client) -> Non
     await add_room_type(db, w, "DBL", beds=2)
     start = today() + dt.timedelta(days=20)
     async with db.acquire() as conn:
-        await conn.execute("INSERT INTO room_type_pricing (hostel_id, room_type_id, season, valid_from, valid_to, "
-                           "monthly_price, discount_percent) VALUES ($1, $2, 'term', $3, $4, 10000, 10)",
-                           w.hostel, w.room_types["DBL"], start - dt.timedelta(days=5), start + dt.timedelta(days=5))
-        await conn.execute("INSERT INTO availability_windows (hostel_id, name, window_type, starts_on, ends_on, "
-                           "price_adjustment_percent) VALUES ($1, 'peak', 'PEAK', $2, $3, 12.5)",
-                           w.hostel, start, start + dt.timedelta(days=30))
+        await conn.execute(
+            "INSERT INTO room_type_pricing (hostel_id, room_type_id, season, valid_from, valid_to, "
+            "monthly_price, discount_percent) VALUES ($1, $2, 'term', $3, $4, 10000, 10)",
+            w.hostel,
+            w.room_types["DBL"],
+            start - dt.timedelta(days=5),
+            start + dt.timedelta(days=5),
+        )
+        await conn.execute(
+            "INSERT INTO availability_windows (hostel_id, name, window_type, starts_on, ends_on, "
+            "price_adjustment_percent) VALUES ($1, 'peak', 'PEAK', $2, $3, 12.5)",
+            w.hostel,
+            start,
+            start + dt.timedelta(days=30),
+        )
         await conn.execute("INSERT INTO approval_settings (hostel_id, advance_percent) VALUES ($1, 33.33)", w.hostel)
     b = await create(w.admin, booking_input(w, "DBL", start=start, months=3))
     # 10000 less 10% = 9000, +12.5% = 10125.00; x3 = 30375.00; advance 33.33% = 10123.9875 -> 10123.99
@@ -247,8 +318,13 @@ async def test_price_from_pricing_row_and_availability_window(db, client) -> Non
 async def test_notes_add_and_remove(world: World) -> None:
     b = await create(world.admin, booking_input(world, "DBL"))
     fields = "id body pinned active visibility"
-    added = await call(world.supervisor, "bookingNoteAdd", {"bookingId": b["id"], "body": " Late arrival ", "pinned": True},
-                       "bookingNote", fields)
+    added = await call(
+        world.supervisor,
+        "bookingNoteAdd",
+        {"bookingId": b["id"], "body": " Late arrival ", "pinned": True},
+        "bookingNote",
+        fields,
+    )
     assert added["errors"] == [] and added["bookingNote"]["body"] == "Late arrival" and added["bookingNote"]["active"]
     note = added["bookingNote"]["id"]
     other = await call(world.other, "bookingNoteRemove", {"id": note}, "bookingNote", fields)
@@ -267,10 +343,14 @@ async def test_staff_mutations_refuse_other_roles_and_other_hostels(world: World
     resident = GQL(client)
     resident.headers = await bearer(client, "resident@sunrise.demo")
     inputs = {
-        "bookingApprove": {"id": b["id"]}, "bookingReject": {"id": b["id"], "reasonCode": "OTHER"},
-        "bookingConfirm": {"id": b["id"], "advancePaid": "99999.00"}, "bookingCheckIn": {"id": b["id"]},
-        "bookingComplete": {"id": b["id"]}, "bookingMarkNoShow": {"id": b["id"]},
-        "bookingCancel": {"id": b["id"]}, "bookingModify": {"id": b["id"], "durationMonths": 3},
+        "bookingApprove": {"id": b["id"]},
+        "bookingReject": {"id": b["id"], "reasonCode": "OTHER"},
+        "bookingConfirm": {"id": b["id"], "advancePaid": "99999.00"},
+        "bookingCheckIn": {"id": b["id"]},
+        "bookingComplete": {"id": b["id"]},
+        "bookingMarkNoShow": {"id": b["id"]},
+        "bookingCancel": {"id": b["id"]},
+        "bookingModify": {"id": b["id"], "durationMonths": 3},
     }
     for name, inp in inputs.items():
         for caller in (world.visitor, resident):
@@ -293,14 +373,22 @@ async def test_approval_without_a_bed_still_claims_one(db, client) -> None:
     w = await make_world(db, client)
     await add_room_type(db, w, "SGL", beds=1)
     async with db.acquire() as conn:
-        await conn.execute("INSERT INTO approval_settings (hostel_id, auto_assign_bed, advance_due_days, "
-                           "approval_message) VALUES ($1, false, 5, 'See you soon')", w.hostel)
+        await conn.execute(
+            "INSERT INTO approval_settings (hostel_id, auto_assign_bed, advance_due_days, "
+            "approval_message) VALUES ($1, false, 5, 'See you soon')",
+            w.hostel,
+        )
     first = await create(w.admin, booking_input(w, "SGL"))
     second = await create(w.admin, booking_input(w, "SGL"))  # pending requests hold nothing
     approved = await call(w.admin, "bookingApprove", {"id": first["id"]})
     assert approved["errors"] == [] and active_beds(approved["booking"]) == []  # no bed named yet
-    message = (await w.admin("""query($b: ID!) { bookingApprovals(filter: {bookingId: {eq: $b}}) { edges { node {
-        message advanceDueOn } } } }""", {"b": first["id"]}))["data"]["bookingApprovals"]["edges"][0]["node"]
+    message = (
+        await w.admin(
+            """query($b: ID!) { bookingApprovals(filter: {bookingId: {eq: $b}}) { edges { node {
+        message advanceDueOn } } } }""",
+            {"b": first["id"]},
+        )
+    )["data"]["bookingApprovals"]["edges"][0]["node"]
     assert message == {"message": "See you soon", "advanceDueOn": str(today() + dt.timedelta(days=5))}
     # ...but the room type's only bed is spoken for on those dates
     refused = await call(w.admin, "bookingApprove", {"id": second["id"]})
@@ -337,12 +425,14 @@ async def test_availability_rules_tighten_stays_and_hold_back_beds_name_a_type(w
     rt = await add_room_type(db, world, "AR", beds=2)
     rule = """mutation($i: AvailabilityRuleCreateInput!) { availabilityRuleCreate(input: $i) {
       availabilityRule { id } errors { field code } } }"""
-    made = await world.admin(rule, {"i": {"name": "Semester stays", "ruleType": "MIN_STAY", "value": 3, "roomTypeId": rt}})
+    made = await world.admin(
+        rule, {"i": {"name": "Semester stays", "ruleType": "MIN_STAY", "value": 3, "roomTypeId": rt}}
+    )
     assert made["data"]["availabilityRuleCreate"]["errors"] == []
     await world.admin(rule, {"i": {"name": "Short horizon", "ruleType": "MAX_ADVANCE_DAYS", "value": 20}})
     short = (await world.admin(CREATE, {"i": booking_input(world, "AR", months=2)}))["data"]["bookingCreate"]
     assert short["errors"][0]["code"] == "INVALID" and short["errors"][0]["field"][-1] == "durationMonths"
-    far = (await world.admin(CREATE, {"i": booking_input(world, "AR", start=today() + dt.timedelta(days=30), months=3)}))
+    far = await world.admin(CREATE, {"i": booking_input(world, "AR", start=today() + dt.timedelta(days=30), months=3)})
     assert far["data"]["bookingCreate"]["errors"][0]["field"][-1] == "checkInDate"
     assert (await create(world.admin, booking_input(world, "AR", months=3)))["status"] in ("PENDING", "APPROVED")
     vague = await world.admin(rule, {"i": {"name": "Keep some", "ruleType": "HOLD_BACK_BEDS", "value": 1}})

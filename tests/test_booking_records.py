@@ -29,27 +29,37 @@ async def test_a_refund_is_paid_out_once_and_the_cancellation_follows(world: Wor
     assert (await call(world.admin, "bookingApprove", {"id": b["id"]}))["errors"] == []
     assert (await call(world.admin, "bookingConfirm", {"id": b["id"], "advancePaid": "6000.00"}))["errors"] == []
     assert (await call(world.visitor, "bookingCancel", {"id": b["id"]}))["errors"] == []
-    found = await world.admin("""query($b: ID!) { refundTransactions(filter: {bookingId: {eq: $b}}) { nodes { id amount
-      status } } }""", {"b": b["id"]})
+    found = await world.admin(
+        """query($b: ID!) { refundTransactions(filter: {bookingId: {eq: $b}}) { nodes { id amount
+      status } } }""",
+        {"b": b["id"]},
+    )
     [refund] = found["data"]["refundTransactions"]["nodes"]
     assert refund["amount"] == "6000.00" and refund["status"] == "PENDING"
     # supervisors and other hostels cannot; a blank reference is refused; nothing changes
-    denied = await world.supervisor(REFUND, {"i": {"id": refund["id"], "method": "BANK_TRANSFER", "reference": "UTR1"}},
-                                    expect_errors=True)
+    denied = await world.supervisor(
+        REFUND, {"i": {"id": refund["id"], "method": "BANK_TRANSFER", "reference": "UTR1"}}, expect_errors=True
+    )
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     other = await world.other(REFUND, {"i": {"id": refund["id"], "method": "BANK_TRANSFER", "reference": "UTR1"}})
     assert other["data"]["refundTransactionProcess"]["errors"][0]["code"] == "NOT_FOUND"
     blank = await world.admin(REFUND, {"i": {"id": refund["id"], "method": "BANK_TRANSFER", "reference": "  "}})
     assert blank["data"]["refundTransactionProcess"]["errors"][0]["field"][-1] == "reference"
-    paid = (await world.admin(REFUND, {"i": {"id": refund["id"], "method": "BANK_TRANSFER", "reference": "UTR1"}}))
+    paid = await world.admin(REFUND, {"i": {"id": refund["id"], "method": "BANK_TRANSFER", "reference": "UTR1"}})
     done = paid["data"]["refundTransactionProcess"]["refundTransaction"]
     assert (done["status"], done["method"], done["reference"]) == ("PROCESSED", "BANK_TRANSFER", "UTR1")
     assert done["processedAt"] and done["cancellation"]["refundStatus"] == "PROCESSED"
     again = await world.admin(REFUND, {"i": {"id": refund["id"], "method": "CASH", "reference": "R2"}})
     assert again["data"]["refundTransactionProcess"]["errors"][0]["code"] == "CONFLICT"
     async with db.acquire() as conn:
-        assert await conn.fetchval("SELECT method FROM refund_transactions WHERE booking_id = (SELECT id FROM bookings "
-                                   "WHERE reference = $1)", b["reference"]) == "BANK_TRANSFER"
+        assert (
+            await conn.fetchval(
+                "SELECT method FROM refund_transactions WHERE booking_id = (SELECT id FROM bookings "
+                "WHERE reference = $1)",
+                b["reference"],
+            )
+            == "BANK_TRANSFER"
+        )
 
 
 DOC = """mutation($i: GuestDocumentAddInput!) { guestDocumentAdd(input: $i) {
@@ -58,7 +68,12 @@ DOC = """mutation($i: GuestDocumentAddInput!) { guestDocumentAdd(input: $i) {
 
 async def test_the_guest_attaches_documents_and_staff_verify_them(world: World, client) -> None:
     b = await create(world.visitor, booking_input(world, "SGL", visitor=True))
-    doc = {"bookingId": b["id"], "documentType": "ID_PROOF", "fileName": "aadhaar.pdf", "fileUrl": "https://files.example/a.pdf"}
+    doc = {
+        "bookingId": b["id"],
+        "documentType": "ID_PROOF",
+        "fileName": "aadhaar.pdf",
+        "fileUrl": "https://files.example/a.pdf",
+    }
     added = (await world.visitor(DOC, {"i": doc}))["data"]["guestDocumentAdd"]
     assert added["errors"] == [] and added["guestDocument"]["verified"] is False
     bad = (await world.visitor(DOC, {"i": {**doc, "fileUrl": "javascript:alert(1)"}}))["data"]["guestDocumentAdd"]
@@ -71,8 +86,9 @@ async def test_the_guest_attaches_documents_and_staff_verify_them(world: World, 
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     ok = await world.admin(verify, {"i": {"id": added["guestDocument"]["id"]}})
     assert ok["data"]["guestDocumentVerify"]["guestDocument"]["verified"] is True
-    mine = await world.visitor("""query($b: ID!) { guestDocuments(filter: {bookingId: {eq: $b}}) { nodes { verified } } }""",
-                               {"b": b["id"]})
+    mine = await world.visitor(
+        """query($b: ID!) { guestDocuments(filter: {bookingId: {eq: $b}}) { nodes { verified } } }""", {"b": b["id"]}
+    )
     assert mine["data"]["guestDocuments"]["nodes"] == [{"verified": True}]
     assert (await call(world.visitor, "bookingCancel", {"id": b["id"]}))["errors"] == []
     closed = (await world.visitor(DOC, {"i": doc}))["data"]["guestDocumentAdd"]
@@ -82,13 +98,15 @@ async def test_the_guest_attaches_documents_and_staff_verify_them(world: World, 
 async def test_a_resident_ranks_beds_for_themself_only(client, db) -> None:
     resident = await as_user(client, "resident@sunrise.demo")
     async with db.acquire() as conn:
-        bed = await conn.fetchval("SELECT b.id FROM beds b JOIN hostels h ON h.id = b.hostel_id WHERE h.slug = 'demo-sunrise' "
-                                  "AND NOT EXISTS (SELECT 1 FROM bed_preferences p WHERE p.bed_id = b.id) ORDER BY b.id DESC LIMIT 1")
+        bed = await conn.fetchval(
+            "SELECT b.id FROM beds b JOIN hostels h ON h.id = b.hostel_id WHERE h.slug = 'demo-sunrise' "
+            "AND NOT EXISTS (SELECT 1 FROM bed_preferences p WHERE p.bed_id = b.id) ORDER BY b.id DESC LIMIT 1"
+        )
     from kit.ids import encode_gid
 
     create_pref = """mutation($i: BedPreferenceCreateInput!) { bedPreferenceCreate(input: $i) {
       bedPreference { id rank student { fullName } } errors { field code } } }"""
-    made = (await resident(create_pref, {"i": {"bedId": encode_gid("Bed", bed), "rank": 2, "reason": "Window"}}))
+    made = await resident(create_pref, {"i": {"bedId": encode_gid("Bed", bed), "rank": 2, "reason": "Window"}})
     pref = made["data"]["bedPreferenceCreate"]["bedPreference"]
     assert pref["student"]["fullName"] == "Kiran Resident" and pref["rank"] == 2
     zero = await resident(create_pref, {"i": {"bedId": encode_gid("Bed", bed), "rank": 0}})

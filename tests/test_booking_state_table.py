@@ -17,7 +17,18 @@ from typing import Any
 import pytest
 
 from kit.ids import decode_gid
-from tests.booking_world import World, active_beds, add_room_type, booking, booking_input, call, create, make_world, statuses, today
+from tests.booking_world import (
+    World,
+    active_beds,
+    add_room_type,
+    booking,
+    booking_input,
+    call,
+    create,
+    make_world,
+    statuses,
+    today,
+)
 
 # action -> (its input beyond the id, the status it moves to)
 ACTIONS: dict[str, tuple[dict[str, Any], str]] = {
@@ -35,7 +46,10 @@ ALLOWED: dict[str, set[str]] = {
     "APPROVED": {"bookingConfirm", "bookingCancel", "bookingMarkNoShow"},
     "CONFIRMED": {"bookingCheckIn", "bookingCancel", "bookingMarkNoShow"},
     "CHECKED_IN": {"bookingComplete"},
-    "COMPLETED": set(), "REJECTED": set(), "NO_SHOW": set(), "CANCELLED": set(),
+    "COMPLETED": set(),
+    "REJECTED": set(),
+    "NO_SHOW": set(),
+    "CANCELLED": set(),
 }
 # how to reach each status through the API
 PATHS: dict[str, list[str]] = {

@@ -21,9 +21,26 @@ from decimal import Decimal
 from typing import Any
 
 from kit.ids import decode_gid
-from tests.test_finance import (DAY_CLOSE, INDEPENDENT_DAY_SQL, OVERRIDE, TRANSFER_CREATE, VOUCHER_CREATE, VOUCHER_TOGGLE,
-                                call, closing_state, fee_due, money, ok, own_school, pay, payload, refused, today, transfer_input,
-                                voucher_input)
+from tests.test_finance import (
+    DAY_CLOSE,
+    INDEPENDENT_DAY_SQL,
+    OVERRIDE,
+    TRANSFER_CREATE,
+    VOUCHER_CREATE,
+    VOUCHER_TOGGLE,
+    call,
+    closing_state,
+    fee_due,
+    money,
+    ok,
+    own_school,
+    pay,
+    payload,
+    refused,
+    today,
+    transfer_input,
+    voucher_input,
+)
 
 Z = Decimal("0.00")
 
@@ -35,16 +52,23 @@ async def big_fee(db: Any, school: dict[str, Any]) -> tuple[str, str]:
 
 async def chain(db: Any, school_id: int) -> list[dict[str, Any]]:
     async with db.acquire() as conn:
-        return [dict(r) for r in await conn.fetch("SELECT * FROM day_closing WHERE school_id = $1 ORDER BY date", school_id)]
+        return [
+            dict(r) for r in await conn.fetch("SELECT * FROM day_closing WHERE school_id = $1 ORDER BY date", school_id)
+        ]
 
 
 async def money_days(db: Any, school_id: int) -> set[dt.date]:
     """Days with money (payments, active vouchers, transfers), computed here."""
     async with db.acquire() as conn:
-        return {r[0] for r in await conn.fetch(
-            "SELECT payment_date FROM fee_payments WHERE school_id = $1 UNION "
-            "SELECT expense_date FROM expense_vouchers WHERE school_id = $1 AND active UNION "
-            "SELECT transfer_date FROM finance_account_transfers WHERE school_id = $1", school_id)}
+        return {
+            r[0]
+            for r in await conn.fetch(
+                "SELECT payment_date FROM fee_payments WHERE school_id = $1 UNION "
+                "SELECT expense_date FROM expense_vouchers WHERE school_id = $1 AND active UNION "
+                "SELECT transfer_date FROM finance_account_transfers WHERE school_id = $1",
+                school_id,
+            )
+        }
 
 
 async def assert_chain_holds(db: Any, school_id: int, brought_forward: tuple[Decimal, Decimal] = (Z, Z)) -> None:
@@ -79,26 +103,44 @@ async def test_backdating_into_a_skipped_day_is_refused_and_changes_nothing(clie
     voucher = ok(await call(client, admin, VOUCHER_CREATE, voucher_input(head, d1, "100.00")), "expenseVoucherCreate")
     ok(await call(client, admin, DAY_CLOSE, {"input": {"date": d1.isoformat()}}), "dayClose")
     ok(await call(client, admin, VOUCHER_CREATE, voucher_input(head, d3, "40.00", "BANK")), "expenseVoucherCreate")
-    c3 = ok(await call(client, admin, DAY_CLOSE, {"input": {"date": d3.isoformat()}}), "dayClose")["dayClosing"]  # skips d2
+    c3 = ok(await call(client, admin, DAY_CLOSE, {"input": {"date": d3.isoformat()}}), "dayClose")[
+        "dayClosing"
+    ]  # skips d2
     assert (money(c3["openingCash"]), money(c3["openingBank"])) == (Decimal("-100.00"), Z)
     assert (money(c3["closingCash"]), money(c3["closingBank"])) == (Decimal("-100.00"), Decimal("-40.00"))
 
     due = await big_fee(db, school)
     before = await closing_state(db, school["id"])
     for day in (d2, d1):  # the skipped day and a closed one
-        error = refused(await call(client, admin, VOUCHER_CREATE, voucher_input(head, day)), "expenseVoucherCreate",
-                        "LOCKED", "expenseDate")
+        error = refused(
+            await call(client, admin, VOUCHER_CREATE, voucher_input(head, day)),
+            "expenseVoucherCreate",
+            "LOCKED",
+            "expenseDate",
+        )
         assert day.isoformat() in error["message"]
-        refused(await call(client, admin, TRANSFER_CREATE, transfer_input(day)), "accountTransferCreate", "LOCKED",
-                "transferDate")
+        refused(
+            await call(client, admin, TRANSFER_CREATE, transfer_input(day)),
+            "accountTransferCreate",
+            "LOCKED",
+            "transferDate",
+        )
         refused(await pay(client, school["ACCOUNTANT"], due, day, "10.00"), "feePaymentRecord", "LOCKED", "paymentDate")
-        refused(await call(client, admin, DAY_CLOSE, {"input": {"date": day.isoformat()}}), "dayClose", "CONFLICT", "date")
-    refused(await call(client, admin, VOUCHER_TOGGLE, {"input": {"id": voucher["expenseVoucher"]["id"]}}),
-            "expenseVoucherToggle", "LOCKED")
+        refused(
+            await call(client, admin, DAY_CLOSE, {"input": {"date": day.isoformat()}}), "dayClose", "CONFLICT", "date"
+        )
+    refused(
+        await call(client, admin, VOUCHER_TOGGLE, {"input": {"id": voucher["expenseVoucher"]["id"]}}),
+        "expenseVoucherToggle",
+        "LOCKED",
+    )
     assert await closing_state(db, school["id"]) == before
     await assert_chain_holds(db, school["id"])
     # the day after the last closing is open
-    ok(await call(client, admin, VOUCHER_CREATE, voucher_input(head, d3 + dt.timedelta(days=1))), "expenseVoucherCreate")
+    ok(
+        await call(client, admin, VOUCHER_CREATE, voucher_input(head, d3 + dt.timedelta(days=1))),
+        "expenseVoucherCreate",
+    )
 
 
 async def test_override_reopens_every_later_closing_and_closing_again_recomputes_the_chain(client, db):
@@ -119,7 +161,9 @@ async def test_override_reopens_every_later_closing_and_closing_again_recomputes
     ok(await call(client, admin, VOUCHER_CREATE, voucher_input(head, gap, "7.00", "UPI")), "expenseVoucherCreate")
     # a later reopened day waits for the first one
     before = await closing_state(db, school["id"])
-    error = refused(await call(client, admin, DAY_CLOSE, {"input": {"date": d3.isoformat()}}), "dayClose", "CONFLICT", "date")
+    error = refused(
+        await call(client, admin, DAY_CLOSE, {"input": {"date": d3.isoformat()}}), "dayClose", "CONFLICT", "date"
+    )
     assert d1.isoformat() in error["message"]
     assert await closing_state(db, school["id"]) == before
 
@@ -136,7 +180,11 @@ async def test_override_reopens_every_later_closing_and_closing_again_recomputes
     assert [r["date"] for r in rows] == [d1, d2, gap, d3] and not any(r["override_allowed"] for r in rows)
     # every opening is the previous closing, written out: -1001, -1206 (+5 bank), -1206 (-7 bank), -1236
     assert [(money(r["opening_cash"]), money(r["opening_bank"])) for r in rows] == [
-        (Z, Z), (Decimal("-1001.00"), Z), (Decimal("-1206.00"), Decimal("5.00")), (Decimal("-1206.00"), Decimal("-2.00"))]
+        (Z, Z),
+        (Decimal("-1001.00"), Z),
+        (Decimal("-1206.00"), Decimal("5.00")),
+        (Decimal("-1206.00"), Decimal("-2.00")),
+    ]
     assert (money(rows[-1]["closing_cash"]), money(rows[-1]["closing_bank"])) == (Decimal("-1236.00"), Decimal("-2.00"))
     await assert_chain_holds(db, school["id"])
 
@@ -167,33 +215,40 @@ async def _random_run(client: Any, db: Any, seed: int, steps: int, seen: set[tup
         through = max(in_force) if in_force else None
         day = rng.choice(days)
         open_day = through is None or day > through
-        kind = rng.choice(["voucher", "voucher", "transfer", "payment", "toggle", "close", "close", "close", "override"])
+        kind = rng.choice(
+            ["voucher", "voucher", "transfer", "payment", "toggle", "close", "close", "close", "override"]
+        )
         if kind == "toggle" and not vouchers:
             kind = "voucher"
         before = await closing_state(db, school["id"])
         where = f"seed {seed} step {step}: {kind} {day}"
         if kind == "voucher":
             amount = f"{rng.randrange(1, 500)}.{rng.randrange(100):02d}"
-            body = await call(client, admin, VOUCHER_CREATE, voucher_input(head, day, amount, rng.choice(["CASH", "BANK", "UPI"])))
+            body = await call(
+                client, admin, VOUCHER_CREATE, voucher_input(head, day, amount, rng.choice(["CASH", "BANK", "UPI"]))
+            )
             name, expected = "expenseVoucherCreate", open_day
         elif kind == "transfer":
             body = await call(client, admin, TRANSFER_CREATE, transfer_input(day, f"{rng.randrange(1, 300)}.00"))
             name, expected = "accountTransferCreate", open_day
         elif kind == "payment":
-            body = await pay(client, school["ACCOUNTANT"], due, day, f"{rng.randrange(1, 900)}.{rng.randrange(100):02d}")
+            body = await pay(
+                client, school["ACCOUNTANT"], due, day, f"{rng.randrange(1, 900)}.{rng.randrange(100):02d}"
+            )
             name, expected = "feePaymentRecord", open_day
         elif kind == "toggle":
             target = rng.choice(vouchers)
             async with db.acquire() as conn:
-                day = await conn.fetchval("SELECT expense_date FROM expense_vouchers WHERE id = $1",
-                                          int(target.split(":")[0]))
+                day = await conn.fetchval(
+                    "SELECT expense_date FROM expense_vouchers WHERE id = $1", int(target.split(":")[0])
+                )
             body = await call(client, admin, VOUCHER_TOGGLE, {"input": {"id": target.split(":")[1]}})
             name, expected = "expenseVoucherToggle", through is None or day > through
             where = f"seed {seed} step {step}: toggle of a voucher of {day}"
         elif kind == "close":
             start = through
             gap_money = {d for d in await money_days(db, school["id"]) if (start is None or d > start) and d < day}
-            expected = ((through is None or day > through) and not (reopened and day > reopened[0]) and not gap_money)
+            expected = (through is None or day > through) and not (reopened and day > reopened[0]) and not gap_money
             body = await call(client, admin, DAY_CLOSE, {"input": {"date": day.isoformat()}})
             name = "dayClose"
         else:
@@ -223,7 +278,8 @@ async def test_postings_racing_a_closing_of_a_later_day_never_land_in_a_skipped_
         empty, later = today() - dt.timedelta(days=30 - 2 * n), today() - dt.timedelta(days=29 - 2 * n)
         bodies = await asyncio.gather(
             *[call(client, admin, VOUCHER_CREATE, voucher_input(head, empty, "10.00")) for _ in range(6)],
-            call(client, admin, DAY_CLOSE, {"input": {"date": later.isoformat()}}))
+            call(client, admin, DAY_CLOSE, {"input": {"date": later.isoformat()}}),
+        )
         closed = payload(bodies[-1], "dayClose")["errors"] == []
         codes = {e["code"] for b in bodies[:-1] for e in payload(b, "expenseVoucherCreate")["errors"]}
         assert codes <= {"LOCKED"}, codes
@@ -247,7 +303,13 @@ async def test_reclosing_the_first_closing_keeps_the_balance_brought_into_the_bo
         await conn.execute(
             "INSERT INTO day_closing (school_id, session_id, date, opening_cash, opening_bank, cash_revenue, bank_revenue, "
             "cash_expense, bank_expense, transfer_out, transfer_in, closing_cash, closing_bank, override_allowed) "
-            "VALUES ($1, $2, $3, $4, $5, 0, 0, 0, 0, 0, 0, $4, $5, false)", sid, school["session"], d1, cash, bank)
+            "VALUES ($1, $2, $3, $4, $5, 0, 0, 0, 0, 0, 0, $4, $5, false)",
+            sid,
+            school["session"],
+            d1,
+            cash,
+            bank,
+        )
     ok(await call(client, admin, VOUCHER_CREATE, voucher_input(head, d2, "100.00")), "expenseVoucherCreate")
     ok(await call(client, admin, DAY_CLOSE, {"input": {"date": d2.isoformat()}}), "dayClose")
     await assert_chain_holds(db, sid, (cash, bank))
@@ -258,7 +320,9 @@ async def test_reclosing_the_first_closing_keeps_the_balance_brought_into_the_bo
     ok(await call(client, admin, DAY_CLOSE, {"input": {"date": d1.isoformat()}}), "dayClose")
     rows = await chain(db, sid)
     assert [(r["date"], money(r["opening_cash"]), money(r["opening_bank"])) for r in rows] == [
-        (d1, cash, bank), (d2, cash, bank - 1)]
+        (d1, cash, bank),
+        (d2, cash, bank - 1),
+    ]
     assert (money(rows[-1]["closing_cash"]), money(rows[-1]["closing_bank"])) == (cash - 100, bank - 1)
     await assert_chain_holds(db, sid, (cash, bank))
 

@@ -39,12 +39,15 @@ async def _walk_backward(gql, filt, order, size):
         before = conn["pageInfo"]["startCursor"]
 
 
-@pytest.mark.parametrize("order", [
-    None,
-    [{"field": "NAME", "direction": "DESC"}],
-    [{"field": "CITY", "direction": "ASC"}],
-    [{"field": "CITY", "direction": "DESC"}, {"field": "NAME", "direction": "ASC"}],
-])
+@pytest.mark.parametrize(
+    "order",
+    [
+        None,
+        [{"field": "NAME", "direction": "DESC"}],
+        [{"field": "CITY", "direction": "ASC"}],
+        [{"field": "CITY", "direction": "DESC"}, {"field": "NAME", "direction": "ASC"}],
+    ],
+)
 async def test_keyset_pages_cover_every_row_once_in_order_both_ways(gql, db, order):
     prefix = unique("PG")
     # cities repeat and some are NULL: ties and NULLs are where keyset paging goes wrong
@@ -58,7 +61,7 @@ async def test_keyset_pages_cover_every_row_once_in_order_both_ways(gql, db, ord
         cities = [c for _, c in expected]
         non_null = [c for c in cities if c is not None]
         assert cities[: len(non_null)] == sorted(non_null, reverse=order[0]["direction"] == "DESC")
-        assert all(c is None for c in cities[len(non_null):]), "NULLs sort last"
+        assert all(c is None for c in cities[len(non_null) :]), "NULLs sort last"
 
     forward, total = await _walk_forward(gql, filt, order, 5)
     assert forward == expected
@@ -70,10 +73,13 @@ async def test_nested_connection_pages_per_parent(gql, db):
     prefix = unique("NEST")
     counts = [0, 1, 2, 3, 4, 5]
     schools = await make_schools(db, prefix, 6, sessions_per_school=counts)
-    body = await gql("""
+    body = await gql(
+        """
       query($p: String!) { schools(first: 10, filter: {schoolCode: {startsWith: $p}}) { edges { node {
         schoolCode academicSessions(first: 3) { totalCount pageInfo { hasNextPage } edges { node { name } } } } } } }
-    """, {"p": prefix})
+    """,
+        {"p": prefix},
+    )
     got = {e["node"]["schoolCode"]: e["node"]["academicSessions"] for e in body["data"]["schools"]["edges"]}
     for school, n in zip(schools, counts, strict=True):
         page = got[school["code"]]
@@ -103,26 +109,36 @@ async def test_nested_connection_after_cursor_and_last(gql, db):
 async def test_filters_compose_with_and_or_not(gql, db):
     prefix = unique("FLT")
     await make_schools(db, prefix, 10, cities=["Pune", "Agra", None, "Pune_x%"])
+
     async def codes(filt):
         body = await gql(LIST, {"first": 50, "filter": {"and": [{"schoolCode": {"startsWith": prefix}}, filt]}})
         return sorted(e["node"]["schoolCode"][-3:] for e in body["data"]["schools"]["edges"])
 
     assert await codes({"city": {"eq": "Pune"}}) == ["000", "004", "008"]
     assert await codes({"city": {"isNull": True}}) == ["002", "006"]
-    assert await codes({"or": [{"city": {"eq": "Agra"}}, {"city": {"isNull": True}}]}) == ["001", "002", "005", "006", "009"]
+    assert await codes({"or": [{"city": {"eq": "Agra"}}, {"city": {"isNull": True}}]}) == [
+        "001",
+        "002",
+        "005",
+        "006",
+        "009",
+    ]
     assert await codes({"not": {"city": {"in": ["Pune", "Agra"]}}, "city": {"isNull": False}}) == ["003", "007"]
     # LIKE wildcards in user text are literal
     assert await codes({"city": {"contains": "_x%"}}) == ["003", "007"]
     assert await codes({"city": {"contains": "pUnE"}}) == ["000", "003", "004", "007", "008"]
 
 
-@pytest.mark.parametrize("variables, message", [
-    ({"first": 101}, "first must be between 0 and 100"),
-    ({"first": -1}, "first must be between 0 and 100"),
-    ({"first": 2, "last": 2}, "either first or last"),
-    ({"after": "not-a-cursor"}, "is not a valid cursor"),
-    ({"filter": {"id": {"eq": "garbage"}}}, "is not a valid ID"),
-])
+@pytest.mark.parametrize(
+    "variables, message",
+    [
+        ({"first": 101}, "first must be between 0 and 100"),
+        ({"first": -1}, "first must be between 0 and 100"),
+        ({"first": 2, "last": 2}, "either first or last"),
+        ({"after": "not-a-cursor"}, "is not a valid cursor"),
+        ({"filter": {"id": {"eq": "garbage"}}}, "is not a valid ID"),
+    ],
+)
 async def test_bad_arguments_get_clear_errors(gql, variables, message):
     body = await gql(LIST, variables, expect_errors=True)
     assert body["data"] is None
@@ -140,7 +156,7 @@ async def test_cursor_of_another_order_is_refused(gql, db):
 
 
 async def test_bad_enum_and_scalar_values_are_validation_errors(gql):
-    response = await gql.raw('{ schools(orderBy: [{field: NOPE}]) { totalCount } }')
+    response = await gql.raw("{ schools(orderBy: [{field: NOPE}]) { totalCount } }")
     assert response.status_code == 400
     assert "NOPE" in response.json()["errors"][0]["message"]
 
@@ -156,14 +172,17 @@ async def test_total_counts_of_different_types_in_one_request_are_each_their_own
         body = await warden(f"{{ a: {first} {{ totalCount }} b: {second} {{ totalCount }} }}")
         async with db.acquire() as conn:
             hostel = await conn.fetchval("SELECT id FROM hostels WHERE slug = 'demo-sunrise'")
-            expected = [await conn.fetchval(f"SELECT count(*) FROM {t} WHERE hostel_id = $1", hostel) for t in (first, second)]
+            expected = [
+                await conn.fetchval(f"SELECT count(*) FROM {t} WHERE hostel_id = $1", hostel) for t in (first, second)
+            ]
         assert [body["data"]["a"]["totalCount"], body["data"]["b"]["totalCount"]] == expected
     nested = await warden("""{ roomTypes(first: 1, orderBy: [{field: NAME}]) { nodes { name rooms(first: 1) { totalCount }
       features(first: 1) { totalCount } } } }""")
     node = nested["data"]["roomTypes"]["nodes"][0]
     async with db.acquire() as conn:
-        type_id = await conn.fetchval("SELECT id FROM room_type_definitions WHERE hostel_id = $1 AND name = $2",
-                                      hostel, node["name"])
+        type_id = await conn.fetchval(
+            "SELECT id FROM room_type_definitions WHERE hostel_id = $1 AND name = $2", hostel, node["name"]
+        )
         rooms = await conn.fetchval("SELECT count(*) FROM rooms WHERE room_type_id = $1", type_id)
         features = await conn.fetchval("SELECT count(*) FROM room_type_features WHERE room_type_id = $1", type_id)
     assert (node["rooms"]["totalCount"], node["features"]["totalCount"]) == (rooms, features)

@@ -23,7 +23,7 @@ async def test_the_booker_reads_their_guests_contact_data_but_cannot_filter_by_i
     guests = body["data"]["bookingGuests"]["nodes"]
     assert guests and "errors" not in body
     assert all(g["phone"] for g in guests)
-    for argument in ('filter: {phone: {startsWith: "+91"}}', 'filter: {email: {isNull: false}}'):
+    for argument in ('filter: {phone: {startsWith: "+91"}}', "filter: {email: {isNull: false}}"):
         refused = await visitor(f"{{ bookingGuests({argument}) {{ totalCount }} }}", expect_errors=True)
         assert _codes(refused) == {"FORBIDDEN"}, refused
 
@@ -33,7 +33,7 @@ async def test_staff_filter_by_contact_data(client, db):
     warden = await as_user(client, "warden@sunrise.demo", sunrise["gid"])
     body = await warden('{ bookingGuests(filter: {phone: {startsWith: "+"}}) { totalCount nodes { phone } } }')
     assert "errors" not in body and body["data"]["bookingGuests"]["totalCount"] > 0
-    body = await warden('{ bookingWaitlist(orderBy: [{field: CREATED_AT}]) { nodes { contactName contactPhone } } }')
+    body = await warden("{ bookingWaitlist(orderBy: [{field: CREATED_AT}]) { nodes { contactName contactPhone } } }")
     assert "errors" not in body
 
 
@@ -42,13 +42,19 @@ async def test_a_resident_reads_their_guardians_but_not_anyone_elses(client, db)
     resident = await as_user(client, "resident@sunrise.demo", sunrise["gid"])
     mine = await resident(GUARDIANS)
     assert "errors" not in mine
-    assert mine["data"]["guardianContacts"]["nodes"] and all(g["phone"] for g in mine["data"]["guardianContacts"]["nodes"])
+    assert mine["data"]["guardianContacts"]["nodes"] and all(
+        g["phone"] for g in mine["data"]["guardianContacts"]["nodes"]
+    )
     # guardianContacts offers no filter on contact fields; ordering by them is not offered either
     # another member of the hostel without a resident record of their own reaches no contact at all
     email, _ = await new_user(db, "HOSTEL_STUDENT")
     async with db.acquire() as conn:
-        await conn.execute("INSERT INTO role_assignments (user_id, role, hostel_id) SELECT id, 'HOSTEL_STUDENT', $2 "
-                           "FROM users WHERE email = $1", email, sunrise["id"])
+        await conn.execute(
+            "INSERT INTO role_assignments (user_id, role, hostel_id) SELECT id, 'HOSTEL_STUDENT', $2 "
+            "FROM users WHERE email = $1",
+            email,
+            sunrise["id"],
+        )
     stranger = await user_client(client, email, sunrise["gid"])
     assert (await stranger(GUARDIANS))["data"]["guardianContacts"]["nodes"] == []
     assert (await stranger(GUESTS))["data"]["bookingGuests"]["nodes"] == []

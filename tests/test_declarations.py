@@ -25,6 +25,7 @@ def test_a_model_without_a_declaration_fails_at_import_with_a_clear_message() ->
     # the same rule as models.base.Base, on a throwaway base
     Scratch.__init_subclass__ = classmethod(Base.__init_subclass__.__func__)  # type: ignore[method-assign]
     with pytest.raises(TypeError, match=r"declares no __entity__.*Entity\(read=\.\.\.\).*Internal"):
+
         class Forgotten(Scratch):
             __tablename__ = "forgotten"
             id: Mapped[int] = mapped_column(primary_key=True)

@@ -34,7 +34,11 @@ def test_every_generated_type_field_argument_and_value_is_described() -> None:
             missing.append(name)
         if isinstance(gtype, (GraphQLObjectType, GraphQLInputObjectType)):
             for fname, field in gtype.fields.items():
-                if not field.description and not name.endswith(("Connection", "Edge")) and fname not in ("and", "or", "not"):
+                if (
+                    not field.description
+                    and not name.endswith(("Connection", "Edge"))
+                    and fname not in ("and", "or", "not")
+                ):
                     missing.append(f"{name}.{fname}")
                 for aname, arg in getattr(field, "args", {}).items():
                     if not arg.description:

@@ -79,7 +79,9 @@ def _lower_first(name: str) -> str:
 class Tenants:
     """Two tenants per family (A: where rows are made, B: the foreign one), a user per role in each."""
 
-    def __init__(self, client: Any, engine: Any, tenants: dict[str, tuple[int, int]], users: dict[tuple[int, str], str]):
+    def __init__(
+        self, client: Any, engine: Any, tenants: dict[str, tuple[int, int]], users: dict[tuple[int, str], str]
+    ):
         self.client, self.engine, self.tenants, self.users = client, engine, tenants, users
         self.tokens: dict[str, str] = {}
 
@@ -89,7 +91,9 @@ class Tenants:
 
         async with self.engine.connect() as conn:
             table = model.__table__
-            return await conn.scalar(select(func.count()).select_from(table).where(table.c[key] == self.tenants[key][0]))
+            return await conn.scalar(
+                select(func.count()).select_from(table).where(table.c[key] == self.tenants[key][0])
+            )
 
     def gid(self, key: str, tenant_id: int) -> str:
         return encode_gid("School" if key == "school_id" else "Hostel", tenant_id)
@@ -117,18 +121,33 @@ async def contract_tenants(db, pg_url, app) -> Any:
     schools = await make_schools(db, unique("CONTRACT"), 2, sessions_per_school=1)
     users: dict[tuple[int, str], str] = {}
     async with db.acquire() as conn, conn.transaction():
-        hostels = [await conn.fetchval("INSERT INTO hostels (name, slug, hostel_type) VALUES ($1, $2, 'CO_ED') RETURNING id",
-                                       f"Contract hostel {n}", unique("contract").lower()) for n in range(2)]
+        hostels = [
+            await conn.fetchval(
+                "INSERT INTO hostels (name, slug, hostel_type) VALUES ($1, $2, 'CO_ED') RETURNING id",
+                f"Contract hostel {n}",
+                unique("contract").lower(),
+            )
+            for n in range(2)
+        ]
         for key, ids in (("school_id", [s["id"] for s in schools]), ("hostel_id", hostels)):
             for tenant_id in ids:
                 for role in FAMILY_ROLES[key]:
                     email = f"{unique(role).lower()}@contract.test"
                     user_id = await conn.fetchval(
                         "INSERT INTO users (email, full_name, password_hash, role, school_id) VALUES ($1, $2, $3, $4, $5) "
-                        "RETURNING id", email, f"Contract {role.title()}", password, role,
-                        tenant_id if key == "school_id" else None)
-                    await conn.execute(f"INSERT INTO role_assignments (user_id, role, {key}) VALUES ($1, $2, $3)",
-                                       user_id, role, tenant_id)
+                        "RETURNING id",
+                        email,
+                        f"Contract {role.title()}",
+                        password,
+                        role,
+                        tenant_id if key == "school_id" else None,
+                    )
+                    await conn.execute(
+                        f"INSERT INTO role_assignments (user_id, role, {key}) VALUES ($1, $2, $3)",
+                        user_id,
+                        role,
+                        tenant_id,
+                    )
                     users[(tenant_id, role)] = email
     engine = create_async_engine(pg_url, pool_size=2)
     # the hostel's HOSTEL_STUDENT user lives there: a resident record of theirs (services that
@@ -141,13 +160,16 @@ async def contract_tenants(db, pg_url, app) -> Any:
         for hostel_id in hostels:
             row = await Generator(session).values(HostelStudent, hostel_id)
             async with db.acquire() as conn:
-                row["user_id"] = await conn.fetchval("SELECT id FROM users WHERE email = $1", users[(hostel_id, "HOSTEL_STUDENT")])
+                row["user_id"] = await conn.fetchval(
+                    "SELECT id FROM users WHERE email = $1", users[(hostel_id, "HOSTEL_STUDENT")]
+                )
             await session.execute(insert(HostelStudent.__table__).values(row))
     import httpx
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as client:
-        yield Tenants(client, engine, {"school_id": (schools[0]["id"], schools[1]["id"]), "hostel_id": tuple(hostels)},
-                      users)
+        yield Tenants(
+            client, engine, {"school_id": (schools[0]["id"], schools[1]["id"]), "hostel_id": tuple(hostels)}, users
+        )
     await engine.dispose()
 
 
@@ -172,8 +194,11 @@ async def create_values(tenants: Tenants, model: type, tenant_id: int) -> dict[s
     async with AsyncSession(tenants.engine) as session, session.begin():
         row = await Generator(session).values(model, tenant_id, only=set(fields))
     table = model.__table__
-    by_attr = {model.__mapper__.get_property_by_column(table.c[name]).key: value for name, value in row.items()
-               if name != model.__tenant_key__}
+    by_attr = {
+        model.__mapper__.get_property_by_column(table.c[name]).key: value
+        for name, value in row.items()
+        if name != model.__tenant_key__
+    }
     values = {camel(attr): graphql_value(model, attr, value) for attr, value in by_attr.items() if attr in fields}
     if model.__name__ == "CalendarBlock":  # the generator fills optional references when the tenant has a row to
         # point at (another test's room, in some orders): a block's target must agree with its scope
@@ -205,14 +230,20 @@ def changed_field(model: type) -> tuple[str, Any] | None:
 
 
 async def _payload(g: GQL, mutation: str, input_type: str, variables: dict[str, Any], selection: str) -> dict[str, Any]:
-    body = await g(f"mutation($i: {input_type}!) {{ {mutation}(input: $i) {{ {selection} }} }}", {"i": variables},
-                   expect_errors=True)
+    body = await g(
+        f"mutation($i: {input_type}!) {{ {mutation}(input: $i) {{ {selection} }} }}",
+        {"i": variables},
+        expect_errors=True,
+    )
     return body
 
 
 async def _node(g: GQL, type_name: str, gid: str, fields: str = "") -> Any:
-    body = await g(f"query($id: ID!) {{ node(id: $id) {{ id ... on {type_name} {{ __typename {fields} }} }} }}", {"id": gid},
-                   expect_errors=True)
+    body = await g(
+        f"query($id: ID!) {{ node(id: $id) {{ id ... on {type_name} {{ __typename {fields} }} }} }}",
+        {"id": gid},
+        expect_errors=True,
+    )
     assert "errors" not in body or body.get("data"), body
     return (body.get("data") or {}).get("node")
 
@@ -253,8 +284,9 @@ async def test_entity_contract(contract_tenants: Tenants, model: type) -> None:
     if change is not None:
         field, value = change
         updater = await tenants.caller(key, 0, allowed_role(w.rule("update"), key) or role)
-        body = await _payload(updater, f"{base}Update", f"{name}UpdateInput", {"id": gid, field: value},
-                              f"{base} {{ id {field} }} {ERR}")
+        body = await _payload(
+            updater, f"{base}Update", f"{name}UpdateInput", {"id": gid, field: value}, f"{base} {{ id {field} }} {ERR}"
+        )
         assert "errors" not in body, f"{name}Update: {body.get('errors')}"
         payload = body["data"][f"{base}Update"]
         assert payload["errors"] == [] and payload[base][field] == value, f"{name}Update: {payload}"
@@ -265,25 +297,30 @@ async def test_entity_contract(contract_tenants: Tenants, model: type) -> None:
         update_role = allowed_role(w.rule("update"), key) or role
         if update_role != PLATFORM:  # a platform role works in every tenant
             outsider = await tenants.caller(key, 1, update_role)
-            body = await _payload(outsider, f"{base}Update", f"{name}UpdateInput",
-                                  {"id": gid, field: values.get(field, value)}, ERR)
+            body = await _payload(
+                outsider, f"{base}Update", f"{name}UpdateInput", {"id": gid, field: values.get(field, value)}, ERR
+            )
             assert "errors" not in body, f"{name}Update by another tenant: {body.get('errors')}"
-            assert [e["code"] for e in body["data"][f"{base}Update"]["errors"]] == ["NOT_FOUND"], \
+            assert [e["code"] for e in body["data"][f"{base}Update"]["errors"]] == ["NOT_FOUND"], (
                 f"{name}Update by another tenant's {update_role}: {body['data']}"
+            )
             assert await _node(outsider, name, gid) is None, f"{name}: another tenant's {update_role} reads the row"
 
         # a role the rule refuses: FORBIDDEN, nothing changes
         refused = refused_role(w.rule("update"), key)
         if refused is not None:
             stranger = await tenants.caller(key, 0, refused)
-            body = await _payload(stranger, f"{base}Update", f"{name}UpdateInput", {"id": gid, field: values.get(field, value)},
-                                  ERR)
-            assert body.get("data") is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN", \
+            body = await _payload(
+                stranger, f"{base}Update", f"{name}UpdateInput", {"id": gid, field: values.get(field, value)}, ERR
+            )
+            assert body.get("data") is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN", (
                 f"{name}Update as {refused}: {body}"
+            )
             assert (await _node(updater, name, gid, field))[field] == value, f"{name}Update as {refused} changed it"
     for other in FAMILY_ROLES[key]:  # nobody of the other tenant reads it
-        assert await _node(await tenants.caller(key, 1, other), name, gid) is None, \
+        assert await _node(await tenants.caller(key, 1, other), name, gid) is None, (
             f"{name}: another tenant's {other} reads the row"
+        )
 
     refused = refused_role(w.rule("create"), key) if "create" in verbs else None
     if refused is not None:
@@ -291,15 +328,17 @@ async def test_entity_contract(contract_tenants: Tenants, model: type) -> None:
         fresh = await create_values(tenants, model, tenants.tenants[key][0])
         before = await tenants.rows(model, key)
         body = await _payload(stranger, f"{base}Create", f"{name}CreateInput", fresh, f"{base} {{ id }} {ERR}")
-        assert body.get("data") is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN", \
+        assert body.get("data") is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN", (
             f"{name}Create as {refused}: {body}"
+        )
         assert await tenants.rows(model, key) == before, f"{name}Create as {refused} made a row"
 
     # deactivate
     if "deactivate" in verbs:
         deactivator = await tenants.caller(key, 0, allowed_role(w.rule("deactivate"), key) or role)
-        body = await _payload(deactivator, f"{base}Deactivate", f"{name}DeactivateInput", {"id": gid},
-                              f"{base} {{ id active }} {ERR}")
+        body = await _payload(
+            deactivator, f"{base}Deactivate", f"{name}DeactivateInput", {"id": gid}, f"{base} {{ id active }} {ERR}"
+        )
         assert "errors" not in body, f"{name}Deactivate: {body.get('errors')}"
         payload = body["data"][f"{base}Deactivate"]
         assert payload["errors"] == [] and payload[base]["active"] is False, f"{name}Deactivate: {payload}"

@@ -30,12 +30,25 @@ TABLE: dict[str, dict[str, str | None]] = {
     "DRAFT": {"DRAFT": "INVALID", "SCHEDULED": None, "ONGOING": None, "COMPLETED": None, "LOCKED": None},
     "SCHEDULED": {"DRAFT": "INVALID", "SCHEDULED": "INVALID", "ONGOING": None, "COMPLETED": None, "LOCKED": None},
     "ONGOING": {"DRAFT": "INVALID", "SCHEDULED": "INVALID", "ONGOING": "INVALID", "COMPLETED": None, "LOCKED": None},
-    "COMPLETED": {"DRAFT": "INVALID", "SCHEDULED": "INVALID", "ONGOING": "INVALID", "COMPLETED": "INVALID",
-                  "LOCKED": None},
-    "LOCKED": {"DRAFT": "LOCKED", "SCHEDULED": "LOCKED", "ONGOING": "LOCKED", "COMPLETED": "LOCKED", "LOCKED": "LOCKED"},
+    "COMPLETED": {
+        "DRAFT": "INVALID",
+        "SCHEDULED": "INVALID",
+        "ONGOING": "INVALID",
+        "COMPLETED": "INVALID",
+        "LOCKED": None,
+    },
+    "LOCKED": {
+        "DRAFT": "LOCKED",
+        "SCHEDULED": "LOCKED",
+        "ONGOING": "LOCKED",
+        "COMPLETED": "LOCKED",
+        "LOCKED": "LOCKED",
+    },
 }
 
-EXAM_CREATE = """mutation($i: ExamCreateInput!) { examCreate(input: $i) { exam { id status } errors { field code message } } }"""
+EXAM_CREATE = (
+    """mutation($i: ExamCreateInput!) { examCreate(input: $i) { exam { id status } errors { field code message } } }"""
+)
 STATUS_UPDATE = """mutation($i: ExamStatusUpdateInput!) { examStatusUpdate(input: $i) {
   exam { id status } errors { field code message } } }"""
 EXAM = """query($id: ID!) { node(id: $id) { ... on Exam { id status } } }"""
@@ -52,8 +65,12 @@ async def school_admin(gql: GQL, db: Any) -> tuple[GQL, str]:
     """The demo super admin acting inside a fresh school of its own (one session, one class)."""
     [school] = await make_schools(db, unique("EXT"), 1, sessions_per_school=1)
     async with db.acquire() as conn:
-        class_id = await conn.fetchval("INSERT INTO school_classes (school_id, session_id, name, section) "
-                                       "VALUES ($1, $2, 'Class 4', 'A') RETURNING id", school["id"], school["sessions"][0])
+        class_id = await conn.fetchval(
+            "INSERT INTO school_classes (school_id, session_id, name, section) "
+            "VALUES ($1, $2, 'Class 4', 'A') RETURNING id",
+            school["id"],
+            school["sessions"][0],
+        )
     admin = GQL(gql.client)
     admin.headers = {**gql.headers, **tenant_header(school["gid"])}
     return admin, encode_gid("SchoolClass", class_id)

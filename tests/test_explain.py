@@ -35,7 +35,9 @@ def test_explain_names_protected_fields_row_filters_and_append_only(capsys):
     assert "aadharNumber: String  -- protected: school admins and platform roles" in capsys.readouterr().out
     assert cli.main(["explain", "booking_guests"]) == 0
     out = capsys.readouterr().out
-    assert "own_booking_rows(column='booking_id')" in out and "policy owner_read FOR SELECT [owner via booking_id]" in out
+    assert (
+        "own_booking_rows(column='booking_id')" in out and "policy owner_read FOR SELECT [owner via booking_id]" in out
+    )
     assert cli.main(["explain", "FeePayment"]) == 0
     assert "campus_app may: SELECT, INSERT (append-only)" in capsys.readouterr().out
 

@@ -20,9 +20,18 @@ from schema.root import build_schema
 from tests.conftest import as_user
 
 SCHEMA = build_schema()._schema
-CALLERS = ["superadmin@demo.campus", "platform@demo.campus", "admin@greenwood.demo", "accounts@greenwood.demo",
-           "teacher@greenwood.demo", "multi@demo.campus", "warden@sunrise.demo", "supervisor@sunrise.demo",
-           "resident@sunrise.demo", "visitor@demo.campus"]
+CALLERS = [
+    "superadmin@demo.campus",
+    "platform@demo.campus",
+    "admin@greenwood.demo",
+    "accounts@greenwood.demo",
+    "teacher@greenwood.demo",
+    "multi@demo.campus",
+    "warden@sunrise.demo",
+    "supervisor@sunrise.demo",
+    "resident@sunrise.demo",
+    "visitor@demo.campus",
+]
 
 
 def _snake_upper(name: str) -> str:
@@ -44,7 +53,14 @@ def _protected_uses() -> list[tuple[str, str, str, str]]:
             op = _operand(get_named_type(filt.fields[field].type).name)
             out.append((type_name, field, "filter", f"filter: {{{field}: {op}}}"))
             # nested and/or/not must not hide it
-            out.append((type_name, field, "filter", f"filter: {{or: [{{id: {{in: []}}}}, {{not: {{and: [{{{field}: {op}}}]}}}}]}}"))
+            out.append(
+                (
+                    type_name,
+                    field,
+                    "filter",
+                    f"filter: {{or: [{{id: {{in: []}}}}, {{not: {{and: [{{{field}: {op}}}]}}}}]}}",
+                )
+            )
         order = SCHEMA.type_map.get(f"{type_name}OrderField")
         if order is not None and _snake_upper(field) in order.values:
             out.append((type_name, field, "order", f"orderBy: [{{field: {_snake_upper(field)}, direction: DESC}}]"))
@@ -64,7 +80,12 @@ def _paths_to(type_name: str) -> list[tuple[str, str]]:
             node = get_named_type(target.fields["nodes"].type)
             for fname, f in getattr(node, "fields", {}).items():
                 if get_named_type(f.type).name == conn:
-                    out.append((root_name, f"{{ {root_name}(first: 1) {{ nodes {{ {fname}(first: 1, ARGS) {{ totalCount }} }} }} }}"))
+                    out.append(
+                        (
+                            root_name,
+                            f"{{ {root_name}(first: 1) {{ nodes {{ {fname}(first: 1, ARGS) {{ totalCount }} }} }} }}",
+                        )
+                    )
     return out
 
 
@@ -105,7 +126,9 @@ async def test_no_protected_field_is_filterable_or_orderable_by_a_caller_its_rul
     # the walk did real work on both sides, and on the fields of the issue
     assert refused_checks >= 10 and allowed_checks >= 10, (refused_checks, allowed_checks)
     # (User.email: the users list has the field's own roles, so no refused caller reaches it)
-    assert {("HostelStudent", "phone"), ("HostelStudent", "email"), ("HostelStudent", "checkInDate")} <= exercised, exercised
+    assert {("HostelStudent", "phone"), ("HostelStudent", "email"), ("HostelStudent", "checkInDate")} <= exercised, (
+        exercised
+    )
 
 
 def _not_prefix(prefix: str) -> dict:
@@ -120,9 +143,13 @@ async def test_a_resident_cannot_read_another_residents_phone_through_a_filter(c
     doc = """query($f: HostelStudentFilter) { hostelStudents(filter: $f) { totalCount nodes { fullName } } }"""
     everyone = await resident(doc)
     assert everyone["data"]["hostelStudents"]["totalCount"] > 1  # roommates are listed, by name
-    for filt in ({"phone": {"startsWith": "9"}}, {"not": {"phone": {"startsWith": "9"}}},
-                 {"or": [{"fullName": {"contains": "zzz"}}, {"and": [{"phone": {"eq": "x"}}]}]},
-                 {"email": {"contains": "@"}}, {"status": {"eq": "ACTIVE"}}):
+    for filt in (
+        {"phone": {"startsWith": "9"}},
+        {"not": {"phone": {"startsWith": "9"}}},
+        {"or": [{"fullName": {"contains": "zzz"}}, {"and": [{"phone": {"eq": "x"}}]}]},
+        {"email": {"contains": "@"}},
+        {"status": {"eq": "ACTIVE"}},
+    ):
         body = await resident(doc, {"f": filt}, expect_errors=True)
         assert body["data"] is None, body
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
@@ -136,8 +163,10 @@ async def test_a_resident_cannot_read_another_residents_phone_through_a_filter(c
     split = """query($f: HostelStudentFilter, $n: HostelStudentFilter) { all: hostelStudents { totalCount }
                  kept: hostelStudents(first: 100, filter: $f) { totalCount nodes { %s } }
                  left: hostelStudents(first: 100, filter: $n) { totalCount nodes { %s } } }"""
-    ok = await resident(split % ("fullName", "fullName"), {"f": {"fullName": {"contains": letter.upper()}},
-                                                           "n": {"not": {"fullName": {"contains": letter}}}})
+    ok = await resident(
+        split % ("fullName", "fullName"),
+        {"f": {"fullName": {"contains": letter.upper()}}, "n": {"not": {"fullName": {"contains": letter}}}},
+    )
     kept, left = ok["data"]["kept"], ok["data"]["left"]
     assert kept["totalCount"] > 0 and left["totalCount"] > 0
     assert kept["totalCount"] + left["totalCount"] == ok["data"]["all"]["totalCount"]
@@ -149,8 +178,7 @@ async def test_a_resident_cannot_read_another_residents_phone_through_a_filter(c
     assert staff["data"]["kept"]["totalCount"] == 0 and staff["data"]["all"]["totalCount"] > 1
     assert staff["data"]["left"]["totalCount"] == staff["data"]["all"]["totalCount"]
     prefix = next(n["phone"] for n in staff["data"]["left"]["nodes"] if n["phone"])[:7]  # "+91 9xy"
-    staff = await warden(split % ("phone", "phone"), {"f": {"phone": {"startsWith": prefix}},
-                                                      "n": _not_prefix(prefix)})
+    staff = await warden(split % ("phone", "phone"), {"f": {"phone": {"startsWith": prefix}}, "n": _not_prefix(prefix)})
     kept, left = staff["data"]["kept"], staff["data"]["left"]
     assert kept["totalCount"] > 0 and kept["totalCount"] + left["totalCount"] == staff["data"]["all"]["totalCount"]
     assert all(n["phone"].startswith(prefix) for n in kept["nodes"])

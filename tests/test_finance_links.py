@@ -17,14 +17,20 @@ from tests.test_finance import ADMIN, DAY_CLOSE, VOUCHER_CREATE, call, data, ok,
 
 async def test_fee_records_link_to_their_session_assignment_and_definition(client, db):
     admin = await bearer(client, ADMIN)
-    body = data(await call(client, admin, """{
+    body = data(
+        await call(
+            client,
+            admin,
+            """{
       feePayments(first: 5) { nodes { session { id } student { id }
         allocations(first: 5) { nodes { session { id } assignment { id session { id } } feeType { id } } } } }
       feeAdjustments(first: 20) { nodes { type discountNameSnapshot assignment { id } discountDefinition { id name } } }
       studentFeeAssignments(first: 50) { nodes { id lateFeeLogs(first: 5) { nodes { assignment { id } } } } }
       feeStructures(first: 20) { nodes { id lateFeePolicies(first: 2) { nodes { feeStructure { id } } } } }
       fundingArrangements(first: 5) { nodes { session { id } student { id } } }
-    }"""))
+    }""",
+        )
+    )
     payments = body["feePayments"]["nodes"]
     assert payments and all(p["session"] and p["session"]["id"] for p in payments), payments
     allocations = [a for p in payments for a in p["allocations"]["nodes"]]
@@ -38,12 +44,21 @@ async def test_fee_records_link_to_their_session_assignment_and_definition(clien
     assert logs and all(log["assignment"]["id"] == owner for owner, log in logs)
     policies = [(s["id"], p) for s in body["feeStructures"]["nodes"] for p in s["lateFeePolicies"]["nodes"]]
     assert policies and all(p["feeStructure"]["id"] == owner for owner, p in policies)
-    assert body["fundingArrangements"]["nodes"] and all(f["session"]["id"] for f in body["fundingArrangements"]["nodes"])
+    assert body["fundingArrangements"]["nodes"] and all(
+        f["session"]["id"] for f in body["fundingArrangements"]["nodes"]
+    )
 
     # filtering by the session takes its global ID, like every other reference
     session = payments[0]["session"]["id"]
-    same = data(await call(client, admin, """query($s: ID!) { feePayments(first: 50, filter: {sessionId: {eq: $s}}) {
-      nodes { session { id } } } }""", {"s": session}))["feePayments"]["nodes"]
+    same = data(
+        await call(
+            client,
+            admin,
+            """query($s: ID!) { feePayments(first: 50, filter: {sessionId: {eq: $s}}) {
+      nodes { session { id } } } }""",
+            {"s": session},
+        )
+    )["feePayments"]["nodes"]
     assert same and {p["session"]["id"] for p in same} == {session}
 
 
@@ -51,17 +66,28 @@ async def test_vouchers_and_closings_say_who_wrote_them(client, db):
     school = await own_school(client, db, "LNK")
     admin = school["SCHOOL_ADMIN"]
     async with db.acquire() as conn:
-        admin_id = await conn.fetchval("SELECT user_id FROM role_assignments WHERE school_id = $1 AND role = 'SCHOOL_ADMIN'",
-                                       school["id"])
+        admin_id = await conn.fetchval(
+            "SELECT user_id FROM role_assignments WHERE school_id = $1 AND role = 'SCHOOL_ADMIN'", school["id"]
+        )
     me, session = encode_gid("User", admin_id), encode_gid("AcademicSession", school["session"])
     day = today() - dt.timedelta(days=2)
     ok(await call(client, admin, VOUCHER_CREATE, voucher_input(school["head"], day, "12.00")), "expenseVoucherCreate")
     ok(await call(client, admin, DAY_CLOSE, {"input": {"date": day.isoformat()}}), "dayClose")
-    body = data(await call(client, admin, """{
+    body = data(
+        await call(
+            client,
+            admin,
+            """{
       expenseVouchers(first: 5) { nodes { amount session { id } createdBy { id } } }
       dayClosings(first: 5) { nodes { date session { id } closedBy { id } } }
       expenseHeads(first: 5) { nodes { name normalizedName } }
-    }"""))
-    assert body["expenseVouchers"]["nodes"] == [{"amount": "12.00", "session": {"id": session}, "createdBy": {"id": me}}]
-    assert body["dayClosings"]["nodes"] == [{"date": day.isoformat(), "session": {"id": session}, "closedBy": {"id": me}}]
+    }""",
+        )
+    )
+    assert body["expenseVouchers"]["nodes"] == [
+        {"amount": "12.00", "session": {"id": session}, "createdBy": {"id": me}}
+    ]
+    assert body["dayClosings"]["nodes"] == [
+        {"date": day.isoformat(), "session": {"id": session}, "closedBy": {"id": me}}
+    ]
     assert body["expenseHeads"]["nodes"] == [{"name": "General", "normalizedName": "general"}]

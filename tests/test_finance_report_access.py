@@ -18,8 +18,19 @@ from kit.ids import encode_gid
 from schema.root import build_schema
 from tests.conftest import bearer, tenant_header, unique
 from tests.test_closing_chain import big_fee
-from tests.test_finance import (DAY_CLOSE, SUPER, TRANSFER_CREATE, VOUCHER_CREATE, call, ok, own_school, pay, today,
-                                transfer_input, voucher_input)
+from tests.test_finance import (
+    DAY_CLOSE,
+    SUPER,
+    TRANSFER_CREATE,
+    VOUCHER_CREATE,
+    call,
+    ok,
+    own_school,
+    pay,
+    today,
+    transfer_input,
+    voucher_input,
+)
 
 # every finance report and finance-module list (seed §9.3's reporting endpoints), with arguments
 DAY = today() - dt.timedelta(days=5)
@@ -33,9 +44,12 @@ REPORTS: dict[str, str] = {
     "dayClosings": "dayClosings(first: 5)",
     "accountTransfers": "accountTransfers(first: 5)",
 }
-EXPORTS = [f"/exports/daily-cash.csv?date={DAY.isoformat()}", f"/exports/monthly-pnl.csv?year={DAY.year}&month={DAY.month}",
-           "/exports/session-pnl.csv", f"/exports/expenses.csv?from={(DAY - dt.timedelta(days=10)).isoformat()}"
-                                       f"&to={today().isoformat()}"]
+EXPORTS = [
+    f"/exports/daily-cash.csv?date={DAY.isoformat()}",
+    f"/exports/monthly-pnl.csv?year={DAY.year}&month={DAY.month}",
+    "/exports/session-pnl.csv",
+    f"/exports/expenses.csv?from={(DAY - dt.timedelta(days=10)).isoformat()}&to={today().isoformat()}",
+]
 TWO_PLACES = re.compile(r"^-?\d+\.\d{2}$")
 
 
@@ -85,12 +99,19 @@ async def _school_with_money(client: Any, db: Any) -> dict[str, Any]:
     due = await big_fee(db, school)
     ok(await pay(client, school["ACCOUNTANT"], due, DAY, "250.50"), "feePaymentRecord")
     ok(await call(client, admin, VOUCHER_CREATE, voucher_input(school["head"], DAY, "100.00")), "expenseVoucherCreate")
-    ok(await call(client, admin, VOUCHER_CREATE, voucher_input(school["head"], DAY, "0.50", "BANK")), "expenseVoucherCreate")
+    ok(
+        await call(client, admin, VOUCHER_CREATE, voucher_input(school["head"], DAY, "0.50", "BANK")),
+        "expenseVoucherCreate",
+    )
     ok(await call(client, admin, TRANSFER_CREATE, transfer_input(DAY, "20.00")), "accountTransferCreate")
     ok(await call(client, admin, DAY_CLOSE, {"input": {"date": DAY.isoformat()}}), "dayClose")
     async with db.acquire() as conn:
-        feeless = await conn.fetchval("INSERT INTO students (school_id, admission_number, first_name, gender) "
-                                      "VALUES ($1, $2, 'Nofee', 'MALE') RETURNING id", school["id"], unique("N"))
+        feeless = await conn.fetchval(
+            "INSERT INTO students (school_id, admission_number, first_name, gender) "
+            "VALUES ($1, $2, 'Nofee', 'MALE') RETURNING id",
+            school["id"],
+            unique("N"),
+        )
     school["due"], school["feeless"] = due, encode_gid("Student", feeless)
     return school
 
@@ -114,14 +135,20 @@ async def test_finance_reports_and_exports_by_role(client, db):
     assert declared <= set(schema.query_type.fields), "a report field is missing from the schema"
     for role, (allowed, headers) in callers.items():
         for name, field in REPORTS.items():
-            query = "{ r: %s { %s } }" % (field % {"student": school["due"][0]},
-                                          selection(schema.query_type.fields[name].type, 1) or "__typename")
+            query = "{ r: %s { %s } }" % (
+                field % {"student": school["due"][0]},
+                selection(schema.query_type.fields[name].type, 1) or "__typename",
+            )
             body = await call(client, headers, query)
             if allowed:
                 assert "errors" not in body and body["data"]["r"] is not None, (role, name, body)
             else:
                 codes = {e["extensions"]["code"] for e in body.get("errors", [])}
-                assert codes & {"FORBIDDEN", "UNAUTHENTICATED"} and not (body.get("data") or {}).get("r"), (role, name, body)
+                assert codes & {"FORBIDDEN", "UNAUTHENTICATED"} and not (body.get("data") or {}).get("r"), (
+                    role,
+                    name,
+                    body,
+                )
         for path in EXPORTS:
             r = await client.get(path, headers=headers)
             if allowed:
@@ -142,7 +169,10 @@ async def test_money_renders_with_two_decimals_in_every_report_and_export(client
     for label, field in queries.items():
         root = field.split("(")[0]
         ftype = schema.query_type.fields[root].type
-        query = "{ r: %s { %s } }" % (field % {"student": school["due"][0], "feeless": school["feeless"]}, selection(ftype))
+        query = "{ r: %s { %s } }" % (
+            field % {"student": school["due"][0], "feeless": school["feeless"]},
+            selection(ftype),
+        )
         body = await call(client, admin, query)
         assert "errors" not in body, (label, body)
         found = decimals(ftype, body["data"]["r"], label)
@@ -157,7 +187,9 @@ async def test_money_renders_with_two_decimals_in_every_report_and_export(client
         rows = list(csv.reader(io.StringIO(r.text)))
         header = rows[0]
         money_columns = [i for i, h in enumerate(header) if h in ("amount", "principal", "late_fee")]
-        cells = [row[i] for row in rows[1:] for i in money_columns if i < len(row) and row[i] and row[i] not in ("yes", "no")]
+        cells = [
+            row[i] for row in rows[1:] for i in money_columns if i < len(row) and row[i] and row[i] not in ("yes", "no")
+        ]
         assert cells and all(TWO_PLACES.match(c) for c in cells), (path, cells)
 
 
@@ -178,25 +210,37 @@ async def test_a_platform_admin_neither_writes_nor_reads_the_books(client, db):
     school = await own_school(client, db, "PLT")
     platform = {**await bearer(client, "platform@demo.campus"), **tenant_header(school["gid"])}
     day = today() - dt.timedelta(days=3)
-    voucher = ok(await call(client, school["SCHOOL_ADMIN"], VOUCHER_CREATE, voucher_input(school["head"], day, "7.00")),
-                 "expenseVoucherCreate")["expenseVoucher"]["id"]
+    voucher = ok(
+        await call(client, school["SCHOOL_ADMIN"], VOUCHER_CREATE, voucher_input(school["head"], day, "7.00")),
+        "expenseVoucherCreate",
+    )["expenseVoucher"]["id"]
     before = await closing_state(db, school["id"])
-    for query, variables in ((HEAD_CREATE, {"input": {"name": unique("Head")}}),
-                             (HEAD_TOGGLE, {"input": {"id": school["head"]}}),
-                             (VOUCHER_CREATE, voucher_input(school["head"], day, "20.00")),
-                             (VOUCHER_TOGGLE, {"input": {"id": voucher}}),
-                             (TRANSFER_CREATE, transfer_input(day, "20.00")),
-                             (DAY_CLOSE, {"input": {"date": day.isoformat()}}),
-                             (OVERRIDE, {"input": {"date": day.isoformat()}})):
+    for query, variables in (
+        (HEAD_CREATE, {"input": {"name": unique("Head")}}),
+        (HEAD_TOGGLE, {"input": {"id": school["head"]}}),
+        (VOUCHER_CREATE, voucher_input(school["head"], day, "20.00")),
+        (VOUCHER_TOGGLE, {"input": {"id": voucher}}),
+        (TRANSFER_CREATE, transfer_input(day, "20.00")),
+        (DAY_CLOSE, {"input": {"date": day.isoformat()}}),
+        (OVERRIDE, {"input": {"date": day.isoformat()}}),
+    ):
         forbidden(await call(client, platform, query, variables))
     assert await closing_state(db, school["id"]) == before
     # the school admin posts and closes, and reads both; the super admin may too
-    ok(await call(client, school["SCHOOL_ADMIN"], TRANSFER_CREATE, transfer_input(day, "20.00")), "accountTransferCreate")
+    ok(
+        await call(client, school["SCHOOL_ADMIN"], TRANSFER_CREATE, transfer_input(day, "20.00")),
+        "accountTransferCreate",
+    )
     closed = ok(await call(client, school["super"], DAY_CLOSE, {"input": {"date": day.isoformat()}}), "dayClose")
     assert closed["dayClosing"]["closingBank"] == "20.00", closed
-    listed = await call(client, school["SCHOOL_ADMIN"], "{ dayClosings { nodes { date closingCash closingBank } } "
-                                                        "accountTransfers { nodes { amount } } }")
-    assert listed["data"]["dayClosings"]["nodes"] == [{"date": day.isoformat(), "closingCash": "-27.00", "closingBank": "20.00"}]
+    listed = await call(
+        client,
+        school["SCHOOL_ADMIN"],
+        "{ dayClosings { nodes { date closingCash closingBank } } accountTransfers { nodes { amount } } }",
+    )
+    assert listed["data"]["dayClosings"]["nodes"] == [
+        {"date": day.isoformat(), "closingCash": "-27.00", "closingBank": "20.00"}
+    ]
     assert listed["data"]["accountTransfers"]["nodes"] == [{"amount": "20.00"}]
 
 
@@ -210,8 +254,18 @@ def test_no_mutation_payload_shows_a_type_its_caller_may_not_read():
     from kit.registry import VISIBILITY
     from kit.fields import READ_POLICIES
 
-    roles = ("SUPER_ADMIN", "PLATFORM_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT", "TEACHER", "GUARDIAN", "HOSTEL_ADMIN",
-             "SUPERVISOR", "HOSTEL_STUDENT", "VISITOR")
+    roles = (
+        "SUPER_ADMIN",
+        "PLATFORM_ADMIN",
+        "SCHOOL_ADMIN",
+        "ACCOUNTANT",
+        "TEACHER",
+        "GUARDIAN",
+        "HOSTEL_ADMIN",
+        "SUPERVISOR",
+        "HOSTEL_STUDENT",
+        "VISITOR",
+    )
 
     class Caller:
         def __init__(self, role: str) -> None:

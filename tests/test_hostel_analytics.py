@@ -35,14 +35,30 @@ async def scenario(client: Any, db: Any, **kw: Any) -> dict[str, Any]:
     await add_resident(db, h, h["beds"][0], AS_OF - dt.timedelta(days=45), rent="5000.00")
     await add_resident(db, h, h["beds"][2], P, P + dt.timedelta(days=5), status="ENDED", rent="6000.00")
     booking = await add_booking(db, h, P, P + dt.timedelta(days=92), bed=h["beds"][1], rent="3000.00", created_at=at(P))
-    cancelled = await add_booking(db, h, P + dt.timedelta(days=20), P + dt.timedelta(days=50), status="CANCELLED",
-                                  created_at=at(P - dt.timedelta(days=10)))
+    cancelled = await add_booking(
+        db,
+        h,
+        P + dt.timedelta(days=20),
+        P + dt.timedelta(days=50),
+        status="CANCELLED",
+        created_at=at(P - dt.timedelta(days=10)),
+    )
     async with db.acquire() as conn:
-        await conn.execute("INSERT INTO booking_status_history (hostel_id, booking_id, from_status, to_status, created_at) "
-                           "VALUES ($1, $2, 'APPROVED', 'CONFIRMED', $3), ($1, $4, 'PENDING', 'CANCELLED', $5)",
-                           h["id"], booking, at(P + dt.timedelta(days=1)), cancelled, at(P + dt.timedelta(days=3)))
-        await conn.execute("INSERT INTO refund_transactions (hostel_id, booking_id, amount, created_at) VALUES ($1, $2, 200, $3)",
-                           h["id"], booking, at(P + dt.timedelta(days=9)))
+        await conn.execute(
+            "INSERT INTO booking_status_history (hostel_id, booking_id, from_status, to_status, created_at) "
+            "VALUES ($1, $2, 'APPROVED', 'CONFIRMED', $3), ($1, $4, 'PENDING', 'CANCELLED', $5)",
+            h["id"],
+            booking,
+            at(P + dt.timedelta(days=1)),
+            cancelled,
+            at(P + dt.timedelta(days=3)),
+        )
+        await conn.execute(
+            "INSERT INTO refund_transactions (hostel_id, booking_id, amount, created_at) VALUES ($1, $2, 200, $3)",
+            h["id"],
+            booking,
+            at(P + dt.timedelta(days=9)),
+        )
     h["admin"], _ = await hostel_user(client, db, h, "HOSTEL_ADMIN")
     return h
 
@@ -72,45 +88,71 @@ async def test_figures_equal_what_the_operational_rows_say(gql, db, client):
     analytic = payload["hostelAnalytic"]
     assert analytic["computedAt"]
     assert {k: v for k, v in analytic.items() if k != "computedAt"} == {
-        "periodStart": str(P), "periodEnd": str(AS_OF + dt.timedelta(days=1)), "totalBeds": 4,
+        "periodStart": str(P),
+        "periodEnd": str(AS_OF + dt.timedelta(days=1)),
+        "totalBeds": 4,
         # (15 + 5) occupied bed-days of 4 x 15
-        "averageOccupancyRate": "33.33", "bookingsCreated": 1, "bookingsConfirmed": 1, "bookingsCancelled": 1,
-        "checkIns": 0, "revenue": "1500.00",  # 3000 x 15 / 30
-        "refunds": "200.00", "averageMonthlyRent": "5000.00"}
+        "averageOccupancyRate": "33.33",
+        "bookingsCreated": 1,
+        "bookingsConfirmed": 1,
+        "bookingsCancelled": 1,
+        "checkIns": 0,
+        "revenue": "1500.00",  # 3000 x 15 / 30
+        "refunds": "200.00",
+        "averageMonthlyRent": "5000.00",
+    }
 
     data = (await gql(READ_BACK, {"day": str(P + dt.timedelta(days=9)), "p": str(P)}, headers=h["admin"]))["data"]
     trends = data["occupancyTrends"]
     assert trends["totalCount"] == 15 and all(t["computedAt"] for t in trends["nodes"])
     last = trends["nodes"][-1]
     # 4 beds, 1 resident, 1 booking hold -> 25%
-    assert last == {**last, "day": str(AS_OF), "totalBeds": 4, "occupiedBeds": 1, "reservedBeds": 1, "blockedBeds": 0,
-                    "occupancyRate": "25.00"}
+    assert last == {
+        **last,
+        "day": str(AS_OF),
+        "totalBeds": 4,
+        "occupiedBeds": 1,
+        "reservedBeds": 1,
+        "blockedBeds": 0,
+        "occupancyRate": "25.00",
+    }
     assert trends["nodes"][2]["occupiedBeds"] == 2 and trends["nodes"][2]["occupancyRate"] == "50.00"
 
     monthly = [r for r in data["revenueTrends"]["nodes"] if r["period"] == "MONTHLY"]
-    assert monthly == [{"period": "MONTHLY", "bookedRevenue": "1500.00", "refunds": "200.00", "netRevenue": "1300.00",
-                        "bookings": 1}]
+    assert monthly == [
+        {"period": "MONTHLY", "bookedRevenue": "1500.00", "refunds": "200.00", "netRevenue": "1300.00", "bookings": 1}
+    ]
     assert data["daily"]["nodes"] == [{"bookedRevenue": "100.00", "refunds": "200.00", "netRevenue": "-100.00"}]
 
     beds = {b["bed"]["id"]: b for b in data["bedUtilization"]["nodes"]}
     assert data["bedUtilization"]["totalCount"] == 4
     assert beds[encode_gid("Bed", h["beds"][0]["id"])] == {
-        "bed": {"id": encode_gid("Bed", h["beds"][0]["id"])}, "occupiedDays": 15, "occupancyRate": "100.00",
-        "revenue": "2500.00"}
-    assert {k: beds[encode_gid("Bed", h["beds"][2]["id"])][k] for k in ("occupiedDays", "occupancyRate", "revenue")} == \
-        {"occupiedDays": 5, "occupancyRate": "33.33", "revenue": "1000.00"}
+        "bed": {"id": encode_gid("Bed", h["beds"][0]["id"])},
+        "occupiedDays": 15,
+        "occupancyRate": "100.00",
+        "revenue": "2500.00",
+    }
+    assert {
+        k: beds[encode_gid("Bed", h["beds"][2]["id"])][k] for k in ("occupiedDays", "occupancyRate", "revenue")
+    } == {"occupiedDays": 5, "occupancyRate": "33.33", "revenue": "1000.00"}
     assert beds[encode_gid("Bed", h["beds"][1]["id"])]["occupiedDays"] == 0  # held by a booking, not slept in
 
-    assert data["roomTypeAvailability"]["nodes"] == [{"asOf": str(AS_OF), "totalBeds": 4, "occupiedBeds": 1,
-                                                      "reservedBeds": 1, "blockedBeds": 0, "availableBeds": 2}]
+    assert data["roomTypeAvailability"]["nodes"] == [
+        {"asOf": str(AS_OF), "totalBeds": 4, "occupiedBeds": 1, "reservedBeds": 1, "blockedBeds": 0, "availableBeds": 2}
+    ]
     assert data["dayAvailability"]["totalCount"] == 90
     assert data["availabilityForecasts"]["totalCount"] == 30
     rooms = data["roomAvailability"]["nodes"]
     assert sorted(r["state"] for r in rooms) == ["AVAILABLE", "FULL"]
     assert {r["effectiveMonthlyRent"] for r in rooms} == {"6000.00"}
     [opt] = data["assignmentOptimizations"]["nodes"]
-    assert opt == {"bedsConsidered": 4, "partlyOccupiedRooms": 0, "roomsFreeable": 0, "suggestedMoves": [],
-                   "occupancyRate": "25.00"}
+    assert opt == {
+        "bedsConsidered": 4,
+        "partlyOccupiedRooms": 0,
+        "roomsFreeable": 0,
+        "suggestedMoves": [],
+        "occupancyRate": "25.00",
+    }
     assert data["availabilityOptimizations"]["nodes"][0]["horizonStart"] == str(AS_OF)
     assert data["hostelComparisons"]["nodes"] == [{"peerCount": 0, "occupancyRate": "25.00"}]
 
@@ -124,14 +166,25 @@ async def test_computing_again_replaces_rows(gql, db, client):
     await add_resident(db, h, h["beds"][3], P, rent="4000.00")
     second = await gql(COMPUTE, {"input": {"asOf": str(AS_OF)}}, headers=h["admin"])
     after = (await gql(READ_BACK, {"day": str(AS_OF), "p": str(P)}, headers=h["admin"]))["data"]
-    for name in ("hostelAnalytics", "occupancyTrends", "bedUtilization", "roomTypeAvailability", "dayAvailability",
-                 "availabilityForecasts", "roomAvailability", "assignmentOptimizations", "availabilityOptimizations",
-                 "hostelComparisons"):
+    for name in (
+        "hostelAnalytics",
+        "occupancyTrends",
+        "bedUtilization",
+        "roomTypeAvailability",
+        "dayAvailability",
+        "availabilityForecasts",
+        "roomAvailability",
+        "assignmentOptimizations",
+        "availabilityOptimizations",
+        "hostelComparisons",
+    ):
         assert after[name]["totalCount"] == before[name]["totalCount"] > 0, name
     assert after["occupancyTrends"]["nodes"][-1]["occupancyRate"] == "50.00"
     assert second["data"]["hostelAnalyticsCompute"]["hostelAnalytic"]["averageOccupancyRate"] == "58.33"  # (20+15)/60
-    stamps = [dt.datetime.fromisoformat(p["data"]["hostelAnalyticsCompute"]["hostelAnalytic"]["computedAt"])
-              for p in (first, second)]
+    stamps = [
+        dt.datetime.fromisoformat(p["data"]["hostelAnalyticsCompute"]["hostelAnalytic"]["computedAt"])
+        for p in (first, second)
+    ]
     assert stamps[1] > stamps[0]
 
 
@@ -168,27 +221,46 @@ async def test_peers_of_the_city_competitors_and_benchmark(gql, db, client):
     await add_resident(db, peer, peer["beds"][0], AS_OF - dt.timedelta(days=30))
     hidden = await build_hostel(db, rooms=1, beds_per_room=1, city=city, public=False)  # not a peer: private
     await gql(COMPUTE, {"input": {"asOf": str(AS_OF)}}, headers=h["admin"])
-    data = (await gql("""query($city: String!) {
+    data = (
+        await gql(
+            """query($city: String!) {
       hostelComparisons { nodes { asOf peerCount occupancyRate peerAverageOccupancyRate priceRank occupancyRank metrics } }
       competitorAnalyses { nodes { competitor { slug } ourStartingPrice theirStartingPrice priceDifference
                                    ourTotalBeds theirTotalBeds } }
       benchmarkData(filter: {city: {eq: $city}}) { nodes { asOf hostelCount totalBeds averageOccupancyRate
                                                            averageStartingPrice computedAt } } }""",
-                      {"city": city}, headers=h["admin"]))["data"]
+            {"city": city},
+            headers=h["admin"],
+        )
+    )["data"]
     [comparison] = data["hostelComparisons"]["nodes"]
-    assert {k: comparison[k] for k in ("asOf", "peerCount", "occupancyRate", "peerAverageOccupancyRate", "priceRank",
-                                       "occupancyRank")} == {
-        "asOf": str(AS_OF), "peerCount": 1, "occupancyRate": "25.00", "peerAverageOccupancyRate": "50.00",
-        "priceRank": 2, "occupancyRank": 2}
+    assert {
+        k: comparison[k]
+        for k in ("asOf", "peerCount", "occupancyRate", "peerAverageOccupancyRate", "priceRank", "occupancyRank")
+    } == {
+        "asOf": str(AS_OF),
+        "peerCount": 1,
+        "occupancyRate": "25.00",
+        "peerAverageOccupancyRate": "50.00",
+        "priceRank": 2,
+        "occupancyRank": 2,
+    }
     assert comparison["metrics"]["peerAverageStartingPrice"] == "5000.00"
     [competitor] = data["competitorAnalyses"]["nodes"]
     assert competitor["competitor"]["slug"] == peer["slug"] != hidden["slug"]
-    assert (competitor["ourStartingPrice"], competitor["theirStartingPrice"], competitor["priceDifference"]) == \
-        ("6000.00", "5000.00", "1000.00")
+    assert (competitor["ourStartingPrice"], competitor["theirStartingPrice"], competitor["priceDifference"]) == (
+        "6000.00",
+        "5000.00",
+        "1000.00",
+    )
     [bench] = data["benchmarkData"]["nodes"]
     assert bench["computedAt"] and {k: v for k, v in bench.items() if k != "computedAt"} == {
-        "asOf": str(AS_OF), "hostelCount": 2, "totalBeds": 6, "averageOccupancyRate": "33.33",
-        "averageStartingPrice": "5500.00"}
+        "asOf": str(AS_OF),
+        "hostelCount": 2,
+        "totalBeds": 6,
+        "averageOccupancyRate": "33.33",
+        "averageStartingPrice": "5500.00",
+    }
 
 
 async def test_wrong_role_future_dates_and_no_hostel_are_refused_and_change_nothing(gql, db, client):
@@ -207,17 +279,32 @@ async def test_wrong_role_future_dates_and_no_hostel_are_refused_and_change_noth
     assert "in the future" in payload["errors"][0]["message"]
     platform = await gql(COMPUTE, {"input": {}}, headers=await bearer(client, "superadmin@demo.campus"))
     assert platform["data"]["hostelAnalyticsCompute"]["errors"][0]["code"] == "INVALID"
-    assert (await gql(count, headers=h["admin"]))["data"] == {"hostelAnalytics": {"totalCount": 0},
-                                                              "occupancyTrends": {"totalCount": 0}}
+    assert (await gql(count, headers=h["admin"]))["data"] == {
+        "hostelAnalytics": {"totalCount": 0},
+        "occupancyTrends": {"totalCount": 0},
+    }
 
 
 async def test_no_create_or_update_mutation_exists_for_derived_types(gql):
     body = await gql("{ __schema { mutationType { fields { name } } } }")
     names = {f["name"] for f in body["data"]["__schema"]["mutationType"]["fields"]}
-    for entity in ("hostelAnalytic", "occupancyTrend", "revenueTrend", "hostelComparison", "benchmarkData",
-                   "competitorAnalysis", "bedUtilization", "roomTypeAvailability", "roomTypeComparison",
-                   "availabilityForecast", "assignmentOptimization", "availabilityOptimization", "roomAvailability",
-                   "roomAvailabilityAlert", "dayAvailability"):
+    for entity in (
+        "hostelAnalytic",
+        "occupancyTrend",
+        "revenueTrend",
+        "hostelComparison",
+        "benchmarkData",
+        "competitorAnalysis",
+        "bedUtilization",
+        "roomTypeAvailability",
+        "roomTypeComparison",
+        "availabilityForecast",
+        "assignmentOptimization",
+        "availabilityOptimization",
+        "roomAvailability",
+        "roomAvailabilityAlert",
+        "dayAvailability",
+    ):
         assert not [n for n in names if n.lower().startswith(entity.lower()) and n != "hostelAnalyticsCompute"], entity
 
 
@@ -233,7 +320,9 @@ async def test_console_command_computes_one_hostel_and_refuses_bad_input(gql, db
         assert code == 0
         assert "for 1 hostel(s)" in capsys.readouterr().out
         assert await asyncio.to_thread(cli.main, ["compute-analytics", "--hostel", "no-such-hostel"]) == 2
-        assert await asyncio.to_thread(cli.main, ["compute-analytics", "--date", str(TODAY + dt.timedelta(days=2))]) == 2
+        assert (
+            await asyncio.to_thread(cli.main, ["compute-analytics", "--date", str(TODAY + dt.timedelta(days=2))]) == 2
+        )
         assert await asyncio.to_thread(cli.main, ["compute-analytics", "--date", "yesterday"]) == 2
     finally:
         monkeypatch.delenv("DATABASE_URL")

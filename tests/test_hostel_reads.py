@@ -22,9 +22,19 @@ def day(n: int) -> dt.date:
 
 # ---- a small hostel of the test's own ---------------------------------------------------------
 
-async def build_hostel(db: Any, *, rooms: int = 2, beds_per_room: int = 2, public: bool = True, city: str | None = None,
-                       hostel_type: str = "CO_ED", price: str = "6000.00", floors: list[int] | None = None,
-                       types: int = 1) -> dict[str, Any]:
+
+async def build_hostel(
+    db: Any,
+    *,
+    rooms: int = 2,
+    beds_per_room: int = 2,
+    public: bool = True,
+    city: str | None = None,
+    hostel_type: str = "CO_ED",
+    price: str = "6000.00",
+    floors: list[int] | None = None,
+    types: int = 1,
+) -> dict[str, Any]:
     """A hostel with `types` room types and `rooms` rooms of `beds_per_room` beds each (room i on
     floor `floors[i]`, default 1, 2, 3...; room types assigned round robin)."""
     slug = unique("hr").lower()
@@ -32,76 +42,161 @@ async def build_hostel(db: Any, *, rooms: int = 2, beds_per_room: int = 2, publi
     async with db.acquire() as conn, conn.transaction():
         hid = await conn.fetchval(
             "INSERT INTO hostels (name, slug, hostel_type, city, is_public, starting_price_monthly) "
-            "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", f"Hostel {slug}", slug, hostel_type,
-            city or unique("City"), public, Decimal(price))
+            "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            f"Hostel {slug}",
+            slug,
+            hostel_type,
+            city or unique("City"),
+            public,
+            Decimal(price),
+        )
         out["id"], out["gid"] = hid, encode_gid("Hostel", hid)
         for t in range(types):
             tid = await conn.fetchval(
                 "INSERT INTO room_type_definitions (hostel_id, code, name, category, beds_per_room, base_price_monthly) "
-                "VALUES ($1, $2, $3, 'DOUBLE', $4, $5) RETURNING id", hid, f"T{t}", f"Type {t}", beds_per_room,
-                Decimal(price) + t * 1000)
+                "VALUES ($1, $2, $3, 'DOUBLE', $4, $5) RETURNING id",
+                hid,
+                f"T{t}",
+                f"Type {t}",
+                beds_per_room,
+                Decimal(price) + t * 1000,
+            )
             out["types"].append(tid)
         for r in range(rooms):
             type_id = out["types"][r % types]
             floor = floors[r] if floors else r + 1
             rid = await conn.fetchval(
                 "INSERT INTO rooms (hostel_id, room_type_id, room_number, floor, capacity, monthly_rent) "
-                "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", hid, type_id, f"{floor}{r:02d}", floor, beds_per_room,
-                Decimal(price))
+                "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                hid,
+                type_id,
+                f"{floor}{r:02d}",
+                floor,
+                beds_per_room,
+                Decimal(price),
+            )
             beds = []
             for b in range(beds_per_room):
-                beds.append(await conn.fetchval("INSERT INTO beds (hostel_id, room_id, bed_number) VALUES ($1, $2, $3) "
-                                                "RETURNING id", hid, rid, chr(ord("A") + b)))
+                beds.append(
+                    await conn.fetchval(
+                        "INSERT INTO beds (hostel_id, room_id, bed_number) VALUES ($1, $2, $3) RETURNING id",
+                        hid,
+                        rid,
+                        chr(ord("A") + b),
+                    )
+                )
             out["rooms"].append({"id": rid, "type": type_id, "beds": beds, "number": f"{floor}{r:02d}", "floor": floor})
             out["beds"] += [{"id": b, "room": rid} for b in beds]
     out["type_gid"] = encode_gid("RoomTypeDefinition", out["types"][0])
     return out
 
 
-async def add_resident(db: Any, h: dict[str, Any], bed: dict[str, Any], starts_on: dt.date, ends_on: dt.date | None = None,
-                       *, status: str = "ACTIVE", name: str | None = None, user_id: int | None = None,
-                       rent: str = "5000.00", phone: str | None = None, gender: str = "MALE") -> int:
+async def add_resident(
+    db: Any,
+    h: dict[str, Any],
+    bed: dict[str, Any],
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+    *,
+    status: str = "ACTIVE",
+    name: str | None = None,
+    user_id: int | None = None,
+    rent: str = "5000.00",
+    phone: str | None = None,
+    gender: str = "MALE",
+) -> int:
     """A resident in `bed` for [starts_on, ends_on) (bed assignment with `status`); an ACTIVE
     assignment covering today also makes them the bed's current student."""
     async with db.acquire() as conn, conn.transaction():
         sid = await conn.fetchval(
             "INSERT INTO hostel_students (hostel_id, user_id, full_name, gender, check_in_date, monthly_rent, phone, "
-            "email, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id", h["id"], user_id,
-            name or unique("Resident"), gender, starts_on, Decimal(rent), phone, f"{unique('r')}@res.test",
-            "ACTIVE" if status == "ACTIVE" else "CHECKED_OUT")
+            "email, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            h["id"],
+            user_id,
+            name or unique("Resident"),
+            gender,
+            starts_on,
+            Decimal(rent),
+            phone,
+            f"{unique('r')}@res.test",
+            "ACTIVE" if status == "ACTIVE" else "CHECKED_OUT",
+        )
         await conn.execute(
             "INSERT INTO bed_assignments (hostel_id, bed_id, room_id, student_id, starts_on, ends_on, status, monthly_rent) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", h["id"], bed["id"], bed["room"], sid, starts_on, ends_on, status,
-            Decimal(rent))
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            h["id"],
+            bed["id"],
+            bed["room"],
+            sid,
+            starts_on,
+            ends_on,
+            status,
+            Decimal(rent),
+        )
         if status == "ACTIVE" and starts_on <= TODAY and (ends_on is None or ends_on > TODAY):
             await conn.execute("UPDATE beds SET current_student_id = $1 WHERE id = $2", sid, bed["id"])
     return sid
 
 
-async def add_booking(db: Any, h: dict[str, Any], check_in: dt.date, check_out: dt.date, *, status: str = "CONFIRMED",
-                      bed: dict[str, Any] | None = None, rent: str = "3000.00", booker: int | None = None,
-                      created_at: dt.datetime | None = None, type_id: int | None = None) -> int:
+async def add_booking(
+    db: Any,
+    h: dict[str, Any],
+    check_in: dt.date,
+    check_out: dt.date,
+    *,
+    status: str = "CONFIRMED",
+    bed: dict[str, Any] | None = None,
+    rent: str = "3000.00",
+    booker: int | None = None,
+    created_at: dt.datetime | None = None,
+    type_id: int | None = None,
+) -> int:
     """A booking of the hostel's first room type; with `bed`, an active booking assignment
     holding that bed over the stay."""
     async with db.acquire() as conn, conn.transaction():
         bid = await conn.fetchval(
             "INSERT INTO bookings (hostel_id, reference, room_type_id, status, check_in_date, duration_months, "
             "check_out_date, monthly_rent, security_deposit, total_amount, booker_user_id, created_at) "
-            "VALUES ($1, $2, $3, $4, $5, 1, $6, $7, 0, $7, $8, coalesce($9, now())) RETURNING id", h["id"], unique("BK"),
-            type_id or h["types"][0], status, check_in, check_out, Decimal(rent), booker, created_at)
+            "VALUES ($1, $2, $3, $4, $5, 1, $6, $7, 0, $7, $8, coalesce($9, now())) RETURNING id",
+            h["id"],
+            unique("BK"),
+            type_id or h["types"][0],
+            status,
+            check_in,
+            check_out,
+            Decimal(rent),
+            booker,
+            created_at,
+        )
         if bed is not None:
             await conn.execute(
                 "INSERT INTO booking_assignments (hostel_id, booking_id, bed_id, room_id, starts_on, ends_on) "
-                "VALUES ($1, $2, $3, $4, $5, $6)", h["id"], bid, bed["id"], bed["room"], check_in, check_out)
+                "VALUES ($1, $2, $3, $4, $5, $6)",
+                h["id"],
+                bid,
+                bed["id"],
+                bed["room"],
+                check_in,
+                check_out,
+            )
     return bid
 
 
-async def add_block(db: Any, h: dict[str, Any], starts_on: dt.date, ends_on: dt.date, *, room: int | None = None,
-                    bed: int | None = None) -> None:
+async def add_block(
+    db: Any, h: dict[str, Any], starts_on: dt.date, ends_on: dt.date, *, room: int | None = None, bed: int | None = None
+) -> None:
     scope = "BED" if bed else "ROOM" if room else "HOSTEL"
     async with db.acquire() as conn:
-        await conn.execute("INSERT INTO calendar_blocks (hostel_id, scope, room_id, bed_id, starts_on, ends_on, reason) "
-                           "VALUES ($1, $2, $3, $4, $5, $6, 'repairs')", h["id"], scope, room, bed, starts_on, ends_on)
+        await conn.execute(
+            "INSERT INTO calendar_blocks (hostel_id, scope, room_id, bed_id, starts_on, ends_on, reason) "
+            "VALUES ($1, $2, $3, $4, $5, $6, 'repairs')",
+            h["id"],
+            scope,
+            room,
+            bed,
+            starts_on,
+            ends_on,
+        )
 
 
 async def hostel_user(client: Any, db: Any, h: dict[str, Any], role: str) -> tuple[dict[str, str], int]:
@@ -110,10 +205,16 @@ async def hostel_user(client: Any, db: Any, h: dict[str, Any], role: str) -> tup
 
     email = f"{unique(role.lower()).lower()}@hostel.test"
     async with db.acquire() as conn:
-        user_id = await conn.fetchval("INSERT INTO users (email, full_name, password_hash, role) VALUES ($1, $2, $3, $4) "
-                                      "RETURNING id", email, unique("User"), hash_password(demo.DEMO_PASSWORD), role)
-        await conn.execute("INSERT INTO role_assignments (user_id, role, hostel_id) VALUES ($1, $2, $3)",
-                           user_id, role, h["id"])
+        user_id = await conn.fetchval(
+            "INSERT INTO users (email, full_name, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING id",
+            email,
+            unique("User"),
+            hash_password(demo.DEMO_PASSWORD),
+            role,
+        )
+        await conn.execute(
+            "INSERT INTO role_assignments (user_id, role, hostel_id) VALUES ($1, $2, $3)", user_id, role, h["id"]
+        )
     tokens = await login(client, email)
     assert tokens["errors"] == [], tokens
     return {"Authorization": f"Bearer {tokens['accessToken']}"}, user_id
@@ -177,8 +278,12 @@ async def test_statements_do_not_grow_with_days_rooms_or_beds(gql, db):
 async def test_held_back_beds_are_not_offered_publicly_but_staff_see_them(gql, db):
     h = await availability_hostel(db)
     async with db.acquire() as conn:
-        await conn.execute("INSERT INTO availability_rules (hostel_id, room_type_id, name, rule_type, value) "
-                           "VALUES ($1, $2, 'keep one for walk-ins', 'HOLD_BACK_BEDS', 1)", h["id"], h["types"][0])
+        await conn.execute(
+            "INSERT INTO availability_rules (hostel_id, room_type_id, name, rule_type, value) "
+            "VALUES ($1, $2, 'keep one for walk-ins', 'HOLD_BACK_BEDS', 1)",
+            h["id"],
+            h["types"][0],
+        )
     variables = {"h": h["gid"], "from": str(day(0)), "to": str(day(6))}
     public = await anonymous(gql, AVAILABILITY, variables)
     assert [d["freeBeds"] for d in public["data"]["hostelAvailability"]["roomTypes"][0]["days"]] == [2, 2, 1, 0, 1, 2]
@@ -210,20 +315,23 @@ async def test_private_hostels_are_hidden_from_visitors(gql, db, client):
     assert found["data"]["hostelAvailability"]["roomTypes"][0]["totalBeds"] == 4
 
 
-@pytest.mark.parametrize("span, message", [(0, "`to` must be after `from`"), (-3, "`to` must be after `from`"),
-                                           (181, "at most 180 days")])
+@pytest.mark.parametrize(
+    "span, message", [(0, "`to` must be after `from`"), (-3, "`to` must be after `from`"), (181, "at most 180 days")]
+)
 async def test_bad_ranges_are_refused_clearly(gql, db, span, message):
     h = await availability_hostel(db)
-    body = await anonymous(gql, AVAILABILITY, {"h": h["gid"], "from": str(day(0)), "to": str(day(span))},
-                           expect_errors=True)
+    body = await anonymous(
+        gql, AVAILABILITY, {"h": h["gid"], "from": str(day(0)), "to": str(day(span))}, expect_errors=True
+    )
     assert body["data"]["hostelAvailability"] is None
     [error] = body["errors"]
     assert message in error["message"] and error["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 async def test_a_school_id_is_not_a_hostel(gql, db):
-    body = await anonymous(gql, AVAILABILITY, {"h": encode_gid("School", 1), "from": str(day(0)), "to": str(day(1))},
-                           expect_errors=True)
+    body = await anonymous(
+        gql, AVAILABILITY, {"h": encode_gid("School", 1), "from": str(day(0)), "to": str(day(1))}, expect_errors=True
+    )
     assert "hostelId must be the ID of a Hostel" in body["errors"][0]["message"]
 
 
@@ -243,18 +351,38 @@ async def test_occupancy_by_hostel_floor_and_room_type(gql, db, client):
     admin, _ = await hostel_user(client, db, h, "SUPERVISOR")
     body = await gql(OCCUPANCY, {"date": str(day(3)), "by": "HOSTEL"}, headers=admin)
     occ = body["data"]["hostelOccupancy"]
-    expected = {"beds": 4, "occupied": 1, "reserved": 1, "blocked": 2, "free": 0, "awaitingBed": 1,
-                "occupancyRate": "25.00"}
+    expected = {
+        "beds": 4,
+        "occupied": 1,
+        "reserved": 1,
+        "blocked": 2,
+        "free": 0,
+        "awaitingBed": 1,
+        "occupancyRate": "25.00",
+    }
     assert occ["date"] == str(day(3)) and occ["total"] == expected
     assert occ["groups"] == [{**expected, "floor": None, "roomType": None}]
 
     floors = (await gql(OCCUPANCY, {"date": str(day(3)), "by": "FLOOR"}, headers=admin))["data"]["hostelOccupancy"]
-    assert [(g["floor"], g["beds"], g["occupied"], g["reserved"], g["blocked"], g["awaitingBed"], g["occupancyRate"])
-            for g in floors["groups"]] == [(1, 2, 1, 1, 0, None, "50.00"), (2, 2, 0, 0, 2, None, "0.00")]
+    assert [
+        (g["floor"], g["beds"], g["occupied"], g["reserved"], g["blocked"], g["awaitingBed"], g["occupancyRate"])
+        for g in floors["groups"]
+    ] == [(1, 2, 1, 1, 0, None, "50.00"), (2, 2, 0, 0, 2, None, "0.00")]
 
     types = (await gql(OCCUPANCY, {"date": str(day(0)), "by": "ROOM_TYPE"}, headers=admin))["data"]["hostelOccupancy"]
-    assert types["groups"] == [{"floor": None, "roomType": {"name": "Type 0"}, "beds": 4, "occupied": 1, "reserved": 0,
-                                "blocked": 0, "free": 3, "awaitingBed": 1, "occupancyRate": "25.00"}]
+    assert types["groups"] == [
+        {
+            "floor": None,
+            "roomType": {"name": "Type 0"},
+            "beds": 4,
+            "occupied": 1,
+            "reserved": 0,
+            "blocked": 0,
+            "free": 3,
+            "awaitingBed": 1,
+            "occupancyRate": "25.00",
+        }
+    ]
 
 
 async def test_occupancy_is_for_staff_only(gql, db, client):
@@ -272,7 +400,9 @@ async def test_occupancy_reads_only_the_active_hostel(gql, db, client):
     body = await gql(OCCUPANCY, {"by": "HOSTEL"}, headers=admin)
     assert body["data"]["hostelOccupancy"]["total"]["beds"] == 4
     # another hostel's ID in X-Tenant-Id is refused outright
-    refused = await gql(OCCUPANCY, {"by": "HOSTEL"}, headers={**admin, **tenant_header(other["gid"])}, expect_errors=True)
+    refused = await gql(
+        OCCUPANCY, {"by": "HOSTEL"}, headers={**admin, **tenant_header(other["gid"])}, expect_errors=True
+    )
     assert refused.get("data") is None
 
 
@@ -319,8 +449,12 @@ async def resident_setup(client: Any, db: Any) -> dict[str, Any]:
     booking = await add_booking(db, h, day(-20), day(70), status="CHECKED_IN", booker=user_id)
     async with db.acquire() as conn:
         ref = await conn.fetchval("SELECT reference FROM bookings WHERE id = $1", booking)
-        await conn.execute("INSERT INTO hostel_student_documents (hostel_id, student_id, document_type, file_name, file_url) "
-                           "VALUES ($1, $2, 'ID_PROOF', 'aadhaar.pdf', '/files/aadhaar.pdf')", h["id"], me)
+        await conn.execute(
+            "INSERT INTO hostel_student_documents (hostel_id, student_id, document_type, file_name, file_url) "
+            "VALUES ($1, $2, 'ID_PROOF', 'aadhaar.pdf', '/files/aadhaar.pdf')",
+            h["id"],
+            me,
+        )
     return {"h": h, "headers": headers, "reference": ref}
 
 
@@ -339,8 +473,9 @@ async def test_resident_sees_their_bed_room_roommates_bookings_and_documents(gql
 
 async def test_a_roommates_phone_is_not_readable(gql, db, client):
     s = await resident_setup(client, db)
-    body = await gql("query { myResidence { roommates { fullName phone email } } }", headers=s["headers"],
-                     expect_errors=True)
+    body = await gql(
+        "query { myResidence { roommates { fullName phone email } } }", headers=s["headers"], expect_errors=True
+    )
     assert body["data"]["myResidence"]["roommates"] == [{"fullName": "Ravi Roommate", "phone": None, "email": None}]
     assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}
     assert "+91 2222" not in str(body)
@@ -381,15 +516,26 @@ async def test_portfolio_figures_come_from_each_hostels_rows(gql, db, client):
     await add_booking(db, b, day(0), day(30), status="PENDING")  # pending, and not an arrival
     headers, user_id = await hostel_user(client, db, a, "HOSTEL_ADMIN")
     async with db.acquire() as conn:
-        await conn.execute("INSERT INTO role_assignments (user_id, role, hostel_id) VALUES ($1, 'HOSTEL_ADMIN', $2)",
-                           user_id, b["id"])
+        await conn.execute(
+            "INSERT INTO role_assignments (user_id, role, hostel_id) VALUES ($1, 'HOSTEL_ADMIN', $2)", user_id, b["id"]
+        )
     body = await gql(PORTFOLIO, headers={**headers, **tenant_header(a["gid"])})
     found = {p["hostel"]["slug"] if p["hostel"] else None: p for p in body["data"]["hostelPortfolio"]}
     assert set(found) == {a["slug"], b["slug"]}
-    assert found[a["slug"]] == {"hostel": {"slug": a["slug"]}, "beds": 4, "occupied": 1, "reserved": 0, "blocked": 0,
-                                "free": 3, "occupancyRate": "25.00", "pendingBookings": 1, "arrivalsToday": 1}
-    assert {k: found[b["slug"]][k] for k in ("beds", "occupied", "occupancyRate", "pendingBookings", "arrivalsToday")} == \
-        {"beds": 3, "occupied": 1, "occupancyRate": "33.33", "pendingBookings": 1, "arrivalsToday": 0}
+    assert found[a["slug"]] == {
+        "hostel": {"slug": a["slug"]},
+        "beds": 4,
+        "occupied": 1,
+        "reserved": 0,
+        "blocked": 0,
+        "free": 3,
+        "occupancyRate": "25.00",
+        "pendingBookings": 1,
+        "arrivalsToday": 1,
+    }
+    assert {
+        k: found[b["slug"]][k] for k in ("beds", "occupied", "occupancyRate", "pendingBookings", "arrivalsToday")
+    } == {"beds": 3, "occupied": 1, "occupancyRate": "33.33", "pendingBookings": 1, "arrivalsToday": 0}
 
 
 async def test_free_beds_follow_the_rule_as_stated(db):
@@ -400,10 +546,19 @@ async def test_free_beds_follow_the_rule_as_stated(db):
 
     h = await availability_hostel(db, types=2, rooms=4, beds_per_room=3)
     async with db.acquire() as conn:
-        await conn.execute("INSERT INTO room_occupancy_limits (hostel_id, room_id, max_occupants, gender_rule) "
-                           "VALUES ($1, $2, 2, 'FEMALE_ONLY')", h["id"], h["rooms"][2]["id"])
-        await conn.execute("INSERT INTO calendar_blocks (hostel_id, scope, starts_on, ends_on, reason) "
-                           "VALUES ($1, 'HOSTEL', $2, $3, 'festival')", h["id"], day(10), day(12))
+        await conn.execute(
+            "INSERT INTO room_occupancy_limits (hostel_id, room_id, max_occupants, gender_rule) "
+            "VALUES ($1, $2, 2, 'FEMALE_ONLY')",
+            h["id"],
+            h["rooms"][2]["id"],
+        )
+        await conn.execute(
+            "INSERT INTO calendar_blocks (hostel_id, scope, starts_on, ends_on, reason) "
+            "VALUES ($1, 'HOSTEL', $2, $3, 'festival')",
+            h["id"],
+            day(10),
+            day(12),
+        )
         sunrise = await conn.fetchval("SELECT id FROM hostels WHERE slug = 'demo-sunrise'")
 
         async def run(sql: str, params: list[Any]) -> list[Any]:
@@ -419,7 +574,12 @@ async def test_free_beds_follow_the_rule_as_stated(db):
             def suits(b: Any) -> bool:
                 if gender is None:
                     return True
-                if snap.hostel_type == "BOYS" and gender != "MALE" or snap.hostel_type == "GIRLS" and gender != "FEMALE":
+                if (
+                    snap.hostel_type == "BOYS"
+                    and gender != "MALE"
+                    or snap.hostel_type == "GIRLS"
+                    and gender != "FEMALE"
+                ):
                     return False
                 return b.gender_rule in ("ANY", "MALE_ONLY" if gender == "MALE" else "FEMALE_ONLY")
 
@@ -437,8 +597,9 @@ async def test_free_beds_follow_the_rule_as_stated(db):
             for t in {b.room_type_id for b in snap.beds.values()}:
                 for gender in (None, "MALE", "FEMALE"):
                     for public in (True, False):
-                        assert [snap.free_on(d, t, gender, public) for d in days(day(-3), day(40))] == \
-                            [expected(snap, d, t, gender, public) for d in days(day(-3), day(40))]
+                        assert [snap.free_on(d, t, gender, public) for d in days(day(-3), day(40))] == [
+                            expected(snap, d, t, gender, public) for d in days(day(-3), day(40))
+                        ]
 
 
 async def test_hostel_read_sees_one_hostel_and_can_write_nothing(app, db):
@@ -467,8 +628,9 @@ async def test_hostel_read_sees_one_hostel_and_can_write_nothing(app, db):
         async with hostel_read(engine, public["id"]) as run:
             await run("UPDATE beds SET bed_number = bed_number || 'x' WHERE hostel_id = $1", [public["id"]])
     async with db.acquire() as conn:
-        assert sorted(await conn.fetch("SELECT bed_number FROM beds WHERE hostel_id = $1", public["id"])) == \
-            sorted(await conn.fetch("SELECT unnest(ARRAY['A', 'B', 'A', 'B']) AS bed_number"))
+        assert sorted(await conn.fetch("SELECT bed_number FROM beds WHERE hostel_id = $1", public["id"])) == sorted(
+            await conn.fetch("SELECT unnest(ARRAY['A', 'B', 'A', 'B']) AS bed_number")
+        )
     async with engine.connect() as conn:  # pooled connections come back without a scope
         raw = (await conn.get_raw_connection()).driver_connection
         assert await raw.fetchval("SELECT coalesce(current_setting('app.hostel_id', true), '')") == ""

@@ -44,8 +44,9 @@ async def test_scope_is_restored_after_commit_and_rollback(engine, db) -> None:
                     await savepoint.rollback()
                     raise RuntimeError("the work failed")
             assert await _setting(session) == ("" if own is None else str(own))
-            visible = (await session.execute(text("SELECT count(*) FROM rooms WHERE hostel_id = :h"),
-                                             {"h": lotus})).scalar_one()
+            visible = (
+                await session.execute(text("SELECT count(*) FROM rooms WHERE hostel_id = :h"), {"h": lotus})
+            ).scalar_one()
             assert visible == 0  # nothing of Lotus stays readable
         finally:
             await rdb.close(commit=False)

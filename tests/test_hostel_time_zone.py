@@ -54,8 +54,9 @@ async def test_check_in_opens_on_the_hostels_own_date(db, client):
     results = {}
     for zone in (EAST, WEST):
         world = await zoned_world(db, client, zone)
-        booking = await checked_in_booking(db, world.hostel, world.rt("STD"), world.bed("STD"), status="CONFIRMED",
-                                           check_in=east_today)
+        booking = await checked_in_booking(
+            db, world.hostel, world.rt("STD"), world.bed("STD"), status="CONFIRMED", check_in=east_today
+        )
         results[zone] = await call(world.supervisor, "bookingCheckIn", {"id": booking["gid"]})
         # the hostel's dashboard reads its own today as well
         assert (await world.admin(OCCUPANCY))["data"]["hostelOccupancy"]["date"] == str(today_in(zone))
@@ -72,20 +73,26 @@ async def test_a_visitor_books_by_the_hostels_date_not_their_own(db, client):
     west_today = today_in(WEST)
     west = await zoned_world(db, client, WEST)
     east = await zoned_world(db, client, EAST)
-    accepted = (await west.visitor(CREATE, {"i": booking_input(west, "STD", start=west_today, visitor=True)}))
+    accepted = await west.visitor(CREATE, {"i": booking_input(west, "STD", start=west_today, visitor=True)})
     payload = accepted["data"]["bookingCreate"]
     assert payload["errors"] == [] and payload["booking"]["checkInDate"] == str(west_today), payload
-    refused = (await east.visitor(CREATE, {"i": booking_input(east, "STD", start=west_today, visitor=True)}))
+    refused = await east.visitor(CREATE, {"i": booking_input(east, "STD", start=west_today, visitor=True)})
     payload = refused["data"]["bookingCreate"]
     assert payload["booking"] is None
     assert [(e["code"], e["field"]) for e in payload["errors"]] == [("INVALID", ["input", "checkInDate"])], payload
     assert "past" in payload["errors"][0]["message"]
     # the waitlist too: joining from the western hostel's today is in the past at the eastern one
     waitlist = """mutation($i: WaitlistJoinInput!) { waitlistJoin(input: $i) { errors { code field } } }"""
-    join = {"hostelId": east.gid, "roomTypeId": east.rt("STD"), "fromDate": str(west_today),
-            "toDate": str(west_today + dt.timedelta(days=30)), "contactName": "Asha", "gender": "MALE",
-            "contactEmail": "asha@example.com"}
+    join = {
+        "hostelId": east.gid,
+        "roomTypeId": east.rt("STD"),
+        "fromDate": str(west_today),
+        "toDate": str(west_today + dt.timedelta(days=30)),
+        "contactName": "Asha",
+        "gender": "MALE",
+        "contactEmail": "asha@example.com",
+    }
     errors = (await east.visitor(waitlist, {"i": join}))["data"]["waitlistJoin"]["errors"]
     assert errors == [{"code": "INVALID", "field": ["input", "fromDate"]}], errors
-    ok = (await west.visitor(waitlist, {"i": {**join, "hostelId": west.gid, "roomTypeId": west.rt("STD")}}))
+    ok = await west.visitor(waitlist, {"i": {**join, "hostelId": west.gid, "roomTypeId": west.rt("STD")}})
     assert ok["data"]["waitlistJoin"]["errors"] == []

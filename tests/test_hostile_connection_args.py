@@ -60,9 +60,11 @@ async def test_forged_cursor_values_are_bad_input_for_every_sortable_field(clien
     assert len(cases) >= 100, len(cases)
     damaged = 0
     for start in range(0, len(cases), 10):  # a batch: each operation is executed (and fails) on its own
-        chunk = cases[start:start + 10]
-        batch = [{"query": f'{{ {name}(first: 1, orderBy: [{{field: {key}}}], after: "{cursor}") {{ totalCount }} }}'}
-                 for name, key, _, cursor in chunk]
+        chunk = cases[start : start + 10]
+        batch = [
+            {"query": f'{{ {name}(first: 1, orderBy: [{{field: {key}}}], after: "{cursor}") {{ totalCount }} }}'}
+            for name, key, _, cursor in chunk
+        ]
         r = await client.post("/graphql", json=batch, headers=admin.headers)
         assert r.status_code == 200, r.text[:300]
         for (name, key, value, _), result in zip(chunk, r.json(), strict=True):
@@ -74,14 +76,18 @@ async def test_forged_cursor_values_are_bad_input_for_every_sortable_field(clien
     # a genuine cursor of every kind still pages
     first = await admin("{ hostels(first: 1, orderBy: [{field: CREATED_AT}]) { pageInfo { endCursor } } }")
     cursor = first["data"]["hostels"]["pageInfo"]["endCursor"]
-    body = await admin("query($c: String) { a: hostels(first: 1, orderBy: [{field: CREATED_AT}], after: $c) { totalCount } }",
-                       {"c": cursor})
+    body = await admin(
+        "query($c: String) { a: hostels(first: 1, orderBy: [{field: CREATED_AT}], after: $c) { totalCount } }",
+        {"c": cursor},
+    )
     assert body["data"]["a"]["totalCount"] >= 1
     for field in ("NAME", "STARTING_PRICE_MONTHLY", "TOTAL_BEDS"):
         first = await admin("{ hostels(first: 1, orderBy: [{field: %s}]) { pageInfo { endCursor } } }" % field)
         cursor = first["data"]["hostels"]["pageInfo"]["endCursor"]
-        await admin("query($c: String) { hostels(first: 1, orderBy: [{field: %s}], after: $c) { totalCount } }" % field,
-                    {"c": cursor})
+        await admin(
+            "query($c: String) { hostels(first: 1, orderBy: [{field: %s}], after: $c) { totalCount } }" % field,
+            {"c": cursor},
+        )
 
 
 async def test_a_filter_of_thousands_of_conditions_is_refused_on_every_connection(client):
@@ -89,29 +95,46 @@ async def test_a_filter_of_thousands_of_conditions_is_refused_on_every_connectio
     from kit.planner import MAX_FILTER_CONDITIONS
 
     admin = await as_user(client, "superadmin@demo.campus")
-    names = [(name, get_named_type(field.args["filter"].type).name) for name, field in SCHEMA.query_type.fields.items()
-             if "filter" in field.args and get_named_type(field.type).name.endswith("Connection")
-             and not any(isinstance(a.type, GraphQLNonNull) for a in field.args.values())]
+    names = [
+        (name, get_named_type(field.args["filter"].type).name)
+        for name, field in SCHEMA.query_type.fields.items()
+        if "filter" in field.args
+        and get_named_type(field.type).name.endswith("Connection")
+        and not any(isinstance(a.type, GraphQLNonNull) for a in field.args.values())
+    ]
     assert len(names) >= 30, len(names)
     wide = {"or": [{"and": []}] * (MAX_FILTER_CONDITIONS + 1)}
     deep: dict = {"and": []}
     for _ in range(20):  # spread over the depths: counted at all of them together
         deep = {"and": [deep, *[{"and": []}] * (MAX_FILTER_CONDITIONS // 20)]}
     for start in range(0, len(names), 10):
-        batch = [{"query": f"query($f: {ftype}) {{ {name}(first: 1, filter: $f) {{ totalCount }} }}", "variables": {"f": f}}
-                 for name, ftype in names[start:start + 10] for f in (wide,)]
+        batch = [
+            {"query": f"query($f: {ftype}) {{ {name}(first: 1, filter: $f) {{ totalCount }} }}", "variables": {"f": f}}
+            for name, ftype in names[start : start + 10]
+            for f in (wide,)
+        ]
         r = await client.post("/graphql", json=batch, headers=admin.headers)
-        for (name, _), result in zip(names[start:start + 10], r.json(), strict=True):
+        for (name, _), result in zip(names[start : start + 10], r.json(), strict=True):
             errors = result.get("errors") or []
             assert [e["extensions"]["code"] for e in errors] == ["BAD_USER_INPUT"], (name, errors)
             assert f"at most {MAX_FILTER_CONDITIONS} conditions" in errors[0]["message"]
-    r = await client.post("/graphql", json={"query": "query($f: HostelFilter) { hostels(first: 1, filter: $f) { totalCount } }",
-                                            "variables": {"f": deep}})
+    r = await client.post(
+        "/graphql",
+        json={
+            "query": "query($f: HostelFilter) { hostels(first: 1, filter: $f) { totalCount } }",
+            "variables": {"f": deep},
+        },
+    )
     assert r.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", r.text[:300]
     # an ordinary filter of a few dozen conditions still runs
     ordinary = {"or": [{"name": {"contains": str(i)}} for i in range(40)]}
-    r = await client.post("/graphql", json={"query": "query($f: HostelFilter) { hostels(first: 1, filter: $f) { totalCount } }",
-                                            "variables": {"f": ordinary}})
+    r = await client.post(
+        "/graphql",
+        json={
+            "query": "query($f: HostelFilter) { hostels(first: 1, filter: $f) { totalCount } }",
+            "variables": {"f": ordinary},
+        },
+    )
     assert r.status_code == 200 and "errors" not in r.json(), r.text[:300]
 
 
@@ -132,12 +155,22 @@ async def test_order_by_is_short_and_names_each_field_once_on_every_connection(c
         cases.append((name, order_type, [{"field": key}] * 1_000, f"at most {MAX_ORDER_FIELDS} fields"))
     assert len(cases) >= 60, len(cases)
     for start in range(0, len(cases), 10):
-        chunk = cases[start:start + 10]
-        batch = [{"query": f"query($o: [{otype}!]) {{ {name}(first: 1, orderBy: $o) {{ totalCount }} }}", "variables": {"o": o}}
-                 for name, otype, o, _ in chunk]
+        chunk = cases[start : start + 10]
+        batch = [
+            {
+                "query": f"query($o: [{otype}!]) {{ {name}(first: 1, orderBy: $o) {{ totalCount }} }}",
+                "variables": {"o": o},
+            }
+            for name, otype, o, _ in chunk
+        ]
         r = await client.post("/graphql", json=batch, headers=admin.headers)
         for (name, _, _, words), result in zip(chunk, r.json(), strict=True):
             errors = result.get("errors") or []
-            assert [e["extensions"]["code"] for e in errors] == ["BAD_USER_INPUT"] and words in errors[0]["message"], (name, errors)
-    body = await admin("{ hostels(first: 1, orderBy: [{field: CITY}, {field: NAME, direction: DESC}, {field: ID}]) { totalCount } }")
+            assert [e["extensions"]["code"] for e in errors] == ["BAD_USER_INPUT"] and words in errors[0]["message"], (
+                name,
+                errors,
+            )
+    body = await admin(
+        "{ hostels(first: 1, orderBy: [{field: CITY}, {field: NAME, direction: DESC}, {field: ID}]) { totalCount } }"
+    )
     assert body["data"]["hostels"]["totalCount"] >= 1

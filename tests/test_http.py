@@ -22,13 +22,17 @@ async def _count(gql, code):
 
 
 async def test_malformed_json_is_400(gql):
-    r = await gql.client.post("/graphql", content=b'{"query": "{ schools { totalCount } "', headers={"content-type": "application/json"})
+    r = await gql.client.post(
+        "/graphql", content=b'{"query": "{ schools { totalCount } "', headers={"content-type": "application/json"}
+    )
     assert r.status_code == 400
     assert r.json()["errors"][0]["message"] == "The request body is not valid JSON."
 
 
 async def test_wrong_content_type_is_415(gql):
-    r = await gql.client.post("/graphql", content=b"query=1", headers={"content-type": "application/x-www-form-urlencoded"})
+    r = await gql.client.post(
+        "/graphql", content=b"query=1", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
     assert r.status_code == 415
 
 
@@ -42,24 +46,36 @@ async def test_a_mutation_over_get_is_405_and_creates_nothing(gql):
 
 
 async def test_a_query_over_get_works(gql):
-    r = await gql.client.get("/graphql", headers=gql.headers, params={"query": "{ schools(first: 1) { pageInfo { hasNextPage } } }"})
+    r = await gql.client.get(
+        "/graphql", headers=gql.headers, params={"query": "{ schools(first: 1) { pageInfo { hasNextPage } } }"}
+    )
     assert r.status_code == 200 and "data" in r.json()
 
 
 async def test_batches_run_each_operation_and_are_limited(gql):
-    ok = await gql.client.post("/graphql", headers=gql.headers, json=[{"query": "{ a: schools(first: 1) { totalCount } }"},
-                                                  {"query": "query Q { b: hostels(first: 1) { totalCount } }", "operationName": "Nope"}])
+    ok = await gql.client.post(
+        "/graphql",
+        headers=gql.headers,
+        json=[
+            {"query": "{ a: schools(first: 1) { totalCount } }"},
+            {"query": "query Q { b: hostels(first: 1) { totalCount } }", "operationName": "Nope"},
+        ],
+    )
     assert ok.status_code == 200
     first, second = ok.json()
     assert "a" in first["data"]
     assert second["errors"][0]["message"] == 'Unknown operation named "Nope".'
 
     code = unique("BATCH")
-    too_many = [{"query": 'mutation { schoolCreate(input: {name: "B", schoolCode: "%s-%d"}) { errors { code } } }' % (code, i)}
-                for i in range(11)]
+    too_many = [
+        {"query": 'mutation { schoolCreate(input: {name: "B", schoolCode: "%s-%d"}) { errors { code } } }' % (code, i)}
+        for i in range(11)
+    ]
     r = await gql.client.post("/graphql", headers=gql.headers, json=too_many)
     assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["code"] == "BATCH_LIMIT"
-    body = await gql("query($p: String!) { schools(filter: {schoolCode: {startsWith: $p}}) { totalCount } }", {"p": code})
+    body = await gql(
+        "query($p: String!) { schools(filter: {schoolCode: {startsWith: $p}}) { totalCount } }", {"p": code}
+    )
     assert body["data"]["schools"]["totalCount"] == 0
 
 
@@ -80,12 +96,18 @@ async def test_syntax_and_validation_errors_are_400_and_development_suggests_nam
     assert syntax.status_code == 400 and "Syntax Error" in syntax.json()["errors"][0]["message"]
 
 
-@pytest.mark.parametrize("query, code", [
-    ("{ schools { edges { node { academicSessions { edges { node { school { academicSessions { edges { node { school { "
-     "academicSessions { edges { node { name } } } } } } } } } } } } } } }", "DEPTH_LIMIT"),
-    ("{ " + " ".join(f"a{i}: schools {{ totalCount }}" for i in range(31)) + " }", "ALIAS_LIMIT"),
-    ("{ schools(first: 100) { nodes { academicSessions(first: 100) { nodes { name } } } } }", "COST_LIMIT"),
-])
+@pytest.mark.parametrize(
+    "query, code",
+    [
+        (
+            "{ schools { edges { node { academicSessions { edges { node { school { academicSessions { edges { node { school { "
+            "academicSessions { edges { node { name } } } } } } } } } } } } } } }",
+            "DEPTH_LIMIT",
+        ),
+        ("{ " + " ".join(f"a{i}: schools {{ totalCount }}" for i in range(31)) + " }", "ALIAS_LIMIT"),
+        ("{ schools(first: 100) { nodes { academicSessions(first: 100) { nodes { name } } } } }", "COST_LIMIT"),
+    ],
+)
 async def test_operation_limits(gql, query, code):
     r = await gql.raw(query)
     assert r.status_code == 400
@@ -138,8 +160,12 @@ async def test_automatic_persisted_queries(gql):
     # a phone may send the hash over GET, which caches well
     via_get = await gql.client.get("/graphql", headers=gql.headers, params={"extensions": orjson.dumps(ext).decode()})
     assert via_get.json()["data"] == registered.json()["data"]
-    mismatch = await gql.client.post("/graphql", headers=gql.headers, json={"query": "{ schools { totalCount } }", "extensions": ext})
-    assert mismatch.status_code == 400 and mismatch.json()["errors"][0]["message"] == "provided sha does not match query"
+    mismatch = await gql.client.post(
+        "/graphql", headers=gql.headers, json={"query": "{ schools { totalCount } }", "extensions": ext}
+    )
+    assert (
+        mismatch.status_code == 400 and mismatch.json()["errors"][0]["message"] == "provided sha does not match query"
+    )
 
 
 async def test_documents_are_parsed_and_validated_once(gql, app, monkeypatch):
@@ -158,7 +184,9 @@ async def test_stats_extension_and_request_id(gql):
     r = await gql.raw("{ schools(first: 1) { totalCount } }", headers={"X-Request-Id": "abc-123"})
     assert r.headers["x-request-id"] == "abc-123"
     stats = r.json()["extensions"]["stats"]
-    assert stats["sqlStatements"] == 2 and 0 < stats["sqlMs"] < 10_000  # two real statements take some time, not seconds
+    assert (
+        stats["sqlStatements"] == 2 and 0 < stats["sqlMs"] < 10_000
+    )  # two real statements take some time, not seconds
 
 
 async def test_health_and_readiness(gql):
@@ -179,7 +207,10 @@ async def test_graphiql_is_served_with_local_assets(gql):
 
 async def test_introspection_and_graphiql_can_be_switched_off(pg_url):
     app = create_app(make_settings(introspection=False, graphiql=False, query_stats=False), database_url=pg_url)
-    async with LifespanManager(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
         r = await client.post("/graphql", json={"query": "{ __schema { types { name } } }"}, headers=GQL.ACCEPT)
         assert r.status_code == 400 and "introspection" in r.json()["errors"][0]["message"].lower()
         ok = await client.post("/graphql", json={"query": "{ schools(first: 1) { totalCount } }"})

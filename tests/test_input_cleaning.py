@@ -14,8 +14,14 @@ from typing import Any
 
 import orjson
 
-from graphql import (GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLScalarType,
-                     get_named_type)
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLScalarType,
+    get_named_type,
+)
 
 from auth.permissions import DECLARED
 from kit.ids import encode_gid
@@ -37,9 +43,18 @@ def _sample(gtype: Any, depth: int = 0) -> Any:
         return next(iter(gtype.values))
     if isinstance(gtype, GraphQLInputObjectType):
         return {name: _sample(f.type, depth + 1) for name, f in gtype.fields.items() if _is_required(f)}
-    return {"String": "sample", "ID": encode_gid("School", 1), "Int": 1, "Boolean": False, "Decimal": "1.00",
-            "Date": school_today().isoformat(), "DateTime": "2026-01-01T00:00:00Z", "JSON": {}, "Time": "09:00:00",
-            "Float": 1.0}.get(gtype.name)
+    return {
+        "String": "sample",
+        "ID": encode_gid("School", 1),
+        "Int": 1,
+        "Boolean": False,
+        "Decimal": "1.00",
+        "Date": school_today().isoformat(),
+        "DateTime": "2026-01-01T00:00:00Z",
+        "JSON": {},
+        "Time": "09:00:00",
+        "Float": 1.0,
+    }.get(gtype.name)
 
 
 def _is_required(field: Any) -> bool:
@@ -123,6 +138,7 @@ def _has_upload(field: Any) -> bool:
             seen.add(named.name)
             return any(walk(f.type, seen) for f in named.fields.values())
         return False
+
     return any(walk(a.type, set()) for a in field.args.values())
 
 
@@ -132,8 +148,12 @@ def _upload_paths(gtype: Any, value: Any, path: list[str]) -> list[list[str]]:
     if isinstance(inner, GraphQLList):
         return [p for i, item in enumerate(value or []) for p in _upload_paths(inner.of_type, item, [*path, str(i)])]
     if isinstance(inner, GraphQLInputObjectType) and isinstance(value, dict):
-        return [p for name, item in value.items() if name in inner.fields
-                for p in _upload_paths(inner.fields[name].type, item, [*path, name])]
+        return [
+            p
+            for name, item in value.items()
+            if name in inner.fields
+            for p in _upload_paths(inner.fields[name].type, item, [*path, name])
+        ]
     return [path] if inner.name == "Upload" and value is None and isinstance(gtype, GraphQLNonNull) else []
 
 
@@ -147,8 +167,10 @@ def _type_text(gtype: Any) -> str:
 
 async def _writes(db: Any) -> int:
     async with db.acquire() as conn:  # every mutation leaves an audit entry (kit/writes.py)
-        return await conn.fetchval("SELECT (SELECT count(*) FROM activity_logs) + (SELECT count(*) FROM audit_logs)"
-                                   " + (SELECT count(*) FROM schools) + (SELECT count(*) FROM users)")
+        return await conn.fetchval(
+            "SELECT (SELECT count(*) FROM activity_logs) + (SELECT count(*) FROM audit_logs)"
+            " + (SELECT count(*) FROM schools) + (SELECT count(*) FROM users)"
+        )
 
 
 async def test_every_mutation_refuses_nul_overlong_exponent_and_absurd_dates_naming_the_field(client, db):
@@ -167,7 +189,7 @@ async def test_every_mutation_refuses_nul_overlong_exponent_and_absurd_dates_nam
         selection = _whole_payload(payload)  # every field: a refusal must render, not only its errors
         size = 4 if _has_upload(field) else 20  # aliases per document, files per multipart request are limited
         for start in range(0, len(probes), size):
-            chunk = probes[start:start + size]
+            chunk = probes[start : start + size]
             var_defs, parts, variables = [], [], {}
             for i, (_, _, args, _, _) in enumerate(chunk):
                 arg_text = []
@@ -178,14 +200,20 @@ async def test_every_mutation_refuses_nul_overlong_exponent_and_absurd_dates_nam
                     arg_text.append(f"{arg_name}: ${var}")
                 parts.append(f"m{i}: {name}({', '.join(arg_text)}) {{ {selection} }}")
             doc = f"mutation({', '.join(var_defs)}) {{ {' '.join(parts)} }}"
-            uploads = [f"variables.{var}.{'.'.join(p)}" for var, value in variables.items()
-                       for p in _upload_paths(field.args[var.split("_", 1)[1]].type, value, [])]
+            uploads = [
+                f"variables.{var}.{'.'.join(p)}"
+                for var, value in variables.items()
+                for p in _upload_paths(field.args[var.split("_", 1)[1]].type, value, [])
+            ]
             if uploads:
                 operations = orjson.dumps({"query": doc, "variables": variables}).decode()
                 mapping = orjson.dumps({f"f{k}": [p] for k, p in enumerate(uploads)}).decode()
-                response = await client.post("/graphql", headers={**caller.headers, **PREFLIGHT}, data={"operations": operations, "map": mapping},
-                                             files={f"f{k}": ("a.pdf", b"%PDF-1.4 test", "application/pdf")
-                                                    for k in range(len(uploads))})
+                response = await client.post(
+                    "/graphql",
+                    headers={**caller.headers, **PREFLIGHT},
+                    data={"operations": operations, "map": mapping},
+                    files={f"f{k}": ("a.pdf", b"%PDF-1.4 test", "application/pdf") for k in range(len(uploads))},
+                )
             else:
                 response = await caller.raw(doc, variables)
             assert response.status_code == 200, (name, response.text[:500])
@@ -198,7 +226,13 @@ async def test_every_mutation_refuses_nul_overlong_exponent_and_absurd_dates_nam
                 assert words in match[0]["message"], (name, kind, match)
                 seen[kind] = seen.get(kind, 0) + 1
     assert await _writes(db) == before  # nothing written by any of them
-    assert seen["nul"] >= 200 and seen["long"] >= 200 and seen["exponent"] >= 20 and seen["huge"] >= 20 and seen["far"] >= 20, seen
+    assert (
+        seen["nul"] >= 200
+        and seen["long"] >= 200
+        and seen["exponent"] >= 20
+        and seen["huge"] >= 20
+        and seen["far"] >= 20
+    ), seen
     assert seen.get("future", 0) >= 1 and seen.get("json", 0) >= 1, seen
 
 
@@ -209,8 +243,13 @@ async def test_lengths_come_from_the_column_and_valid_input_still_passes(gql, db
     for field, limit in (("name", 255), ("city", 100), ("pincode", 20)):
         body = await gql(doc, {"i": {**base, field: "y" * (limit + 1)}})
         errors = body["data"]["schoolCreate"]["errors"]
-        assert errors == [{"field": ["input", field], "code": "INVALID",
-                           "message": f"{field} is at most {limit} characters (got {limit + 1})."}], errors
+        assert errors == [
+            {
+                "field": ["input", field],
+                "code": "INVALID",
+                "message": f"{field} is at most {limit} characters (got {limit + 1}).",
+            }
+        ], errors
     async with db.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM schools WHERE school_code = $1", code) == 0
     body = await gql(doc, {"i": {**base, "name": "z" * 255, "city": "c" * 100}})
@@ -225,8 +264,11 @@ async def test_every_generated_input_is_limited_by_its_column(gql, client, db):
 
     from kit.inputs import DEFAULT_TEXT_MAX, INPUT_COLUMNS
 
-    by_input = {get_named_type(f.args["input"].type).name: name
-                for name, f in SCHEMA.mutation_type.fields.items() if "input" in f.args}
+    by_input = {
+        get_named_type(f.args["input"].type).name: name
+        for name, f in SCHEMA.mutation_type.fields.items()
+        if "input" in f.args
+    }
     before = await _writes(db)
     checked = {"text": 0, "varchar": 0, "numeric": 0}
     for key, column in INPUT_COLUMNS.items():
@@ -248,12 +290,16 @@ async def test_every_generated_input_is_limited_by_its_column(gql, client, db):
         arg_type = SCHEMA.mutation_type.fields[mutation].args["input"].type
         doc = f"mutation($i: {_type_text(arg_type)}) {{ {mutation}(input: $i) {{ errors {{ field code message }} }} }}"
         rule = DECLARED[f"Mutation.{mutation}"]
-        caller = gql if rule.public or rule.any_authenticated or "SUPER_ADMIN" in rule.roles \
-            else await as_user(client, "resident@sunrise.demo")  # the rule is checked before the input
+        caller = (
+            gql
+            if rule.public or rule.any_authenticated or "SUPER_ADMIN" in rule.roles
+            else await as_user(client, "resident@sunrise.demo")
+        )  # the rule is checked before the input
         body = await caller(doc, {"i": {**_sample(arg_type), field: value}})
         errors = body["data"][mutation]["errors"]
-        assert any(e["field"] == ["input", field] and e["code"] == "INVALID" and words in e["message"] for e in errors), \
-            (mutation, field, errors)
+        assert any(
+            e["field"] == ["input", field] and e["code"] == "INVALID" and words in e["message"] for e in errors
+        ), (mutation, field, errors)
     assert await _writes(db) == before
     assert checked["varchar"] >= 50 and checked["text"] >= 5 and checked["numeric"] >= 5, checked
 
@@ -261,8 +307,13 @@ async def test_every_generated_input_is_limited_by_its_column(gql, client, db):
 async def test_decimal_messages_say_what_is_wrong(gql):
     from kit.scalars import _parse_decimal
 
-    for text, words in (("1e3", "exponent"), ("1E-2", "exponent"), ("NaN", "finite"), ("-Infinity", "finite"),
-                        ("1_000", "plain decimal")):
+    for text, words in (
+        ("1e3", "exponent"),
+        ("1E-2", "exponent"),
+        ("NaN", "finite"),
+        ("-Infinity", "finite"),
+        ("1_000", "plain decimal"),
+    ):
         assert words in _parse_decimal(text).problem
     assert not hasattr(_parse_decimal("1250.50"), "problem") and not hasattr(_parse_decimal("-0.5"), "problem")
     body = await gql("""{ defaulters(minPending: "1e3") { totalCount } }""", expect_errors=True)
@@ -309,14 +360,23 @@ async def test_text_a_service_stores_in_a_shorter_column_is_invalid_and_changes_
 
     s = await _school(db)
     student = encode_gid("Student", s["students"][0])
-    body = await gql(WITHDRAW.replace("errors { code }", "errors { code field message }"),
-                     {"input": {"studentId": student, "dateOfLeaving": school_today().isoformat(), "reason": "r" * 501}},
-                     headers=s["headers"])
+    body = await gql(
+        WITHDRAW.replace("errors { code }", "errors { code field message }"),
+        {"input": {"studentId": student, "dateOfLeaving": school_today().isoformat(), "reason": "r" * 501}},
+        headers=s["headers"],
+    )
     result = body["data"]["studentWithdraw"]
     assert result["student"] is None
-    assert result["errors"] == [{"code": "INVALID", "field": ["input", "reasonForLeaving"],
-                                 "message": "reasonForLeaving is at most 500 characters (got 501)."}], result
+    assert result["errors"] == [
+        {
+            "code": "INVALID",
+            "field": ["input", "reasonForLeaving"],
+            "message": "reasonForLeaving is at most 500 characters (got 501).",
+        }
+    ], result
     async with db.acquire() as conn:
-        row = await conn.fetchrow("SELECT current_status, reason_for_leaving FROM students WHERE id = $1", s["students"][0])
+        row = await conn.fetchrow(
+            "SELECT current_status, reason_for_leaving FROM students WHERE id = $1", s["students"][0]
+        )
         active = await conn.fetchval("SELECT active FROM student_enrollments WHERE student_id = $1", s["students"][0])
     assert (row["current_status"], row["reason_for_leaving"], active) == ("ENROLLED", None, True)

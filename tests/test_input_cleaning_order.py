@@ -26,12 +26,19 @@ async def _send(client, headers, name, args):
     field = SCHEMA.mutation_type.fields[name]
     var_defs = [f"${a}: {_type_text(field.args[a].type)}" for a in args]
     doc = f"mutation({', '.join(var_defs)}) {{ m: {name}({', '.join(f'{a}: ${a}' for a in args)}) {{ errors {{ field code }} }} }}"
-    uploads = [f"variables.{a}.{'.'.join(p)}" for a, v in args.items() for p in _upload_paths(field.args[a].type, v, [])]
+    uploads = [
+        f"variables.{a}.{'.'.join(p)}" for a, v in args.items() for p in _upload_paths(field.args[a].type, v, [])
+    ]
     if uploads:
-        return await client.post("/graphql", headers={**headers, **PREFLIGHT}, data={
-            "operations": orjson.dumps({"query": doc, "variables": args}).decode(),
-            "map": orjson.dumps({f"f{k}": [p] for k, p in enumerate(uploads)}).decode()},
-            files={f"f{k}": ("a.pdf", b"%PDF-1.4 test", "application/pdf") for k in range(len(uploads))})
+        return await client.post(
+            "/graphql",
+            headers={**headers, **PREFLIGHT},
+            data={
+                "operations": orjson.dumps({"query": doc, "variables": args}).decode(),
+                "map": orjson.dumps({f"f{k}": [p] for k, p in enumerate(uploads)}).decode(),
+            },
+            files={f"f{k}": ("a.pdf", b"%PDF-1.4 test", "application/pdf") for k in range(len(uploads))},
+        )
     return await client.post("/graphql", headers=headers, json={"query": doc, "variables": args})
 
 

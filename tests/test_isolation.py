@@ -20,8 +20,14 @@ from schema.root import build_schema
 from tests.conftest import bearer
 
 SCHEMA = build_schema()._schema
-OUTSIDERS = ["admin@riverside.demo", "teacher@riverside.demo", "accounts@riverside.demo", "warden@lotus.demo",
-             "resident@sunrise.demo", "visitor@demo.campus"]
+OUTSIDERS = [
+    "admin@riverside.demo",
+    "teacher@riverside.demo",
+    "accounts@riverside.demo",
+    "warden@lotus.demo",
+    "resident@sunrise.demo",
+    "visitor@demo.campus",
+]
 CATALOGUE = {name for name, spec in SPECS.items() if getattr(spec.model, "__public_catalogue__", False)}
 
 
@@ -44,12 +50,18 @@ async def foreign(db) -> dict[str, Any]:
             owner = spec.owner_key
             via = spec.owner_via_key
             if via:  # owned through the booking it belongs to
-                rows = await conn.fetch(f"SELECT t.id, b.booker_user_id AS owner FROM {spec.table.name} t "
-                                        f"JOIN bookings b ON b.id = t.{via} WHERE t.{spec.tenant_key} = $1", tenant)
+                rows = await conn.fetch(
+                    f"SELECT t.id, b.booker_user_id AS owner FROM {spec.table.name} t "
+                    f"JOIN bookings b ON b.id = t.{via} WHERE t.{spec.tenant_key} = $1",
+                    tenant,
+                )
                 owner = "booker_user_id"
             else:
-                rows = await conn.fetch(f"SELECT id{f', {owner} AS owner' if owner else ''} FROM {spec.table.name} "
-                                        f"WHERE {spec.tenant_key} = $1", tenant)
+                rows = await conn.fetch(
+                    f"SELECT id{f', {owner} AS owner' if owner else ''} FROM {spec.table.name} "
+                    f"WHERE {spec.tenant_key} = $1",
+                    tenant,
+                )
             gids = [encode_gid(spec.name, r["id"]) for r in rows]
             if spec.name in CATALOGUE:
                 catalogue.update(gids)
@@ -61,15 +73,26 @@ async def foreign(db) -> dict[str, Any]:
                 if owner and r["owner"] is not None:
                     owned.setdefault(r["owner"], set()).add(gid)
         emails = {r["email"]: r["id"] for r in await conn.fetch("SELECT id, email FROM users")}
-        users = await conn.fetch("""SELECT u.id FROM users u WHERE EXISTS (SELECT 1 FROM role_assignments ra
+        users = await conn.fetch(
+            """SELECT u.id FROM users u WHERE EXISTS (SELECT 1 FROM role_assignments ra
                                     WHERE ra.user_id = u.id AND ra.school_id = $1) AND NOT EXISTS (SELECT 1 FROM role_assignments ra
-                                    WHERE ra.user_id = u.id AND (ra.school_id IS DISTINCT FROM $1 OR ra.hostel_id IS NOT NULL))""", school)
+                                    WHERE ra.user_id = u.id AND (ra.school_id IS DISTINCT FROM $1 OR ra.hostel_id IS NOT NULL))""",
+            school,
+        )
     by_type["School"] = [encode_gid("School", school)]
     by_type["User"] = [encode_gid("User", r["id"]) for r in users]
     for values in by_type.values():
         ids.update(values)
-    return {"ids": ids, "by_type": by_type, "school": school, "hostel": hostel, "catalogue": catalogue,
-            "resident_may_see": resident_may_see, "owned": owned, "users": emails}
+    return {
+        "ids": ids,
+        "by_type": by_type,
+        "school": school,
+        "hostel": hostel,
+        "catalogue": catalogue,
+        "resident_may_see": resident_may_see,
+        "owned": owned,
+        "users": emails,
+    }
 
 
 def _readable_by_residents() -> set[str]:
@@ -108,14 +131,17 @@ async def test_every_tenant_entity_type_has_rows_in_every_demo_tenant(db):
     empty = []
     async with db.acquire() as conn:
         for key, (table, code, codes) in DEMO_TENANTS.items():
-            tenants = await conn.fetch(f"SELECT id, {code} AS code FROM {table} WHERE {code} = ANY($1::text[])", list(codes))
+            tenants = await conn.fetch(
+                f"SELECT id, {code} AS code FROM {table} WHERE {code} = ANY($1::text[])", list(codes)
+            )
             assert len(tenants) == len(codes), (table, tenants)
             for model in models:
                 if model.__tenant_key__ != key:
                     continue
                 for tenant in tenants:
-                    if not await conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {model.__tablename__} WHERE {key} = $1)",
-                                               tenant["id"]):
+                    if not await conn.fetchval(
+                        f"SELECT EXISTS (SELECT 1 FROM {model.__tablename__} WHERE {key} = $1)", tenant["id"]
+                    ):
                         empty.append(f"{model.__name__}@{tenant['code']}")
     assert empty == [], "no demo row (hand-written or generated): see demo/generated.py and demo/overrides.py"
 
@@ -178,8 +204,13 @@ async def test_node_answers_null_for_another_tenants_ids(client, foreign, email)
     hidden = _not_for(foreign, email)
     for all_gids in foreign["by_type"].values():
         gids = [g for g in all_gids if g in hidden][:100]
-        body = (await client.post("/graphql", json={"query": "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
-                                                    "variables": {"ids": gids}}, headers=headers)).json()
+        body = (
+            await client.post(
+                "/graphql",
+                json={"query": "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", "variables": {"ids": gids}},
+                headers=headers,
+            )
+        ).json()
         assert body["data"]["nodes"] == [None] * len(gids), (email, gids[:3])
 
 
@@ -190,8 +221,15 @@ def _dummy(type_: Any, gid: str) -> Any:
         return next(iter(named.values))
     if is_input_object_type(named):
         return {k: _dummy(f.type, gid) for k, f in named.fields.items() if is_non_null_type(f.type)}
-    return {"ID": gid, "String": "x-probe", "Int": 1, "Boolean": False, "Decimal": "1.00", "Date": "2026-01-01",
-            "DateTime": "2026-01-01T00:00:00Z"}.get(named.name, "x")
+    return {
+        "ID": gid,
+        "String": "x-probe",
+        "Int": 1,
+        "Boolean": False,
+        "Decimal": "1.00",
+        "Date": "2026-01-01",
+        "DateTime": "2026-01-01T00:00:00Z",
+    }.get(named.name, "x")
 
 
 def _entity_of_field(field_name: str) -> str | None:
@@ -216,8 +254,10 @@ def _mutations_by_id() -> list[tuple[str, str, Any, str]]:
         input_type = get_named_type(arg.type)
         if "id" in input_type.fields:
             payload = get_named_type(field.type)
-            entity = next((get_named_type(f.type).name for f in payload.fields.values()
-                           if get_named_type(f.type).name in SPECS), None)
+            entity = next(
+                (get_named_type(f.type).name for f in payload.fields.values() if get_named_type(f.type).name in SPECS),
+                None,
+            )
             if entity:
                 out.append((name, entity, input_type, "id"))
             continue
@@ -241,8 +281,13 @@ async def test_mutations_on_another_tenants_rows_look_like_missing_rows(client, 
             query = f"mutation($input: {input_type.name}!) {{ {name}(input: $input) {{ errors {{ code field }} }} }}"
             answers = []
             for target in (gid, missing):
-                body = (await client.post("/graphql", json={"query": query, "variables": {"input": {
-                    **_dummy(input_type, target), id_field: target}}}, headers=headers)).json()
+                body = (
+                    await client.post(
+                        "/graphql",
+                        json={"query": query, "variables": {"input": {**_dummy(input_type, target), id_field: target}}},
+                        headers=headers,
+                    )
+                ).json()
                 body.pop("extensions", None)
                 answers.append(body)
             assert answers[0] == answers[1], f"{email}: {name} on a foreign {entity} differs from a missing one"
@@ -262,8 +307,11 @@ def _pk(gid: str) -> int:
 async def test_public_catalogue_is_open_for_public_hostels_only(client, db, foreign):
     """Visitors search room types, amenities, media and policies without logging in; a hostel
     that is not public (or not active) shows none of them, to anyone outside it."""
-    lists = [(name, query) for name, query in _root_lists()
-             if get_named_type(get_named_type(SCHEMA.query_type.fields[name].type).fields["nodes"].type).name in CATALOGUE]
+    lists = [
+        (name, query)
+        for name, query in _root_lists()
+        if get_named_type(get_named_type(SCHEMA.query_type.fields[name].type).fields["nodes"].type).name in CATALOGUE
+    ]
     assert len(lists) >= 8
 
     async def seen(headers: dict[str, str]) -> set[str]:
@@ -289,8 +337,16 @@ async def test_public_catalogue_is_open_for_public_hostels_only(client, db, fore
 
 async def test_wrong_role_is_forbidden_and_changes_nothing(client, foreign):
     teacher = await bearer(client, "teacher@greenwood.demo")
-    body = (await client.post("/graphql", json={"query": "mutation($id: ID!) { schoolUpdate(input: {id: $id, name: \"Hacked\"}) { errors { code } } }",
-                                                "variables": {"id": foreign["by_type"]["School"][0]}}, headers=teacher)).json()
+    body = (
+        await client.post(
+            "/graphql",
+            json={
+                "query": 'mutation($id: ID!) { schoolUpdate(input: {id: $id, name: "Hacked"}) { errors { code } } }',
+                "variables": {"id": foreign["by_type"]["School"][0]},
+            },
+            headers=teacher,
+        )
+    ).json()
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN" and body["data"] is None
     admin = await bearer(client, "admin@greenwood.demo")
     names = (await client.post("/graphql", json={"query": "{ schools { nodes { name } } }"}, headers=admin)).json()
@@ -304,7 +360,9 @@ async def test_contact_data_of_others_is_for_administrators(client):
     me = (await client.post("/graphql", json={"query": "{ me { user { email phone } } }"}, headers=teacher)).json()
     assert me["data"]["me"]["user"]["email"] == "teacher@greenwood.demo"
     admin = await bearer(client, "admin@greenwood.demo")
-    users = (await client.post("/graphql", json={"query": "{ users(first: 50) { nodes { email } } }"}, headers=admin)).json()
+    users = (
+        await client.post("/graphql", json={"query": "{ users(first: 50) { nodes { email } } }"}, headers=admin)
+    ).json()
     emails = {n["email"] for n in users["data"]["users"]["nodes"]}
     assert "teacher@greenwood.demo" in emails and "admin@riverside.demo" not in emails
     # a teacher reaching another user (through a relation or node) gets null and FORBIDDEN for the email
@@ -326,8 +384,10 @@ OWN_CHECKS = {
     "classAttendanceSummary": "tests/test_attendance.py",
     "studentAttendanceStats": "tests/test_attendance.py",
     "feePaymentByIdempotencyKey": "tests/test_payments.py::test_a_key_of_another_school_finds_nothing",
-    **dict.fromkeys(("dailyCash", "feeHeadSummary", "monthlyPnl", "sessionPnl", "studentLedger"),
-                    "tests/test_reports.py::test_reports_show_nothing_of_another_school"),
+    **dict.fromkeys(
+        ("dailyCash", "feeHeadSummary", "monthlyPnl", "sessionPnl", "studentLedger"),
+        "tests/test_reports.py::test_reports_show_nothing_of_another_school",
+    ),
 }
 
 

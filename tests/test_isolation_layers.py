@@ -26,8 +26,10 @@ async def _school_codes_seen(client, email: str) -> set[str]:
 
 async def _sessions_by_school(db) -> dict[str, int]:
     async with db.acquire() as conn:
-        rows = await conn.fetch("SELECT s.school_code, count(*) FROM academic_sessions a JOIN schools s ON s.id = a.school_id "
-                                "WHERE s.school_code LIKE 'DEMO-%' GROUP BY 1")
+        rows = await conn.fetch(
+            "SELECT s.school_code, count(*) FROM academic_sessions a JOIN schools s ON s.id = a.school_id "
+            "WHERE s.school_code LIKE 'DEMO-%' GROUP BY 1"
+        )
     return dict(rows)
 
 
@@ -43,7 +45,10 @@ async def test_rls_alone_isolates_when_the_application_filter_is_off(client, db,
 async def owner_client(pg_url):
     """The same app connected as the table owner, a superuser: RLS does not apply to it."""
     app = create_app(make_settings(), database_url=pg_url)
-    async with LifespanManager(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://owner") as c:
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://owner") as c,
+    ):
         yield c
 
 
@@ -61,33 +66,53 @@ async def test_rls_refuses_writes_into_another_tenant(app, db):
     async with app.state.engine.connect() as conn:
         await conn.execute(text("SELECT set_config('app.school_id', :s, true)"), {"s": str(riverside)})
         with pytest.raises(Exception, match="row-level security"):
-            await conn.execute(text("INSERT INTO academic_sessions (name, school_id) VALUES ('sneaky', :g)"), {"g": greenwood})
+            await conn.execute(
+                text("INSERT INTO academic_sessions (name, school_id) VALUES ('sneaky', :g)"), {"g": greenwood}
+            )
         await conn.rollback()
 
 
 async def test_a_pooled_connection_carries_no_tenant(client, app):
-    body = (await client.post("/graphql", json={"query": "{ academicSessions { totalCount } }"},
-                              headers=await bearer(client, "admin@greenwood.demo"))).json()
+    body = (
+        await client.post(
+            "/graphql",
+            json={"query": "{ academicSessions { totalCount } }"},
+            headers=await bearer(client, "admin@greenwood.demo"),
+        )
+    ).json()
     assert body["data"]["academicSessions"]["totalCount"] > 0
     for _ in range(app.state.settings.db_pool_size):  # whichever pooled connection we get
         async with app.state.engine.connect() as conn:
-            row = (await conn.execute(text("SELECT coalesce(current_setting('app.school_id', true), ''), "
-                                           "(SELECT count(*) FROM academic_sessions)"))).one()
+            row = (
+                await conn.execute(
+                    text(
+                        "SELECT coalesce(current_setting('app.school_id', true), ''), "
+                        "(SELECT count(*) FROM academic_sessions)"
+                    )
+                )
+            ).one()
             assert row == ("", 0)
             await conn.rollback()
 
 
 async def test_every_tenant_table_has_forced_rls_and_the_app_role_cannot_bypass_it(db):
-    tenant_tables = {m.__tablename__ for m in Base.registry._class_registry.values()
-                     if isinstance(m, type) and getattr(m, "__tenant_key__", None) and hasattr(m, "__tablename__")}
+    tenant_tables = {
+        m.__tablename__
+        for m in Base.registry._class_registry.values()
+        if isinstance(m, type) and getattr(m, "__tenant_key__", None) and hasattr(m, "__tablename__")
+    }
     assert "academic_sessions" in tenant_tables
     async with db.acquire() as conn:
-        rows = await conn.fetch("SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
-                                "EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid) AS has_policy "
-                                "FROM pg_class c WHERE c.relname = ANY($1::text[])", sorted(tenant_tables))
+        rows = await conn.fetch(
+            "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+            "EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid) AS has_policy "
+            "FROM pg_class c WHERE c.relname = ANY($1::text[])",
+            sorted(tenant_tables),
+        )
         role = await conn.fetchrow("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'campus_app'")
-        owned = await conn.fetchval("SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
-                                    "WHERE r.rolname = 'campus_app'")
+        owned = await conn.fetchval(
+            "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = 'campus_app'"
+        )
     assert {r["relname"] for r in rows} == tenant_tables
     assert all(r["relrowsecurity"] and r["relforcerowsecurity"] and r["has_policy"] for r in rows), rows
     assert role == (False, False) and owned == 0

@@ -50,14 +50,17 @@ async def test_alg_none_is_refused(client, genuine, app):
 
 async def test_hmac_signed_with_the_public_key_is_refused(client, genuine, app):
     keys = app.state.keys
-    public_pem = keys.public_keys[keys.active_kid].public_bytes(serialization.Encoding.PEM,
-                                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_pem = keys.public_keys[keys.active_kid].public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     header = {"alg": "HS256", "typ": "JWT", "kid": keys.active_kid}
     signing_input = f"{_b64(header)}.{_b64(_claims(genuine))}".encode()
     import hashlib
     import hmac
 
-    signature = base64.urlsafe_b64encode(hmac.new(public_pem, signing_input, hashlib.sha256).digest()).rstrip(b"=").decode()
+    signature = (
+        base64.urlsafe_b64encode(hmac.new(public_pem, signing_input, hashlib.sha256).digest()).rstrip(b"=").decode()
+    )
     status, _ = await _status(client, f"{signing_input.decode()}.{signature}")
     assert status == 401
 
@@ -72,8 +75,9 @@ async def test_a_changed_payload_breaks_the_signature(client, genuine):
 
 def _sign(app, claims: dict, key=None, kid=None) -> str:
     keys = app.state.keys
-    return jwt.encode(claims, key or keys.private_keys[keys.active_kid], algorithm="EdDSA",
-                      headers={"kid": kid or keys.active_kid})
+    return jwt.encode(
+        claims, key or keys.private_keys[keys.active_kid], algorithm="EdDSA", headers={"kid": kid or keys.active_kid}
+    )
 
 
 @pytest.mark.parametrize("missing", ["exp", "aud", "iss", "sub", "jti", "iat"])
@@ -98,15 +102,20 @@ async def test_an_expired_token_is_refused_and_says_so(client, genuine, app):
     status, body = await _status(client, _sign(app, claims))
     # an expired token is anonymous, so that tokenRefresh still works with a stale header
     assert status == 200 and body["data"]["me"] is None and "expired" in body["errors"][0]["message"]
-    r = await client.post("/graphql", json={"query": "{ schools { totalCount } }"},
-                          headers={"Authorization": f"Bearer {_sign(app, claims)}"})
+    r = await client.post(
+        "/graphql",
+        json={"query": "{ schools { totalCount } }"},
+        headers={"Authorization": f"Bearer {_sign(app, claims)}"},
+    )
     assert r.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert "expired" in r.json()["errors"][0]["message"]
 
 
 async def test_a_key_that_is_not_ours_is_refused_even_with_our_kid(client, genuine):
     stranger = Ed25519PrivateKey.generate()
-    status, _ = await _status(client, jwt.encode(_claims(genuine), stranger, algorithm="EdDSA", headers={"kid": "dev-x"}))
+    status, _ = await _status(
+        client, jwt.encode(_claims(genuine), stranger, algorithm="EdDSA", headers={"kid": "dev-x"})
+    )
     assert status == 401
 
 
@@ -117,8 +126,9 @@ async def test_an_unknown_session_or_jti_is_refused(client, genuine, app):
 
 
 async def test_a_revoked_jti_is_refused(client, genuine):
-    r = await client.post("/graphql", json={"query": "mutation { tokenRevoke { done } }"},
-                          headers={"Authorization": f"Bearer {genuine}"})
+    r = await client.post(
+        "/graphql", json={"query": "mutation { tokenRevoke { done } }"}, headers={"Authorization": f"Bearer {genuine}"}
+    )
     assert r.json()["data"]["tokenRevoke"]["done"] is True
     status, body = await _status(client, genuine)
     assert status == 401 and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -139,7 +149,11 @@ async def test_keys_rotate_old_tokens_verify_new_ones_sign(client, app, genuine)
     rotated = KeySet({**older, "zz-next": newer}, "zz-next", app.state.settings)
     app.state.keys = rotated
     try:
-        keys.private_keys, keys.public_keys, keys.active_kid = rotated.private_keys, rotated.public_keys, rotated.active_kid
+        keys.private_keys, keys.public_keys, keys.active_kid = (
+            rotated.private_keys,
+            rotated.public_keys,
+            rotated.active_kid,
+        )
         assert (await _status(client, genuine))[0] == 200  # issued with the old key, still valid
         fresh = await login(client, "accounts@greenwood.demo")
         assert jwt.get_unverified_header(fresh["accessToken"])["kid"] == "zz-next"

@@ -28,17 +28,27 @@ async def test_generated_reference_takes_only_rows_the_caller_may_read(client, d
     for email in ("admin@riverside.demo", "superadmin@demo.campus"):
         stranger = encode_gid("User", await _user_id(db, email))
         # the admin cannot read that user ...
-        assert data(await call(client, admin, "query($id: ID!) { node(id: $id) { id } }", {"id": stranger}))["node"] is None
+        assert (
+            data(await call(client, admin, "query($id: ID!) { node(id: $id) { id } }", {"id": stranger}))["node"]
+            is None
+        )
         # ... so they cannot name it either: NOT_FOUND, as if it did not exist
         body = data(await call(client, admin, TEACHER_CREATE, {"input": {"userId": stranger}}))["teacherCreate"]
-        assert body["teacher"] is None and [(e["field"][-1], e["code"]) for e in body["errors"]] == [("userId", "NOT_FOUND")], body
+        assert body["teacher"] is None and [(e["field"][-1], e["code"]) for e in body["errors"]] == [
+            ("userId", "NOT_FOUND")
+        ], body
     # a user of their own school is fine, and an update cannot re-point it at a stranger
     async with db.acquire() as conn:
-        own = await conn.fetchval("SELECT user_id FROM role_assignments WHERE school_id = $1 AND role = 'ACCOUNTANT'",
-                                  school["id"])
-    created = ok(await call(client, admin, TEACHER_CREATE, {"input": {"userId": encode_gid("User", own)}}), "teacherCreate")
+        own = await conn.fetchval(
+            "SELECT user_id FROM role_assignments WHERE school_id = $1 AND role = 'ACCOUNTANT'", school["id"]
+        )
+    created = ok(
+        await call(client, admin, TEACHER_CREATE, {"input": {"userId": encode_gid("User", own)}}), "teacherCreate"
+    )
     stranger = encode_gid("User", await _user_id(db, "admin@riverside.demo"))
-    body = data(await call(client, admin, TEACHER_UPDATE, {"input": {"id": created["teacher"]["id"], "userId": stranger}}))
+    body = data(
+        await call(client, admin, TEACHER_UPDATE, {"input": {"id": created["teacher"]["id"], "userId": stranger}})
+    )
     assert [(e["field"][-1], e["code"]) for e in body["teacherUpdate"]["errors"]] == [("userId", "NOT_FOUND")], body
 
 
@@ -47,16 +57,28 @@ async def test_relation_to_a_user_keeps_the_user_read_rule(client, db):
     not read users, must not read the author's contacts through it."""
     school = await own_school(client, db, "ATKU")
     day = today() - dt.timedelta(days=2)
-    ok(await call(client, school["SCHOOL_ADMIN"], VOUCHER_CREATE, voucher_input(school["head"], day, "7.00")),
-       "expenseVoucherCreate")
-    body = await call(client, school["ACCOUNTANT"], "{ expenseVouchers(first: 5) { nodes { amount createdBy { id email phone } } } }")
+    ok(
+        await call(client, school["SCHOOL_ADMIN"], VOUCHER_CREATE, voucher_input(school["head"], day, "7.00")),
+        "expenseVoucherCreate",
+    )
+    body = await call(
+        client, school["ACCOUNTANT"], "{ expenseVouchers(first: 5) { nodes { amount createdBy { id email phone } } } }"
+    )
     nodes = body["data"]["expenseVouchers"]["nodes"]
-    assert nodes and all(n["createdBy"] is None or (n["createdBy"]["email"] is None and n["createdBy"]["phone"] is None)
-                         for n in nodes), body
+    assert nodes and all(
+        n["createdBy"] is None or (n["createdBy"]["email"] is None and n["createdBy"]["phone"] is None) for n in nodes
+    ), body
 
 
-ROLES = ("teacher@greenwood.demo", "accounts@greenwood.demo", "resident@sunrise.demo", "supervisor@sunrise.demo",
-         "visitor@demo.campus", "multi@demo.campus", "warden@lotus.demo")
+ROLES = (
+    "teacher@greenwood.demo",
+    "accounts@greenwood.demo",
+    "resident@sunrise.demo",
+    "supervisor@sunrise.demo",
+    "visitor@demo.campus",
+    "multi@demo.campus",
+    "warden@lotus.demo",
+)
 
 
 def _relation_queries() -> list[tuple[str, str, dict[str, str]]]:
@@ -129,9 +151,10 @@ async def test_every_row_reached_through_a_relation_is_one_node_gives_the_caller
             ids = [r[2] for r in reached_list]
             seen = []
             for i in range(0, len(ids), 100):
-                found = await g("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids[i:i + 100]},
-                                expect_errors=True)
-                seen += (found.get("data") or {}).get("nodes") or [None] * len(ids[i:i + 100])
+                found = await g(
+                    "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids[i : i + 100]}, expect_errors=True
+                )
+                seen += (found.get("data") or {}).get("nodes") or [None] * len(ids[i : i + 100])
             for (alias, target, gid), got in zip(reached_list, seen):
                 if got is None and (target, gid) != ("User", me):
                     leaks.append(f"{email}: {lname}.{alias} -> {target} {gid}")
@@ -151,9 +174,13 @@ async def test_node_of_every_listed_type_stays_in_its_tenant(client, db):
     lists = []
     for lname, lfield in s.query_type.fields.items():
         conn = get_named_type(lfield.type)
-        if (isinstance(conn, GraphQLObjectType) and conn.name.endswith("Connection") and "nodes" in conn.fields
-                and not any(str(a.type).endswith("!") and a.default_value is None for a in lfield.args.values())
-                and "id" in get_named_type(conn.fields["nodes"].type).fields):
+        if (
+            isinstance(conn, GraphQLObjectType)
+            and conn.name.endswith("Connection")
+            and "nodes" in conn.fields
+            and not any(str(a.type).endswith("!") and a.default_value is None for a in lfield.args.values())
+            and "id" in get_named_type(conn.fields["nodes"].type).fields
+        ):
             lists.append(lname)
     async with db.acquire() as conn:
         school = await conn.fetchval("SELECT id FROM schools WHERE school_code = 'DEMO-GWH'")
@@ -178,7 +205,9 @@ async def test_node_of_every_listed_type_stays_in_its_tenant(client, db):
     async def visible(g) -> set[str]:
         out = set()
         for i in range(0, len(ids), 100):
-            body = await g("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids[i:i + 100]}, expect_errors=True)
+            body = await g(
+                "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids[i : i + 100]}, expect_errors=True
+            )
             out |= {n["id"] for n in (body.get("data") or {}).get("nodes") or [] if n}
         return out
 
@@ -197,24 +226,42 @@ async def test_a_warden_of_two_hostels_cannot_cross_them_through_references(clie
     from tests.conftest import as_user
 
     async with db.acquire() as conn:
-        sunrise, lotus = [await conn.fetchval("SELECT id FROM hostels WHERE slug = $1", s) for s in ("demo-sunrise", "demo-lotus")]
+        sunrise, lotus = [
+            await conn.fetchval("SELECT id FROM hostels WHERE slug = $1", s) for s in ("demo-sunrise", "demo-lotus")
+        ]
         room = await conn.fetchval("SELECT id FROM rooms WHERE hostel_id = $1 AND active ORDER BY id LIMIT 1", sunrise)
         bed = await conn.fetchval("SELECT id FROM beds WHERE hostel_id = $1 AND active ORDER BY id LIMIT 1", sunrise)
-        booking = await conn.fetchval("SELECT id FROM bookings WHERE hostel_id = $1 AND status = 'PENDING' ORDER BY id LIMIT 1",
-                                      sunrise)
+        booking = await conn.fetchval(
+            "SELECT id FROM bookings WHERE hostel_id = $1 AND status = 'PENDING' ORDER BY id LIMIT 1", sunrise
+        )
         before = await conn.fetchval("SELECT count(*) FROM beds WHERE room_id = $1", room)
     warden = await as_user(client, "warden@sunrise.demo", encode_gid("Hostel", lotus))
     err = "errors { field code }"
     calls = [
-        ("bedCreate", f"mutation($i: BedCreateInput!) {{ bedCreate(input: $i) {{ bed {{ id }} {err} }} }}",
-         {"roomId": encode_gid("Room", room), "bedNumber": "X-ATK"}),
-        ("roomPriceChange", f"mutation($i: RoomPriceChangeInput!) {{ roomPriceChange(input: $i) {{ room {{ id }} {err} }} }}",
-         {"roomId": encode_gid("Room", room), "newMonthlyRent": "1.00", "effectiveFrom": dt.date.today().isoformat(),
-          "reason": "attack"}),
+        (
+            "bedCreate",
+            f"mutation($i: BedCreateInput!) {{ bedCreate(input: $i) {{ bed {{ id }} {err} }} }}",
+            {"roomId": encode_gid("Room", room), "bedNumber": "X-ATK"},
+        ),
+        (
+            "roomPriceChange",
+            f"mutation($i: RoomPriceChangeInput!) {{ roomPriceChange(input: $i) {{ room {{ id }} {err} }} }}",
+            {
+                "roomId": encode_gid("Room", room),
+                "newMonthlyRent": "1.00",
+                "effectiveFrom": dt.date.today().isoformat(),
+                "reason": "attack",
+            },
+        ),
     ]
     if booking is not None:
-        calls.append(("bookingApprove", f"mutation($i: BookingApproveInput!) {{ bookingApprove(input: $i) {{ booking {{ id }} {err} }} }}",
-                      {"id": encode_gid("Booking", booking), "bedId": encode_gid("Bed", bed)}))
+        calls.append(
+            (
+                "bookingApprove",
+                f"mutation($i: BookingApproveInput!) {{ bookingApprove(input: $i) {{ booking {{ id }} {err} }} }}",
+                {"id": encode_gid("Booking", booking), "bedId": encode_gid("Bed", bed)},
+            )
+        )
     for name, query, inp in calls:
         body = (await warden(query, {"i": inp}))["data"][name]
         assert [e["code"] for e in body["errors"]] == ["NOT_FOUND"], (name, body)
@@ -224,7 +271,9 @@ async def test_a_warden_of_two_hostels_cannot_cross_them_through_references(clie
             assert await conn.fetchval("SELECT status FROM bookings WHERE id = $1", booking) == "PENDING"
 
 
-SCHOOL_UPDATE = """mutation($i: SchoolUpdateInput!) { schoolUpdate(input: $i) { school { id name } errors { field code } } }"""
+SCHOOL_UPDATE = (
+    """mutation($i: SchoolUpdateInput!) { schoolUpdate(input: $i) { school { id name } errors { field code } } }"""
+)
 
 
 async def test_an_admin_changes_only_the_school_they_administer(client, db):
@@ -239,7 +288,9 @@ async def test_an_admin_changes_only_the_school_they_administer(client, db):
     email = await new_user(db, a["id"], "SCHOOL_ADMIN")
     async with db.acquire() as conn:
         user_id = await conn.fetchval("SELECT id FROM users WHERE email = $1", email)
-        await conn.execute("INSERT INTO role_assignments (user_id, role, school_id) VALUES ($1, 'TEACHER', $2)", user_id, b["id"])
+        await conn.execute(
+            "INSERT INTO role_assignments (user_id, role, school_id) VALUES ($1, 'TEACHER', $2)", user_id, b["id"]
+        )
     tokens = await login(client, email)
     assert tokens["errors"] == [], tokens
     in_a = {"Authorization": f"Bearer {tokens['accessToken']}", **tenant_header(a["gid"])}
@@ -247,7 +298,9 @@ async def test_an_admin_changes_only_the_school_they_administer(client, db):
     assert ok(await call(client, in_a, SCHOOL_UPDATE, {"i": {"id": a["gid"], "name": "Renamed A"}}), "schoolUpdate")
     # B, where they only teach, is not, whatever tenant they work in
     for headers in (in_a, {"Authorization": in_a["Authorization"], **tenant_header(b["gid"])}):
-        body = await call(client, headers, SCHOOL_UPDATE, {"i": {"id": b["gid"], "name": "Pwned", "contactEmail": "x@evil.test"}})
+        body = await call(
+            client, headers, SCHOOL_UPDATE, {"i": {"id": b["gid"], "name": "Pwned", "contactEmail": "x@evil.test"}}
+        )
         result = (body.get("data") or {}).get("schoolUpdate")
         assert result is None or [e["code"] for e in result["errors"]] in (["NOT_FOUND"], ["FORBIDDEN"]), body
         if result is None:
@@ -266,8 +319,12 @@ def test_a_tenantless_table_writable_by_a_tenant_role_must_say_its_rows():
     from models.school.access import ADMINS, PLATFORM_ONLY
 
     with pytest.raises(TypeError, match="no tenant key"):
-        master_data_mutations(School, writable=("name",), verbs=("create", "update"),
-                              permissions={"create": PLATFORM_ONLY, "update": ADMINS})
+        master_data_mutations(
+            School,
+            writable=("name",),
+            verbs=("create", "update"),
+            permissions={"create": PLATFORM_ONLY, "update": ADMINS},
+        )
 
 
 async def test_a_visitor_reaches_no_other_visitors_booking(client, db):
@@ -280,17 +337,36 @@ async def test_a_visitor_reaches_no_other_visitors_booking(client, db):
 
     email = f"{unique('visitor')}@attack.test"
     async with db.acquire() as conn:
-        uid = await conn.fetchval("INSERT INTO users (email, password_hash, role) VALUES ($1, $2, 'VISITOR') RETURNING id",
-                                  email, hash_password(demo.DEMO_PASSWORD))
+        uid = await conn.fetchval(
+            "INSERT INTO users (email, password_hash, role) VALUES ($1, $2, 'VISITOR') RETURNING id",
+            email,
+            hash_password(demo.DEMO_PASSWORD),
+        )
         await conn.execute("INSERT INTO role_assignments (user_id, role) VALUES ($1, 'VISITOR')", uid)
-        theirs = [encode_gid("Booking", r["id"]) for r in await conn.fetch(
-            "SELECT b.id FROM bookings b JOIN users u ON u.id = b.booker_user_id WHERE u.email = 'visitor@demo.campus'")]
+        theirs = [
+            encode_gid("Booking", r["id"])
+            for r in await conn.fetch(
+                "SELECT b.id FROM bookings b JOIN users u ON u.id = b.booker_user_id WHERE u.email = 'visitor@demo.campus'"
+            )
+        ]
     assert theirs
     owner, other = await as_user(client, "visitor@demo.campus"), await as_user(client, email)
     assert all((await owner("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": theirs}))["data"]["nodes"])
-    assert (await other("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": theirs}))["data"]["nodes"] == [None] * len(theirs)
-    for lname in ("bookings", "bookingStatusHistory", "bookingGuests", "guestDocuments", "bookingApprovals",
-                  "rejectionRecords", "bookingCancellations", "refundTransactions", "bookingModifications", "bookingWaitlist"):
+    assert (await other("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": theirs}))["data"]["nodes"] == [
+        None
+    ] * len(theirs)
+    for lname in (
+        "bookings",
+        "bookingStatusHistory",
+        "bookingGuests",
+        "guestDocuments",
+        "bookingApprovals",
+        "rejectionRecords",
+        "bookingCancellations",
+        "refundTransactions",
+        "bookingModifications",
+        "bookingWaitlist",
+    ):
         body = await other(f"{{ {lname}(first: 50) {{ nodes {{ id }} }} }}", expect_errors=True)
         assert ((body.get("data") or {}).get(lname) or {"nodes": []})["nodes"] == [], (lname, body)
 
@@ -303,8 +379,12 @@ async def test_the_audit_entry_is_written_for_a_change_and_only_for_one(client, 
 
     async def logs() -> list[tuple[str, int | None]]:
         async with db.acquire() as conn:
-            return [(r["action"], r["entity_id"]) for r in await conn.fetch(
-                "SELECT action, entity_id FROM activity_logs WHERE school_id = $1 ORDER BY id", school["id"])]
+            return [
+                (r["action"], r["entity_id"])
+                for r in await conn.fetch(
+                    "SELECT action, entity_id FROM activity_logs WHERE school_id = $1 ORDER BY id", school["id"]
+                )
+            ]
 
     before = await logs()
     stranger = encode_gid("User", await _user_id(db, "admin@riverside.demo"))

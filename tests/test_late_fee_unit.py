@@ -10,10 +10,17 @@ from types import SimpleNamespace
 
 import pytest
 
-from models.fees import (DiscountType, FundingCoverageMode, FundingCoverageType, LateFeeCapType, LateFeeType)
+from models.fees import DiscountType, FundingCoverageMode, FundingCoverageType, LateFeeCapType, LateFeeType
 from resolvers.fees.calculators import funding_cover, late_fee_accrual
-from resolvers.fees.service import (PolicyInput, check_money, default_due_date, discount_for, funding_values,
-                                    policy_errors, waiver_check)
+from resolvers.fees.service import (
+    PolicyInput,
+    check_money,
+    default_due_date,
+    discount_for,
+    funding_values,
+    policy_errors,
+    waiver_check,
+)
 from kit.errors import UserErrors
 
 D = Decimal
@@ -24,11 +31,22 @@ CAPS = {"NONE": D("0.00"), "FIXED": D("5.00"), "PERCENTAGE": D("0.30")}  # caps 
 
 
 def assignment(kind: str = "FLAT", cap: str = "NONE", **changes) -> dict:
-    row = {"amount": D("1000.00"), "due_date": DUE, "late_fee_type": kind, "late_fee_value": VALUES[kind],
-           "late_fee_grace_days": GRACE, "late_fee_cap_type": cap, "late_fee_cap_value": CAPS[cap],
-           "late_fee_applied": False, "late_fee_accrued": D("0.00"), "principal_paid": D("0.00"),
-           "late_fee_paid": D("0.00"), "late_fee_waived": D("0.00"), "total_discount_amount": D("0.00"),
-           "sponsor_covered_amount": D("0.00")}
+    row = {
+        "amount": D("1000.00"),
+        "due_date": DUE,
+        "late_fee_type": kind,
+        "late_fee_value": VALUES[kind],
+        "late_fee_grace_days": GRACE,
+        "late_fee_cap_type": cap,
+        "late_fee_cap_value": CAPS[cap],
+        "late_fee_applied": False,
+        "late_fee_accrued": D("0.00"),
+        "principal_paid": D("0.00"),
+        "late_fee_paid": D("0.00"),
+        "late_fee_waived": D("0.00"),
+        "total_discount_amount": D("0.00"),
+        "sponsor_covered_amount": D("0.00"),
+    }
     row.update(changes)
     return row
 
@@ -42,8 +60,11 @@ def expected(kind: str, cap: str, overdue: int, unpaid: Decimal = D("1000.00")) 
     """The rule written out independently of the calculator."""
     if kind == "NONE" or overdue <= 0 or unpaid <= 0:
         return D("0.00")
-    raw = {"FLAT": VALUES["FLAT"], "PERCENTAGE": unpaid * VALUES["PERCENTAGE"] / 100,
-           "DAILY_PERCENTAGE": unpaid * VALUES["DAILY_PERCENTAGE"] / 100 * overdue}[kind]
+    raw = {
+        "FLAT": VALUES["FLAT"],
+        "PERCENTAGE": unpaid * VALUES["PERCENTAGE"] / 100,
+        "DAILY_PERCENTAGE": unpaid * VALUES["DAILY_PERCENTAGE"] / 100 * overdue,
+    }[kind]
     limit = {"NONE": raw, "FIXED": CAPS["FIXED"], "PERCENTAGE": unpaid * CAPS["PERCENTAGE"] / 100}[cap]
     return min(raw, limit).quantize(D("0.01"))
 
@@ -63,6 +84,7 @@ CAP_KINDS = ("NONE", "FIXED", "PERCENTAGE")
 
 
 # ---- late_fee_accrual -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("cap", CAP_KINDS)
 @pytest.mark.parametrize("kind", KINDS)
@@ -87,8 +109,9 @@ def test_later_days_and_caps(kind, cap):
 def test_without_grace_days_the_day_after_the_due_date_accrues(kind):
     row = assignment(kind, late_fee_grace_days=0)
     assert late_fee_accrual(row, DUE).amount == 0
-    assert late_fee_accrual(assignment(kind, late_fee_grace_days=None), DUE + dt.timedelta(days=1)).amount == \
-        expected(kind, "NONE", 1)
+    assert late_fee_accrual(assignment(kind, late_fee_grace_days=None), DUE + dt.timedelta(days=1)).amount == expected(
+        kind, "NONE", 1
+    )
 
 
 @pytest.mark.parametrize("cap", CAP_KINDS)
@@ -125,12 +148,15 @@ def test_daily_percentage_skipped_days_catch_up():
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("settled", [
-    {"principal_paid": D("1000.00")},
-    {"sponsor_covered_amount": D("1000.00")},
-    {"total_discount_amount": D("300.00"), "principal_paid": D("700.00")},
-    {"total_discount_amount": D("100.00"), "sponsor_covered_amount": D("400.00"), "principal_paid": D("500.00")},
-])
+@pytest.mark.parametrize(
+    "settled",
+    [
+        {"principal_paid": D("1000.00")},
+        {"sponsor_covered_amount": D("1000.00")},
+        {"total_discount_amount": D("300.00"), "principal_paid": D("700.00")},
+        {"total_discount_amount": D("100.00"), "sponsor_covered_amount": D("400.00"), "principal_paid": D("500.00")},
+    ],
+)
 def test_nothing_when_the_principal_is_settled(kind, settled):
     assert late_fee_accrual(assignment(kind, **settled), day(10)).amount == 0
 
@@ -139,17 +165,22 @@ def test_percentages_apply_to_the_unpaid_principal():
     partly = {"principal_paid": D("400.00"), "total_discount_amount": D("100.00")}  # unpaid 500
     assert late_fee_accrual(assignment("PERCENTAGE", **partly), day(1)).amount == D("50.00")
     assert late_fee_accrual(assignment("DAILY_PERCENTAGE", **partly), day(3)).amount == D("15.00")
-    assert late_fee_accrual(assignment("FLAT", "PERCENTAGE", late_fee_cap_value=D("2.00"), **partly), day(1)).amount == D("10.00")
+    assert late_fee_accrual(
+        assignment("FLAT", "PERCENTAGE", late_fee_cap_value=D("2.00"), **partly), day(1)
+    ).amount == D("10.00")
     # a late fee owed does not count as principal
-    assert late_fee_accrual(assignment("DAILY_PERCENTAGE", late_fee_accrued=D("30.00"), late_fee_accrued_on=day(2), **partly),
-                            day(3)).amount == D("5.00")
+    assert late_fee_accrual(
+        assignment("DAILY_PERCENTAGE", late_fee_accrued=D("30.00"), late_fee_accrued_on=day(2), **partly), day(3)
+    ).amount == D("5.00")
 
 
 def test_rounding_is_half_up_to_the_cent():
     odd = {"amount": D("333.33")}
     assert late_fee_accrual(assignment("PERCENTAGE", late_fee_value=D("2.50"), **odd), day(1)).amount == D("8.33")
     assert late_fee_accrual(assignment("DAILY_PERCENTAGE", late_fee_value=D("0.50"), **odd), day(3)).amount == D("5.00")
-    assert late_fee_accrual(assignment("PERCENTAGE", late_fee_value=D("1.50"), amount=D("1.00")), day(1)).amount == D("0.02")
+    assert late_fee_accrual(assignment("PERCENTAGE", late_fee_value=D("1.50"), amount=D("1.00")), day(1)).amount == D(
+        "0.02"
+    )
 
 
 def test_fixed_cap_counts_what_was_accrued_before():
@@ -181,10 +212,23 @@ def test_daily_percentage_keeps_accruing_after_a_part_payment():
 
 # ---- funding_cover --------------------------------------------------------------------------------
 
-def arrangement(kind: str = "PARTIAL", mode: str = "PERCENTAGE", value: str = "25.00", active: bool = True,
-                valid_from: dt.date | None = None, valid_to: dt.date | None = None) -> dict:
-    return {"coverage_type": kind, "coverage_mode": mode, "coverage_value": D(value), "active": active,
-            "valid_from": valid_from, "valid_to": valid_to}
+
+def arrangement(
+    kind: str = "PARTIAL",
+    mode: str = "PERCENTAGE",
+    value: str = "25.00",
+    active: bool = True,
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+) -> dict:
+    return {
+        "coverage_type": kind,
+        "coverage_mode": mode,
+        "coverage_value": D(value),
+        "active": active,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+    }
 
 
 ON = dt.date(2026, 6, 15)
@@ -212,7 +256,9 @@ def test_funding_validity_window_edges():
     window = {"valid_from": ON, "valid_to": ON + dt.timedelta(days=30)}
     assert funding_cover(D("1000.00"), D("0"), arrangement(**window), ON) == D("250.00")  # first day
     assert funding_cover(D("1000.00"), D("0"), arrangement(**window), ON - dt.timedelta(days=1)) == 0  # before
-    assert funding_cover(D("1000.00"), D("0"), arrangement(**window), ON + dt.timedelta(days=30)) == D("250.00")  # last day
+    assert funding_cover(D("1000.00"), D("0"), arrangement(**window), ON + dt.timedelta(days=30)) == D(
+        "250.00"
+    )  # last day
     assert funding_cover(D("1000.00"), D("0"), arrangement(**window), ON + dt.timedelta(days=31)) == 0  # after
     assert funding_cover(D("1000.00"), D("0"), arrangement(valid_from=ON), dt.date(2099, 1, 1)) == D("250.00")
     assert funding_cover(D("1000.00"), D("0"), arrangement(valid_to=ON), dt.date(2000, 1, 1)) == D("250.00")
@@ -221,12 +267,19 @@ def test_funding_validity_window_edges():
 def test_funding_missing_or_inactive_covers_nothing():
     assert funding_cover(D("1000.00"), D("0"), None, ON) == 0
     assert funding_cover(D("1000.00"), D("0"), arrangement("FULL", active=False), ON) == 0
-    enum_row = SimpleNamespace(coverage_type=FundingCoverageType.PARTIAL, coverage_mode=FundingCoverageMode.FIXED_AMOUNT,
-                               coverage_value=D("120.00"), active=True, valid_from=None, valid_to=None)
+    enum_row = SimpleNamespace(
+        coverage_type=FundingCoverageType.PARTIAL,
+        coverage_mode=FundingCoverageMode.FIXED_AMOUNT,
+        coverage_value=D("120.00"),
+        active=True,
+        valid_from=None,
+        valid_to=None,
+    )
     assert funding_cover(D("1000.00"), D("0"), enum_row, ON) == D("120.00")
 
 
 # ---- discount guards (§7.2) -------------------------------------------------------------------------
+
 
 def refused(call, *args, **kwargs) -> str:
     with pytest.raises(UserErrors) as info:
@@ -241,18 +294,23 @@ def test_percentage_discount_is_of_the_assignment_amount_and_capped_by_the_princ
     assert discount_for("PERCENTAGE", D("100.00"), D("2700.00"), D("2700.00")) == D("2700.00")
     assert discount_for(DiscountType.PERCENTAGE, D("33.33"), D("100.00"), D("100.00")) == D("33.33")
     assert discount_for(DiscountType.PERCENTAGE, D("12.50"), D("0.99"), D("0.99")) == D("0.12")
-    assert discount_for(DiscountType.PERCENTAGE, D("50.00"), D("1000.00"), D("80.00")) == D("80.00")  # capped by the due
+    assert discount_for(DiscountType.PERCENTAGE, D("50.00"), D("1000.00"), D("80.00")) == D(
+        "80.00"
+    )  # capped by the due
 
 
 def test_flat_discount_is_refused_above_the_principal_due():
     assert discount_for(DiscountType.FLAT, D("500.00"), D("2700.00"), D("2700.00")) == D("500.00")
     assert discount_for(DiscountType.FLAT, D("2700.00"), D("2700.00"), D("2700.00")) == D("2700.00")  # down to zero
     assert refused(discount_for, DiscountType.FLAT, D("2700.01"), D("3000.00"), D("2700.00")).startswith(
-        "Flat discount cannot exceed principal due")
+        "Flat discount cannot exceed principal due"
+    )
 
 
 def test_discount_needs_an_active_definition_and_a_positive_principal_due():
-    assert "not active" in refused(discount_for, DiscountType.PERCENTAGE, D("10"), D("100.00"), D("100.00"), active=False)
+    assert "not active" in refused(
+        discount_for, DiscountType.PERCENTAGE, D("10"), D("100.00"), D("100.00"), active=False
+    )
     assert "nothing to discount" in refused(discount_for, DiscountType.PERCENTAGE, D("10"), D("100.00"), D("0.00"))
     assert "nothing to discount" in refused(discount_for, DiscountType.FLAT, D("10"), D("100.00"), D("-5.00"))
     assert "0.00" in refused(discount_for, DiscountType.PERCENTAGE, D("10"), D("0.01"), D("0.01"))  # rounds to nothing
@@ -270,24 +328,35 @@ def test_waiver_within_the_late_fee_due():
 
 # ---- policy and funding inputs -------------------------------------------------------------------------
 
+
 def messages(errors) -> list[tuple[str, str]]:
     return [(e.field[-1], e.message) for e in errors]
 
 
 def test_policy_rules():
-    ok = [PolicyInput(LateFeeType.NONE), PolicyInput(LateFeeType.FLAT, D("100.00"), 5),
-          PolicyInput(LateFeeType.PERCENTAGE, D("100.00")), PolicyInput(LateFeeType.DAILY_PERCENTAGE, D("0.50"), 0,
-                                                                        LateFeeCapType.PERCENTAGE, D("100.00")),
-          PolicyInput(LateFeeType.FLAT, D("10.00"), cap_type=LateFeeCapType.FIXED, cap_value=D("5.00"))]
+    ok = [
+        PolicyInput(LateFeeType.NONE),
+        PolicyInput(LateFeeType.FLAT, D("100.00"), 5),
+        PolicyInput(LateFeeType.PERCENTAGE, D("100.00")),
+        PolicyInput(LateFeeType.DAILY_PERCENTAGE, D("0.50"), 0, LateFeeCapType.PERCENTAGE, D("100.00")),
+        PolicyInput(LateFeeType.FLAT, D("10.00"), cap_type=LateFeeCapType.FIXED, cap_value=D("5.00")),
+    ]
     for policy in ok:
         assert policy_errors(policy) == [], policy
     bad = {
-        "amountValue": [PolicyInput(LateFeeType.PERCENTAGE, D("100.01")), PolicyInput(LateFeeType.DAILY_PERCENTAGE, D("101")),
-                        PolicyInput(LateFeeType.FLAT, D("-1.00")), PolicyInput(LateFeeType.FLAT, D("0")),
-                        PolicyInput(LateFeeType.FLAT), PolicyInput(LateFeeType.FLAT, D("1.001"))],
-        "capValue": [PolicyInput(LateFeeType.FLAT, D("1"), cap_type=LateFeeCapType.PERCENTAGE, cap_value=D("100.5")),
-                     PolicyInput(LateFeeType.FLAT, D("1"), cap_type=LateFeeCapType.FIXED),
-                     PolicyInput(LateFeeType.FLAT, D("1"), cap_value=D("-3"))],
+        "amountValue": [
+            PolicyInput(LateFeeType.PERCENTAGE, D("100.01")),
+            PolicyInput(LateFeeType.DAILY_PERCENTAGE, D("101")),
+            PolicyInput(LateFeeType.FLAT, D("-1.00")),
+            PolicyInput(LateFeeType.FLAT, D("0")),
+            PolicyInput(LateFeeType.FLAT),
+            PolicyInput(LateFeeType.FLAT, D("1.001")),
+        ],
+        "capValue": [
+            PolicyInput(LateFeeType.FLAT, D("1"), cap_type=LateFeeCapType.PERCENTAGE, cap_value=D("100.5")),
+            PolicyInput(LateFeeType.FLAT, D("1"), cap_type=LateFeeCapType.FIXED),
+            PolicyInput(LateFeeType.FLAT, D("1"), cap_value=D("-3")),
+        ],
         "graceDays": [PolicyInput(LateFeeType.FLAT, D("1"), -1), PolicyInput(LateFeeType.FLAT, D("1"), 400)],
     }
     for field, policies in bad.items():
@@ -297,10 +366,17 @@ def test_policy_rules():
 
 
 def test_funding_values():
-    assert funding_values(FundingCoverageType.FULL, None, None, None, None) == (FundingCoverageMode.PERCENTAGE, D("100"))
-    assert funding_values(FundingCoverageType.PARTIAL, FundingCoverageMode.FIXED_AMOUNT, D("5000.00"), ON, ON) == \
-        (FundingCoverageMode.FIXED_AMOUNT, D("5000.00"))
-    assert funding_values(FundingCoverageType.PARTIAL, FundingCoverageMode.PERCENTAGE, D("100"), None, None)[1] == D("100")
+    assert funding_values(FundingCoverageType.FULL, None, None, None, None) == (
+        FundingCoverageMode.PERCENTAGE,
+        D("100"),
+    )
+    assert funding_values(FundingCoverageType.PARTIAL, FundingCoverageMode.FIXED_AMOUNT, D("5000.00"), ON, ON) == (
+        FundingCoverageMode.FIXED_AMOUNT,
+        D("5000.00"),
+    )
+    assert funding_values(FundingCoverageType.PARTIAL, FundingCoverageMode.PERCENTAGE, D("100"), None, None)[1] == D(
+        "100"
+    )
     cases = [
         ((FundingCoverageType.FULL, None, D("50"), None, None), "coverageValue"),
         ((FundingCoverageType.PARTIAL, None, D("50"), None, None), "coverageMode"),

@@ -25,14 +25,20 @@ def _graph() -> grimp.ImportGraph:
 def test_no_import_goes_up_a_floor() -> None:
     """`lint-imports` prints the chain of every import that goes up (e.g. a service importing
     the HTTP edge through a helper module)."""
-    assert lint_imports(config_filename=str(ROOT / "pyproject.toml")) == 0, "an import goes up a floor: see the report above"
+    assert lint_imports(config_filename=str(ROOT / "pyproject.toml")) == 0, (
+        "an import goes up a floor: see the report above"
+    )
 
 
 def test_the_kit_imports_no_domain() -> None:
     graph = _graph()
-    found = sorted(f"{m} -> {i}" for m in graph.modules if m.startswith("kit")
-                   for i in graph.find_modules_directly_imported_by(m)
-                   if i.startswith("models") and i not in KIT_MAY_IMPORT_FROM_MODELS)
+    found = sorted(
+        f"{m} -> {i}"
+        for m in graph.modules
+        if m.startswith("kit")
+        for i in graph.find_modules_directly_imported_by(m)
+        if i.startswith("models") and i not in KIT_MAY_IMPORT_FROM_MODELS
+    )
     assert not found, found
 
 

@@ -11,8 +11,10 @@ ASSIGN = """mutation($input: RoleAssignInput!) { roleAssign(input: $input) {
 
 async def _user(gql) -> str:
     email = f"{unique('member').lower()}@test.campus"
-    body = await gql("""mutation($i: UserCreateInput!) { userCreate(input: $i) { user { id } errors { code message } } }""",
-                     {"i": {"email": email, "role": "TEACHER", "fullName": "New Member", "password": "Member-pass-2026"}})
+    body = await gql(
+        """mutation($i: UserCreateInput!) { userCreate(input: $i) { user { id } errors { code message } } }""",
+        {"i": {"email": email, "role": "TEACHER", "fullName": "New Member", "password": "Member-pass-2026"}},
+    )
     return body["data"]["userCreate"]["user"]["id"], email
 
 
@@ -20,12 +22,19 @@ async def test_a_platform_admin_gives_a_role_and_it_takes_effect(gql, client, db
     user_id, email = await _user(gql)
     async with db.acquire() as conn:
         greenwood = await conn.fetchval("SELECT id FROM schools WHERE school_code = 'DEMO-GWH'")
-    body = await gql(ASSIGN, {"input": {"userId": user_id, "role": "TEACHER", "tenantId": encode_gid("School", greenwood)}})
+    body = await gql(
+        ASSIGN, {"input": {"userId": user_id, "role": "TEACHER", "tenantId": encode_gid("School", greenwood)}}
+    )
     assert body["data"]["roleAssign"]["errors"] == []
     assert body["data"]["roleAssign"]["roleAssignment"]["school"] == {"schoolCode": "DEMO-GWH"}
     tokens = await login(client, email, "Member-pass-2026")
-    me = (await client.post("/graphql", json={"query": "{ me { rolesInForce activeTenant { ... on School { schoolCode } } } }"},
-                            headers={"Authorization": f"Bearer {tokens['accessToken']}"})).json()
+    me = (
+        await client.post(
+            "/graphql",
+            json={"query": "{ me { rolesInForce activeTenant { ... on School { schoolCode } } } }"},
+            headers={"Authorization": f"Bearer {tokens['accessToken']}"},
+        )
+    ).json()
     assert me["data"]["me"] == {"rolesInForce": ["TEACHER"], "activeTenant": {"schoolCode": "DEMO-GWH"}}
 
 
@@ -37,16 +46,28 @@ async def test_a_school_admin_gives_school_roles_in_their_own_school_only(gql, c
     admin = await bearer(client, "admin@riverside.demo")
 
     async def assign(role, school):
-        r = await client.post("/graphql", json={"query": ASSIGN, "variables": {"input": {
-            "userId": user_id, "role": role, "tenantId": encode_gid("School", school)}}}, headers=admin)
+        r = await client.post(
+            "/graphql",
+            json={
+                "query": ASSIGN,
+                "variables": {"input": {"userId": user_id, "role": role, "tenantId": encode_gid("School", school)}},
+            },
+            headers=admin,
+        )
         return r.json()["data"]["roleAssign"]
 
     assert (await assign("ACCOUNTANT", riverside))["errors"] == []
     assert (await assign("ACCOUNTANT", greenwood))["errors"][0]["code"] == "FORBIDDEN"
     assert (await assign("SCHOOL_ADMIN", riverside))["errors"][0]["code"] == "FORBIDDEN"
     teacher = await bearer(client, "teacher@riverside.demo")
-    r = await client.post("/graphql", json={"query": ASSIGN, "variables": {"input": {
-        "userId": user_id, "role": "TEACHER", "tenantId": encode_gid("School", riverside)}}}, headers=teacher)
+    r = await client.post(
+        "/graphql",
+        json={
+            "query": ASSIGN,
+            "variables": {"input": {"userId": user_id, "role": "TEACHER", "tenantId": encode_gid("School", riverside)}},
+        },
+        headers=teacher,
+    )
     assert r.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 

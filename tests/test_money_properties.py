@@ -30,11 +30,13 @@ from resolvers.fees.calculators import funding_cover, late_fee_accrual
 from resolvers.fees.formula import late_fee_due, pending, principal_due
 from resolvers.fees.service import discount_for
 
-SETTINGS = settings(derandomize=True, max_examples=300, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    derandomize=True, max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 # ---- the reference: exact fractions, half up to the paisa -------------------------------------------------
+
 
 def F(value: Any) -> Fraction:
     return Fraction(str(value)) if not isinstance(value, Fraction) else value
@@ -56,6 +58,7 @@ def same(code: Decimal, ref: Fraction) -> bool:
 
 # ---- strategies ---------------------------------------------------------------------------------------------
 
+
 def cents(low: int = 0, high: int = 10_000_000) -> st.SearchStrategy[Decimal]:
     """Amounts with two places, 0.00 .. 100,000.00 by default."""
     return st.integers(low, high).map(lambda c: Decimal(c).scaleb(-2))
@@ -67,8 +70,9 @@ DUE = dt.date(2026, 5, 10)
 
 # ---- kit/money.py ----------------------------------------------------------------------------------------
 
+
 @SETTINGS
-@given(st.integers(-10**12, 10**12), st.integers(0, 6))
+@given(st.integers(-(10**12), 10**12), st.integers(0, 6))
 def test_money_rounds_half_up_to_two_places(units: int, places: int) -> None:
     value = Decimal(units).scaleb(-places)
     assert same(money(value), half_up(F(value)))
@@ -86,13 +90,29 @@ def test_percent_is_part_over_whole_half_up(part: int, whole: int) -> None:
 
 # ---- pending (seed 001 §8.1) ----------------------------------------------------------------------------
 
+
 @SETTINGS
-@given(amount=cents(), accrued=cents(0, 100_000), discount=cents(0, 100_000), sponsor=cents(0, 100_000),
-       waived=cents(0, 100_000), principal_paid=cents(), late_paid=cents(0, 100_000))
-def test_pending_principal_and_late_fee_due(amount, accrued, discount, sponsor, waived, principal_paid, late_paid) -> None:
-    row = {"amount": amount, "late_fee_accrued": accrued, "total_discount_amount": discount,
-           "sponsor_covered_amount": sponsor, "late_fee_waived": waived, "principal_paid": principal_paid,
-           "late_fee_paid": late_paid}
+@given(
+    amount=cents(),
+    accrued=cents(0, 100_000),
+    discount=cents(0, 100_000),
+    sponsor=cents(0, 100_000),
+    waived=cents(0, 100_000),
+    principal_paid=cents(),
+    late_paid=cents(0, 100_000),
+)
+def test_pending_principal_and_late_fee_due(
+    amount, accrued, discount, sponsor, waived, principal_paid, late_paid
+) -> None:
+    row = {
+        "amount": amount,
+        "late_fee_accrued": accrued,
+        "total_discount_amount": discount,
+        "sponsor_covered_amount": sponsor,
+        "late_fee_waived": waived,
+        "principal_paid": principal_paid,
+        "late_fee_paid": late_paid,
+    }
     a, lf, d, s, w, pp, lp = map(F, (amount, accrued, discount, sponsor, waived, principal_paid, late_paid))
     assert F(pending(row)) == a + lf - d - s - w - pp - lp
     assert F(principal_due(row)) == a - d - s - pp
@@ -102,12 +122,21 @@ def test_pending_principal_and_late_fee_due(amount, accrued, discount, sponsor, 
 
 
 def test_pending_reads_missing_terms_as_zero() -> None:
-    assert pending({"amount": Decimal("10.00"), "late_fee_accrued": None, "total_discount_amount": None,
-                    "sponsor_covered_amount": None, "late_fee_waived": None, "principal_paid": None,
-                    "late_fee_paid": None}) == Decimal("10.00")
+    assert pending(
+        {
+            "amount": Decimal("10.00"),
+            "late_fee_accrued": None,
+            "total_discount_amount": None,
+            "sponsor_covered_amount": None,
+            "late_fee_waived": None,
+            "principal_paid": None,
+            "late_fee_paid": None,
+        }
+    ) == Decimal("10.00")
 
 
 # ---- late fees (seed 001 §7.4) ------------------------------------------------------------------------------
+
 
 def ref_late_fee(row: dict[str, Any], on: dt.date) -> tuple[Fraction, bool]:
     """(amount to accrue now, late_fee_applied afterwards), from the seed's rule."""
@@ -117,7 +146,9 @@ def ref_late_fee(row: dict[str, Any], on: dt.date) -> tuple[Fraction, bool]:
         return Fraction(0), applied
     grace = row["late_fee_grace_days"] or 0
     grace_end = row["due_date"] + dt.timedelta(days=grace)
-    unpaid = F(row["amount"]) - F(row["total_discount_amount"]) - F(row["sponsor_covered_amount"]) - F(row["principal_paid"])
+    unpaid = (
+        F(row["amount"]) - F(row["total_discount_amount"]) - F(row["sponsor_covered_amount"]) - F(row["principal_paid"])
+    )
     if on <= grace_end or unpaid <= 0:
         return Fraction(0), applied
     accrued, value = F(row["late_fee_accrued"]), F(row["late_fee_value"])
@@ -149,15 +180,23 @@ def assignments(draw: Any) -> dict[str, Any]:
     sponsor = draw(st.sampled_from([Decimal("0.00"), money(amount / 4)]))
     accrued = draw(cents(0, 50_000))
     return {
-        "amount": amount, "due_date": DUE, "late_fee_type": kind,
+        "amount": amount,
+        "due_date": DUE,
+        "late_fee_type": kind,
         "late_fee_value": draw(cents(1, 1_000_000) if kind == "FLAT" else percents),
         "late_fee_grace_days": draw(st.one_of(st.none(), st.integers(0, 40))),
-        "late_fee_cap_type": cap, "late_fee_cap_value": draw(cents(0, 500_000) if cap == "FIXED" else percents),
+        "late_fee_cap_type": cap,
+        "late_fee_cap_value": draw(cents(0, 500_000) if cap == "FIXED" else percents),
         "late_fee_applied": draw(st.booleans()) if kind in ("FLAT", "PERCENTAGE") else False,
-        "late_fee_accrued": accrued, "late_fee_accrued_on": draw(st.one_of(
-            st.none(), st.integers(0, 90).map(lambda n: DUE + dt.timedelta(days=n)))) if kind == "DAILY_PERCENTAGE" else None,
-        "principal_paid": money(amount * paid_share / 100), "late_fee_paid": Decimal("0.00"),
-        "late_fee_waived": Decimal("0.00"), "total_discount_amount": discount, "sponsor_covered_amount": sponsor,
+        "late_fee_accrued": accrued,
+        "late_fee_accrued_on": draw(st.one_of(st.none(), st.integers(0, 90).map(lambda n: DUE + dt.timedelta(days=n))))
+        if kind == "DAILY_PERCENTAGE"
+        else None,
+        "principal_paid": money(amount * paid_share / 100),
+        "late_fee_paid": Decimal("0.00"),
+        "late_fee_waived": Decimal("0.00"),
+        "total_discount_amount": discount,
+        "sponsor_covered_amount": sponsor,
     }
 
 
@@ -174,8 +213,9 @@ def test_late_fee_accrual_matches_the_rule(row: dict[str, Any], days_after_due: 
 
 @SETTINGS
 @given(assignments(), st.integers(1, 120), st.integers(0, 60))
-def test_accruing_day_by_day_never_exceeds_the_cap_and_repeats_add_nothing(row: dict[str, Any], first: int,
-                                                                           more: int) -> None:
+def test_accruing_day_by_day_never_exceeds_the_cap_and_repeats_add_nothing(
+    row: dict[str, Any], first: int, more: int
+) -> None:
     """Run the accrual like the daily command (write the result back) on two dates, twice each."""
     row = {**row, "late_fee_accrued": Decimal("0.00"), "late_fee_applied": False, "late_fee_accrued_on": None}
     for on in (DUE + dt.timedelta(days=first), DUE + dt.timedelta(days=first + more)):
@@ -194,6 +234,7 @@ def test_accruing_day_by_day_never_exceeds_the_cap_and_repeats_add_nothing(row: 
 
 
 # ---- funding (seed 001 §7.3) --------------------------------------------------------------------------------
+
 
 def ref_funding(base: Decimal, discount: Decimal, arr: dict[str, Any] | None, on: dt.date) -> Fraction:
     net = max(Fraction(0), F(base) - F(discount))
@@ -218,9 +259,14 @@ def arrangements(draw: Any) -> dict[str, Any] | None:
     if draw(st.integers(0, 9)) == 0:
         return None
     mode = draw(st.sampled_from(["FIXED_AMOUNT", "PERCENTAGE"]))
-    return {"coverage_type": draw(st.sampled_from(["FULL", "PARTIAL"])), "coverage_mode": mode,
-            "coverage_value": draw(cents(1, 5_000_000) if mode == "FIXED_AMOUNT" else percents),
-            "active": draw(st.integers(0, 7)) > 0, "valid_from": draw(window_days), "valid_to": draw(window_days)}
+    return {
+        "coverage_type": draw(st.sampled_from(["FULL", "PARTIAL"])),
+        "coverage_mode": mode,
+        "coverage_value": draw(cents(1, 5_000_000) if mode == "FIXED_AMOUNT" else percents),
+        "active": draw(st.integers(0, 7)) > 0,
+        "valid_from": draw(window_days),
+        "valid_to": draw(window_days),
+    }
 
 
 @SETTINGS
@@ -233,6 +279,7 @@ def test_funding_cover_matches_the_rule(base: Decimal, discount: Decimal, arr: d
 
 
 # ---- discounts (seed 001 §7.2; percentage of the assignment's amount, issue 10) -------------------------------
+
 
 def ref_discount(kind: str, value: Decimal, base: Decimal, due: Decimal, active: bool) -> Fraction | None:
     """The discount, or None when it must be refused."""
@@ -248,8 +295,13 @@ def ref_discount(kind: str, value: Decimal, base: Decimal, due: Decimal, active:
 
 
 @SETTINGS
-@given(st.sampled_from(["PERCENTAGE", "FLAT"]), cents(0, 2_000_000), cents(0, 5_000_000), cents(-10_000, 5_000_000),
-       st.integers(0, 9).map(lambda n: n > 0))
+@given(
+    st.sampled_from(["PERCENTAGE", "FLAT"]),
+    cents(0, 2_000_000),
+    cents(0, 5_000_000),
+    cents(-10_000, 5_000_000),
+    st.integers(0, 9).map(lambda n: n > 0),
+)
 def test_discount_matches_the_rule(kind: str, value: Decimal, base: Decimal, due: Decimal, active: bool) -> None:
     if kind == "PERCENTAGE":
         value = min(value, Decimal("100.00"))
@@ -264,6 +316,7 @@ def test_discount_matches_the_rule(kind: str, value: Decimal, base: Decimal, due
 
 
 # ---- cancellation refunds (seed 000 booking_cancellation.py) -----------------------------------------------------
+
 
 @st.composite
 def tier_lists(draw: Any) -> list[dict[str, Any]]:
@@ -281,10 +334,15 @@ def test_refund_is_the_tier_of_the_largest_min_days_not_above_the_notice(tiers, 
     assert F(money(paid * got_pct / 100)) == half_up(F(paid) * pct / 100)
 
 
-@pytest.mark.parametrize("tiers", [[{"minDaysBefore": 3, "refundPercent": "50"}, {"minDaysBefore": 3, "refundPercent": "9"}],
-                                   [{"minDaysBefore": -1, "refundPercent": "50"}],
-                                   [{"minDaysBefore": 3, "refundPercent": "100.01"}],
-                                   [{"minDaysBefore": 3, "refundPercent": 50.0}]])
+@pytest.mark.parametrize(
+    "tiers",
+    [
+        [{"minDaysBefore": 3, "refundPercent": "50"}, {"minDaysBefore": 3, "refundPercent": "9"}],
+        [{"minDaysBefore": -1, "refundPercent": "50"}],
+        [{"minDaysBefore": 3, "refundPercent": "100.01"}],
+        [{"minDaysBefore": 3, "refundPercent": 50.0}],
+    ],
+)
 def test_bad_tiers_are_refused(tiers: list[dict[str, Any]]) -> None:
     with pytest.raises(UserErrors):
         parse_tiers(tiers)

@@ -20,22 +20,37 @@ ERR = "errors { code field message }"
 
 # entity, its create input (besides the unique name), the field an update changes, and its new value
 MASTER_DATA = {
-    "AdminRole": ({"code": "X", "description": "Floor wardens", "level": 3, "permissions": ["booking.read", "room.read"]},
-                  "fields: name code description level permissions active", ("level", 4)),
-    "PermissionTemplate": ({"description": "Night desk", "permissionKeys": ["booking.read"], "permissionLevel": "VIEW_ONLY"},
-                           "fields: name description permissionKeys permissionLevel active", ("permissionLevel", "MANAGER")),
-    "PermissionGroup": ({"description": "Rooms", "permissionKeys": ["room.read", "room.write"]},
-                        "fields: name description permissionKeys active", ("permissionKeys", ["room.read"])),
+    "AdminRole": (
+        {"code": "X", "description": "Floor wardens", "level": 3, "permissions": ["booking.read", "room.read"]},
+        "fields: name code description level permissions active",
+        ("level", 4),
+    ),
+    "PermissionTemplate": (
+        {"description": "Night desk", "permissionKeys": ["booking.read"], "permissionLevel": "VIEW_ONLY"},
+        "fields: name description permissionKeys permissionLevel active",
+        ("permissionLevel", "MANAGER"),
+    ),
+    "PermissionGroup": (
+        {"description": "Rooms", "permissionKeys": ["room.read", "room.write"]},
+        "fields: name description permissionKeys active",
+        ("permissionKeys", ["room.read"]),
+    ),
 }
 
 
 # the mutations each runs, spelled out (tests/test_mutation_coverage.py looks for the names)
 VERBS_OF = {
     "AdminRole": {"Create": "adminRoleCreate", "Update": "adminRoleUpdate", "Deactivate": "adminRoleDeactivate"},
-    "PermissionTemplate": {"Create": "permissionTemplateCreate", "Update": "permissionTemplateUpdate",
-                           "Deactivate": "permissionTemplateDeactivate"},
-    "PermissionGroup": {"Create": "permissionGroupCreate", "Update": "permissionGroupUpdate",
-                        "Deactivate": "permissionGroupDeactivate"},
+    "PermissionTemplate": {
+        "Create": "permissionTemplateCreate",
+        "Update": "permissionTemplateUpdate",
+        "Deactivate": "permissionTemplateDeactivate",
+    },
+    "PermissionGroup": {
+        "Create": "permissionGroupCreate",
+        "Update": "permissionGroupUpdate",
+        "Deactivate": "permissionGroupDeactivate",
+    },
 }
 
 
@@ -55,34 +70,58 @@ async def test_platform_master_data_is_created_updated_and_deactivated_by_platfo
     label = unique(name)
     create = {**values, "name": label, **({"code": label.upper()} if "code" in values else {})}
 
-    refused = await warden(f"mutation($i: {name}CreateInput!) {{ {create_m}(input: $i) {{ {base} {{ id }} {ERR} }} }}",
-                           {"i": create}, expect_errors=True)
+    refused = await warden(
+        f"mutation($i: {name}CreateInput!) {{ {create_m}(input: $i) {{ {base} {{ id }} {ERR} }} }}",
+        {"i": create},
+        expect_errors=True,
+    )
     assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "FORBIDDEN", refused
 
-    made = (await platform(f"mutation($i: {name}CreateInput!) {{ {create_m}(input: $i) {{ {base} {{ id {fields} }} {ERR} }} }}",
-                           {"i": create}))["data"][create_m]
+    made = (
+        await platform(
+            f"mutation($i: {name}CreateInput!) {{ {create_m}(input: $i) {{ {base} {{ id {fields} }} {ERR} }} }}",
+            {"i": create},
+        )
+    )["data"][create_m]
     assert made["errors"] == [], made
     row = made[base]
     gid = row.pop("id")
     assert row == {**create, "active": True}
     # a second row under the same code is refused, and says which field
     if "code" in values:
-        again = (await platform(f"mutation($i: {name}CreateInput!) {{ {create_m}(input: $i) {{ {base} {{ id }} {ERR} }} }}",
-                                {"i": {**create, "name": unique(name)}}))["data"][create_m]
-        assert again[base] is None and [(e["code"], e["field"]) for e in again["errors"]] == [("CONFLICT", ["input", "code"])], again
+        again = (
+            await platform(
+                f"mutation($i: {name}CreateInput!) {{ {create_m}(input: $i) {{ {base} {{ id }} {ERR} }} }}",
+                {"i": {**create, "name": unique(name)}},
+            )
+        )["data"][create_m]
+        assert again[base] is None and [(e["code"], e["field"]) for e in again["errors"]] == [
+            ("CONFLICT", ["input", "code"])
+        ], again
 
     # a hostel admin can neither update nor deactivate it; it stays as it was
     for verb, extra in (("Update", {field: new_value}), ("Deactivate", {})):
-        body = await warden(f"mutation($i: {name}{verb}Input!) {{ {VERBS_OF[name][verb]}(input: $i) {{ {ERR} }} }}",
-                            {"i": {"id": gid, **extra}}, expect_errors=True)
+        body = await warden(
+            f"mutation($i: {name}{verb}Input!) {{ {VERBS_OF[name][verb]}(input: $i) {{ {ERR} }} }}",
+            {"i": {"id": gid, **extra}},
+            expect_errors=True,
+        )
         assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN", (verb, body)
     assert await _node(platform, name, gid, fields) == {**create, "active": True}
 
-    updated = (await platform(f"mutation($i: {name}UpdateInput!) {{ {update_m}(input: $i) {{ {base} {{ {fields} }} {ERR} }} }}",
-                              {"i": {"id": gid, field: new_value}}))["data"][update_m]
+    updated = (
+        await platform(
+            f"mutation($i: {name}UpdateInput!) {{ {update_m}(input: $i) {{ {base} {{ {fields} }} {ERR} }} }}",
+            {"i": {"id": gid, field: new_value}},
+        )
+    )["data"][update_m]
     assert updated == {"errors": [], base: {**create, field: new_value, "active": True}}
-    gone = (await platform(f"mutation($i: {name}DeactivateInput!) {{ {deactivate_m}(input: $i) {{ {base} {{ {fields} }} {ERR} }} }}",
-                           {"i": {"id": gid}}))["data"][deactivate_m]
+    gone = (
+        await platform(
+            f"mutation($i: {name}DeactivateInput!) {{ {deactivate_m}(input: $i) {{ {base} {{ {fields} }} {ERR} }} }}",
+            {"i": {"id": gid}},
+        )
+    )["data"][deactivate_m]
     assert gone == {"errors": [], base: {**create, field: new_value, "active": False}}
     assert await _node(platform, name, gid, fields) == {**create, field: new_value, "active": False}
 
@@ -96,8 +135,12 @@ async def own_client(app):
 
 async def test_user_update_changes_what_the_user_sees_and_the_email_they_log_in_with(gql, client, own_client):
     email, password = f"{unique('upd').lower()}@test.campus", "Update-pass-2026"
-    made = (await gql("""mutation($i: UserCreateInput!) { userCreate(input: $i) { user { id } errors { code } } }""",
-                      {"i": {"email": email, "role": "VISITOR", "fullName": "Old Name", "password": password}}))["data"]["userCreate"]
+    made = (
+        await gql(
+            """mutation($i: UserCreateInput!) { userCreate(input: $i) { user { id } errors { code } } }""",
+            {"i": {"email": email, "role": "VISITOR", "fullName": "Old Name", "password": password}},
+        )
+    )["data"]["userCreate"]
     assert made["errors"] == []
     uid = made["user"]["id"]
     update = """mutation($i: UserUpdateInput!) { userUpdate(input: $i) { user { email fullName phone } errors { code field message } } }"""
@@ -108,32 +151,56 @@ async def test_user_update_changes_what_the_user_sees_and_the_email_they_log_in_
     assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
     new_email = f"{unique('moved').lower()}@test.campus"
-    done = (await gql(update, {"i": {"id": uid, "fullName": "New Name", "phone": "+91 90000 12345",
-                                     "email": f"  {new_email.upper()} "}}))["data"]["userUpdate"]
+    done = (
+        await gql(
+            update,
+            {"i": {"id": uid, "fullName": "New Name", "phone": "+91 90000 12345", "email": f"  {new_email.upper()} "}},
+        )
+    )["data"]["userUpdate"]
     assert done == {"errors": [], "user": {"email": new_email, "fullName": "New Name", "phone": "+91 90000 12345"}}
 
     old = await login(own_client, email, password)
     assert old["accessToken"] is None and old["errors"][0]["code"] == "INVALID"
     tokens = await login(own_client, new_email, password)
     assert tokens["errors"] == []
-    me = (await own_client.post("/graphql", json={"query": "{ me { user { email fullName } } }"},
-                                headers={"Authorization": f"Bearer {tokens['accessToken']}"})).json()
+    me = (
+        await own_client.post(
+            "/graphql",
+            json={"query": "{ me { user { email fullName } } }"},
+            headers={"Authorization": f"Bearer {tokens['accessToken']}"},
+        )
+    ).json()
     assert me["data"]["me"]["user"] == {"email": new_email, "fullName": "New Name"}
 
     # an email another account holds is refused, and nothing changes
-    clash = (await gql(update, {"i": {"id": uid, "email": "teacher@greenwood.demo", "fullName": "Clash"}}))["data"]["userUpdate"]
-    assert clash["user"] is None and [(e["code"], e["field"]) for e in clash["errors"]] == [("CONFLICT", ["input", "email"])]
-    me = (await own_client.post("/graphql", json={"query": "{ me { user { email fullName } } }"},
-                                headers={"Authorization": f"Bearer {tokens['accessToken']}"})).json()
+    clash = (await gql(update, {"i": {"id": uid, "email": "teacher@greenwood.demo", "fullName": "Clash"}}))["data"][
+        "userUpdate"
+    ]
+    assert clash["user"] is None and [(e["code"], e["field"]) for e in clash["errors"]] == [
+        ("CONFLICT", ["input", "email"])
+    ]
+    me = (
+        await own_client.post(
+            "/graphql",
+            json={"query": "{ me { user { email fullName } } }"},
+            headers={"Authorization": f"Bearer {tokens['accessToken']}"},
+        )
+    ).json()
     assert me["data"]["me"]["user"] == {"email": new_email, "fullName": "New Name"}
 
 
 async def test_hostel_deactivate_by_a_platform_role_and_not_by_the_hostels_admin(gql, client, db):
     slug = unique("deact").lower()
-    made = (await gql("""mutation($i: HostelCreateInput!) { hostelCreate(input: $i) { hostel { id active } errors { code } } }""",
-                      {"i": {"name": f"Deact {slug}", "slug": slug, "hostelType": "GIRLS"}}))["data"]["hostelCreate"]
+    made = (
+        await gql(
+            """mutation($i: HostelCreateInput!) { hostelCreate(input: $i) { hostel { id active } errors { code } } }""",
+            {"i": {"name": f"Deact {slug}", "slug": slug, "hostelType": "GIRLS"}},
+        )
+    )["data"]["hostelCreate"]
     assert made["errors"] == [] and made["hostel"]["active"] is True
-    deactivate = """mutation($id: ID!) { hostelDeactivate(input: {id: $id}) { hostel { slug active } errors { code } } }"""
+    deactivate = (
+        """mutation($id: ID!) { hostelDeactivate(input: {id: $id}) { hostel { slug active } errors { code } } }"""
+    )
 
     # the demo hostel's own admin may not close it (and it stays open)
     warden = await as_user(client, "warden@sunrise.demo")
@@ -141,7 +208,9 @@ async def test_hostel_deactivate_by_a_platform_role_and_not_by_the_hostels_admin
         sunrise = await conn.fetchval("SELECT id FROM hostels WHERE slug = 'demo-sunrise'")
     refused = await warden(deactivate, {"id": encode_gid("Hostel", sunrise)}, expect_errors=True)
     assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    body = await warden("query($id: ID!) { node(id: $id) { ... on Hostel { active } } }", {"id": encode_gid("Hostel", sunrise)})
+    body = await warden(
+        "query($id: ID!) { node(id: $id) { ... on Hostel { active } } }", {"id": encode_gid("Hostel", sunrise)}
+    )
     assert body["data"]["node"] == {"active": True}
 
     done = (await gql(deactivate, {"id": made["hostel"]["id"]}))["data"]["hostelDeactivate"]

@@ -24,14 +24,19 @@ async def test_every_connection_refuses_a_negative_page_size_by_name(app, gql):
         root_args = schema.query_type.fields[root_name].args
         for arg in ("first", "last"):
             documents = [f"{{ {root_name}({arg}: -1) {{ totalCount }} }}"] if arg in root_args else []
-            documents += [f"{{ {root_name}(first: 1) {{ nodes {{ {name}({arg}: -1) {{ totalCount }} }} }} }}"
-                          for name, field in nested if arg in node_type.fields[name].args]
+            documents += [
+                f"{{ {root_name}(first: 1) {{ nodes {{ {name}({arg}: -1) {{ totalCount }} }} }} }}"
+                for name, field in nested
+                if arg in node_type.fields[name].args
+            ]
             for document in documents:
                 body = await gql(document, expect_errors=True)
                 errors = body.get("errors") or []
                 codes = {e.get("extensions", {}).get("code") for e in errors}
                 assert "INTERNAL_SERVER_ERROR" not in codes, (document, errors)
-                refused = [e for e in errors if e.get("extensions", {}).get("code") == "BAD_USER_INPUT" and arg in e["message"]]
+                refused = [
+                    e for e in errors if e.get("extensions", {}).get("code") == "BAD_USER_INPUT" and arg in e["message"]
+                ]
                 if refused:
                     checked += 1
                 else:

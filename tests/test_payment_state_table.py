@@ -39,12 +39,21 @@ STATES = ["OPEN", "CLOSED", "REOPENED"]
 ACTIONS = ["dayClose", "dayClosingOverride", "expenseVoucherCreate"]
 # state -> action -> ("moves", new state) | ("refused", error code) | ("stays", state)  (by hand, from the rules above)
 DAY_TABLE: dict[str, dict[str, tuple[str, str]]] = {
-    "OPEN": {"dayClose": ("moves", "CLOSED"), "dayClosingOverride": ("refused", "NOT_FOUND"),
-             "expenseVoucherCreate": ("stays", "OPEN")},
-    "CLOSED": {"dayClose": ("refused", "CONFLICT"), "dayClosingOverride": ("moves", "REOPENED"),
-               "expenseVoucherCreate": ("refused", "LOCKED")},
-    "REOPENED": {"dayClose": ("moves", "CLOSED"), "dayClosingOverride": ("stays", "REOPENED"),
-                 "expenseVoucherCreate": ("stays", "REOPENED")},
+    "OPEN": {
+        "dayClose": ("moves", "CLOSED"),
+        "dayClosingOverride": ("refused", "NOT_FOUND"),
+        "expenseVoucherCreate": ("stays", "OPEN"),
+    },
+    "CLOSED": {
+        "dayClose": ("refused", "CONFLICT"),
+        "dayClosingOverride": ("moves", "REOPENED"),
+        "expenseVoucherCreate": ("refused", "LOCKED"),
+    },
+    "REOPENED": {
+        "dayClose": ("moves", "CLOSED"),
+        "dayClosingOverride": ("stays", "REOPENED"),
+        "expenseVoucherCreate": ("stays", "REOPENED"),
+    },
 }
 # how each action is recorded in the day's history (activity log of its DayClosing)
 HISTORY_ACTION = {"dayClose": "dayClose", "dayClosingOverride": "dayClosingOverride"}
@@ -60,7 +69,9 @@ MUTATIONS = {
     "expenseVoucherCreate": f"""mutation($i: ExpenseVoucherCreateInput!) {{ expenseVoucherCreate(input: $i) {{
         expenseVoucher {{ id amount }} {ERRORS} }} }}""",
 }
-HEAD_CREATE = f"""mutation($i: ExpenseHeadCreateInput!) {{ expenseHeadCreate(input: $i) {{ expenseHead {{ id }} {ERRORS} }} }}"""
+HEAD_CREATE = (
+    f"""mutation($i: ExpenseHeadCreateInput!) {{ expenseHeadCreate(input: $i) {{ expenseHead {{ id }} {ERRORS} }} }}"""
+)
 DAY = """query { dayClosings(first: 10) { nodes { id date overrideAllowed cashExpense closingCash } }
   expenseVouchers(first: 50) { totalCount } }"""
 HISTORY = """query($id: Int!) { activityLogs(filter: {entityType: {eq: "DayClosing"}, entityId: {eq: $id}}, first: 50) {
@@ -76,9 +87,12 @@ async def _school_day(gql: GQL, db: Any) -> tuple[GQL, dict[str, Any]]:
     expense head, and the day: two days ago, with a 100.00 CASH voucher."""
     [school] = await make_schools(db, unique("DAYT"), 1, sessions_per_school=1)
     async with db.acquire() as conn:
-        await conn.execute("UPDATE academic_sessions SET start_date = $1, end_date = $2 WHERE id = $3",
-                           school_today() - dt.timedelta(days=30), school_today() + dt.timedelta(days=30),
-                           school["sessions"][0])
+        await conn.execute(
+            "UPDATE academic_sessions SET start_date = $1, end_date = $2 WHERE id = $3",
+            school_today() - dt.timedelta(days=30),
+            school_today() + dt.timedelta(days=30),
+            school["sessions"][0],
+        )
     g = GQL(gql.client)
     g.headers = {**gql.headers, **tenant_header(school["gid"])}
     head = (await g(HEAD_CREATE, {"i": {"name": "General"}}))["data"]["expenseHeadCreate"]["expenseHead"]["id"]
@@ -90,8 +104,12 @@ async def _school_day(gql: GQL, db: Any) -> tuple[GQL, dict[str, Any]]:
 
 async def _act(g: GQL, world: dict[str, Any], action: str) -> dict[str, Any]:
     if action == "expenseVoucherCreate":
-        inp = {"expenseDate": world["day"].isoformat(), "expenseHeadId": world["head"], "amount": "100.00",
-               "paymentMode": "CASH"}
+        inp = {
+            "expenseDate": world["day"].isoformat(),
+            "expenseHeadId": world["head"],
+            "amount": "100.00",
+            "paymentMode": "CASH",
+        }
     else:
         inp = {"date": world["day"].isoformat()}
     return (await g(MUTATIONS[action], {"i": inp}))["data"][action]
@@ -123,8 +141,12 @@ async def test_every_action_on_a_day_in_every_state(gql: GQL, db: Any, state: st
         where = f"{state} --{action}-->"
         if outcome == "refused":
             assert [e["code"] for e in result["errors"]] == [then], (where, result)
-            assert (after_state, after_rows, after_vouchers, after_history) == \
-                (state, before_rows, before_vouchers, before_history), f"{where} a refusal changes nothing"
+            assert (after_state, after_rows, after_vouchers, after_history) == (
+                state,
+                before_rows,
+                before_vouchers,
+                before_history,
+            ), f"{where} a refusal changes nothing"
             continue
         assert result["errors"] == [], (where, result)
         assert after_state == then, where
@@ -166,28 +188,38 @@ async def test_a_refund_is_processed_once(client: Any, db: Any) -> None:
     world = await make_world(db, client)
     await add_room_type(db, world, "RF", beds=1, rooms=2)
     async with db.acquire() as conn:  # a policy of this hostel: 10 days or more before check-in, 80 % back
-        await conn.execute("INSERT INTO cancellation_policies (hostel_id, name, tiers, effective_from, active) "
-                           "VALUES ($1, 'Table policy', $2::jsonb, $3, true)", world.hostel,
-                           '[{"minDaysBefore": 10, "refundPercent": "80"}]', school_today() - dt.timedelta(days=1))
+        await conn.execute(
+            "INSERT INTO cancellation_policies (hostel_id, name, tiers, effective_from, active) "
+            "VALUES ($1, 'Table policy', $2::jsonb, $3, true)",
+            world.hostel,
+            '[{"minDaysBefore": 10, "refundPercent": "80"}]',
+            school_today() - dt.timedelta(days=1),
+        )
     made = await create(world.admin, booking_input(world, "RF", start=school_today() + dt.timedelta(days=20)))
-    for action, extra in (("bookingApprove", {}), ("bookingConfirm", {"advancePaid": "4500.00"}),
-                          ("bookingCancel", {"reason": "table"})):
+    for action, extra in (
+        ("bookingApprove", {}),
+        ("bookingConfirm", {"advancePaid": "4500.00"}),
+        ("bookingCancel", {"reason": "table"}),
+    ):
         assert (await booking_call(world.admin, action, {"id": made["id"], **extra}))["errors"] == [], action
     seen = (await world.admin(REFUNDS, {"b": made["id"]}))["data"]
     # 20 days' notice >= 10: 80 % of the 4500.00 paid = 3600.00, PENDING
-    assert seen["bookingCancellations"]["nodes"] == [{"refundPercent": "80.00", "amountPaid": "4500.00",
-                                                      "refundAmount": "3600.00", "refundStatus": "PENDING"}]
+    assert seen["bookingCancellations"]["nodes"] == [
+        {"refundPercent": "80.00", "amountPaid": "4500.00", "refundAmount": "3600.00", "refundStatus": "PENDING"}
+    ]
     [refund] = seen["refundTransactions"]["nodes"]
     assert (refund["status"], Decimal(refund["amount"])) == ("PENDING", Decimal("3600.00"))
 
     # PENDING --process--> PROCESSED, and the cancellation follows
-    done = (await world.admin(PROCESS, {"i": {"id": refund["id"], "method": "BANK_TRANSFER", "reference": "UTR-1"}})
-            )["data"]["refundTransactionProcess"]
+    done = (await world.admin(PROCESS, {"i": {"id": refund["id"], "method": "BANK_TRANSFER", "reference": "UTR-1"}}))[
+        "data"
+    ]["refundTransactionProcess"]
     assert done["errors"] == [] and done["refundTransaction"]["status"] == "PROCESSED", done
     after = (await world.admin(REFUNDS, {"b": made["id"]}))["data"]
     assert after["bookingCancellations"]["nodes"][0]["refundStatus"] == "PROCESSED"
     # PROCESSED --process--> refused, nothing changes
-    again = (await world.admin(PROCESS, {"i": {"id": refund["id"], "method": "CASH", "reference": "R-2"}})
-             )["data"]["refundTransactionProcess"]
+    again = (await world.admin(PROCESS, {"i": {"id": refund["id"], "method": "CASH", "reference": "R-2"}}))["data"][
+        "refundTransactionProcess"
+    ]
     assert [e["code"] for e in again["errors"]] == ["CONFLICT"] and again["refundTransaction"] is None, again
     assert (await world.admin(REFUNDS, {"b": made["id"]}))["data"] == after

@@ -40,14 +40,25 @@ def test_the_expectations_cover_every_kind():
     assert want["alembic_version"].privileges == {"SELECT"}
 
 
-@pytest.mark.parametrize(("damage", "named"), [
-    ("DROP POLICY public_catalogue ON hostel_media", "hostel_media: policy public_catalogue (CatalogueMixin) is missing"),
-    ("ALTER TABLE rooms NO FORCE ROW LEVEL SECURITY", "rooms: row-level security is off"),
-    ("GRANT UPDATE ON fee_payments TO campus_app", "fee_payments: campus_app privileges differ (append-only): has UPDATE"),
-    ("CREATE POLICY sneaky ON students USING (true)", "students: policy sneaky is in the database"),
-    ("REVOKE UPDATE, DELETE ON students FROM campus_app",
-     "students: campus_app privileges differ (append-only in the database, not in the model"),
-])
+@pytest.mark.parametrize(
+    ("damage", "named"),
+    [
+        (
+            "DROP POLICY public_catalogue ON hostel_media",
+            "hostel_media: policy public_catalogue (CatalogueMixin) is missing",
+        ),
+        ("ALTER TABLE rooms NO FORCE ROW LEVEL SECURITY", "rooms: row-level security is off"),
+        (
+            "GRANT UPDATE ON fee_payments TO campus_app",
+            "fee_payments: campus_app privileges differ (append-only): has UPDATE",
+        ),
+        ("CREATE POLICY sneaky ON students USING (true)", "students: policy sneaky is in the database"),
+        (
+            "REVOKE UPDATE, DELETE ON students FROM campus_app",
+            "students: campus_app privileges differ (append-only in the database, not in the model",
+        ),
+    ],
+)
 def test_a_damaged_table_is_named_with_its_difference(sync_engine, damage, named):
     with sync_engine.connect() as conn:
         conn.execute(text(damage))
@@ -78,9 +89,13 @@ def test_the_revision_hook_writes_what_the_database_lacks(sync_engine):
         policies.write_policy_operations(Context(conn), None, [script])
         conn.rollback()
     assert [op.call for op in script.upgrade_ops.ops] == [
-        "rls.enable_public_catalogue('hostel_media')", "rls.append_only('room_pricing_history')"]
+        "rls.enable_public_catalogue('hostel_media')",
+        "rls.append_only('room_pricing_history')",
+    ]
     assert [op.call for op in script.downgrade_ops.ops] == [
-        "rls.grant('room_pricing_history', 'UPDATE', 'DELETE')", "rls.drop_policy('hostel_media', 'public_catalogue')"]
+        "rls.grant('room_pricing_history', 'UPDATE', 'DELETE')",
+        "rls.drop_policy('hostel_media', 'public_catalogue')",
+    ]
 
 
 def test_a_new_table_gets_its_policies_from_its_model():

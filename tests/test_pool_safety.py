@@ -17,7 +17,7 @@ from kit.db import settle_releases
 from tests.conftest import as_user, unique
 
 FAILING_READ = "{ a: roomTypes(first: 1) { totalCount } b: roomTypes(first: -1) { totalCount } }"
-CREATE = 'mutation($n: String!, $c: String!) { schoolCreate(input: {name: $n, schoolCode: $c}) { school { id } errors { code } } }'
+CREATE = "mutation($n: String!, $c: String!) { schoolCreate(input: {name: $n, schoolCode: $c}) { school { id } errors { code } } }"
 
 OPEN_TRANSACTIONS = """SELECT count(*) FROM pg_stat_activity
  WHERE usename = 'campus_app' AND application_name = 'campus-gateway' AND state LIKE 'idle in transaction%'
@@ -32,9 +32,16 @@ async def _assert_no_open_transaction(db: asyncpg.Pool, label: Any = None) -> No
         if await db.fetchval(OPEN_TRANSACTIONS) == 0:
             break
         await asyncio.sleep(0.02)
-    assert await db.fetchval(OPEN_TRANSACTIONS) == 0, (label, [tuple(r) for r in await db.fetch(
-        "SELECT state, query FROM pg_stat_activity WHERE usename = 'campus_app' AND state LIKE 'idle in transaction%' "
-        "AND datname = current_database()")])
+    assert await db.fetchval(OPEN_TRANSACTIONS) == 0, (
+        label,
+        [
+            tuple(r)
+            for r in await db.fetch(
+                "SELECT state, query FROM pg_stat_activity WHERE usename = 'campus_app' AND state LIKE 'idle in transaction%' "
+                "AND datname = current_database()"
+            )
+        ],
+    )
 
 
 async def _assert_pool_clean(app: Any, db: asyncpg.Pool, label: Any = None) -> None:
@@ -47,10 +54,15 @@ async def _assert_pool_clean(app: Any, db: asyncpg.Pool, label: Any = None) -> N
         for conn in conns:
             raw = (await conn.get_raw_connection()).driver_connection
             assert not raw.is_in_transaction(), label
-            row = await raw.fetchrow("SELECT now() = statement_timestamp() AS fresh, current_setting('app.user_id', true) u,"
-                                     " current_setting('app.school_id', true) s, current_setting('app.hostel_id', true) h,"
-                                     " current_setting('app.platform_read', true) p")
-            assert [row["u"] or "", row["s"] or "", row["h"] or "", row["p"] or ""] == ["", "", "", ""], (label, dict(row))
+            row = await raw.fetchrow(
+                "SELECT now() = statement_timestamp() AS fresh, current_setting('app.user_id', true) u,"
+                " current_setting('app.school_id', true) s, current_setting('app.hostel_id', true) h,"
+                " current_setting('app.platform_read', true) p"
+            )
+            assert [row["u"] or "", row["s"] or "", row["h"] or "", row["p"] or ""] == ["", "", "", ""], (
+                label,
+                dict(row),
+            )
     finally:
         for conn in conns:
             await conn.close()
@@ -65,7 +77,9 @@ def _no_internal_error(body: Any) -> None:
 
 async def test_failing_siblings_leave_no_transaction_open(app, client, gql, db):
     # a warm pool: the failing requests get connections at once (then the sibling is cancelled mid-BEGIN)
-    await asyncio.gather(*[client.post("/graphql", json={"query": "{ roomTypes(first: 1) { totalCount } }"}) for _ in range(8)])
+    await asyncio.gather(
+        *[client.post("/graphql", json={"query": "{ roomTypes(first: 1) { totalCount } }"}) for _ in range(8)]
+    )
     for _ in range(6):
         r = await client.post("/graphql", json={"query": FAILING_READ})
         assert r.status_code == 200
@@ -90,6 +104,7 @@ async def test_failing_anonymous_reads_and_writes_of_another_user_mix_without_in
 
 
 # ---- fault injection at every await of the driver ---------------------------------------------
+
 
 class Injected(Exception):
     """A driver call that fails without an answer from the server (e.g. the connection dropped)."""
@@ -136,8 +151,10 @@ def _wrap(original: Any) -> Any:
 
 @pytest.fixture
 def faults(monkeypatch):
-    for cls, names in ((asyncpg.connection.Connection, ("execute", "fetch", "fetchrow", "fetchval")),
-                       (PreparedStatement, ("fetch", "fetchrow", "fetchval", "executemany"))):
+    for cls, names in (
+        (asyncpg.connection.Connection, ("execute", "fetch", "fetchrow", "fetchval")),
+        (PreparedStatement, ("fetch", "fetchrow", "fetchval", "executemany")),
+    ):
         for name in names:
             monkeypatch.setattr(cls, name, _wrap(getattr(cls, name)))
     yield Faults
@@ -148,26 +165,41 @@ async def _scenarios(client: Any, gql: Any) -> tuple[list[tuple[str, Any]], Any]
     hostel = (await client.post("/graphql", json={"query": "{ hostels(first: 1) { nodes { id } } }"})).json()
     hostel_id = hostel["data"]["hostels"]["nodes"][0]["id"]
     today = dt.date.today()
-    availability = ('query($h: ID!, $f: Date!, $t: Date!) { hostelAvailability(hostelId: $h, from: $f, to: $t) '
-                    '{ roomTypes { totalBeds minFreeBeds } } a: roomTypes(first: 2) { totalCount } }')
+    availability = (
+        "query($h: ID!, $f: Date!, $t: Date!) { hostelAvailability(hostelId: $h, from: $f, to: $t) "
+        "{ roomTypes { totalBeds minFreeBeds } } a: roomTypes(first: 2) { totalCount } }"
+    )
     admin = await as_user(client, "admin@greenwood.demo")
 
     def anonymous_read() -> Any:
-        return client.post("/graphql", json={"query": "{ a: roomTypes(first: 2) { totalCount } b: hostels(first: 1) { totalCount } }"})
+        return client.post(
+            "/graphql", json={"query": "{ a: roomTypes(first: 2) { totalCount } b: hostels(first: 1) { totalCount } }"}
+        )
 
     def hostel_read() -> Any:
-        return client.post("/graphql", json={"query": availability, "variables": {
-            "h": hostel_id, "f": today.isoformat(), "t": (today + dt.timedelta(days=3)).isoformat()}})
+        return client.post(
+            "/graphql",
+            json={
+                "query": availability,
+                "variables": {"h": hostel_id, "f": today.isoformat(), "t": (today + dt.timedelta(days=3)).isoformat()},
+            },
+        )
 
     def authenticated_read() -> Any:
-        return admin.raw("{ me { rolesInForce } schoolClasses(first: 2) { totalCount } students(first: 2) { totalCount } }")
+        return admin.raw(
+            "{ me { rolesInForce } schoolClasses(first: 2) { totalCount } students(first: 2) { totalCount } }"
+        )
 
     def write() -> Any:
         code = unique("FAULT")
         return gql.raw(CREATE, {"n": f"{code} school", "c": code})
 
-    return [("anonymous read", anonymous_read), ("hostel_read", hostel_read),
-            ("authenticated read", authenticated_read), ("write", write)], write
+    return [
+        ("anonymous read", anonymous_read),
+        ("hostel_read", hostel_read),
+        ("authenticated read", authenticated_read),
+        ("write", write),
+    ], write
 
 
 async def test_a_fault_at_any_await_of_the_transaction_leaves_the_pool_clean(app, client, gql, db, faults):

@@ -23,7 +23,9 @@ def test_documents_validate_against_the_schema():
 
 async def _run_documents(gql, schools, prefix):
     dashboard = await gql((DOCUMENTS / "schools_dashboard.graphql").read_text(), {"prefix": prefix})
-    detail = await gql((DOCUMENTS / "school_by_id.graphql").read_text(), {"id": schools[2]["gid"], "withSessions": True})
+    detail = await gql(
+        (DOCUMENTS / "school_by_id.graphql").read_text(), {"id": schools[2]["gid"], "withSessions": True}
+    )
     return dashboard, detail
 
 
@@ -39,7 +41,10 @@ async def test_rendered_results_equal_graphql_cores(gql, db, monkeypatch):
     dashboard, detail = fast
     assert dashboard["data"]["schools"]["totalCount"] == 12
     assert dashboard["data"]["schools"]["edges"][0]["node"]["__typename"] == "School"
-    assert detail["data"]["node"]["academicSessions"]["edges"] == [{"node": {"name": "2023-24"}}, {"node": {"name": "2024-25"}}]
+    assert detail["data"]["node"]["academicSessions"]["edges"] == [
+        {"node": {"name": "2023-24"}},
+        {"node": {"name": "2024-25"}},
+    ]
 
 
 @pytest.mark.parametrize("rows", [6, 30])
@@ -63,12 +68,17 @@ async def test_dataloaders_batch_what_look_ahead_did_not_load(gql, db, monkeypat
 
 async def test_mutation_payloads_read_through_selection_aware_loaders(gql, db):
     [school] = await make_schools(db, unique("PAYLOAD"), 1, sessions_per_school=3)
-    body = await gql("""mutation($id: ID!) { schoolUpdate(input: {id: $id, board: "IB"}) { errors { code }
+    body = await gql(
+        """mutation($id: ID!) { schoolUpdate(input: {id: $id, board: "IB"}) { errors { code }
         school { board currentSession { name school { schoolCode } } academicSessions(first: 5) { totalCount } } } }""",
-                     {"id": school["gid"]})
+        {"id": school["gid"]},
+    )
     payload = body["data"]["schoolUpdate"]
-    assert payload["school"] == {"board": "IB", "currentSession": {"name": "2022-23", "school": {"schoolCode": school["code"]}},
-                                 "academicSessions": {"totalCount": 3}}
+    assert payload["school"] == {
+        "board": "IB",
+        "currentSession": {"name": "2022-23", "school": {"schoolCode": school["code"]}},
+        "academicSessions": {"totalCount": 3},
+    }
 
 
 async def test_hostel_documents_render_as_graphql_core_does(client, db, monkeypatch):
@@ -82,10 +92,15 @@ async def test_hostel_documents_render_as_graphql_core_does(client, db, monkeypa
     async with db.acquire() as conn:
         sunrise = await conn.fetchval("SELECT id FROM hostels WHERE slug = 'demo-sunrise'")
     today = dt.datetime.now(dt.UTC).date()
-    runs = [(GQL(client), "hostel_search.graphql", {"hostel": encode_gid("Hostel", sunrise), "from": str(today),
-                                                   "to": str(today + dt.timedelta(days=14))}),
-            (await as_user(client, "warden@sunrise.demo"), "hostel_board.graphql", {"today": str(today)}),
-            (await as_user(client, "resident@sunrise.demo"), "resident_phone.graphql", {})]
+    runs = [
+        (
+            GQL(client),
+            "hostel_search.graphql",
+            {"hostel": encode_gid("Hostel", sunrise), "from": str(today), "to": str(today + dt.timedelta(days=14))},
+        ),
+        (await as_user(client, "warden@sunrise.demo"), "hostel_board.graphql", {"today": str(today)}),
+        (await as_user(client, "resident@sunrise.demo"), "resident_phone.graphql", {}),
+    ]
 
     async def run_all() -> list[dict]:
         return [(await g((DOCUMENTS / name).read_text(), variables))["data"] for g, name, variables in runs]

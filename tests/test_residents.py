@@ -12,8 +12,24 @@ from typing import Any
 import pytest
 
 from kit.ids import encode_gid
-from tests.hostel_setup import (CHECKLIST_START, CONVERT, ERR, ITEM_COMPLETE, checked_in_booking, complete_checklist,
-                                hostel, new_user, ok, pk, refused, resident, room, room_type, today, user_client)
+from tests.hostel_setup import (
+    CHECKLIST_START,
+    CONVERT,
+    ERR,
+    ITEM_COMPLETE,
+    checked_in_booking,
+    complete_checklist,
+    hostel,
+    new_user,
+    ok,
+    pk,
+    refused,
+    resident,
+    room,
+    room_type,
+    today,
+    user_client,
+)
 from tests.conftest import as_user, unique
 
 TRANSFER = f"""mutation($i: RoomTransferInput!) {{ roomTransfer(input: $i) {{
@@ -76,25 +92,38 @@ def active(assignments) -> list[dict[str, Any]]:
 
 # ---- conversion -------------------------------------------------------------------------------
 
+
 async def test_conversion_needs_every_checklist_item_then_makes_the_resident(client, warden, db, sunrise):
     email, user_id = await new_user(db)
     rt = await room_type(warden)
     r = await room(warden, rt, beds=1, rent="8000.00")
     booking = await checked_in_booking(db, sunrise["id"], rt, r["beds"][0], booker_user_id=user_id, rent="7600.00")
-    convert = {"i": {"bookingId": booking["gid"], "depositCollected": "5000.00",
-                     "firstRentDueOn": (today() + dt.timedelta(days=5)).isoformat()}}
+    convert = {
+        "i": {
+            "bookingId": booking["gid"],
+            "depositCollected": "5000.00",
+            "firstRentDueOn": (today() + dt.timedelta(days=5)).isoformat(),
+        }
+    }
     # no checklist yet
     await refused(warden, CONVERT, convert, "bookingConvert", "INVALID")
-    checklist = (await ok(warden, CHECKLIST_START, {"i": {"bookingId": booking["gid"]}},
-                          "conversionChecklistStart"))["conversionChecklist"]
+    checklist = (await ok(warden, CHECKLIST_START, {"i": {"bookingId": booking["gid"]}}, "conversionChecklistStart"))[
+        "conversionChecklist"
+    ]
     assert checklist["itemsTotal"] == 5 and checklist["itemsDone"] == 0 and not checklist["completed"]
     assert [i["code"] for i in checklist["items"]["nodes"]] == [
-        "IDENTITY_VERIFIED", "GUARDIAN_CONTACT_CONFIRMED", "RENTAL_AGREEMENT_SIGNED", "SECURITY_DEPOSIT_COLLECTED",
-        "ROOM_INSPECTED"]
+        "IDENTITY_VERIFIED",
+        "GUARDIAN_CONTACT_CONFIRMED",
+        "RENTAL_AGREEMENT_SIGNED",
+        "SECURITY_DEPOSIT_COLLECTED",
+        "ROOM_INSPECTED",
+    ]
     await refused(warden, CHECKLIST_START, {"i": {"bookingId": booking["gid"]}}, "conversionChecklistStart", "CONFLICT")
     items = checklist["items"]["nodes"]
     for n, item in enumerate(items[:4], start=1):
-        done = (await ok(warden, ITEM_COMPLETE, {"i": {"itemId": item["id"]}}, "checklistItemComplete"))["checklistItem"]
+        done = (await ok(warden, ITEM_COMPLETE, {"i": {"itemId": item["id"]}}, "checklistItemComplete"))[
+            "checklistItem"
+        ]
         assert done["done"] and done["doneAt"] and done["checklist"] == {"itemsDone": n, "completed": False}
     await refused(warden, ITEM_COMPLETE, {"i": {"itemId": items[0]["id"]}}, "checklistItemComplete", "CONFLICT")
     # one item open: refused, and nothing changed
@@ -103,7 +132,9 @@ async def test_conversion_needs_every_checklist_item_then_makes_the_resident(cli
     node = (await warden(BOOKING, {"id": booking["gid"]}))["data"]["node"]
     assert node["status"] == "CHECKED_IN" and node["assignments"]["nodes"] == [{"active": True, "releaseReason": None}]
     assert (await bed_pointers(warden, r["beds"][0])) == {r["beds"][0]: None}
-    done = (await ok(warden, ITEM_COMPLETE, {"i": {"itemId": items[4]["id"]}}, "checklistItemComplete"))["checklistItem"]
+    done = (await ok(warden, ITEM_COMPLETE, {"i": {"itemId": items[4]["id"]}}, "checklistItemComplete"))[
+        "checklistItem"
+    ]
     assert done["checklist"] == {"itemsDone": 5, "completed": True}
     # bad input changes nothing either
     await refused(warden, CONVERT, {"i": {**convert["i"], "depositCollected": "-1.00"}}, "bookingConvert", "INVALID")
@@ -120,17 +151,29 @@ async def test_conversion_needs_every_checklist_item_then_makes_the_resident(cli
     assert assignment["startsOn"] == booking["check_in"].isoformat() and assignment["monthlyRent"] == "7600.00"
     assert s["guardians"]["nodes"] == [
         {"name": "Parent One", "relation": "Father", "phone": "+91 90000 00002", "isEmergencyContact": False},
-        {"name": "Uncle Two", "relation": "Emergency contact", "phone": "+91 90000 00003", "isEmergencyContact": True}]
-    assert sorted((d["documentType"], d["verified"]) for d in s["documents"]["nodes"]) == [("ID_PROOF", True),
-                                                                                          ("PHOTO", False)]
+        {"name": "Uncle Two", "relation": "Emergency contact", "phone": "+91 90000 00003", "isEmergencyContact": True},
+    ]
+    assert sorted((d["documentType"], d["verified"]) for d in s["documents"]["nodes"]) == [
+        ("ID_PROOF", True),
+        ("PHOTO", False),
+    ]
     assert (await bed_pointers(warden, r["beds"][0])) == {r["beds"][0]: made["id"]}
     history = (await warden(HISTORY, {"s": made["id"]}))["data"]["roomAssignmentHistory"]["nodes"]
-    assert history == [{"change": "ASSIGNED", "effectiveOn": booking["check_in"].isoformat(), "fromBed": None,
-                        "toBed": {"id": r["beds"][0]}}]
+    assert history == [
+        {
+            "change": "ASSIGNED",
+            "effectiveOn": booking["check_in"].isoformat(),
+            "fromBed": None,
+            "toBed": {"id": r["beds"][0]},
+        }
+    ]
     node = (await warden(BOOKING, {"id": booking["gid"]}))["data"]["node"]
     assert node["status"] == "COMPLETED"
-    assert node["statusHistory"]["nodes"][-1] == {"fromStatus": "CHECKED_IN", "toStatus": "COMPLETED",
-                                                  "reason": "converted to resident"}
+    assert node["statusHistory"]["nodes"][-1] == {
+        "fromStatus": "CHECKED_IN",
+        "toStatus": "COMPLETED",
+        "reason": "converted to resident",
+    }
     assert node["assignments"]["nodes"] == [{"active": False, "releaseReason": "converted to resident"}]
     q = """query($s: ID!) { studentProfiles(filter: {studentId: {eq: $s}}) { totalCount }
       studentPreferences(filter: {studentId: {eq: $s}}) { nodes { diet language } }
@@ -143,8 +186,12 @@ async def test_conversion_needs_every_checklist_item_then_makes_the_resident(cli
     await refused(warden, CONVERT, convert, "bookingConvert", "INVALID")
     # the booker is a resident of the hostel now: they read their own record
     me = await user_client(client, email, warden.headers["X-Tenant-Id"])
-    mine = (await me("query($id: ID!) { node(id: $id) { ... on HostelStudent { fullName phone monthlyRent } } }",
-                     {"id": made["id"]}))["data"]["node"]
+    mine = (
+        await me(
+            "query($id: ID!) { node(id: $id) { ... on HostelStudent { fullName phone monthlyRent } } }",
+            {"id": made["id"]},
+        )
+    )["data"]["node"]
     assert mine == {"fullName": booking["name"], "phone": "+91 90000 00001", "monthlyRent": "7600.00"}
 
 
@@ -153,13 +200,21 @@ async def test_conversion_refused_for_a_booking_not_checked_in(warden, db, sunri
     r = await room(warden, rt, beds=1)
     booking = await checked_in_booking(db, sunrise["id"], rt, r["beds"][0], status="CONFIRMED")
     await complete_checklist(warden, booking["gid"])
-    payload = await refused(warden, CONVERT, {"i": {"bookingId": booking["gid"], "depositCollected": "0.00",
-                                                    "firstRentDueOn": today().isoformat()}}, "bookingConvert", "INVALID")
+    payload = await refused(
+        warden,
+        CONVERT,
+        {"i": {"bookingId": booking["gid"], "depositCollected": "0.00", "firstRentDueOn": today().isoformat()}},
+        "bookingConvert",
+        "INVALID",
+    )
     assert "CONFIRMED" in payload["errors"][0]["message"]
     assert (await warden(BOOKING, {"id": booking["gid"]}))["data"]["node"]["status"] == "CONFIRMED"
-    cancelled = await checked_in_booking(db, sunrise["id"], rt, r["beds"][0], status="CANCELLED",
-                                         check_in=today() + dt.timedelta(days=400))
-    await refused(warden, CHECKLIST_START, {"i": {"bookingId": cancelled["gid"]}}, "conversionChecklistStart", "INVALID")
+    cancelled = await checked_in_booking(
+        db, sunrise["id"], rt, r["beds"][0], status="CANCELLED", check_in=today() + dt.timedelta(days=400)
+    )
+    await refused(
+        warden, CHECKLIST_START, {"i": {"bookingId": cancelled["gid"]}}, "conversionChecklistStart", "INVALID"
+    )
 
 
 async def test_conversion_roles_and_the_other_hostel(client, warden, lotus_warden, db, sunrise):
@@ -169,10 +224,12 @@ async def test_conversion_roles_and_the_other_hostel(client, warden, lotus_warde
     resident_user = await as_user(client, "resident@sunrise.demo")
     body = await resident_user(CHECKLIST_START, {"i": {"bookingId": booking["gid"]}}, expect_errors=True)
     assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    await refused(lotus_warden, CHECKLIST_START, {"i": {"bookingId": booking["gid"]}}, "conversionChecklistStart",
-                  "NOT_FOUND")
-    checklist = (await ok(warden, CHECKLIST_START, {"i": {"bookingId": booking["gid"]}},
-                          "conversionChecklistStart"))["conversionChecklist"]
+    await refused(
+        lotus_warden, CHECKLIST_START, {"i": {"bookingId": booking["gid"]}}, "conversionChecklistStart", "NOT_FOUND"
+    )
+    checklist = (await ok(warden, CHECKLIST_START, {"i": {"bookingId": booking["gid"]}}, "conversionChecklistStart"))[
+        "conversionChecklist"
+    ]
     item = checklist["items"]["nodes"][0]["id"]
     await refused(lotus_warden, ITEM_COMPLETE, {"i": {"itemId": item}}, "checklistItemComplete", "NOT_FOUND")
     for it in checklist["items"]["nodes"]:
@@ -190,15 +247,28 @@ async def test_conversion_roles_and_the_other_hostel(client, warden, lotus_warde
 
 # ---- transfers --------------------------------------------------------------------------------
 
+
 async def test_transfer_moves_the_bed_assignment_atomically(warden, db, sunrise):
     rt = await room_type(warden)
     a = await room(warden, rt, beds=2, rent="8000.00")
     b = await room(warden, rt, beds=2, rent="9500.00")
     res = await resident(warden, db, sunrise["id"], rt, a["beds"][0], rent="8000.00")
     day = today() - dt.timedelta(days=2)
-    moved = (await ok(warden, TRANSFER, {"i": {"studentId": res["student"], "toBedId": b["beds"][1],
-                                               "transferDate": day.isoformat(), "reason": "Quieter room"}},
-                      "roomTransfer"))["hostelStudent"]
+    moved = (
+        await ok(
+            warden,
+            TRANSFER,
+            {
+                "i": {
+                    "studentId": res["student"],
+                    "toBedId": b["beds"][1],
+                    "transferDate": day.isoformat(),
+                    "reason": "Quieter room",
+                }
+            },
+            "roomTransfer",
+        )
+    )["hostelStudent"]
     assert moved["monthlyRent"] == "9500.00"
     s = await student(warden, res["student"])
     [now] = active(s["bedAssignments"])  # exactly one ACTIVE assignment
@@ -206,10 +276,18 @@ async def test_transfer_moves_the_bed_assignment_atomically(warden, db, sunrise)
     assert now["endsOn"] == res["check_out"].isoformat()
     [old] = [x for x in s["bedAssignments"]["nodes"] if x["status"] == "ENDED"]
     assert old["bed"]["id"] == a["beds"][0] and old["endsOn"] == day.isoformat()
-    assert s["transfers"]["nodes"] == [{"transferDate": day.isoformat(), "reason": "Quieter room",
-                                        "oldMonthlyRent": "8000.00", "newMonthlyRent": "9500.00",
-                                        "fromBed": {"id": a["beds"][0]}, "toBed": {"id": b["beds"][1]},
-                                        "fromRoom": {"id": a["id"]}, "toRoom": {"id": b["id"]}}]
+    assert s["transfers"]["nodes"] == [
+        {
+            "transferDate": day.isoformat(),
+            "reason": "Quieter room",
+            "oldMonthlyRent": "8000.00",
+            "newMonthlyRent": "9500.00",
+            "fromBed": {"id": a["beds"][0]},
+            "toBed": {"id": b["beds"][1]},
+            "fromRoom": {"id": a["id"]},
+            "toRoom": {"id": b["id"]},
+        }
+    ]
     assert await bed_pointers(warden, a["beds"][0], b["beds"][1]) == {a["beds"][0]: None, b["beds"][1]: res["student"]}
     history = (await warden(HISTORY, {"s": res["student"]}))["data"]["roomAssignmentHistory"]["nodes"]
     assert [h["change"] for h in history] == ["ASSIGNED", "TRANSFERRED"]
@@ -217,9 +295,21 @@ async def test_transfer_moves_the_bed_assignment_atomically(warden, db, sunrise)
     # a bed's own rent wins over the room's
     q = "mutation($i: BedUpdateInput!) { bedUpdate(input: $i) { errors { code } } }"
     await ok(warden, q, {"i": {"id": a["beds"][1], "monthlyRentOverride": "7000.00"}}, "bedUpdate")
-    moved = (await ok(warden, TRANSFER, {"i": {"studentId": res["student"], "toBedId": a["beds"][1],
-                                               "transferDate": today().isoformat(), "reason": "Cheaper"}},
-                      "roomTransfer"))["hostelStudent"]
+    moved = (
+        await ok(
+            warden,
+            TRANSFER,
+            {
+                "i": {
+                    "studentId": res["student"],
+                    "toBedId": a["beds"][1],
+                    "transferDate": today().isoformat(),
+                    "reason": "Cheaper",
+                }
+            },
+            "roomTransfer",
+        )
+    )["hostelStudent"]
     assert moved["monthlyRent"] == "7000.00"
     s = await student(warden, res["student"])
     assert len(active(s["bedAssignments"])) == 1 and len(s["transfers"]["nodes"]) == 2
@@ -228,8 +318,10 @@ async def test_transfer_moves_the_bed_assignment_atomically(warden, db, sunrise)
 
 async def lotus_bed(db) -> str:
     async with db.acquire() as conn:
-        bed = await conn.fetchval("SELECT b.id FROM beds b JOIN hostels h ON h.id = b.hostel_id "
-                                  "WHERE h.slug = 'demo-lotus' ORDER BY b.id LIMIT 1")
+        bed = await conn.fetchval(
+            "SELECT b.id FROM beds b JOIN hostels h ON h.id = b.hostel_id "
+            "WHERE h.slug = 'demo-lotus' ORDER BY b.id LIMIT 1"
+        )
     return encode_gid("Bed", bed)
 
 
@@ -253,23 +345,32 @@ async def test_transfer_refusals_change_nothing(client, warden, lotus_warden, db
     q = "mutation($i: BedUpdateInput!) { bedUpdate(input: $i) { errors { code } } }"
     await ok(warden, q, {"i": {"id": out["beds"][0], "status": "OUT_OF_SERVICE"}}, "bedUpdate")
     held = await room(warden, rt, beds=1)
-    await checked_in_booking(db, sunrise["id"], rt, held["beds"][0], status="CONFIRMED",
-                             check_in=today() + dt.timedelta(days=20))
-    pointers = {a["beds"][0]: res["student"], taken["beds"][0]: other["student"], limited["beds"][1]: None,
-                out["beds"][0]: None, held["beds"][0]: None}
+    await checked_in_booking(
+        db, sunrise["id"], rt, held["beds"][0], status="CONFIRMED", check_in=today() + dt.timedelta(days=20)
+    )
+    pointers = {
+        a["beds"][0]: res["student"],
+        taken["beds"][0]: other["student"],
+        limited["beds"][1]: None,
+        out["beds"][0]: None,
+        held["beds"][0]: None,
+    }
     base = {"studentId": res["student"], "transferDate": today().isoformat(), "reason": "Asked"}
     cases = [
-        ({"toBedId": taken["beds"][0]}, "CONFLICT", "taken"),          # someone lives there
-        ({"toBedId": held["beds"][0]}, "CONFLICT", "taken"),           # a booking holds it later in the stay
-        ({"toBedId": limited["beds"][1]}, "INVALID", "maximum"),       # the room's max occupants
+        ({"toBedId": taken["beds"][0]}, "CONFLICT", "taken"),  # someone lives there
+        ({"toBedId": held["beds"][0]}, "CONFLICT", "taken"),  # a booking holds it later in the stay
+        ({"toBedId": limited["beds"][1]}, "INVALID", "maximum"),  # the room's max occupants
         ({"toBedId": out["beds"][0]}, "INVALID", "out of service"),
-        ({"toBedId": a["beds"][0]}, "INVALID", "already"),             # the same bed
+        ({"toBedId": a["beds"][0]}, "INVALID", "already"),  # the same bed
         ({"toBedId": a["beds"][1], "transferDate": (today() + dt.timedelta(days=1)).isoformat()}, "INVALID", "future"),
-        ({"toBedId": a["beds"][1], "transferDate": (res["check_in"] - dt.timedelta(days=1)).isoformat()}, "INVALID",
-         "inside"),
+        (
+            {"toBedId": a["beds"][1], "transferDate": (res["check_in"] - dt.timedelta(days=1)).isoformat()},
+            "INVALID",
+            "inside",
+        ),
         ({"toBedId": a["beds"][1], "reason": " "}, "INVALID", "reason"),
-        ({"toBedId": a["id"]}, "INVALID", "Bed"),                      # not a bed's ID
-        ({"toBedId": await lotus_bed(db)}, "NOT_FOUND", "No Bed"),     # a bed of another hostel looks missing
+        ({"toBedId": a["id"]}, "INVALID", "Bed"),  # not a bed's ID
+        ({"toBedId": await lotus_bed(db)}, "NOT_FOUND", "No Bed"),  # a bed of another hostel looks missing
     ]
     for change, code, words in cases:
         payload = await refused(warden, TRANSFER, {"i": {**base, **change}}, "roomTransfer", code)
@@ -288,33 +389,67 @@ async def test_transfer_refusals_change_nothing(client, warden, lotus_warden, db
 async def test_transfer_obeys_the_rooms_gender_rule(client, db):
     """In a co-ed hostel the room's occupancy limit says who may live there."""
     async with db.acquire() as conn:
-        hid = await conn.fetchval("INSERT INTO hostels (name, slug, hostel_type) VALUES ($1, $2, 'CO_ED') RETURNING id",
-                                  "Co-ed test hostel", unique("coed").lower())
+        hid = await conn.fetchval(
+            "INSERT INTO hostels (name, slug, hostel_type) VALUES ($1, $2, 'CO_ED') RETURNING id",
+            "Co-ed test hostel",
+            unique("coed").lower(),
+        )
     admin = await as_user(client, "superadmin@demo.campus", encode_gid("Hostel", hid))
     rt = await room_type(admin)
     home = await room(admin, rt, beds=1)
     res = await resident(admin, db, hid, rt, home["beds"][0], gender="FEMALE")
     boys = await room(admin, rt, beds=1, gender_rule="MALE_ONLY")
     girls = await room(admin, rt, beds=1, gender_rule="FEMALE_ONLY")
-    payload = await refused(admin, TRANSFER, {"i": {"studentId": res["student"], "toBedId": boys["beds"][0],
-                                                    "transferDate": today().isoformat(), "reason": "x"}},
-                            "roomTransfer", "INVALID")
+    payload = await refused(
+        admin,
+        TRANSFER,
+        {
+            "i": {
+                "studentId": res["student"],
+                "toBedId": boys["beds"][0],
+                "transferDate": today().isoformat(),
+                "reason": "x",
+            }
+        },
+        "roomTransfer",
+        "INVALID",
+    )
     assert "does not take" in payload["errors"][0]["message"]
-    assert await bed_pointers(admin, home["beds"][0], boys["beds"][0]) == {home["beds"][0]: res["student"],
-                                                                           boys["beds"][0]: None}
+    assert await bed_pointers(admin, home["beds"][0], boys["beds"][0]) == {
+        home["beds"][0]: res["student"],
+        boys["beds"][0]: None,
+    }
     s = await student(admin, res["student"])
     assert len(active(s["bedAssignments"])) == 1 and s["transfers"]["nodes"] == []
-    await ok(admin, TRANSFER, {"i": {"studentId": res["student"], "toBedId": girls["beds"][0],
-                                     "transferDate": today().isoformat(), "reason": "Girls' floor"}}, "roomTransfer")
-    assert await bed_pointers(admin, home["beds"][0], girls["beds"][0]) == {home["beds"][0]: None,
-                                                                            girls["beds"][0]: res["student"]}
+    await ok(
+        admin,
+        TRANSFER,
+        {
+            "i": {
+                "studentId": res["student"],
+                "toBedId": girls["beds"][0],
+                "transferDate": today().isoformat(),
+                "reason": "Girls' floor",
+            }
+        },
+        "roomTransfer",
+    )
+    assert await bed_pointers(admin, home["beds"][0], girls["beds"][0]) == {
+        home["beds"][0]: None,
+        girls["beds"][0]: res["student"],
+    }
     # and a room with a resident cannot get a rule that excludes her
     q = f"""mutation($i: RoomOccupancyLimitCreateInput!) {{ roomOccupancyLimitCreate(input: $i) {{ {ERR} }} }}"""
     lodger = await room(admin, rt, beds=1)
     other = await resident(admin, db, hid, rt, lodger["beds"][0], gender="FEMALE")
     assert other["student"]
-    await refused(admin, q, {"i": {"roomId": lodger["id"], "maxOccupants": 1, "genderRule": "MALE_ONLY"}},
-                  "roomOccupancyLimitCreate", "CONFLICT")
+    await refused(
+        admin,
+        q,
+        {"i": {"roomId": lodger["id"], "maxOccupants": 1, "genderRule": "MALE_ONLY"}},
+        "roomOccupancyLimitCreate",
+        "CONFLICT",
+    )
 
 
 async def test_transfer_notifies_the_waitlist_of_the_freed_bed(warden, db, sunrise):
@@ -322,9 +457,22 @@ async def test_transfer_notifies_the_waitlist_of_the_freed_bed(warden, db, sunri
     a = await room(warden, rt, beds=1)
     b = await room(warden, rt, beds=1)
     res = await resident(warden, db, sunrise["id"], rt, a["beds"][0])
-    entry = await waitlist_entry(db, sunrise["id"], rt, today() + dt.timedelta(days=10), today() + dt.timedelta(days=40))
-    await ok(warden, TRANSFER, {"i": {"studentId": res["student"], "toBedId": b["beds"][0],
-                                      "transferDate": today().isoformat(), "reason": "Swap"}}, "roomTransfer")
+    entry = await waitlist_entry(
+        db, sunrise["id"], rt, today() + dt.timedelta(days=10), today() + dt.timedelta(days=40)
+    )
+    await ok(
+        warden,
+        TRANSFER,
+        {
+            "i": {
+                "studentId": res["student"],
+                "toBedId": b["beds"][0],
+                "transferDate": today().isoformat(),
+                "reason": "Swap",
+            }
+        },
+        "roomTransfer",
+    )
     assert await waitlist(warden, entry) == ("NOTIFIED", [a["beds"][0]])
 
 
@@ -332,7 +480,13 @@ async def waitlist_entry(db, hostel_id, type_gid, start, end, gender="MALE") -> 
     async with db.acquire() as conn:
         wid = await conn.fetchval(
             "INSERT INTO booking_waitlist (hostel_id, room_type_id, contact_name, gender, from_date, to_date) "
-            "VALUES ($1, $2, 'Waiting Person', $3, $4, $5) RETURNING id", hostel_id, pk(type_gid), gender, start, end)
+            "VALUES ($1, $2, 'Waiting Person', $3, $4, $5) RETURNING id",
+            hostel_id,
+            pk(type_gid),
+            gender,
+            start,
+            end,
+        )
     return encode_gid("BookingWaitlist", wid)
 
 
@@ -344,6 +498,7 @@ async def waitlist(g, entry) -> tuple[str, list[str]]:
 
 # ---- notice and check-out ---------------------------------------------------------------------
 
+
 async def test_resident_gives_notice_themself(client, warden, lotus_warden, db, sunrise):
     email, user_id = await new_user(db)
     rt = await room_type(warden)
@@ -351,29 +506,56 @@ async def test_resident_gives_notice_themself(client, warden, lotus_warden, db, 
     res = await resident(warden, db, sunrise["id"], rt, r["beds"][0], booker_user_id=user_id, months=12)
     me = await user_client(client, email, sunrise["gid"])
     too_soon = today() + dt.timedelta(days=29)
-    payload = await refused(me, NOTICE, {"i": {"studentId": res["student"], "checkOutDate": too_soon.isoformat()}},
-                            "residentGiveNotice", "INVALID")
+    payload = await refused(
+        me,
+        NOTICE,
+        {"i": {"studentId": res["student"], "checkOutDate": too_soon.isoformat()}},
+        "residentGiveNotice",
+        "INVALID",
+    )
     assert "notice period" in payload["errors"][0]["message"]
     # another resident cannot give notice for them; the other hostel does not see them
     other = await as_user(client, "resident@sunrise.demo")
     day = today() + dt.timedelta(days=45)
-    await refused(other, NOTICE, {"i": {"studentId": res["student"], "checkOutDate": day.isoformat()}},
-                  "residentGiveNotice", "NOT_FOUND")
-    await refused(lotus_warden, NOTICE, {"i": {"studentId": res["student"], "checkOutDate": day.isoformat()}},
-                  "residentGiveNotice", "NOT_FOUND")
+    await refused(
+        other,
+        NOTICE,
+        {"i": {"studentId": res["student"], "checkOutDate": day.isoformat()}},
+        "residentGiveNotice",
+        "NOT_FOUND",
+    )
+    await refused(
+        lotus_warden,
+        NOTICE,
+        {"i": {"studentId": res["student"], "checkOutDate": day.isoformat()}},
+        "residentGiveNotice",
+        "NOT_FOUND",
+    )
     s = await student(warden, res["student"])
     assert s["status"] == "ACTIVE" and s["noticeGivenOn"] is None
     entry = await waitlist_entry(db, sunrise["id"], rt, day, day + dt.timedelta(days=60))
-    given = (await ok(me, NOTICE, {"i": {"studentId": res["student"], "checkOutDate": day.isoformat()}},
-                      "residentGiveNotice"))["hostelStudent"]
-    assert given == {"id": res["student"], "status": "NOTICE_PERIOD", "noticeGivenOn": today().isoformat(),
-                     "expectedCheckOutDate": day.isoformat()}
+    given = (
+        await ok(
+            me, NOTICE, {"i": {"studentId": res["student"], "checkOutDate": day.isoformat()}}, "residentGiveNotice"
+        )
+    )["hostelStudent"]
+    assert given == {
+        "id": res["student"],
+        "status": "NOTICE_PERIOD",
+        "noticeGivenOn": today().isoformat(),
+        "expectedCheckOutDate": day.isoformat(),
+    }
     [now] = active((await student(warden, res["student"]))["bedAssignments"])
     assert now["endsOn"] == day.isoformat()
     assert await waitlist(warden, entry) == ("NOTIFIED", [r["beds"][0]])
     # once only
-    await refused(me, NOTICE, {"i": {"studentId": res["student"], "checkOutDate": day.isoformat()}},
-                  "residentGiveNotice", "INVALID")
+    await refused(
+        me,
+        NOTICE,
+        {"i": {"studentId": res["student"], "checkOutDate": day.isoformat()}},
+        "residentGiveNotice",
+        "INVALID",
+    )
 
 
 async def test_notice_period_comes_from_the_hostel_settings(client, db, lotus):
@@ -383,19 +565,24 @@ async def test_notice_period_comes_from_the_hostel_settings(client, db, lotus):
     res = await resident(warden, db, lotus["id"], rt, r["beds"][0], gender="FEMALE")
     async with db.acquire() as conn:  # the demo hostel's setting, put back exactly as it was afterwards
         before = await conn.fetchval("SELECT notice_period_days FROM hostel_settings WHERE hostel_id = $1", lotus["id"])
-        await conn.execute("INSERT INTO hostel_settings (hostel_id, notice_period_days) VALUES ($1, 10) "
-                           "ON CONFLICT (hostel_id) DO UPDATE SET notice_period_days = 10", lotus["id"])
+        await conn.execute(
+            "INSERT INTO hostel_settings (hostel_id, notice_period_days) VALUES ($1, 10) "
+            "ON CONFLICT (hostel_id) DO UPDATE SET notice_period_days = 10",
+            lotus["id"],
+        )
     try:
         day = today() + dt.timedelta(days=10)
-        await ok(warden, NOTICE, {"i": {"studentId": res["student"], "checkOutDate": day.isoformat()}},
-                 "residentGiveNotice")
+        await ok(
+            warden, NOTICE, {"i": {"studentId": res["student"], "checkOutDate": day.isoformat()}}, "residentGiveNotice"
+        )
     finally:
         async with db.acquire() as conn:
             if before is None:
                 await conn.execute("DELETE FROM hostel_settings WHERE hostel_id = $1", lotus["id"])
             else:
-                await conn.execute("UPDATE hostel_settings SET notice_period_days = $2 WHERE hostel_id = $1",
-                                   lotus["id"], before)
+                await conn.execute(
+                    "UPDATE hostel_settings SET notice_period_days = $2 WHERE hostel_id = $1", lotus["id"], before
+                )
 
 
 async def test_check_out_frees_the_bed(client, warden, lotus_warden, db, sunrise):
@@ -409,10 +596,16 @@ async def test_check_out_frees_the_bed(client, warden, lotus_warden, db, sunrise
     body = await me(CHECK_OUT, {"i": inp}, expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     await refused(lotus_warden, CHECK_OUT, {"i": inp}, "residentCheckOut", "NOT_FOUND")
-    await refused(warden, CHECK_OUT, {"i": {**inp, "checkOutDate": (today() + dt.timedelta(days=3)).isoformat()}},
-                  "residentCheckOut", "INVALID")
-    await refused(warden, CHECK_OUT, {"i": {**inp, "checkOutDate": res["check_in"].isoformat()}},
-                  "residentCheckOut", "INVALID")
+    await refused(
+        warden,
+        CHECK_OUT,
+        {"i": {**inp, "checkOutDate": (today() + dt.timedelta(days=3)).isoformat()}},
+        "residentCheckOut",
+        "INVALID",
+    )
+    await refused(
+        warden, CHECK_OUT, {"i": {**inp, "checkOutDate": res["check_in"].isoformat()}}, "residentCheckOut", "INVALID"
+    )
     assert await bed_pointers(warden, r["beds"][0]) == {r["beds"][0]: res["student"]}
     assert await waitlist(warden, entry) == ("WAITING", [])
 
@@ -427,15 +620,27 @@ async def test_check_out_frees_the_bed(client, warden, lotus_warden, db, sunrise
     assert [h["change"] for h in history] == ["ASSIGNED", "ENDED"]
     assert await waitlist(warden, entry) == ("NOTIFIED", [r["beds"][0]])
     await refused(warden, CHECK_OUT, {"i": inp}, "residentCheckOut", "INVALID")
-    await refused(warden, TRANSFER, {"i": {"studentId": res["student"], "toBedId": r["beds"][0],
-                                           "transferDate": today().isoformat(), "reason": "back"}}, "roomTransfer",
-                  "INVALID")
+    await refused(
+        warden,
+        TRANSFER,
+        {
+            "i": {
+                "studentId": res["student"],
+                "toBedId": r["beds"][0],
+                "transferDate": today().isoformat(),
+                "reason": "back",
+            }
+        },
+        "roomTransfer",
+        "INVALID",
+    )
     # the bed is free again: it can be deactivated now
     q = "mutation($i: BedDeactivateInput!) { bedDeactivate(input: $i) { errors { code } } }"
     await ok(warden, q, {"i": {"id": r["beds"][0]}}, "bedDeactivate")
 
 
 # ---- documents, profile, preferences, guardians ------------------------------------------------
+
 
 async def test_documents_added_by_the_resident_verified_by_staff(client, warden, lotus_warden, db, sunrise):
     email, user_id = await new_user(db)
@@ -444,22 +649,32 @@ async def test_documents_added_by_the_resident_verified_by_staff(client, warden,
     res = await resident(warden, db, sunrise["id"], rt, r["beds"][0], booker_user_id=user_id)
     roommate = await resident(warden, db, sunrise["id"], rt, r["beds"][1])
     me = await user_client(client, email, sunrise["gid"])
-    inp = {"studentId": res["student"], "documentType": "ADDRESS_PROOF", "fileName": "bill.pdf",
-           "fileUrl": "https://files.example/bill.pdf"}
+    inp = {
+        "studentId": res["student"],
+        "documentType": "ADDRESS_PROOF",
+        "fileName": "bill.pdf",
+        "fileUrl": "https://files.example/bill.pdf",
+    }
     doc = (await ok(me, DOC_ADD, {"i": inp}, "hostelStudentDocumentAdd"))["hostelStudentDocument"]
     assert doc["documentType"] == "ADDRESS_PROOF" and doc["verified"] is False
-    await refused(me, DOC_ADD, {"i": {**inp, "studentId": roommate["student"]}}, "hostelStudentDocumentAdd", "NOT_FOUND")
+    await refused(
+        me, DOC_ADD, {"i": {**inp, "studentId": roommate["student"]}}, "hostelStudentDocumentAdd", "NOT_FOUND"
+    )
     await refused(me, DOC_ADD, {"i": {**inp, "fileUrl": "javascript:alert(1)"}}, "hostelStudentDocumentAdd", "INVALID")
     await refused(me, DOC_ADD, {"i": {**inp, "fileName": ""}}, "hostelStudentDocumentAdd", "INVALID")
     body = await me(DOC_VERIFY, {"i": {"id": doc["id"]}}, expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     await refused(lotus_warden, DOC_VERIFY, {"i": {"id": doc["id"]}}, "hostelStudentDocumentVerify", "NOT_FOUND")
-    verified = (await ok(warden, DOC_VERIFY, {"i": {"id": doc["id"]}}, "hostelStudentDocumentVerify"))
+    verified = await ok(warden, DOC_VERIFY, {"i": {"id": doc["id"]}}, "hostelStudentDocumentVerify")
     assert verified["hostelStudentDocument"]["verified"] is True and verified["hostelStudentDocument"]["verifiedAt"]
     await refused(warden, DOC_VERIFY, {"i": {"id": doc["id"]}}, "hostelStudentDocumentVerify", "CONFLICT")
     # staff add for anyone
-    await ok(warden, DOC_ADD, {"i": {**inp, "studentId": roommate["student"], "fileUrl": "/files/x.pdf"}},
-             "hostelStudentDocumentAdd")
+    await ok(
+        warden,
+        DOC_ADD,
+        {"i": {**inp, "studentId": roommate["student"], "fileUrl": "/files/x.pdf"}},
+        "hostelStudentDocumentAdd",
+    )
 
 
 async def test_profile_preferences_and_guardians_are_the_residents_own(client, warden, db, sunrise):
@@ -476,22 +691,33 @@ async def test_profile_preferences_and_guardians_are_the_residents_own(client, w
     profile = mine["studentProfiles"]["nodes"][0]["id"]
     prefs = mine["studentPreferences"]["nodes"][0]["id"]
     assert {n["student"]["id"] for n in mine["guardianContacts"]["nodes"]} == {res["student"]}
-    theirs = (await warden("""query($s: ID!) { studentProfiles(filter: {studentId: {eq: $s}}) { nodes { id } }
-      guardianContacts(filter: {studentId: {eq: $s}}) { nodes { id } } }""", {"s": roommate["student"]}))["data"]
+    theirs = (
+        await warden(
+            """query($s: ID!) { studentProfiles(filter: {studentId: {eq: $s}}) { nodes { id } }
+      guardianContacts(filter: {studentId: {eq: $s}}) { nodes { id } } }""",
+            {"s": roommate["student"]},
+        )
+    )["data"]
     their_profile = theirs["studentProfiles"]["nodes"][0]["id"]
     their_guardian = theirs["guardianContacts"]["nodes"][0]["id"]
 
     q = f"""mutation($i: StudentProfileUpdateInput!) {{ studentProfileUpdate(input: $i) {{
       studentProfile {{ bloodGroup allergies profileCompleteness }} {ERR} }} }}"""
-    updated = (await ok(me, q, {"i": {"id": profile, "bloodGroup": "O+", "allergies": "Peanuts"}},
-                        "studentProfileUpdate"))["studentProfile"]
+    updated = (
+        await ok(me, q, {"i": {"id": profile, "bloodGroup": "O+", "allergies": "Peanuts"}}, "studentProfileUpdate")
+    )["studentProfile"]
     assert updated == {"bloodGroup": "O+", "allergies": "Peanuts", "profileCompleteness": 20}
     await refused(me, q, {"i": {"id": their_profile, "bloodGroup": "A+"}}, "studentProfileUpdate", "NOT_FOUND")
     q = f"""mutation($i: StudentPreferencesUpdateInput!) {{ studentPreferencesUpdate(input: $i) {{
       studentPreferences {{ diet theme discoverableByRoommates }} {ERR} }} }}"""
-    assert (await ok(me, q, {"i": {"id": prefs, "diet": "VEGAN", "theme": "dark", "discoverableByRoommates": False}},
-                     "studentPreferencesUpdate"))["studentPreferences"] == {"diet": "VEGAN", "theme": "dark",
-                                                                            "discoverableByRoommates": False}
+    assert (
+        await ok(
+            me,
+            q,
+            {"i": {"id": prefs, "diet": "VEGAN", "theme": "dark", "discoverableByRoommates": False}},
+            "studentPreferencesUpdate",
+        )
+    )["studentPreferences"] == {"diet": "VEGAN", "theme": "dark", "discoverableByRoommates": False}
     # guardians: add and change their own, never another resident's, never verify
     q = f"""mutation($i: GuardianContactCreateInput!) {{ guardianContactCreate(input: $i) {{
       guardianContact {{ id name verified }} {ERR} }} }}"""
@@ -502,15 +728,18 @@ async def test_profile_preferences_and_guardians_are_the_residents_own(client, w
     await refused(me, q, {"i": {**g, "verified": True}}, "guardianContactCreate", "FORBIDDEN")
     upd = f"""mutation($i: GuardianContactUpdateInput!) {{ guardianContactUpdate(input: $i) {{
       guardianContact {{ id phone verified }} {ERR} }} }}"""
-    assert (await ok(me, upd, {"i": {"id": added["id"], "phone": "+91 90000 00010"}},
-                     "guardianContactUpdate"))["guardianContact"]["phone"] == "+91 90000 00010"
+    assert (await ok(me, upd, {"i": {"id": added["id"], "phone": "+91 90000 00010"}}, "guardianContactUpdate"))[
+        "guardianContact"
+    ]["phone"] == "+91 90000 00010"
     await refused(me, upd, {"i": {"id": their_guardian, "phone": "1"}}, "guardianContactUpdate", "NOT_FOUND")
     await refused(me, upd, {"i": {"id": added["id"], "verified": True}}, "guardianContactUpdate", "FORBIDDEN")
-    assert (await ok(warden, upd, {"i": {"id": added["id"], "verified": True}},
-                     "guardianContactUpdate"))["guardianContact"]["verified"] is True
+    assert (await ok(warden, upd, {"i": {"id": added["id"], "verified": True}}, "guardianContactUpdate"))[
+        "guardianContact"
+    ]["verified"] is True
 
 
 # ---- what roommates see ----------------------------------------------------------------------
+
 
 async def test_roommates_see_each_other_by_name_only(client, warden, db, sunrise):
     email, user_id = await new_user(db)
@@ -519,8 +748,9 @@ async def test_roommates_see_each_other_by_name_only(client, warden, db, sunrise
     res = await resident(warden, db, sunrise["id"], rt, r["beds"][0], booker_user_id=user_id)
     roommate = await resident(warden, db, sunrise["id"], rt, r["beds"][1])
     me = await user_client(client, email, sunrise["gid"])
-    personal = ("phone email institution monthlyRent securityDeposit status checkInDate expectedCheckOutDate userId "
-                "idVerified")
+    personal = (
+        "phone email institution monthlyRent securityDeposit status checkInDate expectedCheckOutDate userId idVerified"
+    )
     q = f"""query($id: ID!) {{ node(id: $id) {{ ... on HostelStudent {{ fullName {personal}
       guardians {{ totalCount }} documents {{ totalCount }} bedAssignments {{ totalCount }} booking {{ id }} }} }} }}"""
     own = (await me(q, {"id": res["student"]}))["data"]["node"]
@@ -551,14 +781,28 @@ async def test_amenity_feedback_by_residents_for_their_own_room(client, warden, 
     elsewhere = await room(warden, rt, beds=1)
     res = await resident(warden, db, sunrise["id"], rt, r["beds"][0], booker_user_id=user_id)
     q = f"""mutation($i: RoomAmenityCreateInput!) {{ roomAmenityCreate(input: $i) {{ roomAmenity {{ id }} {ERR} }} }}"""
-    fan = (await ok(warden, q, {"i": {"roomId": r["id"], "name": "Ceiling fan", "amenityType": "APPLIANCE"}},
-                    "roomAmenityCreate"))["roomAmenity"]["id"]
-    desk = (await ok(warden, q, {"i": {"roomId": elsewhere["id"], "name": "Desk"}}, "roomAmenityCreate"))["roomAmenity"]["id"]
+    fan = (
+        await ok(
+            warden,
+            q,
+            {"i": {"roomId": r["id"], "name": "Ceiling fan", "amenityType": "APPLIANCE"}},
+            "roomAmenityCreate",
+        )
+    )["roomAmenity"]["id"]
+    desk = (await ok(warden, q, {"i": {"roomId": elsewhere["id"], "name": "Desk"}}, "roomAmenityCreate"))[
+        "roomAmenity"
+    ]["id"]
     me = await user_client(client, email, sunrise["gid"])
     fb = f"""mutation($i: AmenityFeedbackCreateInput!) {{ amenityFeedbackCreate(input: $i) {{
       amenityFeedback {{ rating reportsIssue student {{ id }} roomAmenity {{ id }} }} {ERR} }} }}"""
-    made = (await ok(me, fb, {"i": {"roomAmenityId": fan, "rating": 2, "reportsIssue": True, "comment": "Noisy"}},
-                     "amenityFeedbackCreate"))["amenityFeedback"]
+    made = (
+        await ok(
+            me,
+            fb,
+            {"i": {"roomAmenityId": fan, "rating": 2, "reportsIssue": True, "comment": "Noisy"}},
+            "amenityFeedbackCreate",
+        )
+    )["amenityFeedback"]
     assert made == {"rating": 2, "reportsIssue": True, "student": {"id": res["student"]}, "roomAmenity": {"id": fan}}
     await refused(me, fb, {"i": {"roomAmenityId": desk, "rating": 4}}, "amenityFeedbackCreate", "NOT_FOUND")
     await refused(me, fb, {"i": {"roomAmenityId": fan, "rating": 9}}, "amenityFeedbackCreate", "INVALID")
@@ -576,16 +820,27 @@ async def test_concurrent_transfers_into_one_bed_one_wins(warden, db, sunrise):
     second = await resident(warden, db, sunrise["id"], rt, a["beds"][1])
 
     async def move(res):
-        body = await warden(TRANSFER, {"i": {"studentId": res["student"], "toBedId": target["beds"][0],
-                                             "transferDate": today().isoformat(), "reason": "Race"}})
+        body = await warden(
+            TRANSFER,
+            {
+                "i": {
+                    "studentId": res["student"],
+                    "toBedId": target["beds"][0],
+                    "transferDate": today().isoformat(),
+                    "reason": "Race",
+                }
+            },
+        )
         return [e["code"] for e in body["data"]["roomTransfer"]["errors"]]
 
     results = await asyncio.gather(move(first), move(second))
     assert sorted(results) == [[], ["CONFLICT"]]
     winner = first if results[0] == [] else second
     loser = second if winner is first else first
-    assert (await bed_pointers(warden, target["beds"][0], loser["bed"])) == {target["beds"][0]: winner["student"],
-                                                                              loser["bed"]: loser["student"]}
+    assert (await bed_pointers(warden, target["beds"][0], loser["bed"])) == {
+        target["beds"][0]: winner["student"],
+        loser["bed"]: loser["student"],
+    }
     for res in (first, second):
         assert len(active((await student(warden, res["student"]))["bedAssignments"])) == 1
 
@@ -596,8 +851,13 @@ async def test_notice_cannot_extend_into_a_booked_bed(warden, db, sunrise):
     res = await resident(warden, db, sunrise["id"], rt, r["beds"][0], months=2)
     await checked_in_booking(db, sunrise["id"], rt, r["beds"][0], status="CONFIRMED", check_in=res["check_out"])
     later = res["check_out"] + dt.timedelta(days=20)
-    payload = await refused(warden, NOTICE, {"i": {"studentId": res["student"], "checkOutDate": later.isoformat()}},
-                            "residentGiveNotice", "CONFLICT")
+    payload = await refused(
+        warden,
+        NOTICE,
+        {"i": {"studentId": res["student"], "checkOutDate": later.isoformat()}},
+        "residentGiveNotice",
+        "CONFLICT",
+    )
     assert "taken" in payload["errors"][0]["message"]
     s = await student(warden, res["student"])
     assert s["status"] == "ACTIVE" and active(s["bedAssignments"])[0]["endsOn"] == res["check_out"].isoformat()
@@ -606,15 +866,20 @@ async def test_notice_cannot_extend_into_a_booked_bed(warden, db, sunrise):
 async def test_demo_resident_reads_others_by_name_only(client):
     """The demo resident (Kiran, Sunrise) lists the hostel's residents: names for all, his own phone only."""
     me = await as_user(client, "resident@sunrise.demo")
-    body = await me("""query { hostelStudents(first: 20, orderBy: [{field: FULL_NAME}]) {
-      nodes { id fullName phone monthlyRent status } } }""", expect_errors=True)
+    body = await me(
+        """query { hostelStudents(first: 20, orderBy: [{field: FULL_NAME}]) {
+      nodes { id fullName phone monthlyRent status } } }""",
+        expect_errors=True,
+    )
     nodes = body["data"]["hostelStudents"]["nodes"]
     assert len(nodes) == 20 and all(n["fullName"] for n in nodes)
     others = [n for n in nodes if n["fullName"] != "Kiran Resident"]
     assert others and all(n["phone"] is None and n["monthlyRent"] is None and n["status"] is None for n in others)
     assert all(e["extensions"]["code"] == "FORBIDDEN" for e in body["errors"])
-    mine = (await me("""query { hostelStudents(filter: {fullName: {eq: "Kiran Resident"}}) {
-      nodes { phone monthlyRent status } } }"""))["data"]["hostelStudents"]["nodes"]
+    mine = (
+        await me("""query { hostelStudents(filter: {fullName: {eq: "Kiran Resident"}}) {
+      nodes { phone monthlyRent status } } }""")
+    )["data"]["hostelStudents"]["nodes"]
     assert mine and all(n["phone"] and n["monthlyRent"] and n["status"] for n in mine)
 
 
@@ -625,14 +890,37 @@ async def test_transfer_of_an_open_ended_stay(warden, db, sunrise):
     res = await resident(warden, db, sunrise["id"], rt, a["beds"][0])
     async with db.acquire() as conn:  # a stay without an end (as residents recorded before bookings have)
         await conn.execute("UPDATE bed_assignments SET ends_on = NULL WHERE student_id = $1", pk(res["student"]))
-    await checked_in_booking(db, sunrise["id"], rt, b["beds"][0], status="CONFIRMED",
-                             check_in=today() + dt.timedelta(days=200))
+    await checked_in_booking(
+        db, sunrise["id"], rt, b["beds"][0], status="CONFIRMED", check_in=today() + dt.timedelta(days=200)
+    )
     # the bed is free for now but held from day 200: an open stay cannot move there
-    await refused(warden, TRANSFER, {"i": {"studentId": res["student"], "toBedId": b["beds"][0],
-                                           "transferDate": today().isoformat(), "reason": "x"}}, "roomTransfer",
-                  "CONFLICT")
-    await ok(warden, TRANSFER, {"i": {"studentId": res["student"], "toBedId": b["beds"][1],
-                                      "transferDate": today().isoformat(), "reason": "Open stay"}}, "roomTransfer")
+    await refused(
+        warden,
+        TRANSFER,
+        {
+            "i": {
+                "studentId": res["student"],
+                "toBedId": b["beds"][0],
+                "transferDate": today().isoformat(),
+                "reason": "x",
+            }
+        },
+        "roomTransfer",
+        "CONFLICT",
+    )
+    await ok(
+        warden,
+        TRANSFER,
+        {
+            "i": {
+                "studentId": res["student"],
+                "toBedId": b["beds"][1],
+                "transferDate": today().isoformat(),
+                "reason": "Open stay",
+            }
+        },
+        "roomTransfer",
+    )
     [now] = active((await student(warden, res["student"]))["bedAssignments"])
     assert now["bed"]["id"] == b["beds"][1] and now["endsOn"] is None
 
@@ -644,8 +932,13 @@ async def test_conversion_refused_when_a_resident_has_the_bed(warden, db, sunris
     # a second checked-in booking holding the same bed (its hold does not overlap another hold)
     booking = await checked_in_booking(db, sunrise["id"], rt, r["beds"][0], check_in=today() - dt.timedelta(days=5))
     await complete_checklist(warden, booking["gid"])
-    payload = await refused(warden, CONVERT, {"i": {"bookingId": booking["gid"], "depositCollected": "0.00",
-                                                    "firstRentDueOn": today().isoformat()}}, "bookingConvert", "CONFLICT")
+    payload = await refused(
+        warden,
+        CONVERT,
+        {"i": {"bookingId": booking["gid"], "depositCollected": "0.00", "firstRentDueOn": today().isoformat()}},
+        "bookingConvert",
+        "CONFLICT",
+    )
     assert "Another resident" in payload["errors"][0]["message"]
     node = (await warden(BOOKING, {"id": booking["gid"]}))["data"]["node"]
     assert node["status"] == "CHECKED_IN" and node["assignments"]["nodes"] == [{"active": True, "releaseReason": None}]
@@ -659,12 +952,23 @@ async def test_transfer_on_the_first_day_cancels_the_old_stay(warden, db, sunris
     a = await room(warden, rt, beds=1)
     b = await room(warden, rt, beds=1)
     res = await resident(warden, db, sunrise["id"], rt, a["beds"][0], check_in=today())
-    await ok(warden, TRANSFER, {"i": {"studentId": res["student"], "toBedId": b["beds"][0],
-                                      "transferDate": today().isoformat(), "reason": "Wrong room at check-in"}},
-             "roomTransfer")
+    await ok(
+        warden,
+        TRANSFER,
+        {
+            "i": {
+                "studentId": res["student"],
+                "toBedId": b["beds"][0],
+                "transferDate": today().isoformat(),
+                "reason": "Wrong room at check-in",
+            }
+        },
+        "roomTransfer",
+    )
     s = await student(warden, res["student"])
     assert sorted((x["status"], x["bed"]["id"]) for x in s["bedAssignments"]["nodes"]) == sorted(
-        [("CANCELLED", a["beds"][0]), ("ACTIVE", b["beds"][0])])
+        [("CANCELLED", a["beds"][0]), ("ACTIVE", b["beds"][0])]
+    )
     assert await bed_pointers(warden, a["beds"][0], b["beds"][0]) == {a["beds"][0]: None, b["beds"][0]: res["student"]}
 
 
@@ -679,9 +983,11 @@ async def test_from_online_booking_to_resident_through_the_api(client, db):
     visitor = await user_client(client, email)
     booked = await bw.create(visitor, bw.booking_input(world, "DBL", start=today(), months=3, visitor=True))
     bed = world.bed("DBL", 1)
-    for name, inp in (("bookingApprove", {"id": booked["id"], "bedId": bed}),
-                      ("bookingConfirm", {"id": booked["id"], "advancePaid": booked["advanceAmount"]}),
-                      ("bookingCheckIn", {"id": booked["id"]})):
+    for name, inp in (
+        ("bookingApprove", {"id": booked["id"], "bedId": bed}),
+        ("bookingConfirm", {"id": booked["id"], "advancePaid": booked["advanceAmount"]}),
+        ("bookingCheckIn", {"id": booked["id"]}),
+    ):
         payload = await bw.call(world.admin, name, inp)
         assert payload["errors"] == [], payload
     made = await resident_from(world.supervisor, booked["id"])
@@ -695,12 +1001,19 @@ async def test_from_online_booking_to_resident_through_the_api(client, db):
 
 
 async def resident_from(staff, booking_gid: str) -> dict[str, Any]:
-    checklist = (await ok(staff, CHECKLIST_START, {"i": {"bookingId": booking_gid}},
-                          "conversionChecklistStart"))["conversionChecklist"]
+    checklist = (await ok(staff, CHECKLIST_START, {"i": {"bookingId": booking_gid}}, "conversionChecklistStart"))[
+        "conversionChecklist"
+    ]
     for item in checklist["items"]["nodes"]:
         await ok(staff, ITEM_COMPLETE, {"i": {"itemId": item["id"]}}, "checklistItemComplete")
-    return (await ok(staff, CONVERT, {"i": {"bookingId": booking_gid, "depositCollected": "5000.00",
-                                            "firstRentDueOn": today().isoformat()}}, "bookingConvert"))["hostelStudent"]
+    return (
+        await ok(
+            staff,
+            CONVERT,
+            {"i": {"bookingId": booking_gid, "depositCollected": "5000.00", "firstRentDueOn": today().isoformat()}},
+            "bookingConvert",
+        )
+    )["hostelStudent"]
 
 
 async def test_statements_do_not_grow_with_the_hostel(client, db):
@@ -714,17 +1027,28 @@ async def test_statements_do_not_grow_with_the_hostel(client, db):
         for k in range(2):  # other residents
             await resident(world.admin, db, world.hostel, rt, world.bed("DBL", 2 + k))
         booking = await checked_in_booking(db, world.hostel, rt, world.bed("DBL", 0))
-        checklist = (await ok(world.admin, CHECKLIST_START, {"i": {"bookingId": booking["gid"]}},
-                              "conversionChecklistStart"))["conversionChecklist"]
+        checklist = (
+            await ok(world.admin, CHECKLIST_START, {"i": {"bookingId": booking["gid"]}}, "conversionChecklistStart")
+        )["conversionChecklist"]
         for item in checklist["items"]["nodes"]:
             await ok(world.admin, ITEM_COMPLETE, {"i": {"itemId": item["id"]}}, "checklistItemComplete")
-        converted = await world.admin(CONVERT, {"i": {"bookingId": booking["gid"], "depositCollected": "0.00",
-                                                      "firstRentDueOn": today().isoformat()}})
+        converted = await world.admin(
+            CONVERT,
+            {"i": {"bookingId": booking["gid"], "depositCollected": "0.00", "firstRentDueOn": today().isoformat()}},
+        )
         made = converted["data"]["bookingConvert"]
         assert made["errors"] == [], made
-        moved = await world.admin(TRANSFER, {"i": {"studentId": made["hostelStudent"]["id"],
-                                                   "toBedId": world.bed("DBL", 1), "transferDate": today().isoformat(),
-                                                   "reason": "Count"}})
+        moved = await world.admin(
+            TRANSFER,
+            {
+                "i": {
+                    "studentId": made["hostelStudent"]["id"],
+                    "toBedId": world.bed("DBL", 1),
+                    "transferDate": today().isoformat(),
+                    "reason": "Count",
+                }
+            },
+        )
         assert moved["data"]["roomTransfer"]["errors"] == []
         counts.append((world.admin.statements(converted), world.admin.statements(moved)))
     assert counts[0] == counts[1], counts
@@ -741,8 +1065,9 @@ async def test_a_checked_out_resident_keeps_the_account_but_not_the_residents_ro
     me = await user_client(client, email, encode_gid("Hostel", sunrise["id"]))
     rooms = "{ rooms(first: 1) { totalCount } }"
     assert (await me(rooms))["data"]["rooms"]["totalCount"] > 0
-    await ok(warden, CHECK_OUT, {"i": {"studentId": res["student"], "checkOutDate": today().isoformat()}},
-             "residentCheckOut")
+    await ok(
+        warden, CHECK_OUT, {"i": {"studentId": res["student"], "checkOutDate": today().isoformat()}}, "residentCheckOut"
+    )
     after = await me.raw(rooms)  # no role left in the hostel: the tenant header itself is refused
     assert after.status_code == 403 and after.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     account = await user_client(client, email)

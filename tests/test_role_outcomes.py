@@ -40,8 +40,15 @@ from typing import Any
 
 import orjson
 import pytest
-from graphql import (GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType,
-                     GraphQLScalarType, get_named_type)
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    get_named_type,
+)
 from graphql.pyutils import Undefined
 
 from kit.ids import encode_gid, pk_max
@@ -72,8 +79,19 @@ COLUMNS: dict[str, tuple[str | None, str | None, str]] = {
     "HOSTEL_STUDENT": ("resident@sunrise.demo", None, "HOSTEL_STUDENT"),
     "VISITOR": ("visitor@demo.campus", None, "VISITOR"),
 }
-ROLES = ("SUPER_ADMIN", "PLATFORM_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT", "TEACHER", "STUDENT", "GUARDIAN",
-         "HOSTEL_ADMIN", "SUPERVISOR", "HOSTEL_STUDENT", "VISITOR")
+ROLES = (
+    "SUPER_ADMIN",
+    "PLATFORM_ADMIN",
+    "SCHOOL_ADMIN",
+    "ACCOUNTANT",
+    "TEACHER",
+    "STUDENT",
+    "GUARDIAN",
+    "HOSTEL_ADMIN",
+    "SUPERVISOR",
+    "HOSTEL_STUDENT",
+    "VISITOR",
+)
 
 # Mutations whose input holds nothing to spoil (no text, no ID, no date): an allowed caller
 # really runs them. Each revokes the caller's own login, so they are run by users made for the
@@ -90,15 +108,29 @@ ENUM_VALUES = {"RoleAssignInput.role": "TEACHER"}
 
 # ID input fields whose name does not say their type (`<type>Id` otherwise)
 ID_TYPES = {
-    "classId": "SchoolClass", "sourceClassId": "SchoolClass", "targetClassId": "SchoolClass",
-    "roomTypeId": "RoomTypeDefinition", "fromRoomTypeId": "RoomTypeDefinition",
-    "toRoomTypeId": "RoomTypeDefinition", "preferredRoomTypeId": "RoomTypeDefinition",
-    "sessionId": "AcademicSession", "classTeacherId": "Teacher", "assignmentId": "StudentFeeAssignment",
-    "policyId": "HostelPolicy", "amenityId": "HostelAmenity", "itemId": "ChecklistItem", "toBedId": "Bed",
-    "routeId": "TransportRoute", "tenantId": "School", "ids": "School",
-    "HostelAmenityCreateInput.categoryId": "AmenityCategory", "HostelAmenityUpdateInput.categoryId": "AmenityCategory",
-    "HostelMediaCreateInput.categoryId": "MediaCategory", "HostelMediaUpdateInput.categoryId": "MediaCategory",
-    "Query.node.id": "School", "StudentDocumentDeleteInput.id": "StudentDocument",
+    "classId": "SchoolClass",
+    "sourceClassId": "SchoolClass",
+    "targetClassId": "SchoolClass",
+    "roomTypeId": "RoomTypeDefinition",
+    "fromRoomTypeId": "RoomTypeDefinition",
+    "toRoomTypeId": "RoomTypeDefinition",
+    "preferredRoomTypeId": "RoomTypeDefinition",
+    "sessionId": "AcademicSession",
+    "classTeacherId": "Teacher",
+    "assignmentId": "StudentFeeAssignment",
+    "policyId": "HostelPolicy",
+    "amenityId": "HostelAmenity",
+    "itemId": "ChecklistItem",
+    "toBedId": "Bed",
+    "routeId": "TransportRoute",
+    "tenantId": "School",
+    "ids": "School",
+    "HostelAmenityCreateInput.categoryId": "AmenityCategory",
+    "HostelAmenityUpdateInput.categoryId": "AmenityCategory",
+    "HostelMediaCreateInput.categoryId": "MediaCategory",
+    "HostelMediaUpdateInput.categoryId": "MediaCategory",
+    "Query.node.id": "School",
+    "StudentDocumentDeleteInput.id": "StudentDocument",
 }
 
 
@@ -115,6 +147,7 @@ TABLE = _table()
 
 
 # ---- arguments generated from the schema ---------------------------------------------------
+
 
 def _required(f: Any) -> bool:
     return isinstance(f.type, GraphQLNonNull) and f.default_value is Undefined
@@ -184,8 +217,15 @@ class Args:
         if gtype.name == "Upload":
             self.kinds.add("upload")
             return None  # a file part of the multipart request
-        return {"Int": 1, "Float": 1.0, "Boolean": False, "Decimal": "1.00", "Date": school_today().isoformat(),
-                "DateTime": f"{school_today().isoformat()}T00:00:00Z", "Time": "09:00:00"}[gtype.name]
+        return {
+            "Int": 1,
+            "Float": 1.0,
+            "Boolean": False,
+            "Decimal": "1.00",
+            "Date": school_today().isoformat(),
+            "DateTime": f"{school_today().isoformat()}T00:00:00Z",
+            "Time": "09:00:00",
+        }[gtype.name]
 
     def _spoil_optional(self) -> None:
         """No text among the required values: a query gets a NUL byte in its first optional text
@@ -227,8 +267,10 @@ class Args:
         defs = ", ".join(f"${a}: {_type_text(self.field.args[a].type)}" for a in self.values)
         call = ", ".join(f"{a}: ${a}" for a in self.values)
         head = "query" if self.root == "Query" else "mutation"
-        return (f"{head}{f'({defs})' if defs else ''} {{ f: {self.name}{f'({call})' if call else ''}"
-                f"{_selection(self.field.type)} }}")
+        return (
+            f"{head}{f'({defs})' if defs else ''} {{ f: {self.name}{f'({call})' if call else ''}"
+            f"{_selection(self.field.type)} }}"
+        )
 
 
 def _type_text(gtype: Any) -> str:
@@ -253,7 +295,9 @@ def _upload_paths(value: Any, gtype: Any, path: list[str]) -> list[list[str]]:
     if isinstance(inner, GraphQLList):
         return [p for i, v in enumerate(value or []) for p in _upload_paths(v, inner.of_type, [*path, str(i)])]
     if isinstance(inner, GraphQLInputObjectType) and isinstance(value, dict):
-        return [p for k, v in value.items() if k in inner.fields for p in _upload_paths(v, inner.fields[k].type, [*path, k])]
+        return [
+            p for k, v in value.items() if k in inner.fields for p in _upload_paths(v, inner.fields[k].type, [*path, k])
+        ]
     return [path] if getattr(inner, "name", "") == "Upload" else []
 
 
@@ -264,17 +308,23 @@ def _fields(root: str) -> list[str]:
 
 # ---- callers ------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 async def student(db: Any) -> str:
     """A user holding the STUDENT role in a school made for the test (no demo user has it)."""
     school = (await make_schools(db, unique("RO"), 1, sessions_per_school=1))[0]
     email = f"{unique('student').lower()}@roles.test"
     async with db.acquire() as conn:
-        uid = await conn.fetchval("INSERT INTO users (email, full_name, role, password_hash, school_id) SELECT $1, "
-                                  "'Matrix Student', 'STUDENT', password_hash, $2 FROM users "
-                                  "WHERE email = 'superadmin@demo.campus' RETURNING id", email, school["id"])
-        await conn.execute("INSERT INTO role_assignments (user_id, role, school_id) VALUES ($1, 'STUDENT', $2)",
-                           uid, school["id"])
+        uid = await conn.fetchval(
+            "INSERT INTO users (email, full_name, role, password_hash, school_id) SELECT $1, "
+            "'Matrix Student', 'STUDENT', password_hash, $2 FROM users "
+            "WHERE email = 'superadmin@demo.campus' RETURNING id",
+            email,
+            school["id"],
+        )
+        await conn.execute(
+            "INSERT INTO role_assignments (user_id, role, school_id) VALUES ($1, 'STUDENT', $2)", uid, school["id"]
+        )
     return email
 
 
@@ -311,16 +361,25 @@ async def _send(client: Any, headers: dict[str, str], calls: list[Args]) -> list
     if any("upload" in a.kinds for a in calls):
         assert len(calls) == 1
         a = calls[0]
-        uploads = [f"variables.{k}.{'.'.join(p)}" for k, v in a.values.items()
-                   for p in _upload_paths(v, a.field.args[k].type, [])]
-        response = await client.post("/graphql", headers=headers, data={
-            "operations": orjson.dumps({"query": a.document(), "variables": a.values}).decode(),
-            "map": orjson.dumps({f"f{i}": [p] for i, p in enumerate(uploads)}).decode()},
-            files={f"f{i}": ("a.pdf", b"%PDF-1.4 matrix", "application/pdf") for i in range(len(uploads))})
+        uploads = [
+            f"variables.{k}.{'.'.join(p)}"
+            for k, v in a.values.items()
+            for p in _upload_paths(v, a.field.args[k].type, [])
+        ]
+        response = await client.post(
+            "/graphql",
+            headers=headers,
+            data={
+                "operations": orjson.dumps({"query": a.document(), "variables": a.values}).decode(),
+                "map": orjson.dumps({f"f{i}": [p] for i, p in enumerate(uploads)}).decode(),
+            },
+            files={f"f{i}": ("a.pdf", b"%PDF-1.4 matrix", "application/pdf") for i in range(len(uploads))},
+        )
         assert response.status_code == 200, (a.name, response.text[:300])
         return [response.json()]
-    response = await client.post("/graphql", headers=headers,
-                                 json=[{"query": a.document(), "variables": a.values} for a in calls])
+    response = await client.post(
+        "/graphql", headers=headers, json=[{"query": a.document(), "variables": a.values} for a in calls]
+    )
     assert response.status_code == 200, ([a.name for a in calls], response.text[:300])
     return response.json()
 
@@ -372,9 +431,11 @@ async def _writes(db: Any) -> int:
     """Every mutation leaves an audit or activity entry (kit/writes.py); tenants and users
     besides."""
     async with db.acquire() as conn:
-        return await conn.fetchval("SELECT (SELECT count(*) FROM activity_logs) + (SELECT count(*) FROM audit_logs)"
-                                   " + (SELECT count(*) FROM schools) + (SELECT count(*) FROM hostels)"
-                                   " + (SELECT count(*) FROM users)")
+        return await conn.fetchval(
+            "SELECT (SELECT count(*) FROM activity_logs) + (SELECT count(*) FROM audit_logs)"
+            " + (SELECT count(*) FROM schools) + (SELECT count(*) FROM hostels)"
+            " + (SELECT count(*) FROM users)"
+        )
 
 
 @pytest.mark.parametrize("root", ["Query", "Mutation"])
@@ -390,7 +451,7 @@ async def test_every_root_field_answers_each_role_as_the_table_says(client, db, 
     before = await _writes(db)
     answers: list[tuple[Args, dict[str, Any]]] = []
     for start in range(0, len(plain), BATCH):
-        chunk = plain[start:start + BATCH]
+        chunk = plain[start : start + BATCH]
         answers.extend(zip(chunk, await _send(client, headers, chunk), strict=True))
     for a in calls:
         if "upload" in a.kinds:
@@ -400,7 +461,9 @@ async def test_every_root_field_answers_each_role_as_the_table_says(client, db, 
         allowed = role in TABLE[f"{root}.{a.name}"]
         problem = _outcome(a, body, allowed, column == "ANONYMOUS")
         if problem:
-            wrong.append(f"{root}.{a.name} as {column} ({'admitted' if allowed else 'refused'} by the table): {problem}")
+            wrong.append(
+                f"{root}.{a.name} as {column} ({'admitted' if allowed else 'refused'} by the table): {problem}"
+            )
     assert not wrong, f"{len(wrong)} of {len(answers)} fields:\n" + "\n".join(wrong)
     assert await _writes(db) == before, "a call of the matrix wrote something"
 
@@ -417,17 +480,30 @@ async def _fresh_user(db: Any, role: str) -> str:
     async with db.acquire() as conn, conn.transaction():
         school = hostel = None
         if role in ("SCHOOL_ADMIN", "ACCOUNTANT", "TEACHER", "STUDENT", "GUARDIAN"):
-            school = await conn.fetchval("INSERT INTO schools (name, school_code, city) VALUES ($1, $1, 'Pune') RETURNING id",
-                                         unique("RO-S"))
+            school = await conn.fetchval(
+                "INSERT INTO schools (name, school_code, city) VALUES ($1, $1, 'Pune') RETURNING id", unique("RO-S")
+            )
         elif role in ("HOSTEL_ADMIN", "SUPERVISOR", "HOSTEL_STUDENT"):
             slug = unique("ro-h").lower()
-            hostel = await conn.fetchval("INSERT INTO hostels (name, slug, hostel_type, is_public) "
-                                         "VALUES ($1, $1, 'BOYS', false) RETURNING id", slug)
-        uid = await conn.fetchval("INSERT INTO users (email, full_name, role, password_hash, school_id) SELECT $1, "
-                                  "'Matrix User', $2, password_hash, $3 FROM users WHERE email = 'superadmin@demo.campus' "
-                                  "RETURNING id", email, role, school)
-        await conn.execute("INSERT INTO role_assignments (user_id, role, school_id, hostel_id) VALUES ($1, $2, $3, $4)",
-                           uid, role, school, hostel)
+            hostel = await conn.fetchval(
+                "INSERT INTO hostels (name, slug, hostel_type, is_public) VALUES ($1, $1, 'BOYS', false) RETURNING id",
+                slug,
+            )
+        uid = await conn.fetchval(
+            "INSERT INTO users (email, full_name, role, password_hash, school_id) SELECT $1, "
+            "'Matrix User', $2, password_hash, $3 FROM users WHERE email = 'superadmin@demo.campus' "
+            "RETURNING id",
+            email,
+            role,
+            school,
+        )
+        await conn.execute(
+            "INSERT INTO role_assignments (user_id, role, school_id, hostel_id) VALUES ($1, $2, $3, $4)",
+            uid,
+            role,
+            school,
+            hostel,
+        )
     return email
 
 
@@ -446,15 +522,25 @@ async def test_the_mutations_that_succeed_revoke_only_the_callers_own_login(clie
     me = (await _me(client, first["accessToken"])).json()
     assert set(me["data"]["me"]["rolesInForce"]) == {role} - {"VISITOR"}, me
 
-    body = (await client.post("/graphql", json={"query": "mutation { tokenRevoke { done errors { code } } }"},
-                              headers={"Authorization": f"Bearer {first['accessToken']}"})).json()
+    body = (
+        await client.post(
+            "/graphql",
+            json={"query": "mutation { tokenRevoke { done errors { code } } }"},
+            headers={"Authorization": f"Bearer {first['accessToken']}"},
+        )
+    ).json()
     assert body == {"data": {"tokenRevoke": {"done": True, "errors": []}}, "extensions": body["extensions"]}, body
     assert (await _me(client, first["accessToken"])).status_code == 401  # this login is over
     assert (await _me(client, second["accessToken"])).status_code == 200  # the other one is not
 
     third = await login(client, email)
-    body = (await client.post("/graphql", json={"query": "mutation { sessionsRevokeAll { revokedCount errors { code } } }"},
-                              headers={"Authorization": f"Bearer {third['accessToken']}"})).json()
+    body = (
+        await client.post(
+            "/graphql",
+            json={"query": "mutation { sessionsRevokeAll { revokedCount errors { code } } }"},
+            headers={"Authorization": f"Bearer {third['accessToken']}"},
+        )
+    ).json()
     assert body["data"]["sessionsRevokeAll"] == {"revokedCount": 2, "errors": []}, body  # the second and the third
     assert (await _me(client, second["accessToken"])).status_code == 401
     assert (await _me(client, third["accessToken"])).status_code == 401

@@ -16,8 +16,19 @@ import sys
 from pathlib import Path
 
 TABLE = Path(__file__).resolve().parent / "rules" / "root_fields.txt"
-ROLES = ("SUPER_ADMIN", "PLATFORM_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT", "TEACHER", "STUDENT", "GUARDIAN",
-         "HOSTEL_ADMIN", "SUPERVISOR", "HOSTEL_STUDENT", "VISITOR")
+ROLES = (
+    "SUPER_ADMIN",
+    "PLATFORM_ADMIN",
+    "SCHOOL_ADMIN",
+    "ACCOUNTANT",
+    "TEACHER",
+    "STUDENT",
+    "GUARDIAN",
+    "HOSTEL_ADMIN",
+    "SUPERVISOR",
+    "HOSTEL_STUDENT",
+    "VISITOR",
+)
 
 
 class _Caller:

@@ -28,8 +28,12 @@ def test_schema_graphql_is_current():
 
 def test_every_root_field_declares_who_may_use_it():
     schema = build_schema()._schema
-    missing = [f"{root.name}.{name}" for root in (schema.query_type, schema.mutation_type)
-               for name in root.fields if f"{root.name}.{name}" not in DECLARED]
+    missing = [
+        f"{root.name}.{name}"
+        for root in (schema.query_type, schema.mutation_type)
+        for name in root.fields
+        if f"{root.name}.{name}" not in DECLARED
+    ]
     assert missing == []
 
 
@@ -52,8 +56,10 @@ def sync_engine(pg_url):
 
 def test_models_and_migrations_agree(sync_engine):
     with sync_engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True}),
-                                models.Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True}),
+            models.Base.metadata,
+        )
     assert diff == [], f"models and migrations differ: {diff}"
 
 
@@ -83,8 +89,9 @@ def test_newest_migration_downgrades_and_upgrades_again(scratch_db_url):
     down = create_engine(_sync_url(scratch_db_url))
     try:
         with down.connect() as conn:  # the downgrade really stepped back one revision
-            assert [r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")] == \
-                ([] if previous == "base" else [previous])
+            assert [r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")] == (
+                [] if previous == "base" else [previous]
+            )
     finally:
         down.dispose()
     migrate.upgrade(scratch_db_url, "head")
@@ -113,6 +120,7 @@ def test_the_sdl_names_its_roots_and_no_type_borrows_a_root_operation_name():
     assert parsed.query_type.name == "Query" and parsed.mutation_type.name == "Mutation"
     assert parsed.subscription_type is None or parsed.subscription_type.name == "Subscription"
     live = build_schema()._schema
-    borrowed = {"Query", "Mutation", "Subscription"} - {t.name for t in (live.query_type, live.mutation_type,
-                                                                           live.subscription_type) if t}
+    borrowed = {"Query", "Mutation", "Subscription"} - {
+        t.name for t in (live.query_type, live.mutation_type, live.subscription_type) if t
+    }
     assert [name for name in live.type_map if name in borrowed] == []

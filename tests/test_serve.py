@@ -28,8 +28,14 @@ def _free_port() -> int:
 def _start(data_dir: Path, port: int) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(DATA_DIR=str(data_dir), LOG_JSON="false", LOG_LEVEL="WARNING")
-    return subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _wait_ready(proc: subprocess.Popen, port: int) -> None:
@@ -48,12 +54,22 @@ def _wait_ready(proc: subprocess.Popen, port: int) -> None:
 
 def _count_demo_schools(port: int, email: str) -> int:
     url = f"http://127.0.0.1:{port}/graphql"
-    login = httpx.post(url, json={"query": "mutation($e: String!, $p: String!) { tokenCreate(input: {email: $e, password: $p}) "
-                                           "{ accessToken errors { message } } }",
-                                  "variables": {"e": email, "p": DEMO_PASSWORD}}).json()
+    login = httpx.post(
+        url,
+        json={
+            "query": "mutation($e: String!, $p: String!) { tokenCreate(input: {email: $e, password: $p}) "
+            "{ accessToken errors { message } } }",
+            "variables": {"e": email, "p": DEMO_PASSWORD},
+        },
+    ).json()
     token = login["data"]["tokenCreate"]["accessToken"]
-    body = httpx.post(url, headers={"Authorization": f"Bearer {token}"},
-                      json={"query": '{ schools(filter: {schoolCode: {startsWith: "DEMO-"}}) { totalCount } hostels { totalCount } }'}).json()
+    body = httpx.post(
+        url,
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "query": '{ schools(filter: {schoolCode: {startsWith: "DEMO-"}}) { totalCount } hostels { totalCount } }'
+        },
+    ).json()
     assert body["data"]["hostels"]["totalCount"] >= 2, body
     return body["data"]["schools"]["totalCount"]
 
@@ -77,17 +93,29 @@ def _env(data_dir: Path) -> dict[str, str]:
 def _server_answers(port: int) -> None:
     ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
     assert ready.status_code == 200, ready.text
-    body = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ roomTypes(first: 1) { totalCount } }"},
-                      timeout=5).json()
+    body = httpx.post(
+        f"http://127.0.0.1:{port}/graphql", json={"query": "{ roomTypes(first: 1) { totalCount } }"}, timeout=5
+    ).json()
     assert "errors" not in body and body["data"]["roomTypes"]["totalCount"] > 0, body
 
 
 def _run(data_dir: Path, *commands: list[str]) -> list[str]:
     """Console commands run at once on `data_dir` (as cron jobs would); their outputs. Starting
     Python with the whole gateway imported is most of their cost (about 10 CPU seconds each)."""
-    running = [(command, subprocess.Popen([sys.executable, "-m", "gateway.cli", *command], cwd=ROOT, env=_env(data_dir),
-                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-               for command in commands]
+    running = [
+        (
+            command,
+            subprocess.Popen(
+                [sys.executable, "-m", "gateway.cli", *command],
+                cwd=ROOT,
+                env=_env(data_dir),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+        )
+        for command in commands
+    ]
     outputs = []
     for command, child in running:
         out, err = child.communicate(timeout=300)

@@ -16,7 +16,9 @@ from kit import db, planner
 def test_every_plan_field_is_shape_or_value(plan_class: type) -> None:
     fields = {f.name for f in dataclasses.fields(plan_class)}
     named = set(plan_class.SHAPE) | set(plan_class.VALUES)
-    assert fields == named, f"{plan_class.__name__}: say whether {fields ^ named} decide the SQL (SHAPE) or not (VALUES)"
+    assert fields == named, (
+        f"{plan_class.__name__}: say whether {fields ^ named} decide the SQL (SHAPE) or not (VALUES)"
+    )
     assert not set(plan_class.SHAPE) & set(plan_class.VALUES)
 
 

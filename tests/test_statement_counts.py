@@ -34,13 +34,19 @@ async def test_fifty_schools_with_sessions_take_two_statements(gql, db, rows):
 async def test_deeper_nesting_adds_one_statement_per_level(gql, db):
     prefix = unique("DEEP")
     await make_schools(db, prefix, 12, sessions_per_school=2)
-    body = await gql("""
+    body = await gql(
+        """
       query($p: String!) { schools(first: 50, filter: {schoolCode: {startsWith: $p}}) { nodes {
         academicSessions(first: 2) { nodes { name school { name academicSessions(first: 1) { nodes { name } } } } } } } }
-    """, {"p": prefix})
+    """,
+        {"p": prefix},
+    )
     schools = body["data"]["schools"]["nodes"]
     assert len(schools) == 12
-    assert all(s["academicSessions"]["nodes"][0]["school"]["academicSessions"]["nodes"] == [{"name": "2020-21"}] for s in schools)
+    assert all(
+        s["academicSessions"]["nodes"][0]["school"]["academicSessions"]["nodes"] == [{"name": "2020-21"}]
+        for s in schools
+    )
     # schools; their sessions (school joined); those schools' sessions
     assert gql.statements(body) == 3
 
@@ -48,7 +54,9 @@ async def test_deeper_nesting_adds_one_statement_per_level(gql, db):
 async def test_nodes_by_id_batch_per_type(gql, db):
     prefix = unique("NODES")
     schools = await make_schools(db, prefix, 30, sessions_per_school=1)
-    body = await gql("query($ids: [ID!]!) { nodes(ids: $ids) { id ... on School { schoolCode currentSession { name } } } }",
-                     {"ids": [s["gid"] for s in schools]})
+    body = await gql(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on School { schoolCode currentSession { name } } } }",
+        {"ids": [s["gid"] for s in schools]},
+    )
     assert [n["schoolCode"] for n in body["data"]["nodes"]] == [s["code"] for s in schools]
     assert gql.statements(body) == 1

@@ -30,8 +30,11 @@ async def admin(client) -> GQL:
 async def greenwood(db) -> dict[str, int]:
     async with db.acquire() as conn:
         row = await conn.fetchrow("SELECT id, current_session_id FROM schools WHERE school_code = 'DEMO-GWH'")
-        class_id = await conn.fetchval("SELECT id FROM school_classes WHERE school_id = $1 AND session_id = $2 "
-                                       "ORDER BY id LIMIT 1", row["id"], row["current_session_id"])
+        class_id = await conn.fetchval(
+            "SELECT id FROM school_classes WHERE school_id = $1 AND session_id = $2 ORDER BY id LIMIT 1",
+            row["id"],
+            row["current_session_id"],
+        )
     return {"school": row["id"], "session": row["current_session_id"], "class": class_id}
 
 
@@ -43,27 +46,42 @@ async def make_students(db, count: int, enrolled: bool = True, active: bool = Tr
         for _ in range(count):
             sid = await conn.fetchval(
                 "INSERT INTO students (school_id, admission_number, first_name, gender, active, current_class_id) "
-                "VALUES ($1, $2, 'Rider', 'FEMALE', $3, $4) RETURNING id", gw["school"], unique("TR"), active, gw["class"])
+                "VALUES ($1, $2, 'Rider', 'FEMALE', $3, $4) RETURNING id",
+                gw["school"],
+                unique("TR"),
+                active,
+                gw["class"],
+            )
             if enrolled:
-                await conn.execute("INSERT INTO student_enrollments (school_id, student_id, class_id, session_id, active) "
-                                   "VALUES ($1, $2, $3, $4, true)", gw["school"], sid, gw["class"], gw["session"])
+                await conn.execute(
+                    "INSERT INTO student_enrollments (school_id, student_id, class_id, session_id, active) "
+                    "VALUES ($1, $2, $3, $4, true)",
+                    gw["school"],
+                    sid,
+                    gw["class"],
+                    gw["session"],
+                )
             ids.append(encode_gid("Student", sid))
     return ids
 
 
 async def make_route(admin: GQL, capacity: int, points: int = 1) -> tuple[str, list[str]]:
     """A new route of the admin's school with its pickup points, through the API."""
-    body = await admin("""mutation($i: TransportRouteCreateInput!) { transportRouteCreate(input: $i) {
+    body = await admin(
+        """mutation($i: TransportRouteCreateInput!) { transportRouteCreate(input: $i) {
         transportRoute { id currentStrength } errors { code message } } }""",
-                       {"i": {"name": unique("Route"), "capacity": capacity}})
+        {"i": {"name": unique("Route"), "capacity": capacity}},
+    )
     payload = body["data"]["transportRouteCreate"]
     assert payload["errors"] == [] and payload["transportRoute"]["currentStrength"] == 0
     route = payload["transportRoute"]["id"]
     point_ids = []
     for k in range(points):
-        body = await admin("""mutation($i: PickupPointCreateInput!) { pickupPointCreate(input: $i) {
+        body = await admin(
+            """mutation($i: PickupPointCreateInput!) { pickupPointCreate(input: $i) {
             pickupPoint { id } errors { code message } } }""",
-                           {"i": {"name": f"Stop {k}", "amount": "650.00", "frequency": "MONTHLY", "routeId": route}})
+            {"i": {"name": f"Stop {k}", "amount": "650.00", "frequency": "MONTHLY", "routeId": route}},
+        )
         assert body["data"]["pickupPointCreate"]["errors"] == []
         point_ids.append(body["data"]["pickupPointCreate"]["pickupPoint"]["id"])
     return route, point_ids
@@ -77,8 +95,11 @@ async def active_riders(admin: GQL, route: str) -> list[str]:
     """Students with an active transport enrollment on the route, read through the API."""
     riders, after = [], None
     while True:
-        body = await admin("""query($after: String) { transportEnrollments(first: 100, after: $after, filter: {active: {eq: true}}) {
-            nodes { student { id } pickupPoint { route { id } } } pageInfo { hasNextPage endCursor } } }""", {"after": after})
+        body = await admin(
+            """query($after: String) { transportEnrollments(first: 100, after: $after, filter: {active: {eq: true}}) {
+            nodes { student { id } pickupPoint { route { id } } } pageInfo { hasNextPage endCursor } } }""",
+            {"after": after},
+        )
         page = body["data"]["transportEnrollments"]
         riders += [n["student"]["id"] for n in page["nodes"] if n["pickupPoint"]["route"]["id"] == route]
         if not page["pageInfo"]["hasNextPage"]:
@@ -111,9 +132,11 @@ async def test_enroll_and_unenroll_move_the_seat_count(admin, db):
     assert gone["transportEnrollment"]["pickupPoint"]["route"]["currentStrength"] == 0
     assert await active_riders(admin, route) == []
 
-    logs = await admin("""query($id: Int!) { activityLogs(filter: {entityType: {eq: "TransportEnrollment"}, entityId: {eq: $id}},
+    logs = await admin(
+        """query($id: Int!) { activityLogs(filter: {entityType: {eq: "TransportEnrollment"}, entityId: {eq: $id}},
         orderBy: [{field: TIMESTAMP, direction: ASC}]) { nodes { action } } }""",
-                       {"id": decode_gid(enrollment["id"])[1]})
+        {"id": decode_gid(enrollment["id"])[1]},
+    )
     assert [n["action"] for n in logs["data"]["activityLogs"]["nodes"]] == ["transportEnroll", "transportUnenroll"]
 
 
@@ -130,28 +153,49 @@ async def test_an_ended_enrollment_is_reactivated_not_duplicated(admin, db):
     assert again["transportEnrollment"]["pickupPoint"]["id"] == second_point
     assert await strength(admin, route) == 1
     async with db.acquire() as conn:
-        rows = await conn.fetchval("SELECT count(*) FROM transport_enrollments WHERE student_id = $1", decode_gid(student)[1])
+        rows = await conn.fetchval(
+            "SELECT count(*) FROM transport_enrollments WHERE student_id = $1", decode_gid(student)[1]
+        )
     assert rows == 1
 
 
 async def test_refusals_change_nothing(admin, db):
     route, [point, closed_point] = await make_route(admin, capacity=5, points=2)
-    [rider, not_enrolled, inactive, never_rode] = (await make_students(db, 1) + await make_students(db, 1, enrolled=False)
-                                                   + await make_students(db, 1, active=False) + await make_students(db, 1))
+    [rider, not_enrolled, inactive, never_rode] = (
+        await make_students(db, 1)
+        + await make_students(db, 1, enrolled=False)
+        + await make_students(db, 1, active=False)
+        + await make_students(db, 1)
+    )
     assert (await enroll(admin, rider, point))["errors"] == []
 
     double = await enroll(admin, rider, point)
-    assert double == {"transportEnrollment": None, "errors": [
-        {"field": ["input", "studentId"], "code": "CONFLICT", "message": "This student already rides in this academic session."}]}
+    assert double == {
+        "transportEnrollment": None,
+        "errors": [
+            {
+                "field": ["input", "studentId"],
+                "code": "CONFLICT",
+                "message": "This student already rides in this academic session.",
+            }
+        ],
+    }
 
     outside = await enroll(admin, not_enrolled, point)
     assert outside["transportEnrollment"] is None
-    assert outside["errors"] == [{"field": ["input", "studentId"], "code": "INVALID",
-                                  "message": "This student is not enrolled in the academic session."}]
+    assert outside["errors"] == [
+        {
+            "field": ["input", "studentId"],
+            "code": "INVALID",
+            "message": "This student is not enrolled in the academic session.",
+        }
+    ]
 
     assert (await enroll(admin, inactive, point))["errors"][0]["code"] == "INVALID"
 
-    closed = await admin("mutation($id: ID!) { pickupPointDeactivate(input: {id: $id}) { errors { code } } }", {"id": closed_point})
+    closed = await admin(
+        "mutation($id: ID!) { pickupPointDeactivate(input: {id: $id}) { errors { code } } }", {"id": closed_point}
+    )
     assert closed["data"]["pickupPointDeactivate"]["errors"] == []
     refused = await enroll(admin, never_rode, closed_point)
     assert refused["transportEnrollment"] is None
@@ -161,13 +205,23 @@ async def test_refusals_change_nothing(admin, db):
     missing_point = await enroll(admin, never_rode, encode_gid("PickupPoint", 987_654_321))
     assert missing_point["errors"][0]["code"] == "NOT_FOUND"
     wrong_type = await enroll(admin, never_rode, route)
-    assert wrong_type["errors"][0] == {"field": ["input", "pickupPointId"], "code": "INVALID",
-                                       "message": "pickupPointId must be the ID of a PickupPoint."}
+    assert wrong_type["errors"][0] == {
+        "field": ["input", "pickupPointId"],
+        "code": "INVALID",
+        "message": "pickupPointId must be the ID of a PickupPoint.",
+    }
 
     nothing = await unenroll(admin, never_rode)
-    assert nothing == {"transportEnrollment": None, "errors": [{
-        "field": ["input", "studentId"], "code": "NOT_FOUND",
-        "message": "This student has no active transport enrollment in this academic session."}]}
+    assert nothing == {
+        "transportEnrollment": None,
+        "errors": [
+            {
+                "field": ["input", "studentId"],
+                "code": "NOT_FOUND",
+                "message": "This student has no active transport enrollment in this academic session.",
+            }
+        ],
+    }
 
     assert await strength(admin, route) == 1
     assert await active_riders(admin, route) == [rider]
@@ -193,8 +247,12 @@ async def test_a_full_route_says_so(admin, db):
     assert error["message"].endswith(" is full.") and error["message"].startswith("Route Route-")
     # nothing of the refused enrollment remains
     async with db.acquire() as conn:
-        assert await conn.fetchval("SELECT count(*) FROM transport_enrollments WHERE student_id = $1",
-                                   decode_gid(second)[1]) == 0
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM transport_enrollments WHERE student_id = $1", decode_gid(second)[1]
+            )
+            == 0
+        )
     assert await strength(admin, route) == 1
 
 
@@ -203,19 +261,27 @@ async def test_a_pickup_point_with_riders_keeps_its_route(admin, db):
     other_route, _ = await make_route(admin, capacity=2, points=0)
     [student] = await make_students(db, 1)
     assert (await enroll(admin, student, point))["errors"] == []
-    moved = await admin("""mutation($i: PickupPointUpdateInput!) { pickupPointUpdate(input: $i) { errors { code field } } }""",
-                        {"i": {"id": point, "routeId": other_route}})
+    moved = await admin(
+        """mutation($i: PickupPointUpdateInput!) { pickupPointUpdate(input: $i) { errors { code field } } }""",
+        {"i": {"id": point, "routeId": other_route}},
+    )
     assert moved["data"]["pickupPointUpdate"]["errors"] == [{"code": "CONFLICT", "field": ["input", "routeId"]}]
-    renamed = await admin("""mutation($i: PickupPointUpdateInput!) { pickupPointUpdate(input: $i) { errors { code } } }""",
-                          {"i": {"id": point, "name": "Renamed stop", "routeId": route}})
+    renamed = await admin(
+        """mutation($i: PickupPointUpdateInput!) { pickupPointUpdate(input: $i) { errors { code } } }""",
+        {"i": {"id": point, "name": "Renamed stop", "routeId": route}},
+    )
     assert renamed["data"]["pickupPointUpdate"]["errors"] == []
     # and a route's capacity cannot drop below the seats taken
-    shrunk = await admin("""mutation($i: TransportRouteUpdateInput!) { transportRouteUpdate(input: $i) { errors { code } } }""",
-                         {"i": {"id": route, "capacity": 0}})
+    shrunk = await admin(
+        """mutation($i: TransportRouteUpdateInput!) { transportRouteUpdate(input: $i) { errors { code } } }""",
+        {"i": {"id": route, "capacity": 0}},
+    )
     assert shrunk["data"]["transportRouteUpdate"]["errors"][0]["code"] == "INVALID"
     assert (await unenroll(admin, student))["errors"] == []
-    moved = await admin("""mutation($i: PickupPointUpdateInput!) { pickupPointUpdate(input: $i) { errors { code } } }""",
-                        {"i": {"id": point, "routeId": other_route}})
+    moved = await admin(
+        """mutation($i: PickupPointUpdateInput!) { pickupPointUpdate(input: $i) { errors { code } } }""",
+        {"i": {"id": point, "routeId": other_route}},
+    )
     assert moved["data"]["pickupPointUpdate"]["errors"] == []
 
 
@@ -228,8 +294,14 @@ async def test_another_school_cannot_enroll_or_unenroll_a_greenwood_student(clie
 
     missing = encode_gid("Student", 987_654_321)
     foreign, absent = await enroll(riverside, student, their_point), await enroll(riverside, missing, their_point)
-    assert foreign == absent == {"transportEnrollment": None, "errors": [
-        {"field": ["input", "studentId"], "code": "NOT_FOUND", "message": "No Student with this ID."}]}
+    assert (
+        foreign
+        == absent
+        == {
+            "transportEnrollment": None,
+            "errors": [{"field": ["input", "studentId"], "code": "NOT_FOUND", "message": "No Student with this ID."}],
+        }
+    )
     # a Greenwood pickup point is as unknown to Riverside as a missing one
     foreign_point = await enroll(riverside, student, point)
     assert foreign_point["errors"][0]["code"] == "NOT_FOUND"
@@ -244,8 +316,10 @@ async def test_a_teacher_is_forbidden(client, admin, db):
     route, [point] = await make_route(admin, capacity=3)
     [student] = await make_students(db, 1)
     teacher = await as_user(client, "teacher@greenwood.demo")
-    for query, variables in ((ENROLL, {"input": {"studentId": student, "pickupPointId": point}}),
-                             (UNENROLL, {"input": {"studentId": student}})):
+    for query, variables in (
+        (ENROLL, {"input": {"studentId": student, "pickupPointId": point}}),
+        (UNENROLL, {"input": {"studentId": student}}),
+    ):
         body = await teacher(query, variables, expect_errors=True)
         assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert await strength(admin, route) == 0
@@ -300,15 +374,22 @@ async def test_transport_enrollment_creates_and_ends_the_pickup_points_fee(clien
               WHERE t.student_id = e.student_id AND t.session_id = e.session_id)
             ORDER BY e.student_id DESC, p.id LIMIT 1""")
     student, point = encode_gid("Student", row["student_id"]), encode_gid("PickupPoint", row["point"])
-    enroll = "mutation($s: ID!, $p: ID!) { transportEnroll(input: {studentId: $s, pickupPointId: $p}) { errors { code } } }"
+    enroll = (
+        "mutation($s: ID!, $p: ID!) { transportEnroll(input: {studentId: $s, pickupPointId: $p}) { errors { code } } }"
+    )
     unenroll = "mutation($s: ID!) { transportUnenroll(input: {studentId: $s}) { errors { code } } }"
 
     async def fee_state():
         async with db.acquire() as conn:
-            return await conn.fetch("""SELECT a.amount, a.active FROM student_fee_assignments a JOIN fee_structures fs ON fs.id = a.fee_structure_id
-                JOIN fee_types ft ON ft.id = fs.fee_type_id WHERE ft.name = 'Transport' AND a.student_id = $1""", row["student_id"])
+            return await conn.fetch(
+                """SELECT a.amount, a.active FROM student_fee_assignments a JOIN fee_structures fs ON fs.id = a.fee_structure_id
+                JOIN fee_types ft ON ft.id = fs.fee_type_id WHERE ft.name = 'Transport' AND a.student_id = $1""",
+                row["student_id"],
+            )
 
-    r = (await client.post("/graphql", json={"query": enroll, "variables": {"s": student, "p": point}}, headers=admin)).json()
+    r = (
+        await client.post("/graphql", json={"query": enroll, "variables": {"s": student, "p": point}}, headers=admin)
+    ).json()
     assert r["data"]["transportEnroll"]["errors"] == []
     assert [(f["amount"], f["active"]) for f in await fee_state()] == [(row["amount"], True)]
     await client.post("/graphql", json={"query": unenroll, "variables": {"s": student}}, headers=admin)
@@ -325,16 +406,29 @@ async def test_a_route_or_pickup_point_with_riders_is_not_deactivated(admin, db)
     for student in riders:
         assert (await enroll(admin, student, point))["errors"] == []
     deactivate = {
-        "route": ("mutation($id: ID!) { transportRouteDeactivate(input: {id: $id}) { "
-                  "transportRoute { id active } errors { code field message } } }", "transportRouteDeactivate", route),
-        "point": ("mutation($id: ID!) { pickupPointDeactivate(input: {id: $id}) { "
-                  "pickupPoint { id active } errors { code field message } } }", "pickupPointDeactivate", point),
+        "route": (
+            "mutation($id: ID!) { transportRouteDeactivate(input: {id: $id}) { "
+            "transportRoute { id active } errors { code field message } } }",
+            "transportRouteDeactivate",
+            route,
+        ),
+        "point": (
+            "mutation($id: ID!) { pickupPointDeactivate(input: {id: $id}) { "
+            "pickupPoint { id active } errors { code field message } } }",
+            "pickupPointDeactivate",
+            point,
+        ),
     }
 
     async def state() -> Any:
-        body = await admin("""query($r: ID!, $p: ID!) { r: node(id: $r) { ... on TransportRoute { active currentStrength capacity name } }
-                              p: node(id: $p) { ... on PickupPoint { active name } } }""", {"r": route, "p": point})
-        logs = await admin("""{ activityLogs(filter: {action: {in: ["transportRouteDeactivate", "pickupPointDeactivate"]}}) { totalCount } }""")
+        body = await admin(
+            """query($r: ID!, $p: ID!) { r: node(id: $r) { ... on TransportRoute { active currentStrength capacity name } }
+                              p: node(id: $p) { ... on PickupPoint { active name } } }""",
+            {"r": route, "p": point},
+        )
+        logs = await admin(
+            """{ activityLogs(filter: {action: {in: ["transportRouteDeactivate", "pickupPointDeactivate"]}}) { totalCount } }"""
+        )
         return body["data"], logs["data"]["activityLogs"]["totalCount"], sorted(await active_riders(admin, route))
 
     before = await state()
@@ -363,17 +457,25 @@ async def test_a_student_in_a_class_or_on_a_bus_is_not_deactivated(admin, db):
     route, [point] = await make_route(admin, capacity=3)
     rider, pupil = await make_students(db, 2)
     assert (await enroll(admin, rider, point))["errors"] == []
-    deactivate = ("mutation($id: ID!) { studentDeactivate(input: {id: $id}) { student { id active } "
-                  "errors { code field message } } }")
+    deactivate = (
+        "mutation($id: ID!) { studentDeactivate(input: {id: $id}) { student { id active } "
+        "errors { code field message } } }"
+    )
 
     async def state(student: str) -> Any:
-        body = await admin("query($id: ID!) { node(id: $id) { ... on Student { active currentStatus } } }", {"id": student})
+        body = await admin(
+            "query($id: ID!) { node(id: $id) { ... on Student { active currentStatus } } }", {"id": student}
+        )
         async with db.acquire() as conn:
-            enrolled = await conn.fetchval("SELECT count(*) FROM student_enrollments WHERE student_id = $1 AND active",
-                                           decode_gid(student)[1])
+            enrolled = await conn.fetchval(
+                "SELECT count(*) FROM student_enrollments WHERE student_id = $1 AND active", decode_gid(student)[1]
+            )
         return body["data"]["node"], enrolled, await strength(admin, route), sorted(await active_riders(admin, route))
 
-    for student, words in ((rider, "actively enrolled in a class and riding a school bus"), (pupil, "actively enrolled")):
+    for student, words in (
+        (rider, "actively enrolled in a class and riding a school bus"),
+        (pupil, "actively enrolled"),
+    ):
         before = await state(student)
         payload = (await admin(deactivate, {"id": student}))["data"]["studentDeactivate"]
         [error] = payload["errors"]
@@ -381,7 +483,9 @@ async def test_a_student_in_a_class_or_on_a_bus_is_not_deactivated(admin, db):
         assert payload["student"] is None and await state(student) == before
 
     withdraw = """mutation($i: StudentWithdrawInput!) { studentWithdraw(input: $i) { errors { code message } } }"""
-    body = await admin(withdraw, {"i": {"studentId": rider, "dateOfLeaving": str(school_today()), "reason": "Moved away"}})
+    body = await admin(
+        withdraw, {"i": {"studentId": rider, "dateOfLeaving": str(school_today()), "reason": "Moved away"}}
+    )
     assert body["data"]["studentWithdraw"]["errors"] == [], body
     payload = (await admin(deactivate, {"id": rider}))["data"]["studentDeactivate"]
     assert payload["errors"] == [] and payload["student"]["active"] is False

@@ -43,9 +43,13 @@ async def test_a_cheap_document_of_doubling_fragments_is_answered(client):
 
 async def test_repeating_one_field_hundreds_of_times_is_refused_before_the_quadratic_check_runs_long(client, app):
     budget = app.state.settings.max_field_comparisons
-    for document in ("{" + " hostels { totalCount }" * 300 + "}",
-                     "{" + " ".join(f"...F{i}" for i in range(150)) + "} "
-                     + " ".join(f"fragment F{i} on Query {{ hostels {{ totalCount }} }}" for i in range(150))):
+    for document in (
+        "{" + " hostels { totalCount }" * 300 + "}",
+        "{"
+        + " ".join(f"...F{i}" for i in range(150))
+        + "} "
+        + " ".join(f"fragment F{i} on Query {{ hostels {{ totalCount }} }}" for i in range(150)),
+    ):
         before = limits.WORK["field_comparisons"]
         r = await client.post("/graphql", json={"query": document}, headers=GQL.ACCEPT)
         assert r.status_code == 400, r.text
@@ -55,8 +59,13 @@ async def test_repeating_one_field_hundreds_of_times_is_refused_before_the_quadr
 
 async def test_ordinary_documents_stay_far_below_the_comparison_budget(client):
     before = limits.WORK["field_comparisons"]
-    r = await client.post("/graphql", json={"query": "query { a: hostels(first: 2) { nodes { id name } totalCount } "
-                                            "b: hostels(first: 2) { nodes { id } } ...H } fragment H on Query { hostels(first: 2) { totalCount } }"})
+    r = await client.post(
+        "/graphql",
+        json={
+            "query": "query { a: hostels(first: 2) { nodes { id name } totalCount } "
+            "b: hostels(first: 2) { nodes { id } } ...H } fragment H on Query { hostels(first: 2) { totalCount } }"
+        },
+    )
     assert r.status_code == 200 and "errors" not in r.json(), r.text
     assert limits.WORK["field_comparisons"] - before < 50
 
@@ -81,11 +90,16 @@ async def test_many_fragments_spread_side_by_side_are_refused_within_the_budget(
 
     documents = [
         # distinct response names: no field comparison at all, only fragment pairs
-        "{" + " ".join(f"...F{i}" for i in range(170)) + "} "
+        "{"
+        + " ".join(f"...F{i}" for i in range(170))
+        + "} "
         + " ".join(f"fragment F{i} on Query {{ a{i}: __typename }}" for i in range(170)),
         # fragments that all spread one common fragment
-        "{" + " ".join(f"...F{i}" for i in range(130)) + "} "
-        + " ".join(f"fragment F{i} on Query {{ ...Z }}" for i in range(130)) + " fragment Z on Query { __typename }",
+        "{"
+        + " ".join(f"...F{i}" for i in range(130))
+        + "} "
+        + " ".join(f"fragment F{i} on Query {{ ...Z }}" for i in range(130))
+        + " fragment Z on Query { __typename }",
     ]
     rule.PairSet.add = counting_add
     try:
@@ -98,8 +112,13 @@ async def test_many_fragments_spread_side_by_side_are_refused_within_the_budget(
             assert pairs <= budget + 1, pairs
     finally:
         rule.PairSet.add = original
-    r = await client.post("/graphql", json={"query": "{ ...A ...B ...C } fragment A on Query { a: __typename } "
-                                            "fragment B on Query { b: __typename } fragment C on Query { c: __typename }"})
+    r = await client.post(
+        "/graphql",
+        json={
+            "query": "{ ...A ...B ...C } fragment A on Query { a: __typename } "
+            "fragment B on Query { b: __typename } fragment C on Query { c: __typename }"
+        },
+    )
     assert r.status_code == 200 and r.json()["data"] == {"a": "Query", "b": "Query", "c": "Query"}, r.text
 
 
@@ -108,8 +127,16 @@ async def test_introspection_roots_are_limited_per_document(client):
     for one anonymous request (dev mode, where introspection is on)."""
     from gateway.limits import INTROSPECTION_ROOTS
 
-    many = "{ " + " ".join(f"a{i}: __schema {{ types {{ name }} }}" for i in range(INTROSPECTION_ROOTS["__schema"] + 1)) + " }"
-    types = "{ " + " ".join(f't{i}: __type(name: "Query") {{ name }}' for i in range(INTROSPECTION_ROOTS["__type"] + 1)) + " }"
+    many = (
+        "{ "
+        + " ".join(f"a{i}: __schema {{ types {{ name }} }}" for i in range(INTROSPECTION_ROOTS["__schema"] + 1))
+        + " }"
+    )
+    types = (
+        "{ "
+        + " ".join(f't{i}: __type(name: "Query") {{ name }}' for i in range(INTROSPECTION_ROOTS["__type"] + 1))
+        + " }"
+    )
     for document in (many, types):
         r = await client.post("/graphql", json={"query": document}, headers=GQL.ACCEPT)
         assert r.status_code == 400, r.text[:300]

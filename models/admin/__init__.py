@@ -69,12 +69,18 @@ class AssignmentStatus(enum.Enum):
 
 # ---- admin_user.py ----------------------------------------------------------------------
 
+
 class AdminRole(ActiveMixin, AuditMixin, Base):
     """A role definition with its place in the hierarchy and permission keys (RBAC)."""
 
     __tablename__ = "admin_roles"
-    __entity__ = Entity(read=HOSTEL_STAFF_READERS, list="adminRoles", filter=("name", "code", "level", "active"),
-                        order=("name", "level"), hand_written=_HAND)
+    __entity__ = Entity(
+        read=HOSTEL_STAFF_READERS,
+        list="adminRoles",
+        filter=("name", "code", "level", "active"),
+        order=("name", "level"),
+        hand_written=_HAND,
+    )
 
     name: Mapped[str] = mapped_column(String(100))
     code: Mapped[str] = mapped_column(String(50), unique=True)
@@ -89,10 +95,13 @@ class AdminUser(AuditMixin, Base):
 
     __tablename__ = "admin_users"
     __entity__ = Entity(
-        read=HOSTEL_STAFF_READERS, rows=own_admin_user, list="adminUsers",
+        read=HOSTEL_STAFF_READERS,
+        rows=own_admin_user,
+        list="adminUsers",
         about="Hostel administrators (platform roles); a hostel admin sees their own record.",
         filter=("employee_code", "designation", "status", "can_manage_multiple_hostels"),
-        order=("employee_code", "created_at"), hand_written=_HAND,
+        order=("employee_code", "created_at"),
+        hand_written=_HAND,
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
@@ -100,8 +109,9 @@ class AdminUser(AuditMixin, Base):
     employee_code: Mapped[str | None] = mapped_column(String(50), unique=True)
     designation: Mapped[str | None] = mapped_column(String(100))
     department: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[AdminStatus] = mapped_column(Enum(AdminStatus, native_enum=False, length=20),
-                                                default=AdminStatus.ACTIVE, server_default="ACTIVE")
+    status: Mapped[AdminStatus] = mapped_column(
+        Enum(AdminStatus, native_enum=False, length=20), default=AdminStatus.ACTIVE, server_default="ACTIVE"
+    )
     reports_to_id: Mapped[int | None] = mapped_column(ForeignKey("admin_users.id"))
     can_manage_multiple_hostels: Mapped[bool] = mapped_column(default=False, server_default="false")
     last_active_at: Mapped[dt.datetime | None]
@@ -109,7 +119,8 @@ class AdminUser(AuditMixin, Base):
     user: Mapped["User"] = relationship(lazy="raise")
     admin_role: Mapped[AdminRole | None] = relationship(lazy="raise")
     hostel_assignments: Mapped[list[AdminHostelAssignment]] = relationship(
-        back_populates="admin_user", lazy="raise", foreign_keys="AdminHostelAssignment.admin_user_id")
+        back_populates="admin_user", lazy="raise", foreign_keys="AdminHostelAssignment.admin_user_id"
+    )
 
 
 class AdminProfile(AuditMixin, Base):
@@ -144,12 +155,14 @@ class AdminSession(Base):
 
 # ---- admin_permissions.py ---------------------------------------------------------------
 
+
 class PermissionGroup(ActiveMixin, AuditMixin, Base):
     """Related permission keys grouped for the UI."""
 
     __tablename__ = "permission_groups"
-    __entity__ = Entity(read=HOSTEL_STAFF_READERS, list="permissionGroups", filter=("name", "active"),
-                        hand_written=_HAND)
+    __entity__ = Entity(
+        read=HOSTEL_STAFF_READERS, list="permissionGroups", filter=("name", "active"), hand_written=_HAND
+    )
 
     name: Mapped[str] = mapped_column(String(100), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
@@ -172,7 +185,11 @@ class AdminPermission(AuditMixin, Base):
     """A permission granted to (or withheld from) one admin, optionally in one hostel."""
 
     __tablename__ = "admin_permissions"
-    __table_args__ = (Index("uq_admin_permissions_key", "admin_user_id", "permission_key", text("coalesce(hostel_id, 0)"), unique=True),)
+    __table_args__ = (
+        Index(
+            "uq_admin_permissions_key", "admin_user_id", "permission_key", text("coalesce(hostel_id, 0)"), unique=True
+        ),
+    )
     __entity__ = Internal("RBAC bookkeeping read by the permission checks, not in the API yet")
 
     admin_user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"))
@@ -201,17 +218,20 @@ class PermissionTemplate(ActiveMixin, AuditMixin, Base):
     """A predefined set of permissions for quick assignment."""
 
     __tablename__ = "permission_templates"
-    __entity__ = Entity(read=HOSTEL_STAFF_READERS, list="permissionTemplates", filter=("name", "active"),
-                        hand_written=_HAND)
+    __entity__ = Entity(
+        read=HOSTEL_STAFF_READERS, list="permissionTemplates", filter=("name", "active"), hand_written=_HAND
+    )
 
     name: Mapped[str] = mapped_column(String(100), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     permission_keys: Mapped[list[str]] = mapped_column(ARRAY(String(100)), default=list, server_default="{}")
-    permission_level: Mapped[PermissionLevel] = mapped_column(Enum(PermissionLevel, native_enum=False, length=20),
-                                                              default=PermissionLevel.MANAGER)
+    permission_level: Mapped[PermissionLevel] = mapped_column(
+        Enum(PermissionLevel, native_enum=False, length=20), default=PermissionLevel.MANAGER
+    )
 
 
 # ---- admin_hostel_assignment.py -----------------------------------------------------------
+
 
 class AdminHostelAssignment(AuditMixin, Base):
     """An admin's assignment to a hostel. ACTIVE assignments are the hostels the admin may
@@ -219,29 +239,40 @@ class AdminHostelAssignment(AuditMixin, Base):
 
     __tablename__ = "admin_hostel_assignments"
     __table_args__ = (
-        Index("uq_admin_hostel_assignments_active", "admin_user_id", "hostel_id", unique=True,
-              postgresql_where=text("status = 'ACTIVE'")),
+        Index(
+            "uq_admin_hostel_assignments_active",
+            "admin_user_id",
+            "hostel_id",
+            unique=True,
+            postgresql_where=text("status = 'ACTIVE'"),
+        ),
     )
     __entity__ = Entity(
-        read=HOSTEL_STAFF_READERS, rows=own_admin_rows("admin_user_id"), list="adminHostelAssignments",
+        read=HOSTEL_STAFF_READERS,
+        rows=own_admin_rows("admin_user_id"),
+        list="adminHostelAssignments",
         about="Assignments of administrators to hostels.",
-        filter=("status", "permission_level", "is_primary", "assigned_at"), order=("assigned_at",),
+        filter=("status", "permission_level", "is_primary", "assigned_at"),
+        order=("assigned_at",),
         hand_written=_HAND,
     )
 
     admin_user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"), index=True)
     hostel_id: Mapped[int] = mapped_column(ForeignKey("hostels.id"), index=True)
-    permission_level: Mapped[PermissionLevel] = mapped_column(Enum(PermissionLevel, native_enum=False, length=20),
-                                                              default=PermissionLevel.FULL_ACCESS)
-    status: Mapped[AssignmentStatus] = mapped_column(Enum(AssignmentStatus, native_enum=False, length=20),
-                                                     default=AssignmentStatus.ACTIVE, server_default="ACTIVE")
+    permission_level: Mapped[PermissionLevel] = mapped_column(
+        Enum(PermissionLevel, native_enum=False, length=20), default=PermissionLevel.FULL_ACCESS
+    )
+    status: Mapped[AssignmentStatus] = mapped_column(
+        Enum(AssignmentStatus, native_enum=False, length=20), default=AssignmentStatus.ACTIVE, server_default="ACTIVE"
+    )
     is_primary: Mapped[bool] = mapped_column(default=False, server_default="false")
     assigned_at: Mapped[dt.datetime]
     assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revoked_at: Mapped[dt.datetime | None]
 
-    admin_user: Mapped[AdminUser] = relationship(back_populates="hostel_assignments", lazy="raise",
-                                                 foreign_keys=[admin_user_id])
+    admin_user: Mapped[AdminUser] = relationship(
+        back_populates="hostel_assignments", lazy="raise", foreign_keys=[admin_user_id]
+    )
     hostel: Mapped["Hostel"] = relationship(lazy="raise")
 
 
@@ -287,6 +318,7 @@ class PrimaryHostelDesignation(Base):
 
 # ---- hostel_context.py --------------------------------------------------------------------
 
+
 class HostelContext(Base):
     """The hostel an admin currently works in, with counters of the current stint."""
 
@@ -306,9 +338,14 @@ class ContextSwitch(Base):
     __tablename__ = "context_switches"
     __table_args__ = (Index("ix_context_switches_admin_at", "admin_user_id", "switched_at"),)
     __entity__ = Entity(
-        read=HOSTEL_STAFF_READERS, rows=own_admin_rows("admin_user_id"), list="contextSwitches",
-        about="Hostel context switches, newest last.", filter=("switched_at",), order=("switched_at",),
-        append_only=True, hand_written=_HAND,
+        read=HOSTEL_STAFF_READERS,
+        rows=own_admin_rows("admin_user_id"),
+        list="contextSwitches",
+        about="Hostel context switches, newest last.",
+        filter=("switched_at",),
+        order=("switched_at",),
+        append_only=True,
+        hand_written=_HAND,
     )
 
     admin_user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"))
@@ -346,4 +383,3 @@ class ContextSnapshot(Base):
 
 
 from models.hostel import Hostel  # noqa: E402
-

@@ -42,16 +42,22 @@ class StudentAttendance(SchoolTenantMixin, Base):
         school_ref("session_id", "academic_sessions"),
     )
     __entity__ = Entity(
-        read=READERS, rows=classes_taught("class_id"), list="studentAttendance", hide=("session_id",),
+        read=READERS,
+        rows=classes_taught("class_id"),
+        list="studentAttendance",
+        hide=("session_id",),
         about="Attendance rows of the active school (filter by date, class, student, status); a teacher reads those "
-              "of the classes they teach (class teacher or teacher of one of its subjects).",
-        filter=("attendance_date", "status", "class_id", "student_id", "session_id"), order=("attendance_date",),
+        "of the classes they teach (class teacher or teacher of one of its subjects).",
+        filter=("attendance_date", "status", "class_id", "student_id", "session_id"),
+        order=("attendance_date",),
     )
 
     school_class: Mapped[SchoolClass] = reference(column="class_id")
     session_id: Mapped[int] = mapped_column(comment="The academic session (database id; the `session` field reads it).")
     student: Mapped[Student] = reference(back="attendance")
     attendance_date: Mapped[dt.date] = mapped_column(comment="The school's local date; never in the future.")
-    status: Mapped[AttendanceStatus] = mapped_column(Enum(AttendanceStatus, native_enum=False, length=20, validate_strings=True),
-                                                     comment="PRESENT and LATE count as attended.")
+    status: Mapped[AttendanceStatus] = mapped_column(
+        Enum(AttendanceStatus, native_enum=False, length=20, validate_strings=True),
+        comment="PRESENT and LATE count as attended.",
+    )
     remarks: Mapped[str | None] = mapped_column(String(500))

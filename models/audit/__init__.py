@@ -24,8 +24,11 @@ class AuditLog(HostelTenantMixin, Base):
     __tablename__ = "audit_logs"
     __table_args__ = hostel_table(extra=(Index("idx_audit_logs_hostel_occurred", "hostel_id", "occurred_at"),))
     __entity__ = Entity(
-        read=ADMINS, list="auditLogs", about="Who did what in the hostel, newest last (append-only).",
-        filter=("action", "entity_type", "entity_id", "user_id", "occurred_at"), order=("occurred_at",),
+        read=ADMINS,
+        list="auditLogs",
+        about="Who did what in the hostel, newest last (append-only).",
+        filter=("action", "entity_type", "entity_id", "user_id", "occurred_at"),
+        order=("occurred_at",),
         append_only=True,
     )
 

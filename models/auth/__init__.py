@@ -34,10 +34,12 @@ class UserSession(Base):
     __tablename__ = "user_sessions"
     __table_args__ = (Index("ix_user_sessions_user_active", "user_id", "revoked_at"),)
     __entity__ = Entity(
-        read=AUTHENTICATED, rows=own_rows, filter=("created_at", "last_seen_at", "revoked_at"),
+        read=AUTHENTICATED,
+        rows=own_rows,
+        filter=("created_at", "last_seen_at", "revoked_at"),
         order=("created_at", "last_seen_at"),
         hand_written="listed only as `me.sessions`, newest first (schema/auth.py); the tenant and the risk "
-                     "score stay out",
+        "score stay out",
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -154,11 +156,13 @@ class SecurityEvent(Base):
     __tablename__ = "security_events"
     __table_args__ = (Index("ix_security_events_user_at", "user_id", "occurred_at"),)
     __entity__ = Entity(
-        read=roles(*PLATFORM), rows=platform_only, list="securityEvents",
+        read=roles(*PLATFORM),
+        rows=platform_only,
+        list="securityEvents",
         about="Security events of all accounts (platform security desk).",
-        filter=("event_type", "severity", "occurred_at"), order=("occurred_at",),
-        hand_written="the platform security desk's view (schema/auth.py): the account and who resolved it "
-                     "stay out",
+        filter=("event_type", "severity", "occurred_at"),
+        order=("occurred_at",),
+        hand_written="the platform security desk's view (schema/auth.py): the account and who resolved it stay out",
     )
 
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -17,11 +17,27 @@ from sqlalchemy import CheckConstraint, ForeignKey, Numeric, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column
 
 from auth.permissions import AUTHENTICATED
-from models.base import (ActiveMixin, Base, CatalogueMixin, ComputedMixin, HostelTenantMixin, enum_column,
-                         hostel_table, no_overlap, reference)
+from models.base import (
+    ActiveMixin,
+    Base,
+    CatalogueMixin,
+    ComputedMixin,
+    HostelTenantMixin,
+    enum_column,
+    hostel_table,
+    no_overlap,
+    reference,
+)
 from models.entity import Entity, Writes
-from models.hostel.access import (ADMINS, BOOKER_OR_STAFF, CATALOGUE, STAFF, WAITLISTER_OR_STAFF, own_booking_rows,
-                                  own_user_rows)
+from models.hostel.access import (
+    ADMINS,
+    BOOKER_OR_STAFF,
+    CATALOGUE,
+    STAFF,
+    WAITLISTER_OR_STAFF,
+    own_booking_rows,
+    own_user_rows,
+)
 from models.students import Gender
 
 if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
@@ -58,18 +74,34 @@ class Booking(HostelTenantMixin, Base):
     fixed when the booking is made (monthly rent x months) and changed only by modifications."""
 
     __tablename__ = "bookings"
-    __table_args__ = hostel_table(extra=(
-        UniqueConstraint("hostel_id", "reference"),
-        CheckConstraint("check_out_date > check_in_date", name="stay_ordered"),
-        CheckConstraint("duration_months >= 1", name="duration_positive"),
-        CheckConstraint("monthly_rent >= 0 AND security_deposit >= 0 AND total_amount >= 0 AND advance_amount >= 0 "
-                        "AND amount_paid >= 0", name="money_non_negative"),
-    ))
+    __table_args__ = hostel_table(
+        extra=(
+            UniqueConstraint("hostel_id", "reference"),
+            CheckConstraint("check_out_date > check_in_date", name="stay_ordered"),
+            CheckConstraint("duration_months >= 1", name="duration_positive"),
+            CheckConstraint(
+                "monthly_rent >= 0 AND security_deposit >= 0 AND total_amount >= 0 AND advance_amount >= 0 "
+                "AND amount_paid >= 0",
+                name="money_non_negative",
+            ),
+        )
+    )
     __entity__ = Entity(
-        read=AUTHENTICATED, rows=own_user_rows("booker_user_id"), list="bookings",
+        read=AUTHENTICATED,
+        rows=own_user_rows("booker_user_id"),
+        list="bookings",
         about="Staff see the hostel's bookings; anyone else their own.",
-        filter=("reference", "status", "source", "room_type_id", "check_in_date", "check_out_date", "booker_user_id",
-                "total_amount", "created_at"),
+        filter=(
+            "reference",
+            "status",
+            "source",
+            "room_type_id",
+            "check_in_date",
+            "check_out_date",
+            "booker_user_id",
+            "total_amount",
+            "created_at",
+        ),
         order=("check_in_date", "created_at", "total_amount"),
         owner="booker_user_id",  # a visitor reads their own bookings in any hostel
     )
@@ -77,23 +109,30 @@ class Booking(HostelTenantMixin, Base):
     reference: Mapped[str]  # the booking's code, unique in its hostel (no `= mapped_column`: it would hide reference())
     booker_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     room_type: Mapped[RoomTypeDefinition] = reference()
-    status: Mapped[BookingStatus] = enum_column(BookingStatus, BookingStatus.PENDING,
-                                                comment="Where the booking is in its lifecycle; only the workflow "
-                                                        "mutations move it.")
+    status: Mapped[BookingStatus] = enum_column(
+        BookingStatus,
+        BookingStatus.PENDING,
+        comment="Where the booking is in its lifecycle; only the workflow mutations move it.",
+    )
     source: Mapped[BookingSource] = enum_column(BookingSource, BookingSource.WEBSITE)
     check_in_date: Mapped[dt.date]
-    duration_months: Mapped[int] = mapped_column(comment="Length of the stay: check-out is check-in plus this many "
-                                                         "months.")
+    duration_months: Mapped[int] = mapped_column(
+        comment="Length of the stay: check-out is check-in plus this many months."
+    )
     check_out_date: Mapped[dt.date] = mapped_column(comment="Exclusive: the bed is free again on this day.")
     monthly_rent: Mapped[Decimal] = mapped_column(comment="Rent per month, fixed when the booking was made.")
     security_deposit: Mapped[Decimal] = mapped_column(comment="Refundable deposit asked at check-in.")
-    total_amount: Mapped[Decimal] = mapped_column(comment="Monthly rent times months; changed only by approved "
-                                                          "modifications.")
-    advance_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default="0",
-                                                    comment="The advance asked at approval.")
-    amount_paid: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default="0",
-                                                 comment="What the guest has paid so far (the advance at "
-                                                         "confirmation).")
+    total_amount: Mapped[Decimal] = mapped_column(
+        comment="Monthly rent times months; changed only by approved modifications."
+    )
+    advance_amount: Mapped[Decimal] = mapped_column(
+        default=Decimal("0"), server_default="0", comment="The advance asked at approval."
+    )
+    amount_paid: Mapped[Decimal] = mapped_column(
+        default=Decimal("0"),
+        server_default="0",
+        comment="What the guest has paid so far (the advance at confirmation).",
+    )
     special_requests: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[dt.datetime | None]
 
@@ -117,9 +156,13 @@ class BookingStatusHistory(HostelTenantMixin, Base):
     __tablename__ = "booking_status_history"
     __table_args__ = hostel_table()
     __entity__ = Entity(
-        read=AUTHENTICATED, rows=by_booking, list="bookingStatusHistory",
-        filter=("booking_id", "from_status", "to_status", "created_at"), order=("created_at",),
-        append_only=True, owner_via="booking_id",  # the booker reads it with their booking
+        read=AUTHENTICATED,
+        rows=by_booking,
+        list="bookingStatusHistory",
+        filter=("booking_id", "from_status", "to_status", "created_at"),
+        order=("created_at",),
+        append_only=True,
+        owner_via="booking_id",  # the booker reads it with their booking
     )
 
     booking: Mapped[Booking] = reference(back="status_history")
@@ -138,8 +181,9 @@ class BookingNote(ActiveMixin, HostelTenantMixin, Base):
 
     __tablename__ = "booking_notes"
     __table_args__ = hostel_table()
-    __entity__ = Entity(read=STAFF, list="bookingNotes", filter=("booking_id", "visibility", "pinned", "active"),
-                        order=("created_at",))
+    __entity__ = Entity(
+        read=STAFF, list="bookingNotes", filter=("booking_id", "visibility", "pinned", "active"), order=("created_at",)
+    )
 
     booking: Mapped[Booking] = reference(back="notes")
     body: Mapped[str] = mapped_column(Text)
@@ -154,11 +198,24 @@ class BookingGuest(HostelTenantMixin, Base):
     __tablename__ = "booking_guests"
     __table_args__ = _one_per_booking()
     __entity__ = Entity(
-        read=AUTHENTICATED, rows=by_booking, list="bookingGuests",
-        filter=("booking_id", "full_name", "email", "phone", "gender"), order=("full_name",),
-        protect={attr: BOOKER_OR_STAFF for attr in ("email", "phone", "date_of_birth", "emergency_contact_name",
-                                                    "emergency_contact_phone", "guardian_name", "guardian_phone",
-                                                    "guardian_relation")},
+        read=AUTHENTICATED,
+        rows=by_booking,
+        list="bookingGuests",
+        filter=("booking_id", "full_name", "email", "phone", "gender"),
+        order=("full_name",),
+        protect={
+            attr: BOOKER_OR_STAFF
+            for attr in (
+                "email",
+                "phone",
+                "date_of_birth",
+                "emergency_contact_name",
+                "emergency_contact_phone",
+                "guardian_name",
+                "guardian_phone",
+                "guardian_relation",
+            )
+        },
         owner_via="booking_id",  # the booker reads it with their booking
     )
 
@@ -192,8 +249,11 @@ class GuestDocument(HostelTenantMixin, Base):
     __tablename__ = "guest_documents"
     __table_args__ = hostel_table()
     __entity__ = Entity(
-        read=AUTHENTICATED, rows=by_booking, list="guestDocuments",
-        filter=("booking_id", "document_type", "verified", "expires_on"), order=("created_at",),
+        read=AUTHENTICATED,
+        rows=by_booking,
+        list="guestDocuments",
+        filter=("booking_id", "document_type", "verified", "expires_on"),
+        order=("created_at",),
         owner_via="booking_id",  # the booker reads it with their booking
     )
 
@@ -211,13 +271,18 @@ class BookingAssignment(HostelTenantMixin, Base):
     bed whose dates overlap (ex_booking_assignments_no_overlap)."""
 
     __tablename__ = "booking_assignments"
-    __table_args__ = hostel_table(extra=(
-        CheckConstraint("ends_on > starts_on", name="dates_ordered"),
-        no_overlap("ex_booking_assignments_no_overlap", "bed_id", "starts_on", "ends_on", "active"),
-    ))
-    __entity__ = Entity(read=STAFF, list="bookingAssignments",
-                        filter=("booking_id", "bed_id", "room_id", "starts_on", "ends_on", "active"),
-                        order=("starts_on", "created_at"))
+    __table_args__ = hostel_table(
+        extra=(
+            CheckConstraint("ends_on > starts_on", name="dates_ordered"),
+            no_overlap("ex_booking_assignments_no_overlap", "bed_id", "starts_on", "ends_on", "active"),
+        )
+    )
+    __entity__ = Entity(
+        read=STAFF,
+        list="bookingAssignments",
+        filter=("booking_id", "bed_id", "room_id", "starts_on", "ends_on", "active"),
+        order=("starts_on", "created_at"),
+    )
 
     booking: Mapped[Booking] = reference(back="assignments")
     bed: Mapped[Bed] = reference()
@@ -234,8 +299,13 @@ class BookingAssignmentHistory(HostelTenantMixin, Base):
 
     __tablename__ = "booking_assignment_history"
     __table_args__ = hostel_table()
-    __entity__ = Entity(read=STAFF, list="bookingAssignmentHistory", filter=("booking_id", "change", "created_at"),
-                        order=("created_at",), append_only=True)
+    __entity__ = Entity(
+        read=STAFF,
+        list="bookingAssignmentHistory",
+        filter=("booking_id", "change", "created_at"),
+        order=("created_at",),
+        append_only=True,
+    )
 
     booking: Mapped[Booking] = reference()
     change: Mapped[str]  # ASSIGNED / REASSIGNED / RELEASED
@@ -248,12 +318,15 @@ class BookingApproval(HostelTenantMixin, Base):
     """A booking's approval: the final amounts, the advance asked and when it is due."""
 
     __tablename__ = "booking_approvals"
-    __table_args__ = _one_per_booking(extra=(
-        CheckConstraint("advance_required >= 0 AND final_monthly_rent >= 0", name="money_non_negative"),
-    ))
+    __table_args__ = _one_per_booking(
+        extra=(CheckConstraint("advance_required >= 0 AND final_monthly_rent >= 0", name="money_non_negative"),)
+    )
     __entity__ = Entity(
-        read=AUTHENTICATED, rows=by_booking, list="bookingApprovals",
-        filter=("booking_id", "auto_approved", "created_at"), order=("created_at",),
+        read=AUTHENTICATED,
+        rows=by_booking,
+        list="bookingApprovals",
+        filter=("booking_id", "auto_approved", "created_at"),
+        order=("created_at",),
         owner_via="booking_id",  # the booker reads it with their booking
     )
 
@@ -280,8 +353,11 @@ class RejectionRecord(HostelTenantMixin, Base):
     __tablename__ = "rejection_records"
     __table_args__ = _one_per_booking()
     __entity__ = Entity(
-        read=AUTHENTICATED, rows=by_booking, list="rejectionRecords",
-        filter=("booking_id", "reason_code", "created_at"), order=("created_at",),
+        read=AUTHENTICATED,
+        rows=by_booking,
+        list="rejectionRecords",
+        filter=("booking_id", "reason_code", "created_at"),
+        order=("created_at",),
         owner_via="booking_id",  # the booker reads it with their booking
     )
 
@@ -295,24 +371,43 @@ class ApprovalSettings(HostelTenantMixin, Base):
     """Per hostel: whether bookings approve themselves, and up to what."""
 
     __tablename__ = "approval_settings"
-    __table_args__ = hostel_table(extra=(
-        UniqueConstraint("hostel_id", name="uq_approval_settings_one_per_hostel"),
-        CheckConstraint("advance_percent BETWEEN 0 AND 100", name="advance_percent_range"),
-        CheckConstraint("auto_approve_max_months >= 1 AND advance_due_days >= 0", name="limits_positive"),
-    ))
+    __table_args__ = hostel_table(
+        extra=(
+            UniqueConstraint("hostel_id", name="uq_approval_settings_one_per_hostel"),
+            CheckConstraint("advance_percent BETWEEN 0 AND 100", name="advance_percent_range"),
+            CheckConstraint("auto_approve_max_months >= 1 AND advance_due_days >= 0", name="limits_positive"),
+        )
+    )
     __entity__ = Entity(
-        read=STAFF, list="approvalSettings", filter=("auto_approve",), order=("created_at",),
-        write=Writes(ADMINS, fields=("auto_approve", "auto_approve_max_months", "auto_assign_bed", "advance_percent",
-                                     "advance_due_days", "approval_message")),
+        read=STAFF,
+        list="approvalSettings",
+        filter=("auto_approve",),
+        order=("created_at",),
+        write=Writes(
+            ADMINS,
+            fields=(
+                "auto_approve",
+                "auto_approve_max_months",
+                "auto_assign_bed",
+                "advance_percent",
+                "advance_due_days",
+                "approval_message",
+            ),
+        ),
     )
 
     auto_approve: Mapped[bool] = mapped_column(default=False, server_default="false")
     auto_approve_max_months: Mapped[int] = mapped_column(default=6, server_default="6")
     auto_assign_bed: Mapped[bool] = mapped_column(default=True, server_default="true")
-    advance_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("25"), server_default="25",
-                                                     comment="The advance asked at approval, in percent of the total.")
-    advance_due_days: Mapped[int] = mapped_column(default=3, server_default="3",
-                                                  comment="Days after approval by which the advance is due.")
+    advance_percent: Mapped[Decimal] = mapped_column(
+        Numeric(5, 2),
+        default=Decimal("25"),
+        server_default="25",
+        comment="The advance asked at approval, in percent of the total.",
+    )
+    advance_due_days: Mapped[int] = mapped_column(
+        default=3, server_default="3", comment="Days after approval by which the advance is due."
+    )
     approval_message: Mapped[str | None] = mapped_column(Text)
 
 
@@ -327,12 +422,15 @@ class BookingCancellation(HostelTenantMixin, Base):
     policy in force granted of what was paid."""
 
     __tablename__ = "booking_cancellations"
-    __table_args__ = _one_per_booking(extra=(
-        CheckConstraint("refund_amount >= 0 AND refund_amount <= amount_paid", name="refund_within_paid"),
-    ))
+    __table_args__ = _one_per_booking(
+        extra=(CheckConstraint("refund_amount >= 0 AND refund_amount <= amount_paid", name="refund_within_paid"),)
+    )
     __entity__ = Entity(
-        read=AUTHENTICATED, rows=by_booking, list="bookingCancellations",
-        filter=("booking_id", "refund_status", "created_at"), order=("created_at",),
+        read=AUTHENTICATED,
+        rows=by_booking,
+        list="bookingCancellations",
+        filter=("booking_id", "refund_status", "created_at"),
+        order=("created_at",),
         owner_via="booking_id",  # the booker reads it with their booking
     )
 
@@ -340,10 +438,12 @@ class BookingCancellation(HostelTenantMixin, Base):
     policy: Mapped[CancellationPolicy | None] = reference()
     cancelled_by_guest: Mapped[bool]
     reason: Mapped[str | None] = mapped_column(Text)
-    days_before_check_in: Mapped[int] = mapped_column(comment="Notice given: days from the cancellation to the "
-                                                              "check-in date.")
-    refund_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), comment="The policy tier's share of what was paid "
-                                                                           "that is refunded.")
+    days_before_check_in: Mapped[int] = mapped_column(
+        comment="Notice given: days from the cancellation to the check-in date."
+    )
+    refund_percent: Mapped[Decimal] = mapped_column(
+        Numeric(5, 2), comment="The policy tier's share of what was paid that is refunded."
+    )
     amount_paid: Mapped[Decimal] = mapped_column(comment="What the guest had paid when the booking was cancelled.")
     refund_amount: Mapped[Decimal] = mapped_column(comment="What is refunded: amountPaid times refundPercent.")
     refund_status: Mapped[RefundStatus] = enum_column(RefundStatus)
@@ -357,18 +457,27 @@ class CancellationPolicy(CatalogueMixin, ActiveMixin, HostelTenantMixin, Base):
     __tablename__ = "cancellation_policies"
     __table_args__ = hostel_table()
     __entity__ = Entity(
-        read=CATALOGUE, list="cancellationPolicies", about="Public for visitors (public hostels).",
-        filter=("name", "effective_from", "active"), order=("effective_from", "name"),
-        write=Writes(ADMINS, fields=("name", "description", "tiers", "refund_security_deposit", "effective_from"),
-                     required=("name", "tiers", "effective_from"),
-                     validate="resolvers.booking.cancellation.validate_policy"),
+        read=CATALOGUE,
+        list="cancellationPolicies",
+        about="Public for visitors (public hostels).",
+        filter=("name", "effective_from", "active"),
+        order=("effective_from", "name"),
+        write=Writes(
+            ADMINS,
+            fields=("name", "description", "tiers", "refund_security_deposit", "effective_from"),
+            required=("name", "tiers", "effective_from"),
+            validate="resolvers.booking.cancellation.validate_policy",
+        ),
     )
 
     name: Mapped[str]
     description: Mapped[str | None] = mapped_column(Text)
-    tiers: Mapped[list[Any]] = mapped_column(default=list, server_default="[]",
-                                             comment='Refund tiers: [{"minDaysBefore": 30, "refundPercent": "100"}, '
-                                                     '...]; the largest minDaysBefore not above the notice applies.')
+    tiers: Mapped[list[Any]] = mapped_column(
+        default=list,
+        server_default="[]",
+        comment='Refund tiers: [{"minDaysBefore": 30, "refundPercent": "100"}, '
+        "...]; the largest minDaysBefore not above the notice applies.",
+    )
     refund_security_deposit: Mapped[bool] = mapped_column(default=True, server_default="true")
     effective_from: Mapped[dt.date] = mapped_column(comment="The newest active policy in effect is the one in force.")
 
@@ -385,8 +494,11 @@ class RefundTransaction(HostelTenantMixin, Base):
     __tablename__ = "refund_transactions"
     __table_args__ = hostel_table(extra=(CheckConstraint("amount > 0", name="amount_positive"),))
     __entity__ = Entity(
-        read=AUTHENTICATED, rows=by_booking, list="refundTransactions",
-        filter=("booking_id", "status", "method", "created_at"), order=("created_at", "amount"),
+        read=AUTHENTICATED,
+        rows=by_booking,
+        list="refundTransactions",
+        filter=("booking_id", "status", "method", "created_at"),
+        order=("created_at", "amount"),
         owner_via="booking_id",  # the booker reads it with their booking
     )
 
@@ -404,8 +516,9 @@ class BookingConversion(HostelTenantMixin, Base):
 
     __tablename__ = "booking_conversions"
     __table_args__ = _one_per_booking()
-    __entity__ = Entity(read=STAFF, list="bookingConversions", filter=("booking_id", "student_id", "created_at"),
-                        order=("created_at",))
+    __entity__ = Entity(
+        read=STAFF, list="bookingConversions", filter=("booking_id", "student_id", "created_at"), order=("created_at",)
+    )
 
     booking: Mapped[Booking] = reference()
     student: Mapped[HostelStudent] = reference()
@@ -419,8 +532,9 @@ class ConversionChecklist(HostelTenantMixin, Base):
 
     __tablename__ = "conversion_checklists"
     __table_args__ = _one_per_booking()
-    __entity__ = Entity(read=STAFF, list="conversionChecklists", filter=("booking_id", "completed"),
-                        order=("created_at",))
+    __entity__ = Entity(
+        read=STAFF, list="conversionChecklists", filter=("booking_id", "completed"), order=("created_at",)
+    )
 
     booking: Mapped[Booking] = reference()
     completed: Mapped[bool] = mapped_column(default=False, server_default="false")
@@ -434,8 +548,9 @@ class ChecklistItem(HostelTenantMixin, Base):
 
     __tablename__ = "checklist_items"
     __table_args__ = hostel_table(extra=(UniqueConstraint("checklist_id", "code"),))
-    __entity__ = Entity(read=STAFF, list="checklistItems", filter=("checklist_id", "code", "done"),
-                        order=("created_at",))
+    __entity__ = Entity(
+        read=STAFF, list="checklistItems", filter=("checklist_id", "code", "done"), order=("created_at",)
+    )
 
     checklist: Mapped[ConversionChecklist] = reference(back="items")
     code: Mapped[str]
@@ -465,8 +580,11 @@ class BookingModification(HostelTenantMixin, Base):
     __tablename__ = "booking_modifications"
     __table_args__ = hostel_table()
     __entity__ = Entity(
-        read=AUTHENTICATED, rows=by_booking, list="bookingModifications",
-        filter=("booking_id", "modification_type", "status", "created_at"), order=("created_at",),
+        read=AUTHENTICATED,
+        rows=by_booking,
+        list="bookingModifications",
+        filter=("booking_id", "modification_type", "status", "created_at"),
+        order=("created_at",),
         owner_via="booking_id",  # the booker reads it with their booking
     )
 
@@ -490,8 +608,12 @@ class ModificationApprovalRecord(HostelTenantMixin, Base):
 
     __tablename__ = "modification_approval_records"
     __table_args__ = hostel_table(extra=(UniqueConstraint("modification_id"),))
-    __entity__ = Entity(read=STAFF, list="modificationApprovalRecords",
-                        filter=("modification_id", "approved", "created_at"), order=("created_at",))
+    __entity__ = Entity(
+        read=STAFF,
+        list="modificationApprovalRecords",
+        filter=("modification_id", "approved", "created_at"),
+        order=("created_at",),
+    )
 
     modification: Mapped[BookingModification] = reference()
     approved: Mapped[bool]
@@ -511,8 +633,12 @@ class BookingCalendarEvent(HostelTenantMixin, Base):
 
     __tablename__ = "booking_calendar_events"
     __table_args__ = hostel_table(extra=(UniqueConstraint("booking_id", "event_type"),))
-    __entity__ = Entity(read=STAFF, list="bookingCalendarEvents",
-                        filter=("booking_id", "event_type", "event_date", "active"), order=("event_date",))
+    __entity__ = Entity(
+        read=STAFF,
+        list="bookingCalendarEvents",
+        filter=("booking_id", "event_type", "event_date", "active"),
+        order=("event_date",),
+    )
 
     booking: Mapped[Booking | None] = reference()
     block: Mapped[CalendarBlock | None] = reference()
@@ -527,8 +653,13 @@ class DayAvailability(ComputedMixin, HostelTenantMixin, Base):
 
     __tablename__ = "day_availability"
     __table_args__ = hostel_table(extra=(UniqueConstraint("room_type_id", "day"),))
-    __entity__ = Entity(read=STAFF, list="dayAvailability", about="Derived: see computedAt.",
-                        filter=("room_type_id", "day", "free_beds"), order=("day",))
+    __entity__ = Entity(
+        read=STAFF,
+        list="dayAvailability",
+        about="Derived: see computedAt.",
+        filter=("room_type_id", "day", "free_beds"),
+        order=("day",),
+    )
 
     room_type: Mapped[RoomTypeDefinition] = reference()
     day: Mapped[dt.date]
@@ -546,17 +677,27 @@ class CalendarBlock(ActiveMixin, HostelTenantMixin, Base):
     """Beds taken out of availability for [starts_on, ends_on): the whole hostel, a room or a bed."""
 
     __tablename__ = "calendar_blocks"
-    __table_args__ = hostel_table(extra=(
-        CheckConstraint("ends_on > starts_on", name="dates_ordered"),
-        CheckConstraint("(scope = 'HOSTEL' AND room_id IS NULL AND bed_id IS NULL) OR "
-                        "(scope = 'ROOM' AND room_id IS NOT NULL AND bed_id IS NULL) OR "
-                        "(scope = 'BED' AND bed_id IS NOT NULL)", name="scope_target"),
-    ))
+    __table_args__ = hostel_table(
+        extra=(
+            CheckConstraint("ends_on > starts_on", name="dates_ordered"),
+            CheckConstraint(
+                "(scope = 'HOSTEL' AND room_id IS NULL AND bed_id IS NULL) OR "
+                "(scope = 'ROOM' AND room_id IS NOT NULL AND bed_id IS NULL) OR "
+                "(scope = 'BED' AND bed_id IS NOT NULL)",
+                name="scope_target",
+            ),
+        )
+    )
     __entity__ = Entity(
-        read=STAFF, list="calendarBlocks", filter=("scope", "room_id", "bed_id", "starts_on", "ends_on", "active"),
+        read=STAFF,
+        list="calendarBlocks",
+        filter=("scope", "room_id", "bed_id", "starts_on", "ends_on", "active"),
         order=("starts_on",),
-        write=Writes(ADMINS, fields=("scope", "room_id", "bed_id", "starts_on", "ends_on", "reason"),
-                     required=("scope", "starts_on", "ends_on", "reason")),
+        write=Writes(
+            ADMINS,
+            fields=("scope", "room_id", "bed_id", "starts_on", "ends_on", "reason"),
+            required=("scope", "starts_on", "ends_on", "reason"),
+        ),
     )
 
     scope: Mapped[BlockScope] = enum_column(BlockScope)
@@ -582,7 +723,9 @@ class BookingWaitlist(HostelTenantMixin, Base):
     __tablename__ = "booking_waitlist"
     __table_args__ = hostel_table(extra=(CheckConstraint("to_date > from_date", name="dates_ordered"),))
     __entity__ = Entity(
-        read=AUTHENTICATED, rows=own_user_rows("user_id"), list="bookingWaitlist",
+        read=AUTHENTICATED,
+        rows=own_user_rows("user_id"),
+        list="bookingWaitlist",
         about="Staff see the hostel's waitlist; anyone else their own entries.",
         filter=("room_type_id", "status", "priority", "from_date", "user_id", "created_at"),
         order=("priority", "created_at", "from_date"),
@@ -598,8 +741,9 @@ class BookingWaitlist(HostelTenantMixin, Base):
     gender: Mapped[Gender] = enum_column(Gender)
     from_date: Mapped[dt.date]
     to_date: Mapped[dt.date]
-    priority: Mapped[int] = mapped_column(default=100, server_default="100",
-                                          comment="Lower is served first, then the earliest entry.")
+    priority: Mapped[int] = mapped_column(
+        default=100, server_default="100", comment="Lower is served first, then the earliest entry."
+    )
     status: Mapped[WaitlistStatus] = enum_column(WaitlistStatus, WaitlistStatus.WAITING)
     booking: Mapped[Booking | None] = reference()
 
@@ -609,8 +753,12 @@ class WaitlistNotification(HostelTenantMixin, Base):
 
     __tablename__ = "waitlist_notifications"
     __table_args__ = hostel_table()
-    __entity__ = Entity(read=STAFF, list="waitlistNotifications", filter=("waitlist_id", "created_at", "expires_at"),
-                        order=("created_at",))
+    __entity__ = Entity(
+        read=STAFF,
+        list="waitlistNotifications",
+        filter=("waitlist_id", "created_at", "expires_at"),
+        order=("created_at",),
+    )
 
     waitlist: Mapped[BookingWaitlist] = reference(back="notifications")
     bed: Mapped[Bed | None] = reference()

@@ -23,17 +23,30 @@ class SchoolClass(ActiveMixin, SchoolTenantMixin, Base):
     __tablename__ = "school_classes"
     __table_args__ = (
         # NULL sections are equal here: "Class 5" twice in a session is a duplicate
-        UniqueConstraint("school_id", "name", "section", "session_id", name="uk_school_class_school_name_section_session",
-                         postgresql_nulls_not_distinct=True),
+        UniqueConstraint(
+            "school_id",
+            "name",
+            "section",
+            "session_id",
+            name="uk_school_class_school_name_section_session",
+            postgresql_nulls_not_distinct=True,
+        ),
         Index("idx_schoolclass_schoolid_name_session", "school_id", "name", "session_id"),
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS, list="schoolClasses", about="Classes of the active school.",
-        filter=("name", "section", "capacity", "active", "session_id"), order=("name", "section", "created_at"),
-        write=Writes(ADMINS, fields=("name", "section", "session_id", "capacity", "class_teacher_id", "remarks"),
-                     required=("name", "session_id"), immutable=("session_id",),
-                     after="resolvers.classes.service.no_student_left_behind"),
+        read=READERS,
+        list="schoolClasses",
+        about="Classes of the active school.",
+        filter=("name", "section", "capacity", "active", "session_id"),
+        order=("name", "section", "created_at"),
+        write=Writes(
+            ADMINS,
+            fields=("name", "section", "session_id", "capacity", "class_teacher_id", "remarks"),
+            required=("name", "session_id"),
+            immutable=("session_id",),
+            after="resolvers.classes.service.no_student_left_behind",
+        ),
     )
 
     name: Mapped[str] = mapped_column(String(100))
@@ -48,9 +61,15 @@ class Subject(ActiveMixin, SchoolTenantMixin, Base):
     """A subject the school teaches (master data), with its default marks."""
 
     __tablename__ = "subjects"
-    __table_args__ = (UniqueConstraint("school_id", "name", name="uk_subject_school_name"), SchoolTenantMixin.tenant_unique())
+    __table_args__ = (
+        UniqueConstraint("school_id", "name", name="uk_subject_school_name"),
+        SchoolTenantMixin.tenant_unique(),
+    )
     __entity__ = Entity(
-        read=READERS, list="subjects", filter=("name", "code", "type", "active"), order=("name", "code"),
+        read=READERS,
+        list="subjects",
+        filter=("name", "code", "type", "active"),
+        order=("name", "code"),
         write=Writes(ADMINS, fields=("name", "code", "type", "max_marks", "min_marks", "remarks"), required=("name",)),
     )
 
@@ -71,9 +90,16 @@ class ClassSubject(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS, list="classSubjects", filter=("active", "display_order"), order=("display_order",),
-        write=Writes(ADMINS, fields=("class_id", "subject_id", "teacher_id", "display_order"),
-                     required=("class_id", "subject_id"), immutable=("class_id", "subject_id")),
+        read=READERS,
+        list="classSubjects",
+        filter=("active", "display_order"),
+        order=("display_order",),
+        write=Writes(
+            ADMINS,
+            fields=("class_id", "subject_id", "teacher_id", "display_order"),
+            required=("class_id", "subject_id"),
+            immutable=("class_id", "subject_id"),
+        ),
     )
 
     school_class: Mapped[SchoolClass] = reference(column="class_id", back="class_subjects")

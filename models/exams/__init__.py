@@ -42,7 +42,8 @@ class Exam(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS, list="exams",
+        read=READERS,
+        list="exams",
         filter=("name", "exam_type", "status", "start_date", "end_date", "active", "class_id", "session_id"),
         order=("start_date", "name", "created_at"),
     )
@@ -50,12 +51,17 @@ class Exam(ActiveMixin, SchoolTenantMixin, Base):
     school_class: Mapped[SchoolClass] = reference(column="class_id")
     session: Mapped[AcademicSession] = reference()
     name: Mapped[str] = mapped_column(String(100))
-    exam_type: Mapped[str | None] = mapped_column(String(50), comment="Kind of exam (unit test, half-yearly, final...).")
+    exam_type: Mapped[str | None] = mapped_column(
+        String(50), comment="Kind of exam (unit test, half-yearly, final...)."
+    )
     start_date: Mapped[dt.date | None]
     end_date: Mapped[dt.date | None]
-    status: Mapped[ExamStatus | None] = mapped_column(Enum(ExamStatus, native_enum=False, length=20, validate_strings=True),
-                                                      default=ExamStatus.DRAFT, server_default="DRAFT",
-                                                      comment="Moves forward only (examStatusUpdate); nothing leaves LOCKED.")
+    status: Mapped[ExamStatus | None] = mapped_column(
+        Enum(ExamStatus, native_enum=False, length=20, validate_strings=True),
+        default=ExamStatus.DRAFT,
+        server_default="DRAFT",
+        comment="Moves forward only (examStatusUpdate); nothing leaves LOCKED.",
+    )
 
 
 class ExamSubject(ActiveMixin, SchoolTenantMixin, Base):
@@ -79,14 +85,19 @@ class StudentMark(SchoolTenantMixin, Base):
 
     __tablename__ = "student_marks"
     __table_args__ = (
-        UniqueConstraint("school_id", "exam_id", "student_id", "exam_subject_id", name="uq_student_marks_exam_student_subject"),
+        UniqueConstraint(
+            "school_id", "exam_id", "student_id", "exam_subject_id", name="uq_student_marks_exam_student_subject"
+        ),
         CheckConstraint("marks_obtained >= 0", name="marks_not_negative"),
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS, rows=classes_taught(via=("exams", "exam_id")), list="studentMarks",
+        read=READERS,
+        rows=classes_taught(via=("exams", "exam_id")),
+        list="studentMarks",
         about="Marks of the active school; a teacher reads those of the classes they teach.",
-        filter=("marks_obtained", "student_id", "exam_id"), order=("marks_obtained", "created_at"),
+        filter=("marks_obtained", "student_id", "exam_id"),
+        order=("marks_obtained", "created_at"),
     )
 
     exam: Mapped[Exam] = reference()
@@ -106,15 +117,23 @@ class GradePolicy(ActiveMixin, SchoolTenantMixin, Base):
         CheckConstraint("min_percent >= 0 AND max_percent <= 100 AND min_percent <= max_percent", name="range_valid"),
         # int8range(school_id, school_id): equality expressed as a range, so plain GiST
         # suffices (no btree_gist extension, which the embedded server does not ship)
-        ExcludeConstraint((text("int8range(school_id, school_id, '[]')"), "&&"),
-                          (text("numrange(min_percent, max_percent, '[]')"), "&&"),
-                          name="ex_grade_policies_no_overlap", using="gist", where=text("active")),
+        ExcludeConstraint(
+            (text("int8range(school_id, school_id, '[]')"), "&&"),
+            (text("numrange(min_percent, max_percent, '[]')"), "&&"),
+            name="ex_grade_policies_no_overlap",
+            using="gist",
+            where=text("active"),
+        ),
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS, list="gradePolicies", filter=("grade", "min_percent", "max_percent", "active"),
+        read=READERS,
+        list="gradePolicies",
+        filter=("grade", "min_percent", "max_percent", "active"),
         order=("min_percent", "grade"),
-        write=Writes(ADMINS, fields=("min_percent", "max_percent", "grade"), required=("min_percent", "max_percent", "grade")),
+        write=Writes(
+            ADMINS, fields=("min_percent", "max_percent", "grade"), required=("min_percent", "max_percent", "grade")
+        ),
     )
 
     min_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), comment="Lowest percentage of the grade (inclusive).")

@@ -55,9 +55,11 @@ class ExpenseVoucher(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=FINANCE_READERS, list="expenseVouchers",
+        read=FINANCE_READERS,
+        list="expenseVouchers",
         filter=("voucher_number", "expense_date", "expense_head_id", "payment_mode", "session_id", "active"),
-        order=("expense_date", "voucher_number", "amount"), hide=("version",),
+        order=("expense_date", "voucher_number", "amount"),
+        hide=("version",),
     )
 
     version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
@@ -66,8 +68,9 @@ class ExpenseVoucher(ActiveMixin, SchoolTenantMixin, Base):
     expense_date: Mapped[dt.date] = mapped_column(comment="The day the money was spent (never a closed day).")
     expense_head: Mapped[ExpenseHead] = reference()
     amount: Mapped[Decimal] = mapped_column(Numeric(19, 2))
-    payment_mode: Mapped[ExpensePaymentMode] = mapped_column(Enum(ExpensePaymentMode, native_enum=False, length=10,
-                                                                  validate_strings=True))
+    payment_mode: Mapped[ExpensePaymentMode] = mapped_column(
+        Enum(ExpensePaymentMode, native_enum=False, length=10, validate_strings=True)
+    )
     description: Mapped[str | None] = mapped_column(String(500))
     reference_number: Mapped[str | None] = mapped_column(String(100))
     session: Mapped[AcademicSession] = reference()

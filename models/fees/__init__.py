@@ -83,9 +83,18 @@ class FeeType(ActiveMixin, SchoolTenantMixin, Base):
     __tablename__ = "fee_types"
     __table_args__ = (UniqueConstraint("name", "school_id"), SchoolTenantMixin.tenant_unique())
     __entity__ = Entity(
-        read=FINANCE_READERS, list="feeTypes", filter=("name", "active"), order=("name",),
-        write=Writes(FEE_ADMINS, fields=("name", "description"), required=("name",), verbs=("create", "update"),
-                     prepare="resolvers.fees.service.prepare_fee_type", validate="resolvers.fees.service.validate_fee_type"),
+        read=FINANCE_READERS,
+        list="feeTypes",
+        filter=("name", "active"),
+        order=("name",),
+        write=Writes(
+            FEE_ADMINS,
+            fields=("name", "description"),
+            required=("name",),
+            verbs=("create", "update"),
+            prepare="resolvers.fees.service.prepare_fee_type",
+            validate="resolvers.fees.service.validate_fee_type",
+        ),
     )
 
     name: Mapped[str] = mapped_column(String(100), comment="Unique in the school.")
@@ -103,18 +112,24 @@ class FeeStructure(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=FINANCE_READERS, list="feeStructures", filter=("class_id", "session_id", "fee_type_id", "frequency", "active"),
+        read=FINANCE_READERS,
+        list="feeStructures",
+        filter=("class_id", "session_id", "fee_type_id", "frequency", "active"),
         order=("amount", "created_at"),
     )
 
-    school_class: Mapped[SchoolClass | None] = reference(column="class_id",
-                                                         comment="The class it applies to; NULL: the whole school.")
+    school_class: Mapped[SchoolClass | None] = reference(
+        column="class_id", comment="The class it applies to; NULL: the whole school."
+    )
     session: Mapped[AcademicSession] = reference()
     fee_type: Mapped[FeeType] = reference()
     amount: Mapped[Decimal] = mapped_column(Money15, comment="The amount due each period, in the school's currency.")
-    frequency: Mapped[FeeFrequency] = mapped_column(_enum(FeeFrequency), default=FeeFrequency.ONE_TIME, server_default="ONE_TIME")
-    due_day_of_month: Mapped[int | None] = mapped_column(Integer, default=10, server_default="10",
-                                                         comment="Day of the month fees fall due (1 to 28).")
+    frequency: Mapped[FeeFrequency] = mapped_column(
+        _enum(FeeFrequency), default=FeeFrequency.ONE_TIME, server_default="ONE_TIME"
+    )
+    due_day_of_month: Mapped[int | None] = mapped_column(
+        Integer, default=10, server_default="10", comment="Day of the month fees fall due (1 to 28)."
+    )
 
 
 class LateFeePolicy(ActiveMixin, SchoolTenantMixin, Base):
@@ -131,13 +146,21 @@ class LateFeePolicy(ActiveMixin, SchoolTenantMixin, Base):
 
     fee_structure: Mapped[FeeStructure] = reference(back="late_fee_policies")
     type: Mapped[LateFeeType] = mapped_column(_enum(LateFeeType), default=LateFeeType.NONE, server_default="NONE")
-    amount_value: Mapped[Decimal | None] = mapped_column(Money15, default=Decimal("0"), server_default="0",
-                                                         comment="The amount (FLAT) or the percentage (at most 100).")
-    grace_days: Mapped[int | None] = mapped_column(Integer, default=0, server_default="0",
-                                                   comment="Days after the due date without late fee.")
-    cap_value: Mapped[Decimal | None] = mapped_column(Money15, default=Decimal("0"), server_default="0",
-                                                      comment="The cap: an amount (FIXED) or a percentage of the unpaid principal.")
-    cap_type: Mapped[LateFeeCapType] = mapped_column(_enum(LateFeeCapType), default=LateFeeCapType.NONE, server_default="NONE")
+    amount_value: Mapped[Decimal | None] = mapped_column(
+        Money15, default=Decimal("0"), server_default="0", comment="The amount (FLAT) or the percentage (at most 100)."
+    )
+    grace_days: Mapped[int | None] = mapped_column(
+        Integer, default=0, server_default="0", comment="Days after the due date without late fee."
+    )
+    cap_value: Mapped[Decimal | None] = mapped_column(
+        Money15,
+        default=Decimal("0"),
+        server_default="0",
+        comment="The cap: an amount (FIXED) or a percentage of the unpaid principal.",
+    )
+    cap_type: Mapped[LateFeeCapType] = mapped_column(
+        _enum(LateFeeCapType), default=LateFeeCapType.NONE, server_default="NONE"
+    )
 
 
 class StudentFeeAssignment(ActiveMixin, SchoolTenantMixin, Base):
@@ -149,25 +172,35 @@ class StudentFeeAssignment(ActiveMixin, SchoolTenantMixin, Base):
         Index("idx_student_fee_student_session", "student_id", "session_id"),
         Index("idx_student_fee_school_session", "school_id", "session_id", "active"),
         Index("idx_student_fee_student_active", "student_id", "active"),
-        CheckConstraint("amount >= 0 AND sponsor_covered_amount >= 0 AND late_fee_accrued >= 0 AND principal_paid >= 0 "
-                        "AND late_fee_paid >= 0 AND late_fee_waived >= 0 AND total_discount_amount >= 0", name="amounts_not_negative"),
+        CheckConstraint(
+            "amount >= 0 AND sponsor_covered_amount >= 0 AND late_fee_accrued >= 0 AND principal_paid >= 0 "
+            "AND late_fee_paid >= 0 AND late_fee_waived >= 0 AND total_discount_amount >= 0",
+            name="amounts_not_negative",
+        ),
         # the pending formula never goes below zero: principal and late fee are each never over-paid
-        CheckConstraint("principal_paid + total_discount_amount + sponsor_covered_amount <= amount", name="principal_not_overpaid"),
+        CheckConstraint(
+            "principal_paid + total_discount_amount + sponsor_covered_amount <= amount", name="principal_not_overpaid"
+        ),
         CheckConstraint("late_fee_paid + late_fee_waived <= late_fee_accrued", name="late_fee_not_overpaid"),
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=FINANCE_READERS, list="studentFeeAssignments",
+        read=FINANCE_READERS,
+        list="studentFeeAssignments",
         filter=("student_id", "session_id", "fee_structure_id", "due_date", "active", "late_fee_applied"),
-        order=("due_date", "amount", "created_at"), hide=("version",),
+        order=("due_date", "amount", "created_at"),
+        hide=("version",),
     )
 
     student: Mapped[Student] = reference()
     fee_structure: Mapped[FeeStructure] = reference()
     session: Mapped[AcademicSession] = reference()
-    amount: Mapped[Decimal] = mapped_column(Money19, comment="The principal due (the structure's amount when assigned).")
-    sponsor_covered_amount: Mapped[Decimal] = mapped_column(Money19, default=Decimal("0"), server_default="0",
-                                                            comment="The part of the principal a sponsor pays (§7.3).")
+    amount: Mapped[Decimal] = mapped_column(
+        Money19, comment="The principal due (the structure's amount when assigned)."
+    )
+    sponsor_covered_amount: Mapped[Decimal] = mapped_column(
+        Money19, default=Decimal("0"), server_default="0", comment="The part of the principal a sponsor pays (§7.3)."
+    )
     version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     __mapper_args__ = {"version_id_col": version}  # seed @Version: optimistic locking of the totals
     # snapshot
@@ -178,18 +211,21 @@ class StudentFeeAssignment(ActiveMixin, SchoolTenantMixin, Base):
     late_fee_cap_type: Mapped[LateFeeCapType | None] = mapped_column(_enum(LateFeeCapType), default=LateFeeCapType.NONE)
     late_fee_cap_value: Mapped[Decimal | None] = mapped_column(Money19)
     # tracking (NOT NULL here: the seed's nullable zeros only invite NULL arithmetic)
-    late_fee_applied: Mapped[bool] = mapped_column(default=False, server_default="false",
-                                                   comment="A late fee has been charged at least once.")
-    late_fee_accrued: Mapped[Decimal] = mapped_column(Money19, default=Decimal("0"), server_default="0",
-                                                      comment="Late fee charged so far.")
+    late_fee_applied: Mapped[bool] = mapped_column(
+        default=False, server_default="false", comment="A late fee has been charged at least once."
+    )
+    late_fee_accrued: Mapped[Decimal] = mapped_column(
+        Money19, default=Decimal("0"), server_default="0", comment="Late fee charged so far."
+    )
     # not in the seed: the day a daily late fee has been accrued up to, so that each overdue day
     # is charged once, on the principal unpaid at the time
     late_fee_accrued_on: Mapped[dt.date | None] = mapped_column(comment="Daily late fees: charged up to this day.")
     principal_paid: Mapped[Decimal] = mapped_column(Money19, default=Decimal("0"), server_default="0")
     late_fee_paid: Mapped[Decimal] = mapped_column(Money19, default=Decimal("0"), server_default="0")
     late_fee_waived: Mapped[Decimal] = mapped_column(Money19, default=Decimal("0"), server_default="0")
-    total_discount_amount: Mapped[Decimal] = mapped_column(Money19, default=Decimal("0"), server_default="0",
-                                                           comment="Discounts applied so far (fee adjustments).")
+    total_discount_amount: Mapped[Decimal] = mapped_column(
+        Money19, default=Decimal("0"), server_default="0", comment="Discounts applied so far (fee adjustments)."
+    )
 
 
 class FeePayment(SchoolTenantMixin, Base):
@@ -202,13 +238,18 @@ class FeePayment(SchoolTenantMixin, Base):
         Index("idx_fee_payment_school_session", "school_id", "session_id"),
         Index("idx_fee_payment_school_date", "school_id", "payment_date"),
         UniqueConstraint("school_id", "idempotency_key", name="uq_fee_payments_idempotency_key"),
-        CheckConstraint("principal_paid >= 0 AND late_fee_paid >= 0 AND principal_paid + late_fee_paid > 0", name="amount_positive"),
+        CheckConstraint(
+            "principal_paid >= 0 AND late_fee_paid >= 0 AND principal_paid + late_fee_paid > 0", name="amount_positive"
+        ),
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=FINANCE_READERS, list="feePayments",
+        read=FINANCE_READERS,
+        list="feePayments",
         filter=("student_id", "session_id", "payment_date", "mode", "transaction_reference"),
-        order=("payment_date", "created_at"), hide=("version", "idempotency_key", "request_hash"), append_only=True,
+        order=("payment_date", "created_at"),
+        hide=("version", "idempotency_key", "request_hash"),
+        append_only=True,
     )
 
     version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
@@ -233,13 +274,18 @@ class FeePaymentAllocation(SchoolTenantMixin, Base):
         Index("idx_fee_payment_allocation_payment", "fee_payment_id"),
         Index("idx_fee_payment_allocation_session", "session_id"),
         Index("ix_fee_payment_allocations_assignment", "assignment_id"),
-        UniqueConstraint("school_id", "fee_payment_id", "assignment_id", name="uq_fee_payment_allocations_payment_assignment"),
-        CheckConstraint("principal_amount >= 0 AND late_fee_amount >= 0 AND principal_amount + late_fee_amount > 0",
-                        name="amount_positive"),
+        UniqueConstraint(
+            "school_id", "fee_payment_id", "assignment_id", name="uq_fee_payment_allocations_payment_assignment"
+        ),
+        CheckConstraint(
+            "principal_amount >= 0 AND late_fee_amount >= 0 AND principal_amount + late_fee_amount > 0",
+            name="amount_positive",
+        ),
         SchoolTenantMixin.tenant_unique(),
     )
-    __entity__ = Entity(read=FINANCE_READERS, filter=("fee_payment_id", "assignment_id", "fee_type_id", "session_id"),
-                        append_only=True)
+    __entity__ = Entity(
+        read=FINANCE_READERS, filter=("fee_payment_id", "assignment_id", "fee_type_id", "session_id"), append_only=True
+    )
 
     fee_payment: Mapped[FeePayment] = reference(back="allocations")
     assignment: Mapped[StudentFeeAssignment] = reference(back="allocations")
@@ -254,14 +300,23 @@ class DiscountDefinition(ActiveMixin, SchoolTenantMixin, Base):
     fee adjustment with its snapshot (§7.2)."""
 
     __tablename__ = "discount_definitions"
-    __table_args__ = (CheckConstraint("amount_value > 0", name="value_positive"),
-                      CheckConstraint("type <> 'PERCENTAGE' OR amount_value <= 100", name="percentage_at_most_100"),
-                      SchoolTenantMixin.tenant_unique())
+    __table_args__ = (
+        CheckConstraint("amount_value > 0", name="value_positive"),
+        CheckConstraint("type <> 'PERCENTAGE' OR amount_value <= 100", name="percentage_at_most_100"),
+        SchoolTenantMixin.tenant_unique(),
+    )
     __entity__ = Entity(
-        read=FINANCE_READERS, list="discountDefinitions", filter=("name", "type", "active"), order=("name",),
-        write=Writes({"create": FEE_ADMINS}, fields=("name", "type", "amount_value"),
-                     required=("name", "type", "amount_value"), verbs=("create",),
-                     prepare="resolvers.fees.service.prepare_discount_definition"),
+        read=FINANCE_READERS,
+        list="discountDefinitions",
+        filter=("name", "type", "active"),
+        order=("name",),
+        write=Writes(
+            {"create": FEE_ADMINS},
+            fields=("name", "type", "amount_value"),
+            required=("name", "type", "amount_value"),
+            verbs=("create",),
+            prepare="resolvers.fees.service.prepare_discount_definition",
+        ),
     )
 
     name: Mapped[str] = mapped_column(String(100))
@@ -278,8 +333,13 @@ class FeeAdjustment(SchoolTenantMixin, Base):
         CheckConstraint("amount > 0", name="amount_positive"),
         SchoolTenantMixin.tenant_unique(),
     )
-    __entity__ = Entity(read=FINANCE_READERS, list="feeAdjustments", filter=("assignment_id", "type", "created_at"),
-                        order=("created_at",), append_only=True)
+    __entity__ = Entity(
+        read=FINANCE_READERS,
+        list="feeAdjustments",
+        filter=("assignment_id", "type", "created_at"),
+        order=("created_at",),
+        append_only=True,
+    )
 
     assignment: Mapped[StudentFeeAssignment] = reference(back="adjustments")
     type: Mapped[AdjustmentType] = mapped_column(_enum(AdjustmentType))
@@ -300,8 +360,9 @@ class LateFeeLog(SchoolTenantMixin, Base):
         Index("idx_late_fee_logs_assignment", "assignment_id"),
         SchoolTenantMixin.tenant_unique(),
     )
-    __entity__ = Entity(read=FINANCE_READERS, filter=("assignment_id", "applied_date"), order=("applied_date",),
-                        append_only=True)
+    __entity__ = Entity(
+        read=FINANCE_READERS, filter=("assignment_id", "applied_date"), order=("applied_date",), append_only=True
+    )
 
     assignment: Mapped[StudentFeeAssignment] = reference(back="late_fee_logs")
     computed_amount: Mapped[Decimal] = mapped_column(Money19, comment="The late fee charged by this accrual.")
@@ -320,8 +381,9 @@ class StudentFundingArrangement(ActiveMixin, SchoolTenantMixin, Base):
         CheckConstraint("coverage_value >= 0", name="value_not_negative"),
         SchoolTenantMixin.tenant_unique(),
     )
-    __entity__ = Entity(read=FINANCE_READERS, list="fundingArrangements",
-                        filter=("student_id", "session_id", "coverage_type", "active"))
+    __entity__ = Entity(
+        read=FINANCE_READERS, list="fundingArrangements", filter=("student_id", "session_id", "coverage_type", "active")
+    )
 
     student: Mapped[Student] = reference()
     session: Mapped[AcademicSession] = reference()

@@ -33,9 +33,13 @@ class FinanceAccountTransfer(SchoolTenantMixin, Base):
     )
     # finance reporters' only wherever reached (a mutation's payload, a relation): the kit makes the
     # read rule the type's row filter
-    __entity__ = Entity(read=FINANCE_REPORTS, list="accountTransfers",
-                        filter=("transfer_date", "session_id", "from_account", "to_account"), order=("transfer_date",),
-                        append_only=True)
+    __entity__ = Entity(
+        read=FINANCE_REPORTS,
+        list="accountTransfers",
+        filter=("transfer_date", "session_id", "from_account", "to_account"),
+        order=("transfer_date",),
+        append_only=True,
+    )
 
     session: Mapped[AcademicSession] = reference()
     transfer_date: Mapped[dt.date] = mapped_column(comment="The day the money moved (never a closed day).")
@@ -55,12 +59,15 @@ class DayClosing(SchoolTenantMixin, Base):
         UniqueConstraint("school_id", "date", name="uk_day_closing_school_date"),
         SchoolTenantMixin.tenant_unique(),
     )
-    __entity__ = Entity(read=FINANCE_REPORTS, list="dayClosings", filter=("date", "session_id", "override_allowed"),
-                        order=("date",))
+    __entity__ = Entity(
+        read=FINANCE_REPORTS, list="dayClosings", filter=("date", "session_id", "override_allowed"), order=("date",)
+    )
 
     date: Mapped[dt.date]
     session: Mapped[AcademicSession] = reference()
-    opening_cash: Mapped[Decimal] = mapped_column(Money, comment="The previous closing's cash (the balance brought into the books before the first).")
+    opening_cash: Mapped[Decimal] = mapped_column(
+        Money, comment="The previous closing's cash (the balance brought into the books before the first)."
+    )
     opening_bank: Mapped[Decimal] = mapped_column(Money, comment="The previous closing's bank balance.")
     cash_revenue: Mapped[Decimal] = mapped_column(Money, comment="Fee payments of the day in CASH.")
     bank_revenue: Mapped[Decimal] = mapped_column(Money, comment="Fee payments of the day in any other mode.")
@@ -68,10 +75,13 @@ class DayClosing(SchoolTenantMixin, Base):
     bank_expense: Mapped[Decimal] = mapped_column(Money, comment="Active vouchers of the day paid by BANK or UPI.")
     transfer_out: Mapped[Decimal] = mapped_column(Money, comment="Money that left the cash drawer for the bank.")
     transfer_in: Mapped[Decimal] = mapped_column(Money, comment="Money that arrived in the bank from the cash drawer.")
-    closing_cash: Mapped[Decimal] = mapped_column(Money, comment="openingCash + cashRevenue - cashExpense - transferOut")
+    closing_cash: Mapped[Decimal] = mapped_column(
+        Money, comment="openingCash + cashRevenue - cashExpense - transferOut"
+    )
     closing_bank: Mapped[Decimal] = mapped_column(Money, comment="openingBank + bankRevenue - bankExpense + transferIn")
-    override_allowed: Mapped[bool] = mapped_column(default=False, server_default="false",
-                                                   comment="A super admin let the day take late entries; dayClose ends it.")
+    override_allowed: Mapped[bool] = mapped_column(
+        default=False, server_default="false", comment="A super admin let the day take late entries; dayClose ends it."
+    )
     closed_by: Mapped[int | None] = mapped_column(comment="The user who closed the day.")
     closed_at: Mapped[dt.datetime | None]
 

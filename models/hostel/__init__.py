@@ -40,18 +40,60 @@ class Hostel(ActiveMixin, AuditMixin, Base):
     # written by schema/hostel.py (`hostelCreate/Update/Deactivate`): a hostel admin changes only their own hostel,
     # a write filter `Writes` cannot say
     __entity__ = Entity(
-        read=CATALOGUE, list="hostels",
+        read=CATALOGUE,
+        list="hostels",
         about="Hostels, for visitors searching as much as for staff (public listing fields).",
-        filter=("name", "slug", "hostel_type", "status", "city", "state", "is_public", "total_beds",
-                "starting_price_monthly", "active", "created_at"),
+        filter=(
+            "name",
+            "slug",
+            "hostel_type",
+            "status",
+            "city",
+            "state",
+            "is_public",
+            "total_beds",
+            "starting_price_monthly",
+            "active",
+            "created_at",
+        ),
         order=("name", "city", "total_beds", "starting_price_monthly", "created_at"),
-        write=Writes(HOSTEL_WRITERS, rows=own_hostel, prepare="resolvers.school.service.check_time_zone",
-                     fields=("name", "slug", "hostel_type", "status", "description", "address_line1", "address_line2",
-                             "city", "state", "pincode", "country", "latitude", "longitude", "contact_phone",
-                             "contact_email", "website", "total_rooms", "total_beds", "starting_price_monthly",
-                             "currency", "security_deposit", "check_in_time", "check_out_time", "logo_url",
-                             "cover_image_url", "gallery_urls", "social_links", "is_public", "time_zone"),
-                     required=("name", "slug", "hostel_type")),
+        write=Writes(
+            HOSTEL_WRITERS,
+            rows=own_hostel,
+            prepare="resolvers.school.service.check_time_zone",
+            fields=(
+                "name",
+                "slug",
+                "hostel_type",
+                "status",
+                "description",
+                "address_line1",
+                "address_line2",
+                "city",
+                "state",
+                "pincode",
+                "country",
+                "latitude",
+                "longitude",
+                "contact_phone",
+                "contact_email",
+                "website",
+                "total_rooms",
+                "total_beds",
+                "starting_price_monthly",
+                "currency",
+                "security_deposit",
+                "check_in_time",
+                "check_out_time",
+                "logo_url",
+                "cover_image_url",
+                "gallery_urls",
+                "social_links",
+                "is_public",
+                "time_zone",
+            ),
+            required=("name", "slug", "hostel_type"),
+        ),
     )
     __public_rows__ = ("is_public", "active")  # whose catalogue visitors read (RLS `public_catalogue` says the same)
 
@@ -69,20 +111,28 @@ class Hostel(ActiveMixin, AuditMixin, Base):
     state: Mapped[str | None] = mapped_column(String(100))
     pincode: Mapped[str | None] = mapped_column(String(20))
     country: Mapped[str] = mapped_column(String(2), default="IN", server_default="IN")
-    time_zone: Mapped[str] = mapped_column(String(50), default="Asia/Kolkata", server_default="Asia/Kolkata",
-                                           comment="IANA zone of the hostel's dates (\"today\" for bookings, check-in, "
-                                                   "no-shows, notices, occupancy and analytics).")
+    time_zone: Mapped[str] = mapped_column(
+        String(50),
+        default="Asia/Kolkata",
+        server_default="Asia/Kolkata",
+        comment='IANA zone of the hostel\'s dates ("today" for bookings, check-in, '
+        "no-shows, notices, occupancy and analytics).",
+    )
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     contact_phone: Mapped[str | None] = mapped_column(String(30))
     contact_email: Mapped[str | None] = mapped_column(String(255))
     website: Mapped[str | None] = mapped_column(String(255))
     # capacity (kept in step with rooms/beds by the room workflows of a later issue)
-    total_rooms: Mapped[int] = mapped_column(Integer, default=0, server_default="0",
-                                             comment="Active rooms, kept in step by the room writes.")
-    total_beds: Mapped[int] = mapped_column(Integer, default=0, server_default="0",
-                                            comment="Active beds of active rooms, kept in step by the room and bed "
-                                                    "writes.")
+    total_rooms: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", comment="Active rooms, kept in step by the room writes."
+    )
+    total_beds: Mapped[int] = mapped_column(
+        Integer,
+        default=0,
+        server_default="0",
+        comment="Active beds of active rooms, kept in step by the room and bed writes.",
+    )
     # pricing summary
     starting_price_monthly: Mapped[Decimal | None]
     currency: Mapped[str] = mapped_column(String(3), default="INR", server_default="INR")
@@ -94,6 +144,9 @@ class Hostel(ActiveMixin, AuditMixin, Base):
     cover_image_url: Mapped[str | None] = mapped_column(String(1000))
     gallery_urls: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     social_links: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
-    is_public: Mapped[bool] = mapped_column(default=True, server_default="true",
-                                            comment="Listed for visitors: its catalogue (room types, amenities, "
-                                                    "media, policies) is readable without logging in.")
+    is_public: Mapped[bool] = mapped_column(
+        default=True,
+        server_default="true",
+        comment="Listed for visitors: its catalogue (room types, amenities, "
+        "media, policies) is readable without logging in.",
+    )

@@ -21,10 +21,12 @@ MEMBERS = roles(*HOSTEL_MEMBERS)
 ADMINS = roles(*HOSTEL_ADMINS)
 CATALOGUE = PUBLIC
 CONFIG_WRITE = {verb: ADMINS for verb in ("create", "update", "deactivate")}
-STAFF_OR_SELF = FieldRule("hostel staff, and the resident themselves", roles=frozenset(HOSTEL_STAFF),
-                          owner_attr="user_id")
-WAITLISTER_OR_STAFF = FieldRule("hostel staff, and whoever joined the waitlist", roles=frozenset(HOSTEL_STAFF),
-                                owner_attr="user_id")
+STAFF_OR_SELF = FieldRule(
+    "hostel staff, and the resident themselves", roles=frozenset(HOSTEL_STAFF), owner_attr="user_id"
+)
+WAITLISTER_OR_STAFF = FieldRule(
+    "hostel staff, and whoever joined the waitlist", roles=frozenset(HOSTEL_STAFF), owner_attr="user_id"
+)
 
 
 class OwnRowsRule(FieldRule):

@@ -33,8 +33,11 @@ class AmenityCategory(CatalogueMixin, ActiveMixin, HostelTenantMixin, Base):
     __tablename__ = "amenity_categories"
     __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "name"),))
     __entity__ = Entity(
-        read=CATALOGUE, list="amenityCategories", about="Public for visitors (public hostels).",
-        filter=("name", "active"), order=("name", "sort_order"),
+        read=CATALOGUE,
+        list="amenityCategories",
+        about="Public for visitors (public hostels).",
+        filter=("name", "active"),
+        order=("name", "sort_order"),
         write=Writes(ADMINS, fields=("name", "description", "icon", "sort_order"), required=("name",)),
     )
 
@@ -48,17 +51,35 @@ class HostelAmenity(CatalogueMixin, ActiveMixin, HostelTenantMixin, Base):
     """One amenity of the hostel: whether it works, its condition, and whether residents book it."""
 
     __tablename__ = "hostel_amenities"
-    __table_args__ = hostel_table(extra=(
-        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
-        CheckConstraint("booking_fee IS NULL OR booking_fee >= 0", name="fee_non_negative"),
-    ))
+    __table_args__ = hostel_table(
+        extra=(
+            CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+            CheckConstraint("booking_fee IS NULL OR booking_fee >= 0", name="fee_non_negative"),
+        )
+    )
     __entity__ = Entity(
-        read=CATALOGUE, list="hostelAmenities", about="Public for visitors (public hostels).",
+        read=CATALOGUE,
+        list="hostelAmenities",
+        about="Public for visitors (public hostels).",
         filter=("name", "category_id", "is_available", "is_bookable", "condition", "active"),
         order=("name", "created_at"),
-        write=Writes(ADMINS, fields=("category_id", "name", "description", "is_available", "condition", "capacity",
-                                     "is_bookable", "booking_fee", "open_from", "open_until"), required=("name",),
-                     after="resolvers.hostel.service.after_amenity"),
+        write=Writes(
+            ADMINS,
+            fields=(
+                "category_id",
+                "name",
+                "description",
+                "is_available",
+                "condition",
+                "capacity",
+                "is_bookable",
+                "booking_fee",
+                "open_from",
+                "open_until",
+            ),
+            required=("name",),
+            after="resolvers.hostel.service.after_amenity",
+        ),
     )
 
     category: Mapped[AmenityCategory | None] = reference(back="amenities")
@@ -85,8 +106,12 @@ class AmenityBooking(HostelTenantMixin, Base):
     __tablename__ = "amenity_bookings"
     __table_args__ = hostel_table(extra=(CheckConstraint("ends_at > starts_at", name="slot_positive"),))
     __entity__ = Entity(
-        read=MEMBERS, rows=own_resident_rows(), list="amenityBookings", about="Staff see all; a resident their own.",
-        filter=("amenity_id", "student_id", "status", "starts_at"), order=("starts_at", "created_at"),
+        read=MEMBERS,
+        rows=own_resident_rows(),
+        list="amenityBookings",
+        about="Staff see all; a resident their own.",
+        filter=("amenity_id", "student_id", "status", "starts_at"),
+        order=("starts_at", "created_at"),
     )
 
     amenity: Mapped[HostelAmenity] = reference(back="bookings")

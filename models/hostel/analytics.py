@@ -28,8 +28,13 @@ class HostelAnalytic(ComputedMixin, HostelTenantMixin, Base):
 
     __tablename__ = "hostel_analytics"
     __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "period_start", "period_end"),))
-    __entity__ = Entity(read=STAFF, list="hostelAnalytics", about=DERIVED,
-                        filter=("period_start", "period_end", "computed_at"), order=("period_start", "computed_at"))
+    __entity__ = Entity(
+        read=STAFF,
+        list="hostelAnalytics",
+        about=DERIVED,
+        filter=("period_start", "period_end", "computed_at"),
+        order=("period_start", "computed_at"),
+    )
 
     period_start: Mapped[dt.date]
     period_end: Mapped[dt.date]
@@ -69,8 +74,9 @@ class RevenueTrend(ComputedMixin, HostelTenantMixin, Base):
 
     __tablename__ = "revenue_trends"
     __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "period", "period_start"),))
-    __entity__ = Entity(read=ADMINS, list="revenueTrends", about=DERIVED,
-                        filter=("period", "period_start"), order=("period_start",))
+    __entity__ = Entity(
+        read=ADMINS, list="revenueTrends", about=DERIVED, filter=("period", "period_start"), order=("period_start",)
+    )
 
     period: Mapped[TrendPeriod] = enum_column(TrendPeriod)
     period_start: Mapped[dt.date]
@@ -103,9 +109,13 @@ class BenchmarkData(ComputedMixin, Base):
 
     __tablename__ = "benchmark_data"
     __table_args__ = (UniqueConstraint("city", "as_of"),)
-    __entity__ = Entity(read=ADMINS, list="benchmarkData",
-                        about=DERIVED + " Regional aggregates across public hostels.", filter=("city", "as_of"),
-                        order=("city", "as_of"))
+    __entity__ = Entity(
+        read=ADMINS,
+        list="benchmarkData",
+        about=DERIVED + " Regional aggregates across public hostels.",
+        filter=("city", "as_of"),
+        order=("city", "as_of"),
+    )
 
     city: Mapped[str]
     as_of: Mapped[dt.date]
@@ -120,8 +130,9 @@ class CompetitorAnalysis(ComputedMixin, HostelTenantMixin, Base):
 
     __tablename__ = "competitor_analyses"
     __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "competitor_id", "as_of"),))
-    __entity__ = Entity(read=ADMINS, list="competitorAnalyses", about=DERIVED,
-                        filter=("competitor_id", "as_of"), order=("as_of",))
+    __entity__ = Entity(
+        read=ADMINS, list="competitorAnalyses", about=DERIVED, filter=("competitor_id", "as_of"), order=("as_of",)
+    )
 
     competitor: Mapped[Hostel] = reference(tenant=False, index=True, comment="The other hostel compared with.")
     as_of: Mapped[dt.date]

@@ -25,7 +25,10 @@ class MediaCategory(CatalogueMixin, ActiveMixin, HostelTenantMixin, Base):
     __tablename__ = "media_categories"
     __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "name"),))
     __entity__ = Entity(
-        read=CATALOGUE, list="mediaCategories", filter=("name", "active"), order=("name", "sort_order"),
+        read=CATALOGUE,
+        list="mediaCategories",
+        filter=("name", "active"),
+        order=("name", "sort_order"),
         write=Writes(ADMINS, fields=("name", "description", "sort_order"), required=("name",)),
     )
 
@@ -40,10 +43,16 @@ class HostelMedia(CatalogueMixin, ActiveMixin, HostelTenantMixin, Base):
     __tablename__ = "hostel_media"
     __table_args__ = hostel_table()
     __entity__ = Entity(
-        read=CATALOGUE, list="hostelMedia", about="Photos, videos and tours: public for visitors.",
-        filter=("media_type", "category_id", "is_cover", "active"), order=("sort_order", "created_at"),
-        write=Writes(ADMINS, fields=("category_id", "media_type", "url", "title", "caption", "sort_order", "is_cover"),
-                     required=("url",)),
+        read=CATALOGUE,
+        list="hostelMedia",
+        about="Photos, videos and tours: public for visitors.",
+        filter=("media_type", "category_id", "is_cover", "active"),
+        order=("sort_order", "created_at"),
+        write=Writes(
+            ADMINS,
+            fields=("category_id", "media_type", "url", "title", "caption", "sort_order", "is_cover"),
+            required=("url",),
+        ),
     )
 
     category: Mapped[MediaCategory | None] = reference(back="media")

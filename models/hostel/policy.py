@@ -35,25 +35,34 @@ class HostelPolicy(CatalogueMixin, ActiveMixin, HostelTenantMixin, Base):
     older version no longer count."""
 
     __tablename__ = "hostel_policies"
-    __table_args__ = hostel_table(extra=(
-        CheckConstraint("version >= 1", name="version_positive"),
-        CheckConstraint("effective_to IS NULL OR effective_to >= effective_from", name="effective_range"),
-    ))
+    __table_args__ = hostel_table(
+        extra=(
+            CheckConstraint("version >= 1", name="version_positive"),
+            CheckConstraint("effective_to IS NULL OR effective_to >= effective_from", name="effective_range"),
+        )
+    )
     __entity__ = Entity(
-        read=CATALOGUE, list="hostelPolicies", about="House rules: public for visitors.",
+        read=CATALOGUE,
+        list="hostelPolicies",
+        about="House rules: public for visitors.",
         filter=("policy_type", "title", "requires_acknowledgment", "effective_from", "active"),
         order=("title", "effective_from", "created_at"),
-        write=Writes(ADMINS, fields=("policy_type", "title", "content", "effective_from", "effective_to",
-                                     "requires_acknowledgment"), required=("title", "content", "effective_from"),
-                     validate="resolvers.hostel.service.policy_version"),
+        write=Writes(
+            ADMINS,
+            fields=("policy_type", "title", "content", "effective_from", "effective_to", "requires_acknowledgment"),
+            required=("title", "content", "effective_from"),
+            validate="resolvers.hostel.service.policy_version",
+        ),
     )
 
     policy_type: Mapped[PolicyType] = enum_column(PolicyType, PolicyType.GENERAL)
     title: Mapped[str]
     content: Mapped[str] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(default=1, server_default="1",
-                                         comment="Raised by every change of the content; acknowledgments name the "
-                                                 "version they accepted.")
+    version: Mapped[int] = mapped_column(
+        default=1,
+        server_default="1",
+        comment="Raised by every change of the content; acknowledgments name the version they accepted.",
+    )
     effective_from: Mapped[dt.date]
     effective_to: Mapped[dt.date | None]
     requires_acknowledgment: Mapped[bool] = mapped_column(default=True, server_default="true")
@@ -65,15 +74,19 @@ class PolicyAcknowledgment(HostelTenantMixin, Base):
     __tablename__ = "policy_acknowledgments"
     __table_args__ = hostel_table(extra=(UniqueConstraint("policy_id", "student_id", "policy_version"),))
     __entity__ = Entity(
-        read=MEMBERS, rows=own_resident_rows(), list="policyAcknowledgments",
+        read=MEMBERS,
+        rows=own_resident_rows(),
+        list="policyAcknowledgments",
         about="Staff see all; a resident their own.",
-        filter=("policy_id", "student_id", "policy_version", "acknowledged_at"), order=("acknowledged_at",),
+        filter=("policy_id", "student_id", "policy_version", "acknowledged_at"),
+        order=("acknowledged_at",),
     )
 
     policy: Mapped[HostelPolicy] = reference(back="acknowledgments")
     student: Mapped[HostelStudent] = reference()
-    policy_version: Mapped[int] = mapped_column(comment="The version of the policy acknowledged; a newer version "
-                                                        "needs a new acknowledgment.")
+    policy_version: Mapped[int] = mapped_column(
+        comment="The version of the policy acknowledged; a newer version needs a new acknowledgment."
+    )
     acknowledged_at: Mapped[dt.datetime]
 
 
@@ -97,9 +110,12 @@ class HostelPolicyViolation(HostelTenantMixin, Base):
     __tablename__ = "hostel_policy_violations"
     __table_args__ = hostel_table()
     __entity__ = Entity(
-        read=MEMBERS, rows=own_resident_rows(), list="hostelPolicyViolations",
+        read=MEMBERS,
+        rows=own_resident_rows(),
+        list="hostelPolicyViolations",
         about="Staff see all; a resident their own.",
-        filter=("policy_id", "student_id", "severity", "status", "occurred_at"), order=("occurred_at", "created_at"),
+        filter=("policy_id", "student_id", "severity", "status", "occurred_at"),
+        order=("occurred_at", "created_at"),
     )
 
     policy: Mapped[HostelPolicy | None] = reference(back="violations")
@@ -109,5 +125,6 @@ class HostelPolicyViolation(HostelTenantMixin, Base):
     severity: Mapped[ViolationSeverity] = enum_column(ViolationSeverity, ViolationSeverity.MINOR)
     evidence_urls: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     action_taken: Mapped[str | None]
-    status: Mapped[ViolationStatus] = enum_column(ViolationStatus, ViolationStatus.OPEN,
-                                                  comment="ACTION_TAKEN when recorded with an action, else OPEN.")
+    status: Mapped[ViolationStatus] = enum_column(
+        ViolationStatus, ViolationStatus.OPEN, comment="ACTION_TAKEN when recorded with an action, else OPEN."
+    )

@@ -26,8 +26,18 @@ if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them throu
 # personal records: staff see all, a resident their own
 mine = own_resident_rows()
 _MINE = "Staff see all; a resident their own."
-PROFILE_FIELDS: tuple[str, ...] = ("blood_group", "nationality", "permanent_address", "alternate_phone", "medical_conditions", "allergies",
-                  "special_accommodations", "insurance_provider", "hobbies", "referral_source")
+PROFILE_FIELDS: tuple[str, ...] = (
+    "blood_group",
+    "nationality",
+    "permanent_address",
+    "alternate_phone",
+    "medical_conditions",
+    "allergies",
+    "special_accommodations",
+    "insurance_provider",
+    "hobbies",
+    "referral_source",
+)
 
 
 class ResidentStatus(enum.Enum):
@@ -42,23 +52,53 @@ class HostelStudent(HostelTenantMixin, Base):
     in is `currentBed` (Bed.current_student_id, kept with the active BedAssignment)."""
 
     __tablename__ = "hostel_students"
-    __table_args__ = hostel_table(extra=(
-        UniqueConstraint("hostel_id", "booking_id"),
-        CheckConstraint("monthly_rent >= 0 AND security_deposit >= 0", name="money_non_negative"),
-        CheckConstraint("check_out_date IS NULL OR check_out_date >= check_in_date", name="stay_ordered"),
-    ))
+    __table_args__ = hostel_table(
+        extra=(
+            UniqueConstraint("hostel_id", "booking_id"),
+            CheckConstraint("monthly_rent >= 0 AND security_deposit >= 0", name="money_non_negative"),
+            CheckConstraint("check_out_date IS NULL OR check_out_date >= check_in_date", name="stay_ordered"),
+        )
+    )
     __entity__ = Entity(
-        read=MEMBERS, list="hostelStudents",
+        read=MEMBERS,
+        list="hostelStudents",
         about="Residents. Residents see one another by name only; personal fields are for staff and the resident.",
-        filter=("full_name", "email", "phone", "gender", "status", "institution", "check_in_date",
-                "expected_check_out_date", "user_id", "booking_id"),
+        filter=(
+            "full_name",
+            "email",
+            "phone",
+            "gender",
+            "status",
+            "institution",
+            "check_in_date",
+            "expected_check_out_date",
+            "user_id",
+            "booking_id",
+        ),
         order=("full_name", "check_in_date", "created_at"),
         # roommates see one another by name (and gender: rooms are single-gender); everything
         # else is for staff and the resident themselves
-        protect={attr: STAFF_OR_SELF for attr in (
-            "user_id", "email", "phone", "date_of_birth", "institution", "course", "employer", "status",
-            "check_in_date", "expected_check_out_date", "notice_given_on", "check_out_date", "monthly_rent",
-            "security_deposit", "mess_opted", "id_verified")},
+        protect={
+            attr: STAFF_OR_SELF
+            for attr in (
+                "user_id",
+                "email",
+                "phone",
+                "date_of_birth",
+                "institution",
+                "course",
+                "employer",
+                "status",
+                "check_in_date",
+                "expected_check_out_date",
+                "notice_given_on",
+                "check_out_date",
+                "monthly_rent",
+                "security_deposit",
+                "mess_opted",
+                "id_verified",
+            )
+        },
     )
 
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
@@ -71,17 +111,21 @@ class HostelStudent(HostelTenantMixin, Base):
     institution: Mapped[str | None]
     course: Mapped[str | None]
     employer: Mapped[str | None]
-    status: Mapped[ResidentStatus] = enum_column(ResidentStatus, ResidentStatus.ACTIVE,
-                                                 comment="ACTIVE, in the NOTICE_PERIOD, CHECKED_OUT or SUSPENDED; "
-                                                         "moved by the workflows only.")
+    status: Mapped[ResidentStatus] = enum_column(
+        ResidentStatus,
+        ResidentStatus.ACTIVE,
+        comment="ACTIVE, in the NOTICE_PERIOD, CHECKED_OUT or SUSPENDED; moved by the workflows only.",
+    )
     check_in_date: Mapped[dt.date]
-    expected_check_out_date: Mapped[dt.date | None] = mapped_column(comment="Set when notice is given: the day the "
-                                                                            "bed becomes free.")
+    expected_check_out_date: Mapped[dt.date | None] = mapped_column(
+        comment="Set when notice is given: the day the bed becomes free."
+    )
     notice_given_on: Mapped[dt.date | None]
     check_out_date: Mapped[dt.date | None] = mapped_column(comment="The day the resident left (the bed was free).")
     monthly_rent: Mapped[Decimal] = mapped_column(comment="The rent of the resident's bed, per month.")
-    security_deposit: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default="0",
-                                                      comment="The deposit collected at conversion.")
+    security_deposit: Mapped[Decimal] = mapped_column(
+        default=Decimal("0"), server_default="0", comment="The deposit collected at conversion."
+    )
     mess_opted: Mapped[bool] = mapped_column(default=False, server_default="false")
     id_verified: Mapped[bool] = mapped_column(default=False, server_default="false")
 
@@ -93,15 +137,25 @@ class StudentProfile(HostelTenantMixin, Base):
     """A hostel resident's extended profile (seed 000)."""
 
     __tablename__ = "hostel_student_profiles"
-    __table_args__ = hostel_table(extra=(
-        UniqueConstraint("student_id"),
-        CheckConstraint("profile_completeness BETWEEN 0 AND 100", name="completeness_range"),
-    ))
+    __table_args__ = hostel_table(
+        extra=(
+            UniqueConstraint("student_id"),
+            CheckConstraint("profile_completeness BETWEEN 0 AND 100", name="completeness_range"),
+        )
+    )
     __entity__ = Entity(
-        read=MEMBERS, rows=mine, list="studentProfiles", about=_MINE,
-        filter=("student_id", "blood_group", "profile_completeness"), order=("created_at",),
-        write=Writes(MEMBERS, fields=PROFILE_FIELDS, verbs=("update",),
-                     validate="resolvers.hostel_student.service.profile_completeness"),
+        read=MEMBERS,
+        rows=mine,
+        list="studentProfiles",
+        about=_MINE,
+        filter=("student_id", "blood_group", "profile_completeness"),
+        order=("created_at",),
+        write=Writes(
+            MEMBERS,
+            fields=PROFILE_FIELDS,
+            verbs=("update",),
+            validate="resolvers.hostel_student.service.profile_completeness",
+        ),
     )
 
     student: Mapped[HostelStudent] = reference()
@@ -132,17 +186,35 @@ class StudentPreferences(HostelTenantMixin, Base):
     __tablename__ = "hostel_student_preferences"
     __table_args__ = hostel_table(extra=(UniqueConstraint("student_id"),))
     __entity__ = Entity(
-        read=MEMBERS, rows=mine, list="studentPreferences", about=_MINE,
-        filter=("student_id", "diet", "language"), order=("created_at",),
-        write=Writes(MEMBERS, verbs=("update",), fields=(
-            "diet", "notification_channels", "quiet_hours_from", "quiet_hours_until", "daily_digest", "language",
-            "discoverable_by_roommates", "roommate_preferences", "theme", "analytics_consent")),
+        read=MEMBERS,
+        rows=mine,
+        list="studentPreferences",
+        about=_MINE,
+        filter=("student_id", "diet", "language"),
+        order=("created_at",),
+        write=Writes(
+            MEMBERS,
+            verbs=("update",),
+            fields=(
+                "diet",
+                "notification_channels",
+                "quiet_hours_from",
+                "quiet_hours_until",
+                "daily_digest",
+                "language",
+                "discoverable_by_roommates",
+                "roommate_preferences",
+                "theme",
+                "analytics_consent",
+            ),
+        ),
     )
 
     student: Mapped[HostelStudent] = reference()
     diet: Mapped[DietType] = enum_column(DietType, DietType.VEG)
-    notification_channels: Mapped[list[str]] = mapped_column(ARRAY(Text), default=lambda: ["PUSH"],
-                                                             server_default="{PUSH}")
+    notification_channels: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=lambda: ["PUSH"], server_default="{PUSH}"
+    )
     quiet_hours_from: Mapped[dt.time | None]
     quiet_hours_until: Mapped[dt.time | None]
     daily_digest: Mapped[bool] = mapped_column(default=False, server_default="false")
@@ -168,9 +240,14 @@ class HostelStudentDocument(ActiveMixin, HostelTenantMixin, Base):
 
     __tablename__ = "hostel_student_documents"
     __table_args__ = hostel_table()
-    __entity__ = Entity(read=MEMBERS, rows=mine, list="hostelStudentDocuments", about=_MINE,
-                        filter=("student_id", "document_type", "verified", "expires_on", "active"),
-                        order=("created_at", "expires_on"))
+    __entity__ = Entity(
+        read=MEMBERS,
+        rows=mine,
+        list="hostelStudentDocuments",
+        about=_MINE,
+        filter=("student_id", "document_type", "verified", "expires_on", "active"),
+        order=("created_at", "expires_on"),
+    )
 
     student: Mapped[HostelStudent] = reference(back="documents")
     document_type: Mapped[ResidentDocumentType] = enum_column(ResidentDocumentType)
@@ -189,13 +266,31 @@ class GuardianContact(ActiveMixin, HostelTenantMixin, Base):
     __tablename__ = "guardian_contacts"
     __table_args__ = hostel_table()
     __entity__ = Entity(
-        read=MEMBERS, rows=mine, list="guardianContacts", about=_MINE,
-        filter=("student_id", "name", "relation", "is_emergency_contact", "active"), order=("name",),
+        read=MEMBERS,
+        rows=mine,
+        list="guardianContacts",
+        about=_MINE,
+        filter=("student_id", "name", "relation", "is_emergency_contact", "active"),
+        order=("name",),
         protect={attr: RESIDENT_OR_STAFF for attr in ("phone", "email", "address", "occupation")},
-        write=Writes(MEMBERS, fields=("student_id", "name", "relation", "phone", "email", "address", "occupation",
-                                      "is_emergency_contact", "authorized_to_visit", "verified"),
-                     required=("student_id", "name", "relation", "phone"), immutable=("student_id",),
-                     validate="resolvers.hostel_student.service.own_guardian"),
+        write=Writes(
+            MEMBERS,
+            fields=(
+                "student_id",
+                "name",
+                "relation",
+                "phone",
+                "email",
+                "address",
+                "occupation",
+                "is_emergency_contact",
+                "authorized_to_visit",
+                "verified",
+            ),
+            required=("student_id", "name", "relation", "phone"),
+            immutable=("student_id",),
+            validate="resolvers.hostel_student.service.own_guardian",
+        ),
     )
 
     student: Mapped[HostelStudent] = reference(back="guardians")
@@ -205,12 +300,15 @@ class GuardianContact(ActiveMixin, HostelTenantMixin, Base):
     email: Mapped[str | None]
     address: Mapped[str | None] = mapped_column(Text)
     occupation: Mapped[str | None]
-    is_emergency_contact: Mapped[bool] = mapped_column(default=True, server_default="true",
-                                                       comment="Called in an emergency.")
-    authorized_to_visit: Mapped[bool] = mapped_column(default=True, server_default="true",
-                                                      comment="May visit the resident at the hostel.")
-    verified: Mapped[bool] = mapped_column(default=False, server_default="false",
-                                           comment="Checked by staff; residents cannot set it.")
+    is_emergency_contact: Mapped[bool] = mapped_column(
+        default=True, server_default="true", comment="Called in an emergency."
+    )
+    authorized_to_visit: Mapped[bool] = mapped_column(
+        default=True, server_default="true", comment="May visit the resident at the hostel."
+    )
+    verified: Mapped[bool] = mapped_column(
+        default=False, server_default="false", comment="Checked by staff; residents cannot set it."
+    )
 
 
 class RoomTransferHistory(HostelTenantMixin, Base):
@@ -218,9 +316,15 @@ class RoomTransferHistory(HostelTenantMixin, Base):
 
     __tablename__ = "room_transfer_history"
     __table_args__ = hostel_table()
-    __entity__ = Entity(read=MEMBERS, rows=mine, list="roomTransferHistory", about=_MINE,
-                        filter=("student_id", "from_room_id", "to_room_id", "transfer_date"),
-                        order=("transfer_date", "created_at"), append_only=True)
+    __entity__ = Entity(
+        read=MEMBERS,
+        rows=mine,
+        list="roomTransferHistory",
+        about=_MINE,
+        filter=("student_id", "from_room_id", "to_room_id", "transfer_date"),
+        order=("transfer_date", "created_at"),
+        append_only=True,
+    )
 
     student: Mapped[HostelStudent] = reference(back="transfers")
     from_room: Mapped[Room] = reference()

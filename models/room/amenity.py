@@ -35,10 +35,16 @@ class RoomAmenity(ActiveMixin, HostelTenantMixin, Base):
     __tablename__ = "room_amenities"
     __table_args__ = hostel_table(extra=(CheckConstraint("quantity >= 1", name="quantity_positive"),))
     __entity__ = Entity(
-        read=MEMBERS, list="roomAmenities", filter=("room_id", "name", "amenity_type", "active"),
+        read=MEMBERS,
+        list="roomAmenities",
+        filter=("room_id", "name", "amenity_type", "active"),
         order=("name", "created_at"),
-        write=Writes(STAFF, fields=("room_id", "name", "amenity_type", "quantity", "brand"),
-                     required=("room_id", "name"), immutable=("room_id",)),
+        write=Writes(
+            STAFF,
+            fields=("room_id", "name", "amenity_type", "quantity", "brand"),
+            required=("room_id", "name"),
+            immutable=("room_id",),
+        ),
     )
 
     room: Mapped[Room] = reference(back="amenities")
@@ -54,12 +60,23 @@ class AmenityCondition(HostelTenantMixin, Base):
     __tablename__ = "amenity_conditions"
     __table_args__ = hostel_table()
     __entity__ = Entity(
-        read=STAFF, list="amenityConditions",
+        read=STAFF,
+        list="amenityConditions",
         filter=("room_amenity_id", "condition", "assessed_on", "needs_maintenance", "needs_replacement"),
         order=("assessed_on",),
-        write=Writes(STAFF, fields=("room_amenity_id", "assessed_on", "condition", "damage_notes", "needs_maintenance",
-                                    "needs_replacement"),
-                     required=("room_amenity_id", "assessed_on"), immutable=("room_amenity_id",)),
+        write=Writes(
+            STAFF,
+            fields=(
+                "room_amenity_id",
+                "assessed_on",
+                "condition",
+                "damage_notes",
+                "needs_maintenance",
+                "needs_replacement",
+            ),
+            required=("room_amenity_id", "assessed_on"),
+            immutable=("room_amenity_id",),
+        ),
     )
 
     room_amenity: Mapped[RoomAmenity] = reference(back="conditions")
@@ -83,18 +100,24 @@ class AmenityMaintenance(HostelTenantMixin, Base):
     __tablename__ = "amenity_maintenance"
     __table_args__ = hostel_table(extra=(CheckConstraint("cost >= 0", name="cost_non_negative"),))
     __entity__ = Entity(
-        read=STAFF, list="amenityMaintenance", filter=("room_amenity_id", "maintenance_type", "performed_on"),
+        read=STAFF,
+        list="amenityMaintenance",
+        filter=("room_amenity_id", "maintenance_type", "performed_on"),
         order=("performed_on",),
-        write=Writes(STAFF, fields=("room_amenity_id", "maintenance_type", "performed_on", "cost", "vendor", "notes"),
-                     required=("room_amenity_id", "maintenance_type", "performed_on"),
-                     immutable=("room_amenity_id",)),
+        write=Writes(
+            STAFF,
+            fields=("room_amenity_id", "maintenance_type", "performed_on", "cost", "vendor", "notes"),
+            required=("room_amenity_id", "maintenance_type", "performed_on"),
+            immutable=("room_amenity_id",),
+        ),
     )
 
     room_amenity: Mapped[RoomAmenity] = reference(back="maintenance")
     maintenance_type: Mapped[AmenityMaintenanceType] = enum_column(AmenityMaintenanceType)
     performed_on: Mapped[dt.date]
-    cost: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default="0",
-                                          comment="What the work cost, in the hostel's currency.")
+    cost: Mapped[Decimal] = mapped_column(
+        default=Decimal("0"), server_default="0", comment="What the work cost, in the hostel's currency."
+    )
     vendor: Mapped[str | None]
     notes: Mapped[str | None] = mapped_column(Text)
 
@@ -103,17 +126,24 @@ class AmenityUsage(HostelTenantMixin, Base):
     """Metered usage of an appliance over a period (meter readings entered by staff)."""
 
     __tablename__ = "amenity_usage"
-    __table_args__ = hostel_table(extra=(
-        UniqueConstraint("room_amenity_id", "period_start"),
-        CheckConstraint("period_end >= period_start", name="period_ordered"),
-        CheckConstraint("usage_hours >= 0 AND energy_kwh >= 0 AND operational_cost >= 0", name="non_negative"),
-    ))
+    __table_args__ = hostel_table(
+        extra=(
+            UniqueConstraint("room_amenity_id", "period_start"),
+            CheckConstraint("period_end >= period_start", name="period_ordered"),
+            CheckConstraint("usage_hours >= 0 AND energy_kwh >= 0 AND operational_cost >= 0", name="non_negative"),
+        )
+    )
     __entity__ = Entity(
-        read=STAFF, list="amenityUsage", filter=("room_amenity_id", "period_start"), order=("period_start",),
-        write=Writes(STAFF, fields=("room_amenity_id", "period_start", "period_end", "usage_hours", "energy_kwh",
-                                    "operational_cost"),
-                     required=("room_amenity_id", "period_start", "period_end", "usage_hours", "energy_kwh",
-                               "operational_cost"), immutable=("room_amenity_id",)),
+        read=STAFF,
+        list="amenityUsage",
+        filter=("room_amenity_id", "period_start"),
+        order=("period_start",),
+        write=Writes(
+            STAFF,
+            fields=("room_amenity_id", "period_start", "period_end", "usage_hours", "energy_kwh", "operational_cost"),
+            required=("room_amenity_id", "period_start", "period_end", "usage_hours", "energy_kwh", "operational_cost"),
+            immutable=("room_amenity_id",),
+        ),
     )
 
     room_amenity: Mapped[RoomAmenity] = reference()
@@ -121,8 +151,7 @@ class AmenityUsage(HostelTenantMixin, Base):
     period_end: Mapped[dt.date]
     usage_hours: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     energy_kwh: Mapped[Decimal] = mapped_column(Numeric(10, 2))
-    operational_cost: Mapped[Decimal] = mapped_column(comment="Running cost over the period, in the hostel's "
-                                                              "currency.")
+    operational_cost: Mapped[Decimal] = mapped_column(comment="Running cost over the period, in the hostel's currency.")
 
 
 class AmenityFeedback(HostelTenantMixin, Base):
@@ -131,38 +160,61 @@ class AmenityFeedback(HostelTenantMixin, Base):
     __tablename__ = "amenity_feedback"
     __table_args__ = hostel_table(extra=(CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),))
     __entity__ = Entity(
-        read=MEMBERS, rows=own_resident_rows(), list="amenityFeedback", about="Staff see all; a resident their own.",
+        read=MEMBERS,
+        rows=own_resident_rows(),
+        list="amenityFeedback",
+        about="Staff see all; a resident their own.",
         filter=("room_amenity_id", "student_id", "rating", "reports_issue", "created_at"),
         order=("created_at", "rating"),
-        write=Writes({"create": RESIDENT, "update": RESIDENT}, fields=("room_amenity_id", "rating", "comment",
-                                                                       "reports_issue"),
-                     required=("room_amenity_id", "rating"), immutable=("room_amenity_id",),
-                     validate="resolvers.room.service.validate_feedback"),
+        write=Writes(
+            {"create": RESIDENT, "update": RESIDENT},
+            fields=("room_amenity_id", "rating", "comment", "reports_issue"),
+            required=("room_amenity_id", "rating"),
+            immutable=("room_amenity_id",),
+            validate="resolvers.room.service.validate_feedback",
+        ),
     )
 
     room_amenity: Mapped[RoomAmenity] = reference(back="feedback")
     student: Mapped[HostelStudent] = reference()
     rating: Mapped[int] = mapped_column(comment="1 (poor) to 5 (excellent).")
     comment: Mapped[str | None] = mapped_column(Text)
-    reports_issue: Mapped[bool] = mapped_column(default=False, server_default="false",
-                                                comment="The resident reports something broken or missing.")
+    reports_issue: Mapped[bool] = mapped_column(
+        default=False, server_default="false", comment="The resident reports something broken or missing."
+    )
 
 
 class AmenityInventory(HostelTenantMixin, Base):
     """The asset record of a room amenity (one per amenity): tag, purchase, value, warranty, disposal."""
 
     __tablename__ = "amenity_inventory"
-    __table_args__ = hostel_table(extra=(
-        UniqueConstraint("room_amenity_id"),
-        UniqueConstraint("hostel_id", "asset_tag"),
-        CheckConstraint("purchase_cost IS NULL OR purchase_cost >= 0", name="cost_non_negative"),
-    ))
+    __table_args__ = hostel_table(
+        extra=(
+            UniqueConstraint("room_amenity_id"),
+            UniqueConstraint("hostel_id", "asset_tag"),
+            CheckConstraint("purchase_cost IS NULL OR purchase_cost >= 0", name="cost_non_negative"),
+        )
+    )
     __entity__ = Entity(
-        read=ADMINS, list="amenityInventory", filter=("room_amenity_id", "asset_tag", "warranty_until", "disposed_on"),
+        read=ADMINS,
+        list="amenityInventory",
+        filter=("room_amenity_id", "asset_tag", "warranty_until", "disposed_on"),
         order=("asset_tag", "purchased_on"),
-        write=Writes(ADMINS, fields=("room_amenity_id", "asset_tag", "purchased_on", "purchase_cost", "current_value",
-                                     "warranty_until", "last_verified_on", "disposed_on"),
-                     required=("room_amenity_id", "asset_tag"), immutable=("room_amenity_id",)),
+        write=Writes(
+            ADMINS,
+            fields=(
+                "room_amenity_id",
+                "asset_tag",
+                "purchased_on",
+                "purchase_cost",
+                "current_value",
+                "warranty_until",
+                "last_verified_on",
+                "disposed_on",
+            ),
+            required=("room_amenity_id", "asset_tag"),
+            immutable=("room_amenity_id",),
+        ),
     )
 
     room_amenity: Mapped[RoomAmenity] = reference()
@@ -172,5 +224,6 @@ class AmenityInventory(HostelTenantMixin, Base):
     current_value: Mapped[Decimal | None] = mapped_column(comment="Book value now, in the hostel's currency.")
     warranty_until: Mapped[dt.date | None]
     last_verified_on: Mapped[dt.date | None]
-    disposed_on: Mapped[dt.date | None] = mapped_column(comment="Set once the asset is gone; still listed for the "
-                                                                "record.")
+    disposed_on: Mapped[dt.date | None] = mapped_column(
+        comment="Set once the asset is gone; still listed for the record."
+    )

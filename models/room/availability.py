@@ -34,8 +34,13 @@ class RoomAvailability(ComputedMixin, HostelTenantMixin, Base):
 
     __tablename__ = "room_availability"
     __table_args__ = hostel_table(extra=(UniqueConstraint("room_id", "as_of"),))
-    __entity__ = Entity(read=STAFF, list="roomAvailability", about=DERIVED,
-                        filter=("room_id", "as_of", "state", "free_beds"), order=("as_of", "free_beds"))
+    __entity__ = Entity(
+        read=STAFF,
+        list="roomAvailability",
+        about=DERIVED,
+        filter=("room_id", "as_of", "state", "free_beds"),
+        order=("as_of", "free_beds"),
+    )
 
     room: Mapped[Room] = reference()
     as_of: Mapped[dt.date]
@@ -44,8 +49,9 @@ class RoomAvailability(ComputedMixin, HostelTenantMixin, Base):
     occupied_beds: Mapped[int]
     reserved_beds: Mapped[int]
     free_beds: Mapped[int]
-    effective_monthly_rent: Mapped[Decimal] = mapped_column(comment="The room's rent per month on that day, with the "
-                                                                    "availability window's adjustment.")
+    effective_monthly_rent: Mapped[Decimal] = mapped_column(
+        comment="The room's rent per month on that day, with the availability window's adjustment."
+    )
 
 
 class WindowType(enum.Enum):
@@ -59,27 +65,45 @@ class AvailabilityWindow(ActiveMixin, HostelTenantMixin, Base):
     """A date window with its own price adjustment and minimum stay (whole hostel or one room type)."""
 
     __tablename__ = "availability_windows"
-    __table_args__ = hostel_table(extra=(
-        CheckConstraint("ends_on >= starts_on", name="window_ordered"),
-        CheckConstraint("price_adjustment_percent BETWEEN -100 AND 500", name="adjustment_range"),
-    ))
+    __table_args__ = hostel_table(
+        extra=(
+            CheckConstraint("ends_on >= starts_on", name="window_ordered"),
+            CheckConstraint("price_adjustment_percent BETWEEN -100 AND 500", name="adjustment_range"),
+        )
+    )
     __entity__ = Entity(
-        read=STAFF, list="availabilityWindows",
-        filter=("room_type_id", "window_type", "starts_on", "ends_on", "active"), order=("starts_on",),
-        write=Writes(ADMINS, fields=("room_type_id", "name", "window_type", "starts_on", "ends_on",
-                                     "price_adjustment_percent", "min_stay_months"),
-                     required=("name", "starts_on", "ends_on")),
+        read=STAFF,
+        list="availabilityWindows",
+        filter=("room_type_id", "window_type", "starts_on", "ends_on", "active"),
+        order=("starts_on",),
+        write=Writes(
+            ADMINS,
+            fields=(
+                "room_type_id",
+                "name",
+                "window_type",
+                "starts_on",
+                "ends_on",
+                "price_adjustment_percent",
+                "min_stay_months",
+            ),
+            required=("name", "starts_on", "ends_on"),
+        ),
     )
 
-    room_type: Mapped[RoomTypeDefinition | None] = reference(comment="The room type it applies to; the whole hostel "
-                                                                     "when null.")
+    room_type: Mapped[RoomTypeDefinition | None] = reference(
+        comment="The room type it applies to; the whole hostel when null."
+    )
     name: Mapped[str]
     window_type: Mapped[WindowType] = enum_column(WindowType, WindowType.CUSTOM)
     starts_on: Mapped[dt.date]
     ends_on: Mapped[dt.date] = mapped_column(comment="Last day of the window (inclusive).")
-    price_adjustment_percent: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("0"), server_default="0",
-                                                              comment="Added to the rent in the window, in percent "
-                                                                      "(-100 to 500; negative: a discount).")
+    price_adjustment_percent: Mapped[Decimal] = mapped_column(
+        Numeric(6, 2),
+        default=Decimal("0"),
+        server_default="0",
+        comment="Added to the rent in the window, in percent (-100 to 500; negative: a discount).",
+    )
     min_stay_months: Mapped[int | None]
 
 
@@ -96,10 +120,16 @@ class AvailabilityRule(ActiveMixin, HostelTenantMixin, Base):
     __tablename__ = "availability_rules"
     __table_args__ = hostel_table(extra=(CheckConstraint("value >= 0", name="value_non_negative"),))
     __entity__ = Entity(
-        read=STAFF, list="availabilityRules", filter=("room_type_id", "rule_type", "active"), order=("name",),
-        write=Writes(ADMINS, fields=("room_type_id", "name", "rule_type", "value", "description"),
-                     required=("name", "rule_type", "value"),
-                     validate="resolvers.room.service.hold_back_names_a_type"),
+        read=STAFF,
+        list="availabilityRules",
+        filter=("room_type_id", "rule_type", "active"),
+        order=("name",),
+        write=Writes(
+            ADMINS,
+            fields=("room_type_id", "name", "rule_type", "value", "description"),
+            required=("name", "rule_type", "value"),
+            validate="resolvers.room.service.hold_back_names_a_type",
+        ),
     )
 
     room_type: Mapped[RoomTypeDefinition | None] = reference()
@@ -115,8 +145,13 @@ class AvailabilityForecast(ComputedMixin, HostelTenantMixin, Base):
 
     __tablename__ = "availability_forecasts"
     __table_args__ = hostel_table(extra=(UniqueConstraint("room_type_id", "forecast_for"),))
-    __entity__ = Entity(read=STAFF, list="availabilityForecasts", about=DERIVED,
-                        filter=("room_type_id", "forecast_for"), order=("forecast_for",))
+    __entity__ = Entity(
+        read=STAFF,
+        list="availabilityForecasts",
+        about=DERIVED,
+        filter=("room_type_id", "forecast_for"),
+        order=("forecast_for",),
+    )
 
     room_type: Mapped[RoomTypeDefinition] = reference()
     forecast_for: Mapped[dt.date]
@@ -138,9 +173,13 @@ class RoomAvailabilityAlert(ComputedMixin, HostelTenantMixin, Base):
 
     __tablename__ = "room_availability_alerts"
     __table_args__ = hostel_table(extra=(UniqueConstraint("room_type_id", "for_date", "alert_type"),))
-    __entity__ = Entity(read=STAFF, list="roomAvailabilityAlerts", about=DERIVED,
-                        filter=("room_type_id", "alert_type", "for_date", "acknowledged"),
-                        order=("for_date", "computed_at"))
+    __entity__ = Entity(
+        read=STAFF,
+        list="roomAvailabilityAlerts",
+        about=DERIVED,
+        filter=("room_type_id", "alert_type", "for_date", "acknowledged"),
+        order=("for_date", "computed_at"),
+    )
 
     room_type: Mapped[RoomTypeDefinition] = reference()
     alert_type: Mapped[AvailabilityAlertType] = enum_column(AvailabilityAlertType)
@@ -156,11 +195,13 @@ class AvailabilityOptimization(ComputedMixin, HostelTenantMixin, Base):
 
     __tablename__ = "availability_optimizations"
     __table_args__ = hostel_table()
-    __entity__ = Entity(read=STAFF, list="availabilityOptimizations", about=DERIVED, filter=("computed_at",),
-                        order=("computed_at",))
+    __entity__ = Entity(
+        read=STAFF, list="availabilityOptimizations", about=DERIVED, filter=("computed_at",), order=("computed_at",)
+    )
 
     horizon_start: Mapped[dt.date]
     horizon_end: Mapped[dt.date]
     occupancy_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
-    recommendations: Mapped[list[Any]] = mapped_column(default=list, server_default="[]",
-                                                       comment="Price suggestions per room type.")
+    recommendations: Mapped[list[Any]] = mapped_column(
+        default=list, server_default="[]", comment="Price suggestions per room type."
+    )

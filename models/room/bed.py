@@ -42,26 +42,35 @@ class Bed(ActiveMixin, HostelTenantMixin, Base):
     active BedAssignment by the resident workflows (the room board reads it in one join)."""
 
     __tablename__ = "beds"
-    __table_args__ = hostel_table(extra=(
-        UniqueConstraint("room_id", "bed_number"),
-        UniqueConstraint("hostel_id", "current_student_id"),  # one bed per resident
-        CheckConstraint("monthly_rent_override IS NULL OR monthly_rent_override >= 0", name="rent_non_negative"),
-    ))
+    __table_args__ = hostel_table(
+        extra=(
+            UniqueConstraint("room_id", "bed_number"),
+            UniqueConstraint("hostel_id", "current_student_id"),  # one bed per resident
+            CheckConstraint("monthly_rent_override IS NULL OR monthly_rent_override >= 0", name="rent_non_negative"),
+        )
+    )
     __entity__ = Entity(
-        read=MEMBERS, list="beds",
+        read=MEMBERS,
+        list="beds",
         filter=("room_id", "bed_number", "bed_type", "status", "current_student_id", "active"),
         order=("bed_number", "created_at"),
-        write=Writes(ADMINS, fields=("room_id", "bed_number", "bed_type", "status", "monthly_rent_override"),
-                     required=("room_id", "bed_number"), immutable=("room_id",),
-                     validate=f"{SERVICE}.validate_bed", after=f"{SERVICE}.after_bed"),
+        write=Writes(
+            ADMINS,
+            fields=("room_id", "bed_number", "bed_type", "status", "monthly_rent_override"),
+            required=("room_id", "bed_number"),
+            immutable=("room_id",),
+            validate=f"{SERVICE}.validate_bed",
+            after=f"{SERVICE}.after_bed",
+        ),
     )
 
     room: Mapped[Room] = reference(back="beds")
     bed_number: Mapped[str]
     bed_type: Mapped[BedType] = enum_column(BedType, BedType.SINGLE)
     status: Mapped[BedStatus] = enum_column(BedStatus, BedStatus.IN_SERVICE)
-    monthly_rent_override: Mapped[Decimal | None] = mapped_column(comment="This bed's rent per month when it differs "
-                                                                          "from the room's, in the hostel's currency.")
+    monthly_rent_override: Mapped[Decimal | None] = mapped_column(
+        comment="This bed's rent per month when it differs from the room's, in the hostel's currency."
+    )
     current_student: Mapped[HostelStudent | None] = reference(comment="The resident sleeping in this bed today.")
 
 
@@ -78,10 +87,24 @@ class BedCondition(HostelTenantMixin, Base):
     __tablename__ = "bed_conditions"
     __table_args__ = hostel_table(extra=(UniqueConstraint("bed_id"),))
     __entity__ = Entity(
-        read=STAFF, list="bedConditions", filter=("bed_id", "condition", "needs_maintenance", "needs_replacement"),
+        read=STAFF,
+        list="bedConditions",
+        filter=("bed_id", "condition", "needs_maintenance", "needs_replacement"),
         order=("inspected_on",),
-        write=Writes(STAFF, fields=("bed_id", "condition", "cleanliness", "needs_maintenance", "needs_replacement",
-                                    "inspected_on", "notes"), required=("bed_id",), immutable=("bed_id",)),
+        write=Writes(
+            STAFF,
+            fields=(
+                "bed_id",
+                "condition",
+                "cleanliness",
+                "needs_maintenance",
+                "needs_replacement",
+                "inspected_on",
+                "notes",
+            ),
+            required=("bed_id",),
+            immutable=("bed_id",),
+        ),
     )
 
     bed: Mapped[Bed] = reference()
@@ -99,11 +122,24 @@ class BedConfiguration(HostelTenantMixin, Base):
     __tablename__ = "bed_configurations"
     __table_args__ = hostel_table(extra=(UniqueConstraint("bed_id"),))
     __entity__ = Entity(
-        read=MEMBERS, list="bedConfigurations", filter=("bed_id", "has_power_outlet", "has_storage"),
+        read=MEMBERS,
+        list="bedConfigurations",
+        filter=("bed_id", "has_power_outlet", "has_storage"),
         order=("created_at",),
-        write=Writes(ADMINS, fields=("bed_id", "frame", "mattress_type", "has_storage", "has_power_outlet",
-                                     "has_reading_light", "has_privacy_curtain"),
-                     required=("bed_id",), immutable=("bed_id",)),
+        write=Writes(
+            ADMINS,
+            fields=(
+                "bed_id",
+                "frame",
+                "mattress_type",
+                "has_storage",
+                "has_power_outlet",
+                "has_reading_light",
+                "has_privacy_curtain",
+            ),
+            required=("bed_id",),
+            immutable=("bed_id",),
+        ),
     )
 
     bed: Mapped[Bed] = reference()
@@ -121,10 +157,16 @@ class BedAccessibility(HostelTenantMixin, Base):
     __tablename__ = "bed_accessibility"
     __table_args__ = hostel_table(extra=(UniqueConstraint("bed_id"),))
     __entity__ = Entity(
-        read=MEMBERS, list="bedAccessibility", filter=("bed_id", "wheelchair_accessible", "ground_level"),
+        read=MEMBERS,
+        list="bedAccessibility",
+        filter=("bed_id", "wheelchair_accessible", "ground_level"),
         order=("created_at",),
-        write=Writes(ADMINS, fields=("bed_id", "wheelchair_accessible", "ground_level", "grab_bars", "notes"),
-                     required=("bed_id",), immutable=("bed_id",)),
+        write=Writes(
+            ADMINS,
+            fields=("bed_id", "wheelchair_accessible", "ground_level", "grab_bars", "notes"),
+            required=("bed_id",),
+            immutable=("bed_id",),
+        ),
     )
 
     bed: Mapped[Bed] = reference()
@@ -138,15 +180,26 @@ class BedPreference(HostelTenantMixin, Base):
     """A resident's wish for a particular bed (rank 1 = most wanted)."""
 
     __tablename__ = "bed_preferences"
-    __table_args__ = hostel_table(extra=(
-        UniqueConstraint("student_id", "bed_id"),
-        CheckConstraint("rank >= 1", name="rank_positive"),
-    ))
+    __table_args__ = hostel_table(
+        extra=(
+            UniqueConstraint("student_id", "bed_id"),
+            CheckConstraint("rank >= 1", name="rank_positive"),
+        )
+    )
     __entity__ = Entity(
-        read=MEMBERS, rows=own_resident_rows(), list="bedPreferences", about="Staff see all; a resident their own.",
-        filter=("bed_id", "student_id", "rank"), order=("rank", "created_at"),
-        write=Writes({"create": RESIDENT, "update": RESIDENT}, fields=("bed_id", "rank", "reason"),
-                     required=("bed_id",), immutable=("bed_id",), validate=f"{SERVICE}.validate_bed_preference"),
+        read=MEMBERS,
+        rows=own_resident_rows(),
+        list="bedPreferences",
+        about="Staff see all; a resident their own.",
+        filter=("bed_id", "student_id", "rank"),
+        order=("rank", "created_at"),
+        write=Writes(
+            {"create": RESIDENT, "update": RESIDENT},
+            fields=("bed_id", "rank", "reason"),
+            required=("bed_id",),
+            immutable=("bed_id",),
+            validate=f"{SERVICE}.validate_bed_preference",
+        ),
     )
 
     student: Mapped[HostelStudent] = reference()
@@ -160,8 +213,13 @@ class BedUtilization(ComputedMixin, HostelTenantMixin, Base):
 
     __tablename__ = "bed_utilization"
     __table_args__ = hostel_table(extra=(UniqueConstraint("bed_id", "period_start", "period_end"),))
-    __entity__ = Entity(read=STAFF, list="bedUtilization", about="Derived: see computedAt.",
-                        filter=("bed_id", "period_start", "occupancy_rate"), order=("period_start", "occupancy_rate"))
+    __entity__ = Entity(
+        read=STAFF,
+        list="bedUtilization",
+        about="Derived: see computedAt.",
+        filter=("bed_id", "period_start", "occupancy_rate"),
+        order=("period_start", "occupancy_rate"),
+    )
 
     bed: Mapped[Bed] = reference()
     period_start: Mapped[dt.date]

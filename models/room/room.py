@@ -32,19 +32,26 @@ class Room(ActiveMixin, HostelTenantMixin, Base):
     occupancy is not stored here but derived from bed assignments and bookings."""
 
     __tablename__ = "rooms"
-    __table_args__ = hostel_table(extra=(
-        UniqueConstraint("hostel_id", "room_number"),
-        CheckConstraint("capacity >= 1", name="capacity_positive"),
-        CheckConstraint("monthly_rent >= 0", name="rent_non_negative"),
-    ))
+    __table_args__ = hostel_table(
+        extra=(
+            UniqueConstraint("hostel_id", "room_number"),
+            CheckConstraint("capacity >= 1", name="capacity_positive"),
+            CheckConstraint("monthly_rent >= 0", name="rent_non_negative"),
+        )
+    )
     __entity__ = Entity(
-        read=MEMBERS, list="rooms",
+        read=MEMBERS,
+        list="rooms",
         filter=("room_number", "floor", "wing", "room_type_id", "status", "capacity", "monthly_rent", "active"),
         order=("room_number", "floor", "monthly_rent"),
-        write=Writes(ADMINS, fields=("room_type_id", "room_number", "floor", "wing", "capacity", "monthly_rent",
-                                     "status", "notes"),
-                     required=("room_type_id", "room_number", "floor", "capacity", "monthly_rent"),
-                     immutable=("monthly_rent",), validate=f"{SERVICE}.validate_room", after=f"{SERVICE}.after_room"),
+        write=Writes(
+            ADMINS,
+            fields=("room_type_id", "room_number", "floor", "wing", "capacity", "monthly_rent", "status", "notes"),
+            required=("room_type_id", "room_number", "floor", "capacity", "monthly_rent"),
+            immutable=("monthly_rent",),
+            validate=f"{SERVICE}.validate_room",
+            after=f"{SERVICE}.after_room",
+        ),
     )
 
     room_type: Mapped[RoomTypeDefinition] = reference(back="rooms")
@@ -52,8 +59,9 @@ class Room(ActiveMixin, HostelTenantMixin, Base):
     floor: Mapped[int]
     wing: Mapped[str | None]
     capacity: Mapped[int] = mapped_column(comment="Most beds the room takes; never below its active beds.")
-    monthly_rent: Mapped[Decimal] = mapped_column(comment="Rent of a bed per month, in the hostel's currency; changes "
-                                                          "only through roomPriceChange.")
+    monthly_rent: Mapped[Decimal] = mapped_column(
+        comment="Rent of a bed per month, in the hostel's currency; changes only through roomPriceChange."
+    )
     status: Mapped[RoomStatus] = enum_column(RoomStatus, RoomStatus.IN_SERVICE)
     notes: Mapped[str | None]
 
@@ -70,11 +78,25 @@ class RoomSpecification(HostelTenantMixin, Base):
     __tablename__ = "room_specifications"
     __table_args__ = hostel_table(extra=(UniqueConstraint("room_id"),))
     __entity__ = Entity(
-        read=MEMBERS, list="roomSpecifications", filter=("room_id", "bathroom_type", "has_balcony"),
+        read=MEMBERS,
+        list="roomSpecifications",
+        filter=("room_id", "bathroom_type", "has_balcony"),
         order=("created_at",),
-        write=Writes(ADMINS, fields=("room_id", "area_sqft", "ceiling_height_ft", "windows", "electrical_points",
-                                     "bathroom_type", "has_balcony", "fire_safety"),
-                     required=("room_id",), immutable=("room_id",)),
+        write=Writes(
+            ADMINS,
+            fields=(
+                "room_id",
+                "area_sqft",
+                "ceiling_height_ft",
+                "windows",
+                "electrical_points",
+                "bathroom_type",
+                "has_balcony",
+                "fire_safety",
+            ),
+            required=("room_id",),
+            immutable=("room_id",),
+        ),
     )
 
     room: Mapped[Room] = reference()
@@ -84,8 +106,9 @@ class RoomSpecification(HostelTenantMixin, Base):
     electrical_points: Mapped[int] = mapped_column(default=2, server_default="2")
     bathroom_type: Mapped[BathroomType] = enum_column(BathroomType, BathroomType.COMMON)
     has_balcony: Mapped[bool] = mapped_column(default=False, server_default="false")
-    fire_safety: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}",
-                                                        comment="Fire safety equipment of the room (name -> detail).")
+    fire_safety: Mapped[dict[str, Any]] = mapped_column(
+        default=dict, server_default="{}", comment="Fire safety equipment of the room (name -> detail)."
+    )
 
 
 class RoomPricingHistory(HostelTenantMixin, Base):
@@ -94,8 +117,12 @@ class RoomPricingHistory(HostelTenantMixin, Base):
     __tablename__ = "room_pricing_history"
     __table_args__ = hostel_table()
     __entity__ = Entity(
-        read=STAFF, list="roomPricingHistory", about="Every change of a room's rent (append-only).",
-        filter=("room_id", "effective_from", "created_at"), order=("created_at", "effective_from"), append_only=True,
+        read=STAFF,
+        list="roomPricingHistory",
+        about="Every change of a room's rent (append-only).",
+        filter=("room_id", "effective_from", "created_at"),
+        order=("created_at", "effective_from"),
+        append_only=True,
     )
 
     room: Mapped[Room] = reference(back="pricing_history")
@@ -118,10 +145,16 @@ class RoomMaintenanceStatus(HostelTenantMixin, Base):
     __tablename__ = "room_maintenance_status"
     __table_args__ = hostel_table(extra=(UniqueConstraint("room_id"),))
     __entity__ = Entity(
-        read=STAFF, list="roomMaintenanceStatuses", filter=("room_id", "state", "next_inspection_on"),
+        read=STAFF,
+        list="roomMaintenanceStatuses",
+        filter=("room_id", "state", "next_inspection_on"),
         order=("next_inspection_on",),
-        write=Writes(STAFF, fields=("room_id", "state", "last_inspected_on", "next_inspection_on", "open_issues",
-                                    "notes"), required=("room_id",), immutable=("room_id",)),
+        write=Writes(
+            STAFF,
+            fields=("room_id", "state", "last_inspected_on", "next_inspection_on", "open_issues", "notes"),
+            required=("room_id",),
+            immutable=("room_id",),
+        ),
     )
 
     room: Mapped[Room] = reference()
@@ -145,10 +178,23 @@ class RoomAccessControl(HostelTenantMixin, Base):
     __tablename__ = "room_access_control"
     __table_args__ = hostel_table(extra=(UniqueConstraint("room_id"),))
     __entity__ = Entity(
-        read=STAFF, list="roomAccessControls", filter=("room_id", "access_method"), order=("created_at",),
-        write=Writes(ADMINS, fields=("room_id", "access_method", "keys_issued", "has_door_sensor",
-                                     "alert_on_forced_entry", "staff_access_allowed"),
-                     required=("room_id",), immutable=("room_id",)),
+        read=STAFF,
+        list="roomAccessControls",
+        filter=("room_id", "access_method"),
+        order=("created_at",),
+        write=Writes(
+            ADMINS,
+            fields=(
+                "room_id",
+                "access_method",
+                "keys_issued",
+                "has_door_sensor",
+                "alert_on_forced_entry",
+                "staff_access_allowed",
+            ),
+            required=("room_id",),
+            immutable=("room_id",),
+        ),
     )
 
     room: Mapped[Room] = reference()
@@ -156,8 +202,9 @@ class RoomAccessControl(HostelTenantMixin, Base):
     keys_issued: Mapped[int] = mapped_column(default=0, server_default="0")
     has_door_sensor: Mapped[bool] = mapped_column(default=False, server_default="false")
     alert_on_forced_entry: Mapped[bool] = mapped_column(default=False, server_default="false")
-    staff_access_allowed: Mapped[bool] = mapped_column(default=True, server_default="true",
-                                                       comment="Staff may open the room without the resident.")
+    staff_access_allowed: Mapped[bool] = mapped_column(
+        default=True, server_default="true", comment="Staff may open the room without the resident."
+    )
 
 
 class GenderRule(enum.Enum):
@@ -170,26 +217,38 @@ class RoomOccupancyLimit(HostelTenantMixin, Base):
     """Who and how many may live in the room; availability and assignment obey it."""
 
     __tablename__ = "room_occupancy_limits"
-    __table_args__ = hostel_table(extra=(
-        UniqueConstraint("room_id"),
-        CheckConstraint("max_occupants >= 1 AND min_occupants >= 0 AND min_occupants <= max_occupants",
-                        name="occupant_range"),
-        CheckConstraint("min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="age_range"),
-    ))
+    __table_args__ = hostel_table(
+        extra=(
+            UniqueConstraint("room_id"),
+            CheckConstraint(
+                "max_occupants >= 1 AND min_occupants >= 0 AND min_occupants <= max_occupants", name="occupant_range"
+            ),
+            CheckConstraint("min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="age_range"),
+        )
+    )
     __entity__ = Entity(
-        read=STAFF, list="roomOccupancyLimits", filter=("room_id", "gender_rule", "max_occupants"),
+        read=STAFF,
+        list="roomOccupancyLimits",
+        filter=("room_id", "gender_rule", "max_occupants"),
         order=("created_at",),
-        write=Writes(ADMINS, fields=("room_id", "max_occupants", "min_occupants", "gender_rule", "min_age", "max_age"),
-                     required=("room_id", "max_occupants"), immutable=("room_id",),
-                     validate=f"{SERVICE}.validate_occupancy_limit"),
+        write=Writes(
+            ADMINS,
+            fields=("room_id", "max_occupants", "min_occupants", "gender_rule", "min_age", "max_age"),
+            required=("room_id", "max_occupants"),
+            immutable=("room_id",),
+            validate=f"{SERVICE}.validate_occupancy_limit",
+        ),
     )
 
     room: Mapped[Room] = reference()
-    max_occupants: Mapped[int] = mapped_column(comment="At most the room's capacity, and never below the residents "
-                                                       "living in it.")
+    max_occupants: Mapped[int] = mapped_column(
+        comment="At most the room's capacity, and never below the residents living in it."
+    )
     min_occupants: Mapped[int] = mapped_column(default=0, server_default="0")
-    gender_rule: Mapped[GenderRule] = enum_column(GenderRule, GenderRule.ANY,
-                                                  comment="Who may live in the room; a single-gender hostel allows "
-                                                          "only its own gender.")
+    gender_rule: Mapped[GenderRule] = enum_column(
+        GenderRule,
+        GenderRule.ANY,
+        comment="Who may live in the room; a single-gender hostel allows only its own gender.",
+    )
     min_age: Mapped[int | None]
     max_age: Mapped[int | None]

@@ -19,23 +19,45 @@ class School(ActiveMixin, AuditMixin, Base):
 
     __tablename__ = "schools"
     __entity__ = Entity(
-        read=READERS, rows=own_school, list="schools",
+        read=READERS,
+        rows=own_school,
+        list="schools",
         about="Schools: all of them for platform roles, the schools you hold a role in for everyone else.",
         filter=("name", "display_name", "board", "medium", "school_code", "city", "state", "active", "created_at"),
         order=("name", "school_code", "city", "created_at"),
-        write=Writes({"create": PLATFORM_ONLY, "update": ADMINS, "deactivate": PLATFORM_ONLY},
-                     fields=("name", "display_name", "board", "medium", "school_code", "affiliation_code", "address",
-                             "city", "state", "pincode", "contact_number", "contact_email", "website", "logo_url",
-                             "description", "time_zone"),
-                     required=("name", "school_code"), prepare="resolvers.school.service.check_time_zone",
-                     rows=school_in_context),
+        write=Writes(
+            {"create": PLATFORM_ONLY, "update": ADMINS, "deactivate": PLATFORM_ONLY},
+            fields=(
+                "name",
+                "display_name",
+                "board",
+                "medium",
+                "school_code",
+                "affiliation_code",
+                "address",
+                "city",
+                "state",
+                "pincode",
+                "contact_number",
+                "contact_email",
+                "website",
+                "logo_url",
+                "description",
+                "time_zone",
+            ),
+            required=("name", "school_code"),
+            prepare="resolvers.school.service.check_time_zone",
+            rows=school_in_context,
+        ),
     )
 
     name: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str | None] = mapped_column(String(255))
     board: Mapped[str | None] = mapped_column(String(100), comment="Examination board (CBSE, ICSE, a state board...).")
     medium: Mapped[str | None] = mapped_column(String(100), comment="Language of instruction.")
-    school_code: Mapped[str] = mapped_column(String(50), unique=True, comment="The school's own code; unique on the platform.")
+    school_code: Mapped[str] = mapped_column(
+        String(50), unique=True, comment="The school's own code; unique on the platform."
+    )
     affiliation_code: Mapped[str | None] = mapped_column(String(100), comment="Affiliation number given by the board.")
     address: Mapped[str | None] = mapped_column(String(500))
     city: Mapped[str | None] = mapped_column(String(100))
@@ -47,8 +69,12 @@ class School(ActiveMixin, AuditMixin, Base):
     logo_url: Mapped[str | None] = mapped_column(String(1000))
     description: Mapped[str | None] = mapped_column(String(2000))
     # not in the seed: dates ("today", closed days, attendance) are the school's local dates
-    time_zone: Mapped[str] = mapped_column(String(50), default="Asia/Kolkata", server_default="Asia/Kolkata",
-                                           comment="IANA zone of the school's dates (\"today\", closed days, attendance).")
+    time_zone: Mapped[str] = mapped_column(
+        String(50),
+        default="Asia/Kolkata",
+        server_default="Asia/Kolkata",
+        comment='IANA zone of the school\'s dates ("today", closed days, attendance).',
+    )
     # The pointer names a session of this same school: the composite foreign key below
     # (id, current_session_id) -> academic_sessions (school_id, id) makes that a database rule
     # (not a reference(): the tenant key of a school is its own id).
@@ -56,14 +82,18 @@ class School(ActiveMixin, AuditMixin, Base):
 
     __table_args__ = (
         ForeignKeyConstraint(
-            ["id", "current_session_id"], ["academic_sessions.school_id", "academic_sessions.id"],
-            name="fk_schools_current_session_same_school", use_alter=True,
+            ["id", "current_session_id"],
+            ["academic_sessions.school_id", "academic_sessions.id"],
+            name="fk_schools_current_session_same_school",
+            use_alter=True,
         ),
     )
 
     current_session: Mapped[AcademicSession | None] = relationship(
         primaryjoin="School.current_session_id == AcademicSession.id",
-        foreign_keys="School.current_session_id", lazy="raise", viewonly=True,
+        foreign_keys="School.current_session_id",
+        lazy="raise",
+        viewonly=True,
     )
     academic_sessions: Mapped[list[AcademicSession]] = relationship(
         back_populates="school", foreign_keys="AcademicSession.school_id", lazy="raise"
@@ -84,7 +114,9 @@ class AcademicSession(ActiveMixin, SchoolTenantMixin, Base):
     # Sessions are created and activated by workflows (academicSessionCreate/Activate); only the
     # name changes afterwards (seed §6.1: start and end dates are immutable after creation).
     __entity__ = Entity(
-        read=READERS, list="academicSessions", about="Academic sessions of the active school.",
+        read=READERS,
+        list="academicSessions",
+        about="Academic sessions of the active school.",
         filter=("name", "start_date", "end_date", "active", "created_at"),
         order=("name", "start_date", "end_date", "created_at"),
         write=Writes(ADMINS, fields=("name",), verbs=("update",)),
@@ -94,7 +126,9 @@ class AcademicSession(ActiveMixin, SchoolTenantMixin, Base):
     start_date: Mapped[dt.date | None] = mapped_column(comment="First day of the session; immutable after creation.")
     end_date: Mapped[dt.date | None] = mapped_column(comment="Last day of the session; immutable after creation.")
 
-    school: Mapped[School] = relationship(back_populates="academic_sessions", foreign_keys="AcademicSession.school_id", lazy="raise")
+    school: Mapped[School] = relationship(
+        back_populates="academic_sessions", foreign_keys="AcademicSession.school_id", lazy="raise"
+    )
 
 
 class ActivityLog(SchoolTenantMixin, Base):
@@ -104,8 +138,11 @@ class ActivityLog(SchoolTenantMixin, Base):
     __tablename__ = "activity_logs"
     __table_args__ = (Index("idx_activity_logs_school_timestamp", "school_id", "timestamp"),)
     __entity__ = Entity(
-        read=ADMINS, list="activityLogs", about="What was done in the active school, by whom.",
-        filter=("action", "entity_type", "entity_id", "user_id", "timestamp"), order=("timestamp",),
+        read=ADMINS,
+        list="activityLogs",
+        about="What was done in the active school, by whom.",
+        filter=("action", "entity_type", "entity_id", "user_id", "timestamp"),
+        order=("timestamp",),
         append_only=True,
     )
 
@@ -123,15 +160,25 @@ class SchoolSubscription(SchoolTenantMixin, Base):
     __tablename__ = "subscriptions"
     __table_args__ = (SchoolTenantMixin.tenant_unique(),)
     __entity__ = Entity(
-        read=ADMINS, list="schoolSubscriptions", about="Plans of the active school (platform roles: of every school).",
-        filter=("plan_name", "active", "start_date", "end_date"), order=("start_date", "plan_name"),
-        write=Writes(PLATFORM_ONLY, fields=("plan_name", "student_limit", "monthly_price", "start_date", "end_date",
-                                            "active", "auto_renew"), required=("plan_name",)),
+        read=ADMINS,
+        list="schoolSubscriptions",
+        about="Plans of the active school (platform roles: of every school).",
+        filter=("plan_name", "active", "start_date", "end_date"),
+        order=("start_date", "plan_name"),
+        write=Writes(
+            PLATFORM_ONLY,
+            fields=("plan_name", "student_limit", "monthly_price", "start_date", "end_date", "active", "auto_renew"),
+            required=("plan_name",),
+        ),
     )
 
     plan_name: Mapped[str] = mapped_column(String(100))
-    student_limit: Mapped[int | None] = mapped_column(Integer, comment="Most active students the school may admit; null: no cap.")
-    monthly_price: Mapped[Decimal | None] = mapped_column(Numeric(15, 2), comment="Price per month, in the platform's currency.")
+    student_limit: Mapped[int | None] = mapped_column(
+        Integer, comment="Most active students the school may admit; null: no cap."
+    )
+    monthly_price: Mapped[Decimal | None] = mapped_column(
+        Numeric(15, 2), comment="Price per month, in the platform's currency."
+    )
     start_date: Mapped[dt.date | None]
     end_date: Mapped[dt.date | None]
     active: Mapped[bool] = mapped_column(default=False, server_default="false")
@@ -146,11 +193,23 @@ class SubscriptionPayment(SchoolTenantMixin, Base):
 
     __tablename__ = "subscription_payments"
     __entity__ = Entity(
-        read=ADMINS, list="subscriptionPayments",
-        filter=("payment_date", "payment_mode"), order=("payment_date",),
-        write=Writes(PLATFORM_ONLY, fields=("subscription_id", "amount_paid", "payment_date", "payment_mode",
-                                            "transaction_reference", "invoice_url"),
-                     required=("subscription_id", "amount_paid", "payment_date"), verbs=("create",)),
+        read=ADMINS,
+        list="subscriptionPayments",
+        filter=("payment_date", "payment_mode"),
+        order=("payment_date",),
+        write=Writes(
+            PLATFORM_ONLY,
+            fields=(
+                "subscription_id",
+                "amount_paid",
+                "payment_date",
+                "payment_mode",
+                "transaction_reference",
+                "invoice_url",
+            ),
+            required=("subscription_id", "amount_paid", "payment_date"),
+            verbs=("create",),
+        ),
     )
 
     subscription: Mapped[SchoolSubscription] = reference(back="payments")

@@ -50,10 +50,16 @@ def taught_class_ids(ctx: Any, bind: Any) -> Any:
     t, c, cs = models.Teacher.__table__, models.SchoolClass.__table__, models.ClassSubject.__table__
     school = ctx.school_id if ctx.school_id is not None else -1
     user = ctx.user_id if ctx.user_id is not None else -1
-    as_class_teacher = select(c.c.id).join(t, t.c.id == c.c.class_teacher_id).where(
-        t.c.user_id == bind(user), t.c.school_id == bind(school), c.c.school_id == bind(school))
-    as_subject_teacher = select(cs.c.class_id).join(t, t.c.id == cs.c.teacher_id).where(
-        t.c.user_id == bind(user), t.c.school_id == bind(school), cs.c.school_id == bind(school), cs.c.active)
+    as_class_teacher = (
+        select(c.c.id)
+        .join(t, t.c.id == c.c.class_teacher_id)
+        .where(t.c.user_id == bind(user), t.c.school_id == bind(school), c.c.school_id == bind(school))
+    )
+    as_subject_teacher = (
+        select(cs.c.class_id)
+        .join(t, t.c.id == cs.c.teacher_id)
+        .where(t.c.user_id == bind(user), t.c.school_id == bind(school), cs.c.school_id == bind(school), cs.c.active)
+    )
     return union(as_class_teacher, as_subject_teacher)
 
 
@@ -87,4 +93,3 @@ def classes_taught(class_column: str = "class_id", via: tuple[str, str] | None =
 
     row_filter.__name__ = f"classes_taught_{via[1] if via else class_column}"
     return row_filter
-

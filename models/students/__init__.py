@@ -52,11 +52,36 @@ def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
 
 
 # the student's own details: what admission takes and an update may change (not the admission date)
-STUDENT_FIELDS = ("admission_number", "first_name", "last_name", "dob", "gender", "pen", "aadhar_number", "religion", "caste",
-                  "category", "address", "city", "state", "pincode", "contact_number", "email", "blood_group", "photo_url",
-                  "date_of_admission", "previous_school_name", "previous_school_contact", "previous_school_address",
-                  "previous_school_board", "previous_class", "previous_year_of_passing", "transfer_certificate_number",
-                  "reason_for_leaving_previous_school", "remarks")
+STUDENT_FIELDS = (
+    "admission_number",
+    "first_name",
+    "last_name",
+    "dob",
+    "gender",
+    "pen",
+    "aadhar_number",
+    "religion",
+    "caste",
+    "category",
+    "address",
+    "city",
+    "state",
+    "pincode",
+    "contact_number",
+    "email",
+    "blood_group",
+    "photo_url",
+    "date_of_admission",
+    "previous_school_name",
+    "previous_school_contact",
+    "previous_school_address",
+    "previous_school_board",
+    "previous_class",
+    "previous_year_of_passing",
+    "transfer_certificate_number",
+    "reason_for_leaving_previous_school",
+    "remarks",
+)
 
 
 class Student(ActiveMixin, SchoolTenantMixin, Base):
@@ -72,14 +97,29 @@ class Student(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS, list="students", about="Students of the active school: search with filter.",
-        filter=("admission_number", "first_name", "last_name", "gender", "current_status", "current_class_id",
-                "date_of_admission", "active", "city"),
+        read=READERS,
+        list="students",
+        about="Students of the active school: search with filter.",
+        filter=(
+            "admission_number",
+            "first_name",
+            "last_name",
+            "gender",
+            "current_status",
+            "current_class_id",
+            "date_of_admission",
+            "active",
+            "city",
+        ),
         order=("admission_number", "first_name", "last_name", "date_of_admission", "created_at"),
         protect={"aadhar_number": IDENTITY_NUMBERS, "contact_number": CONTACTS, "email": CONTACTS, "address": CONTACTS},
         # created by studentAdmit (a workflow); updated and deactivated as master data
-        write=Writes(ADMINS, fields=tuple(f for f in STUDENT_FIELDS if f != "date_of_admission"),
-                     verbs=("update", "deactivate"), after="resolvers.students.service.after_student"),
+        write=Writes(
+            ADMINS,
+            fields=tuple(f for f in STUDENT_FIELDS if f != "date_of_admission"),
+            verbs=("update", "deactivate"),
+            after="resolvers.students.service.after_student",
+        ),
     )
 
     admission_number: Mapped[str] = mapped_column(String(50))
@@ -88,7 +128,9 @@ class Student(ActiveMixin, SchoolTenantMixin, Base):
     dob: Mapped[dt.date | None]
     gender: Mapped[Gender] = mapped_column(_enum(Gender, 10))
     pen: Mapped[str | None] = mapped_column(String(50), comment="Permanent Education Number (national student id).")
-    aadhar_number: Mapped[str | None] = mapped_column(String(20), comment="Identity number: school admins and platform roles only.")
+    aadhar_number: Mapped[str | None] = mapped_column(
+        String(20), comment="Identity number: school admins and platform roles only."
+    )
     religion: Mapped[str | None] = mapped_column(String(50))
     caste: Mapped[str | None] = mapped_column(String(50))
     category: Mapped[str | None] = mapped_column(String(50))
@@ -112,8 +154,11 @@ class Student(ActiveMixin, SchoolTenantMixin, Base):
     transfer_certificate_number: Mapped[str | None] = mapped_column(String(100))
     reason_for_leaving_previous_school: Mapped[str | None] = mapped_column(String(500))
     current_status: Mapped[StudentStatus | None] = mapped_column(
-        _enum(StudentStatus), comment="Kept by the admission, withdrawal and promotion workflows.")
-    current_class: Mapped[SchoolClass | None] = reference(comment="The class of the enrollment in force (kept by workflows).")
+        _enum(StudentStatus), comment="Kept by the admission, withdrawal and promotion workflows."
+    )
+    current_class: Mapped[SchoolClass | None] = reference(
+        comment="The class of the enrollment in force (kept by workflows)."
+    )
     remarks: Mapped[str | None] = mapped_column(String(500))
 
 
@@ -130,7 +175,8 @@ class StudentEnrollment(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS, list="studentEnrollments",
+        read=READERS,
+        list="studentEnrollments",
         filter=("active", "section", "roll_number", "admission_type", "start_date", "end_date", "session_id"),
         order=("roll_number", "enrollment_date", "start_date", "created_at"),
     )
@@ -158,22 +204,42 @@ class Guardian(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS, list="guardians", filter=("name", "contact_number", "relation", "active"), order=("name",),
+        read=READERS,
+        list="guardians",
+        filter=("name", "contact_number", "relation", "active"),
+        order=("name",),
         protect={"aadhar_number": IDENTITY_NUMBERS, "contact_number": CONTACTS, "email": CONTACTS, "address": CONTACTS},
-        write=Writes(ADMINS, fields=("name", "aadhar_number", "relation", "contact_number", "email", "address", "occupation",
-                                     "qualification", "whatsapp_enabled", "photo_url"), required=("name", "contact_number")),
+        write=Writes(
+            ADMINS,
+            fields=(
+                "name",
+                "aadhar_number",
+                "relation",
+                "contact_number",
+                "email",
+                "address",
+                "occupation",
+                "qualification",
+                "whatsapp_enabled",
+                "photo_url",
+            ),
+            required=("name", "contact_number"),
+        ),
     )
 
     name: Mapped[str] = mapped_column(String(255))
-    aadhar_number: Mapped[str | None] = mapped_column(String(20), comment="Identity number: school admins and platform roles only.")
+    aadhar_number: Mapped[str | None] = mapped_column(
+        String(20), comment="Identity number: school admins and platform roles only."
+    )
     relation: Mapped[str | None] = mapped_column(String(50), comment="To the students (father, mother, guardian...).")
     contact_number: Mapped[str] = mapped_column(String(30), comment="School staff only; unique in the school.")
     email: Mapped[str | None] = mapped_column(String(255))
     address: Mapped[str | None] = mapped_column(String(500))
     occupation: Mapped[str | None] = mapped_column(String(100))
     qualification: Mapped[str | None] = mapped_column(String(100))
-    whatsapp_enabled: Mapped[bool] = mapped_column(default=True, server_default="true",
-                                                   comment="The school may message the contact number on WhatsApp.")
+    whatsapp_enabled: Mapped[bool] = mapped_column(
+        default=True, server_default="true", comment="The school may message the contact number on WhatsApp."
+    )
     photo_url: Mapped[str | None] = mapped_column(String(1000))
 
 
@@ -189,8 +255,9 @@ class StudentGuardian(SchoolTenantMixin, Base):
 
     student: Mapped[Student] = reference(back="student_guardians")
     guardian: Mapped[Guardian] = reference(back="student_guardians")
-    primary_guardian: Mapped[bool] = mapped_column(default=False, server_default="false",
-                                                   comment="The first contact of the school for this student.")
+    primary_guardian: Mapped[bool] = mapped_column(
+        default=False, server_default="false", comment="The first contact of the school for this student."
+    )
 
 
 class StudentDocument(SchoolTenantMixin, Base):
@@ -201,8 +268,12 @@ class StudentDocument(SchoolTenantMixin, Base):
         Index("idx_student_document_student", "student_id"),
         SchoolTenantMixin.tenant_unique(),
     )
-    __entity__ = Entity(read=ADMINS, list="studentDocuments", filter=("file_type", "file_name", "uploaded_at"),
-                        order=("uploaded_at", "file_name"))
+    __entity__ = Entity(
+        read=ADMINS,
+        list="studentDocuments",
+        filter=("file_type", "file_name", "uploaded_at"),
+        order=("uploaded_at", "file_name"),
+    )
 
     student: Mapped[Student] = reference(back="documents")
     file_type: Mapped[str | None] = mapped_column(String(100), comment="MIME type of the file.")
@@ -221,8 +292,13 @@ class PromotionRecord(SchoolTenantMixin, Base):
         Index("idx_promotion_student_target_session", "student_id", "target_session_id"),
         SchoolTenantMixin.tenant_unique(),
     )
-    __entity__ = Entity(read=READERS, list="promotionRecords", filter=("promotion_type", "promoted_at"),
-                        order=("promoted_at",), append_only=True)
+    __entity__ = Entity(
+        read=READERS,
+        list="promotionRecords",
+        filter=("promotion_type", "promoted_at"),
+        order=("promoted_at",),
+        append_only=True,
+    )
 
     student: Mapped[Student] = reference(back="promotion_records")
     source_session: Mapped[AcademicSession] = reference()
@@ -233,4 +309,3 @@ class PromotionRecord(SchoolTenantMixin, Base):
     promoted_by: Mapped[str] = mapped_column(String(255), comment="Who promoted (the user's email).")
     promoted_at: Mapped[dt.datetime]
     remarks: Mapped[str | None] = mapped_column(String(500))
-

@@ -23,9 +23,16 @@ class Teacher(SchoolTenantMixin, Base):
     __table_args__ = (
         SchoolTenantMixin.tenant_unique(),
         # seed: OneToOne User; a user is one teacher per school
-        Index("uq_teachers_school_user", "school_id", "user_id", unique=True, postgresql_where=text("user_id IS NOT NULL")),
+        Index(
+            "uq_teachers_school_user", "school_id", "user_id", unique=True, postgresql_where=text("user_id IS NOT NULL")
+        ),
     )
-    __entity__ = Entity(read=READERS, list="teachers", filter=("created_at",), order=("created_at",),
-                        write=Writes(ADMINS, fields=("user_id",)))
+    __entity__ = Entity(
+        read=READERS,
+        list="teachers",
+        filter=("created_at",),
+        order=("created_at",),
+        write=Writes(ADMINS, fields=("user_id",)),
+    )
 
     user: Mapped[User | None] = reference(tenant=False, comment="The teacher's login.")

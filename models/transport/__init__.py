@@ -28,17 +28,24 @@ class TransportRoute(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS, list="transportRoutes",
-        filter=("name", "capacity", "current_strength", "active"), order=("name", "capacity", "current_strength"),
-        write=Writes(ADMINS, fields=("name", "description", "capacity"), required=("name",),
-                     after="resolvers.transport.rules.no_rider_left_behind_route"),
+        read=READERS,
+        list="transportRoutes",
+        filter=("name", "capacity", "current_strength", "active"),
+        order=("name", "capacity", "current_strength"),
+        write=Writes(
+            ADMINS,
+            fields=("name", "description", "capacity"),
+            required=("name",),
+            after="resolvers.transport.rules.no_rider_left_behind_route",
+        ),
     )
 
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str | None] = mapped_column(String(500))
     capacity: Mapped[int] = mapped_column(Integer, default=30, server_default="30", comment="Seats on the route.")
-    current_strength: Mapped[int] = mapped_column(Integer, default=0, server_default="0",
-                                                  comment="Seats taken; never above capacity.")
+    current_strength: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", comment="Seats taken; never above capacity."
+    )
 
 
 class PickupPoint(ActiveMixin, SchoolTenantMixin, Base):
@@ -47,16 +54,25 @@ class PickupPoint(ActiveMixin, SchoolTenantMixin, Base):
     __tablename__ = "pickup_points"
     __table_args__ = (SchoolTenantMixin.tenant_unique(),)
     __entity__ = Entity(
-        read=READERS, list="pickupPoints", filter=("name", "amount", "frequency", "active"), order=("name", "amount"),
-        write=Writes(ADMINS, fields=("name", "amount", "frequency", "route_id"), required=("name", "amount", "frequency", "route_id"),
-                     validate="resolvers.transport.rules.riders_stay_on_their_route",
-                     after="resolvers.transport.rules.no_rider_left_behind_point"),
+        read=READERS,
+        list="pickupPoints",
+        filter=("name", "amount", "frequency", "active"),
+        order=("name", "amount"),
+        write=Writes(
+            ADMINS,
+            fields=("name", "amount", "frequency", "route_id"),
+            required=("name", "amount", "frequency", "route_id"),
+            validate="resolvers.transport.rules.riders_stay_on_their_route",
+            after="resolvers.transport.rules.no_rider_left_behind_point",
+        ),
     )
 
     name: Mapped[str] = mapped_column(String(100))
     amount: Mapped[Decimal] = mapped_column(Numeric(15, 2), comment="Transport fee per period (frequency) of a rider.")
-    frequency: Mapped[FeeFrequency] = mapped_column(Enum(FeeFrequency, native_enum=False, length=20, validate_strings=True),
-                                                    comment="How often the amount is charged.")
+    frequency: Mapped[FeeFrequency] = mapped_column(
+        Enum(FeeFrequency, native_enum=False, length=20, validate_strings=True),
+        comment="How often the amount is charged.",
+    )
     route: Mapped[TransportRoute] = reference(back="pickup_points")
 
 
@@ -73,8 +89,13 @@ class TransportEnrollment(ActiveMixin, SchoolTenantMixin, Base):
         # start, and a reference would make it a global ID; `session` is a computed field (schema/transport.py)
         school_ref("session_id", "academic_sessions"),
     )
-    __entity__ = Entity(read=READERS, list="transportEnrollments", filter=("active", "session_id"), order=("created_at",),
-                        hide=("session_id",))
+    __entity__ = Entity(
+        read=READERS,
+        list="transportEnrollments",
+        filter=("active", "session_id"),
+        order=("created_at",),
+        hide=("session_id",),
+    )
 
     student: Mapped[Student] = reference()
     pickup_point: Mapped[PickupPoint] = reference()

@@ -34,7 +34,9 @@ class UserRole(enum.Enum):
 
 
 PLATFORM_ROLES = frozenset({UserRole.SUPER_ADMIN, UserRole.PLATFORM_ADMIN})
-SCHOOL_ROLES = frozenset({UserRole.SCHOOL_ADMIN, UserRole.ACCOUNTANT, UserRole.TEACHER, UserRole.STUDENT, UserRole.GUARDIAN})
+SCHOOL_ROLES = frozenset(
+    {UserRole.SCHOOL_ADMIN, UserRole.ACCOUNTANT, UserRole.TEACHER, UserRole.STUDENT, UserRole.GUARDIAN}
+)
 HOSTEL_ROLES = frozenset({UserRole.HOSTEL_ADMIN, UserRole.SUPERVISOR, UserRole.HOSTEL_STUDENT})
 
 
@@ -81,15 +83,22 @@ def users_of_tenant(ctx: Any, alias: Any, bind: Any) -> Any:
         return "hostel", or_(
             me,
             exists().where(ra.c.user_id == alias.c.id, ra.c.hostel_id == bind(hostel)),
-            exists().where(au.c.user_id == alias.c.id, aha.c.admin_user_id == au.c.id, aha.c.status == "ACTIVE",
-                           aha.c.hostel_id == bind(hostel)),
+            exists().where(
+                au.c.user_id == alias.c.id,
+                aha.c.admin_user_id == au.c.id,
+                aha.c.status == "ACTIVE",
+                aha.c.hostel_id == bind(hostel),
+            ),
         )
     return "self", me
 
 
 _USER_ADMINS = roles(*PLATFORM, "SCHOOL_ADMIN", "HOSTEL_ADMIN")
-_CONTACT_OF_USER = FieldRule("the user, platform roles and the administrators of a tenant the user belongs to",
-                            roles=frozenset({*PLATFORM, "SCHOOL_ADMIN", "HOSTEL_ADMIN"}), owner_attr="_pk")
+_CONTACT_OF_USER = FieldRule(
+    "the user, platform roles and the administrators of a tenant the user belongs to",
+    roles=frozenset({*PLATFORM, "SCHOOL_ADMIN", "HOSTEL_ADMIN"}),
+    owner_attr="_pk",
+)
 
 
 class User(ActiveMixin, AuditMixin, Base):
@@ -97,14 +106,16 @@ class User(ActiveMixin, AuditMixin, Base):
 
     __tablename__ = "users"
     __entity__ = Entity(
-        read=_USER_ADMINS, rows=users_of_tenant, list="users",
+        read=_USER_ADMINS,
+        rows=users_of_tenant,
+        list="users",
         about="Users: platform roles see all; tenant administrators the users of their tenant.",
         filter=("email", "full_name", "role", "status", "active", "created_at", "last_login_at"),
         order=("email", "full_name", "created_at", "last_login_at"),
         protect={"email": _CONTACT_OF_USER, "phone": _CONTACT_OF_USER},
         hide=("password_hash", "failed_login_count", "locked_until", "password_changed_at"),
         hand_written="an account shows a chosen subset with prose on who sees what (schema/user.py); its create "
-                     "takes a password that is not a column, so its mutations are written there too",
+        "takes a password that is not a column, so its mutations are written there too",
     )
 
     # seed 001
@@ -115,8 +126,9 @@ class User(ActiveMixin, AuditMixin, Base):
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
     # seed 000 user.py: contact, status, security tracking
     phone: Mapped[str | None] = mapped_column(String(30))
-    status: Mapped[UserStatus] = mapped_column(Enum(UserStatus, native_enum=False, length=30),
-                                               default=UserStatus.ACTIVE, server_default="ACTIVE")
+    status: Mapped[UserStatus] = mapped_column(
+        Enum(UserStatus, native_enum=False, length=30), default=UserStatus.ACTIVE, server_default="ACTIVE"
+    )
     email_verified: Mapped[bool] = mapped_column(default=False, server_default="false")
     failed_login_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[dt.datetime | None]
@@ -138,15 +150,25 @@ class RoleAssignment(ActiveMixin, AuditMixin, Base):
     __tablename__ = "role_assignments"
     __table_args__ = (
         CheckConstraint("school_id IS NULL OR hostel_id IS NULL", name="one_tenant"),
-        Index("uq_role_assignments_active", "user_id", "role", text("coalesce(school_id, 0)"), text("coalesce(hostel_id, 0)"),
-              unique=True, postgresql_where=text("active")),
+        Index(
+            "uq_role_assignments_active",
+            "user_id",
+            "role",
+            text("coalesce(school_id, 0)"),
+            text("coalesce(hostel_id, 0)"),
+            unique=True,
+            postgresql_where=text("active"),
+        ),
     )
     __entity__ = Entity(
-        read=roles(*PLATFORM, "SCHOOL_ADMIN"), rows=memberships_visible, list="roleAssignments",
-        about="Who holds which role where.", filter=("role", "active"),
+        read=roles(*PLATFORM, "SCHOOL_ADMIN"),
+        rows=memberships_visible,
+        list="roleAssignments",
+        about="Who holds which role where.",
+        filter=("role", "active"),
         order=("role", "created_at"),
         hand_written="its tenant is a School or a Hostel (one of two references), and roleAssign/roleRevoke "
-                     "keep the memberships' rules (schema/admin.py)",
+        "keep the memberships' rules (schema/admin.py)",
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -225,9 +247,12 @@ class LoginHistory(Base):
     __tablename__ = "login_history"
     __table_args__ = (Index("ix_login_history_user_at", "user_id", "attempted_at"),)
     __entity__ = Entity(
-        read=AUTHENTICATED, rows=own_rows, filter=("success", "attempted_at", "method"), order=("attempted_at",),
+        read=AUTHENTICATED,
+        rows=own_rows,
+        filter=("success", "attempted_at", "method"),
+        order=("attempted_at",),
         hand_written="listed only as `me.loginHistory`, newest first (schema/auth.py); the address and the "
-                     "session it opened stay out",
+        "session it opened stay out",
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

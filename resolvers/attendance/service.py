@@ -68,6 +68,7 @@ def _pk_of(gid: str, type_name: str) -> int | None:
 
 # ---- marking ------------------------------------------------------------------------------
 
+
 @dataclass
 class Entry:
     student_id: str  # global ID, as sent
@@ -115,8 +116,13 @@ def _check_input(date: dt.date, entries: list[Entry]) -> list[int]:
     errors: list[UserError] = []
     today = clock.today()
     if date > today:
-        errors.extend(user_error(ErrorCode.INVALID, f"Attendance cannot be marked for a future date (today is {today} at the school).",
-                                 "date").errors)
+        errors.extend(
+            user_error(
+                ErrorCode.INVALID,
+                f"Attendance cannot be marked for a future date (today is {today} at the school).",
+                "date",
+            ).errors
+        )
     if not entries:
         errors.extend(user_error(ErrorCode.INVALID, "Send at least one entry.", "entries").errors)
     if len(entries) > MAX_ENTRIES:
@@ -129,15 +135,23 @@ def _check_input(date: dt.date, entries: list[Entry]) -> list[int]:
             errors.append(_entry_error(index, "studentId", ErrorCode.INVALID, "studentId must be the ID of a Student."))
             continue
         if pk in seen:
-            errors.append(_entry_error(index, "studentId", ErrorCode.INVALID,
-                                       f"This student is already in entry {seen[pk]}: one entry per student."))
+            errors.append(
+                _entry_error(
+                    index,
+                    "studentId",
+                    ErrorCode.INVALID,
+                    f"This student is already in entry {seen[pk]}: one entry per student.",
+                )
+            )
             continue
         seen[pk] = index
         pks.append(pk)
         if entry.status not in STATUSES:  # the GraphQL enum already guarantees it
             errors.append(_entry_error(index, "status", ErrorCode.INVALID, "Unknown attendance status."))
         if entry.remarks is not None and len(entry.remarks) > MAX_REMARKS:
-            errors.append(_entry_error(index, "remarks", ErrorCode.INVALID, f"Remarks are at most {MAX_REMARKS} characters."))
+            errors.append(
+                _entry_error(index, "remarks", ErrorCode.INVALID, f"Remarks are at most {MAX_REMARKS} characters.")
+            )
     if errors:
         raise UserErrors(*errors)
     return pks
@@ -159,31 +173,58 @@ async def mark(ctx: Any, class_gid: str, date: dt.date, entries: list[Entry]) ->
         if found is None:
             raise user_error(ErrorCode.NOT_FOUND, "No SchoolClass with this ID.", "classId")
         if not await may_act_on_class(ctx, class_id):
-            raise user_error(ErrorCode.FORBIDDEN, "Only the class teacher, a teacher of one of its subjects or a school "
-                                                  "admin marks this class's attendance.", "classId")
+            raise user_error(
+                ErrorCode.FORBIDDEN,
+                "Only the class teacher, a teacher of one of its subjects or a school "
+                "admin marks this class's attendance.",
+                "classId",
+            )
         if found.session_id != ctx.session_id:
-            raise user_error(ErrorCode.INVALID, "This class belongs to another academic session than the one in force "
-                                                "(X-Session-Id).", "classId")
+            raise user_error(
+                ErrorCode.INVALID,
+                "This class belongs to another academic session than the one in force (X-Session-Id).",
+                "classId",
+            )
         if not found.active:
             raise user_error(ErrorCode.INVALID, "This class is deactivated.", "classId")
         if (found.start_date and date < found.start_date) or (found.end_date and date > found.end_date):
-            raise user_error(ErrorCode.INVALID, f"The date is outside the academic session ({found.start_date} to "
-                                                f"{found.end_date}).", "date")
+            raise user_error(
+                ErrorCode.INVALID,
+                f"The date is outside the academic session ({found.start_date} to {found.end_date}).",
+                "date",
+            )
         enrolled = {r[0] for r in await session.execute(ENROLLED_FOR_MARKING, {**params, "students": student_ids})}
-        refused = [_entry_error(index, "studentId", ErrorCode.INVALID,
-                                "This student is not actively enrolled in this class in this academic session.")
-                   for index, pk in enumerate(student_ids) if pk not in enrolled]
+        refused = [
+            _entry_error(
+                index,
+                "studentId",
+                ErrorCode.INVALID,
+                "This student is not actively enrolled in this class in this academic session.",
+            )
+            for index, pk in enumerate(student_ids)
+            if pk not in enrolled
+        ]
         if refused:
             raise UserErrors(*refused)
-        written = await session.execute(UPSERT, {
-            **params, "day": date, "now": writes.now_utc(), "user": ctx.user_id, "students": student_ids,
-            "statuses": [e.status for e in entries], "remarks": [e.remarks for e in entries]})
+        written = await session.execute(
+            UPSERT,
+            {
+                **params,
+                "day": date,
+                "now": writes.now_utc(),
+                "user": ctx.user_id,
+                "students": student_ids,
+                "statuses": [e.status for e in entries],
+                "remarks": [e.remarks for e in entries],
+            },
+        )
         marked = len(written.all())
         await writes.log_activity(session, ctx, "attendanceMark", "SchoolClass", class_id)
     return class_id, marked
 
 
 # ---- reads --------------------------------------------------------------------------------
+
 
 def _is_admin(ctx: Any) -> bool:
     return not ctx.roles.isdisjoint(ADMINS)

@@ -32,19 +32,23 @@ def parse_tiers(tiers: Any, field: str = "tiers") -> list[tuple[int, Decimal]]:
     for i, tier in enumerate(tiers):
         where = f"tiers[{i}]"
         if not isinstance(tier, dict) or set(tier) != {"minDaysBefore", "refundPercent"}:
-            raise user_error(ErrorCode.INVALID, f"{where} must have exactly minDaysBefore and refundPercent, {example}.",
-                             field)
+            raise user_error(
+                ErrorCode.INVALID, f"{where} must have exactly minDaysBefore and refundPercent, {example}.", field
+            )
         days = tier["minDaysBefore"]
         if not isinstance(days, int) or isinstance(days, bool) or days < 0:
-            raise user_error(ErrorCode.INVALID, f"{where}.minDaysBefore must be a whole number of days, 0 or more.", field)
+            raise user_error(
+                ErrorCode.INVALID, f"{where}.minDaysBefore must be a whole number of days, 0 or more.", field
+            )
         raw = tier["refundPercent"]
         try:
             if isinstance(raw, (bool, float)):
                 raise InvalidOperation
             percent = Decimal(str(raw))
         except (InvalidOperation, ValueError):
-            raise user_error(ErrorCode.INVALID, f"{where}.refundPercent must be a number as a string, like \"50\".",
-                             field) from None
+            raise user_error(
+                ErrorCode.INVALID, f'{where}.refundPercent must be a number as a string, like "50".', field
+            ) from None
         if not percent.is_finite() or percent < 0 or percent > 100:
             raise user_error(ErrorCode.INVALID, f"{where}.refundPercent must be between 0 and 100.", field)
         out.append((days, percent))
@@ -67,8 +71,14 @@ def refund_percent(tiers: list[tuple[int, Decimal]], days_before: int) -> Decima
 
 async def policy_in_force(session: Any, hostel_id: int) -> m.CancellationPolicy | None:
     P = m.CancellationPolicy
-    return (await session.execute(select(P).where(P.hostel_id == hostel_id, P.active, P.effective_from <= lifecycle.today())
-                                  .order_by(P.effective_from.desc(), P.id.desc()).limit(1))).scalar_one_or_none()
+    return (
+        await session.execute(
+            select(P)
+            .where(P.hostel_id == hostel_id, P.active, P.effective_from <= lifecycle.today())
+            .order_by(P.effective_from.desc(), P.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
 
 
 async def cancel(ctx: Any, booking_id: int, reason: str | None) -> int:
@@ -78,24 +88,42 @@ async def cancel(ctx: Any, booking_id: int, reason: str | None) -> int:
     async def work(session: Any) -> int:
         booking = await lifecycle.lock_booking(session, actor.hostel_id, booking_id)
         before = booking.status
-        transitions.move(session, booking, S.CANCELLED, reason or ("cancelled by the guest" if not actor.staff
-                                                                   else "cancelled by staff"))
+        transitions.move(
+            session,
+            booking,
+            S.CANCELLED,
+            reason or ("cancelled by the guest" if not actor.staff else "cancelled by staff"),
+        )
         policy = await policy_in_force(session, actor.hostel_id)
         days_before = (booking.check_in_date - lifecycle.today()).days
         percent = refund_percent(parse_tiers(policy.tiers) if policy is not None else [], days_before)
         paid = booking.amount_paid
         refund = money(paid * percent / 100)
         record = m.BookingCancellation(
-            booking_id=booking.id, hostel_id=actor.hostel_id, policy_id=policy.id if policy is not None else None,
-            cancelled_by_guest=not actor.staff, reason=reason, days_before_check_in=days_before,
-            refund_percent=percent, amount_paid=paid, refund_amount=refund,
-            refund_status=m.RefundStatus.PENDING if refund > 0 else m.RefundStatus.NOT_APPLICABLE)
+            booking_id=booking.id,
+            hostel_id=actor.hostel_id,
+            policy_id=policy.id if policy is not None else None,
+            cancelled_by_guest=not actor.staff,
+            reason=reason,
+            days_before_check_in=days_before,
+            refund_percent=percent,
+            amount_paid=paid,
+            refund_amount=refund,
+            refund_status=m.RefundStatus.PENDING if refund > 0 else m.RefundStatus.NOT_APPLICABLE,
+        )
         session.add(record)
         await session.flush()
         if refund > 0:
-            session.add(m.RefundTransaction(booking_id=booking.id, hostel_id=actor.hostel_id, cancellation_id=record.id,
-                                            amount=refund, method=m.RefundMethod.ORIGINAL_PAYMENT,
-                                            status=m.RefundStatus.PENDING))
+            session.add(
+                m.RefundTransaction(
+                    booking_id=booking.id,
+                    hostel_id=actor.hostel_id,
+                    cancellation_id=record.id,
+                    amount=refund,
+                    method=m.RefundMethod.ORIGINAL_PAYMENT,
+                    status=m.RefundStatus.PENDING,
+                )
+            )
         await lifecycle.free_claim(session, booking, "cancelled", before in transitions.HOLDING)
         await writes.log_activity(session, ctx, "bookingCancel", "Booking", booking.id)
         return booking.id
@@ -106,8 +134,13 @@ async def cancel(ctx: Any, booking_id: int, reason: str | None) -> int:
 __all__ = ["cancel", "parse_tiers", "refund_percent", "validate_policy"]
 
 
-async def process_refund(ctx: Any, session: Any, id: Ref[m.RefundTransaction], method: m.RefundMethod,  # noqa: A002
-                         reference: str) -> int:
+async def process_refund(
+    ctx: Any,
+    session: Any,
+    id: Ref[m.RefundTransaction],
+    method: m.RefundMethod,  # noqa: A002
+    reference: str,
+) -> int:
     """Record that a pending refund was paid out (method and reference: the bank, gateway or
     receipt reference of the payout); the cancellation's refund status follows when none is
     left pending."""
@@ -124,18 +157,26 @@ async def process_refund(ctx: Any, session: Any, id: Ref[m.RefundTransaction], m
     await session.flush()
     if refund.cancellation_id is not None:
         RT = m.RefundTransaction
-        pending = await session.scalar(select(RT.id).where(RT.cancellation_id == refund.cancellation_id,
-                                                           RT.hostel_id == refund.hostel_id,
-                                                           RT.status == m.RefundStatus.PENDING).limit(1))
+        pending = await session.scalar(
+            select(RT.id)
+            .where(
+                RT.cancellation_id == refund.cancellation_id,
+                RT.hostel_id == refund.hostel_id,
+                RT.status == m.RefundStatus.PENDING,
+            )
+            .limit(1)
+        )
         if pending is None:
-            cancellation = await writes.get_for_update(ctx, session, spec_for_model(m.BookingCancellation),
-                                                       refund.cancellation_id)
+            cancellation = await writes.get_for_update(
+                ctx, session, spec_for_model(m.BookingCancellation), refund.cancellation_id
+            )
             cancellation.refund_status = m.RefundStatus.PROCESSED
     return refund.id
 
 
-async def add_guest_document(ctx: Any, booking_id: int, document_type: m.GuestDocumentType, file_name: str,
-                             file_url: str, expires_on: Any) -> int:
+async def add_guest_document(
+    ctx: Any, booking_id: int, document_type: m.GuestDocumentType, file_name: str, file_url: str, expires_on: Any
+) -> int:
     """The guest (the booker) or staff attach an ID, photo or letter to a booking still open."""
     actor = await lifecycle.booking_actor(ctx, booking_id)
     file_name = writes.clean_text(file_name, "fileName", 255, required=True)
@@ -146,10 +187,17 @@ async def add_guest_document(ctx: Any, booking_id: int, document_type: m.GuestDo
     async def work(session: Any) -> int:
         booking = await lifecycle.lock_booking(session, actor.hostel_id, booking_id)
         if booking.status in (S.COMPLETED, S.CANCELLED, S.REJECTED, S.NO_SHOW):
-            raise user_error(ErrorCode.CONFLICT, f"The booking is {booking.status.value.lower()}: no more documents.",
-                             "bookingId")
-        doc = m.GuestDocument(booking_id=booking.id, hostel_id=actor.hostel_id, document_type=document_type,
-                              file_name=file_name, file_url=file_url, expires_on=expires_on)
+            raise user_error(
+                ErrorCode.CONFLICT, f"The booking is {booking.status.value.lower()}: no more documents.", "bookingId"
+            )
+        doc = m.GuestDocument(
+            booking_id=booking.id,
+            hostel_id=actor.hostel_id,
+            document_type=document_type,
+            file_name=file_name,
+            file_url=file_url,
+            expires_on=expires_on,
+        )
         session.add(doc)
         await session.flush()
         await writes.log_activity(session, ctx, "guestDocumentAdd", "GuestDocument", doc.id)

@@ -47,8 +47,15 @@ from kit.workflow import Ref
 from models.hostel.access import is_staff
 
 BOOKING = spec_for_model(m.Booking)
-STAFF_SOURCES = frozenset({m.BookingSource.WALK_IN, m.BookingSource.PHONE, m.BookingSource.REFERRAL,
-                           m.BookingSource.WEBSITE, m.BookingSource.MOBILE_APP})
+STAFF_SOURCES = frozenset(
+    {
+        m.BookingSource.WALK_IN,
+        m.BookingSource.PHONE,
+        m.BookingSource.REFERRAL,
+        m.BookingSource.WEBSITE,
+        m.BookingSource.MOBILE_APP,
+    }
+)
 VISITOR_SOURCES = frozenset({m.BookingSource.WEBSITE, m.BookingSource.MOBILE_APP})
 HOSTEL_GENDER = {"BOYS": "MALE", "GIRLS": "FEMALE"}
 
@@ -67,6 +74,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 # ---- where the caller acts ---------------------------------------------------------------------
+
 
 def staff_hostel(ctx: Any) -> int | None:
     """The hostel the caller runs as staff (their active hostel), else None."""
@@ -90,8 +98,11 @@ class Actor:
 async def booking_actor(ctx: Any, booking_id: int) -> Actor:
     """Staff of the booking's hostel, or its booker; anyone else gets NOT_FOUND, exactly as for
     a booking that does not exist (RLS shows the request only its tenant's and its own rows)."""
-    rows = await ctx.db.fetch("SELECT b.hostel_id, b.booker_user_id, (SELECT h.time_zone FROM hostels h WHERE h.id = "
-                              "b.hostel_id) FROM bookings b WHERE b.id = $1", [booking_id])
+    rows = await ctx.db.fetch(
+        "SELECT b.hostel_id, b.booker_user_id, (SELECT h.time_zone FROM hostels h WHERE h.id = "
+        "b.hostel_id) FROM bookings b WHERE b.id = $1",
+        [booking_id],
+    )
     if rows:
         hostel_id, booker, zone = rows[0]
         if hostel_id == staff_hostel(ctx):
@@ -127,12 +138,19 @@ class BedRefused(UserErrors):
     def __init__(self, hostel_id: int, bed_id: int, booking_id: int, kind: m.ConflictType, message: str) -> None:
         err = user_error(ErrorCode.CONFLICT, message, "bedId")
         super().__init__(*err.errors)
-        self.record = dict(hostel_id=hostel_id, bed_id=bed_id, booking_id=booking_id, conflict_type=kind,
-                           details=message)
+        self.record = dict(
+            hostel_id=hostel_id, bed_id=bed_id, booking_id=booking_id, conflict_type=kind, details=message
+        )
 
 
-async def in_hostel(ctx: Any, hostel_id: int, work: Callable[[Any], Awaitable[int]], *, owner: bool = False,
-                   time_zone: str | None = None) -> int:
+async def in_hostel(
+    ctx: Any,
+    hostel_id: int,
+    work: Callable[[Any], Awaitable[int]],
+    *,
+    owner: bool = False,
+    time_zone: str | None = None,
+) -> int:
     """Run `work(session)` in the mutation's savepoint, scoped to `hostel_id`. A refused bed
     hold rolls the work back, then leaves its AssignmentConflict record in a savepoint of its
     own, and the refusal goes back to the client."""
@@ -152,18 +170,27 @@ async def record_conflict(ctx: Any, refused: BedRefused) -> None:
 
 # ---- reading what a booking needs -------------------------------------------------------------
 
+
 async def lock_booking(session: Any, hostel_id: int, booking_id: int, field: str = "bookingId") -> m.Booking:
     """The booking row FOR UPDATE (every move holds it), or NOT_FOUND."""
-    booking = (await session.execute(select(m.Booking).where(m.Booking.id == booking_id, m.Booking.hostel_id == hostel_id)
-                                     .with_for_update())).scalar_one_or_none()
+    booking = (
+        await session.execute(
+            select(m.Booking).where(m.Booking.id == booking_id, m.Booking.hostel_id == hostel_id).with_for_update()
+        )
+    ).scalar_one_or_none()
     if booking is None:
         raise user_error(ErrorCode.NOT_FOUND, "No Booking with this ID.", field)
     return booking
 
 
 async def guest_of(session: Any, booking: m.Booking) -> m.BookingGuest | None:
-    return (await session.execute(select(m.BookingGuest).where(m.BookingGuest.booking_id == booking.id,
-                                                               m.BookingGuest.hostel_id == booking.hostel_id))).scalar_one_or_none()
+    return (
+        await session.execute(
+            select(m.BookingGuest).where(
+                m.BookingGuest.booking_id == booking.id, m.BookingGuest.hostel_id == booking.hostel_id
+            )
+        )
+    ).scalar_one_or_none()
 
 
 async def gender_of(session: Any, booking: m.Booking) -> str | None:
@@ -175,15 +202,25 @@ async def hostel_rules(session: Any, hostel_id: int, room_type_id: int | None = 
     """The stay rules in force: HostelSettings (or the model's defaults when it has none),
     tightened by the active MIN_STAY / MAX_ADVANCE_DAYS availability rules of the hostel or
     of the room type."""
-    row = (await session.execute(select(m.HostelSettings).where(m.HostelSettings.hostel_id == hostel_id))).scalar_one_or_none()
-    rules = SimpleNamespace(advance_booking_days=row.advance_booking_days if row else 90,
-                            min_stay_months=row.min_stay_months if row else 1,
-                            max_stay_months=row.max_stay_months if row else 12)
+    row = (
+        await session.execute(select(m.HostelSettings).where(m.HostelSettings.hostel_id == hostel_id))
+    ).scalar_one_or_none()
+    rules = SimpleNamespace(
+        advance_booking_days=row.advance_booking_days if row else 90,
+        min_stay_months=row.min_stay_months if row else 1,
+        max_stay_months=row.max_stay_months if row else 12,
+    )
     AR = m.AvailabilityRule
-    found = (await session.execute(select(AR.rule_type, AR.value).where(
-        AR.hostel_id == hostel_id, AR.active,
-        AR.rule_type.in_([m.AvailabilityRuleType.MIN_STAY, m.AvailabilityRuleType.MAX_ADVANCE_DAYS]),
-        (AR.room_type_id.is_(None)) | (AR.room_type_id == room_type_id)))).all()
+    found = (
+        await session.execute(
+            select(AR.rule_type, AR.value).where(
+                AR.hostel_id == hostel_id,
+                AR.active,
+                AR.rule_type.in_([m.AvailabilityRuleType.MIN_STAY, m.AvailabilityRuleType.MAX_ADVANCE_DAYS]),
+                (AR.room_type_id.is_(None)) | (AR.room_type_id == room_type_id),
+            )
+        )
+    ).all()
     for kind, value in found:
         if kind is m.AvailabilityRuleType.MIN_STAY:
             rules.min_stay_months = max(rules.min_stay_months, value)
@@ -194,9 +231,17 @@ async def hostel_rules(session: Any, hostel_id: int, room_type_id: int | None = 
 
 async def approval_rules(session: Any, hostel_id: int) -> Any:
     """ApprovalSettings of the hostel, or the model's defaults when it has none."""
-    row = (await session.execute(select(m.ApprovalSettings).where(m.ApprovalSettings.hostel_id == hostel_id))).scalar_one_or_none()
-    return row or SimpleNamespace(auto_approve=False, auto_approve_max_months=6, auto_assign_bed=True,
-                                  advance_percent=Decimal("25"), advance_due_days=3, approval_message=None)
+    row = (
+        await session.execute(select(m.ApprovalSettings).where(m.ApprovalSettings.hostel_id == hostel_id))
+    ).scalar_one_or_none()
+    return row or SimpleNamespace(
+        auto_approve=False,
+        auto_approve_max_months=6,
+        auto_assign_bed=True,
+        advance_percent=Decimal("25"),
+        advance_due_days=3,
+        approval_message=None,
+    )
 
 
 async def hostel_type(session: Any, hostel_id: int) -> str:
@@ -204,13 +249,19 @@ async def hostel_type(session: Any, hostel_id: int) -> str:
     return value.value if value is not None else "CO_ED"
 
 
-async def room_type(session: Any, hostel_id: int, room_type_id: int, field: str = "roomTypeId",
-                    booked: int | None = None) -> m.RoomTypeDefinition:
+async def room_type(
+    session: Any, hostel_id: int, room_type_id: int, field: str = "roomTypeId", booked: int | None = None
+) -> m.RoomTypeDefinition:
     """The room type to book. A deactivated one is not offered any more, except to the booking
     that already holds it (`booked`: the booking's own type): its change of dates or duration
     keeps the type it was sold."""
-    rt = (await session.execute(select(m.RoomTypeDefinition).where(
-        m.RoomTypeDefinition.id == room_type_id, m.RoomTypeDefinition.hostel_id == hostel_id))).scalar_one_or_none()
+    rt = (
+        await session.execute(
+            select(m.RoomTypeDefinition).where(
+                m.RoomTypeDefinition.id == room_type_id, m.RoomTypeDefinition.hostel_id == hostel_id
+            )
+        )
+    ).scalar_one_or_none()
     if rt is None:
         raise user_error(ErrorCode.NOT_FOUND, "No RoomTypeDefinition with this ID in this hostel.", field)
     if not rt.active and rt.id != booked:
@@ -221,8 +272,9 @@ async def room_type(session: Any, hostel_id: int, room_type_id: int, field: str 
 def check_gender(kind: str, gender: str, field: str = "gender") -> None:
     wanted = HOSTEL_GENDER.get(kind)
     if wanted is not None and gender != wanted:
-        raise user_error(ErrorCode.INVALID, f"This is a {kind.lower()} hostel: it takes {wanted.lower()} guests only.",
-                         field)
+        raise user_error(
+            ErrorCode.INVALID, f"This is a {kind.lower()} hostel: it takes {wanted.lower()} guests only.", field
+        )
 
 
 @dataclass(frozen=True)
@@ -234,41 +286,77 @@ class Quote:
     window_min_stay: int | None
 
 
-async def quote(session: Any, hostel_id: int, rt: m.RoomTypeDefinition, check_in: dt.date, months: int,
-                advance_percent: Decimal) -> Quote:
+async def quote(
+    session: Any, hostel_id: int, rt: m.RoomTypeDefinition, check_in: dt.date, months: int, advance_percent: Decimal
+) -> Quote:
     """Monthly rent on the check-in date: the room type's base price, or its RoomTypePricing
     row valid that day (newest first, less its discount), adjusted by the active
     AvailabilityWindow covering the day (room-type windows before hostel-wide ones);
     total = monthly x months; advance = the hostel's advance percent of the total."""
     P = m.RoomTypePricing
-    pricing = (await session.execute(select(P).where(
-        P.hostel_id == hostel_id, P.room_type_id == rt.id, P.active, P.valid_from <= check_in,
-        or_(P.valid_to.is_(None), P.valid_to >= check_in)).order_by(P.valid_from.desc(), P.id.desc()).limit(1))).scalar_one_or_none()
+    pricing = (
+        await session.execute(
+            select(P)
+            .where(
+                P.hostel_id == hostel_id,
+                P.room_type_id == rt.id,
+                P.active,
+                P.valid_from <= check_in,
+                or_(P.valid_to.is_(None), P.valid_to >= check_in),
+            )
+            .order_by(P.valid_from.desc(), P.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
     monthly = rt.base_price_monthly
     if pricing is not None:
         monthly = pricing.monthly_price * (1 - pricing.discount_percent / 100)
     W = m.AvailabilityWindow
-    window = (await session.execute(select(W).where(
-        W.hostel_id == hostel_id, W.active, W.starts_on <= check_in, W.ends_on >= check_in,
-        or_(W.room_type_id.is_(None), W.room_type_id == rt.id)).order_by(
-        W.room_type_id.is_(None), W.starts_on.desc(), W.id.desc()).limit(1))).scalar_one_or_none()
+    window = (
+        await session.execute(
+            select(W)
+            .where(
+                W.hostel_id == hostel_id,
+                W.active,
+                W.starts_on <= check_in,
+                W.ends_on >= check_in,
+                or_(W.room_type_id.is_(None), W.room_type_id == rt.id),
+            )
+            .order_by(W.room_type_id.is_(None), W.starts_on.desc(), W.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
     if window is not None:
         monthly = monthly * (1 + window.price_adjustment_percent / 100)
     monthly = money(monthly)
     total = money(monthly * months)
-    return Quote(monthly, total, money(total * advance_percent / 100), money(rt.security_deposit),
-                 window.min_stay_months if window is not None else None)
+    return Quote(
+        monthly,
+        total,
+        money(total * advance_percent / 100),
+        money(rt.security_deposit),
+        window.min_stay_months if window is not None else None,
+    )
 
 
-def check_stay(rules: Any, check_in: dt.date, months: int, window_min: int | None = None,
-               fields: tuple[str, str] = ("checkInDate", "durationMonths")) -> dt.date:
+def check_stay(
+    rules: Any,
+    check_in: dt.date,
+    months: int,
+    window_min: int | None = None,
+    fields: tuple[str, str] = ("checkInDate", "durationMonths"),
+) -> dt.date:
     """Dates a booking may have; returns the check-out date (check-in + months)."""
     now = today()
     if check_in < now:
         raise user_error(ErrorCode.INVALID, "The check-in date is in the past.", fields[0])
     if (check_in - now).days > rules.advance_booking_days:
-        raise user_error(ErrorCode.INVALID, f"Bookings open at most {rules.advance_booking_days} days ahead "
-                                            f"(until {now + dt.timedelta(days=rules.advance_booking_days)}).", fields[0])
+        raise user_error(
+            ErrorCode.INVALID,
+            f"Bookings open at most {rules.advance_booking_days} days ahead "
+            f"(until {now + dt.timedelta(days=rules.advance_booking_days)}).",
+            fields[0],
+        )
     low = max(rules.min_stay_months, window_min or 0)
     if months < low or months > rules.max_stay_months:
         raise user_error(ErrorCode.INVALID, f"A stay here is {low} to {rules.max_stay_months} months.", fields[1])
@@ -277,10 +365,12 @@ def check_stay(rules: Any, check_in: dt.date, months: int, window_min: int | Non
 
 # ---- bed holds ----------------------------------------------------------------------------------
 
+
 async def _assignment_rule(session: Any, hostel_id: int) -> tuple[str, bool]:
     R = m.AssignmentRule
-    rule = (await session.execute(select(R).where(R.hostel_id == hostel_id, R.active)
-                                  .order_by(R.priority, R.id).limit(1))).scalar_one_or_none()
+    rule = (
+        await session.execute(select(R).where(R.hostel_id == hostel_id, R.active).order_by(R.priority, R.id).limit(1))
+    ).scalar_one_or_none()
     return (rule.strategy.value, rule.prefer_lower_floors) if rule is not None else ("FILL_ROOMS", False)
 
 
@@ -289,24 +379,35 @@ async def lock_claims(session: Any, hostel_id: int, room_type_id: int) -> None:
     counted, not held, so only this lock keeps two of them from taking the last bed). Lock
     order everywhere: booking, room type, bed."""
     RT = m.RoomTypeDefinition
-    await session.execute(select(RT.id).where(RT.id == room_type_id, RT.hostel_id == hostel_id)
-                          .with_for_update(key_share=True))
+    await session.execute(
+        select(RT.id).where(RT.id == room_type_id, RT.hostel_id == hostel_id).with_for_update(key_share=True)
+    )
 
 
 async def _lock_bed(session: Any, hostel_id: int, bed_id: int) -> Any:
-    row = (await session.execute(
-        select(m.Bed.id, m.Bed.room_id, m.Room.room_type_id, m.Bed.bed_number, m.Room.room_number)
-        .join(m.Room, (m.Room.id == m.Bed.room_id) & (m.Room.hostel_id == m.Bed.hostel_id))
-        .where(m.Bed.id == bed_id, m.Bed.hostel_id == hostel_id)
-        .with_for_update(of=m.Bed, key_share=True))).first()
+    row = (
+        await session.execute(
+            select(m.Bed.id, m.Bed.room_id, m.Room.room_type_id, m.Bed.bed_number, m.Room.room_number)
+            .join(m.Room, (m.Room.id == m.Bed.room_id) & (m.Room.hostel_id == m.Bed.hostel_id))
+            .where(m.Bed.id == bed_id, m.Bed.hostel_id == hostel_id)
+            .with_for_update(of=m.Bed, key_share=True)
+        )
+    ).first()
     if row is None:
         raise user_error(ErrorCode.NOT_FOUND, "No Bed with this ID in this hostel.", "bedId")
     return row
 
 
-async def hold_bed(session: Any, booking: m.Booking, gender: str | None, bed_id: int | None = None,
-                   start: dt.date | None = None, end: dt.date | None = None, reason: str = "approved",
-                   from_bed: int | None = None) -> int:
+async def hold_bed(
+    session: Any,
+    booking: m.Booking,
+    gender: str | None,
+    bed_id: int | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    reason: str = "approved",
+    from_bed: int | None = None,
+) -> int:
     """Hold a bed of the booking's room type for [start, end) (default: its stay); `bed_id`
     chosen by staff, else by the hostel's assignment rule. BedRefused when it cannot be held."""
     hid, rt = booking.hostel_id, booking.room_type_id
@@ -322,8 +423,12 @@ async def hold_bed(session: Any, booking: m.Booking, gender: str | None, bed_id:
             snap = await availability.snapshot(run, hid, start, end, rt)
             chosen = snap.pick_bed(rt, start, end, gender, strategy, lower)
             if chosen is None:
-                raise user_error(ErrorCode.CONFLICT, "No bed of this room type is free for the whole stay; the guest "
-                                                     "may join the waitlist (waitlistJoin).", "bookingId")
+                raise user_error(
+                    ErrorCode.CONFLICT,
+                    "No bed of this room type is free for the whole stay; the guest "
+                    "may join the waitlist (waitlistJoin).",
+                    "bookingId",
+                )
         bed = await _lock_bed(session, hid, chosen)  # every holder of this bed queues here
         label = f"bed {bed.bed_number} of room {bed.room_number}"
         if bed.room_type_id != rt:
@@ -331,42 +436,85 @@ async def hold_bed(session: Any, booking: m.Booking, gender: str | None, bed_id:
         snap = await availability.snapshot(run, hid, start, end, rt)  # after the lock: what is committed now
         info = snap.beds.get(chosen)
         if info is None:
-            raise BedRefused(hid, chosen, booking.id, m.ConflictType.BED_OUT_OF_SERVICE,
-                             f"The {label} is out of service.")
+            raise BedRefused(
+                hid, chosen, booking.id, m.ConflictType.BED_OUT_OF_SERVICE, f"The {label} is out of service."
+            )
         if not snap.gender_allows(info, gender):
-            raise BedRefused(hid, chosen, booking.id, m.ConflictType.GENDER_RULE,
-                             f"The {label} is not for {gender.lower() if gender else 'this'} guests.")
+            raise BedRefused(
+                hid,
+                chosen,
+                booking.id,
+                m.ConflictType.GENDER_RULE,
+                f"The {label} is not for {gender.lower() if gender else 'this'} guests.",
+            )
         if snap.bed_free(chosen, start, end) and snap._room_has_space(info, start, end):
             if free_count(snap, rt, start, end, None, False, own_claim) <= 0:
                 # free, but promised: approved bookings without a named bed claim every free bed of the type
-                raise BedRefused(hid, chosen, booking.id, m.ConflictType.CAPACITY,
-                                 f"The {label} is free, but every free bed of this type is promised to approved "
-                                 f"bookings for some of {start} - {end}.")
+                raise BedRefused(
+                    hid,
+                    chosen,
+                    booking.id,
+                    m.ConflictType.CAPACITY,
+                    f"The {label} is free, but every free bed of this type is promised to approved "
+                    f"bookings for some of {start} - {end}.",
+                )
             break
         if bed_id is not None:
-            raise BedRefused(hid, chosen, booking.id, m.ConflictType.DOUBLE_BOOKING,
-                             f"The {label} is already taken for some of {start} - {end}.")
+            raise BedRefused(
+                hid,
+                chosen,
+                booking.id,
+                m.ConflictType.DOUBLE_BOOKING,
+                f"The {label} is already taken for some of {start} - {end}.",
+            )
     else:
-        raise user_error(ErrorCode.CONFLICT, "Beds of this room type are being taken right now; try again.", "bookingId")
+        raise user_error(
+            ErrorCode.CONFLICT, "Beds of this room type are being taken right now; try again.", "bookingId"
+        )
     try:
         async with session.begin_nested():
-            session.add(m.BookingAssignment(booking_id=booking.id, bed_id=chosen, room_id=info.room_id, starts_on=start,
-                                            ends_on=end, active=True, hostel_id=hid))
+            session.add(
+                m.BookingAssignment(
+                    booking_id=booking.id,
+                    bed_id=chosen,
+                    room_id=info.room_id,
+                    starts_on=start,
+                    ends_on=end,
+                    active=True,
+                    hostel_id=hid,
+                )
+            )
             await session.flush()
     except IntegrityError as exc:
         if getattr(getattr(exc.orig, "__cause__", None) or exc.orig, "sqlstate", None) != "23P01":
             raise
-        raise BedRefused(hid, chosen, booking.id, m.ConflictType.DOUBLE_BOOKING,
-                         f"The {label} is already taken for some of {start} - {end}.") from None
-    session.add(m.BookingAssignmentHistory(booking_id=booking.id, change="REASSIGNED" if from_bed else "ASSIGNED",
-                                           from_bed_id=from_bed, to_bed_id=chosen, reason=reason, hostel_id=hid))
+        raise BedRefused(
+            hid,
+            chosen,
+            booking.id,
+            m.ConflictType.DOUBLE_BOOKING,
+            f"The {label} is already taken for some of {start} - {end}.",
+        ) from None
+    session.add(
+        m.BookingAssignmentHistory(
+            booking_id=booking.id,
+            change="REASSIGNED" if from_bed else "ASSIGNED",
+            from_bed_id=from_bed,
+            to_bed_id=chosen,
+            reason=reason,
+            hostel_id=hid,
+        )
+    )
     return chosen
 
 
 async def active_hold(session: Any, booking: m.Booking) -> m.BookingAssignment | None:
     A = m.BookingAssignment
-    return (await session.execute(select(A).where(A.booking_id == booking.id, A.hostel_id == booking.hostel_id, A.active)
-                                  .with_for_update())).scalar_one_or_none()
+    return (
+        await session.execute(
+            select(A).where(A.booking_id == booking.id, A.hostel_id == booking.hostel_id, A.active).with_for_update()
+        )
+    ).scalar_one_or_none()
 
 
 async def release_hold(session: Any, booking: m.Booking, reason: str) -> m.BookingAssignment | None:
@@ -377,8 +525,15 @@ async def release_hold(session: Any, booking: m.Booking, reason: str) -> m.Booki
     hold.active = False
     hold.released_at = writes.now_utc()
     hold.release_reason = reason
-    session.add(m.BookingAssignmentHistory(booking_id=booking.id, change="RELEASED", from_bed_id=hold.bed_id,
-                                           reason=reason, hostel_id=booking.hostel_id))
+    session.add(
+        m.BookingAssignmentHistory(
+            booking_id=booking.id,
+            change="RELEASED",
+            from_bed_id=hold.bed_id,
+            reason=reason,
+            hostel_id=booking.hostel_id,
+        )
+    )
     await session.flush()
     return hold
 
@@ -387,17 +542,27 @@ async def free_claim(session: Any, booking: m.Booking, reason: str, was_holding:
     """A booking gives up its stay (cancelled, no-show): release the hold, take its calendar
     events off, and tell the first eligible waitlist entry."""
     await release_hold(session, booking, reason)
-    await session.execute(update(m.BookingCalendarEvent)
-                          .where(m.BookingCalendarEvent.booking_id == booking.id,
-                                 m.BookingCalendarEvent.hostel_id == booking.hostel_id)
-                          .values(active=False).execution_options(synchronize_session=False))
+    await session.execute(
+        update(m.BookingCalendarEvent)
+        .where(m.BookingCalendarEvent.booking_id == booking.id, m.BookingCalendarEvent.hostel_id == booking.hostel_id)
+        .values(active=False)
+        .execution_options(synchronize_session=False)
+    )
     if was_holding:
-        await waitlist.notify_waitlist(session, booking.hostel_id, booking.room_type_id, booking.check_in_date,
-                                       booking.check_out_date)
+        await waitlist.notify_waitlist(
+            session, booking.hostel_id, booking.room_type_id, booking.check_in_date, booking.check_out_date
+        )
 
 
-def free_count(snap: availability.Snapshot, rt: int, start: dt.date, end: dt.date, gender: str | None,
-               public: bool, claim: tuple[int, dt.date, dt.date] | None = None) -> int:
+def free_count(
+    snap: availability.Snapshot,
+    rt: int,
+    start: dt.date,
+    end: dt.date,
+    gender: str | None,
+    public: bool,
+    claim: tuple[int, dt.date, dt.date] | None = None,
+) -> int:
     """Beds of the type free for the whole stay; `claim` is the booking's own claim (flushed, so
     the snapshot counted it), taken out once so that it does not count against itself."""
     if claim is not None and claim in snap.unassigned:
@@ -406,6 +571,7 @@ def free_count(snap: availability.Snapshot, rt: int, start: dt.date, end: dt.dat
 
 
 # ---- bookingCreate -----------------------------------------------------------------------------
+
 
 @dataclass
 class CreateIn:
@@ -433,7 +599,8 @@ def _clean_guest(g: Any) -> dict[str, Any]:
         guardian_name=writes.clean_text(g.guardian_name, f + "guardianName", 200),
         guardian_phone=writes.clean_text(g.guardian_phone, f + "guardianPhone", 30),
         guardian_relation=writes.clean_text(g.guardian_relation, f + "guardianRelation", 50),
-        consent_terms=bool(g.consent_terms), consent_marketing=bool(g.consent_marketing),
+        consent_terms=bool(g.consent_terms),
+        consent_marketing=bool(g.consent_marketing),
     )
     if out["email"] is not None and "@" not in out["email"]:
         raise user_error(ErrorCode.INVALID, "This is not an email address.", "guest", "email")
@@ -456,8 +623,11 @@ async def create(ctx: Any, inp: CreateIn) -> int:
     staff = hostel_id == own
     source = inp.source or (m.BookingSource.WALK_IN if staff else m.BookingSource.WEBSITE)
     if source not in (STAFF_SOURCES if staff else VISITOR_SOURCES):
-        raise user_error(ErrorCode.INVALID, f"A booking made {'at the desk' if staff else 'online'} cannot have source "
-                                            f"{source.value}.", "source")
+        raise user_error(
+            ErrorCode.INVALID,
+            f"A booking made {'at the desk' if staff else 'online'} cannot have source {source.value}.",
+            "source",
+        )
     guest = _clean_guest(inp.guest)
     requests = writes.clean_text(inp.special_requests, "specialRequests", 2000)
 
@@ -469,21 +639,43 @@ async def create(ctx: Any, inp: CreateIn) -> int:
         check_out = check_stay(rules, inp.check_in_date, inp.duration_months, price.window_min_stay)
         snap = await availability.snapshot(session_runner(session), hostel_id, inp.check_in_date, check_out, rt.id)
         if free_count(snap, rt.id, inp.check_in_date, check_out, guest["gender"].value, public=not staff) <= 0:
-            raise user_error(ErrorCode.CONFLICT, f"No {rt.name} bed is free for {inp.check_in_date} - {check_out}: "
-                                                 "join the waitlist (waitlistJoin) to be told when one frees.",
-                             "checkInDate")
+            raise user_error(
+                ErrorCode.CONFLICT,
+                f"No {rt.name} bed is free for {inp.check_in_date} - {check_out}: "
+                "join the waitlist (waitlistJoin) to be told when one frees.",
+                "checkInDate",
+            )
         booking = m.Booking(
-            hostel_id=hostel_id, reference=f"NEW-{uuid.uuid4().hex}", booker_user_id=None if staff else ctx.user_id,
-            room_type_id=rt.id, status=S.PENDING, source=source, check_in_date=inp.check_in_date,
-            duration_months=inp.duration_months, check_out_date=check_out, monthly_rent=price.monthly_rent,
-            security_deposit=price.deposit, total_amount=price.total, advance_amount=price.advance,
-            amount_paid=Decimal("0"), special_requests=requests, status_changed_at=writes.now_utc())
+            hostel_id=hostel_id,
+            reference=f"NEW-{uuid.uuid4().hex}",
+            booker_user_id=None if staff else ctx.user_id,
+            room_type_id=rt.id,
+            status=S.PENDING,
+            source=source,
+            check_in_date=inp.check_in_date,
+            duration_months=inp.duration_months,
+            check_out_date=check_out,
+            monthly_rent=price.monthly_rent,
+            security_deposit=price.deposit,
+            total_amount=price.total,
+            advance_amount=price.advance,
+            amount_paid=Decimal("0"),
+            special_requests=requests,
+            status_changed_at=writes.now_utc(),
+        )
         session.add(booking)
         await session.flush()
         booking.reference = await _reference(session, hostel_id, booking)
         session.add(m.BookingGuest(booking_id=booking.id, hostel_id=hostel_id, **guest))
-        session.add(m.BookingStatusHistory(booking_id=booking.id, from_status=None, to_status=S.PENDING,
-                                           reason=f"requested ({source.value.lower()})", hostel_id=hostel_id))
+        session.add(
+            m.BookingStatusHistory(
+                booking_id=booking.id,
+                from_status=None,
+                to_status=S.PENDING,
+                reason=f"requested ({source.value.lower()})",
+                hostel_id=hostel_id,
+            )
+        )
         await session.flush()
         if approval.auto_approve and inp.duration_months <= approval.auto_approve_max_months:
             await _auto_approve(ctx, session, booking, approval, guest["gender"].value)
@@ -507,31 +699,57 @@ async def _auto_approve(ctx: Any, session: Any, booking: m.Booking, approval: An
 
 # ---- bookingApprove ----------------------------------------------------------------------------
 
-async def approve_booking(session: Any, booking: m.Booking, approval: Any, gender: str | None, bed_id: int | None,
-                          message: str | None, auto: bool = False) -> None:
+
+async def approve_booking(
+    session: Any,
+    booking: m.Booking,
+    approval: Any,
+    gender: str | None,
+    bed_id: int | None,
+    message: str | None,
+    auto: bool = False,
+) -> None:
     transitions.move(session, booking, S.APPROVED, "auto-approved" if auto else "approved")
     if bed_id is not None or approval.auto_assign_bed:
         await hold_bed(session, booking, gender, bed_id)
     else:  # approved without a bed: it still claims one of its type for its stay
         await session.flush()  # now counted among the claims: it must not count against itself
         await lock_claims(session, booking.hostel_id, booking.room_type_id)
-        snap = await availability.snapshot(session_runner(session), booking.hostel_id, booking.check_in_date,
-                                           booking.check_out_date, booking.room_type_id)
+        snap = await availability.snapshot(
+            session_runner(session),
+            booking.hostel_id,
+            booking.check_in_date,
+            booking.check_out_date,
+            booking.room_type_id,
+        )
         claim = (booking.room_type_id, booking.check_in_date, booking.check_out_date)
-        if free_count(snap, booking.room_type_id, booking.check_in_date, booking.check_out_date, gender, False,
-                      claim) <= 0:
+        if (
+            free_count(snap, booking.room_type_id, booking.check_in_date, booking.check_out_date, gender, False, claim)
+            <= 0
+        ):
             raise user_error(ErrorCode.CONFLICT, "No bed of this room type is free for the whole stay.", "bookingId")
     due = today() + dt.timedelta(days=approval.advance_due_days)
-    session.add(m.BookingApproval(
-        booking_id=booking.id, hostel_id=booking.hostel_id, auto_approved=auto, final_monthly_rent=booking.monthly_rent,
-        final_total_amount=booking.total_amount, advance_required=booking.advance_amount,
-        advance_due_on=min(due, booking.check_in_date) if booking.check_in_date >= today() else due,
-        message=message or approval.approval_message))
+    session.add(
+        m.BookingApproval(
+            booking_id=booking.id,
+            hostel_id=booking.hostel_id,
+            auto_approved=auto,
+            final_monthly_rent=booking.monthly_rent,
+            final_total_amount=booking.total_amount,
+            advance_required=booking.advance_amount,
+            advance_due_on=min(due, booking.check_in_date) if booking.check_in_date >= today() else due,
+            message=message or approval.approval_message,
+        )
+    )
     await session.flush()
 
 
-async def approve(ctx: Any, id: Ref[m.Booking], bed_id: Ref[m.Bed] | None = None,  # noqa: A002
-                  message: str | None = None) -> int:
+async def approve(
+    ctx: Any,
+    id: Ref[m.Booking],
+    bed_id: Ref[m.Bed] | None = None,  # noqa: A002
+    message: str | None = None,
+) -> int:
     """Approve a PENDING booking: final amounts, the advance and its due date, and a bed held for
     the stay (the one given, else by the hostel's assignment rule). A bed taken for any day of
     the stay is a CONFLICT, recorded for the warden."""
@@ -551,8 +769,13 @@ async def approve(ctx: Any, id: Ref[m.Booking], bed_id: Ref[m.Bed] | None = None
 
 # ---- bookingReject -----------------------------------------------------------------------------
 
-async def reject(ctx: Any, id: Ref[m.Booking], reason_code: m.RejectionReason,  # noqa: A002
-                 reason: str | None = None) -> int:
+
+async def reject(
+    ctx: Any,
+    id: Ref[m.Booking],
+    reason_code: m.RejectionReason,  # noqa: A002
+    reason: str | None = None,
+) -> int:
     """Refuse a PENDING booking, with room types really free for its dates as suggestions
     (rejectionRecords)."""
     booking_id = id
@@ -562,11 +785,23 @@ async def reject(ctx: Any, id: Ref[m.Booking], reason_code: m.RejectionReason,  
     async def work(session: Any) -> int:
         booking = await lock_booking(session, hostel_id, booking_id)
         transitions.move(session, booking, S.REJECTED, reason or reason_code.value.lower())
-        found = await availability.alternatives(session_runner(session), hostel_id, booking.check_in_date,
-                                                booking.check_out_date, await gender_of(session, booking),
-                                                exclude_room_type=booking.room_type_id)
-        session.add(m.RejectionRecord(booking_id=booking.id, hostel_id=hostel_id, reason_code=reason_code,
-                                      reason=reason, suggested_alternatives=found))
+        found = await availability.alternatives(
+            session_runner(session),
+            hostel_id,
+            booking.check_in_date,
+            booking.check_out_date,
+            await gender_of(session, booking),
+            exclude_room_type=booking.room_type_id,
+        )
+        session.add(
+            m.RejectionRecord(
+                booking_id=booking.id,
+                hostel_id=hostel_id,
+                reason_code=reason_code,
+                reason=reason,
+                suggested_alternatives=found,
+            )
+        )
         await writes.log_activity(session, ctx, "bookingReject", "Booking", booking.id)
         return booking.id
 
@@ -574,6 +809,7 @@ async def reject(ctx: Any, id: Ref[m.Booking], reason_code: m.RejectionReason,  
 
 
 # ---- bookingConfirm, bookingCheckIn, bookingComplete, bookingMarkNoShow -----------------------------
+
 
 async def confirm(ctx: Any, id: Ref[m.Booking], advance_paid: Decimal) -> int:  # noqa: A002
     """An APPROVED booking's advance is paid (at least the approval's advanceRequired):
@@ -584,32 +820,46 @@ async def confirm(ctx: Any, id: Ref[m.Booking], advance_paid: Decimal) -> int:  
     async def work(session: Any) -> int:
         booking = await lock_booking(session, hostel_id, booking_id)
         transitions.move(session, booking, S.CONFIRMED, f"advance {advance_paid} paid")
-        required = await session.scalar(select(m.BookingApproval.advance_required).where(
-            m.BookingApproval.booking_id == booking.id, m.BookingApproval.hostel_id == hostel_id))
+        required = await session.scalar(
+            select(m.BookingApproval.advance_required).where(
+                m.BookingApproval.booking_id == booking.id, m.BookingApproval.hostel_id == hostel_id
+            )
+        )
         required = booking.advance_amount if required is None else required
         if advance_paid.as_tuple().exponent < -2:
             raise user_error(ErrorCode.INVALID, "An amount has at most 2 decimal places.", "advancePaid")
         if advance_paid < required:
-            raise user_error(ErrorCode.INVALID, f"The advance due is {required}; {advance_paid} does not cover it.",
-                             "advancePaid")
+            raise user_error(
+                ErrorCode.INVALID, f"The advance due is {required}; {advance_paid} does not cover it.", "advancePaid"
+            )
         if advance_paid > booking.total_amount + booking.security_deposit:
             raise user_error(ErrorCode.INVALID, "The advance is more than the whole stay and deposit.", "advancePaid")
         booking.amount_paid = advance_paid
         guest = await guest_of(session, booking)
         who = guest.full_name if guest is not None else booking.reference
-        for kind, day in ((m.CalendarEventType.CHECK_IN, booking.check_in_date),
-                          (m.CalendarEventType.CHECK_OUT, booking.check_out_date)):
-            session.add(m.BookingCalendarEvent(booking_id=booking.id, hostel_id=hostel_id, event_type=kind, event_date=day,
-                                               title=f"{'Arrival' if kind.value == 'CHECK_IN' else 'Departure'}: {who} "
-                                                     f"({booking.reference})", active=True))
+        for kind, day in (
+            (m.CalendarEventType.CHECK_IN, booking.check_in_date),
+            (m.CalendarEventType.CHECK_OUT, booking.check_out_date),
+        ):
+            session.add(
+                m.BookingCalendarEvent(
+                    booking_id=booking.id,
+                    hostel_id=hostel_id,
+                    event_type=kind,
+                    event_date=day,
+                    title=f"{'Arrival' if kind.value == 'CHECK_IN' else 'Departure'}: {who} ({booking.reference})",
+                    active=True,
+                )
+            )
         await writes.log_activity(session, ctx, "bookingConfirm", "Booking", booking.id)
         return booking.id
 
     return await in_hostel(ctx, hostel_id, work)
 
 
-async def _simple_move(ctx: Any, booking_id: int, to: S, action: str,
-                       then: Callable[[Any, m.Booking, S], Awaitable[None]] | None = None) -> int:
+async def _simple_move(
+    ctx: Any, booking_id: int, to: S, action: str, then: Callable[[Any, m.Booking, S], Awaitable[None]] | None = None
+) -> int:
     hostel_id = require_staff_hostel(ctx)
 
     async def work(session: Any) -> int:
@@ -631,6 +881,7 @@ async def check_in(ctx: Any, id: Ref[m.Booking]) -> int:  # noqa: A002
     async def not_early(session: Any, booking: m.Booking, before: S) -> None:
         if today() < booking.check_in_date:
             raise user_error(ErrorCode.INVALID, f"Check-in opens on {booking.check_in_date}.", "bookingId")
+
     return await _simple_move(ctx, booking_id, S.CHECKED_IN, "bookingCheckIn", not_early)
 
 
@@ -644,11 +895,21 @@ async def complete(ctx: Any, id: Ref[m.Booking]) -> int:  # noqa: A002
             hold = await active_hold(session, booking)
             if hold is not None and hold.starts_on < now:
                 hold.ends_on = now
-                session.add(m.BookingAssignmentHistory(booking_id=booking.id, change="RELEASED", from_bed_id=hold.bed_id,
-                                                       reason=f"left early on {now}", hostel_id=booking.hostel_id))
+                session.add(
+                    m.BookingAssignmentHistory(
+                        booking_id=booking.id,
+                        change="RELEASED",
+                        from_bed_id=hold.bed_id,
+                        reason=f"left early on {now}",
+                        hostel_id=booking.hostel_id,
+                    )
+                )
             elif hold is not None:
                 await release_hold(session, booking, "completed before the stay began")
-            await waitlist.notify_waitlist(session, booking.hostel_id, booking.room_type_id, now, booking.check_out_date)
+            await waitlist.notify_waitlist(
+                session, booking.hostel_id, booking.room_type_id, now, booking.check_out_date
+            )
+
     return await _simple_move(ctx, booking_id, S.COMPLETED, "bookingComplete", end_stay)
 
 
@@ -659,13 +920,18 @@ async def mark_no_show(ctx: Any, id: Ref[m.Booking]) -> int:  # noqa: A002
 
     async def release(session: Any, booking: m.Booking, before: S) -> None:
         if today() < booking.check_in_date:
-            raise user_error(ErrorCode.INVALID, f"A guest is a no-show only from the check-in date "
-                                                f"({booking.check_in_date}).", "bookingId")
+            raise user_error(
+                ErrorCode.INVALID,
+                f"A guest is a no-show only from the check-in date ({booking.check_in_date}).",
+                "bookingId",
+            )
         await free_claim(session, booking, "no show", before in transitions.HOLDING)
+
     return await _simple_move(ctx, booking_id, S.NO_SHOW, "bookingMarkNoShow", release)
 
 
 # ---- waitlistJoin --------------------------------------------------------------------------------
+
 
 @dataclass
 class WaitlistIn:
@@ -703,10 +969,19 @@ async def waitlist_join(ctx: Any, inp: WaitlistIn) -> int:
             raise user_error(ErrorCode.INVALID, "The dates are in the past.", "fromDate")
         rt = await room_type(session, hostel_id, inp.room_type_id)
         check_gender(await hostel_type(session, hostel_id), inp.gender)
-        entry = m.BookingWaitlist(hostel_id=hostel_id, room_type_id=rt.id, user_id=None if staff else ctx.user_id,
-                                  contact_name=name, contact_email=email, contact_phone=phone, gender=m.Gender(inp.gender),
-                                  from_date=inp.from_date, to_date=inp.to_date, status=m.WaitlistStatus.WAITING,
-                                  **({"priority": inp.priority} if inp.priority is not None else {"priority": 100}))
+        entry = m.BookingWaitlist(
+            hostel_id=hostel_id,
+            room_type_id=rt.id,
+            user_id=None if staff else ctx.user_id,
+            contact_name=name,
+            contact_email=email,
+            contact_phone=phone,
+            gender=m.Gender(inp.gender),
+            from_date=inp.from_date,
+            to_date=inp.to_date,
+            status=m.WaitlistStatus.WAITING,
+            **({"priority": inp.priority} if inp.priority is not None else {"priority": 100}),
+        )
         session.add(entry)
         await session.flush()
         await writes.log_activity(session, ctx, "waitlistJoin", "BookingWaitlist", entry.id)
@@ -717,14 +992,21 @@ async def waitlist_join(ctx: Any, inp: WaitlistIn) -> int:
 
 # ---- notes ----------------------------------------------------------------------------------------
 
+
 async def note_add(ctx: Any, booking_id: int, body: str, visibility: m.NoteVisibility | None, pinned: bool) -> int:
     hostel_id = require_staff_hostel(ctx)
     text = writes.clean_text(body, "body", 4000, required=True)
 
     async def work(session: Any) -> int:
         booking = await lock_booking(session, hostel_id, booking_id)
-        note = m.BookingNote(booking_id=booking.id, hostel_id=hostel_id, body=text, pinned=pinned, active=True,
-                             visibility=visibility or m.NoteVisibility.INTERNAL)
+        note = m.BookingNote(
+            booking_id=booking.id,
+            hostel_id=hostel_id,
+            body=text,
+            pinned=pinned,
+            active=True,
+            visibility=visibility or m.NoteVisibility.INTERNAL,
+        )
         session.add(note)
         await session.flush()
         await writes.log_activity(session, ctx, "bookingNoteAdd", "BookingNote", note.id)
@@ -740,8 +1022,9 @@ async def note_remove(ctx: Any, id: Ref[m.BookingNote]) -> int:  # noqa: A002
     N = m.BookingNote
 
     async def work(session: Any) -> int:
-        note = (await session.execute(select(N).where(N.id == note_id, N.hostel_id == hostel_id)
-                                      .with_for_update())).scalar_one_or_none()
+        note = (
+            await session.execute(select(N).where(N.id == note_id, N.hostel_id == hostel_id).with_for_update())
+        ).scalar_one_or_none()
         if note is None:
             raise user_error(ErrorCode.NOT_FOUND, "No BookingNote with this ID.", "id")
         if not note.active:
@@ -753,5 +1036,16 @@ async def note_remove(ctx: Any, id: Ref[m.BookingNote]) -> int:  # noqa: A002
     return await in_hostel(ctx, hostel_id, work)
 
 
-__all__ = ["add_months", "approve", "check_in", "complete", "confirm", "create", "mark_no_show", "note_add",
-           "note_remove", "reject", "waitlist_join"]
+__all__ = [
+    "add_months",
+    "approve",
+    "check_in",
+    "complete",
+    "confirm",
+    "create",
+    "mark_no_show",
+    "note_add",
+    "note_remove",
+    "reject",
+    "waitlist_join",
+]

@@ -39,8 +39,11 @@ def move(session: Any, booking: Booking, to: BookingStatus, reason: str | None =
     current = booking.status
     if not can_move(current, to):
         allowed = ", ".join(sorted(s.value for s in ALLOWED[current])) or "none: it is final"
-        raise user_error(ErrorCode.CONFLICT, f"A {current.value} booking cannot become {to.value} "
-                                             f"(allowed from {current.value}: {allowed}).", "id")
+        raise user_error(
+            ErrorCode.CONFLICT,
+            f"A {current.value} booking cannot become {to.value} (allowed from {current.value}: {allowed}).",
+            "id",
+        )
     booking.status = to
     booking.status_changed_at = dt.datetime.now(dt.UTC)
     session.add(BookingStatusHistory(booking_id=booking.id, from_status=current, to_status=to, reason=reason))

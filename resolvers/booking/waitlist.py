@@ -24,14 +24,20 @@ async def notify_waitlist(session: Any, hostel_id: int, room_type_id: int, start
     """Notify the first eligible entry whose range overlaps [start, end); the id of the
     notification made, or None. Call after the change that freed the bed is flushed."""
     await session.flush()
-    entries = (await session.scalars(
-        select(BookingWaitlist)
-        .where(BookingWaitlist.hostel_id == hostel_id, BookingWaitlist.room_type_id == room_type_id,
-               BookingWaitlist.status == WaitlistStatus.WAITING,
-               BookingWaitlist.from_date < end, BookingWaitlist.to_date > start)
-        .order_by(BookingWaitlist.priority, BookingWaitlist.created_at, BookingWaitlist.id)
-        .with_for_update(skip_locked=True)
-    )).all()
+    entries = (
+        await session.scalars(
+            select(BookingWaitlist)
+            .where(
+                BookingWaitlist.hostel_id == hostel_id,
+                BookingWaitlist.room_type_id == room_type_id,
+                BookingWaitlist.status == WaitlistStatus.WAITING,
+                BookingWaitlist.from_date < end,
+                BookingWaitlist.to_date > start,
+            )
+            .order_by(BookingWaitlist.priority, BookingWaitlist.created_at, BookingWaitlist.id)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
     if not entries:
         return None
     lo = min(e.from_date for e in entries)
@@ -42,10 +48,14 @@ async def notify_waitlist(session: Any, hostel_id: int, room_type_id: int, start
         if bed is None:
             continue
         note = WaitlistNotification(
-            waitlist_id=entry.id, bed_id=bed, available_from=entry.from_date, available_to=entry.to_date,
+            waitlist_id=entry.id,
+            bed_id=bed,
+            available_from=entry.from_date,
+            available_to=entry.to_date,
             message=f"A bed is free for {entry.from_date:%d %b %Y} - {entry.to_date:%d %b %Y}: book within "
-                    f"{OFFER_HOURS} hours to take it.",
-            expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=OFFER_HOURS))
+            f"{OFFER_HOURS} hours to take it.",
+            expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=OFFER_HOURS),
+        )
         session.add(note)
         entry.status = WaitlistStatus.NOTIFIED
         await session.flush()

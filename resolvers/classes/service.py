@@ -17,11 +17,15 @@ async def no_student_left_behind(ctx: Any, session: Any, obj: Any, verb: str) ->
     if verb != "deactivate":
         return
     E = models.StudentEnrollment
-    enrolled = await session.scalar(select(func.count()).select_from(E).where(
-        E.school_id == obj.school_id, E.class_id == obj.id, E.active))
+    enrolled = await session.scalar(
+        select(func.count()).select_from(E).where(E.school_id == obj.school_id, E.class_id == obj.id, E.active)
+    )
     if enrolled:
-        raise user_error(ErrorCode.CONFLICT, f"This class has {enrolled} actively enrolled student(s): move or withdraw "
-                                             "them before deactivating it.", "id")
+        raise user_error(
+            ErrorCode.CONFLICT,
+            f"This class has {enrolled} actively enrolled student(s): move or withdraw them before deactivating it.",
+            "id",
+        )
 
 
 __all__ = ["no_student_left_behind"]

@@ -55,8 +55,12 @@ def _need_school(ctx: Any) -> int:
 async def _exam_locked_row(session: Any, exam_id: int, field: str, share: bool) -> models.Exam:
     """The exam, its row locked (FOR UPDATE, or FOR SHARE when only its status must hold
     still); NOT_FOUND when missing or another tenant's (the ORM adds the tenant predicate)."""
-    stmt = (select(models.Exam).where(models.Exam.id == exam_id).with_for_update(read=share)
-            .execution_options(populate_existing=True))
+    stmt = (
+        select(models.Exam)
+        .where(models.Exam.id == exam_id)
+        .with_for_update(read=share)
+        .execution_options(populate_existing=True)
+    )
     exam = (await session.execute(stmt)).scalar_one_or_none()
     if exam is None:
         raise user_error(ErrorCode.NOT_FOUND, "No Exam with this ID.", field)
@@ -65,13 +69,21 @@ async def _exam_locked_row(session: Any, exam_id: int, field: str, share: bool) 
 
 def _refuse_if_locked(exam: models.Exam, what: str, field: str) -> None:
     if exam.status == ExamStatus.LOCKED:
-        raise user_error(ErrorCode.LOCKED, f"Exam \"{exam.name}\" is locked: {what}.", field)
+        raise user_error(ErrorCode.LOCKED, f'Exam "{exam.name}" is locked: {what}.', field)
 
 
 # ---- exams ------------------------------------------------------------------------------------
 
-async def create_exam(ctx: Any, session: Any, class_id: Ref[models.SchoolClass], name: str, exam_type: str | None = None,
-                      start_date: dt.date | None = None, end_date: dt.date | None = None) -> int:
+
+async def create_exam(
+    ctx: Any,
+    session: Any,
+    class_id: Ref[models.SchoolClass],
+    name: str,
+    exam_type: str | None = None,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+) -> int:
     """Create an exam (DRAFT) for a class of the academic session in force."""
     _need_school(ctx)
     if ctx.session_id is None:
@@ -86,24 +98,34 @@ async def create_exam(ctx: Any, session: Any, class_id: Ref[models.SchoolClass],
         raise user_error(ErrorCode.INVALID, f"examType is longer than {EXAM_TYPE_MAX} characters.", "examType")
     if start_date is not None and end_date is not None and end_date < start_date:
         raise user_error(ErrorCode.INVALID, "endDate must not be before startDate.", "endDate")
-    school_class = (await session.execute(select(models.SchoolClass).where(models.SchoolClass.id == class_id))
-                    ).scalar_one_or_none()
+    school_class = (
+        await session.execute(select(models.SchoolClass).where(models.SchoolClass.id == class_id))
+    ).scalar_one_or_none()
     if school_class is None:
         raise user_error(ErrorCode.NOT_FOUND, "No SchoolClass with this ID.", "classId")
     if school_class.session_id != ctx.session_id:
-        raise user_error(ErrorCode.INVALID, "The class belongs to another academic session than the one in force.",
-                         "classId")
+        raise user_error(
+            ErrorCode.INVALID, "The class belongs to another academic session than the one in force.", "classId"
+        )
     if not school_class.active:
         raise user_error(ErrorCode.INVALID, "The class is deactivated.", "classId")
-    exam = models.Exam(class_id=class_id, session_id=ctx.session_id, name=name, exam_type=exam_type,
-                       start_date=start_date, end_date=end_date, status=ExamStatus.DRAFT)
+    exam = models.Exam(
+        class_id=class_id,
+        session_id=ctx.session_id,
+        name=name,
+        exam_type=exam_type,
+        start_date=start_date,
+        end_date=end_date,
+        status=ExamStatus.DRAFT,
+    )
     session.add(exam)
     await session.flush()
     return exam.id
 
 
-async def add_exam_subject(ctx: Any, session: Any, exam_id: Ref[models.Exam], subject_id: Ref[models.Subject],
-                           max_marks: int) -> int:
+async def add_exam_subject(
+    ctx: Any, session: Any, exam_id: Ref[models.Exam], subject_id: Ref[models.Subject], max_marks: int
+) -> int:
     """Add a subject taught in the exam's class, with its maximum marks; not once LOCKED."""
     _need_school(ctx)
     if max_marks is None or max_marks <= 0:
@@ -112,17 +134,31 @@ async def add_exam_subject(ctx: Any, session: Any, exam_id: Ref[models.Exam], su
     _refuse_if_locked(exam, "its subjects can no longer change", "examId")
     if not exam.active:
         raise user_error(ErrorCode.INVALID, "The exam is deactivated.", "examId")
-    subject = (await session.execute(select(models.Subject).where(models.Subject.id == subject_id))).scalar_one_or_none()
+    subject = (
+        await session.execute(select(models.Subject).where(models.Subject.id == subject_id))
+    ).scalar_one_or_none()
     if subject is None:
         raise user_error(ErrorCode.NOT_FOUND, "No Subject with this ID.", "subjectId")
-    taught = await session.scalar(select(models.ClassSubject.id).where(
-        models.ClassSubject.class_id == exam.class_id, models.ClassSubject.subject_id == subject_id,
-        models.ClassSubject.active).limit(1))
+    taught = await session.scalar(
+        select(models.ClassSubject.id)
+        .where(
+            models.ClassSubject.class_id == exam.class_id,
+            models.ClassSubject.subject_id == subject_id,
+            models.ClassSubject.active,
+        )
+        .limit(1)
+    )
     if taught is None or not subject.active:
-        raise user_error(ErrorCode.INVALID, f"{subject.name} is not taught in this exam's class; "
-                                            "add it to the class first.", "subjectId")
-    duplicate = await session.scalar(select(models.ExamSubject.id).where(
-        models.ExamSubject.exam_id == exam_id, models.ExamSubject.subject_id == subject_id))
+        raise user_error(
+            ErrorCode.INVALID,
+            f"{subject.name} is not taught in this exam's class; add it to the class first.",
+            "subjectId",
+        )
+    duplicate = await session.scalar(
+        select(models.ExamSubject.id).where(
+            models.ExamSubject.exam_id == exam_id, models.ExamSubject.subject_id == subject_id
+        )
+    )
     if duplicate is not None:
         raise user_error(ErrorCode.CONFLICT, f"{subject.name} is already a subject of this exam.", "subjectId")
     row = models.ExamSubject(exam_id=exam_id, subject_id=subject_id, max_marks=max_marks)
@@ -138,16 +174,21 @@ async def update_exam_status(ctx: Any, session: Any, exam_id: Ref[models.Exam], 
     exam = await _exam_locked_row(session, exam_id, "examId", share=False)
     current = exam.status or ExamStatus.DRAFT
     if current == ExamStatus.LOCKED:
-        raise user_error(ErrorCode.LOCKED, f"Exam \"{exam.name}\" is locked; its status can no longer change.", "status")
+        raise user_error(ErrorCode.LOCKED, f'Exam "{exam.name}" is locked; its status can no longer change.', "status")
     if STATUS_ORDER.index(status) <= STATUS_ORDER.index(current):
         what = "is already" if status == current else "cannot go back to"
-        raise user_error(ErrorCode.INVALID, f"The exam is {current.value} and {what} {status.value}: an exam moves "
-                                            "only forward (DRAFT, SCHEDULED, ONGOING, COMPLETED, LOCKED).", "status")
+        raise user_error(
+            ErrorCode.INVALID,
+            f"The exam is {current.value} and {what} {status.value}: an exam moves "
+            "only forward (DRAFT, SCHEDULED, ONGOING, COMPLETED, LOCKED).",
+            "status",
+        )
     exam.status = status
     return exam.id
 
 
 # ---- marks ------------------------------------------------------------------------------------
+
 
 @dataclass
 class MarkInput:
@@ -193,20 +234,39 @@ def _entry_errors(entries: list[MarkInput], max_marks: int) -> tuple[list[int | 
         else:
             if type_name != "Student":
                 pk = None
-                errors.append(_error(ErrorCode.INVALID, "studentId must be the ID of a Student.", "marks", index, "studentId"))
+                errors.append(
+                    _error(ErrorCode.INVALID, "studentId must be the ID of a Student.", "marks", index, "studentId")
+                )
         students.append(pk)
         if pk is not None:
             if pk in first_index:
-                errors.append(_error(ErrorCode.INVALID, f"This student already has an entry (marks[{first_index[pk]}]) "
-                                                        "in this call.", "marks", index, "studentId"))
+                errors.append(
+                    _error(
+                        ErrorCode.INVALID,
+                        f"This student already has an entry (marks[{first_index[pk]}]) in this call.",
+                        "marks",
+                        index,
+                        "studentId",
+                    )
+                )
             else:
                 first_index[pk] = i
         if entry.marks_obtained is None or not 0 <= entry.marks_obtained <= max_marks:
-            errors.append(_error(ErrorCode.INVALID, f"marksObtained must be between 0 and {max_marks}, "
-                                                    f"got {entry.marks_obtained}.", "marks", index, "marksObtained"))
+            errors.append(
+                _error(
+                    ErrorCode.INVALID,
+                    f"marksObtained must be between 0 and {max_marks}, got {entry.marks_obtained}.",
+                    "marks",
+                    index,
+                    "marksObtained",
+                )
+            )
         if entry.remarks is not None and len(entry.remarks) > REMARKS_MAX:
-            errors.append(_error(ErrorCode.INVALID, f"remarks is longer than {REMARKS_MAX} characters.",
-                                 "marks", index, "remarks"))
+            errors.append(
+                _error(
+                    ErrorCode.INVALID, f"remarks is longer than {REMARKS_MAX} characters.", "marks", index, "remarks"
+                )
+            )
     return students, errors
 
 
@@ -222,14 +282,18 @@ async def record_marks(ctx: Any, exam_subject_id: int, entries: list[MarkInput])
     if len(entries) > MAX_MARK_ENTRIES:
         raise user_error(ErrorCode.INVALID, f"At most {MAX_MARK_ENTRIES} marks in one call.", "marks")
     async with writes.mutation_scope(ctx, STUDENT_MARK) as session:
-        exam_subject = (await session.execute(select(models.ExamSubject).where(models.ExamSubject.id == exam_subject_id))
-                        ).scalar_one_or_none()
+        exam_subject = (
+            await session.execute(select(models.ExamSubject).where(models.ExamSubject.id == exam_subject_id))
+        ).scalar_one_or_none()
         if exam_subject is None:
             raise user_error(ErrorCode.NOT_FOUND, "No ExamSubject with this ID.", "examSubjectId")
         exam = await _exam_locked_row(session, exam_subject.exam_id, "examSubjectId", share=True)
         if not await may_act_on_class(ctx, exam.class_id, exam_subject.subject_id):
-            raise user_error(ErrorCode.FORBIDDEN, "Only the class teacher or the teacher of this subject in this class "
-                                                  "may record its marks.", "examSubjectId")
+            raise user_error(
+                ErrorCode.FORBIDDEN,
+                "Only the class teacher or the teacher of this subject in this class may record its marks.",
+                "examSubjectId",
+            )
         _refuse_if_locked(exam, "its marks can no longer change", "examSubjectId")
         if not exam.active or not exam_subject.active:
             raise user_error(ErrorCode.INVALID, "This exam (or this subject of it) is deactivated.", "examSubjectId")
@@ -237,19 +301,47 @@ async def record_marks(ctx: Any, exam_subject_id: int, entries: list[MarkInput])
         students, errors = _entry_errors(entries, exam_subject.max_marks)
         if errors:
             raise UserErrors(*errors)
-        enrolled = set((await session.execute(select(models.StudentEnrollment.student_id).where(
-            models.StudentEnrollment.class_id == exam.class_id, models.StudentEnrollment.session_id == exam.session_id,
-            models.StudentEnrollment.active, models.StudentEnrollment.student_id.in_(students)))).scalars())
-        errors = [_error(ErrorCode.INVALID, "This student is not actively enrolled in the exam's class for its session.",
-                         "marks", str(i), "studentId") for i, pk in enumerate(students) if pk not in enrolled]
+        enrolled = set(
+            (
+                await session.execute(
+                    select(models.StudentEnrollment.student_id).where(
+                        models.StudentEnrollment.class_id == exam.class_id,
+                        models.StudentEnrollment.session_id == exam.session_id,
+                        models.StudentEnrollment.active,
+                        models.StudentEnrollment.student_id.in_(students),
+                    )
+                )
+            ).scalars()
+        )
+        errors = [
+            _error(
+                ErrorCode.INVALID,
+                "This student is not actively enrolled in the exam's class for its session.",
+                "marks",
+                str(i),
+                "studentId",
+            )
+            for i, pk in enumerate(students)
+            if pk not in enrolled
+        ]
         if errors:
             raise UserErrors(*errors)
 
         conn = await session.connection()
-        rows = (await conn.execute(UPSERT_MARKS, {
-            "school_id": school_id, "exam_id": exam.id, "exam_subject_id": exam_subject.id, "user_id": ctx.user_id,
-            "students": students, "marks": [e.marks_obtained for e in entries], "remarks": [e.remarks for e in entries],
-        })).all()
+        rows = (
+            await conn.execute(
+                UPSERT_MARKS,
+                {
+                    "school_id": school_id,
+                    "exam_id": exam.id,
+                    "exam_subject_id": exam_subject.id,
+                    "user_id": ctx.user_id,
+                    "students": students,
+                    "marks": [e.marks_obtained for e in entries],
+                    "remarks": [e.remarks for e in entries],
+                },
+            )
+        ).all()
         by_student = {r.student_id: r for r in rows}
         inserted = sum(1 for r in rows if r.inserted)
         await writes.log_activity(session, ctx, "marksRecord", "ExamSubject", exam_subject.id)
@@ -337,10 +429,22 @@ async def marksheet(ctx: Any, exam_id: int, student_id: int) -> MarksheetData | 
     percentage = r["percentage"].quantize(TWO_PLACES) if r["percentage"] is not None else None
     name = " ".join(p for p in (r["first_name"], r["last_name"]) if p)
     return MarksheetData(
-        exam_id=r["exam_id"], class_id=r["class_id"], exam_name=r["exam_name"], exam_type=r["exam_type"],
-        status=ExamStatus(r["status"]) if r["status"] else None, student_id=r["student_id"], student_name=name,
-        admission_number=r["admission_number"], roll_number=r["roll_number"], subjects=json.loads(r["subjects"]),
-        total=r["total"], max_total=r["max_total"], marked_subjects=r["marked"], percentage=percentage, grade=r["grade"])
+        exam_id=r["exam_id"],
+        class_id=r["class_id"],
+        exam_name=r["exam_name"],
+        exam_type=r["exam_type"],
+        status=ExamStatus(r["status"]) if r["status"] else None,
+        student_id=r["student_id"],
+        student_name=name,
+        admission_number=r["admission_number"],
+        roll_number=r["roll_number"],
+        subjects=json.loads(r["subjects"]),
+        total=r["total"],
+        max_total=r["max_total"],
+        marked_subjects=r["marked"],
+        percentage=percentage,
+        grade=r["grade"],
+    )
 
 
 async def may_read_marksheet(ctx: Any, class_id: int) -> bool:

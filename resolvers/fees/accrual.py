@@ -80,10 +80,15 @@ class AccrualSummary:
 
     def describe(self) -> str:
         when = self.on.isoformat() if self.on is not None else "each school's today"
-        later = (f"; {len(self.not_yet)} school(s) skipped: {self.on.isoformat()} has not begun there yet"
-                 if self.not_yet and self.on is not None else "")
-        return (f"late fees accrued for {when}: {self.assignments} assignment(s) in "
-                f"{self.schools_touched} of {self.schools} school(s), total {self.total}{later}")
+        later = (
+            f"; {len(self.not_yet)} school(s) skipped: {self.on.isoformat()} has not begun there yet"
+            if self.not_yet and self.on is not None
+            else ""
+        )
+        return (
+            f"late fees accrued for {when}: {self.assignments} assignment(s) in "
+            f"{self.schools_touched} of {self.schools} school(s), total {self.total}{later}"
+        )
 
 
 def _to_driver(url: str) -> str:
@@ -94,7 +99,11 @@ async def _accrue_school(conn: Any, school_id: int, on: dt.date) -> tuple[int, D
     await conn.execute(text("SELECT set_config('app.school_id', :school, true)"), {"school": str(school_id)})
     after, count, total = 0, 0, Decimal("0.00")
     while True:
-        rows = (await conn.execute(CANDIDATES, {"school": school_id, "after": after, "on": on, "batch": BATCH})).mappings().all()
+        rows = (
+            (await conn.execute(CANDIDATES, {"school": school_id, "after": after, "on": on, "batch": BATCH}))
+            .mappings()
+            .all()
+        )
         if not rows:
             break
         after = rows[-1]["id"]
@@ -107,7 +116,9 @@ async def _accrue_school(conn: Any, school_id: int, on: dt.date) -> tuple[int, D
                 applied.append(accrual.applied)
                 reasons.append(accrual.reason[:255])
         if ids:
-            await conn.execute(APPLY, {"ids": ids, "amounts": amounts, "applied": applied, "school": school_id, "on": on})
+            await conn.execute(
+                APPLY, {"ids": ids, "amounts": amounts, "applied": applied, "school": school_id, "on": on}
+            )
             await conn.execute(LOG, {"ids": ids, "amounts": amounts, "reasons": reasons, "school": school_id, "on": on})
             count += len(ids)
             total += sum(amounts, Decimal("0.00"))
@@ -116,8 +127,9 @@ async def _accrue_school(conn: Any, school_id: int, on: dt.date) -> tuple[int, D
     return count, total
 
 
-async def accrue_late_fees(url: str, on: dt.date | None = None, school_ids: list[int] | None = None,
-                           now: dt.datetime | None = None) -> AccrualSummary:
+async def accrue_late_fees(
+    url: str, on: dt.date | None = None, school_ids: list[int] | None = None, now: dt.datetime | None = None
+) -> AccrualSummary:
     """Accrue late fees for `on` (default: each school's today in its time zone, never UTC's
     date) in every school (or only `school_ids`), connecting with the owner's `url`. A school
     where `on` has not begun yet is skipped (`not_yet`); a date that is in the future in every
@@ -133,8 +145,10 @@ async def accrue_late_fees(url: str, on: dt.date | None = None, school_ids: list
             schools = [(r.id, clock.today_in(r.time_zone, now)) for r in rows if wanted is None or r.id in wanted]
             if on is not None and schools and all(on > today for _, today in schools):
                 latest = max(today for _, today in schools)
-                raise ValueError(f"{on.isoformat()} is in the future: late fees accrue only up to today "
-                                 f"({latest.isoformat()} in the school furthest ahead).")
+                raise ValueError(
+                    f"{on.isoformat()} is in the future: late fees accrue only up to today "
+                    f"({latest.isoformat()} in the school furthest ahead)."
+                )
             for school_id, today in schools:
                 day = on or today
                 if day > today:
@@ -149,8 +163,15 @@ async def accrue_late_fees(url: str, on: dt.date | None = None, school_ids: list
                     summary.assignments += count
                     summary.total += total
                     summary.by_school[school_id] = (count, total)
-                    log.info("late fees accrued", extra={"school_id": school_id, "assignments": count, "total": str(total),
-                                                         "date": day.isoformat()})
+                    log.info(
+                        "late fees accrued",
+                        extra={
+                            "school_id": school_id,
+                            "assignments": count,
+                            "total": str(total),
+                            "date": day.isoformat(),
+                        },
+                    )
     finally:
         await engine.dispose()
     return summary

@@ -18,8 +18,6 @@ ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 
 
-
-
 def _get(row: Any, key: str) -> Any:
     return row.get(key) if isinstance(row, dict) else getattr(row, key)
 
@@ -82,7 +80,9 @@ def late_fee_accrual(assignment: Any, on: dt.date) -> Accrual:
         target = min(target, unpaid * cap_value / HUNDRED)
     amount = max(ZERO, money(target) - accrued)
     once = kind in ("FLAT", "PERCENTAGE")
-    reason = f"{kind} late fee, {overdue_days} day(s) after grace" + (f", capped {cap_kind}" if cap_kind != "NONE" else "")
+    reason = f"{kind} late fee, {overdue_days} day(s) after grace" + (
+        f", capped {cap_kind}" if cap_kind != "NONE" else ""
+    )
     return Accrual(amount, applied or (once and amount > 0), reason, accrued_on=None if once else on)
 
 

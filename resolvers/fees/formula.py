@@ -15,7 +15,13 @@ from typing import Any
 from sqlalchemy import ColumnElement
 
 TERMS_ADDED = ("amount", "late_fee_accrued")
-TERMS_SUBTRACTED = ("total_discount_amount", "sponsor_covered_amount", "late_fee_waived", "principal_paid", "late_fee_paid")
+TERMS_SUBTRACTED = (
+    "total_discount_amount",
+    "sponsor_covered_amount",
+    "late_fee_waived",
+    "principal_paid",
+    "late_fee_paid",
+)
 
 
 def pending(assignment: Any) -> Decimal:
@@ -27,7 +33,7 @@ def pending(assignment: Any) -> Decimal:
 
 def pending_sql(columns: Any) -> ColumnElement:
     """The same formula over a table or alias's columns (`table.c` or an ORM class)."""
-    get = (lambda k: getattr(columns, k))
+    get = lambda k: getattr(columns, k)
     expr = get(TERMS_ADDED[0]) + get(TERMS_ADDED[1])
     for k in TERMS_SUBTRACTED:
         expr = expr - get(k)
@@ -44,10 +50,18 @@ def pending_sql_text(alias: str) -> str:
 def principal_due(assignment: Any) -> Decimal:
     """Principal still owed: what discounts and payments apply to (seed §7.2)."""
     get = assignment.get if isinstance(assignment, dict) else (lambda k: getattr(assignment, k))
-    return (Decimal(get("amount") or 0) - Decimal(get("total_discount_amount") or 0)
-            - Decimal(get("sponsor_covered_amount") or 0) - Decimal(get("principal_paid") or 0))
+    return (
+        Decimal(get("amount") or 0)
+        - Decimal(get("total_discount_amount") or 0)
+        - Decimal(get("sponsor_covered_amount") or 0)
+        - Decimal(get("principal_paid") or 0)
+    )
 
 
 def late_fee_due(assignment: Any) -> Decimal:
     get = assignment.get if isinstance(assignment, dict) else (lambda k: getattr(assignment, k))
-    return Decimal(get("late_fee_accrued") or 0) - Decimal(get("late_fee_waived") or 0) - Decimal(get("late_fee_paid") or 0)
+    return (
+        Decimal(get("late_fee_accrued") or 0)
+        - Decimal(get("late_fee_waived") or 0)
+        - Decimal(get("late_fee_paid") or 0)
+    )

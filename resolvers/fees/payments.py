@@ -124,8 +124,11 @@ def _check_input(data: PaymentIn, today: dt.date) -> _Checked:
     """Everything that needs no database; all allocation problems at once."""
     key = (data.idempotency_key or "").strip()
     if not key:
-        raise user_error(ErrorCode.INVALID, "Send an idempotency key (a fresh one per payment, the same one on retries).",
-                         "idempotencyKey")
+        raise user_error(
+            ErrorCode.INVALID,
+            "Send an idempotency key (a fresh one per payment, the same one on retries).",
+            "idempotencyKey",
+        )
     if len(key) > KEY_MAX:
         raise user_error(ErrorCode.INVALID, f"idempotencyKey is at most {KEY_MAX} characters.", "idempotencyKey")
     student_id = _decode(data.student_id, models.Student, "studentId")
@@ -133,8 +136,12 @@ def _check_input(data: PaymentIn, today: dt.date) -> _Checked:
     if mode not in PAYMENT_MODES:
         raise user_error(ErrorCode.INVALID, f"mode must be one of {', '.join(PAYMENT_MODES)}.", "mode")
     if data.payment_date > today:
-        raise user_error(ErrorCode.INVALID, f"paymentDate {data.payment_date.isoformat()} is in the future (today is "
-                                            f"{today.isoformat()} at the school).", "paymentDate")
+        raise user_error(
+            ErrorCode.INVALID,
+            f"paymentDate {data.payment_date.isoformat()} is in the future (today is "
+            f"{today.isoformat()} at the school).",
+            "paymentDate",
+        )
     reference = writes.clean_text(data.transaction_reference, "transactionReference", REFERENCE_MAX)
     remarks = writes.clean_text(data.remarks, "remarks", REMARKS_MAX)
     if not data.allocations:
@@ -153,9 +160,15 @@ def _check_input(data: PaymentIn, today: dt.date) -> _Checked:
             errors.extend(exc.errors)
             continue
         if pk in first_index:
-            errors.append(_err(ErrorCode.INVALID, f"allocations[{i}] names the same fee assignment as "
-                                                  f"allocations[{first_index[pk]}]; send one allocation per assignment.",
-                               *where, "assignmentId"))
+            errors.append(
+                _err(
+                    ErrorCode.INVALID,
+                    f"allocations[{i}] names the same fee assignment as "
+                    f"allocations[{first_index[pk]}]; send one allocation per assignment.",
+                    *where,
+                    "assignmentId",
+                )
+            )
             continue
         first_index[pk] = i
         amount = alloc.amount
@@ -164,7 +177,9 @@ def _check_input(data: PaymentIn, today: dt.date) -> _Checked:
         except InvalidOperation:
             exact = False
         if not exact:
-            errors.append(_err(ErrorCode.INVALID, f"allocations[{i}].amount has more than 2 decimal places.", *where, "amount"))
+            errors.append(
+                _err(ErrorCode.INVALID, f"allocations[{i}].amount has more than 2 decimal places.", *where, "amount")
+            )
         elif amount <= 0:
             errors.append(_err(ErrorCode.INVALID, f"allocations[{i}].amount must be more than 0.", *where, "amount"))
         elif amount > MAX_AMOUNT:
@@ -173,8 +188,11 @@ def _check_input(data: PaymentIn, today: dt.date) -> _Checked:
     if errors:
         raise UserErrors(*errors)
     canonical = {
-        "studentId": student_id, "paymentDate": data.payment_date.isoformat(), "mode": mode,
-        "transactionReference": reference, "remarks": remarks,
+        "studentId": student_id,
+        "paymentDate": data.payment_date.isoformat(),
+        "mode": mode,
+        "transactionReference": reference,
+        "remarks": remarks,
         # the order of allocations does not change the payment
         "allocations": sorted([pk, str(amount)] for pk, amount in allocations),
     }
@@ -184,11 +202,17 @@ def _check_input(data: PaymentIn, today: dt.date) -> _Checked:
 
 async def _replay(session: Any, school_id: int, checked: _Checked) -> int | None:
     """The payment already recorded with this key (after waiting for any request holding it), or None."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, :seed))"),
-                          {"seed": IDEMPOTENCY_LOCK_SEED, "key": f"{school_id}:{checked.key}"})
-    row = (await session.execute(
-        select(models.FeePayment.id, models.FeePayment.request_hash)
-        .where(models.FeePayment.school_id == school_id, models.FeePayment.idempotency_key == checked.key))).first()
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, :seed))"),
+        {"seed": IDEMPOTENCY_LOCK_SEED, "key": f"{school_id}:{checked.key}"},
+    )
+    row = (
+        await session.execute(
+            select(models.FeePayment.id, models.FeePayment.request_hash).where(
+                models.FeePayment.school_id == school_id, models.FeePayment.idempotency_key == checked.key
+            )
+        )
+    ).first()
     if row is None:
         return None
     if row.request_hash != checked.request_hash:
@@ -210,14 +234,18 @@ async def record_payment(ctx: Any, data: PaymentIn) -> PaymentResult:
         A = models.StudentFeeAssignment
         wanted = [pk for pk, _ in checked.allocations]
         AS = models.AcademicSession
-        stmt = (select(A, models.FeeStructure.fee_type_id, AS.name, AS.start_date, AS.end_date)
-                .join(models.FeeStructure, (models.FeeStructure.id == A.fee_structure_id)
-                      & (models.FeeStructure.school_id == A.school_id))
-                .outerjoin(AS, (AS.id == A.session_id) & (AS.school_id == A.school_id))
-                .where(A.id.in_(wanted), A.school_id == school_id)
-                .order_by(A.id)
-                .with_for_update(of=A)
-                .execution_options(populate_existing=True))
+        stmt = (
+            select(A, models.FeeStructure.fee_type_id, AS.name, AS.start_date, AS.end_date)
+            .join(
+                models.FeeStructure,
+                (models.FeeStructure.id == A.fee_structure_id) & (models.FeeStructure.school_id == A.school_id),
+            )
+            .outerjoin(AS, (AS.id == A.session_id) & (AS.school_id == A.school_id))
+            .where(A.id.in_(wanted), A.school_id == school_id)
+            .order_by(A.id)
+            .with_for_update(of=A)
+            .execution_options(populate_existing=True)
+        )
         found_rows = (await session.execute(stmt)).all()
         locked = {row[0].id: (row[0], row[1]) for row in found_rows}
         spans = {row[0].session_id: row[2:] for row in found_rows}  # (name, start, end) of each assignment's session
@@ -228,11 +256,15 @@ async def record_payment(ctx: Any, data: PaymentIn) -> PaymentResult:
             where = ("allocations", str(i), "assignmentId")
             found = locked.get(pk)
             if found is None:
-                errors.append(_err(ErrorCode.NOT_FOUND, f"allocations[{i}]: no StudentFeeAssignment with this ID.", *where))
+                errors.append(
+                    _err(ErrorCode.NOT_FOUND, f"allocations[{i}]: no StudentFeeAssignment with this ID.", *where)
+                )
                 continue
             assignment = found[0]
             if assignment.student_id != checked.student_id:
-                errors.append(_err(ErrorCode.INVALID, f"allocations[{i}]: this fee assignment is not the student's.", *where))
+                errors.append(
+                    _err(ErrorCode.INVALID, f"allocations[{i}]: this fee assignment is not the student's.", *where)
+                )
             elif not assignment.active:
                 errors.append(_err(ErrorCode.INVALID, f"allocations[{i}]: this fee assignment is inactive.", *where))
             else:
@@ -240,15 +272,21 @@ async def record_payment(ctx: Any, data: PaymentIn) -> PaymentResult:
         if errors:
             raise UserErrors(*errors)
         if len(sessions) > 1:
-            raise user_error(ErrorCode.INVALID, "All allocations of a payment must be fees of one academic session; "
-                             "record one payment per session.", "allocations")
+            raise user_error(
+                ErrorCode.INVALID,
+                "All allocations of a payment must be fees of one academic session; record one payment per session.",
+                "allocations",
+            )
         [session_id] = sessions
         span = spans.get(session_id)
         name, start, end = span if span is not None else (None, None, None)
         if (start is not None and checked.payment_date < start) or (end is not None and checked.payment_date > end):
-            raise user_error(ErrorCode.INVALID, f"paymentDate {checked.payment_date.isoformat()} is outside the academic "
-                                                f"session {name} of these fees ({start} to {end}).",
-                             "paymentDate")
+            raise user_error(
+                ErrorCode.INVALID,
+                f"paymentDate {checked.payment_date.isoformat()} is outside the academic "
+                f"session {name} of these fees ({start} to {end}).",
+                "paymentDate",
+            )
         # the books must be open on the day (after the rows: a refusal names the session first)
         await ensure_day_open(session, school_id, checked.payment_date, "paymentDate")
 
@@ -258,8 +296,15 @@ async def record_payment(ctx: Any, data: PaymentIn) -> PaymentResult:
             accrual = late_fee_accrual(assignment, checked.payment_date)
             if accrual.amount > 0:
                 assignment.late_fee_accrued = assignment.late_fee_accrued + accrual.amount
-                session.add(models.LateFeeLog(school_id=school_id, assignment_id=pk, computed_amount=accrual.amount,
-                                              applied_date=checked.payment_date, reason=accrual.reason))
+                session.add(
+                    models.LateFeeLog(
+                        school_id=school_id,
+                        assignment_id=pk,
+                        computed_amount=accrual.amount,
+                        applied_date=checked.payment_date,
+                        reason=accrual.reason,
+                    )
+                )
             if accrual.applied != assignment.late_fee_applied:
                 assignment.late_fee_applied = accrual.applied
             if accrual.accrued_on is not None and accrual.amount > 0:
@@ -273,15 +318,32 @@ async def record_payment(ctx: Any, data: PaymentIn) -> PaymentResult:
             owed = pending(assignment)
             late_due = max(late_fee_due(assignment), ZERO)
             if owed <= 0:
-                errors.append(_err(ErrorCode.INVALID, f"allocations[{i}]: nothing is pending on this fee; "
-                                                      f"{amount} would be an over-payment.", *where))
+                errors.append(
+                    _err(
+                        ErrorCode.INVALID,
+                        f"allocations[{i}]: nothing is pending on this fee; {amount} would be an over-payment.",
+                        *where,
+                    )
+                )
             elif amount > owed:
                 late_note = f" (including a late fee of {late_due})" if late_due > 0 else ""
-                errors.append(_err(ErrorCode.INVALID, f"allocations[{i}]: {amount} is more than the {owed} pending on "
-                                                      f"this fee{late_note}; over-payment is refused.", *where))
+                errors.append(
+                    _err(
+                        ErrorCode.INVALID,
+                        f"allocations[{i}]: {amount} is more than the {owed} pending on "
+                        f"this fee{late_note}; over-payment is refused.",
+                        *where,
+                    )
+                )
             elif amount < late_due:
-                errors.append(_err(ErrorCode.INVALID, f"allocations[{i}]: a late fee of {late_due} is pending on this fee "
-                                                      f"and must be cleared first; {amount} does not cover it.", *where))
+                errors.append(
+                    _err(
+                        ErrorCode.INVALID,
+                        f"allocations[{i}]: a late fee of {late_due} is pending on this fee "
+                        f"and must be cleared first; {amount} does not cover it.",
+                        *where,
+                    )
+                )
             else:
                 splits.append((pk, amount - late_due, late_due))
         if errors:
@@ -290,10 +352,18 @@ async def record_payment(ctx: Any, data: PaymentIn) -> PaymentResult:
         principal_total = sum((p for _, p, _ in splits), ZERO)
         late_total = sum((lf for _, _, lf in splits), ZERO)
         payment = models.FeePayment(
-            school_id=school_id, student_id=checked.student_id, session_id=session_id,
-            principal_paid=principal_total, late_fee_paid=late_total, payment_date=checked.payment_date,
-            transaction_reference=checked.transaction_reference, mode=checked.mode, remarks=checked.remarks,
-            idempotency_key=checked.key, request_hash=checked.request_hash)
+            school_id=school_id,
+            student_id=checked.student_id,
+            session_id=session_id,
+            principal_paid=principal_total,
+            late_fee_paid=late_total,
+            payment_date=checked.payment_date,
+            transaction_reference=checked.transaction_reference,
+            mode=checked.mode,
+            remarks=checked.remarks,
+            idempotency_key=checked.key,
+            request_hash=checked.request_hash,
+        )
         session.add(payment)
         for pk, principal, late_fee in splits:
             assignment = locked[pk][0]
@@ -301,13 +371,23 @@ async def record_payment(ctx: Any, data: PaymentIn) -> PaymentResult:
             assignment.late_fee_paid = assignment.late_fee_paid + late_fee
         await session.flush()  # late-fee logs, the payment (its id), the assignments' totals
 
-        allocations = [models.FeePaymentAllocation(
-            school_id=school_id, fee_payment_id=payment.id, assignment_id=pk, fee_type_id=locked[pk][1],
-            principal_amount=principal, late_fee_amount=late_fee, session_id=locked[pk][0].session_id)
-            for pk, principal, late_fee in splits]
+        allocations = [
+            models.FeePaymentAllocation(
+                school_id=school_id,
+                fee_payment_id=payment.id,
+                assignment_id=pk,
+                fee_type_id=locked[pk][1],
+                principal_amount=principal,
+                late_fee_amount=late_fee,
+                session_id=locked[pk][0].session_id,
+            )
+            for pk, principal, late_fee in splits
+        ]
         # the allocations are the payment, head by head: their sums must be its totals exactly
-        if (sum((a.principal_amount for a in allocations), ZERO) != payment.principal_paid
-                or sum((a.late_fee_amount for a in allocations), ZERO) != payment.late_fee_paid):
+        if (
+            sum((a.principal_amount for a in allocations), ZERO) != payment.principal_paid
+            or sum((a.late_fee_amount for a in allocations), ZERO) != payment.late_fee_paid
+        ):
             raise RuntimeError(f"fee payment {payment.id}: allocations do not add up to the payment's totals")
         session.add_all(allocations)
         await writes.log_activity(session, ctx, "feePaymentRecord", PAYMENT.name, payment.id)  # flushes

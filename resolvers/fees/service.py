@@ -25,8 +25,15 @@ from sqlalchemy.exc import IntegrityError
 from strawberry.types.unset import UNSET
 
 import models
-from models.fees import (AdjustmentType, DiscountType, FeeFrequency, FundingCoverageMode, FundingCoverageType,
-                         LateFeeCapType, LateFeeType)
+from models.fees import (
+    AdjustmentType,
+    DiscountType,
+    FeeFrequency,
+    FundingCoverageMode,
+    FundingCoverageType,
+    LateFeeCapType,
+    LateFeeType,
+)
 from kit.money import CENT, money
 from kit import clock
 from kit import writes
@@ -55,6 +62,7 @@ DIGITS = {15: Decimal(10) ** 13, 19: Decimal(10) ** 17}  # NUMERIC(p, 2): the in
 
 # ---- pure guards ---------------------------------------------------------------------------------
 
+
 def _error(code: ErrorCode, message: str, *field: str) -> UserError:
     return UserError(field=["input", *field] if field else None, code=code, message=message)
 
@@ -62,8 +70,6 @@ def _error(code: ErrorCode, message: str, *field: str) -> UserError:
 def _raise_all(errors: list[UserError]) -> None:
     if errors:
         raise UserErrors(*errors)
-
-
 
 
 def check_money(value: Decimal | None, *field: str, precision: int = 19, positive: bool = False) -> list[UserError]:
@@ -89,8 +95,9 @@ def check_money(value: Decimal | None, *field: str, precision: int = 19, positiv
     return []
 
 
-def discount_for(definition_type: DiscountType | str, definition_value: Decimal, base: Decimal, due: Decimal,
-                 active: bool = True) -> Decimal:
+def discount_for(
+    definition_type: DiscountType | str, definition_value: Decimal, base: Decimal, due: Decimal, active: bool = True
+) -> Decimal:
     """The amount of a discount on an assignment of amount `base` whose principal due is `due`
     (seed §7.2; the percentage's base decided in issue 10):
 
@@ -105,15 +112,19 @@ def discount_for(definition_type: DiscountType | str, definition_value: Decimal,
     if not active:
         raise user_error(ErrorCode.INVALID, "This discount is not active.", "discountDefinitionId")
     if due <= 0:
-        raise user_error(ErrorCode.INVALID, "Nothing of this fee's principal is due: there is nothing to discount.",
-                         "assignmentId")
+        raise user_error(
+            ErrorCode.INVALID, "Nothing of this fee's principal is due: there is nothing to discount.", "assignmentId"
+        )
     value = Decimal(definition_value)
     if kind == "PERCENTAGE":
         amount = min(money(Decimal(base) * value / HUNDRED), due)
     elif kind == "FLAT":
         if value > due:
-            raise user_error(ErrorCode.INVALID, f"Flat discount cannot exceed principal due ({value} > {due}).",
-                             "discountDefinitionId")
+            raise user_error(
+                ErrorCode.INVALID,
+                f"Flat discount cannot exceed principal due ({value} > {due}).",
+                "discountDefinitionId",
+            )
         amount = value
     else:
         raise ValueError(f"unknown discount type {kind}")
@@ -129,8 +140,11 @@ def waiver_check(amount: Decimal, due: Decimal) -> Decimal:
     paid or waived (`late_fee_due`)."""
     _raise_all(check_money(amount, "amount", positive=True))
     if amount > due:
-        raise user_error(ErrorCode.INVALID, f"At most {max(due, ZERO)} of late fee can be waived on this fee "
-                                            "(accrued and not yet paid or waived).", "amount")
+        raise user_error(
+            ErrorCode.INVALID,
+            f"At most {max(due, ZERO)} of late fee can be waived on this fee (accrued and not yet paid or waived).",
+            "amount",
+        )
     return amount
 
 
@@ -143,8 +157,13 @@ class PolicyInput:
     cap_value: Decimal | None = None
 
     def values(self) -> dict[str, Any]:
-        return {"type": self.type, "amount_value": self.amount_value or ZERO, "grace_days": self.grace_days or 0,
-                "cap_type": self.cap_type or LateFeeCapType.NONE, "cap_value": self.cap_value or ZERO}
+        return {
+            "type": self.type,
+            "amount_value": self.amount_value or ZERO,
+            "grace_days": self.grace_days or 0,
+            "cap_type": self.cap_type or LateFeeCapType.NONE,
+            "cap_value": self.cap_value or ZERO,
+        }
 
 
 def policy_errors(policy: PolicyInput, prefix: str = "lateFeePolicy") -> list[UserError]:
@@ -154,26 +173,40 @@ def policy_errors(policy: PolicyInput, prefix: str = "lateFeePolicy") -> list[Us
     errors += check_money(policy.cap_value, prefix, "capValue", precision=15)
     grace = policy.grace_days
     if grace is not None and not 0 <= grace <= MAX_GRACE_DAYS:
-        errors.append(_error(ErrorCode.INVALID, f"graceDays must be between 0 and {MAX_GRACE_DAYS}.", prefix, "graceDays"))
+        errors.append(
+            _error(ErrorCode.INVALID, f"graceDays must be between 0 and {MAX_GRACE_DAYS}.", prefix, "graceDays")
+        )
     if errors:
         return errors
     kind, cap = policy.type, policy.cap_type or LateFeeCapType.NONE
     value, cap_value = policy.amount_value or ZERO, policy.cap_value or ZERO
     if kind is not LateFeeType.NONE and value <= 0:
-        errors.append(_error(ErrorCode.INVALID, f"A {kind.value} late fee needs an amountValue greater than 0.",
-                             prefix, "amountValue"))
+        errors.append(
+            _error(
+                ErrorCode.INVALID,
+                f"A {kind.value} late fee needs an amountValue greater than 0.",
+                prefix,
+                "amountValue",
+            )
+        )
     if kind in (LateFeeType.PERCENTAGE, LateFeeType.DAILY_PERCENTAGE) and value > HUNDRED:
         errors.append(_error(ErrorCode.INVALID, "A percentage late fee is at most 100.", prefix, "amountValue"))
     if cap is not LateFeeCapType.NONE and cap_value <= 0:
-        errors.append(_error(ErrorCode.INVALID, f"A {cap.value} cap needs a capValue greater than 0.", prefix, "capValue"))
+        errors.append(
+            _error(ErrorCode.INVALID, f"A {cap.value} cap needs a capValue greater than 0.", prefix, "capValue")
+        )
     if cap is LateFeeCapType.PERCENTAGE and cap_value > HUNDRED:
         errors.append(_error(ErrorCode.INVALID, "A percentage cap is at most 100.", prefix, "capValue"))
     return errors
 
 
-def funding_values(coverage_type: FundingCoverageType, coverage_mode: FundingCoverageMode | None,
-                   coverage_value: Decimal | None, valid_from: dt.date | None,
-                   valid_to: dt.date | None) -> tuple[FundingCoverageMode, Decimal]:
+def funding_values(
+    coverage_type: FundingCoverageType,
+    coverage_mode: FundingCoverageMode | None,
+    coverage_value: Decimal | None,
+    valid_from: dt.date | None,
+    valid_to: dt.date | None,
+) -> tuple[FundingCoverageMode, Decimal]:
     """The (mode, value) to store for an arrangement, or the refusal: FULL takes no value
     (stored as 100 %); PARTIAL needs a mode and a value above 0, a percentage at most 100;
     validFrom not after validTo."""
@@ -182,13 +215,23 @@ def funding_values(coverage_type: FundingCoverageType, coverage_mode: FundingCov
         errors.append(_error(ErrorCode.INVALID, "validFrom must not be after validTo.", "validTo"))
     if coverage_type is FundingCoverageType.FULL:
         if coverage_value is not None or coverage_mode not in (None, FundingCoverageMode.PERCENTAGE):
-            errors.append(_error(ErrorCode.INVALID, "A FULL arrangement covers the whole fee: send no coverageMode or "
-                                                    "coverageValue.", "coverageValue"))
+            errors.append(
+                _error(
+                    ErrorCode.INVALID,
+                    "A FULL arrangement covers the whole fee: send no coverageMode or coverageValue.",
+                    "coverageValue",
+                )
+            )
         _raise_all(errors)
         return FundingCoverageMode.PERCENTAGE, HUNDRED
     if coverage_mode is None:
-        errors.append(_error(ErrorCode.INVALID, "A PARTIAL arrangement needs a coverageMode (FIXED_AMOUNT or PERCENTAGE).",
-                             "coverageMode"))
+        errors.append(
+            _error(
+                ErrorCode.INVALID,
+                "A PARTIAL arrangement needs a coverageMode (FIXED_AMOUNT or PERCENTAGE).",
+                "coverageMode",
+            )
+        )
     if coverage_value is None:
         errors.append(_error(ErrorCode.INVALID, "A PARTIAL arrangement needs a coverageValue.", "coverageValue"))
     else:
@@ -212,14 +255,18 @@ def _staff(ctx: Any) -> str | None:
 
 async def _locked(session: Any, model: type, pk: int, field: str, share: bool = False) -> Any:
     """The row (of the caller's school: the ORM adds the tenant), locked; NOT_FOUND otherwise."""
-    row = (await session.execute(select(model).where(model.id == pk).with_for_update(read=share)
-                                 .execution_options(populate_existing=True))).scalar_one_or_none()
+    row = (
+        await session.execute(
+            select(model).where(model.id == pk).with_for_update(read=share).execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
     if row is None:
         raise user_error(ErrorCode.NOT_FOUND, f"No {spec_for_model(model).name} with this ID.", field)
     return row
 
 
 # ---- fee types and discount definitions (master data) --------------------------------------------
+
 
 async def prepare_fee_type(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:
     if "name" in values:
@@ -236,7 +283,7 @@ async def validate_fee_type(ctx: Any, session: Any, obj: Any) -> None:
     if obj.id is not None:
         stmt = stmt.where(FeeType.id != obj.id)
     if await session.scalar(stmt.limit(1)) is not None:
-        raise user_error(ErrorCode.CONFLICT, f"A fee type named \"{obj.name}\" already exists.", "name")
+        raise user_error(ErrorCode.CONFLICT, f'A fee type named "{obj.name}" already exists.', "name")
 
 
 async def prepare_discount_definition(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:
@@ -265,25 +312,37 @@ async def fee_type_toggle(ctx: Any, session: Any, id: Ref[models.FeeType], activ
     return await _switch(ctx, session, models.FeeType, id, active)
 
 
-async def fee_structure_toggle(ctx: Any, session: Any, id: Ref[models.FeeStructure],  # noqa: A002
-                               active: ACTIVE | None = None) -> int:
+async def fee_structure_toggle(
+    ctx: Any,
+    session: Any,
+    id: Ref[models.FeeStructure],  # noqa: A002
+    active: ACTIVE | None = None,
+) -> int:
     """Switch a fee structure on or off (inactive structures cannot be assigned)."""
     return await _switch(ctx, session, models.FeeStructure, id, active)
 
 
-async def discount_definition_toggle(ctx: Any, session: Any, id: Ref[models.DiscountDefinition],  # noqa: A002
-                                     active: ACTIVE | None = None) -> int:
+async def discount_definition_toggle(
+    ctx: Any,
+    session: Any,
+    id: Ref[models.DiscountDefinition],  # noqa: A002
+    active: ACTIVE | None = None,
+) -> int:
     """Switch a discount definition on or off (inactive ones cannot be applied)."""
     return await _switch(ctx, session, models.DiscountDefinition, id, active)
 
 
 # ---- fee structures ----------------------------------------------------------------------------------
 
+
 def _structure_errors(amount: Any, due_day: Any, policy: Any) -> list[UserError]:
     errors: list[UserError] = []
     if amount is not UNSET:
-        errors += (check_money(amount, "amount", precision=15, positive=True) if amount is not None
-                   else [_error(ErrorCode.INVALID, "amount cannot be empty.", "amount")])
+        errors += (
+            check_money(amount, "amount", precision=15, positive=True)
+            if amount is not None
+            else [_error(ErrorCode.INVALID, "amount cannot be empty.", "amount")]
+        )
     if due_day not in (UNSET, None) and not 1 <= due_day <= 28:
         errors.append(_error(ErrorCode.INVALID, "dueDayOfMonth must be between 1 and 28.", "dueDayOfMonth"))
     if policy not in (UNSET, None):
@@ -291,8 +350,17 @@ def _structure_errors(amount: Any, due_day: Any, policy: Any) -> list[UserError]
     return errors
 
 
-async def create_structure(ctx: Any, *, fee_type_id: int, class_id: int | None, session_id: int | None, amount: Decimal,
-                           frequency: FeeFrequency | None, due_day: Any, policy: PolicyInput | None) -> int:
+async def create_structure(
+    ctx: Any,
+    *,
+    fee_type_id: int,
+    class_id: int | None,
+    session_id: int | None,
+    amount: Decimal,
+    frequency: FeeFrequency | None,
+    due_day: Any,
+    policy: PolicyInput | None,
+) -> int:
     """A fee structure with its late-fee policy (NONE when none is sent), for a class of the
     session or the whole school, in the given session of the school or the one in force."""
     _school(ctx)
@@ -301,39 +369,51 @@ async def create_structure(ctx: Any, *, fee_type_id: int, class_id: int | None, 
     if session_id is None:
         raise user_error(ErrorCode.INVALID, "The school has no current academic session; send sessionId.", "sessionId")
     async with writes.mutation_scope(ctx, FEE_STRUCTURE) as session:
-        fee_type = (await session.execute(select(models.FeeType).where(models.FeeType.id == fee_type_id))).scalar_one_or_none()
+        fee_type = (
+            await session.execute(select(models.FeeType).where(models.FeeType.id == fee_type_id))
+        ).scalar_one_or_none()
         if fee_type is None:
             raise user_error(ErrorCode.NOT_FOUND, "No FeeType with this ID.", "feeTypeId")
         if not fee_type.active:
-            raise user_error(ErrorCode.INVALID, f"Fee type \"{fee_type.name}\" is not active.", "feeTypeId")
-        academic = (await session.execute(select(models.AcademicSession).where(models.AcademicSession.id == session_id))
-                    ).scalar_one_or_none()
+            raise user_error(ErrorCode.INVALID, f'Fee type "{fee_type.name}" is not active.', "feeTypeId")
+        academic = (
+            await session.execute(select(models.AcademicSession).where(models.AcademicSession.id == session_id))
+        ).scalar_one_or_none()
         if academic is None:
             raise user_error(ErrorCode.NOT_FOUND, "No AcademicSession with this ID.", "sessionId")
         if class_id is not None:
-            school_class = (await session.execute(select(models.SchoolClass).where(models.SchoolClass.id == class_id))
-                            ).scalar_one_or_none()
+            school_class = (
+                await session.execute(select(models.SchoolClass).where(models.SchoolClass.id == class_id))
+            ).scalar_one_or_none()
             if school_class is None:
                 raise user_error(ErrorCode.NOT_FOUND, "No SchoolClass with this ID.", "classId")
             if school_class.session_id != session_id:
-                raise user_error(ErrorCode.INVALID, f"The class belongs to another academic session than {academic.name}.",
-                                 "classId")
+                raise user_error(
+                    ErrorCode.INVALID, f"The class belongs to another academic session than {academic.name}.", "classId"
+                )
             if not school_class.active:
                 raise user_error(ErrorCode.INVALID, "The class is deactivated.", "classId")
-        structure = models.FeeStructure(fee_type_id=fee_type_id, class_id=class_id, session_id=session_id, amount=amount,
-                                        frequency=frequency or FeeFrequency.ONE_TIME,
-                                        due_day_of_month=10 if due_day is UNSET else due_day)
+        structure = models.FeeStructure(
+            fee_type_id=fee_type_id,
+            class_id=class_id,
+            session_id=session_id,
+            amount=amount,
+            frequency=frequency or FeeFrequency.ONE_TIME,
+            due_day_of_month=10 if due_day is UNSET else due_day,
+        )
         session.add(structure)
         await session.flush()
-        session.add(models.LateFeePolicy(fee_structure_id=structure.id,
-                                         **(policy or PolicyInput(LateFeeType.NONE)).values()))
+        session.add(
+            models.LateFeePolicy(fee_structure_id=structure.id, **(policy or PolicyInput(LateFeeType.NONE)).values())
+        )
         await session.flush()
         await writes.log_activity(session, ctx, "feeStructureCreate", "FeeStructure", structure.id)
         return structure.id
 
 
-async def update_structure(ctx: Any, pk: int, *, amount: Any = UNSET, frequency: Any = UNSET, due_day: Any = UNSET,
-                           policy: Any = UNSET) -> int:
+async def update_structure(
+    ctx: Any, pk: int, *, amount: Any = UNSET, frequency: Any = UNSET, due_day: Any = UNSET, policy: Any = UNSET
+) -> int:
     """Change the template: amount, frequency, due day, and the policy (replaced as a whole).
     Existing assignments are snapshots and stay as they are."""
     _school(ctx)
@@ -341,8 +421,9 @@ async def update_structure(ctx: Any, pk: int, *, amount: Any = UNSET, frequency:
     if frequency is None:
         raise user_error(ErrorCode.INVALID, "frequency cannot be empty.", "frequency")
     if policy is None:
-        raise user_error(ErrorCode.INVALID, "lateFeePolicy cannot be empty; send type NONE for no late fee.",
-                         "lateFeePolicy")
+        raise user_error(
+            ErrorCode.INVALID, "lateFeePolicy cannot be empty; send type NONE for no late fee.", "lateFeePolicy"
+        )
     async with writes.mutation_scope(ctx, FEE_STRUCTURE) as session:
         structure = await _locked(session, models.FeeStructure, pk, "id")
         if amount is not UNSET:
@@ -353,8 +434,14 @@ async def update_structure(ctx: Any, pk: int, *, amount: Any = UNSET, frequency:
             structure.due_day_of_month = due_day
         if policy is not UNSET:
             LFP = models.LateFeePolicy
-            current = (await session.execute(select(LFP).where(LFP.fee_structure_id == pk).with_for_update()
-                                             .execution_options(populate_existing=True))).scalar_one_or_none()
+            current = (
+                await session.execute(
+                    select(LFP)
+                    .where(LFP.fee_structure_id == pk)
+                    .with_for_update()
+                    .execution_options(populate_existing=True)
+                )
+            ).scalar_one_or_none()
             if current is None:
                 session.add(LFP(fee_structure_id=pk, **policy.values()))
             else:
@@ -367,6 +454,7 @@ async def update_structure(ctx: Any, pk: int, *, amount: Any = UNSET, frequency:
 
 
 # ---- assignments (§5.1 snapshot) ----------------------------------------------------------------------
+
 
 def _decode_students(gids: list[str]) -> list[int]:
     errors: list[UserError] = []
@@ -382,8 +470,11 @@ def _decode_students(gids: list[str]) -> list[int]:
             errors.append(_error(ErrorCode.INVALID, "studentIds must be IDs of Students.", "studentIds", str(i)))
             continue
         if pk in seen:
-            errors.append(_error(ErrorCode.INVALID, f"This student is already listed (studentIds[{seen[pk]}]).",
-                                 "studentIds", str(i)))
+            errors.append(
+                _error(
+                    ErrorCode.INVALID, f"This student is already listed (studentIds[{seen[pk]}]).", "studentIds", str(i)
+                )
+            )
             continue
         seen[pk] = i
         pks.append(pk)
@@ -415,64 +506,151 @@ async def assign(ctx: Any, structure_id: int, student_gids: list[str], due_date:
     async with writes.mutation_scope(ctx, ASSIGNMENT) as session:
         # the structure row is locked: an update of the template waits for the snapshot, and
         # two assignments of one structure cannot both miss each other's duplicates
-        row = (await session.execute(
-            select(FS.id, FS.amount, FS.active, FS.class_id, FS.session_id, FS.due_day_of_month,
-                   FT.name.label("fee_type_name"), FT.active.label("fee_type_active"),
-                   LFP.type.label("policy_type"), LFP.amount_value, LFP.grace_days, LFP.cap_type, LFP.cap_value)
-            .join(FT, (FT.id == FS.fee_type_id) & (FT.school_id == FS.school_id))
-            .outerjoin(LFP, (LFP.fee_structure_id == FS.id) & (LFP.school_id == FS.school_id) & LFP.active)
-            .where(FS.id == structure_id).with_for_update(of=FS))).first()
+        row = (
+            await session.execute(
+                select(
+                    FS.id,
+                    FS.amount,
+                    FS.active,
+                    FS.class_id,
+                    FS.session_id,
+                    FS.due_day_of_month,
+                    FT.name.label("fee_type_name"),
+                    FT.active.label("fee_type_active"),
+                    LFP.type.label("policy_type"),
+                    LFP.amount_value,
+                    LFP.grace_days,
+                    LFP.cap_type,
+                    LFP.cap_value,
+                )
+                .join(FT, (FT.id == FS.fee_type_id) & (FT.school_id == FS.school_id))
+                .outerjoin(LFP, (LFP.fee_structure_id == FS.id) & (LFP.school_id == FS.school_id) & LFP.active)
+                .where(FS.id == structure_id)
+                .with_for_update(of=FS)
+            )
+        ).first()
         if row is None:
             raise user_error(ErrorCode.NOT_FOUND, "No FeeStructure with this ID.", "feeStructureId")
         if not row.active:
             raise user_error(ErrorCode.INVALID, "This fee structure is not active.", "feeStructureId")
         if not row.fee_type_active:
-            raise user_error(ErrorCode.INVALID, f"Fee type \"{row.fee_type_name}\" is not active.", "feeStructureId")
+            raise user_error(ErrorCode.INVALID, f'Fee type "{row.fee_type_name}" is not active.', "feeStructureId")
         due = due_date or default_due_date(row.due_day_of_month, clock.today())
 
         # enrollments held FOR SHARE: a withdrawal cannot slip between this check and the insert
-        enrolled = {r.student_id: r for r in (await session.execute(
-            select(SE.student_id, SE.class_id, Student.active)
-            .join(Student, (Student.id == SE.student_id) & (Student.school_id == SE.school_id))
-            .where(SE.student_id.in_(students), SE.session_id == row.session_id, SE.active)
-            .with_for_update(read=True, of=SE))).all()}
+        enrolled = {
+            r.student_id: r
+            for r in (
+                await session.execute(
+                    select(SE.student_id, SE.class_id, Student.active)
+                    .join(Student, (Student.id == SE.student_id) & (Student.school_id == SE.school_id))
+                    .where(SE.student_id.in_(students), SE.session_id == row.session_id, SE.active)
+                    .with_for_update(read=True, of=SE)
+                )
+            ).all()
+        }
         problems: list[UserError] = []
         for i, pk in enumerate(students):
             found = enrolled.get(pk)
             if found is None:
-                problems.append(_error(ErrorCode.INVALID, "This student is not actively enrolled in the fee structure's "
-                                                          "academic session.", "studentIds", str(i)))
+                problems.append(
+                    _error(
+                        ErrorCode.INVALID,
+                        "This student is not actively enrolled in the fee structure's academic session.",
+                        "studentIds",
+                        str(i),
+                    )
+                )
             elif not found.active:
                 problems.append(_error(ErrorCode.INVALID, "This student is not active.", "studentIds", str(i)))
             elif row.class_id is not None and found.class_id != row.class_id:
-                problems.append(_error(ErrorCode.INVALID, "This student is not enrolled in the fee structure's class.",
-                                       "studentIds", str(i)))
+                problems.append(
+                    _error(
+                        ErrorCode.INVALID,
+                        "This student is not enrolled in the fee structure's class.",
+                        "studentIds",
+                        str(i),
+                    )
+                )
         _raise_all(problems)
 
-        duplicates = set((await session.execute(
-            select(SFA.student_id).where(SFA.fee_structure_id == structure_id, SFA.due_date == due, SFA.active,
-                                         SFA.student_id.in_(students)))).scalars())
-        _raise_all([_error(ErrorCode.CONFLICT, f"This student already has this fee due on {due.isoformat()}.",
-                           "studentIds", str(i)) for i, pk in enumerate(students) if pk in duplicates])
+        duplicates = set(
+            (
+                await session.execute(
+                    select(SFA.student_id).where(
+                        SFA.fee_structure_id == structure_id,
+                        SFA.due_date == due,
+                        SFA.active,
+                        SFA.student_id.in_(students),
+                    )
+                )
+            ).scalars()
+        )
+        _raise_all(
+            [
+                _error(
+                    ErrorCode.CONFLICT,
+                    f"This student already has this fee due on {due.isoformat()}.",
+                    "studentIds",
+                    str(i),
+                )
+                for i, pk in enumerate(students)
+                if pk in duplicates
+            ]
+        )
 
-        arrangements = {r.student_id: r for r in (await session.execute(
-            select(Funding.student_id, Funding.active, Funding.coverage_type, Funding.coverage_mode, Funding.coverage_value,
-                   Funding.valid_from, Funding.valid_to)
-            .where(Funding.student_id.in_(students), Funding.session_id == row.session_id, Funding.active))).all()}
+        arrangements = {
+            r.student_id: r
+            for r in (
+                await session.execute(
+                    select(
+                        Funding.student_id,
+                        Funding.active,
+                        Funding.coverage_type,
+                        Funding.coverage_mode,
+                        Funding.coverage_value,
+                        Funding.valid_from,
+                        Funding.valid_to,
+                    ).where(Funding.student_id.in_(students), Funding.session_id == row.session_id, Funding.active)
+                )
+            ).all()
+        }
 
         now = writes.now_utc()
-        policy = {"late_fee_type": row.policy_type or LateFeeType.NONE, "late_fee_value": row.amount_value or ZERO,
-                  "late_fee_grace_days": row.grace_days or 0, "late_fee_cap_type": row.cap_type or LateFeeCapType.NONE,
-                  "late_fee_cap_value": row.cap_value or ZERO}
-        values = [{"school_id": school_id, "student_id": pk, "fee_structure_id": structure_id, "session_id": row.session_id,
-                   "amount": row.amount, "due_date": due, **policy,
-                   "sponsor_covered_amount": funding_cover(row.amount, ZERO, arrangements.get(pk), due),
-                   "total_discount_amount": ZERO, "principal_paid": ZERO, "late_fee_paid": ZERO, "late_fee_accrued": ZERO,
-                   "late_fee_waived": ZERO, "late_fee_applied": False, "active": True, "version": 0,
-                   "created_at": now, "created_by": ctx.user_id} for pk in students]
+        policy = {
+            "late_fee_type": row.policy_type or LateFeeType.NONE,
+            "late_fee_value": row.amount_value or ZERO,
+            "late_fee_grace_days": row.grace_days or 0,
+            "late_fee_cap_type": row.cap_type or LateFeeCapType.NONE,
+            "late_fee_cap_value": row.cap_value or ZERO,
+        }
+        values = [
+            {
+                "school_id": school_id,
+                "student_id": pk,
+                "fee_structure_id": structure_id,
+                "session_id": row.session_id,
+                "amount": row.amount,
+                "due_date": due,
+                **policy,
+                "sponsor_covered_amount": funding_cover(row.amount, ZERO, arrangements.get(pk), due),
+                "total_discount_amount": ZERO,
+                "principal_paid": ZERO,
+                "late_fee_paid": ZERO,
+                "late_fee_accrued": ZERO,
+                "late_fee_waived": ZERO,
+                "late_fee_applied": False,
+                "active": True,
+                "version": 0,
+                "created_at": now,
+                "created_by": ctx.user_id,
+            }
+            for pk in students
+        ]
         table = SFA.__table__
-        ids = list((await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                          values)).scalars())
+        ids = list(
+            (await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), values)).scalars()
+        )
         await _log_many(session, ctx, "feeAssign", "StudentFeeAssignment", ids, now)
         return ids
 
@@ -480,13 +658,27 @@ async def assign(ctx: Any, structure_id: int, student_gids: list[str], due_date:
 async def _log_many(session: Any, ctx: Any, action: str, entity_type: str, ids: list[int], now: dt.datetime) -> None:
     """One ActivityLog per created row, in one statement."""
     table = models.ActivityLog.__table__
-    await session.execute(insert(table), [
-        {"school_id": ctx.school_id, "user_id": ctx.user_id, "action": action, "entity_type": entity_type,
-         "entity_id": pk, "ip_address": ctx.client_ip, "timestamp": now, "created_at": now, "created_by": ctx.user_id}
-        for pk in ids])
+    await session.execute(
+        insert(table),
+        [
+            {
+                "school_id": ctx.school_id,
+                "user_id": ctx.user_id,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": pk,
+                "ip_address": ctx.client_ip,
+                "timestamp": now,
+                "created_at": now,
+                "created_by": ctx.user_id,
+            }
+            for pk in ids
+        ],
+    )
 
 
 # ---- discounts and waivers ---------------------------------------------------------------------------
+
 
 @dataclass
 class AdjustmentResult:
@@ -509,16 +701,28 @@ async def apply_discount(ctx: Any, assignment_id: int, definition_id: int, reaso
     reason = writes.clean_text(reason, "reason", REASON_MAX)
     async with writes.mutation_scope(ctx, ADJUSTMENT) as session:
         assignment = await _assignment_for_update(session, assignment_id)
-        definition = await _locked(session, models.DiscountDefinition, definition_id, "discountDefinitionId", share=True)
+        definition = await _locked(
+            session, models.DiscountDefinition, definition_id, "discountDefinitionId", share=True
+        )
         FA = models.FeeAdjustment
-        again = await session.scalar(select(FA.id).where(FA.assignment_id == assignment_id,
-                                                         FA.discount_definition_id == definition_id,
-                                                         FA.type == AdjustmentType.DISCOUNT).limit(1))
+        again = await session.scalar(
+            select(FA.id)
+            .where(
+                FA.assignment_id == assignment_id,
+                FA.discount_definition_id == definition_id,
+                FA.type == AdjustmentType.DISCOUNT,
+            )
+            .limit(1)
+        )
         if again is not None:  # a retried or double-clicked request must not discount twice
-            raise user_error(ErrorCode.CONFLICT, f"Discount \"{definition.name}\" is already applied to this fee.",
-                             "discountDefinitionId")
-        amount = discount_for(definition.type, definition.amount_value, assignment.amount, principal_due(assignment),
-                              definition.active)
+            raise user_error(
+                ErrorCode.CONFLICT,
+                f'Discount "{definition.name}" is already applied to this fee.',
+                "discountDefinitionId",
+            )
+        amount = discount_for(
+            definition.type, definition.amount_value, assignment.amount, principal_due(assignment), definition.active
+        )
         assignment.total_discount_amount = assignment.total_discount_amount + amount
         # the sponsor's share is of the net after discounts (§7.3): a fee a sponsor covers has its
         # share recomputed on the new net with the student's arrangement of the session, on the due
@@ -526,23 +730,47 @@ async def apply_discount(ctx: Any, assignment_id: int, definition_id: int, reaso
         # a fee without a share keeps none (an arrangement made later does not reach it)
         if assignment.sponsor_covered_amount > 0:
             Funding = models.StudentFundingArrangement
-            arrangement = (await session.execute(
-                select(Funding.active, Funding.coverage_type, Funding.coverage_mode, Funding.coverage_value,
-                       Funding.valid_from, Funding.valid_to)
-                .where(Funding.student_id == assignment.student_id, Funding.session_id == assignment.session_id,
-                       Funding.active).limit(1))).first()
+            arrangement = (
+                await session.execute(
+                    select(
+                        Funding.active,
+                        Funding.coverage_type,
+                        Funding.coverage_mode,
+                        Funding.coverage_value,
+                        Funding.valid_from,
+                        Funding.valid_to,
+                    )
+                    .where(
+                        Funding.student_id == assignment.student_id,
+                        Funding.session_id == assignment.session_id,
+                        Funding.active,
+                    )
+                    .limit(1)
+                )
+            ).first()
             net = assignment.amount - assignment.total_discount_amount
             if arrangement is not None:
-                cover = funding_cover(assignment.amount, assignment.total_discount_amount, arrangement,
-                                      assignment.due_date or clock.today())
+                cover = funding_cover(
+                    assignment.amount,
+                    assignment.total_discount_amount,
+                    arrangement,
+                    assignment.due_date or clock.today(),
+                )
             else:
                 cover = min(assignment.sponsor_covered_amount, net)
             if cover != assignment.sponsor_covered_amount:
                 assignment.sponsor_covered_amount = cover
-        adjustment = FA(assignment_id=assignment_id, type=AdjustmentType.DISCOUNT, amount=amount,
-                        discount_definition_id=definition_id, discount_name_snapshot=definition.name,
-                        discount_type_snapshot=definition.type, discount_value_snapshot=definition.amount_value,
-                        reason=reason, created_by_staff=_staff(ctx))
+        adjustment = FA(
+            assignment_id=assignment_id,
+            type=AdjustmentType.DISCOUNT,
+            amount=amount,
+            discount_definition_id=definition_id,
+            discount_name_snapshot=definition.name,
+            discount_type_snapshot=definition.type,
+            discount_value_snapshot=definition.amount_value,
+            reason=reason,
+            created_by_staff=_staff(ctx),
+        )
         session.add(adjustment)
         await session.flush()
         await writes.log_activity(session, ctx, "feeDiscountApply", "FeeAdjustment", adjustment.id)
@@ -558,8 +786,13 @@ async def waive_late_fee(ctx: Any, assignment_id: int, amount: Decimal, reason: 
         assignment = await _assignment_for_update(session, assignment_id)
         waiver_check(amount, late_fee_due(assignment))
         assignment.late_fee_waived = assignment.late_fee_waived + amount
-        adjustment = models.FeeAdjustment(assignment_id=assignment_id, type=AdjustmentType.LATE_FEE_WAIVER, amount=amount,
-                                          reason=reason, created_by_staff=_staff(ctx))
+        adjustment = models.FeeAdjustment(
+            assignment_id=assignment_id,
+            type=AdjustmentType.LATE_FEE_WAIVER,
+            amount=amount,
+            reason=reason,
+            created_by_staff=_staff(ctx),
+        )
         session.add(adjustment)
         await session.flush()
         await writes.log_activity(session, ctx, "lateFeeWaive", "FeeAdjustment", adjustment.id)
@@ -567,6 +800,7 @@ async def waive_late_fee(ctx: Any, assignment_id: int, amount: Decimal, reason: 
 
 
 # ---- funding arrangements (§7.3, §7.6) -------------------------------------------------------------------
+
 
 async def create_funding(
     ctx: Any,
@@ -586,20 +820,32 @@ async def create_funding(
     if ctx.session_id is None:
         raise user_error(ErrorCode.INVALID, "The school has no current academic session; activate one first.")
     Funding = models.StudentFundingArrangement
-    student = (await session.execute(select(models.Student.id, models.Student.active)
-                                     .where(models.Student.id == student_id))).first()
+    student = (
+        await session.execute(select(models.Student.id, models.Student.active).where(models.Student.id == student_id))
+    ).first()
     if student is None:
         raise user_error(ErrorCode.NOT_FOUND, "No Student with this ID.", "studentId")
     if not student.active:
         raise user_error(ErrorCode.INVALID, "This student is not active.", "studentId")
-    existing = await session.scalar(select(Funding.id).where(Funding.student_id == student_id,
-                                                             Funding.session_id == ctx.session_id, Funding.active))
-    conflict = user_error(ErrorCode.CONFLICT, "This student already has an active funding arrangement in this "
-                                              "academic session; deactivate it first.", "studentId")
+    existing = await session.scalar(
+        select(Funding.id).where(Funding.student_id == student_id, Funding.session_id == ctx.session_id, Funding.active)
+    )
+    conflict = user_error(
+        ErrorCode.CONFLICT,
+        "This student already has an active funding arrangement in this academic session; deactivate it first.",
+        "studentId",
+    )
     if existing is not None:
         raise conflict
-    arrangement = Funding(student_id=student_id, session_id=ctx.session_id, coverage_type=coverage_type,
-                          coverage_mode=mode, coverage_value=value, valid_from=valid_from, valid_to=valid_to)
+    arrangement = Funding(
+        student_id=student_id,
+        session_id=ctx.session_id,
+        coverage_type=coverage_type,
+        coverage_mode=mode,
+        coverage_value=value,
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
     try:
         async with session.begin_nested():  # a concurrent create meets the partial unique index
             session.add(arrangement)
@@ -623,7 +869,22 @@ async def deactivate_funding(ctx: Any, session: Any, id: Ref[models.StudentFundi
     return id
 
 
-__all__ = ["AdjustmentResult", "PolicyInput", "apply_discount", "assign", "check_money", "create_funding",
-           "create_structure", "deactivate_funding", "discount_definition_toggle", "discount_for", "fee_structure_toggle",
-           "fee_type_toggle", "funding_values", "policy_errors",
-           "update_structure", "waive_late_fee", "waiver_check"]
+__all__ = [
+    "AdjustmentResult",
+    "PolicyInput",
+    "apply_discount",
+    "assign",
+    "check_money",
+    "create_funding",
+    "create_structure",
+    "deactivate_funding",
+    "discount_definition_toggle",
+    "discount_for",
+    "fee_structure_toggle",
+    "fee_type_toggle",
+    "funding_values",
+    "policy_errors",
+    "update_structure",
+    "waive_late_fee",
+    "waiver_check",
+]

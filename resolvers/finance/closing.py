@@ -34,8 +34,10 @@ CLOSED_THROUGH = text("SELECT max(date) FROM day_closing WHERE school_id = :scho
 
 async def lock_chain(session: Any, school_id: int, exclusive: bool = False) -> None:
     fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-    await session.execute(text(f"SELECT {fn}(CAST(:school AS integer), CAST(:key AS integer))"),
-                          {"school": int(school_id), "key": CHAIN_KEY})
+    await session.execute(
+        text(f"SELECT {fn}(CAST(:school AS integer), CAST(:key AS integer))"),
+        {"school": int(school_id), "key": CHAIN_KEY},
+    )
 
 
 async def closed_through(session: Any, school_id: int) -> dt.date | None:

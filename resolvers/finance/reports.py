@@ -49,6 +49,7 @@ def is_cash(mode: str | None) -> bool:
 
 # ---- one day (dailyCash, dayClose) ----------------------------------------------------------
 
+
 @dataclass
 class ModeAmount:
     mode: str
@@ -232,6 +233,7 @@ async def fee_head_summary(run: Run, school_id: int, start: dt.date, end: dt.dat
 
 # ---- profit and loss ----------------------------------------------------------------------------
 
+
 @dataclass
 class ExpenseHeadTotal:
     expense_head_id: int
@@ -276,8 +278,9 @@ SELECT 'E', h.id, h.name, count(*)::int, coalesce(sum(v.amount), 0), 0
  GROUP BY h.id, h.name
 ORDER BY 1, 3, 2
 """
-PNL_BY_DATE_SQL = _PNL_SQL.format(income_where="p.payment_date BETWEEN $2 AND $3",
-                                  expense_where="v.expense_date BETWEEN $2 AND $3")
+PNL_BY_DATE_SQL = _PNL_SQL.format(
+    income_where="p.payment_date BETWEEN $2 AND $3", expense_where="v.expense_date BETWEEN $2 AND $3"
+)
 PNL_BY_SESSION_SQL = _PNL_SQL.format(income_where="al.session_id = $2", expense_where="v.session_id = $2")
 
 
@@ -396,16 +399,23 @@ def encode_defaulter_cursor(pending: Decimal, student_id: int) -> str:
 def decode_defaulter_cursor(cursor: str) -> tuple[Decimal, int]:
     try:
         tag, pending, student_id = json.loads(base64.b64decode(cursor.encode(), validate=True))
-        if (tag != _CURSOR_TAG or not isinstance(student_id, int) or isinstance(student_id, bool)
-                or not 0 <= student_id <= INT8_MAX or not isinstance(pending, str) or not Decimal(pending).is_finite()):
+        if (
+            tag != _CURSOR_TAG
+            or not isinstance(student_id, int)
+            or isinstance(student_id, bool)
+            or not 0 <= student_id <= INT8_MAX
+            or not isinstance(pending, str)
+            or not Decimal(pending).is_finite()
+        ):
             raise ValueError
         return Decimal(pending), student_id
     except (ValueError, TypeError, binascii.Error, InvalidOperation, UnicodeDecodeError):
         raise BadCursor("after is not a cursor of this list.") from None
 
 
-async def defaulters(run: Run, school_id: int, session_id: int, first: int, after: str | None = None,
-                     min_pending: Decimal | None = None) -> DefaulterPage:
+async def defaulters(
+    run: Run, school_id: int, session_id: int, first: int, after: str | None = None, min_pending: Decimal | None = None
+) -> DefaulterPage:
     """Students whose pending (the one formula, summed over their active assignments of the
     session) is above zero and at least `min_pending`, most pending first (then by student id),
     a keyset page of `first` after the cursor, and the totals of the whole list. One statement."""

@@ -82,23 +82,34 @@ def _money(value: Decimal, field: str) -> Decimal:
 
 def _not_future(day: dt.date, field: str) -> None:
     if day > clock.today():
-        raise user_error(ErrorCode.INVALID, f"{field} cannot be in the future (today is {clock.today().isoformat()} in the school's time zone).",
-                         field)
+        raise user_error(
+            ErrorCode.INVALID,
+            f"{field} cannot be in the future (today is {clock.today().isoformat()} in the school's time zone).",
+            field,
+        )
 
 
-SESSION_SPAN = text("SELECT name, start_date, end_date FROM academic_sessions WHERE id = :session AND school_id = :school")
+SESSION_SPAN = text(
+    "SELECT name, start_date, end_date FROM academic_sessions WHERE id = :session AND school_id = :school"
+)
 
 
 async def _within_session(session: Any, school_id: int, session_id: int, day: dt.date, field: str) -> None:
     """A money movement recorded in an academic session is dated within it (like payments: issue 10)."""
     span = (await session.execute(SESSION_SPAN, {"session": session_id, "school": school_id})).first()
-    if span is not None and ((span.start_date is not None and day < span.start_date)
-                             or (span.end_date is not None and day > span.end_date)):
-        raise user_error(ErrorCode.INVALID, f"{field} {day.isoformat()} is outside the academic session {span.name} "
-                                            f"({span.start_date} to {span.end_date}) it would be recorded in.", field)
+    if span is not None and (
+        (span.start_date is not None and day < span.start_date) or (span.end_date is not None and day > span.end_date)
+    ):
+        raise user_error(
+            ErrorCode.INVALID,
+            f"{field} {day.isoformat()} is outside the academic session {span.name} "
+            f"({span.start_date} to {span.end_date}) it would be recorded in.",
+            field,
+        )
 
 
 # ---- expense heads ---------------------------------------------------------------------------
+
 
 async def expense_head_create(
     ctx: Any,
@@ -118,8 +129,11 @@ async def expense_head_create(
     async with writes.mutation_scope(ctx, HEAD) as session:
         clash = await session.scalar(select(EH.name).where(EH.school_id == school_id, EH.normalized_name == normalized))
         if clash is not None:
-            raise user_error(ErrorCode.CONFLICT, f'An expense head "{clash}" already exists (names are compared without '
-                                                 "case and extra spaces).", "name")
+            raise user_error(
+                ErrorCode.CONFLICT,
+                f'An expense head "{clash}" already exists (names are compared without case and extra spaces).',
+                "name",
+            )
         head = EH(name=clean, normalized_name=normalized, description=description, active=True)
         try:
             async with session.begin_nested():
@@ -134,8 +148,12 @@ async def expense_head_create(
 ACTIVE = Annotated[bool, Doc("The state wanted; omitted: the opposite of now.")]
 
 
-async def expense_head_toggle(ctx: Any, session: Any, id: Ref[models.ExpenseHead],  # noqa: A002
-                              active: ACTIVE | None = None) -> int:
+async def expense_head_toggle(
+    ctx: Any,
+    session: Any,
+    id: Ref[models.ExpenseHead],  # noqa: A002
+    active: ACTIVE | None = None,
+) -> int:
     """Deactivate or reactivate an expense head (vouchers need an active head)."""
     _school(ctx)
     head = await writes.get_for_update(ctx, session, HEAD, id)
@@ -153,8 +171,9 @@ SELECT :school, coalesce(max(CAST(substring(v.voucher_number FROM {len(VOUCHER_P
 ON CONFLICT (school_id) DO NOTHING
 """)
 SEQUENCE_TAKE = text("SELECT next_number FROM voucher_sequences WHERE school_id = :school FOR UPDATE")
-SEQUENCE_ADVANCE = text("UPDATE voucher_sequences SET next_number = :next, updated_at = now(), updated_by = :user "
-                        "WHERE school_id = :school")
+SEQUENCE_ADVANCE = text(
+    "UPDATE voucher_sequences SET next_number = :next, updated_at = now(), updated_by = :user WHERE school_id = :school"
+)
 
 
 def voucher_number(n: int) -> str:
@@ -193,23 +212,38 @@ async def expense_voucher_create(
     EH = models.ExpenseHead
     await _within_session(session, school_id, session_id, expense_date, "expenseDate")
     await closing.ensure_day_open(session, school_id, expense_date, "expenseDate")
-    head = (await session.execute(select(EH.name, EH.active).where(EH.id == head_id, EH.school_id == school_id)
-                                  .with_for_update(read=True))).first()
+    head = (
+        await session.execute(
+            select(EH.name, EH.active).where(EH.id == head_id, EH.school_id == school_id).with_for_update(read=True)
+        )
+    ).first()
     if head is None:
         raise user_error(ErrorCode.NOT_FOUND, "No ExpenseHead with this ID.", "expenseHeadId")
     if not head.active:
         raise user_error(ErrorCode.INVALID, f'Expense head "{head.name}" is not active.', "expenseHeadId")
     number = await _next_voucher_number(ctx, session, school_id)  # last: the row lock is held shortest
-    voucher = models.ExpenseVoucher(voucher_number=number, expense_date=expense_date, expense_head_id=head_id,
-                                    amount=amount, payment_mode=mode, description=description,
-                                    reference_number=reference_number, session_id=session_id, active=True)
+    voucher = models.ExpenseVoucher(
+        voucher_number=number,
+        expense_date=expense_date,
+        expense_head_id=head_id,
+        amount=amount,
+        payment_mode=mode,
+        description=description,
+        reference_number=reference_number,
+        session_id=session_id,
+        active=True,
+    )
     session.add(voucher)
     await session.flush()
     return voucher.id
 
 
-async def expense_voucher_toggle(ctx: Any, session: Any, id: Ref[models.ExpenseVoucher],  # noqa: A002
-                                 active: ACTIVE | None = None) -> int:
+async def expense_voucher_toggle(
+    ctx: Any,
+    session: Any,
+    id: Ref[models.ExpenseVoucher],  # noqa: A002
+    active: ACTIVE | None = None,
+) -> int:
     """Deactivate or reactivate an expense voucher; refused (LOCKED) when its day is closed."""
     school_id = _school(ctx)
     EV = models.ExpenseVoucher
@@ -227,6 +261,7 @@ async def expense_voucher_toggle(ctx: Any, session: Any, id: Ref[models.ExpenseV
 
 
 # ---- transfers -------------------------------------------------------------------------------
+
 
 async def account_transfer_create(
     ctx: Any,
@@ -252,9 +287,15 @@ async def account_transfer_create(
     async with writes.mutation_scope(ctx, TRANSFER) as session:
         await _within_session(session, school_id, session_id, transfer_date, "transferDate")
         await closing.ensure_day_open(session, school_id, transfer_date, "transferDate")
-        transfer = models.FinanceAccountTransfer(session_id=session_id, transfer_date=transfer_date, amount=amount,
-                                                 from_account=source, to_account=target,
-                                                 reference_number=reference_number, remarks=remarks)
+        transfer = models.FinanceAccountTransfer(
+            session_id=session_id,
+            transfer_date=transfer_date,
+            amount=amount,
+            from_account=source,
+            to_account=target,
+            reference_number=reference_number,
+            remarks=remarks,
+        )
         session.add(transfer)
         await session.flush()
         await writes.log_activity(session, ctx, "accountTransferCreate", "FinanceAccountTransfer", transfer.id)
@@ -282,8 +323,15 @@ async def _first_unclosed(run: Any, school_id: int, after: dt.date | None, befor
     return (await run(UNCLOSED_BETWEEN_SQL, [school_id, after, before]))[0][0]
 
 
-async def _compute(ctx: Any, run: Any, school_id: int, session_id: int, day: dt.date,
-                   previous: Any | None, brought_forward: tuple[Decimal, Decimal] | None = None) -> dict[str, Any]:
+async def _compute(
+    ctx: Any,
+    run: Any,
+    school_id: int,
+    session_id: int,
+    day: dt.date,
+    previous: Any | None,
+    brought_forward: tuple[Decimal, Decimal] | None = None,
+) -> dict[str, Any]:
     """The closing of `day`, opening with `previous`'s closing balances; without one (the first
     closing of the chain), with the balances `brought_forward` into the books (0 / 0 without any)."""
     if previous is not None:
@@ -292,12 +340,20 @@ async def _compute(ctx: Any, run: Any, school_id: int, session_id: int, day: dt.
         opening_cash, opening_bank = brought_forward or (reports.ZERO, reports.ZERO)
     fig = await reports.day_figures(run, school_id, day)
     return dict(
-        session_id=session_id, opening_cash=opening_cash, opening_bank=opening_bank,
-        cash_revenue=fig.cash_revenue, bank_revenue=fig.bank_revenue,
-        cash_expense=fig.cash_expense, bank_expense=fig.bank_expense,
-        transfer_out=fig.transfer_out, transfer_in=fig.transfer_in,
-        closing_cash=opening_cash + fig.net_cash, closing_bank=opening_bank + fig.net_bank,
-        override_allowed=False, closed_by=ctx.user_id, closed_at=writes.now_utc(),
+        session_id=session_id,
+        opening_cash=opening_cash,
+        opening_bank=opening_bank,
+        cash_revenue=fig.cash_revenue,
+        bank_revenue=fig.bank_revenue,
+        cash_expense=fig.cash_expense,
+        bank_expense=fig.bank_expense,
+        transfer_out=fig.transfer_out,
+        transfer_in=fig.transfer_in,
+        closing_cash=opening_cash + fig.net_cash,
+        closing_bank=opening_bank + fig.net_bank,
+        override_allowed=False,
+        closed_by=ctx.user_id,
+        closed_at=writes.now_utc(),
     )
 
 
@@ -311,39 +367,72 @@ async def day_close(ctx: Any, date: Annotated[dt.date, Doc("Today or earlier (th
     day = date
     school_id, session_id = _school(ctx), _session(ctx)
     if day > clock.today():
-        raise user_error(ErrorCode.INVALID, f"{day.isoformat()} is in the future; a day is closed on or after it.", "date")
+        raise user_error(
+            ErrorCode.INVALID, f"{day.isoformat()} is in the future; a day is closed on or after it.", "date"
+        )
     DC = models.DayClosing
     async with writes.mutation_scope(ctx, CLOSING) as session:
         await closing.lock_chain(session, school_id, exclusive=True)
-        in_force = (await session.execute(
-            select(DC).where(DC.school_id == school_id, DC.override_allowed.is_(False))
-            .order_by(DC.date.desc()).limit(1))).scalar_one_or_none()
-        reopened = list((await session.execute(
-            select(DC).where(DC.school_id == school_id, DC.override_allowed.is_(True)).order_by(DC.date)
-            .with_for_update())).scalars())
+        in_force = (
+            await session.execute(
+                select(DC)
+                .where(DC.school_id == school_id, DC.override_allowed.is_(False))
+                .order_by(DC.date.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        reopened = list(
+            (
+                await session.execute(
+                    select(DC)
+                    .where(DC.school_id == school_id, DC.override_allowed.is_(True))
+                    .order_by(DC.date)
+                    .with_for_update()
+                )
+            ).scalars()
+        )
         if in_force is not None and day <= in_force.date:
-            if day == in_force.date or await session.scalar(select(DC.id).where(DC.school_id == school_id, DC.date == day)):
-                raise user_error(ErrorCode.CONFLICT, f"{day.isoformat()} is already closed; a super admin can reopen it "
-                                                     "(dayClosingOverride).", "date")
-            raise user_error(ErrorCode.CONFLICT, f"{day.isoformat()} is already closed: the books are closed through "
-                                                 f"{in_force.date.isoformat()}; a super admin can reopen it.", "date")
+            if day == in_force.date or await session.scalar(
+                select(DC.id).where(DC.school_id == school_id, DC.date == day)
+            ):
+                raise user_error(
+                    ErrorCode.CONFLICT,
+                    f"{day.isoformat()} is already closed; a super admin can reopen it (dayClosingOverride).",
+                    "date",
+                )
+            raise user_error(
+                ErrorCode.CONFLICT,
+                f"{day.isoformat()} is already closed: the books are closed through "
+                f"{in_force.date.isoformat()}; a super admin can reopen it.",
+                "date",
+            )
         if reopened and day > reopened[0].date:
-            raise user_error(ErrorCode.CONFLICT, f"{reopened[0].date.isoformat()} was reopened: close it first (the later "
-                                                 "reopened days are closed again with it, in order).", "date")
+            raise user_error(
+                ErrorCode.CONFLICT,
+                f"{reopened[0].date.isoformat()} was reopened: close it first (the later "
+                "reopened days are closed again with it, in order).",
+                "date",
+            )
         run = reports.session_runner(session)
         previous = in_force
         unclosed = await _first_unclosed(run, school_id, previous.date if previous is not None else None, day)
         if unclosed is not None:
-            raise user_error(ErrorCode.CONFLICT, f"{unclosed.isoformat()} has money movements and is not closed; "
-                                                 "close the days in order.", "date")
+            raise user_error(
+                ErrorCode.CONFLICT,
+                f"{unclosed.isoformat()} has money movements and is not closed; close the days in order.",
+                "date",
+            )
         # The first closing of the chain opens with what the school brought into the books (the
         # opening of its earliest closing, e.g. cash in hand when it started): reclosing it, or
         # closing a day before it while it is reopened, keeps that balance at the chain's start.
         # (With a closing in force before the day, `previous` is that one: every row left is later.)
-        brought_forward = (reopened[0].opening_cash, reopened[0].opening_bank) if previous is None and reopened else None
+        brought_forward = (
+            (reopened[0].opening_cash, reopened[0].opening_bank) if previous is None and reopened else None
+        )
         row = reopened.pop(0) if reopened and reopened[0].date == day else None
-        values = await _compute(ctx, run, school_id, row.session_id if row is not None else session_id, day, previous,
-                                brought_forward)
+        values = await _compute(
+            ctx, run, school_id, row.session_id if row is not None else session_id, day, previous, brought_forward
+        )
         if row is None:
             row = DC(date=day, **values)
             session.add(row)
@@ -373,8 +462,13 @@ async def day_closing_override(ctx: Any, date: Annotated[dt.date, Doc("A closed 
     DC = models.DayClosing
     async with writes.mutation_scope(ctx, CLOSING) as session:
         await closing.lock_chain(session, school_id, exclusive=True)
-        rows = list((await session.execute(select(DC).where(DC.school_id == school_id, DC.date >= day).order_by(DC.date)
-                                           .with_for_update())).scalars())
+        rows = list(
+            (
+                await session.execute(
+                    select(DC).where(DC.school_id == school_id, DC.date >= day).order_by(DC.date).with_for_update()
+                )
+            ).scalars()
+        )
         if not rows:
             raise user_error(ErrorCode.NOT_FOUND, f"{day.isoformat()} is not closed.", "date")
         for row in rows:

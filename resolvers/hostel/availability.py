@@ -129,19 +129,32 @@ class Snapshot:
     def total_beds(self, room_type_id: int) -> int:
         return sum(1 for b in self.beds.values() if b.room_type_id == room_type_id)
 
-    def min_free(self, room_type_id: int, start: dt.date, end: dt.date, gender: str | None = None,
-                 public: bool = True) -> int:
+    def min_free(
+        self, room_type_id: int, start: dt.date, end: dt.date, gender: str | None = None, public: bool = True
+    ) -> int:
         """Beds of the type free on every day of [start, end)."""
         return min((self.free_on(d, room_type_id, gender, public) for d in days(start, end)), default=0)
 
-    def pick_bed(self, room_type_id: int, start: dt.date, end: dt.date, gender: str | None,
-                 strategy: str = "FILL_ROOMS", prefer_lower_floors: bool = False) -> int | None:
+    def pick_bed(
+        self,
+        room_type_id: int,
+        start: dt.date,
+        end: dt.date,
+        gender: str | None,
+        strategy: str = "FILL_ROOMS",
+        prefer_lower_floors: bool = False,
+    ) -> int | None:
         """A bed of the type free for the whole stay, chosen by the assignment rule's strategy:
         FILL_ROOMS completes partly taken rooms first, SPREAD prefers the emptiest rooms,
         FIRST_FIT (and SAME_INSTITUTION, which needs resident data) take room and bed order."""
-        candidates = [b for b in self.beds.values() if b.room_type_id == room_type_id
-                      and self.gender_allows(b, gender) and self.bed_free(b.id, start, end)
-                      and self._room_has_space(b, start, end)]
+        candidates = [
+            b
+            for b in self.beds.values()
+            if b.room_type_id == room_type_id
+            and self.gender_allows(b, gender)
+            and self.bed_free(b.id, start, end)
+            and self._room_has_space(b, start, end)
+        ]
         if not candidates:
             return None
         taken = {b.room_id: self._room_taken_on(b.room_id, start) for b in candidates}
@@ -166,10 +179,12 @@ class _DayIndex:
     def __init__(self, snap: Snapshot) -> None:
         span = days(snap.start, snap.end)
         self.hostel_days = {d for d in span for s, e in snap.hostel_blocks if s <= d < e}
-        self.room_days = {room: {d for d in span for s, e in ranges if s <= d < e}
-                          for room, ranges in snap.room_blocks.items()}
-        self.held_days = {bed: {d for d in span for s, e, _ in holds if s <= d < e}
-                          for bed, holds in snap.bed_holds.items()}
+        self.room_days = {
+            room: {d for d in span for s, e in ranges if s <= d < e} for room, ranges in snap.room_blocks.items()
+        }
+        self.held_days = {
+            bed: {d for d in span for s, e, _ in holds if s <= d < e} for bed, holds in snap.bed_holds.items()
+        }
         self.beds_by_type: dict[int, list[BedInfo]] = defaultdict(list)
         self.beds_by_room: dict[int, list[BedInfo]] = defaultdict(list)
         for bed in snap.beds.values():
@@ -226,10 +241,16 @@ async def snapshot(run: Run, hostel_id: int, start: dt.date, end: dt.date, room_
     """Everything needed to answer availability questions for [start, end) in four statements."""
     hostel = await run(HOSTEL_SQL, [hostel_id])
     hostel_type = hostel[0][0] if hostel else "CO_ED"
-    hold_back = {int(k): int(v) for k, v in (json.loads(hostel[0][1]) if hostel and isinstance(hostel[0][1], str)
-                                              else (hostel[0][1] if hostel else {})).items()}
-    beds = {r[0]: BedInfo(r[0], r[1], r[2], r[3], r[4], Decimal(r[5]), r[6], r[7], r[8])
-            for r in await run(BEDS_SQL, [hostel_id, room_type_id])}
+    hold_back = {
+        int(k): int(v)
+        for k, v in (
+            json.loads(hostel[0][1]) if hostel and isinstance(hostel[0][1], str) else (hostel[0][1] if hostel else {})
+        ).items()
+    }
+    beds = {
+        r[0]: BedInfo(r[0], r[1], r[2], r[3], r[4], Decimal(r[5]), r[6], r[7], r[8])
+        for r in await run(BEDS_SQL, [hostel_id, room_type_id])
+    }
     snap = Snapshot(hostel_id, start, end, hostel_type, beds, hold_back=hold_back)
     for kind, bed_id, room_id, s, e in await run(HOLDS_SQL, [hostel_id, start, end]):
         e = e or OPEN_END
@@ -243,12 +264,16 @@ async def snapshot(run: Run, hostel_id: int, start: dt.date, end: dt.date, room_
     return snap
 
 
-async def alternatives(run: Run, hostel_id: int, start: dt.date, end: dt.date, gender: str | None,
-                       exclude_room_type: int | None = None) -> list[dict[str, Any]]:
+async def alternatives(
+    run: Run, hostel_id: int, start: dt.date, end: dt.date, gender: str | None, exclude_room_type: int | None = None
+) -> list[dict[str, Any]]:
     """Room types of the hostel with a bed free for the whole stay (rejection suggestions)."""
     snap = await snapshot(run, hostel_id, start, end)
-    types = await run("SELECT id, name, base_price_monthly FROM room_type_definitions WHERE hostel_id = $1 AND active "
-                      "ORDER BY base_price_monthly, id", [hostel_id])
+    types = await run(
+        "SELECT id, name, base_price_monthly FROM room_type_definitions WHERE hostel_id = $1 AND active "
+        "ORDER BY base_price_monthly, id",
+        [hostel_id],
+    )
     found = []
     for type_id, name, price in types:
         if type_id == exclude_room_type:

@@ -149,8 +149,6 @@ SELECT id FROM room_type_definitions WHERE hostel_id = $1 AND active AND ($2::bi
 """
 
 
-
-
 @dataclass
 class TypeAvailability:
     room_type_id: int
@@ -162,8 +160,9 @@ class TypeAvailability:
         return min((free for _, free in self.days), default=0)
 
 
-async def availability(ctx: Any, hostel_id: int, start: dt.date, end: dt.date, room_type_id: int | None,
-                       gender: str | None) -> list[TypeAvailability] | None:
+async def availability(
+    ctx: Any, hostel_id: int, start: dt.date, end: dt.date, room_type_id: int | None, gender: str | None
+) -> list[TypeAvailability] | None:
     """Free beds per day of [start, end) and per active room type: what a new booking could
     take (resolvers/hostel/availability.py `free_on`). For the hostel's own staff the beds
     held back by HOLD_BACK_BEDS rules count as free; for everyone else they do not (public
@@ -175,11 +174,14 @@ async def availability(ctx: Any, hostel_id: int, start: dt.date, end: dt.date, r
         types = [r[0] for r in await run(ROOM_TYPES_SQL, [hostel_id, room_type_id])]
         snap = await snapshot(run, hostel_id, start, end, room_type_id)
     span = days(start, end)
-    return [TypeAvailability(t, snap.total_beds(t), [(d, snap.free_on(d, t, gender, public=not staff)) for d in span])
-            for t in types]
+    return [
+        TypeAvailability(t, snap.total_beds(t), [(d, snap.free_on(d, t, gender, public=not staff)) for d in span])
+        for t in types
+    ]
 
 
 # ---- hostelOccupancy ------------------------------------------------------------------------------
+
 
 async def occupancy(ctx: Any, on: dt.date, group_by: str) -> tuple[Counts, list[tuple[Any, Counts]]]:
     """The active hostel's beds on `on`: the whole hostel and one row per group (FLOOR,
@@ -294,5 +296,16 @@ async def portfolio(ctx: Any) -> list[PortfolioRow]:
     return out
 
 
-__all__ = ["MAX_DAYS", "Counts", "availability", "bed_state", "count_beds", "hostel_runner", "occupancy",
-           "occupancy_snapshot", "percent", "portfolio", "residence"]
+__all__ = [
+    "MAX_DAYS",
+    "Counts",
+    "availability",
+    "bed_state",
+    "count_beds",
+    "hostel_runner",
+    "occupancy",
+    "occupancy_snapshot",
+    "percent",
+    "portfolio",
+    "residence",
+]

@@ -60,8 +60,9 @@ async def policy_version(ctx: Any, session: Any, policy: m.HostelPolicy) -> None
         policy.version = (policy.version or 1) + 1
 
 
-async def acknowledge_policy(ctx: Any, session: Any, policy_id: Ref[m.HostelPolicy],
-                             student_id: Ref[m.HostelStudent] | None = None) -> int:
+async def acknowledge_policy(
+    ctx: Any, session: Any, policy_id: Ref[m.HostelPolicy], student_id: Ref[m.HostelStudent] | None = None
+) -> int:
     """Acknowledge the current version of a house rule (a resident for themself; staff for a
     resident, naming them). Acknowledging twice returns the first acknowledgment."""
     student = await resident_of(ctx, session, student_id)
@@ -69,20 +70,28 @@ async def acknowledge_policy(ctx: Any, session: Any, policy_id: Ref[m.HostelPoli
     if not policy.active:
         raise user_error(ErrorCode.INVALID, "This policy is no longer in force.", "policyId")
     PA = m.PolicyAcknowledgment
-    existing = await session.scalar(select(PA.id).where(PA.policy_id == policy.id, PA.student_id == student.id,
-                                                        PA.policy_version == policy.version))
+    existing = await session.scalar(
+        select(PA.id).where(PA.policy_id == policy.id, PA.student_id == student.id, PA.policy_version == policy.version)
+    )
     if existing is not None:  # acknowledging twice is harmless: the first one stands
         return existing
-    ack = PA(policy_id=policy.id, student_id=student.id, policy_version=policy.version,
-             acknowledged_at=writes.now_utc())
+    ack = PA(
+        policy_id=policy.id, student_id=student.id, policy_version=policy.version, acknowledged_at=writes.now_utc()
+    )
     session.add(ack)
     await session.flush()
     return ack.id
 
 
-async def book_amenity(ctx: Any, session: Any, amenity_id: Ref[m.HostelAmenity], starts_at: dt.datetime,
-                       ends_at: dt.datetime, purpose: str | None = None,
-                       student_id: Ref[m.HostelStudent] | None = None) -> int:
+async def book_amenity(
+    ctx: Any,
+    session: Any,
+    amenity_id: Ref[m.HostelAmenity],
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    purpose: str | None = None,
+    student_id: Ref[m.HostelStudent] | None = None,
+) -> int:
     """Book a slot of a bookable amenity (at most 4 hours, within opening hours, while the
     amenity has room: CONFLICT when it is full). Staff book for a resident, naming them."""
     if ends_at <= starts_at:
@@ -97,25 +106,55 @@ async def book_amenity(ctx: Any, session: Any, amenity_id: Ref[m.HostelAmenity],
     if not (amenity.active and amenity.is_bookable and amenity.is_available):
         raise user_error(ErrorCode.INVALID, "This amenity cannot be booked now.", "amenityId")
     local_start, local_end = clock.wall_clock(starts_at), clock.wall_clock(ends_at)  # the hostel's hours
-    if amenity.open_from is not None and amenity.open_until is not None and not (
+    if (
+        amenity.open_from is not None
+        and amenity.open_until is not None
+        and not (
             amenity.open_from <= local_start.time()
             and local_end.time() <= amenity.open_until
-            and local_start.date() == local_end.date()):
-        raise user_error(ErrorCode.INVALID, f"{amenity.name} is open {amenity.open_from:%H:%M}-"
-                                            f"{amenity.open_until:%H:%M} (the hostel's time).", "startsAt")
+            and local_start.date() == local_end.date()
+        )
+    ):
+        raise user_error(
+            ErrorCode.INVALID,
+            f"{amenity.name} is open {amenity.open_from:%H:%M}-{amenity.open_until:%H:%M} (the hostel's time).",
+            "startsAt",
+        )
     AB = m.AmenityBooking
-    overlapping = await session.scalar(select(func.count()).select_from(AB).where(
-        AB.amenity_id == amenity.id, AB.hostel_id == amenity.hostel_id, AB.status == m.AmenityBookingStatus.BOOKED,
-        AB.starts_at < ends_at, AB.ends_at > starts_at))
-    mine = await session.scalar(select(func.count()).select_from(AB).where(
-        AB.amenity_id == amenity.id, AB.student_id == student.id, AB.status == m.AmenityBookingStatus.BOOKED,
-        AB.starts_at < ends_at, AB.ends_at > starts_at))
+    overlapping = await session.scalar(
+        select(func.count())
+        .select_from(AB)
+        .where(
+            AB.amenity_id == amenity.id,
+            AB.hostel_id == amenity.hostel_id,
+            AB.status == m.AmenityBookingStatus.BOOKED,
+            AB.starts_at < ends_at,
+            AB.ends_at > starts_at,
+        )
+    )
+    mine = await session.scalar(
+        select(func.count())
+        .select_from(AB)
+        .where(
+            AB.amenity_id == amenity.id,
+            AB.student_id == student.id,
+            AB.status == m.AmenityBookingStatus.BOOKED,
+            AB.starts_at < ends_at,
+            AB.ends_at > starts_at,
+        )
+    )
     if mine:
         raise user_error(ErrorCode.CONFLICT, "You already have this amenity booked at that time.", "startsAt")
     if overlapping >= (amenity.capacity or 1):
         raise user_error(ErrorCode.CONFLICT, f"{amenity.name} is fully booked at that time.", "startsAt")
-    booking = AB(amenity_id=amenity.id, student_id=student.id, starts_at=starts_at, ends_at=ends_at,
-                 status=m.AmenityBookingStatus.BOOKED, purpose=purpose)
+    booking = AB(
+        amenity_id=amenity.id,
+        student_id=student.id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        status=m.AmenityBookingStatus.BOOKED,
+        purpose=purpose,
+    )
     session.add(booking)
     await session.flush()
     return booking.id
@@ -129,9 +168,23 @@ async def after_amenity(ctx: Any, session: Any, amenity: m.HostelAmenity, verb: 
     if verb != "deactivate":
         return
     AB = m.AmenityBooking
-    slots = (await session.execute(select(AB).where(
-        AB.amenity_id == amenity.id, AB.hostel_id == amenity.hostel_id, AB.status == m.AmenityBookingStatus.BOOKED,
-        AB.starts_at > writes.now_utc()).order_by(AB.id).with_for_update())).scalars().all()
+    slots = (
+        (
+            await session.execute(
+                select(AB)
+                .where(
+                    AB.amenity_id == amenity.id,
+                    AB.hostel_id == amenity.hostel_id,
+                    AB.status == m.AmenityBookingStatus.BOOKED,
+                    AB.starts_at > writes.now_utc(),
+                )
+                .order_by(AB.id)
+                .with_for_update()
+            )
+        )
+        .scalars()
+        .all()
+    )
     for slot in slots:
         slot.status = m.AmenityBookingStatus.CANCELLED
     await session.flush()
@@ -139,8 +192,9 @@ async def after_amenity(ctx: Any, session: Any, amenity: m.HostelAmenity, verb: 
 
 async def cancel_amenity_booking(ctx: Any, session: Any, id: Ref[m.AmenityBooking]) -> int:  # noqa: A002 - input field
     """Cancel an amenity slot before it starts (a resident their own; staff any)."""
-    booking = await writes.get_for_update(ctx, session, spec_for_model(m.AmenityBooking), id,
-                                          row_filter=own_resident_rows())
+    booking = await writes.get_for_update(
+        ctx, session, spec_for_model(m.AmenityBooking), id, row_filter=own_resident_rows()
+    )
     if booking.status is not m.AmenityBookingStatus.BOOKED:
         raise user_error(ErrorCode.CONFLICT, f"This slot is {booking.status.value.lower()} already.", "id")
     if booking.starts_at <= writes.now_utc():
@@ -149,10 +203,17 @@ async def cancel_amenity_booking(ctx: Any, session: Any, id: Ref[m.AmenityBookin
     return booking.id
 
 
-async def record_violation(ctx: Any, session: Any, student_id: Ref[m.HostelStudent], occurred_at: dt.datetime,
-                           description: str, severity: m.ViolationSeverity,
-                           policy_id: Ref[m.HostelPolicy] | None = None, evidence_urls: list[str] = (),
-                           action_taken: str | None = None) -> int:
+async def record_violation(
+    ctx: Any,
+    session: Any,
+    student_id: Ref[m.HostelStudent],
+    occurred_at: dt.datetime,
+    description: str,
+    severity: m.ViolationSeverity,
+    policy_id: Ref[m.HostelPolicy] | None = None,
+    evidence_urls: list[str] = (),
+    action_taken: str | None = None,
+) -> int:
     """Record a resident's breach of a house rule, with evidence and the action taken."""
     evidence_urls = list(evidence_urls or [])
     description = writes.clean_text(description, "description", 2000, required=True)
@@ -165,9 +226,15 @@ async def record_violation(ctx: Any, session: Any, student_id: Ref[m.HostelStude
     if policy_id is not None:
         await writes.get_for_update(ctx, session, spec_for_model(m.HostelPolicy), policy_id)
     violation = m.HostelPolicyViolation(
-        student_id=student.id, policy_id=policy_id, occurred_at=occurred_at, description=description,
-        severity=severity, evidence_urls=evidence_urls, action_taken=action_taken,
-        status=m.ViolationStatus.ACTION_TAKEN if action_taken else m.ViolationStatus.OPEN)
+        student_id=student.id,
+        policy_id=policy_id,
+        occurred_at=occurred_at,
+        description=description,
+        severity=severity,
+        evidence_urls=evidence_urls,
+        action_taken=action_taken,
+        status=m.ViolationStatus.ACTION_TAKEN if action_taken else m.ViolationStatus.OPEN,
+    )
     session.add(violation)
     await session.flush()
     return violation.id

@@ -47,10 +47,13 @@ async def lock_resident(ctx: Any, session: Any, student_id: int, field: str = "s
 
 
 async def _active_assignment(session: Any, student: m.HostelStudent) -> m.BedAssignment:
-    assignment = (await session.execute(
-        select(m.BedAssignment).where(m.BedAssignment.student_id == student.id,
-                                      m.BedAssignment.status == m.BedAssignmentStatus.ACTIVE)
-        .with_for_update())).scalar_one_or_none()
+    assignment = (
+        await session.execute(
+            select(m.BedAssignment)
+            .where(m.BedAssignment.student_id == student.id, m.BedAssignment.status == m.BedAssignmentStatus.ACTIVE)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
     if assignment is None:
         raise user_error(ErrorCode.INVALID, f"{student.full_name} has no active bed assignment.", "studentId")
     return assignment
@@ -58,8 +61,9 @@ async def _active_assignment(session: Any, student: m.HostelStudent) -> m.BedAss
 
 def _living(student: m.HostelStudent) -> None:
     if student.status not in LIVING:
-        raise user_error(ErrorCode.INVALID, f"{student.full_name} is {student.status.value}, not living here.",
-                         "studentId")
+        raise user_error(
+            ErrorCode.INVALID, f"{student.full_name} is {student.status.value}, not living here.", "studentId"
+        )
 
 
 async def _room_type(session: Any, room_id: int) -> int:
@@ -72,8 +76,10 @@ async def _notify(session: Any, hostel_id: int, room_id: int, start: dt.date, en
 
 # ---- transfer ---------------------------------------------------------------------------------
 
-async def transfer(ctx: Any, session: Any, student_id: Ref[m.HostelStudent], to_bed_id: Ref[m.Bed],
-                   transfer_date: dt.date, reason: str) -> int:
+
+async def transfer(
+    ctx: Any, session: Any, student_id: Ref[m.HostelStudent], to_bed_id: Ref[m.Bed], transfer_date: dt.date, reason: str
+) -> int:
     """Move a resident to another bed from transferDate (today or earlier, the hostel's date; the
     first night in the new bed): the old assignment ends, a new one starts at the target bed's
     rent, history is written, the waitlist of the freed bed is notified. Refused when the bed is
@@ -86,14 +92,29 @@ async def transfer(ctx: Any, session: Any, student_id: Ref[m.HostelStudent], to_
     if to_bed_id == current.bed_id:
         raise user_error(ErrorCode.INVALID, "The resident already sleeps in this bed.", "toBedId")
     if transfer_date > clock.today():
-        raise user_error(ErrorCode.INVALID, "A transfer takes effect today or is recorded after the fact: "
-                                            "transferDate cannot be in the future.", "transferDate")
+        raise user_error(
+            ErrorCode.INVALID,
+            "A transfer takes effect today or is recorded after the fact: transferDate cannot be in the future.",
+            "transferDate",
+        )
     if transfer_date < current.starts_on or (current.ends_on is not None and transfer_date >= current.ends_on):
-        raise user_error(ErrorCode.INVALID, f"transferDate must fall inside the current stay in this bed "
-                                            f"({current.starts_on} - {current.ends_on or 'open'}).", "transferDate")
-    beds = {b.id: b for b in (await session.scalars(
-        select(m.Bed).where(m.Bed.id.in_(sorted({current.bed_id, to_bed_id}))).order_by(m.Bed.id).with_for_update()
-    )).all()}
+        raise user_error(
+            ErrorCode.INVALID,
+            f"transferDate must fall inside the current stay in this bed "
+            f"({current.starts_on} - {current.ends_on or 'open'}).",
+            "transferDate",
+        )
+    beds = {
+        b.id: b
+        for b in (
+            await session.scalars(
+                select(m.Bed)
+                .where(m.Bed.id.in_(sorted({current.bed_id, to_bed_id})))
+                .order_by(m.Bed.id)
+                .with_for_update()
+            )
+        ).all()
+    }
     target = beds.get(to_bed_id)
     if target is None:
         raise user_error(ErrorCode.NOT_FOUND, "No Bed with this ID.", "toBedId")
@@ -112,34 +133,71 @@ async def transfer(ctx: Any, session: Any, student_id: Ref[m.HostelStudent], to_
     snap = await availability.snapshot(session_runner(session), hostel_id, transfer_date, window_end)
     info = snap.beds.get(to_bed_id)
     if info is None:
-        raise user_error(ErrorCode.INVALID, "This bed is out of service (or its room is): it takes no resident.",
-                         "toBedId")
+        raise user_error(
+            ErrorCode.INVALID, "This bed is out of service (or its room is): it takes no resident.", "toBedId"
+        )
     if not snap.gender_allows(info, student.gender.value):
-        raise user_error(ErrorCode.INVALID, f"Room {info.room_number} is {info.gender_rule.replace('_', ' ').lower()}: "
-                                            f"it does not take {student.full_name}.", "toBedId")
+        raise user_error(
+            ErrorCode.INVALID,
+            f"Room {info.room_number} is {info.gender_rule.replace('_', ' ').lower()}: "
+            f"it does not take {student.full_name}.",
+            "toBedId",
+        )
     if not snap.bed_free(to_bed_id, transfer_date, window_end):
-        raise user_error(ErrorCode.CONFLICT, "This bed is taken (a resident, a booking or a block) for some of the "
-                                             f"dates {transfer_date} - {end or 'open'}.", "toBedId")
+        raise user_error(
+            ErrorCode.CONFLICT,
+            "This bed is taken (a resident, a booking or a block) for some of the "
+            f"dates {transfer_date} - {end or 'open'}.",
+            "toBedId",
+        )
     if not _room_has_space(snap, info, transfer_date, window_end):
-        raise user_error(ErrorCode.INVALID, f"Room {info.room_number} already has its maximum of {info.max_occupants} "
-                                            "occupants for those dates.", "toBedId")
+        raise user_error(
+            ErrorCode.INVALID,
+            f"Room {info.room_number} already has its maximum of {info.max_occupants} occupants for those dates.",
+            "toBedId",
+        )
 
     new_rent = info.monthly_rent
-    moved = m.BedAssignment(bed_id=target.id, room_id=target.room_id, student_id=student.id,
-                            booking_id=current.booking_id, starts_on=transfer_date, ends_on=end,
-                            status=m.BedAssignmentStatus.ACTIVE, monthly_rent=new_rent)
+    moved = m.BedAssignment(
+        bed_id=target.id,
+        room_id=target.room_id,
+        student_id=student.id,
+        booking_id=current.booking_id,
+        starts_on=transfer_date,
+        ends_on=end,
+        status=m.BedAssignmentStatus.ACTIVE,
+        monthly_rent=new_rent,
+    )
     try:
         async with session.begin_nested():  # the exclusion constraint stands behind the check above
             session.add(moved)
             await session.flush()
     except IntegrityError:
         raise user_error(ErrorCode.CONFLICT, "This bed is taken for some of those dates.", "toBedId") from None
-    session.add(m.RoomTransferHistory(student_id=student.id, from_room_id=old_bed.room_id, from_bed_id=old_bed.id,
-                                      to_room_id=target.room_id, to_bed_id=target.id, transfer_date=transfer_date,
-                                      reason=reason, old_monthly_rent=student.monthly_rent, new_monthly_rent=new_rent))
-    session.add(m.RoomAssignmentHistory(bed_assignment_id=moved.id, student_id=student.id,
-                                        change=m.AssignmentChange.TRANSFERRED, from_bed_id=old_bed.id,
-                                        to_bed_id=target.id, effective_on=transfer_date, reason=reason))
+    session.add(
+        m.RoomTransferHistory(
+            student_id=student.id,
+            from_room_id=old_bed.room_id,
+            from_bed_id=old_bed.id,
+            to_room_id=target.room_id,
+            to_bed_id=target.id,
+            transfer_date=transfer_date,
+            reason=reason,
+            old_monthly_rent=student.monthly_rent,
+            new_monthly_rent=new_rent,
+        )
+    )
+    session.add(
+        m.RoomAssignmentHistory(
+            bed_assignment_id=moved.id,
+            student_id=student.id,
+            change=m.AssignmentChange.TRANSFERRED,
+            from_bed_id=old_bed.id,
+            to_bed_id=target.id,
+            effective_on=transfer_date,
+            reason=reason,
+        )
+    )
     if old_bed.current_student_id == student.id:
         old_bed.current_student_id = None
         await session.flush()  # one bed per resident (unique): free the old pointer first
@@ -161,6 +219,7 @@ def _room_has_space(snap: availability.Snapshot, bed: availability.BedInfo, star
 
 # ---- notice and check-out ---------------------------------------------------------------------
 
+
 async def notice_days(session: Any) -> int:
     days = await session.scalar(select(m.HostelSettings.notice_period_days).limit(1))
     return DEFAULT_NOTICE_DAYS if days is None else days
@@ -173,23 +232,33 @@ async def give_notice(ctx: Any, session: Any, student_id: Ref[m.HostelStudent], 
     hostel_id = require_hostel(ctx)
     student = await lock_resident(ctx, session, student_id)
     if student.status != m.ResidentStatus.ACTIVE:
-        raise user_error(ErrorCode.INVALID, f"{student.full_name} is {student.status.value}: notice is given once, by an "
-                                            "ACTIVE resident.", "studentId")
+        raise user_error(
+            ErrorCode.INVALID,
+            f"{student.full_name} is {student.status.value}: notice is given once, by an ACTIVE resident.",
+            "studentId",
+        )
     today = clock.today()
     earliest = today + dt.timedelta(days=await notice_days(session))
     if check_out_date < earliest:
-        raise user_error(ErrorCode.INVALID, f"The notice period runs until {earliest}: checkOutDate cannot be earlier.",
-                         "checkOutDate")
+        raise user_error(
+            ErrorCode.INVALID,
+            f"The notice period runs until {earliest}: checkOutDate cannot be earlier.",
+            "checkOutDate",
+        )
     assignment = await _active_assignment(session, student)
     old_end = assignment.ends_on
     if old_end is not None and check_out_date > old_end:
         # staying longer than booked: the bed must be free for the extra days
         snap = await availability.snapshot(session_runner(session), hostel_id, old_end, check_out_date)
         if not snap.bed_free(assignment.bed_id, old_end, check_out_date):
-            raise user_error(ErrorCode.CONFLICT, f"The bed is taken from {old_end}: checkOutDate cannot be after it.",
-                             "checkOutDate")
+            raise user_error(
+                ErrorCode.CONFLICT, f"The bed is taken from {old_end}: checkOutDate cannot be after it.", "checkOutDate"
+            )
     student.status, student.notice_given_on, student.expected_check_out_date = (
-        m.ResidentStatus.NOTICE_PERIOD, today, check_out_date)
+        m.ResidentStatus.NOTICE_PERIOD,
+        today,
+        check_out_date,
+    )
     assignment.ends_on = check_out_date
     await session.flush()
     if old_end is None or check_out_date < old_end:
@@ -197,8 +266,13 @@ async def give_notice(ctx: Any, session: Any, student_id: Ref[m.HostelStudent], 
     return student.id
 
 
-async def check_out(ctx: Any, session: Any, student_id: Ref[m.HostelStudent], check_out_date: dt.date,
-                    condition_notes: str | None = None) -> int:
+async def check_out(
+    ctx: Any,
+    session: Any,
+    student_id: Ref[m.HostelStudent],
+    check_out_date: dt.date,
+    condition_notes: str | None = None,
+) -> int:
     """Check a resident out (checkOutDate: today or earlier, the day the bed became free): the
     bed assignment ends (with the room's condition), the bed is free, the waitlist is notified."""
     hostel_id = require_hostel(ctx)
@@ -207,29 +281,52 @@ async def check_out(ctx: Any, session: Any, student_id: Ref[m.HostelStudent], ch
     _living(student)
     assignment = await _active_assignment(session, student)
     if check_out_date > clock.today():
-        raise user_error(ErrorCode.INVALID, "A check-out is recorded on the day or after: checkOutDate cannot be in "
-                                            "the future (give notice for a later date).", "checkOutDate")
+        raise user_error(
+            ErrorCode.INVALID,
+            "A check-out is recorded on the day or after: checkOutDate cannot be in "
+            "the future (give notice for a later date).",
+            "checkOutDate",
+        )
     if check_out_date <= assignment.starts_on:
-        raise user_error(ErrorCode.INVALID, f"checkOutDate must be after the stay in this bed began "
-                                            f"({assignment.starts_on}).", "checkOutDate")
+        raise user_error(
+            ErrorCode.INVALID,
+            f"checkOutDate must be after the stay in this bed began ({assignment.starts_on}).",
+            "checkOutDate",
+        )
     bed = (await session.execute(select(m.Bed).where(m.Bed.id == assignment.bed_id).with_for_update())).scalar_one()
     old_end = assignment.ends_on
     assignment.status, assignment.ends_on, assignment.check_out_condition_notes = (
-        m.BedAssignmentStatus.ENDED, check_out_date, notes)
+        m.BedAssignmentStatus.ENDED,
+        check_out_date,
+        notes,
+    )
     student.status, student.check_out_date = m.ResidentStatus.CHECKED_OUT, check_out_date
     await conversion.end_resident_role(session, student.user_id, hostel_id)
     if bed.current_student_id == student.id:
         bed.current_student_id = None
-    session.add(m.RoomAssignmentHistory(bed_assignment_id=assignment.id, student_id=student.id,
-                                        change=m.AssignmentChange.ENDED, from_bed_id=bed.id,
-                                        effective_on=check_out_date, reason=notes or "checked out"))
+    session.add(
+        m.RoomAssignmentHistory(
+            bed_assignment_id=assignment.id,
+            student_id=student.id,
+            change=m.AssignmentChange.ENDED,
+            from_bed_id=bed.id,
+            effective_on=check_out_date,
+            reason=notes or "checked out",
+        )
+    )
     await session.flush()
-    await _notify(session, hostel_id, assignment.room_id, check_out_date, old_end if old_end and old_end > check_out_date
-                  else None)
+    await _notify(
+        session,
+        hostel_id,
+        assignment.room_id,
+        check_out_date,
+        old_end if old_end and old_end > check_out_date else None,
+    )
     return student.id
 
 
 # ---- documents --------------------------------------------------------------------------------
+
 
 def _file_url(url: str) -> str:
     url = writes.clean_text(url, "fileUrl", 1000, required=True)
@@ -238,16 +335,28 @@ def _file_url(url: str) -> str:
     return url
 
 
-async def add_document(ctx: Any, session: Any, student_id: Ref[m.HostelStudent], document_type: m.ResidentDocumentType,
-                       file_name: str, file_url: str, expires_on: dt.date | None = None) -> int:
+async def add_document(
+    ctx: Any,
+    session: Any,
+    student_id: Ref[m.HostelStudent],
+    document_type: m.ResidentDocumentType,
+    file_name: str,
+    file_url: str,
+    expires_on: dt.date | None = None,
+) -> int:
     """Add a document of a resident (staff, or the resident themself). fileUrl: an http(s) URL
     or a path of this server."""
     require_hostel(ctx)
     file_name = writes.clean_text(file_name, "fileName", 255, required=True)
     file_url = _file_url(file_url)
     student = await lock_resident(ctx, session, student_id)
-    doc = m.HostelStudentDocument(student_id=student.id, document_type=document_type, file_name=file_name,
-                                  file_url=file_url, expires_on=expires_on)
+    doc = m.HostelStudentDocument(
+        student_id=student.id,
+        document_type=document_type,
+        file_name=file_name,
+        file_url=file_url,
+        expires_on=expires_on,
+    )
     session.add(doc)
     await session.flush()
     return doc.id
@@ -257,8 +366,11 @@ async def verify_document(ctx: Any, session: Any, id: Ref[m.HostelStudentDocumen
     """Mark a resident's document verified (staff)."""
     document_id = id
     require_hostel(ctx)
-    doc = (await session.execute(select(m.HostelStudentDocument).where(m.HostelStudentDocument.id == document_id)
-                                 .with_for_update())).scalar_one_or_none()
+    doc = (
+        await session.execute(
+            select(m.HostelStudentDocument).where(m.HostelStudentDocument.id == document_id).with_for_update()
+        )
+    ).scalar_one_or_none()
     if doc is None:
         raise user_error(ErrorCode.NOT_FOUND, "No HostelStudentDocument with this ID.", "id")
     if not doc.active:
@@ -270,6 +382,7 @@ async def verify_document(ctx: Any, session: Any, id: Ref[m.HostelStudentDocumen
 
 
 # ---- hooks of the residents' own edits (declared in models/hostel_student) ----------------------
+
 
 async def own_guardian(ctx: Any, session: Any, guardian: Any) -> None:
     """Staff keep any resident's guardians; a resident only their own, and cannot mark one verified."""

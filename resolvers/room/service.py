@@ -67,12 +67,17 @@ async def holder(session: Any, hostel_id: int, *, room_id: int = -1, bed_id: int
     return await session.scalar(HOLDERS, {"hostel": hostel_id, "room": room_id, "bed": bed_id, "today": clock.today()})
 
 
-async def refuse_if_held(session: Any, hostel_id: int, what: str, field: str, *, room_id: int = -1,
-                         bed_id: int = -1) -> None:
+async def refuse_if_held(
+    session: Any, hostel_id: int, what: str, field: str, *, room_id: int = -1, bed_id: int = -1
+) -> None:
     who = await holder(session, hostel_id, room_id=room_id, bed_id=bed_id)
     if who is not None:
-        raise user_error(ErrorCode.CONFLICT, f"This {what} is taken by {who}: {field} can change only once it is free "
-                                             "(transfer or check the resident out, or move the booking).", field)
+        raise user_error(
+            ErrorCode.CONFLICT,
+            f"This {what} is taken by {who}: {field} can change only once it is free "
+            "(transfer or check the resident out, or move the booking).",
+            field,
+        )
 
 
 async def _active_beds(session: Any, room_id: int) -> int:
@@ -94,6 +99,7 @@ async def _lock_room(session: Any, room_id: int) -> m.Room:
 
 # ---- rooms ------------------------------------------------------------------------------------
 
+
 async def validate_room(ctx: Any, session: Any, room: m.Room) -> None:
     if room.id is None:
         if room.monthly_rent is not None and room.monthly_rent < 0:
@@ -102,27 +108,39 @@ async def validate_room(ctx: Any, session: Any, room: m.Room) -> None:
     if changed(room, "capacity"):
         beds = await _active_beds(session, room.id)
         if room.capacity < beds:
-            raise user_error(ErrorCode.CONFLICT, f"The room has {beds} active beds: capacity cannot be below that "
-                                                 "(deactivate beds first).", "capacity")
-    for attr, field, bad in (("status", "status", room.status != RoomStatus.IN_SERVICE),
-                             ("room_type_id", "roomTypeId", True)):
+            raise user_error(
+                ErrorCode.CONFLICT,
+                f"The room has {beds} active beds: capacity cannot be below that (deactivate beds first).",
+                "capacity",
+            )
+    for attr, field, bad in (
+        ("status", "status", room.status != RoomStatus.IN_SERVICE),
+        ("room_type_id", "roomTypeId", True),
+    ):
         if bad and changed(room, attr):
             await refuse_if_held(session, room.hostel_id, "room", field, room_id=room.id)
 
 
 async def after_room(ctx: Any, session: Any, room: m.Room, verb: str) -> None:
     if verb == "create":
-        session.add(m.RoomPricingHistory(room_id=room.id, old_monthly_rent=room.monthly_rent,
-                                         new_monthly_rent=room.monthly_rent, effective_from=clock.today(),
-                                         reason="Opening rent"))
+        session.add(
+            m.RoomPricingHistory(
+                room_id=room.id,
+                old_monthly_rent=room.monthly_rent,
+                new_monthly_rent=room.monthly_rent,
+                effective_from=clock.today(),
+                reason="Opening rent",
+            )
+        )
         await move_counts(session, room.hostel_id, 1, 0)
     elif verb == "deactivate":
         await refuse_if_held(session, room.hostel_id, "room", "id", room_id=room.id)
         await move_counts(session, room.hostel_id, -1, -await _active_beds(session, room.id))
 
 
-async def change_price(ctx: Any, session: Any, room_id: Ref[m.Room], new_monthly_rent: Decimal,
-                       effective_from: dt.date, reason: str) -> int:
+async def change_price(
+    ctx: Any, session: Any, room_id: Ref[m.Room], new_monthly_rent: Decimal, effective_from: dt.date, reason: str
+) -> int:
     """Change a room's monthly rent (the only way it changes): appends a RoomPricingHistory row
     with the old and new rent. Residents keep the rent of their bed assignment; new bookings and
     assignments use the new one. (The frame writes the audit entry, naming the room.)"""
@@ -138,13 +156,20 @@ async def change_price(ctx: Any, session: Any, room_id: Ref[m.Room], new_monthly
         raise user_error(ErrorCode.INVALID, "This room is deactivated.", "roomId")
     if new_rent == room.monthly_rent:
         raise user_error(ErrorCode.INVALID, f"The rent is already {room.monthly_rent}.", "newMonthlyRent")
-    last = await session.scalar(select(func.max(m.RoomPricingHistory.effective_from))
-                                .where(m.RoomPricingHistory.room_id == room_id))
+    last = await session.scalar(
+        select(func.max(m.RoomPricingHistory.effective_from)).where(m.RoomPricingHistory.room_id == room_id)
+    )
     if last is not None and effective_from < last:
-        raise user_error(ErrorCode.INVALID, f"effectiveFrom cannot be before the last change ({last}).",
-                         "effectiveFrom")
-    entry = m.RoomPricingHistory(room_id=room.id, old_monthly_rent=room.monthly_rent, new_monthly_rent=new_rent,
-                                 effective_from=effective_from, reason=reason)
+        raise user_error(
+            ErrorCode.INVALID, f"effectiveFrom cannot be before the last change ({last}).", "effectiveFrom"
+        )
+    entry = m.RoomPricingHistory(
+        room_id=room.id,
+        old_monthly_rent=room.monthly_rent,
+        new_monthly_rent=new_rent,
+        effective_from=effective_from,
+        reason=reason,
+    )
     session.add(entry)
     room.monthly_rent = new_rent
     await session.flush()
@@ -153,6 +178,7 @@ async def change_price(ctx: Any, session: Any, room_id: Ref[m.Room], new_monthly
 
 # ---- availability rules -----------------------------------------------------------------------
 
+
 async def hold_back_names_a_type(ctx: Any, session: Any, rule: m.AvailabilityRule) -> None:
     """Beds are held back per room type; a hostel-wide hold-back would not say of which type."""
     if rule.rule_type is m.AvailabilityRuleType.HOLD_BACK_BEDS and rule.room_type_id is None:
@@ -160,6 +186,7 @@ async def hold_back_names_a_type(ctx: Any, session: Any, rule: m.AvailabilityRul
 
 
 # ---- beds -------------------------------------------------------------------------------------
+
 
 async def validate_bed(ctx: Any, session: Any, bed: m.Bed) -> None:
     if bed.id is None:
@@ -178,8 +205,9 @@ async def after_bed(ctx: Any, session: Any, bed: m.Bed, verb: str) -> None:
         room = await _lock_room(session, bed.room_id)  # concurrent bed additions queue here
         beds = await _active_beds(session, room.id)
         if beds > room.capacity:
-            raise user_error(ErrorCode.CONFLICT, f"Room {room.room_number} already has {room.capacity} beds, its "
-                                                 "capacity.", "roomId")
+            raise user_error(
+                ErrorCode.CONFLICT, f"Room {room.room_number} already has {room.capacity} beds, its capacity.", "roomId"
+            )
         await move_counts(session, bed.hostel_id, 0, 1)
     elif verb == "deactivate":
         await refuse_if_held(session, bed.hostel_id, "bed", "id", bed_id=bed.id)
@@ -197,41 +225,62 @@ async def validate_occupancy_limit(ctx: Any, session: Any, limit: m.RoomOccupanc
     if room is None:
         raise user_error(ErrorCode.NOT_FOUND, "No Room with this ID.", "roomId")
     if limit.max_occupants is not None and limit.max_occupants > room.capacity:
-        raise user_error(ErrorCode.INVALID, f"maxOccupants cannot exceed the room's capacity ({room.capacity}).",
-                         "maxOccupants")
+        raise user_error(
+            ErrorCode.INVALID, f"maxOccupants cannot exceed the room's capacity ({room.capacity}).", "maxOccupants"
+        )
     if limit.max_occupants is not None:
         today = clock.today()
-        living = await session.scalar(select(func.count()).select_from(m.BedAssignment).where(
-            m.BedAssignment.room_id == room.id, m.BedAssignment.status == m.BedAssignmentStatus.ACTIVE,
-            m.BedAssignment.starts_on <= today,
-            (m.BedAssignment.ends_on.is_(None)) | (m.BedAssignment.ends_on > today)))
+        living = await session.scalar(
+            select(func.count())
+            .select_from(m.BedAssignment)
+            .where(
+                m.BedAssignment.room_id == room.id,
+                m.BedAssignment.status == m.BedAssignmentStatus.ACTIVE,
+                m.BedAssignment.starts_on <= today,
+                (m.BedAssignment.ends_on.is_(None)) | (m.BedAssignment.ends_on > today),
+            )
+        )
         if living > limit.max_occupants:
-            raise user_error(ErrorCode.CONFLICT, f"{living} residents live in this room now: maxOccupants cannot be "
-                                                 "lower.", "maxOccupants")
+            raise user_error(
+                ErrorCode.CONFLICT,
+                f"{living} residents live in this room now: maxOccupants cannot be lower.",
+                "maxOccupants",
+            )
     wanted = GENDER_OF_RULE.get(limit.gender_rule)
     if wanted is not None:
-        hostel_type = await session.scalar(text("SELECT hostel_type FROM hostels WHERE id = :h"),
-                                           {"h": room.hostel_id})
+        hostel_type = await session.scalar(text("SELECT hostel_type FROM hostels WHERE id = :h"), {"h": room.hostel_id})
         if hostel_type != "CO_ED" and {"BOYS": "MALE", "GIRLS": "FEMALE"}[hostel_type] != wanted:
-            raise user_error(ErrorCode.INVALID, f"A {hostel_type} hostel cannot have a {limit.gender_rule.value} room.",
-                             "genderRule")
+            raise user_error(
+                ErrorCode.INVALID, f"A {hostel_type} hostel cannot have a {limit.gender_rule.value} room.", "genderRule"
+            )
         clash = await session.scalar(
             select(m.HostelStudent.full_name)
             .join(m.BedAssignment, m.BedAssignment.student_id == m.HostelStudent.id)
-            .where(m.BedAssignment.room_id == room.id, m.BedAssignment.status == m.BedAssignmentStatus.ACTIVE,
-                   m.HostelStudent.gender != m.Gender(wanted)).limit(1))
+            .where(
+                m.BedAssignment.room_id == room.id,
+                m.BedAssignment.status == m.BedAssignmentStatus.ACTIVE,
+                m.HostelStudent.gender != m.Gender(wanted),
+            )
+            .limit(1)
+        )
         if clash is not None:
-            raise user_error(ErrorCode.CONFLICT, f"{clash} lives in this room: the gender rule would exclude them.",
-                             "genderRule")
+            raise user_error(
+                ErrorCode.CONFLICT, f"{clash} lives in this room: the gender rule would exclude them.", "genderRule"
+            )
 
 
 # ---- amenity feedback -------------------------------------------------------------------------
 
+
 async def my_resident(session: Any, ctx: Any) -> m.HostelStudent | None:
     if ctx.user_id is None:
         return None
-    return await session.scalar(select(m.HostelStudent).where(m.HostelStudent.user_id == ctx.user_id)
-                                .order_by(m.HostelStudent.id.desc()).limit(1))
+    return await session.scalar(
+        select(m.HostelStudent)
+        .where(m.HostelStudent.user_id == ctx.user_id)
+        .order_by(m.HostelStudent.id.desc())
+        .limit(1)
+    )
 
 
 async def validate_bed_preference(ctx: Any, session: Any, pref: m.BedPreference) -> None:
@@ -256,10 +305,14 @@ async def validate_feedback(ctx: Any, session: Any, feedback: m.AmenityFeedback)
     me = await my_resident(session, ctx)
     if me is None:
         raise user_error(ErrorCode.FORBIDDEN, "Only a resident of this hostel can give amenity feedback.")
-    amenity_room = await session.scalar(select(m.RoomAmenity.room_id).where(m.RoomAmenity.id == feedback.room_amenity_id,
-                                                                             m.RoomAmenity.active))
-    my_room = await session.scalar(select(m.BedAssignment.room_id).where(
-        m.BedAssignment.student_id == me.id, m.BedAssignment.status == m.BedAssignmentStatus.ACTIVE).limit(1))
+    amenity_room = await session.scalar(
+        select(m.RoomAmenity.room_id).where(m.RoomAmenity.id == feedback.room_amenity_id, m.RoomAmenity.active)
+    )
+    my_room = await session.scalar(
+        select(m.BedAssignment.room_id)
+        .where(m.BedAssignment.student_id == me.id, m.BedAssignment.status == m.BedAssignmentStatus.ACTIVE)
+        .limit(1)
+    )
     if amenity_room is None or amenity_room != my_room:
         raise user_error(ErrorCode.NOT_FOUND, "No RoomAmenity with this ID in your room.", "roomAmenityId")
     feedback.student_id = me.id

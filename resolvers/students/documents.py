@@ -43,8 +43,13 @@ async def upload(ctx: Any, session: Any, student_id: int, file: Any, remarks: st
     if kind is None:
         raise user_error(ErrorCode.INVALID, "Send a PDF, PNG or JPEG file.", "file")
     student = await writes.get_for_update(ctx, session, spec_for_model(models.Student), student_id)
-    document = models.StudentDocument(student_id=student.id, file_type=kind, file_name=_clean_name(file.filename),
-                                      uploaded_at=dt.datetime.now(dt.UTC), remarks=remarks)
+    document = models.StudentDocument(
+        student_id=student.id,
+        file_type=kind,
+        file_name=_clean_name(file.filename),
+        uploaded_at=dt.datetime.now(dt.UTC),
+        remarks=remarks,
+    )
     session.add(document)
     await session.flush()
     from kit.ids import encode_gid
@@ -68,8 +73,8 @@ async def delete(ctx: Any, session: Any, document_id: int) -> int:
 
 
 async def find(db: Any, school_id: int, document_id: int) -> Any:
-    rows = await db.fetch("SELECT id, file_name, file_type FROM student_documents WHERE id = $1 AND school_id = $2",
-                          (document_id, school_id))
+    rows = await db.fetch(
+        "SELECT id, file_name, file_type FROM student_documents WHERE id = $1 AND school_id = $2",
+        (document_id, school_id),
+    )
     return rows[0] if rows else None
-
-

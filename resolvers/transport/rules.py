@@ -17,11 +17,15 @@ async def riders_stay_on_their_route(ctx: Any, session: Any, point: Any) -> None
     if point.id is None or not history.deleted or list(history.deleted) == list(history.added):
         return
     TE = models.TransportEnrollment
-    riders = await session.scalar(select(TE.id).where(TE.pickup_point_id == point.id, TE.school_id == point.school_id,
-                                                      TE.active).limit(1))
+    riders = await session.scalar(
+        select(TE.id).where(TE.pickup_point_id == point.id, TE.school_id == point.school_id, TE.active).limit(1)
+    )
     if riders is not None:
-        raise user_error(ErrorCode.CONFLICT, "This pickup point has active riders; unenroll them before moving it to "
-                                             "another route.", "routeId")
+        raise user_error(
+            ErrorCode.CONFLICT,
+            "This pickup point has active riders; unenroll them before moving it to another route.",
+            "routeId",
+        )
 
 
 async def _riders_on(session: Any, school_id: int, route_id: int | None = None, point_id: int | None = None) -> int:
@@ -43,13 +47,20 @@ def _no_rider_left_behind(kind: str) -> Any:
     silent mass unenrollment is not. The row is locked (get_for_update) before counting, and
     enrollment takes the route row (seat update) and the pickup point FOR SHARE, so a rider
     enrolled at the same moment is either counted here or refused there (resolvers/transport/service.py)."""
+
     async def after(ctx: Any, session: Any, obj: Any, verb: str) -> None:
         if verb != "deactivate":
             return
-        riders = await _riders_on(session, obj.school_id, **({"route_id": obj.id} if kind == "route" else {"point_id": obj.id}))
+        riders = await _riders_on(
+            session, obj.school_id, **({"route_id": obj.id} if kind == "route" else {"point_id": obj.id})
+        )
         if riders:
-            raise user_error(ErrorCode.CONFLICT, f"This {kind} has {riders} active rider(s): move them to another "
-                                                 f"route or unenroll them (transportUnenroll) before deactivating it.", "id")
+            raise user_error(
+                ErrorCode.CONFLICT,
+                f"This {kind} has {riders} active rider(s): move them to another "
+                f"route or unenroll them (transportUnenroll) before deactivating it.",
+                "id",
+            )
 
     after.__name__ = f"no_rider_left_behind_{kind.replace(' ', '_')}"
     return after

@@ -51,20 +51,32 @@ async def _check_student(ctx: Any, session: Any, school_id: int, student_id: int
     then ends the transport enrollment) either waits for this enrollment to commit and then
     sees it, or commits first and this check no longer finds an active enrollment."""
     Student, StudentEnrollment = models.Student, models.StudentEnrollment
-    row = (await session.execute(
-        select(StudentEnrollment.id, Student.active)
-        .join(Student, (Student.id == StudentEnrollment.student_id) & (Student.school_id == StudentEnrollment.school_id))
-        .where(StudentEnrollment.student_id == student_id, StudentEnrollment.school_id == school_id,
-               StudentEnrollment.session_id == session_id, StudentEnrollment.active)
-        .with_for_update(read=True, of=StudentEnrollment)
-    )).first()
+    row = (
+        await session.execute(
+            select(StudentEnrollment.id, Student.active)
+            .join(
+                Student,
+                (Student.id == StudentEnrollment.student_id) & (Student.school_id == StudentEnrollment.school_id),
+            )
+            .where(
+                StudentEnrollment.student_id == student_id,
+                StudentEnrollment.school_id == school_id,
+                StudentEnrollment.session_id == session_id,
+                StudentEnrollment.active,
+            )
+            .with_for_update(read=True, of=StudentEnrollment)
+        )
+    ).first()
     if row is not None:
         if not row.active:
             raise user_error(ErrorCode.INVALID, "This student is not active.", "studentId")
         return
     # the refusal path only: say why
-    student = (await session.execute(
-        select(Student.id, Student.active).where(Student.id == student_id, Student.school_id == school_id))).first()
+    student = (
+        await session.execute(
+            select(Student.id, Student.active).where(Student.id == student_id, Student.school_id == school_id)
+        )
+    ).first()
     if student is None:
         raise user_error(ErrorCode.NOT_FOUND, "No Student with this ID.", "studentId")
     if not student.active:
@@ -74,13 +86,21 @@ async def _check_student(ctx: Any, session: Any, school_id: int, student_id: int
 
 async def _pickup_point(session: Any, school_id: int, pickup_point_id: int) -> Any:
     PickupPoint = models.PickupPoint
-    row = (await session.execute(
-        select(PickupPoint.id, PickupPoint.name, PickupPoint.active, PickupPoint.route_id,
-               Route.name.label("route_name"), Route.active.label("route_active"))
-        .join(Route, (Route.id == PickupPoint.route_id) & (Route.school_id == PickupPoint.school_id))
-        .where(PickupPoint.id == pickup_point_id, PickupPoint.school_id == school_id)
-        .with_for_update(read=True, of=PickupPoint)
-    )).first()
+    row = (
+        await session.execute(
+            select(
+                PickupPoint.id,
+                PickupPoint.name,
+                PickupPoint.active,
+                PickupPoint.route_id,
+                Route.name.label("route_name"),
+                Route.active.label("route_active"),
+            )
+            .join(Route, (Route.id == PickupPoint.route_id) & (Route.school_id == PickupPoint.school_id))
+            .where(PickupPoint.id == pickup_point_id, PickupPoint.school_id == school_id)
+            .with_for_update(read=True, of=PickupPoint)
+        )
+    ).first()
     if row is None:
         raise user_error(ErrorCode.NOT_FOUND, "No PickupPoint with this ID.", "pickupPointId")
     if not row.active:
@@ -91,14 +111,20 @@ async def _pickup_point(session: Any, school_id: int, pickup_point_id: int) -> A
 
 
 async def _take_seat(ctx: Any, session: Any, school_id: int, route_id: int, route_name: str) -> None:
-    taken = (await session.execute(
-        update(Route)
-        .where(Route.id == route_id, Route.school_id == school_id, Route.active,
-               Route.current_strength < Route.capacity)
-        .values(current_strength=Route.current_strength + 1, updated_at=writes.now_utc(), updated_by=ctx.user_id)
-        .returning(Route.id)
-        .execution_options(synchronize_session=False)
-    )).first()
+    taken = (
+        await session.execute(
+            update(Route)
+            .where(
+                Route.id == route_id,
+                Route.school_id == school_id,
+                Route.active,
+                Route.current_strength < Route.capacity,
+            )
+            .values(current_strength=Route.current_strength + 1, updated_at=writes.now_utc(), updated_by=ctx.user_id)
+            .returning(Route.id)
+            .execution_options(synchronize_session=False)
+        )
+    ).first()
     if taken is None:
         # the route changed since it was read (deactivated meanwhile) or, usually, it is full
         active = await session.scalar(select(Route.active).where(Route.id == route_id, Route.school_id == school_id))
@@ -108,26 +134,33 @@ async def _take_seat(ctx: Any, session: Any, school_id: int, route_id: int, rout
 
 
 async def _free_seat(ctx: Any, session: Any, school_id: int, route_id: int) -> None:
-    freed = (await session.execute(
-        update(Route)
-        .where(Route.id == route_id, Route.school_id == school_id, Route.current_strength > 0)
-        .values(current_strength=Route.current_strength - 1, updated_at=writes.now_utc(), updated_by=ctx.user_id)
-        .returning(Route.id)
-        .execution_options(synchronize_session=False)
-    )).first()
+    freed = (
+        await session.execute(
+            update(Route)
+            .where(Route.id == route_id, Route.school_id == school_id, Route.current_strength > 0)
+            .values(current_strength=Route.current_strength - 1, updated_at=writes.now_utc(), updated_by=ctx.user_id)
+            .returning(Route.id)
+            .execution_options(synchronize_session=False)
+        )
+    ).first()
     if freed is None:  # the count had drifted to 0 already: nothing to free, the enrollment still ends
         log.warning("transport route %s had no seat to free", route_id)
 
 
 async def _active_enrollment(session: Any, school_id: int, student_id: int, session_id: int) -> Any:
     TE = models.TransportEnrollment
-    return (await session.execute(
-        select(TE).where(TE.student_id == student_id, TE.session_id == session_id, TE.school_id == school_id, TE.active)
-        .with_for_update(of=TE)
-    )).scalar_one_or_none()
+    return (
+        await session.execute(
+            select(TE)
+            .where(TE.student_id == student_id, TE.session_id == session_id, TE.school_id == school_id, TE.active)
+            .with_for_update(of=TE)
+        )
+    ).scalar_one_or_none()
 
 
-async def enroll(ctx: Any, session: Any, student_id: Ref[models.Student], pickup_point_id: Ref[models.PickupPoint]) -> int:
+async def enroll(
+    ctx: Any, session: Any, student_id: Ref[models.Student], pickup_point_id: Ref[models.PickupPoint]
+) -> int:
     """Enroll a student on a pickup point for the academic session in force (one enrollment per
     student and session; an ended one is reactivated). Takes a seat on the route atomically:
     CONFLICT when the route is full."""
@@ -136,10 +169,13 @@ async def enroll(ctx: Any, session: Any, student_id: Ref[models.Student], pickup
     session_id = _session_of(ctx)
     await _check_student(ctx, session, school_id, student_id, session_id)
     point = await _pickup_point(session, school_id, pickup_point_id)
-    existing = (await session.execute(
-        select(TE).where(TE.student_id == student_id, TE.session_id == session_id, TE.school_id == school_id)
-        .with_for_update(of=TE)
-    )).scalar_one_or_none()
+    existing = (
+        await session.execute(
+            select(TE)
+            .where(TE.student_id == student_id, TE.session_id == session_id, TE.school_id == school_id)
+            .with_for_update(of=TE)
+        )
+    ).scalar_one_or_none()
     if existing is not None and existing.active:
         raise user_error(ErrorCode.CONFLICT, "This student already rides in this academic session.", "studentId")
     if existing is not None:  # ended earlier in the session: the one row comes back
@@ -155,8 +191,9 @@ async def enroll(ctx: Any, session: Any, student_id: Ref[models.Student], pickup
                 await session.flush()
         except IntegrityError:
             # a concurrent request enrolled the same student first (unique student+session)
-            raise user_error(ErrorCode.CONFLICT, "This student already rides in this academic session.",
-                             "studentId") from None
+            raise user_error(
+                ErrorCode.CONFLICT, "This student already rides in this academic session.", "studentId"
+            ) from None
     await _take_seat(ctx, session, school_id, point.route_id, point.route_name)
     await transport_fees.ensure_assignment(ctx, session, school_id, session_id, student_id, pickup_point_id)
     return enrollment.id
@@ -168,8 +205,11 @@ async def unenroll(ctx: Any, session: Any, student_id: Ref[models.Student]) -> i
     session_id = _session_of(ctx)
     enrollment = await _end(ctx, session, school_id, student_id, session_id)
     if enrollment is None:
-        raise user_error(ErrorCode.NOT_FOUND, "This student has no active transport enrollment in this academic session.",
-                         "studentId")
+        raise user_error(
+            ErrorCode.NOT_FOUND,
+            "This student has no active transport enrollment in this academic session.",
+            "studentId",
+        )
     return enrollment.id
 
 
@@ -177,8 +217,11 @@ async def _end(ctx: Any, session: Any, school_id: int, student_id: int, session_
     enrollment = await _active_enrollment(session, school_id, student_id, session_id)
     if enrollment is None:
         return None
-    route_id = await session.scalar(select(models.PickupPoint.route_id).where(
-        models.PickupPoint.id == enrollment.pickup_point_id, models.PickupPoint.school_id == school_id))
+    route_id = await session.scalar(
+        select(models.PickupPoint.route_id).where(
+            models.PickupPoint.id == enrollment.pickup_point_id, models.PickupPoint.school_id == school_id
+        )
+    )
     enrollment.active = False
     await session.flush()
     await _free_seat(ctx, session, school_id, route_id)

@@ -19,16 +19,31 @@ from models.hostel import access as hostel
 from models.school import access as school
 
 SUPER, PLATFORM, S_ADMIN, ACCOUNTANT, TEACHER, GUARDIAN, H_ADMIN, SUPERVISOR, RESIDENT, VISITOR = (
-    "SUPER_ADMIN", "PLATFORM_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT", "TEACHER", "GUARDIAN", "HOSTEL_ADMIN", "SUPERVISOR",
-    "HOSTEL_STUDENT", "VISITOR")
+    "SUPER_ADMIN",
+    "PLATFORM_ADMIN",
+    "SCHOOL_ADMIN",
+    "ACCOUNTANT",
+    "TEACHER",
+    "GUARDIAN",
+    "HOSTEL_ADMIN",
+    "SUPERVISOR",
+    "HOSTEL_STUDENT",
+    "VISITOR",
+)
 EVERY_ROLE = (SUPER, PLATFORM, S_ADMIN, ACCOUNTANT, TEACHER, GUARDIAN, H_ADMIN, SUPERVISOR, RESIDENT, VISITOR)
 
 
-def ctx(*roles: str, user_id: int | None = 7, school_id: int | None = None, hostel_id: int | None = None,
-        school_roles: dict[int, Any] | None = None) -> SimpleNamespace:
+def ctx(
+    *roles: str,
+    user_id: int | None = 7,
+    school_id: int | None = None,
+    hostel_id: int | None = None,
+    school_roles: dict[int, Any] | None = None,
+) -> SimpleNamespace:
     identity = None if school_roles is None else SimpleNamespace(school_roles=school_roles)
-    return SimpleNamespace(roles=frozenset(roles), user_id=user_id, school_id=school_id, hostel_id=hostel_id,
-                           identity=identity)
+    return SimpleNamespace(
+        roles=frozenset(roles), user_id=user_id, school_id=school_id, hostel_id=hostel_id, identity=identity
+    )
 
 
 def admitted(rule: Any) -> set[str]:
@@ -39,26 +54,45 @@ def sql(condition: Any) -> str:
     return " ".join(str(condition.compile(dialect=postgresql.dialect())).split())
 
 
-@pytest.mark.parametrize(("rule", "roles"), [
-    (school.READERS, {SUPER, PLATFORM, S_ADMIN, ACCOUNTANT, TEACHER}),
-    (school.ADMINS, {SUPER, PLATFORM, S_ADMIN}),
-    (school.PLATFORM_ONLY, {SUPER, PLATFORM}),
-    (school.MARKERS, {SUPER, PLATFORM, S_ADMIN, TEACHER}),
-    (fees.FINANCE_READERS, {SUPER, PLATFORM, S_ADMIN, ACCOUNTANT}),
-    (fees.FINANCE_REPORTS, {SUPER, S_ADMIN, ACCOUNTANT}),  # no PLATFORM_ADMIN (seed 001 §9.2)
-    (fees.FEE_ADMINS, {SUPER, PLATFORM, S_ADMIN}),
-    (fees.PAYMENT_WRITERS, {SUPER, PLATFORM, S_ADMIN, ACCOUNTANT}),
-    (fees.FINANCE_WRITE, {SUPER, S_ADMIN}),
-    (fees.OVERRIDERS, {SUPER}),  # dayClosingOverride: the super admin alone
-    (hostel.STAFF, {SUPER, PLATFORM, H_ADMIN, SUPERVISOR}),
-    (hostel.MEMBERS, {SUPER, PLATFORM, H_ADMIN, SUPERVISOR, RESIDENT}),
-    (hostel.ADMINS, {SUPER, PLATFORM, H_ADMIN}),
-    (hostel.HOSTEL_WRITERS["create"], {SUPER, PLATFORM}),
-    (hostel.HOSTEL_WRITERS["update"], {SUPER, PLATFORM, H_ADMIN}),
-    (hostel.HOSTEL_WRITERS["deactivate"], {SUPER, PLATFORM}),
-], ids=["school.READERS", "school.ADMINS", "school.PLATFORM_ONLY", "school.MARKERS", "fees.FINANCE_READERS",
-        "fees.FINANCE_REPORTS", "fees.FEE_ADMINS", "fees.PAYMENT_WRITERS", "fees.FINANCE_WRITE", "fees.OVERRIDERS",
-        "hostel.STAFF", "hostel.MEMBERS", "hostel.ADMINS", "hostel.create", "hostel.update", "hostel.deactivate"])
+@pytest.mark.parametrize(
+    ("rule", "roles"),
+    [
+        (school.READERS, {SUPER, PLATFORM, S_ADMIN, ACCOUNTANT, TEACHER}),
+        (school.ADMINS, {SUPER, PLATFORM, S_ADMIN}),
+        (school.PLATFORM_ONLY, {SUPER, PLATFORM}),
+        (school.MARKERS, {SUPER, PLATFORM, S_ADMIN, TEACHER}),
+        (fees.FINANCE_READERS, {SUPER, PLATFORM, S_ADMIN, ACCOUNTANT}),
+        (fees.FINANCE_REPORTS, {SUPER, S_ADMIN, ACCOUNTANT}),  # no PLATFORM_ADMIN (seed 001 §9.2)
+        (fees.FEE_ADMINS, {SUPER, PLATFORM, S_ADMIN}),
+        (fees.PAYMENT_WRITERS, {SUPER, PLATFORM, S_ADMIN, ACCOUNTANT}),
+        (fees.FINANCE_WRITE, {SUPER, S_ADMIN}),
+        (fees.OVERRIDERS, {SUPER}),  # dayClosingOverride: the super admin alone
+        (hostel.STAFF, {SUPER, PLATFORM, H_ADMIN, SUPERVISOR}),
+        (hostel.MEMBERS, {SUPER, PLATFORM, H_ADMIN, SUPERVISOR, RESIDENT}),
+        (hostel.ADMINS, {SUPER, PLATFORM, H_ADMIN}),
+        (hostel.HOSTEL_WRITERS["create"], {SUPER, PLATFORM}),
+        (hostel.HOSTEL_WRITERS["update"], {SUPER, PLATFORM, H_ADMIN}),
+        (hostel.HOSTEL_WRITERS["deactivate"], {SUPER, PLATFORM}),
+    ],
+    ids=[
+        "school.READERS",
+        "school.ADMINS",
+        "school.PLATFORM_ONLY",
+        "school.MARKERS",
+        "fees.FINANCE_READERS",
+        "fees.FINANCE_REPORTS",
+        "fees.FEE_ADMINS",
+        "fees.PAYMENT_WRITERS",
+        "fees.FINANCE_WRITE",
+        "fees.OVERRIDERS",
+        "hostel.STAFF",
+        "hostel.MEMBERS",
+        "hostel.ADMINS",
+        "hostel.create",
+        "hostel.update",
+        "hostel.deactivate",
+    ],
+)
 def test_rule_admits(rule: Any, roles: set[str]) -> None:
     assert admitted(rule) == roles
     assert not rule.allows(ctx(*roles, user_id=None))
@@ -82,16 +116,18 @@ def test_school_field_rules(rule: Any) -> None:
     assert {r for r in EVERY_ROLE if rule.allows(ctx(r), Row(user_id=7))} == readers
 
 
-@pytest.mark.parametrize("rule", [hostel.STAFF_OR_SELF, hostel.WAITLISTER_OR_STAFF],
-                         ids=["STAFF_OR_SELF", "WAITLISTER_OR_STAFF"])
+@pytest.mark.parametrize(
+    "rule", [hostel.STAFF_OR_SELF, hostel.WAITLISTER_OR_STAFF], ids=["STAFF_OR_SELF", "WAITLISTER_OR_STAFF"]
+)
 def test_hostel_field_rules_admit_staff_and_the_rows_user(rule: Any) -> None:
     assert {r for r in EVERY_ROLE if rule.allows(ctx(r), Row(user_id=8))} == {SUPER, PLATFORM, H_ADMIN, SUPERVISOR}
     assert rule.allows(ctx(RESIDENT), Row(user_id=7)) is True
     assert rule.allows(ctx(VISITOR), Row(user_id=7)) is True
 
 
-@pytest.mark.parametrize("rule", [hostel.BOOKER_OR_STAFF, hostel.RESIDENT_OR_STAFF],
-                         ids=["BOOKER_OR_STAFF", "RESIDENT_OR_STAFF"])
+@pytest.mark.parametrize(
+    "rule", [hostel.BOOKER_OR_STAFF, hostel.RESIDENT_OR_STAFF], ids=["BOOKER_OR_STAFF", "RESIDENT_OR_STAFF"]
+)
 def test_own_rows_rules_admit_whoever_reaches_the_row(rule: Any) -> None:
     assert rule.allows(ctx(VISITOR), Row()) is True  # the row filter narrowed them to their own rows
     assert rule.allows(ctx(), Row()) is True
@@ -159,7 +195,8 @@ def test_a_teacher_sees_the_records_of_the_classes_they_teach() -> None:
         "school_classes.class_teacher_id WHERE teachers.user_id = %(p0)s AND teachers.school_id = %(p1)s AND "
         "school_classes.school_id = %(p2)s UNION SELECT class_subjects.class_id FROM class_subjects JOIN teachers ON "
         "teachers.id = class_subjects.teacher_id WHERE teachers.user_id = %(p3)s AND teachers.school_id = %(p4)s AND "
-        "class_subjects.school_id = %(p5)s AND class_subjects.active)")
+        "class_subjects.school_id = %(p5)s AND class_subjects.active)"
+    )
     assert bind.values == {"p0": 11, "p1": 5, "p2": 5, "p3": 11, "p4": 5, "p5": 5}
     bind = Binder()
     school.taught_class_ids(ctx(TEACHER, user_id=None), bind)
@@ -172,8 +209,9 @@ def test_a_teacher_sees_the_records_reached_through_a_taught_class() -> None:
     assert school.classes_taught("klass").__name__ == "classes_taught_klass"
     table = SimpleNamespace(c={"exam_id": models.ClassSubject.__table__.c.id})
     branch, condition = row_filter(ctx(TEACHER, user_id=11, school_id=5), table, Binder())
-    assert branch == "taught" and sql(condition).startswith("class_subjects.id IN (SELECT exams.id FROM exams "
-                                                            "WHERE exams.class_id IN (SELECT school_classes.id")
+    assert branch == "taught" and sql(condition).startswith(
+        "class_subjects.id IN (SELECT exams.id FROM exams WHERE exams.class_id IN (SELECT school_classes.id"
+    )
 
 
 BOOKINGS = models.Booking.__table__
@@ -193,8 +231,9 @@ def test_others_see_only_their_own_rows(role: str) -> None:
     records = models.BookingNote.__table__ if hasattr(models, "BookingNote") else BOOKINGS
     bind = Binder()
     branch, condition = hostel.own_resident_rows("id")(ctx(role, user_id=7), BOOKINGS, bind)
-    assert branch == "self" and sql(condition) == ("bookings.id IN (SELECT hostel_students.id FROM hostel_students "
-                                                   "WHERE hostel_students.user_id = %(p0)s)")
+    assert branch == "self" and sql(condition) == (
+        "bookings.id IN (SELECT hostel_students.id FROM hostel_students WHERE hostel_students.user_id = %(p0)s)"
+    )
     assert bind.values == {"p0": 7}
     bind = Binder()
     branch, condition = hostel.own_user_rows("booker_user_id")(ctx(role, user_id=7), BOOKINGS, bind)

@@ -17,17 +17,30 @@ D = dt.date
 START, END = D(2026, 6, 1), D(2026, 6, 11)
 
 
-def bed(id: int, room: int, number: str, floor: int, room_type: int, capacity: int, max_occupants: int,  # noqa: A002
-        rule: str = "ANY") -> av.BedInfo:
+def bed(
+    id: int,
+    room: int,
+    number: str,
+    floor: int,
+    room_type: int,
+    capacity: int,
+    max_occupants: int,  # noqa: A002
+    rule: str = "ANY",
+) -> av.BedInfo:
     return av.BedInfo(id, room, number, floor, room_type, Decimal("5000.00"), capacity, max_occupants, rule)
 
 
 def world(hostel_type: str = "CO_ED") -> av.Snapshot:
     """Room A1 (floor 1): beds 101, 102 of type 10, for anyone. Room B1 (floor 0): beds 201-203
     of type 10, men only, at most 2 occupants. Room C1: bed 301 of type 20, women only."""
-    beds = [bed(101, 1, "A1", 1, 10, 2, 2), bed(102, 1, "A1", 1, 10, 2, 2),
-            bed(201, 2, "B1", 0, 10, 3, 2, "MALE_ONLY"), bed(202, 2, "B1", 0, 10, 3, 2, "MALE_ONLY"),
-            bed(203, 2, "B1", 0, 10, 3, 2, "MALE_ONLY"), bed(301, 3, "C1", 1, 20, 1, 1, "FEMALE_ONLY")]
+    beds = [
+        bed(101, 1, "A1", 1, 10, 2, 2),
+        bed(102, 1, "A1", 1, 10, 2, 2),
+        bed(201, 2, "B1", 0, 10, 3, 2, "MALE_ONLY"),
+        bed(202, 2, "B1", 0, 10, 3, 2, "MALE_ONLY"),
+        bed(203, 2, "B1", 0, 10, 3, 2, "MALE_ONLY"),
+        bed(301, 3, "C1", 1, 20, 1, 1, "FEMALE_ONLY"),
+    ]
     return av.Snapshot(7, START, END, hostel_type, {b.id: b for b in beds})
 
 
@@ -36,16 +49,19 @@ def test_days_are_half_open() -> None:
     assert av.days(D(2026, 6, 1), D(2026, 6, 1)) == []
 
 
-@pytest.mark.parametrize(("start", "end", "free"), [
-    (D(2026, 6, 5), D(2026, 6, 8), True),  # begins on the hold's check-out day: back to back
-    (D(2026, 5, 28), D(2026, 6, 1), True),  # ends on the hold's check-in day
-    (D(2026, 6, 4), D(2026, 6, 6), False),  # shares 4 June
-    (D(2026, 5, 28), D(2026, 6, 2), False),  # shares 1 June
-    (D(2026, 6, 2), D(2026, 6, 3), False),  # inside
-    (D(2026, 5, 1), D(2026, 7, 1), False),  # around
-    (D(2026, 6, 6), D(2026, 6, 9), True),  # well after
-    (D(2026, 5, 20), D(2026, 5, 25), True),  # well before
-])
+@pytest.mark.parametrize(
+    ("start", "end", "free"),
+    [
+        (D(2026, 6, 5), D(2026, 6, 8), True),  # begins on the hold's check-out day: back to back
+        (D(2026, 5, 28), D(2026, 6, 1), True),  # ends on the hold's check-in day
+        (D(2026, 6, 4), D(2026, 6, 6), False),  # shares 4 June
+        (D(2026, 5, 28), D(2026, 6, 2), False),  # shares 1 June
+        (D(2026, 6, 2), D(2026, 6, 3), False),  # inside
+        (D(2026, 5, 1), D(2026, 7, 1), False),  # around
+        (D(2026, 6, 6), D(2026, 6, 9), True),  # well after
+        (D(2026, 5, 20), D(2026, 5, 25), True),  # well before
+    ],
+)
 def test_bed_free_against_a_hold(start: dt.date, end: dt.date, free: bool) -> None:
     snap = world()
     snap.add_hold(101, D(2026, 6, 1), D(2026, 6, 5), "booking")
@@ -96,20 +112,23 @@ def test_room_and_hostel_blocks() -> None:
     assert snap.free_on(D(2026, 6, 9), 10, public=False) == 0
 
 
-@pytest.mark.parametrize(("hostel_type", "rule", "gender", "allowed"), [
-    ("CO_ED", "ANY", None, True),
-    ("CO_ED", "ANY", "MALE", True),
-    ("CO_ED", "ANY", "FEMALE", True),
-    ("CO_ED", "MALE_ONLY", "MALE", True),
-    ("CO_ED", "MALE_ONLY", "FEMALE", False),
-    ("CO_ED", "FEMALE_ONLY", "FEMALE", True),
-    ("CO_ED", "FEMALE_ONLY", "MALE", False),
-    ("BOYS", "ANY", "MALE", True),
-    ("BOYS", "ANY", "FEMALE", False),
-    ("GIRLS", "ANY", "FEMALE", True),
-    ("GIRLS", "ANY", "MALE", False),
-    ("BOYS", "FEMALE_ONLY", "MALE", False),
-])
+@pytest.mark.parametrize(
+    ("hostel_type", "rule", "gender", "allowed"),
+    [
+        ("CO_ED", "ANY", None, True),
+        ("CO_ED", "ANY", "MALE", True),
+        ("CO_ED", "ANY", "FEMALE", True),
+        ("CO_ED", "MALE_ONLY", "MALE", True),
+        ("CO_ED", "MALE_ONLY", "FEMALE", False),
+        ("CO_ED", "FEMALE_ONLY", "FEMALE", True),
+        ("CO_ED", "FEMALE_ONLY", "MALE", False),
+        ("BOYS", "ANY", "MALE", True),
+        ("BOYS", "ANY", "FEMALE", False),
+        ("GIRLS", "ANY", "FEMALE", True),
+        ("GIRLS", "ANY", "MALE", False),
+        ("BOYS", "FEMALE_ONLY", "MALE", False),
+    ],
+)
 def test_gender_rules(hostel_type: str, rule: str, gender: str | None, allowed: bool) -> None:
     snap = world(hostel_type)
     assert snap.gender_allows(bed(1, 1, "X", 0, 10, 1, 1, rule), gender) is allowed
@@ -166,20 +185,23 @@ def test_a_room_at_its_occupancy_limit_has_no_space() -> None:
     assert snap._room_taken_on(2, D(2026, 6, 5)) == 2 and snap._room_taken_on(2, D(2026, 6, 4)) == 1
 
 
-@pytest.mark.parametrize(("holds", "strategy", "gender", "lower", "chosen"), [
-    ([], "FILL_ROOMS", "MALE", False, 101),  # nothing taken: room order
-    ([201], "FILL_ROOMS", "MALE", False, 202),  # complete the partly taken B1 first
-    ([201], "SPREAD", "MALE", False, 101),  # the emptiest room
-    ([101, 201], "SPREAD", "MALE", False, 102),  # both rooms have one: room order
-    ([201], "FIRST_FIT", "MALE", False, 101),
-    ([], "FIRST_FIT", "MALE", True, 201),  # B1 is on floor 0
-    ([], "FILL_ROOMS", "MALE", True, 201),
-    ([201], "SPREAD", "MALE", True, 202),  # the floor first, then the spread
-    ([], "FILL_ROOMS", "FEMALE", False, 101),  # B1 is for men
-    ([101], "FIRST_FIT", "FEMALE", True, 102),
-    ([101, 102], "FIRST_FIT", "FEMALE", False, None),
-    ([101, 102, 201, 202], "FIRST_FIT", "MALE", False, None),  # 203 free, but B1 is at its limit
-])
+@pytest.mark.parametrize(
+    ("holds", "strategy", "gender", "lower", "chosen"),
+    [
+        ([], "FILL_ROOMS", "MALE", False, 101),  # nothing taken: room order
+        ([201], "FILL_ROOMS", "MALE", False, 202),  # complete the partly taken B1 first
+        ([201], "SPREAD", "MALE", False, 101),  # the emptiest room
+        ([101, 201], "SPREAD", "MALE", False, 102),  # both rooms have one: room order
+        ([201], "FIRST_FIT", "MALE", False, 101),
+        ([], "FIRST_FIT", "MALE", True, 201),  # B1 is on floor 0
+        ([], "FILL_ROOMS", "MALE", True, 201),
+        ([201], "SPREAD", "MALE", True, 202),  # the floor first, then the spread
+        ([], "FILL_ROOMS", "FEMALE", False, 101),  # B1 is for men
+        ([101], "FIRST_FIT", "FEMALE", True, 102),
+        ([101, 102], "FIRST_FIT", "FEMALE", False, None),
+        ([101, 102, 201, 202], "FIRST_FIT", "MALE", False, None),  # 203 free, but B1 is at its limit
+    ],
+)
 def test_pick_bed(holds: list[int], strategy: str, gender: str, lower: bool, chosen: int | None) -> None:
     snap = world()
     for bed_id in holds:
@@ -208,10 +230,13 @@ def test_snapshot_reads_the_four_statements() -> None:
     answers = {
         av.HOSTEL_SQL: [("BOYS", '{"10": 2, "0": 1}')],
         av.BEDS_SQL: [(101, 1, "A1", 1, 10, "4500.50", 2, 2, "ANY"), (102, 1, "A1", 1, 10, "4500.50", 2, 2, "ANY")],
-        av.HOLDS_SQL: [("resident", 101, None, D(2026, 5, 1), None), ("booking", 102, None, D(2026, 6, 2), D(2026, 6, 4)),
-                       ("block:ROOM", None, 1, D(2026, 6, 8), D(2026, 6, 9)),
-                       ("block:HOSTEL", None, None, D(2026, 6, 10), D(2026, 6, 11)),
-                       ("block:BED", 102, None, D(2026, 6, 6), D(2026, 6, 7))],
+        av.HOLDS_SQL: [
+            ("resident", 101, None, D(2026, 5, 1), None),
+            ("booking", 102, None, D(2026, 6, 2), D(2026, 6, 4)),
+            ("block:ROOM", None, 1, D(2026, 6, 8), D(2026, 6, 9)),
+            ("block:HOSTEL", None, None, D(2026, 6, 10), D(2026, 6, 11)),
+            ("block:BED", 102, None, D(2026, 6, 6), D(2026, 6, 7)),
+        ],
         av.UNASSIGNED_SQL: [(10, D(2026, 6, 1), D(2026, 6, 3))],
     }
     calls = []
@@ -226,8 +251,10 @@ def test_snapshot_reads_the_four_statements() -> None:
     assert calls == [[7], [7, 10], [7, START, END], [7, START, END]]
     assert snap.hostel_type == "BOYS" and snap.hold_back == {10: 2, 0: 1}
     assert snap.beds[101] == av.BedInfo(101, 1, "A1", 1, 10, Decimal("4500.50"), 2, 2, "ANY")
-    assert snap.bed_holds == {101: [(D(2026, 5, 1), av.OPEN_END, "resident")],
-                              102: [(D(2026, 6, 2), D(2026, 6, 4), "booking"), (D(2026, 6, 6), D(2026, 6, 7), "block:BED")]}
+    assert snap.bed_holds == {
+        101: [(D(2026, 5, 1), av.OPEN_END, "resident")],
+        102: [(D(2026, 6, 2), D(2026, 6, 4), "booking"), (D(2026, 6, 6), D(2026, 6, 7), "block:BED")],
+    }
     assert snap.room_blocks == {1: [(D(2026, 6, 8), D(2026, 6, 9))]}
     assert snap.hostel_blocks == [(D(2026, 6, 10), D(2026, 6, 11))]
     assert snap.unassigned == [(10, D(2026, 6, 1), D(2026, 6, 3))]
@@ -242,8 +269,12 @@ def test_snapshot_reads_the_four_statements() -> None:
 def test_alternatives_lists_other_room_types_with_a_bed_for_the_whole_stay() -> None:
     answers = {
         av.HOSTEL_SQL: [("CO_ED", "{}")],
-        av.BEDS_SQL: [(101, 1, "A1", 1, 10, "4000", 1, 1, "ANY"), (201, 2, "B1", 1, 20, "6000", 2, 2, "ANY"),
-                      (202, 2, "B1", 1, 20, "6000", 2, 2, "ANY"), (301, 3, "C1", 1, 30, "3000", 1, 1, "ANY")],
+        av.BEDS_SQL: [
+            (101, 1, "A1", 1, 10, "4000", 1, 1, "ANY"),
+            (201, 2, "B1", 1, 20, "6000", 2, 2, "ANY"),
+            (202, 2, "B1", 1, 20, "6000", 2, 2, "ANY"),
+            (301, 3, "C1", 1, 30, "3000", 1, 1, "ANY"),
+        ],
         av.HOLDS_SQL: [("booking", 301, None, D(2026, 6, 5), D(2026, 6, 6))],
         av.UNASSIGNED_SQL: [],
     }
@@ -307,8 +338,12 @@ def test_claims_count_against_their_own_room_type_only() -> None:
 
 def test_alternatives_compare_room_types_by_value() -> None:
     big = int("700000")
-    answers = {av.HOSTEL_SQL: [("CO_ED", "{}")], av.BEDS_SQL: [(101, 1, "A1", 1, big, "4000", 1, 1, "ANY")],
-               av.HOLDS_SQL: [], av.UNASSIGNED_SQL: []}
+    answers = {
+        av.HOSTEL_SQL: [("CO_ED", "{}")],
+        av.BEDS_SQL: [(101, 1, "A1", 1, big, "4000", 1, 1, "ANY")],
+        av.HOLDS_SQL: [],
+        av.UNASSIGNED_SQL: [],
+    }
 
     async def run(sql: str, params: list) -> list:
         return answers[sql] if sql in answers else [(int("700000"), "Solo", Decimal("4000"))]

@@ -15,16 +15,25 @@ from resolvers.finance import closing
 D = dt.date
 
 
-@pytest.mark.parametrize(("day", "through", "refusal"), [
-    (D(2026, 3, 10), None, None),  # nothing closed yet
-    (D(2026, 3, 11), D(2026, 3, 10), None),  # the day after the closing
-    (D(2027, 1, 1), D(2026, 3, 10), None),
-    (D(2026, 3, 10), D(2026, 3, 10), "2026-03-10 is closed; a super admin can reopen it."),
-    (D(2026, 3, 9), D(2026, 3, 10),
-     "2026-03-09 is closed (the books are closed through 2026-03-10); a super admin can reopen it."),
-    (D(2025, 12, 31), D(2026, 3, 10),
-     "2025-12-31 is closed (the books are closed through 2026-03-10); a super admin can reopen it."),
-])
+@pytest.mark.parametrize(
+    ("day", "through", "refusal"),
+    [
+        (D(2026, 3, 10), None, None),  # nothing closed yet
+        (D(2026, 3, 11), D(2026, 3, 10), None),  # the day after the closing
+        (D(2027, 1, 1), D(2026, 3, 10), None),
+        (D(2026, 3, 10), D(2026, 3, 10), "2026-03-10 is closed; a super admin can reopen it."),
+        (
+            D(2026, 3, 9),
+            D(2026, 3, 10),
+            "2026-03-09 is closed (the books are closed through 2026-03-10); a super admin can reopen it.",
+        ),
+        (
+            D(2025, 12, 31),
+            D(2026, 3, 10),
+            "2025-12-31 is closed (the books are closed through 2026-03-10); a super admin can reopen it.",
+        ),
+    ],
+)
 def test_day_closed(day: dt.date, through: dt.date | None, refusal: str | None) -> None:
     assert closing.day_closed(day, through) == refusal
 

@@ -16,18 +16,36 @@ from resolvers.fees import formula
 D = Decimal
 
 
-@pytest.mark.parametrize(("value", "rounded"), [
-    ("10.005", "10.01"), ("10.004", "10.00"), ("-10.005", "-10.01"), ("0.125", "0.13"), ("7", "7.00"), (3, "3.00"),
-    (D("2.675"), "2.68"), ("0.0049", "0.00"),
-])
+@pytest.mark.parametrize(
+    ("value", "rounded"),
+    [
+        ("10.005", "10.01"),
+        ("10.004", "10.00"),
+        ("-10.005", "-10.01"),
+        ("0.125", "0.13"),
+        ("7", "7.00"),
+        (3, "3.00"),
+        (D("2.675"), "2.68"),
+        ("0.0049", "0.00"),
+    ],
+)
 def test_money_rounds_half_up_to_the_paisa(value: object, rounded: str) -> None:
     assert str(money(value)) == rounded
 
 
-@pytest.mark.parametrize(("part", "whole", "result"), [
-    (1, 3, D("33.33")), (2, 3, D("66.67")), (1, 8, D("12.50")), (1, 200, D("0.50")), (1, 400, D("0.25")),
-    (5, 5, D("100.00")), (0, 7, D("0.00")), (D("0.5"), 2, D("25.00")),
-])
+@pytest.mark.parametrize(
+    ("part", "whole", "result"),
+    [
+        (1, 3, D("33.33")),
+        (2, 3, D("66.67")),
+        (1, 8, D("12.50")),
+        (1, 200, D("0.50")),
+        (1, 400, D("0.25")),
+        (5, 5, D("100.00")),
+        (0, 7, D("0.00")),
+        (D("0.5"), 2, D("25.00")),
+    ],
+)
 def test_percent(part: object, whole: object, result: Decimal) -> None:
     assert percent(part, whole) == result
     assert str(percent(part, whole)) == str(result)
@@ -39,9 +57,15 @@ def test_percent_of_nothing_is_the_empty_answer() -> None:
     assert percent(0, D("0.00"), empty="n/a") == "n/a"
 
 
-ROW = {"amount": D("1000.00"), "late_fee_accrued": D("50.00"), "total_discount_amount": D("100.00"),
-       "sponsor_covered_amount": D("200.00"), "late_fee_waived": D("20.00"), "principal_paid": D("300.00"),
-       "late_fee_paid": D("10.00")}
+ROW = {
+    "amount": D("1000.00"),
+    "late_fee_accrued": D("50.00"),
+    "total_discount_amount": D("100.00"),
+    "sponsor_covered_amount": D("200.00"),
+    "late_fee_waived": D("20.00"),
+    "principal_paid": D("300.00"),
+    "late_fee_paid": D("10.00"),
+}
 
 
 def test_pending_of_a_mapping_and_of_an_object() -> None:
@@ -77,12 +101,16 @@ def test_missing_terms_count_as_zero() -> None:
 def test_pending_in_sql() -> None:
     table = Table("fee_assignments", MetaData(), *(Column(k, Numeric) for k in ROW))
     text = str(formula.pending_sql(table.c).compile(dialect=postgresql.dialect()))
-    assert text == ("(((((fee_assignments.amount + fee_assignments.late_fee_accrued)"
-                    " - fee_assignments.total_discount_amount) - fee_assignments.sponsor_covered_amount)"
-                    " - fee_assignments.late_fee_waived) - fee_assignments.principal_paid) - fee_assignments.late_fee_paid")
-    assert formula.pending_sql_text("a") == ("(a.amount + a.late_fee_accrued - a.total_discount_amount"
-                                             " - a.sponsor_covered_amount - a.late_fee_waived - a.principal_paid"
-                                             " - a.late_fee_paid)")
+    assert text == (
+        "(((((fee_assignments.amount + fee_assignments.late_fee_accrued)"
+        " - fee_assignments.total_discount_amount) - fee_assignments.sponsor_covered_amount)"
+        " - fee_assignments.late_fee_waived) - fee_assignments.principal_paid) - fee_assignments.late_fee_paid"
+    )
+    assert formula.pending_sql_text("a") == (
+        "(a.amount + a.late_fee_accrued - a.total_discount_amount"
+        " - a.sponsor_covered_amount - a.late_fee_waived - a.principal_paid"
+        " - a.late_fee_paid)"
+    )
 
 
 def test_a_percentage_cap_keeps_its_paise() -> None:
@@ -91,10 +119,21 @@ def test_a_percentage_cap_keeps_its_paise() -> None:
 
     from resolvers.fees.calculators import late_fee_accrual
 
-    row = {"amount": D("1000.00"), "due_date": dt.date(2026, 5, 10), "late_fee_type": "FLAT",
-           "late_fee_value": D("50.00"), "late_fee_grace_days": 0, "late_fee_cap_type": "PERCENTAGE",
-           "late_fee_cap_value": D("0.25"), "late_fee_applied": False, "late_fee_accrued": D("0.00"),
-           "principal_paid": D("0.00"), "late_fee_paid": D("0.00"), "late_fee_waived": D("0.00"),
-           "total_discount_amount": D("0.00"), "sponsor_covered_amount": D("0.00")}
+    row = {
+        "amount": D("1000.00"),
+        "due_date": dt.date(2026, 5, 10),
+        "late_fee_type": "FLAT",
+        "late_fee_value": D("50.00"),
+        "late_fee_grace_days": 0,
+        "late_fee_cap_type": "PERCENTAGE",
+        "late_fee_cap_value": D("0.25"),
+        "late_fee_applied": False,
+        "late_fee_accrued": D("0.00"),
+        "principal_paid": D("0.00"),
+        "late_fee_paid": D("0.00"),
+        "late_fee_waived": D("0.00"),
+        "total_discount_amount": D("0.00"),
+        "sponsor_covered_amount": D("0.00"),
+    }
     accrual = late_fee_accrual(row, dt.date(2026, 5, 11))
     assert accrual.amount == D("2.50") and accrual.applied is True

@@ -9,8 +9,18 @@ import pytest
 
 from auth import permissions as p
 
-ALL_ROLES = ("SUPER_ADMIN", "PLATFORM_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT", "TEACHER", "GUARDIAN", "HOSTEL_ADMIN",
-             "SUPERVISOR", "HOSTEL_STUDENT", "VISITOR")
+ALL_ROLES = (
+    "SUPER_ADMIN",
+    "PLATFORM_ADMIN",
+    "SCHOOL_ADMIN",
+    "ACCOUNTANT",
+    "TEACHER",
+    "GUARDIAN",
+    "HOSTEL_ADMIN",
+    "SUPERVISOR",
+    "HOSTEL_STUDENT",
+    "VISITOR",
+)
 
 
 def caller(*roles: str, user_id: int | None = 7) -> SimpleNamespace:
@@ -47,18 +57,30 @@ def test_a_rule_describes_itself() -> None:
     assert p.roles("SCHOOL_ADMIN", "ACCOUNTANT").roles == {"SCHOOL_ADMIN", "ACCOUNTANT"}
 
 
-@pytest.mark.parametrize(("group", "members"), [
-    (p.PLATFORM, {"SUPER_ADMIN", "PLATFORM_ADMIN"}),
-    (p.SCHOOL_READERS, {"SUPER_ADMIN", "PLATFORM_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT", "TEACHER"}),
-    (p.SCHOOL_ADMINS, {"SUPER_ADMIN", "PLATFORM_ADMIN", "SCHOOL_ADMIN"}),
-    (p.HOSTEL_ADMINS, {"SUPER_ADMIN", "PLATFORM_ADMIN", "HOSTEL_ADMIN"}),
-    # seed 001 §9.2: no PLATFORM_ADMIN in finance reports, nor in its writes
-    (p.FINANCE_REPORTERS, {"SUPER_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT"}),
-    (p.FINANCE_WRITERS, {"SUPER_ADMIN", "SCHOOL_ADMIN"}),
-    (p.HOSTEL_STAFF, {"SUPER_ADMIN", "PLATFORM_ADMIN", "HOSTEL_ADMIN", "SUPERVISOR"}),
-    (p.HOSTEL_MEMBERS, {"SUPER_ADMIN", "PLATFORM_ADMIN", "HOSTEL_ADMIN", "SUPERVISOR", "HOSTEL_STUDENT"}),
-], ids=["PLATFORM", "SCHOOL_READERS", "SCHOOL_ADMINS", "HOSTEL_ADMINS", "FINANCE_REPORTERS", "FINANCE_WRITERS",
-        "HOSTEL_STAFF", "HOSTEL_MEMBERS"])
+@pytest.mark.parametrize(
+    ("group", "members"),
+    [
+        (p.PLATFORM, {"SUPER_ADMIN", "PLATFORM_ADMIN"}),
+        (p.SCHOOL_READERS, {"SUPER_ADMIN", "PLATFORM_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT", "TEACHER"}),
+        (p.SCHOOL_ADMINS, {"SUPER_ADMIN", "PLATFORM_ADMIN", "SCHOOL_ADMIN"}),
+        (p.HOSTEL_ADMINS, {"SUPER_ADMIN", "PLATFORM_ADMIN", "HOSTEL_ADMIN"}),
+        # seed 001 §9.2: no PLATFORM_ADMIN in finance reports, nor in its writes
+        (p.FINANCE_REPORTERS, {"SUPER_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT"}),
+        (p.FINANCE_WRITERS, {"SUPER_ADMIN", "SCHOOL_ADMIN"}),
+        (p.HOSTEL_STAFF, {"SUPER_ADMIN", "PLATFORM_ADMIN", "HOSTEL_ADMIN", "SUPERVISOR"}),
+        (p.HOSTEL_MEMBERS, {"SUPER_ADMIN", "PLATFORM_ADMIN", "HOSTEL_ADMIN", "SUPERVISOR", "HOSTEL_STUDENT"}),
+    ],
+    ids=[
+        "PLATFORM",
+        "SCHOOL_READERS",
+        "SCHOOL_ADMINS",
+        "HOSTEL_ADMINS",
+        "FINANCE_REPORTERS",
+        "FINANCE_WRITERS",
+        "HOSTEL_STAFF",
+        "HOSTEL_MEMBERS",
+    ],
+)
 def test_role_groups(group: tuple[str, ...], members: set[str]) -> None:
     assert set(group) == members
     assert len(group) == len(members)  # no role twice
@@ -121,8 +143,9 @@ def test_owner_is_compared_by_value() -> None:
     assert rule.allows(caller(user_id=me), Row(user_id=int("100000000008"))) is False
 
 
-@pytest.mark.parametrize("rule", [p.roles("TEACHER"), p.FieldRule("x", roles=frozenset({"TEACHER"}))],
-                         ids=["Rule", "FieldRule"])
+@pytest.mark.parametrize(
+    "rule", [p.roles("TEACHER"), p.FieldRule("x", roles=frozenset({"TEACHER"}))], ids=["Rule", "FieldRule"]
+)
 def test_rules_are_frozen_values(rule: object) -> None:
     """One rule object is shared by every declaration that names it: nobody may change it in
     place, and equal rules are one rule (`declare` compares them; they key dictionaries)."""

@@ -12,8 +12,16 @@ from models.booking import Booking, BookingStatus, BookingStatusHistory
 from resolvers.booking import transitions
 
 S = BookingStatus
-P, A, R, C, I, D, N, X = (S.PENDING, S.APPROVED, S.REJECTED, S.CONFIRMED, S.CHECKED_IN, S.COMPLETED, S.NO_SHOW,
-                          S.CANCELLED)
+P, A, R, C, I, D, N, X = (
+    S.PENDING,
+    S.APPROVED,
+    S.REJECTED,
+    S.CONFIRMED,
+    S.CHECKED_IN,
+    S.COMPLETED,
+    S.NO_SHOW,
+    S.CANCELLED,
+)
 # from -> the targets the lifecycle allows (PENDING -> APPROVED -> CONFIRMED -> CHECKED_IN -> COMPLETED;
 # PENDING -> REJECTED; APPROVED/CONFIRMED -> NO_SHOW; PENDING/APPROVED/CONFIRMED -> CANCELLED)
 EXPECTED = {
@@ -21,7 +29,10 @@ EXPECTED = {
     A: {C, X, N},
     C: {I, X, N},
     I: {D},
-    D: set(), R: set(), N: set(), X: set(),
+    D: set(),
+    R: set(),
+    N: set(),
+    X: set(),
 }
 PAIRS = [(f, t) for f in S for t in S]
 
@@ -57,11 +68,14 @@ def test_every_pair(current: BookingStatus, to: BookingStatus) -> None:
         assert error.code.value == "CONFLICT" and error.field == ["input", "id"]
 
 
-@pytest.mark.parametrize(("current", "message"), [
-    (P, "A PENDING booking cannot become COMPLETED (allowed from PENDING: APPROVED, CANCELLED, REJECTED)."),
-    (C, "A CONFIRMED booking cannot become COMPLETED (allowed from CONFIRMED: CANCELLED, CHECKED_IN, NO_SHOW)."),
-    (X, "A CANCELLED booking cannot become COMPLETED (allowed from CANCELLED: none: it is final)."),
-])
+@pytest.mark.parametrize(
+    ("current", "message"),
+    [
+        (P, "A PENDING booking cannot become COMPLETED (allowed from PENDING: APPROVED, CANCELLED, REJECTED)."),
+        (C, "A CONFIRMED booking cannot become COMPLETED (allowed from CONFIRMED: CANCELLED, CHECKED_IN, NO_SHOW)."),
+        (X, "A CANCELLED booking cannot become COMPLETED (allowed from CANCELLED: none: it is final)."),
+    ],
+)
 def test_refusal_names_the_allowed_moves(current: BookingStatus, message: str) -> None:
     with pytest.raises(UserErrors) as refused:
         transitions.move(Recorder(), Booking(id=1, status=current), D)
