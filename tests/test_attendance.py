@@ -156,7 +156,8 @@ def clean_day(gw: dict[str, Any], offset: int) -> dt.date:
 async def test_teacher_marks_the_whole_class_today_and_remarking_updates(client, db, gw):
     class_id = class_of(gw, "Class 5", "A")
     students = gw["gw"]["students"][class_id]
-    assert len(students) == 12
+    n = len(students)  # the demo's 12 pupils, and any another test enrolled in the class
+    assert n >= 12
     day = today()
     logs = await activity_count(db, class_id)
     body = await call(
@@ -172,12 +173,12 @@ async def test_teacher_marks_the_whole_class_today_and_remarking_updates(client,
         },
     )
     assert ok(body)["attendanceMark"] == {
-        "marked": 12,
+        "marked": n,
         "schoolClass": {"name": "Class 5", "section": "A"},
         "errors": [],
     }
     written = await rows_on(db, class_id, day)
-    assert len(written) == 12
+    assert len(written) == n
     assert [written[s][0] for s in students[:4]] == ["PRESENT", "PRESENT", "ABSENT", "LATE"]
     assert await activity_count(db, class_id) == logs + 1
 
@@ -194,7 +195,7 @@ async def test_teacher_marks_the_whole_class_today_and_remarking_updates(client,
             }
         },
     )
-    assert ok(again)["attendanceMark"]["marked"] == 12
+    assert ok(again)["attendanceMark"]["marked"] == n
     assert await rows_on(db, class_id, day) == {s: ("ABSENT", "rain") for s in students}
     async with db.acquire() as conn:
         audit = await conn.fetch(
@@ -207,7 +208,7 @@ async def test_teacher_marks_the_whole_class_today_and_remarking_updates(client,
         total = await conn.fetchval(
             "SELECT count(*) FROM student_attendance WHERE class_id = $1 AND attendance_date = $2", class_id, day
         )
-    assert total == 12 and len(audit) == 12
+    assert total == n and len(audit) == n
     assert {(r["email"], r["session_id"]) for r in audit} == {(TEACHER, gw["gw"]["session"])}
     assert all(r["updated_at"] is not None and r["created_by"] is not None for r in audit)
 
@@ -867,7 +868,9 @@ async def test_summary_rules_ranges_and_access(client, db, gw):
     body = await call(
         client, ADMIN, SUMMARY, {"id": gid("SchoolClass", unassigned), "from": day.isoformat(), "to": day.isoformat()}
     )
-    assert len(ok(body)["classAttendanceSummary"]["students"]) == 12
+    # every student actively enrolled in the class when asked (other tests may enrol pupils of their own)
+    enrolled = await db.fetchval("SELECT count(*) FROM student_enrollments WHERE class_id = $1 AND active", unassigned)
+    assert len(ok(body)["classAttendanceSummary"]["students"]) == enrolled >= 12
     body = await call(
         client,
         "accounts@greenwood.demo",

@@ -55,6 +55,7 @@ from kit.ids import encode_gid, pk_max
 from kit.registry import SPECS
 from schema.root import build_schema
 from tests.conftest import login, make_schools, school_today, unique
+from tests.uploads import PREFLIGHT
 
 SCHEMA = build_schema()._schema
 TABLE_FILE = Path(__file__).resolve().parent / "rules" / "root_fields.txt"
@@ -131,6 +132,7 @@ ID_TYPES = {
     "HostelMediaUpdateInput.categoryId": "MediaCategory",
     "Query.node.id": "School",
     "StudentDocumentDeleteInput.id": "StudentDocument",
+    "subscriptionId": "SchoolSubscription",
 }
 
 
@@ -368,7 +370,7 @@ async def _send(client: Any, headers: dict[str, str], calls: list[Args]) -> list
         ]
         response = await client.post(
             "/graphql",
-            headers=headers,
+            headers={**headers, **PREFLIGHT},
             data={
                 "operations": orjson.dumps({"query": a.document(), "variables": a.values}).decode(),
                 "map": orjson.dumps({f"f{i}": [p] for i, p in enumerate(uploads)}).decode(),
