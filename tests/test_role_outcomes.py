@@ -55,6 +55,7 @@ from kit.ids import encode_gid, pk_max
 from kit.registry import SPECS
 from schema.root import build_schema
 from tests.conftest import login, make_schools, school_today, unique
+from tests.test_rule_matrix import ROLES  # the columns of the reviewed table
 from tests.uploads import PREFLIGHT
 
 SCHEMA = build_schema()._schema
@@ -80,19 +81,6 @@ COLUMNS: dict[str, tuple[str | None, str | None, str]] = {
     "HOSTEL_STUDENT": ("resident@sunrise.demo", None, "HOSTEL_STUDENT"),
     "VISITOR": ("visitor@demo.campus", None, "VISITOR"),
 }
-ROLES = (
-    "SUPER_ADMIN",
-    "PLATFORM_ADMIN",
-    "SCHOOL_ADMIN",
-    "ACCOUNTANT",
-    "TEACHER",
-    "STUDENT",
-    "GUARDIAN",
-    "HOSTEL_ADMIN",
-    "SUPERVISOR",
-    "HOSTEL_STUDENT",
-    "VISITOR",
-)
 
 # Mutations whose input holds nothing to spoil (no text, no ID, no date): an allowed caller
 # really runs them. Each revokes the caller's own login, so they are run by users made for the
