@@ -429,3 +429,40 @@ def test_snapshot_keeps_capacity_and_occupancy_limit_apart() -> None:
     assert (info.room_id, info.room_number, info.floor, info.room_type_id) == (8, "F1", 2, 10)
     assert snap.free_on(START, 10) == 1
     assert snap.free_on(START, 10, "MALE") == 0
+
+
+def test_room_types_genders_and_rules_are_compared_by_value() -> None:
+    """Values read from the database are equal to, not the same objects as, the ones asked with:
+    room type 700000, gender "MALE", rule "ANY" and "MALE_ONLY" built at run time."""
+    big = int("700000")
+    male, any_rule, male_only = "".join(["MA", "LE"]), "".join(["AN", "Y"]), "".join(["MALE_", "ONLY"])
+    beds = {1: bed(1, 1, "G1", 0, big, 1, 1, any_rule), 2: bed(2, 2, "G2", 0, big, 1, 1, male_only)}
+    snap = av.Snapshot(7, START, END, "BOYS", beds)
+    snap.unassigned = [(int("700000"), START, END)]
+    assert snap.total_beds(int("700000")) == 2
+    assert snap.free_on(START, int("700000"), male) == 1  # 2 beds, 1 claimed
+    assert snap.pick_bed(int("700000"), START, END, male, "FIRST_FIT") == 1
+
+
+def test_a_bed_another_gender_cannot_take_does_not_hide_the_next_ones() -> None:
+    """Type 10 in listing order: B1's men-only beds first, then A1's: a woman still finds A1's 2."""
+    snap = world()
+    snap.beds = {k: snap.beds[k] for k in (201, 202, 203, 101, 102, 301)}
+    assert snap.free_on(START, 10, "FEMALE") == 2
+
+
+def test_min_free_is_public_unless_told_otherwise() -> None:
+    snap = world()
+    snap.hold_back = {10: 1}
+    assert snap.min_free(10, START, END) == 3  # 4 free, 1 held back
+    assert snap.min_free(10, START, END, public=False) == 4
+
+
+def test_a_room_over_its_limit_offers_nothing_and_takes_nothing_from_others() -> None:
+    """B1's limit is 2 but 3 residents live there (the limit was lowered after): B1 offers 0, A1 its 2."""
+    beds = {i: bed(i, 2, "B1", 0, 10, 4, 2) for i in (201, 202, 203, 204)}
+    beds.update({101: bed(101, 1, "A1", 1, 10, 2, 2), 102: bed(102, 1, "A1", 1, 10, 2, 2)})
+    snap = av.Snapshot(7, START, END, "CO_ED", beds)
+    for bed_id in (201, 202, 203):
+        snap.add_hold(bed_id, START, END, "resident")
+    assert snap.free_on(START, 10) == 2
