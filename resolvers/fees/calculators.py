@@ -58,7 +58,8 @@ def late_fee_accrual(assignment: Any, on: dt.date) -> Accrual:
     unpaid = principal_due(assignment)
     if overdue_days <= 0 or unpaid <= 0:
         return Accrual(ZERO, applied, "not overdue")
-    value = Decimal(_get(assignment, "late_fee_value") or 0)
+    # `or -1` is equivalent: a negative fee is charged as max(0, ...) = 0, like a fee of 0 (`or 1`: tested)
+    value = Decimal(_get(assignment, "late_fee_value") or 0)  # pragma: no mutate - see above
     if kind == "FLAT":
         target = accrued if applied else accrued + value
     elif kind == "PERCENTAGE":
@@ -73,10 +74,13 @@ def late_fee_accrual(assignment: Any, on: dt.date) -> Accrual:
     else:
         raise ValueError(f"unknown late fee type {kind}")
     cap_kind = _enum_name(_get(assignment, "late_fee_cap_type")) or "NONE"
-    cap_value = Decimal(_get(assignment, "late_fee_cap_value") or 0)
-    if cap_kind == "FIXED":
+    # `or -1` is equivalent: a cap below 0 leaves max(0, ...) = 0 to charge, like a cap of 0 (`or 1`: tested)
+    cap_value = Decimal(_get(assignment, "late_fee_cap_value") or 0)  # pragma: no mutate - see above
+    # `<= "FIXED"` / `>= "PERCENTAGE"` are equivalent: of LateFeeCapType's values only FIXED sorts at or
+    # before "FIXED", and NONE (the only other one left) sorts before "PERCENTAGE"; `is`, `!=`...: tested
+    if cap_kind == "FIXED":  # pragma: no mutate - see above
         target = min(target, cap_value)
-    elif cap_kind == "PERCENTAGE":
+    elif cap_kind == "PERCENTAGE":  # pragma: no mutate - see above
         target = min(target, unpaid * cap_value / HUNDRED)
     amount = max(ZERO, money(target) - accrued)
     once = kind in ("FLAT", "PERCENTAGE")
@@ -96,9 +100,11 @@ def funding_cover(base_amount: Decimal, discount_amount: Decimal, arrangement: A
     valid_from, valid_to = _get(arrangement, "valid_from"), _get(arrangement, "valid_to")
     if (valid_from is not None and on < valid_from) or (valid_to is not None and on > valid_to):
         return ZERO
-    if _enum_name(_get(arrangement, "coverage_type")) == "FULL":
+    # `<= "FULL"` / `<= "FIXED_AMOUNT"` are equivalent: the other value of FundingCoverageType (PARTIAL) and of
+    # FundingCoverageMode (PERCENTAGE) sort after them; `is`, `!=`...: tested
+    if _enum_name(_get(arrangement, "coverage_type")) == "FULL":  # pragma: no mutate - see above
         return money(net)
     value = Decimal(_get(arrangement, "coverage_value") or 0)
-    if _enum_name(_get(arrangement, "coverage_mode")) == "FIXED_AMOUNT":
+    if _enum_name(_get(arrangement, "coverage_mode")) == "FIXED_AMOUNT":  # pragma: no mutate - see above
         return money(min(value, net))
     return money(min(net * value / HUNDRED, net))

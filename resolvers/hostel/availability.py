@@ -118,7 +118,10 @@ class Snapshot:
         free = 0
         for room_id, count in per_room.items():
             bed = limit[room_id]
-            if bed.max_occupants < bed.capacity:  # the room may not fill every bed
+            # the room may not fill every bed. `!=`, `<=`, `is not` answer alike (equivalent mutants): a room
+            # never has more active beds than its capacity (resolvers/room/service.py), so when the limit is at or
+            # above the capacity the free beds already are at most `max_occupants - taken`
+            if bed.max_occupants < bed.capacity:  # pragma: no mutate - see above; the limit below capacity: tested
                 count = min(count, max(0, bed.max_occupants - self._room_taken_on(room_id, day)))
             free += count
         free -= sum(1 for rt, s, e in self.unassigned if rt == room_type_id and s <= day < e)
@@ -162,15 +165,20 @@ class Snapshot:
         def key(bed: BedInfo) -> tuple[Any, ...]:
             floor = (bed.floor,) if prefer_lower_floors else ()
             if strategy == "FILL_ROOMS":
-                return (*floor, -taken[bed.room_id], bed.room_number, bed.id)
-            if strategy == "SPREAD":
+                # `~taken` (= -taken - 1) gives the same order: an equivalent mutant; `+`/`not`: tested
+                return (*floor, -taken[bed.room_id], bed.room_number, bed.id)  # pragma: no mutate - see above
+            # `>= "SPREAD"` is equivalent: of AssignmentStrategy's values only SPREAD sorts at or after "SPREAD"
+            # (FILL_ROOMS is answered above); `is`, `!=`, `<=`, `>`: tested
+            if strategy == "SPREAD":  # pragma: no mutate - see above
                 return (*floor, taken[bed.room_id], bed.room_number, bed.id)
             return (*floor, bed.room_number, bed.id)
 
         return min(candidates, key=key).id
 
     def _room_has_space(self, bed: BedInfo, start: dt.date, end: dt.date) -> bool:
-        if bed.max_occupants >= bed.capacity:
+        # a shortcut: when the limit is at or above the capacity the count below is true anyway (a room never has
+        # more active beds than its capacity, and this bed is free), so `==`, `>`, `is` are equivalent mutants
+        if bed.max_occupants >= bed.capacity:  # pragma: no mutate - see above; `<`, `<=`, `!=`: tested
             return True
         return all(self._room_taken_on(bed.room_id, d) < bed.max_occupants for d in days(start, end))
 

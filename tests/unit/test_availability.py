@@ -352,3 +352,117 @@ def test_alternatives_compare_room_types_by_value() -> None:
 
     assert asyncio.run(av.alternatives(run, 7, START, END, None, exclude_room_type=big)) == []
     assert len(asyncio.run(av.alternatives(run, 7, START, END, None, exclude_room_type=int("700001")))) == 1
+
+
+def test_the_strategy_is_compared_by_value() -> None:
+    """The strategy may come from anywhere (a rule row, JSON): a string equal to "SPREAD" but not
+    the same object spreads as well. A1 has one bed taken, B1 none: SPREAD takes B1's first bed,
+    FILL_ROOMS completes A1, SAME_INSTITUTION (no resident data here) takes room and bed order."""
+    snap = world()
+    snap.add_hold(101, START, END, "booking")
+    spread = "".join(["SPR", "EAD"])
+    fill = "".join(["FILL_", "ROOMS"])
+    assert snap.pick_bed(10, START, END, "MALE", spread) == 201
+    assert snap.pick_bed(10, START, END, "MALE", fill) == 102
+    assert snap.pick_bed(10, START, END, "MALE", "SAME_INSTITUTION") == 102
+    other = world()
+    other.add_hold(201, START, END, "booking")  # B1 partly taken: FILL_ROOMS completes it
+    assert other.pick_bed(10, START, END, "MALE", fill) == 202
+
+
+def test_fill_rooms_prefers_the_fullest_room() -> None:
+    """Three rooms of type 10 with 4 beds each: E1 has 1 taken, E2 has 2 taken, E3 none.
+    FILL_ROOMS completes E2 (the fullest) first; SPREAD starts on E3 (the emptiest)."""
+    beds = {}
+    for room, number in ((5, "E1"), (6, "E2"), (7, "E3")):
+        for i in range(1, 5):
+            beds[room * 100 + i] = bed(room * 100 + i, room, number, 0, 10, 4, 4)
+    snap = av.Snapshot(7, START, END, "CO_ED", beds)
+    for bed_id in (501, 601, 602):
+        snap.add_hold(bed_id, START, END, "resident")
+    assert snap.pick_bed(10, START, END, None, "FILL_ROOMS") == 603
+    assert snap.pick_bed(10, START, END, None, "SPREAD") == 701
+    assert snap.pick_bed(10, START, END, None, "FIRST_FIT") == 502
+
+
+def test_a_hostel_block_of_several_days_closes_each_of_them() -> None:
+    """A hostel block from before the window to 4 June, another over 8-10 June: every one of
+    those days is closed, asked one day at a time (the day index) or as a range."""
+    snap = world()
+    snap.hostel_blocks.append((D(2026, 5, 30), D(2026, 6, 4)))
+    snap.hostel_blocks.append((D(2026, 6, 8), D(2026, 6, 11)))
+    closed = {D(2026, 6, 1), D(2026, 6, 2), D(2026, 6, 3), D(2026, 6, 8), D(2026, 6, 9), D(2026, 6, 10)}
+    for day in av.days(START, END):
+        assert snap.bed_free(101, day, day + av.ONE_DAY) is (day not in closed), day
+        assert snap.free_on(day, 20) == (0 if day in closed else 1), day
+    assert snap.bed_free(101, D(2026, 6, 4), D(2026, 6, 8)) is True
+    assert snap.bed_free(101, D(2026, 6, 4), D(2026, 6, 9)) is False
+
+
+def test_a_room_block_of_several_days_closes_each_of_them() -> None:
+    snap = world()
+    snap.room_blocks[1] = [(D(2026, 5, 30), D(2026, 6, 3))]
+    for day in av.days(START, END):
+        assert snap.bed_free(102, day, day + av.ONE_DAY) is (day >= D(2026, 6, 3)), day
+    assert snap.free_on(D(2026, 6, 2), 10, public=False) == 2  # B1 only (its limit of 2)
+    assert snap.free_on(D(2026, 6, 3), 10, public=False) == 4
+
+
+def test_snapshot_keeps_capacity_and_occupancy_limit_apart() -> None:
+    """Room F1: 3 beds (capacity 3), at most 1 occupant: read from the statements, the limit is
+    what free_on applies (1 bed free, not 3)."""
+    answers = {
+        av.HOSTEL_SQL: [("CO_ED", "{}")],
+        av.BEDS_SQL: [(i, 8, "F1", 2, 10, "3000", 3, 1, "FEMALE_ONLY") for i in (801, 802, 803)],
+        av.HOLDS_SQL: [],
+        av.UNASSIGNED_SQL: [],
+    }
+
+    async def run(sql: str, params: list) -> list:
+        return answers[sql]
+
+    import asyncio
+
+    snap = asyncio.run(av.snapshot(run, 7, START, END))
+    info = snap.beds[802]
+    assert (info.capacity, info.max_occupants, info.gender_rule) == (3, 1, "FEMALE_ONLY")
+    assert (info.room_id, info.room_number, info.floor, info.room_type_id) == (8, "F1", 2, 10)
+    assert snap.free_on(START, 10) == 1
+    assert snap.free_on(START, 10, "MALE") == 0
+
+
+def test_room_types_genders_and_rules_are_compared_by_value() -> None:
+    """Values read from the database are equal to, not the same objects as, the ones asked with:
+    room type 700000, gender "MALE", rule "ANY" and "MALE_ONLY" built at run time."""
+    big = int("700000")
+    male, any_rule, male_only = "".join(["MA", "LE"]), "".join(["AN", "Y"]), "".join(["MALE_", "ONLY"])
+    beds = {1: bed(1, 1, "G1", 0, big, 1, 1, any_rule), 2: bed(2, 2, "G2", 0, big, 1, 1, male_only)}
+    snap = av.Snapshot(7, START, END, "BOYS", beds)
+    snap.unassigned = [(int("700000"), START, END)]
+    assert snap.total_beds(int("700000")) == 2
+    assert snap.free_on(START, int("700000"), male) == 1  # 2 beds, 1 claimed
+    assert snap.pick_bed(int("700000"), START, END, male, "FIRST_FIT") == 1
+
+
+def test_a_bed_another_gender_cannot_take_does_not_hide_the_next_ones() -> None:
+    """Type 10 in listing order: B1's men-only beds first, then A1's: a woman still finds A1's 2."""
+    snap = world()
+    snap.beds = {k: snap.beds[k] for k in (201, 202, 203, 101, 102, 301)}
+    assert snap.free_on(START, 10, "FEMALE") == 2
+
+
+def test_min_free_is_public_unless_told_otherwise() -> None:
+    snap = world()
+    snap.hold_back = {10: 1}
+    assert snap.min_free(10, START, END) == 3  # 4 free, 1 held back
+    assert snap.min_free(10, START, END, public=False) == 4
+
+
+def test_a_room_over_its_limit_offers_nothing_and_takes_nothing_from_others() -> None:
+    """B1's limit is 2 but 3 residents live there (the limit was lowered after): B1 offers 0, A1 its 2."""
+    beds = {i: bed(i, 2, "B1", 0, 10, 4, 2) for i in (201, 202, 203, 204)}
+    beds.update({101: bed(101, 1, "A1", 1, 10, 2, 2), 102: bed(102, 1, "A1", 1, 10, 2, 2)})
+    snap = av.Snapshot(7, START, END, "CO_ED", beds)
+    for bed_id in (201, 202, 203):
+        snap.add_hold(bed_id, START, END, "resident")
+    assert snap.free_on(START, 10) == 2

@@ -137,3 +137,156 @@ def test_a_percentage_cap_keeps_its_paise() -> None:
     }
     accrual = late_fee_accrual(row, dt.date(2026, 5, 11))
     assert accrual.amount == D("2.50") and accrual.applied is True
+
+
+def _fee_row(**changes: object) -> dict:
+    """An assignment row as the accrual command reads it (a mapping of plain values): 1000.00 due
+    on 10 May 2026, no grace, nothing paid, no late fee yet."""
+    import datetime as dt
+
+    row: dict = {
+        "amount": D("1000.00"),
+        "due_date": dt.date(2026, 5, 10),
+        "late_fee_type": "FLAT",
+        "late_fee_value": D("50.00"),
+        "late_fee_grace_days": 0,
+        "late_fee_cap_type": None,
+        "late_fee_cap_value": None,
+        "late_fee_applied": False,
+        "late_fee_accrued": D("0.00"),
+        "late_fee_accrued_on": None,
+        "principal_paid": D("0.00"),
+        "total_discount_amount": D("0.00"),
+        "sponsor_covered_amount": D("0.00"),
+    }
+    row.update(changes)
+    return row
+
+
+def _text(*parts: str) -> str:
+    """A string built at run time (equal to the literal, not the same object): rows read from the
+    database or JSON carry such strings."""
+    return "".join(parts)
+
+
+def test_late_fee_kinds_and_caps_are_compared_by_value() -> None:
+    """On 12 May (2 days late), 1000.00 unpaid: FLAT 50 -> 50.00; PERCENTAGE 2 % -> 20.00; DAILY 1 %
+    -> 2 x 10.00 = 20.00; a FIXED cap of 30 keeps FLAT 50 at 30.00; a PERCENTAGE cap of 1 % -> 10.00."""
+    import datetime as dt
+
+    from resolvers.fees.calculators import late_fee_accrual
+
+    on = dt.date(2026, 5, 12)
+    none = late_fee_accrual(_fee_row(late_fee_type=_text("NO", "NE")), on)
+    assert (none.amount, none.reason) == (D("0"), "no late fee")
+    flat = late_fee_accrual(_fee_row(late_fee_type=_text("FL", "AT")), on)
+    assert (flat.amount, flat.applied, flat.reason) == (D("50.00"), True, "FLAT late fee, 2 day(s) after grace")
+    pct = late_fee_accrual(_fee_row(late_fee_type=_text("PERCEN", "TAGE"), late_fee_value=D("2")), on)
+    assert (pct.amount, pct.applied, pct.accrued_on) == (D("20.00"), True, None)
+    daily = late_fee_accrual(_fee_row(late_fee_type=_text("DAILY_", "PERCENTAGE"), late_fee_value=D("1")), on)
+    assert (daily.amount, daily.applied, daily.accrued_on) == (D("20.00"), False, on)
+    fixed = late_fee_accrual(_fee_row(late_fee_cap_type=_text("FIX", "ED"), late_fee_cap_value=D("30")), on)
+    assert (fixed.amount, fixed.reason) == (D("30.00"), "FLAT late fee, 2 day(s) after grace, capped FIXED")
+    capped = late_fee_accrual(_fee_row(late_fee_cap_type=_text("PERCEN", "TAGE"), late_fee_cap_value=D("1")), on)
+    assert (capped.amount, capped.reason) == (D("10.00"), "FLAT late fee, 2 day(s) after grace, capped PERCENTAGE")
+    uncapped = late_fee_accrual(_fee_row(late_fee_cap_type=_text("NO", "NE"), late_fee_cap_value=D("1")), on)
+    assert (uncapped.amount, uncapped.reason) == (D("50.00"), "FLAT late fee, 2 day(s) after grace")
+
+
+@pytest.mark.parametrize("kind", ["CUSTOM", "WEEKLY", "ZERO"])
+def test_an_unknown_late_fee_type_is_refused(kind: str) -> None:
+    """Not guessed as one of the known kinds, whichever side of them it sorts."""
+    import datetime as dt
+
+    from resolvers.fees.calculators import late_fee_accrual
+
+    with pytest.raises(ValueError, match=f"unknown late fee type {kind}"):
+        late_fee_accrual(_fee_row(late_fee_type=kind), dt.date(2026, 5, 12))
+
+
+def test_no_late_fee_on_an_overpaid_assignment() -> None:
+    """Paid 1000.01 of 1000.00: the principal due is -0.01, nothing is late."""
+    import datetime as dt
+
+    from resolvers.fees.calculators import late_fee_accrual
+
+    accrual = late_fee_accrual(_fee_row(principal_paid=D("1000.01")), dt.date(2026, 5, 20))
+    assert (accrual.amount, accrual.applied, accrual.reason) == (D("0"), False, "not overdue")
+
+
+def test_daily_fee_asked_for_a_day_already_charged_or_earlier() -> None:
+    """DAILY 1 %, charged through 15 May: asking for the 15th or the 13th adds nothing and does
+    not move the day charged through back (accrued_on stays unset); the 16th adds one day: 10.00."""
+    import datetime as dt
+
+    from resolvers.fees.calculators import late_fee_accrual
+
+    row = _fee_row(
+        late_fee_type="DAILY_PERCENTAGE",
+        late_fee_value=D("1"),
+        late_fee_accrued=D("50.00"),
+        late_fee_accrued_on=dt.date(2026, 5, 15),
+    )
+    for day in (dt.date(2026, 5, 15), dt.date(2026, 5, 13)):
+        again = late_fee_accrual(row, day)
+        assert (again.amount, again.accrued_on, again.reason) == (D("0"), None, "already accrued for this day")
+    nxt = late_fee_accrual(row, dt.date(2026, 5, 16))
+    assert (nxt.amount, nxt.accrued_on) == (D("10.00"), dt.date(2026, 5, 16))
+
+
+def test_a_one_time_fee_is_marked_applied_only_when_charged() -> None:
+    """FLAT 0.50 and FLAT 1.00 are charged and marked applied (not charged again tomorrow); a FLAT
+    fee of 0 charges nothing and is not marked."""
+    import datetime as dt
+
+    from resolvers.fees.calculators import late_fee_accrual
+
+    on = dt.date(2026, 5, 12)
+    for value in ("0.50", "1.00"):
+        accrual = late_fee_accrual(_fee_row(late_fee_value=D(value)), on)
+        assert (accrual.amount, accrual.applied) == (D(value), True)
+    zero = late_fee_accrual(_fee_row(late_fee_value=D("0")), on)
+    assert (zero.amount, zero.applied) == (D("0"), False)
+
+
+def test_missing_values_count_as_zero() -> None:
+    """A FLAT fee without a value charges 0.00; a FIXED cap without a value caps at 0.00; a
+    PARTIAL cover without a value covers 0.00."""
+    import datetime as dt
+
+    from resolvers.fees.calculators import funding_cover, late_fee_accrual
+
+    on = dt.date(2026, 5, 12)
+    assert late_fee_accrual(_fee_row(late_fee_value=None), on).amount == D("0")
+    assert late_fee_accrual(_fee_row(late_fee_cap_type="FIXED", late_fee_cap_value=None), on).amount == D("0")
+    cover = {"active": True, "valid_from": None, "valid_to": None, "coverage_type": "PARTIAL"}
+    for mode in ("FIXED_AMOUNT", "PERCENTAGE"):
+        assert funding_cover(D("800"), D("0"), {**cover, "coverage_mode": mode, "coverage_value": None}, on) == D("0")
+
+
+def test_funding_types_and_modes_are_compared_by_value() -> None:
+    """800.00 less a 100.00 discount: FULL covers 700.00; PARTIAL FIXED_AMOUNT 250 covers 250.00;
+    PARTIAL PERCENTAGE 10 covers 70.00."""
+    import datetime as dt
+
+    from resolvers.fees.calculators import funding_cover
+
+    on = dt.date(2026, 5, 12)
+    base = {"active": True, "valid_from": None, "valid_to": None}
+    full = {**base, "coverage_type": _text("FU", "LL"), "coverage_mode": None, "coverage_value": None}
+    assert funding_cover(D("800"), D("100"), full, on) == D("700.00")
+    fixed = {**base, "coverage_type": "PARTIAL", "coverage_mode": _text("FIXED_", "AMOUNT"), "coverage_value": 250}
+    assert funding_cover(D("800"), D("100"), fixed, on) == D("250.00")
+    pct = {**base, "coverage_type": "PARTIAL", "coverage_mode": _text("PERCEN", "TAGE"), "coverage_value": 10}
+    assert funding_cover(D("800"), D("100"), pct, on) == D("70.00")
+
+
+def test_an_accrual_is_a_frozen_value() -> None:
+    import datetime as dt
+    from dataclasses import FrozenInstanceError
+
+    from resolvers.fees.calculators import late_fee_accrual
+
+    accrual = late_fee_accrual(_fee_row(), dt.date(2026, 5, 12))
+    with pytest.raises(FrozenInstanceError):
+        accrual.amount = D("0")  # type: ignore[misc]
