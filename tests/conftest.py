@@ -80,7 +80,9 @@ def pg() -> Iterator[Any]:
 
     with open(Path(shared) / "template.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker builds the template, the others wait for it
-        template = embedded_pg.start(Path(shared) / "pg", database=TEMPLATE_DB, throwaway=True)
+        # not throwaway: pgserver would stop a throwaway server when the FIRST worker exits, under
+        # the other's feet; each worker stops it only if it is the last user, the controller deletes it
+        template = embedded_pg.start(Path(shared) / "pg", database=TEMPLATE_DB)
         ready = Path(shared) / "template.ready"
         if not ready.exists():
             _migrated_with_demo(template.url())
@@ -89,7 +91,7 @@ def pg() -> Iterator[Any]:
         template.server.psql(f'DROP DATABASE IF EXISTS "{mine}"; CREATE DATABASE "{mine}" TEMPLATE "{TEMPLATE_DB}";')
     server = embedded_pg.EmbeddedPostgres(template.server, mine, template.pgdata)
     yield server
-    server.cleanup()  # the last worker out stops the server and deletes its folder
+    server.stop()  # the last worker out stops the server; pytest_unconfigure deletes the folder
 
 
 @pytest.fixture(scope="session")
