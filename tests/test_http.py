@@ -135,11 +135,19 @@ async def test_unexpected_errors_are_masked_and_logged_with_an_id(gql, monkeypat
     records: list[logging.LogRecord] = []
     logger, kept = logging.getLogger("gateway.graphql"), Kept(logging.ERROR)
     logger.addHandler(kept)
+    # in some orders an earlier test leaves the logger disabled or the logging module switched off
+    # (a library's logging config); the product's logging is what is checked here, not that state
+    was_disabled, logger.disabled = logger.disabled, False
+    was_level, logger.level = logger.level, logging.ERROR
+    switched_off = logging.root.manager.disable
+    logging.disable(logging.NOTSET)
     try:
         with caplog.at_level(logging.ERROR, logger="gateway.graphql"):
             r = await gql.raw("{ schools { totalCount } }")
     finally:
         logger.removeHandler(kept)
+        logger.disabled, logger.level = was_disabled, was_level
+        logging.disable(switched_off)
     assert r.status_code == 200
     error = r.json()["errors"][0]
     assert "hunter2" not in r.text and "RuntimeError" not in r.text
