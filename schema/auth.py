@@ -208,7 +208,10 @@ class TokenPayload:
     refresh_expires_at: dt.datetime | None = None
     user_id: strawberry.Private[int | None] = None
 
-    @strawberry.field
+    @strawberry.field(
+        description="The user who logged in: their own record (name, email, role). Their tenants and "
+        "roles: `me`, once the access token is sent."
+    )
     def user(self, info: Info) -> User | None:
         if self.user_id is None:
             return None
