@@ -20,8 +20,11 @@ The marker is an HTML comment on the line right above the block (invisible on a 
   (`myClasses`, else its first class), `$hostel` the public demo hostel Sunrise, `$today` today
   at the demo tenants (`$today+N`: N days later), `$refreshToken` a refresh token of a fresh
   login of the role. `$unique` inside any string becomes a new unique text (admission numbers).
+  `$student` a student admitted for the run (`studentAdmit` into `$class`: new-school-admin only).
 - `empty` (optional): root fields that may answer null or an empty list. Every other root
   field must answer something: a list, a connection's `nodes`/`edges`, or an object.
+- `upload` (optional): the variable that receives a small PDF, sent as a GraphQL multipart
+  request. A curl example's `operations='{"query": ...}'` must send a documented operation as is.
 """
 
 from __future__ import annotations
@@ -42,17 +45,20 @@ from graphql import (
     build_client_schema,
     get_introspection_query,
     parse,
+    print_ast,
     validate,
 )
 
 import demo
 from kit.ids import encode_gid
 from tests.conftest import GQL, ROOT, school_today, unique
+from tests.uploads import PREFLIGHT
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]
 FENCE = re.compile(r"^```graphql[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
 MARKER = re.compile(r"<!--\s*example:(.*?)-->", re.S)
 OPTION = re.compile(r"(\w+)=(\{.*\}|\S+)")
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 
 
 @dataclass
@@ -73,6 +79,7 @@ def parse_marker(text: str) -> dict[str, Any]:
     marker: dict[str, Any] = {"role": options.get("role")}
     marker["variables"] = json.loads(options.get("variables", "{}"))
     marker["empty"] = set(filter(None, options.get("empty", "").split(",")))
+    marker["upload"] = options.get("upload")
     return marker
 
 
@@ -100,7 +107,12 @@ def test_the_collector_reads_blocks_markers_and_lookups(tmp_path: Path) -> None:
     )
     found = list(examples_in(page))
     assert [(e.line, [o.name.value for o in e.operations]) for e in found] == [(4, ["A"]), (8, ["B"])]
-    assert found[0].marker == {"role": "anonymous", "variables": {"hostel": "$hostel", "n": 2}, "empty": {"a", "b"}}
+    assert found[0].marker == {
+        "role": "anonymous",
+        "variables": {"hostel": "$hostel", "n": 2},
+        "empty": {"a", "b"},
+        "upload": None,
+    }
     assert found[1].marker is None
 
 
@@ -127,6 +139,21 @@ def test_every_example_is_named_uniquely_and_says_its_role() -> None:
                 problems.append(f"{e.where}: {name} is also the name of the operation at {seen[name]}")
             seen.setdefault(name, e.where)
     assert problems == []
+
+
+def test_every_curl_example_sends_a_documented_operation_as_written() -> None:
+    """The multipart curl examples carry a query in `operations`: the same document as a
+    ```graphql block (so the test that runs the block covers the curl line too)."""
+    documented = {print_ast(op) for e in EXAMPLES for op in e.operations}
+    sent = [
+        (path.name, json.loads(m.group(1))["query"])
+        for path in DOCS
+        for m in re.finditer(r"operations='(\{.*?\})'", path.read_text())
+    ]
+    assert sent, "no curl example found: the pattern above no longer matches the docs"
+    for page, query in sent:
+        ops = [d for d in parse(query).definitions if isinstance(d, OperationDefinitionNode)]
+        assert ops and all(print_ast(op) in documented for op in ops), (page, query)
 
 
 async def test_every_example_validates_against_the_live_schema(gql: GQL) -> None:
@@ -224,6 +251,15 @@ async def _lookup(name: str, client: httpx.AsyncClient, email: str | None, token
         ]
         states.sort(key=lambda s: s["enrolled"] == 0)  # classes with students first
         return states[0]["schoolClass"]["id"]
+    if name == "$student":
+        query = """mutation TestAdmit($i: StudentAdmitInput!) { studentAdmit(input: $i) {
+          student { id } errors { message } } }"""
+        admission = {"student": {"admissionNumber": unique("DOC"), "firstName": "Doc", "gender": "FEMALE"}}
+        admission["classId"] = await _lookup("$class", client, email, token)
+        admission["guardians"] = [{"name": "Doc Guardian", "contactNumber": "+91 90000 00002", "primary": True}]
+        admitted = (await _post(client, query, {"i": admission}, token))["studentAdmit"]
+        assert admitted["errors"] == [], admitted
+        return admitted["student"]["id"]
     if name == "$hostel":
         query = 'query TestHostel { hostels(filter: {slug: {eq: "demo-sunrise"}}) { nodes { id } } }'
         return (await _post(client, query, {}, None))["hostels"]["nodes"][0]["id"]
@@ -281,10 +317,21 @@ async def test_the_example_runs_as_its_role(example: Example, own_client: httpx.
         email = await _new_school_admin(own_client, db)
     token = (await _login(own_client, email))["accessToken"] if email else None
     variables = await _resolve(example.marker["variables"], own_client, email, token)
+    upload = example.marker["upload"]
     for op in example.operations:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         body = {"query": example.source, "variables": variables, "operationName": op.name.value if op.name else None}
-        response = await own_client.post("/graphql", json=body, headers=headers)
+        if upload:  # the GraphQL multipart request spec: operations, map, then the file parts
+            body["variables"] = {**variables, upload: None}
+            form = {"operations": json.dumps(body), "map": json.dumps({"0": [f"variables.{upload}"]})}
+            response = await own_client.post(
+                "/graphql",
+                data=form,
+                files={"0": ("certificate.pdf", PDF, "application/pdf")},
+                headers={**headers, **PREFLIGHT},
+            )
+        else:
+            response = await own_client.post("/graphql", json=body, headers=headers)
         answer = response.json()
         assert response.status_code == 200 and "errors" not in answer, (example.where, answer)
         data = answer["data"]
