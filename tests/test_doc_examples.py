@@ -41,6 +41,7 @@ from typing import Any
 import httpx
 import pytest
 from graphql import (
+    GraphQLSyntaxError,
     OperationDefinitionNode,
     build_client_schema,
     get_introspection_query,
@@ -68,6 +69,7 @@ class Example:
     source: str
     marker: dict[str, Any] | None
     operations: list[OperationDefinitionNode] = field(default_factory=list)
+    syntax_error: str | None = None
 
     @property
     def where(self) -> str:
@@ -90,7 +92,12 @@ def examples_in(path: Path) -> Iterator[Example]:
         before = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1]
         marker = MARKER.search(before)
         example = Example(path, line, match.group(1), parse_marker(marker.group(1)) if marker else None)
-        example.operations = [d for d in parse(example.source).definitions if isinstance(d, OperationDefinitionNode)]
+        try:
+            document = parse(example.source)
+        except GraphQLSyntaxError as exc:  # reported by the naming test, not as a collection error
+            example.syntax_error = exc.message
+        else:
+            example.operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         yield example
 
 
@@ -125,7 +132,7 @@ def test_every_example_is_named_uniquely_and_says_its_role() -> None:
     problems, seen = [], dict[str, str]()
     for e in EXAMPLES:
         if not e.operations:
-            problems.append(f"{e.where}: no operation")
+            problems.append(f"{e.where}: no operation {e.syntax_error or ''}")
         if e.marker is None or not e.marker["role"]:
             problems.append(f"{e.where}: no `<!-- example: role=... -->` marker right above the block")
         for op in e.operations:
@@ -159,7 +166,9 @@ def test_every_curl_example_sends_a_documented_operation_as_written() -> None:
 async def test_every_example_validates_against_the_live_schema(gql: GQL) -> None:
     introspection = (await gql(get_introspection_query(descriptions=False)))["data"]
     schema = build_client_schema(introspection)
-    problems = [f"{e.where}: {err.message}" for e in EXAMPLES for err in validate(schema, parse(e.source))]
+    problems = [
+        f"{e.where}: {err.message}" for e in EXAMPLES if e.operations for err in validate(schema, parse(e.source))
+    ]
     assert problems == []
 
 
@@ -310,7 +319,7 @@ def _empty(value: Any) -> bool:
     ],
 )
 async def test_the_example_runs_as_its_role(example: Example, own_client: httpx.AsyncClient, db: Any) -> None:
-    assert example.marker is not None, f"{example.where}: no marker"
+    assert example.marker is not None and example.operations, f"{example.where}: no marker or no operation"
     role = example.marker["role"]
     email = None if role == "anonymous" else role
     if role == "new-school-admin":
