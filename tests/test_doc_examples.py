@@ -129,7 +129,13 @@ def test_the_docs_have_examples_in_readme_and_examples_page() -> None:
 
 
 def test_every_example_is_named_uniquely_and_says_its_role() -> None:
+    """Unique across the docs and the documents graphql.config.yml gives tools (tests/**/*.graphql),
+    so that codegen can take both sets at once."""
     problems, seen = [], dict[str, str]()
+    for path in sorted((ROOT / "tests").glob("**/*.graphql")):
+        for op in parse(path.read_text()).definitions:
+            if isinstance(op, OperationDefinitionNode) and op.name is not None:
+                seen[op.name.value] = str(path.relative_to(ROOT))
     for e in EXAMPLES:
         if not e.operations:
             problems.append(f"{e.where}: no operation {e.syntax_error or ''}")
