@@ -39,10 +39,14 @@ class FieldRule:
 
     def allows(self, ctx: object, source: object) -> bool:
         user_id = getattr(ctx, "user_id", None)
+        # a login in this request proved who it is (kit/context.py): their own record, no roles
+        proven = getattr(ctx, "proven_user_id", None)
+        if self.owner_attr is not None:
+            owner = source.__dict__.get(self.owner_attr)
+            if owner is not None and (owner == user_id or owner == proven):
+                return True
         if user_id is None:
             return False
-        if self.owner_attr is not None and source.__dict__.get(self.owner_attr) == user_id:
-            return True
         return not self.roles.isdisjoint(getattr(ctx, "roles", ()))
 
 

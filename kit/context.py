@@ -27,6 +27,10 @@ class RequestContext:
     user_id: int | None = None
     roles: frozenset[str] = frozenset()
     auth_problem: str | None = None  # e.g. an expired token: explains UNAUTHENTICATED errors
+    # the user whose password or refresh token this request just proved (tokenCreate,
+    # tokenRefresh): the request still runs as `user_id` (anonymous), but the login's payload
+    # shows that user their own record, as their next request with the token would
+    proven_user_id: int | None = None
     # scope: the active tenant of each family and the resolved academic session
     school_id: int | None = None
     hostel_id: int | None = None
@@ -37,6 +41,11 @@ class RequestContext:
 
     def __post_init__(self) -> None:
         self.loaders = LoaderRegistry(self)
+
+    def self_id(self) -> int | None:
+        """Whose user record is the caller's own: the user a login in this request proved, else
+        the token's."""
+        return self.proven_user_id if self.proven_user_id is not None else self.user_id
 
     def visibility(self, spec: EntitySpec, alias: Any, bind: Any) -> tuple[Any, list[Any]]:
         """What of `spec`'s table this caller may see, for every statement that reads it

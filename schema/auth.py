@@ -208,7 +208,10 @@ class TokenPayload:
     refresh_expires_at: dt.datetime | None = None
     user_id: strawberry.Private[int | None] = None
 
-    @strawberry.field
+    @strawberry.field(
+        description="The user who logged in: their own record (name, email, role). Their tenants and "
+        "roles: `me`, once the access token is sent."
+    )
     def user(self, info: Info) -> User | None:
         if self.user_id is None:
             return None
@@ -227,9 +230,11 @@ class SessionsRevokeAllPayload:
     revoked_count: int = 0
 
 
-def _tokens(result: service.Tokens | UserError) -> TokenPayload:
+def _tokens(info: Info, result: service.Tokens | UserError) -> TokenPayload:
     if isinstance(result, UserError):
         return TokenPayload(errors=[result])
+    # the request carries no token of this user: let the payload show them their own record
+    info.context.proven_user_id = result.user_id
     return TokenPayload(
         errors=[],
         access_token=result.access_token,
@@ -271,15 +276,16 @@ class Mutation:
             return TokenPayload(errors=[tenant])
         async with writes.mutation_scope(info.context) as session:
             return _tokens(
+                info,
                 await service.login(
                     info.context, session, _keys(info), input.email, input.password, tenant, _user_agent(info)
-                )
+                ),
             )
 
     @strawberry.mutation(description="Trade a refresh token for new tokens; the old refresh token dies.")
     async def token_refresh(self, info: Info, input: TokenRefreshInput) -> TokenPayload:  # noqa: A002
         async with writes.mutation_scope(info.context) as session:
-            return _tokens(await service.refresh(info.context, session, _keys(info), input.refresh_token))
+            return _tokens(info, await service.refresh(info.context, session, _keys(info), input.refresh_token))
 
     @strawberry.mutation(description="Log out: this access token and its session end now.")
     async def token_revoke(self, info: Info) -> DonePayload:

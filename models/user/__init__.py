@@ -71,7 +71,8 @@ def users_of_tenant(ctx: Any, alias: Any, bind: Any) -> Any:
     must stay readable where the membership is."""
     if not ctx.roles.isdisjoint(PLATFORM):
         return None
-    me = alias.c.id == bind(ctx.user_id if ctx.user_id is not None else -1)
+    own = ctx.self_id()  # a login's payload reads the user it just proved (kit/context.py)
+    me = alias.c.id == bind(own if own is not None else -1)
     ra = RoleAssignment.__table__
     if ctx.school_id is not None and "SCHOOL_ADMIN" in ctx.roles:
         return "school", or_(me, exists().where(ra.c.user_id == alias.c.id, ra.c.school_id == bind(ctx.school_id)))

@@ -102,6 +102,19 @@ def test_field_rule_admits_its_roles_and_the_rows_own_user() -> None:
     assert rule.allows(caller("SUPERVISOR", user_id=None), Row(user_id=None)) is False
 
 
+def test_field_rule_admits_the_user_a_login_of_this_request_proved_to_their_own_row_only() -> None:
+    """tokenCreate's payload: no token yet (anonymous), but the password was just proved."""
+    rule = p.FieldRule("staff and self", roles=frozenset({"SUPERVISOR"}), owner_attr="user_id")
+    just_logged_in = SimpleNamespace(user_id=None, proven_user_id=8, roles=frozenset({"SUPERVISOR"}))
+    assert rule.allows(just_logged_in, Row(user_id=8)) is True
+    assert rule.allows(just_logged_in, Row(user_id=9)) is False  # no roles before the token
+    assert rule.allows(just_logged_in, Row(user_id=None)) is False
+    # a caller with a token who proved another login: both own rows, nobody else's
+    both = SimpleNamespace(user_id=7, proven_user_id=8, roles=frozenset())
+    assert [rule.allows(both, Row(user_id=u)) for u in (7, 8, 9)] == [True, True, False]
+    assert p.FieldRule("admins", roles=frozenset({"SUPERVISOR"})).allows(just_logged_in, Row(user_id=8)) is False
+
+
 def test_field_rule_without_owner_is_roles_only() -> None:
     rule = p.FieldRule("admins", roles=frozenset({"SCHOOL_ADMIN"}))
     assert rule.owner_attr is None
