@@ -187,21 +187,33 @@ class Page:
         )
 
     def run_query(self, query: str) -> dict[str, Any]:
-        """Type `query` into GraphiQL's editor, press run, read the result pane."""
+        """Type `query` into GraphiQL's editor, press run, read the result pane (a new, whole answer:
+        the pane is cleared first, and an answer equal to the one before is not taken for it)."""
+        pane = "var r = document.querySelector('.result-window .CodeMirror'); "
+        before = self.d.execute_script(pane + "return r ? r.CodeMirror.getValue() : '';")
         self.d.execute_script(
             "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(arguments[0]);", query
         )
-        self.d.execute_script(
-            "var r = document.querySelector('.result-window .CodeMirror'); if (r) r.CodeMirror.setValue('');"
-        )
+        self.d.execute_script(pane + "if (r) r.CodeMirror.setValue('');")
         self.d.find_element(By.CSS_SELECTOR, "button.graphiql-execute-button").click()
-        result = self.wait(
-            lambda: self.d.execute_script(
-                "var r = document.querySelector('.result-window .CodeMirror');return r ? r.CodeMirror.getValue() : '';"
-            ),
-            "GraphiQL's result pane",
-        )
-        return json.loads(result)
+
+        def answer() -> dict[str, Any] | None:
+            text = self.d.execute_script(pane + "return r ? r.CodeMirror.getValue() : '';")
+            if not text or text == before:
+                return None
+            try:
+                return json.loads(text)
+            except ValueError:
+                return None
+
+        return self.wait(answer, "GraphiQL's result pane")
+
+    def set_headers(self, text: str) -> None:
+        """Open GraphiQL's Headers tab and replace its content."""
+        self.d.find_element(By.XPATH, "//button[normalize-space()='Headers']").click()
+        editor = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
+        self.wait(lambda: self.d.find_elements(By.CSS_SELECTOR, editor), "the headers editor")
+        self.d.execute_script(f"document.querySelector('{editor}').CodeMirror.setValue(arguments[0]);", text)
 
     def sent(self, needle: str) -> list[dict[str, Any]]:
         """Requests to /graphql whose body contains `needle`."""
@@ -357,14 +369,45 @@ def run_checks(page: Page, base: str) -> list[str]:
     check(header(page.sent("WhereAmI")[-1], "X-Tenant-Id") == options[target], "the request carried X-Tenant-Id")
     page.shot("tenant-switched")
     done.append(f"tenant switch ({multi}): {roles_before!r} -> {page.text('roles')!r} in {target!r}")
-    page.el("logout").click()
-    page.wait(lambda: page.el("login-form").is_displayed(), "the login form after logging out")
+
+    # a header typed in GraphiQL's Headers tab wins over the bar's
+    other_school = next(v for label, v in options.items() if label != target)
+    page.set_headers(json.dumps({"X-Tenant-Id": other_school}))
+    result = page.run_query("query ByHand { me { rolesInForce activeTenant { ... on School { id } } } }")
+    check(dig(result, "data", "me", "activeTenant", "id") == other_school, f"the typed header wins: {result}")
+    check(header(page.sent("ByHand")[-1], "X-Tenant-Id") == other_school, "one X-Tenant-Id: the typed one")
+    page.set_headers("")
+    done.append("a header typed in the Headers tab wins over the bar's")
+
+    page.collect_logs()
+    clean_until = len(page.console)  # after this, the browser logs the refused query's 401 as an error
+
+    # the session ended elsewhere (here: revoked with the same token): the next query tells, in one line
+    token = page.stored()["accessToken"]
+    revoke = httpx.post(
+        f"{base}/graphql",
+        json={"query": "mutation { tokenRevoke { done } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    check(dig(revoke, "data", "tokenRevoke", "done") is True, f"revoked: {revoke}")
+    page.run_query("query AfterRevoke { me { user { email } } }")
+    page.wait(lambda: page.el("login-form").is_displayed(), "the login form after the session ended elsewhere")
+    text, kind = page.message()
+    check(kind == "error" and "log in again" in text.lower(), f"one line says so: {text!r}")
+    check(page.stored() is None, "the dead tokens are forgotten")
+    page.shot("ended-elsewhere")
+    done.append(f"a session ended elsewhere: the bar logs out ({text!r})")
 
     # offline and clean: no other host, no console error (CSP violations are errors)
     page.collect_logs()
     elsewhere = sorted({r["url"] for r in page.requests if not r["url"].startswith((base + "/", "data:"))})
     check(not elsewhere, f"requests to other hosts: {elsewhere}")
-    errors = [e["message"] for e in page.console if e["level"] == "SEVERE"]
+    refused = f"{base}/graphql - Failed to load resource: the server responded with a status of 401"
+    errors = [
+        e["message"]
+        for i, e in enumerate(page.console)
+        if e["level"] == "SEVERE" and not (i >= clean_until and e["message"].startswith(refused))
+    ]
     check(not errors, f"console errors: {errors}")
     done.append(f"{len(page.requests)} requests, all to {base}; no console error")
     return done

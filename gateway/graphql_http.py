@@ -57,7 +57,7 @@ GRAPHIQL_HEADERS = {
             "font-src 'self' data:",
             "connect-src 'self'",
             "base-uri 'none'",
-            "form-action 'none'",
+            "form-action 'none'",  # the login form is sent by script; without it, no password in a URL
             "frame-ancestors 'none'",
         )
     ),

@@ -159,7 +159,8 @@
           bar.setAttribute('data-refreshed', String(Date.now()));
         }, function (error) {
           forget();
-          say('Your login ended (' + error.message + '): log in again.', 'error');
+          say('Your login ended: ' + error.message + (/log in again/i.test(error.message) ? '' : ' Log in again.'),
+            'error');
           throw error;
         })
         .finally(function () { refreshing = null; });
@@ -301,10 +302,11 @@
   }
 
   function logout() {
-    var headers = loginHeaders();
     $('logout').disabled = true;
-    // the server ends this session (the refresh token dies with it); the tab forgets either way
-    call(DOCS.logout, {}, headers, 'tokenRevoke')
+    // the server ends this session (the refresh token dies with it); the tab forgets either way.
+    // An expired access token is refreshed first, else the server could not tell which session.
+    freshToken()
+      .then(function () { return call(DOCS.logout, {}, loginHeaders(), 'tokenRevoke'); })
       .then(function () { say('Logged out.'); },
         function (error) { say('Logged out here; the server said: ' + error.message, 'error'); })
       .finally(function () {
@@ -315,12 +317,14 @@
 
   // A picker changes a header; `me` is read again with it, and a refusal puts the old value back.
   function pick(key, value, resetSession) {
+    if (!state) return;
     var before = { tenantId: state.tenantId, sessionId: state.sessionId };
     state[key] = value || null;
     if (resetSession) state.sessionId = null;
     save();
     say('');
     loadMe().catch(function (error) {
+      if (!state) return;  // the login itself ended (refresh refused): already said
       state.tenantId = before.tenantId;
       state.sessionId = before.sessionId;
       save();
@@ -353,18 +357,31 @@
     return out;
   }
 
+  function unauthenticated(result) {
+    return !!(result && result.errors && result.errors.some(function (e) {
+      return e.extensions && e.extensions.code === 'UNAUTHENTICATED';
+    }));
+  }
+
   // Every GraphiQL request (introspection included) carries the login's headers; a header of
-  // the same name typed in the Headers tab wins (names compared without case).
+  // the same name typed in the Headers tab wins (names compared without case). When the server
+  // refuses the bar's token (expired while the tab slept, ended elsewhere), the bar refreshes it
+  // once and sends the request again; a refused refresh logs the bar out with one line.
   function fetcher(graphQLParams, opts) {
-    return freshToken().catch(function () {}).then(function () {
-      var typed = editorHeaders(opts && opts.headers);
-      var typedNames = Object.keys(typed).map(function (n) { return n.toLowerCase(); });
+    var typed = editorHeaders(opts && opts.headers);
+    var typedNames = Object.keys(typed).map(function (n) { return n.toLowerCase(); });
+    var usesBarToken = function () { return !!state && typedNames.indexOf('authorization') === -1; };
+    function send() {
       var headers = {};
       var mine = loginHeaders();
       Object.keys(mine).forEach(function (name) {
         if (typedNames.indexOf(name.toLowerCase()) === -1) headers[name] = mine[name];
       });
       return post(graphQLParams, Object.assign(headers, typed));
+    }
+    return freshToken().catch(function () {}).then(send).then(function (result) {
+      if (!usesBarToken() || !unauthenticated(result)) return result;
+      return refresh().then(send, function () { return result; });
     });
   }
 
