@@ -7,7 +7,7 @@
 Starts `campus serve` on a free port with its own embedded PostgreSQL and the demo data (a
 throwaway folder), access tokens living one minute so that a refresh happens during the check,
 and Chromium with every host name but 127.0.0.1 unresolvable (offline). Then: a wrong password
-gives one clear line; a demo login shows the user's name, roles, tenant and session pickers;
+and a locked account each give one clear line; a demo login shows the user's name, roles, tenant and session pickers;
 `{ me { user { email } } }` run through GraphiQL answers for that user; another session is picked;
 the docs explorer shows the server's descriptions; the page survives a reload; the token is
 refreshed before expiry; a user with two tenants switches tenant; log out ends the session on
@@ -257,6 +257,23 @@ def run_checks(page: Page, base: str) -> list[str]:
     check(page.stored() is None, "a failed login stores nothing")
     page.shot("wrong-password")
     done.append(f"wrong password: one line ({text!r}), nothing stored")
+
+    # a locked account (too many failures, made here over HTTP): the lockout in one line too
+    locked = "teacher@riverside.demo"
+    login = "mutation($i: TokenCreateInput!) { tokenCreate(input: $i) { errors { code } } }"
+    codes = [
+        httpx.post(
+            f"{base}/graphql", json={"query": login, "variables": {"i": {"email": locked, "password": "x"}}}
+        ).json()["data"]["tokenCreate"]["errors"][0]["code"]
+        for _ in range(6)
+    ]
+    check(codes[-1] == "LOCKED", f"the account is locked: {codes}")
+    page.login(locked)
+    page.wait(lambda: "Too many" in page.message()[0], "the lockout message")
+    text, kind = page.message()
+    check(kind == "error" and "\n" not in text.strip() and page.stored() is None, f"one line, nothing kept: {text!r}")
+    page.shot("locked-out")
+    done.append(f"locked account: one line ({text!r})")
 
     page.login(admin)
     page.logged_in_as(admin)
