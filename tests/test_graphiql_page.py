@@ -181,11 +181,12 @@ async def test_the_bar_logs_in_refreshes_and_logs_out_with_its_own_documents(cli
     assert revived["accessToken"] is None and revived["errors"]
 
 
-async def test_the_tenant_picker_of_a_user_with_two_schools_switches_roles(client):
+@pytest.mark.parametrize("email", ["multi@demo.campus", "warden@sunrise.demo"])  # two schools; two hostels
+async def test_the_tenant_picker_of_a_user_with_two_tenants_switches_roles(client, email):
     docs = _bar_documents()
-    tokens = (
-        await _post(client, docs["login"], {"input": {"email": "multi@demo.campus", "password": demo.DEMO_PASSWORD}})
-    )["tokenCreate"]
+    tokens = (await _post(client, docs["login"], {"input": {"email": email, "password": demo.DEMO_PASSWORD}}))[
+        "tokenCreate"
+    ]
     me = (await _post(client, docs["me"], **_bearer(tokens["accessToken"])))["me"]
     held = {m["tenant"]["id"]: m["role"] for m in me["memberships"]}
     assert len(held) == 2 and {t["id"] for t in me["switchableTenants"]} == set(held)
@@ -194,6 +195,8 @@ async def test_the_tenant_picker_of_a_user_with_two_schools_switches_roles(clien
             "me"
         ]
         assert switched["activeTenant"]["id"] == tenant_id and switched["rolesInForce"] == [role]
+        # the session picker is for schools: a hostel lists no academic session
+        assert ("academicSessions" in switched["activeTenant"]) == (switched["activeTenant"]["__typename"] == "School")
 
 
 @pytest.mark.parametrize("email", ["superadmin@demo.campus", "platform@demo.campus"])
