@@ -157,7 +157,14 @@
         .then(function (tokens) {
           keepTokens(tokens);
           bar.setAttribute('data-refreshed', String(Date.now()));
+          if ($('bar-message').textContent.indexOf('Cannot reach') === 0) say('');
         }, function (error) {
+          if (error instanceof TypeError) {  // fetch could not reach the server: keep the login, try again
+            say('Cannot reach the server to refresh the login; trying again in 10 s.', 'error');
+            window.clearTimeout(refreshTimer);
+            refreshTimer = window.setTimeout(function () { refresh().catch(function () {}); }, 10000);
+            throw error;
+          }
           forget();
           say('Your login ended: ' + error.message + (/log in again/i.test(error.message) ? '' : ' Log in again.'),
             'error');
