@@ -44,6 +44,50 @@ MAX_BODY = 1_000_000
 GRAPHIQL_PAGE = Path(__file__).parent / "graphiql.html"
 
 
+# The GraphiQL page loads everything from this server (gateway/static): the policy says so, so a
+# page that would load a CDN script or send a query elsewhere fails loudly in the browser.
+# Styles may be inline (React sets style attributes); fonts and icons are data: URLs in the CSS.
+GRAPHIQL_HEADERS = {
+    "Content-Security-Policy": "; ".join(
+        (
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "base-uri 'none'",
+            "form-action 'none'",  # the login form is sent by script; without it, no password in a URL
+            "frame-ancestors 'none'",
+        )
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def _graphiql_page(with_demo_logins: bool) -> str:
+    """The page, with the demo logins to pick from in development (they are printed by `campus
+    serve` too; the page is only served while GraphiQL is on)."""
+    page = GRAPHIQL_PAGE.read_text()
+    if not with_demo_logins:
+        return page
+    import html
+
+    import demo
+
+    options = "".join(
+        f'<option value="{html.escape(email)}">{html.escape(role.value)} {html.escape(email)}</option>'
+        for email, _, role, _ in demo.USERS
+    )
+    picker = (
+        f'<select id="demo-logins" title="Demo logins (development)" data-password="{html.escape(demo.DEMO_PASSWORD)}">'
+        f'<option value="">demo login…</option>{options}</select>'
+    )
+    return page.replace("<!--DEMO_LOGINS-->", picker)
+
+
 def _statement_timed_out(exc: BaseException | None) -> bool:
     """PostgreSQL stopped a statement at statement_timeout (asyncpg's error, maybe wrapped by SQLAlchemy)."""
     for _ in range(6):
@@ -149,6 +193,7 @@ class GraphQLHTTP:
             self.rules.append(NoSchemaIntrospectionCustomRule)
         self.documents = LRU(settings.document_cache_size)
         self.persisted = LRU(settings.document_cache_size)
+        self._graphiql_page: str | None = None
 
     # ---- HTTP ---------------------------------------------------------------------------
 
@@ -194,7 +239,9 @@ class GraphQLHTTP:
     def _graphiql(self) -> Response:
         if not GRAPHIQL_PAGE.exists():
             return HTMLResponse("GraphiQL is not installed.", status_code=404)
-        return HTMLResponse(GRAPHIQL_PAGE.read_text())
+        if self._graphiql_page is None:
+            self._graphiql_page = _graphiql_page(with_demo_logins=not self.settings.production)
+        return HTMLResponse(self._graphiql_page, headers=GRAPHIQL_HEADERS)
 
     def _from_query_params(self, request: Request) -> dict[str, Any]:
         params = request.query_params
