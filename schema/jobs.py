@@ -38,7 +38,9 @@ class BackgroundJob:
     id: strawberry.ID
     task_name: str = strawberry.field(description="accrue_late_fees, compute_analytics, dispatch_daily, retry_stalled.")
     status: BackgroundJobStatus
-    attempts: int = strawberry.field(description="Runs so far: each ended run, each run cut short (its worker died) and each manual retry count one.")
+    attempts: int = strawberry.field(
+        description="Runs so far: each ended run, each run cut short (its worker died) and each manual retry count one."
+    )
     queue: str
     tenant_id: strawberry.ID | None = strawberry.field(description="The School or Hostel the job works for.")
     day: dt.date | None = strawberry.field(description="The tenant's local day the job works on.")
