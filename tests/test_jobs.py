@@ -19,10 +19,11 @@ from decimal import Decimal as D
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import pytest
 
 from kit.ids import decode_gid, encode_gid
-from resolvers.jobs import tasks
+from resolvers.jobs import tasks, views
 from tests.conftest import GQL, as_user, school_today, unique
 from tests.test_fees import insert_assignments, late_row, own_school
 
@@ -360,5 +361,35 @@ async def test_platform_administrators_list_page_and_retry_a_failed_job(db, app_
         none = (await g(RETRY, {"id": gid}))["data"]["backgroundJobRetry"]
         assert [e["code"] for e in none["errors"]] == ["NOT_FOUND"] and none["errors"][0]["field"] == ["input", "id"]
     assert await job_state(db, jobs[1]) == ("failed", 1)
-    await run_queue(app_url, q)  # the retried job fails again, for the same reason
-    assert await job_state(db, jobs[0]) == ("failed", 3)
+    # what metrics read (issue 13 item 2): jobs per status, as the application role sees them
+    conn = await asyncpg.connect(app_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        depth = await views.queue_depth(conn)
+        assert depth["todo"] >= 1 and depth["failed"] >= 1
+        await run_queue(app_url, q)  # the retried job fails again, for the same reason
+        assert await job_state(db, jobs[0]) == ("failed", 3)
+        after = await views.queue_depth(conn)
+        assert after["failed"] == depth["failed"] + 1  # (workers may queue periodic jobs meanwhile: todo moves)
+    finally:
+        await conn.close()
+
+
+async def test_succeeded_jobs_are_pruned_after_their_keeping_time_failed_ones_stay(db, app_url):
+    school, _, on = await overdue_school(db, ["10"])
+    q = queue()
+    missing = await db.fetchval("SELECT COALESCE(max(id), 0) + 1000000 FROM schools")
+    old, recent, failed = [
+        await defer(app_url, q, tasks.accrue_late_fees, school_id=sid, day=on.isoformat())
+        for sid in (school["id"], school["id"], missing)
+    ]
+    await run_queue(app_url, q)
+    assert [(await job_state(db, j))[0] for j in (old, recent, failed)] == ["succeeded", "succeeded", "failed"]
+    # arranging the past: `old` and `failed` ended eight days ago
+    await db.execute(
+        "UPDATE procrastinate.procrastinate_events SET at = at - interval '8 days' WHERE job_id = ANY($1)",
+        [old, failed],
+    )
+    async with tasks.opened(app_url):
+        await tasks.prune(queue=q)
+    left = await db.fetch("SELECT id FROM procrastinate.procrastinate_jobs WHERE queue_name = $1 ORDER BY id", q)
+    assert [r["id"] for r in left] == [recent, failed]

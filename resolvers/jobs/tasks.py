@@ -7,6 +7,8 @@ When things run:
   active hostel. So each tenant's work starts within 10 minutes of its local midnight.
 - `retry_stalled`, every minute, and at every worker's start: a job left `doing` by a worker
   that stopped beating (killed, host lost) is put back in the queue.
+- `prune_jobs`, hourly: succeeded jobs are deleted after an hour (the scheduler's own) or a
+  week (the others); failed ones stay until retried.
 
 Every task is idempotent (the accrual charges a day once, analytics replace their rows), runs
 in ONE transaction scoped to its tenant (`scoped`), and is retried with exponential backoff
@@ -304,6 +306,25 @@ async def retry_stalled(context: procrastinate.JobContext, timestamp: int) -> No
     await recover_stalled(context.additional_context.get("stalled_seconds", 60.0))
 
 
+KEEP_HOURS = {SCHEDULE_QUEUE: 1, None: 24 * 7}  # succeeded jobs kept: the scheduler's an hour, others a week
+
+
+async def prune(queue: str | None = None, hours: int | None = None) -> None:
+    """Delete succeeded jobs older than their queue's keeping time (failed ones stay until an
+    administrator retries them). Keeps the list readable; the dispatcher only looks at today."""
+    if queue is not None:
+        await app.job_manager.delete_old_jobs(nb_hours=hours if hours is not None else KEEP_HOURS[None], queue=queue)
+        return
+    await app.job_manager.delete_old_jobs(nb_hours=KEEP_HOURS[SCHEDULE_QUEUE], queue=SCHEDULE_QUEUE)
+    await app.job_manager.delete_old_jobs(nb_hours=KEEP_HOURS[None])
+
+
+@app.periodic(cron="7 * * * *")
+@app.task(name="prune_jobs", queue=SCHEDULE_QUEUE, queueing_lock="prune_jobs", retry=RETRY)
+async def prune_jobs(timestamp: int) -> None:
+    await prune()
+
+
 async def run_worker(
     url: str,
     *,
@@ -349,6 +370,7 @@ __all__ = [
     "compute_analytics",
     "dispatch",
     "opened",
+    "prune",
     "recover_stalled",
     "run_worker",
     "scoped",
