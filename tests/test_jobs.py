@@ -268,7 +268,7 @@ async def test_a_worker_killed_mid_job_loses_no_job_and_the_job_runs_once(db, ap
                 assert first.poll() is None, first.stdout.read() if first.stdout else ""
                 return bool(
                     await db.fetchval(
-                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'campus-worker' "
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'campus-worker' AND datname = current_database() "
                         "AND wait_event_type = 'Lock' AND query LIKE '%student_fee_assignments%'"
                     )
                 )
