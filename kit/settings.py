@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     # Responses larger than this many bytes are compressed (zstd, brotli or gzip, as the client accepts)
     compress_min_bytes: int = 500
 
+    # Background jobs (resolvers/jobs/): `campus serve` runs a worker in its own process unless
+    # WORKER_IN_PROCESS=false (production: `campus worker` runs apart). A worker beats every
+    # JOB_HEARTBEAT_SECONDS; a job whose worker has been silent JOB_STALLED_SECONDS is run again.
+    worker_in_process: bool = True
+    worker_concurrency: int = 2
+    job_heartbeat_seconds: float = 10.0
+    job_stalled_seconds: float = 60.0
+
     # Logging (unset: JSON lines in production, readable lines in development)
     log_level: str = "INFO"
     log_json: bool | None = None

@@ -121,6 +121,7 @@ ID_TYPES = {
     "Query.node.id": "School",
     "StudentDocumentDeleteInput.id": "StudentDocument",
     "subscriptionId": "SchoolSubscription",
+    "BackgroundJobRetryInput.id": "BackgroundJob",  # procrastinate's jobs (resolvers/jobs/), not a model
 }
 
 

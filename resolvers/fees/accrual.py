@@ -127,6 +127,12 @@ async def _accrue_school(conn: Any, school_id: int, on: dt.date) -> tuple[int, D
     return count, total
 
 
+async def accrue_school(conn: Any, school_id: int, on: dt.date) -> tuple[int, Decimal]:
+    """One school's accrual for `on` inside the caller's transaction (the background job,
+    resolvers/jobs/): (assignments accrued, total)."""
+    return await _accrue_school(conn, school_id, on)
+
+
 async def accrue_late_fees(
     url: str, on: dt.date | None = None, school_ids: list[int] | None = None, now: dt.datetime | None = None
 ) -> AccrualSummary:
@@ -177,4 +183,4 @@ async def accrue_late_fees(
     return summary
 
 
-__all__ = ["AccrualSummary", "accrue_late_fees"]
+__all__ = ["AccrualSummary", "accrue_late_fees", "accrue_school"]
