@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 import orjson
+from auth.passwords import CHEAP_HASHES_ENV, cheap_hashes
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
@@ -212,5 +213,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 def app_from_env() -> Starlette:
     """Uvicorn factory: `uvicorn --factory gateway.app:app_from_env` (workers use this)."""
     settings = get_settings()
+    if settings.production and cheap_hashes():  # (in-process tests build production apps on purpose)
+        raise RuntimeError(
+            f"ENV=production refuses {CHEAP_HASHES_ENV}=1: a test aid that makes password hashes cheap to crack."
+        )
     configure_logging(settings.log_level, settings.log_json)
     return create_app(settings)

@@ -8,7 +8,7 @@ from typing import Any
 
 import strawberry
 import models
-from auth.passwords import hash_password
+from auth.passwords import hash_password_async
 from auth.permissions import PLATFORM, roles
 from kit.connection import graphql_enum
 from kit.entity import entity_type, relation
@@ -54,7 +54,7 @@ async def _prepare(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:
         problem = password_problem(password)
         if problem:
             raise user_error(ErrorCode.INVALID, problem, "password")
-        values["password_hash"] = hash_password(password)
+        values["password_hash"] = await hash_password_async(password)
     return values
 
 

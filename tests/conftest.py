@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("CAMPUS_VERIFY_SQL_CACHE", "1")  # every SQL cache hit re-checked (kit/db.py)
+os.environ.setdefault("CAMPUS_CHEAP_PASSWORD_HASHES", "1")  # Argon2id at its cheapest (auth/passwords.py)
 
 import asyncpg  # noqa: E402
 import httpx

@@ -15,6 +15,7 @@ from asgi_lifespan import LifespanManager
 
 from gateway.app import create_app
 from kit.ids import encode_gid
+from kit.settings import get_settings
 from tests.conftest import bearer, make_settings
 from tests.uploads import PREFLIGHT
 
@@ -272,3 +273,17 @@ def test_serve_reports_a_busy_port_in_one_line_before_starting_anything(tmp_path
         f"campus serve: 127.0.0.1:{port} is already in use (Address already in use); stop the other server or pass --port N"
     ]
     assert not (tmp_path / "pg").exists()  # no database was started for nothing
+
+
+def test_a_production_process_refuses_the_tests_cheap_password_hashes(monkeypatch):
+    from gateway.app import app_from_env
+
+    monkeypatch.setenv("ENV", "production")
+    monkeypatch.setenv("JWT_PRIVATE_KEYS", _keys())
+    monkeypatch.setenv("CAMPUS_CHEAP_PASSWORD_HASHES", "1")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="CAMPUS_CHEAP_PASSWORD_HASHES"):
+            app_from_env()
+    finally:
+        get_settings.cache_clear()  # the next reader sees the environment as it was

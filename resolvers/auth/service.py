@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text, update
 
-from auth.passwords import hash_password, verify_password
+from auth.passwords import hash_password, hash_password_async, verify_password_async
 from auth.tokens import AccessClaims, KeySet, hash_token, lifetime_exceeded, new_opaque_token
 from models import (
     BlacklistedToken,
@@ -131,7 +131,7 @@ async def login(
         )
 
     user = (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
-    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    ok = await verify_password_async(user.password_hash if user else _DUMMY_HASH, password)
     reason = None
     if user is None:
         reason = "unknown_email"
@@ -467,25 +467,26 @@ async def set_password(session: Any, ctx: Any, user: User, new_password: str, re
         .scalars()
         .all()
     )
-    if any(verify_password(h, new_password) for h in [user.password_hash, *earlier]):
-        return err(
-            ErrorCode.INVALID,
-            f"Choose a password you have not used in your last {policy.history_count} changes.",
-            "newPassword",
-        )
+    for used in [user.password_hash, *earlier]:
+        if await verify_password_async(used, new_password):
+            return err(
+                ErrorCode.INVALID,
+                f"Choose a password you have not used in your last {policy.history_count} changes.",
+                "newPassword",
+            )
     session.add(
         PasswordHistory(
             user_id=user.id, password_hash=user.password_hash, changed_at=now(), changed_by=ctx.user_id, reason=reason
         )
     )
-    user.password_hash = hash_password(new_password)
+    user.password_hash = await hash_password_async(new_password)
     user.password_changed_at = now()
     return None
 
 
 async def change_password(ctx: Any, session: Any, current: str, new: str) -> UserError | None:
     user = (await session.execute(select(User).where(User.id == ctx.user_id).with_for_update())).scalar_one()
-    if not verify_password(user.password_hash, current):
+    if not await verify_password_async(user.password_hash, current):
         return err(ErrorCode.INVALID, "The current password is not correct.", "currentPassword")
     problem = await set_password(session, ctx, user, new, "change")
     if problem:
