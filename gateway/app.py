@@ -31,7 +31,10 @@ from gateway.files import student_document_route
 from gateway.graphql_http import GraphQLHTTP
 from gateway.http_errors import error_response, internal_error_body
 from gateway.logs import configure_logging, request_id_var
+from gateway.metrics import Metrics
+from gateway.tracing import setup_tracing
 from kit.settings import Settings, get_settings
+from opentelemetry.sdk.trace.export import SpanExporter
 from schema.root import build_schema
 
 log = logging.getLogger("gateway.http")
@@ -86,7 +89,7 @@ class RequestIdMiddleware:
             )
             await send({"type": "http.response.body", "body": payload})
         finally:
-            if log.isEnabledFor(logging.INFO) and scope["path"] not in ("/healthz", "/readyz"):
+            if log.isEnabledFor(logging.INFO) and scope["path"] not in ("/healthz", "/readyz", "/metrics"):
                 log.info(
                     "request",
                     extra={
@@ -114,7 +117,10 @@ CORS_REQUEST_HEADERS = [
 ]
 
 
-def create_app(settings: Settings | None = None, database_url: str | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, database_url: str | None = None, span_exporter: SpanExporter | None = None
+) -> Starlette:
+    """The app; `span_exporter` (tests, the bench) switches traces on with that exporter."""
     settings = settings or get_settings()
     if settings.production and not settings.jwt_private_keys:
         raise RuntimeError(
@@ -133,7 +139,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     )
     schema = build_schema()
     keys = KeySet.from_settings(settings)
-    graphql = GraphQLHTTP(schema, engine, settings, keys)
+    metrics = Metrics(settings, engine) if settings.metrics else None
+    tracing = setup_tracing(settings, span_exporter)
+    graphql = GraphQLHTTP(schema, engine, settings, keys, metrics, tracing.tracer if tracing else None)
 
     async def jwks(request: Request) -> JSONResponse:
         return JSONResponse(keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
@@ -168,11 +176,16 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 50, 100)
+        if tracing is not None:
+            tracing.start()
         try:
-            yield
+            async with metrics.running() if metrics is not None else contextlib.nullcontext():
+                yield
         finally:
             await settle_releases()  # a release outliving its cancelled request ends first
             await engine.dispose()
+            if tracing is not None:
+                tracing.stop()
 
     app = Starlette(
         routes=[
@@ -182,6 +195,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             Route("/files/student-documents/{id}", student_document_route(graphql)),
             *export_routes(graphql),
             Route("/readyz", readyz),
+            *([Route("/metrics", metrics.endpoint)] if metrics is not None else []),
             Mount("/static", StaticFiles(directory=Path(__file__).parent / "static", check_dir=False), name="static"),
         ],
         lifespan=lifespan,
@@ -202,10 +216,15 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             max_age=600,
         )
     app.add_middleware(RequestIdMiddleware)
+    if tracing is not None:  # outermost: the request's span covers everything below
+        middleware, options = tracing.middleware()
+        app.add_middleware(middleware, **options)
     app.state.engine = engine
     app.state.schema = schema
     app.state.settings = settings
     app.state.keys = keys
+    app.state.metrics = metrics
+    app.state.tracing = tracing
     return app
 
 
