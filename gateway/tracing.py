@@ -22,7 +22,8 @@ SQL spans come from the asyncpg instrumentation alone: the read path calls async
 (kit/db.py RequestDB.fetch) and SQLAlchemy's asyncpg dialect runs prepared statements that the
 same instrumentation sees, so SQLAlchemy's own instrumentation would only double the spans of
 the write path. It patches asyncpg for the whole process while the app runs (start/stop in the
-lifespan). Statement parameters are not recorded (they hold personal data).
+lifespan), so one process runs one traced app at a time (a server does; tests take care).
+Statement parameters are not recorded (they hold personal data).
 """
 
 from __future__ import annotations
