@@ -8,6 +8,7 @@ an id the client sees. See DESIGN.md "Speed" for why this is not Strawberry's ow
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -193,6 +194,9 @@ class GraphQLHTTP:
         try:
             response, outcome = await self._handle(request, observed)
             return response
+        except asyncio.CancelledError:
+            outcome = "cancelled"  # the client went away (or the server is stopping): not our error
+            raise
         finally:
             stats = observed.stats
             record_request(

@@ -62,7 +62,8 @@ REQUESTS = Counter(
     "campus_graphql_requests",
     "GraphQL requests by operation name and outcome "
     "(ok; error: the answer carries GraphQL errors; internal: an unexpected error was masked; "
-    "invalid: refused before execution, e.g. a document that does not validate).",
+    "invalid: refused before execution, e.g. a document that does not validate; "
+    "cancelled: the client went away first).",
     ["operation", "outcome"],
 )
 DURATION = Histogram(

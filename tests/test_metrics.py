@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -180,13 +181,15 @@ async def test_a_successful_login_moves_no_failure_counter(metrics_app):
 
 async def test_the_pool_is_read_when_scraped(metrics_app):
     async with _client(metrics_app) as client:
+        r = await client.post("/graphql", json={"query": "{ roomTypes(first: 1) { totalCount } }"})
+        assert r.status_code == 200 and "errors" not in r.json(), r.text
         samples = await scrape(client)
     settings = metrics_app.state.settings
     assert value(samples, "campus_db_pool_connections_size") == settings.db_pool_size
     # nothing is in flight while the scrape is answered (it takes no connection itself)
     assert value(samples, "campus_db_pool_connections_in_use") == 0
     assert value(samples, "campus_db_pool_connections_waiting") == 0
-    assert value(samples, "campus_db_pool_connections_idle") >= 1  # the requests of earlier tests left some
+    assert value(samples, "campus_db_pool_connections_idle") >= 1  # the request's connection, back in the pool
 
 
 async def test_the_job_queue_figures_come_from_the_hook_the_queue_registers(metrics_app):
@@ -239,3 +242,80 @@ async def test_metrics_can_be_switched_off(app_url):
         assert (await client.get("/metrics")).status_code == 404
         r = await client.post("/graphql", json={"query": "{ __typename }"})
         assert r.status_code == 200
+
+
+def test_several_worker_processes_report_their_sum(app_url, tmp_path):
+    """`uvicorn --workers 2` with PROMETHEUS_MULTIPROC_DIR: whichever worker answers the scrape,
+    it reports every worker's requests, and the pool gauges add up the live workers' pools."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "METRICS"))}
+    env.update(
+        DATABASE_URL=app_url,
+        PROMETHEUS_MULTIPROC_DIR=str(folder),
+        JWT_PRIVATE_KEYS=_keys(),  # both workers sign with the same key
+        DB_POOL_SIZE="3",
+        LOG_LEVEL="WARNING",
+        LOG_JSON="false",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "gateway.app:app_from_env", "--workers", "2"]
+        + ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def samples() -> Samples:
+        r = httpx.get(f"{base}/metrics", timeout=5, headers={"Connection": "close"})
+        assert r.status_code == 200, r.text
+        return {
+            (s.name, frozenset(s.labels.items())): s.value
+            for family in text_string_to_metric_families(r.text)
+            for s in family.samples
+        }
+
+    try:
+        deadline = time.time() + 180  # two workers importing the gateway on a loaded machine
+        while True:  # both workers up: each has put its pool of 3 into the sum
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            try:
+                if value(samples(), "campus_db_pool_connections_size") == 6:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.time() < deadline, "the two workers did not both report their pool"
+            time.sleep(0.5)
+        name = op_name("Workers")
+        for _ in range(20):  # a new connection each: the workers share the listening socket
+            r = httpx.post(
+                f"{base}/graphql",
+                json={"query": f"query {name} {{ roomTypes(first: 1) {{ totalCount }} }}"},  # public: no login
+                headers={"Connection": "close"},
+                timeout=10,
+            )
+            assert r.status_code == 200 and "errors" not in r.json(), r.text
+        for _ in range(6):  # every answer of the scrape, from either worker, has the whole count
+            got = samples()
+            assert value(got, "campus_graphql_requests_total", operation=name, outcome="ok") == 20
+            assert value(got, "campus_graphql_request_duration_seconds_count", operation=name) == 20
+        assert len(list(folder.glob("counter_*.db"))) == 2  # one file of counters per worker
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
