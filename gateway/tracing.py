@@ -35,7 +35,7 @@ from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
-from opentelemetry.trace import Tracer
+from opentelemetry.trace import Tracer, get_current_span
 
 from kit.settings import Settings
 
@@ -44,11 +44,34 @@ SERVICE_NAME = "campus-gateway"
 EXCLUDED_URLS = r"/(healthz|readyz|metrics)$"
 
 
+class SqlInstrumentor(AsyncPGInstrumentor):
+    """asyncpg's instrumentation, making a span only inside a span that records: a request the
+    sampler left out (OTEL_TRACES_SAMPLER) then pays nothing per statement, and statements
+    outside any request (start-up, background work) make no orphan traces."""
+
+    _instance = None  # its own singleton, not AsyncPGInstrumentor's
+
+    async def _do_execute(self, func: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        if not get_current_span().is_recording():
+            return await func(*args, **kwargs)
+        return await super()._do_execute(func, instance, args, kwargs)
+
+    async def _do_prepared_execute(self, func: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        if not get_current_span().is_recording():
+            return await func(*args, **kwargs)
+        return await super()._do_prepared_execute(func, instance, args, kwargs)
+
+    async def _do_cursor_execute(self, func: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        if not get_current_span().is_recording():
+            return await func(*args, **kwargs)
+        return await super()._do_cursor_execute(func, instance, args, kwargs)
+
+
 class Tracing:
     def __init__(self, provider: TracerProvider) -> None:
         self.provider = provider
         self.tracer: Tracer = provider.get_tracer("gateway.graphql")
-        self._asyncpg = AsyncPGInstrumentor()
+        self._asyncpg = SqlInstrumentor()
 
     def middleware(self) -> tuple[type, dict[str, Any]]:
         """The ASGI middleware and its options: a server span per request, the caller's

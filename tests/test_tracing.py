@@ -12,14 +12,13 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
 from gateway.app import create_app
-from gateway.tracing import setup_tracing
+from gateway.tracing import SqlInstrumentor, setup_tracing
 from kit.settings import Settings
 from tests.conftest import GQL, bearer, make_settings
 
@@ -158,12 +157,12 @@ async def test_otlp_export_is_configured_by_the_standard_variables(app_url, coll
     name = f"Exported{uuid.uuid4().hex[:8]}"
     application = create_app(make_settings(otel_traces_exporter="otlp"), database_url=app_url)
     async with LifespanManager(application):
-        assert AsyncPGInstrumentor().is_instrumented_by_opentelemetry
+        assert SqlInstrumentor().is_instrumented_by_opentelemetry
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://t") as client:
             r = await client.post("/graphql", json={"query": f"query {name} {{ schools(first: 1) {{ totalCount }} }}"})
             assert r.status_code == 200
     # stopping the app flushes the exporter and takes the asyncpg instrumentation off again
-    assert not AsyncPGInstrumentor().is_instrumented_by_opentelemetry
+    assert not SqlInstrumentor().is_instrumented_by_opentelemetry
     assert received and {path for path, _, _ in received} == {"/v1/traces"}
     assert {kind for _, kind, _ in received} == {"application/x-protobuf"}
     names, services = set(), set()
@@ -175,3 +174,22 @@ async def test_otlp_export_is_configured_by_the_standard_variables(app_url, coll
                 names |= {s.name for s in scope.spans}
     assert services == {"gateway-under-test"}
     assert {"POST /graphql", f"query {name}"} <= names
+
+
+async def test_a_caller_that_did_not_sample_its_trace_gets_no_spans(traced):
+    """The default sampler follows the caller's `traceparent` flags: `-00` means not sampled, and
+    then neither the request, the operation nor its SQL make a span."""
+    app, exporter = traced
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        gql = GQL(client)
+        gql.headers.update(await bearer(client, "superadmin@demo.campus"))
+        _finished(app, exporter)
+        exporter.clear()
+        body = await gql(
+            "{ schools(first: 2) { totalCount } }", headers={"traceparent": f"00-{uuid.uuid4().hex}-{PARENT_ID}-00"}
+        )
+        assert body["data"]["schools"]["totalCount"] >= 1
+        assert _finished(app, exporter) == []
+        await gql("{ schools(first: 2) { totalCount } }", headers={"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"})
+    spans = _finished(app, exporter)
+    assert any(_sql(s) for s in spans) and {s.kind for s in spans} >= {SpanKind.SERVER, SpanKind.INTERNAL}
