@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 import orjson
@@ -32,7 +33,11 @@ from gateway.files import student_document_route
 from gateway.graphql_http import GraphQLHTTP
 from gateway.http_errors import error_response, internal_error_body
 from gateway.logs import configure_logging, request_id_var
+from gateway.metrics import Metrics, set_job_stats_source
+from resolvers.jobs.views import queue_stats
+from gateway.tracing import setup_tracing
 from kit.settings import Settings, get_settings
+from opentelemetry.sdk.trace.export import SpanExporter
 from schema.root import build_schema
 
 log = logging.getLogger("gateway.http")
@@ -87,7 +92,7 @@ class RequestIdMiddleware:
             )
             await send({"type": "http.response.body", "body": payload})
         finally:
-            if log.isEnabledFor(logging.INFO) and scope["path"] not in ("/healthz", "/readyz"):
+            if log.isEnabledFor(logging.INFO) and scope["path"] not in ("/healthz", "/readyz", "/metrics"):
                 log.info(
                     "request",
                     extra={
@@ -115,7 +120,10 @@ CORS_REQUEST_HEADERS = [
 ]
 
 
-def create_app(settings: Settings | None = None, database_url: str | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, database_url: str | None = None, span_exporter: SpanExporter | None = None
+) -> Starlette:
+    """The app; `span_exporter` (tests, the bench) switches traces on with that exporter."""
     settings = settings or get_settings()
     if settings.production and not settings.jwt_private_keys:
         raise RuntimeError(
@@ -134,7 +142,17 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     )
     schema = build_schema()
     keys = KeySet.from_settings(settings)
-    graphql = GraphQLHTTP(schema, engine, settings, keys)
+    metrics = Metrics(settings, engine) if settings.metrics else None
+    if metrics is not None:
+
+        async def job_stats() -> Any:
+            async with engine.connect() as conn:  # the app role may read the queue's tables
+                raw = (await conn.get_raw_connection()).driver_connection
+                return await queue_stats(raw)
+
+        set_job_stats_source(job_stats)
+    tracing = setup_tracing(settings, span_exporter)
+    graphql = GraphQLHTTP(schema, engine, settings, keys, metrics, tracing.tracer if tracing else None)
 
     async def jwks(request: Request) -> JSONResponse:
         return JSONResponse(keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
@@ -169,11 +187,16 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 50, 100)
+        if tracing is not None:
+            tracing.start()
         try:
-            yield
+            async with metrics.running() if metrics is not None else contextlib.nullcontext():
+                yield
         finally:
             await settle_releases()  # a release outliving its cancelled request ends first
             await engine.dispose()
+            if tracing is not None:
+                tracing.stop()
 
     app = Starlette(
         routes=[
@@ -183,6 +206,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             Route("/files/student-documents/{id}", student_document_route(graphql)),
             *export_routes(graphql),
             Route("/readyz", readyz),
+            *([Route("/metrics", metrics.endpoint)] if metrics is not None else []),
             Mount("/static", StaticFiles(directory=Path(__file__).parent / "static", check_dir=False), name="static"),
         ],
         lifespan=lifespan,
@@ -203,10 +227,15 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             max_age=600,
         )
     app.add_middleware(RequestIdMiddleware)
+    if tracing is not None:  # outermost: the request's span covers everything below
+        middleware, options = tracing.middleware()
+        app.add_middleware(middleware, **options)
     app.state.engine = engine
     app.state.schema = schema
     app.state.settings = settings
     app.state.keys = keys
+    app.state.metrics = metrics
+    app.state.tracing = tracing
     return app
 
 

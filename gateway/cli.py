@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import sys
 from collections.abc import Callable
@@ -297,6 +298,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         workers = args.workers or settings.workers
         if workers > 1:  # uvicorn's supervisor: the banner before the workers' start-up lines
+            if settings.metrics and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+                # every worker writes its metrics there, so any worker's /metrics sums them all
+                multiproc = settings.data_dir / "run" / "metrics"
+                shutil.rmtree(multiproc, ignore_errors=True)
+                multiproc.mkdir(parents=True)
+                os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(multiproc)
             if in_process:  # one job worker beside the HTTP workers, not one per HTTP worker
                 import subprocess
 

@@ -8,6 +8,8 @@ an id the client sees. See DESIGN.md "Speed" for why this is not Strawberry's ow
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 import time
@@ -31,6 +33,7 @@ from kit.executor import RenderingExecutor, is_awaitable
 from kit.db import DbScope, QueryStats, RequestDB, current_stats
 from gateway.http_errors import error_body, error_response, internal_error_body
 from gateway.limits import TooComplex, comparison_budget, make_rules, too_complex_error
+from gateway.metrics import BATCH, UNKNOWN, Metrics, record_request
 from gateway.logs import request_id_var
 from kit.settings import Settings
 from kit import clock
@@ -161,6 +164,26 @@ def _place(target: Any, path: list[str], value: Any) -> None:
         raise RequestError(400, f"`map` names a path that is not in `operations`: {'.'.join(path)}")
 
 
+@dataclass(slots=True)
+class _Observed:
+    """What /metrics records of one request, filled in as it goes (gateway/metrics.py)."""
+
+    operation: str = UNKNOWN
+    stats: QueryStats | None = None
+
+
+_OUTCOME_RANK = {"ok": 0, "error": 1, "invalid": 2, "internal": 3}
+
+
+def _outcome(body: dict[str, Any], status: int | None) -> str:
+    errors = body.get("errors")
+    if errors and any((e.get("extensions") or {}).get("code") == "INTERNAL_SERVER_ERROR" for e in errors):
+        return "internal"
+    if status is not None:  # refused before execution (a document error, a batch member refused)
+        return "invalid"
+    return "error" if errors else "ok"
+
+
 class _Batch(list):
     """Operations that came as a JSON array: errors are answered per operation."""
 
@@ -183,8 +206,18 @@ class LRU(OrderedDict):
 
 
 class GraphQLHTTP:
-    def __init__(self, schema: Any, engine: AsyncEngine, settings: Settings, keys: KeySet) -> None:
+    def __init__(
+        self,
+        schema: Any,
+        engine: AsyncEngine,
+        settings: Settings,
+        keys: KeySet,
+        metrics: Metrics | None = None,
+        tracer: Any = None,
+    ) -> None:
         self.schema = schema._schema
+        self.metrics = metrics
+        self.tracer = tracer  # an OpenTelemetry tracer when traces are on (gateway/tracing.py)
         self.keys = keys
         self.engine = engine
         self.settings = settings
@@ -198,6 +231,29 @@ class GraphQLHTTP:
     # ---- HTTP ---------------------------------------------------------------------------
 
     async def handle(self, request: Request) -> Response:
+        if self.metrics is None:
+            return (await self._handle(request, _Observed()))[0]
+        observed = _Observed()
+        started = time.perf_counter()
+        outcome = "internal"  # unless the request is answered: something escaped to the error mask
+        try:
+            response, outcome = await self._handle(request, observed)
+            return response
+        except asyncio.CancelledError:
+            outcome = "cancelled"  # the client went away (or the server is stopping): not our error
+            raise
+        finally:
+            stats = observed.stats
+            record_request(
+                observed.operation,
+                outcome,
+                time.perf_counter() - started,
+                stats.statements + stats.setup if stats else 0,
+                stats.seconds if stats else 0.0,
+            )
+
+    async def _handle(self, request: Request, observed: _Observed) -> tuple[Response, str]:
+        """The answer and its outcome for /metrics."""
         media = response_media_type(request.headers.get("accept"))
         try:
             if request.method == "GET":
@@ -206,7 +262,7 @@ class GraphQLHTTP:
                     and "text/html" in request.headers.get("accept", "")
                     and "query" not in request.query_params
                 ):
-                    return self._graphiql()
+                    return self._graphiql(), "ok"
                 operations, batched = [self._from_query_params(request)], False
                 get_only = True
             elif request.method == "POST":
@@ -220,11 +276,16 @@ class GraphQLHTTP:
                 )
             if batched and not operations:
                 raise RequestError(400, "The batch is empty.")
-            results = await self._run(request, operations, get_only)
+            if batched:
+                observed.operation = BATCH
+            results = await self._run(request, operations, get_only, observed)
         except RequestError as exc:
-            return error_response(exc.status, str(exc), exc.code, exc.headers, media_type=media)
+            return error_response(exc.status, str(exc), exc.code, exc.headers, media_type=media), "invalid"
         except ClientDisconnect:
-            return error_response(400, "The request body was not received completely.", "BAD_REQUEST", media_type=media)
+            response = error_response(
+                400, "The request body was not received completely.", "BAD_REQUEST", media_type=media
+            )
+            return response, "invalid"
         status = 200
         if not batched and results[0][1] is not None:
             status = results[0][1]
@@ -234,7 +295,11 @@ class GraphQLHTTP:
             if status == DOCUMENT_ERROR and media == JSON:
                 status = 200
         payload = [r for r, _ in results] if batched else results[0][0]
-        return Response(orjson.dumps(payload), status_code=status, media_type=media)
+        response = Response(orjson.dumps(payload), status_code=status, media_type=media)
+        if self.metrics is None:
+            return response, "ok"
+        # a batch counts as its worst member
+        return response, max((_outcome(r, s) for r, s in results), key=_OUTCOME_RANK.__getitem__)
 
     def _graphiql(self) -> Response:
         if not GRAPHIQL_PAGE.exists():
@@ -326,10 +391,11 @@ class GraphQLHTTP:
         return (_Batch(ops), True) if batched else (ops, False)
 
     async def _run(
-        self, request: Request, operations: list[dict[str, Any]], get_only: bool
+        self, request: Request, operations: list[dict[str, Any]], get_only: bool, observed: _Observed
     ) -> list[tuple[dict[str, Any], int | None]]:
         db = RequestDB(self.engine, read_only=self._all_queries(operations))
         stats = QueryStats()
+        observed.stats = stats
         token = current_stats.set(stats)
         results = []
         committed = False
@@ -339,7 +405,9 @@ class GraphQLHTTP:
             clock_token = clock.use_time_zone(identity.time_zone if identity else None)
             for op in operations:
                 try:
-                    results.append(await self._execute_one(request, db, op, get_only, identity, problem, stats))
+                    results.append(
+                        await self._execute_one(request, db, op, get_only, identity, problem, stats, observed)
+                    )
                 except RequestError as exc:
                     if not isinstance(operations, _Batch):
                         raise
@@ -410,6 +478,7 @@ class GraphQLHTTP:
         identity: Any,
         auth_problem: str | None,
         stats: QueryStats,
+        observed: _Observed,
     ) -> tuple[dict[str, Any], int | None]:
         # Request validation: a RequestError propagates to _run.
         if op.get("extensions") is not None and not isinstance(op["extensions"], dict):
@@ -434,6 +503,10 @@ class GraphQLHTTP:
                 raise RequestError(400, "The document has several operations: name one with operationName.")
             raise RequestError(400, f'Unknown operation named "{operation_name}".')
         kind = cached.operations[operation_name]
+        # the operation's own name, also when the document's lone operation was not named in the request
+        name = operation_name or next((n for n in cached.operations if n is not None), None)
+        if self.metrics is not None and observed.operation != BATCH:
+            observed.operation = self.metrics.operation_label(name)
         if get_only and kind is not OperationType.QUERY:
             raise RequestError(405, "Mutations are sent with POST.", "METHOD_NOT_ALLOWED", {"Allow": "POST"})
         if kind is OperationType.SUBSCRIPTION:
@@ -457,18 +530,28 @@ class GraphQLHTTP:
         )
         statements_before, setup_before, seconds_before = stats.statements, stats.setup, stats.seconds
         started = time.perf_counter()
-        result = execute(
-            self.schema,
-            cached.document,
-            context_value=ctx,
-            variable_values=variables,
-            operation_name=operation_name,
-            hide_suggestions=not self.settings.suggestions,
-            executor_class=RenderingExecutor,
-            is_awaitable=is_awaitable,
+        # traces: a span per operation, the parent of its SQL statements' spans (asyncpg's instrumentation)
+        span = (
+            self.tracer.start_as_current_span(
+                f"{kind.value} {name}" if name else kind.value,
+                attributes={"graphql.operation.type": kind.value, "graphql.operation.name": name or ""},
+            )
+            if self.tracer is not None
+            else contextlib.nullcontext()
         )
-        if isawaitable(result):
-            result = await result
+        with span:
+            result = execute(
+                self.schema,
+                cached.document,
+                context_value=ctx,
+                variable_values=variables,
+                operation_name=operation_name,
+                hide_suggestions=not self.settings.suggestions,
+                executor_class=RenderingExecutor,
+                is_awaitable=is_awaitable,
+            )
+            if isawaitable(result):
+                result = await result
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = [self._format_error(e, ctx.request_id) for e in result.errors]

@@ -85,6 +85,18 @@ class Settings(BaseSettings):
     worker_concurrency: int = 2
     job_heartbeat_seconds: float = 10.0
     job_stalled_seconds: float = 60.0
+    # /metrics (gateway/metrics.py; METRICS=false: not served nor measured): open in development; in production served only with
+    # METRICS_TOKEN, which the scraper sends as a bearer token. Distinct operation names that get
+    # their own label per process (later ones are counted as "other").
+    metrics: bool = True
+    metrics_token: str | None = None
+    metrics_max_operations: int = 200
+
+    # Traces (gateway/tracing.py), off by default. The standard OpenTelemetry variables:
+    # OTEL_TRACES_EXPORTER=otlp (or console) switches them on, OTEL_SDK_DISABLED=true off again;
+    # the exporter reads OTEL_EXPORTER_OTLP_* itself, the SDK OTEL_SERVICE_NAME and OTEL_TRACES_SAMPLER.
+    otel_traces_exporter: str | None = None
+    otel_sdk_disabled: bool = False
 
     # Logging (unset: JSON lines in production, readable lines in development)
     log_level: str = "INFO"

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, text, update
 
 from auth.passwords import hash_password, hash_password_async, verify_password_async
+from auth.metrics import LOGIN_FAILURES, LOGIN_LOCKOUTS
 from auth.tokens import AccessClaims, KeySet, hash_token, lifetime_exceeded, new_opaque_token
 from models import (
     BlacklistedToken,
@@ -125,6 +126,7 @@ async def login(
                 user_agent=user_agent,
             )
         )
+        LOGIN_LOCKOUTS.inc()
         minutes = max(1, (wait + 59) // 60)
         return err(
             ErrorCode.LOCKED, f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
@@ -163,6 +165,7 @@ async def login(
                 )
             )
         await session.flush()
+        LOGIN_FAILURES.labels(reason).inc()
         return err(ErrorCode.INVALID, BAD_CREDENTIALS)
 
     school_id, hostel_id = await _login_tenant(session, user, tenant)

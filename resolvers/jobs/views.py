@@ -123,10 +123,25 @@ async def retry_failed(run: Run, job_id: int) -> None:
     await run(f"SELECT {SCHEMA}.procrastinate_retry_job_v2($1, now(), NULL, NULL, NULL)", [job_id])
 
 
+BY_QUEUE = (
+    f"SELECT queue_name, status::text, count(*) FROM {SCHEMA}.procrastinate_jobs"
+    " WHERE status IN ('todo', 'failed') GROUP BY 1, 2"
+)
+
+
+async def queue_stats(conn: Any) -> dict[str, dict[str, int]]:
+    """For /metrics (gateway/metrics.py `set_job_stats_source`): jobs waiting and jobs failed
+    for good, per queue: {"queued": {queue: n}, "failed": {queue: n}}."""
+    out: dict[str, dict[str, int]] = {"queued": {}, "failed": {}}
+    for queue, status, count in await conn.fetch(BY_QUEUE):
+        out["queued" if status == "todo" else "failed"][queue] = count
+    return out
+
+
 async def queue_depth(conn: Any) -> dict[str, int]:
     """Jobs per status ({"todo": 3, "failed": 1, ...}) for metrics: `conn` is an asyncpg
     connection (or anything with `fetch(sql)`) of the application role."""
     return {status: count for status, count in await conn.fetch(DEPTH)}
 
 
-__all__ = ["JobRow", "NotRetryable", "count_jobs", "get_job", "list_jobs", "queue_depth", "retry_failed"]
+__all__ = ["JobRow", "NotRetryable", "count_jobs", "get_job", "list_jobs", "queue_depth", "queue_stats", "retry_failed"]
