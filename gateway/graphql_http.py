@@ -91,6 +91,14 @@ def _graphiql_page(with_demo_logins: bool) -> str:
     return page.replace("<!--DEMO_LOGINS-->", picker)
 
 
+def _coded(formatted: dict[str, Any], code: str) -> dict[str, Any]:
+    """Every error a client receives carries `extensions.code` (Apollo's names for the stages
+    graphql-core reports without one), so clients branch on codes, never on messages."""
+    extensions = formatted.setdefault("extensions", {})
+    extensions.setdefault("code", code)
+    return formatted
+
+
 def _statement_timed_out(exc: BaseException | None) -> bool:
     """PostgreSQL stopped a statement at statement_timeout (asyncpg's error, maybe wrapped by SQLAlchemy)."""
     for _ in range(6):
@@ -554,7 +562,13 @@ class GraphQLHTTP:
                 result = await result
         body: dict[str, Any] = {}
         if result.errors:
-            body["errors"] = [self._format_error(e, ctx.request_id) for e in result.errors]
+            # an error without a path was raised before any field ran: the variables did not fit
+            body["errors"] = [
+                _coded(self._format_error(e, ctx.request_id), "BAD_USER_INPUT")
+                if e.path is None
+                else self._format_error(e, ctx.request_id)
+                for e in result.errors
+            ]
         body["data"] = result.data
         if self.settings.query_stats:
             body["extensions"] = {
@@ -621,7 +635,7 @@ class GraphQLHTTP:
         try:
             document = parse(query, max_lexical_tokens=self.settings.max_tokens, max_source_length=100_000)
         except GraphQLError as exc:
-            cached = CachedDocument(None, [self._format_error(exc, "")], {})
+            cached = CachedDocument(None, [_coded(self._format_error(exc, ""), "GRAPHQL_PARSE_FAILED")], {})
         else:
             try:
                 with comparison_budget(self.settings.max_field_comparisons):
@@ -637,7 +651,9 @@ class GraphQLHTTP:
             }
             if len(operations) == 1:  # a lone operation also runs without operationName
                 operations[None] = next(iter(operations.values()))
-            cached = CachedDocument(document, [e.formatted for e in errors], operations)
+            cached = CachedDocument(
+                document, [_coded(e.formatted, "GRAPHQL_VALIDATION_FAILED") for e in errors], operations
+            )
         self.documents.put(query, cached)
         return cached
 

@@ -101,6 +101,8 @@ async def test_a_filter_of_thousands_of_conditions_is_refused_on_every_connectio
         if "filter" in field.args
         and get_named_type(field.type).name.endswith("Connection")
         and not any(isinstance(a.type, GraphQLNonNull) for a in field.args.values())
+        # composable filters only (and/or/not, the kit's): a fixed filter has nothing to blow up
+        and "or" in get_named_type(field.args["filter"].type).fields
     ]
     assert len(names) >= 30, len(names)
     wide = {"or": [{"and": []}] * (MAX_FILTER_CONDITIONS + 1)}
