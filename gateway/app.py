@@ -131,6 +131,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         settings.db_pool_overflow,
         settings.db_statement_timeout_ms,
         settings.db_idle_in_transaction_ms,
+        pgbouncer=settings.db_pgbouncer,
     )
     schema = build_schema()
     keys = KeySet.from_settings(settings)
