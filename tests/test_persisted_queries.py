@@ -38,6 +38,17 @@ async def test_queries_unseen_for_a_month_are_pruned_recent_ones_stay(gql, db, a
     async with tasks.opened(app_url):
         await tasks.prune_persisted(days=1)
     assert await db.fetchval("SELECT count(*) FROM persisted_queries WHERE sha256 = $1", recent_hash) == 1
+    # served from the process's cache now: no statement more than the document sent whole
+    cached = await gql.client.post("/graphql", headers=gql.headers, json=_by_hash(recent_hash))
+    whole = await gql.client.post("/graphql", headers=gql.headers, json={"query": recent})
+    assert cached.json()["data"] == whole.json()["data"]
+    assert (
+        cached.json()["extensions"]["stats"]["sqlSetupStatements"]
+        == (whole.json()["extensions"]["stats"]["sqlSetupStatements"])
+    )
+    assert kept.json()["extensions"]["stats"]["sqlSetupStatements"] == (
+        whole.json()["extensions"]["stats"]["sqlSetupStatements"] + 1  # the one look-up in the table
+    )
 
 
 async def test_a_document_that_does_not_validate_is_not_registered(gql):
