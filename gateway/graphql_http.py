@@ -183,6 +183,7 @@ class LRU(OrderedDict):
             self.popitem(last=False)
 
 
+# persisted queries (APQ): GraphQLHTTP._share_persisted
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 PERSISTED_TOUCH_SECONDS = 24 * 3600  # a process refreshes a hash's last_seen at most this often
 PERSISTED_LOOKUP_SQL = "UPDATE persisted_queries SET last_seen = now() WHERE sha256 = $1 RETURNING document"
