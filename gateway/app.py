@@ -139,6 +139,7 @@ def create_app(
         settings.db_pool_overflow,
         settings.db_statement_timeout_ms,
         settings.db_idle_in_transaction_ms,
+        pgbouncer=settings.db_pgbouncer,
     )
     schema = build_schema()
     keys = KeySet.from_settings(settings)

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -213,6 +214,16 @@ class LRU(OrderedDict):
             self.popitem(last=False)
 
 
+# persisted queries (APQ): GraphQLHTTP._share_persisted
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+PERSISTED_TOUCH_SECONDS = 24 * 3600  # a process refreshes a hash's last_seen at most this often
+PERSISTED_LOOKUP_SQL = "UPDATE persisted_queries SET last_seen = now() WHERE sha256 = $1 RETURNING document"
+PERSISTED_REGISTER_SQL = (
+    "INSERT INTO persisted_queries (sha256, document) VALUES ($1, $2) "
+    "ON CONFLICT (sha256) DO UPDATE SET last_seen = now()"
+)
+
+
 class GraphQLHTTP:
     def __init__(
         self,
@@ -233,7 +244,7 @@ class GraphQLHTTP:
         if not settings.introspection:
             self.rules.append(NoSchemaIntrospectionCustomRule)
         self.documents = LRU(settings.document_cache_size)
-        self.persisted = LRU(settings.document_cache_size)
+        self.persisted = LRU(settings.document_cache_size)  # sha256 -> (document, when last_seen was refreshed)
         self._graphiql_page: str | None = None
 
     # ---- HTTP ---------------------------------------------------------------------------
@@ -401,7 +412,7 @@ class GraphQLHTTP:
     async def _run(
         self, request: Request, operations: list[dict[str, Any]], get_only: bool, observed: _Observed
     ) -> list[tuple[dict[str, Any], int | None]]:
-        db = RequestDB(self.engine, read_only=self._all_queries(operations))
+        db = RequestDB(self.engine)
         stats = QueryStats()
         observed.stats = stats
         token = current_stats.set(stats)
@@ -409,6 +420,8 @@ class GraphQLHTTP:
         committed = False
         clock_token = None
         try:
+            await self._share_persisted(db, operations)
+            db.read_only = self._all_queries(operations)  # the transaction has not begun yet
             identity, problem = await self.identify(request, db)
             clock_token = clock.use_time_zone(identity.time_zone if identity else None)
             for op in operations:
@@ -581,16 +594,51 @@ class GraphQLHTTP:
             }
         return body, None
 
+    # ---- persisted queries (APQ), shared by every gateway process through PostgreSQL --------
+    #
+    # A hash registered through one process is answered by all (issue 13, item 5). The LRU in
+    # front makes a hit cost no round trip; a hit refreshes the row's `last_seen` at most once
+    # a day per process, so the periodic pruning (resolvers/jobs/tasks.py) keeps documents in use.
+
+    async def _share_persisted(self, db: RequestDB, operations: list[dict[str, Any]]) -> None:
+        """Fill in the document of each hash-only operation whose hash some process registered,
+        and register each valid document sent with its correct hash. Runs before the request's
+        transaction (autocommit statements), so a registration stands whatever the operation
+        does. Malformed or mismatched extensions are left to `_resolve_query` to answer."""
+        for op in operations:
+            extensions = op.get("extensions")
+            persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
+            if not isinstance(persisted, dict) or persisted.get("version") != 1:
+                continue
+            digest = persisted.get("sha256Hash")
+            if not isinstance(digest, str) or not SHA256_HEX.fullmatch(digest.lower()):
+                continue
+            digest, query, now = digest.lower(), op.get("query"), time.monotonic()
+            known = self.persisted.get_fresh(digest)
+            fresh = known is not None and now - known[1] < PERSISTED_TOUCH_SECONDS
+            if query is None:
+                if not fresh:
+                    rows = await db.fetch_unscoped(PERSISTED_LOOKUP_SQL, [digest])
+                    if not rows:
+                        continue  # unknown everywhere: PersistedQueryNotFound
+                    known = (rows[0][0], now)
+                    self.persisted.put(digest, known)
+                assert known is not None  # fresh, or just read
+                op["query"] = known[0]
+            elif (
+                isinstance(query, str)
+                and not (fresh and known is not None and known[0] == query)
+                and hashlib.sha256(query.encode()).hexdigest() == digest
+                and not self._document(query).errors  # only documents that can run are kept
+            ):
+                await db.fetch_unscoped(PERSISTED_REGISTER_SQL, [digest, query])
+                self.persisted.put(digest, (query, now))
+
     def _all_queries(self, operations: list[dict[str, Any]]) -> bool:
         """True when every operation is a known query: its transaction can be READ ONLY.
         Runs before the operations are checked: it must take any JSON without failing."""
         for op in operations:
-            query = op.get("query")
-            if not isinstance(query, str):
-                extensions = op.get("extensions")
-                persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
-                digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
-                query = self.persisted.get(digest.lower()) if isinstance(digest, str) else None
+            query = op.get("query")  # a known persisted query's document was filled in
             cached = self.documents.get(query) if isinstance(query, str) else None
             if cached is None or not cached.operations:
                 return False
@@ -615,15 +663,11 @@ class GraphQLHTTP:
             ):
                 raise RequestError(400, 'persistedQuery must be {"version": 1, "sha256Hash": "<hex>"}.')
             digest = persisted["sha256Hash"].lower()
-            if query is None:
-                known = self.persisted.get_fresh(digest)
-                if known is None:
-                    # 200, as Apollo clients expect: they retry with the full document.
-                    raise RequestError(200, "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
-                return known
+            if query is None:  # not known to any process (_share_persisted fills in known ones)
+                # 200, as Apollo clients expect: they retry with the full document.
+                raise RequestError(200, "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
             if not isinstance(query, str) or hashlib.sha256(query.encode()).hexdigest() != digest:
                 raise RequestError(400, "provided sha does not match query", "PERSISTED_QUERY_HASH_MISMATCH")
-            self.persisted.put(digest, query)
         if not isinstance(query, str) or not query.strip():
             raise RequestError(400, "Send the GraphQL document in `query`.")
         return query

@@ -15,6 +15,7 @@ import asyncio
 import contextvars
 import logging
 import time
+import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, cast
@@ -89,17 +90,36 @@ current_stats: contextvars.ContextVar[QueryStats | None] = contextvars.ContextVa
 
 
 def create_engine(
-    url: str, pool_size: int = 10, max_overflow: int = 5, statement_timeout_ms: int = 0, idle_in_transaction_ms: int = 0
+    url: str,
+    pool_size: int = 10,
+    max_overflow: int = 5,
+    statement_timeout_ms: int = 0,
+    idle_in_transaction_ms: int = 0,
+    pgbouncer: bool = False,
 ) -> AsyncEngine:
     """The application's engine. With the timeouts set (the app sets both, kit/settings.py),
     PostgreSQL itself stops a statement that runs too long (a worker's connection is not held
     by one expensive request) and ends a session left idle inside a transaction (whatever
-    bug leaves one, its locks do not outlive the timeout)."""
+    bug leaves one, its locks do not outlive the timeout).
+
+    `pgbouncer`: the URL leads to PgBouncer in transaction pooling mode, whose server
+    connections change between transactions. Then no prepared statement is cached (asyncpg's
+    cache and SQLAlchemy's), SQLAlchemy's statements get unique names (another client's may
+    still sit on the server connection), and the timeouts are left to the role's settings
+    (PgBouncer refuses unknown start-up parameters). The tenant settings are transaction-local
+    (`set_config(..., true)`), so they need nothing."""
     server_settings = {"application_name": "campus-gateway", "timezone": "UTC"}
-    if statement_timeout_ms:
+    if statement_timeout_ms and not pgbouncer:
         server_settings["statement_timeout"] = str(int(statement_timeout_ms))
-    if idle_in_transaction_ms:
+    if idle_in_transaction_ms and not pgbouncer:
         server_settings["idle_in_transaction_session_timeout"] = str(int(idle_in_transaction_ms))
+    connect_args: dict[str, Any] = {"server_settings": server_settings}
+    if pgbouncer:
+        connect_args.update(
+            statement_cache_size=0,
+            prepared_statement_cache_size=0,
+            prepared_statement_name_func=lambda: f"__asyncpg_{uuid.uuid4().hex}__",
+        )
     engine = create_async_engine(
         url,
         pool_size=pool_size,
@@ -108,7 +128,7 @@ def create_engine(
         # The transaction is always ended explicitly by RequestDB; the pool's own rollback on
         # return would be one more round trip for nothing.
         pool_reset_on_return=None,
-        connect_args={"server_settings": server_settings},
+        connect_args=connect_args,
     )
 
     @event.listens_for(engine.sync_engine, "checkout")

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     db_pool_overflow: int = 5
     db_statement_timeout_ms: int = 30_000  # PostgreSQL stops a statement running longer (0: no limit)
     db_idle_in_transaction_ms: int = 60_000  # and ends a session idle inside a transaction that long
+    # DATABASE_URL leads to PgBouncer in transaction pooling mode (docs/deployment.md): no
+    # prepared statement outlives its transaction, and the two timeouts above are the role's
+    # (ALTER ROLE ... SET), as PgBouncer refuses them as start-up parameters.
+    db_pgbouncer: bool = False
 
     # ENV=production switches the developer conveniences off together (GraphiQL, introspection,
     # "did you mean" suggestions, statement counts) and refuses generated development keys.

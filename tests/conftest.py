@@ -29,6 +29,10 @@ from gateway import embedded_pg, migrate
 from gateway.app import create_app
 from kit.settings import Settings
 from kit.ids import encode_gid
+from tests import pgbouncer
+
+if pgbouncer.enabled():  # every Settings() of the session (and the servers it starts) goes through it
+    os.environ.setdefault("DB_PGBOUNCER", "true")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,9 +106,14 @@ def pg_url(pg: Any) -> str:
 
 
 @pytest.fixture(scope="session")
-def app_url(pg: Any) -> str:
-    """The application's login: owns nothing, cannot bypass row-level security."""
-    return pg.url(user="campus_app")
+def app_url(pg: Any) -> Iterator[str]:
+    """The application's login: owns nothing, cannot bypass row-level security. With
+    CAMPUS_TEST_PGBOUNCER=1 it leads through PgBouncer in transaction pooling mode."""
+    if not pgbouncer.enabled():
+        yield pg.url(user="campus_app")
+        return
+    with pgbouncer.pgbouncer(pg.url(user="campus_app"), DATA_DIR / "pgbouncer") as url:
+        yield url
 
 
 def make_settings(**overrides: Any) -> Settings:

@@ -9,6 +9,8 @@ When things run:
   that stopped beating (killed, host lost) is put back in the queue.
 - `prune_jobs`, hourly: succeeded jobs are deleted after an hour (the scheduler's own) or a
   week (the others); failed ones stay until retried.
+- `prune_persisted_queries`, daily: persisted queries (APQ) no gateway process has seen for
+  PERSISTED_QUERY_DAYS are deleted (a client that still has one registers it again).
 
 Every task is idempotent (the accrual charges a day once, analytics replace their rows), runs
 in ONE transaction scoped to its tenant (`scoped`), and is retried with exponential backoff
@@ -323,6 +325,26 @@ async def prune(queue: str | None = None, hours: int | None = None) -> None:
 @app.task(name="prune_jobs", queue=SCHEDULE_QUEUE, queueing_lock="prune_jobs", retry=RETRY)
 async def prune_jobs(timestamp: int) -> None:
     await prune()
+
+
+PERSISTED_QUERY_DAYS = 30
+
+
+async def prune_persisted(days: int = PERSISTED_QUERY_DAYS) -> int:
+    """Delete the persisted queries unseen for `days` (each process refreshes `last_seen` of
+    the hashes it serves daily, gateway/graphql_http.py); returns how many."""
+    async with _engine().begin() as conn:
+        result = await conn.execute(
+            text("DELETE FROM persisted_queries WHERE last_seen < now() - make_interval(days => :days)"),
+            {"days": int(days)},
+        )
+        return int(result.rowcount or 0)
+
+
+@app.periodic(cron="23 2 * * *")
+@app.task(name="prune_persisted_queries", queue=SCHEDULE_QUEUE, queueing_lock="prune_persisted_queries", retry=RETRY)
+async def prune_persisted_queries(timestamp: int) -> None:
+    await prune_persisted()
 
 
 async def run_worker(
