@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from starlette_compress import CompressMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from auth.tokens import KeySet
 from kit.db import create_engine, settle_releases
@@ -203,6 +204,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             max_age=600,
         )
     app.add_middleware(RequestIdMiddleware)
+    if settings.trusted_proxies:
+        # uvicorn's: the client address (login throttle, rate limits) from X-Forwarded-For, but
+        # only when the connection comes from one of these proxies (`campus serve` turns
+        # uvicorn's own header handling off, so this setting alone decides)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.state.engine = engine
     app.state.schema = schema
     app.state.settings = settings

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from inspect import isawaitable
 from pathlib import Path
 from typing import Any
@@ -30,10 +30,10 @@ from kit.context import RequestContext
 from kit.executor import RenderingExecutor, is_awaitable
 from kit.db import DbScope, QueryStats, RequestDB, current_stats
 from gateway.http_errors import error_body, error_response, internal_error_body
-from gateway.limits import TooComplex, comparison_budget, make_rules, too_complex_error
+from gateway.limits import TooComplex, comparison_budget, make_rules, recording_costs, too_complex_error
 from gateway.logs import request_id_var
 from kit.settings import Settings
-from kit import clock
+from kit import clock, ratelimit
 from auth.identity import IdentityError, check_requested_session
 from auth.identity import resolve as resolve_identity
 from auth.tokens import AccessClaims, ExpiredToken, InvalidToken, KeySet
@@ -99,6 +99,19 @@ def _statement_timed_out(exc: BaseException | None) -> bool:
     return False
 
 
+def _rate_limit_headers(rate: ratelimit.RateLimitState) -> dict[str, str]:
+    """GitHub's rate-limit headers, and Retry-After (RFC 9110) on a refusal."""
+    headers = {
+        "X-RateLimit-Limit": str(rate.limit),
+        "X-RateLimit-Remaining": str(rate.remaining),
+        "X-RateLimit-Used": str(rate.used),
+        "X-RateLimit-Reset": str(int(rate.reset_at.timestamp())),
+    }
+    if rate.refused:
+        headers["Retry-After"] = str(rate.retry_after)
+    return headers
+
+
 class RequestError(Exception):
     """A request that cannot be executed at all: answered with a 4xx and GraphQL errors."""
 
@@ -112,6 +125,7 @@ class RequestError(Exception):
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 DOCUMENT_ERROR = 400  # the document does not parse or validate (or its variables do not fit)
+RATE_LIMITED = 429  # over the caller's budget: nothing ran (answered 200 for application/json, as DOCUMENT_ERROR)
 
 
 def response_media_type(accept: str | None) -> str:
@@ -141,6 +155,7 @@ class CachedDocument:
     document: Any
     errors: list[dict[str, Any]]
     operations: dict[str | None, OperationType]
+    costs: dict[str | None, int] = field(default_factory=dict)  # by operation name (gateway/limits.py)
 
 
 def _place(target: Any, path: list[str], value: Any) -> None:
@@ -231,10 +246,12 @@ class GraphQLHTTP:
             # GraphQL over HTTP: a well-formed request whose document does not parse or validate
             # is answered 200 with `errors` for application/json (what older clients read), and
             # 4xx for application/graphql-response+json (whose clients read the status).
-            if status == DOCUMENT_ERROR and media == JSON:
+            if status in (DOCUMENT_ERROR, RATE_LIMITED) and media == JSON:
                 status = 200
         payload = [r for r, _ in results] if batched else results[0][0]
-        return Response(orjson.dumps(payload), status_code=status, media_type=media)
+        rate = getattr(request.state, "rate_limit", None)
+        headers = _rate_limit_headers(rate) if rate is not None else None
+        return Response(orjson.dumps(payload), status_code=status, media_type=media, headers=headers)
 
     def _graphiql(self) -> Response:
         if not GRAPHIQL_PAGE.exists():
@@ -337,6 +354,23 @@ class GraphQLHTTP:
         try:
             identity, problem = await self.identify(request, db)
             clock_token = clock.use_time_zone(identity.time_zone if identity else None)
+            # ---- rate limit (kit/ratelimit.py): the request's cost is charged before anything runs
+            rate = await ratelimit.charge(
+                db, self.settings, identity, request.client.host if request.client else None, self._cost(operations)
+            )
+            request.state.rate_limit = rate  # read by the `rateLimit` field and the response headers
+            if rate is not None and rate.refused:
+                refusal = error_body(
+                    rate.refusal(),
+                    "RATE_LIMITED",
+                    retryAfter=rate.retry_after,
+                    resetAt=rate.reset_at.isoformat(),
+                    cost=rate.cost,
+                    limit=rate.limit,
+                    remaining=rate.remaining,
+                )
+                return [(refusal, RATE_LIMITED) for _ in operations]
+            # ---- end of the rate limit
             for op in operations:
                 try:
                     results.append(await self._execute_one(request, db, op, get_only, identity, problem, stats))
@@ -484,6 +518,19 @@ class GraphQLHTTP:
             }
         return body, None
 
+    def _cost(self, operations: list[dict[str, Any]]) -> int:
+        """What the operations cost together; one that will be refused before it runs costs nothing."""
+        total = 0
+        for op in operations:
+            try:
+                cached = self._document(self._resolve_query(op))
+            except RequestError:
+                continue
+            name = op.get("operationName")
+            if not cached.errors and (name is None or isinstance(name, str)):
+                total += cached.costs.get(name, 0)
+        return total
+
     def _all_queries(self, operations: list[dict[str, Any]]) -> bool:
         """True when every operation is a known query: its transaction can be READ ONLY.
         Runs before the operations are checked: it must take any JSON without failing."""
@@ -541,12 +588,12 @@ class GraphQLHTTP:
             cached = CachedDocument(None, [self._format_error(exc, "")], {})
         else:
             try:
-                with comparison_budget(self.settings.max_field_comparisons):
+                with comparison_budget(self.settings.max_field_comparisons), recording_costs() as costs:
                     errors = validate(
                         self.schema, document, self.rules, max_errors=20, hide_suggestions=not self.settings.suggestions
                     )
             except TooComplex:
-                errors = [too_complex_error()]
+                errors, costs = [too_complex_error()], {}
             operations = {
                 d.name.value if d.name else None: d.operation
                 for d in document.definitions
@@ -554,7 +601,8 @@ class GraphQLHTTP:
             }
             if len(operations) == 1:  # a lone operation also runs without operationName
                 operations[None] = next(iter(operations.values()))
-            cached = CachedDocument(document, [e.formatted for e in errors], operations)
+                costs[None] = next(iter(costs.values()), 0)
+            cached = CachedDocument(document, [e.formatted for e in errors], operations, costs)
         self.documents.put(query, cached)
         return cached
 
