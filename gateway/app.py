@@ -30,7 +30,7 @@ from auth.tokens import KeySet
 from kit.db import create_engine, settle_releases
 from gateway.exports import export_routes
 from gateway.files import student_document_route
-from gateway.graphql_http import GraphQLHTTP
+from gateway.graphql_http import RATE_LIMIT_HEADERS, GraphQLHTTP
 from gateway.http_errors import error_response, internal_error_body
 from gateway.logs import configure_logging, request_id_var
 from kit.settings import Settings, get_settings
@@ -199,7 +199,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             allow_origin_regex=origin_regex,
             allow_methods=["GET", "POST"],
             allow_headers=CORS_REQUEST_HEADERS,
-            expose_headers=["X-Request-Id"],
+            expose_headers=["X-Request-Id", "Retry-After", *RATE_LIMIT_HEADERS],
             allow_credentials=False,
             max_age=600,
         )

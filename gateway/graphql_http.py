@@ -99,14 +99,13 @@ def _statement_timed_out(exc: BaseException | None) -> bool:
     return False
 
 
+RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Used", "X-RateLimit-Reset")
+
+
 def _rate_limit_headers(rate: ratelimit.RateLimitState) -> dict[str, str]:
     """GitHub's rate-limit headers, and Retry-After (RFC 9110) on a refusal."""
-    headers = {
-        "X-RateLimit-Limit": str(rate.limit),
-        "X-RateLimit-Remaining": str(rate.remaining),
-        "X-RateLimit-Used": str(rate.used),
-        "X-RateLimit-Reset": str(int(rate.reset_at.timestamp())),
-    }
+    values = (rate.limit, rate.remaining, rate.used, int(rate.reset_at.timestamp()))
+    headers = {name: str(value) for name, value in zip(RATE_LIMIT_HEADERS, values)}
     if rate.refused:
         headers["Retry-After"] = str(rate.retry_after)
     return headers

@@ -267,3 +267,13 @@ async def test_the_hourly_job_deletes_the_buckets_of_windows_long_over(app_url, 
         await tasks.prune_rate_limits(window_seconds=60)
     left = await db.fetch("SELECT caller FROM rate_limit_buckets WHERE caller = ANY($1)", [old, current])
     assert [r["caller"] for r in left] == [current]
+
+
+async def test_a_browser_dashboard_may_read_the_rate_limit_headers(app_url):
+    async with limited_app(app_url, rate_limit_anonymous=1) as app, client_of(app) as c:
+        origin = {"Origin": "http://localhost:5173"}
+        assert (await c.post("/graphql", json={"query": RATE}, headers=origin)).status_code == 200
+        refused = await c.post("/graphql", json={"query": RATE}, headers=origin)
+        exposed = {h.strip().lower() for h in refused.headers["access-control-expose-headers"].split(",")}
+        assert {"retry-after", "x-ratelimit-remaining", "x-ratelimit-reset"} <= exposed
+        assert refused.headers["retry-after"] == str(refused.json()["errors"][0]["extensions"]["retryAfter"])
