@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from inspect import isawaitable
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 from asyncpg.exceptions import QueryCanceledError
@@ -351,13 +351,10 @@ class GraphQLHTTP:
         committed = False
         clock_token = None
         try:
-            identity, problem = await self.identify(request, db)
+            identity, problem = await self.identify(request, db, cost=lambda: self._cost(operations))
             clock_token = clock.use_time_zone(identity.time_zone if identity else None)
-            # ---- rate limit (kit/ratelimit.py): the request's cost is charged before anything runs
-            rate = await ratelimit.charge(
-                db, self.settings, identity, request.client.host if request.client else None, self._cost(operations)
-            )
-            request.state.rate_limit = rate  # read by the `rateLimit` field and the response headers
+            # ---- rate limit (kit/ratelimit.py): charged by `identify`; past the budget nothing runs
+            rate = request.state.rate_limit
             if rate is not None and rate.refused:
                 refusal = error_body(
                     rate.refusal(),
@@ -387,13 +384,19 @@ class GraphQLHTTP:
                 await db.close(commit=False)
         return results
 
-    async def identify(self, request: Request, db: RequestDB) -> tuple[Any, str | None]:
+    async def identify(
+        self, request: Request, db: RequestDB, cost: Callable[[], int] | None = None
+    ) -> tuple[Any, str | None]:
         """The caller (None when anonymous) and why not (an expired token), with `db` scoped
-        to the caller's tenant. Also used by the file routes."""
+        to the caller's tenant. Also used by the file routes. With `cost`, the request's cost
+        is charged to the caller's rate limit (request.state.rate_limit), before the
+        transaction begins (checking X-Session-Id begins it)."""
         claims, problem = self._authenticate(request)
         if claims is None:
             if request.headers.get("x-tenant-id") or request.headers.get("x-session-id"):
                 raise RequestError(401, "Log in to choose a tenant or an academic session.", "UNAUTHENTICATED")
+            if cost is not None:
+                await self._charge(request, db, None, cost())
             return None, problem
         try:
             identity = await resolve_identity(
@@ -406,10 +409,18 @@ class GraphQLHTTP:
                 tenant.id if tenant and tenant.kind == "Hostel" else None,
                 platform_read=tenant is None and bool(identity.platform_roles),
             )
+            if cost is not None:
+                await self._charge(request, db, identity, cost())
             await check_requested_session(db, identity, bool(request.headers.get("x-session-id")))
         except IdentityError as exc:
             raise RequestError(exc.status, str(exc), exc.code) from None
         return identity, None
+
+    async def _charge(self, request: Request, db: RequestDB, identity: Any, cost: int) -> None:
+        """The rate limit (kit/ratelimit.py): one autocommit statement; its state is read by the
+        `rateLimit` field and the response headers."""
+        client_ip = request.client.host if request.client else None
+        request.state.rate_limit = await ratelimit.charge(db, self.settings, identity, client_ip, cost)
 
     def _authenticate(self, request: Request) -> tuple[AccessClaims | None, str | None]:
         header = request.headers.get("authorization")

@@ -5,7 +5,8 @@ Revises: 9b1c4d2e7f30
 Create Date: 2026-12-07 14:30:00.000000
 
 A platform table (no tenant key, no RLS): the gateway charges it before the request's
-transaction, for anonymous callers too. The application role's grants come from the schema's
+transaction, for anonymous callers too. UNLOGGED: every request writes it, and a crash only
+empties the budgets (they reset early) instead of costing a WAL flush per request. The application role's grants come from the schema's
 default privileges.
 """
 
@@ -29,6 +30,7 @@ def upgrade() -> None:
         sa.Column("used", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rate_limit_buckets")),
         sa.UniqueConstraint("caller", "window_start", name=op.f("uq_rate_limit_buckets_caller_window_start")),
+        prefixes=["UNLOGGED"],
     )
     op.create_index("ix_rate_limit_buckets_window_start", "rate_limit_buckets", ["window_start"], unique=False)
 

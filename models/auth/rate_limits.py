@@ -20,6 +20,8 @@ class RateLimitBucket(Base):
     __table_args__ = (
         UniqueConstraint("caller", "window_start"),
         Index("ix_rate_limit_buckets_window_start", "window_start"),  # the cleanup deletes by age
+        # no WAL: a charge is written on every request, and budgets lost in a crash only reset early
+        {"prefixes": ["UNLOGGED"]},
     )
 
     caller: Mapped[str] = mapped_column(String(80))
