@@ -76,9 +76,9 @@ class Settings(BaseSettings):
     # TRUSTED_PROXIES: addresses of reverse proxies whose X-Forwarded-For gives the client address
     # (comma-separated addresses or networks, "*" for any); unset, the header is ignored.
     rate_limit_window_seconds: int = Field(default=60, ge=1)
-    rate_limit_anonymous: int = Field(default=50_000, ge=0)
-    rate_limit_user: int = Field(default=100_000, ge=0)
-    rate_limit_platform: int = Field(default=500_000, ge=0)
+    rate_limit_anonymous: int = Field(default=200_000, ge=0)
+    rate_limit_user: int = Field(default=1_000_000, ge=0)
+    rate_limit_platform: int = Field(default=5_000_000, ge=0)
     trusted_proxies: str | None = None
 
     # Files (student documents): stored under UPLOAD_DIR (default DATA_DIR/uploads)
