@@ -25,12 +25,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from starlette_compress import CompressMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from auth.tokens import KeySet
 from kit.db import create_engine, settle_releases
 from gateway.exports import export_routes
 from gateway.files import student_document_route
-from gateway.graphql_http import GraphQLHTTP
+from gateway.graphql_http import RATE_LIMIT_HEADERS, GraphQLHTTP
 from gateway.http_errors import error_response, internal_error_body
 from gateway.logs import configure_logging, request_id_var
 from gateway.metrics import Metrics, set_job_stats_source
@@ -223,7 +224,7 @@ def create_app(
             allow_origin_regex=origin_regex,
             allow_methods=["GET", "POST"],
             allow_headers=CORS_REQUEST_HEADERS,
-            expose_headers=["X-Request-Id"],
+            expose_headers=["X-Request-Id", "Retry-After", *RATE_LIMIT_HEADERS],
             allow_credentials=False,
             max_age=600,
         )
@@ -231,6 +232,11 @@ def create_app(
     if tracing is not None:  # outermost: the request's span covers everything below
         middleware, options = tracing.middleware()
         app.add_middleware(middleware, **options)
+    if settings.trusted_proxies:
+        # uvicorn's: the client address (login throttle, rate limits) from X-Forwarded-For, but
+        # only when the connection comes from one of these proxies (`campus serve` turns
+        # uvicorn's own header handling off, so this setting alone decides)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.state.engine = engine
     app.state.schema = schema
     app.state.settings = settings

@@ -317,13 +317,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 workers=workers,
                 log_config=None,
                 access_log=False,
+                proxy_headers=False,  # X-Forwarded-For: only from TRUSTED_PROXIES (gateway/app.py)
             )
             if in_process:
                 job_worker.terminate()  # SIGTERM: procrastinate ends its jobs and unregisters
                 job_worker.wait(timeout=60)
         else:
             config = uvicorn.Config(
-                "gateway.app:app_from_env", factory=True, host=host, port=port, log_config=None, access_log=False
+                "gateway.app:app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                log_config=None,
+                access_log=False,
+                proxy_headers=False,  # X-Forwarded-For: only from TRUSTED_PROXIES (gateway/app.py)
             )
             BannerServer(config, banner, app_url if in_process else None).run()
     finally:

@@ -15,10 +15,10 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from inspect import isawaitable
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 from asyncpg.exceptions import QueryCanceledError
@@ -33,11 +33,11 @@ from kit.context import RequestContext
 from kit.executor import RenderingExecutor, is_awaitable
 from kit.db import DbScope, QueryStats, RequestDB, current_stats
 from gateway.http_errors import error_body, error_response, internal_error_body
-from gateway.limits import TooComplex, comparison_budget, make_rules, too_complex_error
+from gateway.limits import TooComplex, comparison_budget, make_rules, recording_costs, too_complex_error
 from gateway.metrics import BATCH, UNKNOWN, Metrics, record_request
 from gateway.logs import request_id_var
 from kit.settings import Settings
-from kit import clock
+from kit import clock, ratelimit
 from auth.identity import IdentityError, check_requested_session
 from auth.identity import resolve as resolve_identity
 from auth.tokens import AccessClaims, ExpiredToken, InvalidToken, KeySet
@@ -111,6 +111,18 @@ def _statement_timed_out(exc: BaseException | None) -> bool:
     return False
 
 
+RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Used", "X-RateLimit-Reset")
+
+
+def _rate_limit_headers(rate: ratelimit.RateLimitState) -> dict[str, str]:
+    """GitHub's rate-limit headers, and Retry-After (RFC 9110) on a refusal."""
+    values = (rate.limit, rate.remaining, rate.used, int(rate.reset_at.timestamp()))
+    headers = {name: str(value) for name, value in zip(RATE_LIMIT_HEADERS, values)}
+    if rate.refused:
+        headers["Retry-After"] = str(rate.retry_after)
+    return headers
+
+
 class RequestError(Exception):
     """A request that cannot be executed at all: answered with a 4xx and GraphQL errors."""
 
@@ -124,6 +136,7 @@ class RequestError(Exception):
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 DOCUMENT_ERROR = 400  # the document does not parse or validate (or its variables do not fit)
+RATE_LIMITED = 429  # over the caller's budget: nothing ran (answered 200 for application/json, as DOCUMENT_ERROR)
 
 
 def response_media_type(accept: str | None) -> str:
@@ -153,6 +166,7 @@ class CachedDocument:
     document: Any
     errors: list[dict[str, Any]]
     operations: dict[str | None, OperationType]
+    costs: dict[str | None, int] = field(default_factory=dict)  # by operation name (gateway/limits.py)
 
 
 def _place(target: Any, path: list[str], value: Any) -> None:
@@ -181,13 +195,15 @@ class _Observed:
     stats: QueryStats | None = None
 
 
-_OUTCOME_RANK = {"ok": 0, "error": 1, "invalid": 2, "internal": 3}
+_OUTCOME_RANK = {"ok": 0, "error": 1, "rate_limited": 2, "invalid": 3, "internal": 4}
 
 
 def _outcome(body: dict[str, Any], status: int | None) -> str:
     errors = body.get("errors")
     if errors and any((e.get("extensions") or {}).get("code") == "INTERNAL_SERVER_ERROR" for e in errors):
         return "internal"
+    if status == RATE_LIMITED:  # over the caller's budget: nothing ran
+        return "rate_limited"
     if status is not None:  # refused before execution (a document error, a batch member refused)
         return "invalid"
     return "error" if errors else "ok"
@@ -311,10 +327,12 @@ class GraphQLHTTP:
             # GraphQL over HTTP: a well-formed request whose document does not parse or validate
             # is answered 200 with `errors` for application/json (what older clients read), and
             # 4xx for application/graphql-response+json (whose clients read the status).
-            if status == DOCUMENT_ERROR and media == JSON:
+            if status in (DOCUMENT_ERROR, RATE_LIMITED) and media == JSON:
                 status = 200
         payload = [r for r, _ in results] if batched else results[0][0]
-        response = Response(orjson.dumps(payload), status_code=status, media_type=media)
+        rate = getattr(request.state, "rate_limit", None)
+        headers = _rate_limit_headers(rate) if rate is not None else None
+        response = Response(orjson.dumps(payload), status_code=status, media_type=media, headers=headers)
         if self.metrics is None:
             return response, "ok"
         # a batch counts as its worst member
@@ -420,10 +438,24 @@ class GraphQLHTTP:
         committed = False
         clock_token = None
         try:
-            await self._share_persisted(db, operations)
+            await self._share_persisted(db, operations)  # hash-only operations get their documents
             db.read_only = self._all_queries(operations)  # the transaction has not begun yet
-            identity, problem = await self.identify(request, db)
+            identity, problem = await self.identify(request, db, cost=lambda: self._cost(operations))
             clock_token = clock.use_time_zone(identity.time_zone if identity else None)
+            # ---- rate limit (kit/ratelimit.py): charged by `identify`; past the budget nothing runs
+            rate = request.state.rate_limit
+            if rate is not None and rate.refused:
+                refusal = error_body(
+                    rate.refusal(),
+                    "RATE_LIMITED",
+                    retryAfter=rate.retry_after,
+                    resetAt=rate.reset_at.isoformat(),
+                    cost=rate.cost,
+                    limit=rate.limit,
+                    remaining=rate.remaining,
+                )
+                return [(refusal, RATE_LIMITED) for _ in operations]
+            # ---- end of the rate limit
             for op in operations:
                 try:
                     results.append(
@@ -443,13 +475,19 @@ class GraphQLHTTP:
                 await db.close(commit=False)
         return results
 
-    async def identify(self, request: Request, db: RequestDB) -> tuple[Any, str | None]:
+    async def identify(
+        self, request: Request, db: RequestDB, cost: Callable[[], int] | None = None
+    ) -> tuple[Any, str | None]:
         """The caller (None when anonymous) and why not (an expired token), with `db` scoped
-        to the caller's tenant. Also used by the file routes."""
+        to the caller's tenant. Also used by the file routes. With `cost`, the request's cost
+        is charged to the caller's rate limit (request.state.rate_limit), before the
+        transaction begins (checking X-Session-Id begins it)."""
         claims, problem = self._authenticate(request)
         if claims is None:
             if request.headers.get("x-tenant-id") or request.headers.get("x-session-id"):
                 raise RequestError(401, "Log in to choose a tenant or an academic session.", "UNAUTHENTICATED")
+            if cost is not None:
+                await self._charge(request, db, None, cost())
             return None, problem
         try:
             identity = await resolve_identity(
@@ -462,10 +500,18 @@ class GraphQLHTTP:
                 tenant.id if tenant and tenant.kind == "Hostel" else None,
                 platform_read=tenant is None and bool(identity.platform_roles),
             )
+            if cost is not None:
+                await self._charge(request, db, identity, cost())
             await check_requested_session(db, identity, bool(request.headers.get("x-session-id")))
         except IdentityError as exc:
             raise RequestError(exc.status, str(exc), exc.code) from None
         return identity, None
+
+    async def _charge(self, request: Request, db: RequestDB, identity: Any, cost: int) -> None:
+        """The rate limit (kit/ratelimit.py): one autocommit statement; its state is read by the
+        `rateLimit` field and the response headers."""
+        client_ip = request.client.host if request.client else None
+        request.state.rate_limit = await ratelimit.charge(db, self.settings, identity, client_ip, cost)
 
     def _authenticate(self, request: Request) -> tuple[AccessClaims | None, str | None]:
         header = request.headers.get("authorization")
@@ -634,6 +680,19 @@ class GraphQLHTTP:
                 await db.fetch_unscoped(PERSISTED_REGISTER_SQL, [digest, query])
                 self.persisted.put(digest, (query, now))
 
+    def _cost(self, operations: list[dict[str, Any]]) -> int:
+        """What the operations cost together; one that will be refused before it runs costs nothing."""
+        total = 0
+        for op in operations:
+            try:
+                cached = self._document(self._resolve_query(op))
+            except RequestError:
+                continue
+            name = op.get("operationName")
+            if not cached.errors and (name is None or isinstance(name, str)):
+                total += cached.costs.get(name, 0)
+        return total
+
     def _all_queries(self, operations: list[dict[str, Any]]) -> bool:
         """True when every operation is a known query: its transaction can be READ ONLY.
         Runs before the operations are checked: it must take any JSON without failing."""
@@ -682,12 +741,12 @@ class GraphQLHTTP:
             cached = CachedDocument(None, [_coded(self._format_error(exc, ""), "GRAPHQL_PARSE_FAILED")], {})
         else:
             try:
-                with comparison_budget(self.settings.max_field_comparisons):
+                with comparison_budget(self.settings.max_field_comparisons), recording_costs() as costs:
                     errors = validate(
                         self.schema, document, self.rules, max_errors=20, hide_suggestions=not self.settings.suggestions
                     )
             except TooComplex:
-                errors = [too_complex_error()]
+                errors, costs = [too_complex_error()], {}
             operations = {
                 d.name.value if d.name else None: d.operation
                 for d in document.definitions
@@ -695,8 +754,9 @@ class GraphQLHTTP:
             }
             if len(operations) == 1:  # a lone operation also runs without operationName
                 operations[None] = next(iter(operations.values()))
+                costs[None] = next(iter(costs.values()), 0)
             cached = CachedDocument(
-                document, [_coded(e.formatted, "GRAPHQL_VALIDATION_FAILED") for e in errors], operations
+                document, [_coded(e.formatted, "GRAPHQL_VALIDATION_FAILED") for e in errors], operations, costs
             )
         self.documents.put(query, cached)
         return cached

@@ -83,6 +83,22 @@ _overlapping.collect_conflicts_between_fields_and_fragment = _counted(
 )
 
 
+# The cost of each operation of the document being validated, by name (None: anonymous),
+# read by the endpoint and cached with the document: the rate limit charges it (kit/ratelimit.py).
+_costs: contextvars.ContextVar[dict[str | None, int] | None] = contextvars.ContextVar("operation_costs", default=None)
+
+
+@contextmanager
+def recording_costs() -> Iterator[dict[str | None, int]]:
+    """Collect the cost MaxCostRule computes for each operation validated in the block."""
+    costs: dict[str | None, int] = {}
+    token = _costs.set(costs)
+    try:
+        yield costs
+    finally:
+        _costs.reset(token)
+
+
 @contextmanager
 def comparison_budget(limit: int) -> Iterator[None]:
     """Bound graphql-core's field comparisons while validating one document (TooComplex past it)."""
@@ -149,6 +165,9 @@ def make_rules(settings: Settings) -> list[type[ValidationRule]]:
             if root is None:
                 return
             cost = _cost(self.context, settings, root, node.selection_set, self.memo)
+            costs = _costs.get()
+            if costs is not None:
+                costs[node.name.value if node.name else None] = cost
             if cost > settings.max_cost:
                 self.report_error(
                     _limited(

@@ -75,6 +75,16 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
     public_url: str = "http://127.0.0.1:8000"
 
+    # Rate limits (kit/ratelimit.py): each request's cost is charged to the caller (user, or
+    # address when anonymous) per window, in PostgreSQL (shared by every process); 0 = no limit.
+    # TRUSTED_PROXIES: addresses of reverse proxies whose X-Forwarded-For gives the client address
+    # (comma-separated addresses or networks, "*" for any); unset, the header is ignored.
+    rate_limit_window_seconds: int = Field(default=60, ge=1)
+    rate_limit_anonymous: int = Field(default=200_000, ge=0)
+    rate_limit_user: int = Field(default=1_000_000, ge=0)
+    rate_limit_platform: int = Field(default=5_000_000, ge=0)
+    trusted_proxies: str | None = None
+
     # Files (student documents): stored under UPLOAD_DIR (default DATA_DIR/uploads)
     upload_dir: Path | None = None
     max_upload_bytes: int = 5_000_000

@@ -11,6 +11,7 @@ When things run:
   week (the others); failed ones stay until retried.
 - `prune_persisted_queries`, daily: persisted queries (APQ) no gateway process has seen for
   PERSISTED_QUERY_DAYS are deleted (a client that still has one registers it again).
+- `prune_rate_limits`, hourly: rate-limit buckets of windows that ended are deleted.
 
 Every task is idempotent (the accrual charges a day once, analytics replace their rows), runs
 in ONE transaction scoped to its tenant (`scoped`), and is retried with exponential backoff
@@ -34,6 +35,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from kit import clock
+from kit.ratelimit import PRUNE_SQL
+from kit.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -345,6 +348,20 @@ async def prune_persisted(days: int = PERSISTED_QUERY_DAYS) -> int:
 @app.task(name="prune_persisted_queries", queue=SCHEDULE_QUEUE, queueing_lock="prune_persisted_queries", retry=RETRY)
 async def prune_persisted_queries(timestamp: int) -> None:
     await prune_persisted()
+
+
+async def prune_rate_limits(window_seconds: int | None = None) -> int:
+    """Delete rate-limit buckets of windows long over (kit/ratelimit.py); how many went."""
+    window = window_seconds or get_settings().rate_limit_window_seconds
+    async with _engine().begin() as conn:
+        result = await conn.exec_driver_sql(PRUNE_SQL, (window,))
+    return int(result.rowcount)
+
+
+@app.periodic(cron="17 * * * *")
+@app.task(name="prune_rate_limits", queue=SCHEDULE_QUEUE, queueing_lock="prune_rate_limits", retry=RETRY)
+async def prune_rate_limits_job(timestamp: int) -> None:
+    await prune_rate_limits()
 
 
 async def run_worker(
