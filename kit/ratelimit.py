@@ -80,7 +80,7 @@ async def charge(db: Any, settings: Settings, identity: Any, client_ip: str | No
     """Charge `cost` to the caller on the request's connection (autocommit, before its
     transaction begins). None when the caller's class has no limit."""
     key, limit = caller_of(settings, identity, client_ip)
-    if limit <= 0:
+    if limit <= 0 or cost <= 0:  # no limit, or nothing to charge (a document that will not run): no statement
         return None
     window = settings.rate_limit_window_seconds
     row = (await db.fetch_unscoped(CHARGE_SQL, (key[:80], window, cost, limit)))[0]

@@ -192,20 +192,26 @@ async def test_the_pool_is_read_when_scraped(metrics_app):
     assert value(samples, "campus_db_pool_connections_idle") >= 1  # the request's connection, back in the pool
 
 
-async def test_the_job_queue_figures_come_from_the_hook_the_queue_registers(metrics_app):
-    async def figures() -> dict[str, dict[str, int]]:
-        return {"queued": {"default": 3, "analytics": 0}, "failed": {"default": 1}}
-
+async def test_the_job_queue_figures_are_read_from_the_queue_at_scrape_time(metrics_app, db):
+    """The app registers the queue's own counts (resolvers/jobs/views.py `queue_stats`): a job
+    waiting and a job failed for good, on a queue of this test's own, show in the next scrape."""
+    queue = f"metrics-{uuid.uuid4().hex[:8]}"
     async with _client(metrics_app) as client:
-        assert not any(name.startswith("campus_jobs_") for name, _ in await scrape(client))
-        gateway_metrics.set_job_stats_source(figures)
+        before = await scrape(client)
+        assert not any(dict(labels).get("queue") == queue for _, labels in before)
+        await db.execute(
+            "INSERT INTO procrastinate.procrastinate_jobs (queue_name, task_name, args, status, scheduled_at)"
+            " VALUES ($1, 'metrics_probe', '{}', 'todo', now() + interval '30 days'),"
+            " ($1, 'metrics_probe', '{}', 'failed', NULL), ($1, 'metrics_probe', '{}', 'failed', NULL)",
+            queue,
+        )
         try:
             samples = await scrape(client)
         finally:
-            gateway_metrics.set_job_stats_source(None)
-    assert value(samples, "campus_jobs_queued", queue="default") == 3
-    assert ("campus_jobs_queued", frozenset({("queue", "analytics")})) in samples
-    assert value(samples, "campus_jobs_failed", queue="default") == 1
+            await db.execute("DELETE FROM procrastinate.procrastinate_jobs WHERE queue_name = $1", queue)
+        assert value(samples, "campus_jobs_queued", queue=queue) == 1
+        assert value(samples, "campus_jobs_failed", queue=queue) == 2
+        assert not any(dict(labels).get("queue") == queue for _, labels in await scrape(client))
 
 
 async def test_development_serves_metrics_on_the_main_port_without_a_token(client):
