@@ -16,7 +16,6 @@ from asgi_lifespan import LifespanManager
 from prometheus_client.parser import text_string_to_metric_families
 
 import demo
-from gateway import metrics as gateway_metrics
 from gateway.app import create_app
 from tests.conftest import GQL, bearer, make_settings
 from tests.test_http_edge import _keys
