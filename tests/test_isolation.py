@@ -384,6 +384,8 @@ OWN_CHECKS = {
     "classAttendanceSummary": "tests/test_attendance.py",
     "studentAttendanceStats": "tests/test_attendance.py",
     "feePaymentByIdempotencyKey": "tests/test_payments.py::test_a_key_of_another_school_finds_nothing",
+    # each caller reads only their own budget (their user, or their address when anonymous)
+    "rateLimit": "tests/test_rate_limits.py::test_one_users_spending_does_not_show_in_anothers_budget",
     **dict.fromkeys(
         ("dailyCash", "feeHeadSummary", "monthlyPnl", "sessionPnl", "studentLedger"),
         "tests/test_reports.py::test_reports_show_nothing_of_another_school",

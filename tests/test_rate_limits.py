@@ -101,6 +101,16 @@ async def test_a_users_budget_drains_by_each_operations_cost_and_a_batch_costs_t
         assert last["resetAt"] == first["resetAt"]
 
 
+async def test_one_users_spending_does_not_show_in_anothers_budget(app_url, db):
+    (spender, _), (other, _) = await new_user(db), await new_user(db)
+    async with limited_app(app_url, rate_limit_user=1000) as app, client_of(app) as c:
+        a, b = await logged_in(c, spender), await logged_in(c, other)
+        for _ in range(3):
+            await a(ME)
+        assert (await rate(a))["used"] == 3 * ME_COST + RATE_COST
+        assert (await rate(b))["used"] == RATE_COST  # the same address, another user: their own budget
+
+
 async def test_documents_refused_before_they_run_cost_nothing(app_url, db):
     email, _ = await new_user(db)
     async with limited_app(app_url, rate_limit_user=1000) as app, client_of(app) as c:
