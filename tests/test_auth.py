@@ -310,6 +310,11 @@ async def test_a_hostel_admin_switches_among_assigned_hostels_and_it_is_recorded
     headers = await bearer(own_client, "warden@sunrise.demo")
     async with db.acquire() as conn:
         lotus = await conn.fetchval("SELECT id FROM hostels WHERE slug = 'demo-lotus'")
+        sunrise = await conn.fetchval("SELECT id FROM hostels WHERE slug = 'demo-sunrise'")
+    # a switch is recorded when the admin works in another hostel than last time: start from
+    # Sunrise, whatever hostel another test left this admin in
+    await _gql(own_client, "{ me { rolesInForce } }", headers={**headers, "X-Tenant-Id": encode_gid("Hostel", sunrise)})
+    async with db.acquire() as conn:
         before = await conn.fetchval("SELECT count(*) FROM context_switches WHERE to_hostel_id = $1", lotus)
     _, body = await _gql(
         own_client,
