@@ -60,6 +60,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(os.environ.pop(SHARED_ENV), ignore_errors=True)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `slow` (they start server processes or walk the whole schema: 5-50 s each)
+    run first, in the shuffled order pytest-randomly gave them: with `--dist worksteal` the other
+    worker takes the short tests meanwhile, and no long test is left alone at the end of the run."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """The seed of the order and of `random` (pytest-randomly's header line is hidden by -q)."""
     seed = getattr(config.option, "randomly_seed", None)

@@ -10,6 +10,7 @@ import datetime as dt
 import decimal
 
 import orjson
+import pytest
 from graphql import GraphQLNonNull, get_named_type
 
 from kit.registry import get_spec
@@ -54,6 +55,7 @@ def _cases():
     return out
 
 
+@pytest.mark.slow
 async def test_forged_cursor_values_are_bad_input_for_every_sortable_field(client):
     admin = await as_user(client, "superadmin@demo.campus")
     cases = _cases()
@@ -140,6 +142,7 @@ async def test_a_filter_of_thousands_of_conditions_is_refused_on_every_connectio
     assert r.status_code == 200 and "errors" not in r.json(), r.text[:300]
 
 
+@pytest.mark.slow
 async def test_order_by_is_short_and_names_each_field_once_on_every_connection(client):
     """orderBy: 50,000 copies of NAME took 2.3 s and answered 600 kB cursors."""
     from kit.planner import MAX_ORDER_FIELDS

@@ -256,6 +256,7 @@ async def test_the_answer_speaks_the_media_type_asked_for(client, accept, media,
         assert r.json()["errors"][0]["extensions"]["code"], r.text
 
 
+@pytest.mark.slow
 def test_serve_reports_a_busy_port_in_one_line_before_starting_anything(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -252,6 +252,7 @@ async def _until(check: Any, what: str, timeout: float = 60) -> None:
         await asyncio.sleep(0.2)
 
 
+@pytest.mark.slow
 async def test_a_worker_killed_mid_job_loses_no_job_and_the_job_runs_once(db, app_url, pg_url):
     school, ids, on = await overdue_school(db, ["100"])
     q = queue()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from kit.ids import encode_gid
 from tests.test_finance import VOUCHER_CREATE, call, data, ok, own_school, today, voucher_input
 
@@ -117,6 +119,7 @@ def _relation_queries() -> list[tuple[str, str, dict[str, str]]]:
     return out
 
 
+@pytest.mark.slow
 async def test_every_row_reached_through_a_relation_is_one_node_gives_the_caller(client, db):
     """Relations generated from `reference(back=...)` must not reach rows the target type's read
     rule or row filter keeps from the caller: whatever id a relation returns, node(id:) returns
@@ -161,6 +164,7 @@ async def test_every_row_reached_through_a_relation_is_one_node_gives_the_caller
     assert not leaks, "\n".join(sorted(set(leaks))[:60])
 
 
+@pytest.mark.slow
 async def test_node_of_every_listed_type_stays_in_its_tenant(client, db):
     """node(id:) of every root list's rows of one school and one hostel, asked by the
     administrators, staff and members of the other school and hostel: null, unless a visitor

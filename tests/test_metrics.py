@@ -249,6 +249,7 @@ async def test_metrics_can_be_switched_off(app_url):
         assert r.status_code == 200
 
 
+@pytest.mark.slow
 def test_several_worker_processes_report_their_sum(app_url, tmp_path):
     """`uvicorn --workers 2` with PROMETHEUS_MULTIPROC_DIR: whichever worker answers the scrape,
     it reports every worker's requests, and the pool gauges add up the live workers' pools."""

@@ -197,6 +197,7 @@ async def _scenarios(client: Any, gql: Any) -> tuple[list[tuple[str, Any]], Any]
     ], write
 
 
+@pytest.mark.slow
 async def test_a_fault_at_any_await_of_the_transaction_leaves_the_pool_clean(app, client, gql, db, faults):
     seen = 0
     scenarios, write = await _scenarios(client, gql)

@@ -80,6 +80,7 @@ def scratch_db_url(sync_engine, pg_url):
         conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@pytest.mark.slow
 def test_newest_migration_downgrades_and_upgrades_again(scratch_db_url):
     script = ScriptDirectory.from_config(migrate.alembic_config(scratch_db_url))
     head = script.get_current_head()

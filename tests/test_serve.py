@@ -124,6 +124,7 @@ def _run(data_dir: Path, *commands: list[str]) -> list[str]:
     return outputs
 
 
+@pytest.mark.slow
 def test_serve_with_console_commands_next_to_it_then_a_clean_stop_and_restart(tmp_path):
     """`campus serve` as the README runs it, started once for the whole file (a first start
     creates, migrates and fills a PostgreSQL): demo data, GraphiQL, logins; the console commands

@@ -32,9 +32,8 @@ from tests.conftest import unique
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# TODO(issue 13, item 4): rate limits across processes. The cost-based limits keep their budget
-# in PostgreSQL; once their table is on main, add the case here: spend a caller's budget on A,
-# and B answers RATE_LIMITED.
+# two server processes started once for the module: scheduled first (conftest.py, `slow`)
+pytestmark = pytest.mark.slow
 
 
 def _free_port() -> int:
