@@ -260,6 +260,31 @@ def postgraphile_server(name: str, url: str, settings: dict | None, args, base_e
     return Server(name, cmd, env, args.ports[name], DATA / "logs" / f"{name}.log")
 
 
+def check_app_role(url: str) -> str:
+    """Fail unless the application role is subject to row-level security; say which of the
+    tables the reads touch have it (schools, the tenant root, has none; academic_sessions does)."""
+
+    async def query() -> tuple:
+        import asyncpg
+
+        conn = await asyncpg.connect(seed_mod.plain_url(url))
+        try:
+            role = await conn.fetchrow("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", APP_ROLE)
+            tables = await conn.fetch(
+                "SELECT relname, relrowsecurity AND relforcerowsecurity AS rls FROM pg_class "
+                "WHERE relname = ANY($1::text[]) AND relkind = 'r' ORDER BY relname",
+                ["schools", "academic_sessions"],
+            )
+            return role, tables
+        finally:
+            await conn.close()
+
+    role, tables = asyncio.run(query())
+    if role is None or role["rolsuper"] or role["rolbypassrls"]:
+        raise BenchError(f"pgl-rls: role {APP_ROLE} is missing, a superuser or bypasses RLS: {role}")
+    return ", ".join(f"{t['relname']} {'RLS on' if t['rls'] else 'no RLS'}" for t in tables)
+
+
 def gateway_settings(server: Server, headers: dict[str, str]) -> dict[str, str]:
     """The `app.*` settings the gateway makes for this token's requests (kit/db.py `_begin`,
     scope from gateway/graphql_http.py `identify`), asked of the gateway itself."""
@@ -1053,16 +1078,17 @@ def main(argv: list[str] | None = None) -> int:
         if "pgl" in servers_wanted:
             # plain: as the database owner, who is not subject to row-level security
             servers["pgl"] = postgraphile_server("pgl", node_url(url), None, args, base_env)
+        # One after the other: N workers of each importing and building schemas at once on a
+        # small machine can miss uvicorn's 5 s worker health check (seen with --workers 2).
         for s in servers.values():
             s.start()
-        for s in servers.values():
             s.wait_ready(args.startup_timeout)
         if "gateway" in servers:
             args.header.append(f"Authorization: Bearer {login_token(servers['gateway'])}")
         if "pgl-rls" in servers_wanted:
             # as the application role, with the settings the gateway makes for the same token
             settings = gateway_settings(servers["gateway"], header_dict(args.header))
-            log(f"pgl-rls: connecting as {APP_ROLE} with pgSettings {settings}")
+            log(f"pgl-rls: connecting as {APP_ROLE} ({check_app_role(url)}) with pgSettings {settings}")
             servers["pgl-rls"] = postgraphile_server("pgl-rls", node_url(app_url), settings, args, base_env)
             servers["pgl-rls"].start()
             servers["pgl-rls"].wait_ready(args.startup_timeout)

@@ -42,6 +42,12 @@ if (!url || !port || !(workers >= 1) || !(poolSize >= 1)) {
 if (workers > 1 && cluster.isPrimary) {
   cluster.schedulingPolicy = cluster.SCHED_RR;
   for (let i = 0; i < workers; i++) cluster.fork();
+  // Ready when every worker listens (each builds its own schema): until then /healthz says 503,
+  // so run.py does not start measuring N processes while fewer serve.
+  let listening = 0;
+  cluster.on("listening", () => {
+    if (++listening === workers) for (const w of Object.values(cluster.workers)) w.send("all-listening");
+  });
   let stopping = false;
   const stop = () => {
     stopping = true;
@@ -81,10 +87,14 @@ if (workers > 1 && cluster.isPrimary) {
   await pgl.getSchemaResult(); // build the schema before accepting requests
   // createHandler (not addTo) so /healthz can be answered beside it; no websockets needed here.
   const handler = serv.createHandler();
+  let ready = cluster.isPrimary; // a lone process is ready once it listens; a worker when all are
+  process.on("message", (msg) => {
+    if (msg === "all-listening") ready = true;
+  });
   const server = createServer((req, res) => {
     if (req.url === "/healthz") {
-      res.writeHead(200, { "Content-Type": "application/json" });
-      res.end('{"status":"ok"}');
+      res.writeHead(ready ? 200 : 503, { "Content-Type": "application/json" });
+      res.end(ready ? '{"status":"ok"}' : '{"status":"starting"}');
       return;
     }
     handler(req, res);
