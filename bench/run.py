@@ -893,7 +893,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--connections", type=int, default=16, help="concurrent client connections")
     ap.add_argument("--threads", type=int, default=1, help="wrk threads (the client shares the 2 cores)")
     ap.add_argument("--rounds", type=int, default=2, help="rounds per read, the servers' order alternating")
-    ap.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load per server and query")
+    ap.add_argument(
+        "--warmup",
+        type=int,
+        default=5,
+        help="seconds of unmeasured load per server and read (V8's JIT and Grafast's plan cache warm up too)",
+    )
     ap.add_argument(
         "--servers",
         default=",".join(SERVERS),
@@ -1099,14 +1104,19 @@ def main(argv: list[str] | None = None) -> int:
         bench_schools = min(args.schools, result.bench_schools)
         for q in QUERIES:
             values = {}
+            raw = {}
             for name, s in servers.items():
-                doc = sample(s, body_of(name, q, school_pk), header_dict(args.header))
+                doc = raw[name] = sample(s, body_of(name, q, school_pk), header_dict(args.header))
                 try:
                     values[name] = normalize(q, SERVERS[name][1], doc["data"])
                 except (KeyError, TypeError, ValueError) as exc:
                     raise BenchError(f"{q}: {name} answered an unexpected shape ({exc!r}): {doc!r:.500}") from None
                 sanity_check(q, values[name], bench_schools, school_pk)
                 stmts[(name, q)] = sql_statements(doc)
+            if "gateway" in raw and "baseline" in raw:  # one document: the same JSON, not only the same values
+                diff = first_difference(raw["gateway"]["data"], raw["baseline"]["data"])
+                if diff is not None:
+                    raise BenchError(f"{q}: gateway and baseline answer differently: {diff}")
             first = next(iter(values))
             for name in values:
                 diff = first_difference(values[first], values[name], "values")
