@@ -759,23 +759,16 @@ def round_ratios(g: Summary, other: Summary) -> list[float]:
 def ratio_table(summaries: dict[tuple[str, str], Summary], servers: list[str]) -> list[str]:
     """req/s per server and read, then the gateway's req/s over each other server's: over all
     rounds, with the min–max of the per-round ratios."""
-    lines = [
-        "| read | "
-        + " | ".join(f"{SERVERS[n][0]} req/s" for n in servers)
-        + " | "
-        + " | ".join(title for n, title in RATIOS if n in servers and "gateway" in servers)
-        + " |",
-        "| --- |" + " ---: |" * (len(servers) + sum(n in servers and "gateway" in servers for n, _ in RATIOS)),
-    ]
+    ratios = [(n, title) for n, title in RATIOS if n in servers and "gateway" in servers]
+    header = ["read", *(f"{SERVERS[n][0]} req/s" for n in servers), *(title for _, title in ratios)]
+    lines = ["| " + " | ".join(header) + " |", "| --- |" + " ---: |" * (len(header) - 1)]
     for q in QUERIES:
         cells = [f"{summaries[(n, q)].rps:,.0f}" for n in servers]
-        if "gateway" in servers:
+        for n, _ in ratios:
             g = summaries[("gateway", q)]
-            for n, _ in RATIOS:
-                if n in servers:
-                    per_round = round_ratios(g, summaries[(n, q)])
-                    spread = f" ({min(per_round):.2f}–{max(per_round):.2f})" if len(per_round) > 1 else ""
-                    cells.append(f"**{fmt_ratio(g.rps, summaries[(n, q)].rps)}**{spread}")
+            per_round = round_ratios(g, summaries[(n, q)])
+            spread = f" ({min(per_round):.2f}–{max(per_round):.2f})" if len(per_round) > 1 else ""
+            cells.append(f"**{fmt_ratio(g.rps, summaries[(n, q)].rps)}**{spread}")
         lines.append(f"| {QUERY_TITLES[q]} | " + " | ".join(cells) + " |")
     return lines
 
