@@ -1,13 +1,14 @@
-"""The baseline: the two benchmark queries answered by hand-written asyncpg SQL.
+"""The baseline: the benchmark reads answered by hand-written asyncpg SQL.
 
-A plain Starlette app with POST /graphql that recognises the two benchmark operations (by
-operationName, else by a look at the query text) and answers with the JSON the gateway gives
-for them, encoded with orjson. It is what a hand-tuned endpoint for exactly these two queries
-costs, the floor the gateway is compared with:
+A plain Starlette app with POST /graphql that recognises the benchmark operations by
+operationName and answers with the JSON the gateway gives for them, encoded with orjson. It is
+what a hand-tuned endpoint for exactly these reads costs, the floor the gateway is compared with:
 
-- Nested: one statement for the page of 50 schools with the current session joined, one for
-  up to 3 sessions of each of those schools (LATERAL .. LIMIT 3 over the page's ids);
-- One: a primary-key look-up of one school, from the decoded global id.
+- Nested / StartsWith: one statement for the page of 50 schools (first by key; StartsWith: whose
+  code starts with "BENCH-") with the current session joined, one for up to 3 sessions of each
+  of those schools (LATERAL .. LIMIT 3 over the page's ids);
+- One: a primary-key look-up of one school, from the decoded global id;
+- Phone: one school's current session and that session's school, one statement (two joins).
 
 No transaction is opened (each statement is its own), statements are prepared once per
 connection (asyncpg's statement cache). The response also carries `extensions.stats.sqlStatements`
@@ -44,6 +45,13 @@ WHERE s.school_code LIKE $1
 ORDER BY s.id
 LIMIT $2
 """
+SQL_FIRST_SCHOOLS = """
+SELECT s.id, s.name, s.school_code, s.city, c.id AS cs_id, c.name AS cs_name, c.start_date AS cs_start_date
+FROM schools s
+LEFT JOIN academic_sessions c ON c.id = s.current_session_id
+ORDER BY s.id
+LIMIT $1
+"""
 SQL_SESSIONS_OF = """
 SELECT p.school_id, a.id, a.name, a.start_date, a.end_date
 FROM unnest($1::bigint[]) AS p(school_id)
@@ -53,6 +61,13 @@ CROSS JOIN LATERAL (
 ) a
 """
 SQL_ONE_SCHOOL = "SELECT id, name, school_code, city FROM schools WHERE id = $1"
+SQL_PHONE = """
+SELECT c.id AS cs_id, c.name AS cs_name, o.id AS school_id, o.name AS school_name
+FROM schools s
+JOIN academic_sessions c ON c.id = s.current_session_id
+JOIN schools o ON o.id = c.school_id
+WHERE s.id = $1
+"""
 
 
 def gid(type_name: str, pk: int) -> str:
@@ -71,8 +86,11 @@ def like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-async def nested(conn: asyncpg.Connection) -> tuple[dict, int]:
-    schools = await conn.fetch(SQL_SCHOOL_PAGE, like_prefix(CODE_PREFIX), PAGE_SIZE)
+async def nested(conn: asyncpg.Connection, starts_with: bool) -> tuple[dict, int]:
+    if starts_with:
+        schools = await conn.fetch(SQL_SCHOOL_PAGE, like_prefix(CODE_PREFIX), PAGE_SIZE)
+    else:
+        schools = await conn.fetch(SQL_FIRST_SCHOOLS, PAGE_SIZE)
     by_school: dict[int, list] = {r["id"]: [] for r in schools}
     statements = 1
     if schools:
@@ -120,16 +138,26 @@ async def one(conn: asyncpg.Connection, variables: dict) -> tuple[dict, int]:
     }, 1
 
 
+async def phone(conn: asyncpg.Connection, variables: dict) -> tuple[dict, int]:
+    decoded = decode_gid(str(variables.get("id", "")))
+    if decoded is None or decoded[0] != "School":
+        return {"node": None}, 0
+    r = await conn.fetchrow(SQL_PHONE, decoded[1])
+    if r is None:
+        # no such school, or one without a current session: tell them apart as the gateway does
+        exists = await conn.fetchval("SELECT 1 FROM schools WHERE id = $1", decoded[1])
+        return {"node": {"currentSession": None} if exists else None}, 2
+    session = {"id": gid("AcademicSession", r["cs_id"]), "name": r["cs_name"]}
+    session["school"] = {"id": gid("School", r["school_id"]), "name": r["school_name"]}
+    return {"node": {"currentSession": session}}, 1
+
+
+OPERATIONS = ("Nested", "StartsWith", "One", "Phone")
+
+
 def operation_of(payload: dict) -> str | None:
     name = payload.get("operationName")
-    if name in ("Nested", "One"):
-        return name
-    query = payload.get("query") or ""
-    if "schools(" in query.replace(" ", ""):
-        return "Nested"
-    if "node(" in query.replace(" ", ""):
-        return "One"
-    return None
+    return name if name in OPERATIONS else None
 
 
 def json_response(body: dict, status: int = 200) -> Response:
@@ -143,12 +171,16 @@ async def graphql(request: Request) -> Response:
         return json_response({"errors": [{"message": "body is not JSON"}]}, 400)
     op = operation_of(payload) if isinstance(payload, dict) else None
     if op is None:
-        return json_response({"errors": [{"message": "the baseline knows only the Nested and One operations"}]}, 400)
+        known = ", ".join(OPERATIONS)
+        return json_response({"errors": [{"message": f"the baseline knows only the operations {known}"}]}, 400)
+    variables = payload.get("variables") or {}
     async with request.app.state.pool.acquire() as conn:
-        if op == "Nested":
-            data, statements = await nested(conn)
+        if op in ("Nested", "StartsWith"):
+            data, statements = await nested(conn, starts_with=op == "StartsWith")
+        elif op == "One":
+            data, statements = await one(conn, variables)
         else:
-            data, statements = await one(conn, payload.get("variables") or {})
+            data, statements = await phone(conn, variables)
     return json_response({"data": data, "extensions": {"stats": {"sqlStatements": statements}}})
 
 

@@ -47,14 +47,51 @@ sys.path.insert(0, str(BENCH))
 
 import seed as seed_mod  # noqa: E402  (bench/seed.py)
 
-NESTED_QUERY = (
-    'query Nested { schools(first: 50, filter: {schoolCode: {startsWith: "BENCH-"}}) { edges { node { '
-    "id name schoolCode city currentSession { id name startDate } "
-    "academicSessions(first: 3) { edges { node { id name startDate endDate } } } } } } }"
-)
-ONE_QUERY = "query One($id: ID!) { node(id: $id) { ... on School { id name schoolCode city } } }"
-QUERIES = ("nested", "one")
-QUERY_TITLES = {"nested": "nested (50 schools + current session + ≤3 sessions each)", "one": "single row (node by id)"}
+# The reads, as each server's schema spells them. The gateway and the baseline share one document
+# per read (the baseline recognises it by operationName); PostGraphile names things its own way
+# (allSchools/nodes, <table>By<Columns>, node ids of its own), so it gets its own document asking
+# for the same values. run.py compares the answers after normalize().
+SESSIONS = "academicSessions(first: 3) { edges { node { id name startDate endDate } } }"
+GATEWAY_SCHOOL = f"id name schoolCode city currentSession {{ id name startDate }} {SESSIONS}"
+PGL_SESSIONS = "academicSessionsBySchoolId(first: 3, orderBy: ROW_ID_ASC) { nodes { id name startDate endDate } }"
+PGL_SCHOOL = f"id name schoolCode city academicSessionByRowIdAndCurrentSessionId {{ id name startDate }} {PGL_SESSIONS}"
+DOCUMENTS = {
+    "gateway": {
+        "nested": f"query Nested {{ schools(first: 50) {{ edges {{ node {{ {GATEWAY_SCHOOL} }} }} }} }}",
+        "one": "query One($id: ID!) { node(id: $id) { ... on School { id name schoolCode city } } }",
+        "phone": "query Phone($id: ID!) { node(id: $id) { ... on School { currentSession { id name school { id name } } } } }",
+        "startswith": 'query StartsWith { schools(first: 50, filter: {schoolCode: {startsWith: "BENCH-"}}) '
+        f"{{ edges {{ node {{ {GATEWAY_SCHOOL} }} }} }} }}",
+    },
+    # `school(id:)` is PostGraphile's fetch of one School by its node id: the counterpart of the
+    # gateway's node(id) + `... on School` (a client holds an opaque id in both).
+    "pgl": {
+        "nested": f"query Nested {{ allSchools(first: 50, orderBy: ROW_ID_ASC) {{ nodes {{ {PGL_SCHOOL} }} }} }}",
+        "one": "query One($id: ID!) { school(id: $id) { id name schoolCode city } }",
+        "phone": "query Phone($id: ID!) { school(id: $id) { "
+        "academicSessionByRowIdAndCurrentSessionId { id name schoolBySchoolId { id name } } } }",
+        # the filter comes from postgraphile-plugin-connection-filter (package.json)
+        "startswith": 'query StartsWith { allSchools(first: 50, orderBy: ROW_ID_ASC, filter: {schoolCode: {startsWith: "BENCH-"}}) '
+        f"{{ nodes {{ {PGL_SCHOOL} }} }} }}",
+    },
+}
+OPERATION_NAMES = {"nested": "Nested", "one": "One", "phone": "Phone", "startswith": "StartsWith"}
+QUERIES = ("nested", "one", "phone", "startswith")
+QUERY_TITLES = {
+    "nested": "nested: 50 schools (first by key) + current session + ≤3 sessions each",
+    "one": "one school by id",
+    "phone": "phone: one school → its current session → its school",
+    "startswith": '50 schools whose code startsWith "BENCH-" + the same relations (PostGraphile\'s plan weakness)',
+}
+# Servers: key -> (title in the tables, which documents it answers)
+SERVERS = {
+    "gateway": ("gateway", "gateway"),
+    "baseline": ("hand-written asyncpg", "gateway"),
+    "pgl": ("PostGraphile 5", "pgl"),
+    "pgl-rls": ("PostGraphile 5 + RLS", "pgl"),
+}
+PGL_DIR = BENCH / "postgraphile"
+PGL_NODE = PGL_DIR / "node_modules" / ".bin" / "node"
 
 try:
     import psutil
@@ -186,13 +223,171 @@ def postmaster_pid(pgdata: Path) -> int | None:
     return None
 
 
+# The gateway's database role (migrations/policies.py APP_ROLE): row-level security applies to it.
+APP_ROLE = os.environ.get("APP_DB_ROLE", "campus_app")
+
+
+def node_url(url: str) -> str:
+    """node-postgres spelling of an embedded PostgreSQL URL (Unix socket in ?host=)."""
+    url = seed_mod.plain_url(url)
+    return url.replace(":@", "@", 1)  # no empty password
+
+
+def setup_postgraphile() -> None:
+    """PostGraphile and its Node 22 from package-lock.json (postgraphile/setup.sh; npm ci)."""
+    if shutil.which("npm") is None:
+        raise BenchError("PostGraphile needs npm to install it (postgraphile/setup.sh); or leave pgl out of --servers")
+    log("PostGraphile: postgraphile/setup.sh (npm ci on first use)")
+    proc = subprocess.run([str(PGL_DIR / "setup.sh")], capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0 or not PGL_NODE.exists():
+        raise BenchError(
+            f"postgraphile/setup.sh failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+        )
+
+
+def postgraphile_server(name: str, url: str, settings: dict | None, args, base_env: dict) -> Server:
+    env = {
+        **base_env,
+        "NODE_ENV": "production",
+        "PGL_DATABASE_URL": url,
+        "PGL_PORT": str(args.ports[name]),
+        "PGL_WORKERS": str(args.workers),
+        "PGL_POOL_SIZE": str(args.pgl_pool_size),
+    }
+    if settings is not None:
+        env["PGL_PG_SETTINGS"] = json.dumps(settings)
+    cmd = [str(PGL_NODE), str(PGL_DIR / "server.mjs")]
+    return Server(name, cmd, env, args.ports[name], DATA / "logs" / f"{name}.log")
+
+
+def check_app_role(url: str) -> str:
+    """Fail unless the application role is subject to row-level security; say which of the
+    tables the reads touch have it (schools, the tenant root, has none; academic_sessions does)."""
+
+    async def query() -> tuple:
+        import asyncpg
+
+        conn = await asyncpg.connect(seed_mod.plain_url(url))
+        try:
+            role = await conn.fetchrow("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", APP_ROLE)
+            tables = await conn.fetch(
+                "SELECT relname, relrowsecurity AND relforcerowsecurity AS rls FROM pg_class "
+                "WHERE relname = ANY($1::text[]) AND relkind = 'r' ORDER BY relname",
+                ["schools", "academic_sessions"],
+            )
+            return role, tables
+        finally:
+            await conn.close()
+
+    role, tables = asyncio.run(query())
+    if role is None or role["rolsuper"] or role["rolbypassrls"]:
+        raise BenchError(f"pgl-rls: role {APP_ROLE} is missing, a superuser or bypasses RLS: {role}")
+    return ", ".join(f"{t['relname']} {'RLS on' if t['rls'] else 'no RLS'}" for t in tables)
+
+
+def gateway_settings(server: Server, headers: dict[str, str]) -> dict[str, str]:
+    """The `app.*` settings the gateway makes for this token's requests (kit/db.py `_begin`,
+    scope from gateway/graphql_http.py `identify`), asked of the gateway itself."""
+    from auth.identity import PLATFORM
+
+    r = httpx.post(
+        server.graphql_url,
+        headers=headers,
+        timeout=30,
+        json={
+            "query": "{ me { user { id } activeTenant { __typename ... on School { id } ... on Hostel { id } } "
+            "memberships { role tenant { __typename } } } }"
+        },
+    )
+    me = (r.json().get("data") or {}).get("me")
+    if not me:
+        raise BenchError(f"pgl-rls: the gateway does not know the bench token's user: {r.text[:500]}")
+
+    def key(gid: str) -> str:
+        return base64.b64decode(gid).decode().partition(":")[2]
+
+    tenant = me["activeTenant"]
+    school = key(tenant["id"]) if tenant and tenant["__typename"] == "School" else ""
+    hostel = key(tenant["id"]) if tenant and tenant["__typename"] == "Hostel" else ""
+    platform = tenant is None and any(m["tenant"] is None and m["role"] in PLATFORM for m in me["memberships"])
+    return {
+        "app.user_id": key(me["user"]["id"]),
+        "app.school_id": school,
+        "app.hostel_id": hostel,
+        "app.platform_read": "on" if platform else "",
+    }
+
+
 # --------------------------------------------------------------------------- requests and checks
 
 
-def body_of(query: str, school_gid: str) -> dict:
-    if query == "nested":
-        return {"query": NESTED_QUERY, "operationName": "Nested", "variables": {}}
-    return {"query": ONE_QUERY, "operationName": "One", "variables": {"id": school_gid}}
+def body_of(server: str, query: str, school_pk: int) -> dict:
+    style = SERVERS[server][1]
+    body: dict = {"query": DOCUMENTS[style][query], "operationName": OPERATION_NAMES[query], "variables": {}}
+    if query in ("one", "phone"):
+        if style == "pgl":  # PostGraphile's node id: base64 of the JSON ["School", "<key>"]
+            raw = json.dumps(["School", str(school_pk)], separators=(",", ":"))
+        else:
+            raw = f"School:{school_pk}"
+        body["variables"] = {"id": base64.b64encode(raw.encode()).decode()}
+    return body
+
+
+def key_of(global_id: str, type_name: str, style: str) -> int:
+    """The primary key inside a server's opaque id, checking that it names `type_name`."""
+    raw = base64.b64decode(global_id.encode(), validate=True).decode()
+    if style == "pgl":
+        kind, key = json.loads(raw)
+    else:
+        kind, _, key = raw.partition(":")
+    if kind != type_name:
+        raise BenchError(f"id {global_id!r} is a {kind}, expected a {type_name}")
+    return int(key)
+
+
+def normalize(query: str, style: str, data: dict):
+    """One comparable shape for every server's answer: values (names, codes, dates) and rows
+    named by their primary key, whatever the server calls the fields or how it encodes ids."""
+    pgl = style == "pgl"
+    current = "academicSessionByRowIdAndCurrentSessionId" if pgl else "currentSession"
+
+    def session(s: dict | None, *fields: str) -> dict | None:
+        if s is None:
+            return None
+        return {"id": key_of(s["id"], "AcademicSession", style), **{f: s[f] for f in fields}}
+
+    def school(n: dict) -> dict:
+        sessions = (
+            n["academicSessionsBySchoolId"]["nodes"] if pgl else [e["node"] for e in n["academicSessions"]["edges"]]
+        )
+        return {
+            "id": key_of(n["id"], "School", style),
+            "name": n["name"],
+            "schoolCode": n["schoolCode"],
+            "city": n["city"],
+            "currentSession": session(n[current], "name", "startDate"),
+            "academicSessions": [session(s, "name", "startDate", "endDate") for s in sessions],
+        }
+
+    if query in ("nested", "startswith"):
+        return [
+            school(n) for n in (data["allSchools"]["nodes"] if pgl else [e["node"] for e in data["schools"]["edges"]])
+        ]
+    node = data["school"] if pgl else data["node"]
+    if node is None:
+        return None
+    if query == "one":
+        return {"id": key_of(node["id"], "School", style), **{f: node[f] for f in ("name", "schoolCode", "city")}}
+    cs = node[current]
+    if cs is None:
+        return {"currentSession": None}
+    owner = cs["schoolBySchoolId" if pgl else "school"]
+    return {
+        "currentSession": {
+            **session(cs, "name"),
+            "school": {"id": key_of(owner["id"], "School", style), "name": owner["name"]},
+        }
+    }
 
 
 def first_difference(a, b, path: str = "data") -> str | None:
@@ -264,17 +459,20 @@ def sql_statements(doc: dict):
     return f"{value} (+{setup} setup)" if isinstance(setup, int) and setup else value
 
 
-def sanity_check(query: str, data: dict, schools: int) -> None:
-    if query == "nested":
-        edges = ((data or {}).get("schools") or {}).get("edges")
-        if not isinstance(edges, list) or len(edges) != min(50, schools):
-            raise BenchError(f"nested query: expected {min(50, schools)} schools, got {edges!r:.300}")
-        for e in edges:
-            node = e["node"]
-            if node["currentSession"] is None or not 1 <= len(node["academicSessions"]["edges"]) <= 3:
-                raise BenchError(f"nested query: unexpected school node {node!r:.300}")
-    elif not (data or {}).get("node"):
-        raise BenchError(f"single-row query: node is {data!r:.300}")
+def sanity_check(query: str, values, bench_schools: int, school_pk: int) -> None:
+    """The normalized answer is what the read asks for (so equal answers are also right ones)."""
+    if query in ("nested", "startswith"):
+        want = min(50, bench_schools)
+        if not isinstance(values, list) or len(values) < want or len(values) > 50:
+            raise BenchError(f"{query}: expected {want}..50 schools, got {values!r:.300}")
+        for node in values if query == "startswith" else values[:1]:
+            if node["currentSession"] is None or not 1 <= len(node["academicSessions"]) <= 3:
+                raise BenchError(f"{query}: unexpected school {node!r:.300}")
+    elif query == "one":
+        if not values or values["id"] != school_pk:
+            raise BenchError(f"one: expected school {school_pk}, got {values!r:.300}")
+    elif not values or not values["currentSession"] or values["currentSession"]["school"]["id"] != school_pk:
+        raise BenchError(f"phone: expected the current session of school {school_pk}, got {values!r:.300}")
 
 
 # --------------------------------------------------------------------------- load
@@ -549,6 +747,32 @@ def fmt_ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}" if a and b else "n/a"
 
 
+RATIOS = (("pgl", "gateway/PGL"), ("pgl-rls", "gateway/PGL+RLS"), ("baseline", "gateway/baseline"))
+
+
+def round_ratios(g: Summary, other: Summary) -> list[float]:
+    """gateway req/s over the other's, round by round (the two ran next to each other)."""
+    theirs = {m.round: m.rps for m in other.runs}
+    return [m.rps / theirs[m.round] for m in g.runs if theirs.get(m.round)]
+
+
+def ratio_table(summaries: dict[tuple[str, str], Summary], servers: list[str]) -> list[str]:
+    """req/s per server and read, then the gateway's req/s over each other server's: over all
+    rounds, with the min–max of the per-round ratios."""
+    ratios = [(n, title) for n, title in RATIOS if n in servers and "gateway" in servers]
+    header = ["read", *(f"{SERVERS[n][0]} req/s" for n in servers), *(title for _, title in ratios)]
+    lines = ["| " + " | ".join(header) + " |", "| --- |" + " ---: |" * (len(header) - 1)]
+    for q in QUERIES:
+        cells = [f"{summaries[(n, q)].rps:,.0f}" for n in servers]
+        for n, _ in ratios:
+            g = summaries[("gateway", q)]
+            per_round = round_ratios(g, summaries[(n, q)])
+            spread = f" ({min(per_round):.2f}–{max(per_round):.2f})" if len(per_round) > 1 else ""
+            cells.append(f"**{fmt_ratio(g.rps, summaries[(n, q)].rps)}**{spread}")
+        lines.append(f"| {QUERY_TITLES[q]} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def machine_line() -> str:
     cpu = platform.processor() or ""
     with contextlib.suppress(OSError):
@@ -593,7 +817,10 @@ def report(
         f"- dataset: {dataset}",
         f"- load: {client}, {args.connections} connections, {args.threads} client thread(s), "
         f"{args.duration}s per run, {args.rounds} round(s) per server and query (alternating), "
-        f"{args.warmup}s warm-up; servers: 1 uvicorn worker each, same embedded PostgreSQL",
+        f"{args.warmup}s warm-up; servers: {', '.join(f'{n} = {SERVERS[n][0]}' for n in servers)}; "
+        f"{args.workers} process(es) each (gateway and baseline: uvicorn workers; PostGraphile: "
+        f"{'one Node process' if args.workers == 1 else 'Node cluster workers'}, production mode), "
+        "same embedded PostgreSQL",
         "- p50/p99: mean over the rounds; req/s: all requests / all seconds (min–max of the rounds); "
         "CPU: process tree CPU time / requests (PG = the whole PostgreSQL server)",
         "",
@@ -608,19 +835,7 @@ def report(
                 f"{sm.mean('p99_ms'):.2f} | {sm.errors()} | {stmts[(s, q)]} | "
                 f"{sm.cpu_ms_per_req('server_cpu_s')} | {sm.cpu_ms_per_req('pg_cpu_s')} |"
             )
-    lines += [
-        "",
-        "| query | gateway req/s | baseline req/s | gateway/baseline req/s | gateway/baseline p50 |",
-        "| --- | ---: | ---: | ---: | ---: |",
-    ]
-    for q in QUERIES:
-        g = summaries.get(("gateway", q))
-        b = summaries.get(("baseline", q))
-        lines.append(
-            f"| {QUERY_TITLES[q]} | {f'{g.rps:,.0f}' if g else 'n/a'} | {f'{b.rps:,.0f}' if b else 'n/a'} | "
-            f"{fmt_ratio(g and g.rps, b and b.rps)} | "
-            f"{fmt_ratio(g and g.mean('p50_ms'), b and b.mean('p50_ms'))} |"
-        )
+    lines += ["", *ratio_table(summaries, servers)]
     lines += [
         "",
         "<details><summary>every run</summary>",
@@ -670,12 +885,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--duration", type=int, default=10, help="seconds of load per run")
     ap.add_argument("--connections", type=int, default=16, help="concurrent client connections")
     ap.add_argument("--threads", type=int, default=1, help="wrk threads (the client shares the 2 cores)")
-    ap.add_argument("--rounds", type=int, default=2, help="gateway/baseline alternations per query")
-    ap.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load per server and query")
-    ap.add_argument("--only", choices=("both", "gateway", "baseline"), default="both")
+    ap.add_argument("--rounds", type=int, default=2, help="rounds per read, the servers' order alternating")
+    ap.add_argument(
+        "--warmup",
+        type=int,
+        default=5,
+        help="seconds of unmeasured load per server and read (V8's JIT and Grafast's plan cache warm up too)",
+    )
+    ap.add_argument(
+        "--servers",
+        default=",".join(SERVERS),
+        help="comma-separated, of: " + ", ".join(f"{k} ({v[0]})" for k, v in SERVERS.items()),
+    )
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes per server: campus serve --workers N, uvicorn --workers N for the baseline, "
+        "N Node cluster workers for PostGraphile",
+    )
+    ap.add_argument("--pgl-pool-size", type=int, default=10, help="pg pool of each PostGraphile process")
     ap.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto")
     ap.add_argument("--gateway-port", type=int, default=0, help="0: a free port")
     ap.add_argument("--baseline-port", type=int, default=0, help="0: a free port")
+    ap.add_argument("--pgl-port", type=int, default=0, help="0: a free port")
+    ap.add_argument("--pgl-rls-port", type=int, default=0, help="0: a free port")
     ap.add_argument("--baseline-pool-size", type=int, default=10, help="asyncpg pool of the baseline")
     ap.add_argument(
         "--gateway-env",
@@ -694,7 +928,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--startup-timeout", type=float, default=90)
     ap.add_argument("--pgdata", type=Path, default=DATA / "pg")
     ap.add_argument("--fresh", action="store_true", help="delete the benchmark database folder first")
-    ap.add_argument("--output", type=Path, default=RESULTS / "latest.md")
+    ap.add_argument("--output", type=Path, help="default: results/latest.md (latest-workersN.md with --workers N)")
     ap.add_argument(
         "--profile",
         action="store_true",
@@ -712,18 +946,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         ap.error("--threads must not exceed --connections")
     if min(args.duration, args.rounds, args.connections, args.schools) < 1 or args.duration > 600:
         ap.error("--duration must be 1..600, --rounds, --connections and --schools >= 1")
-    for name in ("gateway_port", "baseline_port"):
-        port = getattr(args, name)
+    args.servers = [n.strip() for n in args.servers.split(",") if n.strip()]
+    if not args.servers or set(args.servers) - set(SERVERS):
+        ap.error(f"--servers: choose among {', '.join(SERVERS)}")
+    if "pgl-rls" in args.servers and "gateway" not in args.servers:
+        ap.error("pgl-rls takes its settings from the gateway's answer for the bench token: add gateway")
+    if not 1 <= args.workers <= 64 or args.pgl_pool_size < 1:
+        ap.error("--workers must be 1..64, --pgl-pool-size >= 1")
+    if args.output is None:
+        args.output = RESULTS / ("latest.md" if args.workers == 1 else f"latest-workers{args.workers}.md")
+    args.ports = {}
+    for name in SERVERS:
+        port = getattr(args, name.replace("-", "_") + "_port")
         if port == 0:
-            setattr(args, name, free_port())
+            port = free_port()
         elif not port_is_free(port):
             ap.error(f"port {port} is in use")
+        args.ports[name] = port
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    servers_wanted = ["gateway", "baseline"] if args.only == "both" else [args.only]
+    servers_wanted = args.servers
 
     def on_term(signum, frame):  # noqa: ANN001
         raise KeyboardInterrupt(f"signal {signum}")
@@ -765,21 +1010,24 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 await conn.close()
 
-        school_gid = base64.b64encode(f"School:{asyncio.run(pick_school())}".encode()).decode()
+        school_pk = asyncio.run(pick_school())
 
-        bodies = {}
+        # One body file per server and read (wrk sends it as is).
+        bodies: dict[tuple[str, str], Path] = {}
         (DATA / "bodies").mkdir(parents=True, exist_ok=True)
-        for q in QUERIES:
-            bodies[q] = DATA / "bodies" / f"{q}.json"
-            bodies[q].write_text(json.dumps(body_of(q, school_gid)))
+        for name in servers_wanted:
+            for q in QUERIES:
+                bodies[(name, q)] = DATA / "bodies" / f"{name}-{q}.json"
+                bodies[(name, q)].write_text(json.dumps(body_of(name, q, school_pk)))
 
         base_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "HOST", "PORT", "WORKERS")}
+        workers = str(args.workers)
+        # the application's own login: owns nothing, row-level security applies (as in production)
+        app_url = url.replace("://postgres:@", f"://{APP_ROLE}@", 1)
         if "gateway" in servers_wanted:
             campus = VENV_BIN / "campus"
             if not campus.exists():
                 raise BenchError(f"{campus} not found: pip install -e . first")
-            # the application's own login: owns nothing, row-level security applies (as in production)
-            app_url = url.replace("://postgres:@", "://campus_app@", 1)
             env = {
                 **base_env,
                 "DATABASE_URL": app_url,
@@ -795,9 +1043,9 @@ def main(argv: list[str] | None = None) -> int:
             for kv in args.gateway_env:
                 k, _, v = kv.partition("=")
                 env[k] = v
-            cmd = [str(campus), "serve", "--port", str(args.gateway_port), "--workers", "1"]
+            cmd = [str(campus), "serve", "--port", str(args.ports["gateway"]), "--workers", workers]
             # the demo data brings the users: requests carry the demo super admin's token
-            servers["gateway"] = Server("gateway", cmd, env, args.gateway_port, DATA / "logs" / "gateway.log")
+            servers["gateway"] = Server("gateway", cmd, env, args.ports["gateway"], DATA / "logs" / "gateway.log")
         if "baseline" in servers_wanted:
             env = {**base_env, "BENCH_DATABASE_URL": url, "BENCH_POOL_SIZE": str(args.baseline_pool_size)}
             servers["baseline"] = Server(
@@ -812,39 +1060,64 @@ def main(argv: list[str] | None = None) -> int:
                     "--host",
                     "127.0.0.1",
                     "--port",
-                    str(args.baseline_port),
+                    str(args.ports["baseline"]),
                     "--workers",
-                    "1",
+                    workers,
                     "--no-access-log",
                     "--log-level",
                     "warning",
                 ],
                 env,
-                args.baseline_port,
+                args.ports["baseline"],
                 DATA / "logs" / "baseline.log",
             )
+        if "pgl" in servers_wanted or "pgl-rls" in servers_wanted:
+            setup_postgraphile()
+        if "pgl" in servers_wanted:
+            # plain: as the database owner, who is not subject to row-level security
+            servers["pgl"] = postgraphile_server("pgl", node_url(url), None, args, base_env)
+        # One after the other: N workers of each importing and building schemas at once on a
+        # small machine can miss uvicorn's 5 s worker health check (seen with --workers 2).
         for s in servers.values():
             s.start()
-        for s in servers.values():
             s.wait_ready(args.startup_timeout)
         if "gateway" in servers:
             args.header.append(f"Authorization: Bearer {login_token(servers['gateway'])}")
+        if "pgl-rls" in servers_wanted:
+            # as the application role, with the settings the gateway makes for the same token
+            settings = gateway_settings(servers["gateway"], header_dict(args.header))
+            log(f"pgl-rls: connecting as {APP_ROLE} ({check_app_role(url)}) with pgSettings {settings}")
+            servers["pgl-rls"] = postgraphile_server("pgl-rls", node_url(app_url), settings, args, base_env)
+            servers["pgl-rls"].start()
+            servers["pgl-rls"].wait_ready(args.startup_timeout)
+        servers = {n: servers[n] for n in SERVERS if n in servers}  # table order
 
-        # Same answers from both, before any load.
+        # Same values from every server, before any load.
         stmts: dict[tuple[str, str], object] = {}
+        bench_schools = min(args.schools, result.bench_schools)
         for q in QUERIES:
-            docs = {}
+            values = {}
+            raw = {}
             for name, s in servers.items():
-                docs[name] = sample(s, body_of(q, school_gid), header_dict(args.header))
-                sanity_check(q, docs[name]["data"], min(args.schools, result.bench_schools))
-                stmts[(name, q)] = sql_statements(docs[name])
-            if len(docs) == 2:
-                diff = first_difference(docs["gateway"]["data"], docs["baseline"]["data"])
+                doc = raw[name] = sample(s, body_of(name, q, school_pk), header_dict(args.header))
+                try:
+                    values[name] = normalize(q, SERVERS[name][1], doc["data"])
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise BenchError(f"{q}: {name} answered an unexpected shape ({exc!r}): {doc!r:.500}") from None
+                sanity_check(q, values[name], bench_schools, school_pk)
+                stmts[(name, q)] = sql_statements(doc)
+            if "gateway" in raw and "baseline" in raw:  # one document: the same JSON, not only the same values
+                diff = first_difference(raw["gateway"]["data"], raw["baseline"]["data"])
                 if diff is not None:
                     raise BenchError(f"{q}: gateway and baseline answer differently: {diff}")
+            first = next(iter(values))
+            for name in values:
+                diff = first_difference(values[first], values[name], "values")
+                if diff is not None:
+                    raise BenchError(f"{q}: {first} and {name} answer different values: {diff}")
             log(
-                f"{q}: answers {'identical' if len(docs) == 2 else 'checked'}; SQL statements per request: "
-                + ", ".join(f"{n} {stmts[(n, q)]}" for n in docs)
+                f"{q}: same values from {', '.join(values)}; SQL statements per request: "
+                + ", ".join(f"{n} {stmts[(n, q)]}" for n in values)
             )
 
         pg_pid = postmaster_pid(args.pgdata.resolve())
@@ -852,7 +1125,7 @@ def main(argv: list[str] | None = None) -> int:
             for q in QUERIES:
                 for name, s in servers.items():
                     log(f"warm-up {name} {q} ({args.warmup}s)")
-                    measure(s, q, 0, bodies[q], args, pg_pid, duration=args.warmup)
+                    measure(s, q, 0, bodies[(name, q)], args, pg_pid, duration=args.warmup)
 
         summaries = {(n, q): Summary(n, q) for n in servers for q in QUERIES}
         order = list(servers)
@@ -860,7 +1133,7 @@ def main(argv: list[str] | None = None) -> int:
             for rnd in range(1, args.rounds + 1):
                 for name in order if rnd % 2 else order[::-1]:
                     time.sleep(0.5)
-                    m = measure(servers[name], q, rnd, bodies[q], args, pg_pid)
+                    m = measure(servers[name], q, rnd, bodies[(name, q)], args, pg_pid)
                     summaries[(name, q)].runs.append(m)
                     log(
                         f"{q} round {rnd} {name}: {m.rps:,.0f} req/s, p50 {m.p50_ms:.2f} ms, "
@@ -870,13 +1143,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             for q in QUERIES:
                 for name, s in servers.items():
+                    if name.startswith("pgl"):
+                        continue  # py-spy samples Python; Node has its own profilers
                     log(f"profiling {name} {q} ({args.duration}s)")
-                    log(f"wrote {profile(s, q, bodies[q], args)}")
+                    log(f"wrote {profile(s, q, bodies[(name, q)], args)}")
 
         # The answers are still right after the load.
         for q in QUERIES:
             for name, s in servers.items():
-                sample(s, body_of(q, school_gid), header_dict(args.header))
+                sample(s, body_of(name, q, school_pk), header_dict(args.header))
 
         md = report(args, summaries, stmts, dataset, list(servers))
         print()
