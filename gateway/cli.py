@@ -315,6 +315,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 host=host,
                 port=port,
                 workers=workers,
+                # uvicorn's default (5 s) kills a worker that is still importing the app: the schema
+                # takes seconds to build, far longer on a loaded machine (seen: 33 s), and the
+                # supervisor then restarts it forever
+                timeout_worker_healthcheck=120,
                 log_config=None,
                 access_log=False,
                 proxy_headers=False,  # X-Forwarded-For: only from TRUSTED_PROXIES (gateway/app.py)
