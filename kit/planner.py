@@ -922,7 +922,7 @@ async def _execute(ctx: Any, key: tuple[Any, ...], vbind: Binder, build: Any, va
         if db.VERIFY_CACHE and _plan_values(values) != pvalues:
             raise db.StatementShapeError(f"values of {full_key!r}: {_plan_values(values)!r} != {pvalues!r}")
         _statements[full_key] = statement
-        if len(_statements) > MAX_STATEMENTS:
+        while len(_statements) > MAX_STATEMENTS:
             _statements.popitem(last=False)
         _plan_built()
     else:
