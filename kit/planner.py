@@ -10,6 +10,12 @@ statements depends on the depth of the query, never on the number of rows.
 Every statement gets the visibility conditions (tenant predicate, the type's row filter) of
 each table it reads from `ctx.visibility`; RLS stands behind the tenant part.
 
+Per-document work is done once: the selection's skeleton (what it reads) is cached per
+document and per values of its @skip/@include variables, each statement's SQL per shape of
+the plan and of the caller's visibility conditions (both LRU-bounded). A repeated document
+then costs its arguments' checks, the caller's visibility conditions and the binding of
+values; `plansBuilt` in the response's stats counts what had to be built (0 on a repeat).
+
 The row objects (the protocol with kit/executor.py and kit/fast_resolvers.py): an instance of
 the entity's Strawberry type made without __init__, whose __dict__ holds
 - `PK` ("_pk"): the row's primary key (its global ID is encoded only if `id` is selected);
@@ -200,13 +206,13 @@ CONNECTIONS = "_conn"
 
 # ---- plans, and the statement shapes derived from them ----------------------------------------
 #
-# A statement's SQL is cached under its shape (kit/db.py compile_statement). The shape is derived
+# A statement's SQL is cached under its shape (`_execute`, "statements, once per shape"). The shape is derived
 # from the plan by `shape()` (what the plan decides of the SQL), plus the shapes of the
 # conditions the context adds (visibility, extra conditions), which the Binder records where
 # those conditions are made. Every field of a plan is named in SHAPE or VALUES below, and a test
 # fails on a field named in neither (tests/test_statement_cache.py): a new plan field cannot be
 # forgotten in the key. Under CAMPUS_VERIFY_SQL_CACHE (on in the tests) every cache hit is
-# compiled again and compared.
+# built again and compared, SQL and values.
 
 
 @dataclass
