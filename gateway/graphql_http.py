@@ -596,6 +596,7 @@ class GraphQLHTTP:
             platform_read=db.scope.platform_read,
         )
         statements_before, setup_before, seconds_before = stats.statements, stats.setup, stats.seconds
+        plans_before = stats.plans_built
         started = time.perf_counter()
         # traces: a span per operation, the parent of its SQL statements' spans (asyncpg's instrumentation)
         span = (
@@ -635,6 +636,7 @@ class GraphQLHTTP:
                     "sqlStatements": stats.statements - statements_before,
                     "sqlSetupStatements": stats.setup if statements_before == 0 else stats.setup - setup_before,
                     "sqlMs": round((stats.seconds - seconds_before) * 1000, 3),
+                    "plansBuilt": stats.plans_built - plans_before,
                     "totalMs": round((time.perf_counter() - started) * 1000, 3),
                 }
             }

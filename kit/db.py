@@ -46,6 +46,7 @@ class QueryStats:
     statements: int = 0
     setup: int = 0
     seconds: float = 0.0
+    plans_built: int = 0  # read plans and statements built, not found in the planner's caches
     log: list[str] = field(default_factory=list)
     keep_log: bool = False
 

@@ -205,7 +205,7 @@ class _Compiler:
         exec(compile("\n".join(lines), f"<render {gtype.name}>", "exec"), env)  # noqa: S102 - our own generated code
         return env["render"]
 
-    def _saw_variable(self) -> None:
+    def _saw_variable(self, name: str) -> None:
         self.variable_dependent = True
 
 

@@ -10,6 +10,12 @@ statements depends on the depth of the query, never on the number of rows.
 Every statement gets the visibility conditions (tenant predicate, the type's row filter) of
 each table it reads from `ctx.visibility`; RLS stands behind the tenant part.
 
+Per-document work is done once: the selection's skeleton (what it reads) is cached per
+document and per values of its @skip/@include variables, each statement's SQL per shape of
+the plan and of the caller's visibility conditions (both LRU-bounded). A repeated document
+then costs its arguments' checks, the caller's visibility conditions and the binding of
+values; `plansBuilt` in the response's stats counts what had to be built (0 on a repeat).
+
 The row objects (the protocol with kit/executor.py and kit/fast_resolvers.py): an instance of
 the entity's Strawberry type made without __init__, whose __dict__ holds
 - `PK` ("_pk"): the row's primary key (its global ID is encoded only if `id` is selected);
@@ -25,6 +31,7 @@ import binascii
 import datetime as dt
 import decimal
 import enum
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
 
@@ -33,7 +40,8 @@ from graphql.execution.values import get_argument_values
 from sqlalchemy import BigInteger, Integer, and_, any_, bindparam, false, func, not_, or_, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from kit.db import compile_statement
+from kit import db
+from kit.db import compile_statement, current_stats
 from auth.permissions import FIELD_RULES
 from kit.errors import BadInput, ForbiddenField
 from kit.registry import EntitySpec, RelSpec
@@ -144,7 +152,7 @@ def _included(selection: Any, variables: dict[str, Any], on_variable: Any = None
             continue
         arg = directive.arguments[0].value
         if arg.kind == "variable" and on_variable is not None:
-            on_variable()
+            on_variable(arg.name.value)
         value = variables.get(arg.name.value) if arg.kind == "variable" else arg.value
         if (name == "skip") == bool(value):
             return False
@@ -164,7 +172,7 @@ def collect_fields(
     info: Any, selection_sets: list[Any], type_name: str, on_variable: Any = None
 ) -> dict[str, list[Any]]:
     """Response key -> field nodes, through fragments whose type condition applies.
-    `on_variable` is called when a @skip/@include depends on a variable."""
+    `on_variable(name)` is called when a @skip/@include depends on the variable `name`."""
     out: dict[str, list[Any]] = {}
     variables = _variables(info)
 
@@ -198,13 +206,13 @@ CONNECTIONS = "_conn"
 
 # ---- plans, and the statement shapes derived from them ----------------------------------------
 #
-# A statement's SQL is cached under its shape (kit/db.py compile_statement). The shape is derived
+# A statement's SQL is cached under its shape (`_execute`, "statements, once per shape"). The shape is derived
 # from the plan by `shape()` (what the plan decides of the SQL), plus the shapes of the
 # conditions the context adds (visibility, extra conditions), which the Binder records where
 # those conditions are made. Every field of a plan is named in SHAPE or VALUES below, and a test
 # fails on a field named in neither (tests/test_statement_cache.py): a new plan field cannot be
 # forgotten in the key. Under CAMPUS_VERIFY_SQL_CACHE (on in the tests) every cache hit is
-# compiled again and compared.
+# built again and compared, SQL and values.
 
 
 @dataclass
@@ -232,9 +240,10 @@ class ConnPlan:
     order: list[tuple[str, bool]]  # (attr, descending); id ascending breaks ties
     want_total: bool
     signature: str
+    want_more: bool = True  # fetch the row after the page (see _bind_connection)
 
     SHAPE: ClassVar[tuple[str, ...]] = ("node", "last", "after", "before", "filter", "order", "want_total", "signature")
-    VALUES: ClassVar[tuple[str, ...]] = ("first",)  # the page size is a bound parameter
+    VALUES: ClassVar[tuple[str, ...]] = ("first", "want_more")  # the LIMIT is a bound parameter
 
     @property
     def size(self) -> int:
@@ -287,11 +296,83 @@ def filter_shape(filt: Any) -> Any:
     return tuple(out)
 
 
-def plan_node(info: Any, spec: EntitySpec, selection_sets: list[Any]) -> NodePlan:
-    fields = collect_fields(info, selection_sets, spec.name)
+# ---- planning, once per document --------------------------------------------------------
+#
+# What a selection asks for (columns, joined to-ones, to-many connections, totalCount, whether
+# the extra row of a page is read) depends only on the document's nodes and on the variables
+# of its @skip/@include: it is worked out once into a skeleton, kept in a bounded LRU keyed by
+# the identity of the selection nodes (the validation cache and APQ hand every request of a
+# document the same parsed nodes) and the values of those directive variables. Each request
+# then only binds its arguments (first/last, cursors, filter, orderBy: validated for this
+# caller, kit/planner check_filter/check_order) onto a fresh plan.
+
+MAX_SKELETONS = 2000  # bounded: a client sending endless new documents only evicts old ones
+
+
+@dataclass
+class _NodeSkeleton:
+    spec: EntitySpec
+    attrs: tuple[str, ...]
+    ones: list[tuple[str, RelSpec, _NodeSkeleton]]
+    manys: list[tuple[str, RelSpec, list[Any], Any, _ConnSkeleton]]  # key, rel, field nodes, field def
+
+
+@dataclass
+class _ConnSkeleton:
+    node: _NodeSkeleton
+    want_total: bool
+    has_next_read: bool  # pageInfo.hasNextPage is selected
+    has_previous_read: bool  # pageInfo.hasPreviousPage is selected
+
+
+class _Skeletons:
+    """LRU of skeletons: (kind, type, ids of the selection nodes) -> (the nodes, held so their
+    ids stay theirs; the names of the directive variables; {their values: skeleton})."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[Any, tuple[list[Any], tuple[str, ...], dict[Any, Any]]] = OrderedDict()
+
+    def get(self, key: Any, nodes: list[Any], variables: dict[str, Any]) -> Any:
+        entry = self.entries.get(key)
+        if entry is None or not all(a is b for a, b in zip(entry[0], nodes, strict=True)):
+            return None
+        self.entries.move_to_end(key)
+        return entry[2].get(tuple(_frozen(variables.get(n)) for n in entry[1]))
+
+    def put(self, key: Any, nodes: list[Any], names: set[str], variables: dict[str, Any], skeleton: Any) -> None:
+        entry = self.entries.get(key)
+        ordered = tuple(sorted(names))
+        if entry is None or entry[1] != ordered or not all(a is b for a, b in zip(entry[0], nodes, strict=True)):
+            entry = self.entries[key] = (list(nodes), ordered, {})
+        if len(entry[2]) >= 16:  # a boolean per directive variable: more is a client cycling values
+            entry[2].clear()
+        entry[2][tuple(_frozen(variables.get(n)) for n in ordered)] = skeleton
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+def _frozen(value: Any) -> Any:
+    return value if isinstance(value, (bool, type(None))) else repr(value)
+
+
+_skeletons = _Skeletons(MAX_SKELETONS)
+
+
+def _plan_built() -> None:
+    """Count a read plan built (a skeleton or a statement) in the request's stats: a repeated
+    document with variables of the same shape builds none (tests/test_plan_cache.py)."""
+    stats = current_stats.get()
+    if stats is not None:
+        stats.plans_built += 1
+
+
+def _node_skeleton(info: Any, spec: EntitySpec, selection_sets: list[Any], seen: set[str]) -> _NodeSkeleton:
+    fields = collect_fields(info, selection_sets, spec.name, on_variable=seen.add)
     attrs: dict[str, None] = {"id": None}
     ones: dict[str, tuple[RelSpec, list[Any]]] = {}
-    manys: list[tuple[str, RelSpec, ConnPlan]] = []
+    manys: list[tuple[str, RelSpec, list[Any], Any, _ConnSkeleton]] = []
     gql_fields = info.schema.type_map[spec.name].fields
     for key, nodes in fields.items():
         fname = nodes[0].name.value
@@ -308,15 +389,64 @@ def plan_node(info: Any, spec: EntitySpec, selection_sets: list[Any]) -> NodePla
                 # aliases of one to-one field share one JOIN: their selections merge
                 ones.setdefault(attr, (rel, []))[1].extend(n.selection_set for n in nodes)
             else:
-                manys.append((key, rel, plan_connection(info, rel.target, nodes, gql_fields[fname])))
+                manys.append((key, rel, nodes, gql_fields[fname], _conn_skeleton(info, rel.target, nodes, seen)))
         elif kind == "computed":
             attrs.update(dict.fromkeys(spec.columns))
-    return NodePlan(
+    return _NodeSkeleton(
         spec,
-        list(attrs),
-        [(attr, rel, plan_node(info, rel.target, sets)) for attr, (rel, sets) in ones.items()],
+        tuple(attrs),
+        [(attr, rel, _node_skeleton(info, rel.target, sets, seen)) for attr, (rel, sets) in ones.items()],
         manys,
     )
+
+
+def _conn_skeleton(info: Any, spec: EntitySpec, field_nodes: list[Any], seen: set[str]) -> _ConnSkeleton:
+    conn_type = f"{spec.name}Connection"
+    node_sets: list[Any] = []
+    want_total = has_next = has_previous = False
+    for nodes in collect_fields(info, [n.selection_set for n in field_nodes], conn_type, seen.add).values():
+        fname = nodes[0].name.value
+        if fname == "nodes":
+            node_sets.extend(n.selection_set for n in nodes)
+        elif fname == "edges":
+            for sub in collect_fields(info, [n.selection_set for n in nodes], f"{spec.name}Edge", seen.add).values():
+                if sub[0].name.value == "node":
+                    node_sets.extend(n.selection_set for n in sub)
+        elif fname == "totalCount":
+            want_total = True
+        elif fname == "pageInfo":
+            for sub in collect_fields(info, [n.selection_set for n in nodes], "PageInfo", seen.add).values():
+                has_next = has_next or sub[0].name.value == "hasNextPage"
+                has_previous = has_previous or sub[0].name.value == "hasPreviousPage"
+    return _ConnSkeleton(_node_skeleton(info, spec, node_sets, seen), want_total, has_next, has_previous)
+
+
+def _skeleton(info: Any, kind: str, spec: EntitySpec, nodes: list[Any], make: Any) -> Any:
+    variables = _variables(info)
+    key = (kind, spec.name, *map(id, nodes))
+    found = _skeletons.get(key, nodes, variables)
+    if found is None:
+        seen: set[str] = set()
+        found = make(info, spec, nodes, seen)
+        _skeletons.put(key, nodes, seen, variables, found)
+        _plan_built()
+    return found
+
+
+def _node_plan(info: Any, skeleton: _NodeSkeleton) -> NodePlan:
+    return NodePlan(
+        skeleton.spec,
+        list(skeleton.attrs),
+        [(attr, rel, _node_plan(info, sub)) for attr, rel, sub in skeleton.ones],
+        [
+            (key, rel, _bind_connection(info, rel.target, nodes, fdef, sub, None))
+            for key, rel, nodes, fdef, sub in skeleton.manys
+        ],
+    )
+
+
+def plan_node(info: Any, spec: EntitySpec, selection_sets: list[Any]) -> NodePlan:
+    return _node_plan(info, _skeleton(info, "node", spec, selection_sets, _node_skeleton))
 
 
 def plan_connection(
@@ -326,22 +456,21 @@ def plan_connection(
     field_def: Any,
     default_order: list[tuple[str, bool]] | None = None,
 ) -> ConnPlan:
-    args = get_argument_values(field_def, field_nodes[0], info.variable_values)
-    conn_type = f"{spec.name}Connection"
-    node_sets: list[Any] = []
-    want_total = False
-    for key, nodes in collect_fields(info, [n.selection_set for n in field_nodes], conn_type).items():
-        fname = nodes[0].name.value
-        if fname == "nodes":
-            node_sets.extend(n.selection_set for n in nodes)
-        elif fname == "edges":
-            for sub in collect_fields(info, [n.selection_set for n in nodes], f"{spec.name}Edge").values():
-                if sub[0].name.value == "node":
-                    node_sets.extend(n.selection_set for n in sub)
-        elif fname == "totalCount":
-            want_total = True
-    node = plan_node(info, spec, node_sets)
+    skeleton = _skeleton(info, "conn", spec, field_nodes, _conn_skeleton)
+    return _bind_connection(info, spec, field_nodes, field_def, skeleton, default_order)
 
+
+def _bind_connection(
+    info: Any,
+    spec: EntitySpec,
+    field_nodes: list[Any],
+    field_def: Any,
+    skeleton: _ConnSkeleton,
+    default_order: list[tuple[str, bool]] | None,
+) -> ConnPlan:
+    """The request's part of a connection's plan: its arguments, checked for this caller."""
+    node = _node_plan(info, skeleton.node)
+    args = get_argument_values(field_def, field_nodes[0], info.variable_values)
     settings = info.context.settings
     first, last = args.get("first"), args.get("last")
     if first is not None and last is not None:
@@ -380,8 +509,13 @@ def plan_connection(
         before=_decode_cursor(args.get("before"), signature, spec, order),
         filter=args.get("filter"),
         order=order,
-        want_total=want_total,
+        want_total=skeleton.want_total,
         signature=signature,
+        # The row after the page is fetched only to answer hasNextPage (forward) or
+        # hasPreviousPage (backward, `last`); endCursor, startCursor and the other flag come
+        # from the page itself and the cursors given. So when the selection reads neither, the
+        # extra row would be fetched and thrown away, and the page without it is exact.
+        want_more=skeleton.has_previous_read if last is not None else skeleton.has_next_read,
     )
 
 
@@ -479,13 +613,14 @@ class Binder:
     """Bind parameters named by position, so one statement shape always compiles the same.
     With `embed`, the values travel inside the expression (for ORM statements)."""
 
-    def __init__(self, embed: bool = False) -> None:
+    def __init__(self, embed: bool = False, prefix: str = "p") -> None:
         self.values: dict[str, Any] = {}
         self.embed = embed
+        self.prefix = prefix
         self.shapes: list[Any] = []  # shapes of the conditions the context added (see `visible`)
 
     def __call__(self, value: Any, type_: Any = None) -> Any:
-        name = f"p{len(self.values)}"
+        name = f"{self.prefix}{len(self.values)}"
         self.values[name] = _db_value(value)
         if self.embed:
             return bindparam(name, value=value, type_=type_)
@@ -514,7 +649,7 @@ def table_alias(spec: EntitySpec, name: str) -> Any:
 @dataclass
 class Layout:
     spec: EntitySpec
-    plan: NodePlan
+    index: int  # the node's place in the plan's pre-order (see _preorder)
     start: int
     entries: list[tuple[int, str, Any]]
     children: list[tuple[str, Layout]]
@@ -529,7 +664,25 @@ def visible(ctx: Any, spec: EntitySpec, alias: Any, bind: Binder) -> list[Any]:
     return conditions
 
 
-def _select_parts(ctx: Any, plan: NodePlan, alias: Any, cols: list[Any], joins: list[Any], bind: Binder) -> Layout:
+def _join_visibility(ctx: Any, plan: NodePlan, bind: Binder, out: list[list[Any]]) -> list[list[Any]]:
+    """The visibility conditions of every joined table, in the order _select_parts joins them
+    (pre-order, aliases t1, t2, ...): evaluated for every request, before the statement's key."""
+    for _name, _rel, sub in plan.ones:
+        out.append(visible(ctx, sub.spec, table_alias(sub.spec, f"t{len(out) + 1}"), bind))
+        _join_visibility(ctx, sub, bind, out)
+    return out
+
+
+def _preorder(plan: NodePlan, out: list[NodePlan]) -> list[NodePlan]:
+    out.append(plan)
+    for _name, _rel, sub in plan.ones:
+        _preorder(sub, out)
+    return out
+
+
+def _select_parts(
+    plan: NodePlan, alias: Any, cols: list[Any], joins: list[Any], joined_visibility: Any, layouts: list[Layout]
+) -> Layout:
     spec = plan.spec
     start = len(cols)
     entries = []
@@ -537,13 +690,14 @@ def _select_parts(ctx: Any, plan: NodePlan, alias: Any, cols: list[Any], joins: 
         cols.append(alias.c[spec.column_name(attr)].label(f"c{len(cols)}"))
         if i:
             entries.append((start + i, attr, spec.enum_attrs.get(attr)))
-    layout = Layout(spec, plan, start, entries, [])
+    layout = Layout(spec, len(layouts), start, entries, [])
+    layouts.append(layout)
     for name, rel, sub in plan.ones:
         target = sub.spec
         joined = table_alias(target, f"t{len(joins) + 1}")
         on = joined.c[target.column_name(rel.remote_attr)] == alias.c[spec.column_name(rel.local_attr)]
-        joins.append((joined, and_(on, *visible(ctx, target, joined, bind))))
-        layout.children.append((name, _select_parts(ctx, sub, joined, cols, joins, bind)))
+        joins.append((joined, and_(on, *next(joined_visibility))))
+        layout.children.append((name, _select_parts(sub, joined, cols, joins, joined_visibility, layouts)))
     return layout
 
 
@@ -567,7 +721,7 @@ def _materialize(layout: Layout, row: Any, buckets: dict[int, list[Any]]) -> Any
         d[attr] = value if conv is None or value is None else conv(value)
     for name, child in layout.children:
         d[name] = _materialize(child, row, buckets)
-    buckets.setdefault(id(layout.plan), []).append(obj)
+    buckets.setdefault(layout.index, []).append(obj)
     return obj
 
 
@@ -597,22 +751,60 @@ def _like_escape(text: str) -> str:
     return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
 
 
-def _operator(spec: EntitySpec, attr: str, col: Any, op: str, operand: Any, bind: Binder) -> Any:
+_NO_VALUE: Any = object()
+
+
+def _operand_value(spec: EntitySpec, attr: str, op: str, operand: Any) -> Any:
+    """The value an operator binds (_NO_VALUE: none), shared by the SQL and by _filter_values."""
     target = spec.id_target(attr)
     if target is not None:
         operand = [_pk_of(target, g) for g in operand] if isinstance(operand, list) else _pk_of(target, operand)
     if op in ("in", "notIn"):
         if len(operand) > MAX_IN_LIST:
             raise BadInput(f"An in/notIn list may hold at most {MAX_IN_LIST} values.")
-        cond = col == any_(bind(operand, ARRAY(col.type)))
+        return operand
+    if op == "isNull":
+        return _NO_VALUE
+    if op == "contains":
+        return f"%{_like_escape(operand)}%"
+    if op == "startsWith":
+        return f"{_like_escape(operand)}%"
+    return operand
+
+
+def _filter_values(spec: EntitySpec, filt: dict[str, Any] | None, out: list[Any]) -> None:
+    """The values _compile_filter binds, in its order, without building SQL."""
+    if not filt:
+        return
+    for gname, value in filt.items():
+        if value is None:
+            continue
+        if gname in ("and", "or"):
+            for sub in value:
+                _filter_values(spec, sub, out)
+        elif gname == "not":
+            _filter_values(spec, value, out)
+        else:
+            attr = spec.filter_fields[gname]
+            for op, operand in value.items():
+                if operand is not None:
+                    bound = _operand_value(spec, attr, op, operand)
+                    if bound is not _NO_VALUE:
+                        out.append(bound)
+
+
+def _operator(spec: EntitySpec, attr: str, col: Any, op: str, operand: Any, bind: Binder) -> Any:
+    value = _operand_value(spec, attr, op, operand)
+    if op in ("in", "notIn"):
+        cond = col == any_(bind(value, ARRAY(col.type)))
         return not_(cond) if op == "notIn" else cond
     if op == "isNull":
         return col.is_(None) if operand else col.is_not(None)
     if op == "contains":
-        return col.ilike(bind(f"%{_like_escape(operand)}%", col.type), escape="!")
+        return col.ilike(bind(value, col.type), escape="!")
     if op == "startsWith":
-        return col.like(bind(f"{_like_escape(operand)}%", col.type), escape="!")
-    param = bind(operand, col.type)
+        return col.like(bind(value, col.type), escape="!")
+    param = bind(value, col.type)
     return {
         "eq": col == param,
         "ne": col != param,
@@ -644,6 +836,15 @@ def _order_by(cols: list[tuple[Any, bool]], reverse: bool) -> list[Any]:
         else:
             out.append(col.asc().nulls_first() if reverse else col.asc().nulls_last())
     return out
+
+
+def _keyset_values(values: list[Any], out: list[Any]) -> None:
+    """The values _keyset binds, in its order (for `after` and `before` alike: the equalities
+    on the earlier keys are bound even where the branch is then dropped)."""
+    for i, v in enumerate(values):
+        out.extend(values[j] for j in range(i) if values[j] is not None)
+        if v is not None:
+            out.append(v)
 
 
 def _keyset(cols: list[tuple[Any, bool]], values: list[Any], after: bool, bind: Binder) -> Any:
@@ -682,13 +883,70 @@ def _extra(extra_where: Any, alias: Any, bind: Binder) -> list[Any]:
     return [condition]
 
 
-async def _run(ctx: Any, stmt: Any, key: tuple[Any, ...], bind: Binder) -> list[Any]:
-    """Run `stmt` under its statement shape: `key` (what the caller derived from the plan) and
-    the shapes of the context's conditions recorded by the binder."""
-    sql, names, constants = compile_statement(stmt, (*key, tuple(bind.shapes)))
-    values = bind.values
-    rows: list[Any] = await ctx.db.fetch(sql, [values[n] if n in values else constants[n] for n in names])
-    return rows
+# ---- statements, once per shape ---------------------------------------------------------
+#
+# A statement is built (SQLAlchemy Core) and compiled only the first time its key is seen: the
+# plan's shape, plus the shapes of the caller's visibility conditions, which are evaluated for
+# every request (they depend on the caller) before the key is looked up. After that a request
+# only binds values: the visibility conditions' own (names v0, v1, ...) and the plan's (p0,
+# p1, ...), the latter listed by a values function that walks the plan in the builder's order.
+# Under CAMPUS_VERIFY_SQL_CACHE (the tests) every hit is built again and both its SQL and its
+# values must equal what the cache gave.
+
+MAX_STATEMENTS = 2000
+
+
+@dataclass
+class _Statement:
+    sql: str
+    names: tuple[str, ...]
+    constants: dict[str, Any]
+    layout: Layout | None
+
+
+_statements: OrderedDict[Any, _Statement] = OrderedDict()
+
+
+def _build_statement(build: Any) -> tuple[_Statement, dict[str, Any]]:
+    stmt, layout, pbind = build()
+    sql, names, constants = compile_statement(stmt)
+    return _Statement(sql, names, constants, layout), pbind.values
+
+
+def _plan_values(values: Any) -> dict[str, Any]:
+    return {f"p{i}": _db_value(v) for i, v in enumerate(values())}
+
+
+async def _execute(ctx: Any, key: tuple[Any, ...], vbind: Binder, build: Any, values: Any) -> tuple[list[Any], Any]:
+    """Run the statement of `key` (what the caller derived from the plan) under the shapes of
+    the context's conditions recorded in `vbind`. `build()` -> (Core statement, Layout or None,
+    the Binder of the plan's values); `values()` -> the plan's values in the builder's order."""
+    full_key = (*key, tuple(vbind.shapes))
+    statement = _statements.get(full_key)
+    if statement is None:
+        statement, pvalues = _build_statement(build)
+        if db.VERIFY_CACHE and _plan_values(values) != pvalues:
+            raise db.StatementShapeError(f"values of {full_key!r}: {_plan_values(values)!r} != {pvalues!r}")
+        _statements[full_key] = statement
+        while len(_statements) > MAX_STATEMENTS:
+            _statements.popitem(last=False)
+        _plan_built()
+    else:
+        _statements.move_to_end(full_key)
+        pvalues = _plan_values(values)
+        if db.VERIFY_CACHE:
+            fresh, fresh_values = _build_statement(build)
+            if (fresh.sql, fresh.names, fresh.constants) != (statement.sql, statement.names, statement.constants):
+                raise db.StatementShapeError(
+                    f"statement shape {full_key!r} names two statements:\n{statement.sql}\n---\n{fresh.sql}"
+                )
+            if fresh_values != pvalues:
+                raise db.StatementShapeError(f"values of {full_key!r}: {pvalues!r} != {fresh_values!r}")
+    bound = vbind.values
+    constants = statement.constants
+    params = [pvalues[n] if n in pvalues else bound[n] if n in bound else constants[n] for n in statement.names]
+    rows: list[Any] = await ctx.db.fetch(statement.sql, params)
+    return rows, statement.layout
 
 
 # ---- connection objects ---------------------------------------------------------------------
@@ -741,6 +999,7 @@ class ConnectionObj:
 
 
 def _page(plan: ConnPlan, objs: list[Any], total: int | None) -> ConnectionObj:
+    # without `want_more` the extra row was not fetched: the flag it answers is not selected
     if plan.last is not None:
         has_more = len(objs) > plan.last
         objs = objs[: plan.last]
@@ -753,10 +1012,6 @@ def _page(plan: ConnPlan, objs: list[Any], total: int | None) -> ConnectionObj:
 # ---- the three reads ------------------------------------------------------------------------
 
 
-def _base_where(ctx: Any, spec: EntitySpec, alias: Any, plan: ConnPlan, bind: Binder) -> list[Any]:
-    return [*visible(ctx, spec, alias, bind), _compile_filter(spec, alias, plan.filter, bind)]
-
-
 def _cursor_where(cols: list[tuple[Any, bool]], plan: ConnPlan, bind: Binder) -> list[Any]:
     out = []
     if plan.after is not None:
@@ -766,40 +1021,80 @@ def _cursor_where(cols: list[tuple[Any, bool]], plan: ConnPlan, bind: Binder) ->
     return out
 
 
+def _page_values(plan: ConnPlan, out: list[Any]) -> list[Any]:
+    """What _compile_filter, _cursor_where and the LIMIT bind, in that order."""
+    _filter_values(plan.node.spec, plan.filter, out)
+    for cursor in (plan.after, plan.before):
+        if cursor is not None:
+            _keyset_values(cursor, out)
+    out.append(_limit(plan))
+    return out
+
+
+def _limit(plan: ConnPlan) -> int:
+    return plan.size + 1 if plan.want_more else plan.size
+
+
+def _count_values(plan: ConnPlan, out: list[Any]) -> list[Any]:
+    _filter_values(plan.node.spec, plan.filter, out)
+    return out
+
+
 async def fetch_connection(ctx: Any, plan: ConnPlan, extra_where: Any = None) -> ConnectionObj:
     """A root list: one statement for the page (+1 for totalCount), then one per to-many."""
     spec = plan.node.spec
     alias = table_alias(spec, "t0")
-    bind, cols, joins = Binder(), list[Any](), list[Any]()
-    layout = _select_parts(ctx, plan.node, alias, cols, joins, bind)
-    where = [*_base_where(ctx, spec, alias, plan, bind), *_extra(extra_where, alias, bind)]
-    order_cols = _order_columns(spec, alias, plan)
-    where += _cursor_where(order_cols, plan, bind)
-    reverse = plan.last is not None
-    limit = plan.size + 1
-    stmt = (
-        select(*cols)
-        .select_from(_from_clause(alias, joins))
-        .where(*where)
-        .order_by(*_order_by(order_cols, reverse))
-        .limit(bind(limit, Integer))
-    )
-    shape = plan.shape()
-    rows = await _run(ctx, stmt, ("conn", shape), bind)
+    vbind = Binder(prefix="v")
+    joined = _join_visibility(ctx, plan.node, vbind, [])
+    base = [*visible(ctx, spec, alias, vbind), *_extra(extra_where, alias, vbind)]
+
+    def build() -> tuple[Any, Layout, Binder]:
+        bind, cols, joins, layouts = Binder(), list[Any](), list[Any](), list[Layout]()
+        layout = _select_parts(plan.node, alias, cols, joins, iter(joined), layouts)
+        order_cols = _order_columns(spec, alias, plan)
+        where = [*base, _compile_filter(spec, alias, plan.filter, bind), *_cursor_where(order_cols, plan, bind)]
+        stmt = (
+            select(*cols)
+            .select_from(_from_clause(alias, joins))
+            .where(*where)
+            .order_by(*_order_by(order_cols, plan.last is not None))
+            .limit(bind(_limit(plan), Integer))
+        )
+        return stmt, layout, bind
+
+    rows, layout = await _execute(ctx, ("conn", plan.shape()), vbind, build, lambda: _page_values(plan, []))
 
     total = None
     if plan.want_total:
-        cbind = Binder()
-        calias = table_alias(spec, "t0")
-        cwhere = [*_base_where(ctx, spec, calias, plan, cbind), *_extra(extra_where, calias, cbind)]
-        count = select(func.count()).select_from(calias).where(*cwhere)
-        total = (await _run(ctx, count, ("count", spec.name, filter_shape(plan.filter)), cbind))[0][0]
+        cvbind = Binder(prefix="v")
+        cbase = [*visible(ctx, spec, alias, cvbind), *_extra(extra_where, alias, cvbind)]
+
+        def build_count() -> tuple[Any, None, Binder]:
+            bind = Binder()
+            where = [*cbase, _compile_filter(spec, alias, plan.filter, bind)]
+            return select(func.count()).select_from(alias).where(*where), None, bind
+
+        key = ("count", spec.name, filter_shape(plan.filter))
+        total = (await _execute(ctx, key, cvbind, build_count, lambda: _count_values(plan, [])))[0][0][0]
 
     buckets: dict[int, list[Any]] = {}
     objs = [_materialize(layout, row, buckets) for row in rows]
     page = _page(plan, objs, total)
     await _load_manys(ctx, plan.node, buckets)
     return page
+
+
+def _key_condition(col: Any, keys: list[Any], bind: Binder, type_: Any) -> Any:
+    # One key is `col = $1`: PostgreSQL settles on a generic plan for the prepared statement
+    # after its first executions. `col = ANY($1)` with an array of one element kept getting a
+    # custom plan, planned again on every execution (most of the time of a read by id).
+    if len(keys) == 1:
+        return col == bind(keys[0], type_)
+    return col == any_(bind(list(keys), ARRAY(type_)))
+
+
+def _key_value(keys: list[Any]) -> Any:
+    return keys[0] if len(keys) == 1 else list(keys)
 
 
 async def fetch_by_keys(
@@ -810,18 +1105,21 @@ async def fetch_by_keys(
     if not keys:
         return {}
     alias = table_alias(spec, "t0")
-    bind, cols, joins = Binder(), list[Any](), list[Any]()
     if key_attr not in plan.attrs:
         plan.attrs.append(key_attr)
-    layout = _select_parts(ctx, plan, alias, cols, joins, bind)
-    col = alias.c[spec.column_name(key_attr)]
-    where = [
-        col == any_(bind(list(keys), ARRAY(col.type))),
-        *visible(ctx, spec, alias, bind),
-        *_extra(extra_where, alias, bind),
-    ]
-    stmt = select(*cols).select_from(_from_clause(alias, joins)).where(*where)
-    rows = await _run(ctx, stmt, ("keys", key_attr, plan.shape()), bind)
+    vbind = Binder(prefix="v")
+    joined = _join_visibility(ctx, plan, vbind, [])
+    base = [*visible(ctx, spec, alias, vbind), *_extra(extra_where, alias, vbind)]
+
+    def build() -> tuple[Any, Layout, Binder]:
+        bind, cols, joins, layouts = Binder(), list[Any](), list[Any](), list[Layout]()
+        layout = _select_parts(plan, alias, cols, joins, iter(joined), layouts)
+        col = alias.c[spec.column_name(key_attr)]
+        where = [_key_condition(col, keys, bind, col.type), *base]
+        return select(*cols).select_from(_from_clause(alias, joins)).where(*where), layout, bind
+
+    key = ("keys", key_attr, len(keys) == 1, plan.shape())
+    rows, layout = await _execute(ctx, key, vbind, build, lambda: [_key_value(keys)])
     buckets: dict[int, list[Any]] = {}
     objs = [_materialize(layout, row, buckets) for row in rows]
     await _load_manys(ctx, plan, buckets)
@@ -835,23 +1133,30 @@ async def fetch_many_batch(ctx: Any, rel: RelSpec, plan: ConnPlan, parent_keys: 
     if fk_attr not in plan.node.attrs:
         plan.node.attrs.append(fk_attr)
     alias = table_alias(spec, "t0")
-    bind, cols, joins = Binder(), list[Any](), list[Any]()
-    layout = _select_parts(ctx, plan.node, alias, cols, joins, bind)
-    fk = alias.c[spec.column_name(fk_attr)]
-    keys_param = bind(list(parent_keys), ARRAY(BigInteger))
-    where = [fk == any_(keys_param), *_base_where(ctx, spec, alias, plan, bind)]
-    order_cols = _order_columns(spec, alias, plan)
-    where += _cursor_where(order_cols, plan, bind)
-    reverse = plan.last is not None
-    limit = plan.size + 1
-    window_order = _order_by(order_cols, reverse)
-    extra = [func.row_number().over(partition_by=fk, order_by=window_order).label("rn")]
+    single = len(parent_keys) == 1
     inline_total = plan.want_total and plan.after is None and plan.before is None  # follows from the plan's shape
-    if inline_total:
-        extra.append(func.count().over(partition_by=fk).label("total"))
-    inner = select(*cols, *extra).select_from(_from_clause(alias, joins)).where(*where).subquery("w")
-    stmt = select(inner).where(inner.c.rn <= bind(limit, Integer)).order_by(inner.c.rn)
-    rows = await _run(ctx, stmt, ("many", rel.name, fk_attr, plan.shape()), bind)
+    vbind = Binder(prefix="v")
+    joined = _join_visibility(ctx, plan.node, vbind, [])
+    base = visible(ctx, spec, alias, vbind)
+
+    def build() -> tuple[Any, Layout, Binder]:
+        bind, cols, joins, layouts = Binder(), list[Any](), list[Any](), list[Layout]()
+        layout = _select_parts(plan.node, alias, cols, joins, iter(joined), layouts)
+        fk = alias.c[spec.column_name(fk_attr)]
+        where = [_key_condition(fk, parent_keys, bind, BigInteger()), *base]
+        where.append(_compile_filter(spec, alias, plan.filter, bind))
+        order_cols = _order_columns(spec, alias, plan)
+        where += _cursor_where(order_cols, plan, bind)
+        window_order = _order_by(order_cols, plan.last is not None)
+        extra = [func.row_number().over(partition_by=fk, order_by=window_order).label("rn")]
+        if inline_total:
+            extra.append(func.count().over(partition_by=fk).label("total"))
+        inner = select(*cols, *extra).select_from(_from_clause(alias, joins)).where(*where).subquery("w")
+        stmt = select(inner).where(inner.c.rn <= bind(_limit(plan), Integer)).order_by(inner.c.rn)
+        return stmt, layout, bind
+
+    key = ("many", rel.name, fk_attr, single, plan.shape())
+    rows, layout = await _execute(ctx, key, vbind, build, lambda: _page_values(plan, [_key_value(parent_keys)]))
 
     fk_index = layout.start + plan.node.attrs.index(fk_attr)
     grouped: dict[Any, list[Any]] = {}
@@ -863,15 +1168,21 @@ async def fetch_many_batch(ctx: Any, rel: RelSpec, plan: ConnPlan, parent_keys: 
         if inline_total:
             totals[parent] = row[-1]
     if plan.want_total and not inline_total:
-        cbind = Binder()
-        calias = table_alias(spec, "t0")
-        cfk = calias.c[spec.column_name(fk_attr)]
-        cwhere = [
-            cfk == any_(cbind(list(parent_keys), ARRAY(BigInteger))),
-            *_base_where(ctx, spec, calias, plan, cbind),
-        ]
-        count = select(cfk, func.count()).where(*cwhere).group_by(cfk)
-        for parent, n in await _run(ctx, count, ("many-count", spec.name, fk_attr, filter_shape(plan.filter)), cbind):
+        cvbind = Binder(prefix="v")
+        cbase = visible(ctx, spec, alias, cvbind)
+
+        def build_count() -> tuple[Any, None, Binder]:
+            bind = Binder()
+            cfk = alias.c[spec.column_name(fk_attr)]
+            where = [_key_condition(cfk, parent_keys, bind, BigInteger()), *cbase]
+            where.append(_compile_filter(spec, alias, plan.filter, bind))
+            return select(cfk, func.count()).where(*where).group_by(cfk), None, bind
+
+        key = ("many-count", spec.name, fk_attr, single, filter_shape(plan.filter))
+        counted, _ = await _execute(
+            ctx, key, cvbind, build_count, lambda: _count_values(plan, [_key_value(parent_keys)])
+        )
+        for parent, n in counted:
             totals[parent] = n
     await _load_manys(ctx, plan.node, buckets)
     return {
@@ -882,11 +1193,8 @@ async def fetch_many_batch(ctx: Any, rel: RelSpec, plan: ConnPlan, parent_keys: 
 
 async def _load_manys(ctx: Any, plan: NodePlan, buckets: dict[int, list[Any]]) -> None:
     """Attach the to-many connections selected anywhere in the joined tree, one batch each."""
-    stack = [plan]
-    while stack:
-        node = stack.pop()
-        stack.extend(sub for _, _, sub in node.ones)
-        objs = buckets.get(id(node))
+    for index, node in enumerate(_preorder(plan, [])):
+        objs = buckets.get(index)
         if not objs:
             continue
         for response_key, rel, conn_plan in node.manys:
