@@ -190,20 +190,21 @@ def filter_input(model: type[Any]) -> type:
         namespace[attr] = strawberry.field(
             default=UNSET, name=gql_name, description=_filter_description(spec, attr, gql_name)
         )
-    for op, hint in (("and_", f"list[{name}] | None"), ("or_", f"list[{name}] | None"), ("not_", f"{name} | None")):
-        annotations[op] = hint
+    for op in ("and_", "or_", "not_"):
         namespace[op] = strawberry.field(
             default=UNSET,
             name=op.rstrip("_"),
             description={"and_": "All of these.", "or_": "Any of these.", "not_": "Not this."}[op],
         )
+    description = f"Conditions on {spec.name} rows; all given conditions must hold."
     namespace["__annotations__"] = annotations
     namespace["__module__"] = _generated.__name__
-    cls = strawberry.input(
-        type(name, (), namespace),
-        name=name,
-        description=f"Conditions on {spec.name} rows; all given conditions must hold.",
-    )
+    namespace["__doc__"] = description  # else dataclasses builds one from the signature (import time)
+    made = type(name, (), namespace)
+    # The self-references name the class itself, not a string: a string is parsed and evaluated
+    # again each time Strawberry resolves the field (most of a filter type's cost at import).
+    annotations.update({"and_": list[made] | None, "or_": list[made] | None, "not_": made | None})  # type: ignore[valid-type]
+    cls = strawberry.input(made, name=name, description=description)
     setattr(_generated, name, cls)
     _filters[model] = cls
     return cls
