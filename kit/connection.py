@@ -92,6 +92,7 @@ def _operator_input(name: str, scalar: Any, ops: tuple[str, ...], description: s
         annotations[py_name] = kind | None
         namespace[py_name] = strawberry.field(default=UNSET, description=doc[op], name=camel(op))
     namespace["__annotations__"] = annotations
+    namespace["__doc__"] = description  # else dataclasses builds one from the signature (import time)
     cls = type(name, (), namespace)
     return strawberry.input(cls, name=name, description=description)
 
@@ -231,18 +232,20 @@ def order_input(model: type[Any]) -> type:
     for value in enum_definition(field_enum).values:
         attr = "id" if value.name == "ID" else spec.sort_fields[value.name]
         value.description = "Creation order (the ID)." if attr == "id" else f"By {camel(attr)}."
+    description = f"One key of the order of {spec.name} rows; the ID breaks ties."
     cls = strawberry.input(
         type(
             f"{spec.name}Order",
             (),
             {
+                "__doc__": description,  # else dataclasses builds one from the signature
                 "__annotations__": {"field": field_enum, "direction": OrderDirection},
                 "field": strawberry.field(description="What to order by."),
                 "direction": strawberry.field(default=OrderDirection.ASC, description="ASC (the default) or DESC."),
             },
         ),
         name=f"{spec.name}Order",
-        description=f"One key of the order of {spec.name} rows; the ID breaks ties.",
+        description=description,
     )
     _orders[model] = cls
     return cls
