@@ -10,9 +10,10 @@ mapping instead of by hand.
   is nullable: a caller the rule refuses reads null (with a FORBIDDEN error) instead of
   losing the whole object to null propagation.
 
-Relation annotations name their target type as a string; it is resolved in this module's
-namespace, where every entity type registers itself (see `register`), so types may refer to
-each other in any order and across domains.
+A relation annotation names its target type by the object when that type is already made
+(Strawberry need not parse and evaluate a string: import time, bench/import_time.py), else as a
+string, resolved in kit.entity's namespace, where every entity type registers itself (see
+`register`), so types may refer to each other in any order and across domains.
 """
 
 from __future__ import annotations
