@@ -92,6 +92,7 @@ def _operator_input(name: str, scalar: Any, ops: tuple[str, ...], description: s
         annotations[py_name] = kind | None
         namespace[py_name] = strawberry.field(default=UNSET, description=doc[op], name=camel(op))
     namespace["__annotations__"] = annotations
+    namespace["__doc__"] = description  # else dataclasses builds one from the signature (import time)
     cls = type(name, (), namespace)
     return strawberry.input(cls, name=name, description=description)
 
@@ -190,20 +191,21 @@ def filter_input(model: type[Any]) -> type:
         namespace[attr] = strawberry.field(
             default=UNSET, name=gql_name, description=_filter_description(spec, attr, gql_name)
         )
-    for op, hint in (("and_", f"list[{name}] | None"), ("or_", f"list[{name}] | None"), ("not_", f"{name} | None")):
-        annotations[op] = hint
+    for op in ("and_", "or_", "not_"):
         namespace[op] = strawberry.field(
             default=UNSET,
             name=op.rstrip("_"),
             description={"and_": "All of these.", "or_": "Any of these.", "not_": "Not this."}[op],
         )
+    description = f"Conditions on {spec.name} rows; all given conditions must hold."
     namespace["__annotations__"] = annotations
     namespace["__module__"] = _generated.__name__
-    cls = strawberry.input(
-        type(name, (), namespace),
-        name=name,
-        description=f"Conditions on {spec.name} rows; all given conditions must hold.",
-    )
+    namespace["__doc__"] = description  # else dataclasses builds one from the signature (import time)
+    made = type(name, (), namespace)
+    # The self-references name the class itself, not a string: a string is parsed and evaluated
+    # again each time Strawberry resolves the field (most of a filter type's cost at import).
+    annotations.update({"and_": list[made] | None, "or_": list[made] | None, "not_": made | None})  # type: ignore[valid-type]
+    cls = strawberry.input(made, name=name, description=description)
     setattr(_generated, name, cls)
     _filters[model] = cls
     return cls
@@ -230,18 +232,20 @@ def order_input(model: type[Any]) -> type:
     for value in enum_definition(field_enum).values:
         attr = "id" if value.name == "ID" else spec.sort_fields[value.name]
         value.description = "Creation order (the ID)." if attr == "id" else f"By {camel(attr)}."
+    description = f"One key of the order of {spec.name} rows; the ID breaks ties."
     cls = strawberry.input(
         type(
             f"{spec.name}Order",
             (),
             {
+                "__doc__": description,  # else dataclasses builds one from the signature
                 "__annotations__": {"field": field_enum, "direction": OrderDirection},
                 "field": strawberry.field(description="What to order by."),
                 "direction": strawberry.field(default=OrderDirection.ASC, description="ASC (the default) or DESC."),
             },
         ),
         name=f"{spec.name}Order",
-        description=f"One key of the order of {spec.name} rows; the ID breaks ties.",
+        description=description,
     )
     _orders[model] = cls
     return cls

@@ -18,9 +18,9 @@ from kit.registry import prose, spec_for_model
 from kit.connection import Connection, connection_args_resolver
 
 
-# Entity types by name: generated annotations name their targets as strings ("Room | None"),
+# Entity types by name: generated annotations name a target not made yet as a string ("Room | None"),
 # resolved in this module's namespace when Strawberry builds the schema, so types may refer to
-# each other in any order and across domains.
+# each other in any order and across domains (a target already made is named by the object).
 _NAMESPACE = sys.modules[__name__].__dict__
 _NAMESPACE["Connection"] = Connection
 

@@ -10,9 +10,10 @@ mapping instead of by hand.
   is nullable: a caller the rule refuses reads null (with a FORBIDDEN error) instead of
   losing the whole object to null propagation.
 
-Relation annotations name their target type as a string; it is resolved in this module's
-namespace, where every entity type registers itself (see `register`), so types may refer to
-each other in any order and across domains.
+A relation annotation names its target type by the object when that type is already made
+(Strawberry need not parse and evaluate a string: import time, bench/import_time.py), else as a
+string, resolved in kit.entity's namespace, where every entity type registers itself (see
+`register`), so types may refer to each other in any order and across domains.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import strawberry
 
 from kit.registry import prose, spec_for_model
-from kit.connection import graphql_enum, graphql_type_of
+from kit.connection import Connection, graphql_enum, graphql_type_of
 from kit.entity import _NAMESPACE, entity_type, register, relation  # noqa: F401 (register: re-exported)
 from kit.node import Node
 
@@ -55,6 +56,7 @@ def model_type(model: type[Any], *, description: str | None = None, base: type |
         protected = f"{spec.name}.{camel(attr)}" in FIELD_RULES
         annotations[attr] = kind | None if column.nullable or protected else kind
         namespace[attr] = strawberry.field(description=spec.field_text(attr))
+    relations: dict[str, tuple[Any, bool, bool]] = {}  # name -> (target model, to-many, nullable)
     for name, rel in spec.relations.items():
         if name in written:
             continue
@@ -67,22 +69,36 @@ def model_type(model: type[Any], *, description: str | None = None, base: type |
                 or getattr(target_model, "__public_catalogue__", False)
                 or spec_for_model(target_model).owner_key is not None
             )
-            annotations[name] = f"{target} | None" if nullable else target
+            relations[name] = (target_model, False, nullable)
             namespace[name] = relation(
                 spec.columns[rel.local_attr].comment or f"The {target} this {spec.name} refers to ({rel.local_attr})."
             )
         else:
-            annotations[name] = f"Connection[{target}]"
+            relations[name] = (rel.target_model, True, False)
             namespace[name] = relation(
                 _relationship_doc(model, name) or f"{rel.target_model.__name__} rows of this {spec.name}."
             )
     for key, value in own.items():
         if not key.startswith("__"):
             namespace[key] = value
-    annotations.update(own_annotations)
     namespace["__annotations__"] = annotations
     cls = type(spec.name, (Node,), namespace)
+    for name, (target_model, many, nullable) in relations.items():
+        made = cls if target_model is model else spec_for_model(target_model).gql_cls
+        annotations[name] = _relation_annotation(made, target_model.__name__, many, nullable)
+    annotations.update(own_annotations)
     return register(entity_type(model, description=namespace["__doc__"])(cls))
+
+
+def _relation_annotation(made: Any, name: str, many: bool, nullable: bool) -> Any:
+    """The annotation of a relation field. A type already made (or the class being made) is
+    named by the object itself: a string is parsed and evaluated each time Strawberry resolves
+    the field, most of a generated type's cost at import. A type not made yet is named by a
+    string, resolved in kit.entity's namespace when the schema is built (types may refer to each
+    other in any order)."""
+    if made is None:
+        return f"Connection[{name}]" if many else f"{name} | None" if nullable else name
+    return Connection[made] if many else made | None if nullable else made
 
 
 def _relationship_doc(model: type[Any], name: str) -> str | None:

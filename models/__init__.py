@@ -40,11 +40,11 @@ def _exports(modules: list[_Module]) -> dict[str, type]:
     return exports
 
 
-_EXPORTS = _exports(_walk(importlib.import_module(__name__)))
-globals().update(_EXPORTS)
+from models.base import finish_references, paused_gc  # noqa: E402
 
-from models.base import finish_references  # noqa: E402
-
-finish_references()  # foreign keys and inverse relations of every reference(), now that all targets exist
+with paused_gc():
+    _EXPORTS = _exports(_walk(importlib.import_module(__name__)))
+    globals().update(_EXPORTS)
+    finish_references()  # foreign keys and inverse relations of every reference(), now that all targets exist
 
 __all__ = sorted(_EXPORTS)

@@ -16,6 +16,7 @@ import schema as _package
 from kit.declared import surface
 from kit.fields import NodeQuery
 from kit.scalars import SCALAR_OVERRIDES
+from models.base import paused_gc
 
 
 def domains(package: ModuleType = _package) -> tuple[ModuleType, ...]:
@@ -32,8 +33,9 @@ def domains(package: ModuleType = _package) -> tuple[ModuleType, ...]:
     return tuple(found)
 
 
-DOMAINS = domains()
-DeclaredQuery, declared_mutations = surface()  # everything models/*/ declare in `__entity__`
+with paused_gc():
+    DOMAINS = domains()
+    DeclaredQuery, declared_mutations = surface()  # everything models/*/ declare in `__entity__`
 Query = merge_types(
     "Query",
     (NodeQuery, *(d.Query for d in DOMAINS if hasattr(d, "Query")), *((DeclaredQuery,) if DeclaredQuery else ())),
