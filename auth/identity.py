@@ -222,9 +222,11 @@ async def resolve(
     request_id: str,
     client_ip: str | None,
     cache: IdentityCache | None = None,
+    from_cache: bool = False,
 ) -> Identity:
-    """The caller's identity. With `cache` (read-only requests), a token seen before takes
-    its row from the cache and the identity carries the `check` to send with BEGIN."""
+    """The caller's identity. A row read is kept in `cache`; with `from_cache` (read-only
+    requests, which send the check with their BEGIN), a token seen before takes its row from
+    the cache and the identity carries the `check`."""
     requested = _tenant_of_header(headers.get("x-tenant-id"))
     requested_session = _session_of_header(headers.get("x-session-id"))
     params = (
@@ -235,7 +237,7 @@ async def resolve(
         requested.id if requested and requested.kind == "Hostel" else None,
     )
     key = (claims.jti, *params)
-    if cache is not None:
+    if cache is not None and from_cache:
         row = cache.get(key)
         if row is not None:
             identity, switch = _build(row, claims, requested, requested_session)

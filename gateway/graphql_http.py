@@ -494,9 +494,9 @@ class GraphQLHTTP:
             return None, problem
         try:
             # a read-only request may take its identity from the cache: checked with its BEGIN
-            cache = self.identities if db.read_only and cost is not None else None
-            identity = await self._resolve(request, db, claims, cache)
-            if cache is not None and cost is not None:
+            cached = db.read_only and cost is not None
+            identity = await self._resolve(request, db, claims, cached)
+            if cached and cost is not None:
                 try:
                     await self._begin_read(request, db, identity, cost())
                 except PostgresError as exc:
@@ -504,8 +504,8 @@ class GraphQLHTTP:
                         raise
                     # the cached row is no longer what PostgreSQL says: ask it again (nothing
                     # was charged nor begun: the check comes first in the message)
-                    cache.drop(identity.cache_key)
-                    identity = await self._resolve(request, db, claims, None)
+                    self.identities.drop(identity.cache_key)
+                    identity = await self._resolve(request, db, claims, False)
                     await self._begin_read(request, db, identity, cost())
             elif cost is not None:
                 await self._charge(request, db, identity, cost())
@@ -514,16 +514,15 @@ class GraphQLHTTP:
             raise RequestError(exc.status, str(exc), exc.code) from None
         return identity, None
 
-    async def _resolve(
-        self, request: Request, db: RequestDB, claims: AccessClaims, cache: IdentityCache | None
-    ) -> Identity:
+    async def _resolve(self, request: Request, db: RequestDB, claims: AccessClaims, from_cache: bool) -> Identity:
         identity = await resolve_identity(
             db,
             claims,
             request.headers,
             request_id_var.get() or "",
             request.client.host if request.client else None,
-            cache=cache,
+            cache=self.identities,
+            from_cache=from_cache,
         )
         tenant = identity.tenant
         db.scope = DbScope(
