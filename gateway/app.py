@@ -104,6 +104,7 @@ class RequestIdMiddleware:
                 log.info(
                     "request",
                     extra={
+                        "request_id": request_id,
                         "method": scope["method"],
                         "path": scope["path"],
                         "status": status,
