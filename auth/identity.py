@@ -118,7 +118,7 @@ class Identity:
     time_zone: str | None = None  # the active school's or hostel's: what "today" means for this request
     hostel_zones: dict[int, str] = field(default_factory=dict)  # of the hostels the user may be in
     # from IdentityCache: the statement that re-checks the cached row with BEGIN, and the entry
-    check: str | None = field(default=None, repr=False)
+    check: tuple[tuple[Any, ...], str] | None = field(default=None, repr=False)  # (params, fingerprint)
     cache_key: tuple[Any, ...] | None = field(default=None, repr=False)
 
     @property
@@ -207,11 +207,24 @@ def _literal(value: Any) -> str:
     return f"'{uuid.UUID(str(value))}'"
 
 
-def check_sql(params: tuple[Any, ...], fingerprint: str) -> str:
-    """The cached row's check, as literal SQL for a simple-query message (no parameters)."""
-    sql = re.sub(r"\$(\d)", lambda m: _literal(params[int(m.group(1)) - 1]), IDENTITY_SQL)
+# The check, prepared once per connection (kit/db.py `RequestDB.prepared`): planning the
+# identity statement costs PostgreSQL more than running it, on every request if sent as text.
+CHECK_NAME = "campus_identity_check"
+PREPARE_CHECK_SQL = (
+    f"PREPARE {CHECK_NAME}(bigint, bigint, uuid, bigint, bigint, text) AS "
+    f"SELECT campus_identity_unchanged((SELECT md5(row_to_json(i)::text) FROM ({IDENTITY_SQL}) i), $6)"
+)
+
+
+def check_sql(params: tuple[Any, ...], fingerprint: str, prepared: bool) -> str:
+    """The cached row's check as literal SQL for a simple-query message (no parameters there):
+    EXECUTE of the prepared check, or the whole statement where nothing can stay prepared
+    (behind PgBouncer in transaction mode)."""
     if not re.fullmatch(r"[0-9a-f]{32}", fingerprint):
         raise ValueError("not an md5 fingerprint")
+    if prepared:
+        return f"EXECUTE {CHECK_NAME}({', '.join(_literal(p) for p in params)}, '{fingerprint}')"
+    sql = re.sub(r"\$(\d)", lambda m: _literal(params[int(m.group(1)) - 1]), IDENTITY_SQL)
     return f"SELECT campus_identity_unchanged((SELECT md5(row_to_json(i)::text) FROM ({sql}) i), '{fingerprint}')"
 
 
@@ -243,7 +256,7 @@ async def resolve(
             identity, switch = _build(row, claims, requested, requested_session)
             if not switch:  # a context switch is written by the statement's path below
                 identity.cache_key = key
-                identity.check = check_sql(params, row["fingerprint"])
+                identity.check = (params, row["fingerprint"])
                 return identity
             cache.drop(key)
     rows = await db.fetch_unscoped(FINGERPRINTED_SQL, params)

@@ -38,7 +38,16 @@ from gateway.metrics import BATCH, UNKNOWN, Metrics, record_request
 from gateway.logs import request_id_var
 from kit.settings import Settings
 from kit import clock, ratelimit
-from auth.identity import IDENTITY_CHANGED, Identity, IdentityCache, IdentityError, check_requested_session
+from auth.identity import (
+    CHECK_NAME,
+    IDENTITY_CHANGED,
+    PREPARE_CHECK_SQL,
+    Identity,
+    IdentityCache,
+    IdentityError,
+    check_requested_session,
+    check_sql,
+)
 from auth.identity import resolve as resolve_identity
 from auth.tokens import AccessClaims, ExpiredToken, InvalidToken, KeySet
 
@@ -538,7 +547,10 @@ class GraphQLHTTP:
         rate-limit charge, BEGIN READ ONLY and the tenant settings (kit/db.py `begin`)."""
         client_ip = request.client.host if request.client else None
         pending = ratelimit.charge_statement(self.settings, identity, client_ip, cost)
-        prelude = [identity.check] if identity is not None and identity.check else []
+        prelude = []
+        if identity is not None and identity.check is not None:
+            prepared = await db.prepared(CHECK_NAME, PREPARE_CHECK_SQL)
+            prelude.append(check_sql(*identity.check, prepared=prepared))
         if pending is not None:
             prelude.append(pending.sql)
         request.state.rate_limit = None

@@ -297,6 +297,26 @@ class RequestDB:
                 stats.round_trips += prepare
             return rows
 
+    async def prepared(self, name: str, prepare_sql: str) -> bool:
+        """Whether the connection holds the SQL-level prepared statement `name` (so a simple
+        query can EXECUTE it), preparing it on the connection's first use (one round trip,
+        once per connection). False where statements cannot stay prepared (PgBouncer in
+        transaction mode: asyncpg's statement cache is off there, kit/db.py create_engine)."""
+        async with self.lock:
+            await self._acquire()
+            assert self._conn is not None  # _acquire took it
+            if self._raw._stmt_cache.get_max_size() == 0:
+                return False
+            held: set[str] = self._conn.info.setdefault("campus_prepared", set())
+            if name not in held:
+                t0 = time.perf_counter()
+                await self._call(self._raw.execute, prepare_sql)
+                held.add(name)
+                stats = current_stats.get()
+                if stats is not None:
+                    stats.add(f"PREPARE {name}", time.perf_counter() - t0, setup=True)
+            return True
+
     async def begin(self, prelude: list[str], commit_prelude: bool = False) -> list[Any]:
         """Begin a read-only request's transaction now, after `prelude` (statements of literal
         SQL, run first in the same simple-query message: the cached identity's check, the
