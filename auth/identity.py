@@ -16,6 +16,9 @@ school's current session is used. Every session-scoped resolver reads `ctx.sessi
 
 from __future__ import annotations
 
+import re
+import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,29 +29,36 @@ from models.user import PLATFORM_ROLES
 
 PLATFORM = frozenset(r.value for r in PLATFORM_ROLES)
 
+# The aggregates are ordered: the row's fingerprint (md5 of its JSON) must be the same for the
+# same data, as the cache's check compares it (`IdentityCache`). The tenants whose session and
+# time zone are read are collected into one array first: `id = ANY(array)` is a primary-key
+# lookup, where `id = $4 OR id = s.school_id OR id IN (...)` scanned every school.
 IDENTITY_SQL = """
 SELECT u.email, u.full_name,
        (u.active AND u.status = 'ACTIVE') AS user_ok,
        (s.revoked_at IS NULL AND s.expires_at > now()) AS session_ok,
        EXISTS (SELECT 1 FROM blacklisted_tokens b WHERE b.jti = $3::uuid) AS revoked,
        s.school_id AS login_school_id, s.hostel_id AS login_hostel_id,
-       coalesce((SELECT json_agg(json_build_array(ra.role, ra.school_id, ra.hostel_id))
+       coalesce((SELECT json_agg(json_build_array(ra.role, ra.school_id, ra.hostel_id) ORDER BY ra.id)
                    FROM role_assignments ra WHERE ra.user_id = u.id AND ra.active), '[]') AS memberships,
        au.id AS admin_user_id,
-       coalesce((SELECT json_agg(a.hostel_id) FROM admin_hostel_assignments a
+       coalesce((SELECT json_agg(a.hostel_id ORDER BY a.hostel_id) FROM admin_hostel_assignments a
                   WHERE a.admin_user_id = au.id AND a.status = 'ACTIVE'), '[]') AS admin_hostels,
        hc.active_hostel_id AS context_hostel_id,
        (SELECT sc.active FROM schools sc WHERE sc.id = $4) AS requested_school_active,
        (SELECT h.active FROM hostels h WHERE h.id = $5) AS requested_hostel_active,
-       coalesce((SELECT json_object_agg(sc.id, json_build_array(sc.current_session_id, sc.time_zone)) FROM schools sc
-                  WHERE sc.id = $4 OR sc.id = s.school_id
-                     OR sc.id IN (SELECT ra.school_id FROM role_assignments ra WHERE ra.user_id = u.id AND ra.active)),
+       coalesce((SELECT json_object_agg(sc.id, json_build_array(sc.current_session_id, sc.time_zone) ORDER BY sc.id)
+                   FROM schools sc
+                  WHERE sc.id = ANY (ARRAY[$4::bigint, s.school_id]
+                                     || ARRAY(SELECT ra.school_id FROM role_assignments ra
+                                               WHERE ra.user_id = u.id AND ra.active AND ra.school_id IS NOT NULL))),
                 '{}') AS current_sessions,
-       coalesce((SELECT json_object_agg(h.id, h.time_zone) FROM hostels h
-                  WHERE h.id = $5 OR h.id = s.hostel_id
-                     OR h.id IN (SELECT ra.hostel_id FROM role_assignments ra WHERE ra.user_id = u.id AND ra.active)
-                     OR h.id IN (SELECT a.hostel_id FROM admin_hostel_assignments a
-                                  WHERE a.admin_user_id = au.id AND a.status = 'ACTIVE')),
+       coalesce((SELECT json_object_agg(h.id, h.time_zone ORDER BY h.id) FROM hostels h
+                  WHERE h.id = ANY (ARRAY[$5::bigint, s.hostel_id]
+                                    || ARRAY(SELECT ra.hostel_id FROM role_assignments ra
+                                              WHERE ra.user_id = u.id AND ra.active AND ra.hostel_id IS NOT NULL)
+                                    || ARRAY(SELECT a.hostel_id FROM admin_hostel_assignments a
+                                              WHERE a.admin_user_id = au.id AND a.status = 'ACTIVE'))),
                 '{}') AS hostel_zones
   FROM users u
   JOIN user_sessions s ON s.id = $2 AND s.user_id = u.id
@@ -56,6 +66,9 @@ SELECT u.email, u.full_name,
   LEFT JOIN hostel_contexts hc ON hc.admin_user_id = au.id
  WHERE u.id = $1
 """
+
+# The row with its fingerprint: what the cache keeps, and what its check recomputes.
+FINGERPRINTED_SQL = f"SELECT i.*, md5(row_to_json(i)::text) AS fingerprint FROM ({IDENTITY_SQL}) i"
 
 RECORD_SWITCH_SQL = """
 WITH ctx AS (
@@ -104,6 +117,9 @@ class Identity:
     academic_session_id: int | None = None
     time_zone: str | None = None  # the active school's or hostel's: what "today" means for this request
     hostel_zones: dict[int, str] = field(default_factory=dict)  # of the hostels the user may be in
+    # from IdentityCache: the statement that re-checks the cached row with BEGIN, and the entry
+    check: tuple[tuple[Any, ...], str] | None = field(default=None, repr=False)  # (params, fingerprint)
+    cache_key: tuple[Any, ...] | None = field(default=None, repr=False)
 
     @property
     def roles(self) -> frozenset[str]:
@@ -145,22 +161,126 @@ def _session_of_header(value: str | None) -> int | None:
     return found[1] if found else None
 
 
-async def resolve(db: Any, claims: AccessClaims, headers: Any, request_id: str, client_ip: str | None) -> Identity:
+IDENTITY_CHANGED = "CA401"  # campus_identity_unchanged's SQLSTATE (migration 8d2f6a1c4b37)
+
+
+class IdentityCache:
+    """The identity row of each token (and tenant header) seen lately, in this process.
+
+    It saves the identity statement's round trip, never its check: a read-only request whose
+    identity comes from here sends `Identity.check` in the message that begins its
+    transaction (kit/db.py `RequestDB.begin`), and that statement recomputes the row in
+    PostgreSQL and raises CA401 unless its fingerprint is the cached one. So a revoked token,
+    a removed role, a deactivated user or a changed tenant is seen by the very next request
+    in every process, with no window and no message between processes to lose (nothing to
+    LISTEN for, so it works the same behind PgBouncer): the time of check is the same
+    moment as without the cache, just before the request's transaction begins. What the
+    cache saves is the round trip; on a change the request pays one more (the statement
+    again) and the entry is replaced. Requests that write always run the statement."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._rows: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        row = self._rows.get(key)
+        if row is not None:
+            self._rows.move_to_end(key)
+        return row
+
+    def put(self, key: tuple[Any, ...], row: Any) -> None:
+        self._rows[key] = row
+        self._rows.move_to_end(key)
+        if len(self._rows) > self.size:
+            self._rows.popitem(last=False)
+
+    def drop(self, key: tuple[Any, ...]) -> None:
+        self._rows.pop(key, None)
+
+
+def _literal(value: Any) -> str:
+    # ids are ints, the jti a UUID (auth/tokens.py checks both): nothing else reaches the SQL
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))
+    return f"'{uuid.UUID(str(value))}'"
+
+
+# The check, prepared once per connection (kit/db.py `RequestDB.prepared`): planning the
+# identity statement costs PostgreSQL more than running it, on every request if sent as text.
+CHECK_NAME = "campus_identity_check"
+PREPARE_CHECK_SQL = (
+    f"PREPARE {CHECK_NAME}(bigint, bigint, uuid, bigint, bigint, text) AS "
+    f"SELECT campus_identity_unchanged((SELECT md5(row_to_json(i)::text) FROM ({IDENTITY_SQL}) i), $6)"
+)
+
+
+def check_sql(params: tuple[Any, ...], fingerprint: str, prepared: bool) -> str:
+    """The cached row's check as literal SQL for a simple-query message (no parameters there):
+    EXECUTE of the prepared check, or the whole statement where nothing can stay prepared
+    (behind PgBouncer in transaction mode)."""
+    if not re.fullmatch(r"[0-9a-f]{32}", fingerprint):
+        raise ValueError("not an md5 fingerprint")
+    if prepared:
+        return f"EXECUTE {CHECK_NAME}({', '.join(_literal(p) for p in params)}, '{fingerprint}')"
+    sql = re.sub(r"\$(\d)", lambda m: _literal(params[int(m.group(1)) - 1]), IDENTITY_SQL)
+    return f"SELECT campus_identity_unchanged((SELECT md5(row_to_json(i)::text) FROM ({sql}) i), '{fingerprint}')"
+
+
+async def resolve(
+    db: Any,
+    claims: AccessClaims,
+    headers: Any,
+    request_id: str,
+    client_ip: str | None,
+    cache: IdentityCache | None = None,
+    from_cache: bool = False,
+) -> Identity:
+    """The caller's identity. A row read is kept in `cache`; with `from_cache` (read-only
+    requests, which send the check with their BEGIN), a token seen before takes its row from
+    the cache and the identity carries the `check`."""
     requested = _tenant_of_header(headers.get("x-tenant-id"))
     requested_session = _session_of_header(headers.get("x-session-id"))
-    rows = await db.fetch_unscoped(
-        IDENTITY_SQL,
-        (
-            claims.user_id,
-            claims.session_id,
-            claims.jti,
-            requested.id if requested and requested.kind == "School" else None,
-            requested.id if requested and requested.kind == "Hostel" else None,
-        ),
+    params = (
+        claims.user_id,
+        claims.session_id,
+        claims.jti,
+        requested.id if requested and requested.kind == "School" else None,
+        requested.id if requested and requested.kind == "Hostel" else None,
     )
+    key = (claims.jti, *params)
+    if cache is not None and from_cache:
+        row = cache.get(key)
+        if row is not None:
+            identity, switch = _build(row, claims, requested, requested_session)
+            if not switch:  # a context switch is written by the statement's path below
+                identity.cache_key = key
+                identity.check = (params, row["fingerprint"])
+                return identity
+            cache.drop(key)
+    rows = await db.fetch_unscoped(FINGERPRINTED_SQL, params)
     if not rows:
         raise IdentityError(401, "UNAUTHENTICATED", "The session of this token has ended; log in again.")
     row = rows[0]
+    identity, switch = _build(row, claims, requested, requested_session)
+    if switch:
+        tenant = identity.tenant
+        assert tenant is not None  # _build asks for a switch only into a hostel
+        await db.fetch_unscoped(
+            RECORD_SWITCH_SQL,
+            (identity.admin_user_id, row["context_hostel_id"], tenant.id, request_id[:64] or None, client_ip),
+        )
+    elif cache is not None:
+        cache.put(key, row)
+        identity.cache_key = key
+    return identity
+
+
+def _build(
+    row: Any, claims: AccessClaims, requested: Tenant | None, requested_session: int | None
+) -> tuple[Identity, bool]:
+    """The identity the row and the headers give, and whether it is a context switch to record."""
     if not row["session_ok"] or row["revoked"] or not row["user_ok"]:
         raise IdentityError(401, "UNAUTHENTICATED", "The session of this token has ended; log in again.")
 
@@ -206,17 +326,13 @@ async def resolve(db: Any, claims: AccessClaims, headers: Any, request_id: str, 
 
     # a hostel admin working in another hostel than last time: a context switch
     tenant = identity.tenant
-    if (
+    switch = (
         tenant is not None
         and tenant.kind == "Hostel"
         and identity.admin_user_id is not None
         and "HOSTEL_ADMIN" in identity.hostel_roles.get(tenant.id, ())
         and row["context_hostel_id"] != tenant.id
-    ):
-        await db.fetch_unscoped(
-            RECORD_SWITCH_SQL,
-            (identity.admin_user_id, row["context_hostel_id"], tenant.id, request_id[:64] or None, client_ip),
-        )
+    )
 
     # the academic session
     if tenant is not None and tenant.kind == "School":
@@ -229,7 +345,7 @@ async def resolve(db: Any, claims: AccessClaims, headers: Any, request_id: str, 
     identity.hostel_zones = {int(k): v for k, v in _json(row["hostel_zones"]).items()}
     if tenant is not None and tenant.kind == "Hostel":
         identity.time_zone = identity.hostel_zones.get(tenant.id)
-    return identity
+    return identity, switch
 
 
 async def check_requested_session(db: Any, identity: Identity, requested: bool) -> None:

@@ -50,8 +50,10 @@ class RequestIdMiddleware:
     request. Whatever escapes the routes is answered here as a masked JSON 500 carrying the
     request id (logged with the traceback), never Starlette's plain-text error page."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, log_all: bool = True, slow_ms: float = 0.0) -> None:
         self.app = app
+        # LOG_REQUESTS (kit/settings.py): every request, or only the failed and the slow ones
+        self.log_all, self.slow_ms = log_all, slow_ms
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,14 +95,20 @@ class RequestIdMiddleware:
             )
             await send({"type": "http.response.body", "body": payload})
         finally:
-            if log.isEnabledFor(logging.INFO) and scope["path"] not in ("/healthz", "/readyz", "/metrics"):
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            if (
+                (self.log_all or status >= 400 or elapsed_ms >= self.slow_ms)
+                and log.isEnabledFor(logging.INFO)
+                and scope["path"] not in ("/healthz", "/readyz", "/metrics")
+            ):
                 log.info(
                     "request",
                     extra={
+                        "request_id": request_id,
                         "method": scope["method"],
                         "path": scope["path"],
                         "status": status,
-                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                        "ms": round(elapsed_ms, 2),
                     },
                 )
             request_id_var.reset(token)
@@ -228,7 +236,7 @@ def create_app(
             allow_credentials=False,
             max_age=600,
         )
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestIdMiddleware, log_all=settings.log_requests == "all", slow_ms=settings.log_slow_ms)
     if tracing is not None:  # outermost: the request's span covers everything below
         middleware, options = tracing.middleware()
         app.add_middleware(middleware, **options)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import orjson
-from asyncpg.exceptions import QueryCanceledError
+from asyncpg.exceptions import PostgresError, QueryCanceledError
 from graphql import GraphQLError, execute, parse, specified_rules, validate
 from graphql.language import OperationDefinitionNode, OperationType
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -38,7 +38,16 @@ from gateway.metrics import BATCH, UNKNOWN, Metrics, record_request
 from gateway.logs import request_id_var
 from kit.settings import Settings
 from kit import clock, ratelimit
-from auth.identity import IdentityError, check_requested_session
+from auth.identity import (
+    CHECK_NAME,
+    IDENTITY_CHANGED,
+    PREPARE_CHECK_SQL,
+    Identity,
+    IdentityCache,
+    IdentityError,
+    check_requested_session,
+    check_sql,
+)
 from auth.identity import resolve as resolve_identity
 from auth.tokens import AccessClaims, ExpiredToken, InvalidToken, KeySet
 
@@ -261,6 +270,7 @@ class GraphQLHTTP:
             self.rules.append(NoSchemaIntrospectionCustomRule)
         self.documents = LRU(settings.document_cache_size)
         self.persisted = LRU(settings.document_cache_size)  # sha256 -> (document, when last_seen was refreshed)
+        self.identities = IdentityCache()  # checked with each request's BEGIN: auth/identity.py
         self._graphiql_page: str | None = None
 
     # ---- HTTP ---------------------------------------------------------------------------
@@ -486,26 +496,79 @@ class GraphQLHTTP:
         if claims is None:
             if request.headers.get("x-tenant-id") or request.headers.get("x-session-id"):
                 raise RequestError(401, "Log in to choose a tenant or an academic session.", "UNAUTHENTICATED")
-            if cost is not None:
+            if cost is not None and db.read_only:
+                await self._begin_read(request, db, None, cost())
+            elif cost is not None:
                 await self._charge(request, db, None, cost())
             return None, problem
         try:
-            identity = await resolve_identity(
-                db, claims, request.headers, request_id_var.get() or "", request.client.host if request.client else None
-            )
-            tenant = identity.tenant
-            db.scope = DbScope(
-                identity.user_id,
-                tenant.id if tenant and tenant.kind == "School" else None,
-                tenant.id if tenant and tenant.kind == "Hostel" else None,
-                platform_read=tenant is None and bool(identity.platform_roles),
-            )
-            if cost is not None:
+            # a read-only request may take its identity from the cache: checked with its BEGIN
+            cached = db.read_only and cost is not None
+            identity = await self._resolve(request, db, claims, cached)
+            if cached and cost is not None:
+                try:
+                    await self._begin_read(request, db, identity, cost())
+                except PostgresError as exc:
+                    if exc.sqlstate != IDENTITY_CHANGED or identity.cache_key is None:
+                        raise
+                    # the cached row is no longer what PostgreSQL says: ask it again (nothing
+                    # was charged nor begun: the check comes first in the message)
+                    self.identities.drop(identity.cache_key)
+                    identity = await self._resolve(request, db, claims, False)
+                    await self._begin_read(request, db, identity, cost())
+            elif cost is not None:
                 await self._charge(request, db, identity, cost())
             await check_requested_session(db, identity, bool(request.headers.get("x-session-id")))
         except IdentityError as exc:
             raise RequestError(exc.status, str(exc), exc.code) from None
         return identity, None
+
+    async def _resolve(self, request: Request, db: RequestDB, claims: AccessClaims, from_cache: bool) -> Identity:
+        identity = await resolve_identity(
+            db,
+            claims,
+            request.headers,
+            request_id_var.get() or "",
+            request.client.host if request.client else None,
+            cache=self.identities,
+            from_cache=from_cache,
+        )
+        tenant = identity.tenant
+        db.scope = DbScope(
+            identity.user_id,
+            tenant.id if tenant and tenant.kind == "School" else None,
+            tenant.id if tenant and tenant.kind == "Hostel" else None,
+            platform_read=tenant is None and bool(identity.platform_roles),
+        )
+        return identity
+
+    async def _begin_read(self, request: Request, db: RequestDB, identity: Identity | None, cost: int) -> None:
+        """A read-only request's start in one round trip: the cached identity's check, the
+        rate-limit charge, BEGIN READ ONLY and the tenant settings (kit/db.py `begin`)."""
+        client_ip = request.client.host if request.client else None
+        pending = ratelimit.charge_statement(self.settings, identity, client_ip, cost)
+        prelude = []
+        if identity is not None and identity.check is not None:
+            prepared = await db.prepared(CHECK_NAME, PREPARE_CHECK_SQL)
+            prelude.append(check_sql(*identity.check, prepared=prepared))
+        if pending is not None:
+            prelude.append(pending.sql)
+        request.state.rate_limit = None
+        if not prelude:
+            return  # nothing to check nor charge: the transaction begins with the first read
+        try:
+            notices = await db.begin(prelude, commit_prelude=pending is not None)
+        except PostgresError as exc:
+            if pending is None or exc.sqlstate != ratelimit.REFUSED_SQLSTATE:
+                raise
+            request.state.rate_limit = pending.state(exc.detail or "{}", refused=True)
+            return
+        if pending is not None:
+            charged = [n for n in notices if n.message == ratelimit.CHARGED_NOTICE]
+            if charged:
+                request.state.rate_limit = pending.state(charged[-1].detail or "{}", refused=False)
+            else:  # a server whose client_min_messages hides NOTICEs: charged, state unknown
+                log.warning("the rate-limit charge sent no NOTICE; is client_min_messages above notice?")
 
     async def _charge(self, request: Request, db: RequestDB, identity: Any, cost: int) -> None:
         """The rate limit (kit/ratelimit.py): one autocommit statement; its state is read by the
@@ -597,6 +660,7 @@ class GraphQLHTTP:
         )
         statements_before, setup_before, seconds_before = stats.statements, stats.setup, stats.seconds
         plans_before = stats.plans_built
+        trips_before = stats.round_trips
         started = time.perf_counter()
         # traces: a span per operation, the parent of its SQL statements' spans (asyncpg's instrumentation)
         span = (
@@ -635,6 +699,8 @@ class GraphQLHTTP:
                 "stats": {
                     "sqlStatements": stats.statements - statements_before,
                     "sqlSetupStatements": stats.setup if statements_before == 0 else stats.setup - setup_before,
+                    # the operation's waits for PostgreSQL, its share of the request's start included
+                    "sqlRoundTrips": stats.round_trips if statements_before == 0 else stats.round_trips - trips_before,
                     "sqlMs": round((stats.seconds - seconds_before) * 1000, 3),
                     "plansBuilt": stats.plans_built - plans_before,
                     "totalMs": round((time.perf_counter() - started) * 1000, 3),

@@ -45,6 +45,10 @@ class QueryStats:
 
     statements: int = 0
     setup: int = 0
+    # messages sent to PostgreSQL whose answer the request waited for (a statement, or one
+    # simple-query message of several); a read-only request's ROLLBACK, sent after the
+    # response, is not among them
+    round_trips: int = 0
     seconds: float = 0.0
     plans_built: int = 0  # read plans and statements built, not found in the planner's caches
     log: list[str] = field(default_factory=list)
@@ -55,6 +59,7 @@ class QueryStats:
             self.setup += 1
         else:
             self.statements += 1
+        self.round_trips += 1
         self.seconds += seconds
         if self.keep_log:
             self.log.append(sql)
@@ -66,12 +71,17 @@ class QueryStats:
 _releases: set[asyncio.Task[None]] = set()
 
 
-def _release_in_background(coro: Any) -> asyncio.Future[None]:
-    """Run a release to its end even if the awaiting request is cancelled; keep it findable."""
-    task = asyncio.ensure_future(coro)
+def _start_release(coro: Any) -> asyncio.Task[None]:
+    """Run a release to its end whoever waits for it; keep it findable."""
+    task: asyncio.Task[None] = asyncio.ensure_future(coro)
     _releases.add(task)
     task.add_done_callback(_release_done)
-    return asyncio.shield(task)
+    return task
+
+
+def _release_in_background(coro: Any) -> asyncio.Future[None]:
+    """Run a release to its end even if the awaiting request is cancelled."""
+    return asyncio.shield(_start_release(coro))
 
 
 def _release_done(task: asyncio.Task[None]) -> None:
@@ -85,6 +95,18 @@ async def settle_releases() -> None:
     """Wait until every connection release under way has finished (shutdown, tests)."""
     while _releases:
         await asyncio.gather(*list(_releases), return_exceptions=True)
+
+
+def _prepare_trips(raw: Any, sql: str) -> int:
+    """1 when asyncpg must prepare `sql` before running it (a round trip of its own: Parse and
+    Describe, then Bind and Execute), 0 when its statement cache holds it. Always 1 behind
+    PgBouncer (the cache is off there). Reads asyncpg's cache key, (query, record class,
+    ignore_custom_codec); a key that changes shape only overcounts."""
+    try:
+        key = (sql, raw._protocol.get_record_class(), False)
+        return 0 if raw._stmt_cache.get(key, promote=False) is not None else 1
+    except AttributeError:  # another asyncpg: count it as prepared each time
+        return 1
 
 
 current_stats: contextvars.ContextVar[QueryStats | None] = contextvars.ContextVar("query_stats", default=None)
@@ -126,6 +148,10 @@ def create_engine(
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=False,
+        # the connection returned last goes out first: under light load the same few
+        # connections serve, their prepared statements already made (a statement's first run
+        # on a connection costs a round trip more)
+        pool_use_lifo=True,
         # The transaction is always ended explicitly by RequestDB; the pool's own rollback on
         # return would be one more round trip for nothing.
         pool_reset_on_return=None,
@@ -264,30 +290,88 @@ class RequestDB:
         async with self.lock:
             await self._acquire()
             t0 = time.perf_counter()
+            prepare = _prepare_trips(self._raw, sql)
             rows: list[Any] = await self._call(self._raw.fetch, sql, *params)
             stats = current_stats.get()
             if stats is not None:
                 stats.add(sql, time.perf_counter() - t0, setup=True)
+                stats.round_trips += prepare
             return rows
 
-    async def _begin(self) -> None:
+    async def prepared(self, name: str, prepare_sql: str) -> bool:
+        """Whether the connection holds the SQL-level prepared statement `name` (so a simple
+        query can EXECUTE it), preparing it on the connection's first use (one round trip,
+        once per connection). False where statements cannot stay prepared (PgBouncer in
+        transaction mode: asyncpg's statement cache is off there, kit/db.py create_engine)."""
+        async with self.lock:
+            await self._acquire()
+            assert self._conn is not None  # _acquire took it
+            if self._raw._stmt_cache.get_max_size() == 0:
+                return False
+            held: set[str] = self._conn.info.setdefault("campus_prepared", set())
+            if name not in held:
+                t0 = time.perf_counter()
+                await self._call(self._raw.execute, prepare_sql)
+                held.add(name)
+                stats = current_stats.get()
+                if stats is not None:
+                    stats.add(f"PREPARE {name}", time.perf_counter() - t0, setup=True)
+            return True
+
+    async def begin(self, prelude: list[str], commit_prelude: bool = False) -> list[Any]:
+        """Begin a read-only request's transaction now, after `prelude` (statements of literal
+        SQL, run first in the same simple-query message: the cached identity's check, the
+        rate-limit charge). `commit_prelude`: the prelude writes, so it is committed before
+        BEGIN (a COMMIT there draws a harmless "no transaction in progress" warning; without
+        it BEGIN would take the prelude into the read-only transaction and ROLLBACK undo it).
+
+        One round trip for all of it. Returns the NOTICEs the message drew (the charge's
+        answer). An error of the prelude (a refusal, a changed identity) is raised as asyncpg's
+        error; then nothing after it ran and no transaction is open."""
+        if not self.read_only or self._began:
+            raise RuntimeError("begin(prelude) starts a read-only request's transaction, once")
+        notices: list[Any] = []
+        async with self.lock:
+            await self._begin(prelude, commit_prelude, notices)
+        return notices
+
+    async def _begin(
+        self, prelude: list[str] | None = None, commit_prelude: bool = False, notices: list[Any] | None = None
+    ) -> None:
         await self._acquire()
         values = [_setting(v) for v in (self.scope.user_id, self.scope.school_id, self.scope.hostel_id)]
         values.append("on" if self.scope.platform_read else "")
         t0 = time.perf_counter()
         self._maybe_began = True
         if self.read_only:
-            await self._call(
-                self._raw.execute,
-                "BEGIN READ ONLY; "
+            head = "".join(f"{sql}; " for sql in prelude or ())
+            if prelude and commit_prelude:
+                head += "COMMIT; "
+            message = (
+                head
+                + "BEGIN READ ONLY; "
                 + SETUP_SQL_PREFIX
                 + "set_config('app.user_id', '{}', true), "
                 "set_config('app.school_id', '{}', true), set_config('app.hostel_id', '{}', true), "
-                "set_config('app.platform_read', '{}', true)".format(*values),
+                "set_config('app.platform_read', '{}', true)".format(*values)
             )
-            stats = current_stats.get()
-            if stats is not None:
-                stats.add("BEGIN READ ONLY; scope", time.perf_counter() - t0, setup=True)
+
+            def heard(_conn: Any, message: Any) -> None:
+                # asyncpg calls listeners (call_soon) before the awaited query resumes: the
+                # notices of this message are all here when `execute` returns
+                if notices is not None:
+                    notices.append(message)
+
+            if notices is not None:
+                self._raw.add_log_listener(heard)
+            try:
+                await self._call(self._raw.execute, message)
+            finally:
+                stats = current_stats.get()
+                if stats is not None:
+                    stats.add("BEGIN READ ONLY; scope", time.perf_counter() - t0, setup=True)
+                if notices is not None:
+                    self._raw.remove_log_listener(heard)
         else:
             # SQLAlchemy's adapter begins the transaction with this first statement
             assert self._conn is not None  # _acquire took it
@@ -312,10 +396,12 @@ class RequestDB:
             if not self._began:
                 await self._begin()
             t0 = time.perf_counter()
+            prepare = _prepare_trips(self._raw, sql)
             rows: list[Any] = await self._call(self._raw.fetch, sql, *params)
             stats = current_stats.get()
             if stats is not None:
                 stats.add(sql, time.perf_counter() - t0, setup=setup)
+                stats.round_trips += prepare
             return rows
 
     async def fetchval(self, sql: str, params: list[Any] | tuple[Any, ...]) -> Any:
@@ -370,6 +456,14 @@ class RequestDB:
         self._closed = True
         if self._conn is None:
             return
+        if self.read_only:
+            # nothing to keep and nothing to report: the ROLLBACK goes out while the response
+            # does (off the latency path); the connection returns to the pool once it is done
+            _start_release(self._close(commit))
+            return
+        stats = current_stats.get()
+        if stats is not None and self._maybe_began:
+            stats.round_trips += 1  # the COMMIT or ROLLBACK the response waits for
         # shielded: a cancellation of the request while it ends must not leave the connection half-released
         await _release_in_background(self._close(commit))
 

@@ -8,6 +8,8 @@ is charged to the caller against a budget per fixed window, kept in PostgreSQL
   users, RATE_LIMIT_ANONYMOUS for anonymous callers; 0 switches that class off (no statement).
 - One autocommit statement per request, before its transaction: it charges the cost unless
   that would pass the budget (then nothing is charged and nothing runs: RATE_LIMITED).
+  A read-only request sends it in the same message as its BEGIN (`charge_statement`, the
+  function `campus_charge` of the migration 8d2f6a1c4b37): no round trip of its own.
   Windows start at multiples of RATE_LIMIT_WINDOW_SECONDS on the database's clock (one clock
   for every host). Old rows are deleted by the hourly job `prune_rate_limits`.
 """
@@ -15,6 +17,7 @@ is charged to the caller against a budget per fixed window, kept in PostgreSQL
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -88,3 +91,43 @@ async def charge(db: Any, settings: Settings, identity: Any, client_ip: str | No
     used = (row["before"] or 0) if refused else row["charged"]
     reset_at = row["window_start"] + dt.timedelta(seconds=window)
     return RateLimitState(limit, cost, used, reset_at, row["now"], refused)
+
+
+# `campus_charge` answers in the message that begins a read-only request (kit/db.py
+# RequestDB.begin): its state as a NOTICE, a refusal as this SQLSTATE.
+CHARGED_NOTICE = "campus-rate-charged"
+REFUSED_SQLSTATE = "CA429"
+
+
+@dataclass(frozen=True)
+class PendingCharge:
+    """A charge to send with the transaction's BEGIN (simple query: values are literals)."""
+
+    sql: str
+    limit: int
+    cost: int
+    window: int
+
+    def state(self, detail: str, refused: bool) -> RateLimitState:
+        """The state from `campus_charge`'s NOTICE (charged) or error (refused) detail."""
+        values = json.loads(detail)
+        start = dt.datetime.fromtimestamp(float(values["window_start"]), dt.UTC)
+        now = dt.datetime.fromtimestamp(float(values["now"]), dt.UTC)
+        return RateLimitState(
+            self.limit, self.cost, int(values["used"]), start + dt.timedelta(seconds=self.window), now, refused
+        )
+
+
+def charge_statement(settings: Settings, identity: Any, client_ip: str | None, cost: int) -> PendingCharge | None:
+    """The charge as one statement of a simple query; None when nothing is charged."""
+    key, limit = caller_of(settings, identity, client_ip)
+    if limit <= 0 or cost <= 0:
+        return None
+    window = settings.rate_limit_window_seconds
+    # the caller key may hold an address from a header: hex-encoded, nothing of it is SQL
+    caller = key[:80].encode().hex()
+    sql = (
+        f"SELECT campus_charge(convert_from(decode('{caller}', 'hex'), 'UTF8'), "
+        f"{int(window)}, {int(cost)}, {int(limit)})"
+    )
+    return PendingCharge(sql, limit, cost, window)

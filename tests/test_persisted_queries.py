@@ -46,8 +46,11 @@ async def test_queries_unseen_for_a_month_are_pruned_recent_ones_stay(gql, db, a
         cached.json()["extensions"]["stats"]["sqlSetupStatements"]
         == (whole.json()["extensions"]["stats"]["sqlSetupStatements"])
     )
+    # `kept` was this process's first sight of its document (not yet known to be read-only: the
+    # identity statement and the charge run on their own), so it compares with another first sight
+    first = await gql.client.post("/graphql", headers=gql.headers, json={"query": _document()[0]})
     assert kept.json()["extensions"]["stats"]["sqlSetupStatements"] == (
-        whole.json()["extensions"]["stats"]["sqlSetupStatements"] + 1  # the one look-up in the table
+        first.json()["extensions"]["stats"]["sqlSetupStatements"] + 1  # the one look-up in the table
     )
 
 

@@ -177,6 +177,51 @@ def test_a_token_revoked_on_one_process_is_refused_by_the_other_at_once(pair):
     assert after.status_code == 401 and after.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
+def test_a_role_removed_on_one_process_is_gone_on_the_other_at_once(pair):
+    """B keeps the teacher's identity in memory after the first request (auth/identity.py
+    IdentityCache); the role revoked through A is gone from B's very next request."""
+    a, b = pair
+    admin = _login(a, "superadmin@demo.campus", DEMO_PASSWORD, _address())["accessToken"]
+    email, password = f"{unique('cached').lower()}@test.campus", "Cached-pass-2026"
+    created = a.post(
+        {
+            "query": "mutation($i: UserCreateInput!) { userCreate(input: $i) { user { id } errors { code } } }",
+            "variables": {"i": {"email": email, "role": "TEACHER", "fullName": "Cached Teacher", "password": password}},
+        },
+        admin,
+    ).json()
+    user_id = created["data"]["userCreate"]["user"]["id"]
+    greenwood = a.post({"query": '{ schools(filter: {schoolCode: {eq: "DEMO-GWH"}}) { nodes { id } } }'}, admin)
+    school = greenwood.json()["data"]["schools"]["nodes"][0]["id"]
+    assigned = a.post(
+        {
+            "query": "mutation($i: RoleAssignInput!) { roleAssign(input: $i) { roleAssignment { id } errors { code } } }",
+            "variables": {"i": {"userId": user_id, "role": "TEACHER", "tenantId": school}},
+        },
+        admin,
+    ).json()
+    membership = assigned["data"]["roleAssign"]["roleAssignment"]["id"]
+    token = _login(b, email, password, _address())["accessToken"]
+    query = {"query": "{ me { rolesInForce } schools(first: 1) { nodes { schoolCode } } }"}
+    for _ in range(2):  # the second request's identity comes from B's cache
+        body = b.post(query, token).json()
+        assert body["data"]["me"]["rolesInForce"] == ["TEACHER"], body
+        assert body["data"]["schools"]["nodes"] == [{"schoolCode": "DEMO-GWH"}], body
+    revoked = a.post(
+        {
+            "query": "mutation($id: ID!) { roleRevoke(input: {id: $id}) { errors { code } } }",
+            "variables": {"id": membership},
+        },
+        admin,
+    ).json()
+    assert revoked["data"]["roleRevoke"]["errors"] == [], revoked
+    after = b.post({"query": "{ me { rolesInForce } }"}, token).json()
+    assert after["data"]["me"]["rolesInForce"] == [], after
+    # nothing of the school is readable any more: refused, or an empty list
+    schools = b.post({"query": "{ schools(first: 1) { nodes { schoolCode } } }"}, token).json().get("data") or {}
+    assert not (schools.get("schools") or {}).get("nodes"), schools
+
+
 def test_an_account_locked_on_one_process_is_locked_on_the_other(pair):
     a, b = pair
     email = f"{unique('locked')}@nowhere.test"

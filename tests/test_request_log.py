@@ -1,0 +1,68 @@
+"""The line per request (gateway/app.py, LOG_REQUESTS): by default only the requests an operator
+follows up (answered 4xx/5xx, or slower than LOG_SLOW_MS), every request with `all`."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import httpx
+from asgi_lifespan import LifespanManager
+
+from gateway.app import create_app
+from tests.conftest import bearer, make_settings
+
+
+def _lines(caplog, request_id: str) -> list[logging.LogRecord]:
+    return [
+        r
+        for r in caplog.records
+        if r.name == "gateway.http" and r.getMessage() == "request" and getattr(r, "request_id", None) == request_id
+    ]
+
+
+async def _post(client: httpx.AsyncClient, body: bytes, headers: dict[str, str]) -> tuple[str, int]:
+    request_id = uuid.uuid4().hex
+    response = await client.post(
+        "/graphql", content=body, headers={**headers, "X-Request-Id": request_id, "Content-Type": "application/json"}
+    )
+    return request_id, response.status_code
+
+
+async def test_by_default_a_failed_request_is_logged_and_a_quick_good_one_is_not(client, caplog):
+    caplog.set_level(logging.INFO, logger="gateway.http")
+    headers = await bearer(client, "teacher@greenwood.demo")
+    good, status = await _post(client, b'{"query": "{ me { user { email } } }"}', headers)
+    assert status == 200
+    bad, status = await _post(client, b'{"query": ', headers)
+    assert status == 400
+    assert _lines(caplog, good) == []
+    [line] = _lines(caplog, bad)
+    assert (line.method, line.path, line.status) == ("POST", "/graphql", 400)
+    assert line.ms >= 0
+
+
+async def test_with_log_requests_all_every_request_is_logged(app_url, caplog):
+    application = create_app(make_settings(log_requests="all"), database_url=app_url)
+    async with LifespanManager(application):
+        caplog.set_level(logging.INFO, logger="gateway.http")
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
+            headers = await bearer(c, "teacher@greenwood.demo")
+            good, status = await _post(c, b'{"query": "{ me { user { email } } }"}', headers)
+    assert status == 200
+    [line] = _lines(caplog, good)
+    assert (line.method, line.path, line.status) == ("POST", "/graphql", 200)
+
+
+async def test_a_slow_request_is_logged_by_default(app_url, caplog):
+    # every request is "slow" past a threshold of 0 ms: the default mode logs it
+    application = create_app(make_settings(log_slow_ms=0), database_url=app_url)
+    async with LifespanManager(application):
+        caplog.set_level(logging.INFO, logger="gateway.http")
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
+            headers = await bearer(c, "teacher@greenwood.demo")
+            good, status = await _post(c, b'{"query": "{ me { user { email } } }"}', headers)
+    assert status == 200
+    assert len(_lines(caplog, good)) == 1
