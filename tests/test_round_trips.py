@@ -15,6 +15,7 @@ from asgi_lifespan import LifespanManager
 
 from auth.identity import FINGERPRINTED_SQL
 from gateway.app import create_app
+from kit.db import settle_releases
 from kit.settings import Settings
 from tests import pgbouncer
 from tests.conftest import as_user, bearer, make_settings, unique
@@ -172,6 +173,10 @@ async def _cached_teacher(gql: Any, client: httpx.AsyncClient) -> tuple[str, str
     tokens = await login(client, email, password)
     headers = {"Authorization": f"Bearer {tokens['accessToken']}"}
     for _ in range(3):  # the document is known read-only from the second on: the cache serves
+        # the previous answer's ROLLBACK is sent after the response: once it is back, the pool
+        # (most recent first) hands out the same connection, whose start statement is prepared;
+        # without the wait another connection may PREPARE it, one setup statement more (flaky)
+        await settle_releases()
         body = (await client.post("/graphql", json={"query": ME}, headers=headers)).json()
         assert body["data"]["me"]["rolesInForce"] == ["TEACHER"], body
     # no identity statement: the one setup message is the start (check, charge, BEGIN, scope)
