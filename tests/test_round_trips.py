@@ -115,7 +115,10 @@ async def test_the_identity_statement_uses_its_indexes_with_ten_thousand_schools
                 nodes = _nodes((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"])
                 tenants = [n for n in nodes if n.get("Relation Name") in ("schools", "hostels")]
                 assert {n["Relation Name"] for n in tenants} == {"schools", "hostels"}, raw
-                for n in tenants + [n for n in nodes if n.get("Relation Name") in ("users", "user_sessions")]:
+                # the tenant tables only: `users` and `user_sessions` are small in the test database
+                # (a few hundred rows), where a sequential scan is the planner's right choice (CI
+                # saw one on the outer side of the users/sessions join); it changes with their size
+                for n in tenants:
                     # rows looked at: a handful by key, not every tenant (an index scan with a
                     # filter would hide a full scan from "Seq Scan" alone)
                     looked_at = (n["Actual Rows"] + n.get("Rows Removed by Filter", 0)) * n["Actual Loops"]
