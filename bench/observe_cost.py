@@ -147,7 +147,9 @@ async def sql_json(server: embedded_pg.EmbeddedPostgres, school: int, args: argp
     configs = [("SQL_JSON off", {"metrics": False}), ("SQL_JSON on", {"metrics": False, "sql_json": True})]
     results: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for name, query in SQL_JSON_QUERIES.items():
-        body = {"query": query, "variables": {"id": encode_gid("School", school)}} if "$id" in query else {"query": query}
+        body = (
+            {"query": query, "variables": {"id": encode_gid("School", school)}} if "$id" in query else {"query": query}
+        )
         for round_ in range(args.rounds):
             for label, settings in configs if round_ % 2 == 0 else configs[::-1]:
                 us, pg = await measure(url, settings, body, args.requests, None, server.url())

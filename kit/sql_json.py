@@ -364,7 +364,10 @@ class _Builder:
             where.append(alias.c[spec.column_name(correlate[0])] == literal_column(correlate[1]))
             if page.counted is not None:
                 cwhere.append(page.counted.c[spec.column_name(correlate[0])] == literal_column(correlate[1]))
-        where += [planner._compile_filter(spec, alias, plan.filter, bind), *planner._cursor_where(order_cols, plan, bind)]
+        where += [
+            planner._compile_filter(spec, alias, plan.filter, bind),
+            *planner._cursor_where(order_cols, plan, bind),
+        ]
         limit = bind(planner._limit(plan), Integer)
         total = None
         if page.counted is not None:
@@ -429,9 +432,7 @@ class _Writer:
         # under a to-one that is absent, the fields below it are not answered at all
         self.checks.append(" OR ".join([*guards, condition]) if guards else condition)
 
-    def node(
-        self, recipe: Any, plan: planner.NodePlan, layout: planner.Layout, guards: tuple[str, ...] = ()
-    ) -> str:
+    def node(self, recipe: Any, plan: planner.NodePlan, layout: planner.Layout, guards: tuple[str, ...] = ()) -> str:
         s = self.sub
         index = {attr: layout.start + i for i, attr in enumerate(plan.attrs)}
         children = dict(layout.children)
@@ -534,7 +535,11 @@ class _Writer:
                     fields.append(f"{_json_lit(pkey, ':')} || {value}")
                 add(key, _object(fields))
         parts.append("'}'")
-        ok = f"coalesce(bool_and({' AND '.join(f'({c})' for c in self.checks)}) {in_page}, true)" if self.checks else "true"
+        ok = (
+            f"coalesce(bool_and({' AND '.join(f'({c})' for c in self.checks)}) {in_page}, true)"
+            if self.checks
+            else "true"
+        )
         return parts, ok
 
 

@@ -156,7 +156,13 @@ async def test_pages_forward_and_backward_with_cursors_and_ordering(both, school
     empty, _ = await run_both(both, SUPER, schools_query("first: 3", 1), {"p": unique("NONE")})
     assert empty["data"]["schools"] == {
         "totalCount": 0,
-        "pageInfo": {"hasNextPage": False, "hasPreviousPage": False, "startCursor": None, "endCursor": None, "__typename": "PageInfo"},
+        "pageInfo": {
+            "hasNextPage": False,
+            "hasPreviousPage": False,
+            "startCursor": None,
+            "endCursor": None,
+            "__typename": "PageInfo",
+        },
         "edges": [],
     }
 
@@ -181,7 +187,9 @@ async def test_node_by_id(both, schools):
     # another tenant's school, as Greenwood's admin: null on both paths, no error
     hidden, _ = await run_both(both, GREENWOOD_ADMIN, query, {"id": made[3]["gid"]})
     assert hidden["data"]["node"] is None
-    await run_both(both, SUPER, "query Two($id: ID!) { node(id: $id) { ... on School { id name } } }", {"id": made[0]["gid"]})
+    await run_both(
+        both, SUPER, "query Two($id: ID!) { node(id: $id) { ... on School { id name } } }", {"id": made[0]["gid"]}
+    )
 
 
 async def test_decimals_enums_and_dates_of_fee_payments(both):
@@ -203,7 +211,9 @@ async def test_anything_else_keeps_the_python_path(both):
         g.headers.update(await bearer(c, SUPER))
     bad = 'query Bad { schools(first: 2, after: "nope") { nodes { id } } }'
     r_off, r_on = await off.raw(bad), await on.raw(bad)
-    errors = [[(e["message"], e["extensions"]["code"]) for e in orjson.loads(r.content)["errors"]] for r in (r_off, r_on)]
+    errors = [
+        [(e["message"], e["extensions"]["code"]) for e in orjson.loads(r.content)["errors"]] for r in (r_off, r_on)
+    ]
     assert errors[0] == errors[1] and errors[0][0][1] == "BAD_USER_INPUT"
 
 
