@@ -143,6 +143,24 @@ async def measure(
 
 
 async def sql_json(server: embedded_pg.EmbeddedPostgres, school: int, args: argparse.Namespace) -> None:
+    import asyncpg
+
+    # the nested read's 50 schools with 4 sessions each, as in bench/seed.py (the demo has 3 schools)
+    conn = await asyncpg.connect(server.url().replace("postgresql+asyncpg", "postgresql"))
+    await conn.execute(
+        """
+        WITH s AS (INSERT INTO schools (name, school_code, city)
+                   SELECT 'Cost School ' || i, 'COST-' || i, 'City ' || (i % 7) FROM generate_series(1, 50) i
+                   RETURNING id)
+        INSERT INTO academic_sessions (name, start_date, end_date, school_id, active)
+        SELECT (2020 + y) || '-' || (21 + y), make_date(2020 + y, 4, 1), make_date(2021 + y, 3, 31), s.id, y = 3
+        FROM s, generate_series(0, 3) y"""
+    )
+    await conn.execute(
+        "UPDATE schools SET current_session_id = a.id FROM academic_sessions a "
+        "WHERE a.school_id = schools.id AND a.active AND schools.school_code LIKE 'COST-%'"
+    )
+    await conn.close()
     url = server.url(user="campus_app")
     configs = [("SQL_JSON off", {"metrics": False}), ("SQL_JSON on", {"metrics": False, "sql_json": True})]
     results: dict[tuple[str, str], list[tuple[float, float]]] = {}

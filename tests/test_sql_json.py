@@ -257,3 +257,21 @@ async def test_every_read_of_the_docs_answers_the_same_bytes(both):
             by_json += sql_json.STATS["answered"] > before
     assert sql_json.STATS["answered"] > answered_before, "no example of the docs took the JSON path"
     print(f"docs' reads answered with PostgreSQL's JSON: {by_json} of {sum(len(e.operations) for e in examples)}")
+
+
+# bench/run.py's three reads of issue 14 (nested, one, phone), as the gateway is sent them
+BENCH_READS = {
+    "nested": "query Nested { schools(first: 50) { edges { node { id name schoolCode city "
+    "currentSession { id name startDate } academicSessions(first: 3) { edges { node { id name startDate endDate } } } "
+    "} } } }",
+    "one": "query One($id: ID!) { node(id: $id) { ... on School { id name schoolCode city } } }",
+    "phone": "query Phone($id: ID!) { node(id: $id) { ... on School { currentSession { id name school { id name } } } } }",
+}
+
+
+@pytest.mark.parametrize("read", sorted(BENCH_READS))
+async def test_the_bench_reads_take_one_statement(both, schools, read):
+    _, made = schools
+    variables = {"id": made[3]["gid"]} if "$id" in BENCH_READS[read] else None
+    off, _ = await run_both(both, SUPER, BENCH_READS[read], variables)
+    assert off["data"]
