@@ -275,3 +275,23 @@ async def test_the_bench_reads_take_one_statement(both, schools, read):
     variables = {"id": made[3]["gid"]} if "$id" in BENCH_READS[read] else None
     off, _ = await run_both(both, SUPER, BENCH_READS[read], variables)
     assert off["data"]
+
+
+async def test_a_repeated_document_builds_nothing(both, schools):
+    """The JSON statement is built once per document and variable shapes: a repeat only binds."""
+    prefix, made = schools
+    on = GQL(both[1])
+    on.headers.update(await bearer(both[1], SUPER))
+    query = schools_query("first: 2", 2)
+    first = await on(query, {"p": prefix})
+    again = await on(query, {"p": prefix, "after": first["data"]["schools"]["pageInfo"]["endCursor"]})
+    repeat = await on(query, {"p": prefix, "after": again["data"]["schools"]["pageInfo"]["endCursor"]})
+    assert repeat["extensions"]["stats"]["plansBuilt"] == 0
+    assert repeat["extensions"]["stats"]["sqlStatements"] == 1
+    names = [e["node"]["name"] for r in (first, again, repeat) for e in r["data"]["schools"]["edges"]]
+    assert names == sorted(names) == [f"{prefix} School {i:03d}" for i in range(6)]
+    node = (
+        "query N($id: ID!) { node(id: $id) { ... on School { name academicSessions(first: 1) { nodes { name } } } } }"
+    )
+    await on(node, {"id": made[1]["gid"]})
+    assert (await on(node, {"id": made[2]["gid"]}))["extensions"]["stats"]["plansBuilt"] == 0
