@@ -295,3 +295,20 @@ async def test_a_repeated_document_builds_nothing(both, schools):
     )
     await on(node, {"id": made[1]["gid"]})
     assert (await on(node, {"id": made[2]["gid"]}))["extensions"]["stats"]["plansBuilt"] == 0
+
+
+async def test_text_is_escaped_as_orjson_escapes_it(both, db):
+    """Quotes, backslashes, control characters, non-ASCII and emoji: PostgreSQL's to_json and
+    orjson must write the same bytes."""
+    prefix = unique("ESC")
+    names = ['He said "hi" \\ back', "tab\there\nnew\rline\x08\x0c", "ctl \x01\x1f\x7f", "Zürich – 東京 😀 \u2028"]
+    async with db.acquire() as conn:
+        for i, name in enumerate(names):
+            await conn.execute(
+                "INSERT INTO schools (name, school_code, city) VALUES ($1, $2, $3)", name, f"{prefix}-{i}", name[::-1]
+            )
+    query = (
+        "query Esc($p: String!) { schools(first: 10, filter: {schoolCode: {startsWith: $p}}) { nodes { name city } } }"
+    )
+    body, _ = await run_both(both, SUPER, query, {"p": prefix})
+    assert [n["name"] for n in body["data"]["schools"]["nodes"]] == names
