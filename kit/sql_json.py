@@ -22,8 +22,8 @@ built with json_build_object, whose output has spaces (`{"a" : 1}`) that orjson'
 What a selection reads is compiled once per document into a "recipe" (nested tuples:
 hashable, part of the statement's cache key); the statement goes through the planner's
 statement cache, so a repeated document only binds values (plansBuilt 0). Anything else (a
-computed field, a field rule, a Float or JSON scalar, an ordering the cursor cannot be
-written for) gives no recipe, and the ordinary path answers. A null where the schema
+computed field, a field rule, a Float or JSON scalar, cursors selected over an ordering SQL
+cannot write) gives no recipe, and the ordinary path answers. A null where the schema
 promises none (which the Python path answers with an error) makes the statement answer
 `ok = false`, and the ordinary path answers that request.
 """
@@ -311,10 +311,20 @@ def _node_nested(recipe: Any, plan: planner.NodePlan) -> Iterator[tuple[Any, pla
             yield entry[3], manys[entry[1]]
 
 
+def _wants_cursor(recipe: Any) -> bool:
+    for entry in recipe:
+        if entry[0] == "edges" and any(e[0] == "cursor" for e in entry[2]):
+            return True
+        if entry[0] == "pageInfo" and any(p[0] in ("start", "end") for p in entry[2]):
+            return True
+    return False
+
+
 def _prepare_conn(ctx: Any, vbind: planner.Binder, recipe: Any, plan: planner.ConnPlan, out: list[_Page]) -> None:
     spec = plan.node.spec
-    for attr, _ in plan.order:  # the cursors must be writable in SQL
-        _cursor_value(spec, attr, "c")
+    if _wants_cursor(recipe):  # the cursors must be writable in SQL
+        for attr, _ in plan.order:
+            _cursor_value(spec, attr, "c")
     alias = planner.table_alias(spec, "t0")
     page = _Page(plan, recipe, alias, planner._join_visibility(ctx, plan.node, vbind, []), [])
     page.base = planner.visible(ctx, spec, alias, vbind)
