@@ -14,6 +14,7 @@ import asyncio
 import types
 from typing import Any
 
+import orjson
 from graphql import get_named_type, is_non_null_type
 from graphql.execution.incremental.incremental_executor import IncrementalExecutor
 from graphql.pyutils import Path, Undefined
@@ -232,6 +233,8 @@ class RenderingExecutor(FastExecutor):
     def complete_value(
         self, return_type: Any, field_details_list: Any, info: Any, path: Any, result: Any, position_context: Any
     ) -> Any:
+        if type(result) is orjson.Fragment:  # JSON PostgreSQL wrote (kit/sql_json.py): already final
+            return result
         type_name = RENDERABLE.get(type(result), _MISSING)
         if type_name is not _MISSING:
             named = get_named_type(return_type)

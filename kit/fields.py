@@ -13,7 +13,7 @@ import strawberry
 from strawberry.types import Info
 
 from auth.permissions import Rule, declare
-from kit import planner
+from kit import planner, sql_json
 from kit.registry import VISIBILITY, get_spec, spec_for_model
 from kit.connection import Connection, connection_args_resolver
 from kit.errors import Forbidden, Unauthenticated, authorize  # noqa: F401 (re-exported names of the read path)
@@ -38,6 +38,12 @@ def connection_field(
         authorize(info, permission)
         raw = info._raw_info
         plan = planner.plan_connection(raw, spec, raw.field_nodes, raw.parent_type.fields[raw.field_name])
+        if info.context.settings.sql_json:  # pure data: PostgreSQL writes the JSON (kit/sql_json.py)
+            recipe = sql_json.connection_recipe(raw, spec, raw.field_nodes)
+            if recipe is not None:
+                found = await sql_json.fetch_connection_json(info.context, plan, recipe)
+                if found is not None:
+                    return found
         return await planner.fetch_connection(info.context, plan)
 
     page = Connection[spec.gql_cls]  # type: ignore[name-defined]  # a type made at run time
@@ -98,6 +104,26 @@ async def _load_nodes(info: Any, ids: list[str]) -> list[Any]:
     return [found.get(d) if d else None for d in decoded]
 
 
+async def _node_json(info: Any, gid: str) -> Any:
+    """node(id:) answered by kit/sql_json.py: its JSON, None (not found), or False when the
+    ordinary path answers (an invalid ID, a type the caller may not read, a selection that
+    is not pure data)."""
+    try:
+        type_name, pk = decode_gid(gid)
+    except InvalidId:
+        return False
+    spec = get_spec(type_name)
+    policy = READ_POLICIES.get(type_name)
+    if spec is None or spec.gql_cls is None or policy is None or not policy[0].allows(info.context):
+        return False
+    raw = info._raw_info
+    recipe = sql_json.node_recipe(raw, spec, raw.field_nodes)
+    if recipe is None:
+        return False
+    plan = planner.plan_node(raw, spec, [n.selection_set for n in raw.field_nodes])
+    return await sql_json.fetch_node_json(info.context, plan, recipe, pk)
+
+
 # Type name -> (rule, row filter): who may read it through node(id:) and its root list.
 # A type without a policy is never returned by node(id:) (deny by default).
 READ_POLICIES: dict[str, tuple[Rule, RowFilter]] = {}
@@ -116,6 +142,10 @@ def read_policy(model: type[Any], rule: Rule, row_filter: RowFilter = None) -> N
 class NodeQuery:
     @strawberry.field(description="Any object by its global ID; null when it does not exist or is not yours to see.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:  # noqa: A002
+        if info.context.settings.sql_json:  # pure data: PostgreSQL writes the JSON (kit/sql_json.py)
+            answer = await _node_json(info, id)
+            if answer is not False:
+                return answer  # type: ignore[no-any-return]
         found: Node | None = (await _load_nodes(info, [id]))[0]
         return found
 
