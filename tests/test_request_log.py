@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
@@ -42,14 +43,19 @@ async def test_by_default_a_failed_request_is_logged_and_a_quick_good_one_is_not
     assert line.ms >= 0
 
 
-async def test_with_log_requests_all_every_request_is_logged(app_url, caplog):
-    application = create_app(make_settings(log_requests="all"), database_url=app_url)
+async def _one_read(app_url: str, caplog: Any, **settings: Any) -> tuple[str, int]:
+    """One teacher's read through an app made with `settings`: (its request id, its status)."""
+    application = create_app(make_settings(**settings), database_url=app_url)
     async with LifespanManager(application):
         caplog.set_level(logging.INFO, logger="gateway.http")
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
             headers = await bearer(c, "teacher@greenwood.demo")
-            good, status = await _post(c, b'{"query": "{ me { user { email } } }"}', headers)
+            return await _post(c, b'{"query": "{ me { user { email } } }"}', headers)
+
+
+async def test_with_log_requests_all_every_request_is_logged(app_url, caplog):
+    good, status = await _one_read(app_url, caplog, log_requests="all")
     assert status == 200
     [line] = _lines(caplog, good)
     assert (line.method, line.path, line.status) == ("POST", "/graphql", 200)
@@ -57,12 +63,6 @@ async def test_with_log_requests_all_every_request_is_logged(app_url, caplog):
 
 async def test_a_slow_request_is_logged_by_default(app_url, caplog):
     # every request is "slow" past a threshold of 0 ms: the default mode logs it
-    application = create_app(make_settings(log_slow_ms=0), database_url=app_url)
-    async with LifespanManager(application):
-        caplog.set_level(logging.INFO, logger="gateway.http")
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
-            headers = await bearer(c, "teacher@greenwood.demo")
-            good, status = await _post(c, b'{"query": "{ me { user { email } } }"}', headers)
+    good, status = await _one_read(app_url, caplog, log_slow_ms=0)
     assert status == 200
     assert len(_lines(caplog, good)) == 1
