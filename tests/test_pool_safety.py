@@ -23,7 +23,7 @@ CREATE = "mutation($n: String!, $c: String!) { schoolCreate(input: {name: $n, sc
 # Between requests there must be none. (A statement of a connection the gateway discarded may
 # still be running; when it ends its backend shows "idle in transaction" for a moment before it
 # reads the closed socket and exits: so the wait is for "not busy", not for "not in a transaction".)
-BUSY_BACKENDS = """SELECT state, query FROM pg_stat_activity
+BUSY_BACKENDS = """SELECT state, query, wait_event_type, wait_event FROM pg_stat_activity
  WHERE usename = 'campus_app' AND application_name = 'campus-gateway' AND state <> 'idle'
    AND datname = current_database()"""  # this run's database: under xdist other workers share the server
 
@@ -32,7 +32,9 @@ async def _assert_no_open_transaction(db: asyncpg.Pool, label: Any = None) -> No
     # releases shielded from a cancelled request finish in the background: wait for them, then
     # give the server time to end a discarded connection's backend (a leak would last 60 s)
     await settle_releases()
-    for _ in range(250):
+    # 15 s: once (CI, through PgBouncer, a loaded machine) a discarded start message was still
+    # "active" after 5 s; the wait event in the failure message says on what, if it happens again
+    for _ in range(750):
         if not await db.fetch(BUSY_BACKENDS):
             break
         await asyncio.sleep(0.02)
