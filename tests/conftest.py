@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import logging
 import os
 import tempfile
 import uuid
@@ -65,6 +66,36 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     run first, in the shuffled order pytest-randomly gave them: with `--dist worksteal` the other
     worker takes the short tests meanwhile, and no long test is left alone at the end of the run."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture
+def log_records() -> Iterator[Any]:
+    """`log_records("gateway.http")`: the list the records of that logger go to during the test.
+    Caught on the logger itself, not through caplog's root handler: configure_logging (create_app,
+    the CLI) replaces the root's handlers, and other tests' libraries may leave the logger disabled
+    or logging switched off; what a test checks is the product's logging, not that state."""
+    attached: list[tuple[logging.Logger, logging.Handler, tuple[bool, int, int]]] = []
+
+    def catch(name: str, level: int = logging.INFO) -> list[logging.LogRecord]:
+        records: list[logging.LogRecord] = []
+
+        class Keep(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                records.append(record)
+
+        logger, handler = logging.getLogger(name), Keep(level)
+        attached.append((logger, handler, (logger.disabled, logger.level, logging.root.manager.disable)))
+        logger.disabled = False
+        logger.setLevel(level)
+        logging.disable(logging.NOTSET)
+        logger.addHandler(handler)
+        return records
+
+    yield catch
+    for logger, handler, (disabled, level, switched_off) in attached:
+        logger.removeHandler(handler)
+        logger.disabled, logger.level = disabled, level
+        logging.disable(switched_off)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
