@@ -51,10 +51,10 @@ class Settings(BaseSettings):
     introspection: bool | None = None
     suggestions: bool | None = None
     query_stats: bool | None = Field(default=None, description="SQL statement counts in response extensions")
-    # Issue 14 item 5: root connections whose selection is pure data (columns, to-one
-    # relations) are answered with JSON that PostgreSQL builds, spliced into the response
-    # undecoded (kit/sql_json.py). Off by default until it covers more and is measured.
-    sql_json: bool = False
+    # Issue 14 item 5: root connections and node(id:) whose selection is pure data (columns,
+    # relations, connections) are answered with JSON that PostgreSQL builds, spliced into the
+    # response undecoded (kit/sql_json.py); SQL_JSON=false answers every read in Python.
+    sql_json: bool = True
 
     # Browsers: origins allowed to call the API from another site (comma-separated, or "*").
     # Unset: in development any localhost origin; in production none (same-origin only).

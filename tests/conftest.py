@@ -260,6 +260,14 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
+def python_path(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session's app answers every read in Python (SQL_JSON off) for this test: for tests of
+    the Python read path itself (its statements, batching and caches); tests/test_sql_json.py
+    checks that both paths answer the same bytes."""
+    monkeypatch.setattr(app.state.settings, "sql_json", False)
+
+
+@pytest.fixture
 async def gql(client: httpx.AsyncClient) -> GQL:
     """A client logged in as the demo super admin (platform scope) unless headers say otherwise."""
     g = GQL(client)

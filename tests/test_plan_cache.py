@@ -24,6 +24,7 @@ query Schools_{tag.replace("-", "_")}($f: SchoolFilter, $n: Int!) {{
 }}"""
 
 
+@pytest.mark.usefixtures("python_path")  # its statements are the Python path's
 async def test_a_repeated_document_builds_no_plan_and_answers_the_same(gql, db):
     prefix = unique("PLAN")
     await make_schools(db, prefix, 4, sessions_per_school=[0, 1, 3])
@@ -187,6 +188,7 @@ async def _plans(db, sql: str, values: list) -> tuple[int, int]:
         return row["generic_plans"], row["custom_plans"]
 
 
+@pytest.mark.usefixtures("python_path")  # its statements are the Python path's
 async def test_a_read_by_id_is_not_planned_again_on_every_execution(gql, db):
     """A read of one row by id is `id = $1`, which PostgreSQL plans once per prepared statement
     (a generic plan after the first five executions) rather than on every execution (issue 14

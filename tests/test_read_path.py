@@ -12,6 +12,9 @@ from kit import planner
 from schema.root import build_schema
 from tests.conftest import make_schools, unique
 
+# the Python read path (SQL_JSON answers these documents in one statement: tests/test_sql_json.py)
+pytestmark = pytest.mark.usefixtures("python_path")
+
 DOCUMENTS = Path(__file__).parent / "documents"
 
 

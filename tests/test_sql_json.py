@@ -1,8 +1,8 @@
 """SQL_JSON (issue 14, item 5): pure-data subtrees are written as JSON by PostgreSQL, and the
 answer is byte for byte the one the Python path gives.
 
-Each document runs through two apps on the same database: the session's app (SQL_JSON off)
-and one with SQL_JSON on. Their `data` must be the same bytes, and the documents meant to be
+Each document runs through two apps on the same database: the session's app with SQL_JSON switched
+off for the test (the python_path fixture) and one with it on (the default). Their `data` must be the same bytes, and the documents meant to be
 pure data must have been answered by PostgreSQL's JSON (kit.sql_json.STATS) in one statement.
 """
 
@@ -29,7 +29,9 @@ async def json_app(app_url: str) -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-async def both(app: Any, json_app: Any) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+async def both(
+    app: Any, json_app: Any, python_path: None
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     async with (
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as off,
         httpx.AsyncClient(transport=httpx.ASGITransport(app=json_app), base_url="http://gateway.test") as on,

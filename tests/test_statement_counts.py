@@ -6,6 +6,9 @@ import pytest
 
 from tests.conftest import make_schools, unique
 
+# the Python read path (SQL_JSON answers these documents in one statement: tests/test_sql_json.py)
+pytestmark = pytest.mark.usefixtures("python_path")
+
 NESTED = """
 query($p: String!, $n: Int!, $total: Boolean!) {
   schools(first: $n, filter: {schoolCode: {startsWith: $p}}) {
