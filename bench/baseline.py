@@ -16,7 +16,11 @@ like the gateway's QUERY_STATS, so the driver reports both the same way.
 
 Run (run.py does this):  BENCH_DATABASE_URL=postgresql://... uvicorn --app-dir bench baseline:app --port 8001
 Settings (environment): BENCH_DATABASE_URL (required), BENCH_POOL_SIZE (default 10, the gateway's
-DB_POOL_SIZE default).
+DB_POOL_SIZE default), BENCH_RLS_SETTINGS (a JSON object of `app.*` settings: run.py's
+"baseline-rls", connected as the application role: each request then sends the least that a read
+under row-level security needs, as the gateway and PostGraphile+RLS do: one message with
+BEGIN READ ONLY and the settings, the reads, ROLLBACK; still no authentication, no rate limit
+and no GraphQL).
 """
 
 from __future__ import annotations
@@ -160,6 +164,19 @@ def operation_of(payload: dict) -> str | None:
     return name if name in OPERATIONS else None
 
 
+def _literal(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+RLS_SETTINGS = orjson.loads(os.environ.get("BENCH_RLS_SETTINGS") or "null")
+RLS_BEGIN = (
+    "BEGIN READ ONLY; SELECT "
+    + ", ".join(f"set_config({_literal(k)}, {_literal(v)}, true)" for k, v in RLS_SETTINGS.items())
+    if RLS_SETTINGS
+    else None
+)
+
+
 def json_response(body: dict, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
@@ -175,12 +192,18 @@ async def graphql(request: Request) -> Response:
         return json_response({"errors": [{"message": f"the baseline knows only the operations {known}"}]}, 400)
     variables = payload.get("variables") or {}
     async with request.app.state.pool.acquire() as conn:
-        if op in ("Nested", "StartsWith"):
-            data, statements = await nested(conn, starts_with=op == "StartsWith")
-        elif op == "One":
-            data, statements = await one(conn, variables)
-        else:
-            data, statements = await phone(conn, variables)
+        if RLS_BEGIN is not None:
+            await conn.execute(RLS_BEGIN)
+        try:
+            if op in ("Nested", "StartsWith"):
+                data, statements = await nested(conn, starts_with=op == "StartsWith")
+            elif op == "One":
+                data, statements = await one(conn, variables)
+            else:
+                data, statements = await phone(conn, variables)
+        finally:
+            if RLS_BEGIN is not None:
+                await conn.execute("ROLLBACK")
     return json_response({"data": data, "extensions": {"stats": {"sqlStatements": statements}}})
 
 

@@ -87,6 +87,9 @@ QUERY_TITLES = {
 SERVERS = {
     "gateway": ("gateway", "gateway"),
     "baseline": ("hand-written asyncpg", "gateway"),
+    # the same reads as the application role inside BEGIN READ ONLY with the gateway's app.*
+    # settings, then ROLLBACK: the least a read under row-level security costs in Python
+    "baseline-rls": ("hand-written asyncpg + RLS", "gateway"),
     "pgl": ("PostGraphile 5", "pgl"),
     "pgl-rls": ("PostGraphile 5 + RLS", "pgl"),
 }
@@ -747,7 +750,12 @@ def fmt_ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}" if a and b else "n/a"
 
 
-RATIOS = (("pgl", "gateway/PGL"), ("pgl-rls", "gateway/PGL+RLS"), ("baseline", "gateway/baseline"))
+RATIOS = (
+    ("pgl", "gateway/PGL"),
+    ("pgl-rls", "gateway/PGL+RLS"),
+    ("baseline", "gateway/baseline"),
+    ("baseline-rls", "gateway/baseline+RLS"),
+)
 
 
 def round_ratios(g: Summary, other: Summary) -> list[float]:
@@ -908,6 +916,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto")
     ap.add_argument("--gateway-port", type=int, default=0, help="0: a free port")
     ap.add_argument("--baseline-port", type=int, default=0, help="0: a free port")
+    ap.add_argument("--baseline-rls-port", type=int, default=0, help="0: a free port")
     ap.add_argument("--pgl-port", type=int, default=0, help="0: a free port")
     ap.add_argument("--pgl-rls-port", type=int, default=0, help="0: a free port")
     ap.add_argument("--baseline-pool-size", type=int, default=10, help="asyncpg pool of the baseline")
@@ -949,8 +958,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.servers = [n.strip() for n in args.servers.split(",") if n.strip()]
     if not args.servers or set(args.servers) - set(SERVERS):
         ap.error(f"--servers: choose among {', '.join(SERVERS)}")
-    if "pgl-rls" in args.servers and "gateway" not in args.servers:
-        ap.error("pgl-rls takes its settings from the gateway's answer for the bench token: add gateway")
+    for rls in ("pgl-rls", "baseline-rls"):
+        if rls in args.servers and "gateway" not in args.servers:
+            ap.error(f"{rls} takes its settings from the gateway's answer for the bench token: add gateway")
     if not 1 <= args.workers <= 64 or args.pgl_pool_size < 1:
         ap.error("--workers must be 1..64, --pgl-pool-size >= 1")
     if args.output is None:
@@ -1046,10 +1056,10 @@ def main(argv: list[str] | None = None) -> int:
             cmd = [str(campus), "serve", "--port", str(args.ports["gateway"]), "--workers", workers]
             # the demo data brings the users: requests carry the demo super admin's token
             servers["gateway"] = Server("gateway", cmd, env, args.ports["gateway"], DATA / "logs" / "gateway.log")
-        if "baseline" in servers_wanted:
-            env = {**base_env, "BENCH_DATABASE_URL": url, "BENCH_POOL_SIZE": str(args.baseline_pool_size)}
-            servers["baseline"] = Server(
-                "baseline",
+
+        def baseline_server(name: str, env: dict[str, str]) -> Server:
+            return Server(
+                name,
                 [
                     sys.executable,
                     "-m",
@@ -1060,17 +1070,20 @@ def main(argv: list[str] | None = None) -> int:
                     "--host",
                     "127.0.0.1",
                     "--port",
-                    str(args.ports["baseline"]),
+                    str(args.ports[name]),
                     "--workers",
                     workers,
                     "--no-access-log",
                     "--log-level",
                     "warning",
                 ],
-                env,
-                args.ports["baseline"],
-                DATA / "logs" / "baseline.log",
+                {**base_env, "BENCH_POOL_SIZE": str(args.baseline_pool_size), **env},
+                args.ports[name],
+                DATA / "logs" / f"{name}.log",
             )
+
+        if "baseline" in servers_wanted:
+            servers["baseline"] = baseline_server("baseline", {"BENCH_DATABASE_URL": url})
         if "pgl" in servers_wanted or "pgl-rls" in servers_wanted:
             setup_postgraphile()
         if "pgl" in servers_wanted:
@@ -1090,6 +1103,12 @@ def main(argv: list[str] | None = None) -> int:
             servers["pgl-rls"] = postgraphile_server("pgl-rls", node_url(app_url), settings, args, base_env)
             servers["pgl-rls"].start()
             servers["pgl-rls"].wait_ready(args.startup_timeout)
+        if "baseline-rls" in servers_wanted:
+            settings = gateway_settings(servers["gateway"], header_dict(args.header))
+            env = {"BENCH_DATABASE_URL": app_url, "BENCH_RLS_SETTINGS": json.dumps(settings)}
+            servers["baseline-rls"] = baseline_server("baseline-rls", env)
+            servers["baseline-rls"].start()
+            servers["baseline-rls"].wait_ready(args.startup_timeout)
         servers = {n: servers[n] for n in SERVERS if n in servers}  # table order
 
         # Same values from every server, before any load.
@@ -1106,10 +1125,11 @@ def main(argv: list[str] | None = None) -> int:
                     raise BenchError(f"{q}: {name} answered an unexpected shape ({exc!r}): {doc!r:.500}") from None
                 sanity_check(q, values[name], bench_schools, school_pk)
                 stmts[(name, q)] = sql_statements(doc)
-            if "gateway" in raw and "baseline" in raw:  # one document: the same JSON, not only the same values
-                diff = first_difference(raw["gateway"]["data"], raw["baseline"]["data"])
-                if diff is not None:
-                    raise BenchError(f"{q}: gateway and baseline answer differently: {diff}")
+            for base in ("baseline", "baseline-rls"):
+                if "gateway" in raw and base in raw:  # one document: the same JSON, not only the same values
+                    diff = first_difference(raw["gateway"]["data"], raw[base]["data"])
+                    if diff is not None:
+                        raise BenchError(f"{q}: gateway and {base} answer differently: {diff}")
             first = next(iter(values))
             for name in values:
                 diff = first_difference(values[first], values[name], "values")
