@@ -141,6 +141,11 @@ RoleAssignmentSpec = spec_for_model(models.RoleAssignment)
 
 
 def _may_manage(ctx: Any, role: str, school_id: int | None, hostel_id: int | None) -> bool:
+    """Who may give or take away `role` in this tenant. Platform roles are the super admin's
+    alone: a platform admin who could give SUPER_ADMIN (or take it from the super admin) would
+    be one mutation away from being one."""
+    if role in PLATFORM:
+        return "SUPER_ADMIN" in ctx.roles
     if _platform(ctx):
         return True
     return (
