@@ -136,6 +136,10 @@ def create_engine(
         server_settings["statement_timeout"] = str(int(statement_timeout_ms))
     if idle_in_transaction_ms and not pgbouncer:
         server_settings["idle_in_transaction_session_timeout"] = str(int(idle_in_transaction_ms))
+    if not pgbouncer:
+        # the rate-limit charge answers with a NOTICE (kit/ratelimit.py): a role or database
+        # whose client_min_messages is above `notice` would hide it (and the X-RateLimit headers)
+        server_settings["client_min_messages"] = "notice"
     connect_args: dict[str, Any] = {"server_settings": server_settings}
     if pgbouncer:
         connect_args.update(

@@ -287,3 +287,20 @@ async def test_a_browser_dashboard_may_read_the_rate_limit_headers(app_url):
         exposed = {h.strip().lower() for h in refused.headers["access-control-expose-headers"].split(",")}
         assert {"retry-after", "x-ratelimit-remaining", "x-ratelimit-reset"} <= exposed
         assert refused.headers["retry-after"] == str(refused.json()["errors"][0]["extensions"]["retryAfter"])
+
+
+async def test_the_headers_are_sent_where_the_database_hides_notices(app_url, db):
+    """The charge answers a read with a NOTICE: a database (or role) whose client_min_messages
+    is above `notice` must not make the X-RateLimit headers vanish."""
+    database = await db.fetchval("SELECT current_database()")
+    await db.execute(f'ALTER DATABASE "{database}" SET client_min_messages = warning')
+    try:
+        async with limited_app(app_url, rate_limit_anonymous=50) as app, client_of(app) as c:
+            first = await c.post("/graphql", json={"query": RATE})
+            second = await c.post("/graphql", json={"query": RATE})
+        for r in (first, second):
+            assert r.status_code == 200 and "errors" not in r.json(), r.text
+        assert first.headers["x-ratelimit-used"] == str(RATE_COST), dict(first.headers)
+        assert second.headers["x-ratelimit-remaining"] == str(50 - 2 * RATE_COST)
+    finally:
+        await db.execute(f'ALTER DATABASE "{database}" RESET client_min_messages')

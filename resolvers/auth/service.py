@@ -6,7 +6,9 @@ errors *after* their records are written, so the mutation's savepoint keeps them
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 import logging
 import uuid
 from dataclasses import dataclass
@@ -39,7 +41,13 @@ from kit.errors import ErrorCode, UserError
 log = logging.getLogger("gateway.auth")
 
 BAD_CREDENTIALS = "The email or the password is not correct."
-_DUMMY_HASH = hash_password("timing-equaliser-Password-1")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when no user has the email, so that an unknown email takes as long as a
+    wrong password; made on first use (Argon2 at import cost every process and test worker)."""
+    return hash_password("timing-equaliser-Password-1")
 
 
 def now() -> dt.datetime:
@@ -133,7 +141,8 @@ async def login(
         )
 
     user = (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
-    ok = await verify_password_async(user.password_hash if user else _DUMMY_HASH, password)
+    stored = user.password_hash if user else await asyncio.to_thread(_dummy_hash)  # off the event loop
+    ok = await verify_password_async(stored, password)
     reason = None
     if user is None:
         reason = "unknown_email"
