@@ -224,9 +224,12 @@ def _json_lit(value: Any, suffix: str = "") -> str:
     return _lit(orjson.dumps(value).decode() + suffix)
 
 
-def _b64(expr: str) -> str:
-    # PostgreSQL's base64 breaks lines every 76 characters; Python's does not
-    return f"replace(encode(convert_to({expr}, 'UTF8'), 'base64'), chr(10), '')"
+def _b64(expr: str, max_bytes: int | None = None) -> str:
+    encoded = f"encode(convert_to({expr}, 'UTF8'), 'base64')"
+    if max_bytes is not None and max_bytes <= 57:  # one line: nothing to remove
+        return encoded
+    # PostgreSQL's base64 breaks lines every 76 characters (57 bytes); Python's does not
+    return f"replace({encoded}, chr(10), '')"
 
 
 _UTC_SECONDS = "to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
@@ -272,8 +275,21 @@ def _cursor_value(spec: EntitySpec, attr: str, c: str) -> str:
     return f"coalesce({text}, 'null')"
 
 
-def _object(parts: list[str]) -> str:
-    return "'{' || " + " || ',' || ".join(parts) + " || '}'"
+def _concat(args: list[str]) -> str:
+    """One concat() of SQL text pieces that are never NULL: one allocation where a chain of
+    `||` copies the growing text at each step (the JSON of a page is most of its statement's
+    time). A function takes at most 100 arguments: longer lists nest."""
+    while len(args) > 90:
+        args = [f"concat({', '.join(args[i : i + 90])})" for i in range(0, len(args), 90)]
+    return f"concat({', '.join(args)})"
+
+
+def _object(fields: list[tuple[str, str]]) -> str:
+    """A JSON object of (key, value SQL that is never NULL) pairs."""
+    args = []
+    for i, (key, value) in enumerate(fields):
+        args += [_lit(("{" if i == 0 else ",") + orjson.dumps(key).decode() + ":"), value]
+    return _concat(args + ["'}'"]) if fields else "'{}'"
 
 
 # ---- per request: the visibility conditions of every page, in the order they are built ------
@@ -453,8 +469,9 @@ class _Writer:
             kind, key = entry[0], entry[1]
             if kind == "typename":
                 value = _json_lit(entry[2])
-            elif kind == "id":
-                value = "'\"' || " + _b64(f"{_lit(plan.spec.name + ':')} || {s}.c{layout.start}::text") + " || '\"'"
+            elif kind == "id":  # a bigint key: at most 20 characters
+                encoded = _b64(f"{_lit(plan.spec.name + ':')} || {s}.c{layout.start}::text", len(plan.spec.name) + 21)
+                value = f"'\"' || {encoded} || '\"'"
             elif kind == "col":
                 _, _, attr, skind, enum_names, non_null = entry
                 c = f"{s}.c{index[attr]}"
@@ -479,7 +496,7 @@ class _Writer:
                 self.laterals.append(select_.lateral(name))
                 self.check(f"{name}.ok", guards)
                 value = f"{name}.json"
-            parts.append(f"{_json_lit(key, ':')} || {value}")
+            parts.append((key, value))
         return _object(parts)
 
     def cursor(self, plan: planner.ConnPlan, layout: planner.Layout) -> str:
@@ -528,7 +545,7 @@ class _Writer:
                         value = self.cursor(plan, layout)
                     else:
                         value = self.node(e[2], plan.node, layout)
-                    fields.append(f"{_json_lit(e[1], ':')} || {value}")
+                    fields.append((e[1], value))
                 add(key, array(_object(fields)))
             else:  # pageInfo
                 fields = []
@@ -542,7 +559,7 @@ class _Writer:
                     else:
                         agg_order = order if pkind == "start" else reverse
                         value = f"coalesce((array_agg({self.cursor(plan, layout)} ORDER BY {agg_order}) {in_page})[1], 'null')"
-                    fields.append(f"{_json_lit(pkey, ':')} || {value}")
+                    fields.append((pkey, value))
                 add(key, _object(fields))
         parts.append("'}'")
         ok = (
