@@ -28,7 +28,7 @@ from starlette.routing import Route
 from auth.permissions import FINANCE_REPORTERS
 from kit.db import RequestDB
 from gateway.graphql_http import GraphQLHTTP
-from gateway.school_routes import error, for_school_caller
+from gateway.school_routes import EXPORT_COST, error, for_school_caller
 from kit.money import money
 from resolvers.finance import reports
 
@@ -205,7 +205,7 @@ def _endpoint(graphql: GraphQLHTTP, build: Build) -> Callable[[Request], Awaitab
                 },
             )
 
-        return await for_school_caller(graphql, request, READERS, "No such export.", work)
+        return await for_school_caller(graphql, request, READERS, "No such export.", work, EXPORT_COST)
 
     return export
 

@@ -10,7 +10,7 @@ from starlette.responses import FileResponse, Response
 from auth.permissions import SCHOOL_ADMINS
 from kit.db import RequestDB
 from gateway.graphql_http import GraphQLHTTP
-from gateway.school_routes import error, for_school_caller
+from gateway.school_routes import DOWNLOAD_COST, error, for_school_caller
 from resolvers.students import documents
 from kit.ids import InvalidId, decode_gid
 
@@ -35,6 +35,6 @@ def student_document_route(graphql: GraphQLHTTP):  # noqa: ANN201
                 headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
             )
 
-        return await for_school_caller(graphql, request, SCHOOL_ADMINS, NOT_FOUND, work)
+        return await for_school_caller(graphql, request, SCHOOL_ADMINS, NOT_FOUND, work, DOWNLOAD_COST)
 
     return download

@@ -123,7 +123,7 @@ def _statement_timed_out(exc: BaseException | None) -> bool:
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Used", "X-RateLimit-Reset")
 
 
-def _rate_limit_headers(rate: ratelimit.RateLimitState) -> dict[str, str]:
+def rate_limit_headers(rate: ratelimit.RateLimitState) -> dict[str, str]:
     """GitHub's rate-limit headers, and Retry-After (RFC 9110) on a refusal."""
     values = (rate.limit, rate.remaining, rate.used, int(rate.reset_at.timestamp()))
     headers = {name: str(value) for name, value in zip(RATE_LIMIT_HEADERS, values)}
@@ -341,7 +341,7 @@ class GraphQLHTTP:
                 status = 200
         payload = [r for r, _ in results] if batched else results[0][0]
         rate = getattr(request.state, "rate_limit", None)
-        headers = _rate_limit_headers(rate) if rate is not None else None
+        headers = rate_limit_headers(rate) if rate is not None else None
         response = Response(orjson.dumps(payload), status_code=status, media_type=media, headers=headers)
         if self.metrics is None:
             return response, "ok"

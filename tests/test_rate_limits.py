@@ -304,3 +304,32 @@ async def test_the_headers_are_sent_where_the_database_hides_notices(app_url, db
         assert second.headers["x-ratelimit-remaining"] == str(50 - 2 * RATE_COST)
     finally:
         await db.execute(f'ALTER DATABASE "{database}" RESET client_min_messages')
+
+
+async def test_exports_and_downloads_spend_the_same_budget_and_are_refused_past_it(app_url, db):
+    """The plain routes (CSV exports, file downloads) are charged like GraphQL: a script that
+    loops over an export meets the same limit, with the same headers."""
+    from gateway.school_routes import EXPORT_COST
+
+    email, user_id = await new_user(db, "ACCOUNTANT")
+    async with db.acquire() as conn:
+        school = await conn.fetchval("SELECT id FROM schools WHERE school_code = 'DEMO-GWH'")
+        await conn.execute(
+            "INSERT INTO role_assignments (user_id, role, school_id) VALUES ($1, 'ACCOUNTANT', $2)", user_id, school
+        )
+    budget = 2 * EXPORT_COST + 50  # two exports and the login fit; a third export does not
+    async with limited_app(app_url, rate_limit_user=budget) as app, client_of(app) as c:
+        g = await logged_in(c, email)
+        path = "/exports/session-pnl.csv"
+        first = await c.get(path, headers=g.headers)
+        assert first.status_code == 200, first.text
+        used = int(first.headers["x-ratelimit-used"])
+        assert used >= EXPORT_COST and first.headers["x-ratelimit-limit"] == str(budget)
+        second = await c.get(path, headers=g.headers)
+        assert second.status_code == 200 and int(second.headers["x-ratelimit-used"]) == used + EXPORT_COST
+        refused = await c.get(path, headers=g.headers)
+        assert refused.status_code == 429, refused.text
+        assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+        assert int(refused.headers["retry-after"]) >= 1
+        # nothing was charged for the refusal, and GraphQL now meets the same spent budget
+        assert (await rate(g))["used"] == used + EXPORT_COST + RATE_COST
