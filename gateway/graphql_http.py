@@ -176,6 +176,33 @@ class CachedDocument:
     errors: list[dict[str, Any]]
     operations: dict[str | None, OperationType]
     costs: dict[str | None, int] = field(default_factory=dict)  # by operation name (gateway/limits.py)
+    generic_plans: bool = False  # generic_plans_ok(document)
+
+
+# Arguments whose values never change which plan is best: keys, page sizes, cursors (keyset on
+# the ordering's index). Anything else (a filter's LIKE or range, an ordering, a report's
+# parameters) may, and keeps PostgreSQL's own choice between custom and generic plans.
+PLAN_NEUTRAL_ARGUMENTS = frozenset({"first", "last", "after", "before", "id", "ids"})
+
+
+def generic_plans_ok(document: Any) -> bool:
+    """True when no field of the document takes an argument outside PLAN_NEUTRAL_ARGUMENTS
+    (directives' arguments are @skip/@include: they choose fields, not plans)."""
+    from graphql.language import FieldNode, visit
+    from graphql.language.visitor import BREAK, Visitor
+
+    ok = True
+
+    class Check(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> Any:
+            nonlocal ok
+            if any(a.name.value not in PLAN_NEUTRAL_ARGUMENTS for a in node.arguments or ()):
+                ok = False
+                return BREAK
+            return None
+
+    visit(document, Check())
+    return ok
 
 
 def _place(target: Any, path: list[str], value: Any) -> None:
@@ -450,6 +477,9 @@ class GraphQLHTTP:
         try:
             await self._share_persisted(db, operations)  # hash-only operations get their documents
             db.read_only = self._all_queries(operations)  # the transaction has not begun yet
+            db.generic_plans = db.read_only and all(
+                self.documents.get(op.get("query")).generic_plans for op in operations
+            )
             identity, problem = await self.identify(request, db, cost=lambda: self._cost(operations))
             clock_token = clock.use_time_zone(identity.time_zone if identity else None)
             # ---- rate limit (kit/ratelimit.py): charged by `identify`; past the budget nothing runs
@@ -824,7 +854,11 @@ class GraphQLHTTP:
                 operations[None] = next(iter(operations.values()))
                 costs[None] = next(iter(costs.values()), 0)
             cached = CachedDocument(
-                document, [_coded(e.formatted, "GRAPHQL_VALIDATION_FAILED") for e in errors], operations, costs
+                document,
+                [_coded(e.formatted, "GRAPHQL_VALIDATION_FAILED") for e in errors],
+                operations,
+                costs,
+                generic_plans_ok(document),
             )
         self.documents.put(query, cached)
         return cached

@@ -208,3 +208,53 @@ async def test_a_read_by_id_is_not_planned_again_on_every_execution(gql, db):
     assert "= $1" in by_id and "ANY" not in by_id
     generic, custom = await _plans(db, by_id, [s["id"] for s in schools])
     assert custom <= 5 and generic >= len(schools) - 5
+
+
+async def test_pages_without_filters_run_on_generic_plans_and_filtered_ones_keep_custom_plans(app_url):
+    """A page's `LIMIT $n` makes PostgreSQL plan its prepared statement again on every execution
+    (the generic plan must guess 10% of the rows); a read whose arguments are only keys, page
+    sizes and cursors runs on the generic plan instead. A filter's values may change the best
+    plan: those statements keep PostgreSQL's choice. Seen in pg_prepared_statements of the
+    app's one connection."""
+    import httpx
+    from asgi_lifespan import LifespanManager
+
+    from gateway.app import create_app
+    from tests.conftest import GQL, bearer, make_settings
+
+    tag = unique("G").replace("-", "_")
+    plain = f"query Plain_{tag}($n: Int!) {{ schools(first: $n) {{ nodes {{ id name academicSessions(first: 2) {{ nodes {{ name }} }} }} }} }}"
+    filtered = f"query Filtered_{tag}($p: String!) {{ schools(first: 5, filter: {{schoolCode: {{startsWith: $p}}}}) {{ nodes {{ id name }} }} }}"
+    app = create_app(make_settings(db_pool_size=1, db_pool_overflow=0), database_url=app_url)
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as client,
+    ):
+        g = GQL(client)
+        g.headers.update(await bearer(client, "superadmin@demo.campus"))
+        for i in range(8):
+            await g(plain, {"n": 3 + i % 2})
+            await g(filtered, {"p": "DEMO"})
+        async with app.state.engine.connect() as conn:
+            rows = (
+                await conn.exec_driver_sql(
+                    "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+                    " WHERE statement LIKE '%FROM schools%' AND statement LIKE '%LIMIT%'"
+                )
+            ).all()
+
+    def plans(marker: str) -> tuple[int, int]:
+        found = [
+            (r.generic_plans, r.custom_plans)
+            for r in rows
+            if marker in r.statement and "pg_prepared_statements" not in r.statement
+        ]
+        assert len(found) == 1, (marker, [r.statement[:120] for r in rows])
+        return found[0]
+
+    generic, custom = plans("academic_sessions")  # the plain read's one statement (SQL_JSON)
+    # the document's first request was parsed after its transaction began (not yet known as a
+    # query): planned as PostgreSQL chooses; every later one on the generic plan
+    assert custom == 1 and generic == 7, (generic, custom)
+    generic, custom = plans("LIKE")  # the filtered read: planned with its values
+    assert custom >= 5, (generic, custom)

@@ -38,7 +38,19 @@ async def _assert_no_open_transaction(db: asyncpg.Pool, label: Any = None) -> No
         if not await db.fetch(BUSY_BACKENDS):
             break
         await asyncio.sleep(0.02)
-    assert [tuple(r) for r in await db.fetch(BUSY_BACKENDS)] == [], label
+    busy = [tuple(r) for r in await db.fetch(BUSY_BACKENDS)]
+    if busy:  # what the backend does, for the failure message
+        busy.append(
+            [
+                dict(r)
+                for r in await db.fetch(
+                    "SELECT pid, state, backend_type, now() - query_start AS running, now() - state_change AS since,"
+                    " now() - xact_start AS in_xact, pg_blocking_pids(pid) AS blocked_by, backend_xid, backend_xmin"
+                    " FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle'"
+                )
+            ]
+        )
+    assert not busy, (label, busy)
 
 
 async def _assert_pool_clean(app: Any, db: asyncpg.Pool, label: Any = None) -> None:
