@@ -6,7 +6,6 @@ rows (unique codes, their own schools/hostels as tenants), so they can share the
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import itertools
 import logging
@@ -26,11 +25,12 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 import demo
-from gateway import embedded_pg, migrate
+from gateway import embedded_pg
 from gateway.app import create_app
 from kit.settings import Settings
 from kit.ids import encode_gid
 from tests import pgbouncer
+from tests.template_db import TEMPLATE_DB, migrated_with_demo
 
 if pgbouncer.enabled():  # every Settings() of the session (and the servers it starts) goes through it
     os.environ.setdefault("DB_PGBOUNCER", "true")
@@ -40,17 +40,36 @@ ROOT = Path(__file__).resolve().parent.parent
 
 DATA_DIR = Path(tempfile.mkdtemp(prefix="campus-test-"))
 
-# Under pytest-xdist (`./dev test -n 2`) the workers share ONE embedded PostgreSQL: the first
-# worker migrates and loads the demo into a template database, and each worker then gets its own
+# Under pytest-xdist (`./dev test -n 2`) the workers share ONE embedded PostgreSQL: a process the
+# controller starts migrates and loads the demo into a template database, and each worker then gets its own
 # copy of it (CREATE DATABASE ... TEMPLATE: a file copy, well under a second). The controller
 # names the shared folder (environment, inherited by the workers) and removes it at the end.
 SHARED_ENV = "CAMPUS_TEST_SHARED_DIR"
-TEMPLATE_DB = "campus_template"
+
+
+_template_builder: Any = None
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    global _template_builder
     if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
-        os.environ[SHARED_ENV] = tempfile.mkdtemp(prefix="campus-test-shared-")
+        import fcntl
+        import subprocess
+        import sys
+
+        shared = os.environ[SHARED_ENV] = tempfile.mkdtemp(prefix="campus-test-shared-")
+        # The template is built by a process of its own (tests/template_db.py) while the workers
+        # start: untraced by coverage, and no worker idles while the other builds it. It holds the
+        # workers' lock (inherited, taken here first so that no worker can get in before it).
+        with open(Path(shared) / "template.lock", "a+") as lock, open(Path(shared) / "template.log", "w") as out:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            _template_builder = subprocess.Popen(
+                [sys.executable, "-m", "tests.template_db", shared],
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                pass_fds=(lock.fileno(),),
+            )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -58,7 +77,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
     shutil.rmtree(DATA_DIR, ignore_errors=True)  # the server deleted its own folder; keys and locks remain
     if not hasattr(config, "workerinput") and os.environ.get(SHARED_ENV):
-        shutil.rmtree(os.environ.pop(SHARED_ENV), ignore_errors=True)
+        shared = Path(os.environ.pop(SHARED_ENV))
+        if _template_builder is not None:
+            _template_builder.wait()
+        if (shared / "pg" / "postmaster.pid").exists():  # no worker attached to stop it (all failed early)
+            embedded_pg.start(shared / "pg", database=TEMPLATE_DB).stop()
+        shutil.rmtree(shared, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -105,30 +129,27 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(f"test order and random data: replay with -p randomly --randomly-seed={seed}")
 
 
-def _migrated_with_demo(url: str) -> None:
-    migrate.upgrade(url)
-    asyncio.run(demo.load(url))
-
-
 @pytest.fixture(scope="session")
 def pg() -> Iterator[Any]:
     worker, shared = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get(SHARED_ENV)
     if not (worker and shared):  # one process: its own server, as always
         server = embedded_pg.start(DATA_DIR / "pg", throwaway=True)
-        _migrated_with_demo(server.url())
+        migrated_with_demo(server.url())
         yield server
         server.cleanup()
         return
     import fcntl
 
     with open(Path(shared) / "template.lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker builds the template, the others wait for it
+        # the controller's builder has the lock until the template is ready (pytest_configure); if it
+        # failed, the first worker builds it as before (its log: template.log in the shared folder)
+        fcntl.flock(lock, fcntl.LOCK_EX)
         # not throwaway: pgserver would stop a throwaway server when the FIRST worker exits, under
         # the other's feet; each worker stops it only if it is the last user, the controller deletes it
         template = embedded_pg.start(Path(shared) / "pg", database=TEMPLATE_DB)
         ready = Path(shared) / "template.ready"
         if not ready.exists():
-            _migrated_with_demo(template.url())
+            migrated_with_demo(template.url())
             ready.touch()
         mine = f"campus_{worker}"
         template.server.psql(f'DROP DATABASE IF EXISTS "{mine}"; CREATE DATABASE "{mine}" TEMPLATE "{TEMPLATE_DB}";')

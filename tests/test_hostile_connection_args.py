@@ -157,7 +157,10 @@ async def test_order_by_is_short_and_names_each_field_once_on_every_connection(c
         spec = get_spec(conn.name.removesuffix("Connection"))
         key = next(iter(spec.sort_fields), "ID")
         cases.append((name, order_type, [{"field": key}] * 2, "twice"))
-        cases.append((name, order_type, [{"field": key}] * 1_000, f"at most {MAX_ORDER_FIELDS} fields"))
+        # one past the limit on each connection (the same check of the kit's planner: 1,000 copies
+        # on every connection cost a minute of coercion under coverage), 1,000 on the first
+        copies = 1_000 if len(cases) == 1 else MAX_ORDER_FIELDS + 1
+        cases.append((name, order_type, [{"field": key}] * copies, f"at most {MAX_ORDER_FIELDS} fields"))
     assert len(cases) >= 60, len(cases)
     for start in range(0, len(cases), 10):
         chunk = cases[start : start + 10]
