@@ -414,3 +414,7 @@ __all__ = [
     "run_worker",
     "scoped",
 ]
+
+
+# the tasks other domains declare beside their work (imported here so every worker knows them)
+from resolvers.notification import delivery as _notification_delivery  # noqa: E402,F401
