@@ -42,13 +42,17 @@ class Mutation:
         "signature is the proof. A used link changes nothing again."
     )
     async def notification_unsubscribe(
-        self, info: Info, input: NotificationUnsubscribeInput  # noqa: A002
+        self,
+        info: Info,
+        input: NotificationUnsubscribeInput,  # noqa: A002
     ) -> NotificationUnsubscribePayload:
         try:
             async with mutation_scope(info.context) as session:
                 channel, kind, changed = await service.redeem_unsubscribe(info.context, session, input.token)
         except UserErrors as exc:
-            return NotificationUnsubscribePayload(channel=None, notification_type=None, changed=False, errors=exc.errors)
+            return NotificationUnsubscribePayload(
+                channel=None, notification_type=None, changed=False, errors=exc.errors
+            )
         return NotificationUnsubscribePayload(channel=channel, notification_type=kind, changed=changed, errors=[])
 
 
@@ -57,7 +61,9 @@ declare("Mutation.notificationUnsubscribe", PUBLIC)
 mutations = (
     Mutation,
     workflow("notificationMarkRead", service.mark_read, AUTHENTICATED, returns=m.Notification),
-    workflow("notificationPreferenceUpdate", service.update_preference, AUTHENTICATED, returns=m.NotificationPreference),
+    workflow(
+        "notificationPreferenceUpdate", service.update_preference, AUTHENTICATED, returns=m.NotificationPreference
+    ),
     workflow("channelPreferenceSet", service.set_channel, AUTHENTICATED, returns=m.ChannelPreference),
     workflow("deviceTokenRegister", service.register_device, AUTHENTICATED, returns=m.DeviceToken),
     workflow("deviceTokenRemove", service.remove_device, AUTHENTICATED, returns=m.DeviceToken),

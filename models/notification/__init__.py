@@ -425,9 +425,7 @@ class NotificationEscalation(HostelTenantMixin, Base):
 
     __tablename__ = "notification_escalations"
     __table_args__ = hostel_table()
-    __entity__ = Entity(
-        read=STAFF, list="notificationEscalations", filter=("status", "path_id"), order=("created_at",)
-    )
+    __entity__ = Entity(read=STAFF, list="notificationEscalations", filter=("status", "path_id"), order=("created_at",))
 
     notification: Mapped[Notification] = reference(back="escalations")
     path: Mapped[EscalationPath] = reference()

@@ -33,7 +33,15 @@ async def _history(conn: Any, row: Any, to: str, attempt: int, note: str | None)
             "(hostel_id, notification_id, delivery_id, from_status, to_status, attempt, note) "
             "VALUES (:h, :n, :d, :f, :t, :a, :note)"
         ),
-        {"h": row.hostel_id, "n": row.notification_id, "d": row.id, "f": row.status, "t": to, "a": attempt, "note": note},
+        {
+            "h": row.hostel_id,
+            "n": row.notification_id,
+            "d": row.id,
+            "f": row.status,
+            "t": to,
+            "a": attempt,
+            "note": note,
+        },
     )
 
 
@@ -53,7 +61,9 @@ async def _settle_notification(conn: Any, notification_id: int) -> None:
 
 async def _message(conn: Any, row: Any) -> providers.OutgoingMessage:
     n = (
-        await conn.execute(text("SELECT title, body, data FROM notifications WHERE id = :n"), {"n": row.notification_id})
+        await conn.execute(
+            text("SELECT title, body, data FROM notifications WHERE id = :n"), {"n": row.notification_id}
+        )
     ).one()
     title, body, recipient = n.title, n.body, [str(row.user_id)]
     headers: dict[str, str] = {}
@@ -71,7 +81,9 @@ async def _message(conn: Any, row: Any) -> providers.OutgoingMessage:
         headers = {"List-Unsubscribe": f"<{e.unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     elif row.channel == "SMS":
         s = (
-            await conn.execute(text("SELECT to_phone, body FROM sms_notifications WHERE delivery_id = :d"), {"d": row.id})
+            await conn.execute(
+                text("SELECT to_phone, body FROM sms_notifications WHERE delivery_id = :d"), {"d": row.id}
+            )
         ).one()
         body, recipient = s.body, [s.to_phone]
     elif row.channel == "PUSH":
@@ -82,7 +94,8 @@ async def _message(conn: Any, row: Any) -> providers.OutgoingMessage:
         recipient = list(
             (
                 await conn.execute(
-                    text("SELECT token FROM device_tokens WHERE user_id = :u AND active ORDER BY id"), {"u": row.user_id}
+                    text("SELECT token FROM device_tokens WHERE user_id = :u AND active ORDER BY id"),
+                    {"u": row.user_id},
                 )
             ).scalars()
         )

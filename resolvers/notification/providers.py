@@ -57,14 +57,18 @@ class DevelopmentProvider:
     """Writes the message to DATA_DIR/outbox/<channel>/<key>.json; a second send with the same
     key finds the file and sends nothing (exclusive create, as a real provider's idempotency)."""
 
-    def __init__(self, channel: str) -> None:
+    def __init__(self, channel: str, folder: Path | None = None) -> None:
         self.channel = channel
         self.name = f"development-{channel.lower()}"
+        self.folder = folder  # None: DATA_DIR/outbox, read when sending
+
+    def path(self, message: OutgoingMessage) -> Path:
+        return (self.folder or outbox_dir()) / self.channel.lower() / f"{message.idempotency_key}.json"
 
     async def send(self, message: OutgoingMessage) -> str:
-        folder = outbox_dir() / self.channel.lower()
+        path = self.path(message)
+        folder = path.parent
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{message.idempotency_key}.json"
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:

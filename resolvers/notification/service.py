@@ -214,7 +214,9 @@ async def redeem_unsubscribe(ctx: Any, session: Any, token: str) -> tuple[str, s
         )
     ).first()
     if used is None:
-        exists = (await session.execute(text("SELECT 1 FROM unsubscribe_tokens WHERE jti = :j"), {"j": claims.jti})).first()
+        exists = (
+            await session.execute(text("SELECT 1 FROM unsubscribe_tokens WHERE jti = :j"), {"j": claims.jti})
+        ).first()
         if exists is None:
             raise user_error(ErrorCode.INVALID, "This unsubscribe link is not valid.", "token")
         return claims.channel, claims.notification_type, False
@@ -247,9 +249,7 @@ async def send(
         values = None
     if not isinstance(values, dict):
         raise user_error(ErrorCode.INVALID, "data must be a JSON object.", "data")
-    users = (
-        await session.scalars(select(m.HostelStudent.user_id).where(m.HostelStudent.id.in_(resident_ids)))
-    ).all()
+    users = (await session.scalars(select(m.HostelStudent.user_id).where(m.HostelStudent.id.in_(resident_ids)))).all()
     if not resident_ids or any(u is None for u in users):
         raise user_error(ErrorCode.INVALID, "Every recipient needs a login (a user account).", "residentIds")
     result = await notify(

@@ -49,9 +49,7 @@ def keys(settings: Settings | None = None) -> KeySet:
     return _keys(s.data_dir, s.jwt_private_keys, s.jwt_active_kid)
 
 
-async def issue(
-    db: Any, ks: KeySet, hostel_id: int, user_id: int, channel: str, notification_type: str = "*"
-) -> str:
+async def issue(db: Any, ks: KeySet, hostel_id: int, user_id: int, channel: str, notification_type: str = "*") -> str:
     """Record a token and return the link carrying it."""
     jti = secrets.token_urlsafe(24)
     await db.execute(
