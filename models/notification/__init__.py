@@ -487,7 +487,16 @@ class UnsubscribeToken(HostelTenantMixin, Base):
 
     __tablename__ = "unsubscribe_tokens"
     __table_args__ = hostel_table(extra=(UniqueConstraint("jti"),))
-    __entity__ = Entity(read=AUTHENTICATED, rows=OWN, owner="user_id", hide=("jti",))
+    __entity__ = Entity(
+        read=AUTHENTICATED,
+        rows=OWN,
+        list="myUnsubscribeTokens",
+        about="The unsubscribe links sent to you, and which were used.",
+        filter=("channel", "used_at"),
+        order=("created_at",),
+        owner="user_id",
+        hide=("jti",),
+    )
 
     user_id: Mapped[int] = _user("Whose link.")
     jti: Mapped[str] = mapped_column(String(40), comment="The signed token's id.")
