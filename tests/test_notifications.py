@@ -136,7 +136,13 @@ async def notification_type(
         await ok(
             warden,
             PUBLISH,
-            {"input": {"templateId": created["notificationTemplate"]["id"], "subject": subject, "body": body}},
+            {
+                "input": {
+                    "notificationTemplateId": created["notificationTemplate"]["id"],
+                    "subject": subject,
+                    "body": body,
+                }
+            },
             "notificationTemplatePublish",
         )
     if channels:
@@ -151,7 +157,7 @@ async def notification_type(
 
 async def send(warden: GQL, code: str, *residents: dict[str, Any], **kw: Any) -> dict[str, Any]:
     data = {"name": "friend", "message": kw.pop("message", "Water off 2-4 pm")}
-    inp = {"residentIds": [r["gid"] for r in residents], "notificationType": code, "data": json.dumps(data), **kw}
+    inp = {"hostelStudentIds": [r["gid"] for r in residents], "notificationType": code, "data": json.dumps(data), **kw}
     return (await ok(warden, SEND, {"input": inp}, "notificationSend"))["notificationBatch"]
 
 
@@ -314,7 +320,11 @@ async def test_a_missing_or_broken_template_is_a_clear_error_and_sends_nothing(c
     before = await db.fetchval("SELECT count(*) FROM notifications WHERE user_id = $1", r["user_id"])
 
     no_email = await notification_type(warden, channels=("EMAIL",), templates=("IN_APP",))
-    inp = {"residentIds": [r["gid"]], "notificationType": no_email, "data": json.dumps({"name": "a", "message": "b"})}
+    inp = {
+        "hostelStudentIds": [r["gid"]],
+        "notificationType": no_email,
+        "data": json.dumps({"name": "a", "message": "b"}),
+    }
     payload = await refused(warden, SEND, {"input": inp}, "notificationSend", "INVALID")
     assert f"No active EMAIL template for notification type '{no_email}'" in payload["errors"][0]["message"]
 
@@ -340,12 +350,16 @@ async def test_publishing_adds_a_version_and_the_latest_is_rendered(client, db):
     v2 = await ok(
         warden,
         PUBLISH,
-        {"input": {"templateId": gid, "subject": "New: {{ name }}", "body": "{{ message|upper }}"}},
+        {"input": {"notificationTemplateId": gid, "subject": "New: {{ name }}", "body": "{{ message|upper }}"}},
         "notificationTemplatePublish",
     )
     assert v2["notificationTemplateVersion"]["version"] == 2
     bad = await refused(
-        warden, PUBLISH, {"input": {"templateId": gid, "body": "{% if %}"}}, "notificationTemplatePublish", "INVALID"
+        warden,
+        PUBLISH,
+        {"input": {"notificationTemplateId": gid, "body": "{% if %}"}},
+        "notificationTemplatePublish",
+        "INVALID",
     )
     assert bad["errors"][0]["field"] == ["input", "body"]
     await send(warden, code, r, message="gate closes at 10")
@@ -497,7 +511,7 @@ async def test_staff_tools_are_refused_to_residents(client, db):
     warden = await as_user(client, "warden@sunrise.demo")
     r = await resident(client, db, h)
     code = await notification_type(warden, channels=())
-    inp = {"residentIds": [r["gid"]], "notificationType": code, "data": "{}"}
+    inp = {"hostelStudentIds": [r["gid"]], "notificationType": code, "data": "{}"}
     body = await r["gql"](SEND, {"input": inp}, expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     body = await r["gql"]("{ notificationTemplates(first: 5) { nodes { id } } }", expect_errors=True)

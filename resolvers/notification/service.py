@@ -40,7 +40,7 @@ async def check_routing_rule(ctx: Any, session: Any, rule: m.RoutingRule) -> Non
 async def publish_template_version(
     ctx: Any,
     session: Any,
-    template_id: Ref[m.NotificationTemplate],
+    notification_template_id: Ref[m.NotificationTemplate],
     body: Annotated[str, Doc("The text (Jinja2: {{ variable }} from the notification's data).")],
     subject: Annotated[str | None, Doc("Title (in-app, push) or subject (email).")] = None,
 ) -> int:
@@ -52,7 +52,7 @@ async def publish_template_version(
             raise user_error(ErrorCode.INVALID, f"The template does not parse: {exc}", name) from None
     if not body.strip():
         raise user_error(ErrorCode.INVALID, "A template needs a body.", "body")
-    template = await session.get(m.NotificationTemplate, template_id, with_for_update=True)
+    template = await session.get(m.NotificationTemplate, notification_template_id, with_for_update=True)
     latest = await session.scalar(
         select(func.max(m.NotificationTemplateVersion.version)).where(
             m.NotificationTemplateVersion.template_id == template.id
@@ -234,7 +234,7 @@ async def redeem_unsubscribe(ctx: Any, session: Any, token: str) -> tuple[str, s
 async def send(
     ctx: Any,
     session: Any,
-    resident_ids: Ref.many[m.HostelStudent],
+    hostel_student_ids: Ref.many[m.HostelStudent],
     notification_type: Annotated[str, Doc("The type whose templates and routing rule apply, e.g. hostel.notice.")],
     data: Annotated[str, Doc("A JSON object: the templates' variables.")] = "{}",
     priority: m.NotificationPriority | None = None,
@@ -249,9 +249,11 @@ async def send(
         values = None
     if not isinstance(values, dict):
         raise user_error(ErrorCode.INVALID, "data must be a JSON object.", "data")
-    users = (await session.scalars(select(m.HostelStudent.user_id).where(m.HostelStudent.id.in_(resident_ids)))).all()
-    if not resident_ids or any(u is None for u in users):
-        raise user_error(ErrorCode.INVALID, "Every recipient needs a login (a user account).", "residentIds")
+    users = (
+        await session.scalars(select(m.HostelStudent.user_id).where(m.HostelStudent.id.in_(hostel_student_ids)))
+    ).all()
+    if not hostel_student_ids or any(u is None for u in users):
+        raise user_error(ErrorCode.INVALID, "Every recipient needs a login (a user account).", "hostelStudentIds")
     result = await notify(
         ctx,
         hostel_id=_hostel(ctx),
