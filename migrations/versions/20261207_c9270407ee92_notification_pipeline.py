@@ -201,6 +201,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
     sa.Column('user_id', sa.BigInteger(), nullable=False, comment='Whose link.'),
     sa.Column('jti', sa.String(length=40), nullable=False, comment="The signed token's id."),
+    sa.Column('secret', sa.String(length=64), nullable=False, comment="The key its token is signed with (HMAC)."),
     sa.Column('channel', sa.Enum('IN_APP', 'EMAIL', 'SMS', 'PUSH', name='notificationchannel', native_enum=False, length=30), nullable=False),
     sa.Column('notification_type', sa.String(length=100), server_default='*', nullable=False),
     sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),

@@ -482,8 +482,8 @@ class ChannelPreference(HostelTenantMixin, Base):
 
 
 class UnsubscribeToken(HostelTenantMixin, Base):
-    """A one-click unsubscribe link issued in an email (the link carries a signed token naming
-    this row); used once, later clicks change nothing."""
+    """A one-click unsubscribe link issued in an email (the link carries a token signed with
+    this row's secret); used once, later clicks change nothing."""
 
     __tablename__ = "unsubscribe_tokens"
     __table_args__ = hostel_table(extra=(UniqueConstraint("jti"),))
@@ -495,11 +495,12 @@ class UnsubscribeToken(HostelTenantMixin, Base):
         filter=("channel", "used_at"),
         order=("created_at",),
         owner="user_id",
-        hide=("jti",),
+        hide=("jti", "secret"),
     )
 
     user_id: Mapped[int] = _user("Whose link.")
     jti: Mapped[str] = mapped_column(String(40), comment="The signed token's id.")
+    secret: Mapped[str] = mapped_column(String(64), comment="The key its token is signed with (HMAC).")
     channel: Mapped[NotificationChannel] = enum_column(NotificationChannel)
     notification_type: Mapped[str] = mapped_column(String(100), default="*", server_default="*")
     used_at: Mapped[dt.datetime | None]

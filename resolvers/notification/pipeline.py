@@ -61,15 +61,13 @@ class _Recipient:
     switched: dict[tuple[str, str], bool] = field(default_factory=dict)  # (channel, type or *) -> enabled
 
 
-async def _executor(target: Any) -> tuple[Any, Any]:
-    """The request's session (from a ctx), a session, or a job's connection (all `execute`),
-    and the keys that sign unsubscribe links (the request's settings, else the process's)."""
-    settings = getattr(target, "settings", None)
+async def _executor(target: Any) -> Any:
+    """The request's session (from a ctx), a session, or a job's connection: all `execute`."""
     if hasattr(target, "db") and hasattr(target.db, "session"):
         target = await target.db.session()
     if hasattr(target, "flush"):
         await target.flush()  # the caller's pending rows first: the notification may refer to them
-    return target, unsubscribe.keys(settings)
+    return target
 
 
 def quiet_until(now: dt.datetime, zone: str, quiet: tuple[dt.time, dt.time] | None) -> dt.datetime | None:
@@ -102,7 +100,7 @@ async def notify(
 ) -> NotifyResult:
     """Tell `user_ids` (of hostel `hostel_id`) about `type`; see the module's docstring.
     Raises UserErrors (INVALID) when a template is missing or does not render."""
-    db, keys = await _executor(target)
+    db = await _executor(target)
     data = dict(data or {})
     now = now or dt.datetime.now(dt.UTC)
     user_ids = sorted(set(user_ids))
@@ -255,7 +253,7 @@ async def notify(
                     .returning(m.NotificationQueue.__table__.c.id)
                 )
             ).scalar_one()
-            await _channel_record(db, keys, hostel_id, delivery_id, channel, person, type, *texts[(person.id, channel)])
+            await _channel_record(db, hostel_id, delivery_id, channel, person, type, *texts[(person.id, channel)])
             await db.execute(
                 insert(m.NotificationStatusHistory.__table__).values(
                     hostel_id=hostel_id,
@@ -311,7 +309,6 @@ def _route(
 
 async def _channel_record(
     db: Any,
-    keys: Any,
     hostel_id: int,
     delivery_id: int,
     channel: str,
@@ -322,7 +319,7 @@ async def _channel_record(
 ) -> None:
     base = {"hostel_id": hostel_id, "delivery_id": delivery_id}
     if channel == "EMAIL":
-        link = await unsubscribe.issue(db, keys, hostel_id, person.id, "EMAIL", type_)
+        link = await unsubscribe.issue(db, hostel_id, person.id, "EMAIL", type_)
         values = {**base, "to_address": person.email, "subject": title, "body_text": body, "unsubscribe_url": link}
         await db.execute(insert(m.EmailNotification.__table__).values(**values))
     elif channel == "SMS":

@@ -195,31 +195,34 @@ async def remove_device(ctx: Any, session: Any, device_token_id: Ref[m.DeviceTok
 async def redeem_unsubscribe(ctx: Any, session: Any, token: str) -> tuple[str, str, bool]:
     """Turn off what a signed unsubscribe token names (anyone holding the link may: that is the
     one-click promise). Returns (channel, type, changed: False when used before)."""
+    invalid = user_error(ErrorCode.INVALID, "This unsubscribe link is not valid.", "token")
     try:
-        claims = unsubscribe.verify(unsubscribe.keys(ctx.settings), token)
+        claims = unsubscribe.unverified(token)
     except unsubscribe.BadToken:
-        raise user_error(ErrorCode.INVALID, "This unsubscribe link is not valid.", "token") from None
-    # the signature proves the link was issued to this user of this hostel: act in their scope
+        raise invalid from None
+    # the row of the token is in the hostel it names: read it in that scope, then check the signature
     await session.execute(
         text("SELECT set_config('app.hostel_id', :h, true), set_config('app.user_id', :u, true)"),
         {"h": str(claims.hostel_id), "u": str(claims.user_id)},
     )
-    used = (
+    row = (
         await session.execute(
             text(
-                "UPDATE unsubscribe_tokens SET used_at = now() WHERE jti = :j AND hostel_id = :h AND used_at IS NULL "
-                "RETURNING id"
+                "SELECT id, secret, used_at FROM unsubscribe_tokens WHERE jti = :j AND hostel_id = :h AND user_id = :u "
+                "FOR UPDATE"
             ),
-            {"j": claims.jti, "h": claims.hostel_id},
+            {"j": claims.jti, "h": claims.hostel_id, "u": claims.user_id},
         )
     ).first()
-    if used is None:
-        exists = (
-            await session.execute(text("SELECT 1 FROM unsubscribe_tokens WHERE jti = :j"), {"j": claims.jti})
-        ).first()
-        if exists is None:
-            raise user_error(ErrorCode.INVALID, "This unsubscribe link is not valid.", "token")
+    if row is None:
+        raise invalid
+    try:
+        unsubscribe.verify(token, row.secret)
+    except unsubscribe.BadToken:
+        raise invalid from None
+    if row.used_at is not None:
         return claims.channel, claims.notification_type, False
+    await session.execute(text("UPDATE unsubscribe_tokens SET used_at = now() WHERE id = :id"), {"id": row.id})
     await session.execute(
         text(
             "INSERT INTO channel_preferences (hostel_id, user_id, channel, notification_type, enabled) "
