@@ -564,3 +564,59 @@ async def test_my_notifications_costs_the_same_statements_for_one_or_many(client
         counts.append((body["data"]["myNotifications"]["totalCount"], r["gql"].statements(body)))
     assert [c[0] for c in counts] == [1, 6]
     assert counts[0][1] == counts[1][1]
+
+
+# ---- domains that tell people through the pipeline --------------------------------------------------
+
+
+async def test_a_waitlist_offer_reaches_the_visitor_through_the_pipeline(client, db):
+    from tests.booking_world import add_room_type, booking_input, call, create, make_world, mutation
+
+    world = await make_world(db, client)  # a hostel of its own, without templates: the booking domain's defaults
+    await add_room_type(db, world, "SGL", beds=1, price="12000.00")
+    start = hostel_today() + dt.timedelta(days=10)
+    held = await create(world.admin, booking_input(world, "SGL", start=start, months=1))
+    assert (await call(world.admin, "bookingApprove", {"id": held["id"]}))["errors"] == []
+    join = mutation("waitlistJoin", "bookingWaitlist", "id status")
+    inp = {
+        "roomTypeId": world.rt("SGL"),
+        "fromDate": str(start),
+        "toDate": held["checkOutDate"],
+        "contactName": "Waiting visitor",
+        "gender": "MALE",
+        "contactEmail": "waiting@example.com",
+        "hostelId": world.gid,
+    }
+    entry = (await world.visitor(join, {"i": inp}))["data"]["waitlistJoin"]
+    assert entry["errors"] == [], entry
+    offers = {"filter": {"notificationType": {"eq": "waitlist.offer"}}}
+    assert (await world.visitor(MINE, offers))["data"]["myNotifications"]["totalCount"] == 0
+
+    assert (await call(world.admin, "bookingCancel", {"id": held["id"], "reason": "Plans changed"}))["errors"] == []
+    (offer,) = (await world.visitor(MINE, offers))["data"]["myNotifications"]["nodes"]
+    assert (offer["title"], offer["priority"]) == ("A bed is free for you", "HIGH")
+    assert offer["body"].startswith("A bed is free for ") and "book within 48 hours" in offer["body"]
+    # the staff of the hostel see its delivery; the visitor's notification is theirs alone
+    staff_view = await world.admin("{ notificationDeliveries(first: 5) { nodes { channel status } } }")
+    assert staff_view["data"]["notificationDeliveries"]["nodes"] == [{"channel": "IN_APP", "status": "QUEUED"}]
+    assert (await world.admin(MINE, offers))["data"]["myNotifications"]["totalCount"] == 0
+
+
+async def test_the_demo_hostels_have_live_notification_screens(client):
+    for email in ("warden@sunrise.demo", "warden@lotus.demo", "resident@sunrise.demo"):
+        g = await as_user(client, email)
+        body = await g(
+            """{ myNotifications(first: 10) { totalCount nodes { title status } }
+            myNotificationPreferences { totalCount } }"""
+        )
+        mine = body["data"]["myNotifications"]
+        assert mine["totalCount"] >= 2 and {n["status"] for n in mine["nodes"]} <= {"SENT", "QUEUED"}, (email, mine)
+    for email in ("warden@sunrise.demo", "warden@lotus.demo"):
+        g = await as_user(client, email)
+        body = await g(
+            """{ notificationTemplates(first: 50) { totalCount } routingRules(first: 10) { totalCount }
+            notificationDeliveries(first: 50, filter: {status: {eq: DELIVERED}}) { totalCount } }"""
+        )
+        data = body["data"]
+        assert data["notificationTemplates"]["totalCount"] >= 8 and data["routingRules"]["totalCount"] >= 3, data
+        assert data["notificationDeliveries"]["totalCount"] >= 2, (email, data)

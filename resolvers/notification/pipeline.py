@@ -9,8 +9,9 @@ rolled back tells nobody:
 1. the type's `RoutingRule` gives the channels and priority (no rule: in-app only, NORMAL);
 2. each recipient's preferences decide, per channel, SEND, DEFER (quiet hours, unless URGENT)
    or SKIP (unsubscribed, channel turned off, no address or device): a `NotificationRoute` each;
-3. each channel's template (the recipient's language, else English; latest active version) is
-   rendered with `data`: a missing template or variable is a clear error and nothing is written;
+3. each channel's template (the recipient's language, else English; latest active version;
+   else the default text the domain registered for the type) is rendered with `data`: a missing
+   template or variable is a clear error and nothing is written;
 4. the in-app `Notification`, and per sent or deferred channel a `NotificationQueue` delivery
    (with its email/SMS/push record and a first status-history row) and a delivery job, due
    now or at the end of the quiet hours.
@@ -38,6 +39,19 @@ DEFER_SQL = text(
     "'delivery_id', d), s)::procrastinate.procrastinate_job_to_defer_v1 "
     "FROM unnest(CAST(:ids AS bigint[]), CAST(:ats AS timestamptz[])) AS x(d, s)))"
 )
+
+
+# Texts a domain ships with its notification types, used where a hostel has no template of its
+# own for that type and channel (a hostel's template always wins): a domain's notification
+# works in every hostel from the start. `register_defaults` at import of the domain's module.
+DEFAULTS: dict[str, dict[str, tuple[str | None, str]]] = {}
+
+
+def register_defaults(type_: str, texts: dict[str, tuple[str | None, str]]) -> None:
+    """Default (subject, body) per channel of a notification type (Jinja2, like templates)."""
+    for source in (t for pair in texts.values() for t in pair if t):
+        templates.check(source)
+    DEFAULTS[type_] = texts
 
 
 @dataclass
@@ -178,7 +192,11 @@ async def notify(
     }
 
     def rendered(channel: str, language: str) -> tuple[str, str]:
-        version = versions.get((channel, language)) or versions.get((channel, DEFAULT_LANGUAGE))
+        version = (
+            versions.get((channel, language))
+            or versions.get((channel, DEFAULT_LANGUAGE))
+            or DEFAULTS.get(type, {}).get(channel)
+        )
         if version is None:
             raise user_error(
                 ErrorCode.INVALID, f"No active {channel} template for notification type {type!r} ({language})."
