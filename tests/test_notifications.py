@@ -603,6 +603,14 @@ async def test_a_waitlist_offer_reaches_the_visitor_through_the_pipeline(client,
     (offer,) = (await world.visitor(MINE, offers))["data"]["myNotifications"]["nodes"]
     assert (offer["title"], offer["priority"]) == ("A bed is free for you", "HIGH")
     assert offer["body"].startswith("A bed is free for ") and "book within 48 hours" in offer["body"]
+    # a visitor has no tenant of theirs, yet marks their offer read
+    marked = await ok(world.visitor, READ, {"id": offer["id"]}, "notificationMarkRead")
+    assert marked["notification"]["readAt"] is not None
+    unread = {"filter": {"notificationType": {"eq": "waitlist.offer"}, "readAt": {"isNull": True}}}
+    assert (await world.visitor(MINE, unread))["data"]["myNotifications"]["totalCount"] == 0
+    assert (await world.visitor("{ myNotificationPreferences { totalCount } }"))["data"] == {
+        "myNotificationPreferences": {"totalCount": 0}
+    }
     # the staff of the hostel see its delivery; the visitor's notification is theirs alone
     staff_view = await world.admin("{ notificationDeliveries(first: 5) { nodes { channel status } } }")
     assert staff_view["data"]["notificationDeliveries"]["nodes"] == [{"channel": "IN_APP", "status": "QUEUED"}]

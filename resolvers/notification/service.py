@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from sqlalchemy import func, select, text
 
 import models as m
 from kit.errors import ErrorCode, user_error
-from kit.workflow import Doc, Ref
+from kit.ids import InvalidId, decode_gid
+from kit.workflow import Doc, GlobalID, Ref
 from resolvers.notification import templates, unsubscribe
 
 CHANNELS = {c.value for c in m.NotificationChannel}
@@ -66,17 +69,68 @@ async def publish_template_version(
     return version.id
 
 
-async def mark_read(ctx: Any, session: Any, notification_id: Ref[m.Notification]) -> int:
-    """Mark one of your notifications read (again: nothing changes); a read receipt records when."""
-    note = await session.get(m.Notification, notification_id, with_for_update=True)
-    if note is None or note.user_id != ctx.user_id:  # the row filter already hides them: belt and braces
+@asynccontextmanager
+async def hostel_scope(session: Any, hostel_id: int, user_id: int | None = None) -> AsyncIterator[None]:
+    """Row-level security scoped to `hostel_id` (and `user_id`) for a few statements, then back
+    to the request's: for a row the caller was shown to own (a visitor's notification has no
+    tenant of theirs) or a signed link names. Only Core statements run inside (the ORM's tenant
+    guard speaks for the request's tenant)."""
+    keys = ("app.hostel_id", "app.user_id")
+    before = (
+        await session.execute(
+            text("SELECT current_setting('app.hostel_id', true), current_setting('app.user_id', true)")
+        )
+    ).one()
+    values = (str(hostel_id), before[1] if user_id is None else str(user_id))
+    await session.execute(
+        text("SELECT set_config(:k0, :v0, true), set_config(:k1, :v1, true)"),
+        {"k0": keys[0], "v0": values[0], "k1": keys[1], "v1": values[1]},
+    )
+    yield
+    # on an exception the mutation's savepoint is rolled back, and the settings with it
+    await session.execute(
+        text("SELECT set_config(:k0, :v0, true), set_config(:k1, :v1, true)"),
+        {"k0": keys[0], "v0": before[0] or "", "k1": keys[1], "v1": before[1] or ""},
+    )
+
+
+async def mark_read(
+    ctx: Any,
+    session: Any,
+    notification_id: Annotated[GlobalID, Doc("Global ID of one of your Notifications.")],
+) -> int:
+    """Mark one of your notifications read (again: nothing changes); a read receipt records when.
+    Works without the notification's hostel as tenant (a visitor's waitlist offer): the ID is
+    checked against its owner here, where `Ref` would check it against the caller's tenant."""
+    try:
+        kind, pk = decode_gid(str(notification_id))
+    except InvalidId:
+        kind, pk = "", 0
+    row = (
+        None
+        if kind != "Notification"
+        else (
+            await session.execute(
+                text("SELECT id, hostel_id, user_id, read_at FROM notifications WHERE id = :id"), {"id": pk}
+            )
+        ).first()
+    )
+    if row is None or row.user_id != ctx.user_id:  # the row filter already hides them: belt and braces
         raise user_error(ErrorCode.NOT_FOUND, "No Notification with this ID.", "notificationId")
-    if note.read_at is None:
-        now = dt.datetime.now(dt.UTC)
-        note.read_at = now
-        session.add(m.NotificationReadReceipt(notification_id=note.id, user_id=ctx.user_id, read_at=now))
-        await session.flush()
-    return note.id
+    if row.read_at is None:
+        async with hostel_scope(session, row.hostel_id):
+            await session.execute(
+                text("UPDATE notifications SET read_at = now(), updated_at = now() WHERE id = :id AND read_at IS NULL"),
+                {"id": row.id},
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO notification_read_receipts (hostel_id, notification_id, user_id, channel, read_at) "
+                    "VALUES (:h, :n, :u, 'IN_APP', now()) ON CONFLICT DO NOTHING"
+                ),
+                {"h": row.hostel_id, "n": row.id, "u": ctx.user_id},
+            )
+    return int(row.id)
 
 
 async def _own_preference(ctx: Any, session: Any) -> m.NotificationPreference:
@@ -201,10 +255,11 @@ async def redeem_unsubscribe(ctx: Any, session: Any, token: str) -> tuple[str, s
     except unsubscribe.BadToken:
         raise invalid from None
     # the row of the token is in the hostel it names: read it in that scope, then check the signature
-    await session.execute(
-        text("SELECT set_config('app.hostel_id', :h, true), set_config('app.user_id', :u, true)"),
-        {"h": str(claims.hostel_id), "u": str(claims.user_id)},
-    )
+    async with hostel_scope(session, claims.hostel_id, claims.user_id):
+        return await _redeem(session, token, claims, invalid)
+
+
+async def _redeem(session: Any, token: str, claims: unsubscribe.Claims, invalid: Exception) -> tuple[str, str, bool]:
     row = (
         await session.execute(
             text(
