@@ -635,3 +635,44 @@ async def test_the_demo_hostels_have_live_notification_screens(client):
         data = body["data"]
         assert data["notificationTemplates"]["totalCount"] >= 8 and data["routingRules"]["totalCount"] >= 3, data
         assert data["notificationDeliveries"]["totalCount"] >= 2, (email, data)
+
+
+async def test_an_unread_notification_escalates_once_along_its_path(client, db, app_url):
+    from resolvers.notification import escalation
+
+    h = await hostel_row(db, SUNRISE)
+    warden = await as_user(client, "warden@sunrise.demo")
+    supervisor_id = await db.fetchval("SELECT id FROM users WHERE email = 'supervisor@sunrise.demo'")
+    r, other = await resident(client, db, h), await resident(client, db, h)
+    code = await notification_type(warden, channels=())
+    path = f"""mutation($input: EscalationPathCreateInput!) {{ escalationPathCreate(input: $input) {{
+      escalationPath {{ id afterMinutes }} {ERR} }} }}"""
+    await ok(
+        warden,
+        path,
+        {"input": {"notificationType": code, "afterMinutes": 30, "escalateToUserId": supervisor_id}},
+        "escalationPathCreate",
+    )
+    await send(warden, code, r, message="fire drill at 6")
+    await send(warden, code, other, message="fire drill at 6")
+    (read,) = (await other["gql"](MINE, {"filter": {"notificationType": {"eq": code}}}))["data"]["myNotifications"][
+        "nodes"
+    ]
+    await ok(other["gql"], READ, {"id": read["id"]}, "notificationMarkRead")
+
+    async with tasks.opened(app_url):
+        assert await escalation.escalate(h["id"]) == 0  # not yet 30 minutes
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=31)
+        assert await escalation.escalate(h["id"], later) == 1  # the unread one only
+        assert await escalation.escalate(h["id"], later) == 0  # once
+
+    supervisor = await as_user(client, "supervisor@sunrise.demo")
+    told = await supervisor(MINE, {"filter": {"notificationType": {"eq": escalation.ESCALATED}}})
+    bodies = [n["body"] for n in told["data"]["myNotifications"]["nodes"]]
+    assert any(b.endswith('has not read "Notice for friend" for 30 minutes.') for b in bodies), bodies
+    rows = await db.fetch(
+        "SELECT e.status, n.user_id FROM notification_escalations e JOIN notifications n ON n.id = e.notification_id "
+        "WHERE n.notification_type = $1",
+        code,
+    )
+    assert [(x["status"], x["user_id"]) for x in rows] == [("ESCALATED", r["user_id"])]

@@ -233,7 +233,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['hostel_id', 'path_id'], ['notification_escalation_paths.hostel_id', 'notification_escalation_paths.id'], name=op.f('fk_notification_escalations_hostel_id_path_id_notification_escalation_paths')),
     sa.ForeignKeyConstraint(['hostel_id'], ['hostels.id'], name=op.f('fk_notification_escalations_hostel_id_hostels')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_escalations')),
-    sa.UniqueConstraint('hostel_id', 'id', name=op.f('uq_notification_escalations_hostel_id_id'))
+    sa.UniqueConstraint('hostel_id', 'id', name=op.f('uq_notification_escalations_hostel_id_id')),
+    sa.UniqueConstraint('hostel_id', 'notification_id', 'path_id', name=op.f('uq_notification_escalations_hostel_id_notification_id_path_id'))
     )
     op.create_index(op.f('ix_notification_escalations_hostel_id'), 'notification_escalations', ['hostel_id'], unique=False)
     op.create_table('notification_queue',

@@ -421,10 +421,11 @@ class PushNotification(HostelTenantMixin, Base):
 
 
 class NotificationEscalation(HostelTenantMixin, Base):
-    """A notification escalated along a path (unread past the path's delay)."""
+    """A notification escalated along a path (unread past the path's delay): once per path, by
+    the `escalate_unread` job (resolvers/notification/escalation.py)."""
 
     __tablename__ = "notification_escalations"
-    __table_args__ = hostel_table()
+    __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "notification_id", "path_id"),))
     __entity__ = Entity(read=STAFF, list="notificationEscalations", filter=("status", "path_id"), order=("created_at",))
 
     notification: Mapped[Notification] = reference(back="escalations")
