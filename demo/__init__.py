@@ -19,6 +19,7 @@ from auth.passwords import hash_password
 from kit import clock
 from demo.finance import load_school_finance
 from demo.hostel import load_hostel_season
+from demo.notification import load_notifications
 from demo.school import load_school_year
 from models import (
     AcademicSession,
@@ -239,6 +240,8 @@ async def load(url: str) -> bool:
                 await load_hostel_season(
                     session, hostel, user_ids, clock.today_in(hostel.time_zone)
                 )  # the hostel's date
+                wardens = [e for e, held in HOSTEL_ADMINS.items() if any(s == hostel.slug for s, _ in held)]
+                await load_notifications(session, hostel, user_ids, wardens)
         from resolvers.hostel import analytics  # derived figures of the demo season, computed from its rows
 
         await analytics.compute_all(url)  # as of each hostel's own today (a UTC date is a day off around midnight)

@@ -20,4 +20,5 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "CancellationPolicy": {
         "tiers": [{"minDaysBefore": 30, "refundPercent": "100"}, {"minDaysBefore": 7, "refundPercent": "50"}]
     },
+    "RoutingRule": {"channels": ["IN_APP", "EMAIL"]},  # resolvers/notification/service.py: known channels, at least one
 }

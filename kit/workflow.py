@@ -69,7 +69,11 @@ class Ref:
             return Annotated[list[int], RefTo(model, many=True)]
 
 
-_SCALARS = (str, int, bool, Decimal, dt.date, dt.datetime, dt.time)
+# A global ID the service decodes itself (`kit.ids.decode_gid`), where `Ref` would check the
+# row against the caller's tenant: a row its owner reaches without one (a visitor's notification).
+GlobalID = strawberry.ID
+
+_SCALARS = (str, int, bool, Decimal, dt.date, dt.datetime, dt.time, GlobalID)
 
 
 def _doc(hint: Any) -> str | None:

@@ -14,10 +14,23 @@ from typing import Any
 from sqlalchemy import select
 
 from models.booking import BookingWaitlist, WaitlistNotification, WaitlistStatus
+from models.hostel import Hostel
+from models.notification import NotificationPriority
 from kit.sql import session_runner
 from resolvers.hostel import availability
+from resolvers.notification.pipeline import notify, register_defaults
 
 OFFER_HOURS = 48
+OFFER = "waitlist.offer"  # the offer goes through the notification pipeline (in-app, and the hostel's rule)
+register_defaults(
+    OFFER,
+    {
+        "IN_APP": ("A bed is free for you", "{{ message }}"),
+        "EMAIL": ("A bed is free at {{ hostel }}", "{{ message }}\n\nThe offer ends {{ expires_at }} (UTC)."),
+        "SMS": (None, "{{ hostel }}: {{ message }}"),
+        "PUSH": ("A bed is free for you", "{{ message }}"),
+    },
+)
 
 
 async def notify_waitlist(session: Any, hostel_id: int, room_type_id: int, start: dt.date, end: dt.date) -> int | None:
@@ -59,5 +72,21 @@ async def notify_waitlist(session: Any, hostel_id: int, room_type_id: int, start
         session.add(note)
         entry.status = WaitlistStatus.NOTIFIED
         await session.flush()
+        if entry.user_id is not None:  # an entry made by phone without an account is told by staff
+            hostel = await session.scalar(select(Hostel.name).where(Hostel.id == hostel_id))
+            await notify(
+                session,
+                hostel_id=hostel_id,
+                user_ids=[entry.user_id],
+                type=OFFER,
+                source="booking",
+                data={
+                    "message": note.message,
+                    "hostel": hostel,
+                    "expires_at": f"{note.expires_at:%d %b %Y %H:%M}",
+                    "waitlist_notification_id": note.id,
+                },
+                priority=NotificationPriority.HIGH,
+            )
         return note.id
     return None

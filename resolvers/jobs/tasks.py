@@ -62,7 +62,12 @@ class Backoff(RetryStrategy):
 RETRY = Backoff(max_attempts=8, exponential_wait=3)
 
 # The connector is replaced by `opened` (the URL is known at run time, not at import).
-app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=[])
+# `import_paths`: modules of other domains declaring their tasks beside their work (importing
+# them here would be a circle); procrastinate imports them when a worker starts.
+app = procrastinate.App(
+    connector=procrastinate.PsycopgConnector(),
+    import_paths=["resolvers.notification.delivery", "resolvers.notification.escalation"],
+)
 
 
 def libpq_url(url: str) -> str:
