@@ -402,6 +402,9 @@ async def stop(task: asyncio.Task[None]) -> None:
         pass
 
 
+# tasks declared beside their domain, imported here so that every worker knows them
+from resolvers.file_management import images as _file_images  # noqa: E402,F401
+
 __all__ = [
     "JobRefused",
     "accrue_late_fees",

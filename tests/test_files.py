@@ -1,0 +1,354 @@
+"""Hostel files (issue 15, slice "files"): direct uploads typed by content, resumable upload
+sessions (interrupted and resumed: byte-identical), versions, quotas, who reads which file,
+signed expiring download URLs with an access log, and image variants made by the queue's job.
+
+Each test uploads as a resident of its own (a fresh user holding HOSTEL_STUDENT in a demo
+hostel) or as the demo wardens, adding rows and never changing demo rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+from typing import Any
+
+import orjson
+from PIL import Image
+
+from kit.file_urls import FileGrant, sign
+from kit.ids import decode_gid
+from kit.storage import storage_root
+from resolvers.jobs import tasks
+from tests.conftest import GQL, as_user, bearer
+from tests.hostel_setup import hostel, new_user, user_client
+from tests.uploads import PREFLIGHT
+
+ERR = "errors { field code message }"
+FILE = "id fileName contentType extension sizeBytes sha256 currentVersion accessLevel isImage uploadedBy"
+UPLOAD = f"""mutation($input: FileUploadInput!) {{ fileUpload(input: $input) {{
+  fileUpload {{ {FILE} downloadUrl }} {ERR} }} }}"""
+SESSION = f"""mutation($i: UploadSessionCreateInput!) {{ uploadSessionCreate(input: $i) {{
+  uploadSession {{ id partsTotal partBytes totalBytes status }} {ERR} }} }}"""
+PART = f"""mutation($input: UploadSessionPartPutInput!) {{ uploadSessionPartPut(input: $input) {{
+  uploadSession {{ id parts(first: 50) {{ totalCount nodes {{ partNumber sizeBytes }} }} }} {ERR} }} }}"""
+COMPLETE = f"""mutation($i: UploadSessionCompleteInput!) {{ uploadSessionComplete(input: $i) {{
+  fileUpload {{ {FILE} downloadUrl }} {ERR} }} }}"""
+QUOTA = f"""mutation($i: FileQuotaSetInput!) {{ fileQuotaSet(input: $i) {{
+  fileQuota {{ id limitBytes usedBytes userId }} {ERR} }} }}"""
+NODE = f"""query($id: ID!) {{ node(id: $id) {{ ... on FileUpload {{ {FILE} }} }} }}"""
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def pdf(size: int) -> bytes:
+    """A PDF of exactly `size` bytes, its body random (a swapped or lost part shows)."""
+    return PDF + os.urandom(size - len(PDF))
+
+
+def png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 80, 40)).save(out, format="PNG")
+    return out.getvalue()
+
+
+async def member(client: Any, db: Any, slug: str = "demo-sunrise", role: str = "HOSTEL_STUDENT") -> tuple[GQL, int]:
+    """A fresh user holding `role` in the hostel, logged in there."""
+    email, user_id = await new_user(db, role)
+    h = await hostel(db, slug)
+    async with db.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO role_assignments (user_id, role, hostel_id) VALUES ($1, $2, $3)", user_id, role, h["id"]
+        )
+    return await user_client(client, email, h["gid"]), user_id
+
+
+async def multipart(g: GQL, query: str, variables: dict[str, Any], path: str, name: str, content: bytes) -> Any:
+    response = await g.client.post(
+        "/graphql",
+        headers={**g.headers, **PREFLIGHT},
+        data={
+            "operations": orjson.dumps({"query": query, "variables": variables}).decode(),
+            "map": orjson.dumps({"0": [path]}).decode(),
+        },
+        files={"0": (name, content, "application/octet-stream")},
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    return next(iter(body["data"].values()))
+
+
+async def upload(g: GQL, content: bytes, name: str = "form.pdf", **extra: Any) -> Any:
+    return await multipart(g, UPLOAD, {"input": {"file": None, **extra}}, "variables.input.file", name, content)
+
+
+async def put_part(g: GQL, session: str, number: int, content: bytes) -> Any:
+    variables = {"input": {"sessionId": session, "partNumber": number, "part": None}}
+    return await multipart(g, PART, variables, "variables.input.part", f"part-{number}", content)
+
+
+async def counts(db: Any, user_id: int) -> tuple[int, int, int]:
+    async with db.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT (SELECT count(*) FROM file_uploads WHERE uploaded_by = $1) AS files, "
+            "(SELECT count(*) FROM file_versions WHERE uploaded_by = $1) AS versions, "
+            "(SELECT coalesce(sum(used_bytes), 0) FROM file_quotas WHERE user_id = $1) AS used",
+            user_id,
+        )
+    return row["files"], row["versions"], row["used"]
+
+
+async def test_a_resident_uploads_a_file_typed_by_its_content_and_downloads_it_by_signed_url(client, db):
+    resident, user_id = await member(client, db)
+    payload = await upload(resident, PDF, "../../etc/fee receipt.bin", description="Fee receipt")
+    assert payload["errors"] == []
+    file = payload["fileUpload"]
+    assert file["fileName"] == "fee receipt.bin"  # no folders from a client's name
+    assert (file["contentType"], file["extension"]) == ("application/pdf", "pdf")  # its content, not its name
+    assert (file["sizeBytes"], file["sha256"]) == (len(PDF), hashlib.sha256(PDF).hexdigest())
+    assert (file["currentVersion"], file["accessLevel"], file["uploadedBy"]) == (1, "PRIVATE", user_id)
+
+    url = file["downloadUrl"]
+    got = await client.get(url.removeprefix("http://127.0.0.1:8000"))
+    assert got.status_code == 200 and got.content == PDF
+    assert got.headers["content-type"] == "application/pdf"
+    assert 'filename="fee receipt.bin"' in got.headers["content-disposition"]
+
+    # the download is logged, for staff to read; a resident does not read the log
+    warden = await as_user(client, "warden@sunrise.demo")
+    logs = await warden(
+        """query($f: ID!) { fileAccessLogs(filter: {fileId: {eq: $f}}) { nodes { userId versionNumber variant } } }""",
+        {"f": file["id"]},
+    )
+    assert logs["data"]["fileAccessLogs"]["nodes"] == [{"userId": user_id, "versionNumber": 1, "variant": None}]
+    denied = await resident("{ fileAccessLogs { totalCount } }", expect_errors=True)
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_file_of_another_type_or_too_large_is_refused_and_nothing_is_written(client, db, app, monkeypatch):
+    resident, user_id = await member(client, db)
+    before = await counts(db, user_id)
+    script = await upload(resident, b"#!/bin/sh\nrm -rf /\n", "harmless.pdf")
+    assert script["fileUpload"] is None
+    assert script["errors"][0]["code"] == "INVALID" and script["errors"][0]["field"] == ["input", "file"]
+    exe = await upload(resident, b"MZ\x90\x00" + b"\x00" * 200, "setup.pdf")
+    assert exe["errors"][0]["code"] == "INVALID"
+    monkeypatch.setattr(app.state.settings, "max_upload_bytes", 100)
+    big = await upload(resident, pdf(200))
+    assert big["errors"][0]["code"] == "INVALID" and "larger" in big["errors"][0]["message"]
+    assert await counts(db, user_id) == before
+
+
+async def test_who_reads_which_file(client, db):
+    owner, _ = await member(client, db)
+    other, _ = await member(client, db)
+    private = (await upload(owner, PDF))["fileUpload"]
+    warden = await as_user(client, "warden@sunrise.demo")
+    shared = (await upload(warden, PDF, "house rules.pdf", accessLevel="HOSTEL"))["fileUpload"]
+    assert shared["accessLevel"] == "HOSTEL"
+
+    # staff read every file of their hostel; another resident only what is shared with the hostel
+    assert (await warden(NODE, {"id": private["id"]}))["data"]["node"]["id"] == private["id"]
+    assert (await other(NODE, {"id": private["id"]}))["data"]["node"] is None
+    assert (await other(NODE, {"id": shared["id"]}))["data"]["node"]["id"] == shared["id"]
+    listed = await other("{ fileUploads(first: 100) { nodes { id } } }")
+    ids = {n["id"] for n in listed["data"]["fileUploads"]["nodes"]}
+    assert shared["id"] in ids and private["id"] not in ids
+    # another hostel's warden and a visitor see nothing of it
+    lotus = await as_user(client, "warden@lotus.demo")
+    assert (await lotus(NODE, {"id": private["id"]}))["data"]["node"] is None
+    visitor = await as_user(client, "visitor@demo.campus")
+    assert (await visitor(NODE, {"id": shared["id"]}))["data"]["node"] is None
+    # a resident cannot share a file with the whole hostel, nor add a version to another's file
+    refused = await upload(owner, PDF, accessLevel="HOSTEL")
+    assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+    not_theirs = await upload(other, PDF, fileId=private["id"])
+    assert [e["code"] for e in not_theirs["errors"]] == ["NOT_FOUND"]
+    # a visitor (no hostel) uploads nothing
+    body = await visitor.raw("{ __typename }")  # the visitor's client works; the upload is refused
+    assert body.status_code == 200
+    response = await client.post(
+        "/graphql",
+        headers={**visitor.headers, **PREFLIGHT},
+        data={
+            "operations": orjson.dumps({"query": UPLOAD, "variables": {"input": {"file": None}}}).decode(),
+            "map": orjson.dumps({"0": ["variables.input.file"]}).decode(),
+        },
+        files={"0": ("x.pdf", PDF, "application/pdf")},
+    )
+    assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_signed_urls_refuse_forged_altered_expired_and_deactivated(client, db, app):
+    resident, _ = await member(client, db)
+    file = (await upload(resident, PDF))["fileUpload"]
+    path = file["downloadUrl"].removeprefix("http://127.0.0.1:8000")
+    assert (await client.get(path)).status_code == 200
+    token = path.removeprefix("/files/")
+    head, body, signature = token.split(".")
+    # another file's id (or another hostel's) in the claims: the signature no longer matches
+    import base64
+    import json
+
+    claims = json.loads(base64.urlsafe_b64decode(body + "=="))
+    lotus = await hostel(db, "demo-lotus")
+    forged = dict(claims, h=lotus["id"])
+    forged_body = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+    for bad in (f"{head}.{forged_body}.{signature}", f"{head}.{body}.{signature[:-4]}AAAA", "not-a-token"):
+        refused = await client.get(f"/files/{bad}")
+        assert refused.status_code == 403, bad
+        assert refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # an access token is not a download token
+    access = (await bearer(client, "resident@sunrise.demo"))["Authorization"].removeprefix("Bearer ")
+    assert (await client.get(f"/files/{access}")).status_code == 403
+    # a genuine token whose time is up
+    _, file_pk = decode_gid(file["id"])
+    grant = FileGrant(claims["h"], file_pk, 1, None, claims["u"])
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    expired = await client.get(f"/files/{sign(app.state.keys, grant, 60, now=past)}")
+    assert expired.status_code == 403 and "expired" in expired.json()["errors"][0]["message"]
+    # a deactivated file is no longer served, even by a link given before
+    warden = await as_user(client, "warden@sunrise.demo")
+    done = await warden(
+        "mutation($i: FileUploadDeactivateInput!) { fileUploadDeactivate(input: $i) { errors { code } } }",
+        {"i": {"id": file["id"]}},
+    )
+    assert done["data"]["fileUploadDeactivate"]["errors"] == []
+    assert (await client.get(path)).status_code == 404
+
+
+async def test_an_interrupted_resumable_upload_resumes_into_a_byte_identical_file(client, db):
+    resident, user_id = await member(client, db)
+    content = pdf(2500)
+    digest = hashlib.sha256(content).hexdigest()
+    created = (
+        await resident(
+            SESSION, {"i": {"fileName": "lease.pdf", "totalBytes": len(content), "partBytes": 1000, "sha256": digest}}
+        )
+    )["data"]["uploadSessionCreate"]
+    assert created["errors"] == []
+    session = created["uploadSession"]
+    assert (session["partsTotal"], session["status"]) == (3, "OPEN")
+    parts = [content[0:1000], content[1000:2000], content[2000:]]
+
+    assert (await put_part(resident, session["id"], 1, parts[0]))["errors"] == []
+    # the connection drops during part 2: the server got a short part and refuses it
+    short = await put_part(resident, session["id"], 2, parts[1][:400])
+    assert short["errors"][0]["code"] == "INVALID" and "1000 bytes" in short["errors"][0]["message"]
+    early = (await resident(COMPLETE, {"i": {"sessionId": session["id"]}}))["data"]["uploadSessionComplete"]
+    assert early["errors"][0]["code"] == "CONFLICT" and "2, 3" in early["errors"][0]["message"]
+    assert (await counts(db, user_id))[0] == 0
+
+    # resumed: the rest in another order, part 1 sent again (it replaces itself)
+    assert (await put_part(resident, session["id"], 3, parts[2]))["errors"] == []
+    assert (await put_part(resident, session["id"], 1, parts[0]))["errors"] == []
+    last = await put_part(resident, session["id"], 2, parts[1])
+    assert last["uploadSession"]["parts"]["totalCount"] == 3
+    done = (await resident(COMPLETE, {"i": {"sessionId": session["id"]}}))["data"]["uploadSessionComplete"]
+    assert done["errors"] == []
+    file = done["fileUpload"]
+    assert (file["sizeBytes"], file["sha256"], file["fileName"]) == (len(content), digest, "lease.pdf")
+    got = await client.get(file["downloadUrl"].removeprefix("http://127.0.0.1:8000"))
+    assert got.content == content
+    # a completed session takes no more parts
+    again = await put_part(resident, session["id"], 1, parts[0])
+    assert again["errors"][0]["code"] == "CONFLICT"
+    # another user cannot send parts to someone's session
+    other, _ = await member(client, db)
+    fresh = (await resident(SESSION, {"i": {"fileName": "x.pdf", "totalBytes": 10}}))["data"]["uploadSessionCreate"]
+    stolen = await put_part(other, fresh["uploadSession"]["id"], 1, PDF[:10])
+    assert stolen["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_a_wrong_checksum_completes_nothing(client, db):
+    resident, user_id = await member(client, db)
+    content = pdf(300)
+    created = (await resident(SESSION, {"i": {"fileName": "a.pdf", "totalBytes": 300, "sha256": "0" * 64}}))["data"][
+        "uploadSessionCreate"
+    ]["uploadSession"]
+    assert (await put_part(resident, created["id"], 1, content))["errors"] == []
+    done = (await resident(COMPLETE, {"i": {"sessionId": created["id"]}}))["data"]["uploadSessionComplete"]
+    assert done["errors"][0]["code"] == "CONFLICT"
+    assert await counts(db, user_id) == (0, 0, 0)
+
+
+async def test_a_new_upload_to_a_file_adds_a_version_and_old_versions_stay_downloadable(client, db):
+    resident, _ = await member(client, db)
+    first = (await upload(resident, PDF, "plan.pdf"))["fileUpload"]
+    second_bytes = pdf(400)
+    second = (await upload(resident, second_bytes, "plan v2.pdf", fileId=first["id"]))["fileUpload"]
+    assert second["id"] == first["id"] and second["currentVersion"] == 2 and second["fileName"] == "plan v2.pdf"
+    body = await resident(
+        """query($id: ID!) { node(id: $id) { ... on FileUpload {
+          old: downloadUrl(version: 1)
+          versions(orderBy: {field: VERSION_NUMBER, direction: ASC}) { nodes { versionNumber sizeBytes sha256 } } } } }""",
+        {"id": first["id"]},
+    )
+    node = body["data"]["node"]
+    assert [(v["versionNumber"], v["sizeBytes"]) for v in node["versions"]["nodes"]] == [(1, len(PDF)), (2, 400)]
+    assert (await client.get(node["old"].removeprefix("http://127.0.0.1:8000"))).content == PDF
+    assert (await client.get(second["downloadUrl"].removeprefix("http://127.0.0.1:8000"))).content == second_bytes
+    bad = await resident(
+        """query($id: ID!) { node(id: $id) { ... on FileUpload { downloadUrl(version: 3) } } }""",
+        {"id": first["id"]},
+        expect_errors=True,
+    )
+    assert "versions 1 to 2" in bad["errors"][0]["message"]
+
+
+async def test_quotas_of_a_user_refuse_an_upload_with_a_clear_error_that_changes_nothing(client, db):
+    resident, user_id = await member(client, db)
+    assert (await upload(resident, pdf(300)))["errors"] == []
+    warden = await as_user(client, "warden@sunrise.demo")
+    set_quota = (await warden(QUOTA, {"i": {"userId": user_id, "limitBytes": 500}}))["data"]["fileQuotaSet"]
+    assert set_quota["errors"] == []
+    assert (set_quota["fileQuota"]["limitBytes"], set_quota["fileQuota"]["usedBytes"]) == (500, 300)
+    before = await counts(db, user_id)
+    over = await upload(resident, pdf(300))
+    assert over["fileUpload"] is None
+    assert over["errors"][0]["code"] == "CONFLICT"
+    assert over["errors"][0]["message"].startswith("Your storage quota is used up: 0.0 MB of 0.0 MB used")
+    assert await counts(db, user_id) == before
+    # a session that could never fit is refused when opened
+    session = (await resident(SESSION, {"i": {"fileName": "big.pdf", "totalBytes": 400}}))["data"]
+    assert session["uploadSessionCreate"]["errors"][0]["code"] == "CONFLICT"
+    # what still fits is taken
+    assert (await upload(resident, pdf(200)))["errors"] == []
+    # the resident reads their own quota, not others'; only an admin sets one
+    mine = await resident("{ fileQuotas { nodes { userId usedBytes limitBytes } } }")
+    assert mine["data"]["fileQuotas"]["nodes"] == [{"userId": user_id, "usedBytes": 500, "limitBytes": 500}]
+    refused = await resident(QUOTA, {"i": {"userId": user_id, "limitBytes": 10**9}}, expect_errors=True)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    lotus = await as_user(client, "warden@lotus.demo")
+    other_hostel = (await lotus(QUOTA, {"i": {"userId": user_id, "limitBytes": 10**9}}))["data"]["fileQuotaSet"]
+    assert other_hostel["errors"] == []  # a quota of that user in Lotus: Sunrise's is untouched
+    again = await upload(resident, pdf(100))
+    assert again["errors"][0]["code"] == "CONFLICT"
+
+
+async def test_an_image_gets_its_details_and_variants_from_the_queue(client, db, app, app_url, monkeypatch):
+    # a worker reads its settings from the environment: the same storage as the gateway's
+    monkeypatch.setenv("FILE_STORAGE_DIR", str(storage_root(app.state.settings)))
+    resident, _ = await member(client, db)
+    file = (await upload(resident, png(2000, 1000), "room.png"))["fileUpload"]
+    assert file["isImage"] and file["contentType"] == "image/png"
+    await tasks.run_worker(
+        app_url, queues=["files"], wait=False, concurrency=1, install_signal_handlers=False, stalled_seconds=3600
+    )
+    body = await resident(
+        """query($id: ID!) { node(id: $id) { ... on FileUpload {
+          thumb: downloadUrl(variant: THUMBNAIL)
+          images { nodes { status width height imageFormat colorMode } }
+          variants(orderBy: {field: CREATED_AT, direction: ASC}) { nodes { kind width height contentType } } } } }""",
+        {"id": file["id"]},
+    )
+    node = body["data"]["node"]
+    assert node["images"]["nodes"] == [
+        {"status": "DONE", "width": 2000, "height": 1000, "imageFormat": "PNG", "colorMode": "RGB"}
+    ]
+    assert sorted((v["kind"], v["width"], v["height"]) for v in node["variants"]["nodes"]) == [
+        ("THUMBNAIL", 256, 128),
+        ("WEB", 1600, 800),
+    ]
+    got = await client.get(node["thumb"].removeprefix("http://127.0.0.1:8000"))
+    assert got.status_code == 200 and got.headers["content-type"] == "image/webp"
+    assert Image.open(io.BytesIO(got.content)).size == (256, 128)
