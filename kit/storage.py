@@ -106,7 +106,7 @@ class S3Storage:
     copy needs parts of 5 MB, which the resumable sessions do not impose."""
 
     def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None, client: Any = None) -> None:
-        import boto3
+        import boto3  # type: ignore[import-untyped]
 
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
@@ -129,7 +129,7 @@ class S3Storage:
         return await asyncio.to_thread(read)
 
     async def exists(self, key: str) -> bool:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
         try:
             await asyncio.to_thread(self.client.head_object, Bucket=self.bucket, Key=self._key(key))
