@@ -18,6 +18,7 @@ from PIL import Image
 
 from kit.file_urls import FileGrant, sign
 from kit.ids import decode_gid
+from kit.settings import get_settings
 from kit.storage import storage_root
 from resolvers.jobs import tasks
 from tests.conftest import GQL, as_user, bearer
@@ -325,9 +326,9 @@ async def test_quotas_of_a_user_refuse_an_upload_with_a_clear_error_that_changes
     assert again["errors"][0]["code"] == "CONFLICT"
 
 
-async def test_an_image_gets_its_details_and_variants_from_the_queue(client, db, app, app_url, monkeypatch):
-    # a worker reads its settings from the environment: the same storage as the gateway's
-    monkeypatch.setenv("FILE_STORAGE_DIR", str(storage_root(app.state.settings)))
+async def test_an_image_gets_its_details_and_variants_from_the_queue(client, db, app, app_url):
+    # a worker reads its settings from the environment (tests/conftest.py): the gateway's storage
+    assert storage_root(get_settings()) == storage_root(app.state.settings)
     resident, _ = await member(client, db)
     file = (await upload(resident, png(2000, 1000), "room.png"))["fileUpload"]
     assert file["isImage"] and file["contentType"] == "image/png"
@@ -352,3 +353,22 @@ async def test_an_image_gets_its_details_and_variants_from_the_queue(client, db,
     got = await client.get(node["thumb"].removeprefix("http://127.0.0.1:8000"))
     assert got.status_code == 200 and got.headers["content-type"] == "image/webp"
     assert Image.open(io.BytesIO(got.content)).size == (256, 128)
+
+
+async def test_the_demo_hostels_show_files_to_their_members(client):
+    resident = await as_user(client, "resident@sunrise.demo")
+    body = await resident(
+        """{ fileUploads(first: 20, orderBy: {field: FILE_NAME, direction: ASC}) { nodes {
+          fileName accessLevel currentVersion variants { totalCount } } }
+          fileQuotas { nodes { usedBytes } } uploadSessions { nodes { partsTotal parts { totalCount } } } }"""
+    )
+    files = {n["fileName"]: n for n in body["data"]["fileUploads"]["nodes"]}
+    assert {"House rules.pdf", "Mess menu.pdf", "Common room.png", "ID proof.pdf"} <= set(files)
+    assert files["House rules.pdf"]["currentVersion"] == 2 and files["ID proof.pdf"]["accessLevel"] == "PRIVATE"
+    assert files["Common room.png"]["variants"]["totalCount"] == 2
+    assert [n["usedBytes"] > 0 for n in body["data"]["fileQuotas"]["nodes"]] == [True]
+    assert [(s["partsTotal"], s["parts"]["totalCount"]) for s in body["data"]["uploadSessions"]["nodes"]] == [(3, 1)]
+    lotus = await as_user(client, "warden@lotus.demo")
+    names = await lotus("{ fileUploads(first: 20) { nodes { fileName } } fileAccessLogs { totalCount } }")
+    assert "House rules.pdf" in {n["fileName"] for n in names["data"]["fileUploads"]["nodes"]}
+    assert names["data"]["fileAccessLogs"]["totalCount"] >= 3
