@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from auth.permissions import SCHOOL_ADMINS
 from kit.db import RequestDB
@@ -25,14 +25,17 @@ def student_document_route(graphql: GraphQLHTTP):  # noqa: ANN201
             except InvalidId:
                 kind, pk = "", 0
             row = await documents.find(db, school_id, pk) if kind == "StudentDocument" else None
-            path = documents.stored_path(graphql.settings, school_id, pk)
-            if row is None or not path.exists():
+            data = None if row is None else await documents.read_stored(graphql.settings, school_id, pk)
+            if row is None or data is None:
                 return error(404, NOT_FOUND, "NOT_FOUND")
-            return FileResponse(
-                path,
+            return Response(
+                data,
                 media_type=row["file_type"],
-                filename=row["file_name"],
-                headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+                headers={
+                    "Content-Disposition": _disposition(row["file_name"]),
+                    "Cache-Control": "private, no-store",
+                    "X-Content-Type-Options": "nosniff",
+                },
             )
 
         return await for_school_caller(graphql, request, SCHOOL_ADMINS, NOT_FOUND, work)

@@ -445,3 +445,24 @@ async def test_the_s3_backend_stores_and_serves_files(db, app_url, monkeypatch, 
             assert joined.content == content
     finally:
         server.stop()
+
+
+async def test_student_documents_live_in_the_storage_and_older_ones_stay_readable(client, db, app):
+    from resolvers.students import documents
+    from tests.test_documents import PDF as DOCUMENT, _greenwood_student, _upload
+
+    admin = await bearer(client, "admin@greenwood.demo")
+    document = (await _upload(client, admin, await _greenwood_student(db), DOCUMENT))["studentDocument"]
+    _, pk = decode_gid(document["id"])
+    async with db.acquire() as conn:
+        school = await conn.fetchval("SELECT school_id FROM student_documents WHERE id = $1", pk)
+    stored = storage_root(app.state.settings) / documents.storage_key(school, pk)
+    assert stored.read_bytes() == DOCUMENT
+    # a document stored before the storage existed (UPLOAD_DIR/<school>/<id>) is still served
+    legacy = documents.legacy_path(app.state.settings, school, pk)
+    legacy.parent.mkdir(parents=True, exist_ok=True)
+    stored.rename(legacy)
+    got = await client.get(document["fileUrl"], headers=admin)
+    assert got.status_code == 200 and got.content == DOCUMENT
+    legacy.unlink()
+    assert (await client.get(document["fileUrl"], headers=admin)).status_code == 404
