@@ -466,3 +466,40 @@ async def test_student_documents_live_in_the_storage_and_older_ones_stay_readabl
     assert got.status_code == 200 and got.content == DOCUMENT
     legacy.unlink()
     assert (await client.get(document["fileUrl"], headers=admin)).status_code == 404
+
+
+async def test_ended_upload_sessions_lose_their_parts_bytes_and_expired_ones_are_closed(client, db, app, app_url):
+    from resolvers.file_management.images import prune_upload_sessions
+    from resolvers.file_management.service import part_key
+
+    resident, _ = await member(client, db)
+    content = pdf(1500)
+    sessions = []
+    for _ in range(2):
+        created = await resident(SESSION, {"i": {"fileName": "x.pdf", "totalBytes": 1500, "partBytes": 1000}})
+        sid = created["data"]["uploadSessionCreate"]["uploadSession"]["id"]
+        assert (await put_part(resident, sid, 1, content[:1000]))["errors"] == []
+        sessions.append(sid)
+    expired, completed = sessions
+    assert (await put_part(resident, completed, 2, content[1000:]))["errors"] == []
+    assert (await resident(COMPLETE, {"i": {"sessionId": completed}}))["data"]["uploadSessionComplete"]["errors"] == []
+    async with db.acquire() as conn:  # the first one's 24 hours are over
+        await conn.execute(
+            "UPDATE upload_sessions SET expires_at = now() - interval '1 minute' WHERE id = $1", decode_gid(expired)[1]
+        )
+    h = (await hostel(db, "demo-sunrise"))["id"]
+    parts = {sid: storage_root(app.state.settings) / part_key(h, decode_gid(sid)[1], 1) for sid in sessions}
+    assert all(p.exists() for p in parts.values())
+
+    async with tasks.opened(app_url):
+        assert await prune_upload_sessions() >= 2
+        assert await prune_upload_sessions() == 0  # once
+    assert not any(p.exists() for p in parts.values())
+    read = await resident(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { ... on UploadSession { status partsDeletedAt parts { totalCount } } } }",
+        {"ids": sessions},
+    )
+    states = [(n["status"], n["partsDeletedAt"] is not None, n["parts"]["totalCount"]) for n in read["data"]["nodes"]]
+    assert states == [("EXPIRED", True, 1), ("COMPLETED", True, 2)]
+    late = await put_part(resident, expired, 2, content[1000:])
+    assert late["errors"][0]["code"] == "CONFLICT"

@@ -30,6 +30,7 @@ class UploadSessionStatus(enum.Enum):
     OPEN = "OPEN"
     COMPLETED = "COMPLETED"
     ABORTED = "ABORTED"
+    EXPIRED = "EXPIRED"  # still open when its time was up (the hourly `prune_upload_sessions`)
 
 
 class ImageProcessingStatus(enum.Enum):
@@ -206,6 +207,9 @@ class UploadSession(HostelTenantMixin, Base):
     status: Mapped[UploadSessionStatus] = enum_column(UploadSessionStatus, UploadSessionStatus.OPEN)
     expires_at: Mapped[dt.datetime]
     completed_at: Mapped[dt.datetime | None]
+    parts_deleted_at: Mapped[dt.datetime | None] = mapped_column(
+        comment="When the parts' bytes were deleted (once the session ended: `prune_upload_sessions`)."
+    )
     target_file: Mapped[FileUpload | None] = reference(
         target="FileUpload", comment="The file it adds a version to, or (once completed) the file it made."
     )

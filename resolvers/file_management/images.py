@@ -1,5 +1,6 @@
-"""The `process_image` job: an uploaded image version's dimensions, format and EXIF, and its
-variants (a thumbnail that fits 256 px, a web size that fits 1600 px), made with Pillow.
+"""The files' jobs. `process_image`: an uploaded image version's dimensions, format and EXIF,
+and its variants (a thumbnail that fits 256 px, a web size that fits 1600 px), made with Pillow.
+`prune_upload_sessions` (hourly, at the end): the parts of ended upload sessions.
 
 Deferred by the upload in its own transaction (resolvers/file_management/service.py); runs in one
 transaction scoped to the hostel; idempotent (a variant already made is replaced, a processed
@@ -21,7 +22,7 @@ from sqlalchemy import text
 
 from kit.settings import get_settings
 from kit.storage import storage_for
-from resolvers.jobs.tasks import RETRY, _run, app, scoped
+from resolvers.jobs.tasks import RETRY, SCHEDULE_QUEUE, _run, app, scoped
 
 log = logging.getLogger(__name__)
 
@@ -135,3 +136,60 @@ async def process_image(context: procrastinate.JobContext, hostel_id: int, image
         log.info("image processed", extra={"hostel_id": hostel_id, "image_id": image_id, "outcome": outcome})
 
     await _run(context, work)
+
+
+# ---- the parts of ended upload sessions ---------------------------------------------------------
+
+
+async def prune_upload_sessions(now: dt.datetime | None = None) -> int:
+    """Sessions still open past their time become EXPIRED; the parts' bytes of every ended
+    session (completed, aborted, expired) are deleted from the storage, once. Their rows stay
+    (what was received). Per hostel, in its own scoped transaction; idempotent."""
+    from resolvers.file_management.service import part_key
+    from resolvers.jobs.tasks import _engine
+
+    now = now or dt.datetime.now(dt.UTC)
+    async with _engine().begin() as conn:
+        await conn.execute(text("SELECT set_config('app.platform_read', 'on', true)"))
+        hostels = (
+            await conn.execute(
+                text(
+                    "SELECT DISTINCT hostel_id FROM upload_sessions WHERE parts_deleted_at IS NULL "
+                    "AND (status <> 'OPEN' OR expires_at <= :now)"
+                ),
+                {"now": now},
+            )
+        ).scalars()
+        hostel_ids = list(hostels)
+    store = storage_for(get_settings())
+    pruned = 0
+    for hostel_id in hostel_ids:
+        async with scoped(hostel_id=hostel_id) as conn:
+            await conn.execute(
+                text(
+                    "UPDATE upload_sessions SET status = 'EXPIRED', updated_at = :now "
+                    "WHERE hostel_id = :h AND status = 'OPEN' AND expires_at <= :now"
+                ),
+                {"h": hostel_id, "now": now},
+            )
+            ended = (
+                await conn.execute(
+                    text(
+                        "UPDATE upload_sessions SET parts_deleted_at = :now WHERE hostel_id = :h "
+                        "AND parts_deleted_at IS NULL AND status <> 'OPEN' RETURNING id, parts_total"
+                    ),
+                    {"h": hostel_id, "now": now},
+                )
+            ).all()
+            for session_id, parts_total in ended:
+                for n in range(1, parts_total + 1):
+                    await store.delete(part_key(hostel_id, session_id, n))
+            pruned += len(ended)
+    return pruned
+
+
+@app.periodic(cron="41 * * * *")
+@app.task(name="prune_upload_sessions", queue=SCHEDULE_QUEUE, queueing_lock="prune_upload_sessions", retry=RETRY)
+async def prune_upload_sessions_job(timestamp: int) -> None:
+    count = await prune_upload_sessions()
+    log.info("upload sessions pruned", extra={"sessions": count})

@@ -1,8 +1,8 @@
 """hostel files: uploads, versions, upload sessions, quotas, access log, image variants
 
-Revision ID: 92fa120e2856
+Revision ID: 23aebfb1854c
 Revises: 8d2f6a1c4b37
-Create Date: 2026-12-07 19:35:59.268894
+Create Date: 2026-12-07 19:57:52.636464
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from migrations import rls
 from sqlalchemy.dialects import postgresql
 
-revision = '92fa120e2856'
+revision = '23aebfb1854c'
 down_revision = '8d2f6a1c4b37'
 branch_labels = None
 depends_on = None
@@ -116,9 +116,10 @@ def upgrade() -> None:
     sa.Column('part_bytes', sa.BigInteger(), nullable=False, comment='Size of every part but the last.'),
     sa.Column('parts_total', sa.BigInteger(), nullable=False),
     sa.Column('sha256', sa.String(), nullable=True, comment="The whole file's SHA-256 if the client gave it: checked."),
-    sa.Column('status', sa.Enum('OPEN', 'COMPLETED', 'ABORTED', name='uploadsessionstatus', native_enum=False, length=30), server_default='OPEN', nullable=False),
+    sa.Column('status', sa.Enum('OPEN', 'COMPLETED', 'ABORTED', 'EXPIRED', name='uploadsessionstatus', native_enum=False, length=30), server_default='OPEN', nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('parts_deleted_at', sa.DateTime(timezone=True), nullable=True, comment="When the parts' bytes were deleted (once the session ended: `prune_upload_sessions`)."),
     sa.Column('target_file_id', sa.BigInteger(), nullable=True, comment='The file it adds a version to, or (once completed) the file it made.'),
     sa.Column('hostel_id', sa.BigInteger(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
