@@ -1,7 +1,7 @@
 """Demo files of a hostel (docs/domains/file-management.md): house rules in two versions and a
 mess menu shared with the hostel, a common-room photo with its details and variants, a resident's
-private ID proof, downloads in the access log, quotas with their use, and a resumable upload
-left half-way. The bytes go to the configured storage (kit/storage.py), as uploads would."""
+private ID proof, tags and a favourite, downloads in the access log, quotas with their use, and
+a resumable upload left half-way. The bytes go to the configured storage (kit/storage.py), as uploads would."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import io
 from typing import Any
 
 from PIL import Image, ImageDraw
+from sqlalchemy import select
 
 import models as m
 from kit.settings import get_settings
@@ -158,6 +159,23 @@ async def load_hostel_files(session: Any, hostel: Any, user_ids: dict[str, int],
                 created_at=now - dt.timedelta(days=days),
             )
         )
+
+    # labels, and a member's favourite
+    menu_file = (
+        await session.execute(
+            select(m.FileUpload).where(m.FileUpload.hostel_id == h, m.FileUpload.file_name == "Mess menu.pdf")
+        )
+    ).scalar_one()
+    notices = m.FileTag(hostel_id=h, name="Notices", color="#2f80ed", usage_count=2)
+    session.add(notices)
+    await session.flush()
+    labels = [notices, m.FileTag(hostel_id=h, name="Food", parent_id=notices.id, color="#27ae60", usage_count=1)]
+    labels.append(m.FileTag(hostel_id=h, name="Photos", color="#f2994a", usage_count=1))
+    session.add_all(labels[1:])
+    await session.flush()
+    for file, tag in ((rules, notices), (menu_file, notices), (menu_file, labels[1]), (photo, labels[2])):
+        session.add(m.FileTagging(hostel_id=h, file_id=file.id, tag_id=tag.id))
+    session.add(m.FileFavorite(hostel_id=h, user_id=member_id, file_id=rules.id, created_by=member_id))
 
     settings = get_settings()
     session.add(

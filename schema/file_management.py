@@ -115,4 +115,6 @@ mutations = (
     workflow("uploadSessionComplete", service.session_complete, MEMBERS, returns=models.FileUpload),
     workflow("uploadSessionAbort", service.session_abort, MEMBERS, returns=models.UploadSession),
     workflow("fileQuotaSet", service.quota_set, QUOTA_WRITERS, returns=models.FileQuota),
+    workflow("fileTagsSet", service.tags_set, MEMBERS, returns=models.FileUpload),
+    workflow("fileFavoriteToggle", service.favorite_toggle, MEMBERS, returns=models.FileUpload),
 )

@@ -369,6 +369,11 @@ async def test_the_demo_hostels_show_files_to_their_members(client):
     assert files["Common room.png"]["variants"]["totalCount"] == 2
     assert [n["usedBytes"] > 0 for n in body["data"]["fileQuotas"]["nodes"]] == [True]
     assert [(s["partsTotal"], s["parts"]["totalCount"]) for s in body["data"]["uploadSessions"]["nodes"]] == [(3, 1)]
+    tagged = await resident("{ fileTags(orderBy: {field: NAME, direction: ASC}) { nodes { name usageCount } } }")
+    tags = {n["name"]: n["usageCount"] for n in tagged["data"]["fileTags"]["nodes"]}
+    assert (tags["Notices"], tags["Food"], tags["Photos"]) == (2, 1, 1)
+    favorites = await resident("{ fileFavorites { nodes { file { fileName } } } }")
+    assert favorites["data"]["fileFavorites"]["nodes"] == [{"file": {"fileName": "House rules.pdf"}}]
     lotus = await as_user(client, "warden@lotus.demo")
     names = await lotus("{ fileUploads(first: 20) { nodes { fileName } } fileAccessLogs { totalCount } }")
     assert "House rules.pdf" in {n["fileName"] for n in names["data"]["fileUploads"]["nodes"]}
@@ -503,3 +508,44 @@ async def test_ended_upload_sessions_lose_their_parts_bytes_and_expired_ones_are
     assert states == [("EXPIRED", True, 1), ("COMPLETED", True, 2)]
     late = await put_part(resident, expired, 2, content[1000:])
     assert late["errors"][0]["code"] == "CONFLICT"
+
+
+async def test_tags_and_favourites(client, db):
+    resident, _ = await member(client, db)
+    other, _ = await member(client, db)
+    warden = await as_user(client, "warden@sunrise.demo")
+    tag_ids = []
+    for name in ("Receipts", "2026"):
+        created = await warden(
+            f"mutation($i: FileTagCreateInput!) {{ fileTagCreate(input: $i) {{ fileTag {{ id }} {ERR} }} }}",
+            {"i": {"name": f"{name} {os.urandom(3).hex()}"}},
+        )
+        tag_ids.append(created["data"]["fileTagCreate"]["fileTag"]["id"])
+    file = (await upload(resident, PDF))["fileUpload"]
+    tags_set = f"""mutation($i: FileTagsSetInput!) {{ fileTagsSet(input: $i) {{
+      fileUpload {{ taggings {{ nodes {{ tag {{ id usageCount }} }} }} }} {ERR} }} }}"""
+    done = (await resident(tags_set, {"i": {"fileId": file["id"], "tagIds": tag_ids}}))["data"]["fileTagsSet"]
+    assert done["errors"] == []
+    assert sorted((n["tag"]["id"], n["tag"]["usageCount"]) for n in done["fileUpload"]["taggings"]["nodes"]) == sorted(
+        (t, 1) for t in tag_ids
+    )
+    fewer = (await resident(tags_set, {"i": {"fileId": file["id"], "tagIds": tag_ids[:1]}}))["data"]["fileTagsSet"]
+    assert [n["tag"]["id"] for n in fewer["fileUpload"]["taggings"]["nodes"]] == tag_ids[:1]
+    count = await warden("query($id: ID!) { node(id: $id) { ... on FileTag { usageCount } } }", {"id": tag_ids[1]})
+    assert count["data"]["node"]["usageCount"] == 0
+    # another resident may not tag a file they cannot read; a resident creates no tag
+    refused = (await other(tags_set, {"i": {"fileId": file["id"], "tagIds": []}}))["data"]["fileTagsSet"]
+    assert refused["errors"][0]["code"] == "NOT_FOUND"
+    no_tag = await resident('mutation { fileTagCreate(input: {name: "mine"}) { errors { code } } }', expect_errors=True)
+    assert no_tag["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+    toggle = f"""mutation($i: FileFavoriteToggleInput!) {{ fileFavoriteToggle(input: $i) {{ fileUpload {{ id }} {ERR} }} }}"""
+    assert (await resident(toggle, {"i": {"fileId": file["id"]}}))["data"]["fileFavoriteToggle"]["errors"] == []
+    mine = "{ fileFavorites { nodes { file { id } } } }"
+    assert (await resident(mine))["data"]["fileFavorites"]["nodes"] == [{"file": {"id": file["id"]}}]
+    # a favourite is its user's own: staff do not see it among theirs
+    assert {"file": {"id": file["id"]}} not in (await warden(mine))["data"]["fileFavorites"]["nodes"]
+    assert (await resident(toggle, {"i": {"fileId": file["id"]}}))["data"]["fileFavoriteToggle"]["errors"] == []
+    assert (await resident(mine))["data"]["fileFavorites"]["nodes"] == []
+    hidden = (await other(toggle, {"i": {"fileId": file["id"]}}))["data"]["fileFavoriteToggle"]
+    assert hidden["errors"][0]["code"] == "NOT_FOUND"

@@ -289,5 +289,60 @@ class ImageVariant(HostelTenantMixin, Base):
     storage_key: Mapped[str]
 
 
+class FileTag(ActiveMixin, HostelTenantMixin, Base):
+    """Master data: a hostel's labels for its files (hierarchical: `parent`), with how many
+    files carry each (kept by `fileTagsSet`)."""
+
+    __tablename__ = "file_tags"
+    __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "name"),))
+    __entity__ = Entity(
+        read=MEMBERS,
+        list="fileTags",
+        about="Labels of the hostel's files.",
+        filter=("name", "parent_id", "active"),
+        order=("name", "usage_count"),
+        write=Writes(STAFF, fields=("name", "parent_id", "color"), required=("name",)),
+    )
+
+    name: Mapped[str]
+    parent: Mapped[FileTag | None] = reference(target="FileTag", back="children", comment="The broader tag.")
+    color: Mapped[str | None] = mapped_column(comment="How dashboards show it, e.g. #2f80ed.")
+    usage_count: Mapped[int] = mapped_column(default=0, server_default="0", comment="Files carrying it.")
+
+
+class FileTagging(HostelTenantMixin, Base):
+    """A tag on a file (set with `fileTagsSet`)."""
+
+    __tablename__ = "file_taggings"
+    __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "file_id", "tag_id"),))
+    __entity__ = Entity(
+        read=MEMBERS,
+        rows=readable_files("file_id"),
+        filter=("file_id", "tag_id"),
+        order=("created_at",),
+    )
+
+    file: Mapped[FileUpload] = reference(back="taggings")
+    tag: Mapped[FileTag] = reference(back="taggings")
+
+
+class FileFavorite(HostelTenantMixin, Base):
+    """A file a user keeps at hand (`fileFavoriteToggle`); everyone sees only their own."""
+
+    __tablename__ = "file_favorites"
+    __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "user_id", "file_id"),))
+    __entity__ = Entity(
+        read=MEMBERS,
+        rows=lambda ctx, alias, bind: ("self", alias.c.user_id == _me(ctx, bind)),
+        list="fileFavorites",
+        about="Your favourite files.",
+        filter=("file_id", "created_at"),
+        order=("created_at",),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    file: Mapped[FileUpload] = reference(back="favorites")
+
+
 # admins (not supervisors) change quotas
 QUOTA_WRITERS = ADMINS

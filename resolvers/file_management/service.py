@@ -380,3 +380,47 @@ async def quota_set(
     row.limit_bytes, row.updated_at, row.updated_by = limit_bytes, writes.now_utc(), ctx.user_id
     await session.flush()
     return int(row.id)
+
+
+# ---- tags and favourites ----------------------------------------------------------------------
+
+
+async def tags_set(
+    ctx: Any,
+    session: Any,
+    file_id: Ref[models.FileUpload],
+    tag_ids: Annotated[Ref.many[models.FileTag], Doc("The file's tags from now on (empty: none).")],
+) -> int:
+    """Set the tags of a file (staff, or the member who uploaded it); tags' usage counts follow."""
+    file = await _target(ctx, session, file_id)
+    t, tags = models.FileTagging, models.FileTag
+    wanted = set(tag_ids)
+    if len(wanted) > 20:
+        raise user_error(ErrorCode.INVALID, "A file carries at most 20 tags.", "tagIds")
+    found = set((await session.execute(select(tags.id).where(tags.id.in_(wanted), tags.active))).scalars())
+    if found != wanted:
+        raise user_error(ErrorCode.NOT_FOUND, "No active FileTag with one of these IDs.", "tagIds")
+    have = set((await session.execute(select(t.tag_id).where(t.file_id == file.id))).scalars())
+    for tag_id in have - wanted:
+        await session.execute(t.__table__.delete().where(t.file_id == file.id, t.tag_id == tag_id))
+    for tag_id in wanted - have:
+        session.add(models.FileTagging(file_id=file.id, tag_id=tag_id))
+    await session.flush()
+    changed = have ^ wanted
+    if changed:  # counted again rather than incremented: two taggers at once cannot drift it
+        counts = select(func.count()).where(t.tag_id == tags.id, t.hostel_id == tags.hostel_id).scalar_subquery()
+        await session.execute(tags.__table__.update().where(tags.id.in_(changed)).values(usage_count=counts))
+    return int(file.id)
+
+
+async def favorite_toggle(ctx: Any, session: Any, file_id: Ref[models.FileUpload]) -> int:
+    """Add a file you can read to your favourites, or take it off."""
+    f = models.FileFavorite
+    mine = (f.user_id == ctx.user_id, f.file_id == file_id)
+    existing = (await session.execute(select(f).where(*mine).with_for_update())).scalar_one_or_none()
+    if existing is not None:
+        await session.delete(existing)
+    else:
+        session.add(models.FileFavorite(user_id=ctx.user_id, file_id=file_id))
+    await session.flush()
+    return int(file_id)
