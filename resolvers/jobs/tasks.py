@@ -62,7 +62,9 @@ class Backoff(RetryStrategy):
 RETRY = Backoff(max_attempts=8, exponential_wait=3)
 
 # The connector is replaced by `opened` (the URL is known at run time, not at import).
-app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=[])
+# `import_paths`: modules declaring tasks beside their domain, imported by every worker at its
+# start (by name: they import this module, so importing them here would be a cycle)
+app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=["resolvers.file_management.images"])
 
 
 def libpq_url(url: str) -> str:
@@ -401,9 +403,6 @@ async def stop(task: asyncio.Task[None]) -> None:
     except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down: logged by procrastinate
         pass
 
-
-# tasks declared beside their domain, imported here so that every worker knows them
-from resolvers.file_management import images as _file_images  # noqa: E402,F401
 
 __all__ = [
     "JobRefused",
