@@ -549,3 +549,29 @@ async def test_tags_and_favourites(client, db):
     assert (await resident(mine))["data"]["fileFavorites"]["nodes"] == []
     hidden = (await other(toggle, {"i": {"fileId": file["id"]}}))["data"]["fileFavoriteToggle"]
     assert hidden["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_an_image_pillow_cannot_read_is_recorded_as_failed_once(client, db, app_url):
+    resident, _ = await member(client, db)
+    broken = png(64, 64)[:60]  # a PNG signature and header, its pixels cut off
+    file = (await upload(resident, broken, "cut.png"))["fileUpload"]
+    assert file["isImage"]
+    await tasks.run_worker(
+        app_url, queues=["files"], wait=False, concurrency=1, install_signal_handlers=False, stalled_seconds=3600
+    )
+    body = await resident(
+        """query($id: ID!) { node(id: $id) { ... on FileUpload {
+          images { nodes { id status width error } } variants { totalCount } } } }""",
+        {"id": file["id"]},
+    )
+    node = body["data"]["node"]
+    [image] = node["images"]["nodes"]
+    assert image["status"] == "FAILED" and image["width"] is None and image["error"]
+    assert node["variants"]["totalCount"] == 0
+    async with db.acquire() as conn:  # not retried: a file that cannot be read will not become readable
+        states = await conn.fetch(
+            "SELECT status::text FROM procrastinate.procrastinate_jobs "
+            "WHERE task_name = 'process_image' AND args->>'image_id' = $1",
+            str(decode_gid(image["id"])[1]),
+        )
+    assert [s["status"] for s in states] == ["succeeded"]
