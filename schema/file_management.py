@@ -117,4 +117,6 @@ mutations = (
     workflow("fileQuotaSet", service.quota_set, QUOTA_WRITERS, returns=models.FileQuota),
     workflow("fileTagsSet", service.tags_set, MEMBERS, returns=models.FileUpload),
     workflow("fileFavoriteToggle", service.favorite_toggle, MEMBERS, returns=models.FileUpload),
+    workflow("fileAccessGrant", service.access_grant, MEMBERS, returns=models.FileAccess),
+    workflow("fileAccessRevoke", service.access_revoke, MEMBERS, returns=models.FileUpload),
 )

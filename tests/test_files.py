@@ -575,3 +575,45 @@ async def test_an_image_pillow_cannot_read_is_recorded_as_failed_once(client, db
             str(decode_gid(image["id"])[1]),
         )
     assert [s["status"] for s in states] == ["succeeded"]
+
+
+async def test_an_uploader_grants_one_member_a_file_until_revoked_or_expired(client, db):
+    owner, _ = await member(client, db)
+    friend, friend_id = await member(client, db)
+    stranger, _ = await member(client, db)
+    file = (await upload(owner, PDF, "notes.pdf"))["fileUpload"]
+    grant = f"""mutation($i: FileAccessGrantInput!) {{ fileAccessGrant(input: $i) {{
+      fileAccess {{ id userId expiresAt }} {ERR} }} }}"""
+    assert (await friend(NODE, {"id": file["id"]}))["data"]["node"] is None
+    given = (await owner(grant, {"i": {"fileId": file["id"], "userId": friend_id}}))["data"]["fileAccessGrant"]
+    assert given["errors"] == []
+    seen = (await friend(NODE, {"id": file["id"]}))["data"]["node"]
+    assert seen["id"] == file["id"]
+    url = await friend("query($id: ID!) { node(id: $id) { ... on FileUpload { downloadUrl } } }", {"id": file["id"]})
+    got = await client.get(url["data"]["node"]["downloadUrl"].removeprefix("http://127.0.0.1:8000"))
+    assert got.status_code == 200 and got.content == PDF
+    assert (await stranger(NODE, {"id": file["id"]}))["data"]["node"] is None
+    # only the uploader (or staff) grants; a user of another hostel is no member here
+    by_friend = (await friend(grant, {"i": {"fileId": file["id"], "userId": friend_id}}))["data"]["fileAccessGrant"]
+    assert by_friend["errors"][0]["code"] == "NOT_FOUND"
+    _, outsider = await member(client, db, "demo-lotus")
+    foreign = (await owner(grant, {"i": {"fileId": file["id"], "userId": outsider}}))["data"]["fileAccessGrant"]
+    assert foreign["errors"][0]["code"] == "NOT_FOUND"
+    # a grant whose time is up shows nothing more
+    async with db.acquire() as conn:
+        await conn.execute(
+            "UPDATE file_access SET expires_at = now() - interval '1 second' WHERE id = $1",
+            decode_gid(given["fileAccess"]["id"])[1],
+        )
+    assert (await friend(NODE, {"id": file["id"]}))["data"]["node"] is None
+    # granted again, then revoked
+    again = (await owner(grant, {"i": {"fileId": file["id"], "userId": friend_id}}))["data"]["fileAccessGrant"]
+    assert again["fileAccess"]["id"] == given["fileAccess"]["id"] and again["fileAccess"]["expiresAt"] is None
+    revoke = f"""mutation($i: FileAccessRevokeInput!) {{ fileAccessRevoke(input: $i) {{ {ERR} }} }}"""
+    assert (await friend(revoke, {"i": {"grantId": again["fileAccess"]["id"]}}))["data"]["fileAccessRevoke"]["errors"][
+        0
+    ]["code"] == "NOT_FOUND"
+    assert (await owner(revoke, {"i": {"grantId": again["fileAccess"]["id"]}}))["data"]["fileAccessRevoke"][
+        "errors"
+    ] == []
+    assert (await friend(NODE, {"id": file["id"]}))["data"]["node"] is None

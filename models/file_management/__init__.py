@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, or_, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ActiveMixin, Base, HostelTenantMixin, enum_column, hostel_table, reference
@@ -48,22 +48,31 @@ def _me(ctx: Any, bind: Any) -> Any:
     return bind(ctx.user_id if ctx.user_id is not None else -1)
 
 
+def _granted(ctx: Any, bind: Any) -> Any:
+    """Ids of the files shared with the caller by a `FileAccess` grant still in force."""
+    grants = FileAccess.__table__
+    return select(grants.c.file_id).where(
+        grants.c.user_id == _me(ctx, bind), or_(grants.c.expires_at.is_(None), grants.c.expires_at > func.now())
+    )
+
+
 def readable_files(column: str | None = None) -> Any:
     """Row filter of a file (`column` None) or of a row hanging off one (`column` its key):
-    staff see all; anyone else their own uploads and the files shared with the hostel."""
+    staff see all; anyone else their own uploads, the files shared with the hostel and those
+    granted to them (`FileAccess`)."""
 
     def row_filter(ctx: Any, alias: Any, bind: Any) -> Any:
         if is_staff(ctx):
             return None
-        if column is None:
-            return "self", or_(
-                alias.c.uploaded_by == _me(ctx, bind), alias.c.access_level == bind(FileAccessLevel.HOSTEL.value)
-            )
-        files = FileUpload.__table__
-        mine = select(files.c.id).where(
-            or_(files.c.uploaded_by == _me(ctx, bind), files.c.access_level == bind(FileAccessLevel.HOSTEL.value))
+        files = alias if column is None else FileUpload.__table__
+        visible = or_(
+            files.c.uploaded_by == _me(ctx, bind),
+            files.c.access_level == bind(FileAccessLevel.HOSTEL.value),
+            files.c.id.in_(_granted(ctx, bind)),
         )
-        return "self", alias.c[column].in_(mine)
+        if column is None:
+            return "self", visible
+        return "self", alias.c[column].in_(select(files.c.id).where(visible))
 
     return row_filter
 
@@ -107,6 +116,38 @@ class FileUpload(ActiveMixin, HostelTenantMixin, Base):
     access_level: Mapped[FileAccessLevel] = enum_column(FileAccessLevel, FileAccessLevel.PRIVATE)
     is_image: Mapped[bool] = mapped_column(default=False, server_default="false")
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, comment="The user who uploaded it.")
+
+
+class FileAccess(HostelTenantMixin, Base):
+    """A grant: one user of the hostel may read one file (until `expiresAt`), given by staff or by
+    the file's uploader (`fileAccessGrant`, `fileAccessRevoke`)."""
+
+    __tablename__ = "file_access"
+    __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "file_id", "user_id"),))
+    __entity__ = Entity(
+        read=MEMBERS,
+        rows=lambda ctx, alias, bind: (
+            None
+            if is_staff(ctx)
+            else (
+                "self",
+                or_(
+                    alias.c.user_id == _me(ctx, bind),
+                    alias.c.file_id.in_(
+                        select(FileUpload.__table__.c.id).where(FileUpload.__table__.c.uploaded_by == _me(ctx, bind))
+                    ),
+                ),
+            )
+        ),
+        list="fileAccessGrants",
+        about="Staff see every grant; a member the grants to them and on their own files.",
+        filter=("file_id", "user_id", "expires_at"),
+        order=("created_at", "expires_at"),
+    )
+
+    file: Mapped[FileUpload] = reference(back="grants")
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, comment="Who may read the file.")
+    expires_at: Mapped[dt.datetime | None] = mapped_column(comment="None: until revoked.")
 
 
 class FileVersion(HostelTenantMixin, Base):

@@ -424,3 +424,51 @@ async def favorite_toggle(ctx: Any, session: Any, file_id: Ref[models.FileUpload
         session.add(models.FileFavorite(user_id=ctx.user_id, file_id=file_id))
     await session.flush()
     return int(file_id)
+
+
+# ---- grants ------------------------------------------------------------------------------------
+
+
+async def access_grant(
+    ctx: Any,
+    session: Any,
+    file_id: Ref[models.FileUpload],
+    user_id: Annotated[int, Doc("The user (numeric id) who may read the file: a member of this hostel.")],
+    expires_at: Annotated[dt.datetime | None, Doc("Until when; none: until revoked.")] = None,
+) -> int:
+    """Let one member of the hostel read a file (staff, or the file's uploader); again: new expiry."""
+    file = await _target(ctx, session, file_id)
+    if expires_at is not None and expires_at <= writes.now_utc():
+        raise user_error(ErrorCode.INVALID, "The expiry is in the past.", "expiresAt")
+    member = await session.execute(
+        text(
+            "SELECT 1 FROM role_assignments WHERE user_id = :u AND hostel_id = :h AND active "
+            "UNION ALL SELECT 1 FROM admin_users a JOIN admin_hostel_assignments h ON h.admin_user_id = a.id "
+            "WHERE a.user_id = :u AND h.hostel_id = :h LIMIT 1"
+        ),
+        {"u": user_id, "h": ctx.hostel_id},
+    )
+    if member.first() is None:
+        raise user_error(ErrorCode.NOT_FOUND, "No member of this hostel with this id.", "userId")
+    a = models.FileAccess
+    stmt = (
+        insert(a)
+        .values(
+            hostel_id=ctx.hostel_id, file_id=file.id, user_id=user_id, expires_at=expires_at, created_by=ctx.user_id
+        )
+        .on_conflict_do_update(
+            index_elements=["hostel_id", "file_id", "user_id"],
+            set_={"expires_at": expires_at, "updated_at": func.now(), "updated_by": ctx.user_id},
+        )
+        .returning(a.id)
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def access_revoke(ctx: Any, session: Any, grant_id: Ref[models.FileAccess]) -> int:
+    """Take a grant back (staff, or the file's uploader)."""
+    grant = await writes.get_for_update(ctx, session, spec_for_model(models.FileAccess), grant_id)
+    await _target(ctx, session, grant.file_id)
+    await session.delete(grant)
+    await session.flush()
+    return int(grant.file_id)

@@ -1,8 +1,8 @@
-"""hostel files: uploads, versions, upload sessions, quotas, access log, image variants, tags, favourites
+"""hostel files: uploads, versions, upload sessions, quotas, grants, access log, image variants, tags, favourites
 
-Revision ID: 0c715fd4e626
+Revision ID: fb8e981cfcfe
 Revises: 8d2f6a1c4b37
-Create Date: 2026-12-07 20:00:11.155529
+Create Date: 2026-12-07 20:16:56.826416
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from migrations import rls
 from sqlalchemy.dialects import postgresql
 
-revision = '0c715fd4e626'
+revision = 'fb8e981cfcfe'
 down_revision = '8d2f6a1c4b37'
 branch_labels = None
 depends_on = None
@@ -82,6 +82,25 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_file_uploads_hostel_id'), 'file_uploads', ['hostel_id'], unique=False)
     op.create_index(op.f('ix_file_uploads_uploaded_by'), 'file_uploads', ['uploaded_by'], unique=False)
+    op.create_table('file_access',
+    sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
+    sa.Column('user_id', sa.BigInteger(), nullable=False, comment='Who may read the file.'),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True, comment='None: until revoked.'),
+    sa.Column('file_id', sa.BigInteger(), nullable=False),
+    sa.Column('hostel_id', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_by', sa.BigInteger(), nullable=True),
+    sa.Column('updated_by', sa.BigInteger(), nullable=True),
+    sa.ForeignKeyConstraint(['hostel_id', 'file_id'], ['file_uploads.hostel_id', 'file_uploads.id'], name=op.f('fk_file_access_hostel_id_file_id_file_uploads')),
+    sa.ForeignKeyConstraint(['hostel_id'], ['hostels.id'], name=op.f('fk_file_access_hostel_id_hostels')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_file_access_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_file_access')),
+    sa.UniqueConstraint('hostel_id', 'file_id', 'user_id', name=op.f('uq_file_access_hostel_id_file_id_user_id')),
+    sa.UniqueConstraint('hostel_id', 'id', name=op.f('uq_file_access_hostel_id_id'))
+    )
+    op.create_index(op.f('ix_file_access_hostel_id'), 'file_access', ['hostel_id'], unique=False)
+    op.create_index(op.f('ix_file_access_user_id'), 'file_access', ['user_id'], unique=False)
     op.create_table('file_access_logs',
     sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
     sa.Column('user_id', sa.BigInteger(), nullable=True, comment='Whose signed URL was used.'),
@@ -254,6 +273,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('hostel_id', 'session_id', 'part_number', name=op.f('uq_multipart_upload_parts_hostel_id_session_id_part_number'))
     )
     op.create_index(op.f('ix_multipart_upload_parts_hostel_id'), 'multipart_upload_parts', ['hostel_id'], unique=False)
+    rls.enable_tenant_rls('file_access', 'hostel_id')
     rls.enable_tenant_rls('file_access_logs', 'hostel_id')
     rls.append_only('file_access_logs')
     rls.enable_tenant_rls('file_favorites', 'hostel_id')
@@ -289,6 +309,9 @@ def downgrade() -> None:
     op.drop_table('file_favorites')
     op.drop_index(op.f('ix_file_access_logs_hostel_id'), table_name='file_access_logs')
     op.drop_table('file_access_logs')
+    op.drop_index(op.f('ix_file_access_user_id'), table_name='file_access')
+    op.drop_index(op.f('ix_file_access_hostel_id'), table_name='file_access')
+    op.drop_table('file_access')
     op.drop_index(op.f('ix_file_uploads_uploaded_by'), table_name='file_uploads')
     op.drop_index(op.f('ix_file_uploads_hostel_id'), table_name='file_uploads')
     op.drop_table('file_uploads')
