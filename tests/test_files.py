@@ -301,7 +301,9 @@ async def test_quotas_of_a_user_refuse_an_upload_with_a_clear_error_that_changes
     resident, user_id = await member(client, db)
     assert (await upload(resident, pdf(300)))["errors"] == []
     warden = await as_user(client, "warden@sunrise.demo")
-    set_quota = (await warden(QUOTA, {"i": {"userId": user_id, "limitBytes": 500}}))["data"]["fileQuotaSet"]
+    quotas = await warden("query($u: Int!) { fileQuotas(filter: {userId: {eq: $u}}) { nodes { id } } }", {"u": user_id})
+    [quota] = [n["id"] for n in quotas["data"]["fileQuotas"]["nodes"]]
+    set_quota = (await warden(QUOTA, {"i": {"quotaId": quota, "limitBytes": 500}}))["data"]["fileQuotaSet"]
     assert set_quota["errors"] == []
     assert (set_quota["fileQuota"]["limitBytes"], set_quota["fileQuota"]["usedBytes"]) == (500, 300)
     before = await counts(db, user_id)
@@ -318,11 +320,11 @@ async def test_quotas_of_a_user_refuse_an_upload_with_a_clear_error_that_changes
     # the resident reads their own quota, not others'; only an admin sets one
     mine = await resident("{ fileQuotas { nodes { userId usedBytes limitBytes } } }")
     assert mine["data"]["fileQuotas"]["nodes"] == [{"userId": user_id, "usedBytes": 500, "limitBytes": 500}]
-    refused = await resident(QUOTA, {"i": {"userId": user_id, "limitBytes": 10**9}}, expect_errors=True)
+    refused = await resident(QUOTA, {"i": {"quotaId": quota, "limitBytes": 10**9}}, expect_errors=True)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     lotus = await as_user(client, "warden@lotus.demo")
-    other_hostel = (await lotus(QUOTA, {"i": {"userId": user_id, "limitBytes": 10**9}}))["data"]["fileQuotaSet"]
-    assert other_hostel["errors"] == []  # a quota of that user in Lotus: Sunrise's is untouched
+    other_hostel = (await lotus(QUOTA, {"i": {"quotaId": quota, "limitBytes": 10**9}}))["data"]["fileQuotaSet"]
+    assert other_hostel["errors"][0]["code"] == "NOT_FOUND"  # Sunrise's quota, out of Lotus's reach
     again = await upload(resident, pdf(100))
     assert again["errors"][0]["code"] == "CONFLICT"
 
@@ -383,10 +385,15 @@ async def test_the_demo_hostels_show_files_to_their_members(client):
 async def test_two_uploads_at_once_cannot_both_slip_under_a_quota(client, db):
     resident, user_id = await member(client, db)
     warden = await as_user(client, "warden@sunrise.demo")
-    assert (await warden(QUOTA, {"i": {"userId": user_id, "limitBytes": 700}}))["data"]["fileQuotaSet"]["errors"] == []
+    assert (await upload(resident, PDF))["errors"] == []  # the user's quota row appears with a first upload
+    quotas = await warden("query($u: Int!) { fileQuotas(filter: {userId: {eq: $u}}) { nodes { id } } }", {"u": user_id})
+    quota = quotas["data"]["fileQuotas"]["nodes"][0]["id"]
+    assert (await warden(QUOTA, {"i": {"quotaId": quota, "limitBytes": 700 + len(PDF)}}))["data"]["fileQuotaSet"][
+        "errors"
+    ] == []
     results = await asyncio.gather(*(upload(resident, pdf(400), f"{n}.pdf") for n in range(4)))
     assert sorted(len(r["errors"]) for r in results) == [0, 1, 1, 1]  # one fits, the others wait and are refused
-    assert await counts(db, user_id) == (1, 1, 400)
+    assert await counts(db, user_id) == (2, 2, 400 + len(PDF))
 
 
 async def test_the_file_list_costs_the_same_statements_for_few_or_many_files(client, db):

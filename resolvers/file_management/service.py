@@ -62,6 +62,27 @@ def detect(head: bytes) -> tuple[str, str]:
     return kind.mime, kind.extension
 
 
+def _in_hostel(ctx: Any) -> int:
+    """The hostel the caller acts in; a platform role without one chooses it first."""
+    if ctx.hostel_id is None:
+        raise user_error(ErrorCode.INVALID, "Choose a hostel first (X-Tenant-Id with the Hostel's ID).")
+    return int(ctx.hostel_id)
+
+
+async def _member(session: Any, hostel_id: int, user_id: int) -> None:
+    """Refuse a user who holds no role in the hostel (NOT_FOUND, as for one that does not exist)."""
+    found = await session.execute(
+        text(
+            "SELECT 1 FROM role_assignments WHERE user_id = :u AND hostel_id = :h AND active "
+            "UNION ALL SELECT 1 FROM admin_users a JOIN admin_hostel_assignments h ON h.admin_user_id = a.id "
+            "WHERE a.user_id = :u AND h.hostel_id = :h LIMIT 1"
+        ),
+        {"u": user_id, "h": hostel_id},
+    )
+    if found.first() is None:
+        raise user_error(ErrorCode.NOT_FOUND, "No member of this hostel with this id.", "userId")
+
+
 def _mb(n: int) -> str:
     return f"{n / 1_000_000:.1f} MB"
 
@@ -197,6 +218,7 @@ async def upload(
 ) -> int:
     """Store a file sent in one multipart request (at most MAX_UPLOAD_BYTES), or a new version of
     `file_id`."""
+    _in_hostel(ctx)
     data = await read_upload(file, ctx.settings.max_upload_bytes)
     target = await _target(ctx, session, file_id) if file_id is not None else None
     level = _level(ctx, access_level)
@@ -243,6 +265,7 @@ async def session_create(
 ) -> int:
     """Open a resumable upload: send its parts with `uploadSessionPartPut` (in any order, again
     after an interruption), then `uploadSessionComplete`. Open for 24 hours."""
+    _in_hostel(ctx)
     limit = ctx.settings.max_upload_bytes
     part = limit if part_bytes is None else part_bytes
     if not 1 <= part <= limit:
@@ -289,6 +312,7 @@ def part_size(row: Any, number: int) -> int:
 
 async def part_put(ctx: Any, session: Any, session_id: int, part_number: int, file: Any) -> int:
     """Store part `part_number` (1-based) of an open session; a part sent again replaces itself."""
+    _in_hostel(ctx)
     row = await _open_session(ctx, session, session_id)
     if not 1 <= part_number <= row.parts_total:
         raise user_error(ErrorCode.INVALID, f"This upload has parts 1 to {row.parts_total}.", "partNumber")
@@ -312,6 +336,7 @@ async def part_put(ctx: Any, session: Any, session_id: int, part_number: int, fi
 
 async def session_complete(ctx: Any, session: Any, session_id: Ref[models.UploadSession]) -> int:
     """Join the parts of an upload session, in order, into the file (or its next version)."""
+    _in_hostel(ctx)
     row = await _open_session(ctx, session, session_id)
     p = models.MultipartUploadPart
     received = set((await session.execute(select(p.part_number).where(p.session_id == row.id))).scalars())
@@ -354,6 +379,7 @@ async def session_complete(ctx: Any, session: Any, session_id: Ref[models.Upload
 
 async def session_abort(ctx: Any, session: Any, session_id: Ref[models.UploadSession]) -> int:
     """Give up an open upload session; its parts are deleted."""
+    _in_hostel(ctx)
     row = await _open_session(ctx, session, session_id)
     row.status = UploadSessionStatus.ABORTED
     await session.flush()
@@ -366,17 +392,15 @@ async def session_abort(ctx: Any, session: Any, session_id: Ref[models.UploadSes
 async def quota_set(
     ctx: Any,
     session: Any,
+    quota_id: Annotated[Ref[models.FileQuota], Doc("The hostel's quota or a user's (see fileQuotas).")],
     limit_bytes: Annotated[int, Doc("Bytes allowed (every version counts).")],
-    user_id: Annotated[int | None, Doc("A user of the hostel (numeric id); none: the whole hostel.")] = None,
 ) -> int:
-    """Set the storage quota of the hostel or of one user in it."""
+    """Change the limit of the hostel's storage quota or of one user's. Quota rows appear with
+    the first upload of the hostel or of the user, with the default limits."""
+    _in_hostel(ctx)
     if limit_bytes < 0:
         raise user_error(ErrorCode.INVALID, "A quota is 0 bytes or more.", "limitBytes")
-    if user_id is not None:
-        exists = await session.execute(select(models.User.id).where(models.User.id == user_id))
-        if exists.scalar_one_or_none() is None:
-            raise user_error(ErrorCode.NOT_FOUND, "No user with this id.", "userId")
-    row = await _quota(ctx, session, user_id)
+    row = await writes.get_for_update(ctx, session, spec_for_model(models.FileQuota), quota_id)
     row.limit_bytes, row.updated_at, row.updated_by = limit_bytes, writes.now_utc(), ctx.user_id
     await session.flush()
     return int(row.id)
@@ -392,6 +416,7 @@ async def tags_set(
     tag_ids: Annotated[Ref.many[models.FileTag], Doc("The file's tags from now on (empty: none).")],
 ) -> int:
     """Set the tags of a file (staff, or the member who uploaded it); tags' usage counts follow."""
+    _in_hostel(ctx)
     file = await _target(ctx, session, file_id)
     t, tags = models.FileTagging, models.FileTag
     wanted = set(tag_ids)
@@ -415,6 +440,7 @@ async def tags_set(
 
 async def favorite_toggle(ctx: Any, session: Any, file_id: Ref[models.FileUpload]) -> int:
     """Add a file you can read to your favourites, or take it off."""
+    _in_hostel(ctx)
     f = models.FileFavorite
     mine = (f.user_id == ctx.user_id, f.file_id == file_id)
     existing = (await session.execute(select(f).where(*mine).with_for_update())).scalar_one_or_none()
@@ -440,16 +466,7 @@ async def access_grant(
     file = await _target(ctx, session, file_id)
     if expires_at is not None and expires_at <= writes.now_utc():
         raise user_error(ErrorCode.INVALID, "The expiry is in the past.", "expiresAt")
-    member = await session.execute(
-        text(
-            "SELECT 1 FROM role_assignments WHERE user_id = :u AND hostel_id = :h AND active "
-            "UNION ALL SELECT 1 FROM admin_users a JOIN admin_hostel_assignments h ON h.admin_user_id = a.id "
-            "WHERE a.user_id = :u AND h.hostel_id = :h LIMIT 1"
-        ),
-        {"u": user_id, "h": ctx.hostel_id},
-    )
-    if member.first() is None:
-        raise user_error(ErrorCode.NOT_FOUND, "No member of this hostel with this id.", "userId")
+    await _member(session, _in_hostel(ctx), user_id)
     a = models.FileAccess
     stmt = (
         insert(a)
