@@ -624,3 +624,28 @@ async def test_an_uploader_grants_one_member_a_file_until_revoked_or_expired(cli
         "errors"
     ] == []
     assert (await friend(NODE, {"id": file["id"]}))["data"]["node"] is None
+
+
+async def test_an_aborted_upload_session_drops_its_parts_and_takes_no_more(client, db, app):
+    from resolvers.file_management.service import part_key
+
+    resident, _ = await member(client, db)
+    other, _ = await member(client, db)
+    created = await resident(SESSION, {"i": {"fileName": "x.pdf", "totalBytes": 1500, "partBytes": 1000}})
+    sid = created["data"]["uploadSessionCreate"]["uploadSession"]["id"]
+    assert (await put_part(resident, sid, 1, pdf(1000)))["errors"] == []
+    stored = storage_root(app.state.settings) / part_key(
+        (await hostel(db, "demo-sunrise"))["id"], decode_gid(sid)[1], 1
+    )
+    assert stored.exists()
+    abort = f"""mutation($i: UploadSessionAbortInput!) {{ uploadSessionAbort(input: $i) {{
+      uploadSession {{ status }} {ERR} }} }}"""
+    not_theirs = (await other(abort, {"i": {"sessionId": sid}}))["data"]["uploadSessionAbort"]
+    assert not_theirs["errors"][0]["code"] == "NOT_FOUND" and stored.exists()
+    done = (await resident(abort, {"i": {"sessionId": sid}}))["data"]["uploadSessionAbort"]
+    assert done["errors"] == [] and done["uploadSession"]["status"] == "ABORTED"
+    assert not stored.exists()
+    late = await put_part(resident, sid, 2, pdf(500))
+    assert late["errors"][0]["code"] == "CONFLICT"
+    again = (await resident(COMPLETE, {"i": {"sessionId": sid}}))["data"]["uploadSessionComplete"]
+    assert again["errors"][0]["code"] == "CONFLICT"
