@@ -131,6 +131,13 @@ HOSTEL_ADMINS = {
 }
 
 
+# whose files the demo hostels keep (demo/files.py): the staff's shared ones, a member's private one
+HOSTEL_FILE_USERS = {
+    "demo-sunrise": ("warden@sunrise.demo", "resident@sunrise.demo"),
+    "demo-lotus": ("warden@lotus.demo", "warden@sunrise.demo"),
+}
+
+
 async def load(url: str) -> bool:
     engine = create_async_engine(url, poolclass=NullPool)
     try:
@@ -242,6 +249,10 @@ async def load(url: str) -> bool:
                 )  # the hostel's date
                 wardens = [e for e, held in HOSTEL_ADMINS.items() if any(s == hostel.slug for s, _ in held)]
                 await load_notifications(session, hostel, user_ids, wardens)
+            from demo.files import load_hostel_files
+
+            for slug, (staff, member) in HOSTEL_FILE_USERS.items():
+                await load_hostel_files(session, hostels[slug], user_ids, staff, member)
         from resolvers.hostel import analytics  # derived figures of the demo season, computed from its rows
 
         await analytics.compute_all(url)  # as of each hostel's own today (a UTC date is a day off around midnight)

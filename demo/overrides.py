@@ -17,6 +17,8 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "AcademicSession": {"active": False},  # uq_academic_sessions_one_active: the school's current one stays current
     "Room": {"capacity": 4},  # rooms of generated beds take more than one (a bed per contract run)
     # the service reads tiers as [{minDaysBefore, refundPercent}] (resolvers/booking/cancellation.py)
+    # the hostel's own quota (no user), room for the tests' and the demo's uploads
+    "FileQuota": {"user_id": None, "limit_bytes": 2_000_000_000},
     "CancellationPolicy": {
         "tiers": [{"minDaysBefore": 30, "refundPercent": "100"}, {"minDaysBefore": 7, "refundPercent": "50"}]
     },

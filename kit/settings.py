@@ -98,6 +98,18 @@ class Settings(BaseSettings):
     # Files (student documents): stored under UPLOAD_DIR (default DATA_DIR/uploads)
     upload_dir: Path | None = None
     max_upload_bytes: int = 5_000_000
+    # Hostel files (kit/storage.py, resolvers/file_management/): where they are kept, the largest
+    # file a resumable upload may assemble, the default quotas (bytes of every version kept) of a
+    # hostel and of one user in it, and how long a signed download URL lives
+    file_storage: Literal["local", "s3"] = "local"
+    file_storage_dir: Path | None = None
+    s3_bucket: str | None = None
+    s3_prefix: str = ""
+    s3_endpoint_url: str | None = None
+    file_max_bytes: int = Field(default=100_000_000, ge=1)
+    file_quota_hostel_bytes: int = Field(default=2_000_000_000, ge=0)
+    file_quota_user_bytes: int = Field(default=200_000_000, ge=0)
+    file_url_seconds: int = Field(default=300, ge=1, le=86_400)
 
     # Responses larger than this many bytes are compressed (zstd, brotli or gzip, as the client accepts)
     compress_min_bytes: int = 500

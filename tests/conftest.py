@@ -39,6 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 DATA_DIR = Path(tempfile.mkdtemp(prefix="campus-test-"))
+# hostel files (kit/storage.py) in the run's folder, for the gateway (make_settings) and for
+# what reads the environment alone (the demo loader, job workers); per process, not inherited
+# from the xdist controller: every worker's database numbers its files from 1
+os.environ["FILE_STORAGE_DIR"] = str(DATA_DIR / "files")
 
 # Under pytest-xdist (`./dev test -n 2`) the workers share ONE embedded PostgreSQL: a process the
 # controller starts migrates and loads the demo into a template database, and each worker then gets its own

@@ -122,6 +122,15 @@ ID_TYPES = {
     "StudentDocumentDeleteInput.id": "StudentDocument",
     "subscriptionId": "SchoolSubscription",
     "BackgroundJobRetryInput.id": "BackgroundJob",  # procrastinate's jobs (resolvers/jobs/), not a model
+    "fileId": "FileUpload",
+    "tagIds": "FileTag",
+    "grantId": "FileAccess",
+    "quotaId": "FileQuota",
+    "UploadSessionPartPutInput.sessionId": "UploadSession",
+    "UploadSessionCompleteInput.sessionId": "UploadSession",
+    "UploadSessionAbortInput.sessionId": "UploadSession",
+    "FileTagCreateInput.parentId": "FileTag",
+    "FileTagUpdateInput.parentId": "FileTag",
 }
 
 

@@ -66,7 +66,11 @@ RETRY = Backoff(max_attempts=8, exponential_wait=3)
 # them here would be a circle); procrastinate imports them when a worker starts.
 app = procrastinate.App(
     connector=procrastinate.PsycopgConnector(),
-    import_paths=["resolvers.notification.delivery", "resolvers.notification.escalation"],
+    import_paths=[
+        "resolvers.notification.delivery",
+        "resolvers.notification.escalation",
+        "resolvers.file_management.images",
+    ],
 )
 
 

@@ -1,0 +1,214 @@
+"""Demo files of a hostel (docs/domains/file-management.md): house rules in two versions and a
+mess menu shared with the hostel, a common-room photo with its details and variants, a resident's
+private ID proof, tags and a favourite, downloads in the access log, quotas with their use, and
+a resumable upload left half-way. The bytes go to the configured storage (kit/storage.py), as uploads would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from typing import Any
+
+from PIL import Image, ImageDraw
+from sqlalchemy import select
+
+import models as m
+from kit.settings import get_settings
+from kit.storage import storage_for
+from resolvers.file_management.images import render, variant_key
+from resolvers.file_management.service import part_key, version_key
+
+
+def _pdf(title: str, lines: list[str]) -> bytes:
+    """A small, valid one-page PDF showing `title` and `lines`."""
+    text = " ".join(
+        f"BT /F1 {16 if i == 0 else 11} Tf 56 {780 - 24 * i} Td ({s.replace('(', '[').replace(')', ']')}) Tj ET"
+        for i, s in enumerate([title, *lines])
+    ).encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = io.BytesIO(), []
+    out.write(b"%PDF-1.4\n")
+    for n, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (n, body))
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def _photo(name: str) -> bytes:
+    image = Image.new("RGB", (1920, 1280), (236, 226, 208))
+    draw = ImageDraw.Draw(image)
+    for i in range(8):  # sofas and tables, roughly
+        draw.rectangle((120 + i * 210, 700, 280 + i * 210, 980), fill=(90 + 15 * i, 110, 140))
+    draw.text((120, 120), name, fill=(40, 40, 40))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+async def load_hostel_files(session: Any, hostel: Any, user_ids: dict[str, int], staff: str, member: str) -> None:
+    store = storage_for(get_settings())
+    h = hostel.id
+    now = dt.datetime.now(dt.UTC)
+    staff_id, member_id = user_ids[staff], user_ids[member]
+    used: dict[int, int] = {}
+
+    async def add_file(name: str, versions: list[bytes], mime: str, ext: str, by: int, level: Any) -> Any:
+        file = m.FileUpload(
+            hostel_id=h,
+            file_name=name,
+            content_type=mime,
+            extension=ext,
+            size_bytes=len(versions[-1]),
+            sha256=hashlib.sha256(versions[-1]).hexdigest(),
+            current_version=len(versions),
+            access_level=level,
+            is_image=mime.startswith("image/"),
+            uploaded_by=by,
+            created_by=by,
+            created_at=now - dt.timedelta(days=20),
+        )
+        session.add(file)
+        await session.flush()
+        rows = []
+        for n, data in enumerate(versions, 1):
+            key = version_key(h, file.id, n)
+            await store.put(key, data)
+            row = m.FileVersion(
+                hostel_id=h,
+                file_id=file.id,
+                version_number=n,
+                storage_key=key,
+                content_type=mime,
+                size_bytes=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                uploaded_by=by,
+                created_by=by,
+                created_at=now - dt.timedelta(days=20 - 5 * n),
+            )
+            session.add(row)
+            rows.append(row)
+            used[by] = used.get(by, 0) + len(data)
+        await session.flush()
+        return file, rows
+
+    rules_v1 = _pdf(f"{hostel.name}: house rules", ["Gates close at 22:30.", "Visitors until 19:00 in the lobby."])
+    rules_v2 = _pdf(
+        f"{hostel.name}: house rules",
+        ["Gates close at 22:30.", "Visitors until 19:00 in the lobby.", "Quiet hours 23:00 to 06:00."],
+    )
+    shared = m.FileAccessLevel.HOSTEL
+    rules, _ = await add_file("House rules.pdf", [rules_v1, rules_v2], "application/pdf", "pdf", staff_id, shared)
+    menu = _pdf("Mess menu", ["Mon: poha, dal rice", "Tue: upma, rajma chawal", "Wed: idli, veg biryani"])
+    await add_file("Mess menu.pdf", [menu], "application/pdf", "pdf", staff_id, shared)
+    proof = _pdf("Identity proof", ["(scanned copy)"])
+    private = m.FileAccessLevel.PRIVATE
+    mine, _ = await add_file("ID proof.pdf", [proof], "application/pdf", "pdf", member_id, private)
+    photo_bytes = _photo(f"{hostel.name}: common room")
+    photo, (photo_v1,) = await add_file("Common room.png", [photo_bytes], "image/png", "png", staff_id, shared)
+
+    # the photo as the process_image job leaves it
+    details, variants = render(photo_bytes)
+    session.add(
+        m.ImageUpload(
+            hostel_id=h,
+            file_id=photo.id,
+            version_id=photo_v1.id,
+            status=m.ImageProcessingStatus.DONE,
+            processed_at=now - dt.timedelta(days=15),
+            **details,
+        )
+    )
+    for kind, width, height, content, media in variants:
+        key = variant_key(photo_v1.storage_key, kind)
+        await store.put(key, content)
+        session.add(
+            m.ImageVariant(
+                hostel_id=h,
+                file_id=photo.id,
+                version_id=photo_v1.id,
+                kind=m.ImageVariantKind(kind),
+                width=width,
+                height=height,
+                content_type=media,
+                size_bytes=len(content),
+                storage_key=key,
+            )
+        )
+
+    for file, who, version, days in ((rules, member_id, 2, 3), (rules, staff_id, 1, 9), (mine, staff_id, 1, 1)):
+        session.add(
+            m.FileAccessLog(
+                hostel_id=h,
+                file_id=file.id,
+                user_id=who,
+                version_number=version,
+                created_by=who,
+                created_at=now - dt.timedelta(days=days),
+            )
+        )
+
+    # labels, and a member's favourite
+    menu_file = (
+        await session.execute(
+            select(m.FileUpload).where(m.FileUpload.hostel_id == h, m.FileUpload.file_name == "Mess menu.pdf")
+        )
+    ).scalar_one()
+    notices = m.FileTag(hostel_id=h, name="Notices", color="#2f80ed", usage_count=2)
+    session.add(notices)
+    await session.flush()
+    labels = [notices, m.FileTag(hostel_id=h, name="Food", parent_id=notices.id, color="#27ae60", usage_count=1)]
+    labels.append(m.FileTag(hostel_id=h, name="Photos", color="#f2994a", usage_count=1))
+    session.add_all(labels[1:])
+    await session.flush()
+    for file, tag in ((rules, notices), (menu_file, notices), (menu_file, labels[1]), (photo, labels[2])):
+        session.add(m.FileTagging(hostel_id=h, file_id=file.id, tag_id=tag.id))
+    session.add(m.FileFavorite(hostel_id=h, user_id=member_id, file_id=rules.id, created_by=member_id))
+
+    settings = get_settings()
+    session.add(
+        m.FileQuota(
+            hostel_id=h, user_id=None, limit_bytes=settings.file_quota_hostel_bytes, used_bytes=sum(used.values())
+        )
+    )
+    for who, size in used.items():
+        session.add(m.FileQuota(hostel_id=h, user_id=who, limit_bytes=settings.file_quota_user_bytes, used_bytes=size))
+
+    # a resident's upload interrupted after its first part of three
+    lease = _pdf("Lease agreement", ["(a long scan)"]) + bytes(5000)
+    upload = m.UploadSession(
+        hostel_id=h,
+        user_id=member_id,
+        file_name="Lease agreement.pdf",
+        total_bytes=len(lease),
+        part_bytes=2048,
+        parts_total=-(-len(lease) // 2048),
+        expires_at=now + dt.timedelta(hours=20),
+        created_by=member_id,
+    )
+    session.add(upload)
+    await session.flush()
+    await store.put(part_key(h, upload.id, 1), lease[:2048])
+    session.add(
+        m.MultipartUploadPart(
+            hostel_id=h,
+            session_id=upload.id,
+            part_number=1,
+            size_bytes=2048,
+            sha256=hashlib.sha256(lease[:2048]).hexdigest(),
+            created_by=member_id,
+        )
+    )
+    await session.flush()
