@@ -416,7 +416,13 @@ class _Builder:
         for part in parts:
             element = literal_column(part) if isinstance(part, str) else part
             text = element if text is None else text.op("||")(element)
-        return select(text.label("json"), literal_column(ok).label("ok")).select_from(w.from_clause(sub))
+        # GROUP BY (): one row, also over an empty page and when nothing selected aggregates (a
+        # to-many asked only for totalCount would otherwise give a row per child, or none)
+        return (
+            select(text.label("json"), literal_column(ok).label("ok"))
+            .select_from(w.from_clause(sub))
+            .group_by(literal_column("()"))
+        )
 
     def node(self, key: Any) -> Any:
         """SELECT json, ok of the object whose primary key is `key` (no row: not found)."""

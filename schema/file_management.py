@@ -4,7 +4,7 @@ multipart request protocol), resumable upload sessions, quotas, and signed downl
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -37,7 +37,17 @@ class FileUpload:
         "`variant` once the job has made it) for FILE_URL_SECONDS, without a token: give it to a browser "
         "or an <img>. Each download is logged (fileAccessLogs)."
     )
-    def download_url(self, info: Info, version: int | None = None, variant: ImageVariantKind | None = None) -> str:
+    def download_url(
+        self,
+        info: Info,
+        version: Annotated[
+            int | None, strawberry.argument(description="Which version (1 is the first); the current one if omitted.")
+        ] = None,
+        variant: Annotated[
+            ImageVariantKind | None,
+            strawberry.argument(description="A smaller copy of an image instead of the original, once made."),
+        ] = None,
+    ) -> str:
         ctx = info.context
         number = self.current_version if version is None else version
         if not 1 <= number <= self.current_version:

@@ -318,3 +318,34 @@ async def test_text_is_escaped_as_orjson_escapes_it(both, db):
     )
     body, _ = await run_both(both, SUPER, query, {"p": prefix})
     assert [n["name"] for n in body["data"]["schools"]["nodes"]] == names
+
+
+CONNECTION_PARTS = (
+    "__typename",
+    "totalCount",
+    "pageInfo { hasNextPage endCursor }",
+    "edges { cursor }",
+    "edges { node { FIELD } }",
+    "nodes { FIELD }",
+)
+
+
+@pytest.mark.slow  # 252 requests
+async def test_every_combination_of_connection_parts_answers_the_same_bytes(both, schools):
+    """Each non-empty set of a connection's parts, as a to-many of parents with 0, 1, 2 and 4
+    children and as the root page: a part that aggregates nothing (totalCount alone) once gave
+    a row per child (parents repeated) or none (a broken object)."""
+    import itertools
+
+    prefix, _ = schools
+    for size in range(1, len(CONNECTION_PARTS) + 1):
+        for parts in itertools.combinations(CONNECTION_PARTS, size):
+            inner = " ".join(parts).replace("FIELD", "name")
+            outer = " ".join(parts).replace("FIELD", "schoolCode")
+            nested = f"""query($p: String!) {{ schools(first: 10, filter: {{schoolCode: {{startsWith: $p}}}}) {{
+              nodes {{ schoolCode academicSessions(first: 2) {{ {inner} }} }} }} }}"""
+            body, _ = await run_both(both, SUPER, nested, {"p": prefix})
+            nodes = body["data"]["schools"]["nodes"]
+            assert [n["schoolCode"] for n in nodes] == sorted({n["schoolCode"] for n in nodes}), parts
+            root = f"""query($p: String!) {{ schools(first: 3, filter: {{schoolCode: {{startsWith: $p}}}}) {{ {outer} }} }}"""
+            await run_both(both, SUPER, root, {"p": prefix})
