@@ -78,13 +78,15 @@ def cmd_make_migration(args: argparse.Namespace) -> int:
     from gateway import embedded_pg
     from gateway.migrate import alembic_config
 
-    pg = embedded_pg.start(Path(tempfile.mkdtemp(prefix="campus-migration-")) / "pg", throwaway=True)
-    try:
-        cfg = alembic_config(pg.url())
-        command.upgrade(cfg, "head")
-        command.revision(cfg, message=args.message, autogenerate=True)
-    finally:
-        pg.cleanup()
+    # the whole folder goes at the end: the server's cleanup removes only its data directory
+    with tempfile.TemporaryDirectory(prefix="campus-migration-") as folder:
+        pg = embedded_pg.start(Path(folder) / "pg", throwaway=True)
+        try:
+            cfg = alembic_config(pg.url())
+            command.upgrade(cfg, "head")
+            command.revision(cfg, message=args.message, autogenerate=True)
+        finally:
+            pg.cleanup()
     print(
         "read the new file in migrations/versions/ (the tables' RLS policies and grants come from the models: "
         "migrations/policies.py), then commit it"
