@@ -23,7 +23,8 @@ from typing import Any, Callable
 import orjson
 from asyncpg.exceptions import PostgresError, QueryCanceledError
 from graphql import GraphQLError, execute, parse, specified_rules, validate
-from graphql.language import OperationDefinitionNode, OperationType
+from graphql.language import FieldNode, OperationDefinitionNode, OperationType, visit
+from graphql.language.visitor import BREAK, Visitor
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
@@ -185,24 +186,26 @@ class CachedDocument:
 PLAN_NEUTRAL_ARGUMENTS = frozenset({"first", "last", "after", "before", "id", "ids"})
 
 
+class _PlanNeutral(Visitor):
+    """Stops at the first field taking an argument outside PLAN_NEUTRAL_ARGUMENTS."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ok = True
+
+    def enter_field(self, node: FieldNode, *_: Any) -> Any:
+        if any(a.name.value not in PLAN_NEUTRAL_ARGUMENTS for a in node.arguments or ()):
+            self.ok = False
+            return BREAK
+        return None
+
+
 def generic_plans_ok(document: Any) -> bool:
     """True when no field of the document takes an argument outside PLAN_NEUTRAL_ARGUMENTS
     (directives' arguments are @skip/@include: they choose fields, not plans)."""
-    from graphql.language import FieldNode, visit
-    from graphql.language.visitor import BREAK, Visitor
-
-    ok = True
-
-    class Check(Visitor):
-        def enter_field(self, node: FieldNode, *_: Any) -> Any:
-            nonlocal ok
-            if any(a.name.value not in PLAN_NEUTRAL_ARGUMENTS for a in node.arguments or ()):
-                ok = False
-                return BREAK
-            return None
-
-    visit(document, Check())
-    return ok
+    check = _PlanNeutral()
+    visit(document, check)
+    return check.ok
 
 
 def _place(target: Any, path: list[str], value: Any) -> None:
