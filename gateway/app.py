@@ -31,6 +31,7 @@ from auth.tokens import KeySet
 from kit.db import create_engine, settle_releases
 from gateway.exports import export_routes
 from gateway.files import hostel_file_route, student_document_route
+from gateway.unsubscribe import unsubscribe_route
 from gateway.graphql_http import RATE_LIMIT_HEADERS, GraphQLHTTP
 from gateway.http_errors import error_response, internal_error_body
 from gateway.logs import configure_logging, request_id_var
@@ -215,6 +216,7 @@ def create_app(
             Route("/.well-known/jwks.json", jwks),
             Route("/files/student-documents/{id}", student_document_route(graphql)),
             Route("/files/{token}", hostel_file_route(graphql)),
+            Route("/unsubscribe", unsubscribe_route(graphql), methods=["GET", "POST"]),
             *export_routes(graphql),
             Route("/readyz", readyz),
             *([Route("/metrics", metrics.endpoint)] if metrics is not None else []),

@@ -145,6 +145,38 @@ async def test_visitor_books_a_public_hostel_and_reads_only_their_own(world: Wor
     assert nowhere["data"]["bookingCreate"]["errors"][0]["field"] == ["input", "hostelId"]
 
 
+BOOKING_NEWS = """{ myNotifications(first: 100, filter: {notificationType: {startsWith: "booking."}}) {
+  nodes { notificationType title body } } }"""
+
+
+async def test_the_booker_is_told_of_each_move_and_a_refused_move_tells_nothing(world: World) -> None:
+    """Each status move reaches the booker through the notification pipeline, in the move's
+    own transaction: a refused move (and so a rolled-back one) tells nobody."""
+
+    async def news() -> list[tuple[str, str, str]]:
+        nodes = (await world.visitor(BOOKING_NEWS))["data"]["myNotifications"]["nodes"]
+        return sorted((n["notificationType"], n["title"], n["body"]) for n in nodes if ref in n["body"])
+
+    b = await create(world.visitor, booking_input(world, "SGL", visitor=True))
+    ref = b["reference"]
+    assert await news() == []  # creating it is the booker's own act: nothing to tell
+    assert (await call(world.admin, "bookingApprove", {"id": b["id"]}))["errors"] == []
+    approved = (
+        "booking.approved",
+        "Booking approved",
+        f"Your booking {ref} is approved. Pay the advance to confirm it.",
+    )
+    assert await news() == [approved]
+    refused = await call(world.admin, "bookingCheckIn", {"id": b["id"]})
+    assert refused["errors"][0]["code"] == "CONFLICT"
+    assert await news() == [approved]
+    assert (await call(world.visitor, "bookingCancel", {"id": b["id"], "reason": "plans changed"}))["errors"] == []
+    cancelled = ("booking.cancelled", "Booking cancelled", f"Your booking {ref} is cancelled (plans changed).")
+    assert await news() == sorted([approved, cancelled])
+    # staff of the hostel read their own notifications, not the booker's
+    assert [n for n in (await world.admin(BOOKING_NEWS))["data"]["myNotifications"]["nodes"] if ref in n["body"]] == []
+
+
 async def test_visitor_cannot_book_a_private_hostel(db, client) -> None:
     w = await make_world(db, client, public=False)
     await add_room_type(db, w, "DBL", beds=2)

@@ -24,7 +24,7 @@ import demo
 from kit.ids import decode_gid, encode_gid
 from resolvers.jobs import tasks
 from resolvers.notification import pipeline, providers
-from tests.conftest import GQL, as_user, hostel_today, login, unique
+from tests.conftest import GQL, as_user, hostel_today, login, make_settings, unique
 
 ERR = "errors { field code message }"
 SUNRISE = "demo-sunrise"
@@ -468,6 +468,42 @@ async def test_the_unsubscribe_link_turns_email_off_once_without_a_login(client,
     ]
     batch = await send(warden, code, r)
     assert (batch["deliveryCount"], batch["skippedCount"]) == (1, 1)  # in-app only now
+
+
+async def test_the_unsubscribe_page_asks_on_get_and_turns_off_on_post(client, db, app_url, outbox):
+    """The link in the email opens a page: GET (which mail scanners prefetch) changes nothing,
+    the RFC 8058 one-click POST turns the channel off once; a tampered link says so, as HTML."""
+    h = await hostel_row(db, SUNRISE)
+    warden = await as_user(client, "warden@sunrise.demo")
+    r = await resident(client, db, h)
+    code = await notification_type(warden, channels=("EMAIL",))
+    await send(warden, code, r)
+    await run_deliveries(app_url, db, ids(await deliveries(warden, r["user_id"])))
+    (email,) = sent(outbox, "EMAIL", r["email"])
+    link = email["headers"]["List-Unsubscribe"].strip("<>")
+    assert link.startswith(make_settings().public_url.rstrip("/") + "/unsubscribe?token=")  # absolute: mail has no base
+    path = link[link.index("/unsubscribe") :]
+    mine = "{ myChannelPreferences { nodes { channel notificationType enabled } } }"
+
+    for _ in range(2):  # a scanner opening it twice changes nothing
+        asked = await client.get(path)
+        assert asked.status_code == 200 and asked.headers["content-type"].startswith("text/html")
+        assert "Unsubscribe?" in asked.text and '<form method="post">' in asked.text
+        assert "default-src 'none'" in asked.headers["content-security-policy"]
+    assert (await r["gql"](mine))["data"]["myChannelPreferences"]["nodes"] == []
+
+    tampered = path[:-4] + ("AAAA" if not path.endswith("AAAA") else "BBBB")
+    bad = await client.post(tampered, data={"List-Unsubscribe": "One-Click"})
+    assert bad.status_code == 400 and "not valid" in bad.text
+    assert (await r["gql"](mine))["data"]["myChannelPreferences"]["nodes"] == []
+
+    done = await client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200 and "<h1>Unsubscribed</h1>" in done.text
+    assert (await r["gql"](mine))["data"]["myChannelPreferences"]["nodes"] == [
+        {"channel": "EMAIL", "notificationType": code, "enabled": False}
+    ]
+    again = await client.get(path)
+    assert "Already unsubscribed" in again.text and "<form" not in again.text
 
 
 # ---- reading -----------------------------------------------------------------------------------------

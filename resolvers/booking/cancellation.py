@@ -88,7 +88,7 @@ async def cancel(ctx: Any, booking_id: int, reason: str | None) -> int:
     async def work(session: Any) -> int:
         booking = await lifecycle.lock_booking(session, actor.hostel_id, booking_id)
         before = booking.status
-        transitions.move(
+        await transitions.move(
             session,
             booking,
             S.CANCELLED,

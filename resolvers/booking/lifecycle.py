@@ -709,7 +709,7 @@ async def approve_booking(
     message: str | None,
     auto: bool = False,
 ) -> None:
-    transitions.move(session, booking, S.APPROVED, "auto-approved" if auto else "approved")
+    await transitions.move(session, booking, S.APPROVED, "auto-approved" if auto else "approved")
     if bed_id is not None or approval.auto_assign_bed:
         await hold_bed(session, booking, gender, bed_id)
     else:  # approved without a bed: it still claims one of its type for its stay
@@ -784,7 +784,7 @@ async def reject(
 
     async def work(session: Any) -> int:
         booking = await lock_booking(session, hostel_id, booking_id)
-        transitions.move(session, booking, S.REJECTED, reason or reason_code.value.lower())
+        await transitions.move(session, booking, S.REJECTED, reason or reason_code.value.lower())
         found = await availability.alternatives(
             session_runner(session),
             hostel_id,
@@ -819,7 +819,7 @@ async def confirm(ctx: Any, id: Ref[m.Booking], advance_paid: Decimal) -> int:  
 
     async def work(session: Any) -> int:
         booking = await lock_booking(session, hostel_id, booking_id)
-        transitions.move(session, booking, S.CONFIRMED, f"advance {advance_paid} paid")
+        await transitions.move(session, booking, S.CONFIRMED, f"advance {advance_paid} paid")
         required = await session.scalar(
             select(m.BookingApproval.advance_required).where(
                 m.BookingApproval.booking_id == booking.id, m.BookingApproval.hostel_id == hostel_id
@@ -865,7 +865,7 @@ async def _simple_move(
     async def work(session: Any) -> int:
         booking = await lock_booking(session, hostel_id, booking_id)
         before = booking.status
-        transitions.move(session, booking, to)
+        await transitions.move(session, booking, to)
         if then is not None:
             await then(session, booking, before)
         await writes.log_activity(session, ctx, action, "Booking", booking.id)

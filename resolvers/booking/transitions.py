@@ -4,7 +4,9 @@
     PENDING -> REJECTED;  APPROVED/CONFIRMED -> NO_SHOW;  PENDING/APPROVED/CONFIRMED -> CANCELLED
 
 `move` is the only way a booking's status changes: it refuses a move the lifecycle does not
-allow (CONFLICT, nothing written) and writes the BookingStatusHistory row of every move.
+allow (CONFLICT, nothing written), writes the BookingStatusHistory row of every move and tells
+the booker through the notification pipeline (`booking.<status>`, in the same transaction: a
+move rolled back tells nobody; a booking made for a guest without an account tells nobody).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from models.booking import Booking, BookingStatus, BookingStatusHistory
 from kit.errors import ErrorCode, user_error
+from resolvers.notification.pipeline import notify, register_defaults
 
 S = BookingStatus
 ALLOWED: dict[BookingStatus, frozenset[BookingStatus]] = {
@@ -34,8 +37,28 @@ def can_move(current: BookingStatus, to: BookingStatus) -> bool:
     return to in ALLOWED[current]
 
 
-def move(session: Any, booking: Booking, to: BookingStatus, reason: str | None = None) -> None:
-    """Change the status (the caller holds the booking row FOR UPDATE) and record the move."""
+# What the booker reads on each move; a hostel overrides any of them with its own template of
+# the same type (`booking.approved`, ...) and routes them to email/SMS/push with a routing rule.
+_WHY = "{% if reason %} ({{ reason }}){% endif %}"
+BOOKER_MESSAGES: dict[BookingStatus, tuple[str, str]] = {
+    S.APPROVED: ("Booking approved", "Your booking {{ reference }} is approved. Pay the advance to confirm it."),
+    S.REJECTED: ("Booking not approved", "Your booking {{ reference }} was not approved" + _WHY + "."),
+    S.CONFIRMED: ("Booking confirmed", "Your booking {{ reference }} is confirmed: check-in from {{ check_in }}."),
+    S.CHECKED_IN: ("Welcome", "You are checked in (booking {{ reference }})."),
+    S.COMPLETED: ("Stay completed", "Your stay of booking {{ reference }} is complete" + _WHY + "."),
+    S.NO_SHOW: ("Marked as no-show", "Booking {{ reference }} was marked as a no-show: its bed is released."),
+    S.CANCELLED: ("Booking cancelled", "Your booking {{ reference }} is cancelled" + _WHY + "."),
+}
+for _status, (_subject, _body) in BOOKER_MESSAGES.items():
+    register_defaults(
+        f"booking.{_status.value.lower()}",
+        {"IN_APP": (_subject, _body), "EMAIL": (_subject, _body), "SMS": (None, _body), "PUSH": (_subject, _body)},
+    )
+
+
+async def move(session: Any, booking: Booking, to: BookingStatus, reason: str | None = None) -> None:
+    """Change the status (the caller holds the booking row FOR UPDATE), record the move and
+    tell the booker."""
     current = booking.status
     if not can_move(current, to):
         allowed = ", ".join(sorted(s.value for s in ALLOWED[current])) or "none: it is final"
@@ -47,3 +70,18 @@ def move(session: Any, booking: Booking, to: BookingStatus, reason: str | None =
     booking.status = to
     booking.status_changed_at = dt.datetime.now(dt.UTC)
     session.add(BookingStatusHistory(booking_id=booking.id, from_status=current, to_status=to, reason=reason))
+    if booking.booker_user_id is not None:
+        await notify(
+            session,
+            hostel_id=booking.hostel_id,
+            user_ids=[booking.booker_user_id],
+            type=f"booking.{to.value.lower()}",
+            source="booking",
+            data={
+                "reference": booking.reference,
+                "status": to.value,
+                "reason": reason,
+                "check_in": f"{booking.check_in_date:%d %b %Y}",
+                "booking_id": booking.id,
+            },
+        )

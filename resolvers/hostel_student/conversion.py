@@ -235,7 +235,7 @@ async def convert(
         )
     )
     bed.current_student_id = student.id
-    move(session, booking, m.BookingStatus.COMPLETED, REASON)
+    await move(session, booking, m.BookingStatus.COMPLETED, REASON)
     await session.flush()
     return student.id
 

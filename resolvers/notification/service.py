@@ -246,9 +246,11 @@ async def remove_device(ctx: Any, session: Any, device_token_id: Ref[m.DeviceTok
     return row.id
 
 
-async def redeem_unsubscribe(ctx: Any, session: Any, token: str) -> tuple[str, str, bool]:
+async def redeem_unsubscribe(ctx: Any, session: Any, token: str, *, apply: bool = True) -> tuple[str, str, bool]:
     """Turn off what a signed unsubscribe token names (anyone holding the link may: that is the
-    one-click promise). Returns (channel, type, changed: False when used before)."""
+    one-click promise). Returns (channel, type, changed: False when used before). With
+    `apply=False` only checks the token and says whether it would change anything (the
+    `/unsubscribe` page's GET, which a mail scanner may prefetch)."""
     invalid = user_error(ErrorCode.INVALID, "This unsubscribe link is not valid.", "token")
     try:
         claims = unsubscribe.unverified(token)
@@ -256,10 +258,12 @@ async def redeem_unsubscribe(ctx: Any, session: Any, token: str) -> tuple[str, s
         raise invalid from None
     # the row of the token is in the hostel it names: read it in that scope, then check the signature
     async with hostel_scope(session, claims.hostel_id, claims.user_id):
-        return await _redeem(session, token, claims, invalid)
+        return await _redeem(session, token, claims, invalid, apply)
 
 
-async def _redeem(session: Any, token: str, claims: unsubscribe.Claims, invalid: Exception) -> tuple[str, str, bool]:
+async def _redeem(
+    session: Any, token: str, claims: unsubscribe.Claims, invalid: Exception, apply: bool
+) -> tuple[str, str, bool]:
     row = (
         await session.execute(
             text(
@@ -275,8 +279,8 @@ async def _redeem(session: Any, token: str, claims: unsubscribe.Claims, invalid:
         unsubscribe.verify(token, row.secret)
     except unsubscribe.BadToken:
         raise invalid from None
-    if row.used_at is not None:
-        return claims.channel, claims.notification_type, False
+    if row.used_at is not None or not apply:
+        return claims.channel, claims.notification_type, row.used_at is None
     await session.execute(text("UPDATE unsubscribe_tokens SET used_at = now() WHERE id = :id"), {"id": row.id})
     await session.execute(
         text(

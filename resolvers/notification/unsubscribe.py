@@ -15,10 +15,14 @@ from typing import Any
 import jwt
 from sqlalchemy import text
 
+from kit.settings import get_settings
+
 AUDIENCE = "campus-unsubscribe"
 ALGORITHM = "HS256"
 LIFETIME = dt.timedelta(days=365)
-LINK = "/unsubscribe?token={token}"  # the web app's page, which sends notificationUnsubscribe
+# gateway/unsubscribe.py serves the page: GET asks, POST (the page's button, or a mail client's
+# RFC 8058 one-click POST) turns the channel off. Absolute: a link in an email has no base.
+LINK = "{base}/unsubscribe?token={token}"
 
 
 class BadToken(ValueError):
@@ -47,7 +51,8 @@ async def issue(db: Any, hostel_id: int, user_id: int, channel: str, notificatio
     now = dt.datetime.now(dt.UTC)
     claims = {"aud": AUDIENCE, "sub": str(user_id), "hid": hostel_id, "ch": channel, "typ": notification_type}
     claims |= {"jti": jti, "iat": int(now.timestamp()), "exp": int((now + LIFETIME).timestamp())}
-    return LINK.format(token=jwt.encode(claims, secret, algorithm=ALGORITHM))
+    base = get_settings().public_url.rstrip("/")
+    return LINK.format(base=base, token=jwt.encode(claims, secret, algorithm=ALGORITHM))
 
 
 def unverified(token: str) -> Claims:

@@ -38,7 +38,8 @@ PAIRS = [(f, t) for f in S for t in S]
 
 
 class Recorder:
-    """What `move` hands the session."""
+    """What `move` hands the session (a booking without a booker account tells nobody, so
+    nothing but the history row)."""
 
     def __init__(self) -> None:
         self.added: list[object] = []
@@ -48,13 +49,13 @@ class Recorder:
 
 
 @pytest.mark.parametrize(("current", "to"), PAIRS, ids=[f"{f.value}->{t.value}" for f, t in PAIRS])
-def test_every_pair(current: BookingStatus, to: BookingStatus) -> None:
+async def test_every_pair(current: BookingStatus, to: BookingStatus) -> None:
     allowed = to in EXPECTED[current]
     assert transitions.can_move(current, to) is allowed
     booking = Booking(id=41, status=current)
     session = Recorder()
     if allowed:
-        transitions.move(session, booking, to, reason="why")
+        await transitions.move(session, booking, to, reason="why")
         assert booking.status is to
         assert booking.status_changed_at is not None
         [history] = session.added
@@ -62,7 +63,7 @@ def test_every_pair(current: BookingStatus, to: BookingStatus) -> None:
         assert (history.booking_id, history.from_status, history.to_status, history.reason) == (41, current, to, "why")
     else:
         with pytest.raises(UserErrors) as refused:
-            transitions.move(session, booking, to)
+            await transitions.move(session, booking, to)
         assert booking.status is current and booking.status_changed_at is None and session.added == []
         [error] = refused.value.errors
         assert error.code.value == "CONFLICT" and error.field == ["input", "id"]
@@ -76,9 +77,9 @@ def test_every_pair(current: BookingStatus, to: BookingStatus) -> None:
         (X, "A CANCELLED booking cannot become COMPLETED (allowed from CANCELLED: none: it is final)."),
     ],
 )
-def test_refusal_names_the_allowed_moves(current: BookingStatus, message: str) -> None:
+async def test_refusal_names_the_allowed_moves(current: BookingStatus, message: str) -> None:
     with pytest.raises(UserErrors) as refused:
-        transitions.move(Recorder(), Booking(id=1, status=current), D)
+        await transitions.move(Recorder(), Booking(id=1, status=current), D)
     assert refused.value.errors[0].message == message
 
 
