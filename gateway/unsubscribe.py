@@ -9,11 +9,12 @@ from __future__ import annotations
 from html import escape
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
-from kit.db import DbScope, RequestDB
+from kit.db import RequestDB
 from kit.errors import UserErrors
-from gateway.graphql_http import GraphQLHTTP
+from gateway.graphql_http import GraphQLHTTP, RequestError, rate_limit_headers
+from gateway.http_errors import error_response
 from resolvers.notification import service
 
 _PAGE = """<!doctype html>
@@ -22,6 +23,7 @@ _PAGE = """<!doctype html>
 <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}}
 button{{font:inherit;padding:.5rem 1.2rem;border:0;border-radius:.3rem;background:#2458a6;color:#fff;cursor:pointer}}
 </style></head><body><h1>{title}</h1><p>{text}</p>{form}</body></html>"""
+PAGE_COST = 1  # against the anonymous caller's address budget, as one GraphQL field
 _FORM = '<form method="post"><input type="hidden" name="token" value="{token}"><button>Unsubscribe</button></form>'
 # the page runs no script, loads nothing and posts only to itself
 _HEADERS = {
@@ -44,16 +46,25 @@ def _page(status: int, title: str, text: str, token: str | None = None) -> HTMLR
 
 
 def unsubscribe_route(graphql: GraphQLHTTP):  # noqa: ANN201
-    async def page(request: Request) -> HTMLResponse:
+    async def page(request: Request) -> Response:
         if request.method == "POST":
             form = await request.form()
             token = str(form.get("token") or request.query_params.get("token") or "")
         else:
             token = request.query_params.get("token", "")
         apply = request.method == "POST"
-        db = RequestDB(graphql.engine, DbScope())
+        db = RequestDB(graphql.engine)  # not read-only: the token row is read FOR UPDATE
         committed = False
         try:
+            # charged like any anonymous request (by address): each link checked costs a
+            # transaction, so a script trying tokens meets the rate limit
+            try:
+                await graphql.identify(request, db, cost=lambda: PAGE_COST)
+            except RequestError as exc:
+                return error_response(exc.status, str(exc), exc.code)
+            rate = getattr(request.state, "rate_limit", None)
+            if rate is not None and rate.refused:
+                return error_response(429, rate.refusal(), "RATE_LIMITED", rate_limit_headers(rate))
             session = await db.session()
             try:
                 channel, kind, changes = await service.redeem_unsubscribe(None, session, token, apply=apply)

@@ -333,3 +333,50 @@ async def test_exports_and_downloads_spend_the_same_budget_and_are_refused_past_
         assert int(refused.headers["retry-after"]) >= 1
         # nothing was charged for the refusal, and GraphQL now meets the same spent budget
         assert (await rate(g))["used"] == used + EXPORT_COST + RATE_COST
+
+
+# ---- every route ----------------------------------------------------------------------------
+
+# Each route the app serves, and why it is or is not charged against the caller's budget: a
+# route added without a line here fails the walk below, so no new endpoint escapes the limit
+# by being forgotten. Charged routes: a request to try (parameters filled in).
+CHARGED_ROUTES = {
+    "/graphql": "/graphql?query=%7BrateLimit%7Bused%7D%7D",  # { rateLimit { used } }: cost 1
+    "/exports/daily-cash.csv": "/exports/daily-cash.csv",
+    "/exports/monthly-pnl.csv": "/exports/monthly-pnl.csv",
+    "/exports/session-pnl.csv": "/exports/session-pnl.csv",
+    "/exports/expenses.csv": "/exports/expenses.csv",
+    "/files/student-documents/{id}": "/files/student-documents/U3R1ZGVudERvY3VtZW50OjE",
+    "/unsubscribe": "/unsubscribe?token=not-a-token",  # each check costs a transaction
+}
+UNCHARGED_ROUTES = {
+    "/healthz": "the orchestrator's liveness probe: no database",
+    "/readyz": "the orchestrator's readiness probe: one SELECT 1",
+    "/metrics": "the scraper's; open in development, protected in production",
+    "/.well-known/jwks.json": "public keys, the same bytes for everyone",
+    "/files/{token}": "the signed, expiring token is the credential, checked before any database work",
+    "/static": "GraphiQL's assets, files on disk",
+}
+
+
+async def test_every_route_is_declared_and_the_charged_ones_refuse_a_spent_budget(app_url):
+    """A walk over the app's routes: each is declared charged or not (with the reason), and
+    past an anonymous address's budget every charged route answers 429 with Retry-After while
+    the uncharged ones still answer."""
+    async with limited_app(app_url, rate_limit_anonymous=1) as app, client_of(app) as c:
+        served = {route.path for route in app.routes}
+        assert served == set(CHARGED_ROUTES) | set(UNCHARGED_ROUTES), (
+            "declare each route in CHARGED_ROUTES or UNCHARGED_ROUTES: "
+            f"undeclared {sorted(served - set(CHARGED_ROUTES) - set(UNCHARGED_ROUTES))}, "
+            f"gone {sorted(set(CHARGED_ROUTES) | set(UNCHARGED_ROUTES) - served)}"
+        )
+        spend = await c.get(CHARGED_ROUTES["/graphql"])
+        assert spend.status_code == 200 and spend.headers.get("x-ratelimit-remaining") == "0", spend.text
+        for path, url in CHARGED_ROUTES.items():
+            # (GraphQL answers 429 to clients of its own media type; application/json clients get 200)
+            refused = await c.get(url, headers={"Accept": "application/graphql-response+json"})
+            assert refused.status_code == 429, (path, refused.status_code, refused.text)
+            assert int(refused.headers["retry-after"]) >= 1, path
+            assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED", path
+        for path in ("/healthz", "/readyz", "/.well-known/jwks.json", "/metrics"):
+            assert (await c.get(path)).status_code == 200, path
