@@ -30,7 +30,8 @@ def test_every_root_field_declares_who_may_use_it():
     schema = build_schema()._schema
     missing = [
         f"{root.name}.{name}"
-        for root in (schema.query_type, schema.mutation_type)
+        for root in (schema.query_type, schema.mutation_type, schema.subscription_type)
+        if root is not None
         for name in root.fields
         if f"{root.name}.{name}" not in DECLARED
     ]
