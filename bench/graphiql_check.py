@@ -415,12 +415,21 @@ def run_checks(page: Page, base: str) -> list[str]:
         },
     ).json()["data"]["tokenCreate"]["accessToken"]
     as_warden = {"Authorization": f"Bearer {warden}"}
+    me = httpx.post(
+        f"{base}/graphql",
+        json={"query": "{ me { user { id } } }"},
+        headers={"Authorization": f"Bearer {page.stored()['accessToken']}"},
+    ).json()
+    from kit.ids import decode_gid
+
+    user_id = decode_gid(dig(me, "data", "me", "user", "id"))[1]
     found = httpx.post(
         f"{base}/graphql",
-        json={"query": '{ hostelStudents(first: 1, filter: {email: {eq: "%s"}}) { nodes { id } } }' % resident},
+        json={"query": "{ hostelStudents(first: 1, filter: {userId: {eq: %d}}) { nodes { id } } }" % user_id},
         headers=as_warden,
     ).json()
-    student = dig(found, "data", "hostelStudents", "nodes")[0]["id"]
+    [student] = [n["id"] for n in dig(found, "data", "hostelStudents", "nodes") or []] or [None]
+    check(student is not None, f"the resident's record: {found}")
     text = f"live-{time.time_ns()}"
     stop = threading.Event()
 

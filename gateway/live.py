@@ -88,7 +88,6 @@ class LiveConnection:
         self.claims: AccessClaims | None = None
         self.request: _Request | None = None
         self.identity: Identity | None = None
-        self.handler: LiveHandler | None = None
         self.watch: asyncio.Task[None] | None = None
         self.closed = False
         self.request_id = uuid.uuid4().hex  # in the log lines and masked errors of this socket
@@ -219,7 +218,6 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     """Strawberry's protocol handler; the operations run as the HTTP endpoint runs them."""
 
     async def handle_connection_init(self, message: Any) -> None:
-        self.context.handler = self
         try:
             await super().handle_connection_init(message)
         except Refused as exc:

@@ -475,7 +475,11 @@ async def test_only_subscriptions_run_over_the_socket_and_not_over_http(pair):
 
 
 def test_graphiql_runs_subscriptions_over_the_socket():
-    """The GraphiQL page's fetcher sends subscription operations to GraphiQL's own WebSocket
-    fetcher (graphql-ws, bundled) on /graphql with the login's headers as connection_init."""
-    script = (Path(__file__).resolve().parent.parent / "gateway" / "static" / "graphiql-login.js").read_text()
+    """The GraphiQL page's fetcher hands subscription operations to GraphiQL's own fetcher with a
+    WebSocket URL and the login's headers as connection_init's payload; the vendored bundle has
+    that fetcher and its graphql-transport-ws client. (In a browser: bench/graphiql_check.py.)"""
+    static = Path(__file__).resolve().parent.parent / "gateway" / "static"
+    script = (static / "graphiql-login.js").read_text()
     assert "GraphiQL.createFetcher" in script and "subscriptionUrl" in script and "wsConnectionParams" in script
+    bundle = (static / "graphiql" / "graphiql.min.js").read_text()
+    assert ".createFetcher=function" in bundle and '"graphql-transport-ws"' in bundle
