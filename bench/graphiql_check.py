@@ -10,8 +10,8 @@ and Chromium with every host name but 127.0.0.1 unresolvable (offline). Then: a 
 and a locked account each give one clear line; a demo login shows the user's name, roles, tenant and session pickers;
 `{ me { user { email } } }` run through GraphiQL answers for that user; another session is picked;
 the docs explorer shows the server's descriptions; the page survives a reload; the token is
-refreshed before expiry; a user with two tenants switches tenant; log out ends the session on
-the server. Every request the browser made went to the server, and the console has no error
+refreshed before expiry; a user with two tenants switches tenant; a subscription runs over the
+WebSocket and shows an event the warden causes over HTTP; log out ends the session on the server. Every request the browser made went to the server, and the console has no error
 (a Content-Security-Policy violation would be one). Screenshots: DIR (default
 /tmp/graphiql-check/). Exit status 0 when every check passed.
 
