@@ -390,6 +390,33 @@ async def test_a_rolled_back_write_publishes_nothing(pair, db, app_url):
     assert not set(ids) & set(rolled_back)
 
 
+async def test_a_lost_listen_connection_ends_the_subscriptions_and_they_can_start_again(pair, db):
+    """The process's LISTEN connection dies (here: terminated in PostgreSQL): its subscriptions end
+    with an error saying to subscribe again (an event sent meanwhile could not be heard), the
+    socket stays open, and a new subscription on it connects again and hears events."""
+    a, b = pair
+    sunrise = await hostel_id(db, "demo-sunrise")
+    email, _, students = await new_user(db, "HOSTEL_STUDENT", [sunrise])
+    warden = await log_in(b, "warden@sunrise.demo")
+    send = sender(b, warden, encode_gid("Hostel", sunrise), encode_gid("HostelStudent", students[sunrise]))
+    async with socket(a, await log_in(a, email)) as s:
+        op = await s.subscribe(NOTIFICATIONS)
+        await until_heard(s, send)
+        while await s.message(QUIET) is not None:  # the events of the other tries
+            pass
+        ended = await db.fetchval(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'campus-live' AND datname = current_database()) t"
+        )
+        assert ended >= 1
+        message = await s.message(15)
+        assert message is not None and message["type"] == "error" and message["id"] == op, message
+        assert "subscribe again" in message["payload"][0]["message"]
+        again = await s.subscribe(NOTIFICATIONS)
+        message, sent = await until_heard(s, send)
+        assert message["id"] == again and message["payload"]["data"]["notificationReceived"]["body"] in sent
+
+
 # ---- the token: checked at connection_init, again when revoked, at expiry --------------------
 
 
