@@ -10,8 +10,8 @@ and Chromium with every host name but 127.0.0.1 unresolvable (offline). Then: a 
 and a locked account each give one clear line; a demo login shows the user's name, roles, tenant and session pickers;
 `{ me { user { email } } }` run through GraphiQL answers for that user; another session is picked;
 the docs explorer shows the server's descriptions; the page survives a reload; the token is
-refreshed before expiry; a user with two tenants switches tenant; log out ends the session on
-the server. Every request the browser made went to the server, and the console has no error
+refreshed before expiry; a user with two tenants switches tenant; a subscription runs over the
+WebSocket and shows an event the warden causes over HTTP; log out ends the session on the server. Every request the browser made went to the server, and the console has no error
 (a Content-Security-Policy violation would be one). Screenshots: DIR (default
 /tmp/graphiql-check/). Exit status 0 when every check passed.
 
@@ -30,6 +30,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,7 @@ class Page:
         self.d, self.base, self.shots = driver, base, shots
         self.requests: list[dict[str, Any]] = []  # every request the browser sent (performance log)
         self.console: list[dict[str, Any]] = []
+        self.sockets: list[str] = []  # WebSockets the page opened (subscriptions)
         self.n = 0
 
     def collect_logs(self) -> None:
@@ -139,6 +141,8 @@ class Page:
             message = json.loads(entry["message"])["message"]
             if message["method"] == "Network.requestWillBeSent":
                 self.requests.append(message["params"]["request"])
+            elif message["method"] == "Network.webSocketCreated":
+                self.sockets.append(message["params"]["url"])
         self.console.extend(self.d.get_log("browser"))
 
     def shot(self, name: str) -> None:
@@ -395,6 +399,64 @@ def run_checks(page: Page, base: str) -> list[str]:
     check(header(page.sent("ByHand")[-1], "X-Tenant-Id") == other_school, "one X-Tenant-Id: the typed one")
     page.set_headers("")
     done.append("a header typed in the Headers tab wins over the bar's")
+
+    # a subscription through GraphiQL (docs/live-updates.md): the resident's notifications over the
+    # WebSocket, with the bar's token in connection_init; the warden sends them over HTTP meanwhile
+    page.el("logout").click()
+    page.wait(lambda: page.el("login-form").is_displayed(), "the login form after logging out")
+    resident = "resident@sunrise.demo"
+    page.login(resident)
+    page.logged_in_as(resident)
+    warden = httpx.post(
+        f"{base}/graphql",
+        json={
+            "query": login.replace("errors { code }", "accessToken errors { code }"),
+            "variables": {"i": {"email": "warden@sunrise.demo", "password": demo.DEMO_PASSWORD}},
+        },
+    ).json()["data"]["tokenCreate"]["accessToken"]
+    as_warden = {"Authorization": f"Bearer {warden}"}
+    me = httpx.post(
+        f"{base}/graphql",
+        json={"query": "{ me { user { id } } }"},
+        headers={"Authorization": f"Bearer {page.stored()['accessToken']}"},
+    ).json()
+    from kit.ids import decode_gid
+
+    user_id = decode_gid(dig(me, "data", "me", "user", "id"))[1]
+    found = httpx.post(
+        f"{base}/graphql",
+        json={"query": "{ hostelStudents(first: 1, filter: {userId: {eq: %d}}) { nodes { id } } }" % user_id},
+        headers=as_warden,
+    ).json()
+    [student] = [n["id"] for n in dig(found, "data", "hostelStudents", "nodes") or []] or [None]
+    check(student is not None, f"the resident's record: {found}")
+    text = f"live-{time.time_ns()}"
+    stop = threading.Event()
+
+    def send_until_heard() -> None:  # nothing tells when the server has registered the subscription
+        send = "mutation($i: NotificationSendInput!) { notificationSend(input: $i) { errors { code message } } }"
+        variables = {
+            "i": {
+                "hostelStudentIds": [student],
+                "notificationType": "waitlist.offer",
+                "data": json.dumps({"message": text, "hostel": "Sunrise", "expires_at": "-"}),
+            }
+        }
+        while not stop.wait(1.5):
+            httpx.post(f"{base}/graphql", json={"query": send, "variables": variables}, headers=as_warden)
+
+    sender = threading.Thread(target=send_until_heard, daemon=True)
+    sender.start()
+    try:
+        result = page.run_query("subscription Mine { notificationReceived { body notificationType } }")
+    finally:
+        stop.set()
+    check(dig(result, "data", "notificationReceived", "body") == text, f"the event in the result pane: {result}")
+    page.collect_logs()
+    check(any(u.endswith("/graphql") and u.startswith("ws://") for u in page.sockets), f"a WebSocket: {page.sockets}")
+    page.d.find_element(By.CSS_SELECTOR, "button.graphiql-execute-button").click()  # stop the subscription
+    page.shot("subscription")
+    done.append(f"a subscription runs in GraphiQL over {page.sockets[-1]} and shows the event")
 
     page.collect_logs()
     clean_until = len(page.console)  # after this, the browser logs the refused query's 401 as an error

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -33,6 +33,8 @@ from gateway.exports import export_routes
 from gateway.files import hostel_file_route, student_document_route
 from gateway.unsubscribe import unsubscribe_route
 from gateway.graphql_http import RATE_LIMIT_HEADERS, GraphQLHTTP
+from gateway.live import LiveView
+from kit.live import LiveHub
 from gateway.http_errors import error_response, internal_error_body
 from gateway.logs import configure_logging, request_id_var
 from gateway.metrics import Metrics, set_job_stats_source
@@ -164,6 +166,7 @@ def create_app(
         set_job_stats_source(job_stats)
     tracing = setup_tracing(settings, span_exporter)
     graphql = GraphQLHTTP(schema, engine, settings, keys, metrics, tracing.tracer if tracing else None)
+    live_hub = LiveHub(settings.live_database_url or url)  # connects at the first subscription
 
     async def jwks(request: Request) -> JSONResponse:
         return JSONResponse(keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
@@ -204,6 +207,7 @@ def create_app(
             async with metrics.running() if metrics is not None else contextlib.nullcontext():
                 yield
         finally:
+            await live_hub.close()
             await settle_releases()  # a release outliving its cancelled request ends first
             await engine.dispose()
             if tracing is not None:
@@ -212,6 +216,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", LiveView(graphql, schema, live_hub)),  # subscriptions
             Route("/healthz", healthz),
             Route("/.well-known/jwks.json", jwks),
             Route("/files/student-documents/{id}", student_document_route(graphql)),
@@ -249,6 +254,7 @@ def create_app(
         # uvicorn's own header handling off, so this setting alone decides)
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.state.engine = engine
+    app.state.live_hub = live_hub
     app.state.schema = schema
     app.state.settings = settings
     app.state.keys = keys

@@ -673,7 +673,9 @@ class GraphQLHTTP:
         if get_only and kind is not OperationType.QUERY:
             raise RequestError(405, "Mutations are sent with POST.", "METHOD_NOT_ALLOWED", {"Allow": "POST"})
         if kind is OperationType.SUBSCRIPTION:
-            raise RequestError(400, "Subscriptions are not served over this endpoint.")
+            raise RequestError(
+                400, "Subscriptions run over a WebSocket on this path (graphql-transport-ws), not over HTTP."
+            )
 
         tenant = identity.tenant if identity is not None else None
         ctx = RequestContext(

@@ -134,6 +134,14 @@ class Settings(BaseSettings):
     otel_traces_exporter: str | None = None
     otel_sdk_disabled: bool = False
 
+    # Live updates (GraphQL subscriptions over WebSocket, gateway/live.py): one LISTEN connection
+    # per process, to LIVE_DATABASE_URL when set (behind PgBouncer in transaction mode a LISTEN
+    # does not hold: point it at PostgreSQL itself), else DATABASE_URL. A socket's token is checked
+    # again before each event, when its session is revoked, and every LIVE_RECHECK_SECONDS.
+    live_database_url: str | None = None
+    live_recheck_seconds: float = Field(default=30.0, gt=0)
+    live_max_subscriptions: int = Field(default=20, ge=1)  # per socket
+
     # Logging (unset: JSON lines in production, readable lines in development)
     log_level: str = "INFO"
     log_json: bool | None = None

@@ -26,7 +26,7 @@ def domains(package: ModuleType = _package) -> tuple[ModuleType, ...]:
         if info.name == __name__:
             continue
         module = importlib.import_module(info.name)
-        if hasattr(module, "Query") or hasattr(module, "mutations"):
+        if hasattr(module, "Query") or hasattr(module, "mutations") or hasattr(module, "subscriptions"):
             found.append(module)
         if info.ispkg:
             found.extend(domains(module))
@@ -41,6 +41,8 @@ Query = merge_types(
     (NodeQuery, *(d.Query for d in DOMAINS if hasattr(d, "Query")), *((DeclaredQuery,) if DeclaredQuery else ())),
 )
 Mutation = merge_types("Mutation", (*(m for d in DOMAINS for m in getattr(d, "mutations", ())), *declared_mutations))
+# live updates (schema/live.py), served over WebSocket (gateway/live.py)
+Subscription = merge_types("Subscription", tuple(s for d in DOMAINS for s in getattr(d, "subscriptions", ())))
 
 
 def build_schema() -> strawberry.Schema:
@@ -50,6 +52,7 @@ def build_schema() -> strawberry.Schema:
     schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(disable_field_suggestions=True),
     )

@@ -43,8 +43,13 @@ def current_table() -> str:
 
     schema = build_schema()._schema
     lines = []
-    for root, gtype in (("Query", schema.query_type), ("Mutation", schema.mutation_type)):
-        for name in sorted(gtype.fields):
+    roots = (
+        ("Query", schema.query_type),
+        ("Mutation", schema.mutation_type),
+        ("Subscription", schema.subscription_type),
+    )
+    for root, gtype in roots:
+        for name in sorted(gtype.fields if gtype is not None else ()):
             rule = DECLARED.get(f"{root}.{name}")
             if rule is None:
                 lines.append(f"{root}.{name}: UNDECLARED")

@@ -30,7 +30,8 @@ def test_every_root_field_declares_who_may_use_it():
     schema = build_schema()._schema
     missing = [
         f"{root.name}.{name}"
-        for root in (schema.query_type, schema.mutation_type)
+        for root in (schema.query_type, schema.mutation_type, schema.subscription_type)
+        if root is not None
         for name in root.fields
         if f"{root.name}.{name}" not in DECLARED
     ]
@@ -116,10 +117,10 @@ def test_the_sdl_names_its_roots_and_no_type_borrows_a_root_operation_name():
     from graphql import build_schema as parse_sdl
 
     committed = (ROOT / "schema.graphql").read_text()
-    assert committed.startswith("schema {\n  query: Query\n  mutation: Mutation\n}\n")
+    assert committed.startswith("schema {\n  query: Query\n  mutation: Mutation\n  subscription: Subscription\n}\n")
     parsed = parse_sdl(committed)
     assert parsed.query_type.name == "Query" and parsed.mutation_type.name == "Mutation"
-    assert parsed.subscription_type is None or parsed.subscription_type.name == "Subscription"
+    assert parsed.subscription_type is not None and parsed.subscription_type.name == "Subscription"
     live = build_schema()._schema
     borrowed = {"Query", "Mutation", "Subscription"} - {
         t.name for t in (live.query_type, live.mutation_type, live.subscription_type) if t

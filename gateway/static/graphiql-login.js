@@ -378,18 +378,43 @@
     var typed = editorHeaders(opts && opts.headers);
     var typedNames = Object.keys(typed).map(function (n) { return n.toLowerCase(); });
     var usesBarToken = function () { return !!state && typedNames.indexOf('authorization') === -1; };
-    function send() {
-      var headers = {};
+    function headers() {
+      var out = {};
       var mine = loginHeaders();
       Object.keys(mine).forEach(function (name) {
-        if (typedNames.indexOf(name.toLowerCase()) === -1) headers[name] = mine[name];
+        if (typedNames.indexOf(name.toLowerCase()) === -1) out[name] = mine[name];
       });
-      return post(graphQLParams, Object.assign(headers, typed));
+      return Object.assign(out, typed);
+    }
+    function send() {
+      return post(graphQLParams, headers());
+    }
+    if (isSubscription(graphQLParams, opts)) {
+      return freshToken().catch(function () {}).then(function () { return subscribe(graphQLParams, opts, headers()); });
     }
     return freshToken().catch(function () {}).then(send).then(function (result) {
       if (!usesBarToken() || !unauthenticated(result)) return result;
       return refresh().then(send, function () { return result; });
     });
+  }
+
+  // Subscriptions run over a WebSocket on the same path (graphql-transport-ws, gateway/live.py):
+  // GraphiQL's own fetcher opens it (graphql-ws, bundled in graphiql.min.js), with the headers
+  // the request would carry as connection_init's payload, where the server reads them. A token
+  // refreshed later is not the socket's: the server closes it (4403) when its token expires.
+  function isSubscription(graphQLParams, opts) {
+    var doc = opts && opts.documentAST;
+    var name = graphQLParams.operationName || undefined;
+    return !!doc && doc.definitions.some(function (d) {
+      return d.kind === 'OperationDefinition' && d.operation === 'subscription' &&
+        (d.name ? d.name.value : undefined) === name;
+    });
+  }
+
+  function subscribe(graphQLParams, opts, headers) {
+    var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + ENDPOINT;
+    var live = GraphiQL.createFetcher({ url: ENDPOINT, subscriptionUrl: url, wsConnectionParams: headers });
+    return live(graphQLParams, opts);
   }
 
   function showError(message) {

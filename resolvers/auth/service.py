@@ -37,6 +37,7 @@ from models import (
 from models.admin import AdminHostelAssignment, AdminUser, AssignmentStatus
 from models.auth import RevocationScope, SecuritySeverity
 from kit.errors import ErrorCode, UserError
+from kit.live import publish
 
 log = logging.getLogger("gateway.auth")
 
@@ -359,6 +360,8 @@ async def _revoke_sessions(session: Any, session_ids: list[int], reason: str) ->
         .where(SessionToken.session_id.in_(session_ids), SessionToken.revoked_at.is_(None))
         .values(revoked_at=now())
     )
+    for session_id in session_ids:  # open subscriptions of these sessions close at COMMIT (gateway/live.py)
+        await publish(session, f"session:{session_id}")
 
 
 async def _blacklist_current(ctx: Any, session: Any, reason: str) -> None:

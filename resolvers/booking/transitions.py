@@ -14,8 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import event
+
 from models.booking import Booking, BookingStatus, BookingStatusHistory
 from kit.errors import ErrorCode, user_error
+from kit.ids import encode_gid
+from kit.live import publish_hostel_activity_sync, publish_sync
 from resolvers.notification.pipeline import notify, register_defaults
 
 S = BookingStatus
@@ -85,3 +89,20 @@ async def move(session: Any, booking: Booking, to: BookingStatus, reason: str | 
                 "booking_id": booking.id,
             },
         )
+
+
+# Live updates (schema/live.py): every history row is a move, published in the flush that writes
+# it (so in the mutation's transaction: a move rolled back publishes nothing), whoever writes it
+# (mutations, jobs). The hostel's feed gets its own kind per move.
+ACTIVITY = {S.CHECKED_IN: "CHECKED_IN", S.COMPLETED: "CHECKED_OUT"}
+
+
+@event.listens_for(BookingStatusHistory, "after_insert")
+def _publish_move(_mapper: Any, connection: Any, row: BookingStatusHistory) -> None:
+    to = BookingStatus(row.to_status)
+    if row.from_status is None:
+        kind = "BOOKING_CREATED"
+    else:
+        kind = ACTIVITY.get(to, f"BOOKING_{to.value}")
+        publish_sync(connection, f"booking:{row.booking_id}", id=row.booking_id, status=to.value)
+    publish_hostel_activity_sync(connection, row.hostel_id, kind, encode_gid("Booking", row.booking_id))

@@ -28,6 +28,7 @@ from sqlalchemy import insert, text, update
 
 import models as m
 from kit.errors import ErrorCode, UserErrors, user_error
+from kit.live import publish
 from resolvers.notification import templates, unsubscribe
 
 QUEUE = "notifications"  # the delivery jobs' queue (resolvers/notification/delivery.py)
@@ -240,6 +241,8 @@ async def notify(
             )
         ).scalar_one()
         result.notification_ids.append(notification_id)
+        # notificationReceived (schema/live.py): heard at COMMIT, never if this write rolls back
+        await publish(db, f"notification:{person.id}", id=notification_id)
         for channel in channels:
             decision, reason, due = _route(person, channel, type, level, now, zone)
             await db.execute(
