@@ -23,7 +23,7 @@ from tests.booking_world import ADMIN_EMAIL, SUPERVISOR_EMAIL, World, make_world
 from tests.conftest import GQL, as_user, hostel_today, login, unique
 
 ERR = "errors { field code message }"
-C = "id reference status priority category escalationLevel responseDueAt resolutionDueAt createdAt slaBreached"
+C = "id reference title status priority category escalationLevel responseDueAt resolutionDueAt createdAt slaBreached"
 
 
 def call(name: str, result: str, fields: str = C) -> str:
@@ -41,7 +41,7 @@ REOPEN = call("complaintReopen", "complaint", C + " reopenCount")
 FEEDBACK = call("complaintFeedbackGive", "complaintFeedback", "id rating sentiment followUpRequired")
 RULE = call("autoEscalationRuleCreate", "autoEscalationRule", "id priority responseHours resolutionHours")
 TIMELINE = """query($id: ID!) { node(id: $id) { ... on Complaint { status
-  statusHistory(first: 50, orderBy: [{createdAt: ASC}]) { nodes { event fromStatus toStatus } } } } }"""
+  statusHistory(first: 50, orderBy: [{field: CREATED_AT}]) { nodes { event fromStatus toStatus } } } } }"""
 
 
 async def run(g: GQL, query: str, i: dict[str, Any], name: str) -> dict[str, Any]:
@@ -57,7 +57,12 @@ async def ok(g: GQL, query: str, i: dict[str, Any], name: str) -> dict[str, Any]
 
 
 async def refused(g: GQL, query: str, i: dict[str, Any], name: str, code: str) -> None:
-    payload = await run(g, query, i, name)
+    """A payload error of `code`, or (a role the mutation refuses) a FORBIDDEN field error."""
+    body = await g(query, {"i": i}, expect_errors=True)
+    if code == "FORBIDDEN" and body["data"] is None:
+        assert [e["extensions"]["code"] for e in body["errors"]] == [code], body
+        return
+    payload = body["data"][name]
     assert [e["code"] for e in payload["errors"]] == [code], payload
 
 
@@ -275,7 +280,7 @@ async def test_a_reopened_complaint_keeps_one_final_resolution_enforced_by_the_d
     )
     await ok(world.admin, RESOLVE, {"complaintId": cid, "summary": "Tap replaced."}, "complaintResolve")
     view = await r["gql"](
-        """query($id: ID!) { node(id: $id) { ... on Complaint { resolutions(first: 5, orderBy: [{createdAt: ASC}]) {
+        """query($id: ID!) { node(id: $id) { ... on Complaint { resolutions(first: 5, orderBy: [{field: CREATED_AT}]) {
         nodes { summary isFinalResolution reopenReason } } } } }""",
         {"id": cid},
     )
@@ -332,7 +337,7 @@ async def test_residents_see_only_their_own_complaints_and_never_internal_notes(
     staff = await world.admin(
         """query($id: ID!) { node(id: $id) { ... on Complaint { comments { totalCount } } } }""", {"id": cid}
     )
-    assert staff["data"]["node"]["comments"]["totalCount"] == 5
+    assert staff["data"]["node"]["comments"]["totalCount"] == 4  # and both internal notes
     # the other resident reaches none of it
     other = await b["gql"](
         """query($id: ID!) { complaints(first: 5) { totalCount } complaintComments(first: 5) { totalCount }
@@ -351,7 +356,7 @@ async def test_residents_see_only_their_own_complaints_and_never_internal_notes(
     # staff do not confirm for the resident; residents do not assign, resolve or read the staff's lists
     await refused(world.admin, CONFIRM, {"complaintId": cid}, "complaintConfirm", "FORBIDDEN")
     await refused(a["gql"], RESOLVE, {"complaintId": cid, "summary": "done"}, "complaintResolve", "FORBIDDEN")
-    staff_lists = await a["gql"]("{ complaintAssignments(first: 1) { totalCount } }")
+    staff_lists = await a["gql"]("{ complaintAssignments(first: 1) { totalCount } }", expect_errors=True)
     assert staff_lists["data"] is None or staff_lists["data"].get("complaintAssignments") is None
     assert any(e["extensions"]["code"] == "FORBIDDEN" for e in staff_lists["errors"]), staff_lists
 
@@ -438,8 +443,8 @@ async def test_the_sla_job_escalates_an_overdue_complaint_once_per_clock_and_clo
         assert (done["escalated"], done["closed"]) == (1, 1)  # the resolution clock; the stale resolution closes
         assert (await sla.escalate_overdue(world.hostel, much_later)) == {"breached": 0, "escalated": 0, "closed": 0}
     board = await world.admin(
-        """{ complaints(first: 10, orderBy: [{createdAt: ASC}]) { nodes { title status escalationLevel slaBreached
-        slaBreachedAt escalations(first: 5, orderBy: [{createdAt: ASC}]) { nodes { trigger level } } } } }"""
+        """{ complaints(first: 10, orderBy: [{field: CREATED_AT}]) { nodes { title status escalationLevel slaBreached
+        slaBreachedAt escalations(first: 5, orderBy: [{field: CREATED_AT}]) { nodes { trigger level } } } } }"""
     )
     by_title = {n["title"]: n for n in board["data"]["complaints"]["nodes"]}
     assert by_title[urgent["title"]]["escalations"]["nodes"] == [
@@ -460,10 +465,10 @@ async def test_the_sla_job_escalates_an_overdue_complaint_once_per_clock_and_clo
 # ---- the dashboard and the phone ------------------------------------------------------------------
 
 BOARD = """query($n: Int!) { complaints(first: $n, filter: {status: {in: [OPEN, ASSIGNED, REOPENED]}},
-  orderBy: [{resolutionDueAt: ASC}]) { totalCount nodes { reference title status priority category
+  orderBy: [{field: RESOLUTION_DUE_AT}]) { totalCount nodes { reference title status priority category
   responseDueAt resolutionDueAt slaBreached escalationLevel assignedTo { id fullName } student { fullName }
   room { roomNumber } } } }"""
-PHONE = """{ complaints(first: 20, orderBy: [{createdAt: DESC}]) { totalCount nodes { reference title status
+PHONE = """{ complaints(first: 20, orderBy: [{field: CREATED_AT, direction: DESC}]) { totalCount nodes { reference title status
   priority responseDueAt resolutionDueAt slaBreached
   statusHistory(first: 20) { nodes { event toStatus note createdAt } }
   comments(first: 20) { nodes { body createdAt } }

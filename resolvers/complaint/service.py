@@ -209,14 +209,10 @@ async def create(
     description: str,
     category: m.ComplaintCategory,
     priority: m.ComplaintPriority = m.ComplaintPriority.MEDIUM,
-    room_id: Annotated[Ref[m.Room] | None, Doc("The room it is about, or where it happened.")] = None,
+    room_id: Ref[m.Room] | None = None,
     location: Annotated[str | None, Doc("A facility or place (laundry, mess hall, gate).")] = None,
-    hostel_student_id: Annotated[
-        Ref[m.HostelStudent] | None, Doc("Staff: the resident it is filed for. A resident: omit (yourself).")
-    ] = None,
-    attachment_ids: Annotated[
-        Ref.many[m.FileUpload] | None, Doc("Files already uploaded (fileUpload) to attach.")
-    ] = None,
+    hostel_student_id: Ref[m.HostelStudent] | None = None,  # staff: whom it is for; a resident: omit
+    attachment_ids: Ref.many[m.FileUpload] | None = None,  # files already uploaded (fileUpload)
 ) -> int:
     """File a complaint: a resident for themselves, staff on a resident's behalf. Its SLA clocks
     start now, from its priority (the hostel's AutoEscalationRule, else the built-in hours)."""
@@ -327,7 +323,7 @@ async def comment(
     complaint_id: Ref[m.Complaint],
     body: str,
     is_internal: Annotated[bool, Doc("A note for staff only (never shown to the resident). Staff only.")] = False,
-    parent_id: Annotated[Ref[m.ComplaintComment] | None, Doc("The comment this one answers.")] = None,
+    parent_id: Ref[m.ComplaintComment] | None = None,  # the comment this one answers
 ) -> int:
     """Comment on a complaint (staff, or the resident it is filed for), or reply to a comment."""
     body = _text(body, "body", "The comment")
