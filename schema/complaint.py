@@ -9,19 +9,31 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
+from strawberry.types import Info
 
 import models as m
 from auth.permissions import roles
+from kit.declared import type_of
+from kit.registry import spec_for_model
 from kit.model_types import extend_type
 from kit.workflow import workflow
 from models.hostel.access import MEMBERS, STAFF
 from resolvers.complaint import analytics, service
 
+FileUpload = type_of(m.FileUpload)
 RESIDENT = roles("HOSTEL_STUDENT", description="the resident the complaint is filed for")
 
 
 @extend_type(m.Complaint)
 class Complaint:
+    @strawberry.field(description="The files attached when it was filed (those the caller may read).")
+    async def attachments(self, info: Info) -> list[FileUpload]:  # type: ignore[valid-type]
+        ids = list(self.attachment_file_ids or [])
+        if not ids:
+            return []
+        loader = info.context.loaders.by_key(spec_for_model(m.FileUpload), "id", info._raw_info)
+        return [f for f in await loader.load_many(ids) if f is not None]
+
     @strawberry.field(description="Nobody took it and its response time has passed (now).")
     def response_overdue(self) -> bool:
         return self.first_response_at is None and dt.datetime.now(dt.UTC) >= self.response_due_at
@@ -47,6 +59,7 @@ mutations = (
     workflow("complaintCreate", service.create, MEMBERS, returns=m.Complaint),
     workflow("complaintAssign", service.assign, STAFF, returns=m.Complaint),
     workflow("complaintComment", service.comment, MEMBERS, returns=m.ComplaintComment),
+    workflow("complaintCommentEdit", service.edit_comment, MEMBERS, returns=m.ComplaintComment),
     workflow("complaintEscalate", service.escalate, STAFF, returns=m.Complaint),
     workflow("complaintResolve", service.resolve, STAFF, returns=m.Complaint),
     workflow("complaintConfirm", service.confirm, RESIDENT, returns=m.Complaint),

@@ -602,3 +602,60 @@ async def test_the_demo_hostels_have_live_complaint_screens(client):
     assert {n["status"] for n in nodes} == {"OPEN", "RESOLVED", "CLOSED"}
     notes = await me("{ complaintComments(filter: {isInternal: {eq: true}}) { totalCount } }")
     assert notes["data"]["complaintComments"]["totalCount"] == 0
+
+
+async def test_mentions_tell_staff_and_only_authors_edit_their_comments(client, db, world):
+    r, other = await resident(client, db, world.hostel), await resident(client, db, world.hostel)
+    cid = (await file(r, title="Leaking roof"))["id"]
+    supervisor = await staff_gid(db, SUPERVISOR_EMAIL)
+    inp = {"complaintId": cid, "body": "Can you check the terrace drain?", "mentionIds": [supervisor]}
+    staff_note = await ok(world.admin, COMMENT, inp, "complaintComment")
+    told = await world.supervisor(
+        """{ myNotifications(first: 20, filter: {notificationType: {eq: "complaint.mentioned"}}) { nodes { body } } }"""
+    )
+    assert "Can you check the terrace drain?" in [n["body"] for n in told["data"]["myNotifications"]["nodes"]]
+    bad = {"complaintId": cid, "body": "x", "mentionIds": [encode_gid("User", other["user_id"])]}
+    await refused(world.admin, COMMENT, bad, "complaintComment", "INVALID")  # only staff are mentioned
+    mine = (await ok(r["gql"], COMMENT, {"complaintId": cid, "body": "Drips on the bed"}, "complaintComment"))[
+        "complaintComment"
+    ]
+    edit = call("complaintCommentEdit", "complaintComment", "id body editedAt")
+    edited = await ok(
+        r["gql"], edit, {"complaintCommentId": mine["id"], "body": "Drips on the desk"}, "complaintCommentEdit"
+    )
+    assert edited["complaintComment"]["body"] == "Drips on the desk" and edited["complaintComment"]["editedAt"]
+    staff_id = staff_note["complaintComment"]["id"]
+    await refused(
+        r["gql"], edit, {"complaintCommentId": staff_id, "body": "mine now"}, "complaintCommentEdit", "FORBIDDEN"
+    )
+    await refused(
+        other["gql"], edit, {"complaintCommentId": mine["id"], "body": "x"}, "complaintCommentEdit", "NOT_FOUND"
+    )
+    await refused(r["gql"], edit, {"complaintCommentId": mine["id"], "body": " "}, "complaintCommentEdit", "INVALID")
+    body = await world.admin(
+        """query($id: ID!) { node(id: $id) { ... on ComplaintComment { body } } }""", {"id": staff_id}
+    )
+    assert body["data"]["node"]["body"] == "Can you check the terrace drain?"
+
+
+async def test_attachments_are_files_the_filer_may_read(client, db, world):
+    a, b = await resident(client, db, world.hostel), await resident(client, db, world.hostel)
+
+    async def upload(owner: dict[str, Any], name: str) -> str:
+        pk = await db.fetchval(
+            "INSERT INTO file_uploads (hostel_id, file_name, content_type, extension, size_bytes, sha256, uploaded_by) "
+            "VALUES ($1, $2, 'image/jpeg', 'jpg', 10, repeat('0', 64), $3) RETURNING id",
+            world.hostel,
+            name,
+            owner["user_id"],
+        )
+        return encode_gid("FileUpload", pk)
+
+    mine, theirs = await upload(a, "leak.jpg"), await upload(b, "private.jpg")
+    inp = {"title": "Leak", "description": "See photo.", "category": "ROOM"}
+    await refused(a["gql"], CREATE, {**inp, "attachmentIds": [mine, theirs]}, "complaintCreate", "NOT_FOUND")
+    made = await ok(a["gql"], CREATE, {**inp, "attachmentIds": [mine]}, "complaintCreate")
+    query = """query($id: ID!) { node(id: $id) { ... on Complaint { attachments { id fileName } } } }"""
+    for g in (a["gql"], world.admin):
+        body = await g(query, {"id": made["complaint"]["id"]})
+        assert body["data"]["node"]["attachments"] == [{"id": mine, "fileName": "leak.jpg"}]

@@ -92,6 +92,7 @@ class Complaint(HostelTenantMixin, Base):
             "created_at",
         ),
         order=("created_at", "resolution_due_at", "response_due_at", "escalation_level"),
+        hide=("attachment_file_ids",),  # read as `attachments` (schema/complaint.py), file rules applied
     )
 
     title: Mapped[str] = mapped_column(String(200))

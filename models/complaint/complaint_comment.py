@@ -40,6 +40,6 @@ class ComplaintComment(HostelTenantMixin, Base):
         default=False, server_default="false", comment="A note for staff only (never shown to the resident)."
     )
     mentions: Mapped[list[Any]] = mapped_column(
-        default=list, server_default="[]", comment="Staff user ids the comment mentions (they are told)."
+        default=list, server_default="[]", comment="Staff user ids the comment mentions (they were told)."
     )
-    edited_at: Mapped[dt.datetime | None]
+    edited_at: Mapped[dt.datetime | None] = mapped_column(comment="When its author last corrected it.")

@@ -42,6 +42,7 @@ STAFF_ROLES = ("HOSTEL_ADMIN", "SUPERVISOR")
 
 ASSIGNED_TYPE = "complaint.assigned"
 RESOLVED_TYPE = "complaint.resolved"
+MENTIONED_TYPE = "complaint.mentioned"
 register_defaults(
     ASSIGNED_TYPE,
     {
@@ -49,6 +50,15 @@ register_defaults(
         "EMAIL": ("Complaint {{ reference }} assigned to you", "{{ reference }} ({{ priority }}): {{ title }}"),
         "SMS": (None, "Complaint {{ reference }} assigned to you: {{ title }}"),
         "PUSH": ("Complaint {{ reference }}", "{{ title }}"),
+    },
+)
+register_defaults(
+    MENTIONED_TYPE,
+    {
+        "IN_APP": ("You were mentioned on {{ reference }}", "{{ body }}"),
+        "EMAIL": ("Mentioned on complaint {{ reference }}", "{{ reference }}: {{ title }}\n\n{{ body }}"),
+        "SMS": (None, "Mentioned on complaint {{ reference }}: {{ body }}"),
+        "PUSH": ("Complaint {{ reference }}", "{{ body }}"),
     },
 )
 register_defaults(
@@ -324,10 +334,16 @@ async def comment(
     body: str,
     is_internal: Annotated[bool, Doc("A note for staff only (never shown to the resident). Staff only.")] = False,
     parent_id: Ref[m.ComplaintComment] | None = None,  # the comment this one answers
+    mention_ids: Annotated[
+        list[GlobalID] | None, Doc("Users (staff of this hostel) the comment mentions: they are told.")
+    ] = None,
 ) -> int:
     """Comment on a complaint (staff, or the resident it is filed for), or reply to a comment."""
     body = _text(body, "body", "The comment")
     staff = is_staff(ctx)
+    if len(mention_ids or []) > 10:
+        raise user_error(ErrorCode.INVALID, "At most 10 mentions.", "mentionIds")
+    mentioned = sorted({u for gid in mention_ids or [] if (u := await _staff_user(ctx, session, gid, "mentionIds"))})
     if is_internal and not staff:
         raise user_error(ErrorCode.FORBIDDEN, "Only staff write internal notes.", "isInternal")
     if parent_id is not None:
@@ -337,10 +353,35 @@ async def comment(
         if parent.is_internal and not is_internal:
             raise user_error(ErrorCode.INVALID, "A reply to an internal note is internal too.", "isInternal")
     row = m.ComplaintComment(
-        complaint_id=complaint_id, parent_id=parent_id, author_user_id=ctx.user_id, body=body, is_internal=is_internal
+        complaint_id=complaint_id,
+        parent_id=parent_id,
+        author_user_id=ctx.user_id,
+        body=body,
+        is_internal=is_internal,
+        mentions=mentioned,
     )
     session.add(row)
     await session.flush()
+    if mentioned:
+        complaint = await session.get(m.Complaint, complaint_id)
+        await notify(
+            session,
+            hostel_id=complaint.hostel_id,
+            user_ids=mentioned,
+            type=MENTIONED_TYPE,
+            data={**_details(complaint), "body": body[:200]},
+            source="complaint",
+        )
+    return row.id
+
+
+async def edit_comment(ctx: Any, session: Any, complaint_comment_id: Ref[m.ComplaintComment], body: str) -> int:
+    """Correct one of your own comments; `editedAt` says it was changed."""
+    body = _text(body, "body", "The comment")
+    row = await session.get(m.ComplaintComment, complaint_comment_id, with_for_update=True)
+    if row.author_user_id != ctx.user_id:
+        raise user_error(ErrorCode.FORBIDDEN, "Only its author edits a comment.", "complaintCommentId")
+    row.body, row.edited_at = body, _now()
     return row.id
 
 
