@@ -373,6 +373,11 @@ async def test_staff_of_another_hostel_reach_nothing(client, db, world):
     warden = await staff_gid(db, "warden@lotus.demo")
     await refused(world.admin, ASSIGN, {"complaintId": cid, "assigneeId": warden}, "complaintAssign", "INVALID")
     assert await timeline(r["gql"], cid) == ["FILED"]
+    # a visitor files nothing and reads nothing
+    inp = {"title": "x", "description": "x", "category": "OTHER"}
+    await refused(world.visitor, CREATE, inp, "complaintCreate", "FORBIDDEN")
+    body = await world.visitor("{ complaints { totalCount } }", expect_errors=True)
+    assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 # ---- escalation ----------------------------------------------------------------------------------
@@ -659,3 +664,36 @@ async def test_attachments_are_files_the_filer_may_read(client, db, world):
     for g in (a["gql"], world.admin):
         body = await g(query, {"id": made["complaint"]["id"]})
         assert body["data"]["node"]["attachments"] == [{"id": mine, "fileName": "leak.jpg"}]
+
+
+BOARD_COUNTS = "{ complaintBoard { total breached unassigned cells { status priority total breached unassigned } } }"
+
+
+async def test_the_board_counts_the_active_hostels_unresolved_complaints_only(client, db, world):
+    r = await resident(client, db, world.hostel)
+    supervisor = await staff_gid(db, SUPERVISOR_EMAIL)
+    late = await file(r, "HIGH", "Geyser sparks")
+    await db.execute(
+        "UPDATE complaints SET response_due_at = now() - interval '1 hour' WHERE id = $1", decode_gid(late["id"])[1]
+    )
+    taken = await file(r, "LOW", "Window stiff")
+    await ok(world.admin, ASSIGN, {"complaintId": taken["id"], "assigneeId": supervisor}, "complaintAssign")
+    done = await file(r, "LOW", "Bulb out")
+    await ok(world.admin, RESOLVE, {"complaintId": done["id"], "summary": "Replaced."}, "complaintResolve")
+    body = await world.admin(BOARD_COUNTS)
+    assert body["data"]["complaintBoard"] == {
+        "total": 2,
+        "breached": 1,
+        "unassigned": 1,
+        "cells": [
+            {"status": "ASSIGNED", "priority": "LOW", "total": 1, "breached": 0, "unassigned": 0},
+            {"status": "OPEN", "priority": "HIGH", "total": 1, "breached": 1, "unassigned": 1},
+        ],
+    }
+    assert world.admin.statements(body) == 1
+    # another hostel's warden counts their own hostel's (as its list shows them), none of these
+    lotus = await world.other(BOARD_COUNTS)
+    listed = await world.other("{ complaints(filter: {status: {in: [OPEN, ASSIGNED, REOPENED]}}) { totalCount } }")
+    assert lotus["data"]["complaintBoard"]["total"] == listed["data"]["complaints"]["totalCount"] >= 1
+    denied = await r["gql"](BOARD_COUNTS, expect_errors=True)
+    assert denied["data"] is None and denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
