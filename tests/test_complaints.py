@@ -325,7 +325,7 @@ async def test_residents_see_only_their_own_complaints_and_never_internal_notes(
     )
     seen = await a["gql"](
         """query($id: ID!, $note: ID!) { complaintComments(first: 20) { nodes { body } }
-        node(id: $id) { ... on Complaint { comments(first: 20) { totalCount nodes { body replies(first: 5) { nodes { body } } } } } }
+        node(id: $id) { ... on Complaint { comments(first: 20) { totalCount nodes { body replies(first: 5) { nodes { body parent { body } } } } } } }
         note: node(id: $note) { id } }""",
         {"id": cid, "note": note["complaintComment"]["id"]},
     )
@@ -333,6 +333,8 @@ async def test_residents_see_only_their_own_complaints_and_never_internal_notes(
     bodies = sorted(n["body"] for n in seen["data"]["complaintComments"]["nodes"])
     assert bodies == ["Plumber at 4 pm.", "Thanks"]
     assert seen["data"]["node"]["comments"]["totalCount"] == 2
+    replies = [r for n in seen["data"]["node"]["comments"]["nodes"] for r in n["replies"]["nodes"]]
+    assert replies == [{"body": "Thanks", "parent": {"body": "Plumber at 4 pm."}}]
     assert seen["data"]["note"] is None
     staff = await world.admin(
         """query($id: ID!) { node(id: $id) { ... on Complaint { comments { totalCount } } } }""", {"id": cid}
