@@ -17,6 +17,7 @@ from sqlalchemy.pool import NullPool
 
 from auth.passwords import hash_password
 from kit import clock
+from demo.complaint import load_complaints
 from demo.finance import load_school_finance
 from demo.hostel import load_hostel_season
 from demo.notification import load_notifications
@@ -129,6 +130,10 @@ HOSTEL_ADMINS = {
     "warden@sunrise.demo": [("demo-sunrise", True), ("demo-lotus", False)],
     "warden@lotus.demo": [("demo-lotus", True)],
 }
+
+
+# who works on the demo hostels' complaints beside their admins (demo/complaint.py)
+HOSTEL_SUPERVISORS = {"demo-sunrise": ("supervisor@sunrise.demo",)}
 
 
 # whose files the demo hostels keep (demo/files.py): the staff's shared ones, a member's private one
@@ -249,6 +254,7 @@ async def load(url: str) -> bool:
                 )  # the hostel's date
                 wardens = [e for e, held in HOSTEL_ADMINS.items() if any(s == hostel.slug for s, _ in held)]
                 await load_notifications(session, hostel, user_ids, wardens)
+                await load_complaints(session, hostel, user_ids, [*wardens, *HOSTEL_SUPERVISORS.get(hostel.slug, ())])
             from demo.files import load_hostel_files
 
             for slug, (staff, member) in HOSTEL_FILE_USERS.items():

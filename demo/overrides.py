@@ -23,4 +23,6 @@ OVERRIDES: dict[str, dict[str, Any]] = {
         "tiers": [{"minDaysBefore": 30, "refundPercent": "100"}, {"minDaysBefore": 7, "refundPercent": "50"}]
     },
     "RoutingRule": {"channels": ["IN_APP", "EMAIL"]},  # resolvers/notification/service.py: known channels, at least one
+    # resolvers/complaint/service.py check_rule: a named target is staff of the hostel (none: its admins)
+    "AutoEscalationRule": {"escalate_to_user_id": None},
 }

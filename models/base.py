@@ -318,6 +318,9 @@ def _expand_references(cls: type) -> None:
                 ),
             )
             cls.__annotations__[column] = "Mapped[int | None]" if optional else "Mapped[int]"
+        # a reference to its own class (a comment's parent) is to-one only once `remote_side` says
+        # which end is remote: without it SQLAlchemy reads the self-join as one-to-many
+        own = {"remote_side": f"{target}.id"} if target == cls.__name__ else {}
         setattr(
             cls,
             name,
@@ -327,6 +330,7 @@ def _expand_references(cls: type) -> None:
                 foreign_keys=f"[{cls.__name__}.{column}]",
                 lazy="raise",
                 viewonly=True,
+                **own,
             ),
         )
         if value.numeric_filter:

@@ -376,6 +376,7 @@ OWN_CHECKS = {
     "hostelOccupancy": "tests/test_hostel_reads.py::test_occupancy_reads_only_the_active_hostel",
     "myResidence": "tests/test_hostel_reads.py::test_my_residence_is_null_for_anyone_not_living_there",
     "hostelPortfolio": "tests/test_hostel_reads.py::test_portfolio_lists_exactly_the_hostels_the_admin_holds",
+    "complaintBoard": "tests/test_complaints.py::test_the_board_counts_the_active_hostels_unresolved_complaints_only",
     "node": "test_node_answers_null_for_another_tenants_ids",
     "nodes": "test_node_answers_null_for_another_tenants_ids",
     "me": "tests/test_auth.py",

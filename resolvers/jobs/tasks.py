@@ -70,6 +70,8 @@ app = procrastinate.App(
         "resolvers.notification.delivery",
         "resolvers.notification.escalation",
         "resolvers.file_management.images",
+        "resolvers.complaint.sla",
+        "resolvers.complaint.analytics",
     ],
 )
 
