@@ -351,6 +351,44 @@ async def test_hostel_activity_and_booking_moves_reach_staff_and_booker_only(pai
             assert kinds[-1:] == ["BOOKING_APPROVED"] and activity["nodeId"] == booking_gid, kinds
 
 
+async def test_a_complaint_filed_on_one_process_reaches_the_wardens_feed_on_the_other(pair, db):
+    """The complaints domain calls the feed's hook: a resident's complaint filed through B is
+    heard by the warden on A, with the complaint read through node."""
+    a, b = pair
+    sunrise = await hostel_id(db, "demo-sunrise")
+    email, _, _ = await new_user(db, "HOSTEL_STUDENT", [sunrise])
+    resident = await log_in(b, email)
+    gid = encode_gid("Hostel", sunrise)
+
+    async def complain() -> str:
+        body = await post(
+            b,
+            "mutation($i: ComplaintCreateInput!) { complaintCreate(input: $i) { complaint { id } errors { message } } }",
+            {"i": {"title": "Fan rattles", "description": "All night.", "category": "ROOM"}},
+            resident,
+            gid,
+        )
+        assert body["data"]["complaintCreate"]["errors"] == [], body
+        filed: str = body["data"]["complaintCreate"]["complaint"]["id"]
+        return filed
+
+    feed = "subscription($h: ID!) { hostelActivity(hostelId: $h) { kind nodeId node { ... on Complaint { title } } } }"
+    async with socket(a, await log_in(a, "warden@sunrise.demo"), gid) as warden:
+        await warden.subscribe(feed, {"h": gid})
+        filed: list[str] = []
+        message: dict[str, Any] | None = None
+        for _ in range(20):  # other tests' demo-hostel events may come first: wait for ours
+            filed.append(await complain())
+            while (message := await warden.message(3)) is not None:
+                if message["payload"]["data"]["hostelActivity"]["nodeId"] in filed:
+                    break
+            if message is not None:
+                break
+        assert message is not None, "the warden heard none of the complaints"
+        activity = message["payload"]["data"]["hostelActivity"]
+        assert activity["kind"] == "COMPLAINT_CREATED" and activity["node"] == {"title": "Fan rattles"}, activity
+
+
 async def test_a_rolled_back_write_publishes_nothing(pair, db, app_url):
     """notify() (the pipeline every domain calls; it publishes) in a job's scoped transaction
     rolled back, then in one committed: the subscriber hears the committed notifications only."""

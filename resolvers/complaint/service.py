@@ -22,7 +22,8 @@ from sqlalchemy.exc import IntegrityError
 
 import models as m
 from kit.errors import ErrorCode, user_error
-from kit.ids import InvalidId, decode_gid
+from kit.ids import InvalidId, decode_gid, encode_gid
+from kit.live import publish_hostel_activity
 from kit.workflow import Doc, GlobalID, Ref
 from models.complaint.complaint import ComplaintEvent as E
 from models.complaint.complaint import ComplaintStatus as S
@@ -264,6 +265,8 @@ async def create(
     session.add(complaint)
     await session.flush()
     step(session, complaint, E.FILED, ctx.user_id, "Filed" if not is_staff(ctx) else "Filed by staff", S.OPEN)
+    # the warden's live feed (subscription hostelActivity), in this transaction
+    await publish_hostel_activity(session, complaint.hostel_id, "COMPLAINT_CREATED", encode_gid("Complaint", pk))
     return pk
 
 
