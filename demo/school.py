@@ -463,7 +463,7 @@ async def load_school_year(
 # guardian's email, the school code, and the positions (in admission order) of their children.
 # Greenwood's parent has two children in two classes; Riverside's is the demo's multi-role user.
 FAMILIES = [
-    ("parent@greenwood.demo", "DEMO-GWH", [0, 8 * STUDENTS_PER_CLASS + 1]),
+    ("parent@greenwood.demo", "DEMO-GWH", [0, 3 * STUDENTS_PER_CLASS + 1]),
     ("multi@demo.campus", "DEMO-RVP", [2]),
 ]
 

@@ -31,6 +31,7 @@ from models.school.access import ADMINS
 from models.students import STUDENT_FIELDS
 from auth.permissions import PUBLIC
 from resolvers.fees.formula import pending_totals
+from resolvers.attendance import service as attendance
 from resolvers.students import accounts, documents, service
 
 Gender = graphql_enum(models.Gender)
@@ -51,8 +52,59 @@ class _PendingTotals(DataLoader):
         return [totals.get(k, Decimal("0.00")) for k in keys]
 
 
+class _MonthlyAttendance(DataLoader):
+    """One statement for the monthly attendance of every student of the request."""
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    async def batch_load_fn(self, keys: list[int]) -> list[list[MonthlyAttendance]]:
+        found = await attendance.monthly(self.ctx, list(keys))
+        return [[MonthlyAttendance.of(m) for m in found.get(k, [])] for k in keys]
+
+
+@strawberry.type(description="A student's attendance in one month of the academic session in force.")
+class MonthlyAttendance:
+    month: dt.date = strawberry.field(description="The month's first day.")
+    present: int
+    absent: int
+    late: int
+    half_day: int
+    leave: int
+    total: int = strawberry.field(description="Days marked, any status.")
+    attended: int = strawberry.field(description="PRESENT + LATE: the days that count as attended.")
+    percentage: Decimal | None = strawberry.field(
+        description="100 × attended / total, 2 places (half up), as studentAttendanceStats counts it."
+    )
+
+    @classmethod
+    def of(cls, m: attendance.Month) -> MonthlyAttendance:
+        return cls(
+            month=m.month,
+            present=m.present,
+            absent=m.absent,
+            late=m.late,
+            half_day=m.half_day,
+            leave=m.leave,
+            total=m.total,
+            attended=m.attended,
+            percentage=m.percentage,
+        )
+
+
 @extend_type(models.Student)
 class Student:
+    @strawberry.field(
+        description="Attendance month by month in the academic session in force, over the days you may read "
+        "(a guardian: their child's; a teacher: the classes they teach)."
+    )
+    def attendance_by_month(self, info: Info) -> list[MonthlyAttendance]:  # the loader's future
+        ctx = info.context
+        loader = ctx.loaders.named("Student.attendanceByMonth", lambda: _MonthlyAttendance(ctx))
+        result: Any = loader.load(self.__dict__["_pk"])
+        return result
+
     @strawberry.field(
         description="What the student owes: the pending amounts (StudentFeeAssignment.pending, the one formula) of "
         "their active fee assignments, summed (0.00 when none). Finance staff, and the student's family."

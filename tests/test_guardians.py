@@ -86,6 +86,34 @@ async def test_a_guardian_reads_their_children_and_no_other_student(client, db):
     assert office["studentAttendance"]["totalCount"] > data["studentAttendance"]["totalCount"]
 
 
+async def test_monthly_attendance_counts_the_childs_marked_days(client, db):
+    children = await _children_of(db, PARENT)
+    child = min(children)
+    async with db.acquire() as conn:
+        rows = await conn.fetch(
+            """SELECT date_trunc('month', a.attendance_date)::date AS month, count(*) AS total,
+                      count(*) FILTER (WHERE a.status IN ('PRESENT', 'LATE')) AS attended
+                 FROM student_attendance a JOIN schools s ON s.current_session_id = a.session_id
+                WHERE a.student_id = $1 GROUP BY 1 ORDER BY 1""",
+            child,
+        )
+    assert rows
+    parent = await as_user(client, PARENT)
+    body = await parent(
+        "query($id: ID!) { node(id: $id) { ... on Student { attendanceByMonth { month total attended percentage } } } }",
+        {"id": encode_gid("Student", child)},
+    )
+    months = body["data"]["node"]["attendanceByMonth"]
+    assert [(m["month"], m["total"], m["attended"]) for m in months] == [
+        (str(r["month"]), r["total"], r["attended"]) for r in rows
+    ]
+    from decimal import ROUND_HALF_UP, Decimal
+
+    first = rows[0]
+    expected = (Decimal(100) * first["attended"] / first["total"]).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert months[0]["percentage"] == str(expected)
+
+
 async def test_another_students_rows_stay_hidden_through_node_filters_and_relations(client, db):
     children = await _children_of(db, PARENT)
     async with db.acquire() as conn:
@@ -419,3 +447,61 @@ async def test_a_private_or_closed_hostel_is_listed_only_to_its_own_people(clien
         async with db.acquire() as conn:
             await conn.execute(f"UPDATE hostels SET {column} = true WHERE id = $1", hostel)
             await conn.execute("DELETE FROM competitor_analyses WHERE id = $1", analysis)
+
+
+MARKSHEET = "query($e: ID!, $s: ID!) { marksheet(examId: $e, studentId: $s) { total percentage grade status } }"
+
+
+async def test_a_guardian_reads_their_childs_marksheet_once_the_exam_is_locked(client, db):
+    child = min(await _children_of(db, PARENT))
+    async with db.acquire() as conn:
+        exams = {
+            r["status"]: r["id"]
+            for r in await conn.fetch(
+                "SELECT e.id, e.status FROM exams e JOIN students s ON s.current_class_id = e.class_id WHERE s.id = $1",
+                child,
+            )
+        }
+        classmate = await conn.fetchval(
+            "SELECT id FROM students WHERE current_class_id = (SELECT current_class_id FROM students WHERE id = $1) "
+            "AND id <> $1 LIMIT 1",
+            child,
+        )
+    assert {"LOCKED", "DRAFT"} <= set(exams)
+    parent = await as_user(client, PARENT)
+    own = await parent(MARKSHEET, {"e": encode_gid("Exam", exams["LOCKED"]), "s": encode_gid("Student", child)})
+    assert own["data"]["marksheet"]["status"] == "LOCKED" and own["data"]["marksheet"]["total"] > 0
+    for exam, student in ((exams["LOCKED"], classmate), (exams["DRAFT"], child)):
+        body = await parent(
+            MARKSHEET, {"e": encode_gid("Exam", exam), "s": encode_gid("Student", student)}, expect_errors=True
+        )
+        assert body["data"]["marksheet"] is None
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_the_school_decides_which_documents_the_family_reads(client, db):
+    [student] = await _greenwood_students(db, 1)
+    guardian, _, _ = await _invited_guardian(client, db, [student])
+    async with db.acquire() as conn:
+        document = await conn.fetchval(
+            """INSERT INTO student_documents (school_id, student_id, file_type, file_name, uploaded_at, created_at)
+               SELECT school_id, id, 'application/pdf', 'fee-receipt.pdf', now(), now() FROM students WHERE id = $1
+               RETURNING id""",
+            student,
+        )
+    documents = "{ studentDocuments { nodes { id fileName } } }"
+    assert (await guardian(documents))["data"]["studentDocuments"]["nodes"] == []
+    admin = await as_user(client, "admin@greenwood.demo")
+    share = """mutation($id: ID!, $shared: Boolean!) { studentDocumentShare(input: {id: $id, shared: $shared}) {
+      studentDocument { sharedWithFamily } errors { code } } }"""
+    gid = encode_gid("StudentDocument", document)
+    shared = await admin(share, {"id": gid, "shared": True})
+    assert shared["data"]["studentDocumentShare"] == {"studentDocument": {"sharedWithFamily": True}, "errors": []}
+    assert (await guardian(documents))["data"]["studentDocuments"]["nodes"] == [
+        {"id": gid, "fileName": "fee-receipt.pdf"}
+    ]
+    # a guardian cannot share (nor unshare) anything themselves
+    refused = await guardian(share, {"id": gid, "shared": False}, expect_errors=True)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    await admin(share, {"id": gid, "shared": False})
+    assert (await guardian(documents))["data"]["studentDocuments"]["nodes"] == []
