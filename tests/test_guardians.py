@@ -70,6 +70,8 @@ async def test_a_guardian_reads_their_children_and_no_other_student(client, db):
     data = (await parent(FAMILY_READ))["data"]
     assert {n["id"] for n in data["students"]["nodes"]} == children
     assert all(n["currentClass"]["name"].startswith("Class") for n in data["students"]["nodes"])
+    # their class teachers' names (User rows a guardian reads for that alone)
+    assert all(n["currentClass"]["classTeacher"]["user"]["fullName"] for n in data["students"]["nodes"])
     # each record list holds rows of their children only, and has some
     for name in ("studentAttendance", "studentMarks", "studentFeeAssignments", "transportEnrollments"):
         seen = _student_ids(data[name])
