@@ -21,7 +21,7 @@ from demo.complaint import load_complaints
 from demo.finance import load_school_finance
 from demo.hostel import load_hostel_season
 from demo.notification import load_notifications
-from demo.school import load_school_year
+from demo.school import load_families, load_school_year
 from models import (
     AcademicSession,
     AdminHostelAssignment,
@@ -113,6 +113,7 @@ USERS = [
     ("admin@riverside.demo", "Ravi Admin", UserRole.SCHOOL_ADMIN, [(UserRole.SCHOOL_ADMIN, "DEMO-RVP")]),
     ("accounts@riverside.demo", "Rina Accountant", UserRole.ACCOUNTANT, [(UserRole.ACCOUNTANT, "DEMO-RVP")]),
     ("teacher@riverside.demo", "Rohan Teacher", UserRole.TEACHER, [(UserRole.TEACHER, "DEMO-RVP")]),
+    ("parent@greenwood.demo", "Gita Guardian", UserRole.GUARDIAN, [(UserRole.GUARDIAN, "DEMO-GWH")]),
     (
         "multi@demo.campus",
         "Meera Multi",
@@ -248,6 +249,7 @@ async def load(url: str) -> bool:
                 local_today = clock.today_in(school.time_zone)  # demo dates (closed days, dues) are the school's
                 await load_school_year(session, school.id, code, teacher_users.get(school.id, []), local_today)
                 await load_school_finance(session, school.id, code, school.current_session_id, local_today)
+                await load_families(session, school.id, code, user_ids)
             for hostel in hostels.values():
                 await load_hostel_season(
                     session, hostel, user_ids, clock.today_in(hostel.time_zone)

@@ -457,3 +457,79 @@ async def load_school_year(
         ActivityLog,
         [{**base, "action": "demo.load", "entity_type": "School", "entity_id": school_id, "timestamp": now}],
     )
+
+
+# Demo families (issue 18): who reads which students as their guardian. Each entry: the
+# guardian's email, the school code, and the positions (in admission order) of their children.
+# Greenwood's parent has two children in two classes; Riverside's is the demo's multi-role user.
+FAMILIES = [
+    ("parent@greenwood.demo", "DEMO-GWH", [0, 3 * STUDENTS_PER_CLASS + 1]),
+    ("multi@demo.campus", "DEMO-RVP", [2]),
+]
+
+
+async def load_families(session: Any, school_id: int, code: str, user_ids: dict[str, int]) -> None:
+    """Link the demo guardians of `code`: a Guardian record of the school per family, linked to
+    its children (beside their primary guardian), an accepted invitation linking the account to
+    it, and one document per child the school shares with the family."""
+    import hashlib
+    import secrets
+
+    from models import FamilyInvitation
+
+    now = dt.datetime.now(dt.UTC)
+    base = {"school_id": school_id, "created_at": now}
+    students = list(
+        (await session.execute(select(Student.id).where(Student.school_id == school_id).order_by(Student.id))).scalars()
+    )
+    for n, (email, school_code, positions) in enumerate(FAMILIES):
+        if school_code != code:
+            continue
+        user = await session.get(User, user_ids[email])
+        [guardian] = await _insert(
+            session,
+            Guardian,
+            [
+                {
+                    **base,
+                    "name": user.full_name,
+                    "relation": "MOTHER",
+                    "contact_number": f"+91 7000{n:02d}{school_id:04d}",
+                    "email": email,
+                }
+            ],
+        )
+        children = [students[p] for p in positions]
+        await _insert(session, StudentGuardian, [{**base, "student_id": s, "guardian_id": guardian} for s in children])
+        await _insert(
+            session,
+            FamilyInvitation,
+            [
+                {
+                    "school_id": school_id,
+                    "guardian_id": guardian,
+                    "email": email,
+                    # an invitation accepted long ago: its token is no longer known to anyone
+                    "token_hash": hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
+                    "invited_at": now - dt.timedelta(days=30),
+                    "expires_at": now - dt.timedelta(days=23),
+                    "accepted_at": now - dt.timedelta(days=29),
+                    "user_id": user.id,
+                }
+            ],
+        )
+        await _insert(
+            session,
+            StudentDocument,
+            [
+                {
+                    **base,
+                    "student_id": s,
+                    "file_type": "application/pdf",
+                    "file_name": "report-card-term-1.pdf",
+                    "uploaded_at": now,
+                    "shared_with_family": True,
+                }
+                for s in children
+            ],
+        )

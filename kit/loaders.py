@@ -64,5 +64,13 @@ class LoaderRegistry:
             loader = self._loaders[cache_key] = type(name, (_ManyLoader,), {})(self.ctx, rel, plan)
         return loader
 
+    def named(self, key: Any, make: Any) -> DataLoader:
+        """A loader of a computed field (one batched statement for every parent of the
+        request): `make()` builds it the first time `key` is asked for."""
+        loader = self._loaders.get(("named", key))
+        if loader is None:
+            loader = self._loaders[("named", key)] = make()
+        return loader
+
     def clear(self) -> None:
         self._loaders.clear()

@@ -62,11 +62,13 @@ def model_type(model: type[Any], *, description: str | None = None, base: type |
             continue
         target = rel.target_model.__name__
         if rel.kind == "one":
-            # a hidden target reads as null: public-catalogue and owner-read rows may be out of sight
+            # a hidden target reads as null: public-catalogue and owner-read rows may be out of sight,
+            # and so may a tenant root with public rows (a private hostel, to a visitor who booked there)
             target_model = rel.target_model
             nullable = (
                 spec.columns[rel.local_attr].nullable
                 or getattr(target_model, "__public_catalogue__", False)
+                or hasattr(target_model, "__public_rows__")
                 or spec_for_model(target_model).owner_key is not None
             )
             relations[name] = (target_model, False, nullable)

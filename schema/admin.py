@@ -76,14 +76,14 @@ class AdminHostelAssignment(Node):
     assigned_at: dt.datetime
     revoked_at: dt.datetime | None
     admin_user: AdminUser = relation()
-    hostel: Hostel = relation()
+    hostel: Hostel | None = relation()  # a hostel out of the caller's sight (private, closed) reads null
 
 
 @entity_type(models.ContextSwitch, description="A hostel admin moving from one hostel to another.")
 class ContextSwitch(Node):
     switched_at: dt.datetime
     request_id: str | None
-    to_hostel: Hostel = relation()
+    to_hostel: Hostel | None = relation()
 
 
 @entity_type(models.PermissionTemplate, description="A predefined set of permissions for quick assignment.")

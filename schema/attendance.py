@@ -23,12 +23,12 @@ from kit.model_types import extend_type
 from kit.registry import spec_for_model
 from models.school.access import MARKERS
 from resolvers.attendance import service
+from schema.students import Student  # made there first: its computed fields (pendingTotal)
 
 AttendanceStatus = graphql_enum(models.AttendanceStatus)
 
 
 SchoolClass = type_of(models.SchoolClass)
-Student = type_of(models.Student)
 AcademicSession = type_of(models.AcademicSession)
 
 

@@ -101,6 +101,14 @@ class Me:
         loaded = [await _load_tenant(info, t.kind, t.id) for t in identity.tenants()]
         return [t for t in loaded if t is not None]
 
+    @strawberry.field(
+        description="The students you read as family in the active school: a guardian's children, a student "
+        "themselves (where the school enables student accounts); empty for anyone else. Each with whatever "
+        "your phone's first screen needs (attendance, marks, pendingTotal) in one request."
+    )
+    async def children(self, info: Info, first: int | None = 10, after: str | None = None) -> Connection[Student]:
+        return await _own(info, models.Student, extra_where=_family_of(info.context), order=[("first_name", False)])
+
     @strawberry.field(description="Your logins, newest first.")
     async def sessions(self, info: Info, first: int | None = 10, after: str | None = None) -> Connection[UserSession]:
         return await _own(info, models.UserSession)
@@ -119,14 +127,31 @@ def _load_tenant(info: Info, kind: str, pk: int | None) -> Any:
     return info.context.loaders.by_key(spec_for_model(model), "id", info._raw_info).load(pk)
 
 
-async def _own(info: Info, model: type) -> Any:
-    """A connection over the caller's own rows of `model` (newest first)."""
+async def _own(info: Info, model: type, extra_where: Any = None, order: Any = None) -> Any:
+    """A connection over the caller's own rows of `model` (newest first, or `order`)."""
     raw = info._raw_info
     spec = spec_for_model(model)
     plan = planner.plan_connection(
-        raw, spec, raw.field_nodes, raw.parent_type.fields[raw.field_name], default_order=[("id", True)]
+        raw, spec, raw.field_nodes, raw.parent_type.fields[raw.field_name], default_order=order or [("id", True)]
     )
-    return await planner.fetch_connection(info.context, plan)  # own rows: the type's row filter (models)
+    # own rows: the type's row filter (models); `extra_where` narrows them further
+    return await planner.fetch_connection(info.context, plan, extra_where)
+
+
+def _family_of(ctx: Any) -> Any:
+    """The condition of me.children: the students the caller reads as family (not every student
+    a teacher or an admin may read)."""
+    from sqlalchemy import false
+
+    from models.school.access import family_kind, family_student_ids
+
+    def extra(alias: Any, bind: Any) -> Any:
+        kind = family_kind(ctx)
+        if not kind or ctx.school_id is None:
+            return "none", false()
+        return f"family-{kind}", alias.c.id.in_(family_student_ids(ctx, bind))
+
+    return extra
 
 
 # who reads sessions, login history and security events, and which rows: declared on the
@@ -350,6 +375,7 @@ mutations = (Mutation,)
 
 from schema.hostel import Hostel  # noqa: E402
 from schema.school import AcademicSession, School  # noqa: E402
+from schema.students import Student  # noqa: E402
 from schema.user import User  # noqa: E402
 
 Tenant = Annotated[School | Hostel, strawberry.union("Tenant", description="A school or a hostel.")]

@@ -19,7 +19,7 @@ from kit.mutations import decode_ref, run_mutation
 from kit.planner import BadInput
 from kit.registry import spec_for_model
 from kit.workflow import workflow
-from models.school.access import ADMINS, MARKERS, READERS as READ
+from models.school.access import ADMINS, MARKERS, READERS_AND_FAMILIES as READ
 from resolvers.exams import service
 
 ExamStatus = graphql_enum(models.ExamStatus)
@@ -121,7 +121,7 @@ class Query:
         description="A student's marksheet for one exam (one SQL statement, whatever the number of "
         "subjects). Null when the exam or the student does not exist in your school, or "
         "the student is not a candidate of the exam. Teachers read the marksheets of "
-        "classes they are assigned to; others are FORBIDDEN."
+        "classes they are assigned to, guardians their children's once the exam is LOCKED; others are FORBIDDEN."
     )
     async def marksheet(self, info: Info, exam_id: strawberry.ID, student_id: strawberry.ID) -> Marksheet | None:
         authorize(info, READ)
@@ -132,7 +132,7 @@ class Query:
         data = await service.marksheet(ctx, exam_pk, student_pk)
         if data is None:
             return None
-        if not await service.may_read_marksheet(ctx, data.class_id):
+        if not await service.may_read_marksheet(ctx, data.class_id, student_pk, data.status):
             raise Forbidden()
         return _marksheet_of(data)
 

@@ -6,7 +6,10 @@ frame cannot say (nested admission input, a count, a file upload, a deleted id).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
+
+from aiodataloader import DataLoader
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -17,21 +20,104 @@ from auth.permissions import declare
 from kit import writes
 from kit.connection import graphql_enum
 from kit.declared import type_of
+from kit.model_types import extend_type
 from kit.errors import UserError, UserErrors
-from kit.fields import authorize
+from kit.fields import Forbidden, authorize
 from kit.mutations import decode_ref, payload_type, run_workflow
 from kit.registry import spec_for_model
 from kit.workflow import workflow
+from models.fees.access import FAMILY_FEE_READERS
 from models.school.access import ADMINS
 from models.students import STUDENT_FIELDS
-from resolvers.students import documents, service
+from auth.permissions import PUBLIC
+from resolvers.fees.formula import pending_totals
+from resolvers.attendance import service as attendance
+from resolvers.students import accounts, documents, service
 
 Gender = graphql_enum(models.Gender)
 StudentStatus = graphql_enum(models.StudentStatus)
 AdmissionType = graphql_enum(models.AdmissionType)
 PromotionType = graphql_enum(models.PromotionType)
 
-Student = type_of(models.Student)
+
+class _PendingTotals(DataLoader):
+    """One statement for the pending totals of every student of the request (a phone's children)."""
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    async def batch_load_fn(self, keys: list[int]) -> list[Decimal]:
+        totals = await pending_totals(self.ctx, list(keys))
+        return [totals.get(k, Decimal("0.00")) for k in keys]
+
+
+class _MonthlyAttendance(DataLoader):
+    """One statement for the monthly attendance of every student of the request."""
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    async def batch_load_fn(self, keys: list[int]) -> list[list[MonthlyAttendance]]:
+        found = await attendance.monthly(self.ctx, list(keys))
+        return [[MonthlyAttendance.of(m) for m in found.get(k, [])] for k in keys]
+
+
+@strawberry.type(description="A student's attendance in one month of the academic session in force.")
+class MonthlyAttendance:
+    month: dt.date = strawberry.field(description="The month's first day.")
+    present: int
+    absent: int
+    late: int
+    half_day: int
+    leave: int
+    total: int = strawberry.field(description="Days marked, any status.")
+    attended: int = strawberry.field(description="PRESENT + LATE: the days that count as attended.")
+    percentage: Decimal | None = strawberry.field(
+        description="100 × attended / total, 2 places (half up), as studentAttendanceStats counts it."
+    )
+
+    @classmethod
+    def of(cls, m: attendance.Month) -> MonthlyAttendance:
+        return cls(
+            month=m.month,
+            present=m.present,
+            absent=m.absent,
+            late=m.late,
+            half_day=m.half_day,
+            leave=m.leave,
+            total=m.total,
+            attended=m.attended,
+            percentage=m.percentage,
+        )
+
+
+@extend_type(models.Student)
+class Student:
+    @strawberry.field(
+        description="Attendance month by month in the academic session in force, over the days you may read "
+        "(a guardian: their child's; a teacher: the classes they teach)."
+    )
+    def attendance_by_month(self, info: Info) -> list[MonthlyAttendance]:  # the loader's future
+        ctx = info.context
+        loader = ctx.loaders.named("Student.attendanceByMonth", lambda: _MonthlyAttendance(ctx))
+        result: Any = loader.load(self.__dict__["_pk"])
+        return result
+
+    @strawberry.field(
+        description="What the student owes: the pending amounts (StudentFeeAssignment.pending, the one formula) of "
+        "their active fee assignments, summed (0.00 when none). Finance staff, and the student's family."
+    )
+    def pending_total(self, info: Info) -> Decimal | None:  # the loader's future (one batched statement)
+        ctx = info.context
+        if not FAMILY_FEE_READERS.allows(ctx):
+            raise Forbidden()  # a teacher reads the student, not their fees
+        loader = ctx.loaders.named("Student.pendingTotal", lambda: _PendingTotals(ctx))
+        result: Any = loader.load(self.__dict__["_pk"])
+        return result
+
+
 StudentEnrollment = type_of(models.StudentEnrollment)
 Guardian = type_of(models.Guardian)
 StudentGuardian = type_of(models.StudentGuardian)
@@ -239,3 +325,57 @@ class DocumentMutation:
 declare("Mutation.studentDocumentUpload", ADMINS)
 declare("Mutation.studentDocumentDelete", ADMINS)
 mutations = (*mutations, DocumentMutation)
+
+
+# ---- family accounts (issue 18): invitations to a login ----------------------------------------
+
+
+@strawberry.input(description="The token of an invitation link, and the password of the account it makes or links.")
+class FamilyInvitationAcceptInput:
+    token: str
+    password: str = strawberry.field(
+        description="The new account's password; for an email that already has an account, its password."
+    )
+    email: str | None = strawberry.field(
+        default=None, description="The account's email, needed when the invitation came by SMS."
+    )
+    full_name: str | None = None
+
+
+@strawberry.type
+class FamilyInvitationAcceptPayload:
+    errors: list[UserError]
+    done: bool = strawberry.field(
+        default=False, description="True when the account is linked: log in with tokenCreate."
+    )
+
+
+@strawberry.type
+class FamilyAccountMutation:
+    @strawberry.mutation(
+        description="Accept an invitation of a school (once, before it expires): creates your account or links the "
+        "one of the invitation's email, with the GUARDIAN (or STUDENT) role in the school."
+    )
+    async def family_invitation_accept(
+        self, info: Info, input: FamilyInvitationAcceptInput
+    ) -> FamilyInvitationAcceptPayload:  # noqa: A002
+        try:
+            async with writes.mutation_scope(info.context) as session:
+                result = await accounts.accept(
+                    info.context, session, input.token, input.password, input.email, input.full_name
+                )
+                if isinstance(result, UserError):
+                    raise UserErrors(result)  # rolls back what the attempt changed
+        except UserErrors as exc:
+            return FamilyInvitationAcceptPayload(errors=exc.errors)
+        return FamilyInvitationAcceptPayload(errors=[], done=True)
+
+
+declare("Mutation.familyInvitationAccept", PUBLIC)
+mutations = (
+    *mutations,
+    FamilyAccountMutation,
+    workflow("guardianInvite", accounts.invite_guardian, ADMINS, returns=models.Guardian),
+    workflow("studentInvite", accounts.invite_student, ADMINS, returns=models.Student),
+    workflow("studentDocumentShare", documents.share, ADMINS, returns=models.StudentDocument),
+)

@@ -214,6 +214,96 @@ async def test_node_answers_null_for_another_tenants_ids(client, foreign, email)
         assert body["data"]["nodes"] == [None] * len(gids), (email, gids[:3])
 
 
+# A guardian of tenant A (demo/school.py FAMILIES): inside the tenant, yet only their children's
+# records are theirs. Their row filters are declarations (models/school/access.py), so the same
+# walk over every list, relation and node covers them.
+GUARDIAN = "parent@greenwood.demo"
+
+
+@pytest.fixture(scope="module")
+async def family_hidden(db, foreign) -> set[str]:
+    """Tenant A's rows the guardian must not see: every row of a type guardians may not read at
+    all; of the others, every row of another student (the student, or a row naming one by
+    `student_id`), another guardian, their children's unshared documents and unlocked marks, and
+    users other than themselves and their children's teachers."""
+    from kit.fields import READ_POLICIES
+
+    class Guardian:
+        user_id, roles = 1, frozenset({"GUARDIAN"})
+
+    hidden: set[str] = set()
+    async with db.acquire() as conn:
+        me = foreign["users"][GUARDIAN]
+        mine = await conn.fetch(
+            "SELECT guardian_id FROM family_invitations WHERE user_id = $1 AND accepted_at IS NOT NULL "
+            "AND revoked_at IS NULL AND school_id = $2",
+            me,
+            foreign["school"],
+        )
+        guardians = {r["guardian_id"] for r in mine}
+        children = {
+            r["student_id"]
+            for r in await conn.fetch(
+                "SELECT student_id FROM student_guardians WHERE guardian_id = ANY($1)", list(guardians)
+            )
+        }
+        assert children, "the demo guardian has children in tenant A"
+        for name, gids in foreign["by_type"].items():
+            rule = READ_POLICIES.get(name, (None,))[0]
+            if name == "User":
+                teachers = {
+                    r["user_id"] for r in await conn.fetch("SELECT user_id FROM teachers WHERE user_id IS NOT NULL")
+                }
+                hidden |= {g for g in gids if _pk(g) not in teachers | {me}}
+                continue
+            if rule is None or not rule.allows(Guardian()):
+                hidden.update(gids)
+                continue
+            table = SPECS[name].table
+            if name == "Student":
+                hidden |= {g for g in gids if _pk(g) not in children}
+            elif name == "Guardian":
+                hidden |= {g for g in gids if _pk(g) not in guardians}
+            elif "student_id" in table.c:
+                where = {
+                    "StudentDocument": " OR NOT shared_with_family",
+                    "StudentMark": " OR exam_id IN (SELECT id FROM exams WHERE status <> 'LOCKED')",
+                }.get(name, "")
+                rows = await conn.fetch(
+                    f"SELECT id FROM {table.name} WHERE school_id = $1 AND (student_id <> ALL($2){where})",
+                    foreign["school"],
+                    list(children),
+                )
+                hidden |= {encode_gid(name, r["id"]) for r in rows}
+    return hidden
+
+
+async def test_a_guardian_sees_no_other_familys_rows_in_lists_relations_and_nodes(client, foreign, family_hidden):
+    headers = await bearer(client, GUARDIAN)
+    seen: set[str] = set()
+    for name, query in _root_lists():
+        r = await client.post("/graphql", json={"query": query}, headers=headers)
+        body = r.json()
+        assert r.status_code == 200, (name, body)
+        found = _ids(body.get("data"))
+        seen |= found
+        leaked = found & family_hidden
+        assert not leaked, f"{GUARDIAN} saw {leaked} through {name}"
+        for error in body.get("errors", []):
+            assert error["extensions"]["code"] in ("FORBIDDEN", "UNAUTHENTICATED"), (name, error)
+    assert seen - family_hidden, "the guardian reads their own children's rows"
+    for gids in foreign["by_type"].values():
+        ids = [g for g in gids if g in family_hidden][:100]
+        body = (
+            await client.post(
+                "/graphql",
+                json={"query": "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", "variables": {"ids": ids}},
+                headers=headers,
+            )
+        ).json()
+        assert body["data"]["nodes"] == [None] * len(ids), ids[:3]
+
+
 def _dummy(type_: Any, gid: str) -> Any:
     """A plausible value for a required input field."""
     named = get_named_type(type_)

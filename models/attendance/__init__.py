@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, SchoolTenantMixin, reference, school_ref
 from models.entity import Entity
-from models.school.access import READERS, classes_taught
+from models.school.access import READERS_AND_FAMILIES, family_attendance
 
 if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
     from models.classes import SchoolClass
@@ -42,8 +42,8 @@ class StudentAttendance(SchoolTenantMixin, Base):
         school_ref("session_id", "academic_sessions"),
     )
     __entity__ = Entity(
-        read=READERS,
-        rows=classes_taught("class_id"),
+        read=READERS_AND_FAMILIES,
+        rows=family_attendance(),
         list="studentAttendance",
         hide=("session_id",),
         about="Attendance rows of the active school (filter by date, class, student, status); a teacher reads those "

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ActiveMixin, Base, SchoolTenantMixin, reference
 from models.entity import Entity, Writes
-from models.school.access import ADMINS, READERS
+from models.school.access import ADMINS, READERS_AND_FAMILIES, family_class_records, family_classes
 
 if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
     from models.school import AcademicSession
@@ -35,7 +35,8 @@ class SchoolClass(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS,
+        read=READERS_AND_FAMILIES,
+        rows=family_classes,
         list="schoolClasses",
         about="Classes of the active school.",
         filter=("name", "section", "capacity", "active", "session_id"),
@@ -66,7 +67,7 @@ class Subject(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS,
+        read=READERS_AND_FAMILIES,
         list="subjects",
         filter=("name", "code", "type", "active"),
         order=("name", "code"),
@@ -90,7 +91,8 @@ class ClassSubject(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS,
+        read=READERS_AND_FAMILIES,
+        rows=family_class_records,
         list="classSubjects",
         filter=("active", "display_order"),
         order=("display_order",),

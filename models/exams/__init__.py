@@ -14,7 +14,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ActiveMixin, Base, SchoolTenantMixin, reference
 from models.entity import Entity, Writes
-from models.school.access import ADMINS, READERS, classes_taught
+from models.school.access import (
+    ADMINS,
+    READERS_AND_FAMILIES,
+    family_exam_subjects,
+    family_exams,
+    family_marks,
+)
 
 if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
     from models.classes import SchoolClass, Subject
@@ -42,7 +48,8 @@ class Exam(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS,
+        read=READERS_AND_FAMILIES,
+        rows=family_exams,
         list="exams",
         filter=("name", "exam_type", "status", "start_date", "end_date", "active", "class_id", "session_id"),
         order=("start_date", "name", "created_at"),
@@ -73,7 +80,13 @@ class ExamSubject(ActiveMixin, SchoolTenantMixin, Base):
         CheckConstraint("max_marks > 0", name="max_marks_positive"),
         SchoolTenantMixin.tenant_unique(),
     )
-    __entity__ = Entity(read=READERS, list="examSubjects", filter=("max_marks", "active"), order=("created_at",))
+    __entity__ = Entity(
+        read=READERS_AND_FAMILIES,
+        rows=family_exam_subjects,
+        list="examSubjects",
+        filter=("max_marks", "active"),
+        order=("created_at",),
+    )
 
     exam: Mapped[Exam] = reference(back="exam_subjects")
     subject: Mapped[Subject] = reference()
@@ -92,8 +105,8 @@ class StudentMark(SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS,
-        rows=classes_taught(via=("exams", "exam_id")),
+        read=READERS_AND_FAMILIES,
+        rows=family_marks(),
         list="studentMarks",
         about="Marks of the active school; a teacher reads those of the classes they teach.",
         filter=("marks_obtained", "student_id", "exam_id"),
@@ -127,7 +140,7 @@ class GradePolicy(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS,
+        read=READERS_AND_FAMILIES,
         list="gradePolicies",
         filter=("grade", "min_percent", "max_percent", "active"),
         order=("min_percent", "grade"),

@@ -19,7 +19,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ActiveMixin, Base, SchoolTenantMixin, reference
 from models.entity import Entity, Writes
-from models.fees.access import FEE_ADMINS, FINANCE_READERS
+from models.fees.access import FAMILY_FEE_READERS, FEE_ADMINS, FINANCE_READERS
+from models.school.access import family_rows
+
+# a family's own fee rows (issue 18); the finance readers see the school's
+FAMILY_FEES = family_rows(staff=FINANCE_READERS.roles)
+FAMILY_ALLOCATIONS = family_rows(via=("student_fee_assignments", "assignment_id"), staff=FINANCE_READERS.roles)
 
 if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
     from models.classes import SchoolClass
@@ -83,7 +88,7 @@ class FeeType(ActiveMixin, SchoolTenantMixin, Base):
     __tablename__ = "fee_types"
     __table_args__ = (UniqueConstraint("name", "school_id"), SchoolTenantMixin.tenant_unique())
     __entity__ = Entity(
-        read=FINANCE_READERS,
+        read=FAMILY_FEE_READERS,
         list="feeTypes",
         filter=("name", "active"),
         order=("name",),
@@ -112,7 +117,7 @@ class FeeStructure(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=FINANCE_READERS,
+        read=FAMILY_FEE_READERS,
         list="feeStructures",
         filter=("class_id", "session_id", "fee_type_id", "frequency", "active"),
         order=("amount", "created_at"),
@@ -142,7 +147,7 @@ class LateFeePolicy(ActiveMixin, SchoolTenantMixin, Base):
         CheckConstraint("amount_value >= 0 AND cap_value >= 0 AND grace_days >= 0", name="values_not_negative"),
         SchoolTenantMixin.tenant_unique(),
     )
-    __entity__ = Entity(read=FINANCE_READERS, filter=("type", "cap_type", "active"))
+    __entity__ = Entity(read=FAMILY_FEE_READERS, filter=("type", "cap_type", "active"))
 
     fee_structure: Mapped[FeeStructure] = reference(back="late_fee_policies")
     type: Mapped[LateFeeType] = mapped_column(_enum(LateFeeType), default=LateFeeType.NONE, server_default="NONE")
@@ -185,14 +190,15 @@ class StudentFeeAssignment(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=FINANCE_READERS,
+        read=FAMILY_FEE_READERS,
+        rows=FAMILY_FEES,
         list="studentFeeAssignments",
         filter=("student_id", "session_id", "fee_structure_id", "due_date", "active", "late_fee_applied"),
         order=("due_date", "amount", "created_at"),
         hide=("version",),
     )
 
-    student: Mapped[Student] = reference()
+    student: Mapped[Student] = reference(back="fee_assignments")
     fee_structure: Mapped[FeeStructure] = reference()
     session: Mapped[AcademicSession] = reference()
     amount: Mapped[Decimal] = mapped_column(
@@ -244,7 +250,8 @@ class FeePayment(SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=FINANCE_READERS,
+        read=FAMILY_FEE_READERS,
+        rows=FAMILY_FEES,
         list="feePayments",
         filter=("student_id", "session_id", "payment_date", "mode", "transaction_reference"),
         order=("payment_date", "created_at"),
@@ -254,7 +261,7 @@ class FeePayment(SchoolTenantMixin, Base):
 
     version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     __mapper_args__ = {"version_id_col": version}
-    student: Mapped[Student] = reference()
+    student: Mapped[Student] = reference(back="fee_payments")
     session: Mapped[AcademicSession | None] = reference(comment="The academic session of the assignments paid.")
     principal_paid: Mapped[Decimal] = mapped_column(Money19, default=Decimal("0"), server_default="0")
     late_fee_paid: Mapped[Decimal] = mapped_column(Money19, default=Decimal("0"), server_default="0")
@@ -284,7 +291,10 @@ class FeePaymentAllocation(SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=FINANCE_READERS, filter=("fee_payment_id", "assignment_id", "fee_type_id", "session_id"), append_only=True
+        read=FAMILY_FEE_READERS,
+        rows=FAMILY_ALLOCATIONS,
+        filter=("fee_payment_id", "assignment_id", "fee_type_id", "session_id"),
+        append_only=True,
     )
 
     fee_payment: Mapped[FeePayment] = reference(back="allocations")

@@ -15,6 +15,9 @@ from __future__ import annotations
 from auth.permissions import FINANCE_REPORTERS, FINANCE_WRITERS, PLATFORM, SCHOOL_ADMINS, roles
 
 FINANCE_READERS = roles(*PLATFORM, "SCHOOL_ADMIN", "ACCOUNTANT")
+# guardians (and students) read their own fees (issue 18): the row filters below the fee
+# declarations narrow them to their family's rows; fee types and structures are the school's price list
+FAMILY_FEE_READERS = roles(*FINANCE_READERS.roles, "GUARDIAN", "STUDENT")
 FINANCE_REPORTS = roles(*FINANCE_REPORTERS)
 FEE_ADMINS = roles(*SCHOOL_ADMINS)
 PAYMENT_WRITERS = roles(*SCHOOL_ADMINS, "ACCOUNTANT")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ActiveMixin, AuditMixin, Base
 from models.entity import Entity, Writes
-from models.hostel.access import CATALOGUE, HOSTEL_WRITERS, own_hostel
+from models.hostel.access import CATALOGUE, HOSTEL_WRITERS, listed_hostels, own_hostel
 
 
 class HostelType(enum.Enum):
@@ -41,6 +41,7 @@ class Hostel(ActiveMixin, AuditMixin, Base):
     # a write filter `Writes` cannot say
     __entity__ = Entity(
         read=CATALOGUE,
+        rows=listed_hostels,
         list="hostels",
         about="Hostels, for visitors searching as much as for staff (public listing fields).",
         filter=(

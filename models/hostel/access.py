@@ -100,3 +100,22 @@ def own_hostel(ctx: Any, alias: Any, bind: Any) -> Any:
 
 # the hostel record itself: platform roles open and close hostels, their admins keep them current
 HOSTEL_WRITERS = {"create": roles(*PLATFORM), "update": roles(*HOSTEL_ADMINS), "deactivate": roles(*PLATFORM)}
+
+
+def listed_hostels(ctx: Any, alias: Any, bind: Any) -> Any:
+    """Which hostels a caller sees, wherever a hostel is reached (the `hostels` list, node(id:),
+    every relation): platform roles all; anyone else the public, active ones (what visitors
+    search: `Hostel.__public_rows__`, the RLS `public_catalogue` rule) and the hostels they hold a
+    role in (staff, residents, assigned admins), whatever their state (issue 18, item 5)."""
+    from sqlalchemy import BigInteger, and_, any_, or_
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    import models
+
+    if not ctx.roles.isdisjoint(PLATFORM):
+        return None
+    public = and_(*(alias.c[column] for column in models.Hostel.__public_rows__))
+    mine = sorted(ctx.identity.hostel_roles) if ctx.identity is not None else []
+    if not mine:
+        return "public", public
+    return "public-or-member", or_(public, alias.c.id == any_(bind(mine, ARRAY(BigInteger))))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import ActiveMixin, AuditMixin, Base, SchoolTenantMixin, ref, reference
 from models.entity import Entity, Writes
-from models.school.access import ADMINS, PLATFORM_ONLY, READERS, own_school, school_in_context
+from models.school.access import ADMINS, PLATFORM_ONLY, READERS_AND_FAMILIES, own_school, school_in_context
 
 
 class School(ActiveMixin, AuditMixin, Base):
@@ -19,7 +19,7 @@ class School(ActiveMixin, AuditMixin, Base):
 
     __tablename__ = "schools"
     __entity__ = Entity(
-        read=READERS,
+        read=READERS_AND_FAMILIES,
         rows=own_school,
         list="schools",
         about="Schools: all of them for platform roles, the schools you hold a role in for everyone else.",
@@ -44,6 +44,7 @@ class School(ActiveMixin, AuditMixin, Base):
                 "logo_url",
                 "description",
                 "time_zone",
+                "student_accounts",
             ),
             required=("name", "school_code"),
             prepare="resolvers.school.service.check_time_zone",
@@ -74,6 +75,11 @@ class School(ActiveMixin, AuditMixin, Base):
         default="Asia/Kolkata",
         server_default="Asia/Kolkata",
         comment='IANA zone of the school\'s dates ("today", closed days, attendance).',
+    )
+    student_accounts: Mapped[bool] = mapped_column(
+        default=False,
+        server_default="false",
+        comment="Students may have their own login (invited by the school) and read their own records.",
     )
     # The pointer names a session of this same school: the composite foreign key below
     # (id, current_session_id) -> academic_sessions (school_id, id) makes that a database rule
@@ -114,7 +120,7 @@ class AcademicSession(ActiveMixin, SchoolTenantMixin, Base):
     # Sessions are created and activated by workflows (academicSessionCreate/Activate); only the
     # name changes afterwards (seed §6.1: start and end dates are immutable after creation).
     __entity__ = Entity(
-        read=READERS,
+        read=READERS_AND_FAMILIES,
         list="academicSessions",
         about="Academic sessions of the active school.",
         filter=("name", "start_date", "end_date", "active", "created_at"),

@@ -7,12 +7,23 @@ from typing import TYPE_CHECKING
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from auth.permissions import SCHOOL_ADMINS, roles
 from models.base import ActiveMixin, Base, SchoolTenantMixin, reference
-from models.entity import Entity, Writes
-from models.school.access import ADMINS, CONTACTS, IDENTITY_NUMBERS, READERS
+from models.entity import Entity, Internal, Writes
+from models.school.access import (
+    ADMINS,
+    FAMILY_ROLES,
+    CONTACTS,
+    IDENTITY_NUMBERS,
+    READERS_AND_FAMILIES,
+    family_rows,
+    own_guardian_links,
+    own_guardian_records,
+    shared_documents,
+)
 
 if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
     from models.classes import SchoolClass
@@ -97,9 +108,10 @@ class Student(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS,
+        read=READERS_AND_FAMILIES,
+        rows=family_rows("id"),
         list="students",
-        about="Students of the active school: search with filter.",
+        about="Students of the active school: search with filter (a guardian: their children; a student: themselves).",
         filter=(
             "admission_number",
             "first_name",
@@ -175,7 +187,8 @@ class StudentEnrollment(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS,
+        read=READERS_AND_FAMILIES,
+        rows=family_rows(),
         list="studentEnrollments",
         filter=("active", "section", "roll_number", "admission_type", "start_date", "end_date", "session_id"),
         order=("roll_number", "enrollment_date", "start_date", "created_at"),
@@ -204,7 +217,8 @@ class Guardian(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS,
+        read=READERS_AND_FAMILIES,
+        rows=own_guardian_records,
         list="guardians",
         filter=("name", "contact_number", "relation", "active"),
         order=("name",),
@@ -251,7 +265,9 @@ class StudentGuardian(SchoolTenantMixin, Base):
         UniqueConstraint("student_id", "guardian_id", name="uk_student_guardian"),
         SchoolTenantMixin.tenant_unique(),
     )
-    __entity__ = Entity(read=READERS, list="studentGuardians", filter=("primary_guardian",))
+    __entity__ = Entity(
+        read=READERS_AND_FAMILIES, rows=own_guardian_links, list="studentGuardians", filter=("primary_guardian",)
+    )
 
     student: Mapped[Student] = reference(back="student_guardians")
     guardian: Mapped[Guardian] = reference(back="student_guardians")
@@ -269,7 +285,8 @@ class StudentDocument(SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=ADMINS,
+        read=roles(*SCHOOL_ADMINS, *FAMILY_ROLES),
+        rows=shared_documents,
         list="studentDocuments",
         filter=("file_type", "file_name", "uploaded_at"),
         order=("uploaded_at", "file_name"),
@@ -281,6 +298,11 @@ class StudentDocument(SchoolTenantMixin, Base):
     file_url: Mapped[str | None] = mapped_column(String(1000))
     uploaded_at: Mapped[dt.datetime | None]
     remarks: Mapped[str | None] = mapped_column(String(500))
+    shared_with_family: Mapped[bool] = mapped_column(
+        default=False,
+        server_default="false",
+        comment="The school shares it with the student's guardians (and the student's own account).",
+    )
 
 
 class PromotionRecord(SchoolTenantMixin, Base):
@@ -293,7 +315,8 @@ class PromotionRecord(SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS,
+        read=READERS_AND_FAMILIES,
+        rows=family_rows(),
         list="promotionRecords",
         filter=("promotion_type", "promoted_at"),
         order=("promoted_at",),
@@ -309,3 +332,32 @@ class PromotionRecord(SchoolTenantMixin, Base):
     promoted_by: Mapped[str] = mapped_column(String(255), comment="Who promoted (the user's email).")
     promoted_at: Mapped[dt.datetime]
     remarks: Mapped[str | None] = mapped_column(String(500))
+
+
+class FamilyInvitation(Base):
+    """A school's invitation of a guardian (or, where the school enables student accounts, of a
+    student) to a login: single-use and expiring, sent through the outbox like a password reset.
+    Accepted, it is the link between the account and the school's Guardian (or Student) record:
+    the family row filters (models/school/access.py) read it. A platform table like
+    `password_resets`: it is read before the account has a tenant."""
+
+    __tablename__ = "family_invitations"
+    __entity__ = Internal("invitation token hashes: secrets, never in the API; accepted, the account links")
+    __table_args__ = (
+        CheckConstraint("(guardian_id IS NULL) <> (student_id IS NULL)", name="guardian_or_student"),
+        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="email_or_phone"),
+        Index("ix_family_invitations_user_school", "user_id", "school_id"),
+    )
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    guardian_id: Mapped[int | None] = mapped_column(ForeignKey("guardians.id"))
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id"))
+    email: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    invited_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    accepted_at: Mapped[dt.datetime | None]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), comment="The account it linked, once accepted.")
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(comment="The link ended (a new invitation replaces it).")

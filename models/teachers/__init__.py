@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped
 
 from models.base import Base, SchoolTenantMixin, reference
 from models.entity import Entity, Writes
-from models.school.access import ADMINS, READERS
+from models.school.access import ADMINS, READERS_AND_FAMILIES, family_teachers
 
 if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
     from models.user import User
@@ -28,7 +28,8 @@ class Teacher(SchoolTenantMixin, Base):
         ),
     )
     __entity__ = Entity(
-        read=READERS,
+        read=READERS_AND_FAMILIES,
+        rows=family_teachers,
         list="teachers",
         filter=("created_at",),
         order=("created_at",),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import ActiveMixin, Base, SchoolTenantMixin, reference, school_ref
 from models.entity import Entity, Writes
 from models.fees import FeeFrequency
-from models.school.access import ADMINS, READERS
+from models.school.access import ADMINS, READERS_AND_FAMILIES, family_rows
 
 if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
     from models.students import Student
@@ -28,7 +28,7 @@ class TransportRoute(ActiveMixin, SchoolTenantMixin, Base):
         SchoolTenantMixin.tenant_unique(),
     )
     __entity__ = Entity(
-        read=READERS,
+        read=READERS_AND_FAMILIES,
         list="transportRoutes",
         filter=("name", "capacity", "current_strength", "active"),
         order=("name", "capacity", "current_strength"),
@@ -54,7 +54,7 @@ class PickupPoint(ActiveMixin, SchoolTenantMixin, Base):
     __tablename__ = "pickup_points"
     __table_args__ = (SchoolTenantMixin.tenant_unique(),)
     __entity__ = Entity(
-        read=READERS,
+        read=READERS_AND_FAMILIES,
         list="pickupPoints",
         filter=("name", "amount", "frequency", "active"),
         order=("name", "amount"),
@@ -90,13 +90,14 @@ class TransportEnrollment(ActiveMixin, SchoolTenantMixin, Base):
         school_ref("session_id", "academic_sessions"),
     )
     __entity__ = Entity(
-        read=READERS,
+        read=READERS_AND_FAMILIES,
+        rows=family_rows(),
         list="transportEnrollments",
         filter=("active", "session_id"),
         order=("created_at",),
         hide=("session_id",),
     )
 
-    student: Mapped[Student] = reference()
+    student: Mapped[Student] = reference(back="transport_enrollments")
     pickup_point: Mapped[PickupPoint] = reference()
     session_id: Mapped[int] = mapped_column(comment="The academic session (database id; the `session` field reads it).")

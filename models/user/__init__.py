@@ -91,6 +91,14 @@ def users_of_tenant(ctx: Any, alias: Any, bind: Any) -> Any:
                 aha.c.hostel_id == bind(hostel),
             ),
         )
+    if ctx.school_id is not None and not ctx.roles.isdisjoint(("GUARDIAN", "STUDENT")):
+        # a family reads the names of their children's teachers (models/school/access.py)
+        from models.school.access import family_teacher_ids
+        from models.teachers import Teacher
+
+        t = Teacher.__table__
+        teachers = exists().where(t.c.user_id == alias.c.id, t.c.id.in_(family_teacher_ids(ctx, bind)))
+        return "family", or_(me, teachers)
     return "self", me
 
 

@@ -390,3 +390,61 @@ async def student_stats(ctx: Any, student_id: int, start: dt.date, end: dt.date)
     if not _is_admin(ctx) and (class_id is None or not await may_act_on_class(ctx, class_id)):
         raise NotAssigned
     return Stats(*counts)
+
+
+@dataclass(frozen=True)
+class Month:
+    """One student's attendance counts in one month."""
+
+    month: dt.date  # its first day
+    present: int
+    absent: int
+    late: int
+    half_day: int
+    leave: int
+
+    @property
+    def total(self) -> int:
+        return self.present + self.absent + self.late + self.half_day + self.leave
+
+    @property
+    def attended(self) -> int:
+        return self.present + self.late
+
+    @property
+    def percentage(self) -> Decimal | None:
+        return percentage(self.attended, self.total)
+
+
+async def monthly(ctx: Any, student_ids: list[int]) -> dict[int, list[Month]]:
+    """Per student, the attendance of each month of the academic session in force, in one
+    statement for all of them, over the rows the caller may read (StudentAttendance's row
+    filter: a guardian their children's, a teacher their classes', the office all)."""
+    from sqlalchemy import BigInteger, Date, any_, cast, func, select
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    from kit import db, planner
+    from kit.registry import spec_for_model
+
+    spec = spec_for_model(models.StudentAttendance)
+    bind = planner.Binder()
+    a = planner.table_alias(spec, "monthly")
+    visible = planner.visible(ctx, spec, a, bind)
+    month = cast(func.date_trunc("month", a.c.attendance_date), Date)
+    counts = [func.count().filter(a.c.status == s) for s in ("PRESENT", "ABSENT", "LATE", "HALF_DAY", "LEAVE")]
+    stmt = (
+        select(a.c.student_id, month, *counts)
+        .where(
+            *visible,
+            a.c.session_id == bind(ctx.session_id if ctx.session_id is not None else -1),
+            a.c.student_id == any_(bind(student_ids, ARRAY(BigInteger))),
+        )
+        .group_by(a.c.student_id, month)
+        .order_by(a.c.student_id, month)
+    )
+    sql, names, constants = db.compile_statement(stmt, ("attendance_monthly", tuple(map(repr, bind.shapes))))
+    rows = await ctx.db.fetch(sql, [bind.values[n] if n in bind.values else constants[n] for n in names])
+    out: dict[int, list[Month]] = {}
+    for student, first_day, *numbers in rows:
+        out.setdefault(student, []).append(Month(first_day, *numbers))
+    return out

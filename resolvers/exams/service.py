@@ -26,6 +26,7 @@ from sqlalchemy import select, text
 
 import models
 from models.exams import ExamStatus
+from models.school.access import family_kind, family_student_ids
 from resolvers.classes.assignments import may_act_on_class
 from kit import writes
 from kit.registry import spec_for_model
@@ -447,9 +448,26 @@ async def marksheet(ctx: Any, exam_id: int, student_id: int) -> MarksheetData | 
     )
 
 
-async def may_read_marksheet(ctx: Any, class_id: int) -> bool:
+async def may_read_marksheet(ctx: Any, class_id: int, student_id: int, status: Any) -> bool:
     """Admins, platform roles and accountants read every marksheet of their school; a
-    teacher only those of classes they are assigned to (class teacher or subject teacher)."""
+    teacher only those of classes they are assigned to (class teacher or subject teacher); a
+    guardian (or a student) those of their family's students, once the exam is LOCKED (the
+    rule of their StudentMark rows: models/school/access.py)."""
     if not ctx.roles.isdisjoint({"SUPER_ADMIN", "PLATFORM_ADMIN", "SCHOOL_ADMIN", "ACCOUNTANT"}):
         return True
-    return "TEACHER" in ctx.roles and await may_act_on_class(ctx, class_id)
+    if "TEACHER" in ctx.roles and await may_act_on_class(ctx, class_id):
+        return True
+    if family_kind(ctx) and getattr(status, "value", status) == "LOCKED":
+        return student_id in await family_students(ctx)
+    return False
+
+
+async def family_students(ctx: Any) -> set[int]:
+    """The ids of the students the caller reads as family (the row filters' own SELECT)."""
+    from kit import db, planner
+
+    bind = planner.Binder()
+    stmt = family_student_ids(ctx, bind)
+    sql, names, constants = db.compile_statement(stmt, ("family_students", family_kind(ctx)))
+    rows = await ctx.db.fetch(sql, [bind.values[n] if n in bind.values else constants[n] for n in names])
+    return {row[0] for row in rows}

@@ -65,3 +65,28 @@ def late_fee_due(assignment: Any) -> Decimal:
         - Decimal(get("late_fee_waived") or 0)
         - Decimal(get("late_fee_paid") or 0)
     )
+
+
+async def pending_totals(ctx: Any, student_ids: list[int]) -> dict[int, Decimal]:
+    """The pending amount of each student's active assignments, summed by the one formula in
+    one statement, over the assignments the caller may read (the type's row filter: a guardian
+    their children's, finance staff the school's; anyone else none)."""
+    from sqlalchemy import BigInteger, any_, func, select
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    import models
+    from kit import db, planner
+    from kit.registry import spec_for_model
+
+    spec = spec_for_model(models.StudentFeeAssignment)
+    bind = planner.Binder()
+    a = planner.table_alias(spec, "pending_totals")
+    visible = planner.visible(ctx, spec, a, bind)
+    stmt = (
+        select(a.c.student_id, func.sum(pending_sql(a.c)))
+        .where(*visible, a.c.active, a.c.student_id == any_(bind(student_ids, ARRAY(BigInteger))))
+        .group_by(a.c.student_id)
+    )
+    sql, names, constants = db.compile_statement(stmt, ("pending_totals", tuple(map(repr, bind.shapes))))
+    rows = await ctx.db.fetch(sql, [bind.values[n] if n in bind.values else constants[n] for n in names])
+    return {row[0]: row[1] for row in rows}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 
 import filetype
@@ -19,6 +19,7 @@ from kit.storage import StoredFileMissing, storage_for
 from kit.registry import spec_for_model
 from kit.errors import ErrorCode, user_error
 from kit.uploads import read_upload
+from kit.workflow import Doc, Ref
 
 # what a school office scans and photographs; recognised by content (filetype), not by the client's word
 ACCEPTED = frozenset({"application/pdf", "image/png", "image/jpeg"})
@@ -96,3 +97,16 @@ async def find(db: Any, school_id: int, document_id: int) -> Any:
         (document_id, school_id),
     )
     return rows[0] if rows else None
+
+
+async def share(
+    ctx: Any,
+    session: Any,
+    id: Ref[models.StudentDocument],  # noqa: A002
+    shared: Annotated[bool, Doc("True: the student's guardians (and student account) read it; false: staff only.")],
+) -> int:
+    """Share a student's document with the family, or stop sharing it."""
+    document = await writes.get_for_update(ctx, session, spec_for_model(models.StudentDocument), id)
+    document.shared_with_family = shared
+    await session.flush()
+    return int(document.id)
