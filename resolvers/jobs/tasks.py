@@ -70,6 +70,9 @@ app = procrastinate.App(
         "resolvers.notification.delivery",
         "resolvers.notification.escalation",
         "resolvers.file_management.images",
+        "resolvers.announcement.publishing",
+        "resolvers.announcement.scheduling",
+        "resolvers.announcement.tracking",
     ],
 )
 
