@@ -748,7 +748,12 @@ def upgrade() -> None:
         sa.Column("version", sa.BigInteger(), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("content", sa.Text(), nullable=False),
-        sa.Column("edited_by_user_id", sa.BigInteger(), nullable=False, comment="Who published or revised this text."),
+        sa.Column(
+            "edited_by_user_id",
+            sa.BigInteger(),
+            nullable=True,
+            comment="Who published or revised this text; null: a recurring announcement's.",
+        ),
         sa.Column("change_summary", sa.Text(), nullable=True, comment="Why it was revised."),
         sa.Column("announcement_id", sa.BigInteger(), nullable=False),
         sa.Column("hostel_id", sa.BigInteger(), nullable=False),

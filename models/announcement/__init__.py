@@ -317,7 +317,9 @@ class AnnouncementVersion(HostelTenantMixin, Base):
     version: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
-    edited_by_user_id: Mapped[int] = _user("Who published or revised this text.")
+    edited_by_user_id: Mapped[int | None] = _user(
+        "Who published or revised this text; null: a recurring announcement's.", nullable=True
+    )
     change_summary: Mapped[str | None] = mapped_column(Text, comment="Why it was revised.")
 
 

@@ -74,7 +74,7 @@ async def record(
             "a": row.id,
             "ap": approval_id,
             "act": action.value,
-            "f": row.status,
+            "f": None if action is AnnouncementAction.CREATED else row.status,
             "t": to.value,
             "u": actor,
             "n": note,
