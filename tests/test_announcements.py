@@ -541,3 +541,89 @@ async def test_the_demo_hostels_have_live_announcement_screens(client):
     r = await as_user(client, "resident@sunrise.demo")
     body = await r(MINE)
     assert body["data"]["myAnnouncements"]["totalCount"] >= 1
+
+
+async def test_targets_combine_and_a_removed_target_leaves_the_audience(client, db):
+    world, beds = await world_with_floors(db, client)
+    r0, r1 = await resident(client, db, world, beds[0], gender="FEMALE"), await resident(client, db, world, beds[2])
+    a = await draft(world)
+    await target(world, a, targetType="FLOORS", floors=[0, 1])
+    by_type = await target(world, a, targetType="ROOM_TYPES", roomTypeIds=[world.rt("DBL")])
+    await ok(world.admin, "bulkTargetingRuleSet", "bulkTargetingRule", {"announcementId": a, "combine": "INTERSECTION"})
+    rule = {"announcementTargetId": by_type, "field": "GENDER", "value": "female"}
+    await ok(world.admin, "targetingRuleAdd", "targetingRule", rule)
+    count = "recipientCount"
+    assert (await ok(world.admin, "announcementAudienceCompute", "targetAudienceCache", {"announcementId": a}, count))[
+        count
+    ] == 1  # on floors 0-1 and a female in a DBL room
+    removed = await ok(world.admin, "announcementTargetRemove", "announcement", {"announcementTargetId": by_type})
+    assert removed["id"] == a
+    cache = await ok(world.admin, "announcementAudienceCompute", "targetAudienceCache", {"announcementId": a}, count)
+    assert cache[count] == 2
+    await ok(
+        world.admin,
+        "bulkTargetingRuleSet",
+        "bulkTargetingRule",
+        {"announcementId": a, "combine": "UNION", "excludeStudentIds": [r1["gid"]]},
+    )
+    await move(world.admin, "announcementSubmit", a)
+    assert (await move(world.admin, "announcementPublish", a))["recipientCount"] == 1
+    assert [len(await mine(r)) for r in (r0, r1)] == [1, 0]
+    # the audience of a published announcement is fixed
+    inp = {"announcementId": a, "targetType": "ALL"}
+    await refused(world.admin, "announcementTargetAdd", "announcementTarget", inp, "CONFLICT")
+    # a resident's `announcements` holds what was published to them, nothing else
+    await draft(world, "Still a draft")
+    listed = await r0["gql"]("{ announcements(first: 10) { nodes { id title } } }")
+    assert listed["data"]["announcements"]["nodes"] == [{"id": a, "title": "Water off"}]
+    assert (await r1["gql"]("{ announcements(first: 10) { totalCount } }"))["data"]["announcements"]["totalCount"] == 0
+
+
+async def test_an_overdue_approval_is_escalated_once_and_a_withdrawn_schedule_never_runs(client, db, app_url):
+    world, beds = await world_with_floors(db, client)
+    r = await resident(client, db, world, beds[0])
+    supervisor_id = await db.fetchval("SELECT id FROM users WHERE email = 'booking-supervisor@tests.campus'")
+    workflow = {
+        "name": "Warden signs",
+        "slaHours": 1,
+        "escalateToUserId": supervisor_id,
+        "approverRoles": ["HOSTEL_ADMIN"],
+    }
+    await ok(world.admin, "announcementApprovalWorkflowCreate", "announcementApprovalWorkflow", workflow)
+    a = await world_draft_by_supervisor(world)
+    assert (await move(world.supervisor, "announcementSubmit", a))["status"] == "PENDING_APPROVAL"
+    now = dt.datetime.now(dt.UTC)
+    async with tasks.opened(app_url):
+        assert (await scheduling.run_due(world.hostel, now))["escalated"] == 0
+        assert (await scheduling.run_due(world.hostel, now + dt.timedelta(hours=2)))["escalated"] == 1
+        assert (await scheduling.run_due(world.hostel, now + dt.timedelta(hours=3)))["escalated"] == 0
+    told = await world.supervisor(
+        '{ myNotifications(first: 5, filter: {notificationType: {eq: "announcement.approval_overdue"}}) '
+        "{ nodes { title } } }"
+    )
+    assert told["data"]["myNotifications"]["nodes"] == [{"title": "Approval overdue: Gate timings"}]
+    assert [h[0] for h in await history(world, a)][-1] == "ESCALATED"
+
+    # approved and scheduled, then withdrawn: the job publishes nothing
+    await move(world.admin, "announcementApprove", a)
+    await move(world.supervisor, "announcementSchedule", a, publishAt=(now + dt.timedelta(hours=1)).isoformat())
+    assert (await move(world.supervisor, "announcementWithdraw", a, reason="dates changed"))["status"] == "DRAFT"
+    async with tasks.opened(app_url):
+        assert (await scheduling.run_due(world.hostel, now + dt.timedelta(hours=4)))["published"] == 0
+    assert await mine(r) == []
+    queue = await world.admin(
+        "{ publishQueue(first: 5) { nodes { status } } announcementSchedules { nodes { status } } }"
+    )
+    assert queue["data"] == {
+        "publishQueue": {"nodes": [{"status": "CANCELLED"}]},
+        "announcementSchedules": {"nodes": [{"status": "CANCELLED"}]},
+    }
+
+
+async def world_draft_by_supervisor(world: World) -> str:
+    inp = {"title": "Gate timings", "content": "The gate closes at 10 pm from Monday.", "priority": "HIGH"}
+    a = str((await ok(world.supervisor, "announcementCreate", "announcement", inp))["id"])
+    await ok(
+        world.supervisor, "announcementTargetAdd", "announcementTarget", {"announcementId": a, "targetType": "ALL"}
+    )
+    return a

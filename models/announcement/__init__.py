@@ -409,7 +409,7 @@ class BulkTargetingRule(HostelTenantMixin, Base):
     __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "announcement_id"),))
     __entity__ = Entity(read=STAFF, list="bulkTargetingRules", filter=("announcement_id", "combine"))
 
-    announcement: Mapped[Announcement] = reference(back="bulk_rules")
+    announcement: Mapped[Announcement] = reference()
     combine: Mapped[CombineMode] = enum_column(CombineMode, CombineMode.UNION)
     exclude_student_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), default=list, server_default="{}")
 
@@ -422,7 +422,7 @@ class TargetAudienceCache(ComputedMixin, HostelTenantMixin, Base):
     __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "announcement_id"),))
     __entity__ = Entity(read=STAFF, list="targetAudienceCaches", filter=("announcement_id",), order=("computed_at",))
 
-    announcement: Mapped[Announcement] = reference(back="audience")
+    announcement: Mapped[Announcement] = reference()
     student_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), default=list, server_default="{}")
     recipient_count: Mapped[int] = mapped_column(default=0, server_default="0")
     with_login_count: Mapped[int] = mapped_column(
@@ -673,7 +673,7 @@ class PublishQueue(HostelTenantMixin, Base):
         order=("due_at", "priority_rank"),
     )
 
-    announcement: Mapped[Announcement] = reference(back="queue_entries")
+    announcement: Mapped[Announcement] = reference()
     schedule: Mapped[AnnouncementSchedule | None] = reference()
     due_at: Mapped[dt.datetime] = mapped_column(index=True)
     priority_rank: Mapped[int] = mapped_column(default=1, server_default="1", comment="0 LOW ... 3 URGENT.")
@@ -757,7 +757,7 @@ class AnnouncementDelivery(HostelTenantMixin, Base):
         order=("created_at",),
     )
 
-    announcement: Mapped[Announcement] = reference(back="deliveries")
+    announcement: Mapped[Announcement] = reference()
     batch: Mapped[DeliveryBatch] = reference(back="deliveries")
     recipient: Mapped[AnnouncementRecipient] = reference()
     user_id: Mapped[int] = _user("The resident's login.")
@@ -933,7 +933,7 @@ class ReadingTimeAnalytic(ComputedMixin, HostelTenantMixin, Base):
     __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "announcement_id"),))
     __entity__ = Entity(read=STAFF, list="readingTimeAnalytics", filter=("announcement_id",), order=("computed_at",))
 
-    announcement: Mapped[Announcement] = reference(back="reading_time")
+    announcement: Mapped[Announcement] = reference()
     readers: Mapped[int]
     average_seconds: Mapped[float | None] = mapped_column(Float)
     median_seconds: Mapped[float | None] = mapped_column(Float)
