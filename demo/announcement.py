@@ -1,8 +1,8 @@
 """Demo announcements of a hostel, made through the workflow code itself: an approval workflow
 and an auto-approval rule, a weekly recurring notice, a published notice (read, viewed and
-acknowledged by the first resident with a login; its engagement computed), one awaiting
-approval and a draft. The delivery jobs publishing enqueued are dropped: the demo season's
-notices went out in the past (the notification demo shows deliveries)."""
+acknowledged by the first resident with a login; told through the notification pipeline, its
+deliveries shown as delivered; its engagement computed), one awaiting approval, one scheduled
+and a targeted draft."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import text
 
 import models as m
-from resolvers.announcement import approval, publishing, states, tracking
+from resolvers.announcement import approval, audience, publishing, scheduling, states, tracking
 
 
 async def _draft(session: Any, h: int, author: int, title: str, content: str, **extra: Any) -> Any:
@@ -115,16 +115,46 @@ async def load_announcements(session: Any, hostel: Any, author: int, approver: i
                 ),
                 {"h": h, "a": notice.id, "s": reader.student_id, "u": reader.user_id, "now": now},
             )
+    # the batch jobs publishing enqueued, run here; the season's messages went out: their
+    # deliveries' outcome instead of their jobs (as demo/notification.py does)
+    batches = (
+        await session.execute(
+            text("SELECT id FROM announcement_delivery_batches WHERE hostel_id = :h AND status = 'PENDING'"), {"h": h}
+        )
+    ).scalars()
+    for batch_id in list(batches):
+        await publishing.deliver_batch(session, h, batch_id)
     await session.execute(
-        text("DELETE FROM procrastinate.procrastinate_jobs WHERE task_name = :t AND (args->>'hostel_id')::bigint = :h"),
+        text(
+            "DELETE FROM procrastinate.procrastinate_jobs WHERE (task_name = :t AND (args->>'hostel_id')::bigint = :h) "
+            "OR (task_name = 'deliver_notification' AND (args->>'delivery_id')::bigint IN "
+            "(SELECT notification_delivery_id FROM announcement_deliveries WHERE hostel_id = :h))"
+        ),
         {"t": publishing.TASK, "h": h},
     )
     await session.execute(
         text(
-            "UPDATE announcement_delivery_batches SET status = 'COMPLETED', started_at = :now, completed_at = :now "
-            "WHERE hostel_id = :h"
+            "INSERT INTO notification_status_history (hostel_id, notification_id, delivery_id, from_status, to_status, "
+            "attempt, note) SELECT q.hostel_id, q.notification_id, q.id, q.status, 'DELIVERED', 1, 'demo' "
+            "FROM notification_queue q JOIN announcement_deliveries d ON d.notification_delivery_id = q.id "
+            "WHERE d.hostel_id = :h"
+        ),
+        {"h": h},
+    )
+    await session.execute(
+        text(
+            "UPDATE notification_queue q SET status = 'DELIVERED', attempts = 1, delivered_at = :now, "
+            "provider = CASE q.channel WHEN 'IN_APP' THEN 'in-app' ELSE 'development-' || lower(q.channel) END "
+            "FROM announcement_deliveries d WHERE d.notification_delivery_id = q.id AND d.hostel_id = :h"
         ),
         {"h": h, "now": now},
+    )
+    await session.execute(
+        text(
+            "UPDATE notifications n SET status = 'SENT' FROM announcement_deliveries d "
+            "WHERE d.notification_id = n.id AND d.hostel_id = :h"
+        ),
+        {"h": h},
     )
     await tracking.compute(session, h, notice.id, now)
 
@@ -138,4 +168,24 @@ async def load_announcements(session: Any, hostel: Any, author: int, approver: i
         category="EMERGENCY",
     )
     await approval.submit(session, urgent, author, now, publish_on_approval=False)
-    await _draft(session, h, author, "Diwali dinner", "A festive dinner in the mess on the 12th.", category="EVENT")
+    dinner = await _draft(
+        session, h, author, "Diwali dinner", "A festive dinner in the mess on the 12th.", category="EVENT"
+    )
+    target = (
+        await session.execute(text("SELECT id FROM announcement_targets WHERE announcement_id = :a"), {"a": dinner.id})
+    ).scalar_one()
+    session.add_all(
+        [
+            m.TargetingRule(
+                hostel_id=h, target_id=target, field=m.TargetingField.MESS_OPTED, value="true", created_by=author
+            ),
+            m.BulkTargetingRule(hostel_id=h, announcement_id=dinner.id, created_by=author),
+        ]
+    )
+    await session.flush()
+    await audience.compute(session, h, dinner.id)
+
+    # approved and waiting for its time in the publish queue
+    menu = await _draft(session, h, author, "New mess menu", "The new menu starts on Monday.", category="MESS")
+    await approval.submit(session, menu, author, now, publish_on_approval=False)
+    await scheduling.schedule(session, await states.lock(session, h, menu.id), author, now + dt.timedelta(days=2), None)

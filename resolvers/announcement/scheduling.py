@@ -57,7 +57,7 @@ register_defaults(
 
 
 async def check_recurring(ctx: Any, session: Any, rec: RecurringAnnouncement) -> None:
-    """A title and text, a first run in the future (on create), an end after it, floors >= 0."""
+    """A title and a text, a time with its offset, an end after the next run, floors of 0 or more."""
     if not (rec.title or "").strip() or not (rec.content or "").strip():
         raise user_error(ErrorCode.INVALID, "A recurring announcement needs a title and a text.", "title")
     if rec.next_run_at is not None and rec.next_run_at.tzinfo is None:
