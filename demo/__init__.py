@@ -20,6 +20,7 @@ from kit import clock
 from demo.complaint import load_complaints
 from demo.finance import load_school_finance
 from demo.hostel import load_hostel_season
+from demo.announcement import load_announcements
 from demo.notification import load_notifications
 from demo.school import load_families, load_school_year
 from models import (
@@ -257,6 +258,8 @@ async def load(url: str) -> bool:
                 wardens = [e for e, held in HOSTEL_ADMINS.items() if any(s == hostel.slug for s, _ in held)]
                 await load_notifications(session, hostel, user_ids, wardens)
                 await load_complaints(session, hostel, user_ids, [*wardens, *HOSTEL_SUPERVISORS.get(hostel.slug, ())])
+                approver = "supervisor@sunrise.demo" if hostel.slug == "demo-sunrise" else wardens[-1]
+                await load_announcements(session, hostel, user_ids[wardens[0]], user_ids[approver])
             from demo.files import load_hostel_files
 
             for slug, (staff, member) in HOSTEL_FILE_USERS.items():

@@ -72,6 +72,9 @@ app = procrastinate.App(
         "resolvers.file_management.images",
         "resolvers.complaint.sla",
         "resolvers.complaint.analytics",
+        "resolvers.announcement.publishing",
+        "resolvers.announcement.scheduling",
+        "resolvers.announcement.tracking",
     ],
 )
 
