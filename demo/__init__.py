@@ -19,6 +19,7 @@ from auth.passwords import hash_password
 from kit import clock
 from demo.finance import load_school_finance
 from demo.hostel import load_hostel_season
+from demo.maintenance import load_maintenance
 from demo.notification import load_notifications
 from demo.school import load_school_year
 from models import (
@@ -249,6 +250,7 @@ async def load(url: str) -> bool:
                 )  # the hostel's date
                 wardens = [e for e, held in HOSTEL_ADMINS.items() if any(s == hostel.slug for s, _ in held)]
                 await load_notifications(session, hostel, user_ids, wardens)
+                await load_maintenance(session, hostel, user_ids, clock.today_in(hostel.time_zone))
             from demo.files import load_hostel_files
 
             for slug, (staff, member) in HOSTEL_FILE_USERS.items():

@@ -70,6 +70,7 @@ app = procrastinate.App(
         "resolvers.notification.delivery",
         "resolvers.notification.escalation",
         "resolvers.file_management.images",
+        "resolvers.maintenance.jobs",
     ],
 )
 
