@@ -62,7 +62,7 @@ async def _load(session: Any, hostel: Any, user_ids: dict[str, int], today: dt.d
         await session.flush()
         types[code] = issue.id
     session.add(
-        m.ApprovalThreshold(hostel_id=h, name="Above Rs 10,000", amount=Decimal("10000.00"), approver_id=approver)
+        m.ApprovalThreshold(hostel_id=h, name="Above Rs 10,000", amount=Decimal("10000.00"), approver_user_id=approver)
     )
     label, starts, ends = fiscal_year(today)
     allocation = m.BudgetAllocation(
@@ -205,7 +205,7 @@ async def _load(session: Any, hostel: Any, user_ids: dict[str, int], today: dt.d
                 interval_count=1,
                 next_due_on=today,
                 estimated_cost=Decimal("1500.00"),
-                assign_to_id=worker,
+                assign_to_user_id=worker,
             ),
             m.MaintenanceSchedule(
                 hostel_id=h,

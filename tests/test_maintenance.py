@@ -66,6 +66,10 @@ def forbidden(body: dict[str, Any], name: str) -> None:
     assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"], body
 
 
+async def user_id(db: Any, email: str) -> int:
+    return int(await db.fetchval("SELECT id FROM users WHERE email = $1", email))
+
+
 async def user_gid(db: Any, email: str) -> str:
     return encode_gid("User", await db.fetchval("SELECT id FROM users WHERE email = $1", email))
 
@@ -474,7 +478,7 @@ async def test_a_schedule_opens_one_request_per_due_date_however_often_the_job_r
                 "intervalCount": 2,
                 "nextDueOn": today.isoformat(),
                 "estimatedCost": "300.00",
-                "assignToId": await user_gid(db, SUPERVISOR),
+                "assignToUserId": await user_id(db, SUPERVISOR),
             }
         },
         "maintenanceScheduleCreate",

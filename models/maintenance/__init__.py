@@ -140,9 +140,9 @@ class MaintenanceIssueType(ActiveMixin, HostelTenantMixin, Base):
     __tablename__ = "maintenance_issue_types"
     __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "code"),))
     __entity__ = Entity(
-        read=STAFF,
+        read=MEMBERS,
         list="maintenanceIssueTypes",
-        about="The hostel's kinds of repair (staff).",
+        about="The hostel's kinds of repair (residents see them on the requests raised for them).",
         filter=("code", "name", "requires_certificate", "active"),
         order=("name", "code"),
         write=Writes(
@@ -264,19 +264,19 @@ class ApprovalThreshold(ActiveMixin, HostelTenantMixin, Base):
         read=STAFF,
         list="approvalThresholds",
         about="Who approves maintenance above which estimate (staff).",
-        filter=("amount", "approver_id", "active"),
+        filter=("amount", "approver_user_id", "active"),
         order=("amount",),
         write=Writes(
             ADMINS,
-            fields=("name", "amount", "approver_id"),
-            required=("name", "amount", "approver_id"),
+            fields=("name", "amount", "approver_user_id"),
+            required=("name", "amount", "approver_user_id"),
             validate=f"{SERVICE}.check_threshold",
         ),
     )
 
     name: Mapped[str]
     amount: Mapped[Decimal] = mapped_column(comment="Estimates strictly above this need approval.")
-    approver: Mapped[User] = reference(tenant=False, comment="The staff member who approves.")
+    approver_user_id: Mapped[int] = _user("The staff member who approves (a User's number).", nullable=False)
 
 
 class MaintenanceApprovalWorkflow(HostelTenantMixin, Base):
@@ -759,10 +759,11 @@ class MaintenanceSchedule(ActiveMixin, HostelTenantMixin, Base):
                 "interval_count",
                 "next_due_on",
                 "estimated_cost",
-                "assign_to_id",
+                "assign_to_user_id",
                 "description",
             ),
             required=("title", "issue_type_id", "frequency", "next_due_on"),
+            validate=f"{SERVICE}.check_schedule",
         ),
     )
 
@@ -776,7 +777,7 @@ class MaintenanceSchedule(ActiveMixin, HostelTenantMixin, Base):
     interval_count: Mapped[int] = mapped_column(default=1, server_default="1", comment="Every N days/weeks/months.")
     next_due_on: Mapped[dt.date] = mapped_column(comment="The next date the job opens a request for.")
     estimated_cost: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default="0")
-    assign_to: Mapped[User | None] = reference(tenant=False, comment="Staff member its requests go to at once.")
+    assign_to_user_id: Mapped[int | None] = _user("The staff member (a User's number) its requests go to at once.")
 
 
 class MaintenanceScheduleExecution(HostelTenantMixin, Base):

@@ -106,8 +106,8 @@ async def run_schedules_in(conn: Any, hostel_id: int, day: dt.date) -> int:
                 estimated_cost=s.estimated_cost,
                 due_on=max(s.next_due_on, day),
             )
-            if s.assign_to_id is not None:
-                await _assign(conn, hostel_id, request_id, s.assign_to_id, max(s.next_due_on, day))
+            if s.assign_to_user_id is not None:
+                await _assign(conn, hostel_id, request_id, s.assign_to_user_id, max(s.next_due_on, day))
             opened += 1
         await conn.execute(
             m.MaintenanceScheduleExecution.__table__.insert().values(

@@ -72,11 +72,14 @@ def _now() -> dt.datetime:
 
 
 async def _staff_member(db: Any, hostel_id: int, user_id: int, field: str) -> None:
-    """Refuse a user who is not staff (admin or supervisor) of the hostel: NOT_FOUND."""
+    """Refuse a user who is not staff of the hostel (its admin or supervisor, or a platform
+    administrator, who may act in any hostel): NOT_FOUND."""
     found = await db.execute(
         text(
             "SELECT 1 FROM role_assignments WHERE user_id = :u AND hostel_id = :h AND active "
             "AND role IN ('HOSTEL_ADMIN', 'SUPERVISOR') "
+            "UNION ALL SELECT 1 FROM role_assignments WHERE user_id = :u AND active "
+            "AND role IN ('SUPER_ADMIN', 'PLATFORM_ADMIN') AND hostel_id IS NULL AND school_id IS NULL "
             "UNION ALL SELECT 1 FROM admin_users a JOIN admin_hostel_assignments h ON h.admin_user_id = a.id "
             "WHERE a.user_id = :u AND h.hostel_id = :h LIMIT 1"
         ),
@@ -175,7 +178,7 @@ async def open_request(
     threshold = (
         await db.execute(
             text(
-                "SELECT id, approver_id FROM maintenance_approval_thresholds "
+                "SELECT id, approver_user_id FROM maintenance_approval_thresholds "
                 "WHERE hostel_id = :h AND active AND amount < :e ORDER BY amount DESC LIMIT 1"
             ),
             {"h": hostel_id, "e": estimated_cost},
@@ -239,7 +242,7 @@ async def open_request(
                 hostel_id=hostel_id,
                 request_id=request_id,
                 workflow_id=workflow_id,
-                approver_id=threshold.approver_id,
+                approver_id=threshold.approver_user_id,
                 estimated_cost=estimated_cost,
                 created_by=user_id,
             )
@@ -247,7 +250,7 @@ async def open_request(
         await notify(
             db,
             hostel_id=hostel_id,
-            user_ids=[threshold.approver_id],
+            user_ids=[threshold.approver_user_id],
             type=APPROVAL_ASKED,
             data={"reference": f"MR-{number:06d}", "title": title, "estimate": str(estimated_cost)},
             source="maintenance",
@@ -344,7 +347,14 @@ async def reject(
 async def check_threshold(ctx: Any, session: Any, threshold: m.ApprovalThreshold) -> None:
     """A threshold's amount is money and its approver is staff of the hostel."""
     money(threshold.amount, "amount")
-    await _staff_member(session, _hostel(ctx), threshold.approver_id, "approverId")
+    await _staff_member(session, _hostel(ctx), threshold.approver_user_id, "approverUserId")
+
+
+async def check_schedule(ctx: Any, session: Any, schedule: m.MaintenanceSchedule) -> None:
+    """A schedule's estimate is money and its assignee, if any, is staff of the hostel."""
+    money(schedule.estimated_cost, "estimatedCost")
+    if schedule.assign_to_user_id is not None:
+        await _staff_member(session, _hostel(ctx), schedule.assign_to_user_id, "assignToUserId")
 
 
 # ---- assignment ----------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """maintenance requests approvals vendors budgets schedules
 
-Revision ID: 83e8002bf165
+Revision ID: 75fdf3e0e809
 Revises: fb8e981cfcfe
-Create Date: 2026-12-07 22:14:27.464954
+Create Date: 2026-12-07 22:39:32.445557
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from migrations import rls
 from sqlalchemy.dialects import postgresql
 
-revision = '83e8002bf165'
+revision = '75fdf3e0e809'
 down_revision = 'fb8e981cfcfe'
 branch_labels = None
 depends_on = None
@@ -131,7 +131,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
     sa.Column('name', sa.String(), nullable=False),
     sa.Column('amount', sa.Numeric(precision=19, scale=2), nullable=False, comment='Estimates strictly above this need approval.'),
-    sa.Column('approver_id', sa.BigInteger(), nullable=False, comment='The staff member who approves.'),
+    sa.Column('approver_user_id', sa.BigInteger(), nullable=False, comment="The staff member who approves (a User's number)."),
     sa.Column('active', sa.Boolean(), server_default='true', nullable=False),
     sa.Column('hostel_id', sa.BigInteger(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
@@ -139,12 +139,13 @@ def upgrade() -> None:
     sa.Column('created_by', sa.BigInteger(), nullable=True),
     sa.Column('updated_by', sa.BigInteger(), nullable=True),
     sa.CheckConstraint('amount >= 0', name=op.f('ck_maintenance_approval_thresholds_amount_non_negative')),
-    sa.ForeignKeyConstraint(['approver_id'], ['users.id'], name=op.f('fk_maintenance_approval_thresholds_approver_id_users')),
+    sa.ForeignKeyConstraint(['approver_user_id'], ['users.id'], name=op.f('fk_maintenance_approval_thresholds_approver_user_id_users')),
     sa.ForeignKeyConstraint(['hostel_id'], ['hostels.id'], name=op.f('fk_maintenance_approval_thresholds_hostel_id_hostels')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_maintenance_approval_thresholds')),
     sa.UniqueConstraint('hostel_id', 'amount', name=op.f('uq_maintenance_approval_thresholds_hostel_id_amount')),
     sa.UniqueConstraint('hostel_id', 'id', name=op.f('uq_maintenance_approval_thresholds_hostel_id_id'))
     )
+    op.create_index(op.f('ix_maintenance_approval_thresholds_approver_user_id'), 'maintenance_approval_thresholds', ['approver_user_id'], unique=False)
     op.create_index(op.f('ix_maintenance_approval_thresholds_hostel_id'), 'maintenance_approval_thresholds', ['hostel_id'], unique=False)
     op.create_table('maintenance_category_budgets',
     sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -249,10 +250,10 @@ def upgrade() -> None:
     sa.Column('interval_count', sa.BigInteger(), server_default='1', nullable=False, comment='Every N days/weeks/months.'),
     sa.Column('next_due_on', sa.Date(), nullable=False, comment='The next date the job opens a request for.'),
     sa.Column('estimated_cost', sa.Numeric(precision=19, scale=2), server_default='0', nullable=False),
+    sa.Column('assign_to_user_id', sa.BigInteger(), nullable=True, comment="The staff member (a User's number) its requests go to at once."),
     sa.Column('issue_type_id', sa.BigInteger(), nullable=False),
     sa.Column('room_id', sa.BigInteger(), nullable=True),
     sa.Column('amenity_id', sa.BigInteger(), nullable=True),
-    sa.Column('assign_to_id', sa.BigInteger(), nullable=True, comment='Staff member its requests go to at once.'),
     sa.Column('active', sa.Boolean(), server_default='true', nullable=False),
     sa.Column('hostel_id', sa.BigInteger(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
@@ -261,7 +262,7 @@ def upgrade() -> None:
     sa.Column('updated_by', sa.BigInteger(), nullable=True),
     sa.CheckConstraint('estimated_cost >= 0', name=op.f('ck_maintenance_schedules_estimate_non_negative')),
     sa.CheckConstraint('interval_count >= 1', name=op.f('ck_maintenance_schedules_interval_positive')),
-    sa.ForeignKeyConstraint(['assign_to_id'], ['users.id'], name=op.f('fk_maintenance_schedules_assign_to_id_users')),
+    sa.ForeignKeyConstraint(['assign_to_user_id'], ['users.id'], name=op.f('fk_maintenance_schedules_assign_to_user_id_users')),
     sa.ForeignKeyConstraint(['hostel_id', 'amenity_id'], ['hostel_amenities.hostel_id', 'hostel_amenities.id'], name=op.f('fk_maintenance_schedules_hostel_id_amenity_id_hostel_amenities')),
     sa.ForeignKeyConstraint(['hostel_id', 'issue_type_id'], ['maintenance_issue_types.hostel_id', 'maintenance_issue_types.id'], name=op.f('fk_maintenance_schedules_hostel_id_issue_type_id_maintenance_issue_types')),
     sa.ForeignKeyConstraint(['hostel_id', 'room_id'], ['rooms.hostel_id', 'rooms.id'], name=op.f('fk_maintenance_schedules_hostel_id_room_id_rooms')),
@@ -269,6 +270,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_maintenance_schedules')),
     sa.UniqueConstraint('hostel_id', 'id', name=op.f('uq_maintenance_schedules_hostel_id_id'))
     )
+    op.create_index(op.f('ix_maintenance_schedules_assign_to_user_id'), 'maintenance_schedules', ['assign_to_user_id'], unique=False)
     op.create_index(op.f('ix_maintenance_schedules_hostel_id'), 'maintenance_schedules', ['hostel_id'], unique=False)
     op.create_table('maintenance_requests',
     sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -664,6 +666,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_maintenance_requests_complaint_id'), table_name='maintenance_requests')
     op.drop_table('maintenance_requests')
     op.drop_index(op.f('ix_maintenance_schedules_hostel_id'), table_name='maintenance_schedules')
+    op.drop_index(op.f('ix_maintenance_schedules_assign_to_user_id'), table_name='maintenance_schedules')
     op.drop_table('maintenance_schedules')
     op.drop_index(op.f('ix_maintenance_vendor_reviews_hostel_id'), table_name='maintenance_vendor_reviews')
     op.drop_table('maintenance_vendor_reviews')
@@ -674,6 +677,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_maintenance_category_budgets_hostel_id'), table_name='maintenance_category_budgets')
     op.drop_table('maintenance_category_budgets')
     op.drop_index(op.f('ix_maintenance_approval_thresholds_hostel_id'), table_name='maintenance_approval_thresholds')
+    op.drop_index(op.f('ix_maintenance_approval_thresholds_approver_user_id'), table_name='maintenance_approval_thresholds')
     op.drop_table('maintenance_approval_thresholds')
     op.drop_index(op.f('ix_maintenance_vendors_hostel_id'), table_name='maintenance_vendors')
     op.drop_table('maintenance_vendors')
