@@ -322,6 +322,10 @@ async def test_vendor_work_needs_an_active_contract_and_invoices_above_its_terms
 
     await refused(warden, ASSIGN_VENDOR, vendor_input(expired, "100.00"), "maintenanceRequestAssignVendor", "CONFLICT")
     await refused(warden, ASSIGN_VENDOR, vendor_input(current, "6000.00"), "maintenanceRequestAssignVendor", "CONFLICT")
+    forbidden(  # engaging a vendor is the admins'
+        await supervisor(ASSIGN_VENDOR, vendor_input(current, "100.00"), expect_errors=True),
+        "maintenanceRequestAssignVendor",
+    )
     assert moves(await get(warden, req["id"])) == ["OPEN"]
     job = (await ok(warden, ASSIGN_VENDOR, vendor_input(current, "3000.00"), "maintenanceRequestAssignVendor"))[
         "vendorAssignment"
@@ -578,7 +582,12 @@ async def test_a_resident_sees_only_the_requests_raised_for_them(client, db):
         "SELECT s.id FROM hostel_students s JOIN users u ON u.id = s.user_id WHERE u.email = 'resident@sunrise.demo'"
     )
     theirs = await request(warden, issue, studentId=encode_gid("HostelStudent", student))
-    other = await request(warden, issue)
+    neighbour = await db.fetchval(
+        "SELECT id FROM hostel_students WHERE hostel_id = (SELECT hostel_id FROM hostel_students WHERE id = $1) "
+        "AND id <> $1 ORDER BY id LIMIT 1",
+        student,
+    )
+    other = await request(warden, issue, studentId=encode_gid("HostelStudent", neighbour))  # another resident's
     mine = await resident(
         """query($issue: ID!) { maintenanceRequests(first: 10, filter: {issueTypeId: {eq: $issue}}) {
         nodes { id status statusHistory(first: 5) { nodes { toStatus } } } } }""",
@@ -586,6 +595,7 @@ async def test_a_resident_sees_only_the_requests_raised_for_them(client, db):
         expect_errors=True,
     )
     assert [n["id"] for n in mine["data"]["maintenanceRequests"]["nodes"]] == [theirs["id"]]
+    assert mine["data"]["maintenanceRequests"]["nodes"][0]["statusHistory"]["nodes"] == [{"toStatus": "OPEN"}]
     assert (await resident(GET, {"id": other["id"]}))["data"]["node"] is None
     for hidden in ("maintenanceCosts", "maintenanceAssignments", "vendorInvoices"):
         body = await resident(f"{{ {hidden}(first: 1) {{ totalCount }} }}", expect_errors=True)

@@ -35,6 +35,7 @@ from resolvers.notification.pipeline import notify, register_defaults
 
 S = m.MaintenanceRequestStatus
 CENT = Decimal("0.01")
+NUMBER_LOCK = 0x6D6E7472  # advisory lock key ("mntr") of a hostel's request numbers
 ASSIGNABLE = (S.OPEN, S.APPROVED, S.ASSIGNED)
 CANCELLABLE = (S.OPEN, S.PENDING_APPROVAL, S.APPROVED, S.ASSIGNED, S.IN_PROGRESS)
 
@@ -184,6 +185,12 @@ async def open_request(
             {"h": hostel_id, "e": estimated_cost},
         )
     ).first()
+    # numbers are per hostel and gap-free: two requests opened at once take turns (the lock ends
+    # with the transaction)
+    await db.execute(
+        text("SELECT pg_advisory_xact_lock(CAST(:k AS integer), CAST(:h AS integer))"),
+        {"k": NUMBER_LOCK, "h": hostel_id},
+    )
     number = await db.scalar(
         text("SELECT count(*) + 1 FROM maintenance_requests WHERE hostel_id = :h"), {"h": hostel_id}
     )
