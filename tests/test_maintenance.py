@@ -492,6 +492,7 @@ async def test_a_schedule_opens_one_request_per_due_date_however_often_the_job_r
     async with tasks.opened(app_url):
         await jobs.run_schedules(hostel_id, today)
         await jobs.run_schedules(hostel_id, today)  # again: nothing more
+        await jobs.run_maintenance_schedules(0)  # the periodic task, over every hostel: still nothing more
     seen = await warden(
         """query($id: ID!, $issue: ID!) {
         node(id: $id) { ... on MaintenanceSchedule { nextDueOn
@@ -651,3 +652,24 @@ async def test_the_wardens_board_and_the_supervisors_day_cost_the_same_statement
     one, many = await supervisor(TODAY, {**day, "n": 1}), await supervisor(TODAY, {**day, "n": 30})
     assert len(many["data"]["maintenanceAssignments"]["nodes"]) >= 3
     assert supervisor.statements(one) == supervisor.statements(many)
+
+
+async def test_the_hourly_job_computes_the_month_to_date_of_every_hostel(client, app_url):
+    from resolvers.maintenance import jobs
+
+    warden = await as_user(client, WARDEN)
+    start = hostel_today().replace(day=1).isoformat()
+    query = """query($start: Date!) { maintenanceAnalytics(first: 5, filter: {periodStart: {eq: $start}},
+      orderBy: {field: COMPUTED_AT, direction: DESC}) { nodes { periodEnd requestsOpened computedAt } } }"""
+    before = (await warden(query, {"start": start}))["data"]["maintenanceAnalytics"]["nodes"]
+    issue = await issue_type(warden)
+    await request(warden, issue)
+    async with tasks.opened(app_url):
+        await jobs.compute_maintenance_figures(0)
+    after = (await warden(query, {"start": start}))["data"]["maintenanceAnalytics"]["nodes"]
+    month_to_date = [n for n in after if n["periodEnd"] == hostel_today().isoformat()]
+    assert len(month_to_date) == 1  # replaced, not added
+    # the demo data computed the month to date when it was loaded
+    (previous,) = [n for n in before if n["periodEnd"] == hostel_today().isoformat()]
+    assert month_to_date[0]["computedAt"] > previous["computedAt"]
+    assert month_to_date[0]["requestsOpened"] >= previous["requestsOpened"] + 1
