@@ -11,6 +11,7 @@ from resolvers.maintenance import jobs, service
 
 mutations = (
     workflow("maintenanceRequestCreate", service.create_request, STAFF, returns=m.MaintenanceRequest),
+    workflow("maintenanceRequestUpdate", service.update_request, STAFF, returns=m.MaintenanceRequest),
     workflow("maintenanceRequestApprove", service.approve, STAFF, returns=m.MaintenanceApproval),
     workflow("maintenanceRequestReject", service.reject, STAFF, returns=m.MaintenanceApproval),
     workflow("maintenanceRequestAssign", service.assign, STAFF, returns=m.MaintenanceAssignment),

@@ -257,6 +257,43 @@ async def test_an_invalid_move_is_refused_and_changes_nothing(client, db):
     assert moves(await get(warden, other["id"])) == ["OPEN"]
 
 
+async def test_staff_change_what_an_unfinished_request_says(client):
+    warden = await as_user(client, WARDEN)
+    issue = await issue_type(warden)
+    req = await request(warden, issue)
+    change = f"""mutation($input: MaintenanceRequestUpdateInput!) {{ maintenanceRequestUpdate(input: $input) {{
+      maintenanceRequest {{ title priority dueOn status }} {ERR} }} }}"""
+    due = (hostel_today() + dt.timedelta(days=9)).isoformat()
+    changed = await ok(
+        warden,
+        change,
+        {
+            "input": {
+                "maintenanceRequestId": req["id"],
+                "title": "Tap, second floor",
+                "priority": "URGENT",
+                "dueOn": due,
+            }
+        },
+        "maintenanceRequestUpdate",
+    )
+    assert changed["maintenanceRequest"] == {
+        "title": "Tap, second floor",
+        "priority": "URGENT",
+        "dueOn": due,
+        "status": "OPEN",
+    }
+    past = (hostel_today() - dt.timedelta(days=1)).isoformat()
+    await refused(
+        warden,
+        change,
+        {"input": {"maintenanceRequestId": req["id"], "dueOn": past}},
+        "maintenanceRequestUpdate",
+        "INVALID",
+    )
+    assert (await get(warden, req["id"]))["dueOn"] == due
+
+
 # ---- approval ----------------------------------------------------------------------------------
 
 

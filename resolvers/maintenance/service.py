@@ -302,6 +302,40 @@ async def create_request(
     )
 
 
+async def update_request(
+    ctx: Any,
+    session: Any,
+    maintenance_request_id: Ref[m.MaintenanceRequest],
+    title: str | None = None,
+    description: str | None = None,
+    priority: m.MaintenancePriority | None = None,
+    due_on: dt.date | None = None,
+) -> int:
+    """Change what a request says (title, description, priority, due date) while it is not
+    finished. Its estimate is not changed here: the approval was given for it."""
+    row = await _locked(session, maintenance_request_id)
+    _refuse(row, "changed", CANCELLABLE)
+    values: dict[str, Any] = {}
+    if title is not None:
+        if not title.strip():
+            raise user_error(ErrorCode.INVALID, "A request needs a title.", "title")
+        values["title"] = title.strip()
+    if description is not None:
+        values["description"] = description
+    if priority is not None:
+        values["priority"] = priority
+    if due_on is not None:
+        if due_on < clock.today():
+            raise user_error(ErrorCode.INVALID, "The due date cannot be in the past.", "dueOn")
+        values["due_on"] = due_on
+    if values:
+        t = m.MaintenanceRequest.__table__
+        await session.execute(
+            update(t).where(t.c.id == row.id).values(**values, updated_at=_now(), updated_by=ctx.user_id)
+        )
+    return int(row.id)
+
+
 # ---- approval ------------------------------------------------------------------------------------
 
 
