@@ -11,6 +11,7 @@ is read, never changed."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
 from decimal import Decimal
@@ -496,6 +497,23 @@ async def test_remaining_budget_never_goes_negative_without_an_override(client):
     )
     node = left["data"]["node"]
     assert Decimal(node["amount"]) - Decimal(node["committedAmount"]) == remaining >= 0
+
+
+async def test_two_costs_committed_at_once_never_both_take_the_last_of_the_budget(client):
+    """The category budget's row is locked while a cost is weighed: of two commits racing for
+    the same remainder, one fits and the other is refused."""
+    warden, supervisor = await as_user(client, WARDEN), await as_user(client, SUPERVISOR)
+    issue = await issue_type(warden)
+    slice_id = await budget_slice(warden, issue, "1000.00")
+    req = await request(supervisor, issue)
+    commit = {"input": {"maintenanceRequestId": req["id"], "amount": "600.00", "costType": "LABOUR"}}
+    bodies = await asyncio.gather(supervisor(COMMIT, commit), supervisor(COMMIT, commit))
+    outcomes = sorted(tuple(e["code"] for e in b["data"]["maintenanceCostCommit"]["errors"]) for b in bodies)
+    assert outcomes == [(), ("CONFLICT",)]
+    left = await warden(
+        """query($id: ID!) { node(id: $id) { ... on CategoryBudget { committedAmount } } }""", {"id": slice_id}
+    )
+    assert left["data"]["node"]["committedAmount"] == "600.00"
 
 
 # ---- preventive maintenance, figures ----------------------------------------------------------------
