@@ -21,6 +21,7 @@ from demo.complaint import load_complaints
 from demo.finance import load_school_finance
 from demo.hostel import load_hostel_season
 from demo.announcement import load_announcements
+from demo.maintenance import load_maintenance
 from demo.notification import load_notifications
 from demo.school import load_families, load_school_year
 from models import (
@@ -260,6 +261,7 @@ async def load(url: str) -> bool:
                 await load_complaints(session, hostel, user_ids, [*wardens, *HOSTEL_SUPERVISORS.get(hostel.slug, ())])
                 approver = "supervisor@sunrise.demo" if hostel.slug == "demo-sunrise" else wardens[-1]
                 await load_announcements(session, hostel, user_ids[wardens[0]], user_ids[approver])
+                await load_maintenance(session, hostel, user_ids, clock.today_in(hostel.time_zone))
             from demo.files import load_hostel_files
 
             for slug, (staff, member) in HOSTEL_FILE_USERS.items():

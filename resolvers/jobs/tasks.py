@@ -75,6 +75,7 @@ app = procrastinate.App(
         "resolvers.announcement.publishing",
         "resolvers.announcement.scheduling",
         "resolvers.announcement.tracking",
+        "resolvers.maintenance.jobs",
     ],
 )
 
