@@ -70,6 +70,9 @@ app = procrastinate.App(
         "resolvers.notification.delivery",
         "resolvers.notification.escalation",
         "resolvers.file_management.images",
+        "resolvers.file_management.ocr",
+        "resolvers.file_management.expiry",
+        "resolvers.file_management.analytics",
     ],
 )
 
