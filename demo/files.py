@@ -252,9 +252,10 @@ async def load_hostel_documents(session: Any, hostel: Any, staff_id: int, member
     session.add_all(kinds.values())
     await session.flush()
     hs = m.HostelStudent
+    # the member's own resident record where they have one (Sunrise), else the hostel's first
     student = (
         await session.execute(
-            select(hs).where(hs.hostel_id == h).order_by((hs.user_id == member_id).desc(), hs.id).limit(1)
+            select(hs).where(hs.hostel_id == h).order_by((hs.user_id == member_id).is_(True).desc(), hs.id).limit(1)
         )
     ).scalar_one()
     booking = (

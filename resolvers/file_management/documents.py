@@ -158,10 +158,8 @@ async def submit(
     session: Any,
     document_type_id: Annotated[Ref[models.DocumentType], Doc("What kind of document it is.")],
     file_id: Annotated[Ref[models.FileUpload], Doc("The stored file (fileUpload or an upload session first).")],
-    student_id: Annotated[
-        Ref[models.HostelStudent] | None, Doc("The resident it is about (a resident: themselves).")
-    ] = None,
-    booking_id: Annotated[Ref[models.Booking] | None, Doc("Or the booking whose guest it is about.")] = None,
+    student_id: Ref[models.HostelStudent] | None = None,  # the resident it is about (a resident: themselves)
+    booking_id: Ref[models.Booking] | None = None,  # or the booking whose guest it is about
     guest_name: Annotated[str | None, Doc("Which guest of the booking.")] = None,
     field_values: Annotated[
         list[DocumentFieldValue] | None, Doc("What the document states: its type's required fields.")
@@ -175,6 +173,10 @@ async def submit(
     hostel_id = _in_hostel(ctx)
     if (student_id is None) == (booking_id is None):
         raise user_error(ErrorCode.INVALID, "Give either a resident (studentId) or a booking (bookingId).", "studentId")
+    if not is_staff(ctx) and not await _is_owner(session, ctx.user_id, student_id, booking_id):
+        # a reference's check is the tenant's; whose record it is, is this rule's
+        field = "studentId" if student_id is not None else "bookingId"
+        raise user_error(ErrorCode.NOT_FOUND, "None of yours with this ID.", field)
     kind = await session.get(models.DocumentType, document_type_id)
     if kind is None or not kind.active:
         raise user_error(ErrorCode.NOT_FOUND, "No active DocumentType with this ID.", "documentTypeId")
@@ -224,6 +226,16 @@ async def submit(
         await _defer_ocr(session, hostel_id, ocr.id)
     await session.flush()
     return int(document.id)
+
+
+async def _is_owner(session: Any, user_id: int, student_id: int | None, booking_id: int | None) -> bool:
+    """A resident hands in documents about themselves or their bookings' guests only."""
+    if student_id is not None:
+        sql = "SELECT 1 FROM hostel_students WHERE id = :id AND user_id = :u"
+    else:
+        sql = "SELECT 1 FROM bookings WHERE id = :id AND booker_user_id = :u"
+    found = await session.execute(text(sql), {"id": student_id if student_id is not None else booking_id, "u": user_id})
+    return found.first() is not None
 
 
 async def _today(session: Any, hostel_id: int) -> dt.date:
