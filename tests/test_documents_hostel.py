@@ -122,6 +122,12 @@ async def test_a_resident_hands_in_a_document_that_staff_verify_with_its_history
     }
     node = (await r["gql"](NODE, {"id": doc["id"]}))["data"]["node"]
     assert (node["status"], node["rejectionReason"]) == ("REJECTED", "Forged stamp.")
+    # the resident heard of each decision, through the notification pipeline
+    told = await r["gql"]("{ myNotifications(first: 10) { nodes { notificationType body } } }")
+    assert sorted((n["notificationType"], n["body"]) for n in told["data"]["myNotifications"]["nodes"]) == [
+        ("document.rejected", "Your Identity proof was rejected: Forged stamp. Hand in a new one."),
+        ("document.verified", "Your Identity proof has been verified."),
+    ]
     await refused(warden, VERIFY, {"i": {"documentId": doc["id"]}}, "documentVerify", "CONFLICT")
 
 

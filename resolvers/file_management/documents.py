@@ -31,6 +31,7 @@ from kit.workflow import Doc, Ref
 from models.file_management.documents import DocumentCheck, DocumentStatus
 from models.hostel.access import is_staff
 from resolvers.file_management.service import ALLOWED_TYPES, _in_hostel
+from resolvers.notification.pipeline import notify, register_defaults
 
 OCR_QUEUE = "files"
 FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
@@ -46,15 +47,36 @@ class DocumentFieldValue:
     value: str
 
 
+DECIDED = {DocumentStatus.VERIFIED: "document.verified", DocumentStatus.REJECTED: "document.rejected"}
+register_defaults(
+    DECIDED[DocumentStatus.VERIFIED],
+    {
+        "IN_APP": ("{{ document }} verified", "Your {{ document }} has been verified."),
+        "EMAIL": ("{{ document }} verified", "Your {{ document }} has been verified."),
+        "SMS": (None, "Your {{ document }} has been verified."),
+        "PUSH": ("{{ document }} verified", "Verified"),
+    },
+)
+register_defaults(
+    DECIDED[DocumentStatus.REJECTED],
+    {
+        "IN_APP": ("{{ document }} rejected", "Your {{ document }} was rejected: {{ reason }} Hand in a new one."),
+        "EMAIL": ("{{ document }} rejected", "Your {{ document }} was rejected: {{ reason }} Hand in a new one."),
+        "SMS": (None, "Your {{ document }} was rejected: {{ reason }}"),
+        "PUSH": ("{{ document }} rejected", "{{ reason }}"),
+    },
+)
+
+
 # ---- document types ----------------------------------------------------------------------------
 
 
 async def check_document_type(ctx: Any, session: Any, obj: Any) -> None:
     """A type's fields are sane: field names snake_case, media types the storage keeps, alert
     days positive, an expiry required only where one can be known."""
-    obj.code = (obj.code or "").strip().upper()
-    if not re.fullmatch(r"[A-Z][A-Z0-9_]{0,49}", obj.code):
-        raise user_error(ErrorCode.INVALID, "A code is letters, digits and _ (e.g. ID_PROOF).", "code")
+    obj.code = (obj.code or "").strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,49}", obj.code):
+        raise user_error(ErrorCode.INVALID, "A code is up to 50 letters, digits, _ and - (e.g. ID_PROOF).", "code")
     names = list(obj.required_fields or [])
     bad = [n for n in names if not FIELD_NAME.fullmatch(n)]
     if bad or len(set(names)) != len(names):
@@ -278,6 +300,21 @@ async def _decide(ctx: Any, session: Any, document_id: int, to: DocumentStatus, 
     document.rejection_reason = reason if to is DocumentStatus.REJECTED else None
     document.updated_at, document.updated_by = now, ctx.user_id
     session.add(history(document, before, ctx.user_id, reason))
+    owners = await _owner_user_ids(session, document)
+    if owners:  # the owner hears of the decision (a booking without a booker account: nobody to tell)
+        name = (
+            await session.execute(
+                text("SELECT name FROM document_types WHERE id = :t"), {"t": document.document_type_id}
+            )
+        ).scalar_one()
+        await notify(
+            session,
+            hostel_id=document.hostel_id,
+            user_ids=owners,
+            type=DECIDED[to],
+            data={"document": name, "reason": reason or "", "document_id": document.id},
+            source="file_management",
+        )
     await session.flush()
     return int(document.id)
 
