@@ -144,7 +144,7 @@ class DocumentType(ActiveMixin, HostelTenantMixin, Base):
     )
     alert_days: Mapped[list[int]] = mapped_column(
         ARRAY(Integer),
-        default=list,
+        default=lambda: [30, 7],  # as the server default
         server_default="{30,7}",
         comment="Days before expiry the owner and staff are told.",
     )
