@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 import models as m
+from kit import clock
 from kit.settings import get_settings
 from kit.storage import storage_for
 from resolvers.file_management.images import render, variant_key
@@ -177,6 +178,8 @@ async def load_hostel_files(session: Any, hostel: Any, user_ids: dict[str, int],
         session.add(m.FileTagging(hostel_id=h, file_id=file.id, tag_id=tag.id))
     session.add(m.FileFavorite(hostel_id=h, user_id=member_id, file_id=rules.id, created_by=member_id))
 
+    await load_hostel_documents(session, hostel, staff_id, member_id, add_file)
+
     settings = get_settings()
     session.add(
         m.FileQuota(
@@ -212,3 +215,171 @@ async def load_hostel_files(session: Any, hostel: Any, user_ids: dict[str, int],
         )
     )
     await session.flush()
+
+
+async def load_hostel_documents(session: Any, hostel: Any, staff_id: int, member_id: int, add_file: Any) -> None:
+    """Document types, and documents in every state: a resident's ID proof verified and due to
+    expire within a month (its alert sent), a police verification waiting with its OCR record, a
+    booking guest's ID rejected, a medical certificate accepted, and one that failed its checks;
+    then the files' analytics, computed as the job does."""
+    from resolvers.file_management import analytics
+    from resolvers.file_management.documents import run_checks
+
+    h = hostel.id
+    today = clock.today_in(hostel.time_zone)
+    now = dt.datetime.now(dt.UTC)
+    pdf = ["application/pdf", "image/jpeg", "image/png"]
+    kinds = {}
+    for code, name, fields, days, verify, ocr in (
+        ("ID_PROOF", "Identity proof", ["number", "full_name"], 365, True, False),
+        ("POLICE_VERIFICATION", "Police verification", ["certificate_number"], 180, True, True),
+        ("MEDICAL_CERTIFICATE", "Medical certificate", ["doctor"], 90, False, False),
+    ):
+        kinds[code] = m.DocumentType(
+            hostel_id=h,
+            code=code,
+            name=name,
+            required_fields=fields,
+            allowed_content_types=pdf,
+            max_size_bytes=5_000_000,
+            validity_days=days,
+            expiry_required=True,
+            alert_days=[30, 7],
+            requires_verification=verify,
+            ocr_enabled=ocr,
+            created_by=staff_id,
+        )
+    session.add_all(kinds.values())
+    await session.flush()
+    hs = m.HostelStudent
+    # the member's own resident record where they have one (Sunrise), else the hostel's first
+    student = (
+        await session.execute(
+            select(hs).where(hs.hostel_id == h).order_by((hs.user_id == member_id).is_(True).desc(), hs.id).limit(1)
+        )
+    ).scalar_one()
+    booking = (
+        await session.execute(select(m.Booking).where(m.Booking.hostel_id == h).order_by(m.Booking.id).limit(1))
+    ).scalar_one()
+    owner_id = student.user_id or member_id
+
+    async def document(code: str, title: str, values: dict[str, str], expires_on: dt.date, by: int, **kw: Any) -> Any:
+        file, _ = await add_file(
+            f"{title}.pdf",
+            [_pdf(title, [f"{k}: {v}" for k, v in values.items()])],
+            "application/pdf",
+            "pdf",
+            by,
+            m.FileAccessLevel.PRIVATE,
+        )
+        kind = kinds[code]
+        checks = run_checks(kind, file, values, expires_on, today - dt.timedelta(days=10))
+        passed = all(ok for _, ok, _ in checks)
+        status = kw.pop("status", m.DocumentStatus.PENDING if passed else m.DocumentStatus.INVALID)
+        row = m.DocumentUpload(
+            hostel_id=h,
+            document_type_id=kind.id,
+            file_id=file.id,
+            field_values=values,
+            status=status,
+            expires_on=expires_on,
+            submitted_by=by,
+            created_by=by,
+            created_at=now - dt.timedelta(days=10),
+            **kw,
+        )
+        session.add(row)
+        await session.flush()
+        for check, ok, message in checks:
+            session.add(
+                m.DocumentValidation(hostel_id=h, document_id=row.id, check_name=check, passed=ok, message=message)
+            )
+        first = m.DocumentStatus.PENDING if passed and kind.requires_verification else m.DocumentStatus.ACCEPTED
+        session.add(
+            m.DocumentVerification(
+                hostel_id=h,
+                document_id=row.id,
+                to_status=first if passed else m.DocumentStatus.INVALID,
+                reason=None if passed else " ".join(msg for _, ok, msg in checks if not ok),
+                created_by=by,
+            )
+        )
+        if status in (m.DocumentStatus.VERIFIED, m.DocumentStatus.REJECTED):
+            session.add(
+                m.DocumentVerification(
+                    hostel_id=h,
+                    document_id=row.id,
+                    from_status=first,
+                    to_status=status,
+                    decided_by=staff_id,
+                    reason=row.rejection_reason,
+                    created_by=staff_id,
+                )
+            )
+        if passed:
+            session.add(m.DocumentExpiry(hostel_id=h, document_id=row.id, expires_on=expires_on, alert_days=[30, 7]))
+        await session.flush()
+        return row
+
+    id_proof = await document(
+        "ID_PROOF",
+        "Identity card",
+        {"number": "ID-4471-2290", "full_name": student.full_name},
+        today + dt.timedelta(days=20),
+        owner_id,
+        student_id=student.id,
+        status=m.DocumentStatus.VERIFIED,
+        verified_by=staff_id,
+        verified_at=now - dt.timedelta(days=9),
+    )
+    expiry = (
+        await session.execute(select(m.DocumentExpiry).where(m.DocumentExpiry.document_id == id_proof.id))
+    ).scalar_one()
+    expiry.last_alert_days = 30
+    session.add(m.DocumentExpiryAlert(hostel_id=h, expiry_id=expiry.id, days_before=30, recipients=2))
+    police = await document(
+        "POLICE_VERIFICATION",
+        "Police verification",
+        {"certificate_number": "PV/2026/0193"},
+        today + dt.timedelta(days=170),
+        owner_id,
+        student_id=student.id,
+    )
+    session.add(
+        m.DocumentOCR(
+            hostel_id=h,
+            document_id=police.id,
+            status=m.OcrStatus.DONE,
+            engine="development",
+            text="",
+            confidence_percent=0,
+            processed_at=now - dt.timedelta(days=10),
+        )
+    )
+    await document(
+        "ID_PROOF",
+        "Guest passport",
+        {"number": "P0099812", "full_name": "Asha Rao"},
+        today + dt.timedelta(days=400),
+        staff_id,
+        booking_id=booking.id,
+        guest_name="Asha Rao",
+        status=m.DocumentStatus.REJECTED,
+        rejection_reason="The photo page is cut off.",
+        verified_by=staff_id,
+        verified_at=now - dt.timedelta(days=8),
+    )
+    await document(
+        "MEDICAL_CERTIFICATE",
+        "Medical certificate",
+        {"doctor": "Dr. Iyer"},
+        today + dt.timedelta(days=80),
+        owner_id,
+        student_id=student.id,
+        status=m.DocumentStatus.ACCEPTED,
+    )
+    await document(
+        "ID_PROOF", "Blurry ID", {"number": "ID-11"}, today + dt.timedelta(days=300), owner_id, student_id=student.id
+    )
+    await session.flush()
+    await analytics.compute(session, h, now)

@@ -23,8 +23,8 @@ from kit.registry import spec_for_model
 from kit import writes
 from kit.workflow import workflow
 from models.file_management import QUOTA_WRITERS
-from models.hostel.access import MEMBERS
-from resolvers.file_management import service
+from models.hostel.access import MEMBERS, STAFF
+from resolvers.file_management import analytics, documents, service
 
 FileAccessLevel = graphql_enum(models.FileAccessLevel)
 ImageVariantKind = graphql_enum(models.ImageVariantKind)
@@ -129,4 +129,8 @@ mutations = (
     workflow("fileFavoriteToggle", service.favorite_toggle, MEMBERS, returns=models.FileUpload),
     workflow("fileAccessGrant", service.access_grant, MEMBERS, returns=models.FileAccess),
     workflow("fileAccessRevoke", service.access_revoke, MEMBERS, returns=models.FileUpload),
+    workflow("fileAnalyticsRefresh", analytics.refresh, STAFF, returns=models.FileAnalytics),
+    workflow("documentSubmit", documents.submit, MEMBERS, returns=models.DocumentUpload),
+    workflow("documentVerify", documents.verify, STAFF, returns=models.DocumentUpload),
+    workflow("documentReject", documents.reject, STAFF, returns=models.DocumentUpload),
 )

@@ -2,7 +2,8 @@
 sessions and their parts, quotas, the download log, and images' dimensions and variants.
 
 Who reads which file: hostel staff every file of their hostel; any other member (a resident)
-the files they uploaded and those shared with the whole hostel (`accessLevel: HOSTEL`). A
+the files they uploaded, those shared with the whole hostel (`accessLevel: HOSTEL`), those
+granted to them, and those handed in as their documents (documents.py). A
 version, a variant, an image's details follow their file. The bytes are in the storage of
 kit/storage.py; downloads go through signed, expiring URLs (`FileUpload.downloadUrl`).
 """
@@ -56,6 +57,15 @@ def _granted(ctx: Any, bind: Any) -> Any:
     )
 
 
+def _my_documents_files(ctx: Any, bind: Any) -> Any:
+    """Files handed in as documents the caller owns (about them, or their bookings' guests): staff
+    may have uploaded them for the resident."""
+    from models.file_management.documents import DocumentUpload, _own_documents
+
+    documents = DocumentUpload.__table__
+    return select(documents.c.file_id).where(_own_documents(ctx, bind, documents))
+
+
 def readable_files(column: str | None = None) -> Any:
     """Row filter of a file (`column` None) or of a row hanging off one (`column` its key):
     staff see all; anyone else their own uploads, the files shared with the hostel and those
@@ -69,6 +79,7 @@ def readable_files(column: str | None = None) -> Any:
             files.c.uploaded_by == _me(ctx, bind),
             files.c.access_level == bind(FileAccessLevel.HOSTEL.value),
             files.c.id.in_(_granted(ctx, bind)),
+            files.c.id.in_(_my_documents_files(ctx, bind)),
         )
         if column is None:
             return "self", visible

@@ -26,7 +26,7 @@ import enum
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint, select
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ActiveMixin, Base, ComputedMixin, HostelTenantMixin, enum_column, hostel_table, reference
@@ -34,6 +34,7 @@ from models.entity import Entity, Writes
 from models.hostel.access import ADMINS, MEMBERS, STAFF, is_staff, my_student_ids
 
 if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.complaint.complaint import Complaint
     from models.hostel.amenity import HostelAmenity
     from models.hostel_student import HostelStudent
     from models.room.room import Room
@@ -205,8 +206,8 @@ class MaintenanceRequest(HostelTenantMixin, Base):
     amenity: Mapped[HostelAmenity | None] = reference(comment="The amenity concerned, if any.")
     floor: Mapped[int | None] = mapped_column(comment="The floor concerned, for floor-wide work.")
     student: Mapped[HostelStudent | None] = reference(comment="The resident it was raised for (their complaint).")
-    complaint_id: Mapped[int | None] = mapped_column(
-        BigInteger, index=True, comment="The complaint it came from (complaints/), if any."
+    complaint: Mapped[Complaint | None] = reference(
+        back="maintenance_requests", comment="The complaint it came from, if any."
     )
     requested_by: Mapped[User | None] = reference(tenant=False, comment="The staff member who raised it.")
     source: Mapped[MaintenanceSource] = enum_column(MaintenanceSource, MaintenanceSource.STAFF)

@@ -76,6 +76,9 @@ app = procrastinate.App(
         "resolvers.announcement.scheduling",
         "resolvers.announcement.tracking",
         "resolvers.maintenance.jobs",
+        "resolvers.file_management.ocr",
+        "resolvers.file_management.expiry",
+        "resolvers.file_management.analytics",
     ],
 )
 
