@@ -207,7 +207,7 @@ class MaintenanceRequest(HostelTenantMixin, Base):
     floor: Mapped[int | None] = mapped_column(comment="The floor concerned, for floor-wide work.")
     student: Mapped[HostelStudent | None] = reference(comment="The resident it was raised for (their complaint).")
     complaint: Mapped[Complaint | None] = reference(
-        back="maintenance_requests", comment="The complaint it came from, if any."
+        back="maintenance_requests", index=True, comment="The complaint it came from, if any."
     )
     requested_by: Mapped[User | None] = reference(tenant=False, comment="The staff member who raised it.")
     source: Mapped[MaintenanceSource] = enum_column(MaintenanceSource, MaintenanceSource.STAFF)
