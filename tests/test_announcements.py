@@ -232,6 +232,29 @@ async def test_submitting_a_draft_that_reaches_nobody_is_refused(client, db):
     await refused(world.admin, "announcementTargetAdd", "announcementTarget", inp, "INVALID")
 
 
+async def test_staff_attach_an_uploaded_file_once_and_another_hostels_file_is_not_found(client, db):
+    from tests.test_files import PDF, upload
+
+    world, _ = await world_with_floors(db, client)
+    a = await draft(world)
+    uploaded = await upload(world.admin, PDF, "timetable.pdf")
+    file_id = uploaded["fileUpload"]["id"]
+    fields = "id caption file { fileName }"
+    inp = {"announcementId": a, "fileId": file_id, "caption": " Water timetable "}
+    added = await ok(world.admin, "announcementAttachmentAdd", "announcementAttachment", inp, fields)
+    assert (added["caption"], added["file"]) == ("Water timetable", {"fileName": "timetable.pdf"})
+    await refused(world.admin, "announcementAttachmentAdd", "announcementAttachment", inp, "CONFLICT")
+    # a file of the demo hostel is out of this hostel's sight: not found, nothing attached
+    warden = await as_user(client, "warden@sunrise.demo")
+    theirs = (await upload(warden, PDF, "theirs.pdf"))["fileUpload"]["id"]
+    elsewhere = {"announcementId": a, "fileId": theirs}
+    await refused(world.admin, "announcementAttachmentAdd", "announcementAttachment", elsewhere, "NOT_FOUND")
+    listed = await world.admin(
+        "query($a: ID!) { node(id: $a) { ... on Announcement { attachments(first: 5) { totalCount } } } }", {"a": a}
+    )
+    assert listed["data"]["node"]["attachments"]["totalCount"] == 1
+
+
 # ---- approval ------------------------------------------------------------------------------------------
 
 

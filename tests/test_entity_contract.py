@@ -346,7 +346,7 @@ async def test_entity_contract(contract_tenants: Tenants, model: type) -> None:
 
 def test_every_model_and_domain_is_found_by_walking_the_packages() -> None:
     """Discovery, not lists: every mapped model is `models.<Name>`, and every module under
-    `schema/` with a Query or mutations is composed into the root schema."""
+    `schema/` with a Query, mutations or subscriptions is composed into the root schema."""
     import pkgutil
 
     import models
@@ -359,4 +359,5 @@ def test_every_model_and_domain_is_found_by_walking_the_packages() -> None:
     composed = {module.__name__ for module in DOMAINS}
     for name in names - {"schema.root"}:
         module = __import__(name, fromlist=["_"])
-        assert (name in composed) == (hasattr(module, "Query") or hasattr(module, "mutations")), name
+        roots = ("Query", "mutations", "subscriptions")
+        assert (name in composed) == any(hasattr(module, r) for r in roots), name

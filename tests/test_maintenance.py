@@ -336,6 +336,41 @@ async def test_an_estimate_above_the_threshold_waits_for_the_named_approver(clie
     await refused(warden, APPROVE, {"id": req["id"]}, "maintenanceRequestApprove", "CONFLICT")  # decided
 
 
+async def test_the_named_approver_rejects_a_request_and_it_ends_there(client):
+    warden, supervisor = await as_user(client, WARDEN), await as_user(client, SUPERVISOR)
+    issue = await issue_type(warden)
+    req = await request(supervisor, issue, "15000.00")
+    reject = f"""mutation($input: MaintenanceRequestRejectInput!) {{ maintenanceRequestReject(input: $input) {{
+      maintenanceApproval {{ status notes }} {ERR} }} }}"""
+    inp = {"input": {"maintenanceRequestId": req["id"], "notes": "Too dear: get another quote"}}
+    await refused(supervisor, reject, inp, "maintenanceRequestReject", "FORBIDDEN")  # not the named approver
+    assert (await get(warden, req["id"]))["status"] == "PENDING_APPROVAL"
+    rejected = (await ok(warden, reject, inp, "maintenanceRequestReject"))["maintenanceApproval"]
+    assert rejected == {"status": "REJECTED", "notes": "Too dear: get another quote"}
+    assert moves(await get(warden, req["id"])) == ["PENDING_APPROVAL", "REJECTED"]
+    await refused(warden, APPROVE, {"id": req["id"]}, "maintenanceRequestApprove", "CONFLICT")  # it ended
+    await refused(warden, reject, inp, "maintenanceRequestReject", "CONFLICT")
+
+
+async def test_an_admin_resizes_a_category_budget_and_costs_meet_the_new_amount(client):
+    warden, supervisor = await as_user(client, WARDEN), await as_user(client, SUPERVISOR)
+    issue = await issue_type(warden)
+    slice_id = await budget_slice(warden, issue, "1000.00")
+    req = await request(supervisor, issue)
+    update = f"""mutation($input: CategoryBudgetUpdateInput!) {{ categoryBudgetUpdate(input: $input) {{
+      categoryBudget {{ id amount }} {ERR} }} }}"""
+    forbidden(
+        await supervisor(update, {"input": {"id": slice_id, "amount": "5000.00"}}, expect_errors=True),
+        "categoryBudgetUpdate",
+    )
+    await refused(warden, update, {"input": {"id": slice_id, "amount": "-1.00"}}, "categoryBudgetUpdate", "INVALID")
+    resized = await ok(warden, update, {"input": {"id": slice_id, "amount": "1500.00"}}, "categoryBudgetUpdate")
+    assert resized["categoryBudget"] == {"id": slice_id, "amount": "1500.00"}
+    cost = {"input": {"maintenanceRequestId": req["id"], "amount": "1200.00", "costType": "LABOUR"}}
+    committed = (await ok(supervisor, COMMIT, cost, "maintenanceCostCommit"))["maintenanceCost"]
+    assert (committed["remainingBefore"], committed["overBudget"]) == ("1500.00", False)
+
+
 async def test_the_requester_never_approves_their_own_request(client):
     warden = await as_user(client, WARDEN)
     issue = await issue_type(warden)
@@ -395,6 +430,15 @@ async def test_vendor_work_needs_an_active_contract_and_invoices_above_its_terms
     await refused(
         warden, approve, {"id": first["id"]}, "vendorInvoiceApprove", "CONFLICT"
     )  # matched: nothing to approve
+    third = (await ok(warden, record, invoice("A-3", "900.00"), "vendorInvoiceRecord"))["vendorInvoice"]
+    assert third["status"] == "PENDING_APPROVAL"  # past the quote again
+    reject = f"""mutation($id: ID!) {{ vendorInvoiceReject(input: {{vendorInvoiceId: $id}}) {{
+      vendorInvoice {{ status }} {ERR} }} }}"""
+    forbidden(await supervisor(reject, {"id": third["id"]}, expect_errors=True), "vendorInvoiceReject")
+    assert (await ok(warden, reject, {"id": third["id"]}, "vendorInvoiceReject"))["vendorInvoice"] == {
+        "status": "REJECTED"
+    }
+    await refused(warden, approve, {"id": third["id"]}, "vendorInvoiceApprove", "CONFLICT")  # decided
 
 
 async def test_completion_of_an_issue_type_requiring_a_certificate_needs_one(client, db):

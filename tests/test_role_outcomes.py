@@ -131,6 +131,18 @@ ID_TYPES = {
     "UploadSessionAbortInput.sessionId": "UploadSession",
     "FileTagCreateInput.parentId": "FileTag",
     "FileTagUpdateInput.parentId": "FileTag",
+    "roomTypeIds": "RoomTypeDefinition",
+    "excludeStudentIds": "HostelStudent",
+    "allocationId": "BudgetAllocation",
+    "issueTypeId": "MaintenanceIssueType",
+    "assigneeId": "User",
+    "escalateToId": "User",
+    "mentionIds": "User",
+    "attachmentIds": "FileUpload",
+    "ComplaintCommentInput.parentId": "ComplaintComment",
+    "documentId": "DocumentUpload",
+    "contractId": "VendorContract",
+    "vendorId": "MaintenanceVendor",
 }
 
 

@@ -6,13 +6,12 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
+from models.base import Base
 from models.hostel.access import is_staff, my_student_ids
 
 
 def my_complaint_ids(ctx: Any, bind: Any) -> Any:
-    from models.complaint.complaint import Complaint
-
-    c = Complaint.__table__
+    c = Base.metadata.tables["complaints"]  # by name: models/complaint/complaint.py imports this module
     return select(c.c.id).where(c.c.student_id.in_(my_student_ids(ctx, bind)))
 
 

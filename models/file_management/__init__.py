@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ActiveMixin, Base, HostelTenantMixin, enum_column, hostel_table, reference
 from models.entity import Entity, Writes
-from models.hostel.access import ADMINS, MEMBERS, STAFF, is_staff
+from models.hostel.access import ADMINS, MEMBERS, STAFF, is_staff, my_student_ids
 
 
 class FileAccessLevel(enum.Enum):
@@ -57,13 +57,22 @@ def _granted(ctx: Any, bind: Any) -> Any:
     )
 
 
+def own_documents(ctx: Any, bind: Any, documents: Any) -> Any:
+    """A non-staff caller's documents (`documents`: the document_uploads table or an alias):
+    about their resident record, or of a booking they made."""
+    import models
+
+    return or_(
+        documents.c.student_id.in_(my_student_ids(ctx, bind)),
+        documents.c.booking_id.in_(models.Booking.ids_booked_by(_me(ctx, bind))),
+    )
+
+
 def _my_documents_files(ctx: Any, bind: Any) -> Any:
     """Files handed in as documents the caller owns (about them, or their bookings' guests): staff
-    may have uploaded them for the resident."""
-    from models.file_management.documents import DocumentUpload, _own_documents
-
-    documents = DocumentUpload.__table__
-    return select(documents.c.file_id).where(_own_documents(ctx, bind, documents))
+    may have uploaded them for the resident. (The table by name: documents.py imports this module.)"""
+    documents = Base.metadata.tables["document_uploads"]
+    return select(documents.c.file_id).where(own_documents(ctx, bind, documents))
 
 
 def readable_files(column: str | None = None) -> Any:

@@ -14,14 +14,14 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ARRAY, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, or_, select
+from sqlalchemy import ARRAY, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ActiveMixin, Base, HostelTenantMixin, enum_column, hostel_table, reference
 from models.entity import Entity, Writes
-from models.file_management import FileUpload
-from models.hostel.access import MEMBERS, STAFF, is_staff, my_student_ids
+from models.file_management import FileUpload, own_documents
+from models.hostel.access import MEMBERS, STAFF, is_staff
 
 if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
     from models.booking import Booking
@@ -61,16 +61,6 @@ def _me(ctx: Any, bind: Any) -> Any:
     return bind(ctx.user_id if ctx.user_id is not None else -1)
 
 
-def _own_documents(ctx: Any, bind: Any, documents: Any) -> Any:
-    """A non-staff caller's documents: about their resident record, or of a booking they made."""
-    import models
-
-    return or_(
-        documents.c.student_id.in_(my_student_ids(ctx, bind)),
-        documents.c.booking_id.in_(models.Booking.ids_booked_by(_me(ctx, bind))),
-    )
-
-
 def readable_documents(column: str | None = None) -> Any:
     """Row filter of a document (`column` None) or of a row hanging off one (`column` its key)."""
 
@@ -78,9 +68,9 @@ def readable_documents(column: str | None = None) -> Any:
         if is_staff(ctx):
             return None
         if column is None:
-            return "self", _own_documents(ctx, bind, alias)
+            return "self", own_documents(ctx, bind, alias)
         documents = DocumentUpload.__table__
-        return "self", alias.c[column].in_(select(documents.c.id).where(_own_documents(ctx, bind, documents)))
+        return "self", alias.c[column].in_(select(documents.c.id).where(own_documents(ctx, bind, documents)))
 
     return row_filter
 
@@ -293,7 +283,7 @@ class DocumentExpiryAlert(HostelTenantMixin, Base):
                     select(DocumentExpiry.__table__.c.id).where(
                         DocumentExpiry.__table__.c.document_id.in_(
                             select(DocumentUpload.__table__.c.id).where(
-                                _own_documents(ctx, bind, DocumentUpload.__table__)
+                                own_documents(ctx, bind, DocumentUpload.__table__)
                             )
                         )
                     )
