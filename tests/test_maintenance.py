@@ -706,6 +706,43 @@ async def test_a_resident_sees_only_the_requests_raised_for_them(client, db):
     )
 
 
+async def test_a_request_raised_from_a_complaint_follows_its_resident_and_room(client, db):
+    """Staff turn a resident's complaint into work: the request takes the complaint's resident,
+    room and text, and both sides show the link (the resident follows it from the complaint)."""
+    warden = await as_user(client, WARDEN)
+    resident = await as_user(client, "resident@sunrise.demo")
+    issue = await issue_type(warden)
+    filed = await resident(
+        """mutation($i: ComplaintCreateInput!) { complaintCreate(input: $i) { complaint { id } errors { message } } }""",
+        {"i": {"title": "Window latch broken", "description": "It will not close.", "category": "ROOM"}},
+    )
+    complaint = filed["data"]["complaintCreate"]["complaint"]["id"]
+    raised = await request(warden, issue, complaintId=complaint)
+    body = await warden(
+        """query($id: ID!) { node(id: $id) { ... on MaintenanceRequest { source description
+        complaint { id } student { user { email } } } } }""",
+        {"id": raised["id"]},
+    )
+    assert body["data"]["node"] == {
+        "source": "COMPLAINT",
+        "description": "It will not close.",
+        "complaint": {"id": complaint},
+        "student": {"user": {"email": "resident@sunrise.demo"}},
+    }
+    theirs = await resident(
+        """query($c: ID!) { node(id: $c) { ... on Complaint { maintenanceRequests(first: 5) {
+        nodes { id status } } } } }""",
+        {"c": complaint},
+    )
+    assert theirs["data"]["node"]["maintenanceRequests"]["nodes"] == [{"id": raised["id"], "status": "OPEN"}]
+    # a complaint of another hostel is not found, and nothing is raised
+    lotus = await as_user(client, "warden@lotus.demo")
+    before = await db.fetchval("SELECT count(*) FROM maintenance_requests")
+    other = await lotus(CREATE, {"input": {"issueTypeId": issue, "title": "x", "complaintId": complaint}})
+    assert other["data"]["maintenanceRequestCreate"]["errors"][0]["code"] == "NOT_FOUND", other
+    assert await db.fetchval("SELECT count(*) FROM maintenance_requests") == before
+
+
 async def test_another_hostels_warden_cannot_see_or_move_a_request(client, db):
     warden = await as_user(client, WARDEN)
     lotus = await as_user(client, "warden@lotus.demo")

@@ -278,13 +278,25 @@ async def create_request(
     priority: Annotated[m.MaintenancePriority | None, Doc("Default: the issue type's.")] = None,
     estimated_cost: Annotated[Decimal, Doc("Rupees; above a threshold it needs approval.")] = Decimal("0"),
     due_on: Annotated[dt.date | None, Doc("Default: today plus the issue type's target days.")] = None,
+    complaint_id: Ref[m.Complaint] | None = None,  # the complaint it answers: its room, resident, text
 ) -> int:
-    """Raise a maintenance request (staff). An estimate above one of the hostel's approval
-    thresholds waits for the approver the threshold names (PENDING_APPROVAL); otherwise it is OPEN."""
+    """Raise a maintenance request (staff), from a complaint or not. An estimate above one of
+    the hostel's approval thresholds waits for the approver the threshold names
+    (PENDING_APPROVAL); otherwise it is OPEN. From a complaint, the room, the resident (who
+    can then follow the request) and the description default to the complaint's."""
     if not title.strip():
         raise user_error(ErrorCode.INVALID, "A request needs a title.", "title")
     if due_on is not None and due_on < clock.today():
         raise user_error(ErrorCode.INVALID, "The due date cannot be in the past.", "dueOn")
+    source = m.MaintenanceSource.STAFF
+    if complaint_id is not None:
+        complaint = await session.get(m.Complaint, complaint_id)
+        if complaint is None:  # (the Ref already found it in this hostel: a race with nothing)
+            raise user_error(ErrorCode.NOT_FOUND, "No Complaint with this ID.", "complaintId")
+        source = m.MaintenanceSource.COMPLAINT
+        student_id = student_id if student_id is not None else complaint.student_id
+        room_id = room_id if room_id is not None else complaint.room_id
+        description = description if description is not None else complaint.description
     return await open_request(
         session,
         hostel_id=_hostel(ctx),
@@ -296,6 +308,8 @@ async def create_request(
         amenity_id=amenity_id,
         floor=floor,
         student_id=student_id,
+        complaint_id=complaint_id,
+        source=source,
         priority=priority,
         estimated_cost=money(estimated_cost, "estimatedCost"),
         due_on=due_on,
