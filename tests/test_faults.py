@@ -210,3 +210,192 @@ async def _under_load_through_a_restart(server: Any, owner: asyncpg.Pool, client
     recorded = {row["idempotency_key"]: row["n"] for row in rows}
     assert recorded == {key: 1 for key in paid}, (len(recorded), len(paid))
     assert paid_on_assignment == Decimal(len(paid)) == sum(row["total"] for row in rows)
+
+
+# ---- SIGTERM: a real `campus serve` stops under load ------------------------------------------------
+
+
+@pytest.fixture
+def own_database(pg: Any) -> Any:
+    """A database of this test alone on the session's server (a restored dump of the session's):
+    the server's job worker runs every job and periodic task it finds there."""
+    name = f"campus_sigterm_{unique('x').split('-')[1]}"
+    pg.server.psql(f'CREATE DATABASE "{name}";')
+    copy = embedded_pg.EmbeddedPostgres(pg.server, name, pg.pgdata)
+    try:
+        dump = _pg_tool(pg, "pg_dump", "-Fc", "-d", _libpq(pg.url())).stdout
+        _pg_tool(pg, "pg_restore", "--exit-on-error", "-d", _libpq(copy.url()), input=dump)
+        yield copy
+    finally:
+        pg.server.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+WAITING_ON_LOCK = """SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+  AND application_name = $1 AND wait_event_type = 'Lock'"""
+
+
+async def _until(check: Any, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not await check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.slow
+async def test_sigterm_under_load_cuts_no_request_and_loses_no_job(own_database, tmp_path):
+    import os
+    import sys
+
+    from resolvers.jobs.tasks import accrue_late_fees, opened
+
+    ROOT = Path(__file__).resolve().parent.parent
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MIGRATION_DATABASE_URL")}
+    env.update(
+        DATABASE_URL=own_database.url(user="campus_app"),
+        MIGRATION_DATABASE_URL=own_database.url(),
+        DATA_DIR=str(tmp_path),
+        LOG_JSON="false",
+        LOG_LEVEL="WARNING",
+        JOB_SHUTDOWN_SECONDS="1",
+        SHUTDOWN_GRACE_SECONDS="30",
+        DB_POOL_SIZE="12",
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "serve", "--no-demo", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    owner = await asyncpg.create_pool(_libpq(own_database.url()), min_size=3, max_size=3)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+
+            async def ready() -> bool:
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                try:
+                    return (await client.get("/readyz")).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            await _until(ready, "the server to start", 240)
+            await _stop_under_load(server, owner, client, base, opened, accrue_late_fees, own_database)
+    finally:
+        if server.poll() is None:
+            server.kill()
+        output = server.communicate(timeout=60)[0]
+        await owner.close()
+    assert server.returncode == 0, output
+    assert "Traceback" not in output, output
+
+
+async def _stop_under_load(
+    server: subprocess.Popen, owner: asyncpg.Pool, client: httpx.AsyncClient, base: str, opened: Any, task: Any, db: Any
+) -> None:
+    import signal
+
+    school = await make_school(owner)
+    lock, schools_lock = await owner.acquire(), await owner.acquire()
+    try:
+        # a job that is running when the stop comes: its first read waits for this lock
+        await schools_lock.execute("BEGIN; LOCK TABLE schools IN ACCESS EXCLUSIVE MODE")
+        async with opened(db.url(user="campus_app")):
+            job_id = await task.defer_async(school_id=school, day="2020-01-01")
+
+        async def job_status() -> str:
+            return await owner.fetchval(
+                "SELECT status::text FROM procrastinate.procrastinate_jobs WHERE id = $1", job_id
+            )
+
+        async def job_waits() -> bool:
+            return await job_status() == "doing" and await owner.fetchval(WAITING_ON_LOCK, "campus-worker") >= 1
+
+        await _until(job_waits, "the job to run and wait for its lock")
+
+        # requests in flight when the stop comes: each waits for this lock inside the gateway
+        await lock.execute("BEGIN; LOCK TABLE room_type_definitions IN ACCESS EXCLUSIVE MODE")
+        in_flight = [
+            asyncio.create_task(client.post("/graphql", json={"query": "{ roomTypes(first: 1) { totalCount } }"}))
+            for _ in range(6)
+        ]
+
+        async def all_wait() -> bool:
+            return await owner.fetchval(WAITING_ON_LOCK, "campus-gateway") >= 6
+
+        await _until(all_wait, "the requests to wait for their lock")
+
+        # and a steady load on a table nobody locks, each request on a connection of its own
+        outcomes: list[tuple[float, str]] = []
+        stop_load = asyncio.Event()
+
+        async def load() -> None:
+            async with httpx.AsyncClient(
+                base_url=base, timeout=60, limits=httpx.Limits(max_keepalive_connections=0)
+            ) as c:
+                while not stop_load.is_set():
+                    started = time.monotonic()
+                    try:
+                        r = await c.post("/graphql", json={"query": "{ hostels(first: 1) { totalCount } }"})
+                    except httpx.ConnectError:
+                        outcomes.append((started, "refused"))
+                    except httpx.RemoteProtocolError as exc:
+                        # closed before any byte of an answer: the server never took the request
+                        kind = "refused" if "without sending" in str(exc) else f"cut: {exc}"
+                        outcomes.append((started, kind))
+                    except httpx.ReadError as exc:
+                        outcomes.append((started, f"reset: {exc!r}"))
+                    else:
+                        data = r.json().get("data") if r.status_code == 200 else None
+                        good = bool(data) and data["hostels"]["totalCount"] > 0
+                        outcomes.append((started, "ok" if good else f"bad: {r.status_code} {r.text[:200]}"))
+
+        loaders = [asyncio.create_task(load()) for _ in range(3)]
+        await asyncio.sleep(0.5)
+        sigterm_at = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        await asyncio.sleep(1.5)
+        # still draining: the process lives, the requests in flight wait, no new connection is taken
+        assert server.poll() is None
+        assert not any(t.done() for t in in_flight)
+        with pytest.raises(httpx.ConnectError):
+            await client.get("/healthz")
+        stop_load.set()
+        await asyncio.gather(*loaders)
+        await lock.execute("ROLLBACK")
+        answers = await asyncio.gather(*in_flight)
+        # every request in flight when the stop came is answered in full
+        for r in answers:
+            assert r.status_code == 200 and "errors" not in r.json(), r.text
+            assert r.json()["data"]["roomTypes"]["totalCount"] > 0, r.text
+        await asyncio.to_thread(server.wait, 60)
+        # the load: answered in full before the stop; after it, refused, never cut mid-answer
+        assert [o for o in outcomes if o[1] == "ok" and o[0] < sigterm_at], "the load did not run"
+        cut = [o for o in outcomes if o[1] not in ("ok", "refused") and not o[1].startswith("reset")]
+        assert not cut, cut
+        early = [o for o in outcomes if o[0] < sigterm_at - 0.5 and o[1] != "ok"]
+        assert not early, early
+        # the job cut short by the stop is back in the queue, to run again
+        assert await job_status() == "todo"
+    finally:
+        for conn in (lock, schools_lock):
+            await conn.execute("ROLLBACK")
+            await owner.release(conn)
+    assert await owner.fetchval("SELECT attempts FROM procrastinate.procrastinate_jobs WHERE id = $1", job_id) == 1
+
+
+async def make_school(owner: asyncpg.Pool) -> int:
+    code = unique("SIGTERM")
+    return await owner.fetchval(
+        "INSERT INTO schools (name, school_code, city) VALUES ($1, $2, 'Nowhere') RETURNING id", code, code
+    )
