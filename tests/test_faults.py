@@ -399,3 +399,85 @@ async def make_school(owner: asyncpg.Pool) -> int:
     return await owner.fetchval(
         "INSERT INTO schools (name, school_code, city) VALUES ($1, $2, 'Nowhere') RETURNING id", code, code
     )
+
+
+# ---- bounded waiting and load shedding ------------------------------------------------------------
+
+
+def _shed_count(metrics_text: str, reason: str, caller: str) -> float:
+    for line in metrics_text.splitlines():
+        if (
+            line.startswith("campus_requests_shed_total{")
+            and f'reason="{reason}"' in line
+            and f'caller="{caller}"' in line
+        ):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_past_the_queue_requests_are_refused_at_once_anonymous_callers_first(app_url, db):
+    application = create_app(make_settings(max_in_flight=1, max_queued=4, queue_wait_ms=30_000), database_url=app_url)
+    read = {"query": "{ roomTypes(first: 1) { totalCount } }"}
+    async with (
+        LifespanManager(application),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://gateway.test") as client,
+    ):
+        user = {"Authorization": f"Bearer {(await login(client, ADMIN))['accessToken']}"}
+        before = (await client.get("/metrics")).text
+        admission = application.state.metrics.admission
+        done: list[str] = []
+
+        async def send(name: str, headers: dict[str, str]) -> httpx.Response:
+            r = await client.post("/graphql", json=read, headers=headers)
+            done.append(name)
+            return r
+
+        async def queued(n: int) -> bool:
+            return admission.waiting == n
+
+        async with db.acquire() as conn, conn.transaction():
+            # the one slot is taken by a request that waits for this lock
+            await conn.execute("LOCK TABLE room_type_definitions IN ACCESS EXCLUSIVE MODE")
+            first = asyncio.create_task(send("first", {}))
+            await _until(lambda: _true(admission.running == 1 and not admission.waiting), "the slot to be taken")
+            # two anonymous callers wait (half of the queue is theirs); the third is refused at once
+            anonymous = [asyncio.create_task(send(f"anonymous {i}", {})) for i in range(2)]
+            await _until(lambda: queued(2), "two anonymous callers to queue")
+            refused = await client.post("/graphql", json=read)
+            # users fill the rest of the queue; past it they are refused too
+            users = [asyncio.create_task(send(f"user {i}", user)) for i in range(2)]
+            await _until(lambda: queued(4), "two users to queue")
+            refused_user = await client.post("/graphql", json=read, headers=user)
+            assert not any(t.done() for t in [first, *anonymous, *users])
+        # the lock is gone: the slot passes to the waiting users first, then to the anonymous callers
+        answers = await asyncio.gather(first, *users, *anonymous)
+        assert all(r.status_code == 200 and r.json()["data"]["roomTypes"]["totalCount"] > 0 for r in answers)
+        assert done == ["first", "user 0", "user 1", "anonymous 0", "anonymous 1"], done
+        for r, caller in ((refused, "anonymous"), (refused_user, "user")):
+            assert r.status_code == 503 and r.headers["retry-after"] == "1", r.text
+            (error,) = r.json()["errors"]
+            assert (
+                error["extensions"]["code"] == "SERVICE_UNAVAILABLE" and error["extensions"]["reason"] == "queue_full"
+            )
+            assert error["extensions"]["requestId"] == r.headers["x-request-id"]
+
+        # a request that cannot start within QUEUE_WAIT_MS is refused then, not served seconds later
+        admission.wait_seconds = 0.3
+        async with db.acquire() as conn, conn.transaction():
+            await conn.execute("LOCK TABLE room_type_definitions IN ACCESS EXCLUSIVE MODE")
+            first = asyncio.create_task(send("first", {}))
+            await _until(lambda: _true(admission.running == 1), "the slot to be taken")
+            started = time.monotonic()
+            late = await client.post("/graphql", json=read, headers=user)
+            waited = time.monotonic() - started
+        assert (await first).status_code == 200
+        assert late.status_code == 503 and late.json()["errors"][0]["extensions"]["reason"] == "queue_timeout"
+        assert 0.3 <= waited < 5, waited
+        after = (await client.get("/metrics")).text
+        for reason, caller in (("queue_full", "anonymous"), ("queue_full", "user"), ("queue_timeout", "user")):
+            assert _shed_count(after, reason, caller) == _shed_count(before, reason, caller) + 1, (reason, caller)
+        assert "campus_requests_in_flight 0.0" in after and "campus_requests_queued 0.0" in after
+
+
+async def _true(value: bool) -> bool:
+    return value
