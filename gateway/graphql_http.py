@@ -344,6 +344,7 @@ class GraphQLHTTP:
             if settings.max_in_flight
             else None
         )
+        self._shed_logged_at, self._shed_since_log = 0.0, 0
 
     # ---- HTTP ---------------------------------------------------------------------------
 
@@ -385,7 +386,7 @@ class GraphQLHTTP:
             waited = await self.admission.enter(authenticated=claims is not None)
         except Shed as exc:
             record_shed(exc.reason, caller)
-            log.warning("request shed", extra={"reason": exc.reason, "caller": caller})
+            self._log_shed(exc.reason, caller)
             return unavailable_response("The server is busy; retry shortly.", exc.reason, media), "shed"
         if self.metrics is not None:
             record_queue_wait(waited)
@@ -393,6 +394,15 @@ class GraphQLHTTP:
             return await self._handle(request, observed)
         finally:
             self.admission.leave()
+
+    def _log_shed(self, reason: str, caller: str) -> None:
+        """One line per second at most: an overload sheds thousands of requests a second, and a
+        line each would add to it (the counts are in campus_requests_shed_total)."""
+        self._shed_since_log += 1
+        now = time.monotonic()
+        if now - self._shed_logged_at >= 1.0:
+            log.warning("request shed", extra={"reason": reason, "caller": caller, "shed": self._shed_since_log})
+            self._shed_logged_at, self._shed_since_log = now, 0
 
     async def _handle(self, request: Request, observed: _Observed) -> tuple[Response, str]:
         """The answer and its outcome for /metrics."""
@@ -439,7 +449,7 @@ class GraphQLHTTP:
             if is_pool_timeout(exc):
                 caller = "user" if (getattr(request.state, "claims", None) or (None,))[0] else "anonymous"
                 record_shed("pool_timeout", caller)
-                log.warning("request shed", extra={"reason": "pool_timeout"})
+                self._log_shed("pool_timeout", caller)
                 return unavailable_response("The server is busy; retry shortly.", "pool_timeout", media), "shed"
             raise
         status = 200

@@ -5,7 +5,10 @@ or done twice; once the database accepts connections again, every request succee
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import subprocess
+import sys
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -18,9 +21,11 @@ from asgi_lifespan import LifespanManager
 
 from gateway import embedded_pg
 from gateway.app import create_app
+from resolvers.jobs.tasks import accrue_late_fees, opened
 from tests.conftest import login, make_settings, unique
 from tests.test_payments import RECORD, _arrange, _input, _open_day, _school
 
+ROOT = Path(__file__).resolve().parent.parent
 ACCOUNTANT, ADMIN = "accounts@greenwood.demo", "admin@greenwood.demo"
 ANONYMOUS_READ = "{ roomTypes(first: 2) { totalCount } }"
 USER_READ = "{ me { rolesInForce } students(first: 2) { totalCount } }"
@@ -251,12 +256,6 @@ async def _until(check: Any, what: str, seconds: float = 60) -> None:
 
 @pytest.mark.slow
 async def test_sigterm_under_load_cuts_no_request_and_loses_no_job(own_database, tmp_path):
-    import os
-    import sys
-
-    from resolvers.jobs.tasks import accrue_late_fees, opened
-
-    ROOT = Path(__file__).resolve().parent.parent
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MIGRATION_DATABASE_URL")}
     env.update(
@@ -269,49 +268,49 @@ async def test_sigterm_under_load_cuts_no_request_and_loses_no_job(own_database,
         SHUTDOWN_GRACE_SECONDS="30",
         DB_POOL_SIZE="12",
     )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "serve", "--no-demo", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log_file = tmp_path / "serve.log"  # a file, not a pipe: a full pipe would stop the server
+    with log_file.open("w") as out:  # the child keeps its own copy of the descriptor
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "serve", "--no-demo", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     owner = await asyncpg.create_pool(_libpq(own_database.url()), min_size=3, max_size=3)
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
 
             async def ready() -> bool:
-                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert server.poll() is None, log_file.read_text()
                 try:
                     return (await client.get("/readyz")).status_code == 200
                 except httpx.TransportError:
                     return False
 
             await _until(ready, "the server to start", 240)
-            await _stop_under_load(server, owner, client, base, opened, accrue_late_fees, own_database)
+            await _stop_under_load(server, owner, client, base, own_database)
     finally:
         if server.poll() is None:
             server.kill()
-        output = server.communicate(timeout=60)[0]
+        server.wait(60)
         await owner.close()
+    output = log_file.read_text()
     assert server.returncode == 0, output
     assert "Traceback" not in output, output
 
 
 async def _stop_under_load(
-    server: subprocess.Popen, owner: asyncpg.Pool, client: httpx.AsyncClient, base: str, opened: Any, task: Any, db: Any
+    server: subprocess.Popen, owner: asyncpg.Pool, client: httpx.AsyncClient, base: str, db: Any
 ) -> None:
-    import signal
-
     school = await make_school(owner)
     lock, schools_lock = await owner.acquire(), await owner.acquire()
     try:
         # a job that is running when the stop comes: its first read waits for this lock
         await schools_lock.execute("BEGIN; LOCK TABLE schools IN ACCESS EXCLUSIVE MODE")
         async with opened(db.url(user="campus_app")):
-            job_id = await task.defer_async(school_id=school, day="2020-01-01")
+            job_id = await accrue_late_fees.defer_async(school_id=school, day="2020-01-01")
 
         async def job_status() -> str:
             return await owner.fetchval(
@@ -368,8 +367,9 @@ async def _stop_under_load(
         # still draining: the process lives, the requests in flight wait, no new connection is taken
         assert server.poll() is None
         assert not any(t.done() for t in in_flight)
-        with pytest.raises(httpx.ConnectError):
-            await client.get("/healthz")
+        async with httpx.AsyncClient(base_url=base, timeout=5) as fresh:  # no kept-alive connection
+            with pytest.raises(httpx.ConnectError):
+                await fresh.get("/healthz")
         stop_load.set()
         await asyncio.gather(*loaders)
         await lock.execute("ROLLBACK")
