@@ -485,3 +485,28 @@ async def test_past_the_queue_requests_are_refused_at_once_anonymous_callers_fir
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_a_request_that_gets_no_pooled_connection_in_time_is_refused(app_url, db):
+    # admission off: the pool's own wait (DB_POOL_TIMEOUT_MS) is the bound
+    application = create_app(
+        make_settings(max_in_flight=0, db_pool_size=1, db_pool_timeout_ms=300), database_url=app_url
+    )
+    read = {"query": "{ roomTypes(first: 1) { totalCount } }"}
+    async with (
+        LifespanManager(application),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://gateway.test") as client,
+    ):
+        async with db.acquire() as conn, conn.transaction():
+            await conn.execute("LOCK TABLE room_type_definitions IN ACCESS EXCLUSIVE MODE")
+            first = asyncio.create_task(client.post("/graphql", json=read))  # holds the one connection
+            pool = application.state.engine.pool
+            await _until(lambda: _true(pool.checkedout() == 1), "the connection to be taken")
+            started = time.monotonic()
+            refused = await client.post("/graphql", json=read)
+            waited = time.monotonic() - started
+        assert (await first).status_code == 200
+    assert refused.status_code == 503 and refused.headers["retry-after"] == "1", refused.text
+    (error,) = refused.json()["errors"]
+    assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE" and error["extensions"]["reason"] == "pool_timeout"
+    assert 0.3 <= waited < 5, waited
