@@ -19,7 +19,6 @@ import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, cast
-
 import weakref
 
 import asyncpg
