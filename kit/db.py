@@ -408,6 +408,11 @@ class RequestDB:
             # asyncpg refuses to start a call on a connection still busy with an error the server
             # sent unasked (FATAL: terminating connection): nothing was sent, the socket is dying
             stuck = isinstance(exc, asyncpg.exceptions.InternalClientError) and is_disconnect(exc)
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # the request was cancelled (its client went away): asyncpg may report the cut
+                # call as a closed connection, but nothing is retried and the pool is not at fault
+                raise
             if not is_disconnect(exc):
                 if isinstance(exc, asyncpg.PostgresError):
                     self._in_flight -= 1  # the server answered: the connection's state is known
