@@ -28,14 +28,14 @@ from starlette_compress import CompressMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from auth.tokens import KeySet
-from kit.db import create_engine, settle_releases
+from kit.db import connect, connection_lost, create_engine, is_disconnect, settle_releases
 from gateway.exports import export_routes
 from gateway.files import hostel_file_route, student_document_route
 from gateway.unsubscribe import unsubscribe_route
 from gateway.graphql_http import RATE_LIMIT_HEADERS, GraphQLHTTP
 from gateway.live import LiveView
 from kit.live import LiveHub
-from gateway.http_errors import error_response, internal_error_body
+from gateway.http_errors import RETRY_AFTER, error_response, internal_error_body, unavailable_response
 from gateway.logs import configure_logging, request_id_var
 from gateway.metrics import Metrics, set_job_stats_source
 from resolvers.jobs.views import queue_stats
@@ -80,10 +80,18 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception as exc:  # noqa: BLE001 - the last line of defence: mask and log
+            if started_response:
+                log.error("unhandled error after the answer began", exc_info=exc, extra={"path": scope.get("path")})
+                raise
+            if is_disconnect(exc):
+                # the database went away under a route (an export, a file): 503, not a 500
+                log.warning("database unavailable", extra={"path": scope.get("path"), "error": repr(exc)})
+                status = 503
+                answer = unavailable_response("The database is unavailable; retry shortly.", "database")
+                await answer(scope, receive, send_with_id)
+                return
             body, error_id = internal_error_body()
             log.error("unhandled error", exc_info=exc, extra={"error_id": error_id, "path": scope.get("path")})
-            if started_response:
-                raise
             status = 500
             payload = orjson.dumps(body)
             await send_with_id(
@@ -152,6 +160,8 @@ def create_app(
         settings.db_statement_timeout_ms,
         settings.db_idle_in_transaction_ms,
         pgbouncer=settings.db_pgbouncer,
+        pool_timeout_ms=settings.db_pool_timeout_ms,
+        connect_timeout_s=settings.db_connect_timeout_seconds,
     )
     schema = build_schema()
     keys = KeySet.from_settings(settings)
@@ -167,6 +177,8 @@ def create_app(
     tracing = setup_tracing(settings, span_exporter)
     graphql = GraphQLHTTP(schema, engine, settings, keys, metrics, tracing.tracer if tracing else None)
     live_hub = LiveHub(settings.live_database_url or url)  # connects at the first subscription
+    if metrics is not None:
+        metrics.admission = graphql.admission
 
     async def jwks(request: Request) -> JSONResponse:
         return JSONResponse(keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
@@ -175,12 +187,23 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> JSONResponse:
+        """Follows the database: 503 while it cannot be reached (a load balancer sends nothing
+        here meanwhile); /healthz says only that the process answers."""
         try:
-            async with engine.connect() as conn:
+            conn = await connect(engine)
+            try:
                 await conn.execute(text("SELECT 1"))
+            finally:
+                await conn.close()
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            if is_disconnect(exc):
+                connection_lost(engine)  # the pool's other connections are as dead as this one
             log.warning("database not reachable", extra={"error": str(exc)})
-            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+            return JSONResponse(
+                {"status": "unavailable", "database": "unreachable"},
+                status_code=503,
+                headers={"Retry-After": RETRY_AFTER},
+            )
         return JSONResponse({"status": "ready", "database": "ok"})
 
     async def http_error(request: Request, exc: Exception) -> Response:

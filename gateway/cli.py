@@ -196,6 +196,7 @@ def _worker_options(settings: Any) -> dict[str, Any]:
         "concurrency": settings.worker_concurrency,
         "heartbeat_seconds": settings.job_heartbeat_seconds,
         "stalled_seconds": settings.job_stalled_seconds,
+        "shutdown_seconds": settings.job_shutdown_seconds,
     }
 
 
@@ -253,11 +254,16 @@ class BannerServer(uvicorn.Server):
             self._banner()
 
     async def shutdown(self, sockets: list[Any] | None = None) -> None:
+        """SIGTERM: uvicorn stops accepting and lets the requests in flight finish (up to
+        SHUTDOWN_GRACE_SECONDS) while the job worker takes no new job and lets its running ones
+        finish (up to JOB_SHUTDOWN_SECONDS; cut ones go back to the queue). Then the app's
+        lifespan closes the pool; `cmd_serve` stops the embedded PostgreSQL last."""
+        stopping = [super().shutdown(sockets=sockets)]
         if self._worker is not None:
             from resolvers.jobs.tasks import stop
 
-            await stop(self._worker)
-        await super().shutdown(sockets=sockets)
+            stopping.append(stop(self._worker))
+        await asyncio.gather(*stopping)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -321,19 +327,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 # takes seconds to build, far longer on a loaded machine (seen: 33 s), and the
                 # supervisor then restarts it forever
                 timeout_worker_healthcheck=120,
+                timeout_graceful_shutdown=settings.shutdown_grace_seconds,
                 log_config=None,
                 access_log=False,
                 proxy_headers=False,  # X-Forwarded-For: only from TRUSTED_PROXIES (gateway/app.py)
             )
             if in_process:
                 job_worker.terminate()  # SIGTERM: procrastinate ends its jobs and unregisters
-                job_worker.wait(timeout=60)
+                job_worker.wait(timeout=settings.job_shutdown_seconds + 30)
         else:
             config = uvicorn.Config(
                 "gateway.app:app_from_env",
                 factory=True,
                 host=host,
                 port=port,
+                # SIGTERM: requests in flight get this long to finish (then they are cancelled)
+                timeout_graceful_shutdown=settings.shutdown_grace_seconds,
                 log_config=None,
                 access_log=False,
                 proxy_headers=False,  # X-Forwarded-For: only from TRUSTED_PROXIES (gateway/app.py)

@@ -32,10 +32,35 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kit.context import RequestContext
 from kit.executor import RenderingExecutor, is_awaitable
-from kit.db import DbScope, QueryStats, RequestDB, current_stats
-from gateway.http_errors import error_body, error_response, internal_error_body
-from gateway.limits import TooComplex, comparison_budget, make_rules, recording_costs, too_complex_error
-from gateway.metrics import BATCH, UNKNOWN, Metrics, record_request
+from kit.db import DbScope, QueryStats, RequestDB, current_stats, is_disconnect, is_pool_timeout
+from gateway.http_errors import (
+    RETRY_AFTER,
+    UNAVAILABLE,
+    error_body,
+    error_response,
+    internal_error_body,
+    unavailable_error,
+    unavailable_response,
+)
+from gateway.limits import (
+    Admission,
+    Shed,
+    TooComplex,
+    comparison_budget,
+    make_rules,
+    recording_costs,
+    too_complex_error,
+)
+from gateway.metrics import (
+    BATCH,
+    UNKNOWN,
+    Metrics,
+    record_queue_wait,
+    record_request,
+    record_shed,
+    record_timeout,
+    record_unavailable,
+)
 from gateway.logs import request_id_var
 from kit.settings import Settings
 from kit import clock, ratelimit
@@ -234,13 +259,24 @@ class _Observed:
     stats: QueryStats | None = None
 
 
-_OUTCOME_RANK = {"ok": 0, "error": 1, "rate_limited": 2, "invalid": 3, "internal": 4}
+def _nothing_served(body: dict[str, Any]) -> bool:
+    """True when the answer's errors are all SERVICE_UNAVAILABLE and no root field has data."""
+    errors = body.get("errors")
+    if not errors or any((e.get("extensions") or {}).get("code") != UNAVAILABLE for e in errors):
+        return False
+    data = body.get("data")
+    return data is None or all(value is None for value in data.values())
+
+
+_OUTCOME_RANK = {"ok": 0, "error": 1, "rate_limited": 2, "invalid": 3, "unavailable": 4, "internal": 5}
 
 
 def _outcome(body: dict[str, Any], status: int | None) -> str:
     errors = body.get("errors")
     if errors and any((e.get("extensions") or {}).get("code") == "INTERNAL_SERVER_ERROR" for e in errors):
         return "internal"
+    if errors and any((e.get("extensions") or {}).get("code") == UNAVAILABLE for e in errors):
+        return "unavailable"
     if status == RATE_LIMITED:  # over the caller's budget: nothing ran
         return "rate_limited"
     if status is not None:  # refused before execution (a document error, a batch member refused)
@@ -302,17 +338,24 @@ class GraphQLHTTP:
         self.persisted = LRU(settings.document_cache_size)  # sha256 -> (document, when last_seen was refreshed)
         self.identities = IdentityCache()  # checked with each request's BEGIN: auth/identity.py
         self._graphiql_page: str | None = None
+        # bounded waiting and load shedding (issue 17); MAX_IN_FLIGHT=0 switches it off
+        self.admission = (
+            Admission(settings.max_in_flight, settings.max_queued, settings.queue_wait_ms / 1000)
+            if settings.max_in_flight
+            else None
+        )
+        self._shed_logged_at, self._shed_since_log = 0.0, 0
 
     # ---- HTTP ---------------------------------------------------------------------------
 
     async def handle(self, request: Request) -> Response:
         if self.metrics is None:
-            return (await self._handle(request, _Observed()))[0]
+            return (await self._admitted(request, _Observed()))[0]
         observed = _Observed()
         started = time.perf_counter()
         outcome = "internal"  # unless the request is answered: something escaped to the error mask
         try:
-            response, outcome = await self._handle(request, observed)
+            response, outcome = await self._admitted(request, observed)
             return response
         except asyncio.CancelledError:
             outcome = "cancelled"  # the client went away (or the server is stopping): not our error
@@ -326,6 +369,40 @@ class GraphQLHTTP:
                 stats.statements + stats.setup if stats else 0,
                 stats.seconds if stats else 0.0,
             )
+
+    async def _admitted(self, request: Request, observed: _Observed) -> tuple[Response, str]:
+        """`_handle` once the request has a slot (gateway/limits.py Admission), before its body is
+        read: a refused request costs next to nothing. The token is checked first (a signature,
+        no database): callers without a valid one are shed before users."""
+        if self.admission is None:
+            return await self._handle(request, observed)
+        media = response_media_type(request.headers.get("accept"))
+        try:
+            claims, _ = self._authenticate(request)
+        except RequestError as exc:
+            return error_response(exc.status, str(exc), exc.code, exc.headers, media_type=media), "invalid"
+        caller = "user" if claims is not None else "anonymous"
+        try:
+            waited = await self.admission.enter(authenticated=claims is not None)
+        except Shed as exc:
+            record_shed(exc.reason, caller)
+            self._log_shed(exc.reason, caller)
+            return unavailable_response("The server is busy; retry shortly.", exc.reason, media), "shed"
+        if self.metrics is not None:
+            record_queue_wait(waited)
+        try:
+            return await self._handle(request, observed)
+        finally:
+            self.admission.leave()
+
+    def _log_shed(self, reason: str, caller: str) -> None:
+        """One line per second at most: an overload sheds thousands of requests a second, and a
+        line each would add to it (the counts are in campus_requests_shed_total)."""
+        self._shed_since_log += 1
+        now = time.monotonic()
+        if now - self._shed_logged_at >= 1.0:
+            log.warning("request shed", extra={"reason": reason, "caller": caller, "shed": self._shed_since_log})
+            self._shed_logged_at, self._shed_since_log = now, 0
 
     async def _handle(self, request: Request, observed: _Observed) -> tuple[Response, str]:
         """The answer and its outcome for /metrics."""
@@ -361,6 +438,20 @@ class GraphQLHTTP:
                 400, "The request body was not received completely.", "BAD_REQUEST", media_type=media
             )
             return response, "invalid"
+        except Exception as exc:
+            # nothing could be done: the database is unreachable, or no pooled connection freed up
+            if is_disconnect(exc):
+                log.warning("database unavailable", extra={"error": repr(exc)})
+                record_unavailable("database")
+                return unavailable_response("The database is unavailable; retry shortly.", "database", media), (
+                    "unavailable"
+                )
+            if is_pool_timeout(exc):
+                caller = "user" if (getattr(request.state, "claims", None) or (None,))[0] else "anonymous"
+                record_shed("pool_timeout", caller)
+                self._log_shed("pool_timeout", caller)
+                return unavailable_response("The server is busy; retry shortly.", "pool_timeout", media), "shed"
+            raise
         status = 200
         if not batched and results[0][1] is not None:
             status = results[0][1]
@@ -372,6 +463,10 @@ class GraphQLHTTP:
         payload = [r for r, _ in results] if batched else results[0][0]
         rate = getattr(request.state, "rate_limit", None)
         headers = rate_limit_headers(rate) if rate is not None else None
+        if not batched and _nothing_served(payload):
+            # every field failed because the database went away: the whole request is unavailable
+            status = 503
+            headers = {**(headers or {}), "Retry-After": RETRY_AFTER}
         response = Response(orjson.dumps(payload), status_code=status, media_type=media, headers=headers)
         if self.metrics is None:
             return response, "ok"
@@ -610,6 +705,14 @@ class GraphQLHTTP:
         request.state.rate_limit = await ratelimit.charge(db, self.settings, identity, client_ip, cost)
 
     def _authenticate(self, request: Request) -> tuple[AccessClaims | None, str | None]:
+        known = getattr(request.state, "claims", None)
+        if known is not None:  # checked once already, by the admission (_admitted)
+            return known
+        found = self._check_token(request)
+        request.state.claims = found
+        return found
+
+    def _check_token(self, request: Request) -> tuple[AccessClaims | None, str | None]:
         header = request.headers.get("authorization")
         if not header:
             return None, None
@@ -875,7 +978,15 @@ class GraphQLHTTP:
             if isinstance(original, GraphQLError) and original.extensions:
                 formatted.setdefault("extensions", {}).update(original.extensions)
             return formatted
+        if is_disconnect(original) or is_pool_timeout(original):
+            log.warning("database unavailable", extra={"path": error.path, "error": repr(original)})
+            record_unavailable("field")
+            formatted = unavailable_error(request_id or request_id_var.get() or "")
+            if error.path:
+                formatted["path"] = error.path
+            return formatted
         if _statement_timed_out(original):
+            record_timeout()
             log.warning("statement timeout", extra={"path": error.path})
             formatted = {
                 "message": "This took too long and was stopped; ask for less (smaller pages, a narrower filter).",

@@ -17,8 +17,11 @@ counted and validation stops with QUERY_TOO_COMPLEX past settings.max_field_comp
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import contextvars
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -289,3 +292,75 @@ def _cost(
                 known = memo[key] = _cost(context, settings, cond, frag.selection_set, memo)
             total += known if known != _IN_PROGRESS else 0
     return total
+
+
+# ---- admission: bounded waiting and load shedding (issue 17) ----------------------------------
+
+
+class Shed(Exception):
+    """The request was refused before it started: too many waiting, or waited too long."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Admission:
+    """At most `limit` /graphql requests of this process run at once (each holds a pooled
+    connection, so more would only wait for the pool); up to `queue` more wait, each at most
+    `wait_seconds`; past that a request is refused at once (503 + Retry-After) instead of
+    waiting seconds behind the others, so the admitted requests' latency stays bounded.
+
+    Anonymous callers (no valid access token) may fill only `anonymous_share` of the queue and
+    are woken after any waiting user: under overload they are shed first.
+
+    Hand-written because the admission is per caller class: uvicorn's --limit-concurrency answers
+    plain text without Retry-After and cannot tell users from anonymous callers, and
+    asyncio.Semaphore has neither a queue bound nor a priority."""
+
+    def __init__(self, limit: int, queue: int, wait_seconds: float, anonymous_share: float = 0.5) -> None:
+        self.limit, self.queue, self.wait_seconds = max(1, limit), max(0, queue), wait_seconds
+        self.anonymous_queue = int(self.queue * anonymous_share)
+        self.running = 0
+        self._users: deque[asyncio.Future[None]] = deque()
+        self._anonymous: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def waiting(self) -> int:
+        return len(self._users) + len(self._anonymous)
+
+    async def enter(self, authenticated: bool) -> float:
+        """Take a slot (the caller must `leave()` after); returns the seconds waited. Raises Shed."""
+        if self.running < self.limit and not self.waiting:
+            self.running += 1
+            return 0.0
+        # anonymous callers queue only while the line is shorter than their share of it
+        if self.waiting >= (self.queue if authenticated else self.anonymous_queue):
+            raise Shed("queue_full")
+        line = self._users if authenticated else self._anonymous
+        started = time.perf_counter()
+        slot: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        line.append(slot)
+        try:
+            await asyncio.wait_for(asyncio.shield(slot), self.wait_seconds)
+        except BaseException as exc:
+            if slot.done() and not slot.cancelled():
+                self.leave()  # the slot was handed over just as the wait ended: give it on
+            else:
+                slot.cancel()
+                with contextlib.suppress(ValueError):
+                    line.remove(slot)
+            if isinstance(exc, TimeoutError):
+                raise Shed("queue_timeout") from None
+            raise
+        return time.perf_counter() - started
+
+    def leave(self) -> None:
+        """Give the slot to the longest-waiting user, else anonymous caller, else free it."""
+        for line in (self._users, self._anonymous):
+            while line:
+                slot = line.popleft()
+                if not slot.done():
+                    slot.set_result(None)  # the slot passes on: `running` is unchanged
+                    return
+        self.running -= 1

@@ -52,6 +52,7 @@ from starlette.responses import Response
 
 from auth.metrics import LOGIN_FAILURES, LOGIN_LOCKOUTS  # noqa: F401 - registered with REGISTRY on import
 from gateway.http_errors import error_response
+from kit import db
 from kit.settings import Settings
 
 log = logging.getLogger("gateway.metrics")
@@ -63,7 +64,8 @@ REQUESTS = Counter(
     "GraphQL requests by operation name and outcome "
     "(ok; error: the answer carries GraphQL errors; internal: an unexpected error was masked; "
     "invalid: refused before execution, e.g. a document that does not validate; "
-    "cancelled: the client went away first).",
+    "cancelled: the client went away first; unavailable: the database could not be reached; "
+    "shed: refused before it started, the server being busy).",
     ["operation", "outcome"],
 )
 DURATION = Histogram(
@@ -82,6 +84,60 @@ SQL_SECONDS = Histogram(
     "Time a GraphQL request spent waiting for its SQL statements.",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 30.0),
 )
+
+# ---- faults (issue 17): the database going away, load shedding, timeouts --------------------------
+
+UNAVAILABLE = Counter(
+    "campus_db_unavailable",
+    "Requests (where=database: answered 503) or fields (where=field: SERVICE_UNAVAILABLE) that "
+    "could not be served because the database could not be reached.",
+    ["where"],
+)
+DISCONNECTS = Counter(
+    "campus_db_disconnects",
+    "Dead database connections met by requests (each replaces the pool's older connections).",
+)
+RETRIES = Counter(
+    "campus_db_retries",
+    "Reads sent again on a fresh connection after the pooled one was found dead.",
+)
+SHED = Counter(
+    "campus_requests_shed",
+    "Requests refused with 503 before they started: reason queue_full, queue_timeout "
+    "(waited QUEUE_WAIT_MS for a slot) or pool_timeout (waited DB_POOL_TIMEOUT_MS for a connection); "
+    "caller user or anonymous.",
+    ["reason", "caller"],
+)
+QUEUE_WAIT = Histogram(
+    "campus_request_queue_seconds",
+    "Time an admitted /graphql request waited for a slot (MAX_IN_FLIGHT) before it started.",
+    buckets=(0.0, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+TIMEOUTS = Counter(
+    "campus_statement_timeouts",
+    "Statements PostgreSQL stopped at DB_STATEMENT_TIMEOUT_MS (answered with code TIMEOUT).",
+)
+
+
+def record_unavailable(where: str) -> None:
+    UNAVAILABLE.labels(where).inc()
+
+
+def record_shed(reason: str, caller: str) -> None:
+    SHED.labels(reason, caller).inc()
+
+
+def record_queue_wait(seconds: float) -> None:
+    QUEUE_WAIT.observe(seconds)
+
+
+def record_timeout() -> None:
+    TIMEOUTS.inc()
+
+
+db.on_disconnect.append(DISCONNECTS.inc)
+db.on_retry.append(RETRIES.inc)
+
 
 ANONYMOUS, BATCH, UNKNOWN, OTHER = "anonymous", "batch", "unknown", "other"
 MAX_LABEL_LENGTH = 100
@@ -142,15 +198,31 @@ POOL_HELP = {
 }
 
 
-class PoolCollector:
-    """Reads the pool when scraped: exact, and nothing is done per request (one process)."""
+ADMISSION_HELP = {
+    "in_flight": "/graphql requests running now (at most MAX_IN_FLIGHT).",
+    "queued": "/graphql requests waiting for a slot (at most MAX_QUEUED).",
+}
 
-    def __init__(self, pool: Any) -> None:
+
+def admission_figures(admission: Any) -> dict[str, int]:
+    if admission is None:
+        return {}
+    return {"in_flight": admission.running, "queued": admission.waiting}
+
+
+class PoolCollector:
+    """Reads the pool (and the admission) when scraped: exact, and nothing is done per request
+    (one process)."""
+
+    def __init__(self, pool: Any, owner: "Metrics") -> None:
         self.pool = pool
+        self.owner = owner
 
     def collect(self) -> Iterator[Metric]:
         for key, value in pool_figures(self.pool).items():
             yield GaugeMetricFamily(f"campus_db_pool_connections_{key}", POOL_HELP[key], value=value)
+        for key, value in admission_figures(self.owner.admission).items():
+            yield GaugeMetricFamily(f"campus_requests_{key}", ADMISSION_HELP[key], value=value)
 
 
 _pool_gauges: dict[str, Gauge] = {}
@@ -163,6 +235,8 @@ def _multiprocess_pool_gauges() -> dict[str, Gauge]:
             _pool_gauges[key] = Gauge(
                 f"campus_db_pool_connections_{key}", help_text, multiprocess_mode="livesum", registry=None
             )
+        for key, help_text in ADMISSION_HELP.items():
+            _pool_gauges[key] = Gauge(f"campus_requests_{key}", help_text, multiprocess_mode="livesum", registry=None)
     return _pool_gauges
 
 
@@ -218,9 +292,10 @@ class Metrics:
         self.settings = settings
         self.operation_label = OperationLabels(settings.metrics_max_operations)
         self.pool = engine.pool
+        self.admission: Any = None  # the endpoint's (gateway/limits.py Admission), set by the app
         self.local = CollectorRegistry()
         if not MULTIPROCESS:
-            self.local.register(PoolCollector(self.pool))
+            self.local.register(PoolCollector(self.pool, self))
 
     def _authorized(self, request: Request) -> Response | None:
         """Development: open. Production: only with METRICS_TOKEN, sent as a bearer token; without
@@ -256,7 +331,8 @@ class Metrics:
         return Response(body + generate_latest(jobs), media_type=CONTENT_TYPE_LATEST)
 
     def sample_pool(self) -> None:
-        for key, value in pool_figures(self.pool).items():
+        figures = {**pool_figures(self.pool), **admission_figures(self.admission)}
+        for key, value in figures.items():
             _multiprocess_pool_gauges()[key].set(value)
 
     @contextlib.asynccontextmanager

@@ -19,10 +19,12 @@ import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, cast
+import weakref
 
 import asyncpg
 from sqlalchemy import event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InvalidatePoolError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.sql import ClauseElement
@@ -117,6 +119,92 @@ def _prepare_trips(raw: Any, sql: str) -> int:
 current_stats: contextvars.ContextVar[QueryStats | None] = contextvars.ContextVar("query_stats", default=None)
 
 
+# ---- the database going away (issue 17) ---------------------------------------------------------
+
+# asyncpg's errors that say the connection or the server is gone, not that a statement failed:
+# a dead socket, a server stopping (57P01/57P02) or still starting (57P03), a refused connect.
+# (QueryCanceledError is also class 57, and is a statement timeout: not among them.)
+_DISCONNECTS = (
+    asyncpg.PostgresConnectionError,  # class 08, ConnectionDoesNotExistError among them
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    ConnectionError,  # refused, reset, broken pipe
+)
+
+
+class DatabaseUnavailable(Exception):
+    """A connection to the database could not be opened (refused, no socket file while the
+    embedded server restarts, the connect timeout, the server starting or stopping)."""
+
+
+async def connect(engine: AsyncEngine) -> AsyncConnection:
+    """A pooled connection; DatabaseUnavailable when the server cannot be reached (any OSError of
+    the connect counts: only here is a missing file or a timeout known to be the database's)."""
+    try:
+        return await engine.connect()
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, DBAPIError) as exc:
+        if isinstance(exc, OSError) or is_disconnect(exc):
+            raise DatabaseUnavailable(f"the database cannot be reached: {exc!r}") from exc
+        raise
+
+
+def is_disconnect(exc: BaseException | None) -> bool:
+    """True when `exc` (or what it wraps: SQLAlchemy's DBAPIError, a cause) means the database
+    could not be reached or the connection died: the request may be answered 503, never 500."""
+    for _ in range(8):
+        if exc is None:
+            return False
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return True
+        if isinstance(exc, (DatabaseUnavailable, *_DISCONNECTS)):
+            return True
+        if isinstance(exc, asyncpg.InterfaceError) and "connection is closed" in str(exc):
+            return True
+        if isinstance(exc, asyncpg.exceptions.InternalClientError) and "is in progress" in str(exc):
+            # the server's FATAL (terminating connection) arrived first and the socket is dying;
+            # a request's statements never overlap on its connection (RequestDB.lock) otherwise
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False
+
+
+def is_pool_timeout(exc: BaseException | None) -> bool:
+    for _ in range(4):
+        if exc is None:
+            return False
+        if isinstance(exc, PoolTimeout):
+            return True
+        exc = exc.__cause__
+    return False
+
+
+class _PoolHealth:
+    """Set when a request's raw driver call met a dead connection. SQLAlchemy's own handler sees
+    only the statements that go through it, and most of ours go straight to asyncpg; so the next
+    checkout raises SQLAlchemy's InvalidatePoolError, which replaces every pooled connection
+    older than now (SQLAlchemy's "invalidate the pool on disconnect"), not one per request."""
+
+    def __init__(self) -> None:
+        self.lost = False
+
+
+_health: weakref.WeakKeyDictionary[Any, _PoolHealth] = weakref.WeakKeyDictionary()
+# called with no argument each time a disconnect is seen / a call is retried on a fresh
+# connection (gateway/metrics.py counts them; kit/ imports nothing of gateway/)
+on_disconnect: list[Any] = []
+on_retry: list[Any] = []
+
+
+def connection_lost(engine: AsyncEngine) -> None:
+    health = _health.get(engine.sync_engine)
+    if health is not None:
+        health.lost = True
+    for hook in on_disconnect:
+        hook()
+
+
 def create_engine(
     url: str,
     pool_size: int = 10,
@@ -124,6 +212,8 @@ def create_engine(
     statement_timeout_ms: int = 0,
     idle_in_transaction_ms: int = 0,
     pgbouncer: bool = False,
+    pool_timeout_ms: int = 30_000,
+    connect_timeout_s: float = 60.0,
 ) -> AsyncEngine:
     """The application's engine. With the timeouts set (the app sets both, kit/settings.py),
     PostgreSQL itself stops a statement that runs too long (a worker's connection is not held
@@ -135,7 +225,11 @@ def create_engine(
     cache and SQLAlchemy's), SQLAlchemy's statements get unique names (another client's may
     still sit on the server connection), and the timeouts are left to the role's settings
     (PgBouncer refuses unknown start-up parameters). The tenant settings are transaction-local
-    (`set_config(..., true)`), so they need nothing."""
+    (`set_config(..., true)`), so they need nothing.
+
+    `pool_timeout_ms`: a request waits at most this long for a pooled connection, then is refused
+    (503) rather than queueing for seconds; `connect_timeout_s`: opening a connection to a server
+    that does not answer (a host gone, not a refused connect) fails after this long."""
     server_settings = {"application_name": "campus-gateway", "timezone": "UTC"}
     if statement_timeout_ms and not pgbouncer:
         server_settings["statement_timeout"] = str(int(statement_timeout_ms))
@@ -145,7 +239,7 @@ def create_engine(
         # the rate-limit charge answers with a NOTICE (kit/ratelimit.py): a role or database
         # whose client_min_messages is above `notice` would hide it (and the X-RateLimit headers)
         server_settings["client_min_messages"] = "notice"
-    connect_args: dict[str, Any] = {"server_settings": server_settings}
+    connect_args: dict[str, Any] = {"server_settings": server_settings, "timeout": connect_timeout_s}
     if pgbouncer:
         connect_args.update(
             statement_cache_size=0,
@@ -156,6 +250,9 @@ def create_engine(
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
+        pool_timeout=pool_timeout_ms / 1000,
+        # no ping per checkout (a round trip per request): a disconnect seen once invalidates
+        # the whole pool instead (_PoolHealth), and a closed socket is replaced at checkout
         pool_pre_ping=False,
         # the connection returned last goes out first: under light load the same few
         # connections serve, their prepared statements already made (a statement's first run
@@ -167,8 +264,16 @@ def create_engine(
         connect_args=connect_args,
     )
 
+    health = _health[engine.sync_engine] = _PoolHealth()
+
     @event.listens_for(engine.sync_engine, "checkout")
     def _checkout(dbapi_conn: Any, record: Any, proxy: Any) -> None:
+        if health.lost:
+            # the database went away under another request: every connection opened before now
+            # is replaced (SQLAlchemy reconnects this one at once, the others at their checkout)
+            health.lost = False
+            record.info.pop(IN_USE, None)
+            raise InvalidatePoolError("a pooled connection was found dead; replacing the pool's connections")
         # The pool resets nothing on return (pool_reset_on_return=None): a connection whose last
         # holder did not release it cleanly, or that sits in a transaction, is not reused.
         raw = getattr(dbapi_conn, "driver_connection", None)
@@ -264,6 +369,8 @@ class RequestDB:
         self._session: AsyncSession | None = None
         self._in_flight = 0  # statements sent whose answer was not received (interrupted)
         self._closed = False
+        self._answered = 0  # calls answered on the current connection
+        self._retried = False  # a dead connection was replaced once already (_call)
 
     async def _acquire(self) -> None:
         if self._closed:
@@ -274,7 +381,7 @@ class RequestDB:
 
     async def _acquire_connection(self) -> None:
         if self._conn is None:
-            conn = await self.engine.connect()
+            conn = await connect(self.engine)
             conn.info[IN_USE] = True  # until close() knows it is clean
             try:
                 self._raw = (await conn.get_raw_connection()).driver_connection
@@ -282,17 +389,51 @@ class RequestDB:
                 await _discard(conn, None)
                 raise
             self._conn = conn
+            self._answered = 0
 
-    async def _call(self, method: Any, *args: Any) -> Any:
-        """Await one driver call, remembering if it was interrupted (cancelled, connection
-        lost) rather than answered: such a connection is in doubt and never reused."""
+    async def _call(self, name: str, *args: Any, on_sqlalchemy: bool = False, resend: bool = True) -> Any:
+        """Await one driver call (`name` of the asyncpg connection, or of the SQLAlchemy one),
+        remembering if it was interrupted (cancelled, connection lost) rather than answered:
+        such a connection is in doubt and never reused.
+
+        A connection found dead on the request's first call (the database restarted while it
+        sat in the pool) is replaced by a fresh one and the call made again, once, when that
+        cannot do anything twice: nothing was sent (the socket was known closed), or the call
+        is `resend`-safe (a read, the start of the transaction). Writes are never sent again."""
+        closed_before = self._raw.is_closed()
         self._in_flight += 1
         try:
-            result = await method(*args)
-        except asyncpg.PostgresError:
-            self._in_flight -= 1  # the server answered: the connection's state is known
-            raise
+            result = await getattr(self._conn if on_sqlalchemy else self._raw, name)(*args)
+        except BaseException as exc:
+            # asyncpg refuses to start a call on a connection still busy with an error the server
+            # sent unasked (FATAL: terminating connection): nothing was sent, the socket is dying
+            stuck = isinstance(exc, asyncpg.exceptions.InternalClientError) and is_disconnect(exc)
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # the request was cancelled (its client went away): asyncpg may report the cut
+                # call as a closed connection, but nothing is retried and the pool is not at fault
+                raise
+            if not is_disconnect(exc):
+                if isinstance(exc, asyncpg.PostgresError):
+                    self._in_flight -= 1  # the server answered: the connection's state is known
+                raise
+            connection_lost(self.engine)
+            if self._answered or self._retried or not (closed_before or stuck or resend):
+                raise
+            self._retried = True
+            log.warning("a pooled connection was dead; retrying on a fresh one", extra={"error": repr(exc)})
+            for hook in on_retry:
+                hook()
+            conn, raw = self._conn, self._raw
+            self._conn = self._raw = None
+            self._in_flight = 0
+            self._maybe_began = False
+            assert conn is not None  # a call runs on the request's connection
+            await _discard(conn, raw)
+            await self._acquire_connection()
+            return await self._call(name, *args, on_sqlalchemy=on_sqlalchemy, resend=resend)
         self._in_flight -= 1
+        self._answered += 1
         return result
 
     async def fetch_unscoped(self, sql: str, params: list[Any] | tuple[Any, ...]) -> list[Any]:
@@ -303,7 +444,10 @@ class RequestDB:
             await self._acquire()
             t0 = time.perf_counter()
             prepare = _prepare_trips(self._raw, sql)
-            rows: list[Any] = await self._call(self._raw.fetch, sql, *params)
+            # a plain SELECT may be sent again on a fresh connection; a write (the rate-limit
+            # charge's INSERT in a WITH) may not
+            read = sql.lstrip()[:6].upper() == "SELECT"
+            rows: list[Any] = await self._call("fetch", sql, *params, resend=read)
             stats = current_stats.get()
             if stats is not None:
                 stats.add(sql, time.perf_counter() - t0, setup=True)
@@ -320,11 +464,11 @@ class RequestDB:
             assert self._conn is not None  # _acquire took it
             if self._raw._stmt_cache.get_max_size() == 0:
                 return False
-            held: set[str] = self._conn.info.setdefault("campus_prepared", set())
-            if name not in held:
+            if name not in self._conn.info.setdefault("campus_prepared", set()):
                 t0 = time.perf_counter()
-                await self._call(self._raw.execute, prepare_sql)
-                held.add(name)
+                await self._call("execute", prepare_sql)
+                # (the connection's own set: _call may have replaced a dead connection)
+                self._conn.info.setdefault("campus_prepared", set()).add(name)
                 stats = current_stats.get()
                 if stats is not None:
                     stats.add(f"PREPARE {name}", time.perf_counter() - t0, setup=True)
@@ -378,7 +522,8 @@ class RequestDB:
             if notices is not None:
                 self._raw.add_log_listener(heard)
             try:
-                await self._call(self._raw.execute, message)
+                # the charge (a write) is not sent twice; the rest is reads and BEGIN
+                await self._call("execute", message, resend=not commit_prelude)
             finally:
                 stats = current_stats.get()
                 if stats is not None:
@@ -389,10 +534,11 @@ class RequestDB:
             # SQLAlchemy's adapter begins the transaction with this first statement
             assert self._conn is not None  # _acquire took it
             await self._call(
-                self._conn.exec_driver_sql,
+                "exec_driver_sql",
                 SETUP_SQL_PREFIX + "set_config('app.user_id', $1, true), set_config('app.school_id', $2, true),"
                 " set_config('app.hostel_id', $3, true), set_config('app.platform_read', $4, true)",
                 tuple(values),
+                on_sqlalchemy=True,
             )
         self._began = True
 
@@ -410,7 +556,7 @@ class RequestDB:
                 await self._begin()
             t0 = time.perf_counter()
             prepare = _prepare_trips(self._raw, sql)
-            rows: list[Any] = await self._call(self._raw.fetch, sql, *params)
+            rows: list[Any] = await self._call("fetch", sql, *params)
             stats = current_stats.get()
             if stats is not None:
                 stats.add(sql, time.perf_counter() - t0, setup=setup)
@@ -447,16 +593,16 @@ class RequestDB:
         admits only public, active hostels. Nothing of the hostel stays readable afterwards:
         the setting is put back before the payload is read."""
         session = await self.session()
-        conn = await self.connection()
+        await self.connection()  # the transaction has begun (the session joined it)
         previous = session.info["tenant_scope"]
         sql = SETUP_SQL_PREFIX + "set_config('app.hostel_id', $1, true)"
-        await self._call(conn.exec_driver_sql, sql, (_setting(hostel_id),))
+        await self._call("exec_driver_sql", sql, (_setting(hostel_id),), on_sqlalchemy=True)
         session.info["tenant_scope"] = (previous[0], hostel_id)
         try:
             yield session
         finally:
             session.info["tenant_scope"] = previous
-            await self._call(conn.exec_driver_sql, sql, (_setting(self.scope.hostel_id),))
+            await self._call("exec_driver_sql", sql, (_setting(self.scope.hostel_id),), on_sqlalchemy=True)
 
     async def close(self, commit: bool) -> None:
         """End the request's transaction and give the connection back to the pool clean: no
@@ -531,8 +677,14 @@ async def _release(
             raise _InDoubt("the transaction is still open")
         clean = True
     except BaseException as exc:
-        if not isinstance(exc, _InDoubt):
+        lost = not isinstance(exc, _InDoubt) and (conn.invalidated or is_disconnect(exc))
+        if lost:  # the database went away: no traceback, the request says so (503)
+            log.warning("connection discarded: the database connection was lost", extra={"error": repr(exc)})
+        elif not isinstance(exc, _InDoubt):
             log.warning("connection discarded: ending its transaction failed", exc_info=exc)
+        if commit and lost:
+            # whether the COMMIT happened is unknown: the client retries with its idempotency key
+            raise DatabaseUnavailable("the connection was lost before the COMMIT was answered") from exc
         if commit and not isinstance(exc, _InDoubt):
             raise
     finally:
@@ -592,7 +744,7 @@ async def hostel_read(engine: AsyncEngine, hostel_id: int, *, public_only: bool 
     `public_only=False` only after checking that the caller holds a role in that hostel.
     Yields `run(sql, params) -> rows` (kit/sql.py `Run`); statements are counted
     in the request's stats like its own."""
-    conn = await engine.connect()
+    conn = await connect(engine)
     conn.info[IN_USE] = True
     raw: Any = None
     state = {"in_flight": 0}
@@ -601,8 +753,11 @@ async def hostel_read(engine: AsyncEngine, hostel_id: int, *, public_only: bool 
         state["in_flight"] += 1
         try:
             result = await method(*args)
-        except asyncpg.PostgresError:
-            state["in_flight"] -= 1
+        except BaseException as exc:
+            if is_disconnect(exc):
+                connection_lost(engine)
+            elif isinstance(exc, asyncpg.PostgresError):
+                state["in_flight"] -= 1
             raise
         state["in_flight"] -= 1
         return result

@@ -40,6 +40,23 @@ class Settings(BaseSettings):
     # prepared statement outlives its transaction, and the two timeouts above are the role's
     # (ALTER ROLE ... SET), as PgBouncer refuses them as start-up parameters.
     db_pgbouncer: bool = False
+    # Faults (issue 17). A request waits at most DB_POOL_TIMEOUT_MS for a pooled connection, then
+    # is refused (503 + Retry-After) instead of queueing for seconds; opening a connection to a
+    # server that does not answer gives up after DB_CONNECT_TIMEOUT_SECONDS.
+    db_pool_timeout_ms: int = Field(default=2_000, ge=1)
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Admission per process (gateway/limits.py Admission): at most MAX_IN_FLIGHT /graphql requests
+    # run at once (default: DB_POOL_SIZE - 1: one connection each, and one spare for a request's
+    # second, short-lived one: hostel_read, kit/db.py), MAX_QUEUED more wait at most
+    # QUEUE_WAIT_MS; past that a request is refused at once (503). Anonymous callers may fill
+    # only half of the queue, so they are shed first. MAX_IN_FLIGHT=0: no admission control.
+    max_in_flight: int | None = Field(default=None, ge=0)
+    max_queued: int = Field(default=50, ge=0)
+    queue_wait_ms: int = Field(default=1_000, ge=0)
+    # Graceful stop (SIGTERM): in-flight requests get SHUTDOWN_GRACE_SECONDS to finish (uvicorn's
+    # timeout_graceful_shutdown), running jobs JOB_SHUTDOWN_SECONDS (then they go back to the queue).
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0)
+    job_shutdown_seconds: float = Field(default=20.0, ge=0)
 
     # ENV=production switches the developer conveniences off together (GraphiQL, introspection,
     # "did you mean" suggestions, statement counts) and refuses generated development keys.
@@ -164,6 +181,8 @@ class Settings(BaseSettings):
                 setattr(self, name, development)
         if self.log_json is None:
             self.log_json = self.production
+        if self.max_in_flight is None:
+            self.max_in_flight = max(1, self.db_pool_size - 1)
         return self
 
     def cors(self) -> tuple[list[str], str | None]:

@@ -181,6 +181,9 @@ def app_url(pg: Any) -> Iterator[str]:
 
 def make_settings(**overrides: Any) -> Settings:
     base = dict(query_stats=True, graphiql=True, introspection=True, log_json=False, db_pool_size=5, data_dir=DATA_DIR)
+    # a loaded CI machine must not shed the suite's own bursts (50 parallel payments on a pool of
+    # 5): the waits are bounded loosely here; tests/test_faults.py sets them tight on purpose
+    base.update(queue_wait_ms=60_000, max_queued=1_000, db_pool_timeout_ms=60_000)
     base.update(overrides)
     return Settings(**base)
 

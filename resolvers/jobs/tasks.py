@@ -391,10 +391,13 @@ async def run_worker(
     heartbeat_seconds: float = 10.0,
     stalled_seconds: float = 60.0,
     install_signal_handlers: bool = True,
+    shutdown_seconds: float = 30.0,
 ) -> None:
     """A worker on `url` until stopped (SIGTERM/SIGINT with the handlers, or cancelled): first
     the jobs of stalled workers go back in the queue, then it runs jobs and the periodic ones.
-    With `wait=False` it stops once the queues are empty."""
+    With `wait=False` it stops once the queues are empty. Stopped, it takes no new job and gives
+    its running jobs `shutdown_seconds` to finish; procrastinate then aborts them and, the abort
+    being a shutdown's, retries them (RETRY): they go back to the queue, none is lost."""
     async with opened(url, pool_size=concurrency + 3):
         await recover_stalled(stalled_seconds)
         await app.run_worker_async(
@@ -406,7 +409,7 @@ async def run_worker(
             stalled_worker_timeout=stalled_seconds,
             install_signal_handlers=install_signal_handlers,
             additional_context={"stalled_seconds": stalled_seconds},
-            shutdown_graceful_timeout=30,
+            shutdown_graceful_timeout=shutdown_seconds,
         )
 
 
