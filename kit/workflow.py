@@ -106,10 +106,10 @@ def _graphql_kind(hint: Any) -> tuple[Any, RefTo | None, bool]:
         ref = next((e for e in extras if isinstance(e, RefTo)), None)
         if ref is not None:
             return (list[strawberry.ID] if ref.many else strawberry.ID), ref, optional
-        hint = base
-        inner, _, inner_optional = _graphql_kind(hint)
-        return inner, None, optional or inner_optional
-        origin = typing.get_origin(hint)
+        # a Doc around an optional reference (`Annotated[Ref[M] | None, Doc(...)]`): the
+        # reference is inside; dropping it would hand the service the raw, unchecked global ID
+        inner, inner_ref, inner_optional = _graphql_kind(base)
+        return inner, inner_ref, optional or inner_optional
     if origin is list:
         (item,) = typing.get_args(hint)
         inner, _, _ = _graphql_kind(item)
