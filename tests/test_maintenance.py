@@ -720,14 +720,17 @@ async def test_a_request_raised_from_a_complaint_follows_its_resident_and_room(c
     raised = await request(warden, issue, complaintId=complaint)
     body = await warden(
         """query($id: ID!) { node(id: $id) { ... on MaintenanceRequest { source description
-        complaint { id } student { user { email } } } } }""",
+        complaint { id } student { id } } } }""",
         {"id": raised["id"]},
+    )
+    student = await db.fetchval(
+        "SELECT s.id FROM hostel_students s JOIN users u ON u.id = s.user_id WHERE u.email = 'resident@sunrise.demo'"
     )
     assert body["data"]["node"] == {
         "source": "COMPLAINT",
         "description": "It will not close.",
         "complaint": {"id": complaint},
-        "student": {"user": {"email": "resident@sunrise.demo"}},
+        "student": {"id": encode_gid("HostelStudent", student)},
     }
     theirs = await resident(
         """query($c: ID!) { node(id: $c) { ... on Complaint { maintenanceRequests(first: 5) {
