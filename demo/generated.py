@@ -19,6 +19,7 @@ from sqlalchemy import and_, exists, insert, select
 from sqlalchemy.exc import DBAPIError
 
 from demo.values import column_value, override, reference_target
+from demo.overrides import REQUIRED_REFERENCES
 from kit.declared import declaration
 from models.base import Base
 from models.entity import Internal
@@ -109,6 +110,7 @@ class Generator:
                 continue
             target = reference_target(column)
             required = not column.nullable and column.default is None and column.server_default is None
+            required = required or column.name in REQUIRED_REFERENCES.get(model.__name__, ())
             if target is not None:
                 if not (required or optional or only is not None):
                     continue
