@@ -30,7 +30,7 @@ from gateway.app import create_app
 from kit.settings import Settings
 from kit.ids import encode_gid
 from tests import pgbouncer
-from tests.template_db import TEMPLATE_DB, migrated_with_demo
+from tests.template_db import TEMPLATE_DB, database_copy, migrated_with_demo, tune_for_tests
 
 if pgbouncer.enabled():  # every Settings() of the session (and the servers it starts) goes through it
     os.environ.setdefault("DB_PGBOUNCER", "true")
@@ -89,11 +89,78 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(shared, ignore_errors=True)
 
 
+DURATIONS_KEY = "campus/durations"  # seconds (setup + call + teardown) of the tests that took a second or more
+LONG = 5.0  # a test that took this long in the last run is scheduled with the `slow` ones
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `slow` (they start server processes or walk the whole schema: 5-50 s each)
-    run first, in the shuffled order pytest-randomly gave them: with `--dist worksteal` the other
-    worker takes the short tests meanwhile, and no long test is left alone at the end of the run."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """Long tests run first, in the shuffled order pytest-randomly gave them, spread over the workers.
+
+    Long: marked `slow` (they start server processes or walk the whole schema: 5-80 s each), or
+    taking LONG seconds or more in the last run here (pytest's cache, `.pytest_cache`: a schema
+    walk that grows with the types is scheduled early without anyone marking it).
+
+    `--dist worksteal` first hands each of the N workers a contiguous 1/N of the list, and an idle
+    worker later steals from the END of another's queue. Long tests merely first would all go to
+    the first worker (and none ever stolen), which becomes the run's critical path when they add up
+    to more than 1/N of the run. So each worker's share starts with its part of the long tests:
+    whole files (a file's tests share its module fixtures, e.g. the server processes of
+    tests/test_two_processes.py), the longest first, each to the worker with the least so far."""
+    cache = getattr(config, "cache", None)
+    durations: dict[str, float] = cache.get(DURATIONS_KEY, {}) if cache else {}
+
+    def weight(item: pytest.Item) -> float:
+        marked = item.get_closest_marker("slow") is not None
+        return durations.get(item.nodeid, 20.0 if marked else 0.0)
+
+    def long(item: pytest.Item) -> bool:
+        return item.get_closest_marker("slow") is not None or weight(item) >= LONG
+
+    first = [item for item in items if long(item)]
+    rest = [item for item in items if not long(item)]
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    if workers < 2 or getattr(config.option, "dist", "no") != "worksteal":
+        items[:] = first + rest
+        return
+    files: dict[str, list[pytest.Item]] = {}
+    for item in first:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+    shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    loads = [0.0] * workers
+    for group in sorted(files.values(), key=lambda g: -sum(map(weight, g))):
+        lightest = loads.index(min(loads))
+        shares[lightest] += group
+        loads[lightest] += sum(map(weight, group))
+    # the sizes of the first hand-out (xdist's WorkStealingScheduling.check_schedule)
+    ordered, left = [], len(items)
+    for k in range(workers):
+        size = left // (workers - k)
+        left -= size
+        fill = max(0, size - len(shares[k]))
+        ordered += shares[k] + rest[:fill]
+        del rest[:fill]
+    items[:] = ordered + rest
+
+
+_durations: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Each test's time, summed over its phases (under xdist: in the controller, which gets every report)."""
+    _durations[report.nodeid] = _durations.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or getattr(config, "cache", None) is None or not _durations:
+        return
+    known: dict[str, float] = config.cache.get(DURATIONS_KEY, {})
+    for nodeid, seconds in _durations.items():
+        if seconds >= 1.0:
+            known[nodeid] = round(seconds, 2)
+        else:
+            known.pop(nodeid, None)
+    config.cache.set(DURATIONS_KEY, known)
 
 
 @pytest.fixture
@@ -136,10 +203,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 @pytest.fixture(scope="session")
 def pg() -> Iterator[Any]:
     worker, shared = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get(SHARED_ENV)
-    if not (worker and shared):  # one process: its own server, as always
-        server = embedded_pg.start(DATA_DIR / "pg", throwaway=True)
+    if not (worker and shared):  # one process: its own server, with a template and a copy, as under xdist
+        server = embedded_pg.start(DATA_DIR / "pg", database=TEMPLATE_DB, throwaway=True)
+        tune_for_tests(server.server)
         migrated_with_demo(server.url())
-        yield server
+        yield database_copy(server, embedded_pg.DATABASE_NAME)
         server.cleanup()
         return
     import fcntl
@@ -153,11 +221,12 @@ def pg() -> Iterator[Any]:
         template = embedded_pg.start(Path(shared) / "pg", database=TEMPLATE_DB)
         ready = Path(shared) / "template.ready"
         if not ready.exists():
+            tune_for_tests(template.server)
             migrated_with_demo(template.url())
             ready.touch()
         mine = f"campus_{worker}"
-        template.server.psql(f'DROP DATABASE IF EXISTS "{mine}"; CREATE DATABASE "{mine}" TEMPLATE "{TEMPLATE_DB}";')
-    server = embedded_pg.EmbeddedPostgres(template.server, mine, template.pgdata)
+        template.server.psql(f'DROP DATABASE IF EXISTS "{mine}";')
+        server = database_copy(template, mine)
     yield server
     server.stop()  # the last worker out stops the server; pytest_unconfigure deletes the folder
 

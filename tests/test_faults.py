@@ -19,10 +19,10 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from gateway import embedded_pg
 from gateway.app import create_app
 from resolvers.jobs.tasks import accrue_late_fees, opened
 from tests.conftest import login, make_settings, unique
+from tests.template_db import database_copy, server_copy
 from tests.test_payments import RECORD, _arrange, _input, _open_day, _school
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,29 +36,13 @@ def _libpq(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-def _pg_tool(server: Any, tool: str, *args: str, **kwargs: Any) -> subprocess.CompletedProcess:
-    binary = str(Path(server.server.bin_path) / tool)
-    return subprocess.run([binary, *args], check=True, capture_output=True, timeout=120, **kwargs)
-
-
 @pytest.fixture
 def own_pg(pg: Any, tmp_path: Path) -> Any:
     """A PostgreSQL of this test alone (it is restarted: the session's is shared by the other
-    tests), holding a copy of the session's migrated database with the demo data (its roles,
-    then a dump restored: a few seconds, instead of migrating a new one)."""
-    server = embedded_pg.start(tmp_path / "pg", throwaway=True)
+    tests), started on a base backup of the session's server: its roles and its migrated
+    database with the demo data (a file copy, tests/template_db.py, not a dump restored)."""
+    server = server_copy(pg, tmp_path / "pg")
     try:
-        roles = _pg_tool(pg, "pg_dumpall", "--roles-only", "-d", _libpq(pg.url())).stdout
-        # the copy's own superuser exists already; every other role is created as in the source
-        roles = b"\n".join(line for line in roles.splitlines() if b"ROLE postgres" not in line)
-        _pg_tool(server, "psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", _libpq(server.url()), input=roles)
-        dump = _pg_tool(pg, "pg_dump", "-Fc", "-d", _libpq(pg.url())).stdout
-        _pg_tool(server, "pg_restore", "--exit-on-error", "-d", _libpq(server.url()), input=dump)
-        # a throwaway server: no fsync, and the restored rows written out now, so that the restart's
-        # shutdown checkpoint is short (seconds less on a loaded machine)
-        _pg_tool(server, "psql", "-q", "-d", _libpq(server.url()), "-c", "ALTER SYSTEM SET fsync = off")
-        _pg_tool(server, "psql", "-q", "-d", _libpq(server.url()), "-c", "SELECT pg_reload_conf()")
-        _pg_tool(server, "psql", "-q", "-d", _libpq(server.url()), "-c", "CHECKPOINT")
         yield server
     finally:
         server.cleanup()
@@ -226,15 +210,11 @@ async def _under_load_through_a_restart(server: Any, owner: asyncpg.Pool, client
 
 @pytest.fixture
 def own_database(pg: Any) -> Any:
-    """A database of this test alone on the session's server (a restored dump of the session's):
-    the server's job worker runs every job and periodic task it finds there."""
+    """A database of this test alone on the session's server (a copy of the template: migrated,
+    the demo data): the server's job worker runs every job and periodic task it finds there."""
     name = f"campus_sigterm_{unique('x').split('-')[1]}"
-    pg.server.psql(f'CREATE DATABASE "{name}";')
-    copy = embedded_pg.EmbeddedPostgres(pg.server, name, pg.pgdata)
     try:
-        dump = _pg_tool(pg, "pg_dump", "-Fc", "-d", _libpq(pg.url())).stdout
-        _pg_tool(pg, "pg_restore", "--exit-on-error", "-d", _libpq(copy.url()), input=dump)
-        yield copy
+        yield database_copy(pg, name)
     finally:
         pg.server.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
 
