@@ -105,7 +105,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     the first worker (and none ever stolen), which becomes the run's critical path when they add up
     to more than 1/N of the run. So each worker's share starts with its part of the long tests:
     whole files (a file's tests share its module fixtures, e.g. the server processes of
-    tests/test_two_processes.py), the longest first, each to the worker with the least so far."""
+    tests/test_two_processes.py and tests/test_subscriptions.py, gateway_pair), the longest first,
+    each to the worker with the least so far."""
     cache = getattr(config, "cache", None)
     durations: dict[str, float] = cache.get(DURATIONS_KEY, {}) if cache else {}
 
@@ -124,7 +125,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     files: dict[str, list[pytest.Item]] = {}
     for item in first:
-        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+        # the tests of the session's two server processes (gateway_pair) are one group, whatever their file
+        shared = "gateway_pair" in getattr(item, "fixturenames", ())
+        files.setdefault("gateway_pair" if shared else item.nodeid.split("::")[0], []).append(item)
     shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
     loads = [0.0] * workers
     for group in sorted(files.values(), key=lambda g: -sum(map(weight, g))):
@@ -246,6 +249,25 @@ def app_url(pg: Any) -> Iterator[str]:
         return
     with pgbouncer.pgbouncer(pg.url(user="campus_app"), DATA_DIR / "pgbouncer") as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def gateway_pair(pg_url: str, app_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, str]]:
+    """Two `campus serve` processes on the session's database with the same signing keys (their
+    JWT_PRIVATE_KEYS, third): tests/test_two_processes.py and tests/test_subscriptions.py share
+    them (about 8 CPU seconds and a few seconds of waiting each start; tests/conftest.py schedules
+    their tests on one worker)."""
+    from tests.test_two_processes import _shared_keys, _start, _stop, _wait_ready
+
+    keys, data_dir = _shared_keys(), tmp_path_factory.mktemp("two-processes")
+    a = _start("a", pg_url, app_url, keys, data_dir)
+    b = _start("b", pg_url, app_url, keys, data_dir)
+    try:
+        _wait_ready([a, b])
+        yield a, b, keys
+    finally:
+        _stop(a)
+        _stop(b)
 
 
 def make_settings(**overrides: Any) -> Settings:

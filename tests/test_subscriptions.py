@@ -18,7 +18,7 @@ import asyncio
 import datetime as dt
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from kit.settings import Settings
 from kit.ids import decode_gid, encode_gid
 from tests.booking_world import World, add_room_type, booking_input
 from tests.conftest import unique
-from tests.test_two_processes import Gateway, _address, _shared_keys, _start, _stop, _wait_ready
+from tests.test_two_processes import Gateway, _address
 
 pytestmark = pytest.mark.slow  # two server processes for the module: scheduled first (conftest.py)
 
@@ -45,17 +45,11 @@ QUIET = 1.5  # seconds a subscriber that must hear nothing is watched, once a co
 
 
 @pytest.fixture(scope="module")
-def pair(pg_url: str, app_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, Gateway]]:
-    keys, data_dir = _shared_keys(), tmp_path_factory.mktemp("live")
-    a = _start("a", pg_url, app_url, keys, data_dir)
-    b = _start("b", pg_url, app_url, keys, data_dir)
-    KEYS.update(a=keys, b=keys)
-    try:
-        _wait_ready([a, b])
-        yield a, b
-    finally:
-        _stop(a)
-        _stop(b)
+def pair(gateway_pair: tuple[Gateway, Gateway, str]) -> tuple[Gateway, Gateway]:
+    """The session's two processes (tests/conftest.py gateway_pair, shared with tests/test_two_processes.py)."""
+    a, b, keys = gateway_pair
+    KEYS.update({a.name: keys, b.name: keys})
+    return a, b
 
 
 # ---- clients ---------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -113,16 +112,10 @@ def _stop(g: Gateway) -> None:
 
 
 @pytest.fixture(scope="module")
-def pair(pg_url: str, app_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, Gateway]]:
-    keys, data_dir = _shared_keys(), tmp_path_factory.mktemp("two-processes")
-    a = _start("a", pg_url, app_url, keys, data_dir)
-    b = _start("b", pg_url, app_url, keys, data_dir)
-    try:
-        _wait_ready([a, b])
-        yield a, b
-    finally:
-        _stop(a)
-        _stop(b)
+def pair(gateway_pair: tuple[Gateway, Gateway, str]) -> tuple[Gateway, Gateway]:
+    """The session's two processes (tests/conftest.py gateway_pair, shared with tests/test_subscriptions.py)."""
+    a, b, _ = gateway_pair
+    return a, b
 
 
 def _address() -> str:
