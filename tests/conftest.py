@@ -15,7 +15,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("CAMPUS_VERIFY_SQL_CACHE", "1")  # every SQL cache hit re-checked (kit/db.py)
 os.environ.setdefault("CAMPUS_CHEAP_PASSWORD_HASHES", "1")  # Argon2id at its cheapest (auth/passwords.py)
@@ -25,19 +25,16 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-import demo
-import schema.root as schema_root
 from gateway import embedded_pg
-from gateway.app import create_app
-from kit.settings import Settings
-from kit.ids import encode_gid
 from tests import pgbouncer
 from tests.template_db import TEMPLATE_DB, database_copy, migrated_with_demo, tune_for_tests
 
-# A dozen test modules read the schema's types, fields and arguments (`build_schema()._schema`,
-# half a CPU second each, growing with the types): built once per process, after gateway.app
-# took its own (create_app builds the schema it serves, as in production)
-schema_root.build_schema = functools.cache(schema_root.build_schema)
+if TYPE_CHECKING:
+    from kit.settings import Settings
+
+# The gateway (demo, gateway.app, kit.settings: 6 CPU seconds of imports, growing with the types)
+# is imported where it is used, not here: the xdist controller loads this file too, before it
+# starts the workers, and runs no test.
 
 if pgbouncer.enabled():  # every Settings() of the session (and the servers it starts) goes through it
     os.environ.setdefault("DB_PGBOUNCER", "true")
@@ -61,9 +58,21 @@ SHARED_ENV = "CAMPUS_TEST_SHARED_DIR"
 _template_builder: Any = None
 
 
+def _share_the_schema() -> None:
+    """A dozen test modules read the schema's types, fields and arguments (`build_schema()._schema`,
+    half a CPU second each, growing with the types): built once per process, after gateway.app
+    took its own (create_app builds the schema it serves, as in production)."""
+    import gateway.app  # noqa: F401 - binds the uncached build_schema first
+    import schema.root
+
+    schema.root.build_schema = functools.cache(schema.root.build_schema)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     global _template_builder
-    if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        _share_the_schema()  # a process that runs tests
+    else:  # the xdist controller
         import fcntl
         import subprocess
         import sys
@@ -278,6 +287,8 @@ def gateway_pair(pg_url: str, app_url: str, tmp_path_factory: pytest.TempPathFac
 
 
 def make_settings(**overrides: Any) -> Settings:
+    from kit.settings import Settings
+
     base = dict(query_stats=True, graphiql=True, introspection=True, log_json=False, db_pool_size=5, data_dir=DATA_DIR)
     # a loaded CI machine must not shed the suite's own bursts (50 parallel payments on a pool of
     # 5): the waits are bounded loosely here; tests/test_faults.py sets them tight on purpose
@@ -288,6 +299,8 @@ def make_settings(**overrides: Any) -> Settings:
 
 @pytest.fixture(scope="session")
 async def app(app_url: str) -> AsyncIterator[Any]:
+    from gateway.app import create_app
+
     application = create_app(make_settings(), database_url=app_url)
     async with LifespanManager(application):
         yield application
@@ -335,9 +348,12 @@ LOGIN = """mutation($input: TokenCreateInput!) { tokenCreate(input: $input) {
   accessToken refreshToken errors { code message } } }"""
 
 
-async def login(
-    client: httpx.AsyncClient, email: str, password: str = demo.DEMO_PASSWORD, **extra: Any
-) -> dict[str, Any]:
+async def login(client: httpx.AsyncClient, email: str, password: str | None = None, **extra: Any) -> dict[str, Any]:
+    """Logs in (with the demo password unless `password` is given): tokenCreate's payload."""
+    if password is None:
+        from demo import DEMO_PASSWORD
+
+        password = DEMO_PASSWORD
     body = (
         await client.post(
             "/graphql",
@@ -450,6 +466,8 @@ async def make_schools(
     cities: list[str | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Insert schools coded <prefix>-000.. with academic sessions; returns their ids."""
+    from kit.ids import encode_gid
+
     out = []
     async with db.acquire() as conn, conn.transaction():
         for i in range(count):
