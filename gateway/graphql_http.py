@@ -18,11 +18,11 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from inspect import isawaitable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import orjson
 from asyncpg.exceptions import PostgresError, QueryCanceledError
-from graphql import GraphQLError, execute, parse, specified_rules, validate
+from graphql import ExecutionResult, GraphQLError, execute, parse, specified_rules, validate
 from graphql.language import FieldNode, OperationDefinitionNode, OperationType, visit
 from graphql.language.visitor import BREAK, Visitor
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -64,6 +64,7 @@ from gateway.metrics import (
 from gateway.logs import request_id_var
 from kit.settings import Settings
 from kit import clock, ratelimit
+from kit import direct as direct_reads
 from auth.identity import (
     CHECK_NAME,
     IDENTITY_CHANGED,
@@ -203,6 +204,8 @@ class CachedDocument:
     operations: dict[str | None, OperationType]
     costs: dict[str | None, int] = field(default_factory=dict)  # by operation name (gateway/limits.py)
     generic_plans: bool = False  # generic_plans_ok(document)
+    # by operation name: its kit/direct.py plan (None: graphql-core executes it), made at first use
+    direct: dict[str | None, direct_reads.DirectPlan | None] = field(default_factory=dict)
 
 
 # Arguments whose values never change which plan is best: keys, page sizes, cursors (keyset on
@@ -810,18 +813,9 @@ class GraphQLHTTP:
             else contextlib.nullcontext()
         )
         with span:
-            result = execute(
-                self.schema,
-                cached.document,
-                context_value=ctx,
-                variable_values=variables,
-                operation_name=operation_name,
-                hide_suggestions=not self.settings.suggestions,
-                executor_class=RenderingExecutor,
-                is_awaitable=is_awaitable,
-            )
-            if isawaitable(result):
-                result = await result
+            result = await self._direct(cached, operation_name, ctx, variables)
+            if result is None:
+                result = await self._executed(cached, operation_name, ctx, variables)
         body: dict[str, Any] = {}
         if result.errors:
             # an error without a path was raised before any field ran: the variables did not fit
@@ -845,6 +839,41 @@ class GraphQLHTTP:
                 }
             }
         return body, None
+
+    async def _direct(
+        self, cached: CachedDocument, operation_name: str | None, ctx: RequestContext, variables: Any
+    ) -> ExecutionResult | None:
+        """The operation answered by kit/direct.py (its root fields' JSON, no graphql-core
+        execution), or None when graphql-core executes it."""
+        if not (self.settings.sql_json and self.settings.direct_reads):
+            return None
+        if operation_name not in cached.direct:
+            cached.direct[operation_name] = direct_reads.plan(self.schema, cached.document, operation_name)
+        plan = cached.direct[operation_name]
+        if plan is None:
+            return None
+        try:
+            data, errors = await direct_reads.run(self.schema, plan, ctx, variables, is_awaitable)
+        except direct_reads.Declined:
+            return None
+        return ExecutionResult(data, errors or None)
+
+    async def _executed(
+        self, cached: CachedDocument, operation_name: str | None, ctx: RequestContext, variables: Any
+    ) -> ExecutionResult:
+        result = execute(
+            self.schema,
+            cached.document,
+            context_value=ctx,
+            variable_values=variables,
+            operation_name=operation_name,
+            hide_suggestions=not self.settings.suggestions,
+            executor_class=RenderingExecutor,
+            is_awaitable=is_awaitable,
+        )
+        if isawaitable(result):
+            result = await result
+        return cast(ExecutionResult, result)
 
     # ---- persisted queries (APQ), shared by every gateway process through PostgreSQL --------
     #

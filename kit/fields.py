@@ -13,7 +13,7 @@ import strawberry
 from strawberry.types import Info
 
 from auth.permissions import Rule, declare
-from kit import planner, sql_json
+from kit import direct, planner, sql_json
 from kit.registry import VISIBILITY, get_spec, spec_for_model
 from kit.connection import Connection, connection_args_resolver
 from kit.errors import Forbidden, Unauthenticated, authorize  # noqa: F401 (re-exported names of the read path)
@@ -46,6 +46,16 @@ def connection_field(
                     return found
         return await planner.fetch_connection(info.context, plan)
 
+    def ready(info: Any, args: dict[str, Any]) -> bool:
+        """Answered whole by PostgreSQL's JSON, for this caller (kit/direct.py)."""
+        ctx = info.context
+        return bool(
+            ctx.settings.sql_json
+            and permission.allows(ctx)
+            and sql_json.connection_recipe(info, spec, info.field_nodes) is not None
+        )
+
+    direct.direct_root_field(name, ready)
     page = Connection[spec.gql_cls]  # type: ignore[name-defined]  # a type made at run time
     resolve.__annotations__ = {**declared.__annotations__, "info": Info, "return": page}
     resolve.__signature__ = _signature_of(declared, extra_info=True)  # type: ignore[attr-defined]
@@ -104,24 +114,37 @@ async def _load_nodes(info: Any, ids: list[str]) -> list[Any]:
     return [found.get(d) if d else None for d in decoded]
 
 
-async def _node_json(info: Any, gid: str) -> Any:
-    """node(id:) answered by kit/sql_json.py: its JSON, None (not found), or False when the
-    ordinary path answers (an invalid ID, a type the caller may not read, a selection that
-    is not pure data)."""
+def _node_json_target(raw: Any, gid: Any) -> tuple[Any, Any, int] | None:
+    """What node(id: gid) reads when kit/sql_json.py answers it: (spec, recipe, key), or None
+    when the ordinary path answers (an invalid ID, a type the caller may not read, a selection
+    that is not pure data). `raw`: graphql-core's resolve info."""
+    if not raw.context.settings.sql_json or not isinstance(gid, str):
+        return None
     try:
         type_name, pk = decode_gid(gid)
     except InvalidId:
-        return False
+        return None
     spec = get_spec(type_name)
     policy = READ_POLICIES.get(type_name)
-    if spec is None or spec.gql_cls is None or policy is None or not policy[0].allows(info.context):
-        return False
-    raw = info._raw_info
+    if spec is None or spec.gql_cls is None or policy is None or not policy[0].allows(raw.context):
+        return None
     recipe = sql_json.node_recipe(raw, spec, raw.field_nodes)
-    if recipe is None:
+    return None if recipe is None else (spec, recipe, pk)
+
+
+async def _node_json(info: Any, gid: str) -> Any:
+    """node(id:) answered by kit/sql_json.py: its JSON, None (not found), or False when the
+    ordinary path answers."""
+    raw = info._raw_info
+    target = _node_json_target(raw, gid)
+    if target is None:
         return False
+    spec, recipe, pk = target
     plan = planner.plan_node(raw, spec, [n.selection_set for n in raw.field_nodes])
     return await sql_json.fetch_node_json(info.context, plan, recipe, pk)
+
+
+direct.direct_root_field("node", lambda info, args: _node_json_target(info, args.get("id")) is not None)
 
 
 # Type name -> (rule, row filter): who may read it through node(id:) and its root list.

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # relations, connections) are answered with JSON that PostgreSQL builds, spliced into the
     # response undecoded (kit/sql_json.py); SQL_JSON=false answers every read in Python.
     sql_json: bool = True
+    # with SQL_JSON: a query whose root fields are all answered by PostgreSQL's JSON skips
+    # graphql-core's execution (kit/direct.py); DIRECT_READS=false always executes
+    direct_reads: bool = True
 
     # Browsers: origins allowed to call the API from another site (comma-separated, or "*").
     # Unset: in development any localhost origin; in production none (same-origin only).

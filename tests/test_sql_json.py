@@ -17,7 +17,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from gateway.app import create_app
-from kit import sql_json
+from kit import direct, sql_json
 from tests.conftest import GQL, bearer, make_schools, make_settings, unique
 
 
@@ -59,7 +59,7 @@ async def run_both(
     off, on = (GQL(c) for c in clients)
     for g, c in zip((off, on), clients, strict=True):
         g.headers.update(await bearer(c, email))
-    before = sql_json.STATS["answered"]
+    before, direct_before = sql_json.STATS["answered"], direct.STATS["answered"]
     r_off = await off.raw(query, variables)
     r_on = await on.raw(query, variables)
     body_off, body_on = r_off.json(), r_on.json()
@@ -70,8 +70,11 @@ async def run_both(
     if pure:
         assert answered >= 1, "the SQL_JSON app took the Python path"
         assert body_on["extensions"]["stats"]["sqlStatements"] == 1
+        # one root field of pure data: answered without graphql-core's execution (kit/direct.py)
+        assert direct.STATS["answered"] - direct_before == 1, "the SQL_JSON app executed the document"
     else:
         assert answered == 0
+        assert direct.STATS["answered"] == direct_before
     return body_off, body_on
 
 
@@ -349,3 +352,75 @@ async def test_every_combination_of_connection_parts_answers_the_same_bytes(both
             assert [n["schoolCode"] for n in nodes] == sorted({n["schoolCode"] for n in nodes}), parts
             root = f"""query($p: String!) {{ schools(first: 3, filter: {{schoolCode: {{startsWith: $p}}}}) {{ {outer} }} }}"""
             await run_both(both, SUPER, root, {"p": prefix})
+
+
+# ---- kit/direct.py: documents whose root fields are all pure data skip graphql-core's execution
+
+
+@pytest.fixture(scope="module")
+async def executed_app(app_url: str) -> AsyncIterator[Any]:
+    """SQL_JSON on, DIRECT_READS off: graphql-core executes every document."""
+    application = create_app(make_settings(sql_json=True, direct_reads=False), database_url=app_url)
+    async with LifespanManager(application):
+        yield application
+
+
+async def _both_ways(executed_app: Any, json_app: Any, email: str | None, query: str, variables: Any) -> list[Any]:
+    out = []
+    for application in (executed_app, json_app):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=application), base_url="http://gateway.test"
+        ) as client:
+            g = GQL(client)
+            if email:
+                g.headers.update(await bearer(client, email))
+            before = direct.STATS["answered"]
+            response = await g.raw(query, variables)
+            out.append((response, direct.STATS["answered"] - before))
+    return out
+
+
+def _errors(response: httpx.Response) -> list[Any]:
+    return [
+        (e["message"], e.get("path"), e["extensions"]["code"]) for e in orjson.loads(response.content).get("errors", [])
+    ]
+
+
+async def test_direct_reads_answer_the_executed_bytes_and_decline_before_any_statement(executed_app, json_app, schools):
+    prefix, made = schools
+    two = """query Two($id: ID!, $p: String!) { __typename
+      a: node(id: $id) { ... on School { id name currentSession { name } } }
+      schools(first: 2, filter: {schoolCode: {startsWith: $p}}) { totalCount edges { cursor node { id city } } } }"""
+    cases = [
+        # (caller, document, variables, answered directly)
+        (SUPER, two, {"id": made[1]["gid"], "p": prefix}, True),
+        (GREENWOOD_ADMIN, two, {"id": made[1]["gid"], "p": prefix}, True),  # another tenant's school: null
+        # not pure data (a field rule decides per row in Python): executed, no statement twice
+        (GREENWOOD_ADMIN, "query C { students(first: 3) { nodes { id email } } }", None, False),
+        # a fragment at the root, a directive, an introspection field: graphql-core's to execute
+        (
+            SUPER,
+            "query F($id: ID!) { ...R } fragment R on Query { node(id: $id) { id } }",
+            {"id": made[0]["gid"]},
+            False,
+        ),
+        (SUPER, "query D($id: ID!) { node(id: $id) @include(if: true) { id } }", {"id": made[0]["gid"]}, False),
+        (SUPER, "query I { __schema { queryType { name } } schools(first: 1) { totalCount } }", None, False),
+        # refusals and bad input: worded by the ordinary path, the same on both
+        (None, "query A { schools(first: 2) { totalCount } }", None, False),
+        (SUPER, "query V($id: ID!) { node(id: $id) { id } }", {"id": None}, False),
+        (SUPER, "query B { schools(first: 5000) { totalCount } }", None, False),
+        (SUPER, 'query G { node(id: "not-an-id") { id } }', None, False),
+    ]
+    for email, query, variables, answered in cases:
+        (executed, by_executor), (answer, by_direct) = await _both_ways(executed_app, json_app, email, query, variables)
+        assert by_executor == 0, "DIRECT_READS=false answered directly"
+        assert by_direct == (1 if answered else 0), (query, answer.content[:300])
+        assert answer.status_code == executed.status_code, query
+        assert _errors(answer) == _errors(executed), query
+        body, expected = orjson.loads(answer.content), orjson.loads(executed.content)
+        assert body.get("data") == expected.get("data"), query
+        if "errors" not in expected:
+            assert _data_bytes(answer) == _data_bytes(executed), query
+            stats, expected_stats = body["extensions"]["stats"], expected["extensions"]["stats"]
+            assert stats["sqlStatements"] == expected_stats["sqlStatements"], (query, stats, expected_stats)
