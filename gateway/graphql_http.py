@@ -684,6 +684,8 @@ class GraphQLHTTP:
         """Whether the request carries a valid access token: the admission's caller class
         (gateway/limits.py AdmissionMiddleware). A bad token counts as anonymous there and is
         refused by the route with its 401."""
+        if not any(name == b"authorization" for name, _ in scope["headers"]):
+            return False  # no token: nothing to build or check
         try:
             claims, _ = self._authenticate(Request(scope))
         except RequestError:
