@@ -32,12 +32,13 @@ from kit.db import connect, connection_lost, create_engine, is_disconnect, settl
 from gateway.exports import export_routes
 from gateway.files import hostel_file_route, student_document_route
 from gateway.unsubscribe import unsubscribe_route
-from gateway.graphql_http import RATE_LIMIT_HEADERS, GraphQLHTTP
+from gateway.graphql_http import RATE_LIMIT_HEADERS, GraphQLHTTP, response_media_type
+from gateway.limits import Admission, AdmissionMiddleware
 from gateway.live import LiveView
 from kit.live import LiveHub
 from gateway.http_errors import RETRY_AFTER, error_response, internal_error_body, unavailable_response
 from gateway.logs import configure_logging, request_id_var
-from gateway.metrics import Metrics, set_job_stats_source
+from gateway.metrics import Metrics, record_queue_wait, record_shed, set_job_stats_source
 from resolvers.jobs.views import queue_stats
 from gateway.tracing import setup_tracing
 from kit.settings import Settings, get_settings
@@ -177,8 +178,15 @@ def create_app(
     tracing = setup_tracing(settings, span_exporter)
     graphql = GraphQLHTTP(schema, engine, settings, keys, metrics, tracing.tracer if tracing else None)
     live_hub = LiveHub(settings.live_database_url or url)  # connects at the first subscription
+    # bounded waiting and load shedding (issue 17) for every route that touches the database,
+    # outermost (below); MAX_IN_FLIGHT=0 switches it off
+    admission = (
+        Admission(settings.max_in_flight, settings.max_queued, settings.queue_wait_ms / 1000)
+        if settings.max_in_flight
+        else None
+    )
     if metrics is not None:
-        metrics.admission = graphql.admission
+        metrics.admission = admission
 
     async def jwks(request: Request) -> JSONResponse:
         return JSONResponse(keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
@@ -256,9 +264,8 @@ def create_app(
     # outermost last: the request id and the error mask wrap CORS, which wraps compression
     app.add_middleware(CompressMiddleware, minimum_size=settings.compress_min_bytes)
     origins, origin_regex = settings.cors()
-    if origins or origin_regex:
-        app.add_middleware(
-            CORSMiddleware,
+    cors = (
+        dict(
             allow_origins=origins,
             allow_origin_regex=origin_regex,
             allow_methods=["GET", "POST"],
@@ -267,6 +274,11 @@ def create_app(
             allow_credentials=False,
             max_age=600,
         )
+        if origins or origin_regex
+        else None
+    )
+    if cors is not None:
+        app.add_middleware(CORSMiddleware, **cors)
     app.add_middleware(RequestIdMiddleware, log_all=settings.log_requests == "all", slow_ms=settings.log_slow_ms)
     if tracing is not None:  # outermost: the request's span covers everything below
         middleware, options = tracing.middleware()
@@ -276,6 +288,19 @@ def create_app(
         # only when the connection comes from one of these proxies (`campus serve` turns
         # uvicorn's own header handling off, so this setting alone decides)
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    if admission is not None:
+        # outermost of all: a request refused under overload costs no other layer (no span, no
+        # log line, no body read); the refusal alone gets the CORS headers, so a browser reads it
+        app.add_middleware(
+            AdmissionMiddleware,
+            admission=admission,
+            is_user=graphql.is_user,
+            media_type=response_media_type,
+            on_shed=record_shed if metrics is not None else None,
+            on_wait=record_queue_wait if metrics is not None else None,
+            refusal_wrapper=(lambda refusal: CORSMiddleware(refusal, **cors)) if cors is not None else None,
+        )
+    app.state.admission = admission
     app.state.engine = engine
     app.state.live_hub = live_hub
     app.state.schema = schema

@@ -231,6 +231,15 @@ def _port_problem(host: str, port: int) -> str | None:
     return None
 
 
+# asyncio's own event loop, not uvloop: libuv (1.45 on, uvloop 0.23 bundles 1.52) accepts ONE
+# connection per turn of the loop, so while the process is busy a burst of new connections waits
+# in the kernel's accept queue for seconds (800 at once: the last accepted ~8 s later, their
+# first requests answered after that although the app admitted or refused each in under 1 s);
+# asyncio accepts up to the backlog at each turn. The gateway's time is in Python either way:
+# requests per CPU second were the same within the noise (bench/README.md, "Overload").
+EVENT_LOOP = "asyncio"
+
+
 class BannerServer(uvicorn.Server):
     """Prints the banner once the server listens: it is the last thing a newcomer reads. With
     `worker_url` it also runs a job worker on its event loop, stopped before the server ends."""
@@ -328,6 +337,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 # supervisor then restarts it forever
                 timeout_worker_healthcheck=120,
                 timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+                loop=EVENT_LOOP,
                 log_config=None,
                 access_log=False,
                 proxy_headers=False,  # X-Forwarded-For: only from TRUSTED_PROXIES (gateway/app.py)
@@ -343,6 +353,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 port=port,
                 # SIGTERM: requests in flight get this long to finish (then they are cancelled)
                 timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+                loop=EVENT_LOOP,
                 log_config=None,
                 access_log=False,
                 proxy_headers=False,  # X-Forwarded-For: only from TRUSTED_PROXIES (gateway/app.py)

@@ -43,8 +43,7 @@ from gateway.http_errors import (
     unavailable_response,
 )
 from gateway.limits import (
-    Admission,
-    Shed,
+    ARRIVED,
     TooComplex,
     comparison_budget,
     make_rules,
@@ -55,7 +54,6 @@ from gateway.metrics import (
     BATCH,
     UNKNOWN,
     Metrics,
-    record_queue_wait,
     record_request,
     record_shed,
     record_timeout,
@@ -341,24 +339,19 @@ class GraphQLHTTP:
         self.persisted = LRU(settings.document_cache_size)  # sha256 -> (document, when last_seen was refreshed)
         self.identities = IdentityCache()  # checked with each request's BEGIN: auth/identity.py
         self._graphiql_page: str | None = None
-        # bounded waiting and load shedding (issue 17); MAX_IN_FLIGHT=0 switches it off
-        self.admission = (
-            Admission(settings.max_in_flight, settings.max_queued, settings.queue_wait_ms / 1000)
-            if settings.max_in_flight
-            else None
-        )
         self._shed_logged_at, self._shed_since_log = 0.0, 0
 
     # ---- HTTP ---------------------------------------------------------------------------
 
     async def handle(self, request: Request) -> Response:
         if self.metrics is None:
-            return (await self._admitted(request, _Observed()))[0]
+            return (await self._handle(request, _Observed()))[0]
         observed = _Observed()
-        started = time.perf_counter()
+        # from the admission (gateway/limits.py AdmissionMiddleware): the wait for a slot counts
+        started = request.scope.get(ARRIVED) or time.perf_counter()
         outcome = "internal"  # unless the request is answered: something escaped to the error mask
         try:
-            response, outcome = await self._admitted(request, observed)
+            response, outcome = await self._handle(request, observed)
             return response
         except asyncio.CancelledError:
             outcome = "cancelled"  # the client went away (or the server is stopping): not our error
@@ -372,31 +365,6 @@ class GraphQLHTTP:
                 stats.statements + stats.setup if stats else 0,
                 stats.seconds if stats else 0.0,
             )
-
-    async def _admitted(self, request: Request, observed: _Observed) -> tuple[Response, str]:
-        """`_handle` once the request has a slot (gateway/limits.py Admission), before its body is
-        read: a refused request costs next to nothing. The token is checked first (a signature,
-        no database): callers without a valid one are shed before users."""
-        if self.admission is None:
-            return await self._handle(request, observed)
-        media = response_media_type(request.headers.get("accept"))
-        try:
-            claims, _ = self._authenticate(request)
-        except RequestError as exc:
-            return error_response(exc.status, str(exc), exc.code, exc.headers, media_type=media), "invalid"
-        caller = "user" if claims is not None else "anonymous"
-        try:
-            waited = await self.admission.enter(authenticated=claims is not None)
-        except Shed as exc:
-            record_shed(exc.reason, caller)
-            self._log_shed(exc.reason, caller)
-            return unavailable_response("The server is busy; retry shortly.", exc.reason, media), "shed"
-        if self.metrics is not None:
-            record_queue_wait(waited)
-        try:
-            return await self._handle(request, observed)
-        finally:
-            self.admission.leave()
 
     def _log_shed(self, reason: str, caller: str) -> None:
         """One line per second at most: an overload sheds thousands of requests a second, and a
@@ -709,11 +677,23 @@ class GraphQLHTTP:
 
     def _authenticate(self, request: Request) -> tuple[AccessClaims | None, str | None]:
         known = getattr(request.state, "claims", None)
-        if known is not None:  # checked once already, by the admission (_admitted)
+        if known is not None:  # checked once already, by the admission (is_user)
             return known
         found = self._check_token(request)
         request.state.claims = found
         return found
+
+    def is_user(self, scope: Any) -> bool:
+        """Whether the request carries a valid access token: the admission's caller class
+        (gateway/limits.py AdmissionMiddleware). A bad token counts as anonymous there and is
+        refused by the route with its 401."""
+        if not any(name == b"authorization" for name, _ in scope["headers"]):
+            return False  # no token: nothing to build or check
+        try:
+            claims, _ = self._authenticate(Request(scope))
+        except RequestError:
+            return False
+        return claims is not None
 
     def _check_token(self, request: Request) -> tuple[AccessClaims | None, str | None]:
         header = request.headers.get("authorization")

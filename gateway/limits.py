@@ -20,20 +20,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import logging
+import re
+import os
 import time
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import graphql.validation.rules.overlapping_fields_can_be_merged as _overlapping
 
+import orjson
 from graphql import GraphQLError, get_named_type
 from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode
 from graphql.validation import ValidationContext, ValidationRule
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.http_errors import RETRY_AFTER, UNAVAILABLE
 from kit.fields import FIELD_COSTS
 from kit.settings import Settings
+
+log = logging.getLogger("gateway.http")
 
 
 # "Type.field" -> cost, declared next to fields that are expensive (reports, exports).
@@ -306,8 +315,9 @@ class Shed(Exception):
 
 
 class Admission:
-    """At most `limit` /graphql requests of this process run at once (each holds a pooled
-    connection, so more would only wait for the pool); up to `queue` more wait, each at most
+    """At most `limit` requests of this process run at once (each holds a pooled connection, so
+    more would only wait for the pool; AdmissionMiddleware below puts every route that touches
+    the database under it); up to `queue` more wait, each at most
     `wait_seconds`; past that a request is refused at once (503 + Retry-After) instead of
     waiting seconds behind the others, so the admitted requests' latency stays bounded.
 
@@ -364,3 +374,133 @@ class Admission:
                     slot.set_result(None)  # the slot passes on: `running` is unchanged
                     return
         self.running -= 1
+
+    def try_enter(self) -> bool:
+        """Take a free slot at once if one is free and nobody waits (no caller class needed)."""
+        if self.running < self.limit and not self.waiting:
+            self.running += 1
+            return True
+        return False
+
+
+# ---- the admission in front of every route that touches the database --------------------------
+
+# Answered whatever the load: the probes (/readyz must tell the load balancer the truth, not
+# "busy"), the metrics scrape, the public keys and GraphiQL's assets. Every other path is under
+# the admission, so a route added later is admitted unless it is named here.
+ADMISSION_EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/.well-known/jwks.json"})
+ADMISSION_EXEMPT_PREFIXES = ("/static/",)
+# the time the admission saw the request (a float of time.perf_counter() in the ASGI scope): the
+# request-duration histogram starts there, so it includes the wait for a slot
+ARRIVED = "campus.arrived"
+SHED_REASON = "campus.shed"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")  # as gateway/app.py RequestIdMiddleware
+
+
+def admitted_path(scope: Scope) -> bool:
+    """Whether this request goes through the admission: HTTP (not WebSocket: a subscription's
+    socket has LIVE_MAX_SUBSCRIPTIONS) and not a CORS preflight or an exempt path."""
+    if scope["type"] != "http" or scope["method"] == "OPTIONS":
+        return False
+    path = scope["path"]
+    return path not in ADMISSION_EXEMPT_PATHS and not path.startswith(ADMISSION_EXEMPT_PREFIXES)
+
+
+class AdmissionMiddleware:
+    """The outermost layer of the app: the admission (Admission above) for every HTTP route but
+    the exempt ones, before anything else runs. A refusal reads no body, passes through no other
+    middleware, logs at most one line a second and is answered in one small JSON 503 (the
+    request id, `SERVICE_UNAVAILABLE`, `reason`, Retry-After, the GraphQL-over-HTTP media type
+    the client asked for): under overload refusals are most of the traffic, and what they cost
+    comes out of the admitted requests' time.
+
+    The caller's class (user or anonymous) is read only when the request has to queue: the token
+    is verified once (KeySet caches it) and the claims are left in the request's state for the
+    route (GraphQLHTTP._authenticate)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        admission: Admission,
+        is_user: Callable[[Scope], bool],
+        media_type: Callable[[str | None], str],
+        on_shed: Callable[[str, str], None] | None = None,
+        on_wait: Callable[[float], None] | None = None,
+        refusal_wrapper: Callable[[ASGIApp], ASGIApp] | None = None,
+    ) -> None:
+        self.app, self.admission = app, admission
+        self.is_user, self.media_type = is_user, media_type
+        self.on_shed, self.on_wait = on_shed, on_wait
+        # CORS around the refusal of a cross-site request (gateway/app.py), so that a browser reads it
+        self.cors_refusal = refusal_wrapper(self._refusal) if refusal_wrapper else None
+        self._logged_at, self._since_log = 0.0, 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not admitted_path(scope):
+            await self.app(scope, receive, send)
+            return
+        scope[ARRIVED] = time.perf_counter()
+        admission = self.admission
+        if not admission.try_enter():
+            user = self.is_user(scope)
+            try:
+                waited = await admission.enter(authenticated=user)
+            except Shed as exc:
+                caller = "user" if user else "anonymous"
+                if self.on_shed is not None:
+                    self.on_shed(exc.reason, caller)
+                self._log(exc.reason, caller)
+                await self._refuse(scope, receive, send, exc.reason)
+                return
+            if self.on_wait is not None:
+                self.on_wait(waited)
+        elif self.on_wait is not None:
+            self.on_wait(0.0)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            admission.leave()
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, reason: str) -> None:
+        scope[SHED_REASON] = reason
+        if self.cors_refusal is not None and any(name == b"origin" for name, _ in scope["headers"]):
+            await self.cors_refusal(scope, receive, send)
+        else:
+            await self._refusal(scope, receive, send)
+
+    async def _refusal(self, scope: Scope, receive: Receive, send: Send) -> None:
+        accept = incoming = None
+        for name, value in scope["headers"]:
+            if name == b"accept":
+                accept = value.decode("latin-1")
+            elif name == b"x-request-id":
+                incoming = value.decode("latin-1")
+        # as RequestIdMiddleware's ids (32 hex digits), without building a UUID
+        request_id = incoming if incoming and _REQUEST_ID.match(incoming) else os.urandom(16).hex()
+        body = orjson.dumps(
+            {
+                "errors": [
+                    {
+                        "message": "The server is busy; retry shortly.",
+                        "extensions": {"code": UNAVAILABLE, "requestId": request_id, "reason": scope[SHED_REASON]},
+                    }
+                ]
+            }
+        )
+        headers = [
+            (b"content-type", self.media_type(accept).encode()),
+            (b"content-length", str(len(body)).encode()),
+            (b"retry-after", RETRY_AFTER.encode()),
+            (b"x-request-id", request_id.encode()),
+        ]
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def _log(self, reason: str, caller: str) -> None:
+        """One line per second at most: an overload sheds thousands of requests a second, and a
+        line each would add to it (the counts are in campus_requests_shed_total)."""
+        self._since_log += 1
+        now = time.monotonic()
+        if now - self._logged_at >= 1.0:
+            log.warning("request shed", extra={"reason": reason, "caller": caller, "shed": self._since_log})
+            self._logged_at, self._since_log = now, 0
