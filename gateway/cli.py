@@ -237,7 +237,7 @@ def _port_problem(host: str, port: int) -> str | None:
 # first requests answered after that although the app admitted or refused each in under 1 s);
 # asyncio accepts up to the backlog at each turn. The gateway's time is in Python either way:
 # requests per CPU second were the same within the noise (bench/README.md, "Overload").
-EVENT_LOOP = "asyncio"
+# (the EVENT_LOOP setting; bench/run.py compares the two loops on the reads of issue 14)
 
 
 class BannerServer(uvicorn.Server):
@@ -337,7 +337,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 # supervisor then restarts it forever
                 timeout_worker_healthcheck=120,
                 timeout_graceful_shutdown=settings.shutdown_grace_seconds,
-                loop=EVENT_LOOP,
+                loop=settings.event_loop,
                 log_config=None,
                 access_log=False,
                 proxy_headers=False,  # X-Forwarded-For: only from TRUSTED_PROXIES (gateway/app.py)
@@ -353,7 +353,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 port=port,
                 # SIGTERM: requests in flight get this long to finish (then they are cancelled)
                 timeout_graceful_shutdown=settings.shutdown_grace_seconds,
-                loop=EVENT_LOOP,
+                loop=settings.event_loop,
                 log_config=None,
                 access_log=False,
                 proxy_headers=False,  # X-Forwarded-For: only from TRUSTED_PROXIES (gateway/app.py)
