@@ -231,13 +231,10 @@ def _port_problem(host: str, port: int) -> str | None:
     return None
 
 
-# asyncio's own event loop, not uvloop: libuv (1.45 on, uvloop 0.23 bundles 1.52) accepts ONE
-# connection per turn of the loop, so while the process is busy a burst of new connections waits
-# in the kernel's accept queue for seconds (800 at once: the last accepted ~8 s later, their
-# first requests answered after that although the app admitted or refused each in under 1 s);
-# asyncio accepts up to the backlog at each turn. The gateway's time is in Python either way:
-# requests per CPU second were the same within the noise (bench/README.md, "Overload").
-# (the EVENT_LOOP setting; bench/run.py compares the two loops on the reads of issue 14)
+# The event loop is the EVENT_LOOP setting (kit/settings.py): uvloop by default, for throughput
+# (+33-53% on the single-row reads of bench/run.py); asyncio accepts a burst of new connections
+# at each turn where libuv (1.45 on) accepts one, so under overload a burst waits less in the
+# kernel's accept queue (bench/README.md, "Overload", has both).
 
 
 class BannerServer(uvicorn.Server):

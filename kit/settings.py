@@ -57,9 +57,11 @@ class Settings(BaseSettings):
     # timeout_graceful_shutdown), running jobs JOB_SHUTDOWN_SECONDS (then they go back to the queue).
     shutdown_grace_seconds: float = Field(default=20.0, ge=0)
     job_shutdown_seconds: float = Field(default=20.0, ge=0)
-    # `campus serve`'s event loop (gateway/cli.py): asyncio accepts a burst of connections at
-    # once; uvloop's libuv accepts one per turn of the loop (bench/README.md, "Overload")
-    event_loop: Literal["asyncio", "uvloop"] = "asyncio"
+    # `campus serve`'s event loop (gateway/cli.py): uvloop answers a third to a half more reads
+    # per second (bench/README.md, issue 14); asyncio accepts a burst of new connections at once
+    # where libuv accepts one per turn of the loop, so under overload its tail is shorter
+    # (bench/README.md, "Overload": p99 at 800 connections 0.16 s against 0.85 s)
+    event_loop: Literal["asyncio", "uvloop"] = "uvloop"
 
     # ENV=production switches the developer conveniences off together (GraphiQL, introspection,
     # "did you mean" suggestions, statement counts) and refuses generated development keys.
