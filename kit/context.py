@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import false
+from sqlalchemy import and_, false, or_
 
 from kit.db import RequestDB
 
@@ -58,8 +58,14 @@ class RequestContext:
         if key is not None:
             tenant = self.school_id if key == "school_id" else self.hostel_id
             if tenant is not None:
-                conditions.append(alias.c[key] == bind(tenant))
-                shape.append("tenant")
+                if getattr(spec.model, "__account_scope__", False) and spec.owner_key and self.user_id is not None:
+                    # and one's own rows of no tenant (account mail; RLS: owner_read), never another's
+                    own = and_(alias.c[key].is_(None), alias.c[spec.owner_key] == bind(self.user_id))
+                    conditions.append(or_(alias.c[key] == bind(tenant), own))
+                    shape.append("tenant-or-account")
+                else:
+                    conditions.append(alias.c[key] == bind(tenant))
+                    shape.append("tenant")
             elif self.platform_read:
                 pass
             elif getattr(spec.model, "__public_catalogue__", False):

@@ -6,6 +6,9 @@ The model is the source (models/entity.py); this module says what the database m
   `tenant_isolation` (own tenant; platform reads without one; writes only in the own tenant);
 - `CatalogueMixin`: policy `public_catalogue`, SELECT of the rows of public and active tenants
   (the tenant root's `__public_rows__`);
+- `__account_scope__` (models/notification `AccountScopeMixin`): policy `account_scope`, rows of
+  no hostel (account mail) readable and writable where the transaction says
+  `app.account_scope` = 'on' (the notification pipeline, resolvers/notification/account.py);
 - `Entity.owner` (the owning user's column): policy `owner_read`, SELECT of one's own rows;
   `Entity.owner_via` (the reference to an owner-read parent): `owner_read` through the parent;
 - `Entity.append_only` / `Internal.append_only`: the application role may not UPDATE or DELETE;
@@ -40,6 +43,11 @@ def tenant_expressions(key: str) -> tuple[str, str]:
     own = f"{key} = NULLIF(current_setting('{SETTING[key]}', true), '')::bigint"
     platform = "current_setting('app.platform_read', true) = 'on'"
     return f"{own} OR {platform}", own
+
+
+def account_scope_expression(key: str = "hostel_id") -> str:
+    """Rows of no tenant (the platform's account mail), for the pipeline that writes them."""
+    return f"{key} IS NULL AND current_setting('app.account_scope', true) = 'on'"
 
 
 def catalogue_expression(
@@ -163,6 +171,11 @@ def expected_of(model: type) -> TableState:
         state.rls, state.why_rls = True, f"tenant key {key}"
         state.policies["tenant_isolation"] = Policy(
             "tenant_isolation", "ALL", using, check, f"tenant key {key}", f"rls.enable_tenant_rls({table!r}, {key!r})"
+        )
+    if getattr(model, "__account_scope__", False):
+        expr = account_scope_expression(key)
+        state.policies["account_scope"] = Policy(
+            "account_scope", "ALL", expr, expr, "AccountScopeMixin", f"rls.enable_account_scope({table!r})"
         )
     if getattr(model, "__public_catalogue__", False):
         root = _tenant_root(model)

@@ -20,6 +20,7 @@ from migrations.policies import (
     APP_ROLE,
     SETTING,  # noqa: F401 - re-exported: older migrations import it from here
     USER,  # noqa: F401 - re-exported: older migrations import it from here
+    account_scope_expression,
     catalogue_expression,
     owner_expression,
     owner_via_expression,
@@ -62,6 +63,14 @@ def grant(table: str, *privileges: str) -> None:
 
 def revoke(table: str, *privileges: str) -> None:
     op.execute(f"REVOKE {', '.join(privileges)} ON {table} FROM {APP_ROLE}")
+
+
+def enable_account_scope(table: str) -> None:
+    """Rows of no hostel (the platform's account mail: a password reset, an invitation), read
+    and written where the transaction sets `app.account_scope` (the notification pipeline);
+    their recipient reads theirs through `owner_read`, platform roles through `tenant_isolation`."""
+    expr = account_scope_expression()
+    op.execute(f"CREATE POLICY account_scope ON {table} USING ({expr}) WITH CHECK ({expr})")
 
 
 def enable_public_catalogue(table: str) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from kit.ids import encode_gid
 from tests.conftest import bearer, demo_session_name, login, unique
+from tests.mail import link_token, mailbox_fixture  # noqa: F401 - provides the `mailbox` fixture
 
 ME = """{ me { user { email fullName } rolesInForce memberships { role tenant { __typename ... on School { name } ... on Hostel { name } } }
           activeTenant { __typename ... on School { schoolCode } ... on Hostel { slug } } academicSession { name }
@@ -191,18 +192,17 @@ async def test_password_change_enforces_policy_and_history(own_client, db):
     assert (await login(own_client, email, "Fresh-pass-2027"))["errors"] == []
 
 
-async def test_password_reset_is_single_use_and_expires(own_client, db):
+async def test_password_reset_is_single_use_and_expires(own_client, db, mailbox):
     email, _, user_id = await _new_user(db)
     request = "mutation($e: String!) { passwordResetRequest(input: {email: $e}) { done errors { code } } }"
     unknown = (await _gql(own_client, request, {"e": f"{uuid.uuid4().hex}@nowhere.campus"}))[1]
     known = (await _gql(own_client, request, {"e": email}))[1]
     assert unknown["data"] == known["data"] == {"passwordResetRequest": {"done": True, "errors": []}}
+    (mail,) = await mailbox.read(email)  # the pipeline's development email provider
+    assert mail["title"] == "Reset your password" and "List-Unsubscribe" not in mail["headers"]
     async with db.acquire() as conn:
-        body = await conn.fetchval(
-            "SELECT body FROM outbox_messages WHERE recipient = $1 ORDER BY id DESC LIMIT 1", email
-        )
         stored = await conn.fetchval("SELECT token_hash FROM password_resets WHERE user_id = $1", user_id)
-    token = body.split("token=")[1].split()[0]
+    token = link_token(mail, "reset-password")
     assert token not in stored  # only its hash is kept
 
     confirm = """mutation($t: String!, $p: String!) { passwordResetConfirm(input: {token: $t, newPassword: $p}) {
@@ -214,18 +214,16 @@ async def test_password_reset_is_single_use_and_expires(own_client, db):
     assert reused["errors"][0]["code"] == "INVALID"
 
     await _gql(own_client, request, {"e": email})
+    second = (await mailbox.read(email, count=2))[-1]
     async with db.acquire() as conn:
-        body = await conn.fetchval(
-            "SELECT body FROM outbox_messages WHERE recipient = $1 ORDER BY id DESC LIMIT 1", email
-        )
         await conn.execute(
             "UPDATE password_resets SET expires_at = now() - interval '1 second' WHERE user_id = $1", user_id
         )
-    late = (await _gql(own_client, confirm, {"t": body.split("token=")[1].split()[0], "p": "Late-pass-2030"}))[1]
+    late = (await _gql(own_client, confirm, {"t": link_token(second, "reset-password"), "p": "Late-pass-2030"}))[1]
     assert late["data"]["passwordResetConfirm"]["errors"][0]["code"] == "INVALID"
 
 
-async def test_password_reset_request_does_the_same_work_for_known_and_unknown_emails(own_client, db):
+async def test_password_reset_request_does_the_same_work_for_known_and_unknown_emails(own_client, db, mailbox):
     """Issue 10 item 14c: the request's answer and its work (SQL statements) do not depend on
     whether the account exists or is throttled; only a known, unthrottled address gets a link."""
     email, _, user_id = await _new_user(db)
@@ -247,10 +245,15 @@ async def test_password_reset_request_does_the_same_work_for_known_and_unknown_e
     seen.append((stats["sqlStatements"], stats["sqlSetupStatements"]))
     assert throttled["data"] == {"passwordResetRequest": {"done": True, "errors": []}}
     assert len(set(seen)) == 1, seen  # the same statements for unknown, known and throttled addresses
+    assert len(await mailbox.read(email, count=3)) == 3
+    assert mailbox.sent("@nowhere.campus") == []
     async with db.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM password_resets WHERE user_id = $1", user_id) == 3
-        assert await conn.fetchval("SELECT count(*) FROM outbox_messages WHERE recipient = $1", email) == 3
-        assert await conn.fetchval("SELECT count(*) FROM outbox_messages WHERE recipient LIKE '%@nowhere.campus'") == 0
+        assert await conn.fetchval("SELECT count(*) FROM email_notifications WHERE to_address = $1", email) == 3
+        assert (
+            await conn.fetchval("SELECT count(*) FROM email_notifications WHERE to_address LIKE '%@nowhere.campus'")
+            == 0
+        )
 
 
 async def test_one_user_roles_in_two_schools_switch_with_x_tenant_id(own_client, db):

@@ -7,13 +7,13 @@ filters (models/school/access.py); these tests read as the family would, and as 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
 from kit.ids import encode_gid
 from tests.conftest import GQL, as_user, bearer, login, school_today, unique
+from tests.mail import Mailbox, link_token, mailbox_fixture  # noqa: F401 - provides the `mailbox` fixture
 
 PARENT = "parent@greenwood.demo"
 
@@ -205,7 +205,7 @@ PHONE = """query PhoneHome($today: Date!) {
 }"""
 
 
-async def _invited_guardian(client: Any, db: Any, students: list[int]) -> tuple[GQL, int, str]:
+async def _invited_guardian(client: Any, db: Any, students: list[int], mailbox: Mailbox) -> tuple[GQL, int, str]:
     """A new guardian of `students` at Greenwood, invited by the admin and accepted: (their
     client, the Guardian's id, their email)."""
     admin = await as_user(client, "admin@greenwood.demo")
@@ -232,7 +232,7 @@ async def _invited_guardian(client: Any, db: Any, students: list[int]) -> tuple[
         {"id": gid},
     )
     assert invited["data"]["guardianInvite"]["errors"] == []
-    token = await _token_sent_to(db, email)
+    token = await _token_sent_to(mailbox, email)
     accepted = await _accept(client, token, email=None)
     assert accepted == {"done": True, "errors": []}
     g = GQL(client)
@@ -244,14 +244,11 @@ async def _invited_guardian(client: Any, db: Any, students: list[int]) -> tuple[
 PASSWORD = "Family-Phone-2026"
 
 
-async def _token_sent_to(db: Any, recipient: str) -> str:
-    async with db.acquire() as conn:
-        body = await conn.fetchval(
-            "SELECT body FROM outbox_messages WHERE recipient = $1 ORDER BY id DESC LIMIT 1", recipient
-        )
-    match = re.search(r"accept-invitation\?token=(\S+)", body)
-    assert match, body
-    return match.group(1)
+async def _token_sent_to(mailbox: Mailbox, recipient: str) -> str:
+    """The token of the newest invitation the pipeline's development provider sent `recipient`
+    (by email, or by SMS to a phone number)."""
+    channel = "EMAIL" if "@" in recipient else "SMS"
+    return link_token((await mailbox.read(recipient, channel))[-1], "accept-invitation")
 
 
 async def _accept(client: Any, token: str, email: str | None, password: str = PASSWORD) -> dict[str, Any]:
@@ -277,9 +274,9 @@ async def _greenwood_students(db: Any, count: int) -> list[int]:
     return [r["id"] for r in rows]
 
 
-async def test_the_invitation_works_once_and_links_the_guardians_children(client, db):
+async def test_the_invitation_works_once_and_links_the_guardians_children(client, db, mailbox):
     students = await _greenwood_students(db, 1)
-    guardian, guardian_id, email = await _invited_guardian(client, db, students)
+    guardian, guardian_id, email = await _invited_guardian(client, db, students, mailbox)
     data = (await guardian("{ students { nodes { id } } me { rolesInForce } }"))["data"]
     assert {n["id"] for n in data["students"]["nodes"]} == _gids("Student", set(students))
     assert data["me"]["rolesInForce"] == ["GUARDIAN"]
@@ -296,7 +293,7 @@ async def test_the_invitation_works_once_and_links_the_guardians_children(client
         "mutation($id: ID!, $p: String) { guardianInvite(input: {guardianId: $id, phone: $p}) { errors { code } } }",
         {"id": encode_gid("Guardian", guardian_id), "p": phone},
     )
-    token = await _token_sent_to(db, phone)
+    token = await _token_sent_to(mailbox, phone)
     assert (await _accept(client, token, email=None))["errors"][0]["field"] == ["input", "email"]
     wrong = await _accept(client, token, email=email, password="Not-Their-Password-1")
     assert wrong["errors"][0]["field"] == ["input", "password"]
@@ -305,7 +302,7 @@ async def test_the_invitation_works_once_and_links_the_guardians_children(client
     assert again["done"] is False and again["errors"][0]["field"] == ["input", "token"]
 
 
-async def test_an_expired_invitation_is_refused_and_creates_no_account(client, db):
+async def test_an_expired_invitation_is_refused_and_creates_no_account(client, db, mailbox):
     admin = await as_user(client, "admin@greenwood.demo")
     email = f"{unique('late')}@family.test"
     created = await admin(
@@ -314,7 +311,7 @@ async def test_an_expired_invitation_is_refused_and_creates_no_account(client, d
     )
     gid = created["data"]["guardianCreate"]["guardian"]["id"]
     await admin("mutation($id: ID!) { guardianInvite(input: {guardianId: $id}) { errors { code } } }", {"id": gid})
-    token = await _token_sent_to(db, email)
+    token = await _token_sent_to(mailbox, email)
     async with db.acquire() as conn:
         await conn.execute(
             "UPDATE family_invitations SET expires_at = now() - interval '1 second' WHERE email = $1", email
@@ -338,15 +335,15 @@ async def test_only_school_admins_invite(client, db):
         )
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     async with db.acquire() as conn:
-        assert await conn.fetchval("SELECT count(*) FROM outbox_messages WHERE recipient = 'x@y.test'") == 0
+        assert await conn.fetchval("SELECT count(*) FROM email_notifications WHERE to_address = 'x@y.test'") == 0
 
 
-async def test_the_phone_first_screen_takes_as_many_statements_for_one_child_as_for_three(client, db):
+async def test_the_phone_first_screen_takes_as_many_statements_for_one_child_as_for_three(client, db, mailbox):
     one = await _greenwood_students(db, 1)
     three = await _greenwood_students(db, 3)
     counts, seen = [], []
     for students in (one, three):
-        guardian, _, _ = await _invited_guardian(client, db, students)
+        guardian, _, _ = await _invited_guardian(client, db, students, mailbox)
         body = await guardian(PHONE, {"today": str(school_today())})
         children = body["data"]["me"]["children"]["nodes"]
         assert {c["id"] for c in children} == _gids("Student", set(students))
@@ -374,7 +371,7 @@ async def test_teachers_read_students_but_not_their_pending_fees(client):
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
-async def test_student_accounts_only_where_the_school_enables_them(client, db):
+async def test_student_accounts_only_where_the_school_enables_them(client, db, mailbox):
     [student] = await _greenwood_students(db, 1)
     async with db.acquire() as conn:
         school = await conn.fetchval("SELECT id FROM schools WHERE school_code = 'DEMO-GWH'")
@@ -385,7 +382,7 @@ async def test_student_accounts_only_where_the_school_enables_them(client, db):
     refused = await admin(invite, {"id": encode_gid("Student", student), "e": email})
     assert refused["data"]["studentInvite"]["errors"][0]["code"] == "INVALID"
     async with db.acquire() as conn:
-        assert await conn.fetchval("SELECT count(*) FROM outbox_messages WHERE recipient = $1", email) == 0
+        assert await conn.fetchval("SELECT count(*) FROM email_notifications WHERE to_address = $1", email) == 0
     switch = (
         "mutation($id: ID!, $on: Boolean) { schoolUpdate(input: {id: $id, studentAccounts: $on}) { errors { code } } }"
     )
@@ -394,7 +391,7 @@ async def test_student_accounts_only_where_the_school_enables_them(client, db):
         assert (await admin(invite, {"id": encode_gid("Student", student), "e": email}))["data"]["studentInvite"][
             "errors"
         ] == []
-        assert await _accept(client, await _token_sent_to(db, email), email=None) == {"done": True, "errors": []}
+        assert await _accept(client, await _token_sent_to(mailbox, email), email=None) == {"done": True, "errors": []}
         me = GQL(client)
         me.headers["Authorization"] = f"Bearer {(await login(client, email, PASSWORD))['accessToken']}"
         data = (await me("{ students { nodes { id } } me { children { nodes { id } } } }"))["data"]
@@ -481,9 +478,9 @@ async def test_a_guardian_reads_their_childs_marksheet_once_the_exam_is_locked(c
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
-async def test_the_school_decides_which_documents_the_family_reads(client, db):
+async def test_the_school_decides_which_documents_the_family_reads(client, db, mailbox):
     [student] = await _greenwood_students(db, 1)
-    guardian, _, _ = await _invited_guardian(client, db, [student])
+    guardian, _, _ = await _invited_guardian(client, db, [student], mailbox)
     async with db.acquire() as conn:
         document = await conn.fetchval(
             """INSERT INTO student_documents (school_id, student_id, file_type, file_name, uploaded_at, created_at)

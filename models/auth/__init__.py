@@ -11,7 +11,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -221,23 +221,6 @@ class PasswordPolicy(Base):
     history_count: Mapped[int] = mapped_column(Integer, default=5)
     max_failed_logins: Mapped[int] = mapped_column(Integer, default=5)
     lockout_seconds: Mapped[int] = mapped_column(Integer, default=60)
-
-
-class OutboxMessage(Base):
-    """Messages to deliver (password reset links, ...). A sender drains it; in development
-    the message is also logged, so no mail server is needed."""
-
-    __tablename__ = "outbox_messages"
-    __entity__ = Internal("a delivery queue (reset links): message bodies carry secrets")
-    __table_args__ = (Index("ix_outbox_messages_pending", "status", "created_at"),)
-
-    channel: Mapped[str] = mapped_column(String(20))
-    recipient: Mapped[str] = mapped_column(String(255))
-    subject: Mapped[str] = mapped_column(String(255))
-    body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="PENDING")
-    created_at: Mapped[dt.datetime]
-    sent_at: Mapped[dt.datetime | None]
 
 
 from models.user import User  # noqa: E402

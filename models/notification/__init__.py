@@ -11,6 +11,16 @@ transaction. The job sends through the channel's provider and writes `Notificati
 Who reads what: a user their own notifications, preferences, channel preferences and device
 tokens (staff included: a warden's list is theirs, not the hostel's); staff the hostel's
 templates, routing rules, batches, deliveries and their history.
+
+Account scope: the platform's own mail (password reset, family invitations) belongs to no
+hostel. The tables a notification travels through (`AccountScopeMixin`: batches, notifications,
+read receipts, routes, deliveries, status history, email and SMS records) take a null
+`hostel_id` for it. Such rows are read by their recipient (their notification and read
+receipts) and by platform roles; never by hostel staff (neither the kit's tenant predicate
+nor the `tenant_isolation` policy matches a null hostel). Writing them takes the transaction
+setting `app.account_scope` (policy `account_scope`), which only the pipeline sets
+(resolvers/notification/account.py). The email and SMS records of account mail carry secrets
+(a reset link): no API reads them, platform included.
 """
 
 from __future__ import annotations
@@ -19,13 +29,15 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import ARRAY, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from typing import ClassVar
+
+from sqlalchemy import ARRAY, ForeignKey, ForeignKeyConstraint, String, Text, UniqueConstraint, false
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from auth.permissions import AUTHENTICATED
 from models.base import ActiveMixin, Base, HostelTenantMixin, enum_column, hostel_table, reference
 from models.entity import Entity, Writes
-from models.hostel.access import ADMINS, STAFF, own_user_rows
+from models.hostel.access import ADMINS, STAFF, is_staff, own_user_rows
 
 
 def only_own_rows(column: str = "user_id") -> Any:
@@ -39,6 +51,40 @@ def only_own_rows(column: str = "user_id") -> Any:
 
 
 OWN = only_own_rows()
+
+
+class AccountScopeMixin(HostelTenantMixin):
+    """A hostel tenant table whose rows may belong to no hostel: null `hostel_id` is the account
+    (platform) scope of the platform's own mail. `__account_scope__` is what the kit's tenant
+    predicate (kit/context.py) and the policies (migrations/policies.py: `account_scope`) read."""
+
+    __account_scope__: ClassVar[bool] = True
+
+    @declared_attr
+    def hostel_id(cls) -> Mapped[int | None]:  # noqa: N805
+        return mapped_column(
+            ForeignKey("hostels.id"), nullable=True, index=True, comment="Null: account mail, of no hostel."
+        )
+
+
+def account_table(*refs: tuple[str, str], unique: tuple[str, ...] | None = None) -> tuple[Any, ...]:
+    """`__table_args__` of an account-scope table: `hostel_table`'s, plus a plain foreign key per
+    reference (the composite one, with a null hostel, is not checked: MATCH SIMPLE), and a
+    unique constraint that holds for null hostels too (NULLS NOT DISTINCT)."""
+    extra: tuple[Any, ...] = ()
+    if unique is not None:
+        extra = (UniqueConstraint("hostel_id", *unique, postgresql_nulls_not_distinct=True),)
+    plain = tuple(ForeignKeyConstraint([column], [f"{table}.id"]) for column, table in refs)
+    return (*hostel_table(extra=extra), *plain)
+
+
+def hostel_rows_only(ctx: Any, alias: Any, bind: Any) -> Any:
+    """The email and SMS records of account mail carry its secrets (a reset or invitation link):
+    no API reads them, platform roles included; a hostel's own records its staff read (the
+    type's rule, wherever the records are reached)."""
+    if ctx.hostel_id is None:
+        return "hostel", alias.c.hostel_id.isnot(None)  # platform readers (anyone else: no tenant, no rows)
+    return None if is_staff(ctx) else ("none", false())
 
 
 class NotificationChannel(enum.Enum):
@@ -205,11 +251,11 @@ class EscalationPath(ActiveMixin, HostelTenantMixin, Base):
 # ---- the notification and its deliveries ----------------------------------------------------------
 
 
-class NotificationBatch(HostelTenantMixin, Base):
+class NotificationBatch(AccountScopeMixin, Base):
     """One `notify` call: the recipients asked for and what became of them."""
 
     __tablename__ = "notification_batches"
-    __table_args__ = hostel_table()
+    __table_args__ = account_table()
     __entity__ = Entity(
         read=STAFF,
         list="notificationBatches",
@@ -225,12 +271,13 @@ class NotificationBatch(HostelTenantMixin, Base):
     skipped_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
-class Notification(HostelTenantMixin, Base):
+class Notification(AccountScopeMixin, Base):
     """What a person is told, as their app shows it (the in-app message); its email, SMS and
-    push deliveries hang off it."""
+    push deliveries hang off it. Account mail (no hostel) may go to an address of no account
+    yet (an invitation): then no user, no in-app message, only the email or SMS."""
 
     __tablename__ = "notifications"
-    __table_args__ = hostel_table()
+    __table_args__ = account_table(("batch_id", "notification_batches"))
     __entity__ = Entity(
         read=AUTHENTICATED,
         rows=OWN,
@@ -241,7 +288,7 @@ class Notification(HostelTenantMixin, Base):
         owner="user_id",
     )
 
-    user_id: Mapped[int] = _user("Who it is for.")
+    user_id: Mapped[int | None] = _user("Who it is for (null: an address of no account, account mail only).")
     batch: Mapped[NotificationBatch | None] = reference(back="notifications")
     notification_type: Mapped[str] = mapped_column(String(100))
     priority: Mapped[NotificationPriority] = enum_column(NotificationPriority, NotificationPriority.NORMAL)
@@ -254,11 +301,11 @@ class Notification(HostelTenantMixin, Base):
     read_at: Mapped[dt.datetime | None] = mapped_column(comment="When its reader first opened it; null: unread.")
 
 
-class NotificationReadReceipt(HostelTenantMixin, Base):
+class NotificationReadReceipt(AccountScopeMixin, Base):
     """A reader opened a notification (once per notification and channel)."""
 
     __tablename__ = "notification_read_receipts"
-    __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "notification_id", "channel"),))
+    __table_args__ = account_table(("notification_id", "notifications"), unique=("notification_id", "channel"))
     __entity__ = Entity(
         read=AUTHENTICATED,
         rows=own_user_rows("user_id"),
@@ -276,12 +323,12 @@ class NotificationReadReceipt(HostelTenantMixin, Base):
     read_at: Mapped[dt.datetime]
 
 
-class NotificationRoute(HostelTenantMixin, Base):
+class NotificationRoute(AccountScopeMixin, Base):
     """The routing decision for one channel of a notification: sent, deferred to the end of
     quiet hours, or skipped (and why)."""
 
     __tablename__ = "notification_routes"
-    __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "notification_id", "channel"),))
+    __table_args__ = account_table(("notification_id", "notifications"), unique=("notification_id", "channel"))
     __entity__ = Entity(
         read=STAFF,
         list="notificationRoutes",
@@ -297,12 +344,12 @@ class NotificationRoute(HostelTenantMixin, Base):
     reason: Mapped[str | None] = mapped_column(comment="Why deferred or skipped.")
 
 
-class NotificationQueue(HostelTenantMixin, Base):
+class NotificationQueue(AccountScopeMixin, Base):
     """One delivery of a notification on one channel: a job sends it through the channel's
     provider, retried with backoff; each move is a status-history row."""
 
     __tablename__ = "notification_queue"
-    __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "notification_id", "channel"),))
+    __table_args__ = account_table(("notification_id", "notifications"), unique=("notification_id", "channel"))
     __entity__ = Entity(
         read=STAFF,
         list="notificationDeliveries",
@@ -312,7 +359,7 @@ class NotificationQueue(HostelTenantMixin, Base):
     )
 
     notification: Mapped[Notification] = reference(back="deliveries")
-    user_id: Mapped[int] = _user("The recipient.")
+    user_id: Mapped[int | None] = _user("The recipient (null: an address of no account, account mail only).")
     channel: Mapped[NotificationChannel] = enum_column(NotificationChannel)
     status: Mapped[DeliveryStatus] = enum_column(DeliveryStatus, DeliveryStatus.QUEUED)
     scheduled_for: Mapped[dt.datetime] = mapped_column(comment="Not sent before (the end of quiet hours).")
@@ -323,11 +370,11 @@ class NotificationQueue(HostelTenantMixin, Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(200))
 
 
-class NotificationStatusHistory(HostelTenantMixin, Base):
+class NotificationStatusHistory(AccountScopeMixin, Base):
     """One move of a delivery (QUEUED -> RETRYING -> DELIVERED ...), with the attempt and error."""
 
     __tablename__ = "notification_status_history"
-    __table_args__ = hostel_table()
+    __table_args__ = account_table(("notification_id", "notifications"), ("delivery_id", "notification_queue"))
     __entity__ = Entity(
         read=STAFF,
         list="notificationStatusHistory",
@@ -344,13 +391,14 @@ class NotificationStatusHistory(HostelTenantMixin, Base):
     note: Mapped[str | None]
 
 
-class EmailNotification(HostelTenantMixin, Base):
+class EmailNotification(AccountScopeMixin, Base):
     """The email of a delivery: address, rendered subject and body, and its tracking."""
 
     __tablename__ = "email_notifications"
-    __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "delivery_id"),))
+    __table_args__ = account_table(("delivery_id", "notification_queue"), unique=("delivery_id",))
     __entity__ = Entity(
         read=STAFF,
+        rows=hostel_rows_only,
         list="emailNotifications",
         filter=("to_address", "sent_at"),
         order=("created_at", "sent_at"),
@@ -392,12 +440,18 @@ class EmailClickEvent(HostelTenantMixin, Base):
     clicked_at: Mapped[dt.datetime]
 
 
-class SMSNotification(HostelTenantMixin, Base):
+class SMSNotification(AccountScopeMixin, Base):
     """The text message of a delivery."""
 
     __tablename__ = "sms_notifications"
-    __table_args__ = hostel_table(extra=(UniqueConstraint("hostel_id", "delivery_id"),))
-    __entity__ = Entity(read=STAFF, list="smsNotifications", filter=("to_phone", "sent_at"), order=("created_at",))
+    __table_args__ = account_table(("delivery_id", "notification_queue"), unique=("delivery_id",))
+    __entity__ = Entity(
+        read=STAFF,
+        rows=hostel_rows_only,
+        list="smsNotifications",
+        filter=("to_phone", "sent_at"),
+        order=("created_at",),
+    )
 
     delivery: Mapped[NotificationQueue] = reference(back="sms")
     to_phone: Mapped[str] = mapped_column(String(30))

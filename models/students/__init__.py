@@ -336,7 +336,7 @@ class PromotionRecord(SchoolTenantMixin, Base):
 
 class FamilyInvitation(Base):
     """A school's invitation of a guardian (or, where the school enables student accounts, of a
-    student) to a login: single-use and expiring, sent through the outbox like a password reset.
+    student) to a login: single-use and expiring, sent as account mail like a password reset.
     Accepted, it is the link between the account and the school's Guardian (or Student) record:
     the family row filters (models/school/access.py) read it. A platform table like
     `password_resets`: it is read before the account has a tenant."""

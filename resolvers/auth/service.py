@@ -38,6 +38,7 @@ from models.admin import AdminHostelAssignment, AdminUser, AssignmentStatus
 from models.auth import RevocationScope, SecuritySeverity
 from kit.errors import ErrorCode, UserError
 from kit.live import publish
+from resolvers.notification import account
 
 log = logging.getLogger("gateway.auth")
 
@@ -511,10 +512,12 @@ async def change_password(ctx: Any, session: Any, current: str, new: str) -> Use
 
 
 # One statement whatever the address: the user (if any, active), their recent requests, and the
-# reset row and outbox message written only when there is such a user under the limit. Known,
-# unknown and throttled addresses run the same statement with the same Python work around it (a
-# token made and hashed, a message body built), so neither the answer nor the work tells them apart.
-REQUEST_RESET_SQL = text("""
+# reset row and the account mail's job (the notification pipeline's `notify_account`, which
+# notifies in its own transaction: resolvers/notification/account.py) written only when there is
+# such a user under the limit. Known, unknown and throttled addresses run the same statement with
+# the same Python work around it (a token made and hashed, the mail's data built), so neither the
+# answer nor the work tells them apart.
+REQUEST_RESET_SQL = text(f"""
 WITH u AS (SELECT id, email FROM users WHERE email = :email AND active),
      allowed AS (SELECT u.id, u.email FROM u
                   WHERE (SELECT count(*) FROM password_resets r
@@ -522,11 +525,10 @@ WITH u AS (SELECT id, email FROM users WHERE email = :email AND active),
      reset AS (INSERT INTO password_resets (user_id, token_hash, requested_at, expires_at, requested_ip)
                SELECT id, :token_hash, CAST(:now AS TIMESTAMPTZ), CAST(:expires AS TIMESTAMPTZ), :ip FROM allowed
                RETURNING user_id),
-     message AS (INSERT INTO outbox_messages (channel, recipient, subject, body, status, created_at)
-                 SELECT 'email', allowed.email, :subject, :body, 'PENDING', CAST(:now AS TIMESTAMPTZ)
-                   FROM allowed JOIN reset ON reset.user_id = allowed.id
-                 RETURNING id)
-SELECT count(*) FROM message
+     message AS (SELECT procrastinate.procrastinate_defer_jobs_v1(ARRAY(
+                   SELECT {account.JOB_ROW.format(user="allowed.id")}
+                     FROM allowed JOIN reset ON reset.user_id = allowed.id)) AS jobs)
+SELECT COALESCE(cardinality(jobs), 0) FROM message
 """)
 RESETS_PER_15_MINUTES = 3
 
@@ -537,11 +539,8 @@ async def request_reset(ctx: Any, session: Any, email: str) -> None:
     at = now()
     minutes = ctx.settings.password_reset_minutes
     link = f"{ctx.settings.public_url.rstrip('/')}/reset-password?token={token}"
-    body = (
-        f"Someone asked to reset the password of {email}.\n"
-        f"To choose a new one, open {link} within {minutes} minutes.\n"
-        "If it was not you, ignore this message."
-    )
+    # the in-app copy names the address only; the link is the email's alone (`private`)
+    mail = account.defer_params(account.PASSWORD_RESET, {"email": email}, {"link": link, "minutes": minutes})
     queued = (
         await session.execute(
             REQUEST_RESET_SQL,
@@ -553,13 +552,13 @@ async def request_reset(ctx: Any, session: Any, email: str) -> None:
                 "now": at,
                 "expires": at + dt.timedelta(minutes=minutes),
                 "ip": ctx.client_ip,
-                "subject": "Reset your password",
-                "body": body,
+                **mail,
             },
         )
     ).scalar_one()
-    # quietly: the answer never differs (development: the outbox is delivered by reading the log)
-    log.info("password reset requested", extra={"to": email, "link": link if queued else None})
+    # quietly: the answer never differs (development: the pipeline's email provider writes the
+    # mail under DATA_DIR/outbox/email/, resolvers/notification/providers.py)
+    log.info("password reset requested", extra={"to": email, "queued": bool(queued)})
 
 
 INVALID_RESET = "This reset link is not valid or has expired; ask for a new one."

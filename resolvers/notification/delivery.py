@@ -6,17 +6,23 @@ raises (or the commit after it fails), the attempt, the error and the move to RE
 in a transaction of their own and procrastinate runs the job again after its backoff (2, 4, 8,
 16 s); the last attempt moves it to FAILED. A provider that already sent under the key (its
 answer was lost) answers the retry without sending again: a retried delivery is delivered once.
+
+Account mail (no hostel) runs the same way in a transaction of no tenant with the pipeline's
+`app.account_scope` on (the only rows it then sees are those of no hostel).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import procrastinate
 from sqlalchemy import text
 
 from resolvers.jobs.tasks import Backoff, JobRefused, _run, app, error_message, scoped
+from resolvers.notification import account as _account  # noqa: F401 - its types and job, in the worker too
 from resolvers.notification import pipeline, providers
 
 log = logging.getLogger(__name__)
@@ -78,7 +84,11 @@ async def _message(conn: Any, row: Any) -> providers.OutgoingMessage:
             )
         ).one()
         title, body, recipient = e.subject, e.body_text, [e.to_address]
-        headers = {"List-Unsubscribe": f"<{e.unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        if e.unsubscribe_url:  # account mail has none
+            headers = {
+                "List-Unsubscribe": f"<{e.unsubscribe_url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            }
     elif row.channel == "SMS":
         s = (
             await conn.execute(
@@ -118,11 +128,20 @@ SELECT_DELIVERY = text(
 )
 
 
-async def deliver(hostel_id: int, delivery_id: int, final: bool = False) -> str:
+@asynccontextmanager
+async def _scoped(hostel_id: int | None) -> AsyncIterator[Any]:
+    """The delivery's transaction: its hostel's scope, or the account scope (no hostel)."""
+    async with scoped(hostel_id=hostel_id) as conn:
+        if hostel_id is None:
+            await pipeline.set_account_scope(conn, True)
+        yield conn
+
+
+async def deliver(hostel_id: int | None, delivery_id: int, final: bool = False) -> str:
     """Run one attempt of a delivery; returns its status afterwards. Raises when the provider
     failed and an attempt remains (the job is retried)."""
     try:
-        async with scoped(hostel_id=hostel_id) as conn:
+        async with _scoped(hostel_id) as conn:
             row = (await conn.execute(SELECT_DELIVERY, {"d": delivery_id})).first()
             if row is None:
                 raise JobRefused(f"no delivery {delivery_id} in hostel {hostel_id}")
@@ -155,9 +174,9 @@ async def deliver(hostel_id: int, delivery_id: int, final: bool = False) -> str:
         raise
 
 
-async def _record_failure(hostel_id: int, delivery_id: int, exc: BaseException, final: bool) -> str:
+async def _record_failure(hostel_id: int | None, delivery_id: int, exc: BaseException, final: bool) -> str:
     status = "FAILED" if final else "RETRYING"
-    async with scoped(hostel_id=hostel_id) as conn:
+    async with _scoped(hostel_id) as conn:
         row = (await conn.execute(SELECT_DELIVERY, {"d": delivery_id})).first()
         if row is None or row.status in ENDED:
             return str(row.status) if row else status
@@ -176,7 +195,7 @@ async def _record_failure(hostel_id: int, delivery_id: int, exc: BaseException, 
 
 
 @app.task(name=pipeline.TASK, queue=pipeline.QUEUE, retry=RETRY, pass_context=True)
-async def deliver_notification(context: procrastinate.JobContext, hostel_id: int, delivery_id: int) -> None:
+async def deliver_notification(context: procrastinate.JobContext, hostel_id: int | None, delivery_id: int) -> None:
     """Deliver one notification on one channel (see the module's docstring)."""
     final = context.job.attempts + 1 >= MAX_ATTEMPTS
 

@@ -15,6 +15,11 @@ rolled back tells nobody:
 4. the in-app `Notification`, and per sent or deferred channel a `NotificationQueue` delivery
    (with its email/SMS/push record and a first status-history row) and a delivery job, due
    now or at the end of the quiet hours.
+
+`hostel_id=None` is the account scope (resolvers/notification/account.py): a type registered
+with `register_account_type`, its platform texts, sent at once on its channels whatever the
+recipient's hostel settings; `addresses` (an email or a phone number of no account) and
+`private` (variables of the email/SMS only, never stored in the in-app copy) serve it.
 """
 
 from __future__ import annotations
@@ -55,6 +60,26 @@ def register_defaults(type_: str, texts: dict[str, tuple[str | None, str]]) -> N
     DEFAULTS[type_] = texts
 
 
+# Account types (no hostel): their channels besides in-app, from the texts registered.
+ACCOUNT_TYPES: dict[str, tuple[str, ...]] = {}
+ACCOUNT_SCOPE = "app.account_scope"
+
+
+def register_account_type(type_: str, texts: dict[str, tuple[str | None, str]]) -> None:
+    """An account type (password reset, invitation): its platform texts are the only ones, its
+    channels those texts name; a user recipient also gets the in-app copy."""
+    if "IN_APP" not in texts:
+        raise ValueError(f"{type_}: an account type says in-app what happened")
+    register_defaults(type_, texts)
+    ACCOUNT_TYPES[type_] = tuple(c for c in texts if c != "IN_APP")
+
+
+async def set_account_scope(db: Any, on: bool) -> None:
+    """Row-level security's `account_scope` policy: rows of no hostel readable and writable
+    (transaction-local; the pipeline turns it off again when it is done)."""
+    await db.execute(text("SELECT set_config(:k, :v, true)"), {"k": ACCOUNT_SCOPE, "v": "on" if on else ""})
+
+
 @dataclass
 class NotifyResult:
     batch_id: int
@@ -66,7 +91,7 @@ class NotifyResult:
 
 @dataclass
 class _Recipient:
-    id: int
+    id: int | None  # None: an address of no account (account mail)
     email: str | None
     phone: str | None
     language: str
@@ -105,50 +130,97 @@ def quiet_until(now: dt.datetime, zone: str, quiet: tuple[dt.time, dt.time] | No
 async def notify(
     target: Any,
     *,
-    hostel_id: int,
-    user_ids: list[int],
+    hostel_id: int | None,
+    user_ids: list[int] | None = None,
     type: str,  # noqa: A002 - the name every caller reads
     data: dict[str, Any] | None = None,
     source: str | None = None,
     priority: m.NotificationPriority | None = None,
     now: dt.datetime | None = None,
+    addresses: list[str] | None = None,
+    private: dict[str, Any] | None = None,
 ) -> NotifyResult:
     """Tell `user_ids` (of hostel `hostel_id`) about `type`; see the module's docstring.
     Raises UserErrors (INVALID) when a template is missing or does not render."""
     db = await _executor(target)
+    if hostel_id is None:
+        if type not in ACCOUNT_TYPES:
+            raise user_error(ErrorCode.INVALID, f"{type!r} is not account mail: a notification names its hostel.")
+        await set_account_scope(db, True)
+        # on an error the caller's savepoint or transaction rolls back, and the setting with it
+        result = await _notify(db, None, user_ids or [], type, data, source, priority, now, addresses, private)
+        await set_account_scope(db, False)
+        return result
+    if addresses or private:
+        raise user_error(ErrorCode.INVALID, "Addresses and private data are for account mail (no hostel) only.")
+    return await _notify(db, hostel_id, user_ids or [], type, data, source, priority, now, None, None)
+
+
+async def _notify(
+    db: Any,
+    hostel_id: int | None,
+    user_ids: list[int],
+    type: str,  # noqa: A002
+    data: dict[str, Any] | None,
+    source: str | None,
+    priority: m.NotificationPriority | None,
+    now: dt.datetime | None,
+    addresses: list[str] | None,
+    private: dict[str, Any] | None,
+) -> NotifyResult:
+    account = hostel_id is None
     data = dict(data or {})
+    private = dict(private or {})
     now = now or dt.datetime.now(dt.UTC)
     user_ids = sorted(set(user_ids))
-    if not user_ids:
+    addresses = sorted({a.strip() for a in addresses or () if a and a.strip()})
+    if not user_ids and not addresses:
         raise user_error(ErrorCode.INVALID, "A notification needs at least one recipient.")
     params = {"h": hostel_id, "t": type, "ids": user_ids}
 
-    rule = (
-        await db.execute(
-            text(
-                "SELECT id, channels, priority FROM notification_routing_rules "
-                "WHERE hostel_id = :h AND notification_type = :t AND active"
-            ),
-            params,
-        )
-    ).first()
-    channels = ["IN_APP", *(c for c in (rule.channels if rule else []) if c != "IN_APP")]
-    level = priority or (m.NotificationPriority(rule.priority) if rule else m.NotificationPriority.NORMAL)
-    zone = (await db.execute(text("SELECT time_zone FROM hostels WHERE id = :h"), params)).scalar_one()
+    if account:
+        # the platform's texts and channels; transactional: sent at once (through quiet hours)
+        rule = None
+        channels = ["IN_APP", *ACCOUNT_TYPES[type]]
+        level = priority or m.NotificationPriority.URGENT
+        zone = "UTC"
+    else:
+        rule = (
+            await db.execute(
+                text(
+                    "SELECT id, channels, priority FROM notification_routing_rules "
+                    "WHERE hostel_id = :h AND notification_type = :t AND active"
+                ),
+                params,
+            )
+        ).first()
+        channels = ["IN_APP", *(c for c in (rule.channels if rule else []) if c != "IN_APP")]
+        level = priority or (m.NotificationPriority(rule.priority) if rule else m.NotificationPriority.NORMAL)
+        zone = (await db.execute(text("SELECT time_zone FROM hostels WHERE id = :h"), params)).scalar_one()
 
-    people = {
-        row.id: _Recipient(row.id, row.email, row.phone, row.preferred_language or DEFAULT_LANGUAGE)
-        for row in await db.execute(
-            text(
-                "SELECT u.id, u.email, u.phone, p.preferred_language FROM users u "
-                "LEFT JOIN user_profiles p ON p.user_id = u.id WHERE u.id = ANY(:ids) AND u.active"
-            ),
-            params,
-        )
-    }
+    people: dict[int, _Recipient] = {}
+    if user_ids:
+        people = {
+            row.id: _Recipient(row.id, row.email, row.phone, row.preferred_language or DEFAULT_LANGUAGE)
+            for row in await db.execute(
+                text(
+                    "SELECT u.id, u.email, u.phone, p.preferred_language FROM users u "
+                    "LEFT JOIN user_profiles p ON p.user_id = u.id WHERE u.id = ANY(:ids) AND u.active"
+                ),
+                params,
+            )
+        }
     missing = [i for i in user_ids if i not in people]
     if missing:
         raise user_error(ErrorCode.NOT_FOUND, f"No active user {missing[0]} to notify.")
+    if account:
+        strangers = [_address(a) for a in addresses]
+        for person in strangers:
+            if (person.email and "EMAIL" not in channels) or (person.phone and "SMS" not in channels):
+                raise user_error(ErrorCode.INVALID, f"{type!r} is not sent by {'email' if person.email else 'SMS'}.")
+        return await _write(
+            db, None, type, data, private, source, level, now, zone, None, channels, people, {}, strangers
+        )
     for row in await db.execute(
         text(
             "SELECT user_id, language, quiet_hours_start, quiet_hours_end, unsubscribed_all "
@@ -192,6 +264,35 @@ async def notify(
         )
     }
 
+    return await _write(
+        db, hostel_id, type, data, private, source, level, now, zone, rule, channels, people, versions, []
+    )
+
+
+def _address(address: str) -> _Recipient:
+    if "@" in address:
+        return _Recipient(None, address.lower(), None, DEFAULT_LANGUAGE)
+    if sum(c.isdigit() for c in address) < 7:
+        raise user_error(ErrorCode.INVALID, f"{address!r} is neither an email address nor a phone number.")
+    return _Recipient(None, None, address, DEFAULT_LANGUAGE)
+
+
+async def _write(
+    db: Any,
+    hostel_id: int | None,
+    type: str,  # noqa: A002
+    data: dict[str, Any],
+    private: dict[str, Any],
+    source: str | None,
+    level: m.NotificationPriority,
+    now: dt.datetime,
+    zone: str,
+    rule: Any,
+    channels: list[str],
+    people: dict[int, _Recipient],
+    versions: dict[tuple[str, str], tuple[str | None, str]],
+    strangers: list[_Recipient],
+) -> NotifyResult:
     def rendered(channel: str, language: str) -> tuple[str, str]:
         version = (
             versions.get((channel, language))
@@ -203,27 +304,36 @@ async def notify(
                 ErrorCode.INVALID, f"No active {channel} template for notification type {type!r} ({language})."
             )
         subject, body = version
+        values = data if channel == "IN_APP" else {**data, **private}  # the link never in-app
         try:
-            return templates.render(subject or "", data), templates.render(body, data)
+            return templates.render(subject or "", values), templates.render(body, values)
         except templates.TemplateProblem as exc:
             raise user_error(ErrorCode.INVALID, f"The {channel} template of {type!r} does not render: {exc}") from None
 
     # every template renders before anything is written: a broken one changes nothing
+    def channels_of(person: _Recipient) -> list[str]:
+        if person.id is not None:
+            return channels
+        return ["EMAIL" if person.email else "SMS"]  # an address of no account: that channel only
+
+    everyone = [*people.values(), *strangers]
     texts = {
-        (person.id, channel): rendered(channel, person.language) for person in people.values() for channel in channels
+        (n, channel): rendered(channel, p.language)
+        for n, p in enumerate(everyone)
+        for channel in dict.fromkeys(["IN_APP", *channels_of(p)])  # the row's text is the in-app one
     }
 
     batch_id = (
         await db.execute(
             insert(m.NotificationBatch.__table__)
-            .values(hostel_id=hostel_id, notification_type=type, source=source, recipient_count=len(people))
+            .values(hostel_id=hostel_id, notification_type=type, source=source, recipient_count=len(everyone))
             .returning(m.NotificationBatch.__table__.c.id)
         )
     ).scalar_one()
     result = NotifyResult(batch_id)
     jobs: list[tuple[int, dt.datetime]] = []
-    for person in people.values():
-        title, body = texts[(person.id, "IN_APP")]
+    for n, person in enumerate(everyone):
+        title, body = texts[(n, "IN_APP")]
         notification_id = (
             await db.execute(
                 insert(m.Notification.__table__)
@@ -242,9 +352,10 @@ async def notify(
         ).scalar_one()
         result.notification_ids.append(notification_id)
         # notificationReceived (schema/live.py): heard at COMMIT, never if this write rolls back
-        await publish(db, f"notification:{person.id}", id=notification_id)
-        for channel in channels:
-            decision, reason, due = _route(person, channel, type, level, now, zone)
+        if person.id is not None:
+            await publish(db, f"notification:{person.id}", id=notification_id)
+        for channel in channels_of(person):
+            decision, reason, due = _route(person, channel, type, level, now, zone, hostel_id is None)
             await db.execute(
                 insert(m.NotificationRoute.__table__).values(
                     hostel_id=hostel_id,
@@ -274,7 +385,7 @@ async def notify(
                     .returning(m.NotificationQueue.__table__.c.id)
                 )
             ).scalar_one()
-            await _channel_record(db, hostel_id, delivery_id, channel, person, type, *texts[(person.id, channel)])
+            await _channel_record(db, hostel_id, delivery_id, channel, person, type, *texts[(n, channel)])
             await db.execute(
                 insert(m.NotificationStatusHistory.__table__).values(
                     hostel_id=hostel_id,
@@ -307,9 +418,22 @@ async def notify(
 
 
 def _route(
-    person: _Recipient, channel: str, type_: str, level: m.NotificationPriority, now: dt.datetime, zone: str
+    person: _Recipient,
+    channel: str,
+    type_: str,
+    level: m.NotificationPriority,
+    now: dt.datetime,
+    zone: str,
+    account: bool = False,
 ) -> tuple[m.RouteDecision, str | None, dt.datetime]:
     if channel == "IN_APP":
+        return m.RouteDecision.SEND, None, now
+    if account:
+        # security mail: whatever the hostel settings say, now, where there is an address
+        if channel == "EMAIL" and not person.email:
+            return m.RouteDecision.SKIP, "no email address", now
+        if channel == "SMS" and not person.phone:
+            return m.RouteDecision.SKIP, "no phone number", now
         return m.RouteDecision.SEND, None, now
     if person.unsubscribed_all:
         return m.RouteDecision.SKIP, "unsubscribed from email, SMS and push", now
@@ -330,7 +454,7 @@ def _route(
 
 async def _channel_record(
     db: Any,
-    hostel_id: int,
+    hostel_id: int | None,
     delivery_id: int,
     channel: str,
     person: _Recipient,
@@ -340,7 +464,8 @@ async def _channel_record(
 ) -> None:
     base = {"hostel_id": hostel_id, "delivery_id": delivery_id}
     if channel == "EMAIL":
-        link = await unsubscribe.issue(db, hostel_id, person.id, "EMAIL", type_)
+        # account mail is not unsubscribed from (a reset must reach whoever turned email off)
+        link = None if hostel_id is None else await unsubscribe.issue(db, hostel_id, person.id, "EMAIL", type_)
         values = {**base, "to_address": person.email, "subject": title, "body_text": body, "unsubscribe_url": link}
         await db.execute(insert(m.EmailNotification.__table__).values(**values))
     elif channel == "SMS":
@@ -354,4 +479,4 @@ async def _channel_record(
         )
 
 
-__all__ = ["NotifyResult", "UserErrors", "notify", "quiet_until"]
+__all__ = ["NotifyResult", "UserErrors", "notify", "quiet_until", "register_account_type"]

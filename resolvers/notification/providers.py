@@ -28,7 +28,7 @@ from kit.settings import get_settings
 class OutgoingMessage:
     delivery_id: int
     notification_id: int
-    hostel_id: int
+    hostel_id: int | None  # None: account mail
     channel: str  # IN_APP, EMAIL, SMS, PUSH
     recipient: list[str]  # an address, a phone number, device tokens, or the user id (in-app)
     title: str

@@ -70,6 +70,20 @@ async def publish_template_version(
 
 
 @asynccontextmanager
+async def own_notification_scope(session: Any, hostel_id: int | None) -> AsyncIterator[None]:
+    """`hostel_scope` for a hostel's notification; the account scope for account mail."""
+    if hostel_id is not None:
+        async with hostel_scope(session, hostel_id):
+            yield
+        return
+    from resolvers.notification.pipeline import set_account_scope
+
+    await set_account_scope(session, True)
+    yield
+    await set_account_scope(session, False)
+
+
+@asynccontextmanager
 async def hostel_scope(session: Any, hostel_id: int, user_id: int | None = None) -> AsyncIterator[None]:
     """Row-level security scoped to `hostel_id` (and `user_id`) for a few statements, then back
     to the request's: for a row the caller was shown to own (a visitor's notification has no
@@ -118,7 +132,7 @@ async def mark_read(
     if row is None or row.user_id != ctx.user_id:  # the row filter already hides them: belt and braces
         raise user_error(ErrorCode.NOT_FOUND, "No Notification with this ID.", "notificationId")
     if row.read_at is None:
-        async with hostel_scope(session, row.hostel_id):
+        async with own_notification_scope(session, row.hostel_id):
             await session.execute(
                 text("UPDATE notifications SET read_at = now(), updated_at = now() WHERE id = :id AND read_at IS NULL"),
                 {"id": row.id},

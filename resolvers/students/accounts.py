@@ -3,8 +3,9 @@ accounts, a student) to a login; the invitation, accepted once before it expires
 account or links an existing one, gives it the GUARDIAN (or STUDENT) role in the school, and is
 from then on the link the family row filters read (models/school/access.py).
 
-The invitation travels like a password reset: a single-use token, stored hashed, in a message of
-the outbox (by email, or by SMS to a phone number), with a link to `PUBLIC_URL`."""
+The invitation travels like a password reset: a single-use token, stored hashed, in account mail
+of the notification pipeline (by email, or by SMS to a phone number; resolvers/notification/
+account.py), with a link to `PUBLIC_URL`."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from kit import writes
 from kit.errors import ErrorCode, UserError, user_error
 from kit.registry import spec_for_model
 from kit.workflow import Doc, Ref
+from resolvers.notification import account
 
 log = logging.getLogger("campus.accounts")
 
@@ -113,22 +115,15 @@ async def _invite(
     )
     link = f"{ctx.settings.public_url.rstrip('/')}/accept-invitation?token={token}"
     school = await session.get(models.School, ctx.school_id)
-    body = (
-        f"{school.name if school else 'Your school'} invites {name} to the school's app.\n"
-        f"Open {link} within {INVITATION_DAYS} days to choose a password (once only)."
+    await account.notify_now(
+        session,
+        type=account.INVITATION,
+        addresses=[email or phone or ""],
+        data={"school": school.name if school else "Your school", "name": name, "days": INVITATION_DAYS},
+        private={"link": link},
+        source="students",
     )
-    session.add(
-        models.auth.OutboxMessage(
-            channel="email" if email else "sms",
-            recipient=email or phone,
-            subject="Your invitation to the school app",
-            body=body,
-            status="PENDING",
-            created_at=at,
-        )
-    )
-    await session.flush()
-    log.info("family invitation sent", extra={"to": email or phone, "link": link})
+    log.info("family invitation sent", extra={"to": email or phone})
 
 
 async def accept(
