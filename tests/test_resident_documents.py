@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from kit.ids import decode_gid
+from kit.ids import decode_gid, encode_gid
 from tests.booking_world import World, add_room_type, booking_input, create, make_world
 from tests.conftest import as_user
 from tests.hostel_setup import hostel, new_user, ok, refused, resident, room, room_type, user_client
@@ -197,6 +197,22 @@ async def test_the_booker_reads_their_guests_documents_and_nobody_else(world: Wo
     other_booking = await create(world.admin, booking_input(world, "SGL"))
     again = await world.admin(GUEST_ADD, {"i": {**inp, "bookingId": other_booking["id"], "fileId": desk["id"]}})
     assert [e["code"] for e in again["data"]["guestDocumentAdd"]["errors"]] == ["CONFLICT"]
+    # the Lotus warden booking here is a booker like any other: this hostel's files are not theirs to hand in
+    unclaimed = (await upload(world.admin, PDF, "staff only.pdf"))["fileUpload"]
+    made = await world.other(
+        "mutation($i: BookingCreateInput!) { bookingCreate(input: $i) { errors { code } } }",
+        {"i": booking_input(world, "SGL", visitor=True)},
+    )
+    assert made["data"]["bookingCreate"]["errors"] == []
+    async with db.acquire() as conn:  # theirs, though their tenant (Lotus) does not show it to them
+        theirs = await conn.fetchval(
+            "SELECT b.id FROM bookings b JOIN users u ON u.id = b.booker_user_id WHERE b.hostel_id = $1 "
+            "AND u.email = 'warden@lotus.demo' ORDER BY b.id DESC LIMIT 1",
+            world.hostel,
+        )
+    their_booking = encode_gid("Booking", theirs)
+    leak = await world.other(GUEST_ADD, {"i": {**inp, "bookingId": their_booking, "fileId": unclaimed["id"]}})
+    assert [e["code"] for e in leak["data"]["guestDocumentAdd"]["errors"]] == ["NOT_FOUND"]
 
 
 async def test_a_booking_document_handed_in_through_document_submit_is_read_by_its_booker(world: World, client, db):

@@ -235,25 +235,14 @@ async def document_file(
             "file",
         )
     if file is not None:
-        data = await read_upload(file, ctx.settings.max_upload_bytes)
-
-        async def write(key: str) -> str:
-            await storage_for(ctx.settings).put(key, data)
-            return hashlib.sha256(data).hexdigest()
-
-        pk = await _store_version(
-            ctx,
-            session,
-            name=clean_name(getattr(file, "filename", None)),
-            head=data[:512],
-            size=len(data),
-            write=write,
-            booking_id=booking_id,
-        )
+        pk = await _store_upload(ctx, session, file, booking_id=booking_id)
         return await session.get(models.FileUpload, pk)
     f = models.FileUpload
     row = (await session.execute(select(f).where(f.id == file_id).with_for_update())).scalar_one_or_none()
-    if row is None or not row.active or (not is_staff(ctx) and row.uploaded_by != ctx.user_id):
+    # staff of this hostel may hand in any of its files; staff of another hostel booking here are a
+    # booker like any other (their own uploads only)
+    staff_here = is_staff(ctx) and ctx.hostel_id == _hostel(ctx, session)
+    if row is None or not row.active or (not staff_here and row.uploaded_by != ctx.user_id):
         raise user_error(ErrorCode.NOT_FOUND, "No FileUpload of yours with this ID.", "fileId")
     if booking_id is not None:
         claim_for_booking(row, booking_id)
@@ -280,25 +269,21 @@ async def upload(
     """Store a file sent in one multipart request (at most MAX_UPLOAD_BYTES), or a new version of
     `file_id`."""
     _in_hostel(ctx)
-    data = await read_upload(file, ctx.settings.max_upload_bytes)
     target = await _target(ctx, session, file_id) if file_id is not None else None
     level = _level(ctx, access_level)
+    return await _store_upload(ctx, session, file, file=target, description=description, access_level=level)
+
+
+async def _store_upload(ctx: Any, session: Any, sent: Any, **version: Any) -> int:
+    """`_store_version` of `sent`, a file of the GraphQL multipart request, read in full."""
+    data = await read_upload(sent, ctx.settings.max_upload_bytes)
 
     async def write(key: str) -> str:
         await storage_for(ctx.settings).put(key, data)
         return hashlib.sha256(data).hexdigest()
 
-    return await _store_version(
-        ctx,
-        session,
-        name=clean_name(getattr(file, "filename", None)),
-        head=data[:512],
-        size=len(data),
-        write=write,
-        file=target,
-        description=description,
-        access_level=level,
-    )
+    name = clean_name(getattr(sent, "filename", None))
+    return await _store_version(ctx, session, name=name, head=data[:512], size=len(data), write=write, **version)
 
 
 def _level(ctx: Any, access_level: FileAccessLevel | None) -> FileAccessLevel:
