@@ -215,36 +215,6 @@ async def test_the_booker_reads_their_guests_documents_and_nobody_else(world: Wo
     assert [e["code"] for e in leak["data"]["guestDocumentAdd"]["errors"]] == ["NOT_FOUND"]
 
 
-async def test_a_booking_document_handed_in_through_document_submit_is_read_by_its_booker(world: World, client, db):
-    """The file-management documents of a booking (`documentSubmit` with bookingId) are the
-    booker's to read as well, without a tenant: the row rules and RLS say so (owner_read)."""
-    b = await create(world.visitor, booking_input(world, "SGL", visitor=True))
-    kind = await world.admin(
-        """mutation { documentTypeCreate(input: {code: "ID", name: "Identity proof", requiresVerification: true}) {
-      documentType { id } errors { code } } }"""
-    )
-    type_id = kind["data"]["documentTypeCreate"]["documentType"]["id"]
-    file = (await upload(world.admin, PDF, "id card.pdf"))["fileUpload"]
-    submitted = await world.admin(
-        """mutation($i: DocumentSubmitInput!) { documentSubmit(input: $i) { documentUpload { id status } errors {
-      code } } }""",
-        {"i": {"documentTypeId": type_id, "fileId": file["id"], "bookingId": b["id"], "guestName": "Asha"}},
-    )
-    document = submitted["data"]["documentSubmit"]["documentUpload"]
-    assert document["status"] == "PENDING"
-    with_booking = """query($b: ID!) { node(id: $b) { ... on Booking { documentUploads(first: 10) { nodes { id
-      guestName file { fileName downloadUrl } } } } } }"""
-    mine = (await world.visitor(with_booking, {"b": b["id"]}))["data"]["node"]["documentUploads"]["nodes"]
-    assert [(n["id"], n["guestName"], n["file"]["fileName"]) for n in mine] == [(document["id"], "Asha", "id card.pdf")]
-    assert (await download(client, mine[0]["file"]["downloadUrl"])).content == PDF
-    # node(id:) and the root list stay the hostel members' (a visitor reaches them with the booking)
-    assert (await world.visitor(NODE, {"id": document["id"]}))["data"]["node"] is None
-    stranger = await as_user(client, "visitor@demo.campus")
-    assert (await stranger(with_booking, {"b": b["id"]}))["data"]["node"] is None
-    assert (await stranger(NODE, {"id": document["id"]}))["data"]["node"] is None
-    assert (await world.other(NODE, {"id": document["id"]}))["data"]["node"] is None
-
-
 async def test_rls_alone_shows_a_booking_file_to_its_booker_only(world: World, db) -> None:
     """Isolation layer 2: as the application role, with no tenant set, the booker's user id sees
     the file handed in for their booking; another user's sees nothing."""
@@ -266,3 +236,22 @@ async def test_rls_alone_shows_a_booking_file_to_its_booker_only(world: World, d
 
     assert len(await visible(booker)) == 2
     assert await visible(stranger) == []
+
+
+async def test_the_document_lists_cost_the_same_statements_for_few_or_many(world: World, client, sunrise) -> None:
+    """What a phone (the booker's guest documents) and a dashboard (a hostel's resident documents,
+    with their files and links) call: the statements depend on the selection, not on the rows."""
+    b = await create(world.visitor, booking_input(world, "SGL", visitor=True))
+    inp = {"bookingId": b["id"], "documentType": "ID_PROOF", "file": None}
+    await multipart(world.visitor, GUEST_ADD, {"i": inp}, "variables.i.file", "one.pdf", PDF)
+    few = await world.visitor(GUEST_LIST, {"b": b["id"]})
+    for n in range(3):
+        await multipart(world.visitor, GUEST_ADD, {"i": inp}, "variables.i.file", f"more-{n}.pdf", pdf(200 + n))
+    many = await world.visitor(GUEST_LIST, {"b": b["id"]})
+    assert len(many["data"]["guestDocuments"]["nodes"]) == 4
+    assert world.visitor.statements(many) == world.visitor.statements(few) <= 6
+    warden = await as_user(client, "warden@sunrise.demo", sunrise["gid"])
+    query = f"query($n: Int!) {{ hostelStudentDocuments(first: $n) {{ nodes {{ fileName student {{ fullName }} {FILE} }} }} }}"
+    two, fifty = await warden(query, {"n": 2}), await warden(query, {"n": 50})
+    assert len(fifty["data"]["hostelStudentDocuments"]["nodes"]) == 50  # the demo hostel's residents' documents
+    assert warden.statements(fifty) == warden.statements(two) <= 6

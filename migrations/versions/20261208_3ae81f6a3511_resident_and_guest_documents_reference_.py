@@ -6,8 +6,9 @@ typed. Existing rows keep that address, read-only, in `legacy_file_url` (renamed
 `file_url`, data kept): there are no bytes of ours to move into the storage for them. A row has a
 stored file or a legacy address (`ck_..._has_file`); new rows always get a stored file.
 
-A file handed in for a booking (`file_uploads.booking_id`) and a file-management document of a
-booking (`document_uploads`) are readable by the booking's booker without a tenant (`owner_read`).
+A file handed in for a booking (`file_uploads.booking_id`: a guest document's, or a
+file-management document's of the booking) is readable by the booking's booker without a tenant
+(`owner_read`).
 
 Revision ID: 3ae81f6a3511
 Revises: 6142fbf70917
@@ -47,18 +48,16 @@ def upgrade() -> None:
         op.create_foreign_key(op.f(f'fk_{table}_hostel_id_file_id_file_uploads'), table, 'file_uploads', ['hostel_id', 'file_id'], ['hostel_id', 'id'])
         op.create_check_constraint(op.f(f'ck_{table}_has_file'), table, 'num_nonnulls(file_id, legacy_file_url) >= 1')
     # files already handed in as a booking's documents (documentSubmit) are that booking's: its
-    # booker, who now reads the document, reads its file too
+    # booker reads them
     op.execute(
         "UPDATE file_uploads f SET booking_id = d.booking_id FROM document_uploads d "
         "WHERE d.hostel_id = f.hostel_id AND d.file_id = f.id AND d.booking_id IS NOT NULL AND f.booking_id IS NULL"
     )
-    rls.enable_owner_read_via('document_uploads', 'booking_id', 'bookings', 'booker_user_id')
     rls.enable_owner_read_via_booking('file_uploads')
 
 
 def downgrade() -> None:
     rls.drop_policy('file_uploads', 'owner_read')
-    rls.drop_policy('document_uploads', 'owner_read')
     for table in reversed(TABLES):
         op.drop_constraint(op.f(f'ck_{table}_has_file'), table, type_='check')
         op.drop_constraint(op.f(f'fk_{table}_hostel_id_file_id_file_uploads'), table, type_='foreignkey')

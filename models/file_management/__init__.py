@@ -20,6 +20,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, fun
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ActiveMixin, Base, HostelTenantMixin, enum_column, hostel_table, reference
+from auth.permissions import AUTHENTICATED
 from models.entity import Entity, Writes
 from models.hostel.access import ADMINS, MEMBERS, STAFF, is_staff, my_student_ids
 
@@ -139,7 +140,7 @@ class FileUpload(ActiveMixin, HostelTenantMixin, Base):
     __tablename__ = "file_uploads"
     __table_args__ = hostel_table(extra=(CheckConstraint("size_bytes >= 0 AND current_version >= 1", name="sane"),))
     __entity__ = Entity(
-        read=MEMBERS,
+        read=AUTHENTICATED,  # the rows say who: a visitor reads the files of their bookings (owner_via)
         rows=readable_files(),
         list="fileUploads",
         about="Staff see every file of the hostel; a resident their own and those shared with the hostel.",

@@ -158,7 +158,6 @@ class DocumentUpload(HostelTenantMixin, Base):
         about="Staff see every document of the hostel; a resident their own and their bookings' guests'.",
         filter=("document_type_id", "student_id", "booking_id", "status", "expires_on", "created_at"),
         order=("created_at", "expires_on", "status"),
-        owner_via="booking_id",  # a booking's guest's: its booker (a visitor, no tenant) reads it with the booking
     )
 
     document_type: Mapped[DocumentType] = reference(back="documents")
