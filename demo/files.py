@@ -11,7 +11,7 @@ import io
 from typing import Any
 
 from PIL import Image, ImageDraw
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import models as m
 from kit import clock
@@ -57,6 +57,61 @@ def _photo(name: str) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+async def document_files(session: Any, hostel_id: int, items: list[tuple[str, str, int, int | None]]) -> list[int]:
+    """Stored files of documents (residents', booking guests'): one small PDF each, as an upload
+    would leave it (the file, its first version, the bytes in the storage). `items`: (file name,
+    title shown in it, uploader, booking it was handed in for). Returns the files' ids in order."""
+    from demo.school import _insert
+
+    if not items:
+        return []
+    store = storage_for(get_settings())
+    now = dt.datetime.now(dt.UTC)
+    datas = [_pdf(title, ["(scanned copy)", name]) for name, title, _, _ in items]
+    ids = await _insert(
+        session,
+        m.FileUpload,
+        [
+            {
+                "hostel_id": hostel_id,
+                "file_name": name,
+                "content_type": "application/pdf",
+                "extension": "pdf",
+                "size_bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "current_version": 1,
+                "access_level": m.FileAccessLevel.PRIVATE,
+                "is_image": False,
+                "uploaded_by": by,
+                "booking_id": booking,
+                "created_by": by,
+                "created_at": now - dt.timedelta(days=10),
+            }
+            for (name, _, by, booking), data in zip(items, datas, strict=True)
+        ],
+    )
+    rows = []
+    for file_id, (_, _, by, _), data in zip(ids, items, datas, strict=True):
+        key = version_key(hostel_id, file_id, 1)
+        await store.put(key, data)
+        rows.append(
+            {
+                "hostel_id": hostel_id,
+                "file_id": file_id,
+                "version_number": 1,
+                "storage_key": key,
+                "content_type": "application/pdf",
+                "size_bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "uploaded_by": by,
+                "created_by": by,
+                "created_at": now - dt.timedelta(days=10),
+            }
+        )
+    await _insert(session, m.FileVersion, rows)
+    return ids
 
 
 async def load_hostel_files(session: Any, hostel: Any, user_ids: dict[str, int], staff: str, member: str) -> None:
@@ -180,6 +235,13 @@ async def load_hostel_files(session: Any, hostel: Any, user_ids: dict[str, int],
 
     await load_hostel_documents(session, hostel, staff_id, member_id, add_file)
 
+    # what every version of the hostel takes, these files and the documents' (demo/hostel.py, document_files)
+    await session.flush()
+    fv = m.FileVersion
+    stored = await session.execute(
+        select(fv.uploaded_by, func.sum(fv.size_bytes)).where(fv.hostel_id == h).group_by(fv.uploaded_by)
+    )
+    used = {who: int(size) for who, size in stored}
     settings = get_settings()
     session.add(
         m.FileQuota(

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 
 import models as m
+from demo.files import document_files
 from demo.school import FIRST, LAST, _insert
 from resolvers.booking.lifecycle import add_months
 
@@ -700,6 +701,21 @@ async def load_hostel_season(session: Any, hostel: Any, user_ids: dict[str, int]
             for s, row in zip(student_ids, students, strict=True)
         ],
     )
+    # residents' documents: each a small stored PDF, scanned in by the warden at check-in
+    warden = user_ids[f"warden@{hostel.slug.split('-')[-1]}.demo"]
+    resident_docs = [
+        (s, t, row["full_name"])
+        for s, row in zip(student_ids, students, strict=True)
+        for t in (m.ResidentDocumentType.ID_PROOF, m.ResidentDocumentType.RENTAL_AGREEMENT)
+    ]
+    resident_files = await document_files(
+        session,
+        h,
+        [
+            (f"{t.value.lower()}.pdf", f"{t.value.replace('_', ' ').title()}: {name}", warden, None)
+            for _, t, name in resident_docs
+        ],
+    )
     await _insert(
         session,
         m.HostelStudentDocument,
@@ -709,13 +725,13 @@ async def load_hostel_season(session: Any, hostel: Any, user_ids: dict[str, int]
                 "student_id": s,
                 "document_type": t,
                 "file_name": f"{t.value.lower()}.pdf",
-                "file_url": f"/files/{hostel.slug}/residents/{s}/{t.value.lower()}.pdf",
+                "file_id": file_id,
                 "verified": True,
                 "verified_at": now,
+                "verified_by": warden,
                 "expires_on": None,
             }
-            for s in student_ids
-            for t in (m.ResidentDocumentType.ID_PROOF, m.ResidentDocumentType.RENTAL_AGREEMENT)
+            for (s, t, _), file_id in zip(resident_docs, resident_files, strict=True)
         ],
     )
     await _insert(
@@ -991,6 +1007,16 @@ async def load_hostel_season(session: Any, hostel: Any, user_ids: dict[str, int]
             for n, b in enumerate(booking_ids)
         ],
     )
+    # each guest's ID proof: a small stored PDF handed in for the booking (by its booker, when a
+    # visitor made it, else by the warden at the desk), readable by the booker
+    guest_files = await document_files(
+        session,
+        h,
+        [
+            ("aadhaar.pdf", f"ID proof: booking {row['reference']}", row["booker_user_id"] or warden, b)
+            for b, row in zip(booking_ids, bookings, strict=True)
+        ],
+    )
     await _insert(
         session,
         m.GuestDocument,
@@ -1000,12 +1026,12 @@ async def load_hostel_season(session: Any, hostel: Any, user_ids: dict[str, int]
                 "booking_id": b,
                 "document_type": m.GuestDocumentType.ID_PROOF,
                 "file_name": "aadhaar.pdf",
-                "file_url": f"/files/{hostel.slug}/bookings/{b}/id.pdf",
+                "file_id": guest_files[n],
                 "verified": row["status"] is not S.PENDING,
                 "verified_at": now if row["status"] is not S.PENDING else None,
                 "expires_on": None,
             }
-            for b, row in zip(booking_ids, bookings, strict=True)
+            for n, (b, row) in enumerate(zip(booking_ids, bookings, strict=True))
         ],
     )
     await _insert(

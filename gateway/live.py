@@ -13,6 +13,9 @@ the gateway's rules:
   closed with 4403. A client reconnects with a fresh token.
 - Documents are parsed and validated by the HTTP endpoint's cache and rules (depth, aliases,
   cost); only subscriptions run here (queries and mutations: POST).
+- Starting a subscription is charged to the caller's rate limit (kit/ratelimit.py) as a query of
+  the same cost; past the budget it is refused with RATE_LIMITED (an `error` message, the socket
+  stays open). Events cost nothing: the server pushes them.
 - Each event runs in a context of its own: a fresh connection and transaction scoped to the
   caller's tenant (row-level security included), fresh dataloaders, closed after the event is
   sent (schema/live.py opens it through `LiveConnection.event`).
@@ -43,7 +46,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 from auth.identity import Identity, IdentityError, check_requested_session
 from auth.tokens import AccessClaims, ExpiredToken, InvalidToken
 from gateway.graphql_http import GraphQLHTTP
-from kit import clock
+from kit import clock, ratelimit
 from kit.context import RequestContext
 from kit.db import QueryStats, RequestDB, current_stats
 from kit.executor import RenderingExecutor
@@ -255,6 +258,11 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Any, Any]):
                 return
             ctx = conn.context()
             async with conn.event(ctx):  # the subscription's start: its checks read the database
+                # charged like a query of the same cost (kit/ratelimit.py); its events cost nothing
+                refusal = await self._charge(ctx, cached.costs.get(name, 0))
+                if refusal is not None:
+                    await self._error(operation, refusal)
+                    return
                 stream = subscribe(
                     http.schema,
                     cached.document,
@@ -286,6 +294,28 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             body, error_id = internal_error_body()
             log.exception("subscription failed", extra={"error_id": error_id})
             await self._error(operation, body["errors"])
+
+    async def _charge(self, ctx: LiveContext, cost: int) -> list[dict[str, Any]] | None:
+        """Charge a subscription's start to the caller's rate-limit budget, as a query of the same
+        cost is charged (one autocommit statement before anything runs). Past the budget: the
+        errors to answer (RATE_LIMITED, as HTTP answers them), the subscription does not start and
+        the socket stays open (the client may subscribe again after `retryAfter` seconds)."""
+        from gateway.http_errors import error_body
+
+        rate = await ratelimit.charge(ctx.db, ctx.settings, ctx.identity, ctx.client_ip, cost)
+        if rate is None or not rate.refused:
+            return None
+        errors: list[dict[str, Any]] = error_body(
+            rate.refusal(),
+            "RATE_LIMITED",
+            retryAfter=rate.retry_after,
+            resetAt=rate.reset_at.isoformat(),
+            cost=rate.cost,
+            limit=rate.limit,
+            remaining=rate.remaining,
+        )["errors"]
+        errors[0]["extensions"]["requestId"] = ctx.request_id
+        return errors
 
     def _format(self, error: GraphQLError, ctx: LiveContext) -> dict[str, Any]:
         return self.context.view.http._format_error(error, ctx.request_id)  # noqa: SLF001

@@ -32,6 +32,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.file_uploads import Upload
 from strawberry.types import Info
 from strawberry.types.unset import UNSET
 
@@ -73,7 +74,7 @@ class Ref:
 # row against the caller's tenant: a row its owner reaches without one (a visitor's notification).
 GlobalID = strawberry.ID
 
-_SCALARS = (str, int, bool, Decimal, dt.date, dt.datetime, dt.time, GlobalID)
+_SCALARS = (str, int, bool, Decimal, dt.date, dt.datetime, dt.time, GlobalID, Upload)  # Upload: a file part
 
 
 def _doc(hint: Any) -> str | None:

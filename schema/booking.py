@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 import strawberry
+from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 import models as m
@@ -237,8 +238,17 @@ class BookingMutation:
 class GuestDocumentAddInput:
     booking_id: strawberry.ID
     document_type: graphql_enum(m.GuestDocumentType)  # type: ignore[valid-type]
-    file_name: str
-    file_url: str
+    file: Upload | None = strawberry.field(
+        default=None,
+        description="The document's file, sent in this request (GraphQL multipart request): a PDF, an image, "
+        "Word or Excel, recognised by its content. Give this or fileId.",
+    )
+    file_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Or a file you uploaded before for this booking (staff: fileUpload): its ID."
+    )
+    file_name: str | None = strawberry.field(
+        default=None, description="What the document is called; default: the file's name."
+    )
     expires_on: dt.date | None = None
 
 
@@ -254,7 +264,8 @@ for _name, _rule in RECORD_RULES.items():
 class BookingRecordsMutation:
     @strawberry.mutation(
         description="Attach a document (ID, photo, letter) to an open booking: its guest (the "
-        "booker) or the hostel's staff."
+        "booker) or the hostel's staff. The file is stored in the hostel's file storage (`file`, or a "
+        "file uploaded before: `fileId`); the booker and the hostel's staff read it (`file { downloadUrl }`)."
     )
     async def guest_document_add(self, info: Info, input: GuestDocumentAddInput) -> GuestDocumentAddPayload:  # noqa: A002
         async def work() -> int:
@@ -262,8 +273,9 @@ class BookingRecordsMutation:
                 info.context,
                 decode_ref(input.booking_id, m.Booking, "bookingId"),
                 m.GuestDocumentType(input.document_type.value),
+                input.file,
+                None if input.file_id is None else decode_ref(input.file_id, m.FileUpload, "fileId"),
                 input.file_name,
-                input.file_url,
                 input.expires_on,
             )
 

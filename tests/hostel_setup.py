@@ -196,7 +196,7 @@ async def checked_in_booking(
         )
         for n in range(documents):
             await conn.execute(
-                "INSERT INTO guest_documents (hostel_id, booking_id, document_type, file_name, file_url, verified) "
+                "INSERT INTO guest_documents (hostel_id, booking_id, document_type, file_name, legacy_file_url, verified) "
                 "VALUES ($1, $2, $3, $4, $5, $6)",
                 hostel_id,
                 booking_id,

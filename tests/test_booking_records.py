@@ -9,6 +9,7 @@ import pytest
 
 from tests.booking_world import World, add_room_type, booking_input, call, create, make_world, today
 from tests.conftest import as_user
+from tests.test_files import PDF, multipart
 from tests.test_booking_changes import _policy
 
 
@@ -68,18 +69,14 @@ DOC = """mutation($i: GuestDocumentAddInput!) { guestDocumentAdd(input: $i) {
 
 async def test_the_guest_attaches_documents_and_staff_verify_them(world: World, client) -> None:
     b = await create(world.visitor, booking_input(world, "SGL", visitor=True))
-    doc = {
-        "bookingId": b["id"],
-        "documentType": "ID_PROOF",
-        "fileName": "aadhaar.pdf",
-        "fileUrl": "https://files.example/a.pdf",
-    }
-    added = (await world.visitor(DOC, {"i": doc}))["data"]["guestDocumentAdd"]
+    doc = {"bookingId": b["id"], "documentType": "ID_PROOF", "fileName": "aadhaar.pdf", "file": None}
+    added = await multipart(world.visitor, DOC, {"i": doc}, "variables.i.file", "scan.pdf", PDF)
     assert added["errors"] == [] and added["guestDocument"]["verified"] is False
-    bad = (await world.visitor(DOC, {"i": {**doc, "fileUrl": "javascript:alert(1)"}}))["data"]["guestDocumentAdd"]
-    assert bad["errors"][0]["field"][-1] == "fileUrl"
+    bad = (await world.visitor(DOC, {"i": doc}))["data"]["guestDocumentAdd"]  # no file, no fileId
+    assert bad["errors"][0]["field"][-1] == "file" and bad["errors"][0]["code"] == "INVALID"
     stranger = await as_user(client, "visitor@demo.campus")
-    assert (await stranger(DOC, {"i": doc}))["data"]["guestDocumentAdd"]["errors"][0]["code"] == "NOT_FOUND"
+    theirs = await multipart(stranger, DOC, {"i": doc}, "variables.i.file", "scan.pdf", PDF)
+    assert theirs["errors"][0]["code"] == "NOT_FOUND"
     verify = """mutation($i: GuestDocumentVerifyInput!) { guestDocumentVerify(input: $i) {
       guestDocument { verified } errors { code } } }"""
     denied = await world.visitor(verify, {"i": {"id": added["guestDocument"]["id"]}}, expect_errors=True)
@@ -91,7 +88,7 @@ async def test_the_guest_attaches_documents_and_staff_verify_them(world: World, 
     )
     assert mine["data"]["guestDocuments"]["nodes"] == [{"verified": True}]
     assert (await call(world.visitor, "bookingCancel", {"id": b["id"]}))["errors"] == []
-    closed = (await world.visitor(DOC, {"i": doc}))["data"]["guestDocumentAdd"]
+    closed = await multipart(world.visitor, DOC, {"i": doc}, "variables.i.file", "scan.pdf", PDF)
     assert closed["errors"][0]["code"] == "CONFLICT"
 
 

@@ -450,7 +450,7 @@ async def resident_setup(client: Any, db: Any) -> dict[str, Any]:
     async with db.acquire() as conn:
         ref = await conn.fetchval("SELECT reference FROM bookings WHERE id = $1", booking)
         await conn.execute(
-            "INSERT INTO hostel_student_documents (hostel_id, student_id, document_type, file_name, file_url) "
+            "INSERT INTO hostel_student_documents (hostel_id, student_id, document_type, file_name, legacy_file_url) "
             "VALUES ($1, $2, 'ID_PROOF', 'aadhaar.pdf', '/files/aadhaar.pdf')",
             h["id"],
             me,

@@ -31,6 +31,7 @@ from tests.hostel_setup import (
     user_client,
 )
 from tests.conftest import as_user, unique
+from tests.test_files import PDF, multipart
 
 TRANSFER = f"""mutation($i: RoomTransferInput!) {{ roomTransfer(input: $i) {{
   hostelStudent {{ id monthlyRent }} {ERR} }} }}"""
@@ -649,19 +650,21 @@ async def test_documents_added_by_the_resident_verified_by_staff(client, warden,
     res = await resident(warden, db, sunrise["id"], rt, r["beds"][0], booker_user_id=user_id)
     roommate = await resident(warden, db, sunrise["id"], rt, r["beds"][1])
     me = await user_client(client, email, sunrise["gid"])
-    inp = {
-        "studentId": res["student"],
-        "documentType": "ADDRESS_PROOF",
-        "fileName": "bill.pdf",
-        "fileUrl": "https://files.example/bill.pdf",
-    }
-    doc = (await ok(me, DOC_ADD, {"i": inp}, "hostelStudentDocumentAdd"))["hostelStudentDocument"]
-    assert doc["documentType"] == "ADDRESS_PROOF" and doc["verified"] is False
-    await refused(
-        me, DOC_ADD, {"i": {**inp, "studentId": roommate["student"]}}, "hostelStudentDocumentAdd", "NOT_FOUND"
+    inp = {"studentId": res["student"], "documentType": "ADDRESS_PROOF", "fileName": "bill.pdf", "file": None}
+    added = await multipart(me, DOC_ADD, {"i": inp}, "variables.i.file", "scan.pdf", PDF)
+    assert added["errors"] == [], added
+    doc = added["hostelStudentDocument"]
+    assert doc["documentType"] == "ADDRESS_PROOF" and doc["verified"] is False and doc["fileName"] == "bill.pdf"
+    roommates = await multipart(
+        me, DOC_ADD, {"i": {**inp, "studentId": roommate["student"]}}, "variables.i.file", "scan.pdf", PDF
     )
-    await refused(me, DOC_ADD, {"i": {**inp, "fileUrl": "javascript:alert(1)"}}, "hostelStudentDocumentAdd", "INVALID")
-    await refused(me, DOC_ADD, {"i": {**inp, "fileName": ""}}, "hostelStudentDocumentAdd", "INVALID")
+    assert [e["code"] for e in roommates["errors"]] == ["NOT_FOUND"]
+    # no file at all, or a file that is not a document: clear errors
+    await refused(me, DOC_ADD, {"i": inp}, "hostelStudentDocumentAdd", "INVALID")
+    text = await multipart(me, DOC_ADD, {"i": inp}, "variables.i.file", "x.pdf", b"just text, no PDF")
+    assert [e["code"] for e in text["errors"]] == ["INVALID"]
+    blank = await multipart(me, DOC_ADD, {"i": {**inp, "fileName": "  "}}, "variables.i.file", "x.pdf", PDF)
+    assert blank["errors"] == [] and blank["hostelStudentDocument"]["fileName"] == "x.pdf"  # blank: the file's name
     body = await me(DOC_VERIFY, {"i": {"id": doc["id"]}}, expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     await refused(lotus_warden, DOC_VERIFY, {"i": {"id": doc["id"]}}, "hostelStudentDocumentVerify", "NOT_FOUND")
@@ -669,12 +672,10 @@ async def test_documents_added_by_the_resident_verified_by_staff(client, warden,
     assert verified["hostelStudentDocument"]["verified"] is True and verified["hostelStudentDocument"]["verifiedAt"]
     await refused(warden, DOC_VERIFY, {"i": {"id": doc["id"]}}, "hostelStudentDocumentVerify", "CONFLICT")
     # staff add for anyone
-    await ok(
-        warden,
-        DOC_ADD,
-        {"i": {**inp, "studentId": roommate["student"], "fileUrl": "/files/x.pdf"}},
-        "hostelStudentDocumentAdd",
+    staff = await multipart(
+        warden, DOC_ADD, {"i": {**inp, "studentId": roommate["student"]}}, "variables.i.file", "id.pdf", PDF
     )
+    assert staff["errors"] == [], staff
 
 
 async def test_profile_preferences_and_guardians_are_the_residents_own(client, warden, db, sunrise):

@@ -539,6 +539,38 @@ async def test_only_subscriptions_run_over_the_socket_and_not_over_http(pair):
     assert "WebSocket" in body["errors"][0]["message"], body
 
 
+async def test_starting_a_subscription_is_charged_and_refused_past_the_budget(pair, db):
+    """A subscription's start costs what a query of the same cost does (kit/ratelimit.py); past the
+    caller's budget it does not start (RATE_LIMITED, as over HTTP) and the socket stays open."""
+    a, _ = pair
+    email, user, _ = await new_user(db, "VISITOR", [])
+    token = await log_in(a, email)
+    caller = f"user:{user}"
+
+    async def used() -> int:
+        return int(await db.fetchval("SELECT coalesce(sum(used), 0) FROM rate_limit_buckets WHERE caller = $1", caller))
+
+    async with socket(a, token) as s:
+        before = await used()
+        await s.subscribe(NOTIFICATIONS)
+        assert await s.message(1) is None  # started: it waits for events
+        assert await used() > before  # and was charged
+        # the budget spent (this window and the next: the test may cross a window's end)
+        await db.execute(
+            "INSERT INTO rate_limit_buckets (caller, window_start, used) SELECT $1, to_timestamp(floor(extract(epoch "
+            "FROM clock_timestamp()) / 60) * 60 + w), 1000000000 FROM unnest(ARRAY[0, 60]) AS w ON CONFLICT "
+            "(caller, window_start) DO UPDATE SET used = EXCLUDED.used",
+            caller,
+        )
+        op = await s.subscribe(NOTIFICATIONS)
+        refused = await s.message(10)
+        assert refused is not None and refused["type"] == "error" and refused["id"] == op, refused
+        error = refused["payload"][0]
+        assert error["extensions"]["code"] == "RATE_LIMITED" and error["extensions"]["retryAfter"] >= 1
+        assert not s.ws.close_code  # the socket itself stays open
+    await db.execute("DELETE FROM rate_limit_buckets WHERE caller = $1", caller)
+
+
 def test_graphiql_runs_subscriptions_over_the_socket():
     """The GraphiQL page's fetcher hands subscription operations to GraphiQL's own fetcher with a
     WebSocket URL and the login's headers as connection_init's payload; the vendored bundle has

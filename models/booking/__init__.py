@@ -41,6 +41,7 @@ from models.hostel.access import (
 from models.students import Gender
 
 if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.file_management import FileUpload
     from models.hostel_student import HostelStudent
     from models.room.bed import Bed
     from models.room.room import Room
@@ -244,10 +245,13 @@ class GuestDocumentType(enum.Enum):
 
 
 class GuestDocument(HostelTenantMixin, Base):
-    """A document of a booking's guest (ID, photo, letter), checked by staff."""
+    """A document of a booking's guest (ID, photo, letter), a stored file (`file`), checked by
+    staff. The hostel's staff and the booker (a visitor, without a tenant) read it, and its file."""
 
     __tablename__ = "guest_documents"
-    __table_args__ = hostel_table()
+    __table_args__ = hostel_table(
+        extra=(CheckConstraint("num_nonnulls(file_id, legacy_file_url) >= 1", name="has_file"),)
+    )
     __entity__ = Entity(
         read=AUTHENTICATED,
         rows=by_booking,
@@ -259,8 +263,16 @@ class GuestDocument(HostelTenantMixin, Base):
 
     booking: Mapped[Booking] = reference(back="guest_documents")
     document_type: Mapped[GuestDocumentType] = enum_column(GuestDocumentType)
-    file_name: Mapped[str]
-    file_url: Mapped[str]
+    file_name: Mapped[str] = mapped_column(comment="What the document is called (by default its file's name).")
+    file: Mapped[FileUpload | None] = reference(
+        target="FileUpload",
+        comment="The stored file (name, size, type, `downloadUrl`); null only for a document recorded before "
+        "files were stored (see legacyFileUrl).",
+    )
+    legacy_file_url: Mapped[str | None] = mapped_column(
+        comment="Read-only: the address typed in for a document recorded before files were stored; "
+        "null for every document with a stored file."
+    )
     verified: Mapped[bool] = mapped_column(default=False, server_default="false")
     verified_at: Mapped[dt.datetime | None]
     expires_on: Mapped[dt.date | None]

@@ -3,7 +3,9 @@ sessions and their parts, quotas, the download log, and images' dimensions and v
 
 Who reads which file: hostel staff every file of their hostel; any other member (a resident)
 the files they uploaded, those shared with the whole hostel (`accessLevel: HOSTEL`), those
-granted to them, and those handed in as their documents (documents.py). A
+granted to them, and those handed in as their documents (documents.py, and a resident's
+`HostelStudentDocument`); the booker of a booking (a visitor, without a tenant) the files handed
+in for it (`FileUpload.booking`: a `GuestDocument`'s, or a `DocumentUpload` of the booking). A
 version, a variant, an image's details follow their file. The bytes are in the storage of
 kit/storage.py; downloads go through signed, expiring URLs (`FileUpload.downloadUrl`).
 """
@@ -12,14 +14,18 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import ActiveMixin, Base, HostelTenantMixin, enum_column, hostel_table, reference
+from auth.permissions import AUTHENTICATED
 from models.entity import Entity, Writes
 from models.hostel.access import ADMINS, MEMBERS, STAFF, is_staff, my_student_ids
+
+if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
+    from models.booking import Booking
 
 
 class FileAccessLevel(enum.Enum):
@@ -70,9 +76,25 @@ def own_documents(ctx: Any, bind: Any, documents: Any) -> Any:
 
 def _my_documents_files(ctx: Any, bind: Any) -> Any:
     """Files handed in as documents the caller owns (about them, or their bookings' guests): staff
-    may have uploaded them for the resident. (The table by name: documents.py imports this module.)"""
+    may have uploaded them for the resident. (The tables by name: documents.py imports this module.)"""
     documents = Base.metadata.tables["document_uploads"]
-    return select(documents.c.file_id).where(own_documents(ctx, bind, documents))
+    resident_documents = Base.metadata.tables["hostel_student_documents"]
+    return (
+        select(documents.c.file_id)
+        .where(own_documents(ctx, bind, documents))
+        .union_all(
+            select(resident_documents.c.file_id).where(
+                resident_documents.c.student_id.in_(my_student_ids(ctx, bind)),
+                resident_documents.c.file_id.is_not(None),
+            )
+        )
+    )
+
+
+def _my_bookings(ctx: Any, bind: Any) -> Any:
+    import models
+
+    return models.Booking.ids_booked_by(_me(ctx, bind))
 
 
 def readable_files(column: str | None = None) -> Any:
@@ -89,6 +111,7 @@ def readable_files(column: str | None = None) -> Any:
             files.c.access_level == bind(FileAccessLevel.HOSTEL.value),
             files.c.id.in_(_granted(ctx, bind)),
             files.c.id.in_(_my_documents_files(ctx, bind)),
+            files.c.booking_id.in_(_my_bookings(ctx, bind)),
         )
         if column is None:
             return "self", visible
@@ -117,13 +140,14 @@ class FileUpload(ActiveMixin, HostelTenantMixin, Base):
     __tablename__ = "file_uploads"
     __table_args__ = hostel_table(extra=(CheckConstraint("size_bytes >= 0 AND current_version >= 1", name="sane"),))
     __entity__ = Entity(
-        read=MEMBERS,
+        read=AUTHENTICATED,  # the rows say who: a visitor reads the files of their bookings (owner_via)
         rows=readable_files(),
         list="fileUploads",
         about="Staff see every file of the hostel; a resident their own and those shared with the hostel.",
         filter=("file_name", "content_type", "access_level", "uploaded_by", "is_image", "active", "created_at"),
         order=("created_at", "file_name", "size_bytes"),
         write=Writes(STAFF, fields=("description", "access_level"), verbs=("update", "deactivate")),
+        owner_via="booking_id",  # a guest's document: its booker (a visitor, no tenant) reads it with the booking
     )
 
     file_name: Mapped[str] = mapped_column(comment="The name it was uploaded under, cleaned (no folders).")
@@ -136,6 +160,10 @@ class FileUpload(ActiveMixin, HostelTenantMixin, Base):
     access_level: Mapped[FileAccessLevel] = enum_column(FileAccessLevel, FileAccessLevel.PRIVATE)
     is_image: Mapped[bool] = mapped_column(default=False, server_default="false")
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, comment="The user who uploaded it.")
+    booking: Mapped[Booking | None] = reference(
+        comment="The booking it was handed in for (a guest's document): that booking's booker reads it too, "
+        "without a tenant, as they read the booking."
+    )
 
 
 class FileAccess(HostelTenantMixin, Base):

@@ -19,6 +19,7 @@ from models.students import Gender
 
 if TYPE_CHECKING:  # names of string annotations (SQLAlchemy resolves them through its registry)
     from models.booking import Booking
+    from models.file_management import FileUpload
     from models.room.assignment import BedAssignment
     from models.room.bed import Bed
     from models.room.room import Room
@@ -236,10 +237,13 @@ class ResidentDocumentType(enum.Enum):
 
 
 class HostelStudentDocument(ActiveMixin, HostelTenantMixin, Base):
-    """A resident's document (ID, address proof, letters), verified by staff."""
+    """A resident's document (ID, address proof, letters), a stored file (`file`), verified by
+    staff. The resident and the hostel's staff read it, and its file."""
 
     __tablename__ = "hostel_student_documents"
-    __table_args__ = hostel_table()
+    __table_args__ = hostel_table(
+        extra=(CheckConstraint("num_nonnulls(file_id, legacy_file_url) >= 1", name="has_file"),)
+    )
     __entity__ = Entity(
         read=MEMBERS,
         rows=mine,
@@ -251,8 +255,16 @@ class HostelStudentDocument(ActiveMixin, HostelTenantMixin, Base):
 
     student: Mapped[HostelStudent] = reference(back="documents")
     document_type: Mapped[ResidentDocumentType] = enum_column(ResidentDocumentType)
-    file_name: Mapped[str]
-    file_url: Mapped[str]
+    file_name: Mapped[str] = mapped_column(comment="What the document is called (by default its file's name).")
+    file: Mapped[FileUpload | None] = reference(
+        target="FileUpload",
+        comment="The stored file (name, size, type, `downloadUrl`); null only for a document recorded before "
+        "files were stored (see legacyFileUrl).",
+    )
+    legacy_file_url: Mapped[str | None] = mapped_column(
+        comment="Read-only: the address typed in for a document recorded before files were stored; "
+        "null for every document with a stored file."
+    )
     verified: Mapped[bool] = mapped_column(default=False, server_default="false")
     verified_at: Mapped[dt.datetime | None]
     verified_by: Mapped[int | None]

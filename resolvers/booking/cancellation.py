@@ -17,6 +17,7 @@ from sqlalchemy import select
 import models as m
 from models.booking import BookingStatus as S
 from resolvers.booking import lifecycle, transitions
+from resolvers.file_management.service import document_file
 from kit import writes
 from kit.money import money
 from kit.errors import ErrorCode, user_error
@@ -175,14 +176,19 @@ async def process_refund(
 
 
 async def add_guest_document(
-    ctx: Any, booking_id: int, document_type: m.GuestDocumentType, file_name: str, file_url: str, expires_on: Any
+    ctx: Any,
+    booking_id: int,
+    document_type: m.GuestDocumentType,
+    file: Any,
+    file_id: int | None,
+    file_name: str | None,
+    expires_on: Any,
 ) -> int:
-    """The guest (the booker) or staff attach an ID, photo or letter to a booking still open."""
+    """The guest (the booker) or staff attach an ID, photo or letter to a booking still open: its
+    file sent with the request, or one the caller uploaded before, stored in the booking's hostel
+    (resolvers/file_management/service.py `document_file`)."""
     actor = await lifecycle.booking_actor(ctx, booking_id)
-    file_name = writes.clean_text(file_name, "fileName", 255, required=True)
-    file_url = writes.clean_text(file_url, "fileUrl", 1000, required=True)
-    if not file_url.startswith(("/", "https://", "http://")):
-        raise user_error(ErrorCode.INVALID, "fileUrl must be an http(s) URL or a path of this server.", "fileUrl")
+    name = writes.clean_text(file_name, "fileName", 255)
 
     async def work(session: Any) -> int:
         booking = await lifecycle.lock_booking(session, actor.hostel_id, booking_id)
@@ -190,12 +196,13 @@ async def add_guest_document(
             raise user_error(
                 ErrorCode.CONFLICT, f"The booking is {booking.status.value.lower()}: no more documents.", "bookingId"
             )
+        stored = await document_file(ctx, session, file, file_id, booking_id=booking.id)
         doc = m.GuestDocument(
             booking_id=booking.id,
             hostel_id=actor.hostel_id,
             document_type=document_type,
-            file_name=file_name,
-            file_url=file_url,
+            file_name=name or stored.file_name,
+            file_id=stored.id,
             expires_on=expires_on,
         )
         session.add(doc)

@@ -30,7 +30,7 @@ from kit.registry import spec_for_model
 from kit.workflow import Doc, Ref
 from models.file_management.documents import DocumentCheck, DocumentStatus
 from models.hostel.access import is_staff
-from resolvers.file_management.service import ALLOWED_TYPES, _in_hostel
+from resolvers.file_management.service import ALLOWED_TYPES, _in_hostel, claim_for_booking
 from resolvers.notification.pipeline import notify, register_defaults
 
 OCR_QUEUE = "files"
@@ -205,6 +205,8 @@ async def submit(
     file = await session.get(models.FileUpload, file_id)
     if file is None or not file.active or (not is_staff(ctx) and file.uploaded_by != ctx.user_id):
         raise user_error(ErrorCode.NOT_FOUND, "No FileUpload of yours with this ID.", "fileId")
+    if booking_id is not None:
+        claim_for_booking(file, booking_id)  # the booker reads the file with the document
     values: dict[str, str] = {}
     for item in field_values or []:
         name = item.name.strip()

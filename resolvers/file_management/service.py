@@ -87,18 +87,27 @@ def _mb(n: int) -> str:
     return f"{n / 1_000_000:.1f} MB"
 
 
+def _hostel(ctx: Any, session: Any) -> int:
+    """The hostel the transaction writes in: the request's tenant, or the hostel a block scoped it
+    to (a visitor's document for their booking: kit/db.py `hostel_scope`)."""
+    scope = session.info.get("tenant_scope")
+    hostel = scope[1] if scope is not None and scope[1] is not None else ctx.hostel_id
+    return int(hostel)
+
+
 async def _quota(ctx: Any, session: Any, user_id: int | None) -> Any:
     """The quota row of the hostel (user None) or of a user, created with the default limit on
     first use, locked until the transaction ends."""
     q = models.FileQuota
+    hostel_id = _hostel(ctx, session)
     limit = ctx.settings.file_quota_hostel_bytes if user_id is None else ctx.settings.file_quota_user_bytes
     await session.execute(
         insert(q)
-        .values(hostel_id=ctx.hostel_id, user_id=user_id, limit_bytes=limit, used_bytes=0, created_by=ctx.user_id)
+        .values(hostel_id=hostel_id, user_id=user_id, limit_bytes=limit, used_bytes=0, created_by=ctx.user_id)
         .on_conflict_do_nothing()
     )
     owner = q.user_id.is_(None) if user_id is None else q.user_id == user_id
-    return (await session.execute(select(q).where(q.hostel_id == ctx.hostel_id, owner).with_for_update())).scalar_one()
+    return (await session.execute(select(q).where(q.hostel_id == hostel_id, owner).with_for_update())).scalar_one()
 
 
 async def check_quota(ctx: Any, session: Any, user_id: int, size: int, charge: bool) -> None:
@@ -159,9 +168,10 @@ async def _store_version(
     description: str | None = None,
     access_level: FileAccessLevel = FileAccessLevel.PRIVATE,
     upload_session_id: int | None = None,
+    booking_id: int | None = None,
 ) -> int:
     """A new file (or `file`'s next version) of `size` bytes; `write(key)` stores the bytes and
-    returns their SHA-256."""
+    returns their SHA-256. `booking_id`: a new file handed in for that booking (its booker reads it)."""
     mime, extension = detect(head)
     await check_quota(ctx, session, ctx.user_id, size, charge=True)
     now = writes.now_utc()
@@ -177,6 +187,7 @@ async def _store_version(
             access_level=access_level,
             is_image=mime in IMAGE_TYPES,
             uploaded_by=ctx.user_id,
+            booking_id=booking_id,
         )
         session.add(file)
         await session.flush()
@@ -185,7 +196,8 @@ async def _store_version(
         file.file_name, file.content_type, file.extension = name, mime, extension
         file.size_bytes, file.is_image = size, mime in IMAGE_TYPES
         file.updated_at, file.updated_by = now, ctx.user_id
-    key = version_key(ctx.hostel_id, file.id, file.current_version)
+    hostel_id = _hostel(ctx, session)
+    key = version_key(hostel_id, file.id, file.current_version)
     sha256 = await write(key)
     file.sha256 = sha256
     version = models.FileVersion(
@@ -204,8 +216,46 @@ async def _store_version(
         image = models.ImageUpload(file_id=file.id, version_id=version.id)
         session.add(image)
         await session.flush()
-        await defer_image_job(session, ctx.hostel_id, image.id)
+        await defer_image_job(session, hostel_id, image.id)
     return int(file.id)
+
+
+async def document_file(
+    ctx: Any, session: Any, file: Any, file_id: int | None, *, booking_id: int | None = None
+) -> Any:
+    """The stored file a document refers to (a resident's `HostelStudentDocument`, a booking's
+    `GuestDocument`): `file`, sent in this request and stored as `fileUpload` stores it (type from
+    the content, quotas, a version), or `file_id`, a file of the hostel the caller uploaded (staff:
+    any file of their hostel). A file handed in for a booking is marked as that booking's
+    (`FileUpload.booking`), so its booker reads it too; a file already another booking's is refused."""
+    if (file is None) == (file_id is None):
+        raise user_error(
+            ErrorCode.INVALID,
+            "Send the document's file (file) or the ID of a file you uploaded (fileId), one of them.",
+            "file",
+        )
+    if file is not None:
+        pk = await _store_upload(ctx, session, file, booking_id=booking_id)
+        return await session.get(models.FileUpload, pk)
+    f = models.FileUpload
+    row = (await session.execute(select(f).where(f.id == file_id).with_for_update())).scalar_one_or_none()
+    # staff of this hostel may hand in any of its files; staff of another hostel booking here are a
+    # booker like any other (their own uploads only)
+    staff_here = is_staff(ctx) and ctx.hostel_id == _hostel(ctx, session)
+    if row is None or not row.active or (not staff_here and row.uploaded_by != ctx.user_id):
+        raise user_error(ErrorCode.NOT_FOUND, "No FileUpload of yours with this ID.", "fileId")
+    if booking_id is not None:
+        claim_for_booking(row, booking_id)
+    return row
+
+
+def claim_for_booking(file: Any, booking_id: int) -> None:
+    """Mark `file` as handed in for `booking_id` (its booker reads it); a file of another booking
+    is refused: a booker must never read another booking's file."""
+    if file.booking_id is None:
+        file.booking_id = booking_id
+    elif file.booking_id != booking_id:
+        raise user_error(ErrorCode.CONFLICT, "This file was handed in for another booking.", "fileId")
 
 
 async def upload(
@@ -219,25 +269,21 @@ async def upload(
     """Store a file sent in one multipart request (at most MAX_UPLOAD_BYTES), or a new version of
     `file_id`."""
     _in_hostel(ctx)
-    data = await read_upload(file, ctx.settings.max_upload_bytes)
     target = await _target(ctx, session, file_id) if file_id is not None else None
     level = _level(ctx, access_level)
+    return await _store_upload(ctx, session, file, file=target, description=description, access_level=level)
+
+
+async def _store_upload(ctx: Any, session: Any, sent: Any, **version: Any) -> int:
+    """`_store_version` of `sent`, a file of the GraphQL multipart request, read in full."""
+    data = await read_upload(sent, ctx.settings.max_upload_bytes)
 
     async def write(key: str) -> str:
         await storage_for(ctx.settings).put(key, data)
         return hashlib.sha256(data).hexdigest()
 
-    return await _store_version(
-        ctx,
-        session,
-        name=clean_name(getattr(file, "filename", None)),
-        head=data[:512],
-        size=len(data),
-        write=write,
-        file=target,
-        description=description,
-        access_level=level,
-    )
+    name = clean_name(getattr(sent, "filename", None))
+    return await _store_version(ctx, session, name=name, head=data[:512], size=len(data), write=write, **version)
 
 
 def _level(ctx: Any, access_level: FileAccessLevel | None) -> FileAccessLevel:

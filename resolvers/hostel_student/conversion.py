@@ -182,7 +182,8 @@ async def convert(
                 student_id=student.id,
                 document_type=DOCUMENT_TYPES[d.document_type.value],
                 file_name=d.file_name,
-                file_url=d.file_url,
+                file_id=d.file_id,  # the same stored file: the resident now reads it as their own document
+                legacy_file_url=d.legacy_file_url,
                 verified=d.verified,
                 verified_at=d.verified_at,
                 expires_on=d.expires_on,

@@ -13,10 +13,11 @@ Dates are half-open: an assignment [starts_on, ends_on) frees its bed on ends_on
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from strawberry.file_uploads import Upload
 
 import models as m
 from resolvers.booking.waitlist import notify_waitlist
@@ -24,10 +25,11 @@ from resolvers.hostel_student import conversion
 from kit import clock
 from kit import writes
 from kit.sql import session_runner
+from resolvers.file_management.service import document_file
 from resolvers.hostel import availability
 from resolvers.room.service import require_hostel, share_room
 from kit.errors import ErrorCode, user_error
-from kit.workflow import Ref
+from kit.workflow import Doc, Ref
 from models.hostel.access import is_staff
 
 DEFAULT_NOTICE_DAYS = 30
@@ -328,33 +330,33 @@ async def check_out(
 # ---- documents --------------------------------------------------------------------------------
 
 
-def _file_url(url: str) -> str:
-    url = writes.clean_text(url, "fileUrl", 1000, required=True)
-    if not (url.startswith("/") or url.startswith("https://") or url.startswith("http://")):
-        raise user_error(ErrorCode.INVALID, "fileUrl must be an http(s) URL or a path of this server.", "fileUrl")
-    return url
-
-
 async def add_document(
     ctx: Any,
     session: Any,
     student_id: Ref[m.HostelStudent],
     document_type: m.ResidentDocumentType,
-    file_name: str,
-    file_url: str,
+    file: Annotated[
+        Upload | None,
+        Doc("The document's file, sent in this request (GraphQL multipart request): a PDF, an image, Word or Excel."),
+    ] = None,
+    file_id: Annotated[
+        Ref[m.FileUpload] | None, Doc("Or a file you uploaded before (fileUpload, an upload session): its ID.")
+    ] = None,
+    file_name: Annotated[str | None, Doc("What the document is called; default: the file's name.")] = None,
     expires_on: dt.date | None = None,
 ) -> int:
-    """Add a document of a resident (staff, or the resident themself). fileUrl: an http(s) URL
-    or a path of this server."""
+    """Add a document of a resident (staff, or the resident themself): its file sent with the
+    request (`file`) or one uploaded before (`fileId`), stored in the hostel's file storage. The
+    resident and the hostel's staff read it and download its file (`file { downloadUrl }`)."""
     require_hostel(ctx)
-    file_name = writes.clean_text(file_name, "fileName", 255, required=True)
-    file_url = _file_url(file_url)
+    name = writes.clean_text(file_name, "fileName", 255)
     student = await lock_resident(ctx, session, student_id)
+    stored = await document_file(ctx, session, file, file_id)
     doc = m.HostelStudentDocument(
         student_id=student.id,
         document_type=document_type,
-        file_name=file_name,
-        file_url=file_url,
+        file_name=name or stored.file_name,
+        file_id=stored.id,
         expires_on=expires_on,
     )
     session.add(doc)
