@@ -11,7 +11,7 @@ file-management document's of the booking) is readable by the booking's booker w
 (`owner_read`).
 
 Revision ID: 3ae81f6a3511
-Revises: 6142fbf70917
+Revises: 5906ff12e790
 Create Date: 2026-12-08 01:18:50.038228
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from migrations import rls
 
 revision = '3ae81f6a3511'
-down_revision = '6142fbf70917'
+down_revision = '5906ff12e790'
 branch_labels = None
 depends_on = None
 
