@@ -39,6 +39,7 @@ from gateway.http_errors import (
     error_body,
     error_response,
     internal_error_body,
+    rate_limited_body,
     unavailable_error,
     unavailable_response,
 )
@@ -554,15 +555,7 @@ class GraphQLHTTP:
             # ---- rate limit (kit/ratelimit.py): charged by `identify`; past the budget nothing runs
             rate = request.state.rate_limit
             if rate is not None and rate.refused:
-                refusal = error_body(
-                    rate.refusal(),
-                    "RATE_LIMITED",
-                    retryAfter=rate.retry_after,
-                    resetAt=rate.reset_at.isoformat(),
-                    cost=rate.cost,
-                    limit=rate.limit,
-                    remaining=rate.remaining,
-                )
+                refusal = rate_limited_body(rate)
                 return [(refusal, RATE_LIMITED) for _ in operations]
             # ---- end of the rate limit
             for op in operations:

@@ -20,6 +20,20 @@ def error_body(message: str, code: str, **extensions: Any) -> dict[str, Any]:
     }
 
 
+def rate_limited_body(rate: Any) -> dict[str, Any]:
+    """The refusal of a caller past its budget (kit/ratelimit.py `RateLimitState`), the same over
+    HTTP and for a subscription: RATE_LIMITED with when to come back and the budget's figures."""
+    return error_body(
+        rate.refusal(),
+        "RATE_LIMITED",
+        retryAfter=rate.retry_after,
+        resetAt=rate.reset_at.isoformat(),
+        cost=rate.cost,
+        limit=rate.limit,
+        remaining=rate.remaining,
+    )
+
+
 def error_response(
     status: int, message: str, code: str, headers: dict[str, str] | None = None, media_type: str = "application/json"
 ) -> Response:

@@ -300,20 +300,12 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         cost is charged (one autocommit statement before anything runs). Past the budget: the
         errors to answer (RATE_LIMITED, as HTTP answers them), the subscription does not start and
         the socket stays open (the client may subscribe again after `retryAfter` seconds)."""
-        from gateway.http_errors import error_body
+        from gateway.http_errors import rate_limited_body
 
         rate = await ratelimit.charge(ctx.db, ctx.settings, ctx.identity, ctx.client_ip, cost)
         if rate is None or not rate.refused:
             return None
-        errors: list[dict[str, Any]] = error_body(
-            rate.refusal(),
-            "RATE_LIMITED",
-            retryAfter=rate.retry_after,
-            resetAt=rate.reset_at.isoformat(),
-            cost=rate.cost,
-            limit=rate.limit,
-            remaining=rate.remaining,
-        )["errors"]
+        errors: list[dict[str, Any]] = rate_limited_body(rate)["errors"]
         errors[0]["extensions"]["requestId"] = ctx.request_id
         return errors
 

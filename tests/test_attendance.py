@@ -919,7 +919,9 @@ async def test_the_class_roster_with_todays_attendance_runs_a_fixed_number_of_st
         [klass] = ok(body)["schoolClasses"]["nodes"]
         rows = klass["enrollments"]["nodes"]
         assert len(rows) == size
-        assert all(r["student"]["firstName"] and len(r["student"]["studentGuardians"]["nodes"]) == 1 for r in rows)
+        # every demo student has a guardian; other tests of the shared database may link more
+        # (tests/test_guardians.py invites guardians of random Greenwood students)
+        assert all(r["student"]["firstName"] and len(r["student"]["studentGuardians"]["nodes"]) >= 1 for r in rows)
         assert all(len(r["student"]["attendance"]["nodes"]) <= 1 for r in rows)
         counts[size] = statements(body)
     assert counts[12] == counts[3], counts
