@@ -397,7 +397,18 @@ async def as_user(client: httpx.AsyncClient, email: str, tenant: str | None = No
 
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as c:
+    """The session's app through HTTP. Each request waits until the connections of the requests
+    before it are back in the pool (a read-only request's ROLLBACK goes out in the background,
+    kit/db.py): the next one then gets the warmed connection the pool hands out last, so the
+    statement and round-trip counts tests compare do not depend on the machine's load."""
+    from kit.db import settle_releases
+
+    async def settled(_request: httpx.Request) -> None:
+        await settle_releases()
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test", event_hooks={"request": [settled]}
+    ) as c:
         yield c
 
 
