@@ -68,10 +68,19 @@ def _share_the_schema() -> None:
     schema.root.build_schema = functools.cache(schema.root.build_schema)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        # after pytest-cov's own pytest_sessionstart, which starts measuring an xdist worker:
+        # importing the gateway before it (in pytest_configure) lost every worker's coverage
+        _share_the_schema()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     global _template_builder
     if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
-        _share_the_schema()  # a process that runs tests
+        pass  # a process that runs tests: pytest_sessionstart shares the schema
     else:  # the xdist controller
         import fcntl
         import subprocess
