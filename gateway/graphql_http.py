@@ -47,6 +47,7 @@ from gateway.limits import (
     ARRIVED,
     TooComplex,
     comparison_budget,
+    log_shed,
     make_rules,
     recording_costs,
     too_complex_error,
@@ -340,7 +341,6 @@ class GraphQLHTTP:
         self.persisted = LRU(settings.document_cache_size)  # sha256 -> (document, when last_seen was refreshed)
         self.identities = IdentityCache()  # checked with each request's BEGIN: auth/identity.py
         self._graphiql_page: str | None = None
-        self._shed_logged_at, self._shed_since_log = 0.0, 0
 
     # ---- HTTP ---------------------------------------------------------------------------
 
@@ -366,15 +366,6 @@ class GraphQLHTTP:
                 stats.statements + stats.setup if stats else 0,
                 stats.seconds if stats else 0.0,
             )
-
-    def _log_shed(self, reason: str, caller: str) -> None:
-        """One line per second at most: an overload sheds thousands of requests a second, and a
-        line each would add to it (the counts are in campus_requests_shed_total)."""
-        self._shed_since_log += 1
-        now = time.monotonic()
-        if now - self._shed_logged_at >= 1.0:
-            log.warning("request shed", extra={"reason": reason, "caller": caller, "shed": self._shed_since_log})
-            self._shed_logged_at, self._shed_since_log = now, 0
 
     async def _handle(self, request: Request, observed: _Observed) -> tuple[Response, str]:
         """The answer and its outcome for /metrics."""
@@ -421,7 +412,7 @@ class GraphQLHTTP:
             if is_pool_timeout(exc):
                 caller = "user" if (getattr(request.state, "claims", None) or (None,))[0] else "anonymous"
                 record_shed("pool_timeout", caller)
-                self._log_shed("pool_timeout", caller)
+                log_shed("pool_timeout", caller)
                 return unavailable_response("The server is busy; retry shortly.", "pool_timeout", media), "shed"
             raise
         status = 200

@@ -406,6 +406,20 @@ def admitted_path(scope: Scope) -> bool:
     return path not in ADMISSION_EXEMPT_PATHS and not path.startswith(ADMISSION_EXEMPT_PREFIXES)
 
 
+_shed_log = {"at": 0.0, "since": 0}
+
+
+def log_shed(reason: str, caller: str) -> None:
+    """A refused request, logged one line per second at most for the whole process (the
+    admission's refusals and the pool's time-outs alike): an overload sheds thousands of requests
+    a second, and a line each would add to it (the counts are in campus_requests_shed_total)."""
+    _shed_log["since"] += 1
+    now = time.monotonic()
+    if now - _shed_log["at"] >= 1.0:
+        log.warning("request shed", extra={"reason": reason, "caller": caller, "shed": _shed_log["since"]})
+        _shed_log["at"], _shed_log["since"] = now, 0
+
+
 class AdmissionMiddleware:
     """The outermost layer of the app: the admission (Admission above) for every HTTP route but
     the exempt ones, before anything else runs. A refusal reads no body, passes through no other
@@ -433,7 +447,6 @@ class AdmissionMiddleware:
         self.on_shed, self.on_wait = on_shed, on_wait
         # CORS around the refusal of a cross-site request (gateway/app.py), so that a browser reads it
         self.cors_refusal = refusal_wrapper(self._refusal) if refusal_wrapper else None
-        self._logged_at, self._since_log = 0.0, 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not admitted_path(scope):
@@ -449,7 +462,7 @@ class AdmissionMiddleware:
                 caller = "user" if user else "anonymous"
                 if self.on_shed is not None:
                     self.on_shed(exc.reason, caller)
-                self._log(exc.reason, caller)
+                log_shed(exc.reason, caller)
                 await self._refuse(scope, receive, send, exc.reason)
                 return
             if self.on_wait is not None:
@@ -495,12 +508,3 @@ class AdmissionMiddleware:
         ]
         await send({"type": "http.response.start", "status": 503, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-
-    def _log(self, reason: str, caller: str) -> None:
-        """One line per second at most: an overload sheds thousands of requests a second, and a
-        line each would add to it (the counts are in campus_requests_shed_total)."""
-        self._since_log += 1
-        now = time.monotonic()
-        if now - self._logged_at >= 1.0:
-            log.warning("request shed", extra={"reason": reason, "caller": caller, "shed": self._since_log})
-            self._logged_at, self._since_log = now, 0
